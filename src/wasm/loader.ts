@@ -1,0 +1,135 @@
+/**
+ * Loading the WASM module, the ABI handshake and memory regions.
+ *
+ * The module imports its memory; the host owns the layout. Regions are handed
+ * out by a bump allocator above the module's static data (`heapBase()`), grown
+ * with `memory.grow`, and released all at once with `reset(mark)`. Views over
+ * `memory.buffer` must be re-created after anything that may grow memory
+ * (undici's rule): use `u8()`, `u32()`, … which check `buffer` identity.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+/** The ABI version this host speaks; must equal assembly/index.ts ABI_VERSION. */
+export const HOST_ABI_VERSION = 1;
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Project root: dist/src/wasm -> ../../.. */
+const root = join(here, '..', '..', '..');
+
+export type WasmFlavour = 'release' | 'debug';
+
+export function wasmPath(flavour: WasmFlavour = 'release'): string {
+  return join(root, 'build', flavour === 'release' ? 'sgfilter.wasm' : 'sgfilter.debug.wasm');
+}
+
+const compiled = new Map<string, WebAssembly.Module>();
+
+/** Compile (once per process and flavour) the module. */
+export function compileModule(flavour: WasmFlavour = 'release'): WebAssembly.Module {
+  const path = wasmPath(flavour);
+  let mod = compiled.get(path);
+  if (!mod) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (err) {
+      throw new Error(`sgfilter: cannot read the WASM module ${path} (${(err as Error).message}); run \`npm run build\``);
+    }
+    mod = new WebAssembly.Module(bytes);
+    compiled.set(path, mod);
+  }
+  return mod;
+}
+
+const PAGE = 65536;
+
+/** One instance of the module with its own memory and a bump allocator over it. */
+export class WasmInstance {
+  readonly memory: WebAssembly.Memory;
+  readonly exports: Record<string, any>;
+  private top: number;
+  private readonly base: number;
+  private _buf: ArrayBuffer | null = null;
+  private _u8: Uint8Array | null = null;
+  private _u32: Uint32Array | null = null;
+  private _i32: Int32Array | null = null;
+  private _dv: DataView | null = null;
+
+  constructor(flavour: WasmFlavour = 'release', initialPages = 16) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages });
+    const inst = new WebAssembly.Instance(compileModule(flavour), {
+      env: {
+        memory: this.memory,
+        abort: (msg: number, file: number, line: number, col: number) => {
+          throw new Error(`sgfilter WASM abort at ${this.readString(file)}:${line}:${col}: ${this.readString(msg)}`);
+        },
+        seed: () => 0, // determinism: no randomness in the core
+      },
+    });
+    this.exports = inst.exports as Record<string, any>;
+    const abi = this.exports.abiVersion() as number;
+    if (abi !== HOST_ABI_VERSION) {
+      throw new Error(`sgfilter: WASM module ABI version ${abi} does not match the host's ${HOST_ABI_VERSION}; rebuild with \`npm run build\``);
+    }
+    this.base = align(Number(this.exports.heapBase()), 64);
+    this.top = this.base;
+  }
+
+  /** Allocate `bytes` bytes aligned to `alignment`; grows memory as needed. Never per packet. */
+  alloc(bytes: number, alignment = 16): number {
+    const ptr = align(this.top, alignment);
+    const end = ptr + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      this.memory.grow(pages);
+    }
+    this.top = end;
+    return ptr;
+  }
+
+  /** The current top of the allocator, to `reset` to later. */
+  mark(): number {
+    return this.top;
+  }
+
+  /** Release everything allocated after `mark` (default: everything). */
+  reset(mark = this.base): void {
+    this.top = mark;
+  }
+
+  private refresh(): void {
+    const buf = this.memory.buffer;
+    if (this._buf !== buf) {
+      this._buf = buf;
+      this._u8 = new Uint8Array(buf);
+      this._u32 = new Uint32Array(buf);
+      this._i32 = new Int32Array(buf);
+      this._dv = new DataView(buf);
+    }
+  }
+  u8(): Uint8Array { this.refresh(); return this._u8!; }
+  u32(): Uint32Array { this.refresh(); return this._u32!; }
+  i32(): Int32Array { this.refresh(); return this._i32!; }
+  view(): DataView { this.refresh(); return this._dv!; }
+
+  /** Copy host bytes into a fresh region; returns its pointer. */
+  copyIn(bytes: Uint8Array, alignment = 16): number {
+    const ptr = this.alloc(bytes.byteLength, alignment);
+    this.u8().set(bytes, ptr);
+    return ptr;
+  }
+
+  private readString(ptr: number): string {
+    if (!ptr) return '';
+    const u8 = this.u8();
+    const len = new Uint32Array(this.memory.buffer, ptr - 4, 1)[0]!;
+    return Buffer.from(u8.subarray(ptr, ptr + len)).toString('utf16le');
+  }
+}
+
+function align(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}

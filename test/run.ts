@@ -1,0 +1,30 @@
+/**
+ * `npm test`: runs every uvu suite compiled to dist/test (files ending in
+ * `.test.js`), in path order, in one process.
+ *   node dist/test/run.js [FILTER...]   only files whose path contains a FILTER
+ * `npm run fuzz` passes "fuzz" and a longer SGFILTER_FUZZ_SECONDS budget.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function walk(dir: string, out: string[]): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = walk(here, []).filter((f) => filters.length === 0 || filters.some((x) => relative(here, f).includes(x)));
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+// @ts-ignore uvu/run ships no types
+const { run } = (await import('uvu/run')) as { run: (suites: { name: string; file: string }[], opts?: object) => Promise<void> };
+await run(files.map((file) => ({ name: relative(here, file), file })), {});
