@@ -1,0 +1,214 @@
+/**
+ * The reference evaluator: SEMANTICS.md §2-§6 in plain code. Every branch
+ * names the sentence it implements. It is the oracle for the WASM engine and
+ * is deliberately simple rather than fast.
+ */
+import type { Decision, Hop } from '../model/decision.js';
+import { isIcmpError, isNonFirstFragment, PROTO, type PacketRecord } from '../model/packet.js';
+import {
+  addressKey,
+  indexTopology,
+  type Action,
+  type Direction,
+  type NetworkInterface,
+  type Topology,
+  type TopologyIndex,
+} from '../model/topology.js';
+import { ConntrackTable, flowPorts, secondsToNs, type FlowTuple } from './conntrack.js';
+import { firstMatch, orderedRules, type MatchInput, type OrderedRule } from './match.js';
+
+export interface EngineOptions {
+  /** Conntrack entries per interface (SEMANTICS §5: the table is bounded). Default 262144. */
+  conntrackCapacity?: number;
+}
+
+export const DEFAULT_CONNTRACK_CAPACITY = 262144;
+
+/** How long a first fragment's verdicts are remembered (§6): 30 s of packet time. */
+const FRAGMENT_MEMORY_NS = secondsToNs(30);
+
+/** Forgotten first fragments are purged once an interface remembers this many. */
+const FRAGMENT_MEMORY_PURGE_AT = 65536;
+
+interface FragmentMemory {
+  verdict: Action;
+  firstSeen: bigint;
+}
+
+export interface EngineStats {
+  packets: number;
+  conntrackFull: number;
+  /** Per interface: the most entries held at once. */
+  conntrackPeak: Record<string, number>;
+}
+
+export class ReferenceEngine {
+  readonly index: TopologyIndex;
+  private readonly conntrack = new Map<string, ConntrackTable>();
+  private readonly fragments = new Map<string, Map<string, FragmentMemory>>();
+  private readonly ordered = new Map<string, OrderedRule[]>();
+  private conntrackFull = 0;
+  private packets = 0;
+
+  constructor(readonly topology: Topology, options: EngineOptions = {}) {
+    this.index = indexTopology(topology);
+    const capacity = options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY;
+    for (const iface of topology.interfaces) {
+      this.conntrack.set(iface.id, new ConntrackTable(iface.conntrack, capacity));
+      this.fragments.set(iface.id, new Map());
+      for (const dir of ['ingress', 'egress'] as const) this.ordered.set(`${iface.id}|${dir}`, orderedRules(this.index, iface, dir));
+    }
+  }
+
+  /** Judge one packet; conntrack state carries over to the next call. */
+  judge(p: PacketRecord): Decision {
+    this.packets++;
+    // §2: not IPv4/IPv6 -> allow, non-ip; undecodable IP -> deny, malformed.
+    if (p.reason === 'non-ip') return { verdict: 'allow', reason: 'non-ip', hops: [] };
+    if (p.reason === 'malformed' || p.family === undefined || p.src === undefined || p.dst === undefined || p.proto === undefined) {
+      return { verdict: 'deny', reason: 'malformed', hops: [] };
+    }
+    const a = this.index.owner.get(addressKey(p.family, p.src));
+    const b = this.index.owner.get(addressKey(p.family, p.dst));
+    // §2: neither owned -> unmanaged; both owned by one interface -> local.
+    if (!a && !b) return { verdict: 'allow', reason: 'unmanaged', hops: [] };
+    if (a && b && a === b) return { verdict: 'allow', reason: 'local', hops: [] };
+    // §2: egress at A, then, only if A allows, ingress at B.
+    const hops: Hop[] = [];
+    if (a) {
+      const hop = this.hop(a, 'egress', p);
+      hops.push(hop);
+      if (hop.verdict === 'deny') return { verdict: 'deny', hops };
+    }
+    if (b) {
+      const hop = this.hop(b, 'ingress', p);
+      hops.push(hop);
+      if (hop.verdict === 'deny') return { verdict: 'deny', hops };
+    }
+    return { verdict: 'allow', hops };
+  }
+
+  stats(): EngineStats {
+    const peak: Record<string, number> = {};
+    for (const [id, t] of this.conntrack) peak[id] = t.peak;
+    return { packets: this.packets, conntrackFull: this.conntrackFull, conntrackPeak: peak };
+  }
+
+  /** One judgement at one interface (§3, §6). */
+  private hop(iface: NetworkInterface, dir: Direction, p: PacketRecord): Hop {
+    const family = p.family!;
+    const proto = p.proto!;
+    const now = p.ts;
+    const base = { iface: iface.id, dir };
+
+    // §6: a non-first fragment: the remembered verdict, else the rules without ports.
+    if (isNonFirstFragment(p)) {
+      const memory = this.fragments.get(iface.id)!;
+      const seen = memory.get(fragmentKey(p));
+      if (seen && now - seen.firstSeen <= FRAGMENT_MEMORY_NS) return { ...base, verdict: seen.verdict, reason: 'fragment' };
+      return this.byRules(iface, dir, p, false);
+    }
+
+    const hop = this.statefulHop(iface, dir, p, family, proto, now);
+    // §6: the first fragment's verdict is remembered at this interface for 30 s.
+    if (p.moreFragments === true && (p.fragOffset ?? 0) === 0) {
+      const memory = this.fragments.get(iface.id)!;
+      if (memory.size >= FRAGMENT_MEMORY_PURGE_AT) {
+        for (const [k, m] of memory) if (now - m.firstSeen > FRAGMENT_MEMORY_NS) memory.delete(k);
+      }
+      memory.set(fragmentKey(p), { verdict: hop.verdict, firstSeen: now });
+    }
+    return hop;
+  }
+
+  /** §3: conntrack first, then related ICMP errors, then the rules. */
+  private statefulHop(iface: NetworkInterface, dir: Direction, p: PacketRecord, family: 4 | 6, proto: number, now: bigint): Hop {
+    const table = this.conntrack.get(iface.id)!;
+    const [sport, dport] = flowPorts(family, proto, p.sport, p.dport, p.icmpType, p.icmpId);
+    const tuple: FlowTuple = { family, proto, src: p.src!, dst: p.dst!, sport, dport };
+    const base = { iface: iface.id, dir };
+
+    // §3.1: a live entry for this flow at this interface, either direction.
+    const entry = table.lookup(tuple, now);
+    if (entry) {
+      table.hit(entry, tuple, now, p.tcpFlags ?? 0);
+      return { ...base, verdict: 'allow', reason: 'established' };
+    }
+    // §3.2: an ICMP error whose quoted header matches a live entry.
+    if (isIcmpError(p) && p.quoted) {
+      const q = p.quoted;
+      const [qs, qd] = flowPorts(q.family, q.proto, q.sport, q.dport, q.icmpType, q.icmpId);
+      if (table.lookup({ family: q.family, proto: q.proto, src: q.src, dst: q.dst, sport: qs, dport: qd }, now)) {
+        return { ...base, verdict: 'allow', reason: 'related' };
+      }
+    }
+    // §3.3: the rules; an allow creates the entry (loose tracking: any first packet).
+    const hop = this.byRules(iface, dir, p, true);
+    if (hop.verdict === 'allow') {
+      if (table.create(tuple, now, p.tcpFlags ?? 0) === 'full') {
+        this.conntrackFull++;
+        return { ...base, verdict: 'deny', reason: 'conntrack-full' };
+      }
+    }
+    return hop;
+  }
+
+  /** §4: the cloud's rule evaluation at one interface. `withPorts` false for non-first fragments. */
+  private byRules(iface: NetworkInterface, dir: Direction, p: PacketRecord, withPorts: boolean): Hop {
+    const { topology, index } = this;
+    const family = p.family!;
+    const base = { iface: iface.id, dir };
+    const hasPorts = withPorts && (p.proto === PROTO.TCP || p.proto === PROTO.UDP);
+    const m: MatchInput = {
+      family,
+      proto: p.proto!,
+      remote: dir === 'ingress' ? p.src! : p.dst!,
+      local: dir === 'ingress' ? p.dst! : p.src!,
+    };
+    if (hasPorts) {
+      if (p.sport !== undefined) m.sport = p.sport;
+      if (p.dport !== undefined) m.dport = p.dport;
+    }
+
+    // aliyun 1: ingress from another interface sharing a basic group whose policy is accept.
+    if (topology.cloud === 'aliyun' && dir === 'ingress') {
+      const peer = index.owner.get(addressKey(family, p.src!));
+      if (peer && peer !== iface && this.sharesAcceptingBasicGroup(iface, peer)) {
+        return { ...base, verdict: 'allow', reason: 'intra-group' };
+      }
+    }
+    // aliyun 2 / huawei / generic: the first match in the cloud's order decides.
+    const hit = firstMatch(this.ordered.get(`${iface.id}|${dir}`)!, m, index);
+    if (hit) return { ...base, verdict: hit.rule.action, reason: 'rule', group: hit.group.id, rule: hit.rule.id };
+    // No match: the default.
+    return { ...base, verdict: this.defaultVerdict(iface, dir), reason: 'default' };
+  }
+
+  private sharesAcceptingBasicGroup(iface: NetworkInterface, peer: NetworkInterface): boolean {
+    return iface.groups.some((gid) => {
+      const g = this.index.groups.get(gid)!;
+      return g.type === 'basic' && g.innerAccessPolicy === 'accept' && peer.groups.includes(gid);
+    });
+  }
+
+  /** The default verdict when no rule matched (§4). */
+  defaultVerdict(iface: NetworkInterface, dir: Direction): Action {
+    switch (this.topology.cloud) {
+      case 'aliyun': {
+        // ingress deny; egress allow if the groups are basic, deny if advanced
+        // (an interface mixing both — a lint error — is treated as advanced).
+        if (dir === 'ingress') return 'deny';
+        const advanced = iface.groups.some((gid) => this.index.groups.get(gid)!.type === 'advanced');
+        return advanced ? 'deny' : 'allow';
+      }
+      case 'huawei':
+        return 'deny';
+      case 'generic':
+        return this.topology.defaults[dir];
+    }
+  }
+}
+
+function fragmentKey(p: PacketRecord): string {
+  return `${p.family}|${p.src!.toString(16)}|${p.dst!.toString(16)}|${p.proto}|${p.fragId ?? 0}`;
+}
