@@ -88,7 +88,7 @@ export function parseCidr(text: string): CidrParse {
   if (slash >= 0) {
     const lenText = text.slice(slash + 1);
     if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > bits) {
-      return { ok: false, expected: `a prefix length 0-${bits} for an IPv${addr.family} block` };
+      return { ok: false, expected: `an IPv${addr.family} CIDR block (prefix length 0-${bits})` };
     }
     prefix = Number(lenText);
   }
