@@ -14,12 +14,18 @@ import {
   type Topology,
   type TopologyIndex,
 } from '../model/topology.js';
+import { DEFAULT_SHARDS, shardOf } from '../model/shard.js';
 import { ConntrackTable, flowPorts, secondsToNs, type FlowTuple } from './conntrack.js';
 import { firstMatch, orderedRules, type MatchInput, type OrderedRule } from './match.js';
 
 export interface EngineOptions {
-  /** Conntrack entries per interface (SEMANTICS §5: the table is bounded). Default 262144. */
+  /**
+   * Conntrack entries per interface (SEMANTICS §5: the table is bounded),
+   * split evenly over the shards (each holds ceil(capacity / shards)). Default 262144.
+   */
   conntrackCapacity?: number;
+  /** State shards (src/model/shard.ts). Default 16; the WASM engine must use the same. */
+  shards?: number;
 }
 
 export const DEFAULT_CONNTRACK_CAPACITY = 262144;
@@ -44,18 +50,24 @@ export interface EngineStats {
 
 export class ReferenceEngine {
   readonly index: TopologyIndex;
-  private readonly conntrack = new Map<string, ConntrackTable>();
-  private readonly fragments = new Map<string, Map<string, FragmentMemory>>();
+  /** Per interface, one conntrack table per shard. */
+  private readonly conntrack = new Map<string, ConntrackTable[]>();
+  /** Per interface, one fragment memory per shard. */
+  private readonly fragments = new Map<string, Map<string, FragmentMemory>[]>();
+  readonly shards: number;
+  /** The shard of the packet being judged. */
+  private shard = 0;
   private readonly ordered = new Map<string, OrderedRule[]>();
   private conntrackFull = 0;
   private packets = 0;
 
   constructor(readonly topology: Topology, options: EngineOptions = {}) {
     this.index = indexTopology(topology);
-    const capacity = options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY;
+    this.shards = options.shards ?? DEFAULT_SHARDS;
+    const perShard = Math.ceil((options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY) / this.shards);
     for (const iface of topology.interfaces) {
-      this.conntrack.set(iface.id, new ConntrackTable(iface.conntrack, capacity));
-      this.fragments.set(iface.id, new Map());
+      this.conntrack.set(iface.id, Array.from({ length: this.shards }, () => new ConntrackTable(iface.conntrack, perShard)));
+      this.fragments.set(iface.id, Array.from({ length: this.shards }, () => new Map()));
       for (const dir of ['ingress', 'egress'] as const) this.ordered.set(`${iface.id}|${dir}`, orderedRules(this.index, iface, dir));
     }
   }
@@ -73,6 +85,7 @@ export class ReferenceEngine {
     // §2: neither owned -> unmanaged; both owned by one interface -> local.
     if (!a && !b) return { verdict: 'allow', reason: 'unmanaged', hops: [] };
     if (a && b && a === b) return { verdict: 'allow', reason: 'local', hops: [] };
+    this.shard = shardOf(p, this.shards);
     // §2: egress at A, then, only if A allows, ingress at B.
     const hops: Hop[] = [];
     if (a) {
@@ -90,7 +103,7 @@ export class ReferenceEngine {
 
   stats(): EngineStats {
     const peak: Record<string, number> = {};
-    for (const [id, t] of this.conntrack) peak[id] = t.peak;
+    for (const [id, tables] of this.conntrack) peak[id] = tables.reduce((n, t) => n + t.peak, 0);
     return { packets: this.packets, conntrackFull: this.conntrackFull, conntrackPeak: peak };
   }
 
@@ -103,7 +116,7 @@ export class ReferenceEngine {
 
     // §6: a non-first fragment: the remembered verdict, else the rules without ports.
     if (isNonFirstFragment(p)) {
-      const memory = this.fragments.get(iface.id)!;
+      const memory = this.fragments.get(iface.id)![this.shard]!;
       const seen = memory.get(fragmentKey(p));
       if (seen && now - seen.firstSeen <= FRAGMENT_MEMORY_NS) return { ...base, verdict: seen.verdict, reason: 'fragment' };
       return this.byRules(iface, dir, p, false);
@@ -112,7 +125,7 @@ export class ReferenceEngine {
     const hop = this.statefulHop(iface, dir, p, family, proto, now);
     // §6: the first fragment's verdict is remembered at this interface for 30 s.
     if (p.moreFragments === true && (p.fragOffset ?? 0) === 0) {
-      const memory = this.fragments.get(iface.id)!;
+      const memory = this.fragments.get(iface.id)![this.shard]!;
       if (memory.size >= FRAGMENT_MEMORY_PURGE_AT) {
         for (const [k, m] of memory) if (now - m.firstSeen > FRAGMENT_MEMORY_NS) memory.delete(k);
       }
@@ -123,7 +136,7 @@ export class ReferenceEngine {
 
   /** §3: conntrack first, then related ICMP errors, then the rules. */
   private statefulHop(iface: NetworkInterface, dir: Direction, p: PacketRecord, family: 4 | 6, proto: number, now: bigint): Hop {
-    const table = this.conntrack.get(iface.id)!;
+    const table = this.conntrack.get(iface.id)![this.shard]!;
     const [sport, dport] = flowPorts(family, proto, p.sport, p.dport, p.icmpType, p.icmpId);
     const tuple: FlowTuple = { family, proto, src: p.src!, dst: p.dst!, sport, dport };
     const base = { iface: iface.id, dir };

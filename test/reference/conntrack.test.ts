@@ -156,7 +156,7 @@ states.run();
 const bounded = suite('§5 the table is bounded');
 
 bounded('a full table drops the packet that would create an entry, with reason conntrack-full, and counts it', () => {
-  const { judge, engine: e } = engine(outbound('aliyun'), { conntrackCapacity: 2 });
+  const { judge, engine: e } = engine(outbound('aliyun'), { conntrackCapacity: 2, shards: 1 });
   judge('udp 10.0.0.1:4000 -> 192.0.2.9:53 ts 0');
   judge('udp 10.0.0.1:4001 -> 192.0.2.9:53 ts 0');
   expectDecision(judge('udp 10.0.0.1:4002 -> 192.0.2.9:53 ts 1'), 'deny', ['eni/egress:deny:conntrack-full']);
@@ -165,6 +165,15 @@ bounded('a full table drops the packet that would create an entry, with reason c
   // Once the unreplied flow (4001, last seen at 0) expires, there is room again.
   expectDecision(judge('udp 10.0.0.1:4002 -> 192.0.2.9:53 ts 30.000001'), 'allow', ['eni/egress:allow:rule:out']);
   assert.is(e.stats().conntrackFull, 1);
+});
+
+bounded('the capacity is split over the shards; flows of one address pair share a shard', () => {
+  // 16 shards x 2 entries. 10.0.0.1 <-> 192.0.2.9 is shard 2 and 192.0.2.10 shard 15 (see shard.test).
+  const { judge } = engine(outbound('aliyun'), { conntrackCapacity: 32, shards: 16 });
+  judge('udp 10.0.0.1:4000 -> 192.0.2.9:53 ts 0');
+  judge('udp 10.0.0.1:4001 -> 192.0.2.9:53 ts 0');
+  expectDecision(judge('udp 10.0.0.1:4002 -> 192.0.2.9:53 ts 0'), 'deny', ['eni/egress:deny:conntrack-full']);
+  expectDecision(judge('udp 10.0.0.1:4002 -> 192.0.2.10:53 ts 0'), 'allow', ['eni/egress:allow:rule:out']);
 });
 
 bounded.run();
