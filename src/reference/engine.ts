@@ -33,8 +33,8 @@ export const DEFAULT_CONNTRACK_CAPACITY = 262144;
 /** How long a first fragment's verdicts are remembered (§6): 30 s of packet time. */
 const FRAGMENT_MEMORY_NS = secondsToNs(30);
 
-/** Forgotten first fragments are purged once an interface remembers this many. */
-const FRAGMENT_MEMORY_PURGE_AT = 65536;
+/** Datagrams whose first-fragment verdict one interface shard remembers at most. */
+export const FRAGMENT_MEMORY_PER_SHARD = 4096;
 
 interface FragmentMemory {
   verdict: Action;
@@ -44,6 +44,8 @@ interface FragmentMemory {
 export interface EngineStats {
   packets: number;
   conntrackFull: number;
+  /** First fragments whose verdict could not be remembered (the memory was full). */
+  fragmentsNotRemembered: number;
   /** Per interface: the most entries held at once. */
   conntrackPeak: Record<string, number>;
 }
@@ -59,6 +61,7 @@ export class ReferenceEngine {
   private shard = 0;
   private readonly ordered = new Map<string, OrderedRule[]>();
   private conntrackFull = 0;
+  private fragmentsNotRemembered = 0;
   private packets = 0;
 
   constructor(readonly topology: Topology, options: EngineOptions = {}) {
@@ -104,7 +107,7 @@ export class ReferenceEngine {
   stats(): EngineStats {
     const peak: Record<string, number> = {};
     for (const [id, tables] of this.conntrack) peak[id] = tables.reduce((n, t) => n + t.peak, 0);
-    return { packets: this.packets, conntrackFull: this.conntrackFull, conntrackPeak: peak };
+    return { packets: this.packets, conntrackFull: this.conntrackFull, fragmentsNotRemembered: this.fragmentsNotRemembered, conntrackPeak: peak };
   }
 
   /** One judgement at one interface (§3, §6). */
@@ -124,14 +127,27 @@ export class ReferenceEngine {
 
     const hop = this.statefulHop(iface, dir, p, family, proto, now);
     // §6: the first fragment's verdict is remembered at this interface for 30 s.
-    if (p.moreFragments === true && (p.fragOffset ?? 0) === 0) {
-      const memory = this.fragments.get(iface.id)![this.shard]!;
-      if (memory.size >= FRAGMENT_MEMORY_PURGE_AT) {
-        for (const [k, m] of memory) if (now - m.firstSeen > FRAGMENT_MEMORY_NS) memory.delete(k);
-      }
-      memory.set(fragmentKey(p), { verdict: hop.verdict, firstSeen: now });
-    }
+    if (p.moreFragments === true && (p.fragOffset ?? 0) === 0) this.rememberFragment(iface, p, hop.verdict, now);
     return hop;
+  }
+
+  /**
+   * §6: remember a first fragment's verdict. The memory of one interface
+   * shard is bounded: when it holds FRAGMENT_MEMORY_PER_SHARD datagrams,
+   * forgotten ones (older than 30 s) are purged; if none is, this datagram's
+   * verdict is not remembered (its later fragments are judged without it).
+   */
+  private rememberFragment(iface: NetworkInterface, p: PacketRecord, verdict: Action, now: bigint): void {
+    const memory = this.fragments.get(iface.id)![this.shard]!;
+    const key = fragmentKey(p);
+    if (!memory.has(key) && memory.size >= FRAGMENT_MEMORY_PER_SHARD) {
+      for (const [k, m] of memory) if (now - m.firstSeen > FRAGMENT_MEMORY_NS) memory.delete(k);
+      if (memory.size >= FRAGMENT_MEMORY_PER_SHARD) {
+        this.fragmentsNotRemembered++;
+        return;
+      }
+    }
+    memory.set(key, { verdict, firstSeen: now });
   }
 
   /** §3: conntrack first, then related ICMP errors, then the rules. */

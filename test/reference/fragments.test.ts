@@ -1,5 +1,6 @@
 // SEMANTICS.md §6: fragments with and without their first fragment.
 import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
 import { engine, expectDecision } from '../helpers/scenario.js';
 import type { NativeTopology } from '../../src/parse/native.js';
 
@@ -88,6 +89,17 @@ frags('IPv6 fragments: the 32-bit identification tells datagrams apart', () => {
   expectDecision(judge('tcp [2001:db8::9]:4000 -> [2001:db8::1]:443 fragoffset 1232 fragid 4000000000 ts 1'), 'allow', ['eni/ingress:allow:fragment']);
   // Same low 16 bits (4000000000 & 0xffff = 10240), another datagram.
   expectDecision(judge('tcp [2001:db8::9]:4000 -> [2001:db8::1]:443 fragoffset 1232 fragid 10240 ts 1'), 'deny', ['eni/ingress:deny:default']);
+});
+
+frags('the memory is bounded: 4,096 datagrams per interface shard; then forgotten ones are purged, else not remembered', () => {
+  const { judge, engine: e } = engine(web, { shards: 1 });
+  for (let id = 0; id < 4096; id++) judge(`tcp 198.51.100.1:4000 -> 10.0.0.1:443 mf fragid ${id} ts 0`);
+  judge('tcp 198.51.100.1:4000 -> 10.0.0.1:443 mf fragid 5000 ts 1'); // full of live datagrams: not remembered
+  expectDecision(judge('tcp 198.51.100.1:4000 -> 10.0.0.1:443 fragoffset 8 fragid 5000 ts 2'), 'deny', ['eni/ingress:deny:default']);
+  expectDecision(judge('tcp 198.51.100.1:4000 -> 10.0.0.1:443 fragoffset 8 fragid 4095 ts 2'), 'allow', ['eni/ingress:allow:fragment']);
+  judge('tcp 198.51.100.1:4000 -> 10.0.0.1:443 mf fragid 6000 ts 31'); // the first 4,096 are forgotten: purged, room again
+  expectDecision(judge('tcp 198.51.100.1:4000 -> 10.0.0.1:443 fragoffset 8 fragid 6000 ts 32'), 'allow', ['eni/ingress:allow:fragment']);
+  assert.is(e.stats().fragmentsNotRemembered, 1);
 });
 
 frags.run();
