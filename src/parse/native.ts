@@ -130,6 +130,7 @@ function describeZodIssue(issue: z.core.$ZodIssue): { code: string; message: str
       if (found === undefined) return { code: 'missing', message: `required, expected ${article(issue.expected)}` };
       return { code: 'type', message: `expected ${article(issue.expected)}, got ${typeName(found)}` };
     case 'invalid_value':
+      if (found === undefined) return { code: 'missing', message: `required, expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
       return {
         code: 'enum',
         message: `${show(found)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
