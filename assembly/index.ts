@@ -8,7 +8,8 @@
 // Sub-modules re-exported here each own one concern:
 //   decode.ts     captured frame bytes -> flat packet records
 //   classify*.ts  compiled rule tables -> first matching rule
-//   conntrack.ts  per-interface flow table (the replay engine)
+//   state.ts      address map, conntrack and fragment memory (the replay engine)
+//   engine.ts     decoded records -> decisions (SEMANTICS §2-§6)
 
 /** Version of the host <-> WASM calling convention; src/wasm/ refuses a mismatch. */
 export const ABI_VERSION: u32 = 1;
@@ -22,3 +23,7 @@ export function heapBase(): usize {
 export function abiVersion(): u32 {
   return ABI_VERSION;
 }
+export * from "./classify";
+export * from "./decode";
+export * from "./state";
+export * from "./engine";

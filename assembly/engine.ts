@@ -1,0 +1,403 @@
+// The replay engine's hot path: decoded records -> decisions (SEMANTICS §2-§6),
+// the same rules as src/reference/engine.ts, over flat memory, with no
+// allocation per packet.
+//
+//   engineRun(recs, n, out, owned): u32
+//     recs   n decoded records (assembly/decode.ts layout, 128 bytes each)
+//     out    n decision records (below)
+//     owned  bit s set: this instance judges the packets of shard s; the
+//            others get verdict NOT_MINE and are left to the instance that
+//            owns their shard (src/replay/ merges)
+//     returns the number of packets judged here
+//
+// Decision record (32 bytes)
+// ┌──────────┬──────────┬──────────┬──────────┬───────────────────────────┐
+// │0 verdict │1 reason  │2 nHops   │3 shard   │ 4 hop 0 (12 bytes)        │
+// ├──────────┴──────────┴──────────┴──────────┼───────────────────────────┤
+// │ 16 hop 1 (12 bytes)                        │ 28 pad                    │
+// └────────────────────────────────────────────┴───────────────────────────┘
+//  verdict: 0 deny, 1 allow, 255 not judged here (another shard owner's)
+//  reason (packet level): 0 judged at interfaces (see hops), 1 unmanaged,
+//          2 local, 3 non-ip, 4 malformed
+//  hop: 0 iface u32 │ 4 dir u8 (0 ingress, 1 egress) │ 5 verdict u8 │
+//       6 reason u8 (HOP_*) │ 7 pad │ 8 rule position i32 in the hop's list (-1: none)
+
+import { classifyTuple } from './classify';
+import {
+  IF_ACCEPT,
+  IF_DEFAULT_IN,
+  IF_DEFAULT_OUT,
+  IF_LIST_IN,
+  IF_LIST_OUT,
+  IF_N_ACCEPT,
+  addrOwner,
+  ctCreate,
+  ctHit,
+  ctKey,
+  ctLookup,
+  flowHash,
+  frRecall,
+  frRemember,
+  ifaceRecord,
+} from './state';
+
+export const DECISION_SIZE: u32 = 32;
+const D_VERDICT: usize = 0;
+const D_REASON: usize = 1;
+const D_NHOPS: usize = 2;
+const D_SHARD: usize = 3;
+const D_HOP0: usize = 4;
+const HOP_SIZE: usize = 12;
+const H_IFACE: usize = 0;
+const H_DIR: usize = 4;
+const H_VERDICT: usize = 5;
+const H_REASON: usize = 6;
+const H_RULE: usize = 8;
+
+export const VERDICT_DENY: u8 = 0;
+export const VERDICT_ALLOW: u8 = 1;
+export const VERDICT_NOT_MINE: u8 = 255;
+
+export const PKT_HOPS: u8 = 0;
+export const PKT_UNMANAGED: u8 = 1;
+export const PKT_LOCAL: u8 = 2;
+export const PKT_NON_IP: u8 = 3;
+export const PKT_MALFORMED: u8 = 4;
+
+export const HOP_ESTABLISHED: u8 = 0;
+export const HOP_RELATED: u8 = 1;
+export const HOP_INTRA_GROUP: u8 = 2;
+export const HOP_RULE: u8 = 3;
+export const HOP_DEFAULT: u8 = 4;
+export const HOP_FRAGMENT: u8 = 5;
+export const HOP_CONNTRACK_FULL: u8 = 6;
+
+const DIR_INGRESS: u32 = 0;
+const DIR_EGRESS: u32 = 1;
+
+// Decoded record fields (assembly/decode.ts, src/pcap/record-layout.ts REC).
+const R_TS: usize = 0;
+const R_SRC: usize = 8;
+const R_DST: usize = 24;
+const R_FAMILY: usize = 40;
+const R_PROTO: usize = 41;
+const R_REASON: usize = 42;
+const R_FLAGS: usize = 43;
+const R_SPORT: usize = 44;
+const R_DPORT: usize = 46;
+const R_TCP_FLAGS: usize = 48;
+const R_ICMP_TYPE: usize = 49;
+const R_QFLAGS: usize = 51;
+const R_ICMP_ID: usize = 52;
+const R_FRAG_OFFSET: usize = 54;
+const R_FRAG_ID: usize = 56;
+const R_QPROTO: usize = 60;
+const R_QICMP_TYPE: usize = 61;
+const R_QICMP_ID: usize = 62;
+const R_QSPORT: usize = 64;
+const R_QDPORT: usize = 66;
+const R_QSRC: usize = 72;
+const R_QDST: usize = 88;
+const RF_PORTS: u32 = 0x02;
+const RF_TCP: u32 = 0x04;
+const RF_ICMP: u32 = 0x08;
+const RF_ICMP_ID: u32 = 0x10;
+const RF_FRAG: u32 = 0x20;
+const RF_MF: u32 = 0x40;
+const RF_QUOTED: u32 = 0x80;
+const RQ_PRESENT: u32 = 0x01;
+const RQ_V6: u32 = 0x02;
+const RQ_PORTS: u32 = 0x04;
+const RQ_ECHO: u32 = 0x08;
+
+// Classifier tuple (src/compile/format.ts "Tuple").
+const T_REMOTE: usize = 0;
+const T_LOCAL: usize = 16;
+const T_SPORT: usize = 32;
+const T_DPORT: usize = 36;
+const T_PROTO: usize = 40;
+const T_FAMILY: usize = 44;
+const T_LIST: usize = 48;
+const NO_PORT: u32 = 65536;
+
+// Configuration (engineConfigure).
+let cfgTable: usize = 0; // the compiled classifier table
+let cfgActions: usize = 0; // per list: u32 offset into the action bytes (1 allow, 0 deny per position)
+let cfgCloud: u32 = 0; // 0 aliyun, 1 huawei, 2 generic
+let cfgShards: u32 = 16;
+let tuple: usize = 0; // 64-byte scratch tuple
+
+export const CLOUD_ALIYUN: u32 = 0;
+export const CLOUD_HUAWEI: u32 = 1;
+export const CLOUD_GENERIC: u32 = 2;
+
+/**
+ * Configure the engine (after stateInit and the address map). `actions`:
+ * nLists u32 offsets (relative to `actions`) of each list's action bytes.
+ * `scratch`: 64 host bytes for the classifier tuple.
+ */
+export function engineConfigure(table: usize, actions: usize, cloud: u32, shards: u32, scratch: usize): void {
+  cfgTable = table;
+  cfgActions = actions;
+  cfgCloud = cloud;
+  cfgShards = shards;
+  tuple = scratch;
+}
+
+/** Allow (1) or deny (0) of rule position `pos` in list `list`. */
+@inline function actionOf(list: u32, pos: i32): u8 {
+  return load<u8>(cfgActions + <usize>load<u32>(cfgActions + (<usize>list << 2)) + <usize>pos);
+}
+
+/** Copy a record address (128-bit LE) into tuple address words (word 0 most significant). */
+@inline function toWords(dst: usize, a: usize, family: u32): void {
+  if (family == 4) {
+    store<u32>(dst, load<u32>(a));
+    store<u32>(dst, 0, 4);
+    store<u64>(dst, 0, 8);
+  } else {
+    store<u32>(dst, load<u32>(a, 12));
+    store<u32>(dst, load<u32>(a, 8), 4);
+    store<u32>(dst, load<u32>(a, 4), 8);
+    store<u32>(dst, load<u32>(a), 12);
+  }
+}
+
+/** Do interfaces `a` and `b` share a basic group whose inner access policy is accept? */
+function sharesAcceptingGroup(a: u32, b: u32): bool {
+  const ra = ifaceRecord(a);
+  const rb = ifaceRecord(b);
+  const na = <usize>load<u8>(ra, IF_N_ACCEPT);
+  const nb = <usize>load<u8>(rb, IF_N_ACCEPT);
+  for (let i: usize = 0; i < na; i++) {
+    const g = load<u16>(ra + IF_ACCEPT + (i << 1));
+    for (let j: usize = 0; j < nb; j++) if (load<u16>(rb + IF_ACCEPT + (j << 1)) == g) return true;
+  }
+  return false;
+}
+
+// The result of the last hop (set by the hop functions).
+let hVerdict: u8 = 0;
+let hReason: u8 = 0;
+let hRule: i32 = -1;
+
+@inline function setHop(verdict: u8, reason: u8, rule: i32): void {
+  hVerdict = verdict;
+  hReason = reason;
+  hRule = rule;
+}
+
+/** §4 at one interface. `withPorts` false for non-first fragments. */
+function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
+  const family = <u32>load<u8>(r, R_FAMILY);
+  const proto = <u32>load<u8>(r, R_PROTO);
+  const src = r + R_SRC;
+  const dst = r + R_DST;
+  const rec = ifaceRecord(iface);
+  // aliyun 1: ingress from another interface sharing an accepting basic group.
+  if (cfgCloud == CLOUD_ALIYUN && dir == DIR_INGRESS && load<u8>(rec + IF_N_ACCEPT) != 0) {
+    const peer = addrOwner(family, src);
+    if (peer >= 0 && <u32>peer != iface && sharesAcceptingGroup(iface, <u32>peer)) {
+      setHop(VERDICT_ALLOW, HOP_INTRA_GROUP, -1);
+      return;
+    }
+  }
+  const list = load<u32>(rec + (dir == DIR_INGRESS ? IF_LIST_IN : IF_LIST_OUT));
+  toWords(tuple + T_REMOTE, dir == DIR_INGRESS ? src : dst, family);
+  toWords(tuple + T_LOCAL, dir == DIR_INGRESS ? dst : src, family);
+  const flags = <u32>load<u8>(r, R_FLAGS);
+  if (withPorts && (proto == 6 || proto == 17) && (flags & RF_PORTS) != 0) {
+    store<u32>(tuple + T_SPORT, <u32>load<u16>(r, R_SPORT));
+    store<u32>(tuple + T_DPORT, <u32>load<u16>(r, R_DPORT));
+  } else {
+    store<u32>(tuple + T_SPORT, NO_PORT);
+    store<u32>(tuple + T_DPORT, NO_PORT);
+  }
+  store<u32>(tuple + T_PROTO, proto);
+  store<u32>(tuple + T_FAMILY, family);
+  store<u32>(tuple + T_LIST, list);
+  const pos = classifyTuple(cfgTable, tuple);
+  if (pos >= 0) {
+    setHop(actionOf(list, pos), HOP_RULE, pos);
+    return;
+  }
+  setHop(load<u8>(rec + (dir == DIR_INGRESS ? IF_DEFAULT_IN : IF_DEFAULT_OUT)), HOP_DEFAULT, -1);
+}
+
+/** Is the packet an echo request/reply (its id is the conntrack "port")? */
+@inline function isEcho(family: u32, proto: u32, type: u32): bool {
+  if (family == 4 && proto == 1) return type == 8 || type == 0;
+  if (family == 6 && proto == 58) return type == 128 || type == 129;
+  return false;
+}
+
+@inline function isIcmpError(family: u32, proto: u32, type: u32): bool {
+  if (family == 4 && proto == 1) return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+  if (family == 6 && proto == 58) return type >= 1 && type <= 4;
+  return false;
+}
+
+/** Key the conntrack with the packet's own flow at `iface`. */
+function keyPacket(iface: u32, r: usize): void {
+  const family = <u32>load<u8>(r, R_FAMILY);
+  const proto = <u32>load<u8>(r, R_PROTO);
+  const flags = <u32>load<u8>(r, R_FLAGS);
+  let sp: u32 = 0;
+  let dp: u32 = 0;
+  if (proto == 6 || proto == 17) {
+    if (flags & RF_PORTS) {
+      sp = <u32>load<u16>(r, R_SPORT);
+      dp = <u32>load<u16>(r, R_DPORT);
+    }
+  } else if ((flags & RF_ICMP) != 0 && isEcho(family, proto, <u32>load<u8>(r, R_ICMP_TYPE))) {
+    const id: u32 = flags & RF_ICMP_ID ? <u32>load<u16>(r, R_ICMP_ID) : 0;
+    sp = id;
+    dp = id;
+  }
+  ctKey(iface, family, proto, r + R_SRC, sp, r + R_DST, dp);
+}
+
+/** §3: conntrack, related ICMP errors, then the rules (creating an entry on allow). */
+function statefulHop(iface: u32, dir: u32, r: usize, shard: u32, now: i64): void {
+  keyPacket(iface, r);
+  const e = ctLookup(now);
+  const tcpFlags: u32 = (<u32>load<u8>(r, R_FLAGS) & RF_TCP) != 0 ? <u32>load<u8>(r, R_TCP_FLAGS) : 0;
+  if (e != 0) {
+    ctHit(e, now, tcpFlags, shard);
+    setHop(VERDICT_ALLOW, HOP_ESTABLISHED, -1);
+    return;
+  }
+  const family = <u32>load<u8>(r, R_FAMILY);
+  const proto = <u32>load<u8>(r, R_PROTO);
+  const flags = <u32>load<u8>(r, R_FLAGS);
+  const qf = <u32>load<u8>(r, R_QFLAGS);
+  if ((flags & RF_ICMP) != 0 && (flags & RF_QUOTED) != 0 && (qf & RQ_PRESENT) != 0 &&
+    isIcmpError(family, proto, <u32>load<u8>(r, R_ICMP_TYPE))) {
+    const qfam: u32 = qf & RQ_V6 ? 6 : 4;
+    const qproto = <u32>load<u8>(r, R_QPROTO);
+    let qs: u32 = 0;
+    let qd: u32 = 0;
+    if (qproto == 6 || qproto == 17) {
+      if (qf & RQ_PORTS) {
+        qs = <u32>load<u16>(r, R_QSPORT);
+        qd = <u32>load<u16>(r, R_QDPORT);
+      }
+    } else if ((qf & RQ_ECHO) != 0 && isEcho(qfam, qproto, <u32>load<u8>(r, R_QICMP_TYPE))) {
+      qs = <u32>load<u16>(r, R_QICMP_ID);
+      qd = qs;
+    }
+    ctKey(iface, qfam, qproto, r + R_QSRC, qs, r + R_QDST, qd);
+    if (ctLookup(now) != 0) {
+      setHop(VERDICT_ALLOW, HOP_RELATED, -1);
+      return;
+    }
+  }
+  byRules(iface, dir, r, true);
+  if (hVerdict == VERDICT_ALLOW) {
+    keyPacket(iface, r);
+    if (!ctCreate(now, tcpFlags, shard)) setHop(VERDICT_DENY, HOP_CONNTRACK_FULL, -1);
+  }
+}
+
+/** One judgement at one interface (§3, §6). */
+function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
+  const now = load<i64>(r, R_TS);
+  const flags = <u32>load<u8>(r, R_FLAGS);
+  const isFrag = (flags & RF_FRAG) != 0;
+  const offset = isFrag ? <u32>load<u16>(r, R_FRAG_OFFSET) : 0;
+  const family = <u32>load<u8>(r, R_FAMILY);
+  const proto = <u32>load<u8>(r, R_PROTO);
+  if (offset > 0) {
+    const v = frRecall(iface, family, proto, r + R_SRC, r + R_DST, load<u32>(r, R_FRAG_ID), now);
+    if (v >= 0) {
+      setHop(<u8>v, HOP_FRAGMENT, -1);
+      return;
+    }
+    byRules(iface, dir, r, false);
+    return;
+  }
+  statefulHop(iface, dir, r, shard, now);
+  if (isFrag && (flags & RF_MF) != 0) frRemember(iface, family, proto, r + R_SRC, r + R_DST, load<u32>(r, R_FRAG_ID), hVerdict, now, shard);
+}
+
+@inline function writeHop(out: usize, k: u32, iface: u32, dir: u32): void {
+  const h = out + D_HOP0 + <usize>k * HOP_SIZE;
+  store<u32>(h + H_IFACE, iface);
+  store<u8>(h + H_DIR, <u8>dir);
+  store<u8>(h + H_VERDICT, hVerdict);
+  store<u8>(h + H_REASON, hReason);
+  store<i32>(h + H_RULE, hRule);
+}
+
+/** The shard of a record (src/model/shard.ts); 0 without an IP header. */
+function shardOfRecord(r: usize): u32 {
+  if (cfgShards <= 1) return 0;
+  const family = <u32>load<u8>(r, R_FAMILY);
+  const proto = <u32>load<u8>(r, R_PROTO);
+  const flags = <u32>load<u8>(r, R_FLAGS);
+  const qf = <u32>load<u8>(r, R_QFLAGS);
+  if ((flags & RF_ICMP) != 0 && (flags & RF_QUOTED) != 0 && (qf & RQ_PRESENT) != 0 &&
+    isIcmpError(family, proto, <u32>load<u8>(r, R_ICMP_TYPE))) {
+    return flowHash(qf & RQ_V6 ? 6 : 4, <u32>load<u8>(r, R_QPROTO), r + R_QSRC, r + R_QDST) % cfgShards;
+  }
+  return flowHash(family, proto, r + R_SRC, r + R_DST) % cfgShards;
+}
+
+/** Judge `n` records; see the file header. */
+export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
+  let judged: u32 = 0;
+  let r = recs;
+  let o = out;
+  for (let i: u32 = 0; i < n; i++, r += 128, o += DECISION_SIZE) {
+    const reason = load<u8>(r, R_REASON);
+    const family = <u32>load<u8>(r, R_FAMILY);
+    // Packets without an IP header (and the undecodable) belong to shard 0.
+    const shard: u32 = reason == 0 ? shardOfRecord(r) : 0;
+    store<u8>(o, <u8>shard, D_SHARD);
+    if (((owned >> shard) & 1) == 0) {
+      store<u8>(o, VERDICT_NOT_MINE, D_VERDICT);
+      continue;
+    }
+    judged++;
+    store<u8>(o, 0, D_NHOPS);
+    // §2: non-ip allow; malformed deny.
+    if (reason == 1) {
+      store<u8>(o, VERDICT_ALLOW, D_VERDICT);
+      store<u8>(o, PKT_NON_IP, D_REASON);
+      continue;
+    }
+    if (reason != 0) {
+      store<u8>(o, VERDICT_DENY, D_VERDICT);
+      store<u8>(o, PKT_MALFORMED, D_REASON);
+      continue;
+    }
+    const a = addrOwner(family, r + R_SRC);
+    const b = addrOwner(family, r + R_DST);
+    if (a < 0 && b < 0) {
+      store<u8>(o, VERDICT_ALLOW, D_VERDICT);
+      store<u8>(o, PKT_UNMANAGED, D_REASON);
+      continue;
+    }
+    if (a == b) {
+      store<u8>(o, VERDICT_ALLOW, D_VERDICT);
+      store<u8>(o, PKT_LOCAL, D_REASON);
+      continue;
+    }
+    store<u8>(o, PKT_HOPS, D_REASON);
+    let nh: u32 = 0;
+    let verdict: u8 = VERDICT_ALLOW;
+    if (a >= 0) {
+      hop(<u32>a, DIR_EGRESS, r, shard);
+      writeHop(o, nh++, <u32>a, DIR_EGRESS);
+      if (hVerdict == VERDICT_DENY) verdict = VERDICT_DENY;
+    }
+    if (b >= 0 && verdict == VERDICT_ALLOW) {
+      hop(<u32>b, DIR_INGRESS, r, shard);
+      writeHop(o, nh++, <u32>b, DIR_INGRESS);
+      if (hVerdict == VERDICT_DENY) verdict = VERDICT_DENY;
+    }
+    store<u8>(o, <u8>nh, D_NHOPS);
+    store<u8>(o, verdict, D_VERDICT);
+  }
+  return judged;
+}

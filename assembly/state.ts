@@ -1,0 +1,602 @@
+// Per-worker state of the replay engine: the address map (address ->
+// interface), the conntrack table and the fragment memory (SEMANTICS §5, §6
+// and docs/SEMANTICS.md "sgfilter's own decisions": shards and bounds).
+//
+// Addresses are the decoded record's form (assembly/decode.ts): a 128-bit
+// little-endian integer, low u64 at +0 and high u64 at +8 (IPv4: the address
+// as a u32 at +0, the rest zero).
+//
+// Memory: the host allocates every fixed region; the tables that grow (the
+// conntrack and fragment tables) take new slot arrays from a WASM-side arena
+// above everything the host allocated (`stateInit(arenaBase)`), growing the
+// memory with memory.grow. Growth doubles, so it happens O(log n) times in a
+// replay, never per packet; an outgrown slot array is abandoned.
+//
+// Time is the packet's timestamp (i64 ns), passed in; nothing reads a clock.
+
+// ---------------------------------------------------------------------------
+// Arena
+
+let arenaTop: usize = 0;
+
+/** Take `bytes` (16-aligned) from the arena, growing memory as needed. */
+function arenaAlloc(bytes: usize): usize {
+  const p = (arenaTop + 15) & ~(<usize>15);
+  const end = p + bytes;
+  const have = <usize>memory.size() << 16;
+  if (end > have) {
+    const pages = <i32>((end - have + 0xffff) >> 16);
+    if (memory.grow(pages) < 0) unreachable();
+  }
+  arenaTop = end;
+  memory.fill(p, 0, bytes);
+  return p;
+}
+
+/** The arena for the host after stateInit (e.g. a bigger staging region); never per packet. */
+export function arenaAllocate(bytes: usize): usize {
+  return arenaAlloc(bytes);
+}
+
+// ---------------------------------------------------------------------------
+// Hashing
+
+/** A 64-bit mix (splitmix64 finalizer). */
+@inline function mix64(x: u64): u64 {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111eb;
+  x ^= x >> 31;
+  return x;
+}
+
+@inline function addrHash(a: usize, h: u64): u64 {
+  h = mix64(h ^ load<u64>(a));
+  h = mix64(h ^ load<u64>(a, 8));
+  return h;
+}
+
+@inline function addrEq(a: usize, b: usize): bool {
+  return load<u64>(a) == load<u64>(b) && load<u64>(a, 8) == load<u64>(b, 8);
+}
+
+/** Unsigned 128-bit compare of two addresses: -1, 0, 1. */
+@inline function addrCmp(a: usize, b: usize): i32 {
+  const ah = load<u64>(a, 8);
+  const bh = load<u64>(b, 8);
+  if (ah != bh) return ah < bh ? -1 : 1;
+  const al = load<u64>(a);
+  const bl = load<u64>(b);
+  if (al != bl) return al < bl ? -1 : 1;
+  return 0;
+}
+
+@inline function addrCopy(dst: usize, src: usize): void {
+  store<u64>(dst, load<u64>(src));
+  store<u64>(dst, load<u64>(src, 8), 8);
+}
+
+const FNV_OFFSET: u32 = 0x811c9dc5;
+const FNV_PRIME: u32 = 0x01000193;
+
+@inline function fnvByte(h: u32, b: u32): u32 {
+  return (h ^ (b & 0xff)) * FNV_PRIME;
+}
+
+/** FNV-1a over the address as 16 bytes big-endian (IPv4 in the last 4 bytes). */
+function fnvAddr(h: u32, a: usize): u32 {
+  // Most significant byte first: byte 15 of the little-endian integer down to byte 0.
+  for (let k: i32 = 15; k >= 0; k--) h = fnvByte(h, <u32>load<u8>(a + <usize>k));
+  return h;
+}
+
+/** The symmetric flow hash of src/model/shard.ts. */
+export function flowHash(family: u32, proto: u32, a: usize, b: usize): u32 {
+  let lo = a;
+  let hi = b;
+  if (addrCmp(a, b) > 0) {
+    lo = b;
+    hi = a;
+  }
+  let h = FNV_OFFSET;
+  h = fnvByte(h, family);
+  h = fnvByte(h, proto);
+  h = fnvAddr(h, lo);
+  h = fnvAddr(h, hi);
+  return h;
+}
+
+// ---------------------------------------------------------------------------
+// Address map: (family, address) -> interface index. Built at setup.
+//
+// Slot (32 bytes)
+// ┌──────────────┬──────────────┬───────────────────────────┬─────────┐
+// │ 0 tag u32    │ 4 family u32 │ 8 address (16)            │ 24 pad  │
+// └──────────────┴──────────────┴───────────────────────────┴─────────┘
+//  tag = interface index + 1; 0 = empty.
+
+const AM_SLOT: usize = 32;
+let amSlots: usize = 0;
+let amMask: u32 = 0;
+
+/** Set up an empty address map with room for `n` addresses (host calls once). */
+export function addrMapInit(n: u32): void {
+  let size: u32 = 16;
+  while (size < n * 2) size <<= 1;
+  amSlots = arenaAlloc(<usize>size * AM_SLOT);
+  amMask = size - 1;
+}
+
+/** Add an address (at `a`, the record form) owned by interface `iface`. */
+export function addrMapAdd(family: u32, a: usize, iface: u32): void {
+  let i = <u32>addrHash(a, family) & amMask;
+  while (true) {
+    const s = amSlots + <usize>i * AM_SLOT;
+    if (load<u32>(s) == 0) {
+      store<u32>(s, iface + 1);
+      store<u32>(s, family, 4);
+      addrCopy(s + 8, a);
+      return;
+    }
+    i = (i + 1) & amMask;
+  }
+}
+
+/** The interface owning the address, or -1. */
+export function addrOwner(family: u32, a: usize): i32 {
+  let i = <u32>addrHash(a, family) & amMask;
+  while (true) {
+    const s = amSlots + <usize>i * AM_SLOT;
+    const tag = load<u32>(s);
+    if (tag == 0) return -1;
+    if (load<u32>(s, 4) == family && addrEq(s + 8, a)) return <i32>tag - 1;
+    i = (i + 1) & amMask;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Interfaces: per interface, its conntrack timeouts (host-written region).
+//
+// Interface record (IF_SIZE bytes)
+//  0 timeouts: 7 × i64 ns, by state (ST_*)
+// 56 defaults: u8 ingress verdict, u8 egress verdict (1 allow, 0 deny)
+// 58 u8 nAccept: how many accepting basic groups (aliyun intra-group rule)
+// 59 u8 pad
+// 60 u32 ingress list index   64 u32 egress list index (classifier table lists)
+// 68 u16 acceptGroups[nAccept] (group numbers), up to 30
+
+export const IF_SIZE: usize = 128;
+export const IF_TIMEOUTS: usize = 0;
+export const IF_DEFAULT_IN: usize = 56;
+export const IF_DEFAULT_OUT: usize = 57;
+export const IF_N_ACCEPT: usize = 58;
+export const IF_LIST_IN: usize = 60;
+export const IF_LIST_OUT: usize = 64;
+export const IF_ACCEPT: usize = 68;
+export const IF_MAX_ACCEPT: u32 = 30;
+
+let ifaces: usize = 0;
+let nIfaces: u32 = 0;
+let nShards: u32 = 1;
+
+// Flow states (the timeout index).
+export const ST_TCP_OPENING: u32 = 0;
+export const ST_TCP_ESTABLISHED: u32 = 1;
+export const ST_TCP_CLOSING: u32 = 2;
+export const ST_UDP_UNREPLIED: u32 = 3;
+export const ST_UDP_REPLIED: u32 = 4;
+export const ST_ICMP: u32 = 5;
+export const ST_OTHER: u32 = 6;
+
+@inline export function ifaceRecord(i: u32): usize {
+  return ifaces + <usize>i * IF_SIZE;
+}
+
+@inline function timeoutOf(iface: u32, state: u32): i64 {
+  return load<i64>(ifaceRecord(iface) + IF_TIMEOUTS + (<usize>state << 3));
+}
+
+// ---------------------------------------------------------------------------
+// Per (interface, shard) counters: 32 bytes each.
+//  0 u32 conntrack entries stored   4 u32 peak
+//  8 i64 conntrack: no entry can expire before this time (purge skip bound)
+// 16 u32 fragment datagrams stored  20 pad
+// 24 i64 fragments: none can be forgotten before this time
+
+const CNT_SIZE: usize = 32;
+let counters: usize = 0;
+
+@inline function counter(iface: u32, shard: u32): usize {
+  return counters + (<usize>iface * <usize>nShards + <usize>shard) * CNT_SIZE;
+}
+
+let ctCapacity: u32 = 0; // per (interface, shard)
+let frCapacity: u32 = 0; // per (interface, shard)
+
+/** Statistics since stateInit (host reads them through statsPtr). */
+const STAT_CT_FULL: usize = 0;
+const STAT_FRAG_NOT_REMEMBERED: usize = 8;
+const STAT_CT_GROWS: usize = 16;
+let stats: usize = 0;
+
+export function statsPtr(): usize {
+  return stats;
+}
+
+/**
+ * Set up the state. `ifacePtr`: nIfaces interface records written by the
+ * host. `arenaBase`: the first byte above every host region; the host must
+ * not allocate after this call.
+ */
+export function stateInit(ifacePtr: usize, nIface: u32, shards: u32, ctCapPerShard: u32, frCapPerShard: u32, arenaBase: usize): void {
+  arenaTop = arenaBase;
+  ifaces = ifacePtr;
+  nIfaces = nIface;
+  nShards = shards;
+  ctCapacity = ctCapPerShard;
+  frCapacity = frCapPerShard;
+  counters = arenaAlloc(<usize>max<u32>(nIface, 1) * <usize>shards * CNT_SIZE);
+  stats = arenaAlloc(64);
+  ctInit(1024);
+  frInit(256);
+}
+
+// ---------------------------------------------------------------------------
+// Conntrack: one open-addressed (linear probing) table for every interface and
+// shard of this worker; capacity is counted per (interface, shard).
+//
+// Entry (64 bytes)
+// ┌──────────────┬────────┬───────┬───────┬───────┬──────────────────────┐
+// │ 0 tag u32    │4 family│5 proto│6 state│7 flags│ 8 lo address (16)    │
+// ├──────────────┴────────┴───────┴───────┴───────┼──────────────────────┤
+// │ 24 hi address (16)                            │ 40 lo port, 42 hi port│
+// ├───────────────────────────────────────────────┼──────────────────────┤
+// │ 44 shard u32 │ 48 lastSeen i64                │ 56 hash u32 │ 60 pad  │
+// └───────────────────────────────────────────────┴──────────────────────┘
+//  tag = interface index + 1; 0 = empty; TOMB = deleted.
+//  lo/hi: the endpoints (address, port) in canonical order (smaller first).
+//  flags: F_ORIG_LO (the original source is the lo endpoint), F_FIN_ORIG, F_FIN_REPLY.
+
+const CT_ENTRY: usize = 64;
+const TOMB: u32 = 0xffffffff;
+const F_ORIG_LO: u8 = 1;
+const F_FIN_ORIG: u8 = 2;
+const F_FIN_REPLY: u8 = 4;
+
+let ctSlots: usize = 0;
+let ctMask: u32 = 0;
+let ctUsed: u32 = 0; // live slots + tombstones
+
+function ctInit(size: u32): void {
+  ctSlots = arenaAlloc(<usize>size * CT_ENTRY);
+  ctMask = size - 1;
+  ctUsed = 0;
+}
+
+/** Double the table (rehash, dropping tombstones) when it is half used. */
+function ctMaybeGrow(): void {
+  if ((ctUsed + 1) * 2 <= ctMask + 1) return;
+  const oldSlots = ctSlots;
+  const oldSize = ctMask + 1;
+  let live: u32 = 0;
+  for (let i: u32 = 0; i < oldSize; i++) {
+    const t = load<u32>(oldSlots + <usize>i * CT_ENTRY);
+    if (t != 0 && t != TOMB) live++;
+  }
+  let size = oldSize;
+  while ((live + 1) * 4 > size) size <<= 1; // at most a quarter full after
+  ctInit(size);
+  for (let i: u32 = 0; i < oldSize; i++) {
+    const e = oldSlots + <usize>i * CT_ENTRY;
+    const t = load<u32>(e);
+    if (t == 0 || t == TOMB) continue;
+    let j = load<u32>(e, 56) & ctMask;
+    while (load<u32>(ctSlots + <usize>j * CT_ENTRY) != 0) j = (j + 1) & ctMask;
+    memory.copy(ctSlots + <usize>j * CT_ENTRY, e, CT_ENTRY);
+    ctUsed++;
+  }
+  store<u64>(stats + STAT_CT_GROWS, load<u64>(stats + STAT_CT_GROWS) + 1);
+}
+
+// The key of the packet being looked up (set by ctKey).
+let kIface: u32 = 0;
+let kFamily: u32 = 0;
+let kProto: u32 = 0;
+let kLoPort: u32 = 0;
+let kHiPort: u32 = 0;
+let kSrcIsLo: bool = true;
+let kHash: u32 = 0;
+let kLo: usize = 0; // pointers to the packet's addresses
+let kHi: usize = 0;
+
+/** Prepare the key: interface, family, protocol, (src, sport), (dst, dport). */
+export function ctKey(iface: u32, family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
+  kIface = iface;
+  kFamily = family;
+  kProto = proto;
+  const c = addrCmp(src, dst);
+  kSrcIsLo = c < 0 || (c == 0 && sport <= dport);
+  if (kSrcIsLo) {
+    kLo = src; kHi = dst; kLoPort = sport; kHiPort = dport;
+  } else {
+    kLo = dst; kHi = src; kLoPort = dport; kHiPort = sport;
+  }
+  let h = mix64((<u64>iface << 32) | (<u64>family << 16) | <u64>proto);
+  h = addrHash(kLo, h);
+  h = addrHash(kHi, h);
+  h = mix64(h ^ ((<u64>kLoPort << 16) | <u64>kHiPort));
+  kHash = <u32>h;
+}
+
+@inline function ctMatches(e: usize): bool {
+  return load<u32>(e) == kIface + 1 && load<u8>(e, 4) == <u8>kFamily && load<u8>(e, 5) == <u8>kProto &&
+    load<u16>(e, 40) == <u16>kLoPort && load<u16>(e, 42) == <u16>kHiPort && addrEq(e + 8, kLo) && addrEq(e + 24, kHi);
+}
+
+/** The slot holding the key (live or expired), or 0. */
+function ctFind(): usize {
+  let i = kHash & ctMask;
+  while (true) {
+    const e = ctSlots + <usize>i * CT_ENTRY;
+    const t = load<u32>(e);
+    if (t == 0) return 0;
+    if (t != TOMB && load<u32>(e, 56) == kHash && ctMatches(e)) return e;
+    i = (i + 1) & ctMask;
+  }
+}
+
+@inline function ctLive(e: usize, iface: u32, now: i64): bool {
+  return now - load<i64>(e, 48) <= timeoutOf(iface, <u32>load<u8>(e, 6));
+}
+
+/** Lower the purge-skip bound of (iface, shard) to this entry's expiry. */
+@inline function ctNoteExpiry(e: usize, iface: u32, shard: u32): void {
+  const c = counter(iface, shard);
+  const exp = load<i64>(e, 48) + timeoutOf(iface, <u32>load<u8>(e, 6));
+  if (exp < load<i64>(c, 8)) store<i64>(c, exp, 8);
+}
+
+/** The live entry of the prepared key at `now`, or 0 (§5: expired = absent). */
+export function ctLookup(now: i64): usize {
+  const e = ctFind();
+  if (e == 0 || !ctLive(e, kIface, now)) return 0;
+  return e;
+}
+
+/** §5 state changes for a packet hitting `e`; `fromSrc`: the packet's source is the key's src. */
+export function ctHit(e: usize, now: i64, tcpFlags: u32, shard: u32): void {
+  const flags = load<u8>(e, 7);
+  // The packet comes from the lo endpoint iff its source was the lo side.
+  const fromLo = kSrcIsLo;
+  const isReply = fromLo != ((flags & F_ORIG_LO) != 0);
+  let state = <u32>load<u8>(e, 6);
+  let f = flags;
+  if (state == ST_TCP_OPENING && isReply) state = ST_TCP_ESTABLISHED;
+  if (state == ST_UDP_UNREPLIED && isReply) state = ST_UDP_REPLIED;
+  if (kProto == 6 && state != ST_TCP_CLOSING) {
+    if (tcpFlags & 0x04) state = ST_TCP_CLOSING;
+    else if (tcpFlags & 0x01) {
+      f |= isReply ? F_FIN_REPLY : F_FIN_ORIG;
+      if ((f & (F_FIN_ORIG | F_FIN_REPLY)) == (F_FIN_ORIG | F_FIN_REPLY)) state = ST_TCP_CLOSING;
+    }
+  }
+  store<u8>(e, <u8>state, 6);
+  store<u8>(e, f, 7);
+  if (now > load<i64>(e, 48)) store<i64>(e, now, 48);
+  ctNoteExpiry(e, kIface, shard);
+}
+
+function initialState(family: u32, proto: u32): u32 {
+  if (proto == 6) return ST_TCP_OPENING;
+  if (proto == 17) return ST_UDP_UNREPLIED;
+  if ((family == 4 && proto == 1) || (family == 6 && proto == 58)) return ST_ICMP;
+  return ST_OTHER;
+}
+
+/** Delete the entry in slot `e` (a tombstone) and count it out. */
+@inline function ctDelete(e: usize): void {
+  const c = counter(load<u32>(e) - 1, load<u32>(e, 44));
+  store<u32>(c, load<u32>(c) - 1);
+  store<u32>(e, TOMB);
+}
+
+/** Purge the expired entries of (iface, shard); recompute its purge-skip bound. */
+function ctPurge(iface: u32, shard: u32, now: i64): void {
+  const c = counter(iface, shard);
+  if (now < load<i64>(c, 8)) return; // nothing can have expired yet
+  let next: i64 = i64.MAX_VALUE;
+  const size = ctMask + 1;
+  for (let i: u32 = 0; i < size; i++) {
+    const e = ctSlots + <usize>i * CT_ENTRY;
+    const t = load<u32>(e);
+    if (t != iface + 1 || load<u32>(e, 44) != shard) continue;
+    if (!ctLive(e, iface, now)) ctDelete(e);
+    else {
+      const exp = load<i64>(e, 48) + timeoutOf(iface, <u32>load<u8>(e, 6));
+      if (exp < next) next = exp;
+    }
+  }
+  store<i64>(c, next, 8);
+}
+
+/**
+ * Create the entry of an allowed first packet of the prepared key (the
+ * packet's source is the original source). Returns false when the shard is
+ * full of live entries (conntrack-full; counted).
+ */
+export function ctCreate(now: i64, tcpFlags: u32, shard: u32): bool {
+  const old = ctFind();
+  if (old != 0) ctDelete(old); // expired (a live one would have been hit)
+  const c = counter(kIface, shard);
+  if (load<u32>(c) >= ctCapacity) {
+    ctPurge(kIface, shard, now);
+    if (load<u32>(c) >= ctCapacity) {
+      store<u64>(stats + STAT_CT_FULL, load<u64>(stats + STAT_CT_FULL) + 1);
+      return false;
+    }
+  }
+  ctMaybeGrow();
+  let i = kHash & ctMask;
+  while (true) {
+    const t = load<u32>(ctSlots + <usize>i * CT_ENTRY);
+    if (t == 0 || t == TOMB) break;
+    i = (i + 1) & ctMask;
+  }
+  const e = ctSlots + <usize>i * CT_ENTRY;
+  if (load<u32>(e) == 0) ctUsed++;
+  store<u32>(e, kIface + 1);
+  store<u8>(e, <u8>kFamily, 4);
+  store<u8>(e, <u8>kProto, 5);
+  let state = initialState(kFamily, kProto);
+  let f: u8 = kSrcIsLo ? F_ORIG_LO : 0;
+  if (kProto == 6) {
+    if (tcpFlags & 0x04) state = ST_TCP_CLOSING;
+    else if (tcpFlags & 0x01) f |= F_FIN_ORIG;
+  }
+  store<u8>(e, <u8>state, 6);
+  store<u8>(e, f, 7);
+  addrCopy(e + 8, kLo);
+  addrCopy(e + 24, kHi);
+  store<u16>(e, <u16>kLoPort, 40);
+  store<u16>(e, <u16>kHiPort, 42);
+  store<u32>(e, shard, 44);
+  store<i64>(e, now, 48);
+  store<u32>(e, kHash, 56);
+  const n = load<u32>(c) + 1;
+  store<u32>(c, n);
+  if (n > load<u32>(c, 4)) store<u32>(c, n, 4);
+  ctNoteExpiry(e, kIface, shard);
+  return true;
+}
+
+/** Peak entries of (iface, shard) (host sums them per interface). */
+export function ctPeak(iface: u32, shard: u32): u32 {
+  return load<u32>(counter(iface, shard), 4);
+}
+
+// ---------------------------------------------------------------------------
+// Fragment memory: (interface, family, src, dst, protocol, id) -> the first
+// fragment's verdict and time. Same table discipline as conntrack.
+//
+// Entry (64 bytes)
+//  0 tag u32 (iface+1; 0 empty; TOMB)  4 family u8  5 proto u8  6 verdict u8  7 pad
+//  8 src address (16)  24 dst address (16)  40 id u32  44 shard u32
+// 48 firstSeen i64  56 hash u32  60 pad
+
+const FR_ENTRY: usize = 64;
+const FRAGMENT_MEMORY_NS: i64 = 30_000_000_000;
+
+let frSlots: usize = 0;
+let frMask: u32 = 0;
+let frUsed: u32 = 0;
+
+function frInit(size: u32): void {
+  frSlots = arenaAlloc(<usize>size * FR_ENTRY);
+  frMask = size - 1;
+  frUsed = 0;
+}
+
+function frMaybeGrow(): void {
+  if ((frUsed + 1) * 2 <= frMask + 1) return;
+  const oldSlots = frSlots;
+  const oldSize = frMask + 1;
+  let live: u32 = 0;
+  for (let i: u32 = 0; i < oldSize; i++) {
+    const t = load<u32>(oldSlots + <usize>i * FR_ENTRY);
+    if (t != 0 && t != TOMB) live++;
+  }
+  let size = oldSize;
+  while ((live + 1) * 4 > size) size <<= 1;
+  frInit(size);
+  for (let i: u32 = 0; i < oldSize; i++) {
+    const e = oldSlots + <usize>i * FR_ENTRY;
+    const t = load<u32>(e);
+    if (t == 0 || t == TOMB) continue;
+    let j = load<u32>(e, 56) & frMask;
+    while (load<u32>(frSlots + <usize>j * FR_ENTRY) != 0) j = (j + 1) & frMask;
+    memory.copy(frSlots + <usize>j * FR_ENTRY, e, FR_ENTRY);
+    frUsed++;
+  }
+}
+
+function frHash(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32): u32 {
+  let h = mix64((<u64>iface << 32) | (<u64>family << 16) | <u64>proto);
+  h = addrHash(src, h);
+  h = addrHash(dst, h);
+  return <u32>mix64(h ^ <u64>id);
+}
+
+function frFind(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, h: u32): usize {
+  let i = h & frMask;
+  while (true) {
+    const e = frSlots + <usize>i * FR_ENTRY;
+    const t = load<u32>(e);
+    if (t == 0) return 0;
+    if (t == iface + 1 && load<u32>(e, 56) == h && load<u8>(e, 4) == <u8>family && load<u8>(e, 5) == <u8>proto &&
+      load<u32>(e, 40) == id && addrEq(e + 8, src) && addrEq(e + 24, dst)) return e;
+    i = (i + 1) & frMask;
+  }
+}
+
+/** The remembered verdict (1 allow, 0 deny) of a non-first fragment, or -1. */
+export function frRecall(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, now: i64): i32 {
+  const e = frFind(iface, family, proto, src, dst, id, frHash(iface, family, proto, src, dst, id));
+  if (e == 0 || now - load<i64>(e, 48) > FRAGMENT_MEMORY_NS) return -1;
+  return <i32>load<u8>(e, 6);
+}
+
+function frPurge(iface: u32, shard: u32, now: i64): void {
+  const c = counter(iface, shard);
+  if (now <= load<i64>(c, 24)) return; // nothing forgotten yet
+  let next: i64 = i64.MAX_VALUE;
+  const size = frMask + 1;
+  for (let i: u32 = 0; i < size; i++) {
+    const e = frSlots + <usize>i * FR_ENTRY;
+    if (load<u32>(e) != iface + 1 || load<u32>(e, 44) != shard) continue;
+    const first = load<i64>(e, 48);
+    if (now - first > FRAGMENT_MEMORY_NS) {
+      store<u32>(e, TOMB);
+      store<u32>(c, load<u32>(c, 16) - 1, 16);
+    } else if (first + FRAGMENT_MEMORY_NS < next) next = first + FRAGMENT_MEMORY_NS;
+  }
+  store<i64>(c, next, 24);
+}
+
+/** Remember a first fragment's verdict (docs/SEMANTICS.md: bounded per interface shard). */
+export function frRemember(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, verdict: u32, now: i64, shard: u32): void {
+  const h = frHash(iface, family, proto, src, dst, id);
+  let e = frFind(iface, family, proto, src, dst, id, h);
+  if (e == 0) {
+    const c = counter(iface, shard);
+    if (load<u32>(c, 16) >= frCapacity) {
+      frPurge(iface, shard, now);
+      if (load<u32>(c, 16) >= frCapacity) {
+        store<u64>(stats + STAT_FRAG_NOT_REMEMBERED, load<u64>(stats + STAT_FRAG_NOT_REMEMBERED) + 1);
+        return;
+      }
+    }
+    frMaybeGrow();
+    let i = h & frMask;
+    while (true) {
+      const t = load<u32>(frSlots + <usize>i * FR_ENTRY);
+      if (t == 0 || t == TOMB) break;
+      i = (i + 1) & frMask;
+    }
+    e = frSlots + <usize>i * FR_ENTRY;
+    if (load<u32>(e) == 0) frUsed++;
+    store<u32>(e, iface + 1);
+    store<u8>(e, <u8>family, 4);
+    store<u8>(e, <u8>proto, 5);
+    addrCopy(e + 8, src);
+    addrCopy(e + 24, dst);
+    store<u32>(e, id, 40);
+    store<u32>(e, shard, 44);
+    store<u32>(e, h, 56);
+    store<u32>(c, load<u32>(c, 16) + 1, 16);
+  }
+  store<u8>(e, <u8>verdict, 6);
+  store<i64>(e, now, 48);
+  const c2 = counter(iface, shard);
+  if (now + FRAGMENT_MEMORY_NS < load<i64>(c2, 24)) store<i64>(c2, now + FRAGMENT_MEMORY_NS, 24);
+}

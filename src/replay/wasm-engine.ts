@@ -1,0 +1,346 @@
+/**
+ * The WASM replay engine on the host side: one WasmInstance holding the
+ * compiled rule table, the interface records, the address map and the
+ * per-shard state (assembly/state.ts), plus fixed batch regions: capture
+ * bytes (staging), frame descriptors, decoded records, decisions.
+ *
+ * Memory layout is fixed at construction: every host region is allocated
+ * first, then `stateInit` hands the rest of memory to the WASM arena, where
+ * the conntrack and fragment tables grow. Nothing is allocated per packet.
+ *
+ * One engine judges the packets of the shards in `owned` (a bit mask); the
+ * replay (replay.ts) runs one engine per worker thread with disjoint masks.
+ */
+import { compileTopology, type CompiledTable } from '../compile/compile.js';
+import { indexTopology, type Topology, type TopologyIndex } from '../model/topology.js';
+import type { Decision, Hop, HopReason, PacketReason } from '../model/decision.js';
+import { DEFAULT_SHARDS } from '../model/shard.js';
+import { DEFAULT_CONNTRACK_CAPACITY, FRAGMENT_MEMORY_PER_SHARD } from '../reference/engine.js';
+import { secondsToNs } from '../reference/conntrack.js';
+import { TIMEOUT_KEYS } from '../model/topology.js';
+import { IFACE_ENTRY, REC } from '../pcap/record-layout.js';
+import { DESC, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
+import { WasmInstance, type WasmFlavour } from '../wasm/loader.js';
+
+/** assembly/engine.ts decision record. */
+export const DECISION = {
+  SIZE: 32,
+  VERDICT: 0,
+  REASON: 1,
+  NHOPS: 2,
+  SHARD: 3,
+  HOP0: 4,
+  HOP_SIZE: 12,
+  H_IFACE: 0,
+  H_DIR: 4,
+  H_VERDICT: 5,
+  H_REASON: 6,
+  H_RULE: 8,
+} as const;
+export const VERDICT_NOT_MINE = 255;
+export const PACKET_REASONS: (PacketReason | undefined)[] = [undefined, 'unmanaged', 'local', 'non-ip', 'malformed'];
+export const HOP_REASONS: HopReason[] = ['established', 'related', 'intra-group', 'rule', 'default', 'fragment', 'conntrack-full'];
+
+/** assembly/state.ts interface record. */
+const IF = { SIZE: 128, TIMEOUTS: 0, DEFAULT_IN: 56, DEFAULT_OUT: 57, N_ACCEPT: 58, LIST_IN: 60, LIST_OUT: 64, ACCEPT: 68, MAX_ACCEPT: 30 } as const;
+const CLOUD_CODE = { aliyun: 0, huawei: 1, generic: 2 } as const;
+/** Timeout order of assembly/state.ts ST_*: tcpOpening, tcpEstablished, tcpClosing, udp, udpReplied, icmp, other. */
+const TIMEOUT_ORDER = TIMEOUT_KEYS;
+
+export interface WasmEngineOptions {
+  conntrackCapacity?: number;
+  shards?: number;
+  /** Frames per batch (default 8192). */
+  batchCapacity?: number;
+  /** Staging bytes for capture data (default 4 MiB; grows if a batch needs more). */
+  stagingBytes?: number;
+  /** Interfaces a capture may name (default 4096). */
+  maxCaptureInterfaces?: number;
+  flavour?: WasmFlavour;
+  /** A table compiled before (the replay compiles once and hands it to every worker). */
+  compiled?: CompiledTable;
+}
+
+export interface EngineCounters {
+  conntrackFull: number;
+  fragmentsNotRemembered: number;
+  conntrackGrows: number;
+}
+
+export class WasmEngine {
+  readonly inst: WasmInstance;
+  readonly index: TopologyIndex;
+  readonly compiled: CompiledTable;
+  readonly shards: number;
+  readonly capacity: number;
+  private readonly descPtr: number;
+  private readonly recPtr: number;
+  private readonly decPtr: number;
+  private readonly capIfacePtr: number;
+  private readonly maxCapIfaces: number;
+  private stagingPtr: number;
+  private stagingSize: number;
+  private capIfacesWritten = 0;
+  private readonly x: {
+    decodeBatch: (frames: number, desc: number, n: number, ifaces: number, out: number) => number;
+    engineRun: (recs: number, n: number, out: number, owned: number) => number;
+    arenaAllocate: (bytes: number) => number;
+    statsPtr: () => number;
+    ctPeak: (iface: number, shard: number) => number;
+  };
+
+  constructor(readonly topology: Topology, options: WasmEngineOptions = {}) {
+    this.index = indexTopology(topology);
+    this.shards = options.shards ?? DEFAULT_SHARDS;
+    if (!Number.isInteger(this.shards) || this.shards < 1 || this.shards > 32) throw new RangeError(`shards must be 1-32, got ${this.shards}`);
+    this.capacity = options.batchCapacity ?? 8192;
+    this.maxCapIfaces = options.maxCaptureInterfaces ?? 4096;
+    this.compiled = options.compiled ?? compileTopology(topology);
+    const inst = (this.inst = new WasmInstance(options.flavour ?? 'release', 64));
+    const e = inst.exports;
+    this.x = {
+      decodeBatch: e.decodeBatch,
+      engineRun: e.engineRun,
+      arenaAllocate: e.arenaAllocate,
+      statsPtr: e.statsPtr,
+      ctPeak: e.ctPeak,
+    };
+    const tableVersion = e.classifierTableVersion() as number;
+    const table = this.compiled.bytes;
+    const tablePtr = inst.copyIn(table, 64);
+    const st = e.tableStatus(tablePtr, table.byteLength) as number;
+    if (st !== 0) throw new Error(`sgfilter: the WASM engine refuses the compiled table (status ${st}; module reads format ${tableVersion})`);
+
+    // Rule actions per list position.
+    const lists = this.compiled.meta.lists;
+    const actionBytes = lists.reduce((n, l) => n + l.rules.length, 0);
+    const actionsPtr = inst.alloc(lists.length * 4 + actionBytes + 16, 16);
+    {
+      const dv = inst.view();
+      const u8 = inst.u8();
+      let off = lists.length * 4;
+      lists.forEach((l, li) => {
+        dv.setUint32(actionsPtr + li * 4, off, true);
+        l.rules.forEach(([gid, rid], pos) => {
+          const rule = this.index.groups.get(gid)!.rules.find((r) => r.id === rid)!;
+          u8[actionsPtr + off + pos] = rule.action === 'allow' ? 1 : 0;
+        });
+        off += l.rules.length;
+      });
+    }
+
+    // Interface records.
+    const bindings = this.bindings();
+    const ifacePtr = inst.alloc(Math.max(1, topology.interfaces.length) * IF.SIZE, 16);
+    const groupNo = new Map(topology.securityGroups.map((g, i) => [g.id, i] as const));
+    {
+      const dv = inst.view();
+      topology.interfaces.forEach((iface, i) => {
+        const at = ifacePtr + i * IF.SIZE;
+        TIMEOUT_ORDER.forEach((k, s) => dv.setBigInt64(at + IF.TIMEOUTS + s * 8, secondsToNs(iface.conntrack[k]), true));
+        dv.setUint8(at + IF.DEFAULT_IN, this.defaultVerdict(iface.id, 'ingress'));
+        dv.setUint8(at + IF.DEFAULT_OUT, this.defaultVerdict(iface.id, 'egress'));
+        const accepting = topology.cloud === 'aliyun'
+          ? iface.groups.filter((g) => {
+            const sg = this.index.groups.get(g)!;
+            return sg.type === 'basic' && sg.innerAccessPolicy === 'accept';
+          })
+          : [];
+        if (accepting.length > IF.MAX_ACCEPT) throw new RangeError(`interface ${iface.id}: more than ${IF.MAX_ACCEPT} accepting basic groups`);
+        dv.setUint8(at + IF.N_ACCEPT, accepting.length);
+        dv.setUint32(at + IF.LIST_IN, bindings[i]![0], true);
+        dv.setUint32(at + IF.LIST_OUT, bindings[i]![1], true);
+        accepting.forEach((g, k) => dv.setUint16(at + IF.ACCEPT + k * 2, groupNo.get(g)!, true));
+      });
+    }
+
+    // Batch regions.
+    this.descPtr = inst.alloc(this.capacity * DESC.BYTES, 64);
+    this.recPtr = inst.alloc(this.capacity * REC.SIZE, 64);
+    this.decPtr = inst.alloc(this.capacity * DECISION.SIZE, 64);
+    this.capIfacePtr = inst.alloc(this.maxCapIfaces * IFACE_ENTRY.SIZE, 64);
+    this.stagingSize = options.stagingBytes ?? 4 * 1024 * 1024;
+    this.stagingPtr = inst.alloc(this.stagingSize, 64);
+    const scratch = inst.alloc(64, 64);
+    const addrScratch = inst.alloc(16, 16);
+
+    // State: everything above this point belongs to the WASM arena.
+    const capacity = options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY;
+    e.stateInit(ifacePtr, topology.interfaces.length, this.shards, Math.ceil(capacity / this.shards), FRAGMENT_MEMORY_PER_SHARD, inst.mark());
+    const nAddr = topology.interfaces.reduce((n, i) => n + i.ips.length, 0);
+    e.addrMapInit(nAddr);
+    topology.interfaces.forEach((iface, i) => {
+      for (const ip of iface.ips) {
+        writeAddress(inst.view(), addrScratch, ip.value);
+        e.addrMapAdd(ip.family, addrScratch, i);
+      }
+    });
+    e.engineConfigure(tablePtr, actionsPtr, CLOUD_CODE[topology.cloud], this.shards, scratch);
+  }
+
+  /** [ingress list, egress list] per interface, from the table's BINDINGS (via meta order). */
+  private bindings(): [number, number][] {
+    const m = this.compiled.meta;
+    const key = (dir: string, groups: string[]) => `${dir}\u0000${groups.join('\u0000')}`;
+    const byKey = new Map(m.lists.map((l, i) => [key(l.direction, l.groups), i] as const));
+    return this.topology.interfaces.map((iface) => [
+      byKey.get(key('ingress', iface.groups)) ?? 0xffffffff,
+      byKey.get(key('egress', iface.groups)) ?? 0xffffffff,
+    ]);
+  }
+
+  private defaultVerdict(ifaceId: string, dir: 'ingress' | 'egress'): number {
+    const t = this.topology;
+    const iface = this.index.interfaces.get(ifaceId)!;
+    switch (t.cloud) {
+      case 'aliyun':
+        if (dir === 'ingress') return 0;
+        return iface.groups.some((g) => this.index.groups.get(g)!.type === 'advanced') ? 0 : 1;
+      case 'huawei':
+        return 0;
+      case 'generic':
+        return t.defaults[dir] === 'allow' ? 1 : 0;
+    }
+  }
+
+  /** Write the capture's interface table (linktype, clock) for decodeBatch. */
+  private writeCaptureInterfaces(ifaces: readonly CaptureInterface[]): void {
+    if (ifaces.length > this.maxCapIfaces) throw new RangeError(`the capture names ${ifaces.length} interfaces; at most ${this.maxCapIfaces}`);
+    const dv = this.inst.view();
+    for (let i = this.capIfacesWritten; i < ifaces.length; i++) {
+      const ifc = ifaces[i]!;
+      const at = this.capIfacePtr + i * IFACE_ENTRY.SIZE;
+      dv.setUint32(at + IFACE_ENTRY.LINKTYPE, ifc.linktype, true);
+      dv.setUint8(at + IFACE_ENTRY.TS_KIND, ifc.clock.kind);
+      dv.setUint8(at + IFACE_ENTRY.TS_EXP, ifc.clock.exp);
+      dv.setBigInt64(at + IFACE_ENTRY.TS_OFFSET, BigInt.asIntN(64, ifc.clock.offset), true);
+    }
+    this.capIfacesWritten = ifaces.length;
+  }
+
+  /** Forget the capture interfaces written so far (a new capture). */
+  newCapture(): void {
+    this.capIfacesWritten = 0;
+  }
+
+  /**
+   * Decode and judge one scanner batch whose frames are in `buf` (the
+   * reader's window). Returns the number of packets judged by this engine;
+   * the decisions are then readable with `decisionView()` for `batch.count` packets.
+   */
+  runBatch(buf: Uint8Array, batch: FrameBatch, interfaces: readonly CaptureInterface[], owned: number): number {
+    const n = batch.count;
+    if (n === 0) return 0;
+    if (n > this.capacity) throw new RangeError(`batch of ${n} frames exceeds the engine's capacity ${this.capacity}`);
+    if (interfaces.length !== this.capIfacesWritten) this.writeCaptureInterfaces(interfaces);
+    const lo = batch.dataOff(0);
+    const last = n - 1;
+    const hi = batch.dataOff(last) + batch.caplen(last);
+    if (hi - lo > this.stagingSize) {
+      this.stagingSize = Math.max(hi - lo, this.stagingSize * 2);
+      this.stagingPtr = this.x.arenaAllocate(this.stagingSize);
+    }
+    this.inst.u8().set(buf.subarray(lo, hi), this.stagingPtr);
+    const words = new Uint32Array(this.inst.memory.buffer, this.descPtr, n * DESC.WORDS);
+    words.set(batch.desc.subarray(0, n * DESC.WORDS));
+    for (let i = 0; i < n; i++) words[i * DESC.WORDS + DESC.DATA_OFF]! -= lo;
+    this.x.decodeBatch(this.stagingPtr, this.descPtr, n, this.capIfacePtr, this.recPtr);
+    return this.x.engineRun(this.recPtr, n, this.decPtr, owned >>> 0);
+  }
+
+  /** Judge decoded records already written at `recordsPtr()` (tests and the library's hot path). */
+  runRecords(n: number, owned = this.allShards): number {
+    return this.x.engineRun(this.recPtr, n, this.decPtr, owned >>> 0);
+  }
+
+  get allShards(): number {
+    return this.shards >= 32 ? 0xffffffff : (2 ** this.shards - 1) >>> 0;
+  }
+
+  recordsPtr(): number {
+    return this.recPtr;
+  }
+
+  /** The decision records of the last batch (valid until the next call). */
+  decisionView(n: number): DataView {
+    return new DataView(this.inst.memory.buffer, this.decPtr, n * DECISION.SIZE);
+  }
+
+  /** Decision `i` of the last batch as a §9 object; null when another shard owner judges it. */
+  decision(i: number): Decision | null {
+    return decodeDecision(this.decisionView(i + 1), i, this.compiled, this.topology);
+  }
+
+  counters(): EngineCounters {
+    const dv = this.inst.view();
+    const p = this.x.statsPtr();
+    return {
+      conntrackFull: Number(dv.getBigUint64(p, true)),
+      fragmentsNotRemembered: Number(dv.getBigUint64(p + 8, true)),
+      conntrackGrows: Number(dv.getBigUint64(p + 16, true)),
+    };
+  }
+
+  /** Peak conntrack entries per interface (summed over the shards). */
+  conntrackPeak(): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.topology.interfaces.forEach((iface, i) => {
+      let n = 0;
+      for (let s = 0; s < this.shards; s++) n += this.x.ctPeak(i, s);
+      out[iface.id] = n;
+    });
+    return out;
+  }
+}
+
+/** A 128-bit little-endian address (the record form) at `ptr`. */
+export function writeAddress(dv: DataView, ptr: number, value: bigint): void {
+  dv.setBigUint64(ptr, value & 0xffffffffffffffffn, true);
+  dv.setBigUint64(ptr + 8, value >> 64n, true);
+}
+
+/** Decision record `i` in `dv` -> §9 object (null for NOT_MINE). */
+export function decodeDecision(dv: DataView, i: number, compiled: CompiledTable, topology: Topology): Decision | null {
+  const at = i * DECISION.SIZE;
+  const verdict = dv.getUint8(at + DECISION.VERDICT);
+  if (verdict === VERDICT_NOT_MINE) return null;
+  const reason = PACKET_REASONS[dv.getUint8(at + DECISION.REASON)];
+  if (reason) return { verdict: verdict === 1 ? 'allow' : 'deny', reason, hops: [] };
+  const d: Decision = { verdict: verdict === 1 ? 'allow' : 'deny', hops: [] };
+  const nh = dv.getUint8(at + DECISION.NHOPS);
+  for (let k = 0; k < nh; k++) {
+    const h = at + DECISION.HOP0 + k * DECISION.HOP_SIZE;
+    const iface = topology.interfaces[dv.getUint32(h + DECISION.H_IFACE, true)]!;
+    const dir = dv.getUint8(h + DECISION.H_DIR) === 0 ? 'ingress' : 'egress';
+    const hop: Hop = {
+      iface: iface.id,
+      dir,
+      verdict: dv.getUint8(h + DECISION.H_VERDICT) === 1 ? 'allow' : 'deny',
+      reason: HOP_REASONS[dv.getUint8(h + DECISION.H_REASON)]!,
+    };
+    const pos = dv.getInt32(h + DECISION.H_RULE, true);
+    if (hop.reason === 'rule' && pos >= 0) {
+      const listIdx = listOf(compiled, topology, iface.id, dir);
+      const [group, rule] = compiled.meta.lists[listIdx]!.rules[pos]!;
+      hop.group = group;
+      hop.rule = rule;
+    }
+    d.hops.push(hop);
+  }
+  return d;
+}
+
+const listCache = new WeakMap<CompiledTable, Map<string, number>>();
+function listOf(compiled: CompiledTable, topology: Topology, ifaceId: string, dir: string): number {
+  let m = listCache.get(compiled);
+  if (!m) {
+    m = new Map();
+    const key = (d: string, groups: string[]) => `${d}\u0000${groups.join('\u0000')}`;
+    const byKey = new Map(compiled.meta.lists.map((l, i) => [key(l.direction, l.groups), i] as const));
+    for (const iface of topology.interfaces) {
+      for (const d of ['ingress', 'egress']) m.set(`${iface.id}|${d}`, byKey.get(key(d, iface.groups))!);
+    }
+    listCache.set(compiled, m);
+  }
+  return m.get(`${ifaceId}|${dir}`)!;
+}
