@@ -51,10 +51,9 @@ export function arenaAllocate(bytes: usize): usize {
   return x;
 }
 
+/** Fold an address into a running 64-bit hash (one multiply; finish with mix64). */
 @inline function addrHash(a: usize, h: u64): u64 {
-  h = mix64(h ^ load<u64>(a));
-  h = mix64(h ^ load<u64>(a, 8));
-  return h;
+  return (h ^ load<u64>(a) ^ (load<u64>(a, 8) * 0x9e3779b97f4a7c15)) * 0xff51afd7ed558ccd;
 }
 
 @inline function addrEq(a: usize, b: usize): bool {
@@ -80,18 +79,15 @@ export function arenaAllocate(bytes: usize): usize {
 const FNV_OFFSET: u32 = 0x811c9dc5;
 const FNV_PRIME: u32 = 0x01000193;
 
-@inline function fnvByte(h: u32, b: u32): u32 {
-  return (h ^ (b & 0xff)) * FNV_PRIME;
+@inline function fnvWord(h: u32, w: u32): u32 {
+  return (h ^ w) * FNV_PRIME;
 }
 
-/** FNV-1a over the address as 16 bytes big-endian (IPv4 in the last 4 bytes). */
-function fnvAddr(h: u32, a: usize): u32 {
-  // Most significant byte first: byte 15 of the little-endian integer down to byte 0.
-  for (let k: i32 = 15; k >= 0; k--) h = fnvByte(h, <u32>load<u8>(a + <usize>k));
-  return h;
-}
-
-/** The symmetric flow hash of src/model/shard.ts. */
+/**
+ * The symmetric flow hash of src/model/shard.ts: FNV-1a over 32-bit words
+ * (family, protocol, the smaller then the larger address, most significant
+ * word first; IPv4 one word, IPv6 four), then the murmur3 finalizer.
+ */
 export function flowHash(family: u32, proto: u32, a: usize, b: usize): u32 {
   let lo = a;
   let hi = b;
@@ -100,10 +96,26 @@ export function flowHash(family: u32, proto: u32, a: usize, b: usize): u32 {
     hi = a;
   }
   let h = FNV_OFFSET;
-  h = fnvByte(h, family);
-  h = fnvByte(h, proto);
-  h = fnvAddr(h, lo);
-  h = fnvAddr(h, hi);
+  h = fnvWord(h, family);
+  h = fnvWord(h, proto);
+  if (family == 4) {
+    h = fnvWord(h, load<u32>(lo));
+    h = fnvWord(h, load<u32>(hi));
+  } else {
+    h = fnvWord(h, load<u32>(lo, 12));
+    h = fnvWord(h, load<u32>(lo, 8));
+    h = fnvWord(h, load<u32>(lo, 4));
+    h = fnvWord(h, load<u32>(lo));
+    h = fnvWord(h, load<u32>(hi, 12));
+    h = fnvWord(h, load<u32>(hi, 8));
+    h = fnvWord(h, load<u32>(hi, 4));
+    h = fnvWord(h, load<u32>(hi));
+  }
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35;
+  h ^= h >> 16;
   return h;
 }
 
@@ -130,7 +142,7 @@ export function addrMapInit(n: u32): void {
 
 /** Add an address (at `a`, the record form) owned by interface `iface`. */
 export function addrMapAdd(family: u32, a: usize, iface: u32): void {
-  let i = <u32>addrHash(a, family) & amMask;
+  let i = <u32>mix64(addrHash(a, family)) & amMask;
   while (true) {
     const s = amSlots + <usize>i * AM_SLOT;
     if (load<u32>(s) == 0) {
@@ -145,7 +157,7 @@ export function addrMapAdd(family: u32, a: usize, iface: u32): void {
 
 /** The interface owning the address, or -1. */
 export function addrOwner(family: u32, a: usize): i32 {
-  let i = <u32>addrHash(a, family) & amMask;
+  let i = <u32>mix64(addrHash(a, family)) & amMask;
   while (true) {
     const s = amSlots + <usize>i * AM_SLOT;
     const tag = load<u32>(s);
@@ -322,11 +334,10 @@ export function ctKey(iface: u32, family: u32, proto: u32, src: usize, sport: u3
   } else {
     kLo = dst; kHi = src; kLoPort = dport; kHiPort = sport;
   }
-  let h = mix64((<u64>iface << 32) | (<u64>family << 16) | <u64>proto);
+  let h: u64 = (<u64>iface << 40) | (<u64>family << 32) | (<u64>proto << 24) ^ ((<u64>kLoPort << 16) | <u64>kHiPort);
   h = addrHash(kLo, h);
   h = addrHash(kHi, h);
-  h = mix64(h ^ ((<u64>kLoPort << 16) | <u64>kHiPort));
-  kHash = <u32>h;
+  kHash = <u32>mix64(h);
 }
 
 @inline function ctMatches(e: usize): bool {
@@ -521,10 +532,10 @@ function frMaybeGrow(): void {
 }
 
 function frHash(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32): u32 {
-  let h = mix64((<u64>iface << 32) | (<u64>family << 16) | <u64>proto);
+  let h: u64 = (<u64>iface << 40) | (<u64>family << 32) | (<u64>proto << 24) ^ <u64>id;
   h = addrHash(src, h);
   h = addrHash(dst, h);
-  return <u32>mix64(h ^ <u64>id);
+  return <u32>mix64(h);
 }
 
 function frFind(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, h: u32): usize {

@@ -8,9 +8,12 @@
  * have the same addresses as their first fragment. Ports are not hashed: a
  * non-first fragment has none.
  *
- * hash = FNV-1a 32 over 34 bytes: family, protocol, then the smaller and the
- * larger address, each as 16 bytes big-endian (IPv4 in the last 4 bytes).
- * shard = hash % shards. The WASM engine computes the same function.
+ * hash: FNV-1a with 32-bit words as its input units — the family, the
+ * protocol, then the smaller and the larger address as 32-bit words, most
+ * significant first (IPv4: one word, IPv6: four) — followed by the murmur3
+ * finalizer (h ^= h >>> 16; h *= 0x85ebca6b; h ^= h >>> 13; h *= 0xc2b2ae35;
+ * h ^= h >>> 16). shard = hash % shards. The WASM engine computes the same
+ * function (assembly/state.ts flowHash).
  */
 import type { Family, PacketRecord } from './packet.js';
 import { isIcmpError } from './packet.js';
@@ -21,12 +24,13 @@ export const DEFAULT_SHARDS = 16;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-function fnvByte(h: number, b: number): number {
-  return Math.imul(h ^ (b & 0xff), FNV_PRIME) >>> 0;
+function fnvWord(h: number, w: number): number {
+  return Math.imul((h ^ w) >>> 0, FNV_PRIME) >>> 0;
 }
 
-function fnvAddress(h: number, a: bigint): number {
-  for (let i = 15; i >= 0; i--) h = fnvByte(h, Number((a >> BigInt(i * 8)) & 0xffn));
+function fnvAddress(h: number, family: Family, a: bigint): number {
+  const words = family === 4 ? 1 : 4;
+  for (let i = words - 1; i >= 0; i--) h = fnvWord(h, Number((a >> BigInt(i * 32)) & 0xffffffffn));
   return h;
 }
 
@@ -34,10 +38,15 @@ export function flowHash(family: Family, proto: number, a: bigint, b: bigint): n
   const lo = a < b ? a : b;
   const hi = a < b ? b : a;
   let h = FNV_OFFSET;
-  h = fnvByte(h, family);
-  h = fnvByte(h, proto);
-  h = fnvAddress(h, lo);
-  h = fnvAddress(h, hi);
+  h = fnvWord(h, family);
+  h = fnvWord(h, proto);
+  h = fnvAddress(h, family, lo);
+  h = fnvAddress(h, family, hi);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
   return h >>> 0;
 }
 
