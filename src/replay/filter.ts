@@ -1,0 +1,117 @@
+/**
+ * The library's hot-path filter: build once from a topology, then judge
+ * packets — one frame's bytes, or every frame of a capture held in memory —
+ * with the conntrack state kept by the filter between calls. Runs the WASM
+ * engine in the calling thread (all shards); for files and worker threads use
+ * `replay()`.
+ */
+import type { Decision } from '../model/decision.js';
+import type { Topology } from '../model/topology.js';
+import { TS_KIND } from '../pcap/format.js';
+import { CaptureReader, frameTime } from '../pcap/reader.js';
+import { DESC, FrameBatch, type CaptureInterface } from '../pcap/scanner.js';
+import { DECISION, decodeDecision, WasmEngine, type WasmEngineOptions } from './wasm-engine.js';
+
+export type FilterOptions = Pick<WasmEngineOptions, 'conntrackCapacity' | 'shards' | 'batchCapacity'>;
+
+export interface JudgedFrame {
+  /** 1-based packet number in the capture. */
+  n: number;
+  /** Timestamp text with the capture's precision. */
+  ts: string;
+  decision: Decision;
+}
+
+/** Linktypes by name for `judgeFrame` (numbers work too). */
+export const LINKTYPE = { ETHERNET: 1, RAW: 101, IPV4: 228, IPV6: 229, LINUX_SLL: 113, LINUX_SLL2: 276, NULL: 0, LOOP: 108 } as const;
+
+export class Filter {
+  private readonly engine: WasmEngine;
+  private readonly single: FrameBatch;
+  private readonly singleIfaces = new Map<number, CaptureInterface[]>();
+
+  constructor(readonly topology: Topology, options: FilterOptions = {}) {
+    this.engine = new WasmEngine(topology, options);
+    this.single = new FrameBatch(1);
+  }
+
+  /**
+   * Judge one frame (an Ethernet frame by default) captured at `tsNs`
+   * (nanoseconds since the epoch; conntrack ages by it).
+   */
+  judgeFrame(frame: Uint8Array, tsNs: bigint, linktype: number = LINKTYPE.ETHERNET): Decision {
+    let ifaces = this.singleIfaces.get(linktype);
+    if (!ifaces) {
+      ifaces = [{ index: 0, id: 0, section: 0, linktype, snaplen: 0, clock: { kind: TS_KIND.PAIR_NS, exp: 9, offset: 0n } }];
+      this.singleIfaces.set(linktype, ifaces);
+    }
+    const b = this.single;
+    b.count = 1;
+    b.firstN = 1;
+    const d = b.desc;
+    d[DESC.DATA_OFF] = 0;
+    d[DESC.CAPLEN] = frame.byteLength;
+    d[DESC.LEN] = frame.byteLength;
+    d[DESC.IFACE] = 0;
+    d[DESC.TS_A] = Number(tsNs / 1_000_000_000n) >>> 0;
+    d[DESC.TS_B] = Number(tsNs % 1_000_000_000n);
+    this.engine.newCapture();
+    this.engine.runBatch(frame, b, ifaces, this.engine.allShards);
+    return decodeDecision(this.engine.decisionView(1), 0, this.engine.compiled, this.topology)!;
+  }
+
+  /**
+   * Judge every frame of a pcap/pcapng capture held in memory, in order.
+   * Throws the capture's PcapError after yielding the packets before the damage.
+   */
+  *judgeCapture(capture: Uint8Array): Generator<JudgedFrame> {
+    this.engine.newCapture();
+    const reader = new CaptureReader(capture, { batchSize: this.engine.capacity });
+    for (const { buf, batch, interfaces } of reader.batches()) {
+      this.engine.runBatch(buf, batch, interfaces, this.engine.allShards);
+      const dv = this.engine.decisionView(batch.count);
+      for (let i = 0; i < batch.count; i++) {
+        yield {
+          n: batch.firstN + i,
+          ts: frameTime(interfaces, batch.iface(i), batch.tsA(i), batch.tsB(i)).tsText,
+          decision: decodeDecision(dv, i, this.engine.compiled, this.topology)!,
+        };
+      }
+    }
+  }
+
+  /**
+   * The hot path for a capture in memory: only verdicts, one byte per packet
+   * (1 allow, 0 deny), no object per packet. Throws the capture's PcapError
+   * after judging the packets before the damage.
+   */
+  verdicts(capture: Uint8Array): Uint8Array {
+    this.engine.newCapture();
+    const reader = new CaptureReader(capture, { batchSize: this.engine.capacity });
+    let out = new Uint8Array(1024);
+    let n = 0;
+    for (const { buf, batch, interfaces } of reader.batches()) {
+      this.engine.runBatch(buf, batch, interfaces, this.engine.allShards);
+      if (n + batch.count > out.length) {
+        const bigger = new Uint8Array(Math.max(out.length * 2, n + batch.count));
+        bigger.set(out.subarray(0, n));
+        out = bigger;
+      }
+      const u8 = new Uint8Array(this.engine.inst.memory.buffer, this.engine.decisionView(batch.count).byteOffset, batch.count * DECISION.SIZE);
+      for (let i = 0; i < batch.count; i++) out[n + i] = u8[i * DECISION.SIZE + DECISION.VERDICT]!;
+      n += batch.count;
+    }
+    return out.subarray(0, n);
+  }
+
+  /** Conntrack drops and peaks so far. */
+  stats(): { conntrackFull: number; fragmentsNotRemembered: number; conntrackPeak: Record<string, number> } {
+    const c = this.engine.counters();
+    return { conntrackFull: c.conntrackFull, fragmentsNotRemembered: c.fragmentsNotRemembered, conntrackPeak: this.engine.conntrackPeak() };
+  }
+}
+
+/** Build a filter once; judge packets many times. */
+export function createFilter(topology: Topology, options: FilterOptions = {}): Filter {
+  return new Filter(topology, options);
+}
