@@ -120,6 +120,31 @@ const T_FAMILY: usize = 44;
 const T_LIST: usize = 48;
 const NO_PORT: u32 = 65536;
 
+// Tally (engineTally): counters the engine keeps as it judges, so that the
+// host needs no pass over the decisions when it wants only the summary.
+//  0 u64 packets judged   8 u64 allow   16 u64 deny
+// 24 u64 × 16 deciding reasons: [1..4] packet reasons, [8 + HOP_*] last hop's reason
+// 152 u64 × nIfaces × 4: ingress allow, ingress deny, egress allow, egress deny
+// then u64 per rule position of every list, at the list's offset (host-given)
+const TL_PACKETS: usize = 0;
+const TL_ALLOW: usize = 8;
+const TL_DENY: usize = 16;
+const TL_REASONS: usize = 24;
+const TL_IFACES: usize = 152;
+const TL_HOP_BASE: usize = 8;
+let tally: usize = 0; // 0 = no tally
+let tallyHits: usize = 0; // per list: u32 offset (bytes, from tally) of its u64 hit counters
+
+/** Keep counters at `ptr` (zeroed by the host); `hits`: per list, the u32 byte offset of its counters. */
+export function engineTally(ptr: usize, hits: usize): void {
+  tally = ptr;
+  tallyHits = hits;
+}
+
+@inline function bump(at: usize): void {
+  store<u64>(at, load<u64>(at) + 1);
+}
+
 // Configuration (engineConfigure).
 let cfgTable: usize = 0; // the compiled classifier table
 let cfgActions: usize = 0; // per list: u32 offset into the action bytes (1 allow, 0 deny per position)
@@ -327,6 +352,14 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
   store<u8>(h + H_VERDICT, hVerdict);
   store<u8>(h + H_REASON, hReason);
   store<i32>(h + H_RULE, hRule);
+  if (tally != 0) {
+    // ingress allow/deny, egress allow/deny
+    bump(tally + TL_IFACES + ((<usize>iface * 4 + <usize>dir * 2 + (hVerdict == VERDICT_ALLOW ? 0 : 1)) << 3));
+    if (hReason == HOP_RULE) {
+      const list = load<u32>(ifaceRecord(iface) + (dir == DIR_INGRESS ? IF_LIST_IN : IF_LIST_OUT));
+      bump(tally + <usize>load<u32>(tallyHits + (<usize>list << 2)) + (<usize>hRule << 3));
+    }
+  }
 }
 
 /** The shard of a record (src/model/shard.ts); 0 without an IP header. */
@@ -362,25 +395,21 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
     store<u8>(o, 0, D_NHOPS);
     // §2: non-ip allow; malformed deny.
     if (reason == 1) {
-      store<u8>(o, VERDICT_ALLOW, D_VERDICT);
-      store<u8>(o, PKT_NON_IP, D_REASON);
+      packetOnly(o, VERDICT_ALLOW, PKT_NON_IP);
       continue;
     }
     if (reason != 0) {
-      store<u8>(o, VERDICT_DENY, D_VERDICT);
-      store<u8>(o, PKT_MALFORMED, D_REASON);
+      packetOnly(o, VERDICT_DENY, PKT_MALFORMED);
       continue;
     }
     const a = addrOwner(family, r + R_SRC);
     const b = addrOwner(family, r + R_DST);
     if (a < 0 && b < 0) {
-      store<u8>(o, VERDICT_ALLOW, D_VERDICT);
-      store<u8>(o, PKT_UNMANAGED, D_REASON);
+      packetOnly(o, VERDICT_ALLOW, PKT_UNMANAGED);
       continue;
     }
     if (a == b) {
-      store<u8>(o, VERDICT_ALLOW, D_VERDICT);
-      store<u8>(o, PKT_LOCAL, D_REASON);
+      packetOnly(o, VERDICT_ALLOW, PKT_LOCAL);
       continue;
     }
     store<u8>(o, PKT_HOPS, D_REASON);
@@ -398,6 +427,22 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
     }
     store<u8>(o, <u8>nh, D_NHOPS);
     store<u8>(o, verdict, D_VERDICT);
+    if (tally != 0) {
+      bump(tally + TL_PACKETS);
+      bump(tally + (verdict == VERDICT_ALLOW ? TL_ALLOW : TL_DENY));
+      bump(tally + TL_REASONS + ((TL_HOP_BASE + <usize>hReason) << 3));
+    }
   }
   return judged;
+}
+
+/** A packet decided without hops (§2). */
+@inline function packetOnly(o: usize, verdict: u8, reason: u8): void {
+  store<u8>(o, verdict, D_VERDICT);
+  store<u8>(o, reason, D_REASON);
+  if (tally != 0) {
+    bump(tally + TL_PACKETS);
+    bump(tally + (verdict == VERDICT_ALLOW ? TL_ALLOW : TL_DENY));
+    bump(tally + TL_REASONS + (<usize>reason << 3));
+  }
 }

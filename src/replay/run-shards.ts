@@ -11,7 +11,7 @@ import { decisionLine } from '../model/decision.js';
 import { PcapError } from '../pcap/errors.js';
 import { CaptureFileReader, frameTime } from '../pcap/reader.js';
 import { FrameBatch } from '../pcap/scanner.js';
-import { hopLists, newTally, tallyRecords, type Tally } from './summary.js';
+import type { Tally } from './summary.js';
 import { decodeDecision, DECISION, VERDICT_NOT_MINE, WasmEngine, type EngineCounters } from './wasm-engine.js';
 
 export interface ShardTask {
@@ -74,8 +74,6 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
     batchCapacity: task.batchSize,
     stagingBytes: Math.max(task.chunkSize, 1 << 20) + (1 << 20),
   });
-  const tally = newTally(task.topology.interfaces.length, compiled);
-  const lists = hopLists(task.topology, compiled);
   const batch = new FrameBatch(task.batchSize);
   const reader = new CaptureFileReader(task.file, { batch, chunkSize: task.chunkSize });
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
@@ -85,9 +83,8 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
   try {
     for await (const { buf, batch: b, interfaces } of reader.batches()) {
       engine.runBatch(buf, b, interfaces, task.owned);
-      const dv = engine.decisionView(b.count);
-      tallyRecords(tally, dv, b.count, lists);
       if (out) {
+        const dv = engine.decisionView(b.count);
         for (let i = 0; i < b.count; i++) {
           if (dv.getUint8(i * DECISION.SIZE + DECISION.VERDICT) === VERDICT_NOT_MINE) continue;
           const { tsText } = frameTime(interfaces, b.iface(i), b.tsA(i), b.tsB(i));
@@ -107,5 +104,5 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
   const capture: CaptureInfo = { format: s.format, bytes: s.bytes, bytesRead: s.bytesRead, bytesUnread: s.bytesUnread, packets: s.packets };
   if (error) capture.error = error;
   if (progress) Atomics.store(progress, task.slot ?? 0, Math.floor(s.bytesRead / 1024));
-  return { tally, counters: engine.counters(), conntrackPeak: engine.conntrackPeak(), capture };
+  return { tally: engine.tally(), counters: engine.counters(), conntrackPeak: engine.conntrackPeak(), capture };
 }

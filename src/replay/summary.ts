@@ -8,7 +8,7 @@
 import type { CompiledTable } from '../compile/compile.js';
 import type { Decision } from '../model/decision.js';
 import type { Topology } from '../model/topology.js';
-import { DECISION, HOP_REASONS, PACKET_REASONS, VERDICT_NOT_MINE } from './wasm-engine.js';
+import { HOP_REASONS, PACKET_REASONS } from './wasm-engine.js';
 
 export interface InterfaceCounts {
   ingress: { allow: number; deny: number };
@@ -46,7 +46,7 @@ export interface Tally {
   packets: number;
   allow: number;
   deny: number;
-  /** Index: packet reasons 1-4 then hop reasons (HOP_REASONS) at 8+. */
+  /** Index: packet reasons 1-4 then hop reasons (HOP_REASONS) at 8+ (as assembly/engine.ts counts them). */
   reasons: number[];
   /** Per interface: [in-allow, in-deny, out-allow, out-deny]. */
   ifaces: number[];
@@ -61,43 +61,10 @@ export function newTally(nIfaces: number, compiled: CompiledTable): Tally {
     packets: 0,
     allow: 0,
     deny: 0,
-    reasons: new Array(HOP_BASE + HOP_REASONS.length).fill(0),
+    reasons: new Array(16).fill(0),
     ifaces: new Array(nIfaces * 4).fill(0),
     listHits: compiled.meta.lists.map((l) => new Array(l.rules.length).fill(0)),
   };
-}
-
-/** Fast path: add the decision records `dv` of `n` packets (skipping other shard owners'). */
-export function tallyRecords(t: Tally, dv: DataView, n: number, listOfHop: (iface: number, dir: number) => number): void {
-  const u8 = new Uint8Array(dv.buffer, dv.byteOffset, n * DECISION.SIZE);
-  for (let i = 0, at = 0; i < n; i++, at += DECISION.SIZE) {
-    const verdict = u8[at + DECISION.VERDICT]!;
-    if (verdict === VERDICT_NOT_MINE) continue;
-    t.packets++;
-    if (verdict === 1) t.allow++;
-    else t.deny++;
-    const reason = u8[at + DECISION.REASON]!;
-    if (reason !== 0) {
-      t.reasons[reason]!++;
-      continue;
-    }
-    const nh = u8[at + DECISION.NHOPS]!;
-    let last = 0;
-    for (let k = 0; k < nh; k++) {
-      const h = at + DECISION.HOP0 + k * DECISION.HOP_SIZE;
-      const iface = dv.getUint32(h + DECISION.H_IFACE, true);
-      const dir = u8[h + DECISION.H_DIR]!; // 0 ingress, 1 egress
-      const v = u8[h + DECISION.H_VERDICT]!;
-      last = u8[h + DECISION.H_REASON]!;
-      t.ifaces[iface * 4 + dir * 2 + (v === 1 ? 0 : 1)]!++;
-      if (last === 3) {
-        const pos = dv.getInt32(h + DECISION.H_RULE, true);
-        const list = t.listHits[listOfHop(iface, dir)];
-        if (list && pos >= 0) list[pos]!++;
-      }
-    }
-    t.reasons[HOP_BASE + last]!++;
-  }
 }
 
 /** Slow path: add one §9 decision (the reference engine). */

@@ -21,6 +21,7 @@ import { TIMEOUT_KEYS } from '../model/topology.js';
 import { IFACE_ENTRY, REC } from '../pcap/record-layout.js';
 import { DESC, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
 import { WasmInstance, type WasmFlavour } from '../wasm/loader.js';
+import type { Tally } from './summary.js';
 
 /** assembly/engine.ts decision record. */
 export const DECISION = {
@@ -61,6 +62,9 @@ export interface WasmEngineOptions {
   compiled?: CompiledTable;
 }
 
+/** assembly/engine.ts tally region. */
+const TALLY = { PACKETS: 0, ALLOW: 8, DENY: 16, REASONS: 24, N_REASONS: 16, IFACES: 152 } as const;
+
 export interface EngineCounters {
   conntrackFull: number;
   fragmentsNotRemembered: number;
@@ -81,6 +85,8 @@ export class WasmEngine {
   private stagingPtr: number;
   private stagingSize: number;
   private capIfacesWritten = 0;
+  private readonly tallyPtr: number;
+  private readonly tallyHitOffsets: number[];
   private readonly x: {
     decodeBatch: (frames: number, desc: number, n: number, ifaces: number, out: number) => number;
     engineRun: (recs: number, n: number, out: number, owned: number) => number;
@@ -163,6 +169,17 @@ export class WasmEngine {
     this.stagingPtr = inst.alloc(this.stagingSize, 64);
     const scratch = inst.alloc(64, 64);
     const addrScratch = inst.alloc(16, 16);
+    // Tally: counters, then per list its hit counters; and the per-list offsets.
+    this.tallyHitOffsets = [];
+    let tallyBytes = TALLY.IFACES + Math.max(1, topology.interfaces.length) * 4 * 8;
+    for (const l of lists) {
+      this.tallyHitOffsets.push(tallyBytes);
+      tallyBytes += l.rules.length * 8;
+    }
+    this.tallyPtr = inst.alloc(tallyBytes, 16);
+    inst.u8().fill(0, this.tallyPtr, this.tallyPtr + tallyBytes);
+    const hitsPtr = inst.alloc(Math.max(1, lists.length) * 4, 16);
+    this.tallyHitOffsets.forEach((off, li) => inst.view().setUint32(hitsPtr + li * 4, off, true));
 
     // State: everything above this point belongs to the WASM arena.
     const capacity = options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY;
@@ -176,6 +193,18 @@ export class WasmEngine {
       }
     });
     e.engineConfigure(tablePtr, actionsPtr, CLOUD_CODE[topology.cloud], this.shards, scratch);
+    e.engineTally(this.tallyPtr, hitsPtr);
+  }
+
+  /** The counters the engine kept for the packets it judged (summary.ts Tally). */
+  tally(): Tally {
+    const dv = this.inst.view();
+    const p = this.tallyPtr;
+    const n = (off: number) => Number(dv.getBigUint64(p + off, true));
+    const reasons = Array.from({ length: TALLY.N_REASONS }, (_, i) => n(TALLY.REASONS + i * 8));
+    const ifaces = Array.from({ length: this.topology.interfaces.length * 4 }, (_, i) => n(TALLY.IFACES + i * 8));
+    const listHits = this.compiled.meta.lists.map((l, li) => Array.from({ length: l.rules.length }, (_, pos) => n(this.tallyHitOffsets[li]! + pos * 8)));
+    return { packets: n(TALLY.PACKETS), allow: n(TALLY.ALLOW), deny: n(TALLY.DENY), reasons, ifaces, listHits };
   }
 
   /** [ingress list, egress list] per interface, from the table's BINDINGS (via meta order). */

@@ -1,0 +1,540 @@
+// decode.ts — captured frames -> flat packet records, straight from WASM memory.
+//
+// Contract: `decodeBatch` reads `n` frame descriptors (written by the host's
+// capture scanner, src/pcap/scanner.ts FrameBatch) and the frames they point
+// to, and writes `n` fixed-size records. It allocates nothing, never reads
+// outside a frame's caplen, and never traps on any input bytes. It implements
+// exactly the rules of the reference decoder src/pcap/decode.ts (the
+// differential tests compare every field); read that file's header for the
+// rules. Mirrors: src/pcap/record-layout.ts (REC, REC_FLAG, REC_QFLAG,
+// IFACE_ENTRY), src/pcap/scanner.ts (DESC), src/pcap/timestamp.ts (formulas).
+//
+// Frame descriptor (24 bytes, at descPtr + i*24):
+//   | 0 dataOff u32 | 4 caplen u32 | 8 len u32 | 12 iface u32 | 16 tsA u32 | 20 tsB u32 |
+//   dataOff is relative to framesPtr; iface indexes the interface table.
+//
+// Interface table entry (16 bytes, at ifacePtr + iface*16):
+//   | 0 linktype u32 | 4 tsKind u8 | 5 tsExp u8 | 6 pad u16 | 8 tsOffset i64 (seconds) |
+//
+// Record (128 bytes, at outPtr + i*128), little-endian:
+//    off  size  field       meaning
+//      0     8  ts          i64 nanoseconds since the epoch
+//      8    16  src         128-bit LE integer (bytes 0-7 low half); IPv4 = u32 at +0
+//     24    16  dst
+//     40     1  family      0, 4, 6
+//     41     1  proto       IP protocol (IPv6: after the extension chain)
+//     42     1  reason      0 decoded, 1 non-ip, 2 malformed
+//     43     1  flags       F_ADDR 01 | F_PORTS 02 | F_TCP 04 | F_ICMP 08 | F_ICMP_ID 10 | F_FRAG 20 | F_MF 40 | F_QUOTED 80
+//     44     2  sport       46 2 dport
+//     48     1  tcpFlags    49 1 icmpType   50 1 icmpCode
+//     51     1  qflags      Q_PRESENT 01 | Q_V6 02 | Q_PORTS 04 | Q_ECHO 08
+//     52     2  icmpId      54 2 fragOffset (bytes)   56 4 fragId
+//     60     1  qproto      61 1 qicmpType   62 2 qicmpId
+//     64     2  qsport      66 2 qdport
+//     68     2  linktype    70 2 iface
+//     72    16  qsrc        88 16 qdst
+//    104     4  caplen      108 4 len      112 16 reserved (zero)
+// Absent fields are zero, so two records compare bytewise.
+
+// ---- record layout -------------------------------------------------------
+export const DECODE_RECORD_SIZE: u32 = 128;
+export const DECODE_DESC_SIZE: u32 = 24;
+export const DECODE_IFACE_SIZE: u32 = 16;
+
+const REC_TS: usize = 0;
+const REC_SRC: usize = 8;
+const REC_DST: usize = 24;
+const REC_FAMILY: usize = 40;
+const REC_PROTO: usize = 41;
+const REC_REASON: usize = 42;
+const REC_FLAGS: usize = 43;
+const REC_SPORT: usize = 44;
+const REC_DPORT: usize = 46;
+const REC_TCP_FLAGS: usize = 48;
+const REC_ICMP_TYPE: usize = 49;
+const REC_ICMP_CODE: usize = 50;
+const REC_QFLAGS: usize = 51;
+const REC_ICMP_ID: usize = 52;
+const REC_FRAG_OFFSET: usize = 54;
+const REC_FRAG_ID: usize = 56;
+const REC_QPROTO: usize = 60;
+const REC_QICMP_TYPE: usize = 61;
+const REC_QICMP_ID: usize = 62;
+const REC_QSPORT: usize = 64;
+const REC_QDPORT: usize = 66;
+const REC_LINKTYPE: usize = 68;
+const REC_IFACE: usize = 70;
+const REC_QSRC: usize = 72;
+const REC_QDST: usize = 88;
+const REC_CAPLEN: usize = 104;
+const REC_LEN: usize = 108;
+
+const F_ADDR: u32 = 0x01;
+const F_PORTS: u32 = 0x02;
+const F_TCP: u32 = 0x04;
+const F_ICMP: u32 = 0x08;
+const F_ICMP_ID: u32 = 0x10;
+const F_FRAG: u32 = 0x20;
+const F_MF: u32 = 0x40;
+const F_QUOTED: u32 = 0x80;
+
+const Q_PRESENT: u32 = 0x01;
+const Q_V6: u32 = 0x02;
+const Q_PORTS: u32 = 0x04;
+const Q_ECHO: u32 = 0x08;
+
+const REASON_NON_IP: u8 = 1;
+const REASON_MALFORMED: u8 = 2;
+
+// ---- descriptors and interfaces ------------------------------------------
+const DESC_DATA_OFF: usize = 0;
+const DESC_CAPLEN: usize = 4;
+const DESC_LEN: usize = 8;
+const DESC_IFACE: usize = 12;
+const DESC_TS_A: usize = 16;
+const DESC_TS_B: usize = 20;
+
+const IFE_LINKTYPE: usize = 0;
+const IFE_TS_KIND: usize = 4;
+const IFE_TS_EXP: usize = 5;
+const IFE_TS_OFFSET: usize = 8;
+
+/** Timestamp kinds (src/pcap/format.ts TS_KIND). */
+const TS_PAIR_US: u32 = 0;
+const TS_PAIR_NS: u32 = 1;
+const TS_DEC: u32 = 2;
+
+// ---- link types, ethertypes, protocols -----------------------------------
+const LT_NULL: u32 = 0;
+const LT_ETHERNET: u32 = 1;
+const LT_RAW: u32 = 101;
+const LT_LOOP: u32 = 108;
+const LT_LINUX_SLL: u32 = 113;
+const LT_IPV4: u32 = 228;
+const LT_IPV6: u32 = 229;
+const LT_LINUX_SLL2: u32 = 276;
+
+const ET_IPV4: u32 = 0x0800;
+const ET_IPV6: u32 = 0x86dd;
+const ET_VLAN: u32 = 0x8100;
+const ET_QINQ: u32 = 0x88a8;
+const ET_QINQ_OLD: u32 = 0x9100;
+
+const P_ICMP: u32 = 1;
+const P_TCP: u32 = 6;
+const P_UDP: u32 = 17;
+const P_ICMPV6: u32 = 58;
+const X_HOPOPTS: u32 = 0;
+const X_ROUTING: u32 = 43;
+const X_FRAGMENT: u32 = 44;
+const X_AH: u32 = 51;
+const X_DSTOPTS: u32 = 60;
+
+/** "No length declared" for the TCP data-offset check. */
+const NO_DECL: u32 = 0xffffffff;
+
+// ---- helpers ---------------------------------------------------------------
+
+/** Big-endian u16 at p. */
+// @ts-ignore: decorator
+@inline function be16(p: usize): u32 {
+  return <u32>bswap<u16>(load<u16>(p));
+}
+
+/** Big-endian u32 at p. */
+// @ts-ignore: decorator
+@inline function be32(p: usize): u32 {
+  return bswap<u32>(load<u32>(p));
+}
+
+/** Store the 16 network-order bytes at p as a 128-bit LE integer at q. */
+// @ts-ignore: decorator
+@inline function storeAddr6(q: usize, p: usize): void {
+  store<u64>(q, bswap<u64>(load<u64>(p + 8)));
+  store<u64>(q + 8, bswap<u64>(load<u64>(p)));
+}
+
+// @ts-ignore: decorator
+@inline function isVlan(t: u32): bool {
+  return t == ET_VLAN || t == ET_QINQ || t == ET_QINQ_OLD;
+}
+
+// @ts-ignore: decorator
+@inline function isAf6(f: u32): bool {
+  return f == 10 || f == 23 || f == 24 || f == 28 || f == 30;
+}
+
+/** Timestamp words -> i64 ns, per src/pcap/timestamp.ts (wrapping). */
+function tsNs(ife: usize, a: u32, b: u32): i64 {
+  const kind = <u32>load<u8>(ife, IFE_TS_KIND);
+  if (kind == TS_PAIR_US) return <i64>a * 1000000000 + <i64>b * 1000;
+  if (kind == TS_PAIR_NS) return <i64>a * 1000000000 + <i64>b;
+  const exp = <u32>load<u8>(ife, IFE_TS_EXP);
+  const u: u64 = (<u64>a << 32) | <u64>b;
+  let ns: u64;
+  if (kind == TS_DEC) {
+    let p: u64 = 1;
+    if (exp <= 9) {
+      for (let i: u32 = exp; i < 9; i++) p *= 10;
+      ns = u * p;
+    } else {
+      for (let i: u32 = 9; i < exp; i++) p *= 10;
+      ns = u / p;
+    }
+  } else {
+    const k = <u64>exp;
+    const s: u64 = k > 34 ? k - 34 : 0;
+    const f = u & ((<u64>1 << k) - 1);
+    ns = (u >> k) * 1000000000 + (((f >> s) * 1000000000) >> (k - s));
+  }
+  return <i64>ns + load<i64>(ife, IFE_TS_OFFSET) * 1000000000;
+}
+
+// Link-layer result (globals: AssemblyScript has no tuples).
+let l3Off: usize = 0;
+let l3Want: u32 = 0;
+
+/** Ethertype at t (VLAN tags skipped): sets l3Off/l3Want; false when not IP. */
+function afterVlans(t: usize, end: usize): bool {
+  while (true) {
+    if (end - t < 2) return false;
+    const et = be16(t);
+    if (isVlan(et)) {
+      if (end - t < 4) return false;
+      t += 4;
+      continue;
+    }
+    if (et == ET_IPV4) l3Want = 4;
+    else if (et == ET_IPV6) l3Want = 6;
+    else return false;
+    l3Off = t + 2;
+    return true;
+  }
+  return false;
+}
+
+function linkLayer(linktype: u32, p: usize, end: usize): bool {
+  const caplen = end - p;
+  switch (linktype) {
+    case LT_ETHERNET: {
+      if (caplen < 14) return false;
+      return afterVlans(p + 12, end);
+    }
+    case LT_NULL:
+    case LT_LOOP: {
+      if (caplen < 4) return false;
+      let fam = be32(p);
+      if (linktype == LT_NULL && (fam & 0xffff0000) != 0) fam = load<u32>(p);
+      l3Off = p + 4;
+      if (fam == 2) { l3Want = 4; return true; }
+      if (isAf6(fam)) { l3Want = 6; return true; }
+      return false;
+    }
+    case LT_RAW: { l3Off = p; l3Want = 0; return true; }
+    case LT_IPV4: { l3Off = p; l3Want = 4; return true; }
+    case LT_IPV6: { l3Off = p; l3Want = 6; return true; }
+    case LT_LINUX_SLL: {
+      if (caplen < 16) return false;
+      return afterVlans(p + 14, end);
+    }
+    case LT_LINUX_SLL2: {
+      if (caplen < 20) return false;
+      const et = be16(p);
+      if (isVlan(et)) return afterVlans(p + 22, end);
+      if (et == ET_IPV4) l3Want = 4;
+      else if (et == ET_IPV6) l3Want = 6;
+      else return false;
+      l3Off = p + 20;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Mark malformed: keep family/src/dst (F_ADDR), clear the packet fields in 40..68 (not linktype/iface). */
+function malformed(out: usize): void {
+  const family = load<u8>(out, REC_FAMILY);
+  const addr = <u8>(<u32>load<u8>(out, REC_FLAGS) & F_ADDR);
+  v128.store(out, i64x2.splat(0), 40);
+  store<u64>(out, 0, 56);
+  store<u32>(out, 0, 64);
+  store<u8>(out, family, REC_FAMILY);
+  store<u8>(out, addr, REC_FLAGS);
+  store<u8>(out, REASON_MALFORMED, REC_REASON);
+}
+
+// IPv6 walk result.
+let wProto: u32 = 0;
+let wOff: usize = 0;
+let wFrag: bool = false;
+let wFragOffset: u32 = 0;
+let wFragMore: bool = false;
+let wFragId: u32 = 0;
+
+/** Walk IPv6 extension headers in [q, end) from header type `next`; false when cut short. */
+function walk6(q: usize, end: usize, next: u32): bool {
+  wFrag = false;
+  while (true) {
+    if (next == X_HOPOPTS || next == X_ROUTING || next == X_DSTOPTS || next == X_AH) {
+      if (end - q < 2) return false;
+      const hl = <usize>load<u8>(q, 1);
+      const len: usize = next == X_AH ? (hl + 2) << 2 : (hl + 1) << 3;
+      if (end - q < len) return false;
+      next = <u32>load<u8>(q);
+      q += len;
+      continue;
+    }
+    if (next == X_FRAGMENT) {
+      if (end - q < 8) return false;
+      const ofw = be16(q + 2);
+      if (!wFrag) {
+        wFrag = true;
+        wFragOffset = ofw & 0xfff8;
+        wFragMore = (ofw & 1) != 0;
+        wFragId = be32(q + 4);
+      }
+      next = <u32>load<u8>(q);
+      q += 8;
+      if ((ofw & 0xfff8) != 0) break;
+      continue;
+    }
+    break;
+  }
+  wProto = next;
+  wOff = q;
+  return true;
+}
+
+/** The quoted header of an ICMP error at [q, end). */
+function quoted(out: usize, q: usize, end: usize, family: u32): void {
+  let proto: u32;
+  let l4: usize;
+  let nonFirst = false;
+  let qf: u32 = Q_PRESENT;
+  if (family == 4) {
+    if (end - q < 20 || (<u32>load<u8>(q) >> 4) != 4) return;
+    const hlen = <usize>(<u32>load<u8>(q) & 0x0f) << 2;
+    if (hlen < 20 || hlen > end - q) return;
+    proto = <u32>load<u8>(q, 9);
+    store<u32>(out, be32(q + 12), REC_QSRC);
+    store<u32>(out, be32(q + 16), REC_QDST);
+    l4 = q + hlen;
+    nonFirst = (be16(q + 6) & 0x1fff) != 0;
+  } else {
+    if (end - q < 40 || (<u32>load<u8>(q) >> 4) != 6) return;
+    if (!walk6(q + 40, end, <u32>load<u8>(q, 6))) return;
+    proto = wProto;
+    storeAddr6(out + REC_QSRC, q + 8);
+    storeAddr6(out + REC_QDST, q + 24);
+    l4 = wOff;
+    nonFirst = wFrag && wFragOffset != 0;
+    qf |= Q_V6;
+  }
+  store<u8>(out, <u8>proto, REC_QPROTO);
+  if (!nonFirst) {
+    const avail = end - l4;
+    if ((proto == P_TCP || proto == P_UDP) && avail >= 4) {
+      store<u16>(out, <u16>be16(l4), REC_QSPORT);
+      store<u16>(out, <u16>be16(l4 + 2), REC_QDPORT);
+      qf |= Q_PORTS;
+    } else if (family == 4 ? proto == P_ICMP : proto == P_ICMPV6) {
+      if (avail >= 6) {
+        const t = <u32>load<u8>(l4);
+        const echo = family == 4 ? t == 8 || t == 0 : t == 128 || t == 129;
+        if (echo) {
+          store<u8>(out, <u8>t, REC_QICMP_TYPE);
+          store<u16>(out, <u16>be16(l4 + 4), REC_QICMP_ID);
+          qf |= Q_ECHO;
+        }
+      }
+    }
+  }
+  store<u8>(out, <u8>qf, REC_QFLAGS);
+  store<u8>(out, <u8>(<u32>load<u8>(out, REC_FLAGS) | F_QUOTED), REC_FLAGS);
+}
+
+/** Transport fields at [q, end); declLen = L4 length the IP header declares (NO_DECL if none). */
+function transport(out: usize, q: usize, end: usize, declLen: u32, family: u32, proto: u32, flags: u32): void {
+  const avail = end - q;
+  if (proto == P_TCP) {
+    if (avail < 20) { malformed(out); return; }
+    const doff = (<u32>load<u8>(q, 12) >> 4) << 2;
+    if (doff < 20 || doff > declLen) { malformed(out); return; }
+    store<u32>(out, bswap<u16>(load<u16>(q)) | (<u32>bswap<u16>(load<u16>(q, 2)) << 16), REC_SPORT);
+    store<u8>(out, load<u8>(q, 13), REC_TCP_FLAGS);
+    store<u8>(out, <u8>(flags | F_PORTS | F_TCP), REC_FLAGS);
+    return;
+  }
+  if (proto == P_UDP) {
+    if (avail < 8) { malformed(out); return; }
+    store<u32>(out, bswap<u16>(load<u16>(q)) | (<u32>bswap<u16>(load<u16>(q, 2)) << 16), REC_SPORT);
+    store<u8>(out, <u8>(flags | F_PORTS), REC_FLAGS);
+    return;
+  }
+  const isIcmp = family == 4 ? proto == P_ICMP : proto == P_ICMPV6;
+  if (!isIcmp) return;
+  if (avail < 8) { malformed(out); return; }
+  const t = <u32>load<u8>(q);
+  store<u8>(out, <u8>t, REC_ICMP_TYPE);
+  store<u8>(out, load<u8>(q, 1), REC_ICMP_CODE);
+  flags |= F_ICMP;
+  if (family == 4 ? t == 8 || t == 0 : t == 128 || t == 129) {
+    store<u16>(out, <u16>be16(q + 4), REC_ICMP_ID);
+    store<u8>(out, <u8>(flags | F_ICMP_ID), REC_FLAGS);
+    return;
+  }
+  store<u8>(out, <u8>flags, REC_FLAGS);
+  const isError = family == 4 ? t == 3 || t == 4 || t == 5 || t == 11 || t == 12 : t >= 1 && t <= 4;
+  if (isError) quoted(out, q + 8, end, family);
+}
+
+function decodeIp4(out: usize, ip: usize, end: usize): void {
+  if (end - ip < 20) { malformed(out); return; }
+  store<u8>(out, 4, REC_FAMILY);
+  store<u32>(out, be32(ip + 12), REC_SRC);
+  store<u32>(out, be32(ip + 16), REC_DST);
+  let flags = F_ADDR;
+  store<u8>(out, <u8>flags, REC_FLAGS);
+  const hlen = <usize>(<u32>load<u8>(ip) & 0x0f) << 2;
+  const total = <usize>be16(ip + 2);
+  if (hlen < 20 || hlen > end - ip || (total != 0 && total < hlen)) { malformed(out); return; }
+  let l4End = end;
+  if (total != 0 && total < end - ip) l4End = ip + total;
+  const proto = <u32>load<u8>(ip, 9);
+  store<u8>(out, <u8>proto, REC_PROTO);
+  const ff = be16(ip + 6);
+  const fragOffset = (ff & 0x1fff) << 3;
+  const mf = (ff & 0x2000) != 0;
+  if (mf || fragOffset != 0) {
+    flags |= F_FRAG;
+    if (mf) flags |= F_MF;
+    store<u16>(out, <u16>fragOffset, REC_FRAG_OFFSET);
+    store<u32>(out, be16(ip + 4), REC_FRAG_ID);
+    store<u8>(out, <u8>flags, REC_FLAGS);
+    if (fragOffset != 0) return;
+  }
+  transport(out, ip + hlen, l4End, total != 0 ? <u32>(total - hlen) : NO_DECL, 4, proto, flags);
+}
+
+function decodeIp6(out: usize, ip: usize, end: usize): void {
+  if (end - ip < 40) { malformed(out); return; }
+  store<u8>(out, 6, REC_FAMILY);
+  storeAddr6(out + REC_SRC, ip + 8);
+  storeAddr6(out + REC_DST, ip + 24);
+  let flags = F_ADDR;
+  store<u8>(out, <u8>flags, REC_FLAGS);
+  const plen = <usize>be16(ip + 4);
+  let l4End = end;
+  if (plen != 0 && plen < end - ip - 40) l4End = ip + 40 + plen;
+  if (!walk6(ip + 40, l4End, <u32>load<u8>(ip, 6))) { malformed(out); return; }
+  const proto = wProto;
+  store<u8>(out, <u8>proto, REC_PROTO);
+  if (wFrag) {
+    flags |= F_FRAG;
+    if (wFragMore) flags |= F_MF;
+    store<u16>(out, <u16>wFragOffset, REC_FRAG_OFFSET);
+    store<u32>(out, wFragId, REC_FRAG_ID);
+    store<u8>(out, <u8>flags, REC_FLAGS);
+    if (wFragOffset != 0) return;
+  }
+  const l4 = wOff;
+  transport(out, l4, l4End, plen != 0 ? <u32>(ip + 40 + plen - l4) : NO_DECL, 6, proto, flags);
+}
+
+/** Decode one frame into the record at `out`. */
+function decodeOne(framesPtr: usize, d: usize, ifacePtr: usize, out: usize): void {
+  const caplen = load<u32>(d, DESC_CAPLEN);
+  const iface = load<u32>(d, DESC_IFACE);
+  const ife = ifacePtr + (<usize>iface << 4);
+  const linktype = load<u32>(ife, IFE_LINKTYPE);
+  const zero = i64x2.splat(0);
+  v128.store(out, zero, 0);
+  v128.store(out, zero, 16);
+  v128.store(out, zero, 32);
+  v128.store(out, zero, 48);
+  v128.store(out, zero, 64);
+  v128.store(out, zero, 80);
+  v128.store(out, zero, 96);
+  v128.store(out, zero, 112);
+  store<i64>(out, tsNs(ife, load<u32>(d, DESC_TS_A), load<u32>(d, DESC_TS_B)), REC_TS);
+  store<u16>(out, <u16>linktype, REC_LINKTYPE);
+  store<u16>(out, <u16>iface, REC_IFACE);
+  store<u32>(out, caplen, REC_CAPLEN);
+  store<u32>(out, load<u32>(d, DESC_LEN), REC_LEN);
+  const p = framesPtr + <usize>load<u32>(d, DESC_DATA_OFF);
+  const end = p + <usize>caplen;
+  if (!linkLayer(linktype, p, end)) {
+    store<u8>(out, REASON_NON_IP, REC_REASON);
+    return;
+  }
+  const ip = l3Off;
+  if (end - ip < 1) { malformed(out); return; }
+  const ver = <u32>load<u8>(ip) >> 4;
+  if ((l3Want != 0 && ver != l3Want) || (ver != 4 && ver != 6)) { malformed(out); return; }
+  if (ver == 4) decodeIp4(out, ip, end);
+  else decodeIp6(out, ip, end);
+}
+
+/**
+ * Decode `n` frames: descriptors at descPtr (24 bytes each), frame bytes at
+ * framesPtr + dataOff, interfaces at ifacePtr (16 bytes each), records to
+ * outPtr (128 bytes each). Returns n.
+ */
+export function decodeBatch(framesPtr: usize, descPtr: usize, n: u32, ifacePtr: usize, outPtr: usize): u32 {
+  let d = descPtr;
+  let out = outPtr;
+  for (let i: u32 = 0; i < n; i++) {
+    decodeOne(framesPtr, d, ifacePtr, out);
+    d += 24;
+    out += 128;
+  }
+  return n;
+}
+
+// ---- classic pcap record scan (the fast path of src/pcap/scanner.ts) -------
+
+let scanEnd: u32 = 0;
+
+/** Where the last scanPcap stopped (offset relative to its `base`). */
+export function scanPcapPos(): u32 {
+  return scanEnd;
+}
+
+/**
+ * Walk classic pcap records in [base+pos, base+end) and write frame
+ * descriptors (dataOff relative to base) at descPtr from index n up to cap.
+ * Only records the host scanner would accept without a word are taken: the
+ * header and data complete, caplen ≤ 262144, ≤ len, ≤ snaplen (when not 0),
+ * timestamp fraction < fracLimit. Anything else stops the walk, and the host
+ * scanner handles that record (warnings, errors, refills). Returns the new n;
+ * scanPcapPos() gives the position reached. `big` = big-endian file.
+ */
+export function scanPcap(base: usize, pos: u32, end: u32, big: u32, fracLimit: u32, snaplen: u32, descPtr: usize, n: u32, cap: u32): u32 {
+  while (n < cap && end - pos >= 16) {
+    const r = base + <usize>pos;
+    let a = load<u32>(r);
+    let b = load<u32>(r, 4);
+    let caplen = load<u32>(r, 8);
+    let len = load<u32>(r, 12);
+    if (big) {
+      a = bswap<u32>(a);
+      b = bswap<u32>(b);
+      caplen = bswap<u32>(caplen);
+      len = bswap<u32>(len);
+    }
+    if (caplen > 262144 || caplen > len || (snaplen != 0 && caplen > snaplen) || b >= fracLimit) break;
+    if (end - pos - 16 < caplen) break;
+    const d = descPtr + (<usize>n) * 24;
+    store<u32>(d, pos + 16, DESC_DATA_OFF);
+    store<u32>(d, caplen, DESC_CAPLEN);
+    store<u32>(d, len, DESC_LEN);
+    store<u32>(d, 0, DESC_IFACE);
+    store<u32>(d, a, DESC_TS_A);
+    store<u32>(d, b, DESC_TS_B);
+    n++;
+    pos += 16 + caplen;
+  }
+  scanEnd = pos;
+  return n;
+}

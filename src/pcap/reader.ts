@@ -1,0 +1,277 @@
+/**
+ * Capture readers over the scanner (scanner.ts):
+ * - `CaptureReader`: synchronous, zero-copy over a Uint8Array/Buffer that holds
+ *   the whole capture. Frames are views into it.
+ * - `CaptureFileReader`: asynchronous, streams a file through one reused chunk
+ *   buffer (default 2 MiB); memory is bounded by the chunk size (or by one
+ *   block, at most MAX_BLOCK_BYTES), never by the file size. A frame's `data`
+ *   is a view into the chunk and is valid only until the iteration moves on:
+ *   copy it (`data.slice()`) to keep it.
+ *
+ * Both offer packets one by one (`CapturedFrame`) or as descriptor batches
+ * (`batches()`: a window buffer plus a FrameBatch, no object per packet — the
+ * path the WASM decoder takes). Both yield every packet before damage and then
+ * throw the PcapError; `summary` (valid after iteration, also when it threw)
+ * says how far reading got and how many bytes were left unread.
+ */
+import { open } from 'node:fs/promises';
+import { MAX_BLOCK_BYTES } from './format.js';
+import { PCAP_ERROR, PcapError, type PcapWarning } from './errors.js';
+import { CaptureScanner, FrameBatch, SCAN, type CaptureFormat, type CaptureInterface, type FastPcapScan } from './scanner.js';
+import { tsText, tsToNs } from './timestamp.js';
+
+export interface CapturedFrame {
+  /** 1-based packet number (packets only: pcapng custom blocks are not counted). */
+  n: number;
+  /** Interface id inside its pcapng section (tshark's frame.interface_id); 0 for pcap. */
+  iface: number;
+  /** pcapng section (0 for pcap). */
+  section: number;
+  /** Global interface index into the reader's `interfaces`. */
+  ifaceIndex: number;
+  linktype: number;
+  caplen: number;
+  /** Original length on the wire. */
+  len: number;
+  /** Raw timestamp words (see timestamp.ts); use `frameTime()` for ns and text. */
+  tsA: number;
+  tsB: number;
+  /** File offset of the packet's record header or block. */
+  offset: number;
+  /** The captured bytes: a view, not a copy. */
+  data: Uint8Array;
+}
+
+export interface CaptureSummary {
+  file: string;
+  format: CaptureFormat;
+  packets: number;
+  /** Size of the capture in bytes. */
+  bytes: number;
+  /** Bytes consumed up to the end of the last complete record/block. */
+  bytesRead: number;
+  /** Bytes after that point (0 for a clean capture). */
+  bytesUnread: number;
+  interfaces: CaptureInterface[];
+  warnings: PcapWarning[];
+  error?: PcapError;
+}
+
+/** Nanosecond timestamp and its text, for a frame of a reader's interface. */
+export function frameTime(interfaces: readonly CaptureInterface[], iface: number, a: number, b: number): { ts: bigint; tsText: string } {
+  const clock = interfaces[iface]!.clock;
+  const ts = tsToNs(clock, a, b);
+  return { ts, tsText: tsText(clock, a, b, ts) };
+}
+
+export interface ReaderOptions {
+  /** Name used in errors (default `<buffer>` or the path). */
+  file?: string;
+  /** Descriptors per batch (default 4096). */
+  batchSize?: number;
+  /** Use this batch (e.g. descriptors in WASM memory) instead of a new one. */
+  batch?: FrameBatch;
+  /** Accelerated classic-pcap walk (WASM decoder only). */
+  fastPcap?: FastPcapScan;
+}
+
+abstract class ReaderBase {
+  protected readonly scanner: CaptureScanner;
+  protected readonly batch: FrameBatch;
+  protected done = false;
+  protected bytesRead = 0;
+  protected size = 0;
+
+  constructor(file: string, batchSize: number, batch?: FrameBatch) {
+    this.scanner = new CaptureScanner(file);
+    this.batch = batch ?? new FrameBatch(batchSize);
+  }
+
+  get interfaces(): CaptureInterface[] {
+    return this.scanner.interfaces;
+  }
+
+  get summary(): CaptureSummary {
+    const s = this.scanner;
+    return {
+      file: s.file,
+      format: s.format,
+      packets: s.packets,
+      bytes: this.size,
+      bytesRead: this.bytesRead,
+      bytesUnread: this.size - this.bytesRead,
+      interfaces: s.interfaces,
+      warnings: s.warnings,
+      ...(s.error ? { error: s.error } : {}),
+    };
+  }
+
+  protected frame(buf: Uint8Array, i: number): CapturedFrame {
+    const b = this.batch;
+    const g = b.iface(i);
+    const ifc = this.scanner.interfaces[g]!;
+    const off = b.dataOff(i);
+    const caplen = b.caplen(i);
+    return {
+      n: b.firstN + i,
+      iface: ifc.id,
+      section: ifc.section,
+      ifaceIndex: g,
+      linktype: ifc.linktype,
+      caplen,
+      len: b.len(i),
+      tsA: b.tsA(i),
+      tsB: b.tsB(i),
+      offset: b.recOff[i]!,
+      data: buf.subarray(off, off + caplen),
+    };
+  }
+}
+
+/** Synchronous, zero-copy reader over a capture held in memory. */
+export class CaptureReader extends ReaderBase implements Iterable<CapturedFrame> {
+  private readonly bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array, opts: ReaderOptions = {}) {
+    super(opts.file ?? '<buffer>', opts.batchSize ?? 4096, opts.batch);
+    this.scanner.fastPcap = opts.fastPcap;
+    this.bytes = bytes;
+    this.size = bytes.byteLength;
+  }
+
+  /** Descriptor batches over the whole buffer; `buf` is the capture itself. Throws the PcapError after the last batch. */
+  *batches(): Generator<{ buf: Uint8Array; batch: FrameBatch; interfaces: CaptureInterface[] }> {
+    if (this.done) throw new Error('CaptureReader: already read');
+    this.done = true;
+    const s = this.scanner;
+    const b = this.batch;
+    let pos = 0;
+    for (;;) {
+      b.count = 0;
+      b.firstN = s.packets + 1;
+      const st = s.scan(this.bytes, pos, this.bytes.byteLength, 0, true, b);
+      pos = s.pos;
+      this.bytesRead = pos;
+      if (b.count > 0) yield { buf: this.bytes, batch: b, interfaces: s.interfaces };
+      if (st === SCAN.FULL) continue;
+      if (st === SCAN.ERROR) throw s.error!;
+      return;
+    }
+  }
+
+  *[Symbol.iterator](): Iterator<CapturedFrame> {
+    for (const { buf, batch } of this.batches()) {
+      for (let i = 0; i < batch.count; i++) yield this.frame(buf, i);
+    }
+  }
+}
+
+export interface FileReaderOptions extends ReaderOptions {
+  /** Chunk size in bytes (default 2 MiB, at least 64 KiB). */
+  chunkSize?: number;
+}
+
+/** Streaming reader over a file: memory bounded by the chunk size. */
+export class CaptureFileReader extends ReaderBase implements AsyncIterable<CapturedFrame> {
+  readonly path: string;
+  private readonly chunkSize: number;
+  /** The largest buffer this reader has held (for tests of the memory bound). */
+  maxBufferBytes = 0;
+
+  constructor(path: string, opts: FileReaderOptions = {}) {
+    super(opts.file ?? path, opts.batchSize ?? 4096, opts.batch);
+    this.path = path;
+    this.chunkSize = Math.max(65536, opts.chunkSize ?? 2 * 1024 * 1024);
+  }
+
+  /**
+   * Descriptor batches; `buf` is the current chunk buffer (reused: valid until
+   * the next batch). Throws the PcapError after the last good batch.
+   */
+  async *batches(): AsyncGenerator<{ buf: Uint8Array; batch: FrameBatch; interfaces: CaptureInterface[] }> {
+    if (this.done) throw new Error('CaptureFileReader: already read');
+    this.done = true;
+    let fh;
+    try {
+      fh = await open(this.path, 'r');
+    } catch (err) {
+      throw this.ioError(err);
+    }
+    try {
+      const st0 = await fh.stat().catch((err: unknown) => { throw this.ioError(err); });
+      this.size = st0.size;
+      let buf = new Uint8Array(this.chunkSize);
+      this.maxBufferBytes = buf.byteLength;
+      let base = 0; // file offset of buf[0]
+      let filled = 0; // valid bytes in buf
+      let pos = 0; // scan position in buf
+      const s = this.scanner;
+      const b = this.batch;
+      for (;;) {
+        // Fill the buffer as far as the file allows.
+        while (filled < buf.byteLength && base + filled < this.size) {
+          let r;
+          try {
+            r = await fh.read(buf, filled, buf.byteLength - filled, base + filled);
+          } catch (err) {
+            throw this.ioError(err);
+          }
+          if (r.bytesRead === 0) break;
+          filled += r.bytesRead;
+        }
+        const eof = base + filled >= this.size;
+        let st;
+        do {
+          b.count = 0;
+          b.firstN = s.packets + 1;
+          st = s.scan(buf, pos, filled, base, eof, b);
+          pos = s.pos;
+          this.bytesRead = base + pos;
+          if (b.count > 0) yield { buf, batch: b, interfaces: s.interfaces };
+        } while (st === SCAN.FULL);
+        if (st === SCAN.END) return;
+        if (st === SCAN.ERROR) throw s.error!;
+        // NEED: keep the unread tail, make room for `need` bytes.
+        const need = s.need;
+        if (need > buf.byteLength) {
+          if (need > MAX_BLOCK_BYTES + 4096) throw new Error(`internal: scanner asked for ${need} bytes`);
+          const bigger = new Uint8Array(Math.max(need, buf.byteLength));
+          bigger.set(buf.subarray(pos, filled));
+          buf = bigger;
+          this.maxBufferBytes = Math.max(this.maxBufferBytes, buf.byteLength);
+        } else {
+          buf.copyWithin(0, pos, filled);
+        }
+        base += pos;
+        filled -= pos;
+        pos = 0;
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<CapturedFrame> {
+    for await (const { buf, batch } of this.batches()) {
+      for (let i = 0; i < batch.count; i++) yield this.frame(buf, i);
+    }
+  }
+
+  private ioError(err: unknown): PcapError {
+    const e = new PcapError(PCAP_ERROR.IO, this.path, 0, `cannot read the file: ${(err as Error).message}`);
+    this.scanner.error = e;
+    return e;
+  }
+}
+
+/** Read a whole capture held in memory; returns the frames (views) and the summary, never throws a PcapError. */
+export function readAll(bytes: Uint8Array, file?: string): { frames: CapturedFrame[]; summary: CaptureSummary } {
+  const r = new CaptureReader(bytes, file !== undefined ? { file } : {});
+  const frames: CapturedFrame[] = [];
+  try {
+    for (const f of r) frames.push(f);
+  } catch (e) {
+    if (!(e instanceof PcapError)) throw e;
+  }
+  return { frames, summary: r.summary };
+}
