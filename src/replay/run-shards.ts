@@ -9,8 +9,8 @@ import type { CompiledTable, TableMeta } from '../compile/compile.js';
 import type { Topology } from '../model/topology.js';
 import { decisionLine } from '../model/decision.js';
 import { PcapError } from '../pcap/errors.js';
-import { CaptureFileReader, frameTime } from '../pcap/reader.js';
-import { FrameBatch } from '../pcap/scanner.js';
+import { frameTime } from '../pcap/reader.js';
+import { WasmCaptureStream } from './stream.js';
 import type { Tally } from './summary.js';
 import { decodeDecision, DECISION, VERDICT_NOT_MINE, WasmEngine, type EngineCounters } from './wasm-engine.js';
 
@@ -74,16 +74,16 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
     batchCapacity: task.batchSize,
     stagingBytes: Math.max(task.chunkSize, 1 << 20) + (1 << 20),
   });
-  const batch = new FrameBatch(task.batchSize);
-  const reader = new CaptureFileReader(task.file, { batch, chunkSize: task.chunkSize });
+  const stream = new WasmCaptureStream(engine, task.file);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
   const fd = task.decisionsPath ? openSync(task.decisionsPath, 'w') : -1;
   const out = fd >= 0 ? new LineWriter(fd) : undefined;
   let error: CaptureInfo['error'];
   try {
-    for await (const { buf, batch: b, interfaces } of reader.batches()) {
-      engine.runBatch(buf, b, interfaces, task.owned);
+    for await (const { batch, interfaces, bytesRead } of stream.batches()) {
+      engine.runPrepared(batch.count, interfaces, task.owned);
       if (out) {
+        const b = stream.current();
         const dv = engine.decisionView(b.count);
         for (let i = 0; i < b.count; i++) {
           if (dv.getUint8(i * DECISION.SIZE + DECISION.VERDICT) === VERDICT_NOT_MINE) continue;
@@ -91,7 +91,7 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
           out.line(decisionLine(b.firstN + i, tsText, decodeDecision(dv, i, compiled, task.topology)!));
         }
       }
-      if (progress) Atomics.store(progress, task.slot ?? 0, Math.floor(reader.summary.bytesRead / 1024));
+      if (progress) Atomics.store(progress, task.slot ?? 0, Math.floor(bytesRead / 1024));
     }
   } catch (e) {
     if (!(e instanceof PcapError)) throw e;
@@ -100,8 +100,8 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
     out?.flush();
     if (fd >= 0) closeSync(fd);
   }
-  const s = reader.summary;
-  const capture: CaptureInfo = { format: s.format, bytes: s.bytes, bytesRead: s.bytesRead, bytesUnread: s.bytesUnread, packets: s.packets };
+  const s = stream.state;
+  const capture: CaptureInfo = { format: s.format, bytes: s.bytes, bytesRead: s.bytesRead, bytesUnread: s.bytes - s.bytesRead, packets: s.packets };
   if (error) capture.error = error;
   if (progress) Atomics.store(progress, task.slot ?? 0, Math.floor(s.bytesRead / 1024));
   return { tally: engine.tally(), counters: engine.counters(), conntrackPeak: engine.conntrackPeak(), capture };

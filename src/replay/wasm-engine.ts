@@ -19,7 +19,7 @@ import { DEFAULT_CONNTRACK_CAPACITY, FRAGMENT_MEMORY_PER_SHARD } from '../refere
 import { secondsToNs } from '../reference/conntrack.js';
 import { TIMEOUT_KEYS } from '../model/topology.js';
 import { IFACE_ENTRY, REC } from '../pcap/record-layout.js';
-import { DESC, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
+import { DESC, type CaptureInterface, type FastPcapScan, type FrameBatch } from '../pcap/scanner.js';
 import { WasmInstance, type WasmFlavour } from '../wasm/loader.js';
 import type { Tally } from './summary.js';
 
@@ -273,6 +273,45 @@ export class WasmEngine {
     const words = new Uint32Array(this.inst.memory.buffer, this.descPtr, n * DESC.WORDS);
     words.set(batch.desc.subarray(0, n * DESC.WORDS));
     for (let i = 0; i < n; i++) words[i * DESC.WORDS + DESC.DATA_OFF]! -= lo;
+    this.x.decodeBatch(this.stagingPtr, this.descPtr, n, this.capIfacePtr, this.recPtr);
+    return this.x.engineRun(this.recPtr, n, this.decPtr, owned >>> 0);
+  }
+
+  /**
+   * The staging region (capture bytes) and descriptor region, for a reader
+   * that fills them in place (stream.ts). Views must be re-made after any
+   * engine call (memory may grow).
+   */
+  staging(): { ptr: number; size: number } {
+    return { ptr: this.stagingPtr, size: this.stagingSize };
+  }
+
+  /** Replace the staging region by a larger one (its first `keep` bytes are copied). */
+  growStaging(size: number, keep: number): void {
+    const ptr = this.x.arenaAllocate(size);
+    this.inst.u8().copyWithin(ptr, this.stagingPtr, this.stagingPtr + keep);
+    this.stagingPtr = ptr;
+    this.stagingSize = size;
+  }
+
+  descPointer(): number {
+    return this.descPtr;
+  }
+
+  /** The scanner's fast classic-pcap walk over the staging region (assembly/decode.ts scanPcap). */
+  fastPcap(): FastPcapScan {
+    const scan = this.inst.exports.scanPcap as (base: number, pos: number, end: number, big: number, fracLimit: number, snaplen: number, desc: number, n: number, cap: number) => number;
+    const scanPos = this.inst.exports.scanPcapPos as () => number;
+    return (pos, end, little, fracLimit, snaplen, batch, n) => {
+      const m = scan(this.stagingPtr, pos, end, little ? 0 : 1, fracLimit, snaplen, this.descPtr, n, batch.capacity);
+      return [m, scanPos()];
+    };
+  }
+
+  /** Decode and judge `n` frames whose bytes and descriptors are already in the staging and descriptor regions. */
+  runPrepared(n: number, interfaces: readonly CaptureInterface[], owned: number): number {
+    if (n === 0) return 0;
+    if (interfaces.length !== this.capIfacesWritten) this.writeCaptureInterfaces(interfaces);
     this.x.decodeBatch(this.stagingPtr, this.descPtr, n, this.capIfacePtr, this.recPtr);
     return this.x.engineRun(this.recPtr, n, this.decPtr, owned >>> 0);
   }
