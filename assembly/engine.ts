@@ -31,10 +31,13 @@ import {
   IF_LIST_OUT,
   IF_N_ACCEPT,
   addrOwner,
+  ctAt,
   ctCreate,
+  ctFlow,
   ctHit,
   ctKey,
   ctLookup,
+  ctTouch,
   flowHash,
   frRecall,
   frRemember,
@@ -262,8 +265,8 @@ function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
   return false;
 }
 
-/** Key the conntrack with the packet's own flow at `iface`. */
-function keyPacket(iface: u32, r: usize): void {
+/** Prepare the conntrack key's flow part from the packet's own flow. */
+function flowPacket(r: usize): void {
   const family = <u32>load<u8>(r, R_FAMILY);
   const proto = <u32>load<u8>(r, R_PROTO);
   const flags = <u32>load<u8>(r, R_FLAGS);
@@ -279,12 +282,12 @@ function keyPacket(iface: u32, r: usize): void {
     sp = id;
     dp = id;
   }
-  ctKey(iface, family, proto, r + R_SRC, sp, r + R_DST, dp);
+  ctFlow(family, proto, r + R_SRC, sp, r + R_DST, dp);
 }
 
 /** §3: conntrack, related ICMP errors, then the rules (creating an entry on allow). */
 function statefulHop(iface: u32, dir: u32, r: usize, shard: u32, now: i64): void {
-  keyPacket(iface, r);
+  ctAt(iface); // the packet's flow was prepared by engineRun
   const e = ctLookup(now);
   const tcpFlags: u32 = (<u32>load<u8>(r, R_FLAGS) & RF_TCP) != 0 ? <u32>load<u8>(r, R_TCP_FLAGS) : 0;
   if (e != 0) {
@@ -312,14 +315,16 @@ function statefulHop(iface: u32, dir: u32, r: usize, shard: u32, now: i64): void
       qd = qs;
     }
     ctKey(iface, qfam, qproto, r + R_QSRC, qs, r + R_QDST, qd);
-    if (ctLookup(now) != 0) {
+    const related = ctLookup(now) != 0;
+    flowPacket(r); // back to the packet's own flow
+    ctAt(iface);
+    if (related) {
       setHop(VERDICT_ALLOW, HOP_RELATED, -1);
       return;
     }
   }
   byRules(iface, dir, r, true);
   if (hVerdict == VERDICT_ALLOW) {
-    keyPacket(iface, r);
     if (!ctCreate(now, tcpFlags, shard)) setHop(VERDICT_DENY, HOP_CONNTRACK_FULL, -1);
   }
 }
@@ -376,16 +381,75 @@ function shardOfRecord(r: usize): u32 {
   return flowHash(family, proto, r + R_SRC, r + R_DST) % cfgShards;
 }
 
+// Per-record scratch in the decoded record's reserved bytes (112..127),
+// written by engineRun's pre-pass: the shard and the two owners.
+const R_X_SHARD: usize = 112;
+const R_X_OWNER_A: usize = 116;
+const R_X_OWNER_B: usize = 120;
+
+/** Packets per pre-pass: small enough that the touched lines are still cached when judged. */
+const SUB_BATCH: u32 = 64;
+
+/**
+ * Pre-pass over a sub-batch: shard and owners of every record, and a touch of
+ * the conntrack slot each of its hops will probe first, so that the memory
+ * latency of the whole sub-batch overlaps. Returns a value depending on the
+ * touched loads (kept in a global, so that they are not optimized away).
+ */
+function prepass(recs: usize, n: u32, owned: u32): u32 {
+  let sink: u32 = 0;
+  let r = recs;
+  for (let i: u32 = 0; i < n; i++, r += 128) {
+    if (load<u8>(r, R_REASON) != 0) {
+      store<u32>(r, 0, R_X_SHARD);
+      continue;
+    }
+    const shard = shardOfRecord(r);
+    store<u32>(r, shard, R_X_SHARD);
+    if (((owned >> shard) & 1) == 0) continue;
+    const family = <u32>load<u8>(r, R_FAMILY);
+    const a = addrOwner(family, r + R_SRC);
+    const b = addrOwner(family, r + R_DST);
+    store<i32>(r, a, R_X_OWNER_A);
+    store<i32>(r, b, R_X_OWNER_B);
+    if (a == b) continue;
+    const flags = <u32>load<u8>(r, R_FLAGS);
+    if ((flags & RF_FRAG) != 0 && load<u16>(r, R_FRAG_OFFSET) != 0) continue;
+    flowPacket(r);
+    if (a >= 0) {
+      ctAt(<u32>a);
+      sink += ctTouch();
+    }
+    if (b >= 0) {
+      ctAt(<u32>b);
+      sink += ctTouch();
+    }
+  }
+  return sink;
+}
+
+let prepassSink: u32 = 0;
+
 /** Judge `n` records; see the file header. */
 export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
+  let judged: u32 = 0;
+  for (let base: u32 = 0; base < n; base += SUB_BATCH) {
+    const m = min(SUB_BATCH, n - base);
+    prepassSink += prepass(recs + <usize>base * 128, m, owned);
+    judged += judge(recs + <usize>base * 128, m, out + <usize>base * DECISION_SIZE, owned);
+  }
+  return judged;
+}
+
+/** The main loop over a pre-passed sub-batch. */
+function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
   let judged: u32 = 0;
   let r = recs;
   let o = out;
   for (let i: u32 = 0; i < n; i++, r += 128, o += DECISION_SIZE) {
     const reason = load<u8>(r, R_REASON);
-    const family = <u32>load<u8>(r, R_FAMILY);
     // Packets without an IP header (and the undecodable) belong to shard 0.
-    const shard: u32 = reason == 0 ? shardOfRecord(r) : 0;
+    const shard: u32 = load<u32>(r, R_X_SHARD);
     store<u8>(o, <u8>shard, D_SHARD);
     if (((owned >> shard) & 1) == 0) {
       store<u8>(o, VERDICT_NOT_MINE, D_VERDICT);
@@ -402,8 +466,8 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
       packetOnly(o, VERDICT_DENY, PKT_MALFORMED);
       continue;
     }
-    const a = addrOwner(family, r + R_SRC);
-    const b = addrOwner(family, r + R_DST);
+    const a = load<i32>(r, R_X_OWNER_A);
+    const b = load<i32>(r, R_X_OWNER_B);
     if (a < 0 && b < 0) {
       packetOnly(o, VERDICT_ALLOW, PKT_UNMANAGED);
       continue;
@@ -412,6 +476,7 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
       packetOnly(o, VERDICT_ALLOW, PKT_LOCAL);
       continue;
     }
+    flowPacket(r);
     store<u8>(o, PKT_HOPS, D_REASON);
     let nh: u32 = 0;
     let verdict: u8 = VERDICT_ALLOW;

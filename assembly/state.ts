@@ -250,8 +250,8 @@ export function stateInit(ifacePtr: usize, nIface: u32, shards: u32, ctCapPerSha
   frCapacity = frCapPerShard;
   counters = arenaAlloc(<usize>max<u32>(nIface, 1) * <usize>shards * CNT_SIZE);
   stats = arenaAlloc(64);
-  ctInit(1024);
-  frInit(256);
+  ctInit(65536);
+  frInit(4096);
 }
 
 // ---------------------------------------------------------------------------
@@ -311,20 +311,21 @@ function ctMaybeGrow(): void {
   store<u64>(stats + STAT_CT_GROWS, load<u64>(stats + STAT_CT_GROWS) + 1);
 }
 
-// The key of the packet being looked up (set by ctKey).
+// The key of the packet being looked up: the flow part (ctFlow), then the
+// interface (ctAt). A packet's flow is computed once and keyed at each hop.
 let kIface: u32 = 0;
 let kFamily: u32 = 0;
 let kProto: u32 = 0;
 let kLoPort: u32 = 0;
 let kHiPort: u32 = 0;
 let kSrcIsLo: bool = true;
+let kFlow: u64 = 0;
 let kHash: u32 = 0;
 let kLo: usize = 0; // pointers to the packet's addresses
 let kHi: usize = 0;
 
-/** Prepare the key: interface, family, protocol, (src, sport), (dst, dport). */
-export function ctKey(iface: u32, family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
-  kIface = iface;
+/** The flow part of the key: family, protocol, (src, sport), (dst, dport) in canonical order. */
+export function ctFlow(family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
   kFamily = family;
   kProto = proto;
   const c = addrCmp(src, dst);
@@ -334,15 +335,35 @@ export function ctKey(iface: u32, family: u32, proto: u32, src: usize, sport: u3
   } else {
     kLo = dst; kHi = src; kLoPort = dport; kHiPort = sport;
   }
-  let h: u64 = (<u64>iface << 40) | (<u64>family << 32) | (<u64>proto << 24) ^ ((<u64>kLoPort << 16) | <u64>kHiPort);
+  let h: u64 = (<u64>family << 48) | (<u64>proto << 32) | (<u64>kLoPort << 16) | <u64>kHiPort;
   h = addrHash(kLo, h);
-  h = addrHash(kHi, h);
-  kHash = <u32>mix64(h);
+  kFlow = addrHash(kHi, h);
+}
+
+/** Key the prepared flow at interface `iface`. */
+export function ctAt(iface: u32): void {
+  kIface = iface;
+  kHash = <u32>mix64(kFlow ^ ((<u64>iface + 1) * 0x9e3779b97f4a7c15));
+}
+
+/** Prepare the whole key: interface, family, protocol, (src, sport), (dst, dport). */
+export function ctKey(iface: u32, family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
+  ctFlow(family, proto, src, sport, dst, dport);
+  ctAt(iface);
 }
 
 @inline function ctMatches(e: usize): bool {
   return load<u32>(e) == kIface + 1 && load<u8>(e, 4) == <u8>kFamily && load<u8>(e, 5) == <u8>kProto &&
     load<u16>(e, 40) == <u16>kLoPort && load<u16>(e, 42) == <u16>kHiPort && addrEq(e + 8, kLo) && addrEq(e + 24, kHi);
+}
+
+/**
+ * Touch the first slot the prepared key probes, so that its cache line is on
+ * its way before the packet is judged (engineRun's pre-pass issues these for a
+ * whole batch: independent loads overlap their memory latency).
+ */
+export function ctTouch(): u32 {
+  return load<u32>(ctSlots + <usize>(kHash & ctMask) * CT_ENTRY, 56);
 }
 
 /** The slot holding the key (live or expired), or 0. */

@@ -9,6 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { registerCheck } from './check.js';
 import { registerExplain } from './explain.js';
+import { registerReplay } from './replay.js';
+import { registerClassify } from './classify.js';
+import { registerCompile } from './compile.js';
+import { registerDecode } from './decode.js';
+import { registerGen } from './gen.js';
 
 const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
 
@@ -23,6 +28,11 @@ program
 const registrations: ((p: Command) => void)[] = [
   registerCheck,
   registerExplain,
+  registerReplay,
+  registerClassify,
+  registerCompile,
+  registerDecode,
+  registerGen,
 ];
 
 for (const register of registrations) register(program);

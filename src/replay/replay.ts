@@ -149,6 +149,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     capture: captureSection(capture),
     seconds,
   });
+  summary.loopSeconds = Math.max(...results.map((r) => r.loopSeconds));
   return capture.error ? { ...summary, error: capture.error } : summary;
 }
 

@@ -41,6 +41,8 @@ export interface CaptureInfo {
 }
 
 export interface ShardResult {
+  /** Seconds spent streaming and judging (after setup), for reports only. */
+  loopSeconds: number;
   tally: Tally;
   counters: EngineCounters;
   conntrackPeak: Record<string, number>;
@@ -79,6 +81,7 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
   const fd = task.decisionsPath ? openSync(task.decisionsPath, 'w') : -1;
   const out = fd >= 0 ? new LineWriter(fd) : undefined;
   let error: CaptureInfo['error'];
+  const loopStart = performance.now();
   try {
     for await (const { batch, interfaces, bytesRead } of stream.batches()) {
       engine.runPrepared(batch.count, interfaces, task.owned);
@@ -104,5 +107,6 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
   const capture: CaptureInfo = { format: s.format, bytes: s.bytes, bytesRead: s.bytesRead, bytesUnread: s.bytes - s.bytesRead, packets: s.packets };
   if (error) capture.error = error;
   if (progress) Atomics.store(progress, task.slot ?? 0, Math.floor(s.bytesRead / 1024));
-  return { tally: engine.tally(), counters: engine.counters(), conntrackPeak: engine.conntrackPeak(), capture };
+  const loopSeconds = (performance.now() - loopStart) / 1000;
+  return { loopSeconds, tally: engine.tally(), counters: engine.counters(), conntrackPeak: engine.conntrackPeak(), capture };
 }

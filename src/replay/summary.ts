@@ -39,6 +39,8 @@ export interface ReplaySummary {
   /** Wall-clock measurements (reporting only; decisions never depend on them). */
   seconds: number;
   packetsPerSecond: number;
+  /** The slowest worker's streaming-and-judging time, without start-up (WASM engine only). */
+  loopSeconds?: number;
 }
 
 /** Counts that merge across workers (plain numbers and arrays, structured-clone friendly). */

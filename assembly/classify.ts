@@ -1,0 +1,493 @@
+// Compiled rule tables -> the first matching rule, for batches of tuples.
+//
+// The table layout is drawn in src/compile/format.ts (the host side, which
+// writes it); this file mirrors its constants. Both matchers share one
+// signature and one result convention:
+//
+//   classify(table, tuples, n, out): i32
+//   classifyLinear(table, tuples, n, out): i32
+//
+//   table   the blob (format.ts), copied into memory by the host
+//   tuples  n × 64-byte tuples (format.ts "Tuple"); the list index is inside
+//           each tuple, so one batch may mix interfaces and directions
+//   out     n × i32: the position of the first matching rule in the tuple's
+//           list (SEMANTICS §4 order), -1 when none matches
+//   returns n, or a negative TABLE_* status when the table header is wrong
+//           (nothing is written then)
+//
+// No allocation: everything is load/store over host pointers.
+
+/** Table format version; must equal src/compile/format.ts TABLE_VERSION. */
+export const TABLE_VERSION: u32 = 1;
+const TABLE_MAGIC: u32 = 0x54464753; // "SGFT"
+
+// Status codes (also returned by tableStatus).
+export const TABLE_OK: i32 = 0;
+export const TABLE_BAD_MAGIC: i32 = -1;
+export const TABLE_BAD_VERSION: i32 = -2;
+export const TABLE_BAD_LENGTH: i32 = -3;
+export const TABLE_NO_LISTS: i32 = -4;
+/** Result of a tuple whose list index is outside the table. */
+export const RESULT_BAD_LIST: i32 = -2;
+
+// Header and section directory.
+const H_MAGIC = 0;
+const H_VERSION = 4;
+const H_LENGTH = 8;
+const H_NSECTIONS = 16;
+const H_SIZE = 32;
+const SEC_KIND = 0;
+const SEC_OFFSET = 4;
+const SEC_COUNT = 12;
+const SEC_SIZE = 16;
+const SECTION_LISTS: u32 = 1;
+
+// List entry.
+const LIST_V4 = 4;
+const LIST_V6 = 8;
+const LIST_SIZE = 16;
+
+// Classifier header (offsets relative to the classifier start).
+const C_RECORDS_OFF = 4;
+const C_N_RECORDS = 8;
+const C_SETS_OFF = 12;
+const C_N_TREES = 16;
+const C_TREES_OFF = 20;
+const C_NODES_OFF = 24;
+const C_LEAVES_OFF = 28;
+
+// Node: word0 threshold | leaf records offset; word1 child:26 | keyOff:6.
+const NODE_LEAF: u32 = 63;
+
+// Leaf group.
+const G_N_DIMS = 16;
+const G_HAS_SET = 17;
+const G_KEY_OFFS: usize = 18;
+const G_HEAD: usize = 32;
+const G_DIM: usize = 32;
+
+// Sets.
+const S_N_INTERVALS = 0;
+const S_WORDS_PER_CLASS = 4;
+const S_STARTS_OFF = 8;
+const S_CLASS_OFF = 12;
+const S_BITMAPS_OFF = 16;
+
+// Tuple.
+const T_REMOTE = 0;
+const T_FAMILY = 44;
+const T_LIST = 48;
+const T_SIZE: usize = 64;
+
+/** The table format version this module reads. */
+export function classifierTableVersion(): u32 {
+  return TABLE_VERSION;
+}
+
+/** Check a table's header: TABLE_OK or a negative status. */
+export function tableStatus(table: usize, length: u32): i32 {
+  if (length < <u32>H_SIZE) return TABLE_BAD_LENGTH;
+  if (load<u32>(table, H_MAGIC) != TABLE_MAGIC) return TABLE_BAD_MAGIC;
+  if (load<u32>(table, H_VERSION) != TABLE_VERSION) return TABLE_BAD_VERSION;
+  if (load<u32>(table, H_LENGTH) != length) return TABLE_BAD_LENGTH;
+  if (listsOf(table) == 0) return TABLE_NO_LISTS;
+  return TABLE_OK;
+}
+
+/** Absolute pointer of the LISTS section, or 0. */
+function listsOf(table: usize): usize {
+  const n = load<u32>(table, H_NSECTIONS);
+  for (let i: u32 = 0; i < n; i++) {
+    const e = table + H_SIZE + <usize>i * SEC_SIZE;
+    if (load<u32>(e, SEC_KIND) == SECTION_LISTS) return table + <usize>load<u32>(e, SEC_OFFSET);
+  }
+  return 0;
+}
+
+function listCountOf(table: usize): u32 {
+  const n = load<u32>(table, H_NSECTIONS);
+  for (let i: u32 = 0; i < n; i++) {
+    const e = table + H_SIZE + <usize>i * SEC_SIZE;
+    if (load<u32>(e, SEC_KIND) == SECTION_LISTS) return load<u32>(e, SEC_COUNT);
+  }
+  return 0;
+}
+
+/** Header check for the batch entry points (magic and version only: cheap). */
+@inline function headerStatus(table: usize): i32 {
+  if (load<u32>(table, H_MAGIC) != TABLE_MAGIC) return TABLE_BAD_MAGIC;
+  if (load<u32>(table, H_VERSION) != TABLE_VERSION) return TABLE_BAD_VERSION;
+  return TABLE_OK;
+}
+
+/** The classifier for a tuple (absolute pointer), 0 for none, 1 for a bad list. */
+@inline function classifierFor(table: usize, lists: usize, nLists: u32, t: usize): usize {
+  const list = load<u32>(t, T_LIST);
+  if (list >= nLists) return 1;
+  const fam = load<u32>(t, T_FAMILY);
+  const e = lists + <usize>list * LIST_SIZE;
+  let off: u32 = 0;
+  if (fam == 4) off = load<u32>(e, LIST_V4);
+  else if (fam == 6) off = load<u32>(e, LIST_V6);
+  return off == 0 ? 0 : table + <usize>off;
+}
+
+/** Is `s` set in the bitmap? */
+@inline function hasBit(bm: usize, s: u32): bool {
+  return ((load<u32>(bm + (<usize>(s >> 5) << 2)) >> (s & 31)) & 1) != 0;
+}
+
+/** Does the record at `rec` match tuple `t`? `bm`: the tuple's set bitmap (0 = none). */
+@inline function recordMatches(rec: usize, meta: u32, t: usize, bm: usize): bool {
+  const nc = meta & 255;
+  let c = rec + 8;
+  for (let j: u32 = 0; j < nc; j++) {
+    const key = load<u32>(t + <usize>load<u32>(c));
+    if (key - load<u32>(c, 4) > load<u32>(c, 8)) return false;
+    c += 12;
+  }
+  const s = meta >> 8;
+  if (s != 0) {
+    if (bm == 0) return false;
+    if (!hasBit(bm, s - 1)) return false;
+  }
+  return true;
+}
+
+/** Bitmap of the remote address for classifier `cls` (0 when it has no sets). */
+function bitmapFor(cls: usize, t: usize, fam: u32): usize {
+  const setsOff = load<u32>(cls, C_SETS_OFF);
+  if (setsOff == 0) return 0;
+  const sets = cls + <usize>setsOff;
+  const n = load<u32>(sets, S_N_INTERVALS);
+  const starts = cls + <usize>load<u32>(sets, S_STARTS_OFF);
+  // Find the last interval whose start <= address; starts[0] = 0.
+  let lo: u32 = 0;
+  let hi: u32 = n; // answer in [lo, hi)
+  if (fam == 4) {
+    const a = load<u32>(t, T_REMOTE);
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (load<u32>(starts + (<usize>mid << 2)) <= a) lo = mid;
+      else hi = mid;
+    }
+  } else {
+    const ah: u64 = (<u64>load<u32>(t, T_REMOTE) << 32) | <u64>load<u32>(t, T_REMOTE + 4);
+    const al: u64 = (<u64>load<u32>(t, T_REMOTE + 8) << 32) | <u64>load<u32>(t, T_REMOTE + 12);
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      const p = starts + (<usize>mid << 4);
+      const sh = load<u64>(p);
+      const sl = load<u64>(p, 8);
+      if (sh < ah || (sh == ah && sl <= al)) lo = mid;
+      else hi = mid;
+    }
+  }
+  const cl = load<u32>(cls + <usize>load<u32>(sets, S_CLASS_OFF) + (<usize>lo << 2));
+  const wpc = load<u32>(sets, S_WORDS_PER_CLASS);
+  return cls + <usize>load<u32>(sets, S_BITMAPS_OFF) + ((<usize>cl * <usize>wpc) << 2);
+}
+
+/** Linear scan of the whole ordered list: the baseline. */
+function linearOne(cls: usize, t: usize): i32 {
+  const fam = load<u32>(t, T_FAMILY);
+  const bm = bitmapFor(cls, t, fam);
+  let rec = cls + <usize>load<u32>(cls, C_RECORDS_OFF);
+  const n = load<u32>(cls, C_N_RECORDS);
+  for (let i: u32 = 0; i < n; i++) {
+    const meta = load<u32>(rec, 4);
+    if (recordMatches(rec, meta, t, bm)) return <i32>load<u32>(rec);
+    rec += 8 + <usize>(meta & 255) * 12;
+  }
+  return -1;
+}
+
+/**
+ * The first match in a leaf's groups (format.ts "Leaf group") that precedes
+ * `best`; returns the new best (or `best`). Four boxes per i32x4 compare.
+ */
+@inline function scanLeaf(grp: usize, nGroups: u32, t: usize, bm: usize, best: u32): u32 {
+  for (let g: u32 = 0; g < nGroups; g++) {
+    if (load<u32>(grp) >= best) break;
+    const nd = <usize>load<u8>(grp, G_N_DIMS);
+    const hasSet = load<u8>(grp, G_HAS_SET);
+    let m = i32x4.splat(-1);
+    let d = grp + G_HEAD;
+    for (let j: usize = 0; j < nd; j++) {
+      const key = i32x4.splat(load<u32>(t + <usize>load<u8>(grp + G_KEY_OFFS + j)));
+      m = v128.and(m, i32x4.le_u(i32x4.sub(key, v128.load(d)), v128.load(d, 16)));
+      d += G_DIM;
+    }
+    let bits = <u32>i32x4.bitmask(m);
+    if (hasSet) {
+      bits = setFilter(bits, d, bm);
+      d += 16;
+    }
+    if (bits != 0) {
+      const p = load<u32>(grp + (<usize>ctz(bits) << 2));
+      return p < best ? p : best;
+    }
+    grp = d;
+  }
+  return best;
+}
+
+/** Clear the lanes of `bits` whose set (setIndex+1 at `sets`, 0 = none) lacks the remote address. */
+function setFilter(bits: u32, sets: usize, bm: usize): u32 {
+  for (let j: u32 = 0; j < 4; j++) {
+    const s = load<u32>(sets + (<usize>j << 2));
+    if (s != 0 && (bm == 0 || !hasBit(bm, s - 1))) bits &= ~(<u32>1 << j);
+  }
+  return bits;
+}
+
+/** Tree search: every tree by ascending minPos, stop when the best precedes it. */
+function treesOne(cls: usize, t: usize): i32 {
+  const fam = load<u32>(t, T_FAMILY);
+  const bm = bitmapFor(cls, t, fam);
+  const nTrees = load<u32>(cls, C_N_TREES);
+  const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
+  const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  let best: u32 = 0xffffffff;
+  for (let k: u32 = 0; k < nTrees; k++) {
+    const te = trees + (<usize>k << 3);
+    if (load<u32>(te) >= best) break;
+    let node = load<u32>(te, 4);
+    let thr: u32;
+    let meta: u32;
+    while (true) {
+      const p = nodes + (<usize>node << 3);
+      thr = load<u32>(p);
+      meta = load<u32>(p, 4);
+      const ko = meta & 63;
+      if (ko == NODE_LEAF) break;
+      node = (meta >> 6) + <u32>(load<u32>(t + <usize>ko) > thr);
+    }
+    best = scanLeaf(leaves + <usize>thr, meta >> 6, t, bm, best);
+  }
+  return best == 0xffffffff ? -1 : <i32>best;
+}
+
+/** One lane's step: its next node index (a lane at a leaf stays there). */
+@inline function step(nodes: usize, node: u32, t: usize): u32 {
+  const p = nodes + (<usize>node << 3);
+  const meta = load<u32>(p, 4);
+  const ko = meta & 63;
+  // A leaf's keyOff (63) is masked to 60, inside the tuple; its result is discarded.
+  const next = (meta >> 6) + <u32>(load<u32>(t + <usize>(ko & 60)) > load<u32>(p));
+  return select<u32>(node, next, ko == NODE_LEAF);
+}
+
+@inline function isLeaf(nodes: usize, node: u32): bool {
+  return (load<u32>(nodes + (<usize>node << 3), 4) & 63) == NODE_LEAF;
+}
+
+/**
+ * Four tuples of one classifier at once: the four tree walks advance in
+ * lockstep, so their dependent loads overlap (memory-level parallelism).
+ */
+function trees4(cls: usize, t: usize, out: usize): void {
+  const fam0 = load<u32>(t, T_FAMILY);
+  const fam1 = load<u32>(t + T_SIZE, T_FAMILY);
+  const fam2 = load<u32>(t + 2 * T_SIZE, T_FAMILY);
+  const fam3 = load<u32>(t + 3 * T_SIZE, T_FAMILY);
+  const bm0 = bitmapFor(cls, t, fam0);
+  const bm1 = bitmapFor(cls, t + T_SIZE, fam1);
+  const bm2 = bitmapFor(cls, t + 2 * T_SIZE, fam2);
+  const bm3 = bitmapFor(cls, t + 3 * T_SIZE, fam3);
+  const nTrees = load<u32>(cls, C_N_TREES);
+  const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
+  const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  let b0: u32 = 0xffffffff;
+  let b1: u32 = 0xffffffff;
+  let b2: u32 = 0xffffffff;
+  let b3: u32 = 0xffffffff;
+  for (let k: u32 = 0; k < nTrees; k++) {
+    const te = trees + (<usize>k << 3);
+    const minPos = load<u32>(te);
+    // Lanes whose best precedes minPos walk anyway (branch-free) and skip their leaf.
+    if (minPos >= b0 && minPos >= b1 && minPos >= b2 && minPos >= b3) break;
+    const root = load<u32>(te, 4);
+    let n0 = root;
+    let n1 = root;
+    let n2 = root;
+    let n3 = root;
+    while (!(isLeaf(nodes, n0) && isLeaf(nodes, n1) && isLeaf(nodes, n2) && isLeaf(nodes, n3))) {
+      n0 = step(nodes, n0, t);
+      n1 = step(nodes, n1, t + T_SIZE);
+      n2 = step(nodes, n2, t + 2 * T_SIZE);
+      n3 = step(nodes, n3, t + 3 * T_SIZE);
+    }
+    let p = nodes + (<usize>n0 << 3);
+    b0 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t, bm0, b0);
+    p = nodes + (<usize>n1 << 3);
+    b1 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + T_SIZE, bm1, b1);
+    p = nodes + (<usize>n2 << 3);
+    b2 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 2 * T_SIZE, bm2, b2);
+    p = nodes + (<usize>n3 << 3);
+    b3 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 3 * T_SIZE, bm3, b3);
+  }
+  store<i32>(out, b0 == 0xffffffff ? -1 : <i32>b0);
+  store<i32>(out, b1 == 0xffffffff ? -1 : <i32>b1, 4);
+  store<i32>(out, b2 == 0xffffffff ? -1 : <i32>b2, 8);
+  store<i32>(out, b3 == 0xffffffff ? -1 : <i32>b3, 12);
+}
+
+/**
+ * Eight tuples of one classifier at once (trees4 widened; measured faster on
+ * every ClassBench set, see docs/classifier.md). Written out lane by lane so
+ * every lane's state stays in locals.
+ */
+function trees8(cls: usize, t: usize, out: usize): void {
+  const bm0 = bitmapFor(cls, t, load<u32>(t, T_FAMILY));
+  const bm1 = bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY));
+  const bm2 = bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY));
+  const bm3 = bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY));
+  const bm4 = bitmapFor(cls, t + 4 * T_SIZE, load<u32>(t + 4 * T_SIZE, T_FAMILY));
+  const bm5 = bitmapFor(cls, t + 5 * T_SIZE, load<u32>(t + 5 * T_SIZE, T_FAMILY));
+  const bm6 = bitmapFor(cls, t + 6 * T_SIZE, load<u32>(t + 6 * T_SIZE, T_FAMILY));
+  const bm7 = bitmapFor(cls, t + 7 * T_SIZE, load<u32>(t + 7 * T_SIZE, T_FAMILY));
+  const nTrees = load<u32>(cls, C_N_TREES);
+  const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
+  const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  let b0: u32 = 0xffffffff;
+  let b1: u32 = 0xffffffff;
+  let b2: u32 = 0xffffffff;
+  let b3: u32 = 0xffffffff;
+  let b4: u32 = 0xffffffff;
+  let b5: u32 = 0xffffffff;
+  let b6: u32 = 0xffffffff;
+  let b7: u32 = 0xffffffff;
+  for (let k: u32 = 0; k < nTrees; k++) {
+    const te = trees + (<usize>k << 3);
+    const minPos = load<u32>(te);
+    if (minPos >= b0 && minPos >= b1 && minPos >= b2 && minPos >= b3 && minPos >= b4 && minPos >= b5 && minPos >= b6 && minPos >= b7) break;
+    const root = load<u32>(te, 4);
+    let n0 = root;
+    let n1 = root;
+    let n2 = root;
+    let n3 = root;
+    let n4 = root;
+    let n5 = root;
+    let n6 = root;
+    let n7 = root;
+    while (!(isLeaf(nodes, n0) && isLeaf(nodes, n1) && isLeaf(nodes, n2) && isLeaf(nodes, n3) && isLeaf(nodes, n4) && isLeaf(nodes, n5) && isLeaf(nodes, n6) && isLeaf(nodes, n7))) {
+      n0 = step(nodes, n0, t);
+      n1 = step(nodes, n1, t + 1 * T_SIZE);
+      n2 = step(nodes, n2, t + 2 * T_SIZE);
+      n3 = step(nodes, n3, t + 3 * T_SIZE);
+      n4 = step(nodes, n4, t + 4 * T_SIZE);
+      n5 = step(nodes, n5, t + 5 * T_SIZE);
+      n6 = step(nodes, n6, t + 6 * T_SIZE);
+      n7 = step(nodes, n7, t + 7 * T_SIZE);
+    }
+    let p: usize;
+    p = nodes + (<usize>n0 << 3);
+    b0 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t, bm0, b0);
+    p = nodes + (<usize>n1 << 3);
+    b1 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 1 * T_SIZE, bm1, b1);
+    p = nodes + (<usize>n2 << 3);
+    b2 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 2 * T_SIZE, bm2, b2);
+    p = nodes + (<usize>n3 << 3);
+    b3 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 3 * T_SIZE, bm3, b3);
+    p = nodes + (<usize>n4 << 3);
+    b4 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 4 * T_SIZE, bm4, b4);
+    p = nodes + (<usize>n5 << 3);
+    b5 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 5 * T_SIZE, bm5, b5);
+    p = nodes + (<usize>n6 << 3);
+    b6 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 6 * T_SIZE, bm6, b6);
+    p = nodes + (<usize>n7 << 3);
+    b7 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 7 * T_SIZE, bm7, b7);
+  }
+  store<i32>(out, b0 == 0xffffffff ? -1 : <i32>b0, 0);
+  store<i32>(out, b1 == 0xffffffff ? -1 : <i32>b1, 4);
+  store<i32>(out, b2 == 0xffffffff ? -1 : <i32>b2, 8);
+  store<i32>(out, b3 == 0xffffffff ? -1 : <i32>b3, 12);
+  store<i32>(out, b4 == 0xffffffff ? -1 : <i32>b4, 16);
+  store<i32>(out, b5 == 0xffffffff ? -1 : <i32>b5, 20);
+  store<i32>(out, b6 == 0xffffffff ? -1 : <i32>b6, 24);
+  store<i32>(out, b7 == 0xffffffff ? -1 : <i32>b7, 28);
+}
+
+/** The optimized matcher: decision trees over the table. */
+export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
+  const st = headerStatus(table);
+  if (st != TABLE_OK) return st;
+  const lists = listsOf(table);
+  const nLists = listCountOf(table);
+  if (lists == 0) return TABLE_NO_LISTS;
+  // Runs of eight tuples that use the same classifier go through trees8,
+  // else runs of four through trees4, else one tuple alone.
+  let t = tuples;
+  let i: u32 = 0;
+  while (i < n) {
+    const cls = classifierFor(table, lists, nLists, t);
+    if (cls > 1 && i + 4 <= n) {
+      let same: u32 = 1;
+      const most: u32 = n - i < 8 ? n - i : 8;
+      while (same < most && classifierFor(table, lists, nLists, t + <usize>same * T_SIZE) == cls) same++;
+      if (same == 8) {
+        trees8(cls, t, out + (<usize>i << 2));
+        i += 8;
+        t += 8 * T_SIZE;
+        continue;
+      }
+      if (same >= 4) {
+        trees4(cls, t, out + (<usize>i << 2));
+        i += 4;
+        t += 4 * T_SIZE;
+        continue;
+      }
+    }
+    let r: i32 = -1;
+    if (cls == 1) r = RESULT_BAD_LIST;
+    else if (cls != 0) r = treesOne(cls, t);
+    store<i32>(out + (<usize>i << 2), r);
+    i++;
+    t += T_SIZE;
+  }
+  return <i32>n;
+}
+
+/** The baseline matcher: a plain scan of each list in order. */
+export function classifyLinear(table: usize, tuples: usize, n: u32, out: usize): i32 {
+  const st = headerStatus(table);
+  if (st != TABLE_OK) return st;
+  const lists = listsOf(table);
+  const nLists = listCountOf(table);
+  if (lists == 0) return TABLE_NO_LISTS;
+  let t = tuples;
+  for (let i: u32 = 0; i < n; i++) {
+    const cls = classifierFor(table, lists, nLists, t);
+    let r: i32 = -1;
+    if (cls == 1) r = RESULT_BAD_LIST;
+    else if (cls != 0) r = linearOne(cls, t);
+    store<i32>(out + (<usize>i << 2), r);
+    t += T_SIZE;
+  }
+  return <i32>n;
+}
+
+// ---------------------------------------------------------------------------
+// One tuple at a time, for the replay engine (assembly/engine.ts), which
+// classifies only conntrack misses. The list directory is looked up once per
+// table.
+
+let oneTable: usize = 0;
+let oneLists: usize = 0;
+let oneNLists: u32 = 0;
+
+/** The optimized matcher on one tuple: the first matching position, or -1. */
+export function classifyTuple(table: usize, t: usize): i32 {
+  if (table != oneTable) {
+    oneTable = table;
+    oneLists = listsOf(table);
+    oneNLists = listCountOf(table);
+  }
+  const cls = classifierFor(table, oneLists, oneNLists, t);
+  if (cls <= 1) return -1;
+  return treesOne(cls, t);
+}

@@ -1,0 +1,144 @@
+/**
+ * End-to-end replay throughput: a generated capture (default 1,000,000
+ * packets: mostly established flows, plus new and denied ones) replayed
+ * against its topology by the WASM engine with 1 and 2 worker threads, and a
+ * smaller capture (default 200,000 packets) by both the WASM engine (1 worker)
+ * and the reference engine, so that the WASM/reference ratio is measured on
+ * the same bytes in the same run. Each configuration is run `repeat` times
+ * after a warm-up; medians are reported. Two figures per run: end-to-end (the
+ * whole replay() call: worker start-up, compile, read, judge) and loop (the
+ * slowest worker's streaming-and-judging time, without start-up).
+ *
+ *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--json]
+ */
+import { ensureGenerated } from '../../src/gen/index.js';
+import { loadTopologyFile } from '../../src/parse/load.js';
+import { replay } from '../../src/replay/replay.js';
+import { compileTopology } from '../../src/compile/compile.js';
+import type { Topology } from '../../src/model/topology.js';
+
+export interface ReplaySample {
+  seconds: number;
+  loopSeconds?: number;
+}
+
+export interface ReplayConfigResult {
+  name: string;
+  engine: 'wasm' | 'reference';
+  workers: number;
+  packets: number;
+  samples: ReplaySample[];
+  medianSeconds: number;
+  medianLoopSeconds?: number;
+  packetsPerSecond: number;
+  loopPacketsPerSecond?: number;
+}
+
+export interface ReplayBenchReport {
+  capture: { path: string; packets: number; bytes: number };
+  refCapture: { path: string; packets: number; bytes: number };
+  results: ReplayConfigResult[];
+  ratios: { twoWorkersOverOne: number; twoWorkersOverOneLoop: number; wasmOverReference: number; wasmOverReferenceLoop: number };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function arg(argv: string[], name: string, dflt: number): number {
+  const i = argv.indexOf(name);
+  if (i < 0) return dflt;
+  const v = Number(argv[i + 1]);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} needs a positive integer`);
+  return v;
+}
+
+async function measure(
+  name: string,
+  topology: Topology,
+  file: string,
+  engine: 'wasm' | 'reference',
+  workers: number,
+  repeat: number,
+  compiled: ReturnType<typeof compileTopology>,
+  log: (s: string) => void,
+): Promise<ReplayConfigResult> {
+  const samples: ReplaySample[] = [];
+  let packets = 0;
+  for (let i = 0; i <= repeat; i++) {
+    const r = await replay(topology, file, { engine, workers, compiled });
+    packets = r.packets;
+    if (r.error) throw new Error(`${file}: ${r.error.message}`);
+    if (i === 0) continue; // warm-up (page cache, JIT)
+    const s: ReplaySample = { seconds: r.seconds };
+    if (r.loopSeconds !== undefined) s.loopSeconds = r.loopSeconds;
+    samples.push(s);
+    log(`  ${name}: run ${i}/${repeat}: ${(packets / r.seconds / 1e6).toFixed(2)} M packets/s end-to-end${r.loopSeconds ? `, ${(packets / r.loopSeconds / 1e6).toFixed(2)} M loop` : ''}`);
+  }
+  const medianSeconds = median(samples.map((s) => s.seconds));
+  const loops = samples.map((s) => s.loopSeconds).filter((x): x is number => x !== undefined);
+  const out: ReplayConfigResult = { name, engine, workers, packets, samples, medianSeconds, packetsPerSecond: packets / medianSeconds };
+  if (loops.length) {
+    out.medianLoopSeconds = median(loops);
+    out.loopPacketsPerSecond = packets / out.medianLoopSeconds;
+  }
+  return out;
+}
+
+export async function runReplayBench(opts: { packets?: number; refPackets?: number; repeat?: number; log?: (s: string) => void } = {}): Promise<ReplayBenchReport> {
+  const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const packets = opts.packets ?? 1_000_000;
+  const refPackets = opts.refPackets ?? 200_000;
+  const repeat = opts.repeat ?? 3;
+  const spec = (n: number) => ({
+    topology: { seed: 42, cloud: 'aliyun-basic' as const, interfaces: 12, rulesPerGroup: 20 },
+    traffic: { seed: 42, packets: n, packetsPerFlow: 40, deniedShare: 0.05, scanShare: 0.02, idleShare: 0.01, payloadMax: 64 },
+    format: 'pcap' as const,
+  });
+  log(`replay bench: generating (or reusing) captures of ${packets} and ${refPackets} packets`);
+  const big = ensureGenerated(spec(packets));
+  const small = ensureGenerated(spec(refPackets));
+  const topology = loadTopologyFile(big.topologyPath).topology;
+  const compiled = compileTopology(topology);
+  const results: ReplayConfigResult[] = [];
+  results.push(await measure('wasm, 1 worker', topology, big.capturePath, 'wasm', 1, repeat, compiled, log));
+  results.push(await measure('wasm, 2 workers', topology, big.capturePath, 'wasm', 2, repeat, compiled, log));
+  const wasmSmall = await measure('wasm, 1 worker (reference capture)', topology, small.capturePath, 'wasm', 1, repeat, compiled, log);
+  const refSmall = await measure('reference engine (reference capture)', topology, small.capturePath, 'reference', 0, Math.min(repeat, 2), compiled, log);
+  results.push(wasmSmall, refSmall);
+  const one = results[0]!;
+  const two = results[1]!;
+  return {
+    capture: { path: big.capturePath, packets: one.packets, bytes: big.summary.bytes },
+    refCapture: { path: small.capturePath, packets: wasmSmall.packets, bytes: small.summary.bytes },
+    results,
+    ratios: {
+      twoWorkersOverOne: two.packetsPerSecond / one.packetsPerSecond,
+      twoWorkersOverOneLoop: (two.loopPacketsPerSecond ?? 0) / (one.loopPacketsPerSecond ?? 1),
+      wasmOverReference: wasmSmall.packetsPerSecond / refSmall.packetsPerSecond,
+      wasmOverReferenceLoop: (wasmSmall.loopPacketsPerSecond ?? 0) / refSmall.packetsPerSecond,
+    },
+  };
+}
+
+export function formatReplayReport(r: ReplayBenchReport): string {
+  const lines = [`replay: ${r.capture.packets.toLocaleString('en-US')} packets (${(r.capture.bytes / 1e6).toFixed(0)} MB); reference comparison on ${r.refCapture.packets.toLocaleString('en-US')} packets`];
+  lines.push('  configuration                          end-to-end Mpps   loop Mpps');
+  for (const x of r.results) {
+    lines.push(`  ${x.name.padEnd(38)} ${(x.packetsPerSecond / 1e6).toFixed(2).padStart(15)} ${x.loopPacketsPerSecond ? (x.loopPacketsPerSecond / 1e6).toFixed(2).padStart(11) : '          -'}`);
+  }
+  lines.push(`  2 workers / 1 worker: ${r.ratios.twoWorkersOverOne.toFixed(2)}x end-to-end, ${r.ratios.twoWorkersOverOneLoop.toFixed(2)}x loop`);
+  lines.push(`  WASM / reference:     ${r.ratios.wasmOverReference.toFixed(1)}x end-to-end, ${r.ratios.wasmOverReferenceLoop.toFixed(1)}x loop`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport> {
+  const r = await runReplayBench({ packets: arg(argv, '--packets', 1_000_000), refPackets: arg(argv, '--ref-packets', 200_000), repeat: arg(argv, '--repeat', 3) });
+  console.log(formatReplayReport(r));
+  if (argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
+  return r;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

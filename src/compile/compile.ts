@@ -1,0 +1,247 @@
+/**
+ * Topology -> compiled table (format.ts). Deterministic: the same topology
+ * gives the same bytes.
+ *
+ * One rule list per distinct (direction, group sequence) — interfaces bound
+ * to the same groups in the same order share a list — and per list one
+ * classifier per address family that any of its rules can match. BINDINGS
+ * maps every interface and direction to its list.
+ */
+import type { Family } from '../model/packet.js';
+import { indexTopology, type Direction, type Topology, type TopologyIndex } from '../model/topology.js';
+import { orderedRules, type OrderedRule } from '../reference/match.js';
+import { rulesToBoxes, type BoxSet } from './boxes.js';
+import {
+  BINDING_ENTRY,
+  CLASSIFIER,
+  HEADER,
+  LIST_ENTRY,
+  NO_LIST,
+  SECTION,
+  SECTION_ENTRY,
+  TABLE_MAGIC,
+  TABLE_VERSION,
+  TREE_ENTRY,
+  fnv1a,
+} from './format.js';
+import { partitionBoxes, type PartitionOptions, DEFAULT_PARTITION_OPTIONS } from './partition.js';
+import { emitSets } from './sets.js';
+import { DEFAULT_TREE_OPTIONS, TreeBudgetExceeded, TreeEmitter, type TreeOptions } from './tree.js';
+import { Words } from './words.js';
+
+export interface CompileOptions {
+  tree?: Partial<TreeOptions>;
+  partition?: Partial<PartitionOptions>;
+  /** Refuse to produce a table larger than this (bytes). Default 256 MiB. */
+  maxBytes?: number;
+}
+
+/** What a result position means, per list (the META section). */
+export interface TableMeta {
+  cloud: Topology['cloud'];
+  interfaces: string[];
+  lists: { direction: Direction; groups: string[]; rules: [string, string][] }[];
+}
+
+export interface ClassifierStats {
+  list: number;
+  family: Family;
+  boxes: number;
+  sets: number;
+  trees: number;
+  nodes: number;
+  leafRecords: number;
+  maxDepth: number;
+  bytes: number;
+}
+
+export interface CompiledTable {
+  bytes: Uint8Array;
+  meta: TableMeta;
+  stats: ClassifierStats[];
+}
+
+const DIRECTIONS: Direction[] = ['ingress', 'egress'];
+
+/** Build one classifier into `out` (16-byte aligned); returns stats. */
+function emitClassifier(
+  out: Words,
+  rules: readonly OrderedRule[],
+  family: Family,
+  index: TopologyIndex,
+  options: CompileOptions,
+  list: number,
+): ClassifierStats | null {
+  const { boxes, sets } = rulesToBoxes(rules.map((o) => o.rule), family, index);
+  if (boxes.n === 0) return null;
+  out.align(4);
+  const base = out.length;
+  const head = out.reserve(CLASSIFIER.SIZE / 4);
+  const put = (field: number, v: number) => out.set(head + field / 4, v);
+  put(CLASSIFIER.FAMILY, family);
+
+  // The linear list: every box, full constraints.
+  const all = new Int32Array(boxes.n).map((_, i) => i);
+  const records: number[] = [];
+  TreeEmitter.records(boxes, all, null, null, records);
+  out.align(4);
+  put(CLASSIFIER.RECORDS_OFF, (out.length - base) * 4);
+  put(CLASSIFIER.N_RECORDS, boxes.n);
+  out.append(records);
+
+  // Sets.
+  if (sets.length > 0) put(CLASSIFIER.SETS_OFF, emitSets(out, base, family, sets));
+
+  // Trees.
+  const treeOpts = { ...DEFAULT_TREE_OPTIONS, ...options.tree };
+  const partOpts = { ...DEFAULT_PARTITION_OPTIONS, ...options.partition };
+  let emitter = new TreeEmitter(boxes, partOpts.mode === 'auto' ? { ...treeOpts, recordBudget: partOpts.singleTreeBudget } : treeOpts);
+  let roots: { minPos: number; root: number }[];
+  const build = (parts: Int32Array[]) => parts.map((members) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members) }));
+  if (partOpts.mode === 'auto') {
+    try {
+      roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'none' }));
+    } catch (e) {
+      if (!(e instanceof TreeBudgetExceeded)) throw e;
+      emitter = new TreeEmitter(boxes, treeOpts);
+      roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'split' }));
+    }
+  } else {
+    roots = build(partitionBoxes(boxes, partOpts));
+  }
+  roots.sort((a, b) => a.minPos - b.minPos);
+  out.align(4);
+  put(CLASSIFIER.N_TREES, roots.length);
+  put(CLASSIFIER.TREES_OFF, (out.length - base) * 4);
+  for (const r of roots) {
+    const at = out.reserve(TREE_ENTRY.SIZE / 4);
+    out.set(at + TREE_ENTRY.MIN_POS / 4, r.minPos);
+    out.set(at + TREE_ENTRY.ROOT / 4, r.root);
+  }
+  out.align(4);
+  put(CLASSIFIER.NODES_OFF, (out.length - base) * 4);
+  put(CLASSIFIER.NODE_COUNT, emitter.nodes.length / 2);
+  out.append(emitter.nodes.view());
+  out.align(4);
+  put(CLASSIFIER.LEAVES_OFF, (out.length - base) * 4);
+  put(CLASSIFIER.LEAF_BYTES, emitter.leaves.length * 4);
+  out.append(emitter.leaves.view());
+  out.align(4);
+  const max = options.maxBytes ?? 256 * 1024 * 1024;
+  if (out.length * 4 > max) {
+    throw new Error(`sgfilter compile: the table grew beyond ${max} bytes (list ${list}, IPv${family}, ${boxes.n} boxes)`);
+  }
+  return {
+    list,
+    family,
+    boxes: boxes.n,
+    sets: sets.length,
+    trees: roots.length,
+    nodes: emitter.nodes.length / 2,
+    leafRecords: emitter.leafRecords,
+    maxDepth: emitter.maxDepth,
+    bytes: (out.length - base) * 4,
+  };
+}
+
+/** Compile every interface × direction of a topology into one table. */
+export function compileTopology(topology: Topology, options: CompileOptions = {}): CompiledTable {
+  const index = indexTopology(topology);
+  // Distinct lists.
+  const listKey = new Map<string, number>();
+  const lists: { direction: Direction; groups: string[]; rules: OrderedRule[] }[] = [];
+  const bindings: number[] = [];
+  for (const iface of topology.interfaces) {
+    for (const direction of DIRECTIONS) {
+      if (iface.groups.length === 0) { bindings.push(NO_LIST); continue; }
+      const key = `${direction}\u0000${iface.groups.join('\u0000')}`;
+      let li = listKey.get(key);
+      if (li === undefined) {
+        li = lists.length;
+        listKey.set(key, li);
+        lists.push({ direction, groups: [...iface.groups], rules: orderedRules(index, iface, direction) });
+      }
+      bindings.push(li);
+    }
+  }
+
+  const meta: TableMeta = {
+    cloud: topology.cloud,
+    interfaces: topology.interfaces.map((i) => i.id),
+    lists: lists.map((l) => ({ direction: l.direction, groups: l.groups, rules: l.rules.map((o) => [o.group.id, o.rule.id] as [string, string]) })),
+  };
+  const metaBytes = new TextEncoder().encode(JSON.stringify(meta));
+
+  const SECTIONS = 4;
+  const out = new Words();
+  out.reserve((HEADER.SIZE + SECTIONS * SECTION_ENTRY.SIZE) / 4);
+  const dir: { kind: number; offset: number; length: number; count: number }[] = [];
+  /** A section; `write` may return its exact byte length (else: up to the next 16-byte boundary). */
+  const section = (kind: number, count: number, write: () => number | void) => {
+    out.align(4);
+    const offset = out.length * 4;
+    const exact = write();
+    out.align(4);
+    dir.push({ kind, offset, length: typeof exact === 'number' ? exact : out.length * 4 - offset, count });
+  };
+
+  // LISTS (classifier offsets filled in below).
+  let listsAt = 0;
+  section(SECTION.LISTS, lists.length, () => {
+    listsAt = out.reserve((lists.length * LIST_ENTRY.SIZE) / 4);
+    lists.forEach((l, i) => out.set(listsAt + (i * LIST_ENTRY.SIZE + LIST_ENTRY.RULE_COUNT) / 4, l.rules.length));
+  });
+  section(SECTION.BINDINGS, topology.interfaces.length, () => {
+    for (let i = 0; i < topology.interfaces.length; i++) {
+      const at = out.reserve(BINDING_ENTRY.SIZE / 4);
+      out.set(at + BINDING_ENTRY.INGRESS / 4, bindings[i * 2]!);
+      out.set(at + BINDING_ENTRY.EGRESS / 4, bindings[i * 2 + 1]!);
+    }
+  });
+  section(SECTION.META, 1, () => {
+    const padded = new Uint8Array(Math.ceil(metaBytes.length / 4) * 4);
+    padded.set(metaBytes);
+    out.append(new Uint32Array(padded.buffer));
+    return metaBytes.length;
+  });
+  const stats: ClassifierStats[] = [];
+  section(SECTION.CLASSIFIERS, 0, () => {
+    lists.forEach((l, li) => {
+      for (const family of [4, 6] as const) {
+        out.align(4);
+        const at = out.length * 4;
+        const s = emitClassifier(out, l.rules, family, index, options, li);
+        if (!s) continue;
+        stats.push(s);
+        out.set(listsAt + (li * LIST_ENTRY.SIZE + (family === 4 ? LIST_ENTRY.V4 : LIST_ENTRY.V6)) / 4, at);
+      }
+    });
+  });
+  dir[dir.length - 1]!.count = stats.length;
+
+  // Header and directory.
+  const length = out.length * 4;
+  out.set(HEADER.MAGIC / 4, TABLE_MAGIC);
+  out.set(HEADER.VERSION / 4, TABLE_VERSION);
+  out.set(HEADER.LENGTH / 4, length);
+  out.set(HEADER.N_SECTIONS / 4, dir.length);
+  dir.forEach((s, i) => {
+    const at = (HEADER.SIZE + i * SECTION_ENTRY.SIZE) / 4;
+    out.set(at + SECTION_ENTRY.KIND / 4, s.kind);
+    out.set(at + SECTION_ENTRY.OFFSET / 4, s.offset);
+    out.set(at + SECTION_ENTRY.LENGTH / 4, s.length);
+    out.set(at + SECTION_ENTRY.COUNT / 4, s.count);
+  });
+  const words = out.view();
+  const bytes = new Uint8Array(words.buffer, words.byteOffset, length).slice();
+  new DataView(bytes.buffer).setUint32(HEADER.CHECKSUM, fnv1a(bytes, 16, length), true);
+  return { bytes, meta, stats };
+}
+
+/** Used by tests: the boxes of one list for one family. */
+export function boxesOf(topology: Topology, iface: string, direction: Direction, family: Family): BoxSet {
+  const index = indexTopology(topology);
+  const i = index.interfaces.get(iface);
+  if (!i) throw new Error(`no interface ${iface}`);
+  return rulesToBoxes(orderedRules(index, i, direction).map((o) => o.rule), family, index).boxes;
+}

@@ -1,0 +1,237 @@
+/**
+ * The compiled rule table: one flat, relocatable, little-endian blob that the
+ * WASM matchers (assembly/classify.ts) read through a pointer. This file is
+ * the single source of the layout on the host side; assembly/classify.ts
+ * mirrors the constants (a test compares them through the module's exports).
+ * Every offset below is in bytes from the start of the blob unless it says
+ * otherwise, every integer is a u32 unless it says otherwise.
+ *
+ * Blob
+ * ┌──────────────────────────────────────────────────────────────────────┐
+ * │ header, 32 bytes                                                     │
+ * │  0 magic "SGFT" (0x54464753) │ 4 version │ 8 length │ 12 checksum    │
+ * │ 16 nSections │ 20 flags (0) │ 24 reserved (0) │ 28 reserved (0)      │
+ * ├──────────────────────────────────────────────────────────────────────┤
+ * │ section directory at 32: nSections × 16 bytes                        │
+ * │  { kind, offset, length (bytes), count (items) }                     │
+ * ├──────────────────────────────────────────────────────────────────────┤
+ * │ sections, each 16-byte aligned, in any order:                        │
+ * │  LISTS    count × 16: { ruleCount, v4Classifier, v6Classifier, 0 }  │
+ * │           (classifier offset 0 = no rule of that family)             │
+ * │  BINDINGS count × 8 (one per interface, topology order):             │
+ * │           { ingressList, egressList }                                │
+ * │  META     UTF-8 JSON: cloud, interface ids, per list [group, rule]   │
+ * │           ids by position (what a result means; not read by WASM)    │
+ * │  CLASSIF  the classifiers, one per (list, family), see below         │
+ * └──────────────────────────────────────────────────────────────────────┘
+ * checksum = FNV-1a 32 over bytes [16, length). length = the blob's size.
+ *
+ * Classifier (16-byte aligned; 64 bytes header, then its areas; every offset
+ * in it, and in its sets, counts from the classifier's first byte)
+ *  0 family (4|6)        4 recordsOff   8 nRecords    12 setsOff (0 = none)
+ * 16 nTrees             20 treesOff    24 nodesOff    28 leavesOff
+ * 32 nodeCount          36 leafBytes   40..63 reserved
+ *   records : the rule records of the whole list in order (the linear matcher)
+ *   trees   : nTrees × { minPos, rootNode }, by minPos ascending; a tree only
+ *             holds rules at positions >= minPos, so the search stops as soon
+ *             as a match was found before the next tree's minPos
+ *   nodes   : 8-byte nodes, addressed by index from nodesOff
+ *   leaves  : leaf groups, each leaf a run of `count` groups
+ *
+ * Node (8 bytes)
+ * ┌──────────────────────────────┬───────────────────────────┬────────────┐
+ * │ word0: threshold             │ word1: child index : 26   │ keyOff : 6 │
+ * └──────────────────────────────┴───────────────────────────┴────────────┘
+ *  inner: key = u32 at tuple+keyOff; go to node child (key <= threshold)
+ *         or child+1 (key > threshold)
+ *  leaf : keyOff = 63; word0 = byte offset of its first group from
+ *         leavesOff; the 26-bit field = number of groups
+ *
+ * Leaf group (16-byte aligned; 4 boxes matched at once with i32x4 compares)
+ * ┌───────────────────────────────────────────────────────────────────────┐
+ * │  0 pos[4]: positions, ascending (a short group repeats its last box)  │
+ * │ 16 nDims u8 │ 17 hasSet u8 │ 18..31 keyOff u8 per stored dimension    │
+ * │ 32 nDims × { lo[4] u32 │ span[4] u32 }  (32 bytes each)               │
+ * │ .. if hasSet: setIndex+1 [4] u32 (0 = no set)                         │
+ * └───────────────────────────────────────────────────────────────────────┘
+ *  lane j matches when every stored dimension has (key - lo[j]) <= span[j]
+ *  (unsigned) and its set, if any, contains the remote address; the first
+ *  matching lane is the group's answer. Dimensions that every box of the
+ *  group covers over the leaf's region are not stored.
+ *
+ * Rule record (the linear matcher's list; variable length, 8 + 12·nCons bytes)
+ * ┌──────────────┬─────────────────────────┬──────────┐
+ * │ word0: pos   │ word1: setIndex+1 : 24  │ nCons : 8│ then nCons ×
+ * └──────────────┴─────────────────────────┴──────────┘ { keyOff, lo, span }
+ *  pos = the rule's position in its list's order (SEMANTICS §4), the result;
+ *  a constraint holds when (u32 at tuple+keyOff) - lo <= span (unsigned);
+ *  setIndex+1 = 0: no set; else the remote address must be in set setIndex.
+ *  Records are sorted by pos; one rule may have several records (a port
+ *  list "22,25,27" is three boxes).
+ *
+ * Sets (group and address-group references, no member × rule product)
+ *  0 nIntervals  4 wordsPerClass  8 startsOff  12 classOff  16 bitmapsOff
+ *   starts  : sorted interval starts of the remote address; v4 u32 each,
+ *             v6 16 bytes each as two u64 (high 64 bits, low 64 bits)
+ *   class   : u32 per interval: its membership class
+ *   bitmaps : wordsPerClass u32 per class: bit s set = member of set s
+ *  Per packet: binary search the remote address -> class -> bitmap; a rule
+ *  with a set tests one bit.
+ *
+ * Tuple (64 bytes per packet; what the host writes for the matchers)
+ *  0 remote address  16 local address (each 4 u32, word 0 = most significant
+ *    32 bits; IPv4: word 0 = the address, words 1-3 = 0)
+ * 32 sport  36 dport (65536 = the packet has no ports)  40 proto
+ * 44 family (4|6)  48 list index  52..63 free for the host
+ */
+
+export const TABLE_MAGIC = 0x54464753; // "SGFT" little-endian
+/** Bump on any layout change; must equal assembly/classify.ts TABLE_VERSION. */
+export const TABLE_VERSION = 1;
+
+export const HEADER = {
+  MAGIC: 0,
+  VERSION: 4,
+  LENGTH: 8,
+  CHECKSUM: 12,
+  N_SECTIONS: 16,
+  FLAGS: 20,
+  SIZE: 32,
+} as const;
+
+export const SECTION_ENTRY = { KIND: 0, OFFSET: 4, LENGTH: 8, COUNT: 12, SIZE: 16 } as const;
+
+export const SECTION = {
+  LISTS: 1,
+  BINDINGS: 2,
+  META: 3,
+  CLASSIFIERS: 4,
+} as const;
+
+export const LIST_ENTRY = { RULE_COUNT: 0, V4: 4, V6: 8, SIZE: 16 } as const;
+export const BINDING_ENTRY = { INGRESS: 0, EGRESS: 4, SIZE: 8 } as const;
+/** Binding value for "no list" (the interface has no group). */
+export const NO_LIST = 0xffffffff;
+
+export const CLASSIFIER = {
+  FAMILY: 0,
+  RECORDS_OFF: 4,
+  N_RECORDS: 8,
+  SETS_OFF: 12,
+  N_TREES: 16,
+  TREES_OFF: 20,
+  NODES_OFF: 24,
+  LEAVES_OFF: 28,
+  NODE_COUNT: 32,
+  LEAF_BYTES: 36,
+  SIZE: 64,
+} as const;
+
+export const TREE_ENTRY = { MIN_POS: 0, ROOT: 4, SIZE: 8 } as const;
+
+export const NODE = { THRESHOLD: 0, META: 4, SIZE: 8, KEY_BITS: 6, LEAF_KEY: 63, MAX_CHILD: (1 << 26) - 1 } as const;
+
+export const LEAF_GROUP = { POS: 0, N_DIMS: 16, HAS_SET: 17, KEY_OFFS: 18, HEAD: 32, DIM: 32, MAX_DIMS: 14 } as const;
+
+export const RECORD = { POS: 0, META: 4, HEAD: 8, CONS: 12, MAX_CONS: 255, MAX_SET: (1 << 24) - 2 } as const;
+
+export const SETS = { N_INTERVALS: 0, WORDS_PER_CLASS: 4, STARTS_OFF: 8, CLASS_OFF: 12, BITMAPS_OFF: 16, SIZE: 32 } as const;
+
+export const TUPLE = {
+  REMOTE: 0,
+  LOCAL: 16,
+  SPORT: 32,
+  DPORT: 36,
+  PROTO: 40,
+  FAMILY: 44,
+  LIST: 48,
+  SIZE: 64,
+} as const;
+
+/** The port value of a packet without ports (outside every rule's port range). */
+export const NO_PORT = 65536;
+
+/** FNV-1a 32-bit over bytes[from, to). */
+export function fnv1a(bytes: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) {
+    h ^= bytes[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Errors of tables and the matchers, with stable codes. */
+export class TableError extends Error {
+  constructor(
+    readonly code:
+      | 'SGF_ERR_TABLE_MAGIC'
+      | 'SGF_ERR_TABLE_VERSION'
+      | 'SGF_ERR_TABLE_LENGTH'
+      | 'SGF_ERR_TABLE_CHECKSUM'
+      | 'SGF_ERR_TABLE_SECTION'
+      | 'SGF_ERR_TABLE_TOO_BIG'
+      | 'SGF_ERR_TABLE_LIST',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TableError';
+  }
+}
+
+export interface SectionInfo {
+  kind: number;
+  offset: number;
+  length: number;
+  count: number;
+}
+
+/**
+ * Validate a blob's header, directory and checksum (the edge: after this,
+ * readers trust the offsets). `source` names the file in messages.
+ */
+export function validateTable(bytes: Uint8Array, source = 'table', expectVersion = TABLE_VERSION): Map<number, SectionInfo> {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < HEADER.SIZE) {
+    throw new TableError('SGF_ERR_TABLE_LENGTH', `${source}: ${bytes.byteLength} bytes is too short for a table (the header alone is ${HEADER.SIZE} bytes)`);
+  }
+  const magic = dv.getUint32(HEADER.MAGIC, true);
+  if (magic !== TABLE_MAGIC) {
+    throw new TableError('SGF_ERR_TABLE_MAGIC', `${source}: byte 0: magic 0x${magic.toString(16).padStart(8, '0')} is not an sgfilter table (expected "SGFT", 0x${TABLE_MAGIC.toString(16)})`);
+  }
+  const version = dv.getUint32(HEADER.VERSION, true);
+  if (version !== expectVersion) {
+    throw new TableError('SGF_ERR_TABLE_VERSION', `${source}: byte 4: table format version ${version} does not match this sgfilter's matcher (version ${expectVersion}); recompile it with \`sgfilter compile\``);
+  }
+  const length = dv.getUint32(HEADER.LENGTH, true);
+  if (length !== bytes.byteLength) {
+    throw new TableError('SGF_ERR_TABLE_LENGTH', `${source}: byte 8: the header says ${length} bytes but the table has ${bytes.byteLength} (truncated or padded file)`);
+  }
+  const sum = dv.getUint32(HEADER.CHECKSUM, true);
+  const actual = fnv1a(bytes, 16, length);
+  if (sum !== actual) {
+    throw new TableError('SGF_ERR_TABLE_CHECKSUM', `${source}: byte 12: checksum 0x${sum.toString(16)} does not match the content (0x${actual.toString(16)}): the file is damaged`);
+  }
+  const n = dv.getUint32(HEADER.N_SECTIONS, true);
+  if (HEADER.SIZE + n * SECTION_ENTRY.SIZE > length) {
+    throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: byte 16: ${n} sections do not fit in ${length} bytes`);
+  }
+  const sections = new Map<number, SectionInfo>();
+  for (let i = 0; i < n; i++) {
+    const at = HEADER.SIZE + i * SECTION_ENTRY.SIZE;
+    const s: SectionInfo = {
+      kind: dv.getUint32(at + SECTION_ENTRY.KIND, true),
+      offset: dv.getUint32(at + SECTION_ENTRY.OFFSET, true),
+      length: dv.getUint32(at + SECTION_ENTRY.LENGTH, true),
+      count: dv.getUint32(at + SECTION_ENTRY.COUNT, true),
+    };
+    if (s.offset + s.length > length || s.offset % 16 !== 0) {
+      throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: byte ${at}: section ${i} (kind ${s.kind}) at ${s.offset}+${s.length} is outside the table or misaligned`);
+    }
+    sections.set(s.kind, s);
+  }
+  for (const [name, kind] of Object.entries(SECTION)) {
+    if (!sections.has(kind)) throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: the section ${name} (kind ${kind}) is missing`);
+  }
+  return sections;
+}

@@ -1,0 +1,104 @@
+/**
+ * The WASM matchers on the host side: a table copied once into a
+ * WasmInstance, tuples written into a host-allocated batch region, results
+ * read from a host-allocated i32 region. The batch region is reused; nothing
+ * is allocated per packet.
+ */
+import type { WasmInstance } from '../wasm/loader.js';
+import type { MatchInput } from '../reference/match.js';
+import { addressWords } from './boxes.js';
+import { NO_PORT, TABLE_VERSION, TUPLE, TableError } from './format.js';
+import type { Table } from './table.js';
+
+export type MatcherKind = 'optimized' | 'linear';
+
+const STATUS: Record<number, string> = {
+  [-1]: 'bad magic',
+  [-2]: 'format version mismatch',
+  [-3]: 'length mismatch',
+  [-4]: 'no LISTS section',
+};
+
+/** A table loaded into one WASM instance. */
+export class WasmTable {
+  readonly ptr: number;
+  readonly length: number;
+
+  constructor(readonly wasm: WasmInstance, readonly table: Table) {
+    const moduleVersion = wasm.exports.classifierTableVersion() as number;
+    if (moduleVersion !== TABLE_VERSION) {
+      throw new TableError('SGF_ERR_TABLE_VERSION',
+        `${table.source}: the WASM module reads table format version ${moduleVersion} but this host writes version ${TABLE_VERSION}; rebuild with \`npm run build\``);
+    }
+    this.length = table.bytes.byteLength;
+    this.ptr = wasm.copyIn(table.bytes, 64);
+    const st = wasm.exports.tableStatus(this.ptr, this.length) as number;
+    if (st !== 0) {
+      throw new TableError(st === -2 ? 'SGF_ERR_TABLE_VERSION' : 'SGF_ERR_TABLE_SECTION',
+        `${table.source}: the WASM matcher refuses the table (${STATUS[st] ?? `status ${st}`})`);
+    }
+  }
+}
+
+/** A reusable region of `capacity` tuples and results. */
+export class TupleBatch {
+  readonly tuples: number;
+  readonly out: number;
+
+  constructor(readonly wasm: WasmInstance, readonly capacity: number) {
+    this.tuples = wasm.alloc(Math.max(1, capacity) * TUPLE.SIZE, 64);
+    this.out = wasm.alloc(Math.max(1, capacity) * 4, 16);
+  }
+
+  /** Write tuple `i` from a match input for list `list`. */
+  set(i: number, list: number, m: MatchInput): void {
+    const u32 = this.wasm.u32();
+    const at = (this.tuples + i * TUPLE.SIZE) >>> 2;
+    const r = addressWords(m.family, m.remote);
+    const l = addressWords(m.family, m.local);
+    for (let w = 0; w < 4; w++) {
+      u32[at + TUPLE.REMOTE / 4 + w] = r[w] ?? 0;
+      u32[at + TUPLE.LOCAL / 4 + w] = l[w] ?? 0;
+    }
+    u32[at + TUPLE.SPORT / 4] = m.sport ?? NO_PORT;
+    u32[at + TUPLE.DPORT / 4] = m.dport ?? NO_PORT;
+    u32[at + TUPLE.PROTO / 4] = m.proto;
+    u32[at + TUPLE.FAMILY / 4] = m.family;
+    u32[at + TUPLE.LIST / 4] = list;
+  }
+
+  /** Write an IPv4 tuple from numbers (the ClassBench fast path). */
+  setV4(i: number, list: number, remote: number, local: number, sport: number, dport: number, proto: number): void {
+    const u32 = this.wasm.u32();
+    const at = (this.tuples + i * TUPLE.SIZE) >>> 2;
+    u32.fill(0, at, at + TUPLE.SIZE / 4);
+    u32[at + TUPLE.REMOTE / 4] = remote;
+    u32[at + TUPLE.LOCAL / 4] = local;
+    u32[at + TUPLE.SPORT / 4] = sport;
+    u32[at + TUPLE.DPORT / 4] = dport;
+    u32[at + TUPLE.PROTO / 4] = proto;
+    u32[at + TUPLE.FAMILY / 4] = 4;
+    u32[at + TUPLE.LIST / 4] = list;
+  }
+
+  /**
+   * Run a matcher over the first `n` tuples (starting at tuple `from`).
+   * Results: positions (-1 none) readable with `result(i)`.
+   */
+  run(table: WasmTable, kind: MatcherKind, n: number, from = 0): void {
+    if (n + from > this.capacity) throw new RangeError(`batch of ${n} from ${from} exceeds capacity ${this.capacity}`);
+    const fn = kind === 'linear' ? this.wasm.exports.classifyLinear : this.wasm.exports.classify;
+    const r = fn(table.ptr, this.tuples + from * TUPLE.SIZE, n, this.out + from * 4) as number;
+    if (r !== n) throw new TableError('SGF_ERR_TABLE_SECTION', `${table.table.source}: the WASM matcher refused the table (status ${r})`);
+  }
+
+  result(i: number): number {
+    return this.wasm.i32()[(this.out >>> 2) + i]!;
+  }
+
+  /** The results of the first n tuples (a copy). */
+  results(n: number, from = 0): Int32Array {
+    const base = (this.out >>> 2) + from;
+    return this.wasm.i32().slice(base, base + n);
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * Decision trees over boxes (HyperSplit-style binary cuts), emitted as the
+ * flat node and leaf arrays of format.ts.
+ *
+ * At each node the region is a product of u32 ranges. For every dimension the
+ * rules' endpoints clipped to the region cut it into segments, each weighted
+ * by the number of rules overlapping it; the node cuts the dimension with the
+ * smallest average weight per segment at the point that balances the weight
+ * (HyperSplit's "weighted segment balance"). Rules overlapping both halves go
+ * to both. A node becomes a leaf when at most `binth` rules remain, or when
+ * its first rule covers the whole region (everything after it is shadowed
+ * there). Leaves hold groups of four boxes matched at once with SIMD; a group
+ * stores only the dimensions the region does not already guarantee.
+ *
+ * Wildcard-heavy lists replicate badly in a single tree, so the boxes are
+ * first partitioned (partition.ts decides); each part gets its own tree and
+ * the matcher visits them by ascending minimum position.
+ */
+import type { BoxSet } from './boxes.js';
+import { LEAF_GROUP, NODE, RECORD } from './format.js';
+import { Words } from './words.js';
+
+export interface TreeOptions {
+  /** Leaf size threshold. */
+  binth: number;
+  /** Give up cutting below this depth (a leaf of whatever remains). */
+  maxDepth: number;
+  /** Throw TreeBudgetExceeded once the leaves hold more records than this. */
+  recordBudget?: number;
+}
+
+/** Thrown when a tree outgrows `recordBudget` (the caller then partitions). */
+export class TreeBudgetExceeded extends Error {
+  constructor(readonly budget: number) {
+    super(`the decision tree outgrew its budget of ${budget} leaf records`);
+  }
+}
+
+export const DEFAULT_TREE_OPTIONS: TreeOptions = { binth: 8, maxDepth: 64 };
+
+const FULL = 0xffffffff;
+
+/** Output of the tree builder for one classifier (all trees share nodes and leaves). */
+export class TreeEmitter {
+  readonly nodes = new Words();
+  readonly leaves = new Words();
+  private readonly leafCache = new Map<string, number>();
+  /** Statistics, for the benchmark and the docs. */
+  leafRecords = 0;
+  maxDepth = 0;
+
+  constructor(private readonly boxes: BoxSet, private readonly opts: TreeOptions = DEFAULT_TREE_OPTIONS) {}
+
+  /** Build a tree over `members` (box indices sorted by position); returns the root node index. */
+  build(members: Int32Array): number {
+    const K = this.boxes.K;
+    const root = this.allocNodes(1);
+    const regLo = new Uint32Array(K);
+    const regHi = new Uint32Array(K).fill(FULL);
+    this.buildNode(root, members, regLo, regHi, 0);
+    return root;
+  }
+
+  private allocNodes(n: number): number {
+    const at = this.nodes.reserve(n * 2);
+    const idx = at / 2;
+    if (idx + n - 1 > NODE.MAX_CHILD) throw new Error(`sgfilter compile: the decision tree outgrew ${NODE.MAX_CHILD} nodes`);
+    return idx;
+  }
+
+  private covers(b: number, regLo: Uint32Array, regHi: Uint32Array): boolean {
+    const { K, lo, hi } = this.boxes;
+    for (let d = 0; d < K; d++) if (lo[b * K + d]! > regLo[d]! || hi[b * K + d]! < regHi[d]!) return false;
+    return true;
+  }
+
+  private buildNode(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number): void {
+    const { K, lo, hi, set } = this.boxes;
+    // Shadowing: the first box that covers the region (and needs no set) ends the list.
+    let n = members.length;
+    for (let i = 0; i < n; i++) {
+      const b = members[i]!;
+      if (set[b]! < 0 && this.covers(b, regLo, regHi)) { n = i + 1; break; }
+    }
+    if (n < members.length) members = members.subarray(0, n);
+    if (depth > this.maxDepth) this.maxDepth = depth;
+    if (n <= this.opts.binth || depth >= this.opts.maxDepth) {
+      this.emitLeaf(node, members, regLo, regHi);
+      return;
+    }
+    // Choose the cut.
+    let bestDim = -1;
+    let bestCost = Infinity;
+    let bestSegs = 0;
+    let bestThr = 0;
+    const starts = new Float64Array(n);
+    const ends = new Float64Array(n);
+    for (let d = 0; d < K; d++) {
+      const rl = regLo[d]!;
+      const rh = regHi[d]!;
+      if (rl === rh) continue;
+      let ne = 0;
+      for (let i = 0; i < n; i++) {
+        const b = members[i]!;
+        const l = lo[b * K + d]!;
+        const h = hi[b * K + d]!;
+        starts[i] = l > rl ? l : rl;
+        if (h < rh) ends[ne++] = h + 1;
+      }
+      starts.sort();
+      const E = ends.subarray(0, ne).sort();
+      // Segment points: rl, distinct starts and ends.
+      let segs = 0;
+      let total = 0;
+      let ia = 0;
+      let ie = 0;
+      let p = rl;
+      // Walk points in order; weight of the segment starting at p = #starts <= p - #ends <= p.
+      const weights: number[] = [];
+      const points: number[] = [];
+      for (;;) {
+        while (ia < n && starts[ia]! <= p) ia++;
+        while (ie < ne && E[ie]! <= p) ie++;
+        const w = ia - ie;
+        points.push(p);
+        weights.push(w);
+        total += w;
+        segs++;
+        // next point
+        const na = ia < n ? starts[ia]! : Infinity;
+        const nx = ie < ne ? E[ie]! : Infinity;
+        const next = na < nx ? na : nx;
+        if (next === Infinity || next > rh) break;
+        p = next;
+      }
+      if (segs < 2) continue;
+      const cost = total / segs;
+      if (cost < bestCost || (cost === bestCost && segs > bestSegs)) {
+        // Balance the weight: first segment whose cumulative weight reaches half.
+        let cum = 0;
+        let j = 0;
+        for (; j < segs; j++) {
+          cum += weights[j]!;
+          if (cum * 2 >= total) break;
+        }
+        if (j >= segs - 1) j = segs - 2;
+        bestThr = points[j + 1]! - 1;
+        bestDim = d;
+        bestCost = cost;
+        bestSegs = segs;
+      }
+    }
+    if (bestDim < 0) {
+      // Every rule spans the region in every dimension (only set rules can be left): a leaf.
+      this.emitLeaf(node, members, regLo, regHi);
+      return;
+    }
+    const left: number[] = [];
+    const right: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = members[i]!;
+      if (lo[b * K + bestDim]! <= bestThr) left.push(b);
+      if (hi[b * K + bestDim]! > bestThr) right.push(b);
+    }
+    const child = this.allocNodes(2);
+    this.nodes.set(node * 2, bestThr);
+    this.nodes.set(node * 2 + 1, child * 64 + this.boxes.dims[bestDim]!);
+    const saveHi = regHi[bestDim]!;
+    regHi[bestDim] = bestThr;
+    this.buildNode(child, Int32Array.from(left), regLo, regHi, depth + 1);
+    regHi[bestDim] = saveHi;
+    const saveLo = regLo[bestDim]!;
+    regLo[bestDim] = bestThr + 1;
+    this.buildNode(child + 1, Int32Array.from(right), regLo, regHi, depth + 1);
+    regLo[bestDim] = saveLo;
+  }
+
+  /** Rule records of `members` inside the region; see format.ts "Rule record". */
+  static records(boxes: BoxSet, members: ArrayLike<number>, regLo: Uint32Array | null, regHi: Uint32Array | null, out: number[]): void {
+    const { K, lo, hi, pos, set, dims } = boxes;
+    const cons: [number, number, number, number][] = [];
+    for (let i = 0; i < members.length; i++) {
+      const b = members[i]!;
+      cons.length = 0;
+      for (let d = 0; d < K; d++) {
+        const l = lo[b * K + d]!;
+        const h = hi[b * K + d]!;
+        const rl = regLo ? regLo[d]! : 0;
+        const rh = regHi ? regHi[d]! : FULL;
+        if (l <= rl && h >= rh) continue; // guaranteed by the region
+        // selectivity: the fraction of the region the range keeps
+        const keep = ((h < rh ? h : rh) - (l > rl ? l : rl) + 1) / (rh - rl + 1);
+        cons.push([dims[d]!, l, (h - l) >>> 0, keep]);
+      }
+      cons.sort((a, c) => a[3] - c[3]);
+      if (cons.length > RECORD.MAX_CONS) throw new Error('sgfilter compile: too many constraints in one rule record');
+      out.push(pos[b]!, ((set[b]! + 1) << 8) | cons.length);
+      for (const c of cons) out.push(c[0], c[1], c[2]);
+    }
+  }
+
+  /**
+   * A leaf: its boxes in groups of 4 (format.ts "Leaf group"), each group
+   * matched at once with SIMD. Only dimensions that some box of the group
+   * does not cover over the region are stored.
+   */
+  private emitLeaf(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array): void {
+    const words: number[] = [];
+    TreeEmitter.groups(this.boxes, members, regLo, regHi, words);
+    const key = words.join(',');
+    let off = this.leafCache.get(key);
+    if (off === undefined) {
+      this.leaves.align(4);
+      off = this.leaves.length * 4;
+      this.leaves.append(words);
+      this.leafCache.set(key, off);
+      this.leafRecords += members.length;
+      if (this.opts.recordBudget !== undefined && this.leafRecords > this.opts.recordBudget) throw new TreeBudgetExceeded(this.opts.recordBudget);
+    }
+    const nGroups = Math.ceil(members.length / 4);
+    if (nGroups > NODE.MAX_CHILD) throw new Error('sgfilter compile: a leaf holds too many records');
+    this.nodes.set(node * 2, off);
+    this.nodes.set(node * 2 + 1, nGroups * 64 + NODE.LEAF_KEY);
+  }
+
+  /** Leaf groups of `members` (see format.ts "Leaf group"), appended to `out` as words. */
+  static groups(boxes: BoxSet, members: ArrayLike<number>, regLo: Uint32Array, regHi: Uint32Array, out: number[]): void {
+    const { K, lo, hi, pos, set, dims } = boxes;
+    for (let g = 0; g < members.length; g += 4) {
+      const lane: number[] = [];
+      for (let j = 0; j < 4; j++) lane.push(members[Math.min(g + j, members.length - 1)]!); // pad with the last box
+      const need: number[] = [];
+      for (let d = 0; d < K; d++) {
+        if (lane.some((b) => lo[b * K + d]! > regLo[d]! || hi[b * K + d]! < regHi[d]!)) need.push(d);
+      }
+      if (need.length > LEAF_GROUP.MAX_DIMS) throw new Error('sgfilter compile: too many dimensions in a leaf group');
+      const hasSet = lane.some((b) => set[b]! >= 0);
+      for (const b of lane) out.push(pos[b]!);
+      // head bytes 16..31: nDims, hasSet, keyOff per dimension
+      const head = new Uint8Array(16);
+      head[0] = need.length;
+      head[1] = hasSet ? 1 : 0;
+      need.forEach((d, i) => { head[2 + i] = dims[d]!; });
+      const hw = new Uint32Array(head.buffer);
+      for (let i = 0; i < 4; i++) out.push(hw[i]!);
+      for (const d of need) {
+        for (const b of lane) out.push(lo[b * K + d]!);
+        for (const b of lane) out.push((hi[b * K + d]! - lo[b * K + d]!) >>> 0);
+      }
+      if (hasSet) for (const b of lane) out.push(set[b]! + 1);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Every matcher over every batch size 0, 1, …, 17 and one large batch
+ * (the four-lane path, its tail, and mixed-list groups), against the
+ * reference evaluator; results beyond the batch are never written.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { TupleBatch } from '../../src/compile/matcher.js';
+import { parseNativeTopology } from '../../src/parse/native.js';
+import { Harness, probeArb, referencePositions, type Probe } from './helpers.js';
+import type { Topology } from '../../src/model/topology.js';
+
+const doc = {
+  cloud: 'aliyun',
+  addressGroups: [{ id: 'pl-office', cidrs: ['203.0.113.0/25', '2001:db8:aa::/48'] }],
+  securityGroups: [
+    {
+      id: 'sg-web',
+      rules: [
+        { direction: 'ingress', action: 'allow', priority: 1, protocol: 'tcp', ports: '80,443', remote: '0.0.0.0/0' },
+        { direction: 'ingress', action: 'deny', priority: 1, protocol: 'tcp', ports: '443', remote: '198.51.100.0/24' },
+        { direction: 'ingress', action: 'allow', priority: 2, protocol: 'tcp', ports: '22', remote: { addressGroup: 'pl-office' } },
+        { direction: 'ingress', action: 'allow', priority: 3, protocol: 'all', remote: { group: 'sg-db' } },
+        { direction: 'ingress', action: 'allow', priority: 4, protocol: 'icmpv6', remote: '2001:db8::/32' },
+        { direction: 'ingress', action: 'allow', priority: 5, protocol: 'udp', ports: '5000-6000', sourcePorts: '53', remote: '2001:db8:1:2::/63' },
+        { direction: 'egress', action: 'deny', priority: 1, protocol: 'tcp', ports: '25' },
+        { direction: 'egress', action: 'allow', priority: 2, protocol: 'all', local: '10.0.0.0/24' },
+      ],
+    },
+    {
+      id: 'sg-db',
+      rules: [
+        { direction: 'ingress', action: 'allow', priority: 1, protocol: 'tcp', ports: '3306', remote: { group: 'sg-web' } },
+        { direction: 'ingress', action: 'deny', priority: 2, protocol: 'all', remote: '::/0' },
+        { direction: 'egress', action: 'allow', priority: 1, protocol: 'all' },
+      ],
+    },
+  ],
+  interfaces: [
+    { id: 'eni-web', ips: ['10.0.0.1', '2001:db8::1'], groups: ['sg-web'] },
+    { id: 'eni-db', ips: ['10.0.1.1', '2001:db8::2'], groups: ['sg-db', 'sg-web'] },
+  ],
+};
+
+function topology(): Topology {
+  const r = parseNativeTopology(doc);
+  assert.ok(r.topology, JSON.stringify(r.issues));
+  return r.topology!;
+}
+
+const SENTINEL = 0x7eadbeef;
+
+for (const kind of ['optimized', 'linear'] as const) {
+  test(`${kind}: batch sizes 0..17 and 4099, against the reference`, () => {
+    const t = topology();
+    const probes: Probe[] = fc.sample(probeArb(t), { numRuns: 4099, seed: 11 });
+    const expected = referencePositions(t, probes);
+    assert.ok(expected.filter((p) => p >= 0).length > 100, 'the probes match rules');
+    const h = new Harness(t, { tree: { binth: 2 } });
+    const batch = new TupleBatch(h.wasm, 4100);
+    probes.forEach((p, i) => batch.set(i, h.table.listFor(p.iface, p.direction)!, p.input));
+    for (const n of [...Array.from({ length: 18 }, (_, i) => i), 4099]) {
+      for (const from of [0, 5]) {
+        if (from + n > 4100 || (n === 4099 && from > 0)) continue;
+        const i32 = h.wasm.i32();
+        i32.fill(SENTINEL, batch.out >>> 2, (batch.out >>> 2) + 4100);
+        batch.run(h.wt, kind, n, from);
+        const got = Array.from(batch.results(n, from));
+        assert.equal(got, expected.slice(from, from + n), `n = ${n}, from tuple ${from}`);
+        const all = h.wasm.i32().subarray(batch.out >>> 2, (batch.out >>> 2) + 4100);
+        for (let i = 0; i < 4100; i++) {
+          if (i < from || i >= from + n) assert.is(all[i], SENTINEL, `n = ${n}, from ${from}: result ${i} outside the batch was written`);
+        }
+      }
+    }
+  });
+}
+
+test('long runs of one classifier (8- and 4-lane paths) for every list and family, both matchers', () => {
+  const t = topology();
+  const probes: Probe[] = fc.sample(probeArb(t), { numRuns: 4000, seed: 12 });
+  const key = (p: Probe) => `${p.iface} ${p.direction} ${p.input.family}`;
+  probes.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  assert.is(new Set(probes.map(key)).size, 8, 'every interface, direction and family');
+  const expected = referencePositions(t, probes);
+  // binth 1: real trees even for these short lists, so each lane walks its own path.
+  for (const options of [{}, { tree: { binth: 1 } }, { tree: { binth: 1 }, partition: { mode: 'split' as const, prefixBits: 8 } }]) {
+    const h = new Harness(t, options);
+    assert.equal(h.run('optimized', probes), expected, JSON.stringify(options));
+    assert.equal(h.run('linear', probes), expected, JSON.stringify(options));
+  }
+  for (const k of new Set(probes.map(key))) {
+    assert.ok(expected.some((p, i) => key(probes[i]!) === k && p >= 0), `${k}: some probe matches a rule`);
+  }
+});
+
+test('a tuple whose list index is outside the table gets -2; its neighbours are unaffected', () => {
+  const t = topology();
+  const h = new Harness(t);
+  const probes: Probe[] = fc.sample(probeArb(t), { numRuns: 8, seed: 3 });
+  const expected = referencePositions(t, probes);
+  const batch = new TupleBatch(h.wasm, 8);
+  probes.forEach((p, i) => batch.set(i, i === 2 ? 999 : h.table.listFor(p.iface, p.direction)!, p.input));
+  for (const kind of ['optimized', 'linear'] as const) {
+    batch.run(h.wt, kind, 8);
+    const got = Array.from(batch.results(8));
+    assert.is(got[2], -2);
+    assert.equal(got.filter((_, i) => i !== 2), expected.filter((_, i) => i !== 2));
+  }
+});
+
+test.run();

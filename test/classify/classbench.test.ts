@@ -1,0 +1,149 @@
+/**
+ * ClassBench: the importer and trace reader (values and error messages), and
+ * every packet of every trace in ../shared/corpus/classbench against the
+ * trace's oracle column, for the optimized and linear WASM matchers (and the
+ * reference evaluator on the 100-rule sets).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ClassBenchError,
+  importClassBench,
+  loadClassBenchRules,
+  loadClassBenchTrace,
+  parseClassBenchRules,
+  parseClassBenchTrace,
+} from '../../src/parse/classbench.js';
+import { classifyTrace } from '../../src/cli/classify.js';
+import { corpusDir, skipNoCorpus } from '../helpers/corpus.js';
+
+const importer = suite('classbench importer');
+
+importer('reads prefixes, port ranges, protocol masks and the optional flags column', () => {
+  const text = [
+    '@10.1.2.0/24\t192.168.0.1/32\t0 : 65535\t80 : 80\t0x06/0xFF',
+    '',
+    '# a comment',
+    '@0.0.0.0/0 10.0.0.0/8 1024 : 2048 0 : 65535 0x00/0x00 0x0000/0x0000',
+    '@1.2.3.4/32 5.6.7.8/32 53 : 53 0 : 0 0x11/0xff',
+  ].join('\n');
+  const r = parseClassBenchRules(text, 'x.rules');
+  assert.is(r.rules.length, 3);
+  assert.equal(r.lines, [1, 4, 5]);
+  const [a, b, c] = r.rules;
+  assert.is(a!.id, '1');
+  assert.is(a!.priority, 1);
+  assert.is(a!.index, 0);
+  assert.is(a!.direction, 'ingress');
+  assert.equal(a!.remote, { kind: 'cidr', cidr: { family: 4, network: 0x0a010200n, prefix: 24 } });
+  assert.equal(a!.local, { family: 4, network: 0xc0a80001n, prefix: 32 });
+  assert.is(a!.sourcePorts, null, '0 : 65535 is no constraint');
+  assert.equal(a!.ports, [{ from: 80, to: 80 }]);
+  assert.is(a!.protocol, 6);
+  assert.is(b!.protocol, 'all', '0x00/0x00 is every protocol');
+  assert.equal(b!.sourcePorts, [{ from: 1024, to: 2048 }]);
+  assert.is(b!.ports, null);
+  assert.is(b!.priority, 2);
+  assert.is(c!.protocol, 17);
+  assert.equal(c!.ports, [{ from: 0, to: 0 }], 'port 0 is a real port in ClassBench');
+  assert.is(r.topology.cloud, 'generic');
+  assert.is(r.topology.securityGroups[0]!.rules.length, 3);
+  assert.equal(r.topology.interfaces[0]!.groups, ['classbench']);
+});
+
+importer('masks host bits and counts them', () => {
+  const r = parseClassBenchRules('@10.1.2.3/24 10.0.0.0/8 0 : 65535 0 : 65535 0x00/0x00\n', 'x');
+  assert.is(r.hostBitsMasked, 1);
+  assert.equal(r.rules[0]!.remote, { kind: 'cidr', cidr: { family: 4, network: 0x0a010200n, prefix: 24 } });
+  const imported = importClassBench('@10.1.2.3/24 10.0.0.0/8 0 : 65535 0 : 65535 0x00/0x00\n', 'x');
+  assert.is(imported.issues.length, 1);
+  assert.is(imported.issues[0]!.severity, 'warning');
+});
+
+function problems(text: string): string {
+  try {
+    parseClassBenchRules(text, 'bad.rules');
+  } catch (e) {
+    assert.instance(e, ClassBenchError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ClassBenchError');
+}
+
+importer('errors name file:line and what was expected', () => {
+  assert.match(problems('10.0.0.0/8 10.0.0.0/8 0 : 1 0 : 1 0x06/0xFF'), 'bad.rules:1: expected a rule line starting with "@"');
+  assert.match(problems('\n@10.0.0.0/8 10.0.0.0/8 0 : 1 0x06/0xFF'), 'bad.rules:2: expected 5 or 6 fields');
+  assert.match(problems('@10.0.0.0/33 10.0.0.0/8 0 : 1 0 : 1 0x06/0xFF'), 'bad.rules:1: source prefix "10.0.0.0/33" is not an IPv4 CIDR block (prefix length 0-32)');
+  assert.match(problems('@10.0.0.0/8 10.0.0.0 0 : 1 0 : 1 0x06/0xFF'), 'bad.rules:1: destination prefix "10.0.0.0" is not a prefix');
+  assert.match(problems('@10.0.0.0/8 10.0.0.0/8 5 : 1 0 : 1 0x06/0xFF'), 'bad.rules:1: source port range "5:1": range start 5 is above its end 1');
+  assert.match(problems('@10.0.0.0/8 10.0.0.0/8 0 : 1 0 : 70000 0x06/0xFF'), 'destination port range "0:70000": ports are 0-65535');
+  assert.match(problems('@10.0.0.0/8 10.0.0.0/8 0 : 1 0 : 1 0x06/0xF0'), 'protocol mask "0x06/0xF0" is not supported (expected mask 0x00 for any protocol or 0xFF for one protocol)');
+  assert.match(problems('@10.0.0.0/8 10.0.0.0/8 0 : 1 0 : 1 tcp'), 'protocol "tcp" is not proto/mask');
+  assert.match(problems('@10.0.0.0/8 10.0.0.0/8 0 : 1 0 : 1 0x06/0xFF flags'), 'flags "flags" is not flags/mask');
+  const many = problems(Array.from({ length: 30 }, () => 'junk').join('\n'));
+  assert.match(many, 'bad.rules: 30 error(s)');
+  assert.match(many, '… and 10 more');
+  const imported = importClassBench('@10.0.0.0/8 10.0.0.0/8 0 : 1 0 : 1 0x06/0xF0\n', 'bad.rules');
+  assert.is(imported.topology, undefined);
+  assert.is(imported.issues[0]!.path, 'line 1');
+});
+
+importer('traces: 5 or 6 decimal columns, errors with file:line', () => {
+  const t = parseClassBenchTrace('167772161 3232235521 1024 80 6 1\n1 2 3 4 17 0\n', 't');
+  assert.is(t.length, 2);
+  assert.equal(Array.from(t.src), [167772161, 1]);
+  assert.equal(Array.from(t.match!), [1, 0]);
+  assert.is(parseClassBenchTrace('1 2 3 4 5\n', 't').match, null);
+  const fail = (text: string) => {
+    try { parseClassBenchTrace(text, 'x.trace'); } catch (e) { return (e as Error).message; }
+    throw new Error('expected an error');
+  };
+  assert.match(fail('1 2 3 4\n'), 'x.trace:1: expected 5 or 6 columns');
+  assert.match(fail('1 2 3 4 5 6\n1 2 3 4 5\n'), 'x.trace:2: expected 6 columns like the lines before');
+  assert.match(fail('1 2 70000 4 5 6\n'), 'x.trace:1: column 3 (source port) "70000" is not a decimal number 0-65535');
+  assert.match(fail('1 2 3 4 256 6\n'), 'column 5 (protocol) "256"');
+  assert.match(fail('1.2.3.4 2 3 4 5 6\n'), 'column 1 (source address) "1.2.3.4"');
+});
+
+importer.run();
+
+const corpus = suite('classbench corpus: every packet gets the oracle\'s rule');
+
+const dir = corpusDir();
+const sets = dir ? readdirSync(join(dir, 'classbench')).filter((f) => f.endsWith('.rules')).map((f) => f.slice(0, -6)).sort() : [];
+
+if (!dir) {
+  corpus('corpus', () => skipNoCorpus('classbench corpus'));
+} else {
+  corpus('the corpus has the nine sets', () => {
+    assert.equal(sets, ['acl1_100', 'acl1_10K', 'acl1_1K', 'fw1_100', 'fw1_10K', 'fw1_1K', 'ipc1_100', 'ipc1_10K', 'ipc1_1K']);
+  });
+  for (const name of sets) {
+    corpus(name, () => {
+      const rules = loadClassBenchRules(join(dir, 'classbench', `${name}.rules`));
+      const trace = loadClassBenchTrace(join(dir, 'classbench', `${name}.trace`));
+      assert.ok(trace.match, 'the trace has its oracle column');
+      // The corpus has no "no match" lines: every MATCH is a rule number.
+      for (let i = 0; i < trace.length; i++) {
+        if (trace.match![i]! < 1 || trace.match![i]! > rules.rules.length) assert.unreachable(`${name}.trace:${trace.lines[i]}: MATCH ${trace.match![i]} is not a rule`);
+      }
+      const matchers = name.endsWith('_100') ? (['optimized', 'linear', 'reference'] as const) : (['optimized', 'linear'] as const);
+      for (const m of matchers) {
+        const { results } = classifyTrace(rules, trace, m);
+        let bad = 0;
+        let first = '';
+        for (let i = 0; i < trace.length; i++) {
+          if (results[i] !== trace.match![i]) {
+            if (!bad) first = `${name}.trace:${trace.lines[i]}: ${m} says rule ${results[i]}, the oracle ${trace.match![i]}`;
+            bad++;
+          }
+        }
+        assert.is(bad, 0, `${bad} of ${trace.length} packets differ; first: ${first}`);
+      }
+    });
+  }
+}
+
+corpus.run();
