@@ -31,9 +31,12 @@ import {
   IF_LIST_OUT,
   IF_N_ACCEPT,
   addrOwner,
+  arenaAllocate,
   ctAt,
   ctCreate,
   ctFlow,
+  ctFlowLoad,
+  ctFlowSave,
   ctHit,
   ctKey,
   ctLookup,
@@ -165,6 +168,7 @@ export const CLOUD_GENERIC: u32 = 2;
  * `scratch`: 64 host bytes for the classifier tuple.
  */
 export function engineConfigure(table: usize, actions: usize, cloud: u32, shards: u32, scratch: usize): void {
+  flowScratch = arenaAllocate(<usize>SUB_BATCH << 4);
   cfgTable = table;
   cfgActions = actions;
   cfgCloud = cloud;
@@ -416,6 +420,7 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
     const flags = <u32>load<u8>(r, R_FLAGS);
     if ((flags & RF_FRAG) != 0 && load<u16>(r, R_FRAG_OFFSET) != 0) continue;
     flowPacket(r);
+    ctFlowSave(flowScratch + (<usize>i << 4));
     if (a >= 0) {
       ctAt(<u32>a);
       sink += ctTouch();
@@ -429,6 +434,12 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
 }
 
 let prepassSink: u32 = 0;
+/** SUB_BATCH × 16 bytes: the flows the pre-pass prepared (ctFlowSave). */
+let flowScratch: usize = 0;
+
+@inline function isNonFirstFragmentRecord(r: usize): bool {
+  return (<u32>load<u8>(r, R_FLAGS) & RF_FRAG) != 0 && load<u16>(r, R_FRAG_OFFSET) != 0;
+}
 
 /** Judge `n` records; see the file header. */
 export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
@@ -476,7 +487,8 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
       packetOnly(o, VERDICT_ALLOW, PKT_LOCAL);
       continue;
     }
-    flowPacket(r);
+    if (isNonFirstFragmentRecord(r)) flowPacket(r);
+    else ctFlowLoad(flowScratch + (<usize>i << 4), <u32>load<u8>(r, R_FAMILY), <u32>load<u8>(r, R_PROTO), r + R_SRC, r + R_DST);
     store<u8>(o, PKT_HOPS, D_REASON);
     let nh: u32 = 0;
     let verdict: u8 = VERDICT_ALLOW;

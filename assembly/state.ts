@@ -132,6 +132,11 @@ const AM_SLOT: usize = 32;
 let amSlots: usize = 0;
 let amMask: u32 = 0;
 
+/** The address map's slot hash: one multiply of the folded address. */
+@inline function amHash(family: u32, a: usize): u32 {
+  return <u32>(((load<u64>(a) ^ (load<u64>(a, 8) * 0x9e3779b97f4a7c15) ^ <u64>family) * 0xff51afd7ed558ccd) >> 32);
+}
+
 /** Set up an empty address map with room for `n` addresses (host calls once). */
 export function addrMapInit(n: u32): void {
   let size: u32 = 16;
@@ -142,7 +147,7 @@ export function addrMapInit(n: u32): void {
 
 /** Add an address (at `a`, the record form) owned by interface `iface`. */
 export function addrMapAdd(family: u32, a: usize, iface: u32): void {
-  let i = <u32>mix64(addrHash(a, family)) & amMask;
+  let i = amHash(family, a) & amMask;
   while (true) {
     const s = amSlots + <usize>i * AM_SLOT;
     if (load<u32>(s) == 0) {
@@ -157,7 +162,7 @@ export function addrMapAdd(family: u32, a: usize, iface: u32): void {
 
 /** The interface owning the address, or -1. */
 export function addrOwner(family: u32, a: usize): i32 {
-  let i = <u32>mix64(addrHash(a, family)) & amMask;
+  let i = amHash(family, a) & amMask;
   while (true) {
     const s = amSlots + <usize>i * AM_SLOT;
     const tag = load<u32>(s);
@@ -286,9 +291,9 @@ function ctInit(size: u32): void {
   ctUsed = 0;
 }
 
-/** Double the table (rehash, dropping tombstones) when it is half used. */
+/** Double the table (rehash, dropping tombstones) when it is 3/4 used. */
 function ctMaybeGrow(): void {
-  if ((ctUsed + 1) * 2 <= ctMask + 1) return;
+  if ((ctUsed + 1) * 4 <= (ctMask + 1) * 3) return;
   const oldSlots = ctSlots;
   const oldSize = ctMask + 1;
   let live: u32 = 0;
@@ -297,7 +302,7 @@ function ctMaybeGrow(): void {
     if (t != 0 && t != TOMB) live++;
   }
   let size = oldSize;
-  while ((live + 1) * 4 > size) size <<= 1; // at most a quarter full after
+  while ((live + 1) * 8 > size * 3) size <<= 1; // at most 3/8 full after
   ctInit(size);
   for (let i: u32 = 0; i < oldSize; i++) {
     const e = oldSlots + <usize>i * CT_ENTRY;
@@ -338,6 +343,26 @@ export function ctFlow(family: u32, proto: u32, src: usize, sport: u32, dst: usi
   let h: u64 = (<u64>family << 48) | (<u64>proto << 32) | (<u64>kLoPort << 16) | <u64>kHiPort;
   h = addrHash(kLo, h);
   kFlow = addrHash(kHi, h);
+}
+
+/** Save the prepared flow (16 bytes at `p`): flow hash, lo/hi ports, which side the source is. */
+export function ctFlowSave(p: usize): void {
+  store<u64>(p, kFlow);
+  store<u16>(p, <u16>kLoPort, 8);
+  store<u16>(p, <u16>kHiPort, 10);
+  store<u8>(p, kSrcIsLo ? 1 : 0, 12);
+}
+
+/** Restore a flow saved by ctFlowSave for the packet with addresses `src`, `dst`. */
+export function ctFlowLoad(p: usize, family: u32, proto: u32, src: usize, dst: usize): void {
+  kFamily = family;
+  kProto = proto;
+  kFlow = load<u64>(p);
+  kLoPort = <u32>load<u16>(p, 8);
+  kHiPort = <u32>load<u16>(p, 10);
+  kSrcIsLo = load<u8>(p, 12) != 0;
+  kLo = kSrcIsLo ? src : dst;
+  kHi = kSrcIsLo ? dst : src;
 }
 
 /** Key the prepared flow at interface `iface`. */
