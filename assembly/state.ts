@@ -139,8 +139,8 @@ let amMask: u32 = 0;
 
 /** Set up an empty address map with room for `n` addresses (host calls once). */
 export function addrMapInit(n: u32): void {
-  let size: u32 = 16;
-  while (size < n * 2) size <<= 1;
+  let size: u32 = 64;
+  while (size < n * 4) size <<= 1; // sparse: misses (unmanaged addresses) end fast
   amSlots = arenaAlloc(<usize>size * AM_SLOT);
   amMask = size - 1;
 }
@@ -438,10 +438,13 @@ export function ctHit(e: usize, now: i64, tcpFlags: u32, shard: u32): void {
       if ((f & (F_FIN_ORIG | F_FIN_REPLY)) == (F_FIN_ORIG | F_FIN_REPLY)) state = ST_TCP_CLOSING;
     }
   }
+  const changed = state != <u32>load<u8>(e, 6);
   store<u8>(e, <u8>state, 6);
   store<u8>(e, f, 7);
   if (now > load<i64>(e, 48)) store<i64>(e, now, 48);
-  ctNoteExpiry(e, kIface, shard);
+  // A refresh only moves the expiry later, so the purge-skip bound stays a
+  // lower bound; a new state may have a shorter timeout (closing).
+  if (changed) ctNoteExpiry(e, kIface, shard);
 }
 
 function initialState(family: u32, proto: u32): u32 {
