@@ -37,54 +37,56 @@
 // Absent fields are zero, so two records compare bytewise.
 
 // ---- record layout -------------------------------------------------------
+import {
+  REC_TS,
+  REC_SRC,
+  REC_DST,
+  REC_FAMILY,
+  REC_PROTO,
+  REC_REASON,
+  REC_FLAGS,
+  REC_SPORT,
+  REC_DPORT,
+  REC_TCP_FLAGS,
+  REC_ICMP_TYPE,
+  REC_ICMP_CODE,
+  REC_QFLAGS,
+  REC_ICMP_ID,
+  REC_FRAG_OFFSET,
+  REC_FRAG_ID,
+  REC_QPROTO,
+  REC_QICMP_TYPE,
+  REC_QICMP_ID,
+  REC_QSPORT,
+  REC_QDPORT,
+  REC_LINKTYPE,
+  REC_IFACE,
+  REC_QSRC,
+  REC_QDST,
+  REC_CAPLEN,
+  REC_LEN,
+  F_ADDR,
+  F_PORTS,
+  F_TCP,
+  F_ICMP,
+  F_ICMP_ID,
+  F_FRAG,
+  F_MF,
+  F_QUOTED,
+  Q_PRESENT,
+  Q_V6,
+  Q_PORTS,
+  Q_ECHO,
+  REASON_NON_IP,
+  REASON_MALFORMED,
+} from './record';
+
 export const DECODE_RECORD_SIZE: u32 = 128;
 export const DECODE_DESC_SIZE: u32 = 24;
 export const DECODE_IFACE_SIZE: u32 = 16;
 
-const REC_TS: usize = 0;
-const REC_SRC: usize = 8;
-const REC_DST: usize = 24;
-const REC_FAMILY: usize = 40;
-const REC_PROTO: usize = 41;
-const REC_REASON: usize = 42;
-const REC_FLAGS: usize = 43;
-const REC_SPORT: usize = 44;
-const REC_DPORT: usize = 46;
-const REC_TCP_FLAGS: usize = 48;
-const REC_ICMP_TYPE: usize = 49;
-const REC_ICMP_CODE: usize = 50;
-const REC_QFLAGS: usize = 51;
-const REC_ICMP_ID: usize = 52;
-const REC_FRAG_OFFSET: usize = 54;
-const REC_FRAG_ID: usize = 56;
-const REC_QPROTO: usize = 60;
-const REC_QICMP_TYPE: usize = 61;
-const REC_QICMP_ID: usize = 62;
-const REC_QSPORT: usize = 64;
-const REC_QDPORT: usize = 66;
-const REC_LINKTYPE: usize = 68;
-const REC_IFACE: usize = 70;
-const REC_QSRC: usize = 72;
-const REC_QDST: usize = 88;
-const REC_CAPLEN: usize = 104;
-const REC_LEN: usize = 108;
+// Field offsets and flags: assembly/record.ts.
 
-const F_ADDR: u32 = 0x01;
-const F_PORTS: u32 = 0x02;
-const F_TCP: u32 = 0x04;
-const F_ICMP: u32 = 0x08;
-const F_ICMP_ID: u32 = 0x10;
-const F_FRAG: u32 = 0x20;
-const F_MF: u32 = 0x40;
-const F_QUOTED: u32 = 0x80;
-
-const Q_PRESENT: u32 = 0x01;
-const Q_V6: u32 = 0x02;
-const Q_PORTS: u32 = 0x04;
-const Q_ECHO: u32 = 0x08;
-
-const REASON_NON_IP: u8 = 1;
-const REASON_MALFORMED: u8 = 2;
 
 // ---- descriptors and interfaces ------------------------------------------
 const DESC_DATA_OFF: usize = 0;

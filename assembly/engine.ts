@@ -24,6 +24,41 @@
 
 import { classifyTuple } from './classify';
 import {
+  F_FRAG,
+  F_ICMP,
+  F_ICMP_ID,
+  F_MF,
+  F_PORTS,
+  F_QUOTED,
+  F_TCP,
+  Q_ECHO,
+  Q_PORTS,
+  Q_PRESENT,
+  Q_V6,
+  REC_DPORT,
+  REC_DST,
+  REC_FAMILY,
+  REC_FLAGS,
+  REC_FRAG_ID,
+  REC_FRAG_OFFSET,
+  REC_ICMP_ID,
+  REC_ICMP_TYPE,
+  REC_PROTO,
+  REC_QDPORT,
+  REC_QDST,
+  REC_QFLAGS,
+  REC_QICMP_ID,
+  REC_QICMP_TYPE,
+  REC_QPROTO,
+  REC_QSPORT,
+  REC_QSRC,
+  REC_REASON,
+  REC_SPORT,
+  REC_SRC,
+  REC_TCP_FLAGS,
+  REC_TS,
+} from './record';
+import {
   IF_ACCEPT,
   IF_DEFAULT_IN,
   IF_DEFAULT_OUT,
@@ -81,40 +116,7 @@ export const HOP_CONNTRACK_FULL: u8 = 6;
 const DIR_INGRESS: u32 = 0;
 const DIR_EGRESS: u32 = 1;
 
-// Decoded record fields (assembly/decode.ts, src/pcap/record-layout.ts REC).
-const R_TS: usize = 0;
-const R_SRC: usize = 8;
-const R_DST: usize = 24;
-const R_FAMILY: usize = 40;
-const R_PROTO: usize = 41;
-const R_REASON: usize = 42;
-const R_FLAGS: usize = 43;
-const R_SPORT: usize = 44;
-const R_DPORT: usize = 46;
-const R_TCP_FLAGS: usize = 48;
-const R_ICMP_TYPE: usize = 49;
-const R_QFLAGS: usize = 51;
-const R_ICMP_ID: usize = 52;
-const R_FRAG_OFFSET: usize = 54;
-const R_FRAG_ID: usize = 56;
-const R_QPROTO: usize = 60;
-const R_QICMP_TYPE: usize = 61;
-const R_QICMP_ID: usize = 62;
-const R_QSPORT: usize = 64;
-const R_QDPORT: usize = 66;
-const R_QSRC: usize = 72;
-const R_QDST: usize = 88;
-const RF_PORTS: u32 = 0x02;
-const RF_TCP: u32 = 0x04;
-const RF_ICMP: u32 = 0x08;
-const RF_ICMP_ID: u32 = 0x10;
-const RF_FRAG: u32 = 0x20;
-const RF_MF: u32 = 0x40;
-const RF_QUOTED: u32 = 0x80;
-const RQ_PRESENT: u32 = 0x01;
-const RQ_V6: u32 = 0x02;
-const RQ_PORTS: u32 = 0x04;
-const RQ_ECHO: u32 = 0x08;
+// Decoded record fields: assembly/record.ts.
 
 // Classifier tuple (src/compile/format.ts "Tuple").
 const T_REMOTE: usize = 0;
@@ -221,10 +223,10 @@ let hRule: i32 = -1;
 
 /** §4 at one interface. `withPorts` false for non-first fragments. */
 function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
-  const family = <u32>load<u8>(r, R_FAMILY);
-  const proto = <u32>load<u8>(r, R_PROTO);
-  const src = r + R_SRC;
-  const dst = r + R_DST;
+  const family = <u32>load<u8>(r, REC_FAMILY);
+  const proto = <u32>load<u8>(r, REC_PROTO);
+  const src = r + REC_SRC;
+  const dst = r + REC_DST;
   const rec = ifaceRecord(iface);
   // aliyun 1: ingress from another interface sharing an accepting basic group.
   if (cfgCloud == CLOUD_ALIYUN && dir == DIR_INGRESS && load<u8>(rec + IF_N_ACCEPT) != 0) {
@@ -237,10 +239,10 @@ function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
   const list = load<u32>(rec + (dir == DIR_INGRESS ? IF_LIST_IN : IF_LIST_OUT));
   toWords(tuple + T_REMOTE, dir == DIR_INGRESS ? src : dst, family);
   toWords(tuple + T_LOCAL, dir == DIR_INGRESS ? dst : src, family);
-  const flags = <u32>load<u8>(r, R_FLAGS);
-  if (withPorts && (proto == 6 || proto == 17) && (flags & RF_PORTS) != 0) {
-    store<u32>(tuple + T_SPORT, <u32>load<u16>(r, R_SPORT));
-    store<u32>(tuple + T_DPORT, <u32>load<u16>(r, R_DPORT));
+  const flags = <u32>load<u8>(r, REC_FLAGS);
+  if (withPorts && (proto == 6 || proto == 17) && (flags & F_PORTS) != 0) {
+    store<u32>(tuple + T_SPORT, <u32>load<u16>(r, REC_SPORT));
+    store<u32>(tuple + T_DPORT, <u32>load<u16>(r, REC_DPORT));
   } else {
     store<u32>(tuple + T_SPORT, NO_PORT);
     store<u32>(tuple + T_DPORT, NO_PORT);
@@ -269,56 +271,59 @@ function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
   return false;
 }
 
+/** Is the record an ICMP error that carries a quoted header (its shard and the related check use it)? */
+@inline function quotesAFlow(r: usize): bool {
+  const flags = <u32>load<u8>(r, REC_FLAGS);
+  return (flags & F_ICMP) != 0 && (flags & F_QUOTED) != 0 && (<u32>load<u8>(r, REC_QFLAGS) & Q_PRESENT) != 0 &&
+    isIcmpError(<u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), <u32>load<u8>(r, REC_ICMP_TYPE));
+}
+
 /** Prepare the conntrack key's flow part from the packet's own flow. */
 function flowPacket(r: usize): void {
-  const family = <u32>load<u8>(r, R_FAMILY);
-  const proto = <u32>load<u8>(r, R_PROTO);
-  const flags = <u32>load<u8>(r, R_FLAGS);
+  const family = <u32>load<u8>(r, REC_FAMILY);
+  const proto = <u32>load<u8>(r, REC_PROTO);
+  const flags = <u32>load<u8>(r, REC_FLAGS);
   let sp: u32 = 0;
   let dp: u32 = 0;
   if (proto == 6 || proto == 17) {
-    if (flags & RF_PORTS) {
-      sp = <u32>load<u16>(r, R_SPORT);
-      dp = <u32>load<u16>(r, R_DPORT);
+    if (flags & F_PORTS) {
+      sp = <u32>load<u16>(r, REC_SPORT);
+      dp = <u32>load<u16>(r, REC_DPORT);
     }
-  } else if ((flags & RF_ICMP) != 0 && isEcho(family, proto, <u32>load<u8>(r, R_ICMP_TYPE))) {
-    const id: u32 = flags & RF_ICMP_ID ? <u32>load<u16>(r, R_ICMP_ID) : 0;
+  } else if ((flags & F_ICMP) != 0 && isEcho(family, proto, <u32>load<u8>(r, REC_ICMP_TYPE))) {
+    const id: u32 = flags & F_ICMP_ID ? <u32>load<u16>(r, REC_ICMP_ID) : 0;
     sp = id;
     dp = id;
   }
-  ctFlow(family, proto, r + R_SRC, sp, r + R_DST, dp);
+  ctFlow(family, proto, r + REC_SRC, sp, r + REC_DST, dp);
 }
 
 /** §3: conntrack, related ICMP errors, then the rules (creating an entry on allow). */
 function statefulHop(iface: u32, dir: u32, r: usize, shard: u32, now: i64): void {
   ctAt(iface); // the packet's flow was prepared by engineRun
   const e = ctLookup(now);
-  const tcpFlags: u32 = (<u32>load<u8>(r, R_FLAGS) & RF_TCP) != 0 ? <u32>load<u8>(r, R_TCP_FLAGS) : 0;
+  const tcpFlags: u32 = (<u32>load<u8>(r, REC_FLAGS) & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
   if (e != 0) {
     ctHit(e, now, tcpFlags, shard);
     setHop(VERDICT_ALLOW, HOP_ESTABLISHED, -1);
     return;
   }
-  const family = <u32>load<u8>(r, R_FAMILY);
-  const proto = <u32>load<u8>(r, R_PROTO);
-  const flags = <u32>load<u8>(r, R_FLAGS);
-  const qf = <u32>load<u8>(r, R_QFLAGS);
-  if ((flags & RF_ICMP) != 0 && (flags & RF_QUOTED) != 0 && (qf & RQ_PRESENT) != 0 &&
-    isIcmpError(family, proto, <u32>load<u8>(r, R_ICMP_TYPE))) {
-    const qfam: u32 = qf & RQ_V6 ? 6 : 4;
-    const qproto = <u32>load<u8>(r, R_QPROTO);
+  if (quotesAFlow(r)) {
+    const qf = <u32>load<u8>(r, REC_QFLAGS);
+    const qfam: u32 = qf & Q_V6 ? 6 : 4;
+    const qproto = <u32>load<u8>(r, REC_QPROTO);
     let qs: u32 = 0;
     let qd: u32 = 0;
     if (qproto == 6 || qproto == 17) {
-      if (qf & RQ_PORTS) {
-        qs = <u32>load<u16>(r, R_QSPORT);
-        qd = <u32>load<u16>(r, R_QDPORT);
+      if (qf & Q_PORTS) {
+        qs = <u32>load<u16>(r, REC_QSPORT);
+        qd = <u32>load<u16>(r, REC_QDPORT);
       }
-    } else if ((qf & RQ_ECHO) != 0 && isEcho(qfam, qproto, <u32>load<u8>(r, R_QICMP_TYPE))) {
-      qs = <u32>load<u16>(r, R_QICMP_ID);
+    } else if ((qf & Q_ECHO) != 0 && isEcho(qfam, qproto, <u32>load<u8>(r, REC_QICMP_TYPE))) {
+      qs = <u32>load<u16>(r, REC_QICMP_ID);
       qd = qs;
     }
-    ctKey(iface, qfam, qproto, r + R_QSRC, qs, r + R_QDST, qd);
+    ctKey(iface, qfam, qproto, r + REC_QSRC, qs, r + REC_QDST, qd);
     const related = ctLookup(now) != 0;
     flowPacket(r); // back to the packet's own flow
     ctAt(iface);
@@ -335,14 +340,14 @@ function statefulHop(iface: u32, dir: u32, r: usize, shard: u32, now: i64): void
 
 /** One judgement at one interface (§3, §6). */
 function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
-  const now = load<i64>(r, R_TS);
-  const flags = <u32>load<u8>(r, R_FLAGS);
-  const isFrag = (flags & RF_FRAG) != 0;
-  const offset = isFrag ? <u32>load<u16>(r, R_FRAG_OFFSET) : 0;
-  const family = <u32>load<u8>(r, R_FAMILY);
-  const proto = <u32>load<u8>(r, R_PROTO);
+  const now = load<i64>(r, REC_TS);
+  const flags = <u32>load<u8>(r, REC_FLAGS);
+  const isFrag = (flags & F_FRAG) != 0;
+  const offset = isFrag ? <u32>load<u16>(r, REC_FRAG_OFFSET) : 0;
+  const family = <u32>load<u8>(r, REC_FAMILY);
+  const proto = <u32>load<u8>(r, REC_PROTO);
   if (offset > 0) {
-    const v = frRecall(iface, family, proto, r + R_SRC, r + R_DST, load<u32>(r, R_FRAG_ID), now);
+    const v = frRecall(iface, family, proto, r + REC_SRC, r + REC_DST, load<u32>(r, REC_FRAG_ID), now);
     if (v >= 0) {
       setHop(<u8>v, HOP_FRAGMENT, -1);
       return;
@@ -351,7 +356,7 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
     return;
   }
   statefulHop(iface, dir, r, shard, now);
-  if (isFrag && (flags & RF_MF) != 0) frRemember(iface, family, proto, r + R_SRC, r + R_DST, load<u32>(r, R_FRAG_ID), hVerdict, now, shard);
+  if (isFrag && (flags & F_MF) != 0) frRemember(iface, family, proto, r + REC_SRC, r + REC_DST, load<u32>(r, REC_FRAG_ID), hVerdict, now, shard);
 }
 
 @inline function writeHop(out: usize, k: u32, iface: u32, dir: u32): void {
@@ -374,15 +379,11 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
 /** The shard of a record (src/model/shard.ts); 0 without an IP header. */
 function shardOfRecord(r: usize): u32 {
   if (cfgShards <= 1) return 0;
-  const family = <u32>load<u8>(r, R_FAMILY);
-  const proto = <u32>load<u8>(r, R_PROTO);
-  const flags = <u32>load<u8>(r, R_FLAGS);
-  const qf = <u32>load<u8>(r, R_QFLAGS);
-  if ((flags & RF_ICMP) != 0 && (flags & RF_QUOTED) != 0 && (qf & RQ_PRESENT) != 0 &&
-    isIcmpError(family, proto, <u32>load<u8>(r, R_ICMP_TYPE))) {
-    return flowHash(qf & RQ_V6 ? 6 : 4, <u32>load<u8>(r, R_QPROTO), r + R_QSRC, r + R_QDST) % cfgShards;
+  if (quotesAFlow(r)) {
+    const qv6 = (<u32>load<u8>(r, REC_QFLAGS) & Q_V6) != 0;
+    return flowHash(qv6 ? 6 : 4, <u32>load<u8>(r, REC_QPROTO), r + REC_QSRC, r + REC_QDST) % cfgShards;
   }
-  return flowHash(family, proto, r + R_SRC, r + R_DST) % cfgShards;
+  return flowHash(<u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST) % cfgShards;
 }
 
 // Per-record scratch in the decoded record's reserved bytes (112..127),
@@ -404,21 +405,21 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
   let sink: u32 = 0;
   let r = recs;
   for (let i: u32 = 0; i < n; i++, r += 128) {
-    if (load<u8>(r, R_REASON) != 0) {
+    if (load<u8>(r, REC_REASON) != 0) {
       store<u32>(r, 0, R_X_SHARD);
       continue;
     }
     const shard = shardOfRecord(r);
     store<u32>(r, shard, R_X_SHARD);
     if (((owned >> shard) & 1) == 0) continue;
-    const family = <u32>load<u8>(r, R_FAMILY);
-    const a = addrOwner(family, r + R_SRC);
-    const b = addrOwner(family, r + R_DST);
+    const family = <u32>load<u8>(r, REC_FAMILY);
+    const a = addrOwner(family, r + REC_SRC);
+    const b = addrOwner(family, r + REC_DST);
     store<i32>(r, a, R_X_OWNER_A);
     store<i32>(r, b, R_X_OWNER_B);
     if (a == b) continue;
-    const flags = <u32>load<u8>(r, R_FLAGS);
-    if ((flags & RF_FRAG) != 0 && load<u16>(r, R_FRAG_OFFSET) != 0) continue;
+    const flags = <u32>load<u8>(r, REC_FLAGS);
+    if ((flags & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0) continue;
     flowPacket(r);
     ctFlowSave(flowScratch + (<usize>i << 4));
     if (a >= 0) {
@@ -438,7 +439,7 @@ let prepassSink: u32 = 0;
 let flowScratch: usize = 0;
 
 @inline function isNonFirstFragmentRecord(r: usize): bool {
-  return (<u32>load<u8>(r, R_FLAGS) & RF_FRAG) != 0 && load<u16>(r, R_FRAG_OFFSET) != 0;
+  return (<u32>load<u8>(r, REC_FLAGS) & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0;
 }
 
 /** Judge `n` records; see the file header. */
@@ -458,7 +459,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
   let r = recs;
   let o = out;
   for (let i: u32 = 0; i < n; i++, r += 128, o += DECISION_SIZE) {
-    const reason = load<u8>(r, R_REASON);
+    const reason = load<u8>(r, REC_REASON);
     // Packets without an IP header (and the undecodable) belong to shard 0.
     const shard: u32 = load<u32>(r, R_X_SHARD);
     store<u8>(o, <u8>shard, D_SHARD);
@@ -488,7 +489,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
       continue;
     }
     if (isNonFirstFragmentRecord(r)) flowPacket(r);
-    else ctFlowLoad(flowScratch + (<usize>i << 4), <u32>load<u8>(r, R_FAMILY), <u32>load<u8>(r, R_PROTO), r + R_SRC, r + R_DST);
+    else ctFlowLoad(flowScratch + (<usize>i << 4), <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
     store<u8>(o, PKT_HOPS, D_REASON);
     let nh: u32 = 0;
     let verdict: u8 = VERDICT_ALLOW;

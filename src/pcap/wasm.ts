@@ -23,6 +23,18 @@ export type RecordBatchHandler = (records: DataView, count: number, firstN: numb
 /** Largest number of interfaces the table holds (pcapng files name few). */
 export const MAX_INTERFACES = 4096;
 
+/** Write the decoder's interface table entries (linktype, clock) for `ifaces[from..]` at `ptr`. */
+export function writeInterfaceTable(dv: DataView, ptr: number, ifaces: readonly CaptureInterface[], from = 0): void {
+  for (let i = from; i < ifaces.length; i++) {
+    const ifc = ifaces[i]!;
+    const at = ptr + i * IFACE_ENTRY.SIZE;
+    dv.setUint32(at + IFACE_ENTRY.LINKTYPE, ifc.linktype, true);
+    dv.setUint8(at + IFACE_ENTRY.TS_KIND, ifc.clock.kind);
+    dv.setUint8(at + IFACE_ENTRY.TS_EXP, ifc.clock.exp);
+    dv.setBigInt64(at + IFACE_ENTRY.TS_OFFSET, BigInt.asIntN(64, ifc.clock.offset), true);
+  }
+}
+
 export class WasmDecoder {
   readonly inst: WasmInstance;
   readonly capacity: number;
@@ -62,15 +74,7 @@ export class WasmDecoder {
 
   private writeInterfaces(ifaces: readonly CaptureInterface[]): void {
     if (ifaces.length > MAX_INTERFACES) throw new RangeError(`WASM decoder: ${ifaces.length} interfaces, at most ${MAX_INTERFACES}`);
-    const dv = this.inst.view();
-    for (let i = this.ifacesWritten; i < ifaces.length; i++) {
-      const ifc = ifaces[i]!;
-      const at = this.ifacePtr + i * IFACE_ENTRY.SIZE;
-      dv.setUint32(at + IFACE_ENTRY.LINKTYPE, ifc.linktype, true);
-      dv.setUint8(at + IFACE_ENTRY.TS_KIND, ifc.clock.kind);
-      dv.setUint8(at + IFACE_ENTRY.TS_EXP, ifc.clock.exp);
-      dv.setBigInt64(at + IFACE_ENTRY.TS_OFFSET, BigInt.asIntN(64, ifc.clock.offset), true);
-    }
+    writeInterfaceTable(this.inst.view(), this.ifacePtr, ifaces, this.ifacesWritten);
     this.ifacesWritten = ifaces.length;
   }
 

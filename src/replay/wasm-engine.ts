@@ -21,6 +21,7 @@ import { TIMEOUT_KEYS } from '../model/topology.js';
 import { IFACE_ENTRY, REC } from '../pcap/record-layout.js';
 import { DESC, type CaptureInterface, type FastPcapScan, type FrameBatch } from '../pcap/scanner.js';
 import { WasmInstance, type WasmFlavour } from '../wasm/loader.js';
+import { writeInterfaceTable } from '../pcap/wasm.js';
 import type { Tally } from './summary.js';
 
 /** assembly/engine.ts decision record. */
@@ -235,15 +236,7 @@ export class WasmEngine {
   /** Write the capture's interface table (linktype, clock) for decodeBatch. */
   private writeCaptureInterfaces(ifaces: readonly CaptureInterface[]): void {
     if (ifaces.length > this.maxCapIfaces) throw new RangeError(`the capture names ${ifaces.length} interfaces; at most ${this.maxCapIfaces}`);
-    const dv = this.inst.view();
-    for (let i = this.capIfacesWritten; i < ifaces.length; i++) {
-      const ifc = ifaces[i]!;
-      const at = this.capIfacePtr + i * IFACE_ENTRY.SIZE;
-      dv.setUint32(at + IFACE_ENTRY.LINKTYPE, ifc.linktype, true);
-      dv.setUint8(at + IFACE_ENTRY.TS_KIND, ifc.clock.kind);
-      dv.setUint8(at + IFACE_ENTRY.TS_EXP, ifc.clock.exp);
-      dv.setBigInt64(at + IFACE_ENTRY.TS_OFFSET, BigInt.asIntN(64, ifc.clock.offset), true);
-    }
+    writeInterfaceTable(this.inst.view(), this.capIfacePtr, ifaces, this.capIfacesWritten);
     this.capIfacesWritten = ifaces.length;
   }
 
