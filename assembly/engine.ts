@@ -376,14 +376,19 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
   }
 }
 
+/** floor(hash × shards / 2^32) (src/model/shard.ts shardOfHash). */
+@inline function shardOfHash(h: u32): u32 {
+  return <u32>((<u64>h * <u64>cfgShards) >> 32);
+}
+
 /** The shard of a record (src/model/shard.ts); 0 without an IP header. */
 function shardOfRecord(r: usize): u32 {
   if (cfgShards <= 1) return 0;
   if (quotesAFlow(r)) {
     const qv6 = (<u32>load<u8>(r, REC_QFLAGS) & Q_V6) != 0;
-    return flowHash(qv6 ? 6 : 4, <u32>load<u8>(r, REC_QPROTO), r + REC_QSRC, r + REC_QDST) % cfgShards;
+    return shardOfHash(flowHash(qv6 ? 6 : 4, <u32>load<u8>(r, REC_QPROTO), r + REC_QSRC, r + REC_QDST));
   }
-  return flowHash(<u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST) % cfgShards;
+  return shardOfHash(flowHash(<u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST));
 }
 
 // Per-record scratch in the decoded record's reserved bytes (112..127),

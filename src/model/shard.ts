@@ -12,8 +12,9 @@
  * protocol, then the smaller and the larger address as 32-bit words, most
  * significant first (IPv4: one word, IPv6: four) — followed by the murmur3
  * finalizer (h ^= h >>> 16; h *= 0x85ebca6b; h ^= h >>> 13; h *= 0xc2b2ae35;
- * h ^= h >>> 16). shard = hash % shards. The WASM engine computes the same
- * function (assembly/state.ts flowHash).
+ * h ^= h >>> 16). shard = floor(hash × shards / 2^32) (a multiply, not a
+ * division). The WASM engine computes the same function (assembly/state.ts
+ * flowHash, assembly/engine.ts shardOfRecord).
  */
 import type { Family, PacketRecord } from './packet.js';
 import { isIcmpError } from './packet.js';
@@ -53,6 +54,11 @@ export function flowHash(family: Family, proto: number, a: bigint, b: bigint): n
 /** The shard of a decoded packet (0 for packets without an IP header). */
 export function shardOf(p: PacketRecord, shards: number): number {
   if (shards <= 1 || p.family === undefined || p.src === undefined || p.dst === undefined || p.proto === undefined) return 0;
-  if (p.quoted && isIcmpError(p)) return flowHash(p.quoted.family, p.quoted.proto, p.quoted.src, p.quoted.dst) % shards;
-  return flowHash(p.family, p.proto, p.src, p.dst) % shards;
+  const h = p.quoted && isIcmpError(p) ? flowHash(p.quoted.family, p.quoted.proto, p.quoted.src, p.quoted.dst) : flowHash(p.family, p.proto, p.src, p.dst);
+  return shardOfHash(h, shards);
+}
+
+/** floor(hash × shards / 2^32): the shard of a 32-bit flow hash. */
+export function shardOfHash(hash: number, shards: number): number {
+  return Math.floor((hash * shards) / 4294967296);
 }

@@ -168,7 +168,7 @@ bounded('a full table drops the packet that would create an entry, with reason c
 });
 
 bounded('the capacity is split over the shards; flows of one address pair share a shard', () => {
-  // 16 shards x 2 entries. 10.0.0.1 <-> 192.0.2.9 is shard 15 and 192.0.2.10 shard 11 (see shard.test).
+  // 16 shards x 2 entries. 10.0.0.1 <-> 192.0.2.9 is shard 15 and 192.0.2.10 shard 13 (see shard.test).
   const { judge } = engine(outbound('aliyun'), { conntrackCapacity: 32, shards: 16 });
   judge('udp 10.0.0.1:4000 -> 192.0.2.9:53 ts 0');
   judge('udp 10.0.0.1:4001 -> 192.0.2.9:53 ts 0');
