@@ -309,27 +309,13 @@ export class WasmEngine {
     return this.x.engineRun(this.recPtr, n, this.decPtr, owned >>> 0);
   }
 
-  /** Judge decoded records already written at `recordsPtr()` (tests and the library's hot path). */
-  runRecords(n: number, owned = this.allShards): number {
-    return this.x.engineRun(this.recPtr, n, this.decPtr, owned >>> 0);
-  }
-
   get allShards(): number {
     return this.shards >= 32 ? 0xffffffff : (2 ** this.shards - 1) >>> 0;
-  }
-
-  recordsPtr(): number {
-    return this.recPtr;
   }
 
   /** The decision records of the last batch (valid until the next call). */
   decisionView(n: number): DataView {
     return new DataView(this.inst.memory.buffer, this.decPtr, n * DECISION.SIZE);
-  }
-
-  /** Decision `i` of the last batch as a §9 object; null when another shard owner judges it. */
-  decision(i: number): Decision | null {
-    return decodeDecision(this.decisionView(i + 1), i, this.compiled, this.topology);
   }
 
   counters(): EngineCounters {
