@@ -83,7 +83,7 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
   let error: CaptureInfo['error'];
   const loopStart = performance.now();
   try {
-    for await (const { batch, interfaces, bytesRead } of stream.batches()) {
+    for (const { batch, interfaces, bytesRead } of stream.batches()) {
       engine.runPrepared(batch.count, interfaces, task.owned);
       if (out) {
         const b = stream.current();
