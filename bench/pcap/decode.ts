@@ -45,6 +45,10 @@ export interface PcapBenchResult {
   mbPerSec: number;
   medianMs: number;
   samples: number;
+  /** Packets handled per sample (the throughput's numerator). */
+  work: number;
+  /** Every latency sample in ms (sorted; tinybench retains them). */
+  samplesMs: number[];
 }
 
 export interface PcapBenchReport {
@@ -55,7 +59,7 @@ export interface PcapBenchReport {
   wasmOverTs: number;
 }
 
-export async function runPcapDecodeBench(opts: { packets?: number; timeMs?: number } = {}): Promise<PcapBenchReport> {
+export async function runPcapDecodeBench(opts: { packets?: number; timeMs?: number; warmupMs?: number; iterations?: number } = {}): Promise<PcapBenchReport> {
   const n = opts.packets ?? 1_000_000;
   const bytes = smallPacketCapture(n);
   const dec = new WasmDecoder(undefined, 4096);
@@ -73,7 +77,7 @@ export async function runPcapDecodeBench(opts: { packets?: number; timeMs?: numb
   const require = createRequire(import.meta.url);
   const pcapParser = require('pcap-parser') as { parse(input: NodeJS.ReadableStream): NodeJS.EventEmitter };
 
-  const bench = new Bench({ time: opts.timeMs ?? 3000, warmupTime: 500, warmupIterations: 2, iterations: 3 });
+  const bench = new Bench({ time: opts.timeMs ?? 3000, warmupTime: opts.warmupMs ?? 500, warmupIterations: 2, iterations: opts.iterations ?? 3, retainSamples: true });
   bench
     .add('ts: read + decode to PacketRecord', () => {
       const r = new CaptureReader(bytes);
@@ -102,13 +106,13 @@ export async function runPcapDecodeBench(opts: { packets?: number; timeMs?: numb
   await bench.run();
 
   const results: PcapBenchResult[] = bench.tasks.map((t) => {
-    const r = t.result as unknown as { latency?: { p50?: number; samplesCount?: number }; period?: number };
+    const r = t.result as unknown as { latency?: { p50?: number; samplesCount?: number; samples?: number[] }; period?: number };
     const median = r.latency?.p50 ?? r.period ?? NaN;
     const decodeOnly = t.name.startsWith('wasm: decode only');
     const pk = decodeOnly ? preparedCount * 256 : n;
     const by = decodeOnly ? preparedBytes * 256 : bytes.byteLength;
     const samples = r.latency?.samplesCount ?? 0;
-    return { name: t.name, packetsPerSec: pk / (median / 1000), mbPerSec: by / 1e6 / (median / 1000), medianMs: median, samples };
+    return { name: t.name, packetsPerSec: pk / (median / 1000), mbPerSec: by / 1e6 / (median / 1000), medianMs: median, samples, work: pk, samplesMs: [...(r.latency?.samples ?? [])] };
   });
   if (sink === 42) console.log(''); // keep the work observable
   const tsR = results.find((r) => r.name.startsWith('ts:'))!;
@@ -138,7 +142,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Pcap
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const out = join(dir, 'pcap-decode.json');
-    writeFileSync(out, JSON.stringify(rep, null, 2) + '\n');
+    writeFileSync(out, JSON.stringify(rep, (k, v: unknown) => (k === 'samplesMs' ? undefined : v), 2) + '\n');
     console.log(`  wrote ${out}`);
   }
   return rep;

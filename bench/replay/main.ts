@@ -32,6 +32,9 @@ export interface ReplayConfigResult {
   medianLoopSeconds?: number;
   packetsPerSecond: number;
   loopPacketsPerSecond?: number;
+  /** The last run's verdict and reason counts (every run judges the same bytes the same way). */
+  verdicts: { allow: number; deny: number };
+  reasons: Record<string, number>;
 }
 
 export interface ReplayBenchReport {
@@ -64,12 +67,17 @@ async function measure(
   repeat: number,
   compiled: ReturnType<typeof compileTopology>,
   log: (s: string) => void,
+  warmup = true,
 ): Promise<ReplayConfigResult> {
   const samples: ReplaySample[] = [];
   let packets = 0;
-  for (let i = 0; i <= repeat; i++) {
+  let verdicts = { allow: 0, deny: 0 };
+  let reasons: Record<string, number> = {};
+  for (let i = warmup ? 0 : 1; i <= repeat; i++) {
     const r = await replay(topology, file, { engine, workers, compiled });
     packets = r.packets;
+    verdicts = r.verdicts;
+    reasons = r.reasons;
     if (r.error) throw new Error(`${file}: ${r.error.message}`);
     if (i === 0) continue; // warm-up (page cache, JIT)
     const s: ReplaySample = { seconds: r.seconds };
@@ -79,7 +87,7 @@ async function measure(
   }
   const medianSeconds = median(samples.map((s) => s.seconds));
   const loops = samples.map((s) => s.loopSeconds).filter((x): x is number => x !== undefined);
-  const out: ReplayConfigResult = { name, engine, workers, packets, samples, medianSeconds, packetsPerSecond: packets / medianSeconds };
+  const out: ReplayConfigResult = { name, engine, workers, packets, samples, medianSeconds, packetsPerSecond: packets / medianSeconds, verdicts, reasons };
   if (loops.length) {
     out.medianLoopSeconds = median(loops);
     out.loopPacketsPerSecond = packets / out.medianLoopSeconds;
@@ -87,26 +95,52 @@ async function measure(
   return out;
 }
 
-export async function runReplayBench(opts: { packets?: number; refPackets?: number; repeat?: number; log?: (s: string) => void } = {}): Promise<ReplayBenchReport> {
+/** The generated capture of `n` packets and its topology (mostly established flows, plus new and denied ones). */
+export function replaySpec(n: number) {
+  return {
+    topology: { seed: 42, cloud: 'aliyun-basic' as const, interfaces: 12, rulesPerGroup: 20 },
+    traffic: { seed: 42, packets: n, packetsPerFlow: 40, deniedShare: 0.05, scanShare: 0.02, idleShare: 0.01, payloadMax: 64 },
+    format: 'pcap' as const,
+  };
+}
+
+export interface ReplayBenchOptions {
+  packets?: number;
+  refPackets?: number;
+  repeat?: number;
+  /** Runs of the reference engine (default min(repeat, 2)). */
+  refRepeat?: number;
+  /** One unmeasured run before each configuration (default true). */
+  warmup?: boolean;
+  /** Where generated captures are cached (default ensureGenerated's). */
+  cacheDir?: string;
+  log?: (s: string) => void;
+  /** Called before each configuration is measured. */
+  onConfig?: (name: string) => void;
+}
+
+export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<ReplayBenchReport> {
   const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const packets = opts.packets ?? 1_000_000;
   const refPackets = opts.refPackets ?? 200_000;
   const repeat = opts.repeat ?? 3;
-  const spec = (n: number) => ({
-    topology: { seed: 42, cloud: 'aliyun-basic' as const, interfaces: 12, rulesPerGroup: 20 },
-    traffic: { seed: 42, packets: n, packetsPerFlow: 40, deniedShare: 0.05, scanShare: 0.02, idleShare: 0.01, payloadMax: 64 },
-    format: 'pcap' as const,
-  });
+  const spec = replaySpec;
   log(`replay bench: generating (or reusing) captures of ${packets} and ${refPackets} packets`);
-  const big = ensureGenerated(spec(packets));
-  const small = ensureGenerated(spec(refPackets));
+  const gen = opts.cacheDir ? { cacheDir: opts.cacheDir } : {};
+  const big = ensureGenerated(spec(packets), gen);
+  const small = ensureGenerated(spec(refPackets), gen);
   const topology = loadTopologyFile(big.topologyPath).topology;
   const compiled = compileTopology(topology);
+  const warmup = opts.warmup ?? true;
   const results: ReplayConfigResult[] = [];
-  results.push(await measure('wasm, 1 worker', topology, big.capturePath, 'wasm', 1, repeat, compiled, log));
-  results.push(await measure('wasm, 2 workers', topology, big.capturePath, 'wasm', 2, repeat, compiled, log));
-  const wasmSmall = await measure('wasm, 1 worker (reference capture)', topology, small.capturePath, 'wasm', 1, repeat, compiled, log);
-  const refSmall = await measure('reference engine (reference capture)', topology, small.capturePath, 'reference', 0, Math.min(repeat, 2), compiled, log);
+  const run = (name: string, file: string, engine: 'wasm' | 'reference', workers: number, k: number) => {
+    opts.onConfig?.(name);
+    return measure(name, topology, file, engine, workers, k, compiled, log, warmup);
+  };
+  results.push(await run('wasm, 1 worker', big.capturePath, 'wasm', 1, repeat));
+  results.push(await run('wasm, 2 workers', big.capturePath, 'wasm', 2, repeat));
+  const wasmSmall = await run('wasm, 1 worker (reference capture)', small.capturePath, 'wasm', 1, repeat);
+  const refSmall = await run('reference engine (reference capture)', small.capturePath, 'reference', 0, opts.refRepeat ?? Math.min(repeat, 2));
   results.push(wasmSmall, refSmall);
   const one = results[0]!;
   const two = results[1]!;

@@ -125,12 +125,13 @@ export class WasmEngine {
     {
       const dv = inst.view();
       const u8 = inst.u8();
+      const allows = new Map<string, boolean>();
+      for (const g of topology.securityGroups) for (const r of g.rules) allows.set(`${g.id}\u0000${r.id}`, r.action === 'allow');
       let off = lists.length * 4;
       lists.forEach((l, li) => {
         dv.setUint32(actionsPtr + li * 4, off, true);
         l.rules.forEach(([gid, rid], pos) => {
-          const rule = this.index.groups.get(gid)!.rules.find((r) => r.id === rid)!;
-          u8[actionsPtr + off + pos] = rule.action === 'allow' ? 1 : 0;
+          u8[actionsPtr + off + pos] = allows.get(`${gid}\u0000${rid}`) ? 1 : 0;
         });
         off += l.rules.length;
       });

@@ -1,0 +1,51 @@
+/**
+ * The generated replay (bench/replay/main.ts does the work): a capture of
+ * ≥ 1 M packets (default mode) replayed by the WASM engine with 1 and 2
+ * worker threads, and a smaller one by the WASM engine and the reference
+ * engine; generated once into the cache. Repeated whole runs, medians;
+ * end-to-end and loop figures. The verdict and reason counts must agree
+ * between 1 and 2 workers, and between the WASM and reference engines.
+ */
+import { replaySpec, runReplayBench } from '../replay/main.js';
+import type { ReplayInfo } from '../report/schema.js';
+import type { RunContext } from './context.js';
+import { BenchError } from './errors.js';
+import { throughputFigure } from './stats.js';
+
+/** Steps in the progress plan: one per configuration. */
+export const REPLAY_STEPS = 4;
+
+export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
+  const p = ctx.params.replay;
+  ctx.progress.detail(`generating or reusing captures of ${p.packets} and ${p.refPackets} packets`);
+  const rep = await runReplayBench({
+    packets: p.packets,
+    refPackets: p.refPackets,
+    repeat: p.repeat,
+    refRepeat: p.refRepeat,
+    warmup: p.warmup,
+    ...(ctx.cacheDir ? { cacheDir: ctx.cacheDir } : {}),
+    log: (s) => ctx.progress.detail(s.trim()),
+    onConfig: (name) => ctx.progress.step(`replay ${name}`),
+  });
+  const [one, two, wasmSmall, refSmall] = rep.results;
+  if (!one || !two || !wasmSmall || !refSmall) throw new BenchError('SGF_BENCH_REPLAY', 'the replay bench returned fewer configurations than expected');
+  const counts = (r: typeof one) => JSON.stringify({ packets: r.packets, verdicts: r.verdicts, reasons: Object.entries(r.reasons).filter(([, v]) => v > 0).sort() });
+  if (counts(one) !== counts(two)) throw new BenchError('SGF_BENCH_MISMATCH', `${rep.capture.path}: 1 worker counts ${counts(one)}, 2 workers ${counts(two)}`);
+  if (counts(wasmSmall) !== counts(refSmall)) throw new BenchError('SGF_BENCH_MISMATCH', `${rep.refCapture.path}: the WASM engine counts ${counts(wasmSmall)}, the reference engine ${counts(refSmall)}`);
+
+  const add = (key: string, subject: string, label: string, r: typeof one) => {
+    const base = { section: 'replay' as const, subject, method: 'repeated-runs' as const, unit: 'packets/s' as const };
+    ctx.figures.push(throughputFigure({ ...base, id: `replay/${key}/e2e`, label: `${label}, end-to-end` }, r.packets, r.samples.map((s) => s.seconds * 1000)));
+    const loops = r.samples.map((s) => s.loopSeconds).filter((x): x is number => x !== undefined);
+    if (loops.length === r.samples.length) ctx.figures.push(throughputFigure({ ...base, id: `replay/${key}/loop`, label: `${label}, loop` }, r.packets, loops.map((s) => s * 1000)));
+  };
+  const big = `${rep.capture.packets.toLocaleString('en-US')} packets`;
+  const small = `${rep.refCapture.packets.toLocaleString('en-US')} packets`;
+  add('big/wasm-1w', big, 'replay, WASM, 1 worker', one);
+  add('big/wasm-2w', big, 'replay, WASM, 2 workers', two);
+  add('small/wasm-1w', small, 'replay, WASM, 1 worker', wasmSmall);
+  add('small/reference', small, 'replay, reference engine', refSmall);
+  const { packets: _, ...traffic } = replaySpec(p.packets).traffic;
+  return { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true };
+}

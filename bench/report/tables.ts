@@ -1,0 +1,197 @@
+/**
+ * The report's tables, built once from a report and rendered three ways
+ * (terminal text, Markdown, HTML). Rates are in millions per second (M),
+ * medians of their samples; "e2e" is a whole replay() call, "loop" the
+ * slowest worker's streaming-and-judging time without start-up.
+ */
+import { kib, mega, mib, ms, percent, ratio, relSpread } from './format.js';
+import type { BenchReport, Figure } from './schema.js';
+
+export interface Table {
+  id: string;
+  title: string;
+  head: string[];
+  rows: string[][];
+  notes: string[];
+}
+
+export function figureIndex(r: BenchReport): Map<string, Figure> {
+  return new Map(r.figures.map((f) => [f.id, f] as const));
+}
+
+const dash = '-';
+
+export function buildTables(r: BenchReport): Table[] {
+  const fig = figureIndex(r);
+  const v = (id: string) => fig.get(id)?.value;
+  const M = (id: string) => {
+    const x = v(id);
+    return x === undefined ? dash : mega(x);
+  };
+  const pm = (id: string) => {
+    const f = fig.get(id);
+    if (!f) return dash;
+    return f.samples.length < 2 ? mega(f.value) : `${mega(f.value)} ±${percent(relSpread(f), false)}`;
+  };
+  const div = (a: string, b: string) => {
+    const x = v(a);
+    const y = v(b);
+    return x !== undefined && y !== undefined && y > 0 ? ratio(x / y) : dash;
+  };
+  const tables: Table[] = [];
+
+  if (r.fixtures) {
+    tables.push({
+      id: 'fixtures',
+      title: 'Fixtures: verified, then timed (M packets/s, M lookups/s)',
+      head: ['fixture', 'packets', 'verified', 'decode TS', 'decode WASM', 'lookups', 'classify ref', 'classify WASM', 'build ms', 'table KiB', 'WASM mem MiB'],
+      rows: r.fixtures.map((x) => {
+        const id = (s: string) => `fixtures/${x.name}/${s}`;
+        return [
+          x.name,
+          x.packets.toLocaleString('en-US'),
+          `${x.verify.packets.toLocaleString('en-US')} ok`,
+          M(id('decode/ts')),
+          M(id('decode/wasm')),
+          x.lookups.toLocaleString('en-US'),
+          M(id('classify/reference')),
+          M(id('classify/wasm')),
+          v(id('build')) !== undefined ? ms(v(id('build'))!) : dash,
+          kib(x.tableBytes),
+          mib(x.wasmMemoryBytes),
+        ];
+      }),
+      notes: ['verified: every packet\'s WASM decision equals the reference engine\'s; every lookup\'s WASM rule equals the reference first match; every replay\'s counts equal the reference engine\'s.'],
+    });
+    tables.push({
+      id: 'fixtures-replay',
+      title: 'Fixtures: whole replays (M packets/s, medians; e2e / loop)',
+      head: ['fixture', 'WASM 1 worker', 'WASM 2 workers', 'WASM in-thread', 'reference', 'WASM/ref e2e', 'WASM/ref loop'],
+      rows: r.fixtures.map((x) => {
+        const id = (s: string) => `fixtures/${x.name}/replay/${s}`;
+        const both = (k: string) => `${M(id(`${k}/e2e`))} / ${M(id(`${k}/loop`))}`;
+        return [x.name, both('wasm-1w'), both('wasm-2w'), both('wasm-0w'), M(id('reference/e2e')), div(id('wasm-0w/e2e'), id('reference/e2e')), div(id('wasm-0w/loop'), id('reference/e2e'))];
+      }),
+      notes: [`The fixtures are small (${Math.min(...r.fixtures.map((x) => x.packets)).toLocaleString('en-US')}-${Math.max(...r.fixtures.map((x) => x.packets)).toLocaleString('en-US')} packets): end-to-end figures with workers are dominated by thread start-up; the loop figures and the in-thread replay show the engine. WASM/ref compares the in-thread WASM replay with the reference engine, which also runs in the calling thread.`],
+    });
+  }
+
+  if (r.classbench) {
+    if (r.classbench.status === 'absent') {
+      tables.push({ id: 'classbench', title: 'ClassBench', head: ['status'], rows: [['skipped: the ClassBench corpus (../shared/corpus/classbench) is not there']], notes: [] });
+    } else {
+      tables.push({
+        id: 'classbench',
+        title: 'ClassBench: lookups on one core (M lookups/s; native peers as quoted in the classifier issue)',
+        head: ['set', 'rules', 'reference', 'WASM linear', 'WASM matcher', 'TupleMerge', 'HyperSplit', 'vs best peer', 'build ms', 'table KiB'],
+        rows: r.classbench.sets.map((s) => {
+          const id = (k: string) => `classbench/${s.set}/${k}`;
+          const best = Math.max(s.peers.tupleMerge ?? 0, s.peers.hyperSplit ?? 0);
+          const opt = v(id('optimized'));
+          return [
+            s.set,
+            s.rules.toLocaleString('en-US'),
+            M(id('reference')),
+            M(id('linear')),
+            pm(id('optimized')),
+            s.peers.tupleMerge?.toFixed(1) ?? dash,
+            s.peers.hyperSplit?.toFixed(1) ?? dash,
+            best > 0 && opt !== undefined ? ratio(opt / 1e6 / best) : dash,
+            v(id('build')) !== undefined ? ms(v(id('build'))!) : dash,
+            kib(s.tableBytes),
+          ];
+        }),
+        notes: ['Peers are C++ figures quoted, not measured here (TupleMerge, HyperSplit; one core). The reference and linear scan time a prefix of each trace.'],
+      });
+    }
+  }
+
+  if (r.replay) {
+    const big = r.replay.capture;
+    const small = r.replay.refCapture;
+    const row = (label: string, packets: number, key: string) => [label, packets.toLocaleString('en-US'), pm(`replay/${key}/e2e`), fig.has(`replay/${key}/loop`) ? pm(`replay/${key}/loop`) : dash];
+    tables.push({
+      id: 'replay',
+      title: `Replay of a generated capture (M packets/s, medians ± half the spread)`,
+      head: ['configuration', 'packets', 'end-to-end', 'loop'],
+      rows: [
+        row('WASM, 1 worker', big.packets, 'big/wasm-1w'),
+        row('WASM, 2 workers', big.packets, 'big/wasm-2w'),
+        row('WASM, 1 worker', small.packets, 'small/wasm-1w'),
+        row('reference engine', small.packets, 'small/reference'),
+      ],
+      notes: [
+        `2 workers / 1 worker: ${div('replay/big/wasm-2w/e2e', 'replay/big/wasm-1w/e2e')} end-to-end, ${div('replay/big/wasm-2w/loop', 'replay/big/wasm-1w/loop')} loop (each worker reads the whole capture and judges its shards).`,
+        `WASM / reference on the same ${small.packets.toLocaleString('en-US')} packets: ${div('replay/small/wasm-1w/e2e', 'replay/small/reference/e2e')} end-to-end, ${div('replay/small/wasm-1w/loop', 'replay/small/reference/e2e')} loop.`,
+        `Capture: ${(big.bytes / 1e6).toFixed(0)} MB generated (${Object.entries(r.replay.topology).map(([k, x]) => `${k} ${String(x)}`).join(', ')}).`,
+      ],
+    });
+  }
+
+  if (r.scaling) {
+    tables.push({
+      id: 'scaling',
+      title: 'Rule-count scaling (generated aliyun-basic topologies, 12 interfaces; M packets/s, M lookups/s)',
+      head: ['rules/interface', 'table KiB', 'build ms', 'replay e2e', 'replay loop', 'classify WASM', 'classify ref', 'WASM/ref'],
+      rows: r.scaling.map((s) => {
+        const id = (k: string) => `scaling/${s.target}/${k}`;
+        return [
+          `${s.target.toLocaleString('en-US')} (${s.rulesPerInterface.toFixed(0)})`,
+          kib(s.tableBytes),
+          v(id('build')) !== undefined ? ms(v(id('build'))!) : dash,
+          M(id('replay-1w/e2e')),
+          M(id('replay-1w/loop')),
+          M(id('classify/wasm')),
+          M(id('classify/reference')),
+          div(id('classify/wasm'), id('classify/reference')),
+        ];
+      }),
+      notes: ['Rules/interface: the target, then (in brackets) the mean number of rules in an interface\'s ingress and egress lists. Replay: the WASM engine, 1 worker, on generated traffic with 10 packets per flow; classify: every hop of every IP packet looked up, as if conntrack never answered.'],
+    });
+  }
+
+  if (r.decode) {
+    const ids = r.figures.filter((f) => f.section === 'decode');
+    tables.push({
+      id: 'decode',
+      title: `Decode, ${r.decode.packets.toLocaleString('en-US')} small packets in memory (M packets/s)`,
+      head: ['task', 'M packets/s', 'MB/s'],
+      rows: ids.map((f) => [f.label, pm(f.id), f.id === 'decode/wasm-decode-only' ? dash : ((f.value * r.decode!.bytes) / r.decode!.packets / 1e6).toFixed(0)]),
+      notes: [],
+    });
+  }
+
+  const mem = r.memory;
+  tables.push({
+    id: 'memory',
+    title: 'Memory',
+    head: ['when', 'peak RSS MiB', 'RSS MiB', 'heap MiB', 'external MiB'],
+    rows: [
+      ...mem.afterSection.map((m) => [`after ${m.section}`, mib(m.maxRssBytes), mib(m.rssBytes), mib(m.heapUsedBytes), mib(m.externalBytes)]),
+      ['whole run', mib(mem.maxRssBytes), dash, dash, dash],
+    ],
+    notes: ['Peak RSS is the process\'s (worker threads included) so far. Table sizes are in the fixtures, ClassBench and scaling tables.'],
+  });
+  return tables;
+}
+
+/** Headline figures for the top of the Markdown and HTML reports. */
+export function headlines(r: BenchReport): { label: string; value: string; detail: string }[] {
+  const fig = figureIndex(r);
+  const out: { label: string; value: string; detail: string }[] = [];
+  const one = fig.get('replay/big/wasm-1w/e2e');
+  const two = fig.get('replay/big/wasm-2w/e2e');
+  if (one && two && r.replay) {
+    out.push({ label: 'replay, 1 / 2 workers', value: `${mega(one.value)} / ${mega(two.value)} M packets/s`, detail: `${r.replay.capture.packets.toLocaleString('en-US')} generated packets, end-to-end` });
+  }
+  const w = fig.get('replay/small/wasm-1w/e2e');
+  const ref = fig.get('replay/small/reference/e2e');
+  if (w && ref) out.push({ label: 'WASM vs reference engine', value: ratio(w.value / ref.value), detail: 'same capture, end-to-end' });
+  if (r.classbench?.status === 'ran' && r.classbench.sets.length) {
+    const xs = r.classbench.sets.map((s) => fig.get(`classbench/${s.set}/optimized`)?.value ?? 0);
+    out.push({ label: 'ClassBench, WASM matcher', value: `${mega(Math.min(...xs))}-${mega(Math.max(...xs))} M lookups/s`, detail: `${r.classbench.sets.length} sets, one core` });
+  }
+  if (r.fixtures) out.push({ label: 'fixtures verified', value: `${r.fixtures.length}`, detail: `${r.fixtures.reduce((n, f) => n + f.packets, 0).toLocaleString('en-US')} packets, WASM == reference` });
+  out.push({ label: 'peak RSS', value: `${mib(r.memory.maxRssBytes)} MiB`, detail: 'whole run' });
+  return out;
+}

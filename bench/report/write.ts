@@ -1,0 +1,67 @@
+/**
+ * Writing a run's reports: DIR/<date>-<host>.json (validated against the
+ * schema first), .md and .html next to it. The date is the run's start in
+ * UTC, to the second (2025-01-31T142501Z), so that runs never overwrite each
+ * other; the host name is reduced to [A-Za-z0-9.-].
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Comparison } from './compare.js';
+import { renderHtml } from './html.js';
+import { validateReport, type BenchReport } from './schema.js';
+import { renderMarkdown } from './text.js';
+
+export interface WrittenReports {
+  json: string;
+  md: string;
+  html: string;
+}
+
+export function reportStem(r: BenchReport): string {
+  const d = r.startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
+  const host = r.env.hostname.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '') || 'host';
+  return `${d}-${host}`;
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/**
+ * Write the three reports into `dir`. With `from` (an existing report's
+ * path), only the .md and .html next to it are (re)written.
+ */
+export function writeReports(r: BenchReport, dir: string, comparison?: Comparison, from?: string): WrittenReports {
+  validateReport(r, 'the report about to be written');
+  mkdirSync(dir, { recursive: true });
+  const stem = from ? from.replace(/\.json$/, '') : join(dir, reportStem(r));
+  const files = { json: from ?? `${stem}.json`, md: `${stem}.md`, html: `${stem}.html` };
+  if (!from) {
+    // Indented, with arrays of numbers (the samples) kept on one line each.
+    const json = JSON.stringify(r, null, 1).replace(/\[\s*-?\d[^[\]{}"]*\]/g, (m) => m.replace(/\s+/g, ''));
+    writeAtomic(files.json, json + '\n');
+  }
+  writeAtomic(files.md, renderMarkdown(r, { json: basename(files.json), html: basename(files.html) }, comparison));
+  writeAtomic(files.html, renderHtml(r, { json: basename(files.json), md: basename(files.md) }, comparison));
+  return files;
+}
+
+/** Read and validate an earlier report (for --compare); errors name the file and the JSON path. */
+export function readReport(path: string): BenchReport {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(`${path}: cannot read the report (${err.code === 'ENOENT' ? 'no such file' : err.message})`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not JSON (${(e as Error).message})`);
+  }
+  return validateReport(doc, path);
+}
