@@ -124,7 +124,7 @@ async function runFixture(ctx: RunContext, f: FixtureFile): Promise<FixtureInfo>
   // 1. verify
   progress.step(`fixtures ${f.name}: verify WASM == reference`);
   const compiled: CompiledTable = compileTopology(topology);
-  const engine = new WasmEngine(topology, { compiled });
+  const engine = new WasmEngine(topology, compiled);
   const packets = assertSameDecisions(lines(replayReference(topology, bytes, { file: rel })), lines(replayWasm(engine, bytes, { file: rel })), rel);
   if (packets === 0) throw new BenchError('SGF_BENCH_NO_FIXTURES', `${rel}: no packets`);
   const wasmMemoryBytes = engine.inst.memory.buffer.byteLength;

@@ -115,6 +115,11 @@ export function isEcho(family: Family, proto: number, icmpType: number | undefin
   return false;
 }
 
+/** Seconds (a timeout, possibly fractional) to nanoseconds. */
+export function secondsToNs(s: number): bigint {
+  return BigInt(Math.round(s * 1_000_000_000));
+}
+
 /** Format a timestamp as decimal seconds with 9 digits (nanoseconds). */
 export function formatTs(ts: bigint, digits = 9): string {
   const neg = ts < 0n;

@@ -22,6 +22,12 @@ import { isIcmpError } from './packet.js';
 /** The number of shards unless configured: fixed, so decisions never depend on the worker count. */
 export const DEFAULT_SHARDS = 16;
 
+/** Conntrack entries per interface unless configured (split evenly over the shards). */
+export const DEFAULT_CONNTRACK_CAPACITY = 262144;
+
+/** Datagrams whose first-fragment verdict one interface shard remembers at most. */
+export const FRAGMENT_MEMORY_PER_SHARD = 4096;
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 

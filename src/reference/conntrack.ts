@@ -6,7 +6,7 @@
  * canonical order. Ports: TCP/UDP ports; ICMP/ICMPv6 echo: the identifier on
  * both sides; everything else 0.
  */
-import { PROTO, TCP_FLAG, isEcho, type Family } from '../model/packet.js';
+import { PROTO, TCP_FLAG, isEcho, secondsToNs, type Family } from '../model/packet.js';
 import type { ConntrackTimeouts } from '../model/topology.js';
 
 export type FlowState =
@@ -62,10 +62,7 @@ export function flowKey(t: FlowTuple): string {
   return `${t.family}|${t.proto}|${first ? a : b}|${first ? b : a}`;
 }
 
-const NS = 1_000_000_000;
-export function secondsToNs(s: number): bigint {
-  return BigInt(Math.round(s * NS));
-}
+export { secondsToNs };
 
 export function timeoutOf(state: FlowState, t: ConntrackTimeouts): number {
   switch (state) {

@@ -14,7 +14,7 @@ import {
   type Topology,
   type TopologyIndex,
 } from '../model/topology.js';
-import { DEFAULT_SHARDS, shardOf } from '../model/shard.js';
+import { DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, FRAGMENT_MEMORY_PER_SHARD, shardOf } from '../model/shard.js';
 import { ConntrackTable, flowPorts, secondsToNs, type FlowTuple } from './conntrack.js';
 import { firstMatch, orderedRules, type MatchInput, type OrderedRule } from './match.js';
 
@@ -28,13 +28,11 @@ export interface EngineOptions {
   shards?: number;
 }
 
-export const DEFAULT_CONNTRACK_CAPACITY = 262144;
+export { DEFAULT_CONNTRACK_CAPACITY, FRAGMENT_MEMORY_PER_SHARD };
 
 /** How long a first fragment's verdicts are remembered (§6): 30 s of packet time. */
 const FRAGMENT_MEMORY_NS = secondsToNs(30);
 
-/** Datagrams whose first-fragment verdict one interface shard remembers at most. */
-export const FRAGMENT_MEMORY_PER_SHARD = 4096;
 
 interface FragmentMemory {
   verdict: Action;

@@ -5,6 +5,7 @@
  * engine in the calling thread (all shards); for files and worker threads use
  * `replay()`.
  */
+import { compileTopology } from '../compile/compile.js';
 import type { Decision } from '../model/decision.js';
 import type { Topology } from '../model/topology.js';
 import { TS_KIND } from '../pcap/format.js';
@@ -31,7 +32,7 @@ export class Filter {
   private readonly singleIfaces = new Map<number, CaptureInterface[]>();
 
   constructor(readonly topology: Topology, options: FilterOptions = {}) {
-    this.engine = new WasmEngine(topology, options);
+    this.engine = new WasmEngine(topology, compileTopology(topology), options);
     this.single = new FrameBatch(1);
   }
 

@@ -73,8 +73,11 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     throw new RangeError(`workers must be an integer from 0 to the number of shards (${shards}), got ${workers}`);
   }
   const started = performance.now();
-  const compiled = options.compiled ?? compileTopology(topology);
   const lanes = Math.max(1, workers);
+  // Start the worker threads first: their start-up overlaps the compile below.
+  const pools: Piscina[] = [];
+  for (let w = 0; w < workers; w++) pools.push(new Piscina({ filename: workerUrl, minThreads: 1, maxThreads: 1, idleTimeout: 1000 }));
+  const compiled = options.compiled ?? compileTopology(topology);
   const dir = options.decisionsPath ? mkdtempSync(join(tmpdir(), 'sgfilter-decisions-')) : undefined;
   const progress = new SharedArrayBuffer(4 * lanes);
   const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
@@ -112,14 +115,9 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     : undefined;
 
   let results: ShardResult[];
-  const pools: Piscina[] = [];
   try {
-    if (workers === 0) {
-      results = [await runShards(tasks[0]!)];
-    } else {
-      for (let w = 0; w < lanes; w++) pools.push(new Piscina({ filename: workerUrl, minThreads: 1, maxThreads: 1, idleTimeout: 1000 }));
-      results = await Promise.all(tasks.map((t, w) => pools[w]!.run(t) as Promise<ShardResult>));
-    }
+    if (workers === 0) results = [await runShards(tasks[0]!)];
+    else results = await Promise.all(tasks.map((t, w) => pools[w]!.run(t) as Promise<ShardResult>));
   } finally {
     if (timer) clearInterval(timer);
     await Promise.all(pools.map((p) => p.destroy()));

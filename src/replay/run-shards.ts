@@ -69,8 +69,7 @@ class LineWriter {
 
 export async function runShards(task: ShardTask): Promise<ShardResult> {
   const compiled: CompiledTable = { bytes: task.compiled.bytes, meta: task.compiled.meta, stats: [] };
-  const engine = new WasmEngine(task.topology, {
-    compiled,
+  const engine = new WasmEngine(task.topology, compiled, {
     shards: task.shards,
     conntrackCapacity: task.conntrackCapacity,
     batchCapacity: task.batchSize,

@@ -11,12 +11,11 @@
  * One engine judges the packets of the shards in `owned` (a bit mask); the
  * replay (replay.ts) runs one engine per worker thread with disjoint masks.
  */
-import { compileTopology, type CompiledTable } from '../compile/compile.js';
+import type { CompiledTable } from '../compile/compile.js';
 import { indexTopology, type Topology, type TopologyIndex } from '../model/topology.js';
 import type { Decision, Hop, HopReason, PacketReason } from '../model/decision.js';
-import { DEFAULT_SHARDS } from '../model/shard.js';
-import { DEFAULT_CONNTRACK_CAPACITY, FRAGMENT_MEMORY_PER_SHARD } from '../reference/engine.js';
-import { secondsToNs } from '../reference/conntrack.js';
+import { DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, FRAGMENT_MEMORY_PER_SHARD } from '../model/shard.js';
+import { secondsToNs } from '../model/packet.js';
 import { TIMEOUT_KEYS } from '../model/topology.js';
 import { IFACE_ENTRY, REC } from '../pcap/record-layout.js';
 import { DESC, type CaptureInterface, type FastPcapScan, type FrameBatch } from '../pcap/scanner.js';
@@ -59,8 +58,6 @@ export interface WasmEngineOptions {
   /** Interfaces a capture may name (default 4096). */
   maxCaptureInterfaces?: number;
   flavour?: WasmFlavour;
-  /** A table compiled before (the replay compiles once and hands it to every worker). */
-  compiled?: CompiledTable;
 }
 
 /** assembly/engine.ts tally region. */
@@ -96,13 +93,14 @@ export class WasmEngine {
     ctPeak: (iface: number, shard: number) => number;
   };
 
-  constructor(readonly topology: Topology, options: WasmEngineOptions = {}) {
+  /** `compiled`: the topology's table (compileTopology), compiled once and handed to every engine. */
+  constructor(readonly topology: Topology, compiled: CompiledTable, options: WasmEngineOptions = {}) {
     this.index = indexTopology(topology);
     this.shards = options.shards ?? DEFAULT_SHARDS;
     if (!Number.isInteger(this.shards) || this.shards < 1 || this.shards > 32) throw new RangeError(`shards must be 1-32, got ${this.shards}`);
     this.capacity = options.batchCapacity ?? 8192;
     this.maxCapIfaces = options.maxCaptureInterfaces ?? 4096;
-    this.compiled = options.compiled ?? compileTopology(topology);
+    this.compiled = compiled;
     const inst = (this.inst = new WasmInstance(options.flavour ?? 'release', 64));
     const e = inst.exports;
     this.x = {

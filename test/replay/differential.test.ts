@@ -13,6 +13,7 @@ import { generateTopology } from '../../src/gen/index.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
 import { replayReference, replayWasm, type JudgedPacket } from '../../src/replay/local.js';
 import { WasmEngine } from '../../src/replay/wasm-engine.js';
+import { compileTopology } from '../../src/compile/compile.js';
 import { topologyArb } from '../helpers/arbitraries.js';
 import { topology as parsed } from '../helpers/scenario.js';
 import { fixturesDir } from '../helpers/corpus.js';
@@ -27,7 +28,7 @@ function lines(stream: Iterable<JudgedPacket>): string[] {
 
 function assertSame(topology: Topology, bytes: Uint8Array, label: string, options: { conntrackCapacity?: number; shards?: number; batchCapacity?: number } = {}): string[] {
   const ref = lines(replayReference(topology, bytes, options));
-  const wasm = lines(replayWasm(new WasmEngine(topology, options), bytes));
+  const wasm = lines(replayWasm(new WasmEngine(topology, compileTopology(topology), options), bytes));
   assert.is(wasm.length, ref.length, `${label}: packet count`);
   for (let i = 0; i < ref.length; i++) {
     if (wasm[i] !== ref[i]) assert.fixture(wasm[i]!, ref[i]!, `${label}: packet ${i + 1} differs`);
