@@ -181,6 +181,79 @@ function zodIssues(err: z.ZodError, issues: IssueList, base: PathSegment[]): voi
 }
 
 // ---------------------------------------------------------------------------
+// Salvage: the well-shaped parts of a document that failed pass 1
+
+type ShapedTopology = z.output<typeof nativeTopologySchema>;
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** The schema's output, or undefined when `x` does not have the shape. */
+function shapedOr<S extends z.ZodType>(schema: S, x: unknown): z.output<S> | undefined {
+  const r = schema.safeParse(x);
+  return r.success ? r.data : undefined;
+}
+
+/**
+ * A sparse copy of an array: the elements `parse` accepts stay at their
+ * index, the others are holes, which forEach/map skip — so pass 2 reports
+ * the right indices and never sees a badly shaped element.
+ */
+function sparse<T>(arr: unknown, parse: (x: unknown) => T | undefined): T[] {
+  const out: T[] = [];
+  if (!Array.isArray(arr)) return out;
+  out.length = arr.length;
+  arr.forEach((x, i) => {
+    const v = parse(x);
+    if (v !== undefined) out[i] = v;
+  });
+  return out;
+}
+
+function withId(x: unknown): (Record<string, unknown> & { id: string }) | undefined {
+  return isRecord(x) && typeof x.id === 'string' && x.id !== '' ? (x as Record<string, unknown> & { id: string }) : undefined;
+}
+
+function salvage(raw: unknown): ShapedTopology | undefined {
+  if (!isRecord(raw)) return undefined;
+  const cloud = shapedOr(nativeTopologySchema.shape.cloud, raw.cloud);
+  if (!cloud) return undefined;
+  const doc: ShapedTopology = {
+    cloud,
+    securityGroups: sparse(raw.securityGroups, (x) => {
+      const g = withId(x);
+      if (!g) return undefined;
+      return {
+        id: g.id,
+        type: shapedOr(groupShape.shape.type, g.type),
+        innerAccessPolicy: shapedOr(groupShape.shape.innerAccessPolicy, g.innerAccessPolicy),
+        rules: sparse(g.rules, (r) => shapedOr(ruleShape, r)),
+      };
+    }),
+    addressGroups: sparse(raw.addressGroups, (x) => {
+      const ag = withId(x);
+      return ag ? { id: ag.id, cidrs: sparse(ag.cidrs, (c) => shapedOr(cidrText, c)) } : undefined;
+    }),
+    interfaces: sparse(raw.interfaces, (x) => {
+      const i = withId(x);
+      if (!i) return undefined;
+      return {
+        id: i.id,
+        ips: sparse(i.ips, (a) => shapedOr(addressText, a)),
+        groups: sparse(i.groups, (g) => shapedOr(idText, g)),
+        conntrack: shapedOr(timeoutsShape, i.conntrack),
+      };
+    }),
+  };
+  const conntrack = shapedOr(timeoutsShape, raw.conntrack);
+  if (conntrack) doc.conntrack = conntrack;
+  const defaults = shapedOr(nativeTopologySchema.shape.defaults, raw.defaults);
+  if (defaults) doc.defaults = defaults;
+  return doc;
+}
+
+// ---------------------------------------------------------------------------
 // Pass 2: meaning
 
 export interface ParseOptions {
@@ -241,11 +314,17 @@ function resolveTimeouts(cloud: Cloud, ...layers: (Partial<ConntrackTimeouts> | 
 export function parseNativeTopology(input: unknown, options: ParseOptions = {}): ParseResult {
   const issues = new IssueList();
   const shaped = nativeTopologySchema.safeParse(input, { reportInput: true });
-  if (!shaped.success) {
+  let doc: ShapedTopology;
+  if (shaped.success) {
+    doc = shaped.data;
+  } else {
     zodIssues(shaped.error, issues, []);
-    return { issues: issues.issues };
+    // Pass 2 still runs over every part whose shape is right, so that one
+    // report lists the meaning errors too (no model is built).
+    const partial = salvage(input);
+    if (!partial) return { issues: issues.issues };
+    doc = partial;
   }
-  const doc = shaped.data;
   const cloud = doc.cloud;
   const lenient = options.lenientHostBits === true;
 
