@@ -17,6 +17,8 @@
 //
 // No allocation: everything is load/store over host pointers.
 
+import { T_FAMILY, T_LIST, T_REMOTE, T_SIZE } from './tuple';
+
 /** Table format version; must equal src/compile/format.ts TABLE_VERSION. */
 export const TABLE_VERSION: u32 = 1;
 const TABLE_MAGIC: u32 = 0x54464753; // "SGFT"
@@ -73,11 +75,7 @@ const S_STARTS_OFF = 8;
 const S_CLASS_OFF = 12;
 const S_BITMAPS_OFF = 16;
 
-// Tuple.
-const T_REMOTE = 0;
-const T_FAMILY = 44;
-const T_LIST = 48;
-const T_SIZE: usize = 64;
+// Tuple: assembly/tuple.ts.
 
 /** The table format version this module reads. */
 export function classifierTableVersion(): u32 {

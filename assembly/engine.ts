@@ -23,6 +23,7 @@
 //       6 reason u8 (HOP_*) │ 7 pad │ 8 rule position i32 in the hop's list (-1: none)
 
 import { classifyTuple } from './classify';
+import { NO_PORT, T_DPORT, T_FAMILY, T_LIST, T_LOCAL, T_PROTO, T_REMOTE, T_SPORT } from './tuple';
 import {
   F_FRAG,
   F_ICMP,
@@ -118,15 +119,7 @@ const DIR_EGRESS: u32 = 1;
 
 // Decoded record fields: assembly/record.ts.
 
-// Classifier tuple (src/compile/format.ts "Tuple").
-const T_REMOTE: usize = 0;
-const T_LOCAL: usize = 16;
-const T_SPORT: usize = 32;
-const T_DPORT: usize = 36;
-const T_PROTO: usize = 40;
-const T_FAMILY: usize = 44;
-const T_LIST: usize = 48;
-const NO_PORT: u32 = 65536;
+// Classifier tuple: assembly/tuple.ts.
 
 // Tally (engineTally): counters the engine keeps as it judges, so that the
 // host needs no pass over the decisions when it wants only the summary.
