@@ -27,4 +27,19 @@ if (files.length === 0) {
 }
 // @ts-ignore uvu/run ships no types
 const { run } = (await import('uvu/run')) as { run: (suites: { name: string; file: string }[], opts?: object) => Promise<void> };
+// Also print the plain closing line CI tools read ("N passed, N failed"),
+// from uvu's own totals.
+let out = '';
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  if (out.length > 4096) out = out.slice(-4096);
+  return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+}) as typeof process.stdout.write;
 await run(files.map((file) => ({ name: relative(here, file), file })), {});
+process.stdout.write = write;
+// eslint-disable-next-line no-control-regex
+const plain = out.replace(/\u001b\[[0-9;]*m/g, '');
+const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
+const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
+if (Number.isFinite(total) && Number.isFinite(passed)) console.log(`${passed} passed, ${total - passed} failed`);
