@@ -6,14 +6,17 @@
  * end-to-end and loop figures. The verdict and reason counts must agree
  * between 1 and 2 workers, and between the WASM and reference engines.
  */
+import { defaultCacheDir, ensureGenerated } from '../../src/gen/index.js';
+import { loadTopologyFile } from '../../src/parse/load.js';
 import { replaySpec, runReplayBench } from '../replay/main.js';
 import type { ReplayInfo } from '../report/schema.js';
 import type { RunContext } from './context.js';
 import { BenchError } from './errors.js';
+import { buildNative, runNative, writeNativeRules } from './native.js';
 import { throughputFigure } from './stats.js';
 
-/** Steps in the progress plan: one per configuration. */
-export const REPLAY_STEPS = 4;
+/** Steps in the progress plan: one per configuration, and the native baseline. */
+export const REPLAY_STEPS = 5;
 
 export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   const p = ctx.params.replay;
@@ -46,6 +49,28 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   add('big/wasm-2w', big, 'replay, WASM, 2 workers', two);
   add('small/wasm-1w', small, 'replay, WASM, 1 worker', wasmSmall);
   add('small/reference', small, 'replay, reference engine', refSmall);
+
+  // The native C baseline on the same capture, the same number of counted passes.
+  ctx.progress.step('replay native baseline');
+  const cacheDir = ctx.cacheDir ?? defaultCacheDir();
+  const build = buildNative(cacheDir);
+  let native: ReplayInfo['native'];
+  if (build.binary) {
+    const gen = ensureGenerated(replaySpec(p.packets), { cacheDir });
+    const rules = writeNativeRules(loadTopologyFile(gen.topologyPath).topology, cacheDir, `replay-${p.packets}`);
+    const base = { section: 'replay' as const, subject: big, method: 'repeated-runs' as const, unit: 'packets/s' as const };
+    let counts = { allow: 0, deny: 0 };
+    for (const mode of ['mem', 'read'] as const) {
+      const r = runNative(build.binary, rules, rep.capture.path, mode, p.repeat, p.warmup ? 1 : 0);
+      if (r.packets !== one.packets) throw new BenchError('SGF_BENCH_REPLAY', `the native baseline read ${r.packets} packets of ${rep.capture.path}, sgfilter ${one.packets}`);
+      counts = { allow: r.allow, deny: r.deny };
+      const label = mode === 'mem' ? 'native C baseline, capture in memory' : 'native C baseline, read()';
+      ctx.figures.push(throughputFigure({ ...base, id: `replay/big/native-${mode}/loop`, label }, r.packets, r.passes.map((s) => s * 1000)));
+    }
+    native = { compiler: build.compiler!, verdicts: counts, sgfilterVerdicts: one.verdicts };
+  } else {
+    native = { compiler: build.compiler, skipped: build.why ?? 'not built' };
+  }
   const { packets: _, ...traffic } = replaySpec(p.packets).traffic;
-  return { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true };
+  return { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true, native };
 }

@@ -29,7 +29,7 @@ export function ms(x: number): string {
 
 export function ratio(x: number): string {
   if (!Number.isFinite(x)) return '-';
-  return x >= 10 ? `${x.toFixed(0)}x` : `${x.toFixed(1)}x`;
+  return x >= 10 ? `${x.toFixed(0)}x` : x >= 1 ? `${x.toFixed(1)}x` : `${x.toFixed(2)}x`;
 }
 
 export function percent(x: number, signed = true): string {

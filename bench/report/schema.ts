@@ -150,6 +150,17 @@ export const replayInfoSchema = z
     traffic: z.record(z.string(), param),
     /** Verdict counts agreed between 1 and 2 workers, and between WASM and the reference engine. */
     countsAgree: z.literal(true),
+    /**
+     * The native C baseline (bench/native/replay.c) on the same capture: its
+     * verdict counts beside sgfilter's (a throughput peer doing the essential
+     * work, not an oracle), or why it did not run.
+     */
+    native: z
+      .union([
+        z.object({ compiler: z.string(), verdicts: z.object({ allow: count, deny: count }).strict(), sgfilterVerdicts: z.object({ allow: count, deny: count }).strict() }).strict(),
+        z.object({ compiler: z.string().nullable(), skipped: z.string().min(1) }).strict(),
+      ])
+      .optional(),
   })
   .strict();
 

@@ -21,6 +21,18 @@ export function figureIndex(r: BenchReport): Map<string, Figure> {
 
 const dash = '-';
 
+/** The replay table's lines on the native C baseline: the ratios, or why it did not run. */
+function nativeNotes(replay: NonNullable<BenchReport['replay']>, div: (a: string, b: string) => string): string[] {
+  const n = replay.native;
+  if (!n) return [];
+  if ('skipped' in n) return [`Native C baseline not run: ${n.skipped}.`];
+  const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
+  return [
+    `sgfilter / native C (same capture, same passes, one run): WASM 1 worker loop / native read() ${div('replay/big/wasm-1w/loop', 'replay/big/native-read/loop')}, end-to-end / native read() ${div('replay/big/wasm-1w/e2e', 'replay/big/native-read/loop')}, loop / native in memory ${div('replay/big/wasm-1w/loop', 'replay/big/native-mem/loop')}; 2 workers end-to-end / native read() ${div('replay/big/wasm-2w/e2e', 'replay/big/native-read/loop')}.`,
+    `The native baseline (bench/native/replay.c, ${n.compiler} -O3 -march=native, one thread) does the essential work only: parse, address map, per-interface conntrack on the canonical tuple aged by packet time, linear first match on misses; no TCP state machine, related ICMP, fragment memory, intra-group rule or decision records. Its allow/deny counts ${n.verdicts.allow}/${n.verdicts.deny} against sgfilter's ${n.sgfilterVerdicts.allow}/${n.sgfilterVerdicts.deny} (${pct(Math.abs(n.verdicts.deny - n.sgfilterVerdicts.deny), replay.capture.packets)} of packets apart).`,
+  ];
+}
+
 export function buildTables(r: BenchReport): Table[] {
   const fig = figureIndex(r);
   const v = (id: string) => fig.get(id)?.value;
@@ -108,6 +120,7 @@ export function buildTables(r: BenchReport): Table[] {
 
   if (r.replay) {
     const big = r.replay.capture;
+    // (native rows have no end-to-end figure: the loop column is the baseline's whole pass)
     const small = r.replay.refCapture;
     const row = (label: string, packets: number, key: string) => [label, packets.toLocaleString('en-US'), pm(`replay/${key}/e2e`), fig.has(`replay/${key}/loop`) ? pm(`replay/${key}/loop`) : dash];
     tables.push({
@@ -119,8 +132,12 @@ export function buildTables(r: BenchReport): Table[] {
         row('WASM, 2 workers', big.packets, 'big/wasm-2w'),
         row('WASM, 1 worker', small.packets, 'small/wasm-1w'),
         row('reference engine', small.packets, 'small/reference'),
+        ...(fig.has('replay/big/native-mem/loop')
+          ? [row('native C, capture in memory', big.packets, 'big/native-mem'), row('native C, read()', big.packets, 'big/native-read')]
+          : []),
       ],
       notes: [
+        ...nativeNotes(r.replay, div),
         `2 workers / 1 worker: ${div('replay/big/wasm-2w/e2e', 'replay/big/wasm-1w/e2e')} end-to-end, ${div('replay/big/wasm-2w/loop', 'replay/big/wasm-1w/loop')} loop (each worker reads the whole capture and judges its shards).`,
         `WASM / reference on the same ${small.packets.toLocaleString('en-US')} packets: ${div('replay/small/wasm-1w/e2e', 'replay/small/reference/e2e')} end-to-end, ${div('replay/small/wasm-1w/loop', 'replay/small/reference/e2e')} loop.`,
         `Capture: ${(big.bytes / 1e6).toFixed(0)} MB generated (${Object.entries(r.replay.topology).map(([k, x]) => `${k} ${String(x)}`).join(', ')}).`,

@@ -1,0 +1,135 @@
+/**
+ * The native C baseline of the replay benchmark (bench/native/replay.c):
+ * built with the machine's C compiler (`cc`, else `gcc` or `clang`, `-O3
+ * -march=native`) into the bench cache when one is present, fed the same
+ * capture and the interfaces' ordered rule lists (the reference evaluator's
+ * order, group and address-group references expanded to member addresses),
+ * and run in its two modes: the capture in memory, and read() in 1 MiB
+ * chunks (what sgfilter's replay does). When no compiler is present the
+ * report says so; nothing else depends on it.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Cidr } from '../../src/model/address.js';
+import { indexTopology, type Topology } from '../../src/model/topology.js';
+import { orderedRules } from '../../src/reference/match.js';
+import { ReferenceEngine } from '../../src/reference/engine.js';
+
+const SOURCE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench', 'native', 'replay.c');
+
+export interface NativeBuild {
+  /** The binary, or null with `why`. */
+  binary: string | null;
+  compiler: string | null;
+  why?: string;
+}
+
+/** The first C compiler that answers `--version`. */
+function findCompiler(): string | null {
+  for (const cc of [process.env.CC, 'cc', 'gcc', 'clang']) {
+    if (!cc) continue;
+    const r = spawnSync(cc, ['--version'], { encoding: 'utf8' });
+    if (r.status === 0) return cc;
+  }
+  return null;
+}
+
+/** Builds (or reuses) the baseline binary in `cacheDir/native/`. */
+export function buildNative(cacheDir: string): NativeBuild {
+  if (!existsSync(SOURCE)) return { binary: null, compiler: null, why: `the baseline source ${SOURCE} is missing` };
+  const cc = findCompiler();
+  if (!cc) return { binary: null, compiler: null, why: 'no C compiler found (cc, gcc or clang; e.g. apt-get install gcc)' };
+  const src = readFileSync(SOURCE);
+  const flags = ['-O3', '-march=native', '-std=c11', '-Wall'];
+  const key = createHash('sha256').update(src).update(cc).update(flags.join(' ')).digest('hex').slice(0, 16);
+  const dir = join(cacheDir, 'native');
+  const binary = join(dir, `sgfilter-native-${key}`);
+  if (existsSync(binary)) return { binary, compiler: cc };
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync(cc, [...flags, '-o', binary, SOURCE], { encoding: 'utf8' });
+  if (r.status !== 0) return { binary: null, compiler: cc, why: `${cc} failed: ${(r.stderr || r.error?.message || '').trim().slice(0, 500)}` };
+  return { binary, compiler: cc };
+}
+
+/** An address as the 32 hex digits of its 128-bit form (IPv4 as ::ffff:a.b.c.d). */
+function hex128(family: 4 | 6, value: bigint): string {
+  const v = family === 4 ? (0xffffn << 32n) | value : value;
+  return v.toString(16).padStart(32, '0');
+}
+
+function cidrField(c: Cidr): string {
+  return `${hex128(c.family, c.network)} ${c.family === 4 ? 96 + c.prefix : c.prefix}`;
+}
+
+const ANY = `${'0'.repeat(32)} 0`;
+
+/**
+ * The rule file the baseline reads (format in bench/native/replay.c): per
+ * interface its timeouts, addresses and, per direction, its ordered rules,
+ * one line per concrete remote block.
+ */
+export function nativeRules(topology: Topology): string {
+  const index = indexTopology(topology);
+  const ref = new ReferenceEngine(topology);
+  const lines = ['sgfilter-native 1', `ifaces ${topology.interfaces.length}`];
+  topology.interfaces.forEach((iface, i) => {
+    const t = iface.conntrack;
+    lines.push(`timeouts ${i} ${t.tcpEstablished} ${t.udp} ${t.icmp} ${t.other}`);
+    for (const ip of iface.ips) lines.push(`addr ${i} ${hex128(ip.family, ip.value)}`);
+    (['ingress', 'egress'] as const).forEach((dir, d) => {
+      const out: string[] = [];
+      for (const { rule } of orderedRules(index, iface, dir)) {
+        const remotes: string[] = [];
+        const r = rule.remote;
+        if (r.kind === 'any') remotes.push(ANY);
+        else if (r.kind === 'cidr') remotes.push(cidrField(r.cidr));
+        else if (r.kind === 'addressGroup') for (const c of index.addressGroups.get(r.addressGroup)?.cidrs ?? []) remotes.push(cidrField(c));
+        else for (const m of index.members.get(r.group) ?? []) for (const ip of m.ips) remotes.push(`${hex128(ip.family, ip.value)} 128`);
+        const proto = rule.protocol === 'all' ? -1 : rule.protocol;
+        const fam = rule.ethertype === 'any' ? 0 : rule.ethertype;
+        const local = rule.local ? cidrField(rule.local) : ANY;
+        const ranges = (x: typeof rule.ports) => x ?? [{ from: 0, to: 65535 }];
+        for (const dp of ranges(rule.ports))
+          for (const sp of ranges(rule.sourcePorts))
+            for (const rem of remotes) out.push(`r ${rule.action === 'allow' ? 1 : 0} ${proto} ${fam} ${dp.from} ${dp.to} ${sp.from} ${sp.to} ${rem} ${local}`);
+      }
+      lines.push(`list ${i} ${d} ${ref.defaultVerdict(iface, dir) === 'allow' ? 1 : 0} ${out.length}`, ...out);
+    });
+  });
+  return lines.join('\n') + '\n';
+}
+
+export interface NativeRun {
+  mode: 'mem' | 'read';
+  packets: number;
+  allow: number;
+  deny: number;
+  /** Allowed flows refused because the baseline's table was full (should be 0). */
+  full: number;
+  /** The first, uncounted pass (seconds). */
+  cold: number;
+  /** The counted passes (seconds). */
+  passes: number[];
+}
+
+/** Runs the baseline; throws with its message when it fails. */
+export function runNative(binary: string, rulesFile: string, capture: string, mode: 'mem' | 'read', passes: number, warmup = 1): NativeRun {
+  const out = execFileSync(binary, [rulesFile, capture, '--mode', mode, '--passes', String(passes), '--warmup', String(warmup)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out) as NativeRun;
+}
+
+/** Writes the rule file for `topology` next to the cache and returns its path. */
+export function writeNativeRules(topology: Topology, cacheDir: string, name: string): string {
+  const dir = join(cacheDir, 'native');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.rules`);
+  writeFileSync(path, nativeRules(topology));
+  return path;
+}
