@@ -104,7 +104,7 @@ shapes('old-style port_range_min/max are read when multiport is absent', () => {
 
 shapes('bad documents', () => {
   errorIs(importHuawei({ rules: [] }).issues, '',
-    'expected {"security_group_rules": [...]}, {"security_group_rule": {...}} or an array of rule objects; got an object without either key', 'type');
+    'expected {"security_group_rules": [...]}, {"security_group_rule": {...}}, a ShowSecurityGroup response {"security_group": {...}}, or an array of rule objects or of ShowSecurityGroup responses; got an object without any of these keys', 'type');
   errorIs(importHuawei({ ...list(rule()), securitygroups: [] }).issues, 'securitygroups',
     'unknown key "securitygroups" (expected "security_group_rules", "security_group_rule", "security_groups", "address_groups", "ports", "description", "request_id", "page_info")');
   errorIs(importHuawei({ security_group_rules: {} }).issues, 'security_group_rules', 'expected an array, got an object');
@@ -126,12 +126,30 @@ norm('letter case of direction, protocol, ethertype, action', () => {
   assert.is(x.action, 'allow');
 });
 
-norm('priority as a string; a missing priority is the API default 100', () => {
+norm('priority as a string; a missing priority in a v3 list is 1, the BatchCreateSecurityGroupRules default', () => {
   const r = importHuawei(list(rule({ id: '1', priority: '5' }), rule({ id: '2', priority: undefined }), rule({ id: '3', priority: null })));
   warningIs(r.issues, `${R(0)}.priority`, '"5" read as the integer 5', 'priority-string');
-  warningIs(r.issues, `${R(1)}.priority`, 'missing; read as 100 (the API default)', 'priority-default');
-  warningIs(r.issues, `${R(2)}.priority`, 'missing; read as 100 (the API default)');
-  assert.equal(r.topology!.securityGroups[0]!.rules.map((x) => x.priority), [5, 100, 100]);
+  const why = 'missing; read as 1, the API default for a v3 rule list: the default of v3 BatchCreateSecurityGroupRules (list responses always carry a priority)';
+  warningIs(r.issues, `${R(1)}.priority`, why, 'priority-default');
+  warningIs(r.issues, `${R(2)}.priority`, why);
+  assert.equal(r.topology!.securityGroups[0]!.rules.map((x) => x.priority), [5, 1, 1]);
+});
+
+norm('a missing priority: 100 on a lone v3 security_group_rule, 1 on a v1/Neutron-style rule (SDK/API references, docs/formats.md)', () => {
+  const single = importHuawei({ security_group_rule: rule({ priority: undefined }) });
+  warningIs(single.issues, 'security_group_rule.priority',
+    'missing; read as 100, the API default for a lone v3 "security_group_rule" object: the default of v3 CreateSecurityGroupRule', 'priority-default');
+  assert.is(single.topology!.securityGroups[0]!.rules[0]!.priority, 100);
+  // v1 POST /v1/{project_id}/security-group-rules and Neutron v2.0 take no priority at all.
+  const v1 = { id: 'r', security_group_id: 'sg-a', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp',
+    port_range_min: 22, port_range_max: 22, remote_ip_prefix: '10.0.0.0/8', remote_group_id: null, tenant_id: 't' };
+  for (const [doc, path] of [[{ security_group_rule: v1 }, 'security_group_rule'], [list(v1), R(0)]] as const) {
+    const r = importHuawei(doc);
+    warningIs(r.issues, `${path}.priority`,
+      'missing; read as 1, the API default for a v1/Neutron-style rule (port_range_min/port_range_max): those APIs take no priority, and 1 is the default of the console, the v3 batch API and the Terraform provider',
+      'priority-default');
+    assert.is(r.topology!.securityGroups[0]!.rules[0]!.priority, 1);
+  }
 });
 
 norm('a missing action is the API default allow', () => {
