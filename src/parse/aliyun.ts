@@ -536,7 +536,7 @@ function convertPermission(
         `prefix list ${show(remote.prefixList.id)} is ignored because another address is given (as the API)`);
     } else if (!prefixLists.has(remote.prefixList.id)) {
       issues.error(remote.prefixList.path, 'unknown-prefix-list',
-        `prefix list ${show(remote.prefixList.id)} is not in the document (expected its DescribePrefixListAttributes response under "DescribePrefixListAttributes" in a bundle)`);
+        `prefix list ${show(remote.prefixList.id)} is not in the document, and the rule cannot be judged without its CIDRs (it is not widened to every address); expected its DescribePrefixListAttributes response under "DescribePrefixListAttributes" in a bundle`);
     } else {
       usedPrefixLists.add(remote.prefixList.id);
       rule.remote = { addressGroup: remote.prefixList.id };

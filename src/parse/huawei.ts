@@ -413,7 +413,7 @@ function convertRule(o: Record<string, unknown>, ppath: PathSegment[], rpath: Pa
     // v1 and Neutron v2.0: on an ICMP rule these two fields are the ICMP type and code.
     const typeCode = [`type ${show(o.port_range_min ?? null)}`, `code ${show(o.port_range_max ?? null)}`].join(', ');
     issues.error([...ppath, isBlank(o.port_range_min) ? 'port_range_max' : 'port_range_min'], 'icmp-type-code',
-      `on a ${protocolLabel(protocol)} rule port_range_min/port_range_max are the ICMP type and code (${typeCode}), not ports; ` +
+      `on this ${protocolLabel(protocol)} rule port_range_min/port_range_max are the ICMP type and code (${typeCode}), not ports; ` +
       'sgfilter rules carry no ICMP type/code (a known limitation, see docs/formats.md), and reading this rule as every ICMP message would widen it: ' +
       'the rule is refused (drop both fields if the rule is meant for every ICMP type)');
     at('ports', isBlank(o.port_range_min) ? 'port_range_max' : 'port_range_min');

@@ -227,7 +227,7 @@ addr('prefix lists: address groups when given, else an error naming them', () =>
   const base = response('sg-1', [perm({ SourceCidrIp: '', SourcePrefixListId: 'pl-office' })]);
   const missing = imp(base, 'basic');
   errorIs(missing.issues, `${P(0)}.SourcePrefixListId`,
-    'prefix list "pl-office" is not in the document (expected its DescribePrefixListAttributes response under "DescribePrefixListAttributes" in a bundle)',
+    'prefix list "pl-office" is not in the document, and the rule cannot be judged without its CIDRs (it is not widened to every address); expected its DescribePrefixListAttributes response under "DescribePrefixListAttributes" in a bundle',
     'unknown-prefix-list');
   const r = imp({
     DescribeSecurityGroupAttribute: base,
