@@ -255,6 +255,60 @@ errs('errors never leave a model behind', () => {
   assert.ok(errors(r.issues).length >= 1);
 });
 
+// ---------------------------------------------------------------------------
+const show = suite('huawei: ShowSecurityGroup responses and Neutron ICMP rules');
+
+const showResponse = (id: string, rules: Doc[], extra: Doc = {}) => ({ request_id: 'req', security_group: { id, name: 'n', description: 'd', project_id: 'p', security_group_rules: rules, ...extra } });
+
+show('one response: the group id comes from it; rules may omit security_group_id', () => {
+  const r = importHuawei(showResponse('sg-x', [rule({ id: 'a', security_group_id: undefined }), rule({ id: 'b', security_group_id: 'sg-x' })]));
+  assert.equal(r.issues, []);
+  assert.equal(r.topology!.securityGroups.map((g) => [g.id, g.rules.map((x) => x.id)]), [['sg-x', ['a', 'b']]]);
+  assert.is(r.native!.securityGroups[0]!.description, 'n: d');
+});
+
+show('a list of responses: one group each, in order; an empty group is kept', () => {
+  const r = importHuawei([showResponse('sg-2', [rule({ id: 'a', security_group_id: 'sg-2' })]), showResponse('sg-1', [])]);
+  assert.equal(r.issues, []);
+  assert.equal(r.topology!.securityGroups.map((g) => [g.id, g.rules.length]), [['sg-2', 1], ['sg-1', 0]]);
+});
+
+show('errors: a rule of another group, a duplicate group, stray keys and elements, no rules array', () => {
+  errorIs(importHuawei(showResponse('sg-x', [rule({ security_group_id: 'sg-y' })])).issues, 'security_group.security_group_rules[0].security_group_id',
+    '"sg-y" differs from the id "sg-x" of the security group this rule is listed in', 'value');
+  errorIs(importHuawei([showResponse('sg-x', []), showResponse('sg-x', [])]).issues, '[1].security_group.id', 'security group "sg-x" is given twice', 'duplicate-id');
+  errorIs(importHuawei([showResponse('sg-x', []), rule()]).issues, '[1]',
+    `expected a ShowSecurityGroup response {"security_group": {"id": ..., "security_group_rules": [...]}} like element 0, got an object`, 'type');
+  errorIs(importHuawei({ ...showResponse('sg-x', []), page_info: {} }).issues, 'page_info',
+    'unknown key "page_info" next to "security_group" (expected "security_group", "address_groups", "ports", "description", "request_id")', 'unknown-key');
+  errorIs(importHuawei([{ ...showResponse('sg-x', []), ports: [] }]).issues, '[0].ports', 'unknown key "ports" (expected "security_group" or "request_id")', 'unknown-key');
+  errorIs(importHuawei(showResponse('sg-x', {} as unknown as Doc[])).issues, 'security_group.security_group_rules', 'expected an array, got an object');
+  errorIs(importHuawei({ security_group: { security_group_rules: [] } }).issues, 'security_group.id', 'required, expected a non-empty id string', 'missing');
+});
+
+show('ICMP type/code in port_range_min/max is refused for icmp, icmpv6 and protocol numbers 1/58; never read as ports', () => {
+  const neutron = (extra: Doc) => ({ id: 'n', security_group_id: 'sg-a', direction: 'ingress', ethertype: 'IPv4', remote_ip_prefix: null, remote_group_id: null, ...extra });
+  const cases: [Doc, string, string][] = [
+    [{ protocol: 'icmp', port_range_min: 8, port_range_max: 0 }, 'port_range_min', 'on this icmp rule port_range_min/port_range_max are the ICMP type and code (type 8, code 0), not ports'],
+    [{ protocol: 'icmp', port_range_min: 3, port_range_max: null }, 'port_range_min', 'on this icmp rule port_range_min/port_range_max are the ICMP type and code (type 3, code null), not ports'],
+    [{ protocol: 'icmpv6', ethertype: 'IPv6', port_range_min: 128 }, 'port_range_min', 'on this icmpv6 rule port_range_min/port_range_max are the ICMP type and code (type 128, code null), not ports'],
+    [{ protocol: '1', port_range_min: 0, port_range_max: 0 }, 'port_range_min', 'on this protocol 1 rule port_range_min/port_range_max are the ICMP type and code (type 0, code 0), not ports'],
+    [{ protocol: 58, ethertype: 'IPv6', port_range_max: 4 }, 'port_range_max', 'on this protocol 58 rule port_range_min/port_range_max are the ICMP type and code (type null, code 4), not ports'],
+  ];
+  for (const [extra, key, start] of cases) {
+    const r = importHuawei(list(neutron(extra)));
+    assert.is(r.topology, undefined, JSON.stringify(extra));
+    const e = one(r.issues, `${R(0)}.${key}`);
+    assert.is(e.code, 'icmp-type-code');
+    assert.ok(e.message.startsWith(start + '; '), e.message);
+  }
+  // Both fields null: every ICMP message, as the API says ("empty means all").
+  const all = importHuawei(list(neutron({ protocol: 'icmp', port_range_min: null, port_range_max: null })));
+  noErrors(all.issues);
+  assert.equal(all.topology!.securityGroups[0]!.rules[0]!.ports, null);
+});
+
 shapes.run();
 norm.run();
 errs.run();
+show.run();
