@@ -68,16 +68,22 @@ const ACTIONS = { allow: 'allow', deny: 'deny' } as const;
 const PROTOCOL_NAMES: Record<string, string> = { tcp: 'tcp', udp: 'udp', icmp: 'icmp', icmpv6: 'icmpv6', gre: 'gre' };
 const PROTOCOL_EXPECTED = 'a protocol (tcp, udp, icmp, icmpv6, gre, an IP protocol number 0-255, or empty/null for all)';
 
+/**
+ * ICMP and ICMPv6 given by number are read as their names, so that the API's
+ * constraint ("protocol icmp: ethertype IPv4; icmpv6: IPv6") applies to them too.
+ */
+const byNumber = (n: number): string | number => (n === 1 ? 'icmp' : n === 58 ? 'icmpv6' : n);
+
 function protocolOf(v: unknown, path: PathSegment[], issues: IssueList): string | number | undefined {
   if (isBlank(v)) return 'all';
   if (typeof v === 'number') {
-    if (Number.isInteger(v) && v >= 0 && v <= 255) return v;
+    if (Number.isInteger(v) && v >= 0 && v <= 255) return byNumber(v);
     issues.error(path, 'value', `${show(v)} is not ${PROTOCOL_EXPECTED}`);
     return undefined;
   }
   if (typeof v === 'string' && /^\s*\d{1,3}\s*$/.test(v)) {
     const n = Number(v);
-    if (n <= 255) return n;
+    if (n <= 255) return byNumber(n);
   }
   if (typeof v === 'string' && v.trim().toLowerCase() === 'all') return 'all';
   return word(v, path, issues, PROTOCOL_NAMES, PROTOCOL_EXPECTED);
@@ -127,11 +133,7 @@ function priorityOf(v: unknown, path: PathSegment[], issues: IssueList, fallback
 
 /** ICMP (1) and ICMPv6 (58), by name or number. */
 function isIcmp(p: string | number | undefined): boolean {
-  return p === 'icmp' || p === 'icmpv6' || p === 1 || p === 58;
-}
-
-function protocolLabel(p: string | number | undefined): string {
-  return typeof p === 'number' ? `protocol ${p}` : String(p);
+  return p === 'icmp' || p === 'icmpv6';
 }
 
 /**
@@ -413,7 +415,7 @@ function convertRule(o: Record<string, unknown>, ppath: PathSegment[], rpath: Pa
     // v1 and Neutron v2.0: on an ICMP rule these two fields are the ICMP type and code.
     const typeCode = [`type ${show(o.port_range_min ?? null)}`, `code ${show(o.port_range_max ?? null)}`].join(', ');
     issues.error([...ppath, isBlank(o.port_range_min) ? 'port_range_max' : 'port_range_min'], 'icmp-type-code',
-      `on this ${protocolLabel(protocol)} rule port_range_min/port_range_max are the ICMP type and code (${typeCode}), not ports; ` +
+      `on this ${String(protocol)} rule port_range_min/port_range_max are the ICMP type and code (${typeCode}), not ports; ` +
       'sgfilter rules carry no ICMP type/code (a known limitation, see docs/formats.md), and reading this rule as every ICMP message would widen it: ' +
       'the rule is refused (drop both fields if the rule is meant for every ICMP type)');
     at('ports', isBlank(o.port_range_min) ? 'port_range_max' : 'port_range_min');

@@ -286,14 +286,24 @@ show('errors: a rule of another group, a duplicate group, stray keys and element
   errorIs(importHuawei({ security_group: { security_group_rules: [] } }).issues, 'security_group.id', 'required, expected a non-empty id string', 'missing');
 });
 
-show('ICMP type/code in port_range_min/max is refused for icmp, icmpv6 and protocol numbers 1/58; never read as ports', () => {
+show('protocol numbers 1 and 58 carry the API\'s ethertype constraint like the names icmp/icmpv6', () => {
+  const v6 = importHuawei(list(rule({ protocol: 58, multiport: null, ethertype: null, remote_ip_prefix: null })));
+  noErrors(v6.issues);
+  assert.equal([v6.topology!.securityGroups[0]!.rules[0]!.protocol, v6.topology!.securityGroups[0]!.rules[0]!.ethertype], [58, 6]);
+  // icmpv6 with an IPv4 prefix: refused (before, protocol 58 matched IPv4 packets from 10.0.0.0/8).
+  const mixed = importHuawei(list(rule({ protocol: 58, multiport: null, ethertype: null, remote_ip_prefix: '10.0.0.0/8' })));
+  assert.is(mixed.topology, undefined);
+  assert.ok(errors(mixed.issues).length >= 1);
+});
+
+show('ICMP type/code in port_range_min/max is refused for icmp, icmpv6 and protocol numbers 1/58 (read as those names); never read as ports', () => {
   const neutron = (extra: Doc) => ({ id: 'n', security_group_id: 'sg-a', direction: 'ingress', ethertype: 'IPv4', remote_ip_prefix: null, remote_group_id: null, ...extra });
   const cases: [Doc, string, string][] = [
     [{ protocol: 'icmp', port_range_min: 8, port_range_max: 0 }, 'port_range_min', 'on this icmp rule port_range_min/port_range_max are the ICMP type and code (type 8, code 0), not ports'],
     [{ protocol: 'icmp', port_range_min: 3, port_range_max: null }, 'port_range_min', 'on this icmp rule port_range_min/port_range_max are the ICMP type and code (type 3, code null), not ports'],
     [{ protocol: 'icmpv6', ethertype: 'IPv6', port_range_min: 128 }, 'port_range_min', 'on this icmpv6 rule port_range_min/port_range_max are the ICMP type and code (type 128, code null), not ports'],
-    [{ protocol: '1', port_range_min: 0, port_range_max: 0 }, 'port_range_min', 'on this protocol 1 rule port_range_min/port_range_max are the ICMP type and code (type 0, code 0), not ports'],
-    [{ protocol: 58, ethertype: 'IPv6', port_range_max: 4 }, 'port_range_max', 'on this protocol 58 rule port_range_min/port_range_max are the ICMP type and code (type null, code 4), not ports'],
+    [{ protocol: '1', port_range_min: 0, port_range_max: 0 }, 'port_range_min', 'on this icmp rule port_range_min/port_range_max are the ICMP type and code (type 0, code 0), not ports'],
+    [{ protocol: 58, ethertype: 'IPv6', port_range_max: 4 }, 'port_range_max', 'on this icmpv6 rule port_range_min/port_range_max are the ICMP type and code (type null, code 4), not ports'],
   ];
   for (const [extra, key, start] of cases) {
     const r = importHuawei(list(neutron(extra)));
