@@ -10,7 +10,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadTopologyFile, type LoadResult } from '../../src/parse/load.js';
 import { TopologyError, formatIssue, type Issue } from '../../src/parse/issues.js';
 import { parsePacketSpec } from '../../src/model/packet-spec.js';
@@ -44,6 +44,14 @@ function verdicts(t: Topology, cases: [string, 'allow' | 'deny'][]): void {
 }
 
 const codes = (issues: Issue[]) => issues.map((i) => i.code);
+
+const listing = suite('importer cases: fixtures/importers');
+
+listing('every file there is named in its README, and every named file is there', () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const named = [...readFileSync(join(dir, 'README.md'), 'utf8').matchAll(/^- `([^`]+\.json)`/gm)].map((m) => m[1]!).sort();
+  assert.equal(named, files);
+});
 
 // ---------------------------------------------------------------------------
 const ali = suite('importer cases: Alibaba port lists and prefix lists');
@@ -175,5 +183,6 @@ hw('a list of ShowSecurityGroup responses (v1 shape): one group each, in order',
   ]);
 });
 
+listing.run();
 ali.run();
 hw.run();
