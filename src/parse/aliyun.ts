@@ -9,12 +9,19 @@
  *      "DescribeSecurityGroups"?: response | [pages],       // SecurityGroupType normal/enterprise
  *      "DescribeNetworkInterfaces"?: response | [pages],    // the interfaces and their groups
  *      "DescribePrefixListAttributes"?: response | [responses],  // prefix lists used by rules
+ *      "DescribePortRangeListEntries"?: { "<port list id>": response } | response | [responses],
+ *                                                           // port lists used by rules (a response
+ *                                                           // does not name its list: key it by id,
+ *                                                           // or add "PortRangeListId" to it)
  *      "description"?: string }`.
  *
  * Each Permission becomes one native rule at the same index. Addresses: for
  * ingress the remote side is `Source*` and the local side `Dest*`; for egress
  * the other way round. As the API: a CIDR beats a group id, and a prefix list
- * is ignored when any other address is given (both with a warning). Group
+ * is ignored when any other address is given (both with a warning). A port
+ * list (`PortRangeListId`) gives the rule its ranges when `PortRange` is empty;
+ * without the list's entries the rule is an error (it is never widened to all
+ * ports). Group
  * type: `DescribeSecurityGroups` first, then the `groupType` option, else basic
  * with a warning. Every error carries its path in the ORIGINAL document.
  */
@@ -48,6 +55,7 @@ export const ALIYUN_BUNDLE_KEYS = [
   'DescribeSecurityGroups',
   'DescribeNetworkInterfaces',
   'DescribePrefixListAttributes',
+  'DescribePortRangeListEntries',
 ] as const;
 
 /** Does this JSON value look like Alibaba input (for format detection)? */
@@ -168,6 +176,78 @@ interface PrefixList {
   cidrs: { text: string; path: PathSegment[] }[];
 }
 
+/** A port list from a DescribePortRangeListEntries response: its ranges in native text. */
+interface PortList {
+  id: string;
+  path: PathSegment[];
+  ranges: string[];
+}
+
+/**
+ * The `DescribePortRangeListEntries` part of a bundle. The response
+ * (`{"RequestId", "Entries": [{"PortRange": "80/80", "Description"}]}`) does
+ * not name its list, so either the responses are keyed by port-list id, or
+ * each carries `"PortRangeListId"` (the request parameter). Entries may also
+ * come wrapped as `{"Entry": [...]}` like the other list fields.
+ */
+function readPortLists(v: unknown, base: PathSegment[], issues: IssueList): Map<string, PortList> {
+  const out = new Map<string, PortList>();
+  const responses: { value: unknown; path: PathSegment[]; id?: string }[] = [];
+  if (Array.isArray(v)) {
+    v.forEach((value, i) => responses.push({ value, path: [...base, i] }));
+  } else if (isObject(v) && !('Entries' in v)) {
+    for (const [id, value] of Object.entries(v)) responses.push({ value, path: [...base, id], id });
+  } else {
+    responses.push({ value: v, path: base });
+  }
+  for (const r of responses) {
+    const o = needObject(r.value, r.path, issues, 'a DescribePortRangeListEntries response object {"Entries": [...]}');
+    if (!o) continue;
+    let id: string | null;
+    if (r.id !== undefined) {
+      id = r.id.trim() === '' ? null : r.id.trim();
+      if (id === null) issues.error(r.path, 'type', 'expected a port list id as the key, got ""');
+      else if (!isBlank(o.PortRangeListId) && o.PortRangeListId !== id) {
+        issues.error([...r.path, 'PortRangeListId'], 'value', `${show(o.PortRangeListId)} differs from the key ${show(id)} it is filed under`);
+      }
+    } else if (o.PortRangeListId === undefined) {
+      issues.error([...r.path, 'PortRangeListId'], 'missing',
+        'required: a DescribePortRangeListEntries response does not name its port list; add "PortRangeListId" (the request parameter), or give the responses as an object keyed by port list id');
+      id = null;
+    } else {
+      id = needId(o.PortRangeListId, [...r.path, 'PortRangeListId'], issues);
+    }
+    const entries = wrappedList(o.Entries, 'Entry', [...r.path, 'Entries'], issues);
+    if (id === null || !entries) continue;
+    const ranges: string[] = [];
+    for (const e of entries) {
+      const eo = needObject(e.value, e.path, issues, 'an entry object {"PortRange": "80/80"}');
+      if (!eo) continue;
+      const text = portListEntry(eo.PortRange, [...e.path, 'PortRange'], issues);
+      if (text !== undefined) ranges.push(text);
+    }
+    if (out.has(id)) issues.error(r.path, 'duplicate-id', `port list ${show(id)} is given twice`);
+    else out.set(id, { id, path: r.path, ranges });
+  }
+  return out;
+}
+
+/** One port-list entry: "start/end" with 1 <= start <= end <= 65535 (no "-1/-1" here). */
+function portListEntry(v: unknown, path: PathSegment[], issues: IssueList): string | undefined {
+  const m = typeof v === 'string' ? /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v) : null;
+  const from = m ? Number(m[1]) : NaN;
+  const to = m ? Number(m[2]) : NaN;
+  if (v === undefined) {
+    issues.error(path, 'missing', 'required, expected a port range "start/end", e.g. "80/90"');
+    return undefined;
+  }
+  if (!m || !(from >= 1 && to <= 65535 && from <= to)) {
+    issues.error(path, 'port-range', `${show(v)} is not a port-list entry (expected "start/end" with 1 <= start <= end <= 65535, e.g. "22/22" or "80/90")`);
+    return undefined;
+  }
+  return from === to ? `${from}` : `${from}-${to}`;
+}
+
 /**
  * Convert Alibaba input to a native topology document (with the origin of
  * every field), without running the native stage.
@@ -182,6 +262,7 @@ export function aliyunToNative(doc: unknown, options: AliyunImportOptions = {}):
   let groupPages: Located[] = [];
   let nicPages: Located[] = [];
   let prefixResponses: Located[] = [];
+  let portLists = new Map<string, PortList>();
   if (Array.isArray(doc)) {
     attributes = oneOrMany(doc, []);
   } else if (isObject(doc) && 'DescribeSecurityGroupAttribute' in doc) {
@@ -195,6 +276,7 @@ export function aliyunToNative(doc: unknown, options: AliyunImportOptions = {}):
     if (doc.DescribeSecurityGroups !== undefined) groupPages = oneOrMany(doc.DescribeSecurityGroups, ['DescribeSecurityGroups']);
     if (doc.DescribeNetworkInterfaces !== undefined) nicPages = oneOrMany(doc.DescribeNetworkInterfaces, ['DescribeNetworkInterfaces']);
     if (doc.DescribePrefixListAttributes !== undefined) prefixResponses = oneOrMany(doc.DescribePrefixListAttributes, ['DescribePrefixListAttributes']);
+    if (doc.DescribePortRangeListEntries !== undefined) portLists = readPortLists(doc.DescribePortRangeListEntries, ['DescribePortRangeListEntries'], issues);
   } else if (isObject(doc)) {
     attributes = [{ value: doc, path: [] }];
   } else {
@@ -282,7 +364,7 @@ export function aliyunToNative(doc: unknown, options: AliyunImportOptions = {}):
     if (!perms) return;
     origins.set([...gpath, 'rules'], [...a.path, 'Permissions']);
     perms.forEach((perm, ri) => {
-      group.rules.push(convertPermission(perm, [...gpath, 'rules', ri], issues, origins, prefixLists, usedPrefixLists));
+      group.rules.push(convertPermission(perm, [...gpath, 'rules', ri], issues, origins, prefixLists, usedPrefixLists, portLists));
     });
   });
   if (sawUnknownType) {
@@ -361,6 +443,7 @@ function convertPermission(
   origins: Origins,
   prefixLists: Map<string, PrefixList>,
   usedPrefixLists: Set<string>,
+  portLists: Map<string, PortList>,
 ): NativeRule {
   const ppath = perm.path;
   // Placeholders keep the native stage quiet about what is already reported here.
@@ -398,9 +481,35 @@ function convertPermission(
   if (protocol) rule.protocol = protocol;
   at('protocol', 'IpProtocol');
 
-  const ports = aliyunPortRange(p.PortRange, [...ppath, 'PortRange'], issues);
-  if (typeof ports === 'string' && protocol) rule.ports = ports;
-  at('ports', 'PortRange');
+  // Destination ports: PortRange, or the port list (PortRangeListId) when PortRange is empty.
+  const listId = optString(p.PortRangeListId, [...ppath, 'PortRangeListId'], issues)?.trim();
+  const rangeIsPlaceholder = listId !== undefined && typeof p.PortRange === 'string' && /^\s*-1\s*\/\s*-1\s*$/.test(p.PortRange) &&
+    (protocol === 'tcp' || protocol === 'udp');
+  if (listId === undefined || listId === '' || (isBlank(p.PortRange) === false && !rangeIsPlaceholder)) {
+    const ports = aliyunPortRange(p.PortRange, [...ppath, 'PortRange'], issues);
+    if (typeof ports === 'string' && protocol) rule.ports = ports;
+    at('ports', 'PortRange');
+    if (listId) {
+      issues.warn([...ppath, 'PortRangeListId'], 'port-list-ignored',
+        `port list ${show(listId)} is ignored: PortRange ${show(p.PortRange)} is given and takes precedence (as the API)`);
+    }
+  } else {
+    const list = portLists.get(listId);
+    const lpath = [...ppath, 'PortRangeListId'];
+    if (rangeIsPlaceholder) {
+      issues.warn([...ppath, 'PortRange'], 'port-range-placeholder',
+        `${show(p.PortRange)} is not a ${protocol} port range; read as a placeholder for the port list ${show(listId)}, whose ranges are used`);
+    }
+    if (!list) {
+      issues.error(lpath, 'unknown-port-list',
+        `port list ${show(listId)} is not in the document, and the rule cannot be judged without its ranges (it is not widened to all ports); expected its DescribePortRangeListEntries response under "DescribePortRangeListEntries" in a bundle, keyed by ${show(listId)}`);
+    } else if (list.ranges.length === 0) {
+      issues.error(lpath, 'empty-port-list', `port list ${show(listId)} has no valid entries, so the ports of this rule are unknown (expected at least one "start/end" entry)`);
+    } else {
+      rule.ports = list.ranges.join(',');
+    }
+    at('ports', 'PortRangeListId');
+  }
   const sourcePorts = aliyunPortRange(p.SourcePortRange, [...ppath, 'SourcePortRange'], issues);
   if (typeof sourcePorts === 'string' && protocol) rule.sourcePorts = sourcePorts;
   at('sourcePorts', 'SourcePortRange');
@@ -427,7 +536,7 @@ function convertPermission(
         `prefix list ${show(remote.prefixList.id)} is ignored because another address is given (as the API)`);
     } else if (!prefixLists.has(remote.prefixList.id)) {
       issues.error(remote.prefixList.path, 'unknown-prefix-list',
-        `prefix list ${show(remote.prefixList.id)} is not in the document (expected its DescribePrefixListAttributes response under "DescribePrefixListAttributes" in a bundle)`);
+        `prefix list ${show(remote.prefixList.id)} is not in the document, and the rule cannot be judged without its CIDRs (it is not widened to every address); expected its DescribePrefixListAttributes response under "DescribePrefixListAttributes" in a bundle`);
     } else {
       usedPrefixLists.add(remote.prefixList.id);
       rule.remote = { addressGroup: remote.prefixList.id };

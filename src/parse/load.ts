@@ -11,7 +11,8 @@
  * Format detection (when no format is given): text whose first non-blank
  * character is `@` is ClassBench; otherwise JSON with `cloud` is native, with
  * `SecurityGroupId` / `Permissions` / `DescribeSecurityGroupAttribute` is
- * Alibaba, with `security_group_rules` / `security_group_rule` is Huawei.
+ * Alibaba, with `security_group_rules` / `security_group_rule` / a
+ * `security_group` holding rules (ShowSecurityGroup) is Huawei.
  */
 import { readFileSync } from 'node:fs';
 import type { Topology } from '../model/topology.js';
@@ -57,7 +58,8 @@ function finish(file: string | undefined, r: ParseResult, format: TopologyFormat
 
 const FORMAT_HELP =
   'expected a native topology (an object with "cloud"), an Alibaba DescribeSecurityGroupAttribute response or bundle ' +
-  '("SecurityGroupId", "Permissions"), a Huawei security-group-rule response ("security_group_rules") or a ClassBench ' +
+  '("SecurityGroupId", "Permissions"), a Huawei security-group-rule or ShowSecurityGroup response ("security_group_rules", ' +
+  '"security_group") or a ClassBench ' +
   'filter file (lines starting with "@"); or pass the format explicitly';
 
 /** Which JSON format a parsed document is, or null. */

@@ -227,7 +227,7 @@ addr('prefix lists: address groups when given, else an error naming them', () =>
   const base = response('sg-1', [perm({ SourceCidrIp: '', SourcePrefixListId: 'pl-office' })]);
   const missing = imp(base, 'basic');
   errorIs(missing.issues, `${P(0)}.SourcePrefixListId`,
-    'prefix list "pl-office" is not in the document (expected its DescribePrefixListAttributes response under "DescribePrefixListAttributes" in a bundle)',
+    'prefix list "pl-office" is not in the document, and the rule cannot be judged without its CIDRs (it is not widened to every address); expected its DescribePrefixListAttributes response under "DescribePrefixListAttributes" in a bundle',
     'unknown-prefix-list');
   const r = imp({
     DescribeSecurityGroupAttribute: base,
@@ -348,7 +348,90 @@ errs('errors never leave a model behind', () => {
   assert.ok(errors(r.issues).length >= 1);
 });
 
+// ---------------------------------------------------------------------------
+const lists = suite('aliyun: port lists (PortRangeListId)');
+
+const listed = (permission: Doc, entries: unknown = { 'prl-1': { RequestId: 'X', Entries: [{ PortRange: '22/22' }, { PortRange: '80/90' }] } }) =>
+  imp({ DescribeSecurityGroupAttribute: response('sg-1', [permission]), DescribePortRangeListEntries: entries }, 'basic');
+const PL = `DescribeSecurityGroupAttribute.${P(0)}`;
+
+lists('PortRange empty: the list entries become the ports (responses keyed by id, or carrying PortRangeListId)', () => {
+  const keyed = listed(perm({ PortRange: '', PortRangeListId: 'prl-1' }));
+  assert.equal(keyed.issues, []);
+  assert.equal(keyed.topology!.securityGroups[0]!.rules[0]!.ports, [{ from: 22, to: 22 }, { from: 80, to: 90 }]);
+  const carried = listed(perm({ PortRange: '', PortRangeListId: 'prl-1' }),
+    [{ PortRangeListId: 'prl-1', Entries: { Entry: [{ PortRange: '443/443' }] } }]);
+  assert.equal(carried.issues, []);
+  assert.equal(carried.topology!.securityGroups[0]!.rules[0]!.ports, [{ from: 443, to: 443 }]);
+  const one_ = listed(perm({ PortRange: '', PortRangeListId: 'prl-1' }), { PortRangeListId: 'prl-1', Entries: [{ PortRange: '1/65535' }] });
+  assert.equal(one_.topology!.securityGroups[0]!.rules[0]!.ports, [{ from: 1, to: 65535 }]);
+});
+
+lists('no entries for the list: an error at PortRangeListId, no topology (never all ports)', () => {
+  const r = imp(response('sg-1', [perm({ PortRange: '', PortRangeListId: 'prl-2ze9743' })]), 'basic');
+  errorIs(r.issues, `${P(0)}.PortRangeListId`,
+    'port list "prl-2ze9743" is not in the document, and the rule cannot be judged without its ranges (it is not widened to all ports); expected its DescribePortRangeListEntries response under "DescribePortRangeListEntries" in a bundle, keyed by "prl-2ze9743"',
+    'unknown-port-list');
+  assert.is(r.topology, undefined);
+  const other = listed(perm({ PortRange: '', PortRangeListId: 'prl-9' }));
+  one(other.issues, `${PL}.PortRangeListId`);
+  const empty = listed(perm({ PortRange: '', PortRangeListId: 'prl-1' }), { 'prl-1': { Entries: [] } });
+  errorIs(empty.issues, `${PL}.PortRangeListId`,
+    'port list "prl-1" has no valid entries, so the ports of this rule are unknown (expected at least one "start/end" entry)', 'empty-port-list');
+});
+
+lists('an explicit PortRange wins over the list (as the API), with a warning', () => {
+  const r = listed(perm({ PortRange: '8080/8080', PortRangeListId: 'prl-1' }));
+  warningIs(r.issues, `${PL}.PortRangeListId`,
+    'port list "prl-1" is ignored: PortRange "8080/8080" is given and takes precedence (as the API)', 'port-list-ignored');
+  assert.equal(r.topology!.securityGroups[0]!.rules[0]!.ports, [{ from: 8080, to: 8080 }]);
+});
+
+lists('"-1/-1" next to a list on a TCP rule is a placeholder: the list is used, never all ports', () => {
+  const r = listed(perm({ PortRange: '-1/-1', PortRangeListId: 'prl-1' }));
+  warningIs(r.issues, `${PL}.PortRange`,
+    '"-1/-1" is not a tcp port range; read as a placeholder for the port list "prl-1", whose ranges are used', 'port-range-placeholder');
+  assert.equal(r.topology!.securityGroups[0]!.rules[0]!.ports, [{ from: 22, to: 22 }, { from: 80, to: 90 }]);
+  const missing = imp(response('sg-1', [perm({ PortRange: '-1/-1', PortRangeListId: 'prl-1' })]), 'basic');
+  one(missing.issues, `${P(0)}.PortRangeListId`);
+  assert.is(missing.topology, undefined);
+});
+
+lists('a port list on a rule without ports (ICMP) is refused by the native check, at PortRangeListId', () => {
+  const r = listed(perm({ IpProtocol: 'ICMP', PortRange: '', PortRangeListId: 'prl-1' }));
+  assert.is(r.topology, undefined);
+  one(r.issues, `${PL}.PortRangeListId`);
+});
+
+lists('bad DescribePortRangeListEntries parts', () => {
+  const p0 = perm({ PortRange: '', PortRangeListId: 'prl-1' });
+  const noId = listed(p0, [{ Entries: [{ PortRange: '22/22' }] }]);
+  errorIs(noId.issues, 'DescribePortRangeListEntries[0].PortRangeListId',
+    'required: a DescribePortRangeListEntries response does not name its port list; add "PortRangeListId" (the request parameter), or give the responses as an object keyed by port list id',
+    'missing');
+  const bad = listed(p0, { 'prl-1': { Entries: [{ PortRange: '90/80' }, { PortRange: '-1/-1' }, { PortRange: '0/22' }, {}] } });
+  for (const i of [0, 1, 2]) {
+    one(bad.issues, `DescribePortRangeListEntries["prl-1"].Entries[${i}].PortRange`);
+  }
+  assert.match(one(bad.issues, 'DescribePortRangeListEntries["prl-1"].Entries[0].PortRange').message,
+    /^"90\/80" is not a port-list entry \(expected "start\/end" with 1 <= start <= end <= 65535/);
+  errorIs(bad.issues, 'DescribePortRangeListEntries["prl-1"].Entries[3].PortRange', 'required, expected a port range "start/end", e.g. "80/90"', 'missing');
+  const clash = listed(p0, { 'prl-1': { PortRangeListId: 'prl-2', Entries: [{ PortRange: '22/22' }] } });
+  errorIs(clash.issues, 'DescribePortRangeListEntries["prl-1"].PortRangeListId', '"prl-2" differs from the key "prl-1" it is filed under', 'value');
+  const twice = listed(p0, [{ PortRangeListId: 'prl-1', Entries: [] }, { PortRangeListId: 'prl-1', Entries: [] }]);
+  errorIs(twice.issues, 'DescribePortRangeListEntries[1]', 'port list "prl-1" is given twice', 'duplicate-id');
+});
+
+addr('egress: a DestPrefixListId as the only destination needs its list too', () => {
+  const base = response('sg-1', [perm({ Direction: 'egress', SourceCidrIp: '', DestPrefixListId: 'pl-out' })]);
+  one(imp(base, 'basic').issues, `${P(0)}.DestPrefixListId`);
+  const r = imp({ DescribeSecurityGroupAttribute: base, DescribePrefixListAttributes: { PrefixListId: 'pl-out', Entries: { Entry: [{ Cidr: '203.0.113.0/24' }] } } }, 'basic');
+  assert.equal(r.issues, []);
+  assert.equal(r.topology!.securityGroups[0]!.rules[0]!.remote, { kind: 'addressGroup', addressGroup: 'pl-out' });
+});
+
 shapes.run();
 norm.run();
 addr.run();
 errs.run();
+lists.run();

@@ -104,7 +104,7 @@ shapes('old-style port_range_min/max are read when multiport is absent', () => {
 
 shapes('bad documents', () => {
   errorIs(importHuawei({ rules: [] }).issues, '',
-    'expected {"security_group_rules": [...]}, {"security_group_rule": {...}} or an array of rule objects; got an object without either key', 'type');
+    'expected {"security_group_rules": [...]}, {"security_group_rule": {...}}, a ShowSecurityGroup response {"security_group": {...}}, or an array of rule objects or of ShowSecurityGroup responses; got an object without any of these keys', 'type');
   errorIs(importHuawei({ ...list(rule()), securitygroups: [] }).issues, 'securitygroups',
     'unknown key "securitygroups" (expected "security_group_rules", "security_group_rule", "security_groups", "address_groups", "ports", "description", "request_id", "page_info")');
   errorIs(importHuawei({ security_group_rules: {} }).issues, 'security_group_rules', 'expected an array, got an object');
@@ -126,12 +126,30 @@ norm('letter case of direction, protocol, ethertype, action', () => {
   assert.is(x.action, 'allow');
 });
 
-norm('priority as a string; a missing priority is the API default 100', () => {
+norm('priority as a string; a missing priority in a v3 list is 1, the BatchCreateSecurityGroupRules default', () => {
   const r = importHuawei(list(rule({ id: '1', priority: '5' }), rule({ id: '2', priority: undefined }), rule({ id: '3', priority: null })));
   warningIs(r.issues, `${R(0)}.priority`, '"5" read as the integer 5', 'priority-string');
-  warningIs(r.issues, `${R(1)}.priority`, 'missing; read as 100 (the API default)', 'priority-default');
-  warningIs(r.issues, `${R(2)}.priority`, 'missing; read as 100 (the API default)');
-  assert.equal(r.topology!.securityGroups[0]!.rules.map((x) => x.priority), [5, 100, 100]);
+  const why = 'missing; read as 1, the API default for a v3 rule list: the default of v3 BatchCreateSecurityGroupRules (list responses always carry a priority)';
+  warningIs(r.issues, `${R(1)}.priority`, why, 'priority-default');
+  warningIs(r.issues, `${R(2)}.priority`, why);
+  assert.equal(r.topology!.securityGroups[0]!.rules.map((x) => x.priority), [5, 1, 1]);
+});
+
+norm('a missing priority: 100 on a lone v3 security_group_rule, 1 on a v1/Neutron-style rule (SDK/API references, docs/formats.md)', () => {
+  const single = importHuawei({ security_group_rule: rule({ priority: undefined }) });
+  warningIs(single.issues, 'security_group_rule.priority',
+    'missing; read as 100, the API default for a lone v3 "security_group_rule" object: the default of v3 CreateSecurityGroupRule', 'priority-default');
+  assert.is(single.topology!.securityGroups[0]!.rules[0]!.priority, 100);
+  // v1 POST /v1/{project_id}/security-group-rules and Neutron v2.0 take no priority at all.
+  const v1 = { id: 'r', security_group_id: 'sg-a', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp',
+    port_range_min: 22, port_range_max: 22, remote_ip_prefix: '10.0.0.0/8', remote_group_id: null, tenant_id: 't' };
+  for (const [doc, path] of [[{ security_group_rule: v1 }, 'security_group_rule'], [list(v1), R(0)]] as const) {
+    const r = importHuawei(doc);
+    warningIs(r.issues, `${path}.priority`,
+      'missing; read as 1, the API default for a v1/Neutron-style rule (port_range_min/port_range_max): those APIs take no priority, and 1 is the default of the console, the v3 batch API and the Terraform provider',
+      'priority-default');
+    assert.is(r.topology!.securityGroups[0]!.rules[0]!.priority, 1);
+  }
 });
 
 norm('a missing action is the API default allow', () => {
@@ -237,6 +255,70 @@ errs('errors never leave a model behind', () => {
   assert.ok(errors(r.issues).length >= 1);
 });
 
+// ---------------------------------------------------------------------------
+const show = suite('huawei: ShowSecurityGroup responses and Neutron ICMP rules');
+
+const showResponse = (id: string, rules: Doc[], extra: Doc = {}) => ({ request_id: 'req', security_group: { id, name: 'n', description: 'd', project_id: 'p', security_group_rules: rules, ...extra } });
+
+show('one response: the group id comes from it; rules may omit security_group_id', () => {
+  const r = importHuawei(showResponse('sg-x', [rule({ id: 'a', security_group_id: undefined }), rule({ id: 'b', security_group_id: 'sg-x' })]));
+  assert.equal(r.issues, []);
+  assert.equal(r.topology!.securityGroups.map((g) => [g.id, g.rules.map((x) => x.id)]), [['sg-x', ['a', 'b']]]);
+  assert.is(r.native!.securityGroups[0]!.description, 'n: d');
+});
+
+show('a list of responses: one group each, in order; an empty group is kept', () => {
+  const r = importHuawei([showResponse('sg-2', [rule({ id: 'a', security_group_id: 'sg-2' })]), showResponse('sg-1', [])]);
+  assert.equal(r.issues, []);
+  assert.equal(r.topology!.securityGroups.map((g) => [g.id, g.rules.length]), [['sg-2', 1], ['sg-1', 0]]);
+});
+
+show('errors: a rule of another group, a duplicate group, stray keys and elements, no rules array', () => {
+  errorIs(importHuawei(showResponse('sg-x', [rule({ security_group_id: 'sg-y' })])).issues, 'security_group.security_group_rules[0].security_group_id',
+    '"sg-y" differs from the id "sg-x" of the security group this rule is listed in', 'value');
+  errorIs(importHuawei([showResponse('sg-x', []), showResponse('sg-x', [])]).issues, '[1].security_group.id', 'security group "sg-x" is given twice', 'duplicate-id');
+  errorIs(importHuawei([showResponse('sg-x', []), rule()]).issues, '[1]',
+    `expected a ShowSecurityGroup response {"security_group": {"id": ..., "security_group_rules": [...]}} like element 0, got an object`, 'type');
+  errorIs(importHuawei({ ...showResponse('sg-x', []), page_info: {} }).issues, 'page_info',
+    'unknown key "page_info" next to "security_group" (expected "security_group", "address_groups", "ports", "description", "request_id")', 'unknown-key');
+  errorIs(importHuawei([{ ...showResponse('sg-x', []), ports: [] }]).issues, '[0].ports', 'unknown key "ports" (expected "security_group" or "request_id")', 'unknown-key');
+  errorIs(importHuawei(showResponse('sg-x', {} as unknown as Doc[])).issues, 'security_group.security_group_rules', 'expected an array, got an object');
+  errorIs(importHuawei({ security_group: { security_group_rules: [] } }).issues, 'security_group.id', 'required, expected a non-empty id string', 'missing');
+});
+
+show('protocol numbers 1 and 58 carry the API\'s ethertype constraint like the names icmp/icmpv6', () => {
+  const v6 = importHuawei(list(rule({ protocol: 58, multiport: null, ethertype: null, remote_ip_prefix: null })));
+  noErrors(v6.issues);
+  assert.equal([v6.topology!.securityGroups[0]!.rules[0]!.protocol, v6.topology!.securityGroups[0]!.rules[0]!.ethertype], [58, 6]);
+  // icmpv6 with an IPv4 prefix: refused (before, protocol 58 matched IPv4 packets from 10.0.0.0/8).
+  const mixed = importHuawei(list(rule({ protocol: 58, multiport: null, ethertype: null, remote_ip_prefix: '10.0.0.0/8' })));
+  assert.is(mixed.topology, undefined);
+  assert.ok(errors(mixed.issues).length >= 1);
+});
+
+show('ICMP type/code in port_range_min/max is refused for icmp, icmpv6 and protocol numbers 1/58 (read as those names); never read as ports', () => {
+  const neutron = (extra: Doc) => ({ id: 'n', security_group_id: 'sg-a', direction: 'ingress', ethertype: 'IPv4', remote_ip_prefix: null, remote_group_id: null, ...extra });
+  const cases: [Doc, string, string][] = [
+    [{ protocol: 'icmp', port_range_min: 8, port_range_max: 0 }, 'port_range_min', 'on this icmp rule port_range_min/port_range_max are the ICMP type and code (type 8, code 0), not ports'],
+    [{ protocol: 'icmp', port_range_min: 3, port_range_max: null }, 'port_range_min', 'on this icmp rule port_range_min/port_range_max are the ICMP type and code (type 3, code null), not ports'],
+    [{ protocol: 'icmpv6', ethertype: 'IPv6', port_range_min: 128 }, 'port_range_min', 'on this icmpv6 rule port_range_min/port_range_max are the ICMP type and code (type 128, code null), not ports'],
+    [{ protocol: '1', port_range_min: 0, port_range_max: 0 }, 'port_range_min', 'on this icmp rule port_range_min/port_range_max are the ICMP type and code (type 0, code 0), not ports'],
+    [{ protocol: 58, ethertype: 'IPv6', port_range_max: 4 }, 'port_range_max', 'on this icmpv6 rule port_range_min/port_range_max are the ICMP type and code (type null, code 4), not ports'],
+  ];
+  for (const [extra, key, start] of cases) {
+    const r = importHuawei(list(neutron(extra)));
+    assert.is(r.topology, undefined, JSON.stringify(extra));
+    const e = one(r.issues, `${R(0)}.${key}`);
+    assert.is(e.code, 'icmp-type-code');
+    assert.ok(e.message.startsWith(start + '; '), e.message);
+  }
+  // Both fields null: every ICMP message, as the API says ("empty means all").
+  const all = importHuawei(list(neutron({ protocol: 'icmp', port_range_min: null, port_range_max: null })));
+  noErrors(all.issues);
+  assert.equal(all.topology!.securityGroups[0]!.rules[0]!.ports, null);
+});
+
 shapes.run();
 norm.run();
 errs.run();
+show.run();

@@ -115,6 +115,10 @@ detect('detection by content', () => {
   assert.is(detectJsonFormat({ security_group_rules: [] }), 'huawei');
   assert.is(detectJsonFormat({ security_group_rule: {} }), 'huawei');
   assert.is(detectJsonFormat([{ security_group_id: 'x', direction: 'ingress' }]), 'huawei');
+  // ShowSecurityGroup responses (v3, v1, Neutron), one or a list of them.
+  assert.is(detectJsonFormat({ security_group: { id: 'sg', security_group_rules: [] }, request_id: 'r' }), 'huawei');
+  assert.is(detectJsonFormat([{ security_group: { id: 'sg', security_group_rules: [] } }]), 'huawei');
+  assert.is(detectJsonFormat({ security_group: { id: 'sg' } }), null);
   assert.is(detectJsonFormat({ rules: [] }), null);
 });
 
