@@ -388,24 +388,25 @@ class Converter {
   }
 
   /** An issue about an instance: path of the attribute, message led by the address. */
-  private push(severity: 'error' | 'warning', inst: Instance, attr: string | undefined, code: string, message: string): void {
+  private push(severity: 'error' | 'warning', inst: Instance, attr: string | PathSegment[] | undefined, code: string, message: string): void {
     const loc = this.location(inst);
+    const segs = attr === undefined ? [] : typeof attr === 'string' ? [attr] : attr;
     const issue: Issue = {
       severity,
-      path: formatPath(attr !== undefined ? [...inst.path, attr] : inst.path),
+      path: formatPath([...inst.path, ...segs]),
       code,
-      message: `${inst.address}${attr !== undefined ? ` ${attr}` : ''}: ${message}${loc ? ` (${loc.file}:${loc.line})` : ''}`,
+      message: `${inst.address}${segs.length ? ` ${formatPath(segs)}` : ''}: ${message}${loc ? ` (${loc.file}:${loc.line})` : ''}`,
       address: inst.address,
       ...(loc ? { source: loc } : {}),
     };
     this.issues.issues.push(issue);
   }
 
-  warn(inst: Instance, attr: string | undefined, code: string, message: string): void {
+  warn(inst: Instance, attr: string | PathSegment[] | undefined, code: string, message: string): void {
     this.push('warning', inst, attr, code, message);
   }
 
-  error(inst: Instance, attr: string | undefined, code: string, message: string): void {
+  error(inst: Instance, attr: string | PathSegment[] | undefined, code: string, message: string): void {
     this.push('error', inst, attr, code, message);
   }
 
@@ -820,7 +821,9 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
     const list = c.addresses(a, 'addresses');
     if (list === UNKNOWN) unknown = true;
     else ips.push(...list);
-    if (isUnknown(a, 'ip_extra_set')) unknown = true;
+    // ip_extra_set is computed from addresses when addresses are given.
+    if (list !== UNKNOWN && list.length > 0) { /* addresses decide */ }
+    else if (isUnknown(a, 'ip_extra_set')) unknown = true;
     else if (Array.isArray(a.values.ip_extra_set)) {
       for (const e of a.values.ip_extra_set) if (isObject(e) && typeof e.ip === 'string' && !ips.includes(e.ip)) ips.push(e.ip);
     }
@@ -850,11 +853,15 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
     const group = gid.ids[0]!;
     external(group, r, 'security_group_id');
     const rule: JsonObject = { id: r.address, security_group_id: group };
-    const keys: Record<string, string> = { security_group_id: 'security_group_id', multiport: 'ports' };
+    const keys: Record<string, string> = Object.fromEntries(
+      ['id', 'security_group_id', 'direction', 'ethertype', 'protocol', 'description', 'action', 'priority', 'remote_ip_prefix',
+        'remote_group_id', 'remote_address_group_id', 'port_range_min', 'port_range_max'].map((k) => [k, k]));
+    keys.multiport = 'ports';
     let skip = false;
     for (const attr of ['direction', 'ethertype', 'protocol', 'description', 'action', 'remote_ip_prefix', 'ports', 'port_range_min', 'port_range_max']) {
       const v = r.values[attr];
-      if (isBlank(v) && isUnknown(r, attr)) {
+      // An action the provider computes is the API default (allow); the Huawei importer reads and reports it.
+      if (isBlank(v) && isUnknown(r, attr) && attr !== 'action') {
         leftOut(attr, 'known only after apply');
         skip = true;
         break;
@@ -862,7 +869,6 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
       if (isBlank(v)) continue;
       if (attr === 'ports') rule.multiport = v;
       else rule[attr] = v;
-      keys[attr] = attr;
     }
     if (skip) continue;
     // The provider sends 0 for unset port bounds in some versions: read 0 as not set.
@@ -888,7 +894,6 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
       }
       if (!isAddressGroup) external(id, r, attr);
       rule[attr] = id;
-      keys[attr] = attr;
     }
     if (skip) continue;
     const p = r.values.priority;
@@ -898,14 +903,12 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
         `the VPC v3 API documents ${HUAWEI_DEFAULT_RULE_PRIORITY} for rules created without one — decisions where this rule competes with rules of other priorities in its group are uncertain; set priority explicitly`);
       rule.priority = HUAWEI_PROVIDER_DEFAULT_PRIORITY;
     } else rule.priority = p;
-    keys.priority = 'priority';
-    keys.id = 'id';
     c.trace(['security_group_rules', rules.length], { inst: r, keys });
     rules.push(rule);
   }
 
   // Interfaces: compute instances (one per network block), ports, interface attachments.
-  const addPort = (inst: Instance, portId: string, ips: string[] | typeof UNKNOWN, ipAttr: string, groupsAttr: string) => {
+  const addPort = (inst: Instance, portId: string, ips: string[] | typeof UNKNOWN, ipAttr: string | PathSegment[], groupsAttr: string) => {
     const g = c.ids(inst, groupsAttr);
     if (g === null) {
       c.warn(inst, groupsAttr, 'no-groups', 'no security groups: the interface is left out');
@@ -924,7 +927,7 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
       return;
     }
     for (const id of g.ids) external(id, inst, groupsAttr);
-    c.trace(['ports', ports.length], { inst, keys: { id: 'id', fixed_ips: ipAttr, security_groups: groupsAttr } });
+    c.trace(['ports', ports.length], { inst, keys: { id: 'id', fixed_ips: typeof ipAttr === 'string' ? ipAttr : String(ipAttr[0]), security_groups: groupsAttr } });
     ports.push({ id: portId, fixed_ips: ips.map((ip_address) => ({ ip_address })), security_groups: g.ids });
   };
   for (const i of of('huaweicloud_compute_instance')) {
@@ -944,19 +947,19 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
         if (typeof v === 'string' && v !== '') ips.push(v);
         else if (u[key] === true && (key === 'fixed_ip_v4' || n.ipv6_enable === true)) unknown = true;
       }
-      const id = nets.length === 1 ? idOf(i) : `${idOf(i)}.network[${k}]`;
-      addPort(i, id, unknown ? UNKNOWN : ips, `network[${k}].fixed_ip_v4`, 'security_group_ids');
+      // The NIC: its port id when known, else the instance (one network) or instance.network[k].
+      const id = typeof n.port === 'string' && n.port !== '' ? n.port : nets.length === 1 ? idOf(i) : `${idOf(i)}.network[${k}]`;
+      addPort(i, id, unknown ? UNKNOWN : ips, ['network', k, 'fixed_ip_v4'], 'security_group_ids');
     });
   }
   for (const p of of(HUAWEI_PORT)) {
+    // all_fixed_ips (computed) lists every address; fixed_ip the requested ones.
     const fixed = Array.isArray(p.values.fixed_ip) ? p.values.fixed_ip : [];
-    let ips: string[] | typeof UNKNOWN = fixed.filter(isObject).map((f) => f.ip_address).filter((x): x is string => typeof x === 'string' && x !== '');
-    if (ips.length === 0) {
-      const all = c.addresses(p, 'all_fixed_ips');
-      ips = all;
-    }
-    if (Array.isArray(ips) && ips.length === 0 && (isUnknown(p, 'fixed_ip') || isUnknown(p, 'all_fixed_ips'))) ips = UNKNOWN;
-    addPort(p, idOf(p), ips, 'fixed_ip', 'security_group_ids');
+    const all = c.addresses(p, 'all_fixed_ips');
+    let ips: string[] | typeof UNKNOWN = Array.isArray(all) && all.length > 0 ? all
+      : fixed.filter(isObject).map((f) => f.ip_address).filter((x): x is string => typeof x === 'string' && x !== '');
+    if (ips.length === 0 && (isUnknown(p, 'fixed_ip') || all === UNKNOWN)) ips = UNKNOWN;
+    addPort(p, idOf(p), ips, Array.isArray(all) && all.length > 0 ? 'all_fixed_ips' : 'fixed_ip', 'security_group_ids');
   }
   for (const a of of('huaweicloud_compute_interface_attach')) {
     const ip = c.str(a, 'fixed_ip');
