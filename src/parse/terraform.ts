@@ -59,6 +59,8 @@ interface Instance {
   unknown: unknown;
   /** JSON path of `values` in the document. */
   path: PathSegment[];
+  /** From a plan's `planned_values` (no `after_unknown`): unknown values are simply absent. */
+  plannedOnly?: boolean;
 }
 
 /** `module.a[0].module.b` -> ['a', 'b']. */
@@ -116,6 +118,7 @@ function collect(doc: JsonObject, issues: IssueList): { instances: Instance[]; k
         if (r.mode !== 'managed') return;
         if (!isObject(r.values)) return issues.error([...rpath, 'values'], r.values === undefined ? 'missing' : 'type', `expected the resource's attribute values (an object), got ${typeName(r.values)}`);
         const inst = instanceOf(r, r.values, undefined, [...rpath, 'values'], rpath, issues);
+        if (inst && kind === 'plan') inst.plannedOnly = true;
         if (inst) instances.push(inst);
       });
     }
@@ -174,12 +177,17 @@ class Resolver {
     return isObject(mc) ? mc : undefined;
   }
 
-  /** The configuration's expression for an attribute of an instance's resource block. */
-  expression(inst: Instance, attr: string): unknown {
+  /** The configuration's expressions of an instance's resource block. */
+  expressionsOf(inst: Instance): JsonObject | undefined {
     const mod = this.configModule(inst.calls);
     if (!mod || !Array.isArray(mod.resources)) return undefined;
     const block = mod.resources.find((r) => isObject(r) && r.address === `${inst.type}.${inst.name}` && r.mode !== 'data');
-    return isObject(block) && isObject(block.expressions) ? block.expressions[attr] : undefined;
+    return isObject(block) && isObject(block.expressions) ? block.expressions : undefined;
+  }
+
+  /** The configuration's expression for an attribute of an instance's resource block. */
+  expression(inst: Instance, attr: string): unknown {
+    return this.expressionsOf(inst)?.[attr];
   }
 
   /**
@@ -376,6 +384,19 @@ class Converter {
 
   constructor(readonly instances: Instance[], configuration: unknown, tfDir: string | undefined) {
     this.resolver = new Resolver(instances, configuration);
+    // planned_values omit unknown values: an absent attribute whose expression has references is one.
+    for (const inst of instances) {
+      if (!inst.plannedOnly) continue;
+      const unknown: JsonObject = {};
+      const mod = this.resolver.expressionsOf(inst);
+      for (const [k, e] of Object.entries(mod ?? {})) {
+        if (!isObject(e) || !Array.isArray(e.references) || e.references.length === 0) continue;
+        const v = inst.values[k];
+        if (isBlank(v)) unknown[k] = true;
+        else if (Array.isArray(v) && v.some((x) => x === null)) unknown[k] = v.map((x) => x === null);
+      }
+      inst.unknown = unknown;
+    }
     this.sources = tfDir !== undefined ? scanTerraformSources(tfDir, configuration) : undefined;
   }
 
