@@ -881,8 +881,13 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
     let skip = false;
     for (const attr of ['direction', 'ethertype', 'protocol', 'description', 'action', 'remote_ip_prefix', 'ports', 'port_range_min', 'port_range_max']) {
       const v = r.values[attr];
-      // An action the provider computes is the API default (allow); the Huawei importer reads and reports it.
-      if (isBlank(v) && isUnknown(r, attr) && attr !== 'action') {
+      // An action the provider computes is the API's default, allow (CreateSecurityGroupRule: "默认值为allow").
+      if (isBlank(v) && isUnknown(r, attr) && attr === 'action') {
+        c.warn(r, attr, 'action-default', 'known only after apply: read as "allow" (the API default); decisions that this rule takes are uncertain');
+        rule.action = 'allow';
+        continue;
+      }
+      if (isBlank(v) && isUnknown(r, attr)) {
         leftOut(attr, 'known only after apply');
         skip = true;
         break;

@@ -9,6 +9,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePacketSpec } from '../../src/model/packet-spec.js';
@@ -18,7 +19,7 @@ import { detectJsonFormat, loadTopology, loadTopologyFile } from '../../src/pars
 import { importTerraform, scanTerraformSources } from '../../src/parse/terraform.js';
 import { ReferenceEngine } from '../../src/reference/engine.js';
 import { cli } from '../helpers/cli.js';
-import { fixturesDir } from '../helpers/corpus.js';
+import { fixturesDir, repoRoot } from '../helpers/corpus.js';
 import { errors, noErrors, one } from './helpers.js';
 
 const TF = () => join(fixturesDir(), 'terraform');
@@ -166,6 +167,8 @@ warnings('Huawei plan: default rules added (one group only), a missing priority,
   assert.is(p.address, 'huaweicloud_networking_secgroup_rule.ssh_admin');
   assert.match(p.message, /read as 1, the default the huaweicloud provider documents; the VPC v3 API documents 100/);
   assert.match(p.message, /set priority explicitly$/);
+  assert.is(one(issues, 'resource_changes[3].change.after.action', 'warning').message,
+    'huaweicloud_networking_secgroup_rule.ssh_admin action: known only after apply: read as "allow" (the API default); decisions that this rule takes are uncertain');
   assert.match(one(issues, 'resource_changes[0].change.after.delete_default_rules', 'warning').message,
     /^huaweicloud_networking_secgroup\.web delete_default_rules: false: Huawei Cloud adds 4 rules/);
 });
@@ -372,3 +375,23 @@ refs.run();
 locations.run();
 bad.run();
 cmd.run();
+
+const readme = suite('README: the Terraform check example');
+
+readme('prints what the README says (huawei-plan.json on stdin, --tf-dir fixtures/terraform/huawei)', () => {
+  const text = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const start = text.indexOf('<!-- example:terraform-check -->');
+  const end = text.indexOf('<!-- /example:terraform-check -->');
+  assert.ok(start >= 0 && end > start, 'README has the example:terraform-check block');
+  const lines = text.slice(start, end).split('\n');
+  const cmdAt = lines.findIndex((l) => l.startsWith('$ terraform show -json plan.out | npx sgfilter check - --tf-dir .'));
+  assert.ok(cmdAt >= 0, 'the example runs sgfilter check - --tf-dir .');
+  const expected = lines.slice(cmdAt + 1, lines.lastIndexOf('```')).join('\n') + '\n';
+  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'check', '-', '--tf-dir', '.'], {
+    cwd: join(TF(), 'huawei'), input: readFileSync(join(TF(), 'huawei-plan.json')), encoding: 'utf8', timeout: 60_000,
+  });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, expected);
+});
+
+readme.run();
