@@ -935,7 +935,26 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
 
   // Interfaces: compute instances (one per network block), ports, interface attachments.
   const addPort = (inst: Instance, portId: string, ips: string[] | typeof UNKNOWN, ipAttr: string | PathSegment[], groupsAttr: string) => {
-    const g = c.ids(inst, groupsAttr);
+    let g = c.ids(inst, groupsAttr);
+    // Older configurations bind by name (`security_groups`, deprecated): the provider looks the names up.
+    const names = inst.values.security_groups;
+    if (g === null && Array.isArray(names) && names.length > 0) {
+      groupsAttr = 'security_groups';
+      const ids: string[] = [];
+      for (const n of names) {
+        const hits = of(HUAWEI_GROUP).filter((x) => x.values.name === n);
+        if (hits.length !== 1) {
+          g = { ok: false, why: `group name ${show(n)} names ${hits.length === 0 ? 'no group managed in this document' : 'several managed groups'}` };
+          break;
+        }
+        ids.push(idOf(hits[0]!));
+      }
+      if (g === null) {
+        g = { ok: true, ids };
+        c.warn(inst, 'security_groups', 'group-by-name',
+          `groups given by name (${names.map((n) => show(n)).join(', ')}) read as the managed groups of those names; a group of the same name outside this document would make its decisions uncertain`);
+      }
+    }
     if (g === null) {
       c.warn(inst, groupsAttr, 'no-groups', 'no security groups: the interface is left out');
       return;

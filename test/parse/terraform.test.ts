@@ -50,6 +50,7 @@ function twins(name: string): { imported: Topology; native: Topology; issues: Is
 }
 
 /** The issues as "severity code path" lines, for exact comparison. */
+const APP_GROUP = '6f0e4a52-1c1e-4b7b-9a1e-0000000000a1';
 const codes = (issues: Issue[]) => issues.map((i) => `${i.severity} ${i.code} ${i.path}`).sort();
 
 // ---------------------------------------------------------------------------
@@ -185,6 +186,21 @@ warnings('Huawei state: default rules when delete_default_rules is not set; an u
 warnings('Alibaba state: an unmanaged group', () => {
   const { issues } = twins('aliyun-state');
   assert.equal(codes(issues), ['warning external-group values.root_module.resources[11].values.security_groups'], show(issues));
+});
+
+warnings('Huawei groups bound by name (deprecated security_groups): read as the managed group of that name, with a warning', () => {
+  const doc = read('huawei-state.json');
+  const worker = doc.values.root_module.resources[7].values;
+  worker.security_group_ids = null;
+  worker.security_groups = ['app'];
+  const r = importTerraform(doc);
+  noErrors(r.issues);
+  assert.match(one(r.issues, 'values.root_module.resources[7].values.security_groups', 'warning').message,
+    /^huaweicloud_compute_instance\.worker security_groups: groups given by name \("app"\) read as the managed groups of those names/);
+  assert.equal(r.topology!.interfaces.filter((i) => i.id.startsWith('port-w')).map((i) => i.groups), [[APP_GROUP], [APP_GROUP]]);
+  worker.security_groups = ['default'];
+  const r2 = importTerraform(doc);
+  assert.match(one(r2.issues, 'values.root_module.resources[7].values.security_groups', 'warning').message, /group name "default" names no group managed in this document: the interface is left out/);
 });
 
 warnings('a priority missing from state is reported as not set', () => {
