@@ -934,7 +934,14 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
   }
 
   // Interfaces: compute instances (one per network block), ports, interface attachments.
-  const addPort = (inst: Instance, portId: string, ips: string[] | typeof UNKNOWN, ipAttr: string | PathSegment[], groupsAttr: string) => {
+  // Groups per instance, resolved (and warned about) once for all its NICs.
+  const resolvedGroups = new Map<Instance, { g: IdResult | null; attr: string }>();
+  const groupsOf = (inst: Instance, groupsAttr: string): { g: IdResult | null; attr: string } => {
+    let hit = resolvedGroups.get(inst);
+    if (!hit) resolvedGroups.set(inst, (hit = resolveGroups(inst, groupsAttr)));
+    return hit;
+  };
+  const resolveGroups = (inst: Instance, groupsAttr: string): { g: IdResult | null; attr: string } => {
     let g = c.ids(inst, groupsAttr);
     // Older configurations bind by name (`security_groups`, deprecated): the provider looks the names up.
     const names = inst.values.security_groups;
@@ -955,12 +962,20 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
           `groups given by name (${names.map((n) => show(n)).join(', ')}) read as the managed groups of those names; a group of the same name outside this document would make its decisions uncertain`);
       }
     }
+    return { g, attr: groupsAttr };
+  };
+  const warnedInstance = new Set<Instance>();
+  const addPort = (inst: Instance, portId: string, ips: string[] | typeof UNKNOWN, ipAttr: string | PathSegment[], groupsAttrIn: string) => {
+    const { g, attr: groupsAttr } = groupsOf(inst, groupsAttrIn);
+    const once = !warnedInstance.has(inst);
+    warnedInstance.add(inst);
     if (g === null) {
+      if (!once) return;
       c.warn(inst, groupsAttr, 'no-groups', 'no security groups: the interface is left out');
       return;
     }
     if (!g.ok) {
-      c.warn(inst, groupsAttr, 'unresolved-group', `${g.why}: the interface is left out; traffic to and from it is not judged, and rules that refer to its groups do not see its addresses`);
+      if (once) c.warn(inst, groupsAttr, 'unresolved-group', `${g.why}: the interface is left out; traffic to and from it is not judged, and rules that refer to its groups do not see its addresses`);
       return;
     }
     if (ips === UNKNOWN) {
