@@ -84,6 +84,14 @@ const UNSUPPORTED_MAJOR = (v: string) => !/^[01]\.\d+$/.test(v);
 function collect(doc: JsonObject, issues: IssueList): { instances: Instance[]; kind: 'plan' | 'state' } {
   const instances: Instance[] = [];
   const kind: 'plan' | 'state' = 'planned_values' in doc || 'resource_changes' in doc ? 'plan' : 'state';
+  if (doc.resource_changes !== undefined && doc.resource_changes !== null && !Array.isArray(doc.resource_changes)) {
+    issues.error(['resource_changes'], 'type', `expected an array of resource changes, got ${typeName(doc.resource_changes)}`);
+    return { instances, kind };
+  }
+  if (doc.configuration !== undefined && doc.configuration !== null && !isObject(doc.configuration)) {
+    issues.error(['configuration'], 'type', `expected an object {"root_module": ...}, got ${typeName(doc.configuration)}`);
+    return { instances, kind };
+  }
   if (kind === 'plan' && Array.isArray(doc.resource_changes)) {
     doc.resource_changes.forEach((rc, i) => {
       const path: PathSegment[] = ['resource_changes', i];

@@ -339,6 +339,15 @@ bad('an unsupported major format version', () => {
   assert.is(formatIssue(one(r.issues, 'format_version')), 'format_version: "2.0" is not a supported JSON format version (expected 0.x or 1.x)');
 });
 
+bad('resource_changes or configuration of the wrong type', () => {
+  const doc = read('aliyun-plan.json');
+  doc.resource_changes = 7;
+  assert.is(formatIssue(one(importTerraform(doc).issues, 'resource_changes')), 'resource_changes: expected an array of resource changes, got number 7');
+  const doc2 = read('aliyun-plan.json');
+  doc2.configuration = [];
+  assert.is(formatIssue(one(importTerraform(doc2).issues, 'configuration')), 'configuration: expected an object {"root_module": ...}, got an array');
+});
+
 bad('both clouds in one document', () => {
   const a = read('aliyun-state.json');
   const h = read('huawei-state.json');
@@ -411,3 +420,43 @@ readme('prints what the README says (huawei-plan.json on stdin, --tf-dir fixture
 });
 
 readme.run();
+
+const robust = suite('terraform: damaged documents never crash the importer');
+
+robust('every value of every fixture replaced by null, a number, a string and {} (a sample of the paths): issues, never an exception', () => {
+  const replacements: unknown[] = [null, 7, 'x', {}];
+  let runs = 0;
+  for (const name of ['aliyun-plan.json', 'huawei-plan.json', 'aliyun-state.json', 'huawei-state.json']) {
+    const original = read(name);
+    // Every JSON path (objects and arrays), in document order; a fixed sample of them.
+    const paths: (string | number)[][] = [];
+    const walk = (v: unknown, p: (string | number)[]) => {
+      paths.push(p);
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+    };
+    walk(original, []);
+    const step = name.includes('plan') ? 11 : 3;
+    for (let k = 0; k < paths.length; k += step) {
+      const p = paths[k]!;
+      for (const rep of replacements) {
+        const doc = JSON.parse(JSON.stringify(original));
+        if (p.length === 0) continue;
+        let o: any = doc;
+        for (const seg of p.slice(0, -1)) o = o[seg];
+        o[p[p.length - 1]!] = rep;
+        let r;
+        try {
+          r = importTerraform(doc);
+        } catch (e) {
+          assert.unreachable(`${name} with ${JSON.stringify(p)} = ${JSON.stringify(rep)}: threw ${(e as Error).stack}`);
+        }
+        runs++;
+        assert.ok(r!.topology !== undefined || r!.issues.some((i) => i.severity === 'error'), `${name} ${JSON.stringify(p)}: no topology and no error`);
+      }
+    }
+  }
+  assert.ok(runs > 500, `${runs} runs`);
+});
+
+robust.run();
