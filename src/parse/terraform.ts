@@ -217,7 +217,8 @@ class Resolver {
     const seen = new Set<string>();
     // Group the references by the resource they name; keep those used as `.id` (or only bare).
     const resources = new Map<string, { type: string; name: string; index?: string; attrs: Set<string> }>();
-    const order: string[] = [];
+    // In order of appearance: resource keys, and what variables and module outputs resolved to.
+    const order: (string | Ref[])[] = [];
     for (const ref of expr.references) {
       if (typeof ref !== 'string') return null;
       if (/^(count|each|path|terraform|self)\./.test(ref) || ref === 'count.index') continue;
@@ -229,7 +230,7 @@ class Resolver {
         const parentModule = module.replace(/\.?module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?$/, '');
         const t = this.targets(inner, parentModule, calls.slice(0, -1), depth + 1);
         if (t === null) return null;
-        for (const x of t) add(x);
+        order.push(t);
         continue;
       }
       const mo = /^module\.([A-Za-z0-9_-]+)(?:\.([A-Za-z0-9_-]+))?/.exec(ref);
@@ -240,7 +241,7 @@ class Resolver {
         const childModule = `${module ? module + '.' : ''}module.${mo[1]}`;
         const t = isObject(output) ? this.targets(output.expression, childModule, [...calls, mo[1]!], depth + 1) : null;
         if (t === null) return null;
-        for (const x of t) add(x);
+        order.push(t);
         continue;
       }
       if (/^(data|local)\./.test(ref)) return null;
@@ -257,8 +258,12 @@ class Resolver {
     }
     // An indexed reference (`web[0].id`) comes with its bare prefix (`web`): drop the prefix.
     for (const key of order) {
+      if (typeof key !== 'string') {
+        for (const x of key) add(x);
+        continue;
+      }
       const e = resources.get(key)!;
-      if (e.index === undefined && order.some((k) => k !== key && k.startsWith(key + '['))) continue;
+      if (e.index === undefined && order.some((k) => typeof k === 'string' && k !== key && k.startsWith(key + '['))) continue;
       if (e.attrs.size > 0 && !e.attrs.has('id')) continue;
       const list = this.byResource.get(`${module}|${e.type}.${e.name}`) ?? [];
       const matching = e.index === undefined ? list : list.filter((i) => instanceKey(i) === e.index);
@@ -300,7 +305,7 @@ function idOf(inst: Instance): string {
   return typeof id === 'string' && id !== '' ? id : inst.address;
 }
 
-type IdResult = { ok: true; ids: string[] } | { ok: false; why: string };
+type IdResult = { ok: true; ids: string[]; fromReferences?: boolean } | { ok: false; why: string };
 
 // ---------------------------------------------------------------------------
 // Source locations (--tf-dir)
@@ -513,7 +518,7 @@ class Converter {
     const refs = this.resolver.targets(this.resolver.expression(inst, key), inst.module, inst.calls);
     if (refs === null) return { ok: false, why: "known only after apply, and the configuration's references cannot be followed to managed resources" };
     const resolved = refs.map((r) => (r.kind === 'instance' ? idOf(r.inst) : r.value));
-    if (u === true) return resolved.length > 0 ? { ok: true, ids: resolved } : { ok: false, why: 'known only after apply, and the configuration names no resource' };
+    if (u === true) return resolved.length > 0 ? { ok: true, ids: resolved, fromReferences: true } : { ok: false, why: 'known only after apply, and the configuration names no resource' };
     // Some elements known, some not: the unknown ones are the referenced ids not among the known.
     const known = new Set(list.filter((x): x is string => typeof x === 'string' && x !== ''));
     const pending = resolved.filter((id) => !known.has(id));
@@ -522,7 +527,7 @@ class Converter {
       return { ok: false, why: `${holes.filter(Boolean).length} element(s) known only after apply, and the configuration's references do not say which` };
     }
     let k = 0;
-    return { ok: true, ids: (holes.length ? holes : list.map(() => false)).map((hole, i) => (hole ? pending[k++]! : (list[i] as string))) };
+    return { ok: true, fromReferences: pending.length > 1, ids: (holes.length ? holes : list.map(() => false)).map((hole, i) => (hole ? pending[k++]! : (list[i] as string))) };
   }
 
   /** Addresses (strings) from a list attribute; unknown -> UNKNOWN. */
@@ -993,6 +998,11 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
     if (ips.length === 0) {
       c.warn(inst, ipAttr, 'no-address', 'no fixed address: the interface is left out');
       return;
+    }
+    if (g.fromReferences && g.ids.length > 1 && once) {
+      c.warn(inst, groupsAttr, 'binding-order',
+        `${g.ids.length} groups known only after apply, resolved from the configuration's references (${g.ids.map((x) => show(x)).join(', ')}): ` +
+        'their binding order, which decides between groups on Huawei Cloud, is taken from the order of the references; decisions where these groups disagree are uncertain');
     }
     for (const id of g.ids) external(id, inst, groupsAttr);
     c.trace(['ports', ports.length], { inst, keys: { id: 'id', fixed_ips: typeof ipAttr === 'string' ? ipAttr : String(ipAttr[0]), security_groups: groupsAttr } });

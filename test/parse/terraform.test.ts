@@ -278,6 +278,25 @@ refs('a static index (g[1].id) picks that instance', () => {
   assert.equal(r.topology!.securityGroups.map((g) => [g.id, g.rules.length]), [['huaweicloud_networking_secgroup.g[0]', 0], ['huaweicloud_networking_secgroup.g[1]', 1]]);
 });
 
+refs('a list from a module variable and a resource keeps the order of its references; the binding order is warned about', () => {
+  const doc: any = huaweiPlan([], [{ address: 'module.app.huaweicloud_networking_secgroup.own', module: 'module.app', name: 'own' }], {
+    root_module: { module_calls: { app: { source: './app', expressions: { shared: { constant_value: 'sg-shared' } }, module: {
+      resources: [{ address: 'huaweicloud_compute_instance.vm', mode: 'managed', type: 'huaweicloud_compute_instance', name: 'vm',
+        expressions: { security_group_ids: { references: ['huaweicloud_networking_secgroup.own.id', 'huaweicloud_networking_secgroup.own', 'var.shared'] } } }],
+    } } } },
+  });
+  doc.resource_changes.push({ address: 'module.app.huaweicloud_compute_instance.vm', module_address: 'module.app', mode: 'managed', type: 'huaweicloud_compute_instance', name: 'vm',
+    change: { actions: ['create'], before: null, after: { network: [{ fixed_ip_v4: '10.0.0.4', uuid: 'subnet-1' }] }, after_unknown: { id: true, security_group_ids: true, network: [{ port: true }] } } });
+  const r = importTerraform(doc);
+  noErrors(r.issues);
+  assert.equal(r.topology!.interfaces.map((i) => [i.id, i.groups]), [['module.app.huaweicloud_compute_instance.vm', ['module.app.huaweicloud_networking_secgroup.own', 'sg-shared']]]);
+  assert.equal(codes(r.issues), [
+    'warning binding-order resource_changes[1].change.after.security_group_ids',
+    'warning external-group resource_changes[1].change.after.security_group_ids',
+  ], show(r.issues));
+  assert.match(r.issues.find((i) => i.code === 'binding-order')!.message, /their binding order, which decides between groups on Huawei Cloud, is taken from the order of the references/);
+});
+
 refs('a root variable cannot be followed (its value is not in the configuration): warned, not guessed', () => {
   const doc = huaweiPlan([{ address: 'huaweicloud_networking_secgroup_rule.ssh', name: 'ssh' }], [{ address: 'huaweicloud_networking_secgroup.g', name: 'g' }], {
     root_module: { resources: [{ address: 'huaweicloud_networking_secgroup_rule.ssh', mode: 'managed', type: 'huaweicloud_networking_secgroup_rule', name: 'ssh',
