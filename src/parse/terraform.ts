@@ -392,9 +392,6 @@ class Converter {
   private readonly traces = new Map<string, Trace>();
   private readonly resolver: Resolver;
   private readonly sources: Map<string, Map<string, Located>> | undefined;
-  /** Known group ids (group id -> instance). */
-  readonly groups = new Map<string, Instance>();
-
   constructor(readonly instances: Instance[], configuration: unknown, tfDir: string | undefined) {
     this.resolver = new Resolver(instances, configuration);
     // planned_values omit unknown values: an absent attribute whose expression has references is one.
@@ -547,12 +544,6 @@ class Converter {
     return out;
   }
 
-  /** Group id of a group resource (its id, or its address when known only after apply). */
-  registerGroup(inst: Instance): string {
-    const id = idOf(inst);
-    this.groups.set(id, inst);
-    return id;
-  }
 }
 
 const UNKNOWN = Symbol('unknown');
@@ -585,11 +576,12 @@ function convertAliyun(c: Converter, insts: Instance[]): { doc: JsonObject } {
       if (typeof desc === 'string') resp.Description = desc;
       let inner = c.str(inst, 'inner_access_policy');
       if (inner === undefined && typeof inst.values.inner_access === 'boolean') inner = inst.values.inner_access ? 'Accept' : 'Drop';
-      if (inner === UNKNOWN || inner === undefined) {
-        if (inner === UNKNOWN) c.warn(inst, 'inner_access_policy', 'inner-access-unknown', 'known only after apply; read as "Accept" (the API default for basic groups): intra-group decisions of this group are uncertain');
-        inner = 'Accept';
+      if (inner === UNKNOWN) {
+        c.warn(inst, 'inner_access_policy', 'inner-access-unknown',
+          'known only after apply; read as the API default ("Accept" for basic groups; advanced groups always isolate their members): intra-group decisions of this group are uncertain');
       }
-      resp.InnerAccessPolicy = inner;
+      // Not given: the native default, which is the API's (accept for basic, drop for advanced).
+      if (typeof inner === 'string') resp.InnerAccessPolicy = inner;
       const type = c.str(inst, 'security_group_type');
       if (type === UNKNOWN) c.warn(inst, 'security_group_type', 'group-type-unknown', 'known only after apply; read as "normal" (basic), the provider default: decisions at its interfaces are uncertain');
       typeEntries.push({ SecurityGroupId: id, SecurityGroupType: typeof type === 'string' ? type : 'normal' });
@@ -597,14 +589,13 @@ function convertAliyun(c: Converter, insts: Instance[]): { doc: JsonObject } {
       c.trace(['DescribeSecurityGroups', 0, 'SecurityGroups', 'SecurityGroup', typeEntries.length - 1], { inst, keys: { SecurityGroupType: 'security_group_type' } });
     } else {
       typeEntries.push({ SecurityGroupId: id, SecurityGroupType: 'normal' });
-      resp.InnerAccessPolicy = 'Accept';
       if (external) c.trace([A, gi], { inst: external, keys: {} });
     }
     return gi;
   };
 
   const groupsOf = (t: string) => insts.filter((i) => i.type === t);
-  for (const g of groupsOf('alicloud_security_group')) addGroup(c.registerGroup(g), g, null);
+  for (const g of groupsOf('alicloud_security_group')) addGroup(idOf(g), g, null);
   const externalWarned = new Set<string>();
   const external = (id: string, by: Instance, attr: string) => {
     if (!groupIndex.has(id) && !externalWarned.has(id)) {
@@ -821,7 +812,7 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
   };
 
   for (const g of of(HUAWEI_GROUP)) {
-    const id = c.registerGroup(g);
+    const id = idOf(g);
     addGroup(id, g, false);
     const del = g.values.delete_default_rules;
     if (del === true) continue;
