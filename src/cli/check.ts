@@ -22,7 +22,7 @@ export function checkTopologyFile(file: string, options: TopologyCliOptions = {}
   try {
     const r = loadTopologyFile(file, loadOptionsOf(options));
     const t = r.topology;
-    const issues = [...r.issues, ...lintLimits(t)];
+    const issues = [...r.issues, ...lintLimits(t).map((i) => (r.relocate ? r.relocate(i) : i))];
     return {
       file,
       format: r.format,

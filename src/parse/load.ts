@@ -44,20 +44,22 @@ export interface LoadResult {
   /** Warnings (never errors: those throw). */
   issues: Issue[];
   format: TopologyFormat;
+  /** Terraform: point an issue found on the model (a lint finding) at the resource it came from. */
+  relocate?: (issue: Issue) => Issue;
 }
 
 function fail(file: string | undefined, code: string, message: string): never {
   throw new TopologyError(file, [{ severity: 'error', path: '', code, message }]);
 }
 
-function finish(file: string | undefined, r: ParseResult, format: TopologyFormat): LoadResult {
+function finish(file: string | undefined, r: ParseResult & { relocate?: (issue: Issue) => Issue }, format: TopologyFormat): LoadResult {
   if (!r.topology || r.issues.some((i) => i.severity === 'error')) {
     const issues = r.issues.some((i) => i.severity === 'error')
       ? r.issues
       : [...r.issues, { severity: 'error' as const, path: '', code: 'no-topology', message: 'no topology was produced' }];
     throw new TopologyError(file, issues);
   }
-  return { topology: r.topology, issues: r.issues, format };
+  return { topology: r.topology, issues: r.issues, format, ...(r.relocate ? { relocate: r.relocate } : {}) };
 }
 
 const FORMAT_HELP =

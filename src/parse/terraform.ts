@@ -1044,10 +1044,18 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
 
 // ---------------------------------------------------------------------------
 
+export interface TerraformImportResult extends ImportResult {
+  /**
+   * Point an issue found later on the model (e.g. a `check` lint finding at
+   * `securityGroups[2]`) at the Terraform resource it came from: path, address, source.
+   */
+  relocate?: (issue: Issue) => Issue;
+}
+
 /** Import `terraform show -json` output (see the module comment) into the model. */
-export function importTerraform(doc: unknown, options: TerraformImportOptions = {}): ImportResult {
+export function importTerraform(doc: unknown, options: TerraformImportOptions = {}): TerraformImportResult {
   const top = new IssueList();
-  const done = (): ImportResult => ({ issues: top.issues });
+  const done = (): TerraformImportResult => ({ issues: top.issues });
   if (!isObject(doc)) {
     top.error([], 'type', `expected the JSON object that "terraform show -json" prints, got ${typeName(doc)}`);
     return done();
@@ -1092,7 +1100,11 @@ export function importTerraform(doc: unknown, options: TerraformImportOptions = 
   native.description = `${typeof doc.terraform_version === 'string' ? `Terraform ${doc.terraform_version} ` : ''}${'planned_values' in doc || 'resource_changes' in doc ? 'plan' : 'state'}`;
   const r = finishImport(native, origins, issues, options.file);
   const out: Issue[] = [...c.issues.issues, ...r.issues.map((i) => c.mapIssue(i))];
-  const result: ImportResult = { issues: out, native };
+  const result: TerraformImportResult = { issues: out, native };
   if (r.topology && !out.some((i) => i.severity === 'error')) result.topology = r.topology;
+  result.relocate = (issue) => {
+    const o = origins.lookup(issue.path);
+    return o ? c.mapIssue({ ...issue, path: o.path }) : issue;
+  };
   return result;
 }

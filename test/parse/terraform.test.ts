@@ -18,6 +18,7 @@ import { formatIssue, TopologyError, type Issue } from '../../src/parse/issues.j
 import { detectJsonFormat, loadTopology, loadTopologyFile } from '../../src/parse/load.js';
 import { importTerraform, scanTerraformSources } from '../../src/parse/terraform.js';
 import { ReferenceEngine } from '../../src/reference/engine.js';
+import { checkTopologyFile } from '../../src/cli/check.js';
 import { cli } from '../helpers/cli.js';
 import { fixturesDir, repoRoot } from '../helpers/corpus.js';
 import { errors, noErrors, one } from './helpers.js';
@@ -336,6 +337,18 @@ locations('warnings in the root module carry the line of the resource block; for
   const blocks = scanTerraformSources(tfDir, read('aliyun-plan.json').configuration);
   assert.equal(blocks.get('')!.get('alicloud_security_group_rule.http'), { file: join(tfDir, 'main.tf'), line: 9 });
   assert.equal(blocks.get('net')!.get('alicloud_ecs_network_interface.db'), { file: join(tfDir, 'modules', 'net', 'main.tf'), line: 31 });
+});
+
+locations('check findings (the limits lint, run on the model) point at the resource too', () => {
+  const doc = read('aliyun-state.json');
+  doc.values.root_module.resources[10].values.security_groups = ['sg-bastion', 'sg-app1']; // basic and advanced on one instance
+  const dir = mkdtempSync(join(tmpdir(), 'sgf-tf-'));
+  writeFileSync(join(dir, 'state.json'), JSON.stringify(doc));
+  const report = checkTopologyFile(join(dir, 'state.json'));
+  const e = one(report.issues, 'values.root_module.resources[10].values.security_groups');
+  assert.is(e.code, 'mixed-group-types');
+  assert.is(e.address, 'alicloud_instance.bastion');
+  assert.match(e.message, /^alicloud_instance\.bastion security_groups: /);
 });
 
 locations('--tf-dir that is not a directory is an error', () => {
