@@ -204,6 +204,21 @@ warnings('Huawei groups bound by name (deprecated security_groups): read as the 
   assert.match(one(r2.issues, 'values.root_module.resources[7].values.security_groups', 'warning').message, /group name "default" names no group managed in this document: the interface is left out/);
 });
 
+warnings('Alibaba remotes: a prefix list beside a CIDR is ignored (as the API), two families are an error — both at the Terraform attribute', () => {
+  const doc = read('aliyun-state.json');
+  doc.values.root_module.resources[3].values.prefix_list_id = 'pl-office'; // app_https also has cidr_ip 0.0.0.0/0
+  const r = importTerraform(doc);
+  noErrors(r.issues);
+  const w = one(r.issues, 'values.root_module.resources[3].values.prefix_list_id', 'warning');
+  assert.is(w.code, 'prefix-list-ignored');
+  assert.is(w.message, 'alicloud_security_group_rule.app_https prefix_list_id: prefix list "pl-office" is ignored because another address is given (as the API)');
+  const doc2 = read('aliyun-state.json');
+  doc2.values.root_module.resources[3].values.ipv6_cidr_ip = '::/0';
+  const r2 = importTerraform(doc2);
+  assert.is(one(r2.issues, 'values.root_module.resources[3].values.ipv6_cidr_ip').code, 'two-families');
+  assert.is(r2.topology, undefined);
+});
+
 warnings('a priority missing from state is reported as not set', () => {
   const doc = read('huawei-state.json');
   doc.values.root_module.resources[2].values.priority = null;
