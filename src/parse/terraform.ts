@@ -185,12 +185,22 @@ class Resolver {
     return isObject(mc) ? mc : undefined;
   }
 
+  /** Per module (call names joined by '.'): 'type.name' -> the block's expressions. */
+  private readonly blocks = new Map<string, Map<string, JsonObject>>();
+
   /** The configuration's expressions of an instance's resource block. */
   expressionsOf(inst: Instance): JsonObject | undefined {
-    const mod = this.configModule(inst.calls);
-    if (!mod || !Array.isArray(mod.resources)) return undefined;
-    const block = mod.resources.find((r) => isObject(r) && r.address === `${inst.type}.${inst.name}` && r.mode !== 'data');
-    return isObject(block) && isObject(block.expressions) ? block.expressions : undefined;
+    const key = inst.calls.join('.');
+    let blocks = this.blocks.get(key);
+    if (!blocks) {
+      blocks = new Map();
+      this.blocks.set(key, blocks);
+      const mod = this.configModule(inst.calls);
+      for (const r of mod && Array.isArray(mod.resources) ? mod.resources : []) {
+        if (isObject(r) && typeof r.address === 'string' && r.mode !== 'data' && isObject(r.expressions) && !blocks.has(r.address)) blocks.set(r.address, r.expressions);
+      }
+    }
+    return blocks.get(`${inst.type}.${inst.name}`);
   }
 
   /** The configuration's expression for an attribute of an instance's resource block. */
