@@ -985,7 +985,9 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
     warnedInstance.add(inst);
     if (g === null) {
       if (!once) return;
-      c.warn(inst, groupsAttr, 'no-groups', 'no security groups: the interface is left out');
+      c.warn(inst, groupsAttr, 'no-groups', inst.type === 'huaweicloud_compute_instance'
+        ? 'no security groups given: the cloud binds the default security group, which is not in this document; the interface is left out'
+        : 'no security groups: the interface is left out');
       return;
     }
     if (!g.ok) {
