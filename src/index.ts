@@ -29,6 +29,8 @@ export { Table, loadTable, saveTable } from './compile/table.js';
 export { WasmTable, TupleBatch } from './compile/matcher.js';
 export type { MatcherKind } from './compile/matcher.js';
 export { TABLE_VERSION, TUPLE, NO_PORT, TableError, validateTable } from './compile/format.js';
+export { importTerraform, looksLikeTerraform, scanTerraformSources } from './parse/terraform.js';
+export type { TerraformImportOptions } from './parse/terraform.js';
 export { parseClassBenchRules, parseClassBenchTrace, loadClassBenchRules, loadClassBenchTrace, importClassBench, ClassBenchError } from './parse/classbench.js';
 export type { ClassBenchRules, ClassBenchTrace } from './parse/classbench.js';
 export { createFilter, Filter, LINKTYPE } from './replay/filter.js';

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { lintLimits } from '../lint/limits.js';
 import { formatIssue, TopologyError, type Issue } from '../parse/issues.js';
 import { loadTopologyFile } from '../parse/load.js';
-import { formatOption, groupTypeOption, type TopologyCliOptions } from './common.js';
+import { formatOption, groupTypeOption, loadOptionsOf, tfDirOption, type TopologyCliOptions } from './common.js';
 
 export interface CheckReport {
   file: string;
@@ -20,9 +20,9 @@ export interface CheckReport {
 
 export function checkTopologyFile(file: string, options: TopologyCliOptions = {}): CheckReport {
   try {
-    const r = loadTopologyFile(file, { ...(options.format ? { format: options.format } : {}), ...(options.groupType ? { groupType: options.groupType } : {}) });
+    const r = loadTopologyFile(file, loadOptionsOf(options));
     const t = r.topology;
-    const issues = [...r.issues, ...lintLimits(t)];
+    const issues = [...r.issues, ...lintLimits(t).map((i) => (r.relocate ? r.relocate(i) : i))];
     return {
       file,
       format: r.format,
@@ -52,9 +52,10 @@ export function registerCheck(program: Command): void {
   program
     .command('check')
     .description('validate a topology and lint it against the clouds\' limits; exit 1 on errors, 0 with warnings only')
-    .argument('<topology>', 'topology file (native JSON, Alibaba or Huawei export, ClassBench filters)')
+    .argument('<topology>', 'topology file (native JSON, Alibaba or Huawei export, ClassBench filters, terraform show -json output; - for stdin)')
     .addOption(formatOption())
     .addOption(groupTypeOption())
+    .addOption(tfDirOption())
     .option('--json', 'print the report as JSON')
     .action((file: string, opts: TopologyCliOptions & { json?: boolean }) => {
       const report = checkTopologyFile(file, opts);

@@ -13,9 +13,19 @@ export function groupTypeOption(): Option {
   return new Option('--group-type <type>', 'Alibaba imports: type of groups the export does not describe').choices(['basic', 'advanced']);
 }
 
+export function tfDirOption(): Option {
+  return new Option('--tf-dir <dir>', "Terraform imports: the root module's .tf directory, so issues name the file and line of each resource block");
+}
+
 export interface TopologyCliOptions {
   format?: TopologyFormat;
   groupType?: 'basic' | 'advanced';
+  tfDir?: string;
+}
+
+/** LoadOptions from the CLI options. */
+export function loadOptionsOf(options: TopologyCliOptions): { format?: TopologyFormat; groupType?: 'basic' | 'advanced'; tfDir?: string } {
+  return { ...(options.format ? { format: options.format } : {}), ...(options.groupType ? { groupType: options.groupType } : {}), ...(options.tfDir ? { tfDir: options.tfDir } : {}) };
 }
 
 /** Print issues to stderr, one per line, prefixed with the file. */
@@ -29,7 +39,7 @@ export function printIssues(file: string, issues: Issue[], out: (line: string) =
  */
 export function loadForCommand(file: string, options: TopologyCliOptions, quietWarnings = false): LoadResult {
   try {
-    const r = loadTopologyFile(file, { ...(options.format ? { format: options.format } : {}), ...(options.groupType ? { groupType: options.groupType } : {}) });
+    const r = loadTopologyFile(file, loadOptionsOf(options));
     if (!quietWarnings) printIssues(file, r.issues);
     return r;
   } catch (e) {

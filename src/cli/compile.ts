@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { compileTopology } from '../compile/compile.js';
 import { saveTable } from '../compile/table.js';
-import { die, formatOption, groupTypeOption, loadForCommand, type TopologyCliOptions } from './common.js';
+import { die, formatOption, groupTypeOption, loadForCommand, tfDirOption, type TopologyCliOptions } from './common.js';
 
 export function registerCompile(program: Command): void {
   program
@@ -16,6 +16,7 @@ export function registerCompile(program: Command): void {
     .requiredOption('-o, --output <file>', 'where to write the table')
     .addOption(formatOption())
     .addOption(groupTypeOption())
+    .addOption(tfDirOption())
     .option('--json', 'print the table statistics as JSON on stdout')
     .action((file: string, opts: TopologyCliOptions & { output: string; json?: boolean }) => {
       const { topology } = loadForCommand(file, opts);

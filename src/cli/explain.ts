@@ -8,7 +8,7 @@ import { parsePacketSpec, PacketSpecError } from '../model/packet-spec.js';
 import type { PacketRecord } from '../model/packet.js';
 import { ReferenceEngine } from '../reference/engine.js';
 import { explainDecision } from '../reference/explain.js';
-import { die, formatOption, groupTypeOption, loadForCommand, type TopologyCliOptions } from './common.js';
+import { die, formatOption, groupTypeOption, loadForCommand, tfDirOption, type TopologyCliOptions } from './common.js';
 
 export function registerExplain(program: Command): void {
   program
@@ -18,6 +18,7 @@ export function registerExplain(program: Command): void {
     .requiredOption('--packet <spec>', 'e.g. "tcp 203.0.113.7:40000 -> 10.0.1.10:22", "icmp 1.2.3.4 -> 10.0.0.5 type 8 code 0", "udp [2001:db8::1]:53 -> [2001:db8::2]:5353"')
     .addOption(formatOption())
     .addOption(groupTypeOption())
+    .addOption(tfDirOption())
     .option('--json', 'print exactly the SEMANTICS §9 decision object')
     .addHelpText('after', `
 Packet specs: PROTO SRC -> DST [words]

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { replay, type ReplayResult } from '../replay/replay.js';
-import { die, formatOption, groupTypeOption, loadForCommand, type TopologyCliOptions } from './common.js';
+import { die, formatOption, groupTypeOption, loadForCommand, tfDirOption, type TopologyCliOptions } from './common.js';
 
 interface ReplayCliOptions extends TopologyCliOptions {
   topology: string;
@@ -65,6 +65,7 @@ export function registerReplay(program: Command): void {
     .option('-q, --quiet', 'no progress bar')
     .addOption(formatOption())
     .addOption(groupTypeOption())
+    .addOption(tfDirOption())
     .action(async (opts: ReplayCliOptions) => {
       const workers = intOption('workers', opts.workers, 0, 32)!;
       const shards = intOption('shards', opts.shards, 1, 32);

@@ -13,6 +13,10 @@ export interface Issue {
   message: string;
   /** A stable code for programs (e.g. `port-range`, `unknown-group`, `limit-rules-per-group`). */
   code: string;
+  /** Terraform imports: the resource address the issue is about (`module.net.alicloud_security_group_rule.ssh[0]`). */
+  address?: string;
+  /** Terraform imports with `tfDir`: the file and line (1-based) of the resource block. */
+  source?: { file: string; line: number };
 }
 
 export type PathSegment = string | number;

@@ -12,18 +12,21 @@
  * character is `@` is ClassBench; otherwise JSON with `cloud` is native, with
  * `SecurityGroupId` / `Permissions` / `DescribeSecurityGroupAttribute` is
  * Alibaba, with `security_group_rules` / `security_group_rule` / a
- * `security_group` holding rules (ShowSecurityGroup) is Huawei.
+ * `security_group` holding rules (ShowSecurityGroup) is Huawei, with
+ * `format_version` and `planned_values` / `values` / `resource_changes` is
+ * Terraform (`terraform show -json`). The path `-` reads standard input.
  */
 import { readFileSync } from 'node:fs';
 import type { Topology } from '../model/topology.js';
 import { looksLikeAliyun, importAliyun } from './aliyun.js';
 import { looksLikeHuawei, importHuawei } from './huawei.js';
 import { importClassBench } from './classbench.js';
+import { looksLikeTerraform, importTerraform } from './terraform.js';
 import { isObject } from './convert.js';
 import { TopologyError, type Issue } from './issues.js';
 import { parseNativeTopology, type ParseResult } from './native.js';
 
-export const TOPOLOGY_FORMATS = ['native', 'aliyun', 'huawei', 'classbench'] as const;
+export const TOPOLOGY_FORMATS = ['native', 'aliyun', 'huawei', 'classbench', 'terraform'] as const;
 export type TopologyFormat = (typeof TOPOLOGY_FORMATS)[number];
 
 export interface LoadOptions {
@@ -33,6 +36,8 @@ export interface LoadOptions {
   groupType?: 'basic' | 'advanced';
   /** Name for messages (loadTopology only; loadTopologyFile uses the path). */
   file?: string;
+  /** Terraform: directory of the root module's .tf files, so issues name the file and line of each resource block. */
+  tfDir?: string;
 }
 
 export interface LoadResult {
@@ -40,31 +45,34 @@ export interface LoadResult {
   /** Warnings (never errors: those throw). */
   issues: Issue[];
   format: TopologyFormat;
+  /** Terraform: point an issue found on the model (a lint finding) at the resource it came from. */
+  relocate?: (issue: Issue) => Issue;
 }
 
 function fail(file: string | undefined, code: string, message: string): never {
   throw new TopologyError(file, [{ severity: 'error', path: '', code, message }]);
 }
 
-function finish(file: string | undefined, r: ParseResult, format: TopologyFormat): LoadResult {
+function finish(file: string | undefined, r: ParseResult & { relocate?: (issue: Issue) => Issue }, format: TopologyFormat): LoadResult {
   if (!r.topology || r.issues.some((i) => i.severity === 'error')) {
     const issues = r.issues.some((i) => i.severity === 'error')
       ? r.issues
       : [...r.issues, { severity: 'error' as const, path: '', code: 'no-topology', message: 'no topology was produced' }];
     throw new TopologyError(file, issues);
   }
-  return { topology: r.topology, issues: r.issues, format };
+  return { topology: r.topology, issues: r.issues, format, ...(r.relocate ? { relocate: r.relocate } : {}) };
 }
 
 const FORMAT_HELP =
   'expected a native topology (an object with "cloud"), an Alibaba DescribeSecurityGroupAttribute response or bundle ' +
   '("SecurityGroupId", "Permissions"), a Huawei security-group-rule or ShowSecurityGroup response ("security_group_rules", ' +
-  '"security_group") or a ClassBench ' +
-  'filter file (lines starting with "@"); or pass the format explicitly';
+  '"security_group"), a ClassBench filter file (lines starting with "@"), or "terraform show -json" output ' +
+  '("format_version" with "planned_values" or "values"); or pass the format explicitly';
 
 /** Which JSON format a parsed document is, or null. */
 export function detectJsonFormat(doc: unknown): Exclude<TopologyFormat, 'classbench'> | null {
   if (isObject(doc) && 'cloud' in doc) return 'native';
+  if (looksLikeTerraform(doc)) return 'terraform';
   if (looksLikeHuawei(doc)) return 'huawei';
   if (looksLikeAliyun(doc)) return 'aliyun';
   return null;
@@ -93,6 +101,8 @@ export function loadTopology(doc: unknown, options: LoadOptions = {}): LoadResul
       return finish(file, importAliyun(doc, { ...(file !== undefined ? { file } : {}), ...(options.groupType ? { groupType: options.groupType } : {}) }), 'aliyun');
     case 'huawei':
       return finish(file, importHuawei(doc, file !== undefined ? { file } : {}), 'huawei');
+    case 'terraform':
+      return finish(file, importTerraform(doc, { ...(file !== undefined ? { file } : {}), ...(options.tfDir !== undefined ? { tfDir: options.tfDir } : {}) }), 'terraform');
     default:
       return fail(file, 'unknown-format', `unknown format ${JSON.stringify(format)} (expected ${TOPOLOGY_FORMATS.join(', ')})`);
   }
@@ -109,7 +119,7 @@ function runClassBench(text: string, file: string | undefined): ParseResult {
 export function loadTopologyFile(path: string, options: Omit<LoadOptions, 'file'> = {}): LoadResult {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readInput(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
@@ -142,6 +152,11 @@ export function loadTopologyFile(path: string, options: Omit<LoadOptions, 'file'
     fail(path, 'json-syntax', `JSON syntax error at line ${line} column ${column} (byte offset ${byte}): ${at.message}`);
   }
   return loadTopology(doc, { ...options, file: path });
+}
+
+/** The bytes of a topology file; `-` is standard input. */
+function readInput(path: string): Buffer {
+  return path === '-' ? readFileSync(0) : readFileSync(path);
 }
 
 function firstBadUtf8(bytes: Uint8Array): number {
