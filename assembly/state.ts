@@ -317,8 +317,14 @@ function ctMaybeGrow(): void {
 }
 
 // The key of the packet being looked up: the flow part (ctFlow), then the
-// interface (ctAt). A packet's flow is computed once and keyed at each hop.
+// interface and shard (ctAt). A packet's flow is computed once and keyed at
+// each hop. The shard is part of the key: one table holds every shard of this
+// instance, and one flow key can live in two shards (an ICMP error belongs to
+// its quoted flow's shard, a plain ICMP packet of the same addresses to its
+// own), which must not see each other's entries (the reference keeps one
+// table per shard).
 let kIface: u32 = 0;
+let kShard: u32 = 0;
 let kFamily: u32 = 0;
 let kProto: u32 = 0;
 let kLoPort: u32 = 0;
@@ -365,20 +371,21 @@ export function ctFlowLoad(p: usize, family: u32, proto: u32, src: usize, dst: u
   kHi = kSrcIsLo ? dst : src;
 }
 
-/** Key the prepared flow at interface `iface`. */
-export function ctAt(iface: u32): void {
+/** Key the prepared flow at interface `iface`, in state shard `shard`. */
+export function ctAt(iface: u32, shard: u32): void {
   kIface = iface;
+  kShard = shard;
   kHash = <u32>mix64(kFlow ^ ((<u64>iface + 1) * 0x9e3779b97f4a7c15));
 }
 
-/** Prepare the whole key: interface, family, protocol, (src, sport), (dst, dport). */
-export function ctKey(iface: u32, family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
+/** Prepare the whole key: interface, shard, family, protocol, (src, sport), (dst, dport). */
+export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
   ctFlow(family, proto, src, sport, dst, dport);
-  ctAt(iface);
+  ctAt(iface, shard);
 }
 
 @inline function ctMatches(e: usize): bool {
-  return load<u32>(e) == kIface + 1 && load<u8>(e, 4) == <u8>kFamily && load<u8>(e, 5) == <u8>kProto &&
+  return load<u32>(e) == kIface + 1 && load<u32>(e, 44) == kShard && load<u8>(e, 4) == <u8>kFamily && load<u8>(e, 5) == <u8>kProto &&
     load<u16>(e, 40) == <u16>kLoPort && load<u16>(e, 42) == <u16>kHiPort && addrEq(e + 8, kLo) && addrEq(e + 24, kHi);
 }
 
@@ -587,21 +594,21 @@ function frHash(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id:
   return <u32>mix64(h);
 }
 
-function frFind(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, h: u32): usize {
+function frFind(iface: u32, shard: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, h: u32): usize {
   let i = h & frMask;
   while (true) {
     const e = frSlots + <usize>i * FR_ENTRY;
     const t = load<u32>(e);
     if (t == 0) return 0;
-    if (t == iface + 1 && load<u32>(e, 56) == h && load<u8>(e, 4) == <u8>family && load<u8>(e, 5) == <u8>proto &&
+    if (t == iface + 1 && load<u32>(e, 44) == shard && load<u32>(e, 56) == h && load<u8>(e, 4) == <u8>family && load<u8>(e, 5) == <u8>proto &&
       load<u32>(e, 40) == id && addrEq(e + 8, src) && addrEq(e + 24, dst)) return e;
     i = (i + 1) & frMask;
   }
 }
 
-/** The remembered verdict (1 allow, 0 deny) of a non-first fragment, or -1. */
-export function frRecall(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, now: i64): i32 {
-  const e = frFind(iface, family, proto, src, dst, id, frHash(iface, family, proto, src, dst, id));
+/** The remembered verdict (1 allow, 0 deny) of a non-first fragment in `shard`, or -1. */
+export function frRecall(iface: u32, shard: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, now: i64): i32 {
+  const e = frFind(iface, shard, family, proto, src, dst, id, frHash(iface, family, proto, src, dst, id));
   if (e == 0 || now - load<i64>(e, 48) > FRAGMENT_MEMORY_NS) return -1;
   return <i32>load<u8>(e, 6);
 }
@@ -626,7 +633,7 @@ function frPurge(iface: u32, shard: u32, now: i64): void {
 /** Remember a first fragment's verdict (docs/SEMANTICS.md: bounded per interface shard). */
 export function frRemember(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, verdict: u32, now: i64, shard: u32): void {
   const h = frHash(iface, family, proto, src, dst, id);
-  let e = frFind(iface, family, proto, src, dst, id, h);
+  let e = frFind(iface, shard, family, proto, src, dst, id, h);
   if (e == 0) {
     const c = counter(iface, shard);
     if (load<u32>(c, 16) >= frCapacity) {
