@@ -3,7 +3,9 @@
  * ≥ 1 M packets (default mode) replayed by the WASM engine with 1 and 2
  * worker threads, and a smaller one by the WASM engine and the reference
  * engine; generated once into the cache. Repeated whole runs, medians;
- * end-to-end and loop figures. The verdict and reason counts must agree
+ * end-to-end and loop figures. First, the big capture's decisions files
+ * (reference, WASM 1 and 2 workers) must be byte-identical (verifyDecisions);
+ * then the verdict and reason counts must agree
  * between 1 and 2 workers, and between the WASM and reference engines.
  */
 import { replaySpec, runReplayBench } from '../replay/main.js';
@@ -12,8 +14,8 @@ import type { RunContext } from './context.js';
 import { BenchError } from './errors.js';
 import { throughputFigure } from './stats.js';
 
-/** Steps in the progress plan: one per configuration. */
-export const REPLAY_STEPS = 4;
+/** Steps in the progress plan: the verification, then one per configuration. */
+export const REPLAY_STEPS = 5;
 
 export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   const p = ctx.params.replay;
@@ -47,5 +49,7 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   add('small/wasm-1w', small, 'replay, WASM, 1 worker', wasmSmall);
   add('small/reference', small, 'replay, reference engine', refSmall);
   const { packets: _, ...traffic } = replaySpec(p.packets).traffic;
-  return { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true };
+  const info: ReplayInfo = { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true };
+  if (rep.verify) info.verify = rep.verify;
+  return info;
 }

@@ -150,6 +150,8 @@ export const replayInfoSchema = z
     traffic: z.record(z.string(), param),
     /** Verdict counts agreed between 1 and 2 workers, and between WASM and the reference engine. */
     countsAgree: z.literal(true),
+    /** The big capture's decisions files were byte-identical for these configurations (reference, wasm-1w, wasm-2w). */
+    verify: z.object({ packets: positiveCount, identical: z.literal(true), configs: z.array(z.string()) }).strict().optional(),
   })
   .strict();
 
