@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileTopology } from '../../src/compile/compile.js';
+import { generateTopology, generateTraffic } from '../../src/gen/index.js';
 import { decisionLine, type Decision } from '../../src/model/decision.js';
 import { parseAddress } from '../../src/model/address.js';
 import { flowHash, shardOfHash } from '../../src/model/shard.js';
@@ -146,6 +147,26 @@ shards('frag-22 (suricata-verify, IPv6 malformed fragments): workers 0-3 and the
   const lines = [...replayWasm(new WasmEngine(t, compileTopology(t)), readFileSync(pcap))].map((j) => decisionLine(j.n, j.tsText, j.decision));
   assert.is(lines.join('\n') + '\n', expected);
   writeFileSync(join(dir, 'done'), '');
+});
+
+shards('gen routers: errors from a small pool, many of them in another shard than their own addresses', () => {
+  const d = generateTopology({ seed: 3, cloud: 'generic', interfaces: 4 });
+  const pool = new Set<string>();
+  let errors = 0;
+  let crossing = 0;
+  for (const f of generateTraffic(d, { seed: 3, flows: 400, routers: 2, intents: true, mix: { tcp: 10, udp: 10, echo: 10, 'icmp-error': 70, gre: 0, other: 0 } })) {
+    const p = f.intent;
+    if (!p?.quoted || f.kind !== 'icmp-error') continue;
+    errors++;
+    const own = shardOfHash(flowHash(p.family!, p.proto!, p.src!, p.dst!), 16);
+    const quotedShard = shardOfHash(flowHash(p.quoted.family, p.quoted.proto, p.quoted.src, p.quoted.dst), 16);
+    if (own !== quotedShard) crossing++;
+    if (p.src !== p.quoted.dst) pool.add(`${p.family}/${p.src!.toString(16)}`); // from a router, not the server
+  }
+  assert.ok(errors > 200, `${errors} errors`);
+  assert.ok(pool.size <= 4, `routers: ${[...pool].join(' ')}`); // 2 per family
+  assert.ok(crossing > errors / 2, `${crossing} of ${errors} errors cross shards`);
+  assert.throws(() => [...generateTraffic(d, { seed: 3, routers: 257 })], /routers/);
 });
 
 shards.run();
