@@ -51,5 +51,6 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   const { packets: _, ...traffic } = replaySpec(p.packets).traffic;
   const info: ReplayInfo = { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true };
   if (rep.verify) info.verify = rep.verify;
+  if (rep.verifyShards) info.verifyShards = rep.verifyShards;
   return info;
 }

@@ -12,7 +12,9 @@
  * Before anything is timed, the big capture is verified: its decisions
  * files from the reference engine and from the WASM engine with 1 and 2
  * workers must be byte-identical; a difference stops the run
- * (SGF_BENCH_MISMATCH, naming the packet).
+ * (SGF_BENCH_MISMATCH, naming the packet). So is a second generated capture
+ * of `refPackets` packets made to cross shards (shardStressSpec: ICMP errors
+ * from a small router pool, fragments, IPv6), which is not timed.
  *
  *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--json]
  */
@@ -53,6 +55,8 @@ export interface ReplayBenchReport {
   ratios: { twoWorkersOverOne: number; twoWorkersOverOneLoop: number; wasmOverReference: number; wasmOverReferenceLoop: number };
   /** The big capture's decisions, byte-identical for these configurations (absent when verification was turned off). */
   verify?: { packets: number; identical: true; configs: string[] };
+  /** The same for the shard-stress capture (shardStressSpec). */
+  verifyShards?: { path: string; packets: number; identical: true; configs: string[] };
 }
 
 /**
@@ -143,6 +147,19 @@ export function replaySpec(n: number) {
   };
 }
 
+/**
+ * A capture made to cross state shards (verified, not timed): ICMP errors from
+ * a pool of two routers (many quoting flows of other shards than their own),
+ * fragments, IPv6 and idle gaps, on a 6-interface aliyun-basic topology.
+ */
+export function shardStressSpec(n: number) {
+  return {
+    topology: { seed: 43, cloud: 'aliyun-basic' as const, interfaces: 6, rulesPerGroup: 20 },
+    traffic: { seed: 43, packets: n, routers: 2, ipv6Share: 0.4, fragmentShare: 0.1, idleShare: 0.05, mix: { tcp: 30, udp: 20, echo: 10, 'icmp-error': 35, gre: 2, other: 3 } },
+    format: 'pcap' as const,
+  };
+}
+
 export interface ReplayBenchOptions {
   packets?: number;
   refPackets?: number;
@@ -175,6 +192,12 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
   const warmup = opts.warmup ?? true;
   if (opts.verify !== false) opts.onConfig?.('verify');
   const verify = opts.verify !== false ? await verifyDecisions(topology, big.capturePath, compiled, log) : undefined;
+  let verifyShards: ReplayBenchReport['verifyShards'];
+  if (opts.verify !== false) {
+    const stress = ensureGenerated(shardStressSpec(refPackets), gen);
+    const t = loadTopologyFile(stress.topologyPath).topology;
+    verifyShards = { path: stress.capturePath, ...(await verifyDecisions(t, stress.capturePath, compileTopology(t), log)) };
+  }
   const results: ReplayConfigResult[] = [];
   const run = (name: string, file: string, engine: 'wasm' | 'reference', workers: number, k: number) => {
     opts.onConfig?.(name);
@@ -189,6 +212,7 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
   const two = results[1]!;
   return {
     ...(verify ? { verify } : {}),
+    ...(verifyShards ? { verifyShards } : {}),
     capture: { path: big.capturePath, packets: one.packets, bytes: big.summary.bytes },
     refCapture: { path: small.capturePath, packets: wasmSmall.packets, bytes: small.summary.bytes },
     results,
@@ -204,6 +228,7 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
 export function formatReplayReport(r: ReplayBenchReport): string {
   const lines = [`replay: ${r.capture.packets.toLocaleString('en-US')} packets (${(r.capture.bytes / 1e6).toFixed(0)} MB); reference comparison on ${r.refCapture.packets.toLocaleString('en-US')} packets`];
   if (r.verify) lines.push(`  decisions verified: ${r.verify.packets.toLocaleString('en-US')} packets byte-identical (${r.verify.configs.join(', ')})`);
+  if (r.verifyShards) lines.push(`  shard-stress capture verified: ${r.verifyShards.packets.toLocaleString('en-US')} packets byte-identical (${r.verifyShards.configs.join(', ')})`);
   lines.push('  configuration                          end-to-end Mpps   loop Mpps');
   for (const x of r.results) {
     lines.push(`  ${x.name.padEnd(38)} ${(x.packetsPerSecond / 1e6).toFixed(2).padStart(15)} ${x.loopPacketsPerSecond ? (x.loopPacketsPerSecond / 1e6).toFixed(2).padStart(11) : '          -'}`);
