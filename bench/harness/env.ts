@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { arch, cpus, hostname, loadavg, platform, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BenchReport } from '../report/schema.js';
 
 export function environment(): BenchReport['env'] {
@@ -49,11 +49,14 @@ export function gitInfo(root: string): BenchReport['git'] {
       commit = /^[0-9a-f]{40}$/.test(head) ? head : null;
     } else {
       branch = ref[1]!.replace(/^refs\/heads\//, '');
-      const loose = join(dir, ref[1]!);
+      // A linked worktree keeps HEAD in its own directory and the refs in the common one.
+      const commonFile = join(dir, 'commondir');
+      const common = existsSync(commonFile) ? resolve(dir, readFileSync(commonFile, 'utf8').trim()) : dir;
+      const loose = [join(dir, ref[1]!), join(common, ref[1]!)].find((f) => existsSync(f)) ?? join(dir, ref[1]!);
       if (existsSync(loose)) {
         commit = readFileSync(loose, 'utf8').trim();
-      } else if (existsSync(join(dir, 'packed-refs'))) {
-        for (const line of readFileSync(join(dir, 'packed-refs'), 'utf8').split('\n')) {
+      } else if (existsSync(join(common, 'packed-refs'))) {
+        for (const line of readFileSync(join(common, 'packed-refs'), 'utf8').split('\n')) {
           const [sha, name] = line.split(' ');
           if (name === ref[1]) commit = sha ?? null;
         }
