@@ -21,6 +21,7 @@ import { concat, ethIp, icmp, ipv4, udp } from '../../src/pcap/build.js';
 import { PcapWriter } from '../../src/pcap/writer.js';
 import { replayReference, replayWasm } from '../../src/replay/local.js';
 import { replay } from '../../src/replay/replay.js';
+import { createFilter } from '../../src/replay/filter.js';
 import { WasmEngine } from '../../src/replay/wasm-engine.js';
 import type { NativeTopology } from '../../src/parse/native.js';
 import { corpusDir, skipNoCorpus } from '../helpers/corpus.js';
@@ -146,6 +147,7 @@ shards('frag-22 (suricata-verify, IPv6 malformed fragments): workers 0-3 and the
   // The library's hot path (one instance, all shards) agrees too.
   const lines = [...replayWasm(new WasmEngine(t, compileTopology(t)), readFileSync(pcap))].map((j) => decisionLine(j.n, j.tsText, j.decision));
   assert.is(lines.join('\n') + '\n', expected);
+  assert.is(createFilter(t).verdicts(readFileSync(pcap))[8], 0, 'createFilter().verdicts(): packet 9 denied, as the reference says');
   writeFileSync(join(dir, 'done'), '');
 });
 
