@@ -293,7 +293,7 @@ function flowPacket(r: usize): void {
 
 /** §3: conntrack, related ICMP errors, then the rules (creating an entry on allow). */
 function statefulHop(iface: u32, dir: u32, r: usize, shard: u32, now: i64): void {
-  ctAt(iface); // the packet's flow was prepared by engineRun
+  ctAt(iface, shard); // the packet's flow was prepared by engineRun
   const e = ctLookup(now);
   const tcpFlags: u32 = (<u32>load<u8>(r, REC_FLAGS) & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
   if (e != 0) {
@@ -316,10 +316,10 @@ function statefulHop(iface: u32, dir: u32, r: usize, shard: u32, now: i64): void
       qs = <u32>load<u16>(r, REC_QICMP_ID);
       qd = qs;
     }
-    ctKey(iface, qfam, qproto, r + REC_QSRC, qs, r + REC_QDST, qd);
+    ctKey(iface, shard, qfam, qproto, r + REC_QSRC, qs, r + REC_QDST, qd);
     const related = ctLookup(now) != 0;
     flowPacket(r); // back to the packet's own flow
-    ctAt(iface);
+    ctAt(iface, shard);
     if (related) {
       setHop(VERDICT_ALLOW, HOP_RELATED, -1);
       return;
@@ -340,7 +340,7 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
   const family = <u32>load<u8>(r, REC_FAMILY);
   const proto = <u32>load<u8>(r, REC_PROTO);
   if (offset > 0) {
-    const v = frRecall(iface, family, proto, r + REC_SRC, r + REC_DST, load<u32>(r, REC_FRAG_ID), now);
+    const v = frRecall(iface, shard, family, proto, r + REC_SRC, r + REC_DST, load<u32>(r, REC_FRAG_ID), now);
     if (v >= 0) {
       setHop(<u8>v, HOP_FRAGMENT, -1);
       return;
@@ -421,11 +421,11 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
     flowPacket(r);
     ctFlowSave(flowScratch + (<usize>i << 4));
     if (a >= 0) {
-      ctAt(<u32>a);
+      ctAt(<u32>a, shard);
       sink += ctTouch();
     }
     if (b >= 0) {
-      ctAt(<u32>b);
+      ctAt(<u32>b, shard);
       sink += ctTouch();
     }
   }

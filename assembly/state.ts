@@ -253,7 +253,14 @@ export function stateInit(ifacePtr: usize, nIface: u32, shards: u32, ctCapPerSha
   nShards = shards;
   ctCapacity = ctCapPerShard;
   frCapacity = frCapPerShard;
-  counters = arenaAlloc(<usize>max<u32>(nIface, 1) * <usize>shards * CNT_SIZE);
+  const nCounters = <usize>max<u32>(nIface, 1) * <usize>shards;
+  counters = arenaAlloc(nCounters * CNT_SIZE);
+  // Nothing stored, nothing can expire: the purge-skip bounds start at the end
+  // of time (0 would skip purges for packets before the epoch).
+  for (let i: usize = 0; i < nCounters; i++) {
+    store<i64>(counters + i * CNT_SIZE, i64.MAX_VALUE, 8);
+    store<i64>(counters + i * CNT_SIZE, i64.MAX_VALUE, 24);
+  }
   stats = arenaAlloc(64);
   ctInit(65536);
   frInit(4096);
@@ -317,8 +324,14 @@ function ctMaybeGrow(): void {
 }
 
 // The key of the packet being looked up: the flow part (ctFlow), then the
-// interface (ctAt). A packet's flow is computed once and keyed at each hop.
+// interface and shard (ctAt). A packet's flow is computed once and keyed at
+// each hop. The shard is part of the key: one table holds every shard of this
+// instance, and one flow key can live in two shards (an ICMP error belongs to
+// its quoted flow's shard, a plain ICMP packet of the same addresses to its
+// own), which must not see each other's entries (the reference keeps one
+// table per shard).
 let kIface: u32 = 0;
+let kShard: u32 = 0;
 let kFamily: u32 = 0;
 let kProto: u32 = 0;
 let kLoPort: u32 = 0;
@@ -365,20 +378,21 @@ export function ctFlowLoad(p: usize, family: u32, proto: u32, src: usize, dst: u
   kHi = kSrcIsLo ? dst : src;
 }
 
-/** Key the prepared flow at interface `iface`. */
-export function ctAt(iface: u32): void {
+/** Key the prepared flow at interface `iface`, in state shard `shard`. */
+export function ctAt(iface: u32, shard: u32): void {
   kIface = iface;
+  kShard = shard;
   kHash = <u32>mix64(kFlow ^ ((<u64>iface + 1) * 0x9e3779b97f4a7c15));
 }
 
-/** Prepare the whole key: interface, family, protocol, (src, sport), (dst, dport). */
-export function ctKey(iface: u32, family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
+/** Prepare the whole key: interface, shard, family, protocol, (src, sport), (dst, dport). */
+export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
   ctFlow(family, proto, src, sport, dst, dport);
-  ctAt(iface);
+  ctAt(iface, shard);
 }
 
 @inline function ctMatches(e: usize): bool {
-  return load<u32>(e) == kIface + 1 && load<u8>(e, 4) == <u8>kFamily && load<u8>(e, 5) == <u8>kProto &&
+  return load<u32>(e) == kIface + 1 && load<u32>(e, 44) == kShard && load<u8>(e, 4) == <u8>kFamily && load<u8>(e, 5) == <u8>kProto &&
     load<u16>(e, 40) == <u16>kLoPort && load<u16>(e, 42) == <u16>kHiPort && addrEq(e + 8, kLo) && addrEq(e + 24, kHi);
 }
 
@@ -403,14 +417,29 @@ function ctFind(): usize {
   }
 }
 
+/**
+ * `now - then <= limit` exactly, for any two i64 timestamps (`limit` ≥ 0): an
+ * earlier `now` counts as equal (§5); a later one is compared as the exact
+ * unsigned difference, which no i64 subtraction overflow can turn negative.
+ */
+@inline function within(now: i64, then: i64, limit: i64): bool {
+  return now <= then || <u64>(now - then) <= <u64>limit;
+}
+
+/** `t + d` (d ≥ 0), saturating at i64.MAX_VALUE: an expiry past the end of time never comes. */
+@inline function addSat(t: i64, d: i64): i64 {
+  const s = t + d;
+  return s < t ? i64.MAX_VALUE : s;
+}
+
 @inline function ctLive(e: usize, iface: u32, now: i64): bool {
-  return now - load<i64>(e, 48) <= timeoutOf(iface, <u32>load<u8>(e, 6));
+  return within(now, load<i64>(e, 48), timeoutOf(iface, <u32>load<u8>(e, 6)));
 }
 
 /** Lower the purge-skip bound of (iface, shard) to this entry's expiry. */
 @inline function ctNoteExpiry(e: usize, iface: u32, shard: u32): void {
   const c = counter(iface, shard);
-  const exp = load<i64>(e, 48) + timeoutOf(iface, <u32>load<u8>(e, 6));
+  const exp = addSat(load<i64>(e, 48), timeoutOf(iface, <u32>load<u8>(e, 6)));
   if (exp < load<i64>(c, 8)) store<i64>(c, exp, 8);
 }
 
@@ -473,7 +502,7 @@ function ctPurge(iface: u32, shard: u32, now: i64): void {
     if (t != iface + 1 || load<u32>(e, 44) != shard) continue;
     if (!ctLive(e, iface, now)) ctDelete(e);
     else {
-      const exp = load<i64>(e, 48) + timeoutOf(iface, <u32>load<u8>(e, 6));
+      const exp = addSat(load<i64>(e, 48), timeoutOf(iface, <u32>load<u8>(e, 6)));
       if (exp < next) next = exp;
     }
   }
@@ -587,22 +616,22 @@ function frHash(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id:
   return <u32>mix64(h);
 }
 
-function frFind(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, h: u32): usize {
+function frFind(iface: u32, shard: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, h: u32): usize {
   let i = h & frMask;
   while (true) {
     const e = frSlots + <usize>i * FR_ENTRY;
     const t = load<u32>(e);
     if (t == 0) return 0;
-    if (t == iface + 1 && load<u32>(e, 56) == h && load<u8>(e, 4) == <u8>family && load<u8>(e, 5) == <u8>proto &&
+    if (t == iface + 1 && load<u32>(e, 44) == shard && load<u32>(e, 56) == h && load<u8>(e, 4) == <u8>family && load<u8>(e, 5) == <u8>proto &&
       load<u32>(e, 40) == id && addrEq(e + 8, src) && addrEq(e + 24, dst)) return e;
     i = (i + 1) & frMask;
   }
 }
 
-/** The remembered verdict (1 allow, 0 deny) of a non-first fragment, or -1. */
-export function frRecall(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, now: i64): i32 {
-  const e = frFind(iface, family, proto, src, dst, id, frHash(iface, family, proto, src, dst, id));
-  if (e == 0 || now - load<i64>(e, 48) > FRAGMENT_MEMORY_NS) return -1;
+/** The remembered verdict (1 allow, 0 deny) of a non-first fragment in `shard`, or -1. */
+export function frRecall(iface: u32, shard: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, now: i64): i32 {
+  const e = frFind(iface, shard, family, proto, src, dst, id, frHash(iface, family, proto, src, dst, id));
+  if (e == 0 || !within(now, load<i64>(e, 48), FRAGMENT_MEMORY_NS)) return -1;
   return <i32>load<u8>(e, 6);
 }
 
@@ -615,10 +644,10 @@ function frPurge(iface: u32, shard: u32, now: i64): void {
     const e = frSlots + <usize>i * FR_ENTRY;
     if (load<u32>(e) != iface + 1 || load<u32>(e, 44) != shard) continue;
     const first = load<i64>(e, 48);
-    if (now - first > FRAGMENT_MEMORY_NS) {
+    if (!within(now, first, FRAGMENT_MEMORY_NS)) {
       store<u32>(e, TOMB);
       store<u32>(c, load<u32>(c, 16) - 1, 16);
-    } else if (first + FRAGMENT_MEMORY_NS < next) next = first + FRAGMENT_MEMORY_NS;
+    } else if (addSat(first, FRAGMENT_MEMORY_NS) < next) next = addSat(first, FRAGMENT_MEMORY_NS);
   }
   store<i64>(c, next, 24);
 }
@@ -626,7 +655,7 @@ function frPurge(iface: u32, shard: u32, now: i64): void {
 /** Remember a first fragment's verdict (docs/SEMANTICS.md: bounded per interface shard). */
 export function frRemember(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, verdict: u32, now: i64, shard: u32): void {
   const h = frHash(iface, family, proto, src, dst, id);
-  let e = frFind(iface, family, proto, src, dst, id, h);
+  let e = frFind(iface, shard, family, proto, src, dst, id, h);
   if (e == 0) {
     const c = counter(iface, shard);
     if (load<u32>(c, 16) >= frCapacity) {
@@ -658,5 +687,5 @@ export function frRemember(iface: u32, family: u32, proto: u32, src: usize, dst:
   store<u8>(e, <u8>verdict, 6);
   store<i64>(e, now, 48);
   const c2 = counter(iface, shard);
-  if (now + FRAGMENT_MEMORY_NS < load<i64>(c2, 24)) store<i64>(c2, now + FRAGMENT_MEMORY_NS, 24);
+  if (addSat(now, FRAGMENT_MEMORY_NS) < load<i64>(c2, 24)) store<i64>(c2, addSat(now, FRAGMENT_MEMORY_NS), 24);
 }

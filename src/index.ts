@@ -38,4 +38,4 @@ export type { FilterOptions, JudgedFrame } from './replay/filter.js';
 export { replay } from './replay/replay.js';
 export type { ReplayOptions, ReplayResult } from './replay/replay.js';
 export type { ReplaySummary, RuleHits, InterfaceCounts } from './replay/summary.js';
-export { DEFAULT_SHARDS, flowHash, shardOf } from './model/shard.js';
+export { DEFAULT_SHARDS, flowHash, shardOf, EngineOptionError, MAX_CONNTRACK_CAPACITY } from './model/shard.js';

@@ -3,7 +3,9 @@
  * ≥ 1 M packets (default mode) replayed by the WASM engine with 1 and 2
  * worker threads, and a smaller one by the WASM engine and the reference
  * engine; generated once into the cache. Repeated whole runs, medians;
- * end-to-end and loop figures. The verdict and reason counts must agree
+ * end-to-end and loop figures. First, the big capture's decisions files
+ * (reference, WASM 1 and 2 workers) must be byte-identical (verifyDecisions);
+ * then the verdict and reason counts must agree
  * between 1 and 2 workers, and between the WASM and reference engines.
  */
 import { defaultCacheDir, ensureGenerated } from '../../src/gen/index.js';
@@ -15,8 +17,8 @@ import { BenchError } from './errors.js';
 import { buildNative, runNative, writeNativeRules } from './native.js';
 import { throughputFigure } from './stats.js';
 
-/** Steps in the progress plan: one per configuration, and the native baseline. */
-export const REPLAY_STEPS = 5;
+/** Steps in the progress plan: the verification, one per configuration, and the native baseline. */
+export const REPLAY_STEPS = 6;
 
 export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   const p = ctx.params.replay;
@@ -72,5 +74,8 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
     native = { compiler: build.compiler, skipped: build.why ?? 'not built' };
   }
   const { packets: _, ...traffic } = replaySpec(p.packets).traffic;
-  return { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true, native };
+  const info: ReplayInfo = { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true, native };
+  if (rep.verify) info.verify = rep.verify;
+  if (rep.verifyShards) info.verifyShards = rep.verifyShards;
+  return info;
 }

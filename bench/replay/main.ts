@@ -9,13 +9,24 @@
  * whole replay() call: worker start-up, compile, read, judge) and loop (the
  * slowest worker's streaming-and-judging time, without start-up).
  *
+ * Before anything is timed, the big capture is verified: its decisions
+ * files from the reference engine and from the WASM engine with 1 and 2
+ * workers must be byte-identical; a difference stops the run
+ * (SGF_BENCH_MISMATCH, naming the packet). So is a second generated capture
+ * of `refPackets` packets made to cross shards (shardStressSpec: ICMP errors
+ * from a small router pool, fragments, IPv6), which is not timed.
+ *
  *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--json]
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ensureGenerated } from '../../src/gen/index.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
 import { replay } from '../../src/replay/replay.js';
 import { compileTopology } from '../../src/compile/compile.js';
 import type { Topology } from '../../src/model/topology.js';
+import { assertSameDecisionFiles } from '../harness/verify-files.js';
 
 export interface ReplaySample {
   seconds: number;
@@ -42,6 +53,38 @@ export interface ReplayBenchReport {
   refCapture: { path: string; packets: number; bytes: number };
   results: ReplayConfigResult[];
   ratios: { twoWorkersOverOne: number; twoWorkersOverOneLoop: number; wasmOverReference: number; wasmOverReferenceLoop: number };
+  /** The big capture's decisions, byte-identical for these configurations (absent when verification was turned off). */
+  verify?: { packets: number; identical: true; configs: string[] };
+  /** The same for the shard-stress capture (shardStressSpec). */
+  verifyShards?: { path: string; packets: number; identical: true; configs: string[] };
+}
+
+/**
+ * Replay `file` with the reference engine and with the WASM engine on 1 and 2
+ * workers, writing decisions files, and require them byte-identical.
+ */
+export async function verifyDecisions(topology: Topology, file: string, compiled: ReturnType<typeof compileTopology>, log: (s: string) => void): Promise<{ packets: number; identical: true; configs: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sgfilter-bench-verify-'));
+  try {
+    const ref = join(dir, 'reference.jsonl');
+    log(`  verify: reference engine on ${file}`);
+    const r = await replay(topology, file, { engine: 'reference', compiled, decisionsPath: ref });
+    if (r.error) throw new Error(`${file}: ${r.error.message}`);
+    const configs = ['reference'];
+    for (const workers of [1, 2]) {
+      const out = join(dir, `wasm-${workers}w.jsonl`);
+      log(`  verify: WASM engine, ${workers} worker(s)`);
+      await replay(topology, file, { engine: 'wasm', workers, compiled, decisionsPath: out });
+      const n = assertSameDecisionFiles(ref, out, `${file} (WASM, ${workers} worker(s))`);
+      if (n !== r.packets) throw new Error(`${file}: ${n} decisions for ${r.packets} packets`);
+      configs.push(`wasm-${workers}w`);
+      rmSync(out, { force: true });
+    }
+    log(`  verify: ${r.packets} decisions identical (${configs.join(', ')})`);
+    return { packets: r.packets, identical: true, configs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function median(xs: number[]): number {
@@ -104,6 +147,19 @@ export function replaySpec(n: number) {
   };
 }
 
+/**
+ * A capture made to cross state shards (verified, not timed): ICMP errors from
+ * a pool of two routers (many quoting flows of other shards than their own),
+ * fragments, IPv6 and idle gaps, on a 6-interface aliyun-basic topology.
+ */
+export function shardStressSpec(n: number) {
+  return {
+    topology: { seed: 43, cloud: 'aliyun-basic' as const, interfaces: 6, rulesPerGroup: 20 },
+    traffic: { seed: 43, packets: n, routers: 2, ipv6Share: 0.4, fragmentShare: 0.1, idleShare: 0.05, mix: { tcp: 30, udp: 20, echo: 10, 'icmp-error': 35, gre: 2, other: 3 } },
+    format: 'pcap' as const,
+  };
+}
+
 export interface ReplayBenchOptions {
   packets?: number;
   refPackets?: number;
@@ -117,6 +173,8 @@ export interface ReplayBenchOptions {
   log?: (s: string) => void;
   /** Called before each configuration is measured. */
   onConfig?: (name: string) => void;
+  /** Verify the big capture's decisions first (default true). */
+  verify?: boolean;
 }
 
 export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<ReplayBenchReport> {
@@ -132,6 +190,14 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
   const topology = loadTopologyFile(big.topologyPath).topology;
   const compiled = compileTopology(topology);
   const warmup = opts.warmup ?? true;
+  if (opts.verify !== false) opts.onConfig?.('verify');
+  const verify = opts.verify !== false ? await verifyDecisions(topology, big.capturePath, compiled, log) : undefined;
+  let verifyShards: ReplayBenchReport['verifyShards'];
+  if (opts.verify !== false) {
+    const stress = ensureGenerated(shardStressSpec(refPackets), gen);
+    const t = loadTopologyFile(stress.topologyPath).topology;
+    verifyShards = { path: stress.capturePath, ...(await verifyDecisions(t, stress.capturePath, compileTopology(t), log)) };
+  }
   const results: ReplayConfigResult[] = [];
   const run = (name: string, file: string, engine: 'wasm' | 'reference', workers: number, k: number) => {
     opts.onConfig?.(name);
@@ -145,6 +211,8 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
   const one = results[0]!;
   const two = results[1]!;
   return {
+    ...(verify ? { verify } : {}),
+    ...(verifyShards ? { verifyShards } : {}),
     capture: { path: big.capturePath, packets: one.packets, bytes: big.summary.bytes },
     refCapture: { path: small.capturePath, packets: wasmSmall.packets, bytes: small.summary.bytes },
     results,
@@ -159,6 +227,8 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
 
 export function formatReplayReport(r: ReplayBenchReport): string {
   const lines = [`replay: ${r.capture.packets.toLocaleString('en-US')} packets (${(r.capture.bytes / 1e6).toFixed(0)} MB); reference comparison on ${r.refCapture.packets.toLocaleString('en-US')} packets`];
+  if (r.verify) lines.push(`  decisions verified: ${r.verify.packets.toLocaleString('en-US')} packets byte-identical (${r.verify.configs.join(', ')})`);
+  if (r.verifyShards) lines.push(`  shard-stress capture verified: ${r.verifyShards.packets.toLocaleString('en-US')} packets byte-identical (${r.verifyShards.configs.join(', ')})`);
   lines.push('  configuration                          end-to-end Mpps   loop Mpps');
   for (const x of r.results) {
     lines.push(`  ${x.name.padEnd(38)} ${(x.packetsPerSecond / 1e6).toFixed(2).padStart(15)} ${x.loopPacketsPerSecond ? (x.loopPacketsPerSecond / 1e6).toFixed(2).padStart(11) : '          -'}`);

@@ -161,6 +161,10 @@ export const replayInfoSchema = z
         z.object({ compiler: z.string().nullable(), skipped: z.string().min(1) }).strict(),
       ])
       .optional(),
+    /** The big capture's decisions files were byte-identical for these configurations (reference, wasm-1w, wasm-2w). */
+    verify: z.object({ packets: positiveCount, identical: z.literal(true), configs: z.array(z.string()) }).strict().optional(),
+    /** The same for a capture made to cross state shards (ICMP errors from a small router pool), verified and not timed. */
+    verifyShards: z.object({ path: z.string().min(1), packets: positiveCount, identical: z.literal(true), configs: z.array(z.string()) }).strict().optional(),
   })
   .strict();
 

@@ -140,6 +140,7 @@ export function buildTables(r: BenchReport): Table[] {
         ...nativeNotes(r.replay, div),
         `2 workers / 1 worker: ${div('replay/big/wasm-2w/e2e', 'replay/big/wasm-1w/e2e')} end-to-end, ${div('replay/big/wasm-2w/loop', 'replay/big/wasm-1w/loop')} loop (each worker reads the whole capture and judges its shards).`,
         `WASM / reference on the same ${small.packets.toLocaleString('en-US')} packets: ${div('replay/small/wasm-1w/e2e', 'replay/small/reference/e2e')} end-to-end, ${div('replay/small/wasm-1w/loop', 'replay/small/reference/e2e')} loop.`,
+        ...(r.replay.verify ? [`Decisions verified first: ${r.replay.verify.packets.toLocaleString('en-US')} packets byte-identical for ${r.replay.verify.configs.join(', ')}${r.replay.verifyShards ? `, and ${r.replay.verifyShards.packets.toLocaleString('en-US')} packets of a capture made to cross state shards` : ''}.`] : []),
         `Capture: ${(big.bytes / 1e6).toFixed(0)} MB generated (${Object.entries(r.replay.topology).map(([k, x]) => `${k} ${String(x)}`).join(', ')}).`,
       ],
     });

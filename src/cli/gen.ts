@@ -99,6 +99,7 @@ interface GenCliOptions {
   rttUs?: number;
   maxIdleSeconds?: number;
   payloadMax?: number;
+  routers?: number;
   start?: number;
   topologyOnly?: boolean;
   quiet?: boolean;
@@ -124,7 +125,7 @@ export function trafficOptionsFromCli(o: GenCliOptions): TrafficGenOptions {
     seed: o.seed,
     ...pick<TrafficGenOptions>(o as unknown as Record<string, unknown>, [
       'flows', 'packets', 'packetsPerFlow', 'mix', 'ipv6Share', 'vlanShare', 'fragmentShare', 'deniedShare', 'scanShare', 'idleShare',
-      'arpShare', 'backwardsShare', 'flowGapUs', 'rttUs', 'maxIdleSeconds', 'payloadMax', 'start', 'nanos',
+      'arpShare', 'backwardsShare', 'flowGapUs', 'rttUs', 'maxIdleSeconds', 'payloadMax', 'routers', 'start', 'nanos',
     ]),
   };
 }
@@ -241,6 +242,7 @@ export function registerGen(program: Command): void {
     .option('--rtt-us <n>', 'mean round-trip time, µs (default 2000)', positiveArg)
     .option('--max-idle-seconds <n>', 'longest idle pause; longer timeouts are not waited out (default 3600)', positiveArg)
     .option('--payload-max <n>', 'largest TCP/UDP payload, bytes (default 256)', intArg(0, 9000))
+    .option('--routers <n>', 'ICMP errors from routers come from a pool of n addresses per family (default 0: a new one per flow)', intArg(0, 256))
     .option('--start <sec>', 'capture start, Unix seconds (default 1700000000)', intArg(0))
     .option('--quiet', 'no progress bar and no summary')
     .option('--json', 'print the summary as JSON')

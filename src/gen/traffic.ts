@@ -99,6 +99,13 @@ export interface TrafficGenOptions {
   nanos?: boolean;
   /** Attach to each frame the PacketRecord it should decode to (tests; costs bigints). */
   intents?: boolean;
+  /**
+   * ICMP errors from routers come from this many router addresses per family
+   * (default 0: a fresh outside address per flow). A small pool makes one
+   * router send errors to one host about many flows, whose quoted addresses
+   * hash to other state shards than the error's own (a stress of sharding).
+   */
+  routers?: number;
 }
 
 export type ResolvedTrafficGenOptions = Required<Omit<TrafficGenOptions, 'mix'>> & { mix: Record<MixKind, number> };
@@ -186,6 +193,7 @@ export function resolveTrafficOptions(o: TrafficGenOptions): ResolvedTrafficGenO
     start: checkInt('start', o.start ?? 1_700_000_000, 0, 0xffffffff - 200 * 86400),
     nanos: o.nanos ?? false,
     intents: o.intents ?? false,
+    routers: checkInt('routers', o.routers ?? 0, 0, 256),
   };
   if (typeof r.nanos !== 'boolean') throw new GenError(GEN_ERROR.BAD_OPTION, `nanos must be a boolean, got ${JSON.stringify(r.nanos)}`, 'nanos');
   const special = r.fragmentShare + r.deniedShare + r.scanShare + r.arpShare;
@@ -919,7 +927,7 @@ export class TrafficGenerator {
     const v6 = f.family === 6;
     const rounds = Math.max(1, Math.floor(f.n / 2));
     const variant = rng.weighted([50, 30, 20]); // UDP -> unreachable, TCP SYN -> time exceeded, echo -> unreachable
-    const router = this.outside(f.family);
+    const router = this.options.routers > 0 ? routerAddress(f.family, rng.int(this.options.routers)) : this.outside(f.family);
     const echoId = rng.int(65536);
     for (let k = 0; k < rounds; k++) {
       const dt = k === 0 ? 0 : 1e9 * (0.2 + rng.float());
@@ -939,7 +947,9 @@ export class TrafficGenerator {
         proto = this.icmpProto(f);
         if (this.options.intents) q = { family: f.family, src: f.c, dst: f.s, proto, icmpType: v6 ? 128 : 8, icmpId: echoId };
       }
-      yield req;
+      // With a router pool, a quarter of the errors quote a request the capture
+      // does not hold (sent by another path): not related, judged by the rules.
+      if (this.options.routers === 0 || !rng.chance(0.25)) yield req;
       const ip = req.data.subarray(14 + 4 * (f.vlans?.length ?? 0));
       let type: number, code: number, from: bigint;
       if (variant === 1) {
@@ -1136,4 +1146,9 @@ class FlowHeap {
 /** Convenience: the frames for a topology (a generator; see TrafficGenerator for the summary). */
 export function generateTraffic(topology: Topology | NativeTopology, options: TrafficGenOptions): Generator<GenFrame> {
   return new TrafficGenerator(topology, options).frames();
+}
+
+/** Router `k` of the `routers` pool: 203.0.113.(1 + k) / 2001:db8:eeee::ff:(1 + k) (documentation ranges, outside every generated topology). */
+function routerAddress(family: Family, k: number): bigint {
+  return family === 4 ? 0xcb007101n + BigInt(k) : 0x20010db8eeee00000000000000ff0001n + BigInt(k);
 }

@@ -19,6 +19,7 @@ export const ALIYUN = {
   groupReferenceRulesPerBasicGroup: 20, // seed 001, "Security groups as authorization objects"
   privateIpsPerBasicGroup: 6000, // seed 001, "Private IP address capacity" (newer than seed 000's 2,000)
   interfacesPerAdvancedGroup: 65536, // seed 001, "Private IP address capacity"
+  sessionTimeoutSeconds: 910, // seed 002, "The maximum session timeout for a security group is 910s"
 } as const;
 
 /** Huawei Cloud limits (seed 003, "Constraints on Using Security Groups"). */
@@ -86,6 +87,10 @@ export function lintLimits(topology: Topology): Issue[] {
       if (rules > ALIYUN.rulesPerInterface) {
         issues.error([...path, 'groups'], 'limit-rules-per-interface',
           `interface "${iface.id}" gets ${rules} rules from its groups; Alibaba allows at most ${ALIYUN.rulesPerInterface} across the groups of one interface (Alibaba ECS limits, SEMANTICS §7)`);
+      }
+      if (iface.conntrack.tcpEstablished > ALIYUN.sessionTimeoutSeconds) {
+        issues.warn([...path, 'conntrack', 'tcpEstablished'], 'limit-session-timeout',
+          `interface "${iface.id}" keeps established TCP sessions ${iface.conntrack.tcpEstablished} s; Alibaba's maximum session timeout is ${ALIYUN.sessionTimeoutSeconds} s (seed 002); sgfilter judges with the value given`);
       }
       const types = new Set(groups.map((g) => g.type));
       if (types.size > 1) {

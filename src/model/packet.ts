@@ -115,8 +115,19 @@ export function isEcho(family: Family, proto: number, icmpType: number | undefin
   return false;
 }
 
-/** Seconds (a timeout, possibly fractional) to nanoseconds. */
+/** The largest conntrack timeout, seconds (365 days); see model/topology.ts. */
+export const MAX_TIMEOUT_SECONDS = 31_536_000;
+const MAX_SECONDS = MAX_TIMEOUT_SECONDS;
+
+/**
+ * Seconds (a timeout, possibly fractional, 0..365 days) to nanoseconds. A
+ * value outside that range (a topology built by hand past the loader's
+ * check) is a RangeError naming it, never a wrong or wrapped timeout.
+ */
 export function secondsToNs(s: number): bigint {
+  if (typeof s !== 'number' || !(s >= 0 && s <= MAX_SECONDS)) {
+    throw new RangeError(`a conntrack timeout must be a number of seconds from 0 to ${MAX_SECONDS}, got ${String(s)}`);
+  }
   return BigInt(Math.round(s * 1_000_000_000));
 }
 

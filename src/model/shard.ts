@@ -68,3 +68,57 @@ export function shardOf(p: PacketRecord, shards: number): number {
 export function shardOfHash(hash: number, shards: number): number {
   return Math.floor((hash * shards) / 4294967296);
 }
+
+/**
+ * A bad engine option or input given through the library (createFilter,
+ * replay, ReferenceEngine, judgeFrame): `code` says which kind, `option` names
+ * it, the message says what was expected.
+ */
+export class EngineOptionError extends RangeError {
+  readonly code: 'SGF_BAD_OPTION' | 'SGF_BAD_TIMESTAMP';
+  constructor(code: 'SGF_BAD_OPTION' | 'SGF_BAD_TIMESTAMP', readonly option: string, message: string) {
+    super(message);
+    this.name = 'EngineOptionError';
+    this.code = code;
+  }
+}
+
+/** Largest `conntrackCapacity` (entries per interface; the per-shard count is a u32). */
+export const MAX_CONNTRACK_CAPACITY = 0xffffffff;
+
+function checkInteger(option: string, v: unknown, lo: number, hi: number): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    throw new EngineOptionError('SGF_BAD_OPTION', option, `${option} must be an integer from ${lo} to ${hi}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v)}`);
+  }
+}
+
+/** Validate the engine options every entry point shares (undefined = the default). */
+export function checkEngineOptions(o: { conntrackCapacity?: unknown; shards?: unknown; batchCapacity?: unknown; batchSize?: unknown }): void {
+  checkInteger('conntrackCapacity', o.conntrackCapacity, 1, MAX_CONNTRACK_CAPACITY);
+  checkInteger('shards', o.shards, 1, 32);
+  checkInteger('batchCapacity', o.batchCapacity, 1, 1 << 20);
+  checkInteger('batchSize', o.batchSize, 1, 1 << 20);
+}
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A packet timestamp given by a library caller, as i64 nanoseconds since the
+ * epoch: a bigint, or a number of nanoseconds (an integer; above 2^53, e.g.
+ * any present-day time, a number holds only every 256th nanosecond or so —
+ * pass a bigint to be exact). Anything else, or a value outside the signed
+ * 64-bit range, is an EngineOptionError (SGF_BAD_TIMESTAMP): never wrapped.
+ */
+export function timestampNs(ts: unknown, option = 'tsNs'): bigint {
+  let v: bigint;
+  if (typeof ts === 'bigint') v = ts;
+  else if (typeof ts === 'number' && Number.isInteger(ts)) v = BigInt(ts);
+  else {
+    const got = typeof ts === 'number' ? String(ts) : ts === undefined ? 'undefined' : typeof ts;
+    throw new EngineOptionError('SGF_BAD_TIMESTAMP', option, `${option} must be nanoseconds since the epoch, a bigint or an integer number, got ${got}`);
+  }
+  if (v < I64_MIN || v > I64_MAX) throw new EngineOptionError('SGF_BAD_TIMESTAMP', option, `${option} ${v} ns is outside the signed 64-bit range the engines keep time in`);
+  return v;
+}

@@ -71,6 +71,15 @@ export interface ConntrackTimeouts {
 
 export const TIMEOUT_KEYS = ['tcpOpening', 'tcpEstablished', 'tcpClosing', 'udp', 'udpReplied', 'icmp', 'other'] as const;
 
+/**
+ * The largest conntrack timeout sgfilter takes, in seconds: 365 days, far
+ * above every cloud's (Alibaba's session maximum is 910 s, seed 002; Huawei's
+ * longest default 432,000 s). Topologies above it are refused at load
+ * (docs/SEMANTICS.md "sgfilter's own decisions"); it keeps every timeout and
+ * every `lastSeen + timeout` exact in 64-bit nanoseconds, so both engines agree.
+ */
+export { MAX_TIMEOUT_SECONDS } from './packet.js';
+
 /** The default timeouts of each cloud (SEMANTICS.md §5 table). */
 export const DEFAULT_TIMEOUTS: Record<Cloud, ConntrackTimeouts> = {
   aliyun: { tcpOpening: 120, tcpEstablished: 910, tcpClosing: 3, udp: 30, udpReplied: 30, icmp: 30, other: 600 },

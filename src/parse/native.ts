@@ -14,6 +14,7 @@ import { parseAddress, parseCidr, type Cidr, type ParsedAddress } from '../model
 import type { Family } from '../model/packet.js';
 import {
   DEFAULT_TIMEOUTS,
+  MAX_TIMEOUT_SECONDS,
   TIMEOUT_KEYS,
   type Cloud,
   type ConntrackTimeouts,
@@ -54,7 +55,7 @@ const protocolValue = z.union([z.string(), z.number()]).superRefine(valueCheck(p
 const idText = z.string().min(1);
 
 const timeoutsShape = z.strictObject(
-  Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, z.number().nonnegative().optional()])) as Record<
+  Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, z.number().nonnegative().max(MAX_TIMEOUT_SECONDS).optional()])) as Record<
     (typeof TIMEOUT_KEYS)[number],
     z.ZodOptional<z.ZodNumber>
   >,

@@ -38,6 +38,8 @@ export const PCAP_ERROR = {
   PCAPNG_BAD_OPTION_VALUE: 'SGF_PCAPNG_BAD_OPTION_VALUE',
   /** pcapng: packet block names an interface not described in its section. */
   PCAPNG_UNKNOWN_INTERFACE: 'SGF_PCAPNG_UNKNOWN_INTERFACE',
+  /** pcapng: one section describes more interfaces than the reader's table holds (MAX_CAPTURE_INTERFACES). */
+  PCAPNG_TOO_MANY_INTERFACES: 'SGF_PCAPNG_TOO_MANY_INTERFACES',
   /** pcapng: a packet's caplen exceeds MAX_CAPLEN. */
   PCAPNG_CAPLEN_TOO_LARGE: 'SGF_PCAPNG_CAPLEN_TOO_LARGE',
 } as const;

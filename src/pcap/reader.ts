@@ -27,7 +27,7 @@ export interface CapturedFrame {
   iface: number;
   /** pcapng section (0 for pcap). */
   section: number;
-  /** Global interface index into the reader's `interfaces`. */
+  /** Index into the reader's `interfaces` (valid while this frame's batch is current). */
   ifaceIndex: number;
   linktype: number;
   caplen: number;

@@ -29,7 +29,7 @@
  *   64     2  qsport                                 (Q_PORTS)
  *   66     2  qdport                                 (Q_PORTS)
  *   68     2  linktype    the frame's link type
- *   70     2  iface       global interface index (pcap: 0)
+ *   70     2  iface       interface table index (CaptureInterface.index; pcap: 0)
  *   72    16  qsrc        quoted source, as src      (Q_PRESENT)
  *   88    16  qdst        quoted destination         (Q_PRESENT)
  *  104     4  caplen

@@ -26,7 +26,12 @@ import type { TsClock } from './timestamp.js';
 
 /** One link (pcap: the file; pcapng: one interface description block). */
 export interface CaptureInterface {
-  /** Global index, counting interfaces across all sections. */
+  /**
+   * Position in the scanner's `interfaces` table (descriptors name it). Counts
+   * interfaces across sections until the table holds MAX_CAPTURE_INTERFACES;
+   * then the interfaces of finished sections are dropped between batches and
+   * the rest renumbered from 0 (so a file of many sections stays bounded).
+   */
   index: number;
   /** The interface id inside its section, as packet blocks (and tshark's frame.interface_id) name it. */
   id: number;
@@ -48,7 +53,7 @@ export interface CaptureInterface {
  *  0     dataOff   offset of the packet's first byte in the window buffer
  *  1     caplen    captured bytes
  *  2     len       original (wire) length
- *  3     iface     global interface index (CaptureInterface.index)
+ *  3     iface     interface table index (CaptureInterface.index)
  *  4     tsA       raw timestamp word A (timestamp.ts)
  *  5     tsB       raw timestamp word B
  * ```
@@ -82,6 +87,14 @@ export class FrameBatch {
 }
 
 export type CaptureFormat = 'pcap' | 'pcapng' | 'unknown';
+
+/**
+ * Interfaces the scanner's table holds at once (and the WASM decoder's and
+ * engine's interface tables). A pcapng file may name more over many sections:
+ * finished sections are forgotten; one section may describe at most this many
+ * (SGF_PCAPNG_TOO_MANY_INTERFACES).
+ */
+export const MAX_CAPTURE_INTERFACES = 4096;
 
 /** Why scan() returned. */
 export const SCAN = {
@@ -121,7 +134,7 @@ export class CaptureScanner {
   private little = true;
   // pcap
   private lengthsSwapped: 0 | 1 | 2 = 0; // 0 no, 1 always, 2 when caplen > len (version 2.3)
-  // pcapng: global indices of the current section's interfaces
+  // pcapng: table indices of the current section's interfaces
   private section = -1;
   private sectionIfaces: number[] = [];
 
@@ -379,6 +392,15 @@ export class CaptureScanner {
       }
       case BLOCK.IDB: {
         if (total < IDB.MIN_SIZE) return this.tooShort(type, pos, base, total, IDB.MIN_SIZE);
+        if (this.interfaces.length >= MAX_CAPTURE_INTERFACES) {
+          // The table is full: end the batch here (its descriptors name the
+          // current indices), then forget the finished sections.
+          if (batch.count > 0) return SCAN.FULL;
+          this.forgetFinishedSections();
+          if (this.interfaces.length >= MAX_CAPTURE_INTERFACES) {
+            return this.fail(PCAP_ERROR.PCAPNG_TOO_MANY_INTERFACES, base + pos, `section ${this.section} describes more than ${MAX_CAPTURE_INTERFACES} interfaces (the reader's limit)`);
+          }
+        }
         const ifc: CaptureInterface = {
           index: this.interfaces.length,
           id: this.sectionIfaces.length,
@@ -435,6 +457,17 @@ export class CaptureScanner {
         // NRB, ISB, DSB, custom, systemd journal, unknown: skipped by length.
         return undefined;
     }
+  }
+
+  /** Drop the interfaces of sections before the current one; renumber the rest (no descriptor may name them). */
+  private forgetFinishedSections(): void {
+    const keep = this.interfaces.filter((x) => x.section === this.section);
+    this.interfaces.length = 0;
+    keep.forEach((x, i) => {
+      x.index = i;
+      this.interfaces.push(x);
+    });
+    this.sectionIfaces = keep.map((x) => x.index);
   }
 
   private emit(batch: FrameBatch, dataOff: number, caplen: number, len: number, iface: number, a: number, b: number, rec: number): void {

@@ -16,12 +16,21 @@ import { WasmInstance } from '../wasm/loader.js';
 import { TS_KIND } from './format.js';
 import { IFACE_ENTRY, REC } from './record-layout.js';
 import { CaptureFileReader, CaptureReader, type CaptureSummary } from './reader.js';
-import { DESC, FrameBatch, type CaptureInterface, type FastPcapScan } from './scanner.js';
+import { DESC, FrameBatch, MAX_CAPTURE_INTERFACES, type CaptureInterface, type FastPcapScan } from './scanner.js';
 
 export type RecordBatchHandler = (records: DataView, count: number, firstN: number, interfaces: readonly CaptureInterface[]) => void;
 
-/** Largest number of interfaces the table holds (pcapng files name few). */
-export const MAX_INTERFACES = 4096;
+/** Largest number of interfaces the table holds (the scanner's table bound). */
+export const MAX_INTERFACES = MAX_CAPTURE_INTERFACES;
+
+/**
+ * Entries of an interface table written for `written` (its first `n`
+ * interfaces, the first of them `first`) still valid for `ifaces`: all `n`
+ * when the scanner only appended, 0 when it renumbered (forgot sections).
+ */
+export function interfacesStillWritten(ifaces: readonly CaptureInterface[], n: number, first: CaptureInterface | undefined): number {
+  return n > 0 && ifaces.length >= n && ifaces[0] === first ? n : 0;
+}
 
 /** Write the decoder's interface table entries (linktype, clock) for `ifaces[from..]` at `ptr`. */
 export function writeInterfaceTable(dv: DataView, ptr: number, ifaces: readonly CaptureInterface[], from = 0): void {
@@ -43,6 +52,7 @@ export class WasmDecoder {
   private readonly ifacePtr: number;
   private readonly decodeBatch: (frames: number, desc: number, n: number, ifaces: number, out: number) => number;
   private ifacesWritten = 0;
+  private ifacesFirst: CaptureInterface | undefined;
 
   /** Use the WASM pcap record walk (assembly scanPcap) for windows in WASM memory. */
   fast = true;
@@ -74,12 +84,13 @@ export class WasmDecoder {
 
   private writeInterfaces(ifaces: readonly CaptureInterface[]): void {
     if (ifaces.length > MAX_INTERFACES) throw new RangeError(`WASM decoder: ${ifaces.length} interfaces, at most ${MAX_INTERFACES}`);
-    writeInterfaceTable(this.inst.view(), this.ifacePtr, ifaces, this.ifacesWritten);
+    writeInterfaceTable(this.inst.view(), this.ifacePtr, ifaces, interfacesStillWritten(ifaces, this.ifacesWritten, this.ifacesFirst));
     this.ifacesWritten = ifaces.length;
+    this.ifacesFirst = ifaces[0];
   }
 
   private run(framesPtr: number, batch: FrameBatch, interfaces: readonly CaptureInterface[], onBatch: RecordBatchHandler): void {
-    if (interfaces.length !== this.ifacesWritten) this.writeInterfaces(interfaces);
+    if (interfaces.length !== this.ifacesWritten || interfaces[0] !== this.ifacesFirst) this.writeInterfaces(interfaces);
     this.decodeBatch(framesPtr, this.descPtr, batch.count, this.ifacePtr, this.outPtr);
     onBatch(new DataView(this.inst.memory.buffer, this.outPtr, batch.count * REC.SIZE), batch.count, batch.firstN, interfaces);
   }

@@ -14,7 +14,7 @@ import {
   type Topology,
   type TopologyIndex,
 } from '../model/topology.js';
-import { DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, FRAGMENT_MEMORY_PER_SHARD, shardOf } from '../model/shard.js';
+import { checkEngineOptions, DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, FRAGMENT_MEMORY_PER_SHARD, shardOf } from '../model/shard.js';
 import { ConntrackTable, flowPorts, secondsToNs, type FlowTuple } from './conntrack.js';
 import { firstMatch, orderedRules, type MatchInput, type OrderedRule } from './match.js';
 
@@ -63,6 +63,7 @@ export class ReferenceEngine {
   private packets = 0;
 
   constructor(readonly topology: Topology, options: EngineOptions = {}) {
+    checkEngineOptions(options);
     this.index = indexTopology(topology);
     this.shards = options.shards ?? DEFAULT_SHARDS;
     const perShard = Math.ceil((options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY) / this.shards);

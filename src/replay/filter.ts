@@ -7,6 +7,7 @@
  */
 import { compileTopology } from '../compile/compile.js';
 import type { Decision } from '../model/decision.js';
+import { checkEngineOptions, timestampNs } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
 import { TS_KIND } from '../pcap/format.js';
 import { CaptureReader, frameTime } from '../pcap/reader.js';
@@ -32,18 +33,25 @@ export class Filter {
   private readonly singleIfaces = new Map<number, CaptureInterface[]>();
 
   constructor(readonly topology: Topology, options: FilterOptions = {}) {
+    checkEngineOptions(options);
     this.engine = new WasmEngine(topology, compileTopology(topology), options);
     this.single = new FrameBatch(1);
   }
 
   /**
    * Judge one frame (an Ethernet frame by default) captured at `tsNs`
-   * (nanoseconds since the epoch; conntrack ages by it).
+   * (nanoseconds since the epoch; conntrack ages by it): a bigint, or an
+   * integer number of nanoseconds (exact up to 2^53; pass a bigint for
+   * present-day times to the nanosecond). Any signed 64-bit value is kept
+   * exactly (never wrapped); anything else is an EngineOptionError
+   * (SGF_BAD_TIMESTAMP).
    */
-  judgeFrame(frame: Uint8Array, tsNs: bigint, linktype: number = LINKTYPE.ETHERNET): Decision {
+  judgeFrame(frame: Uint8Array, tsNs: bigint | number, linktype: number = LINKTYPE.ETHERNET): Decision {
+    const ts = BigInt.asUintN(64, timestampNs(tsNs));
     let ifaces = this.singleIfaces.get(linktype);
     if (!ifaces) {
-      ifaces = [{ index: 0, id: 0, section: 0, linktype, snaplen: 0, clock: { kind: TS_KIND.PAIR_NS, exp: 9, offset: 0n } }];
+      // A 64-bit count of nanoseconds (pcapng if_tsresol 9): the whole i64 range, exactly.
+      ifaces = [{ index: 0, id: 0, section: 0, linktype, snaplen: 0, clock: { kind: TS_KIND.DEC, exp: 9, offset: 0n } }];
       this.singleIfaces.set(linktype, ifaces);
     }
     const b = this.single;
@@ -54,8 +62,8 @@ export class Filter {
     d[DESC.CAPLEN] = frame.byteLength;
     d[DESC.LEN] = frame.byteLength;
     d[DESC.IFACE] = 0;
-    d[DESC.TS_A] = Number(tsNs / 1_000_000_000n) >>> 0;
-    d[DESC.TS_B] = Number(tsNs % 1_000_000_000n);
+    d[DESC.TS_A] = Number(ts >> 32n);
+    d[DESC.TS_B] = Number(ts & 0xffffffffn);
     this.engine.newCapture();
     this.engine.runBatch(frame, b, ifaces, this.engine.allShards);
     return decodeDecision(this.engine.decisionView(1), 0, this.engine.compiled, this.topology)!;

@@ -25,7 +25,7 @@ import { createInterface } from 'node:readline';
 import { Piscina } from 'piscina';
 import { compileTopology, type CompiledTable } from '../compile/compile.js';
 import { decisionLine } from '../model/decision.js';
-import { DEFAULT_SHARDS } from '../model/shard.js';
+import { checkEngineOptions, DEFAULT_SHARDS } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
 import { decodeFrame } from '../pcap/decode.js';
 import { PcapError } from '../pcap/errors.js';
@@ -63,6 +63,7 @@ export interface ReplayResult extends ReplaySummary {
 const workerUrl = new URL('./worker.js', import.meta.url).href;
 
 export async function replay(topology: Topology, file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+  checkEngineOptions(options);
   return options.engine === 'reference' ? replayWithReference(topology, file, options) : replayWithWasm(topology, file, options);
 }
 

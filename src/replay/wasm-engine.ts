@@ -18,9 +18,9 @@ import { DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, FRAGMENT_MEMORY_PER_SHARD }
 import { secondsToNs } from '../model/packet.js';
 import { TIMEOUT_KEYS } from '../model/topology.js';
 import { IFACE_ENTRY, REC } from '../pcap/record-layout.js';
-import { DESC, type CaptureInterface, type FastPcapScan, type FrameBatch } from '../pcap/scanner.js';
+import { DESC, MAX_CAPTURE_INTERFACES, type CaptureInterface, type FastPcapScan, type FrameBatch } from '../pcap/scanner.js';
 import { WasmInstance, type WasmFlavour } from '../wasm/loader.js';
-import { writeInterfaceTable } from '../pcap/wasm.js';
+import { interfacesStillWritten, writeInterfaceTable } from '../pcap/wasm.js';
 import type { Tally } from './summary.js';
 
 /** assembly/engine.ts decision record. */
@@ -55,7 +55,7 @@ export interface WasmEngineOptions {
   batchCapacity?: number;
   /** Staging bytes for capture data (default 4 MiB; grows if a batch needs more). */
   stagingBytes?: number;
-  /** Interfaces a capture may name (default 4096). */
+  /** Interfaces of a capture the table holds at once (default MAX_CAPTURE_INTERFACES, the scanner's bound). */
   maxCaptureInterfaces?: number;
   flavour?: WasmFlavour;
 }
@@ -83,6 +83,7 @@ export class WasmEngine {
   private stagingPtr: number;
   private stagingSize: number;
   private capIfacesWritten = 0;
+  private capIfacesFirst: CaptureInterface | undefined;
   private readonly tallyPtr: number;
   private readonly tallyHitOffsets: number[];
   private readonly x: {
@@ -99,7 +100,7 @@ export class WasmEngine {
     this.shards = options.shards ?? DEFAULT_SHARDS;
     if (!Number.isInteger(this.shards) || this.shards < 1 || this.shards > 32) throw new RangeError(`shards must be 1-32, got ${this.shards}`);
     this.capacity = options.batchCapacity ?? 8192;
-    this.maxCapIfaces = options.maxCaptureInterfaces ?? 4096;
+    this.maxCapIfaces = options.maxCaptureInterfaces ?? MAX_CAPTURE_INTERFACES;
     this.compiled = compiled;
     const inst = (this.inst = new WasmInstance(options.flavour ?? 'release', 64));
     const e = inst.exports;
@@ -235,13 +236,20 @@ export class WasmEngine {
   /** Write the capture's interface table (linktype, clock) for decodeBatch. */
   private writeCaptureInterfaces(ifaces: readonly CaptureInterface[]): void {
     if (ifaces.length > this.maxCapIfaces) throw new RangeError(`the capture names ${ifaces.length} interfaces; at most ${this.maxCapIfaces}`);
-    writeInterfaceTable(this.inst.view(), this.capIfacePtr, ifaces, this.capIfacesWritten);
+    // From 0 again when the scanner renumbered its table (a file of many sections).
+    writeInterfaceTable(this.inst.view(), this.capIfacePtr, ifaces, interfacesStillWritten(ifaces, this.capIfacesWritten, this.capIfacesFirst));
     this.capIfacesWritten = ifaces.length;
+    this.capIfacesFirst = ifaces[0];
+  }
+
+  private interfacesChanged(ifaces: readonly CaptureInterface[]): boolean {
+    return ifaces.length !== this.capIfacesWritten || ifaces[0] !== this.capIfacesFirst;
   }
 
   /** Forget the capture interfaces written so far (a new capture). */
   newCapture(): void {
     this.capIfacesWritten = 0;
+    this.capIfacesFirst = undefined;
   }
 
   /**
@@ -253,7 +261,7 @@ export class WasmEngine {
     const n = batch.count;
     if (n === 0) return 0;
     if (n > this.capacity) throw new RangeError(`batch of ${n} frames exceeds the engine's capacity ${this.capacity}`);
-    if (interfaces.length !== this.capIfacesWritten) this.writeCaptureInterfaces(interfaces);
+    if (this.interfacesChanged(interfaces)) this.writeCaptureInterfaces(interfaces);
     const lo = batch.dataOff(0);
     const last = n - 1;
     const hi = batch.dataOff(last) + batch.caplen(last);
@@ -303,7 +311,7 @@ export class WasmEngine {
   /** Decode and judge `n` frames whose bytes and descriptors are already in the staging and descriptor regions. */
   runPrepared(n: number, interfaces: readonly CaptureInterface[], owned: number): number {
     if (n === 0) return 0;
-    if (interfaces.length !== this.capIfacesWritten) this.writeCaptureInterfaces(interfaces);
+    if (this.interfacesChanged(interfaces)) this.writeCaptureInterfaces(interfaces);
     this.x.decodeBatch(this.stagingPtr, this.descPtr, n, this.capIfacePtr, this.recPtr);
     return this.x.engineRun(this.recPtr, n, this.decPtr, owned >>> 0);
   }

@@ -18,7 +18,10 @@ const dir = mkdtempSync(join(tmpdir(), 'sgf-replay-'));
 const doc = generateTopology({ seed: 21, cloud: 'aliyun-basic', interfaces: 8, rulesPerGroup: 12 });
 const topo = parsed(doc);
 const pcap = join(dir, 'trace.pcap');
-writeFileSync(pcap, captureFor(doc, { seed: 21, flows: 1500, packetsPerFlow: 8, fragmentShare: 0.1, idleShare: 0.05, ipv6Share: 0.3 }));
+// Rich in ICMP errors from a small router pool: errors whose own addresses and
+// quoted flow hash to different shards (one instance holding several shards
+// must keep them apart), plus fragments, IPv6 and idle gaps.
+writeFileSync(pcap, captureFor(doc, { seed: 21, flows: 1500, packetsPerFlow: 8, fragmentShare: 0.1, idleShare: 0.05, ipv6Share: 0.3, routers: 2, mix: { tcp: 40, udp: 20, echo: 8, 'icmp-error': 30, gre: 1, other: 1 } }));
 
 const workers = suite('replay: workers and batches');
 
