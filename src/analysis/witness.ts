@@ -69,8 +69,10 @@ function endpoint(family: Family, addr: bigint, port?: number): string {
 }
 
 /** The witness of a piece: packet record and spec. */
-export function witnessOf(hop: HopModel, piece: Int32Array, index: TopologyIndex): { record: PacketRecord; witness: Witness } {
+export function witnessOf(hop: HopModel, piece: Int32Array, index: TopologyIndex, proto?: number): { record: PacketRecord; witness: Witness } {
   const p = piecePoint(hop, piece, index);
+  // Any protocol value of the piece's cell is as good as another (the cell is uniform).
+  if (proto !== undefined) p.proto = proto;
   const ingress = hop.direction === 'ingress';
   const src = ingress ? p.remote : p.local;
   const dst = ingress ? p.local : p.remote;
