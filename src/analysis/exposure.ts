@@ -89,6 +89,31 @@ function fillOwned(r: Ranges, owned: Set<bigint>, max: bigint): Ranges {
   return out;
 }
 
+/** Every address of `family` that an interface of the topology owns. */
+export function ownedAddresses(index: TopologyIndex, family: Family): Set<bigint> {
+  return new Set(index.topology.interfaces.flatMap((i) => i.ips.filter((ip) => ip.family === family).map((ip) => ip.value)));
+}
+
+/**
+ * Remote address ranges as text-friendly CIDR blocks: the owned addresses
+ * (which are never sources from the internet, nor remote in the hop's own
+ * universe) fill the gaps; 'anywhere', or 'anywhere' `except` a few blocks
+ * when that is shorter; at most 8 blocks, `more` counts the rest.
+ */
+export function summarizeSources(family: Family, ranges: Ranges, owned: Set<bigint>): { sources: string[] | 'anywhere'; except?: string[]; more?: number } {
+  const max = family === 4 ? 0xffffffffn : (1n << 128n) - 1n;
+  const sources = fillOwned(mergeRanges(ranges), owned, max);
+  if (sources.length === 1 && sources[0]![0] === 0n && sources[0]![1] === max) return { sources: 'anywhere' };
+  const cidrs = sources.flatMap(([l, h]) => rangeToCidrs(family, l, h));
+  const holes: Ranges = [];
+  let at = 0n;
+  for (const [l, h] of sources) { if (l > at) holes.push([at, l - 1n]); at = h + 1n; }
+  if (at <= max) holes.push([at, max]);
+  const except = holes.flatMap(([l, h]) => rangeToCidrs(family, l, h));
+  if (except.length < cidrs.length && except.length <= 8) return { sources: 'anywhere', except };
+  return cidrs.length > 8 ? { sources: cidrs.slice(0, 8), more: cidrs.length - 8 } : { sources: cidrs };
+}
+
 /** The CIDR blocks of an address range. */
 export function rangeToCidrs(family: Family, lo: bigint, hi: bigint): string[] {
   const bits = family === 4 ? 32 : 128;
@@ -150,24 +175,14 @@ function familyExposure(hop: HopModel, index: TopologyIndex): ExposedItem[] {
       return false;
     });
   }
-  const owned = new Set(index.topology.interfaces.flatMap((i) => i.ips.filter((ip) => ip.family === hop.family).map((ip) => ip.value)));
-  const max = hop.family === 4 ? 0xffffffffn : (1n << 128n) - 1n;
+  const owned = ownedAddresses(index, hop.family);
   const out: ExposedItem[] = [];
   for (const a of acc.values()) {
     const values = mergeRanges(a.values);
-    const sources = fillOwned(mergeRanges(a.sources), owned, max);
-    const cidrs = sources.flatMap(([l, h]) => rangeToCidrs(hop.family, l, h));
-    const anywhere = sources.length === 1 && sources[0]![0] === 0n && sources[0]![1] === max;
-    const item: ExposedItem = { ...a.item, sources: anywhere ? 'anywhere' : cidrs.slice(0, 8), sensitive: [] };
-    if (!anywhere) {
-      const holes: Ranges = [];
-      let at = 0n;
-      for (const [l, h] of sources) { if (l > at) holes.push([at, l - 1n]); at = h + 1n; }
-      if (at <= max) holes.push([at, max]);
-      const except = holes.flatMap(([l, h]) => rangeToCidrs(hop.family, l, h));
-      if (except.length < cidrs.length && except.length <= 8) { item.sources = 'anywhere'; item.except = except; }
-      else if (cidrs.length > 8) item.moreSources = cidrs.length - 8;
-    }
+    const src = summarizeSources(hop.family, a.sources, owned);
+    const item: ExposedItem = { ...a.item, sources: src.sources, sensitive: [] };
+    if (src.except) item.except = src.except;
+    if (src.more) item.moreSources = src.more;
     const nums = values.map(([l, h]) => [Number(l), Number(h)] as [number, number]);
     if (a.item.protocol === 'other') item.protocols = nums;
     else {

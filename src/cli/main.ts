@@ -15,6 +15,7 @@ import { registerCompile } from './compile.js';
 import { registerDecode } from './decode.js';
 import { registerGen } from './gen.js';
 import { registerExposure } from './exposure.js';
+import { registerDiff } from './diff.js';
 
 const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
 
@@ -35,6 +36,7 @@ const registrations: ((p: Command) => void)[] = [
   registerDecode,
   registerGen,
   registerExposure,
+  registerDiff,
 ];
 
 for (const register of registrations) register(program);
