@@ -16,6 +16,7 @@ import { registerDecode } from './decode.js';
 import { registerGen } from './gen.js';
 import { registerExposure } from './exposure.js';
 import { registerDiff } from './diff.js';
+import { registerAssert } from './assert.js';
 
 const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
 
@@ -37,6 +38,7 @@ const registrations: ((p: Command) => void)[] = [
   registerGen,
   registerExposure,
   registerDiff,
+  registerAssert,
 ];
 
 for (const register of registrations) register(program);
