@@ -24,7 +24,7 @@ import type { Family } from '../model/packet.js';
 import { indexTopology, type Action, type Direction, type Topology, type TopologyIndex } from '../model/topology.js';
 import { buildHop, type Entry, type HopModel } from './effective.js';
 import { firstMatch, regionsOverlap, SplitBudgetExceeded } from './space.js';
-import { witnessOf, type Witness } from './witness.js';
+import { readableRemote, witnessOf, type Witness } from './witness.js';
 
 /** An entry of the effective list, as reports name it. */
 export type EntryJson =
@@ -106,13 +106,18 @@ function analyzeFamily(hop: HopModel, index: TopologyIndex, budget: number | und
     }
     try {
       // Shadowing: split each box of the rule by the earlier boxes; an uncovered piece is a witness.
+      // The first uncovered piece decides; among the first few, prefer one whose witness reads well.
       const found: { uncovered: Int32Array | null; removal: Int32Array | null } = { uncovered: null, removal: null };
-      for (let b = entry.start; b < entry.end && !found.uncovered; b++) {
+      let seen = 0;
+      let good = false;
+      for (let b = entry.start; b < entry.end && !good; b++) {
         firstMatch(list, entry.cells[b - entry.start]!, (piece, e) => {
-          if (e < 0) { found.uncovered = piece; return true; }
-          r.cover.add(e);
-          return false;
+          if (e >= 0) { r.cover.add(e); return false; }
+          if (!found.uncovered) found.uncovered = piece;
+          if (readableRemote(hop, piece, index)) { found.uncovered = piece; good = true; }
+          return good || ++seen >= 8;
         }, 0, entry.start, budget);
+        if (seen >= 8) break;
       }
       if (!found.uncovered) { r.status = 'shadowed'; return; }
       r.status = 'reachable';

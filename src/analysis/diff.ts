@@ -28,7 +28,7 @@ import { buildHop, hopEntries, universeBoxes, type HopModel } from './effective.
 import { ownedAddresses, summarizeSources } from './exposure.js';
 import { entryName, rulePath, type Finding } from './findings.js';
 import { BoxList, DIM, firstMatch, fullBounds, type RawBox } from './space.js';
-import { witnessOf } from './witness.js';
+import { readableRemote, witnessOf } from './witness.js';
 
 /** One scope entry: the changes it covers. Omitted fields match anything. */
 export interface ScopeSpec {
@@ -165,6 +165,7 @@ interface Group {
   udp: Ranges;
   other: Ranges;
   remotes: Ranges;
+  readable: boolean;
 }
 
 function hopPair(oldIx: TopologyIndex, newIx: TopologyIndex, ifaceId: string, direction: Direction, family: Family, scopes: readonly ScopeSpec[]): { o: HopModel; n: HopModel; scope: BoxList } {
@@ -206,9 +207,12 @@ export function structuralDiff(oldT: Topology, newT: Topology, scopes: readonly 
               if (!g) {
                 g = {
                   change: { iface: iface.id, direction, family, change, old: oldE, new: newE, inScope, traffic: '', remotes: [], witness: witnessOf(n, p, newIx).witness.packet },
-                  tcp: [], udp: [], other: [], remotes: [],
+                  tcp: [], udp: [], other: [], remotes: [], readable: readableRemote(n, p, newIx),
                 };
                 groups.set(key, g);
+              } else if (!g.readable && readableRemote(n, p, newIx)) {
+                g.change.witness = witnessOf(n, p, newIx).witness.packet;
+                g.readable = true;
               }
               const [pl, ph] = n.space.interval(DIM.PROTO, p[2 * DIM.PROTO]!, p[2 * DIM.PROTO + 1]!);
               const dports = n.space.interval(DIM.DPORT, p[2 * DIM.DPORT]!, p[2 * DIM.DPORT + 1]!);

@@ -19,7 +19,7 @@ import { buildHop, type HopModel } from './effective.js';
 import { entryName, rulePath, type Finding } from './findings.js';
 import { SENSITIVE_SERVICES } from './sensitive.js';
 import { DIM, firstMatch } from './space.js';
-import { witnessOf } from './witness.js';
+import { readableRemote, witnessOf } from './witness.js';
 
 export interface ExposedItem {
   family: Family;
@@ -132,6 +132,7 @@ interface Acc {
   item: Omit<ExposedItem, 'ports' | 'protocols' | 'sources' | 'sensitive'>;
   values: Ranges;
   sources: Ranges;
+  readable: boolean;
 }
 
 function familyExposure(hop: HopModel, index: TopologyIndex): ExposedItem[] {
@@ -149,8 +150,11 @@ function familyExposure(hop: HopModel, index: TopologyIndex): ExposedItem[] {
         const key = `${protocol}|${JSON.stringify(allowedBy)}`;
         let a = acc.get(key);
         if (!a) {
-          a = { item: { family: hop.family, protocol, allowedBy, witness: witnessOf(hop, piece, index, proto).witness.packet }, values: [], sources: [] };
+          a = { item: { family: hop.family, protocol, allowedBy, witness: witnessOf(hop, piece, index, proto).witness.packet }, values: [], sources: [], readable: readableRemote(hop, piece, index) };
           acc.set(key, a);
+        } else if (!a.readable && readableRemote(hop, piece, index)) {
+          a.item.witness = witnessOf(hop, piece, index, proto).witness.packet;
+          a.readable = true;
         }
         a.values.push(...values);
         a.sources.push(remote);

@@ -25,6 +25,12 @@ export interface Witness {
 const DOC_V4 = [0xcb007107n, 0xc6336407n, 0xc0000207n];
 const DOC_V6 = [0x20010db8f00d00000000000000000007n];
 
+/** Does the piece hold one of the documentation addresses on its remote side (a witness that reads well)? */
+export function readableRemote(hop: HopModel, piece: Int32Array, index: TopologyIndex): boolean {
+  const [rl, rh] = hop.space.interval(DIM.REMOTE, piece[2 * DIM.REMOTE]!, piece[2 * DIM.REMOTE + 1]!);
+  return (hop.family === 4 ? DOC_V4 : DOC_V6).some((a) => a >= rl && a <= rh && !index.owner.has(addressKey(hop.family, a)));
+}
+
 function pick(lo: bigint, hi: bigint, preferred: bigint[]): bigint {
   for (const p of preferred) if (p >= lo && p <= hi) return p;
   return lo;
