@@ -212,11 +212,16 @@ export function analyzeHop(index: TopologyIndex, ifaceId: string, direction: Dir
   return { iface: iface.id, direction, rules };
 }
 
-/** Analyse every interface and direction of a topology, in topology order. */
+/**
+ * Analyse every interface and direction of a topology, in topology order.
+ * An interface with no address judges no packet (§2) and is skipped (e.g. the
+ * abstract interface of a ClassBench set).
+ */
 export function analyzeTopology(topology: Topology, options: AnalyzeOptions = {}): HopAnalysis[] {
   const index = indexTopology(topology);
   const out: HopAnalysis[] = [];
   for (const iface of topology.interfaces) {
+    if (iface.ips.length === 0) continue;
     for (const dir of ['ingress', 'egress'] as const) out.push(analyzeHop(index, iface.id, dir, options));
   }
   return out;

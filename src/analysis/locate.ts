@@ -63,7 +63,9 @@ export function jsonValueOffsets(text: string): Map<string, number> | null {
     } else if (c === '"') {
       str();
     } else {
+      const start = i;
       while (i < text.length && !/[\s,\]}]/.test(text[i]!)) i++;
+      if (i === start) throw new Error('value');
     }
   };
   try {
