@@ -105,4 +105,20 @@ out('json: every rule with its status; the witness of web is decided by web', ()
   assert.match(e.stdout, '"rule":"web"');
 });
 
+out('exposure and diff: SARIF valid too; diff --fail-on warning fails on a change outside the scope', () => {
+  const e = cli(['exposure', 'fixtures/huawei-app.json', '--output', 'sarif']);
+  assert.is(e.status, 0, e.stderr);
+  const elog = JSON.parse(e.stdout) as { runs: { results: { ruleId: string }[] }[] };
+  assert.ok(validate(elog), JSON.stringify(validate.errors, null, 2));
+  // huawei-app.json exposes SSH (tcp/22) on port-web1, port-web2 (IPv4 and IPv6) and port-app1 (IPv4): five warnings.
+  assert.is(elog.runs[0]!.results.filter((x) => x.ruleId === 'exposure-sensitive').length, 5);
+  const d = cli(['diff', 'fixtures/huawei-app.json', 'fixtures/diff/huawei-app-https-only.json', '--output', 'sarif', '--fail-on', 'warning',
+    '--scope', 'iface=port-web1,dir=ingress,proto=tcp,ports=80']);
+  // The change also hits port-web2 (same group), outside the scope: a warning, exit 1.
+  assert.is(d.status, 1, d.stderr);
+  const dlog = JSON.parse(d.stdout) as { runs: { results: { ruleId: string; level: string }[] }[] };
+  assert.ok(validate(dlog), JSON.stringify(validate.errors, null, 2));
+  assert.equal(dlog.runs[0]!.results.map((x) => `${x.ruleId}:${x.level}`), ['diff-newly-denied:note', 'diff-newly-denied:warning']);
+});
+
 out.run();
