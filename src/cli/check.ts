@@ -1,7 +1,8 @@
 /**
  * `sgfilter check TOPOLOGY`: validation errors, the clouds' limits and the
  * rule anomalies (SEMANTICS §7). Exit 1 when there is a finding at or above
- * --fail-on (default: error), 0 otherwise, 2 when it cannot run.
+ * --fail-on (default: error; a file that does not load is an error finding),
+ * 0 otherwise (docs/analysis.md).
  */
 import type { Command } from 'commander';
 import { analyzeTopology, type HopAnalysis } from '../analysis/anomalies.js';
