@@ -9,6 +9,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { analyzeTopology } from '../../src/analysis/anomalies.js';
+import { structuralDiff } from '../../src/analysis/diff.js';
+import { exposure } from '../../src/analysis/exposure.js';
 import { parsePacketSpec } from '../../src/model/packet-spec.js';
 import { prefixMask } from '../../src/model/address.js';
 import type { PacketRecord } from '../../src/model/packet.js';
@@ -121,6 +123,78 @@ props('random topologies (all clouds)', () => {
   }), { numRuns: 2000, seed: 12, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: false });
   console.log(`  (${runs} random topologies)`);
   assert.ok(runs >= 20 || performance.now() - start >= budgetMs, `only ${runs} runs`);
+});
+
+/**
+ * exposure: every item's witness comes from an unowned address and is allowed
+ * by the item's rule; every sampled packet from an unowned address that the
+ * reference allows at an interface falls in an item of that rule and protocol.
+ * diff against the topology with one rule's action flipped: every witness has
+ * the old verdict in OLD and the new one in NEW; a sampled packet whose hop
+ * verdict differs means some change is reported for that hop.
+ */
+function checkExposureAndDiff(t: Topology, seed: number): void {
+  const engine = new ReferenceEngine(t);
+  const ex = exposure(t);
+  const owned = new Set(t.interfaces.flatMap((i) => i.ips.map((ip) => `${ip.family}:${ip.value}`)));
+  for (const i of ex.interfaces) {
+    for (const item of i.exposed) {
+      const d = new ReferenceEngine(t).judge(parsePacketSpec(item.witness)); // fresh conntrack each time
+      assert.is(d.verdict, 'allow', item.witness);
+      assert.is(d.hops.length, 1, item.witness);
+      assert.is(d.hops[0]!.rule, 'rule' in item.allowedBy ? item.allowedBy.rule : undefined, item.witness);
+    }
+  }
+  for (const p of grid(t, seed, 300)) {
+    if (owned.has(`${p.family}:${p.src}`)) continue;
+    const dst = t.interfaces.find((i) => i.ips.some((ip) => ip.family === p.family && ip.value === p.dst));
+    if (!dst) continue;
+    const h = engine.ruleHop(dst.id, 'ingress', p);
+    if (h.verdict !== 'allow') continue;
+    const items = ex.interfaces.find((x) => x.iface === h.iface)!.exposed.filter((x) => x.family === p.family && ('rule' in x.allowedBy ? x.allowedBy.rule === h.rule && x.allowedBy.group === h.group : h.reason === 'default'));
+    const proto = p.proto === 6 ? 'tcp' : p.proto === 17 ? 'udp' : 'other';
+    const hit = items.some((x) => x.protocol === proto && (proto === 'other'
+      ? x.protocols!.some(([l, hh]) => p.proto! >= l && p.proto! <= hh)
+      : x.ports!.some(([l, hh]) => p.dport! >= l && p.dport! <= hh)));
+    assert.ok(hit, `packet ${p.proto} ${p.src}:${p.sport} -> ${p.dst}:${p.dport} allowed by ${h.group}/${h.rule} at ${h.iface} is in no exposure item`);
+  }
+  // Flip one rule's action.
+  const all = t.securityGroups.flatMap((g) => g.rules.map((r) => [g.id, r.id] as const));
+  if (all.length === 0) return;
+  const [gid, rid] = all[seed % all.length]!;
+  const t2: Topology = { ...t, securityGroups: t.securityGroups.map((g) => (g.id !== gid ? g : { ...g, rules: g.rules.map((r) => (r.id !== rid ? r : { ...r, action: r.action === 'allow' ? 'deny' as const : 'allow' as const })) })) };
+  const e2 = new ReferenceEngine(t2);
+  const d = structuralDiff(t, t2);
+  for (const c of d.changes) {
+    const p = parsePacketSpec(c.witness);
+    assert.is(engine.ruleHop(c.iface, c.direction, p).verdict, c.change === 'newly-allowed' ? 'deny' : 'allow', c.witness);
+    assert.is(e2.ruleHop(c.iface, c.direction, p).verdict, c.change === 'newly-allowed' ? 'allow' : 'deny', c.witness);
+  }
+  for (const iface of t.interfaces) {
+    for (const p of grid(t, seed + 1, 200)) {
+      for (const dir of ['ingress', 'egress'] as const) {
+        const mine = dir === 'ingress' ? p.dst : p.src;
+        const remote = dir === 'ingress' ? p.src : p.dst;
+        if (!iface.ips.some((ip) => ip.family === p.family && ip.value === mine)) continue;
+        if (iface.ips.some((ip) => ip.family === p.family && ip.value === remote)) continue;
+        if (engine.ruleHop(iface.id, dir, p).verdict === e2.ruleHop(iface.id, dir, p).verdict) continue;
+        assert.ok(d.changes.some((c) => c.iface === iface.id && c.direction === dir && c.family === p.family), `a changed verdict at ${iface.id} ${dir} is in no reported change`);
+      }
+    }
+  }
+}
+
+props('exposure and diff on random topologies', () => {
+  const budgetMs = fuzzSeconds(1.5) * 1000;
+  let runs = 0;
+  fc.assert(fc.property(topologyArb({ maxRules: 6, maxInterfaces: 3 }), fc.nat(), (doc, seed) => {
+    runs++;
+    const r = parseNativeTopology(doc);
+    if (!r.topology) return;
+    checkExposureAndDiff(r.topology, seed);
+  }), { numRuns: 2000, seed: 13, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: false });
+  console.log(`  (${runs} random topologies)`);
+  assert.ok(runs >= 10, `only ${runs} runs`);
 });
 
 props.run();
