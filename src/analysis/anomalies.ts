@@ -23,7 +23,7 @@
 import type { Family } from '../model/packet.js';
 import { indexTopology, type Action, type Direction, type Topology, type TopologyIndex } from '../model/topology.js';
 import { buildHop, type Entry, type HopModel } from './effective.js';
-import { firstMatch, regionsOverlap, SplitBudgetExceeded } from './space.js';
+import { DEFAULT_SPLIT_BUDGET, firstMatch, regionsOverlap, splitBudget, SplitBudgetExceeded } from './space.js';
 import { readableRemote, witnessOf, type Witness } from './witness.js';
 
 /** An entry of the effective list, as reports name it. */
@@ -81,7 +81,7 @@ interface FamilyResult {
 }
 
 export interface AnalyzeOptions {
-  /** Pieces one split may visit (space.ts DEFAULT_SPLIT_BUDGET). */
+  /** Pieces the splits of one hop and family may visit in all (space.ts DEFAULT_SPLIT_BUDGET); rules left when it runs out are `unknown`. */
   budget?: number;
 }
 
@@ -91,7 +91,8 @@ export function entryJson(e: Entry | undefined, hop: HopModel): EntryJson {
   return { group: e.ref.group.id, rule: e.ref.rule.id, action: e.ref.rule.action, priority: e.ref.rule.priority };
 }
 
-function analyzeFamily(hop: HopModel, index: TopologyIndex, budget: number | undefined): Map<number, FamilyResult> {
+function analyzeFamily(hop: HopModel, index: TopologyIndex, total: number | undefined): Map<number, FamilyResult> {
+  const budget = splitBudget(total);
   const out = new Map<number, FamilyResult>();
   const { list, entries } = hop;
   entries.forEach((entry, i) => {
@@ -187,7 +188,7 @@ export function analyzeHop(index: TopologyIndex, ifaceId: string, direction: Dir
     const reachable = per.filter((r) => r.status === 'reachable');
     if (per.some((r) => r.status === 'unknown')) {
       a.status = 'unknown';
-      a.unknownReason = 'the region split exceeded its budget';
+      a.unknownReason = `the exact analysis of this interface and direction exceeded its budget of ${options.budget ?? DEFAULT_SPLIT_BUDGET} region pieces before reaching this rule`;
     } else if (reachable.length > 0) {
       a.status = 'reachable';
       a.witness = reachable[0]!.witness!;

@@ -27,7 +27,7 @@ import { entryJson, type EntryJson } from './anomalies.js';
 import { buildHop, hopEntries, universeBoxes, type HopModel } from './effective.js';
 import { ownedAddresses, summarizeSources } from './exposure.js';
 import { entryName, rulePath, type Finding } from './findings.js';
-import { BoxList, DIM, firstMatch, fullBounds, type RawBox } from './space.js';
+import { BoxList, DIM, firstMatch, fullBounds, splitBudget, type RawBox } from './space.js';
 import { readableRemote, witnessOf } from './witness.js';
 
 /** One scope entry: the changes it covers. Omitted fields match anything. */
@@ -193,6 +193,7 @@ export function structuralDiff(oldT: Topology, newT: Topology, scopes: readonly 
         if (o.space.cuts.some((c, d) => c.length !== n.space.cuts[d]!.length || c.some((v, k) => v !== n.space.cuts[d]![k]))) throw new Error('sgfilter diff: the two spaces differ');
         const groups = new Map<string, Group>();
         const actionOf = (h: HopModel, e: number): Action => (e < 0 ? h.defaultAction : h.entries[e]!.action);
+        const budget = splitBudget();
         for (const region of n.universe) {
           firstMatch(o.list, region, (piece, eo) => firstMatch(n.list, piece, (p2, en) => {
             const ao = actionOf(o, eo);
@@ -225,8 +226,8 @@ export function structuralDiff(oldT: Topology, newT: Topology, scopes: readonly 
               return false;
             };
             if (scope.n === 0) return record(p2, false);
-            return firstMatch(scope, p2, (p3, s) => record(p3, s >= 0));
-          }));
+            return firstMatch(scope, p2, (p3, s) => record(p3, s >= 0), 0, scope.n, budget);
+          }, 0, n.list.n, budget), 0, o.list.n, budget);
         }
         for (const g of groups.values()) {
           const parts: string[] = [];

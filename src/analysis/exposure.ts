@@ -18,7 +18,7 @@ import { analyzeTopology, entryJson, type EntryJson, type HopAnalysis } from './
 import { buildHop, type HopModel } from './effective.js';
 import { entryName, rulePath, type Finding } from './findings.js';
 import { SENSITIVE_SERVICES } from './sensitive.js';
-import { DIM, firstMatch } from './space.js';
+import { DIM, firstMatch, splitBudget } from './space.js';
 import { readableRemote, witnessOf } from './witness.js';
 
 export interface ExposedItem {
@@ -138,6 +138,7 @@ interface Acc {
 function familyExposure(hop: HopModel, index: TopologyIndex): ExposedItem[] {
   const acc = new Map<string, Acc>();
   const { space, entries } = hop;
+  const budget = splitBudget();
   for (const region of hop.universe) {
     firstMatch(hop.list, region, (piece, e) => {
       const action = e < 0 ? hop.defaultAction : entries[e]!.action;
@@ -177,7 +178,7 @@ function familyExposure(hop: HopModel, index: TopologyIndex): ExposedItem[] {
         add('other', others, Number(inIcmp ? icmp : others[0]![0]));
       }
       return false;
-    });
+    }, 0, hop.list.n, budget);
   }
   const owned = ownedAddresses(index, hop.family);
   const out: ExposedItem[] = [];
@@ -204,7 +205,8 @@ function familyExposure(hop: HopModel, index: TopologyIndex): ExposedItem[] {
 /** Is egress to the internet allowed for every packet? */
 function egressOpen(hop: HopModel): boolean {
   if (hop.universe.length === 0) return false;
-  return !hop.universe.some((region) => firstMatch(hop.list, region, (_p, e) => (e < 0 ? hop.defaultAction : hop.entries[e]!.action) !== 'allow'));
+  const budget = splitBudget();
+  return !hop.universe.some((region) => firstMatch(hop.list, region, (_p, e) => (e < 0 ? hop.defaultAction : hop.entries[e]!.action) !== 'allow', 0, hop.list.n, budget));
 }
 
 export function exposure(topology: Topology, anomalies?: HopAnalysis[]): ExposureReport {

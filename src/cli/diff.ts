@@ -3,6 +3,7 @@
  * (src/analysis/diff.ts).
  */
 import type { Command } from 'commander';
+import { SplitBudgetExceeded } from '../analysis/space.js';
 import { captureDiff, describeChange, DIFF_RULES, diffFindings, parseScope, ScopeError, structuralDiff, type ScopeSpec } from '../analysis/diff.js';
 import type { Finding } from '../analysis/findings.js';
 import { die, formatOption, groupTypeOption, loadForCommand, type TopologyCliOptions } from './common.js';
@@ -31,7 +32,13 @@ export function registerDiff(program: Command): void {
       const quiet = opts.output !== 'text';
       const oldL = loadForCommand(oldFile, opts, quiet);
       const newL = loadForCommand(newFile, opts, quiet);
-      const d = structuralDiff(oldL.topology, newL.topology, scopes);
+      let d: ReturnType<typeof structuralDiff>;
+      try {
+        d = structuralDiff(oldL.topology, newL.topology, scopes);
+      } catch (e) {
+        if (e instanceof SplitBudgetExceeded) die(`the exact analysis gave up: ${e.message}`);
+        throw e;
+      }
       const findings: Finding[] = diffFindings(newL.topology, d, scopes.length > 0);
       locateFindings(newFile, newL.format, findings, () => true, opts.groupType);
       const cap = opts.pcap ? captureDiff(oldL.topology, newL.topology, opts.pcap) : undefined;

@@ -3,9 +3,10 @@
  * interface (src/analysis/exposure.ts), sensitive services flagged.
  */
 import type { Command } from 'commander';
+import { SplitBudgetExceeded } from '../analysis/space.js';
 import { analyzeTopology } from '../analysis/anomalies.js';
 import { describeItem, exposure, EXPOSURE_RULES, exposureFindings } from '../analysis/exposure.js';
-import { formatOption, groupTypeOption, loadForCommand, type TopologyCliOptions } from './common.js';
+import { die, formatOption, groupTypeOption, loadForCommand, type TopologyCliOptions } from './common.js';
 import { emitMachine, failOnOption, locateFindings, outputOption, type OutputCliOptions } from './output.js';
 
 export function registerExposure(program: Command): void {
@@ -20,7 +21,13 @@ export function registerExposure(program: Command): void {
     .action((file: string, opts: TopologyCliOptions & OutputCliOptions) => {
       const loaded = loadForCommand(file, opts, opts.output !== 'text');
       const t = loaded.topology;
-      const report = exposure(t, analyzeTopology(t));
+      let report: ReturnType<typeof exposure>;
+      try {
+        report = exposure(t, analyzeTopology(t));
+      } catch (e) {
+        if (e instanceof SplitBudgetExceeded) die(`the exact analysis gave up: ${e.message}`);
+        throw e;
+      }
       const findings = exposureFindings(t, report);
       locateFindings(file, loaded.format, findings, () => true, opts.groupType);
       if (opts.output === 'json') {

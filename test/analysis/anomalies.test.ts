@@ -175,6 +175,16 @@ aliyunBasic('innerAccessPolicy drop: no intra-group rule, a self reference decid
   checkWitnesses(t, hops);
 });
 
+aliyunBasic('a budget too small: the rules left are reported not analysed, never guessed', () => {
+  const t = topology(BASIC);
+  const hops = analyzeTopology(t, { budget: 3 });
+  const unknown = hops.flatMap((h) => h.rules).filter((r) => r.status === 'unknown');
+  assert.ok(unknown.length > 0);
+  const f = anomalyFindings(t, hops).filter((x) => x.code === 'analysis-incomplete');
+  assert.ok(f.length > 0);
+  assert.match(f[0]!.message, 'exceeded its budget of 3 region pieces');
+});
+
 aliyunBasic.run();
 
 // ---------------------------------------------------------------------------
