@@ -38,6 +38,8 @@ export interface ModeParams {
     referenceBudget: number;
   };
   decode: TinyBenchParams & { packets: number };
+  /** Timed runs of each analysis (after one warm-up run). */
+  analysis: { repeat: number };
 }
 
 const TB_TINY: TinyBenchParams = { timeMs: 20, warmupMs: 0, iterations: 3 };
@@ -49,6 +51,7 @@ export const MODE_PARAMS: Record<Mode, ModeParams> = {
     replay: { packets: 20_000, refPackets: 4_000, repeat: 1, refRepeat: 1, warmup: false },
     scaling: { ...TB_TINY, rules: [10, 100], packets: 4_000, repeat: 1, warmup: 0, builds: 1, referenceBudget: 20_000 },
     decode: { ...TB_TINY, packets: 10_000 },
+    analysis: { repeat: 1 },
   },
   default: {
     fixtures: { timeMs: 300, warmupMs: 100, iterations: 10, repeat: 5, warmup: 1, builds: 5, referenceLookups: 4000 },
@@ -56,6 +59,7 @@ export const MODE_PARAMS: Record<Mode, ModeParams> = {
     replay: { packets: 1_000_000, refPackets: 200_000, repeat: 5, refRepeat: 3, warmup: true },
     scaling: { timeMs: 400, warmupMs: 100, iterations: 8, rules: [10, 100, 1000, 10_000], packets: 200_000, repeat: 3, warmup: 1, builds: 5, referenceBudget: 2_000_000 },
     decode: { timeMs: 1000, warmupMs: 300, iterations: 5, packets: 1_000_000 },
+    analysis: { repeat: 5 },
   },
   full: {
     fixtures: { timeMs: 1500, warmupMs: 300, iterations: 20, repeat: 11, warmup: 2, builds: 11, referenceLookups: 10_000 },
@@ -63,5 +67,6 @@ export const MODE_PARAMS: Record<Mode, ModeParams> = {
     replay: { packets: 1_000_000, refPackets: 200_000, repeat: 11, refRepeat: 5, warmup: true },
     scaling: { timeMs: 1500, warmupMs: 300, iterations: 16, rules: [10, 100, 1000, 10_000], packets: 500_000, repeat: 7, warmup: 1, builds: 11, referenceBudget: 4_000_000 },
     decode: { timeMs: 3000, warmupMs: 500, iterations: 10, packets: 1_000_000 },
+    analysis: { repeat: 11 },
   },
 };

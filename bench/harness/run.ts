@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { REPORT_SCHEMA, SECTIONS, validateReport, type BenchReport, type Figure, type Mode, type RunSection } from '../report/schema.js';
 import { classbenchSets, runClassbench } from './classbench.js';
 import type { RunContext } from './context.js';
+import { ANALYSIS_STEPS, runAnalysis } from './analysis.js';
 import { runDecode } from './decode.js';
 import { environment, gitInfo } from './env.js';
 import { FIXTURE_STEPS, listFixtures, runFixtures } from './fixtures.js';
@@ -83,6 +84,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     replay: REPLAY_STEPS,
     scaling: params.scaling.rules.length * SCALING_STEPS_PER_COUNT,
     decode: 1,
+    analysis: ANALYSIS_STEPS,
   };
   const total = Math.max(1, sections.reduce((n, s) => n + steps[s], 0));
   const progress = createProgress(total, options.progress ?? 'lines');
@@ -107,6 +109,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           break;
         case 'decode':
           report.decode = await runDecode(ctx);
+          break;
+        case 'analysis':
+          report.analysis = await runAnalysis(ctx);
           break;
       }
       const mem = memoryNow(s);

@@ -10,7 +10,7 @@
  *   git           commit (null outside a checkout), branch, dirty
  *   options       mode, sections run, compare file, and every resolved parameter
  *   notes         what was skipped and why (e.g. the ClassBench corpus is absent)
- *   fixtures, classbench, replay, scaling, decode, memory   what each section measured on
+ *   fixtures, classbench, replay, scaling, decode, analysis, memory   what each section measured on
  *   figures       every figure with its raw samples (harness/stats.ts)
  */
 import { z } from 'zod';
@@ -19,7 +19,7 @@ import { median } from '../harness/stats.js';
 export const REPORT_SCHEMA = 'sgfilter-bench/1';
 
 /** Sections `--only` can name, in run order. */
-export const SECTIONS = ['fixtures', 'classbench', 'replay', 'scaling', 'decode'] as const;
+export const SECTIONS = ['fixtures', 'classbench', 'replay', 'scaling', 'decode', 'analysis'] as const;
 export type RunSection = (typeof SECTIONS)[number];
 /** Figures also belong to `memory` (collected whatever runs). */
 export const FIGURE_SECTIONS = [...SECTIONS, 'memory'] as const;
@@ -189,6 +189,19 @@ export const scalingInfoSchema = z.array(
 
 export const decodeInfoSchema = z.object({ packets: positiveCount, bytes: positiveCount }).strict();
 
+/** Section analysis: one entry per analysed topology. */
+export const analysisInfoSchema = z.array(
+  z.object({
+    id: z.string().min(1),
+    subject: z.string().min(1),
+    interfaces: positiveCount,
+    maxRulesPerInterface: count,
+    hops: count,
+    /** Rules reported shadowed, redundant, empty or not analysed, summed over hops. */
+    flaggedRules: count,
+  }).strict(),
+);
+
 export const memoryInfoSchema = z
   .object({
     /** process.resourceUsage().maxRSS at the end (bytes; all threads of the process). */
@@ -251,6 +264,7 @@ export const reportSchema = z
     replay: replayInfoSchema.optional(),
     scaling: scalingInfoSchema.optional(),
     decode: decodeInfoSchema.optional(),
+    analysis: analysisInfoSchema.optional(),
     memory: memoryInfoSchema,
     figures: z.array(figureSchema).min(1),
   })
@@ -276,6 +290,7 @@ export type ClassbenchInfo = z.infer<typeof classbenchInfoSchema>;
 export type ReplayInfo = z.infer<typeof replayInfoSchema>;
 export type ScalingInfo = z.infer<typeof scalingInfoSchema>;
 export type DecodeInfo = z.infer<typeof decodeInfoSchema>;
+export type AnalysisInfo = z.infer<typeof analysisInfoSchema>;
 export type MemoryInfo = z.infer<typeof memoryInfoSchema>;
 
 /** A report failed its schema: the issues with their JSON paths. */

@@ -179,6 +179,20 @@ export function buildTables(r: BenchReport): Table[] {
     });
   }
 
+  if (r.analysis) {
+    const d = (id: string) => {
+      const f = fig.get(id);
+      return f ? `${f.value.toFixed(0)}${f.samples.length > 1 ? ` (${f.spread.lo.toFixed(0)}-${f.spread.hi.toFixed(0)})` : ''}` : dash;
+    };
+    tables.push({
+      id: 'analysis',
+      title: 'Rule analysis (ms, median of repeated runs)',
+      head: ['topology', 'interfaces', 'max rules/interface', 'hops', 'flagged rules', 'anomaly lint ms', 'exposure ms'],
+      rows: r.analysis.map((a) => [a.subject, String(a.interfaces), String(a.maxRulesPerInterface), String(a.hops), String(a.flaggedRules), d(`analysis/${a.id}/lint`), d(`analysis/${a.id}/exposure`)]),
+      notes: ['Anomaly lint: analyzeTopology, every interface and direction (what `check` adds). Exposure: `sgfilter exposure`\'s computation, the anomaly lint included (for the all-shadowed groups). Flagged: shadowed, redundant, empty or not analysed, summed over hops. Goal: under 1 s each.'],
+    });
+  }
+
   const mem = r.memory;
   tables.push({
     id: 'memory',

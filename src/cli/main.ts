@@ -14,6 +14,9 @@ import { registerClassify } from './classify.js';
 import { registerCompile } from './compile.js';
 import { registerDecode } from './decode.js';
 import { registerGen } from './gen.js';
+import { registerExposure } from './exposure.js';
+import { registerDiff } from './diff.js';
+import { registerAssert } from './assert.js';
 
 const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
 
@@ -33,6 +36,9 @@ const registrations: ((p: Command) => void)[] = [
   registerCompile,
   registerDecode,
   registerGen,
+  registerExposure,
+  registerDiff,
+  registerAssert,
 ];
 
 for (const register of registrations) register(program);

@@ -181,6 +181,17 @@ export class ReferenceEngine {
     return hop;
   }
 
+  /**
+   * §4 alone at one interface, for one direction: what the rules decide for a
+   * first packet, without conntrack and without the other hop. The analysis
+   * (src/analysis) is tested against it.
+   */
+  ruleHop(ifaceId: string, dir: Direction, p: PacketRecord): Hop {
+    const iface = this.index.interfaces.get(ifaceId);
+    if (!iface) throw new Error(`no interface "${ifaceId}"`);
+    return this.byRules(iface, dir, p, true);
+  }
+
   /** §4: the cloud's rule evaluation at one interface. `withPorts` false for non-first fragments. */
   private byRules(iface: NetworkInterface, dir: Direction, p: PacketRecord, withPorts: boolean): Hop {
     const { topology, index } = this;

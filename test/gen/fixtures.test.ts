@@ -44,7 +44,8 @@ test('each command regenerates its capture and topology byte for byte', async ()
     const topo = readdirSync(out).find((f) => f.endsWith('.topology.json'))!;
     const c = checkTopologyFile(join(out, topo));
     assert.is(c.errors, 0, JSON.stringify(c.issues));
-    assert.is(c.warnings, 0, JSON.stringify(c.issues));
+    // No validation or limit warning (rule anomalies of the random rules are expected: not counted).
+    assert.is(c.issues.filter((x) => x.severity === 'warning').length, 0, JSON.stringify(c.issues));
   }
 });
 
