@@ -102,7 +102,7 @@ export function registerCheck(program: Command): void {
       } else {
         for (const issue of report.issues) process.stdout.write(formatIssue(issue, file) + '\n');
         for (const f of findings.slice(report.issues.length)) {
-          process.stdout.write(`${file}:${f.line ?? 0}:${f.column ?? 0}: ${f.path}: ${f.level}: ${f.message} [${f.code}]\n`);
+          process.stdout.write(`${file}${f.line !== undefined ? `:${f.line}:${f.column ?? 1}` : ''}: ${f.path}: ${f.level}: ${f.message} [${f.code}]\n`);
         }
         const c = report.counts;
         const summary = c
