@@ -21,19 +21,11 @@ import { MIX_KINDS, type MixKind, type TrafficGenOptions } from '../gen/traffic.
 import { CAPTURE_FORMATS, formatTopologyJson, writeTraffic, type GenCaptureFormat, type WrittenCapture } from '../gen/write.js';
 import type { Topology } from '../model/topology.js';
 import type { NativeTopology } from '../parse/native.js';
-import { loadForCommand } from './common.js';
+import { intOption, loadForCommand } from './common.js';
 
 // ---------------------------------------------------------------------------
 // Argument parsers (commander calls them; a throw becomes "error: option ... argument ... is invalid. <message>")
 
-function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string): number => {
-    if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
-    return n;
-  };
-}
 
 function shareArg(v: string): number {
   const n = Number(v);
@@ -204,7 +196,7 @@ export function registerGen(program: Command): void {
     .command('gen')
     .description('generate a seeded topology and traffic for it: DIR/topology.json and DIR/trace.pcap(ng); same options and seed, same bytes')
     .requiredOption('--out-dir <dir>', 'output directory (created if missing)')
-    .option('--seed <n>', 'seed (integer)', intArg(Number.MIN_SAFE_INTEGER), 1)
+    .option('--seed <n>', 'seed (integer)', intOption(Number.MIN_SAFE_INTEGER), 1)
     .addOption(new Option('--format <format>', 'capture format').choices([...CAPTURE_FORMATS]).default('pcap'))
     .option('--nanos', 'nanosecond timestamps (default microseconds)')
     .option('--name <name>', 'file name stem: DIR/NAME.pcap and DIR/NAME.topology.json (default: trace.pcap and topology.json)', 'trace')
@@ -214,19 +206,19 @@ export function registerGen(program: Command): void {
     .option('--topology-only', 'write the topology and no traffic')
     // Topology knobs.
     .addOption(new Option('--cloud <cloud>', 'cloud of the generated topology').choices([...GEN_CLOUDS]).default('aliyun-basic'))
-    .option('--interfaces <n>', 'interfaces (default 12)', intArg(1))
-    .option('--groups <n>', 'security groups in all (default max(groups-per-interface + 1, interfaces / 3))', intArg(1))
-    .option('--groups-per-interface <n>', 'groups bound to each interface (default 2)', intArg(1))
-    .option('--rules-per-group <n>', 'rules per group (default 20)', intArg(0))
+    .option('--interfaces <n>', 'interfaces (default 12)', intOption(1))
+    .option('--groups <n>', 'security groups in all (default max(groups-per-interface + 1, interfaces / 3))', intOption(1))
+    .option('--groups-per-interface <n>', 'groups bound to each interface (default 2)', intOption(1))
+    .option('--rules-per-group <n>', 'rules per group (default 20)', intOption(0))
     .option('--group-ref-share <f>', 'share of rules whose remote is a security group (default 0.1; 0 for aliyun-advanced)', shareArg)
-    .option('--address-groups <n>', 'address groups (default 2)', intArg(0))
-    .option('--address-group-size <n>', 'CIDR blocks per address group (default 4)', intArg(1))
+    .option('--address-groups <n>', 'address groups (default 2)', intOption(0))
+    .option('--address-group-size <n>', 'CIDR blocks per address group (default 4)', intOption(1))
     .option('--address-group-share <f>', 'share of rules whose remote is an address group (default 0.05)', shareArg)
     .option('--deny-rule-share <f>', 'share of deny rules (default 0.15)', shareArg)
     .option('--stress', 'generate past the clouds\' limits (rules per group, groups per interface...) instead of refusing')
     // Traffic knobs.
-    .option('--flows <n>', 'flows (default 1000; unlimited with --packets alone)', intArg(0))
-    .option('--packets <n>', 'stop after exactly this many packets', intArg(0))
+    .option('--flows <n>', 'flows (default 1000; unlimited with --packets alone)', intOption(0))
+    .option('--packets <n>', 'stop after exactly this many packets', intOption(0))
     .option('--packets-per-flow <n>', 'mean packets per flow (default 10)', positiveArg)
     .option('--mix <weights>', `weights of the ordinary kinds, e.g. tcp=60,udp=20,echo=8,icmp-error=6,gre=3,other=3`, parseMix)
     .option('--ipv6-share <f>', 'share of IPv6 flows (and of IPv6 interfaces and rules in a generated topology; default 0.2 / 0.3)', shareArg)
@@ -240,8 +232,8 @@ export function registerGen(program: Command): void {
     .option('--flow-gap-us <n>', 'mean gap between flow starts, µs (default 1000)', positiveArg)
     .option('--rtt-us <n>', 'mean round-trip time, µs (default 2000)', positiveArg)
     .option('--max-idle-seconds <n>', 'longest idle pause; longer timeouts are not waited out (default 3600)', positiveArg)
-    .option('--payload-max <n>', 'largest TCP/UDP payload, bytes (default 256)', intArg(0, 9000))
-    .option('--start <sec>', 'capture start, Unix seconds (default 1700000000)', intArg(0))
+    .option('--payload-max <n>', 'largest TCP/UDP payload, bytes (default 256)', intOption(0, 9000))
+    .option('--start <sec>', 'capture start, Unix seconds (default 1700000000)', intOption(0))
     .option('--quiet', 'no progress bar and no summary')
     .option('--json', 'print the summary as JSON')
     .action((opts: GenCliOptions, cmd: Command) => {
