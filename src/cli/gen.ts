@@ -13,11 +13,12 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { GEN_ERROR, GenError } from '../gen/errors.js';
 import { GEN_CLOUDS, generateTopology, type GenCloud, type TopologyGenOptions } from '../gen/topology.js';
-import { MIX_KINDS, type MixKind, type TrafficGenOptions } from '../gen/traffic.js';
+import { MIX_KINDS, resolveTrafficOptions, type MixKind, type TrafficGenOptions } from '../gen/traffic.js';
+import { checkOutputPath, OutputError, writeOutput } from '../replay/output.js';
 import { CAPTURE_FORMATS, formatTopologyJson, writeTraffic, type GenCaptureFormat, type WrittenCapture } from '../gen/write.js';
 import type { Topology } from '../model/topology.js';
 import type { NativeTopology } from '../parse/native.js';
@@ -143,52 +144,147 @@ export function runGen(o: GenCliOptions, cmd: Command): number {
     if (o.topologyOnly) throw new GenError(GEN_ERROR.BAD_OPTION, '--topology-only cannot be combined with --topology', 'topologyOnly');
   }
   if (!/^[\w.-]+$/.test(o.name)) throw new GenError(GEN_ERROR.BAD_OPTION, `--name must be a plain file name (letters, digits, . _ -), got ${JSON.stringify(o.name)}`, 'name');
-  mkdirSync(o.outDir, { recursive: true });
-  // DIR/topology.json + DIR/trace.pcap by default; with --name X: DIR/X.topology.json + DIR/X.pcap.
+  // Everything that can be refused is refused before anything is created:
+  // the options, the topology, the output directory and files.
+  const traffic = trafficOptionsFromCli(o);
+  resolveTrafficOptions(traffic);
   const topoBase = o.name === 'trace' ? 'topology' : `${o.name}.topology`;
   let topology: Topology | NativeTopology;
   let topologyPath: string;
+  let topologyText: string | Uint8Array;
   if (o.topology !== undefined) {
     const loaded = loadForCommand(o.topology, { ...(o.topologyFormat ? { format: o.topologyFormat } : {}), ...(o.groupType ? { groupType: o.groupType } : {}) });
     topology = loaded.topology;
     topologyPath = loaded.format === 'native' ? join(o.outDir, `${topoBase}.json`) : join(o.outDir, `${topoBase}.${loaded.format}${extname(basename(o.topology)) || '.json'}`);
-    copyFileSync(o.topology, topologyPath);
+    topologyText = readFileSync(o.topology);
   } else {
     const doc = generateTopology(topologyOptionsFromCli(o));
     topology = doc;
     topologyPath = join(o.outDir, `${topoBase}.json`);
-    writeFileSync(topologyPath, formatTopologyJson(doc));
+    topologyText = formatTopologyJson(doc);
   }
-  if (o.topologyOnly) {
-    if (!o.quiet) process.stdout.write(o.json ? JSON.stringify({ topology: topologyPath }) + '\n' : `topology: ${topologyPath}\n`);
-    return 0;
-  }
-  const traffic = trafficOptionsFromCli(o);
   const capturePath = join(o.outDir, `${o.name}.${o.format}`);
-  const showBar = !o.quiet && process.stderr.isTTY === true;
-  const total = traffic.packets ?? Math.round((traffic.flows ?? 1000) * (traffic.packetsPerFlow ?? 10));
-  const bar = showBar
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'gen [{bar}] {value}/{total} packets ({percentage}%)', hideCursor: true, etaBuffer: 50 }, cliProgress.Presets.shades_classic)
-    : null;
-  bar?.start(total, 0);
-  let summary: WrittenCapture;
+  const created = makeOutDir(o.outDir);
+  const temps: string[] = [];
   try {
-    summary = writeTraffic(topology, traffic, capturePath, {
-      format: o.format,
-      progressEvery: 16384,
-      onProgress: (n) => {
-        if (bar) {
-          if (n > bar.getTotal()) bar.setTotal(n);
-          bar.update(n);
-        }
-      },
-    });
-  } finally {
-    bar?.stop();
+    const outputs = o.topologyOnly ? [topologyPath] : [topologyPath, capturePath];
+    const kinds = outputs.map((p) => checkOutputPath(p, { inputs: [o.topology] }));
+    // Regular files are written under a temporary name and renamed when
+    // complete (a failed run leaves nothing half-written); a FIFO or device
+    // is written in place.
+    const target = (path: string, i: number) => {
+      if (kinds[i] === 'stream') return path;
+      const t = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+      temps.push(t);
+      return t;
+    };
+    const topoTarget = target(topologyPath, 0);
+    try {
+      writeOutput(topoTarget, topologyText);
+    } catch (e) {
+      if (e instanceof OutputError) throw new GenIoError(topologyPath, e.message.replace(topoTarget, topologyPath));
+      throw e;
+    }
+    let summary: WrittenCapture | undefined;
+    if (!o.topologyOnly) {
+      const captureTarget = target(capturePath, 1);
+      const showBar = !o.quiet && process.stderr.isTTY === true;
+      const total = traffic.packets ?? Math.round((traffic.flows ?? 1000) * (traffic.packetsPerFlow ?? 10));
+      const bar = showBar
+        ? new cliProgress.SingleBar({ stream: process.stderr, format: 'gen [{bar}] {value}/{total} packets ({percentage}%)', hideCursor: true, etaBuffer: 50 }, cliProgress.Presets.shades_classic)
+        : null;
+      bar?.start(total, 0);
+      try {
+        summary = writeTraffic(topology, traffic, captureTarget, {
+          format: o.format,
+          progressEvery: 16384,
+          onProgress: (n) => {
+            if (bar) {
+              if (n > bar.getTotal()) bar.setTotal(n);
+              bar.update(n);
+            }
+          },
+        });
+        summary.file = capturePath;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code && err.syscall) throw new GenIoError(capturePath, `${capturePath}: cannot write the capture: ${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+$/, '')} (${err.code})`);
+        throw e;
+      } finally {
+        bar?.stop();
+      }
+      if (captureTarget !== capturePath) renameSync(captureTarget, capturePath);
+    }
+    if (topoTarget !== topologyPath) renameSync(topoTarget, topologyPath);
+    temps.length = 0;
+    if (!summary) {
+      if (!o.quiet) process.stdout.write(o.json ? JSON.stringify({ topology: topologyPath }) + '\n' : `topology: ${topologyPath}\n`);
+      return 0;
+    }
+    if (o.json) process.stdout.write(JSON.stringify({ topology: topologyPath, ...summary }, null, 2) + '\n');
+    else if (!o.quiet) process.stdout.write(summaryText(summary, topologyPath).join('\n') + '\n');
+    return 0;
+  } catch (e) {
+    for (const t of temps) rmSync(t, { force: true });
+    for (const d of created.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // not empty: something else is in it
+      }
+    }
+    throw e;
   }
-  if (o.json) process.stdout.write(JSON.stringify({ topology: topologyPath, ...summary }, null, 2) + '\n');
-  else if (!o.quiet) process.stdout.write(summaryText(summary, topologyPath).join('\n') + '\n');
-  return 0;
+}
+
+/** An output of gen could not be written (the message names it). */
+class GenIoError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Make the output directory: an existing directory must be writable; a
+ * missing one is made level by level (never by a recursive mkdir, which spins
+ * for ever under /proc) from the nearest existing ancestor, which must be a
+ * writable directory. Returns the directories created, outermost first.
+ */
+function makeOutDir(dir: string): string[] {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new GenIoError(dir, `--out-dir ${dir}: ${at} cannot be used (${code})`);
+      missing.unshift(at);
+      const up = dirname(at);
+      if (up === at) throw new GenIoError(dir, `--out-dir ${dir}: no existing ancestor`);
+      at = up;
+      continue;
+    }
+    if (!st.isDirectory()) throw new GenIoError(dir, `--out-dir ${dir}: ${at} is not a directory`);
+    try {
+      accessSync(at, constants.W_OK);
+    } catch {
+      throw new GenIoError(dir, `--out-dir ${dir}: cannot create files in ${at} (permission denied)`);
+    }
+    break;
+  }
+  const created: string[] = [];
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      for (const c of created.reverse()) rmdirSync(c);
+      throw new GenIoError(dir, `--out-dir ${dir}: cannot create ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    created.push(d);
+  }
+  return created;
 }
 
 export function registerGen(program: Command): void {
@@ -242,6 +338,11 @@ export function registerGen(program: Command): void {
       } catch (e) {
         if (e instanceof GenError) {
           process.stderr.write(`sgfilter gen: ${e.message} [${e.code}]\n`);
+          process.exitCode = 1;
+          return;
+        }
+        if (e instanceof GenIoError || e instanceof OutputError) {
+          process.stderr.write(`sgfilter gen: ${e.message}\n`);
           process.exitCode = 1;
           return;
         }
