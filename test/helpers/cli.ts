@@ -63,10 +63,15 @@ function rssMb(pid: number): number {
  * fails the test (the result says `killed`) instead of stalling the suite.
  */
 export function cliLimited(args: string[], options: LimitedCliOptions = {}): Promise<LimitedCliResult> {
+  return nodeLimited([join(repoRoot, 'dist', 'src', 'cli', 'main.js'), ...args], options);
+}
+
+/** `node ARGS...` (a script, or `--input-type=module -e CODE`) under the same limits as `cliLimited`. */
+export function nodeLimited(nodeArgs: string[], options: LimitedCliOptions = {}): Promise<LimitedCliResult> {
   const timeMs = options.timeMs ?? 20_000;
   const limit = options.rssMb ?? 400;
   const started = performance.now();
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), ...args], {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: repoRoot,
     env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
