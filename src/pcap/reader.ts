@@ -231,6 +231,7 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
             break;
           }
           filled += r.bytesRead;
+          if (!regular) break; // a pipe: judge what has come rather than wait for a full buffer
         }
         if (!regular || end < this.size) this.size = Math.max(base + filled, end === Infinity ? 0 : end);
         const eof = base + filled >= end;

@@ -17,7 +17,7 @@
  * A damaged capture: everything before the damage is judged and written, and
  * the summary carries the reader's error (code, byte offset).
  */
-import { closeSync, createReadStream, fstatSync, openSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Piscina } from 'piscina';
@@ -84,18 +84,16 @@ export async function replay(topology: Topology, file: string, options: ReplayOp
  * decisions path that cannot be written.
  */
 function preflight(file: string, readers: number, options: ReplayOptions): void {
-  let fd: number;
+  // stat and access, not open: opening a FIFO and closing it would break the writer's pipe.
+  let regular: boolean;
   try {
-    fd = openSync(file, 'r');
+    regular = statSync(file).isFile();
+    accessSync(file, constants.R_OK);
   } catch (err) {
     throw new PcapError(PCAP_ERROR.IO, file, 0, `cannot read the file: ${(err as Error).message}`);
   }
-  try {
-    if (readers > 1 && !fstatSync(fd).isFile()) {
-      throw new PcapError(PCAP_ERROR.IO, file, 0, `not a regular file (a pipe or a device can be read only once, and each of the ${readers} workers reads the capture): use --workers 0 or 1, the reference engine, or save the capture to a file first`);
-    }
-  } finally {
-    closeSync(fd);
+  if (readers > 1 && !regular) {
+    throw new PcapError(PCAP_ERROR.IO, file, 0, `not a regular file (a pipe or a device can be read only once, and each of the ${readers} workers reads the capture): use --workers 0 or 1, the reference engine, or save the capture to a file first`);
   }
   if (options.decisionsPath !== undefined) checkOutputPath(options.decisionsPath, { label: 'decisions', inputs: [file] });
 }

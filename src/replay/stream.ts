@@ -111,6 +111,7 @@ export class WasmCaptureStream {
           }
           filled += got;
           view = this.staging();
+          if (!regular) break; // a pipe: judge what has come rather than wait for a full buffer
         }
         if (!regular || size < this.state.bytes) this.state.bytes = Math.max(base + filled, size === Infinity ? 0 : size);
         const eof = base + filled >= size;
