@@ -12,6 +12,7 @@
  * output that cannot be written (a decisions file cut short is reported as
  * partial); 130 / 143 interrupted by SIGINT / SIGTERM.
  */
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
@@ -81,6 +82,7 @@ export function registerReplay(program: Command): void {
       try {
         if (opts.decisions !== undefined) checkOutputPath(opts.decisions, { label: '--decisions', inputs: [opts.pcap, opts.topology] });
         if (opts.summary !== undefined) checkOutputPath(opts.summary, { label: '--summary', inputs: [opts.pcap, opts.topology, opts.decisions] });
+        if (opts.summary !== undefined && opts.decisions !== undefined && resolve(opts.summary) === resolve(opts.decisions)) die(`--summary and --decisions name the same file ${opts.decisions}`);
       } catch (e) {
         if (e instanceof OutputError) die(e.message);
         throw e;
