@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { arch, cpus, hostname, loadavg, platform, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BenchReport } from '../report/schema.js';
 
 export function environment(): BenchReport['env'] {
@@ -49,14 +49,19 @@ export function gitInfo(root: string): BenchReport['git'] {
       commit = /^[0-9a-f]{40}$/.test(head) ? head : null;
     } else {
       branch = ref[1]!.replace(/^refs\/heads\//, '');
-      const loose = join(dir, ref[1]!);
-      if (existsSync(loose)) {
-        commit = readFileSync(loose, 'utf8').trim();
-      } else if (existsSync(join(dir, 'packed-refs'))) {
-        for (const line of readFileSync(join(dir, 'packed-refs'), 'utf8').split('\n')) {
-          const [sha, name] = line.split(' ');
-          if (name === ref[1]) commit = sha ?? null;
+      // A linked worktree keeps its refs in the main repository (its `commondir`).
+      const common = existsSync(join(dir, 'commondir')) ? resolve(dir, readFileSync(join(dir, 'commondir'), 'utf8').trim()) : dir;
+      for (const d of common === dir ? [dir] : [dir, common]) {
+        const loose = join(d, ref[1]!);
+        if (existsSync(loose)) {
+          commit = readFileSync(loose, 'utf8').trim();
+        } else if (existsSync(join(d, 'packed-refs'))) {
+          for (const line of readFileSync(join(d, 'packed-refs'), 'utf8').split('\n')) {
+            const [sha, name] = line.split(' ');
+            if (name === ref[1]) commit = sha ?? null;
+          }
         }
+        if (commit !== null) break;
       }
     }
   } catch {
