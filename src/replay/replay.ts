@@ -205,9 +205,9 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     let decisions: ReplayResult['decisions'];
     if (dest) {
       if (dir) {
-        // A lane whose temporary file failed wrote packets up to lastN: merge the prefix every lane has.
+        // A lane whose temporary file failed holds its packets up to goodThrough: merge the prefix every lane has.
         const failed = results.map((r) => r.decisions!).filter((d) => d.error !== undefined);
-        const cutoff = failed.length ? Math.min(...failed.map((d) => d.lastN)) : Infinity;
+        const cutoff = failed.length ? Math.min(...failed.map((d) => d.goodThrough)) : Infinity;
         const merged = await mergeDecisionFiles(tasks.map((t) => t.decisionsPath!), dest, cutoff);
         const status = dest.status();
         const error = status.error ?? failed[0]?.error;

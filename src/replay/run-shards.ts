@@ -60,7 +60,7 @@ export interface ShardResult {
   conntrackPeak: Record<string, number>;
   capture: CaptureInfo;
   /** The decisions output of this lane. */
-  decisions?: OutputStatus & { lastN: number };
+  decisions?: OutputStatus & { lastN: number; goodThrough: number };
   /** Set when the lane stopped at an interrupt's target packet. */
   stoppedAt?: number;
 }
@@ -71,6 +71,8 @@ class LineWriter {
   private ns: number[] = [];
   private size = 0;
   lastN = 0;
+  /** Infinity, or after a failed write the last packet number up to which this lane's decisions are all written. */
+  goodThrough = Infinity;
   constructor(readonly out: OutputFile) {}
   line(n: number, s: string): void {
     this.parts.push(s);
@@ -82,6 +84,8 @@ class LineWriter {
     if (this.parts.length === 0) return;
     const written = this.out.write(this.parts.join('\n') + '\n');
     if (written > 0) this.lastN = this.ns[written - 1]!;
+    // After a failure: every packet of this lane before the first line lost is in the file.
+    if (this.out.failed && this.goodThrough === Infinity) this.goodThrough = (this.ns[written] ?? this.lastN + 1) - 1;
     this.parts = [];
     this.ns = [];
     this.size = 0;
@@ -165,7 +169,7 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
   if (progress) Atomics.store(progress, slot, Math.floor(bytesReadAt / 1024));
   const loopSeconds = (performance.now() - loopStart) / 1000;
   const result: ShardResult = { loopSeconds, tally: engine.tally(), counters: engine.counters(), conntrackPeak: engine.conntrackPeak(), capture };
-  if (file && out) result.decisions = { ...file.status(), lastN: out.lastN };
+  if (file && out) result.decisions = { ...file.status(), lastN: out.lastN, goodThrough: out.goodThrough };
   if (stopped) result.stoppedAt = judged;
   return result;
 }

@@ -93,6 +93,58 @@ test('--decisions to a FIFO streams into it (nothing copied, the FIFO stays)', a
   assert.ok(statSync(fifo).isFIFO());
 });
 
+/** A 96 KiB tmpfs (skipped, saying so, where mounting is not allowed). */
+function smallDisk(name: string): string | null {
+  const mnt = join(tmp, name);
+  mkdirSync(mnt);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) {
+    console.log(`  (skipped: cannot mount a small tmpfs here: ${(m.stderr || m.error?.message || '').trim()})`);
+    return null;
+  }
+  return mnt;
+}
+
+for (const engine of [['--workers', '1'], ['--workers', '3'], ['--engine', 'reference']]) {
+  test(`a disk that fills midway: the file holds exactly decisions 1..N, and N is reported (${engine.join(' ')})`, async () => {
+    const mnt = smallDisk(`disk${engine.join('')}`);
+    if (!mnt) return;
+    try {
+      const out = join(mnt, 'd.jsonl');
+      const r = await cliLimited(['replay', '--topology', T, '--pcap', C, '-q', '--decisions', out, '--json', ...engine]);
+      assert.is(r.status, 2, r.stderr);
+      assert.match(r.stderr, `${out}: write failed: no space left on device (ENOSPC)`);
+      const s = JSON.parse(r.stdout) as { decisions: { complete: boolean; packets: number } };
+      const n = s.decisions.packets;
+      assert.ok(!s.decisions.complete && n > 0 && n < PACKETS, `partial at ${n}`);
+      assert.match(r.stderr, `the decisions file is PARTIAL: it holds the decisions of packets 1..${n} of ${PACKETS}`);
+      const lines = readFileSync(out, 'utf8').split('\n');
+      assert.equal(lines.slice(0, n), expected.split('\n').slice(0, n), 'a clean prefix of the right decisions');
+      // What follows the prefix (a torn line the disk cut) is not counted as a decision.
+      assert.ok(lines.length - 1 <= n || !lines[n]!.endsWith('}') || lines[n] === expected.split('\n')[n]);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+}
+
+test('temporary files on a full disk: the merged file is a clean prefix 1..N, the temp file named, nothing left', async () => {
+  const mnt = smallDisk('tmpdisk');
+  if (!mnt) return;
+  try {
+    const out = join(tmp, 'merged-partial.jsonl');
+    const r = await cliLimited(['replay', '--topology', T, '--pcap', C, '-q', '--decisions', out, '--json', '--workers', '2'], { env: { ...process.env, TMPDIR: mnt } });
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, /temporary decisions file .*worker-\d\.jsonl: write failed: no space left on device \(ENOSPC\)/);
+    const n = (JSON.parse(r.stdout) as { decisions: { packets: number } }).decisions.packets;
+    assert.ok(n >= 0 && n < PACKETS, String(n)); // 0 when the lane owning packet 1 lost its first line
+    assert.is(readFileSync(out, 'utf8'), n === 0 ? '' : expected.split('\n').slice(0, n).join('\n') + '\n');
+    assert.equal(readdirSync(mnt), [], 'the temporary directory is removed');
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
+});
+
 test('the summary to an unwritable path: a clear message and exit 2, the decisions kept', async () => {
   // /proc/version exists and cannot be written, not even by root.
   const out = join(tmp, 'kept.jsonl');
