@@ -2,9 +2,12 @@
  * `npm test`: runs every uvu suite compiled to dist/test (files ending in
  * `.test.js`), in path order, in one process.
  *   node dist/test/run.js [FILTER...]   only files whose path contains a FILTER
- * `npm run fuzz` passes "fuzz" and a longer SGFILTER_FUZZ_SECONDS budget.
+ *   node dist/test/run.js --fuzz        every fuzzer: files whose path says
+ *     "fuzz" or that read the fuzz budget (SGFILTER_FUZZ_SECONDS, through
+ *     test/helpers/fuzz.ts or a helper of their own)
+ * `npm run fuzz` passes --fuzz and a longer SGFILTER_FUZZ_SECONDS budget.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +22,12 @@ function walk(dir: string, out: string[]): string[] {
   return out;
 }
 
-const filters = process.argv.slice(2);
-const files = walk(here, []).filter((f) => filters.length === 0 || filters.some((x) => relative(here, f).includes(x)));
+const fuzz = process.argv.includes('--fuzz');
+const filters = process.argv.slice(2).filter((a) => a !== '--fuzz');
+const isFuzzer = (f: string) => relative(here, f).includes('fuzz') || /SGFILTER_FUZZ_SECONDS|fuzzSeconds|fuzzBudgetMs/.test(readFileSync(f, 'utf8'));
+const files = walk(here, [])
+  .filter((f) => filters.length === 0 || filters.some((x) => relative(here, f).includes(x)))
+  .filter((f) => !fuzz || isFuzzer(f));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);

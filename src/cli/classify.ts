@@ -16,7 +16,7 @@ import { indexTopology } from '../model/topology.js';
 import { ClassBenchError, loadClassBenchRules, loadClassBenchTrace, CLASSBENCH_INTERFACE, type ClassBenchRules, type ClassBenchTrace } from '../parse/classbench.js';
 import { firstMatch, orderedRules } from '../reference/match.js';
 import { WasmInstance } from '../wasm/loader.js';
-import { die } from './common.js';
+import { die, intValue } from './common.js';
 
 export type ClassifyMatcher = MatcherKind | 'reference';
 
@@ -81,11 +81,7 @@ export function registerClassify(program: Command): void {
     .argument('<rules>', 'ClassBench filter file (@SA/len DA/len sp : sp dp : dp proto/mask)')
     .argument('<trace>', 'ClassBench trace (SA DA SP DP PROTO [MATCH])')
     .addOption(new Option('--matcher <matcher>', 'which matcher').choices(['optimized', 'linear', 'reference']).default('optimized'))
-    .option('--repeat <n>', 'classify the trace n times and report the fastest run', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) die(`--repeat ${JSON.stringify(v)}: expected a positive integer`);
-      return n;
-    }, 1)
+    .option('--repeat <n>', 'classify the trace n times and report the fastest run (1-1000)', (v) => intValue('repeat', v, 1, 1000)!, 1)
     .option('--check', "compare with the trace's MATCH column; exit 3 on any difference")
     .action((rulesFile: string, traceFile: string, opts: { matcher: ClassifyMatcher; repeat: number; check?: boolean }) => {
       let rules: ClassBenchRules;

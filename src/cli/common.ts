@@ -1,7 +1,7 @@
 /**
  * Shared CLI plumbing: topology loading with printed issues, error exit.
  */
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { formatIssue, TopologyError, type Issue } from '../parse/issues.js';
 import { loadTopologyFile, TOPOLOGY_FORMATS, type LoadResult, type TopologyFormat } from '../parse/load.js';
 
@@ -57,4 +57,36 @@ export function loadForCommand(file: string, options: TopologyCliOptions, quietW
 export function die(message: string, code = 2): never {
   process.stderr.write(`sgfilter: ${message}\n`);
   process.exit(code);
+}
+
+/**
+ * The one integer-option parser of every command: decimal digits only (a
+ * leading minus only when `min` < 0), a safe integer within `min..max`;
+ * anything else ("abc", "1e12", "0x10", "1.5", " 7", "", out of range) is
+ * refused with what was expected. `intOption` is its commander `argParser`
+ * form (gen); `intValue` its form inside an action (exit 2, like every usage
+ * error of replay, decode and classify).
+ */
+export function parseIntOption(value: string, min: number, max: number): number | string {
+  const expected = `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`;
+  if (!(min < 0 ? /^-?\d{1,20}$/ : /^\d{1,20}$/).test(value)) return expected;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min || n > max) return expected;
+  return n;
+}
+
+export function intOption(min: number, max: number = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value: string): number => {
+    const r = parseIntOption(value, min, max);
+    if (typeof r === 'string') throw new InvalidArgumentError(r + '.');
+    return r;
+  };
+}
+
+/** `--name VALUE` inside an action: the integer, or exit 2 with the message. */
+export function intValue(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const r = parseIntOption(value, min, max);
+  if (typeof r === 'string') die(`--${name} ${r}`);
+  return r;
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { compileTopology } from '../compile/compile.js';
-import { saveTable } from '../compile/table.js';
+import { checkOutputPath, OutputError, writeOutput } from '../replay/output.js';
 import { die, formatOption, groupTypeOption, loadForCommand, tfDirOption, type TopologyCliOptions } from './common.js';
 
 export function registerCompile(program: Command): void {
@@ -19,6 +19,12 @@ export function registerCompile(program: Command): void {
     .addOption(tfDirOption())
     .option('--json', 'print the table statistics as JSON on stdout')
     .action((file: string, opts: TopologyCliOptions & { output: string; json?: boolean }) => {
+      try {
+        checkOutputPath(opts.output, { label: '-o', inputs: [file] });
+      } catch (e) {
+        if (e instanceof OutputError) die(e.message);
+        throw e;
+      }
       const { topology } = loadForCommand(file, opts);
       let compiled;
       try {
@@ -27,9 +33,9 @@ export function registerCompile(program: Command): void {
         die(`${file}: ${(e as Error).message}`, 1);
       }
       try {
-        saveTable(opts.output, compiled);
+        writeOutput(opts.output, compiled.bytes, '-o');
       } catch (e) {
-        die(`${opts.output}: cannot write the table (${(e as Error).message})`);
+        die(`cannot write the table: ${(e as Error).message}`);
       }
       const rules = compiled.meta.lists.reduce((n, l) => n + l.rules.length, 0);
       if (opts.json) {

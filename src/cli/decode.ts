@@ -9,13 +9,20 @@
  *
  * Exit codes: 0 the capture was read to its end; 1 the capture is damaged
  * (every packet before the damage was printed, then the error); 2 the file
- * cannot be read at all.
+ * cannot be read at all, or a bad option. A pipe or FIFO is read to its end
+ * (`cat x.pcap | sgfilter decode /dev/stdin`); when stdout's reader goes
+ * away (`| head`), decode stops quietly.
  */
 import type { Command } from 'commander';
 import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
 import { packetJson, packetText } from '../pcap/json.js';
 import { decodeCaptured } from '../pcap/packets.js';
 import { CaptureFileReader, type CaptureSummary } from '../pcap/reader.js';
+import { intValue } from './common.js';
+
+/** --chunk-size bounds: the reader's floor (64 KiB) and 256 MiB. */
+const MIN_CHUNK = 65536;
+const MAX_CHUNK = 256 * 1024 * 1024;
 
 interface DecodeOptions {
   jsonl?: boolean;
@@ -49,8 +56,8 @@ export function summaryLines(s: CaptureSummary): string[] {
 }
 
 export async function runDecode(file: string, opts: DecodeOptions): Promise<number> {
-  const chunk = opts.chunkSize !== undefined ? Number(opts.chunkSize) : undefined;
-  const reader = new CaptureFileReader(file, chunk !== undefined && Number.isFinite(chunk) ? { chunkSize: chunk } : {});
+  const chunk = intValue('chunk-size', opts.chunkSize, MIN_CHUNK, MAX_CHUNK);
+  const reader = new CaptureFileReader(file, chunk !== undefined ? { chunkSize: chunk } : {});
   const out = new Out();
   let error: PcapError | undefined;
   try {
@@ -88,7 +95,7 @@ export function registerDecode(program: Command): void {
     .description('print the packets of a pcap/pcapng capture as decoded for evaluation, then a summary')
     .argument('<file>', 'capture file (pcap or pcapng; detected by its magic)')
     .option('--jsonl', 'one JSON object per packet (summary to stderr)')
-    .option('--chunk-size <bytes>', 'read buffer size (default 2 MiB)')
+    .option('--chunk-size <bytes>', 'read buffer size, 65536 to 268435456 (default 2 MiB)')
     .addHelpText('after', '\nExit codes: 0 read to the end; 1 damaged capture (packets before the damage are printed); 2 unreadable file.')
     .action(async (file: string, opts: DecodeOptions) => {
       process.exitCode = await runDecode(file, opts);

@@ -13,27 +13,20 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { GEN_ERROR, GenError } from '../gen/errors.js';
 import { GEN_CLOUDS, generateTopology, type GenCloud, type TopologyGenOptions } from '../gen/topology.js';
-import { MIX_KINDS, type MixKind, type TrafficGenOptions } from '../gen/traffic.js';
+import { MIX_KINDS, resolveTrafficOptions, type MixKind, type TrafficGenOptions } from '../gen/traffic.js';
+import { checkOutputPath, OutputError, writeOutput } from '../replay/output.js';
 import { CAPTURE_FORMATS, formatTopologyJson, writeTraffic, type GenCaptureFormat, type WrittenCapture } from '../gen/write.js';
 import type { Topology } from '../model/topology.js';
 import type { NativeTopology } from '../parse/native.js';
-import { loadForCommand } from './common.js';
+import { intOption, loadForCommand } from './common.js';
 
 // ---------------------------------------------------------------------------
 // Argument parsers (commander calls them; a throw becomes "error: option ... argument ... is invalid. <message>")
 
-function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string): number => {
-    if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
-    return n;
-  };
-}
 
 function shareArg(v: string): number {
   const n = Number(v);
@@ -152,52 +145,147 @@ export function runGen(o: GenCliOptions, cmd: Command): number {
     if (o.topologyOnly) throw new GenError(GEN_ERROR.BAD_OPTION, '--topology-only cannot be combined with --topology', 'topologyOnly');
   }
   if (!/^[\w.-]+$/.test(o.name)) throw new GenError(GEN_ERROR.BAD_OPTION, `--name must be a plain file name (letters, digits, . _ -), got ${JSON.stringify(o.name)}`, 'name');
-  mkdirSync(o.outDir, { recursive: true });
-  // DIR/topology.json + DIR/trace.pcap by default; with --name X: DIR/X.topology.json + DIR/X.pcap.
+  // Everything that can be refused is refused before anything is created:
+  // the options, the topology, the output directory and files.
+  const traffic = trafficOptionsFromCli(o);
+  resolveTrafficOptions(traffic);
   const topoBase = o.name === 'trace' ? 'topology' : `${o.name}.topology`;
   let topology: Topology | NativeTopology;
   let topologyPath: string;
+  let topologyText: string | Uint8Array;
   if (o.topology !== undefined) {
     const loaded = loadForCommand(o.topology, { ...(o.topologyFormat ? { format: o.topologyFormat } : {}), ...(o.groupType ? { groupType: o.groupType } : {}) });
     topology = loaded.topology;
     topologyPath = loaded.format === 'native' ? join(o.outDir, `${topoBase}.json`) : join(o.outDir, `${topoBase}.${loaded.format}${extname(basename(o.topology)) || '.json'}`);
-    copyFileSync(o.topology, topologyPath);
+    topologyText = readFileSync(o.topology);
   } else {
     const doc = generateTopology(topologyOptionsFromCli(o));
     topology = doc;
     topologyPath = join(o.outDir, `${topoBase}.json`);
-    writeFileSync(topologyPath, formatTopologyJson(doc));
+    topologyText = formatTopologyJson(doc);
   }
-  if (o.topologyOnly) {
-    if (!o.quiet) process.stdout.write(o.json ? JSON.stringify({ topology: topologyPath }) + '\n' : `topology: ${topologyPath}\n`);
-    return 0;
-  }
-  const traffic = trafficOptionsFromCli(o);
   const capturePath = join(o.outDir, `${o.name}.${o.format}`);
-  const showBar = !o.quiet && process.stderr.isTTY === true;
-  const total = traffic.packets ?? Math.round((traffic.flows ?? 1000) * (traffic.packetsPerFlow ?? 10));
-  const bar = showBar
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'gen [{bar}] {value}/{total} packets ({percentage}%)', hideCursor: true, etaBuffer: 50 }, cliProgress.Presets.shades_classic)
-    : null;
-  bar?.start(total, 0);
-  let summary: WrittenCapture;
+  const created = makeOutDir(o.outDir);
+  const temps: string[] = [];
   try {
-    summary = writeTraffic(topology, traffic, capturePath, {
-      format: o.format,
-      progressEvery: 16384,
-      onProgress: (n) => {
-        if (bar) {
-          if (n > bar.getTotal()) bar.setTotal(n);
-          bar.update(n);
-        }
-      },
-    });
-  } finally {
-    bar?.stop();
+    const outputs = o.topologyOnly ? [topologyPath] : [topologyPath, capturePath];
+    const kinds = outputs.map((p) => checkOutputPath(p, { inputs: [o.topology] }));
+    // Regular files are written under a temporary name and renamed when
+    // complete (a failed run leaves nothing half-written); a FIFO or device
+    // is written in place.
+    const target = (path: string, i: number) => {
+      if (kinds[i] === 'stream') return path;
+      const t = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+      temps.push(t);
+      return t;
+    };
+    const topoTarget = target(topologyPath, 0);
+    try {
+      writeOutput(topoTarget, topologyText);
+    } catch (e) {
+      if (e instanceof OutputError) throw new GenIoError(topologyPath, e.message.replace(topoTarget, topologyPath));
+      throw e;
+    }
+    let summary: WrittenCapture | undefined;
+    if (!o.topologyOnly) {
+      const captureTarget = target(capturePath, 1);
+      const showBar = !o.quiet && process.stderr.isTTY === true;
+      const total = traffic.packets ?? Math.round((traffic.flows ?? 1000) * (traffic.packetsPerFlow ?? 10));
+      const bar = showBar
+        ? new cliProgress.SingleBar({ stream: process.stderr, format: 'gen [{bar}] {value}/{total} packets ({percentage}%)', hideCursor: true, etaBuffer: 50 }, cliProgress.Presets.shades_classic)
+        : null;
+      bar?.start(total, 0);
+      try {
+        summary = writeTraffic(topology, traffic, captureTarget, {
+          format: o.format,
+          progressEvery: 16384,
+          onProgress: (n) => {
+            if (bar) {
+              if (n > bar.getTotal()) bar.setTotal(n);
+              bar.update(n);
+            }
+          },
+        });
+        summary.file = capturePath;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code && err.syscall) throw new GenIoError(capturePath, `${capturePath}: cannot write the capture: ${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+$/, '')} (${err.code})`);
+        throw e;
+      } finally {
+        bar?.stop();
+      }
+      if (captureTarget !== capturePath) renameSync(captureTarget, capturePath);
+    }
+    if (topoTarget !== topologyPath) renameSync(topoTarget, topologyPath);
+    temps.length = 0;
+    if (!summary) {
+      if (!o.quiet) process.stdout.write(o.json ? JSON.stringify({ topology: topologyPath }) + '\n' : `topology: ${topologyPath}\n`);
+      return 0;
+    }
+    if (o.json) process.stdout.write(JSON.stringify({ topology: topologyPath, ...summary }, null, 2) + '\n');
+    else if (!o.quiet) process.stdout.write(summaryText(summary, topologyPath).join('\n') + '\n');
+    return 0;
+  } catch (e) {
+    for (const t of temps) rmSync(t, { force: true });
+    for (const d of created.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // not empty: something else is in it
+      }
+    }
+    throw e;
   }
-  if (o.json) process.stdout.write(JSON.stringify({ topology: topologyPath, ...summary }, null, 2) + '\n');
-  else if (!o.quiet) process.stdout.write(summaryText(summary, topologyPath).join('\n') + '\n');
-  return 0;
+}
+
+/** An output of gen could not be written (the message names it). */
+class GenIoError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Make the output directory: an existing directory must be writable; a
+ * missing one is made level by level (never by a recursive mkdir, which spins
+ * for ever under /proc) from the nearest existing ancestor, which must be a
+ * writable directory. Returns the directories created, outermost first.
+ */
+function makeOutDir(dir: string): string[] {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new GenIoError(dir, `--out-dir ${dir}: ${at} cannot be used (${code})`);
+      missing.unshift(at);
+      const up = dirname(at);
+      if (up === at) throw new GenIoError(dir, `--out-dir ${dir}: no existing ancestor`);
+      at = up;
+      continue;
+    }
+    if (!st.isDirectory()) throw new GenIoError(dir, `--out-dir ${dir}: ${at} is not a directory`);
+    try {
+      accessSync(at, constants.W_OK);
+    } catch {
+      throw new GenIoError(dir, `--out-dir ${dir}: cannot create files in ${at} (permission denied)`);
+    }
+    break;
+  }
+  const created: string[] = [];
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      for (const c of created.reverse()) rmdirSync(c);
+      throw new GenIoError(dir, `--out-dir ${dir}: cannot create ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    created.push(d);
+  }
+  return created;
 }
 
 export function registerGen(program: Command): void {
@@ -205,7 +293,7 @@ export function registerGen(program: Command): void {
     .command('gen')
     .description('generate a seeded topology and traffic for it: DIR/topology.json and DIR/trace.pcap(ng); same options and seed, same bytes')
     .requiredOption('--out-dir <dir>', 'output directory (created if missing)')
-    .option('--seed <n>', 'seed (integer)', intArg(Number.MIN_SAFE_INTEGER), 1)
+    .option('--seed <n>', 'seed (integer)', intOption(Number.MIN_SAFE_INTEGER), 1)
     .addOption(new Option('--format <format>', 'capture format').choices([...CAPTURE_FORMATS]).default('pcap'))
     .option('--nanos', 'nanosecond timestamps (default microseconds)')
     .option('--name <name>', 'file name stem: DIR/NAME.pcap and DIR/NAME.topology.json (default: trace.pcap and topology.json)', 'trace')
@@ -215,19 +303,19 @@ export function registerGen(program: Command): void {
     .option('--topology-only', 'write the topology and no traffic')
     // Topology knobs.
     .addOption(new Option('--cloud <cloud>', 'cloud of the generated topology').choices([...GEN_CLOUDS]).default('aliyun-basic'))
-    .option('--interfaces <n>', 'interfaces (default 12)', intArg(1))
-    .option('--groups <n>', 'security groups in all (default max(groups-per-interface + 1, interfaces / 3))', intArg(1))
-    .option('--groups-per-interface <n>', 'groups bound to each interface (default 2)', intArg(1))
-    .option('--rules-per-group <n>', 'rules per group (default 20)', intArg(0))
+    .option('--interfaces <n>', 'interfaces (default 12)', intOption(1))
+    .option('--groups <n>', 'security groups in all (default max(groups-per-interface + 1, interfaces / 3))', intOption(1))
+    .option('--groups-per-interface <n>', 'groups bound to each interface (default 2)', intOption(1))
+    .option('--rules-per-group <n>', 'rules per group (default 20)', intOption(0))
     .option('--group-ref-share <f>', 'share of rules whose remote is a security group (default 0.1; 0 for aliyun-advanced)', shareArg)
-    .option('--address-groups <n>', 'address groups (default 2)', intArg(0))
-    .option('--address-group-size <n>', 'CIDR blocks per address group (default 4)', intArg(1))
+    .option('--address-groups <n>', 'address groups (default 2)', intOption(0))
+    .option('--address-group-size <n>', 'CIDR blocks per address group (default 4)', intOption(1))
     .option('--address-group-share <f>', 'share of rules whose remote is an address group (default 0.05)', shareArg)
     .option('--deny-rule-share <f>', 'share of deny rules (default 0.15)', shareArg)
     .option('--stress', 'generate past the clouds\' limits (rules per group, groups per interface...) instead of refusing')
     // Traffic knobs.
-    .option('--flows <n>', 'flows (default 1000; unlimited with --packets alone)', intArg(0))
-    .option('--packets <n>', 'stop after exactly this many packets', intArg(0))
+    .option('--flows <n>', 'flows (default 1000; unlimited with --packets alone)', intOption(0))
+    .option('--packets <n>', 'stop after exactly this many packets', intOption(0))
     .option('--packets-per-flow <n>', 'mean packets per flow (default 10)', positiveArg)
     .option('--mix <weights>', `weights of the ordinary kinds, e.g. tcp=60,udp=20,echo=8,icmp-error=6,gre=3,other=3`, parseMix)
     .option('--ipv6-share <f>', 'share of IPv6 flows (and of IPv6 interfaces and rules in a generated topology; default 0.2 / 0.3)', shareArg)
@@ -241,9 +329,9 @@ export function registerGen(program: Command): void {
     .option('--flow-gap-us <n>', 'mean gap between flow starts, µs (default 1000)', positiveArg)
     .option('--rtt-us <n>', 'mean round-trip time, µs (default 2000)', positiveArg)
     .option('--max-idle-seconds <n>', 'longest idle pause; longer timeouts are not waited out (default 3600)', positiveArg)
-    .option('--payload-max <n>', 'largest TCP/UDP payload, bytes (default 256)', intArg(0, 9000))
-    .option('--routers <n>', 'ICMP errors from routers come from a pool of n addresses per family (default 0: a new one per flow)', intArg(0, 256))
-    .option('--start <sec>', 'capture start, Unix seconds (default 1700000000)', intArg(0))
+    .option('--payload-max <n>', 'largest TCP/UDP payload, bytes (default 256)', intOption(0, 9000))
+    .option('--routers <n>', 'ICMP errors from routers come from a pool of n addresses per family (default 0: a new one per flow)', intOption(0, 256))
+    .option('--start <sec>', 'capture start, Unix seconds (default 1700000000)', intOption(0))
     .option('--quiet', 'no progress bar and no summary')
     .option('--json', 'print the summary as JSON')
     .action((opts: GenCliOptions, cmd: Command) => {
@@ -252,6 +340,11 @@ export function registerGen(program: Command): void {
       } catch (e) {
         if (e instanceof GenError) {
           process.stderr.write(`sgfilter gen: ${e.message} [${e.code}]\n`);
+          process.exitCode = 1;
+          return;
+        }
+        if (e instanceof GenIoError || e instanceof OutputError) {
+          process.stderr.write(`sgfilter gen: ${e.message}\n`);
           process.exitCode = 1;
           return;
         }

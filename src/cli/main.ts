@@ -17,6 +17,7 @@ import { registerGen } from './gen.js';
 import { registerExposure } from './exposure.js';
 import { registerDiff } from './diff.js';
 import { registerAssert } from './assert.js';
+import { WasmLoadError } from '../wasm/loader.js';
 
 const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
 
@@ -43,4 +44,23 @@ const registrations: ((p: Command) => void)[] = [
 
 for (const register of registrations) register(program);
 
-await program.parseAsync(process.argv);
+// `sgfilter decode x | head -1`: the reader went away; stop quietly like other Unix tools.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // A missing or damaged WASM module (or another installation problem): one line, no stack.
+  // (From a worker thread the error arrives as a plain Error with the same message.)
+  const m = (e as Error | undefined)?.message ?? '';
+  if (e instanceof WasmLoadError || /^(cannot read the WASM module|the WASM module) /.test(m)) {
+    process.stderr.write(`sgfilter: ${m}\n`);
+    process.exit(2);
+  }
+  throw e;
+}

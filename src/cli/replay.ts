@@ -1,12 +1,24 @@
 /**
  * `sgfilter replay --topology T --pcap FILE [--workers N] [--engine wasm|reference]
  *  [--decisions OUT.jsonl] [--summary OUT.json] [--quiet]`
+ *
+ * Output paths are checked before any work. The first SIGINT/SIGTERM stops
+ * reading; what was judged is written (decisions of packets 1..N, a summary
+ * marked `interrupted`), then the exit is 130/143; a second signal exits at
+ * once (temporary files are still removed).
+ *
+ * Exit codes: 0 replayed; 1 damaged capture (packets before the damage are
+ * judged) or a topology with errors; 2 usage error, unreadable capture or an
+ * output that cannot be written (a decisions file cut short is reported as
+ * partial); 130 / 143 interrupted by SIGINT / SIGTERM.
  */
-import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
+import { checkOutputPath, isStdout, OutputError, writeOutput } from '../replay/output.js';
 import { replay, type ReplayResult } from '../replay/replay.js';
-import { die, formatOption, groupTypeOption, loadForCommand, tfDirOption, type TopologyCliOptions } from './common.js';
+import { die, intValue, formatOption, groupTypeOption, loadForCommand, tfDirOption, type TopologyCliOptions } from './common.js';
 
 interface ReplayCliOptions extends TopologyCliOptions {
   topology: string;
@@ -20,12 +32,6 @@ interface ReplayCliOptions extends TopologyCliOptions {
   batchSize?: string;
   quiet?: boolean;
   json?: boolean;
-}
-
-function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) die(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return Number(value);
 }
 
 export function formatSummary(s: ReplayResult): string {
@@ -44,6 +50,8 @@ export function formatSummary(s: ReplayResult): string {
     lines.push(`  rules never hit (${s.rulesNeverHit.length}): ${shown}${s.rulesNeverHit.length > 10 ? ', …' : ''}`);
   }
   if (s.conntrack.full > 0) lines.push(`  WARNING: ${s.conntrack.full} packet(s) dropped because the conntrack table was full (conntrack-full); raise --conntrack-capacity`);
+  if (s.interrupted) lines.push(`  INTERRUPTED after packet ${s.interrupted.packets}: the packets after it were not read`);
+  if (s.decisions && !s.decisions.complete) lines.push(`  PARTIAL decisions file ${s.decisions.path}: packets 1..${s.decisions.packets} only`);
   if (s.conntrack.fragmentsNotRemembered > 0) lines.push(`  WARNING: ${s.conntrack.fragmentsNotRemembered} first fragment verdict(s) could not be remembered (fragment memory full)`);
   return lines.join('\n');
 }
@@ -67,34 +75,90 @@ export function registerReplay(program: Command): void {
     .addOption(groupTypeOption())
     .addOption(tfDirOption())
     .action(async (opts: ReplayCliOptions) => {
-      const workers = intOption('workers', opts.workers, 0, 32)!;
-      const shards = intOption('shards', opts.shards, 1, 32);
-      const capacity = intOption('conntrack-capacity', opts.conntrackCapacity, 1, 1 << 28);
-      const batchSize = intOption('batch-size', opts.batchSize, 1, 1 << 20);
+      const workers = intValue('workers', opts.workers, 0, 32)!;
+      const shards = intValue('shards', opts.shards, 1, 32);
+      const capacity = intValue('conntrack-capacity', opts.conntrackCapacity, 1, 1 << 28);
+      const batchSize = intValue('batch-size', opts.batchSize, 1, 1 << 20);
+      // Outputs first: a run must not end in an output it cannot write.
+      try {
+        if (opts.decisions !== undefined) checkOutputPath(opts.decisions, { label: '--decisions', inputs: [opts.pcap, opts.topology] });
+        if (opts.summary !== undefined) checkOutputPath(opts.summary, { label: '--summary', inputs: [opts.pcap, opts.topology, opts.decisions] });
+        if (opts.summary !== undefined && opts.decisions !== undefined && resolve(opts.summary) === resolve(opts.decisions)) die(`--summary and --decisions name the same file ${opts.decisions}`);
+      } catch (e) {
+        if (e instanceof OutputError) die(e.message);
+        throw e;
+      }
       const { topology } = loadForCommand(opts.topology, opts);
       const showBar = !opts.quiet && process.stderr.isTTY === true;
       const bar = showBar ? new cliProgress.SingleBar({ format: 'replay [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+      // First signal: stop reading and write what was judged; second: exit at once.
+      const stop = new AbortController();
+      let signalled: NodeJS.Signals | undefined;
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (signalled) {
+          bar?.stop();
+          process.stderr.write(`sgfilter: ${sig} again: exiting now (outputs are incomplete)\n`);
+          process.exit(sig === 'SIGINT' ? 130 : 143);
+        }
+        signalled = sig;
+        stop.abort();
+        process.stderr.write(`sgfilter: ${sig}: stopping; writing what was judged (${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to quit at once)\n`);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       bar?.start(100, 0);
       let result: ReplayResult;
       try {
         result = await replay(topology, opts.pcap, {
           engine: opts.engine,
           workers,
+          signal: stop.signal,
           ...(opts.decisions ? { decisionsPath: opts.decisions } : {}),
           ...(shards !== undefined ? { shards } : {}),
           ...(capacity !== undefined ? { conntrackCapacity: capacity } : {}),
           ...(batchSize !== undefined ? { batchSize } : {}),
           ...(bar ? { onProgress: (f: number) => bar.update(Math.round(f * 100)) } : {}),
         });
+      } catch (e) {
+        bar?.stop();
+        if (e instanceof PcapError && e.code === PCAP_ERROR.IO) die(e.message);
+        if (e instanceof OutputError) die(e.message);
+        throw e;
       } finally {
         bar?.stop();
       }
-      if (opts.summary) writeFileSync(opts.summary, JSON.stringify(result, null, 2) + '\n');
-      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      else process.stdout.write(formatSummary(result) + '\n');
+      let code = 0;
+      if (result.error?.code === PCAP_ERROR.IO) {
+        // Nothing could be read: no summary, the same exit as decode.
+        die(result.error.message);
+      }
+      if (opts.summary) {
+        try {
+          writeOutput(opts.summary, JSON.stringify(result, null, 2) + '\n', '--summary');
+        } catch (e) {
+          if (!(e instanceof OutputError)) throw e;
+          process.stderr.write(`sgfilter: ${e.message}\n`);
+          code = 2;
+        }
+      }
+      // With the decisions on stdout, the summary goes to stderr.
+      const text = opts.json ? JSON.stringify(result, null, 2) : formatSummary(result);
+      if (opts.decisions !== undefined && isStdout(opts.decisions)) process.stderr.write(text + '\n');
+      else process.stdout.write(text + '\n');
       if (result.error) {
         process.stderr.write(`sgfilter: ${result.error.message}\n  ${result.packets} packet(s) before the damage were judged${opts.decisions ? ' and written' : ''}; ${result.capture.bytesUnread} byte(s) left unread\n`);
-        process.exitCode = 1;
+        code ||= 1;
       }
+      if (result.decisions && !result.decisions.complete) {
+        process.stderr.write(`sgfilter: ${result.decisions.error}\n  the decisions file is PARTIAL: it holds the decisions of packets 1..${result.decisions.packets} of ${result.packets}\n`);
+        code = 2;
+      }
+      if (result.interrupted && signalled) {
+        process.stderr.write(`sgfilter: interrupted by ${signalled}: packets 1..${result.interrupted.packets} were judged${opts.decisions ? ' and written' : ''}\n`);
+        code = signalled === 'SIGINT' ? 130 : 143;
+      }
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.exitCode = code;
     });
 }

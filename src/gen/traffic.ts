@@ -668,8 +668,10 @@ export class TrafficGenerator {
       else if (p === PROTO.GRE) kind = 'gre';
       else {
         kind = 'other';
-        f.proto = p;
       }
+      // The mix weights hold for aimed flows too: a rule of a kind weighted 0 is not aimed at.
+      if (!fragment && (MIX_KINDS as readonly string[]).includes(kind) && this.options.mix[kind as MixKind] === 0) continue;
+      if (kind === 'other' && p !== 'all') f.proto = p;
       f.family = fam;
       f.kind = kind;
       f.path = 'rule';

@@ -90,6 +90,10 @@ export function parseCidr(text: string): CidrParse {
     if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > bits) {
       return { ok: false, expected: `an IPv${addr.family} CIDR block (prefix length 0-${bits})` };
     }
+    // "/08": a leading zero is not a prefix length any tool writes (and reads as octal in some).
+    if (lenText.length > 1 && lenText.startsWith('0')) {
+      return { ok: false, expected: `an IPv${addr.family} CIDR block (prefix length 0-${bits} without leading zeros: /${Number(lenText)})` };
+    }
     prefix = Number(lenText);
   }
   const network = addr.value & prefixMask(addr.family, prefix);

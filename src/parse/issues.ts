@@ -75,10 +75,54 @@ export class TopologyError extends Error {
   }
 }
 
-/** Short JSON rendering of a bad value for messages. */
+/**
+ * Short JSON rendering of a bad value for messages: at most 60 characters,
+ * nested values past a few levels shown as `[…]` / `{…}`, so a value nested
+ * thousands of levels deep costs no more than a flat one (no recursion past
+ * the bound, no stack overflow). Non-finite numbers (JSON's 1e400) print as
+ * themselves, not as JSON's `null`.
+ */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const s = JSON.stringify(value);
-  if (s === undefined) return String(value);
-  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+  const MAX = 60;
+  let out = '';
+  const put = (text: string): boolean => {
+    out += text;
+    return out.length <= MAX;
+  };
+  const walk = (v: unknown, depth: number): boolean => {
+    if (v === null) return put('null');
+    switch (typeof v) {
+      case 'number':
+        return put(Number.isFinite(v) ? JSON.stringify(v) : String(v));
+      case 'string':
+        return put(JSON.stringify(v.length > MAX ? v.slice(0, MAX) : v));
+      case 'boolean':
+        return put(String(v));
+      case 'bigint':
+        return put(String(v));
+      case 'object': {
+        const arr = Array.isArray(v);
+        const entries = arr ? (v as unknown[]) : Object.entries(v as object);
+        if (entries.length === 0) return put(arr ? '[]' : '{}');
+        if (depth >= 4) return put(arr ? '[…]' : '{…}');
+        if (!put(arr ? '[' : '{')) return false;
+        for (let i = 0; i < entries.length; i++) {
+          if (i > 0 && !put(',')) return false;
+          if (arr) {
+            if (!walk(entries[i], depth + 1)) return false;
+          } else {
+            const [k, x] = entries[i] as [string, unknown];
+            if (!put(JSON.stringify(k.length > MAX ? k.slice(0, MAX) : k) + ':')) return false;
+            if (!walk(x, depth + 1)) return false;
+          }
+        }
+        return put(arr ? ']' : '}');
+      }
+      default:
+        return put(String(v));
+    }
+  };
+  walk(value, 0);
+  return out.length > MAX ? out.slice(0, MAX - 3) + '...' : out;
 }

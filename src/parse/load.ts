@@ -16,14 +16,14 @@
  * `format_version` and `planned_values` / `values` / `resource_changes` is
  * Terraform (`terraform show -json`). The path `-` reads standard input.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Topology } from '../model/topology.js';
 import { looksLikeAliyun, importAliyun } from './aliyun.js';
 import { looksLikeHuawei, importHuawei } from './huawei.js';
 import { importClassBench } from './classbench.js';
 import { looksLikeTerraform, importTerraform } from './terraform.js';
 import { isObject } from './convert.js';
-import { TopologyError, type Issue } from './issues.js';
+import { formatPath, show, TopologyError, type Issue, type PathSegment } from './issues.js';
 import { parseNativeTopology, type ParseResult } from './native.js';
 
 export const TOPOLOGY_FORMATS = ['native', 'aliyun', 'huawei', 'classbench', 'terraform'] as const;
@@ -116,15 +116,10 @@ function runClassBench(text: string, file: string | undefined): ParseResult {
  * Read and validate a topology file. Throws `TopologyError` (naming the file)
  * with every issue when it cannot be read or has errors.
  */
-export function loadTopologyFile(path: string, options: Omit<LoadOptions, 'file'> = {}): LoadResult {
-  let bytes: Buffer;
-  try {
-    bytes = readInput(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    fail(path, 'file-read', `cannot read the topology file: ${why}${err.code ? ` (${err.code})` : ''}`);
-  }
+export function loadTopologyFile(path: string, options: Omit<LoadOptions, 'file'> & { maxBytes?: number } = {}): LoadResult {
+  const { maxBytes, ...rest } = options;
+  options = rest;
+  const bytes = readTopologyBytes(path, maxBytes ?? MAX_TOPOLOGY_BYTES);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -151,12 +146,125 @@ export function loadTopologyFile(path: string, options: Omit<LoadOptions, 'file'
     const byte = Buffer.byteLength(text.slice(0, at.index), 'utf8') + bomBytes;
     fail(path, 'json-syntax', `JSON syntax error at line ${line} column ${column} (byte offset ${byte}): ${at.message}`);
   }
+  // JSON.parse keeps the last of duplicate keys; a rule set must not mean something other than it reads.
+  const dups = findDuplicateKeys(text);
+  if (dups.length > 0) {
+    throw new TopologyError(path, dups.map((d) => {
+      const { line, column } = lineColumn(text, d.index);
+      return { severity: 'error' as const, path: formatPath(d.path), code: 'duplicate-key', message: `duplicate key ${show(d.key)} at line ${line} column ${column} (JSON keeps only the last value; remove one)` };
+    }));
+  }
   return loadTopology(doc, { ...options, file: path });
 }
 
-/** The bytes of a topology file; `-` is standard input. */
-function readInput(path: string): Buffer {
-  return path === '-' ? readFileSync(0) : readFileSync(path);
+/**
+ * Keys that occur twice in one object of a valid JSON text, with the path of
+ * the second occurrence (at most `limit`). Iterative: any depth is fine.
+ */
+export function findDuplicateKeys(text: string, limit = 100): { path: PathSegment[]; key: string; index: number }[] {
+  interface Frame { obj: boolean; keys: Set<string> | null; key: string; index: number; expectKey: boolean }
+  const stack: Frame[] = [];
+  const out: { path: PathSegment[]; key: string; index: number }[] = [];
+  const n = text.length;
+  for (let i = 0; i < n && out.length < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: find its closing quote (one preceded by an even number of backslashes).
+      let j = i + 1;
+      let escaped = false;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) return out; // not valid JSON: JSON.parse reports it
+        let b = q - 1;
+        while (b > i && text.charCodeAt(b) === 0x5c) b--;
+        if ((q - 1 - b) % 2 === 0) {
+          escaped ||= text.indexOf('\\', i + 1) >= 0 && text.indexOf('\\', i + 1) < q;
+          j = q;
+          break;
+        }
+        j = q + 1;
+      }
+      const top = stack[stack.length - 1];
+      if (top && top.obj && top.expectKey) {
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        top.keys ??= new Set();
+        if (top.keys.has(key)) out.push({ path: [...stack.slice(0, -1).map((f) => (f.obj ? f.key : f.index)), key], key, index: i });
+        else top.keys.add(key);
+        top.key = key;
+        top.expectKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b) stack.push({ obj: true, keys: null, key: '', index: 0, expectKey: true });
+    else if (c === 0x5b) stack.push({ obj: false, keys: null, key: '', index: 0, expectKey: false });
+    else if (c === 0x7d || c === 0x5d) stack.pop();
+    else if (c === 0x2c) {
+      const top = stack[stack.length - 1];
+      if (top) {
+        if (top.obj) top.expectKey = true;
+        else top.index++;
+      }
+    }
+  }
+  return out;
+}
+
+/** The largest topology file read (512 MiB): a larger one, or a stream that goes on past it, is refused. */
+export const MAX_TOPOLOGY_BYTES = 512 * 1024 * 1024;
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Read a topology file by chunks, up to `max` bytes: a regular file larger
+ * than that is refused from its size, a pipe or device when it goes past it.
+ * A NUL byte cannot be in a JSON or ClassBench text, so reading stops at the
+ * first one (`/dev/zero` is refused at once).
+ */
+function readTopologyBytes(path: string, max: number): Buffer {
+  const cannot = (e: unknown): never => {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    return fail(path, 'file-read', `cannot read the topology file: ${why}${err.code ? ` (${err.code})` : ''}`);
+  };
+  // `-` is standard input (read like any other stream, to its end or the limit).
+  const stdin = path === '-';
+  let fd: number;
+  try {
+    fd = stdin ? 0 : openSync(path, 'r');
+  } catch (e) {
+    return cannot(e);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) cannot(Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+    const limit = `the limit is ${max} bytes (${(max / 1048576).toFixed(0)} MiB)`;
+    if (st.isFile() && st.size > max) fail(path, 'file-size', `the file is ${st.size} bytes: too large for a topology (${limit})`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const chunk = 1 << 20;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(chunk);
+      let got: number;
+      try {
+        got = readSync(fd, buf, 0, chunk, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+          Atomics.wait(pauseCell, 0, 0, 2);
+          continue;
+        }
+        return cannot(e);
+      }
+      if (got === 0) break;
+      const part = buf.subarray(0, got);
+      const nul = part.indexOf(0);
+      if (nul >= 0) fail(path, 'encoding', `a NUL byte at byte offset ${total + nul}: not a topology (expected JSON or ClassBench text)`);
+      total += got;
+      if (total > max) fail(path, 'file-size', `more than ${max} bytes read: too large for a topology (${limit})`);
+      chunks.push(part);
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  } finally {
+    if (!stdin) closeSync(fd);
+  }
 }
 
 function firstBadUtf8(bytes: Uint8Array): number {

@@ -129,6 +129,10 @@ function describeZodIssue(issue: z.core.$ZodIssue): { code: string; message: str
   switch (issue.code) {
     case 'invalid_type':
       if (found === undefined) return { code: 'missing', message: `required, expected ${article(issue.expected)}` };
+      if (typeof found === 'number' && !Number.isFinite(found)) {
+        // JSON like 1e400 parses as Infinity.
+        return { code: 'too-big', message: `a number too large to represent (read as ${found}), expected ${article(issue.expected === 'int' ? 'int' : 'number')} within range` };
+      }
       return { code: 'type', message: `expected ${article(issue.expected)}, got ${typeName(found)}` };
     case 'invalid_value':
       if (found === undefined) return { code: 'missing', message: `required, expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
@@ -144,8 +148,18 @@ function describeZodIssue(issue: z.core.$ZodIssue): { code: string; message: str
       return { code: 'too-small', message: `${show(found)} is below the minimum ${issue.minimum}` };
     case 'too_big':
       return { code: 'too-big', message: `${show(found)} is above the maximum ${issue.maximum}` };
-    case 'invalid_union':
-      return { code: 'type', message: `${show(found)} is not valid here (expected a CIDR string, {"group": id} or {"addressGroup": id})` };
+    case 'invalid_union': {
+      const key = issue.path[issue.path.length - 1];
+      if (key === 'protocol') {
+        const r = parseProtocol(found);
+        return { code: 'type', message: r.ok ? `${show(found)} is not a protocol` : r.message };
+      }
+      if (key === 'ports' || key === 'sourcePorts') {
+        return { code: 'type', message: `${show(found)} is not a port list (expected e.g. "22", "80-82", "22,25,27" or "all")` };
+      }
+      if (key === 'remote') return { code: 'type', message: `${show(found)} is not a remote (expected a CIDR string, {"group": id} or {"addressGroup": id})` };
+      return { code: 'type', message: `${show(found)} is not valid here` };
+    }
     case 'custom':
       return { code: 'value', message: issue.message };
     default:
@@ -163,17 +177,13 @@ function article(expected: string): string {
 function zodIssues(err: z.ZodError, issues: IssueList, base: PathSegment[]): void {
   for (const issue of err.issues) {
     // Union failures on `remote`: report the most specific branch when the value was a string.
-    if (issue.code === 'invalid_union' && typeof issue.input === 'string') {
+    const last = issue.path[issue.path.length - 1];
+    if (issue.code === 'invalid_union' && last === 'remote' && typeof issue.input === 'string') {
       const r = parseCidr(issue.input);
       if (!r.ok) {
         issues.error([...base, ...(issue.path as PathSegment[])], 'value', `${show(issue.input)} is not ${r.expected}`);
         continue;
       }
-    }
-    if (issue.code === 'invalid_union' && issue.input && typeof issue.input === 'object' && !Array.isArray(issue.input)) {
-      issues.error([...base, ...(issue.path as PathSegment[])], 'type',
-        `${show(issue.input)} is not a remote (expected a CIDR string, {"group": id} or {"addressGroup": id})`);
-      continue;
     }
     // A number where a number-or-string was allowed but failed a value check is already custom.
     const { code, message } = describeZodIssue(issue);

@@ -6,6 +6,7 @@
 import type { PortRange } from '../model/topology.js';
 import type { Family } from '../model/packet.js';
 import { PROTO } from '../model/packet.js';
+import { show } from './issues.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -19,8 +20,9 @@ const bad = <T>(message: string): Parsed<T> => ({ ok: false, message });
 export function parsePorts(input: unknown): Parsed<PortRange[] | null> {
   if (input === undefined || input === null) return ok(null);
   if (typeof input === 'number') input = String(input);
-  if (typeof input !== 'string') return bad(`${JSON.stringify(input)} is not a port list (expected e.g. "22", "80-82", "22,25,27" or "all")`);
+  if (typeof input !== 'string') return bad(`${show(input)} is not a port list (expected e.g. "22", "80-82", "22,25,27" or "all")`);
   const text = input.trim();
+  if (text !== input) return bad(`${show(input)} has spaces around it (expected e.g. "22", "80-82", "22,25,27" or "all")`);
   if (text.toLowerCase() === 'all') return ok(null);
   if (text === '') return bad(`"" is not a port list (expected e.g. "22", "80-82", "22,25,27" or "all")`);
   const ranges: PortRange[] = [];
@@ -79,7 +81,7 @@ export function parseProtocol(input: unknown): Parsed<ProtocolValue> {
     if (Number.isInteger(input) && input >= 0 && input <= 255) return ok({ protocol: input });
     return bad(`${input} is not a protocol (${PROTOCOL_EXPECTED})`);
   }
-  if (typeof input !== 'string') return bad(`${JSON.stringify(input)} is not a protocol (${PROTOCOL_EXPECTED})`);
+  if (typeof input !== 'string') return bad(`${show(input)} is not a protocol (${PROTOCOL_EXPECTED})`);
   const named = PROTOCOL_NAMES[input.trim().toLowerCase()];
   if (named) return ok(named);
   if (/^\d{1,3}$/.test(input.trim()) && Number(input) <= 255) return ok({ protocol: Number(input) });
@@ -103,5 +105,5 @@ export function parseEthertype(input: unknown): Parsed<Family> {
     if (v === 'ipv4') return ok(4);
     if (v === 'ipv6') return ok(6);
   }
-  return bad(`${JSON.stringify(input)} is not an ethertype (expected "ipv4" or "ipv6")`);
+  return bad(`${show(input)} is not an ethertype (expected "ipv4" or "ipv6")`);
 }

@@ -199,7 +199,13 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
     }
     try {
       const st0 = await fh.stat().catch((err: unknown) => { throw this.ioError(err); });
-      this.size = st0.size;
+      // A regular file is read at offsets up to its size; a pipe, FIFO or
+      // device sequentially until a read returns nothing. A read of 0 bytes
+      // ends the capture in both cases: a file that shrank while being read
+      // ends where its bytes end (the scanner reports the cut record).
+      const regular = st0.isFile();
+      let end = regular ? st0.size : Infinity;
+      this.size = regular ? end : 0;
       let buf = new Uint8Array(this.chunkSize);
       this.maxBufferBytes = buf.byteLength;
       let base = 0; // file offset of buf[0]
@@ -209,17 +215,26 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
       const b = this.batch;
       for (;;) {
         // Fill the buffer as far as the file allows.
-        while (filled < buf.byteLength && base + filled < this.size) {
+        while (filled < buf.byteLength && base + filled < end) {
           let r;
           try {
-            r = await fh.read(buf, filled, buf.byteLength - filled, base + filled);
+            r = await fh.read(buf, filled, buf.byteLength - filled, regular ? base + filled : null);
           } catch (err) {
+            if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+              await new Promise((ok) => setTimeout(ok, 2));
+              continue;
+            }
             throw this.ioError(err);
           }
-          if (r.bytesRead === 0) break;
+          if (r.bytesRead === 0) {
+            end = base + filled;
+            break;
+          }
           filled += r.bytesRead;
+          if (!regular) break; // a pipe: judge what has come rather than wait for a full buffer
         }
-        const eof = base + filled >= this.size;
+        if (!regular || end < this.size) this.size = Math.max(base + filled, end === Infinity ? 0 : end);
+        const eof = base + filled >= end;
         let st;
         do {
           b.count = 0;

@@ -17,9 +17,7 @@
  * A damaged capture: everything before the damage is judged and written, and
  * the summary carries the reader's error (code, byte offset).
  */
-import { once } from 'node:events';
-import { copyFileSync, createReadStream, createWriteStream, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Piscina } from 'piscina';
@@ -28,9 +26,10 @@ import { decisionLine } from '../model/decision.js';
 import { checkEngineOptions, DEFAULT_SHARDS } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
 import { decodeFrame } from '../pcap/decode.js';
-import { PcapError } from '../pcap/errors.js';
+import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
 import { CaptureFileReader, frameTime } from '../pcap/reader.js';
 import { DEFAULT_CONNTRACK_CAPACITY, ReferenceEngine } from '../reference/engine.js';
+import { checkOutputPath, OutputFile, TempDirs, type OutputStatus } from './output.js';
 import { runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
 import { hopLists, mergeTallies, newTally, summarize, tallyDecision, type ReplaySummary } from './summary.js';
 
@@ -53,11 +52,24 @@ export interface ReplayOptions {
   onProgress?: (fraction: number) => void;
   /** A table compiled before (else compiled here). */
   compiled?: CompiledTable;
+  /**
+   * Stop early: when aborted, reading stops, every packet up to some N (the
+   * same for every worker) is judged and written, and the result says
+   * `interrupted` with N.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ReplayResult extends ReplaySummary {
   /** The capture's damage, if any (also in capture.error). */
   error?: { code: string; offset: number; message: string };
+  /** Set when `signal` stopped the replay: packets 1..packets were judged (and written). */
+  interrupted?: { packets: number };
+  /**
+   * The decisions file: `complete` false when a write failed (`error` names
+   * the path); then it holds exactly the decisions of packets 1..`packets`.
+   */
+  decisions?: { path: string; complete: boolean; lines: number; packets: number; error?: string };
 }
 
 const workerUrl = new URL('./worker.js', import.meta.url).href;
@@ -65,6 +77,58 @@ const workerUrl = new URL('./worker.js', import.meta.url).href;
 export async function replay(topology: Topology, file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   checkEngineOptions(options);
   return options.engine === 'reference' ? replayWithReference(topology, file, options) : replayWithWasm(topology, file, options);
+}
+
+/**
+ * Refuse, before any work, a capture that cannot be read, one that can be
+ * read only once (a pipe) when several workers each need to read it, and a
+ * decisions path that cannot be written.
+ */
+function preflight(file: string, readers: number, options: ReplayOptions): void {
+  // stat and access, not open: opening a FIFO and closing it would break the writer's pipe.
+  let regular: boolean;
+  try {
+    regular = statSync(file).isFile();
+    accessSync(file, constants.R_OK);
+  } catch (err) {
+    throw new PcapError(PCAP_ERROR.IO, file, 0, `cannot read the file: ${(err as Error).message}`);
+  }
+  if (readers > 1 && !regular) {
+    throw new PcapError(PCAP_ERROR.IO, file, 0, `not a regular file (a pipe or a device can be read only once, and each of the ${readers} workers reads the capture): use --workers 0 or 1, the reference engine, or save the capture to a file first`);
+  }
+  if (options.decisionsPath !== undefined) checkOutputPath(options.decisionsPath, { label: 'decisions', inputs: [file] });
+}
+
+function decisionsResult(status: OutputStatus, packets: number): NonNullable<ReplayResult['decisions']> {
+  return { path: status.path, complete: status.error === undefined, lines: status.lines, packets, ...(status.error !== undefined ? { error: status.error } : {}) };
+}
+
+/** Interrupt coordination (see run-shards.ts): on abort, wait until every lane has said how far it got, then set the common target. */
+function coordinateStop(control: SharedArrayBuffer, lanes: number, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => {};
+  const ctl = new Int32Array(control);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const onAbort = () => {
+    Atomics.store(ctl, 0, 1);
+    timer = setInterval(() => {
+      let target = 0;
+      for (let w = 0; w < lanes; w++) {
+        const p = Atomics.load(ctl, 2 + w);
+        if (p === 0) return;
+        target = Math.max(target, p - 1);
+      }
+      Atomics.store(ctl, 1, target + 1);
+      Atomics.notify(ctl, 1);
+      clearInterval(timer);
+      timer = undefined;
+    }, 5);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    signal.removeEventListener('abort', onAbort);
+    if (timer) clearInterval(timer);
+  };
 }
 
 async function replayWithWasm(topology: Topology, file: string, options: ReplayOptions): Promise<ReplayResult> {
@@ -75,81 +139,117 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   }
   const started = performance.now();
   const lanes = Math.max(1, workers);
-  // Start the worker threads first: their start-up overlaps the compile below.
+  preflight(file, lanes, options);
+  // The destination is opened once, before any work, and written by streaming:
+  // by the only lane directly, or by the merge of the lanes' temporary files.
+  const dest = options.decisionsPath !== undefined ? new OutputFile(options.decisionsPath, undefined, 'decisions') : undefined;
   const pools: Piscina[] = [];
-  for (let w = 0; w < workers; w++) pools.push(new Piscina({ filename: workerUrl, minThreads: 1, maxThreads: 1, idleTimeout: 1000 }));
-  const compiled = options.compiled ?? compileTopology(topology);
-  const dir = options.decisionsPath ? mkdtempSync(join(tmpdir(), 'sgfilter-decisions-')) : undefined;
-  const progress = new SharedArrayBuffer(4 * lanes);
-  const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
-    let owned = 0;
-    for (let s = 0; s < shards; s++) if (s % lanes === w) owned |= 1 << s;
-    const task: ShardTask = {
-      topology,
-      compiled: { bytes: compiled.bytes, meta: compiled.meta },
-      file,
-      owned: owned >>> 0,
-      shards,
-      conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,
-      batchSize: options.batchSize ?? 8192,
-      chunkSize: options.chunkSize ?? 4 * 1024 * 1024,
-      progress,
-      slot: w,
-    };
-    if (dir) task.decisionsPath = join(dir, `worker-${w}.jsonl`);
-    return task;
-  });
-
-  let size = 0;
+  let dir: string | undefined;
+  let stopCoordinating = () => {};
+  let timer: ReturnType<typeof setInterval> | undefined;
   try {
-    size = statSync(file).size;
-  } catch {
-    // the reader reports an unreadable file with its own error
-  }
-  const timer = options.onProgress && size > 0
-    ? setInterval(() => {
-      const p = new Int32Array(progress);
-      let least = Infinity;
-      for (let w = 0; w < lanes; w++) least = Math.min(least, Atomics.load(p, w));
-      options.onProgress!(Math.min(1, (least * 1024) / size));
-    }, 200)
-    : undefined;
+    // Start the worker threads first: their start-up overlaps the compile below.
+    for (let w = 0; w < workers; w++) pools.push(new Piscina({ filename: workerUrl, minThreads: 1, maxThreads: 1, idleTimeout: 1000 }));
+    const compiled = options.compiled ?? compileTopology(topology);
+    dir = dest && lanes > 1 ? TempDirs.make('sgfilter-decisions-') : undefined;
+    const progress = new SharedArrayBuffer(4 * lanes);
+    const control = new SharedArrayBuffer(4 * (2 + lanes));
+    const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
+      let owned = 0;
+      for (let s = 0; s < shards; s++) if (s % lanes === w) owned |= 1 << s;
+      const task: ShardTask = {
+        topology,
+        compiled: { bytes: compiled.bytes, meta: compiled.meta },
+        file,
+        owned: owned >>> 0,
+        shards,
+        conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,
+        batchSize: options.batchSize ?? 8192,
+        chunkSize: options.chunkSize ?? 4 * 1024 * 1024,
+        progress,
+        slot: w,
+        control,
+        solo: lanes === 1,
+        yieldEachBatch: workers === 0 && options.signal !== undefined,
+      };
+      if (dir) task.decisionsPath = join(dir, `worker-${w}.jsonl`);
+      else if (dest) {
+        task.decisionsPath = dest.path;
+        task.decisionsFd = dest.fd;
+      }
+      return task;
+    });
+    stopCoordinating = coordinateStop(control, lanes, options.signal);
 
-  let results: ShardResult[];
-  try {
+    let size = 0;
+    try {
+      size = statSync(file).size;
+    } catch {
+      // the reader reports an unreadable file with its own error
+    }
+    timer = options.onProgress && size > 0
+      ? setInterval(() => {
+        const p = new Int32Array(progress);
+        let least = Infinity;
+        for (let w = 0; w < lanes; w++) least = Math.min(least, Atomics.load(p, w));
+        options.onProgress!(Math.min(1, (least * 1024) / size));
+      }, 200)
+      : undefined;
+
+    let results: ShardResult[];
     if (workers === 0) results = [await runShards(tasks[0]!)];
     else results = await Promise.all(tasks.map((t, w) => pools[w]!.run(t) as Promise<ShardResult>));
+    options.onProgress?.(1);
+
+    const stoppedAt = results.find((r) => r.stoppedAt !== undefined)?.stoppedAt;
+    const judged = stoppedAt ?? results[0]!.capture.packets;
+    let decisions: ReplayResult['decisions'];
+    if (dest) {
+      if (dir) {
+        // A lane whose temporary file failed holds its packets up to goodThrough: merge the prefix every lane has.
+        const failed = results.map((r) => r.decisions!).filter((d) => d.error !== undefined);
+        const cutoff = failed.length ? Math.min(...failed.map((d) => d.goodThrough)) : Infinity;
+        const merged = await mergeDecisionFiles(tasks.map((t) => t.decisionsPath!), dest, cutoff);
+        const status = dest.status();
+        const error = status.error ?? failed[0]?.error;
+        const packets = status.error !== undefined ? merged : Math.min(cutoff, judged);
+        decisions = decisionsResult({ ...status, ...(error !== undefined ? { error } : {}) }, packets);
+      } else {
+        const d = results[0]!.decisions!;
+        decisions = decisionsResult(d, d.error !== undefined ? d.lastN : judged);
+      }
+    }
+
+    const tally = newTally(topology.interfaces.length, compiled);
+    for (const r of results) mergeTallies(tally, r.tally);
+    const peak: Record<string, number> = {};
+    for (const r of results) for (const [k, v] of Object.entries(r.conntrackPeak)) peak[k] = (peak[k] ?? 0) + v;
+    const capture = results[0]!.capture;
+    const seconds = (performance.now() - started) / 1000;
+    const summary = summarize(tally, topology, compiled, {
+      file,
+      engine: 'wasm',
+      workers,
+      conntrack: {
+        peak,
+        full: results.reduce((n, r) => n + r.counters.conntrackFull, 0),
+        fragmentsNotRemembered: results.reduce((n, r) => n + r.counters.fragmentsNotRemembered, 0),
+      },
+      capture: captureSection(capture),
+      seconds,
+    });
+    summary.loopSeconds = Math.max(...results.map((r) => r.loopSeconds));
+    const out: ReplayResult = capture.error ? { ...summary, error: capture.error } : summary;
+    if (stoppedAt !== undefined) out.interrupted = { packets: stoppedAt };
+    if (decisions) out.decisions = decisions;
+    return out;
   } finally {
+    stopCoordinating();
     if (timer) clearInterval(timer);
     await Promise.all(pools.map((p) => p.destroy()));
+    dest?.close();
+    if (dir) TempDirs.remove(dir);
   }
-  options.onProgress?.(1);
-
-  if (dir && options.decisionsPath) {
-    await mergeDecisionFiles(tasks.map((t) => t.decisionsPath!), options.decisionsPath);
-    rmSync(dir, { recursive: true, force: true });
-  }
-
-  const tally = newTally(topology.interfaces.length, compiled);
-  for (const r of results) mergeTallies(tally, r.tally);
-  const peak: Record<string, number> = {};
-  for (const r of results) for (const [k, v] of Object.entries(r.conntrackPeak)) peak[k] = (peak[k] ?? 0) + v;
-  const capture = results[0]!.capture;
-  const seconds = (performance.now() - started) / 1000;
-  const summary = summarize(tally, topology, compiled, {
-    file,
-    engine: 'wasm',
-    workers,
-    conntrack: {
-      peak,
-      full: results.reduce((n, r) => n + r.counters.conntrackFull, 0),
-      fragmentsNotRemembered: results.reduce((n, r) => n + r.counters.fragmentsNotRemembered, 0),
-    },
-    capture: captureSection(capture),
-    seconds,
-  });
-  summary.loopSeconds = Math.max(...results.map((r) => r.loopSeconds));
-  return capture.error ? { ...summary, error: capture.error } : summary;
 }
 
 function captureSection(c: CaptureInfo): ReplaySummary['capture'] {
@@ -158,46 +258,50 @@ function captureSection(c: CaptureInfo): ReplaySummary['capture'] {
   return out;
 }
 
-/** k-way merge of JSON-line files each sorted by their leading `{"n":N`. */
-async function mergeDecisionFiles(inputs: string[], output: string): Promise<void> {
-  if (inputs.length === 1) {
-    renameOrCopy(inputs[0]!, output);
-    return;
-  }
+/**
+ * k-way merge of JSON-line files each sorted by their leading `{"n":N`, into
+ * an open output, lines with N ≤ cutoff only (a torn last line is dropped).
+ * Returns the N of the last line written completely.
+ */
+async function mergeDecisionFiles(inputs: string[], output: OutputFile, cutoff: number): Promise<number> {
   const its = inputs.map((f) => createInterface({ input: createReadStream(f), crlfDelay: Infinity })[Symbol.asyncIterator]());
-  const heads: (string | null)[] = await Promise.all(its.map(async (it) => ((await it.next()).value as string | undefined) ?? null));
-  const keyOf = (line: string) => Number(line.slice(5, line.indexOf(',', 5)));
-  const keys = heads.map((h) => (h === null ? Infinity : keyOf(h)));
-  const out = createWriteStream(output);
+  const keyOf = (line: string | null) => (line === null || !line.endsWith('}') ? Infinity : Number(line.slice(5, line.indexOf(',', 5))));
+  const pull = async (it: AsyncIterator<string>): Promise<string | null> => {
+    const r = await it.next();
+    return r.done ? null : (r.value as string);
+  };
+  const heads: (string | null)[] = await Promise.all(its.map(pull));
+  const keys = heads.map(keyOf);
   const buf: string[] = [];
+  const bufKeys: number[] = [];
+  let lastMergedN = 0;
+  const flush = () => {
+    const n = output.write(buf.join('\n') + '\n');
+    if (n > 0) lastMergedN = bufKeys[n - 1]!;
+    buf.length = 0;
+    bufKeys.length = 0;
+  };
   for (;;) {
     let best = -1;
-    for (let i = 0; i < keys.length; i++) if (keys[i]! !== Infinity && (best < 0 || keys[i]! < keys[best]!)) best = i;
+    for (let i = 0; i < keys.length; i++) if (keys[i]! !== Infinity && keys[i]! <= cutoff && (best < 0 || keys[i]! < keys[best]!)) best = i;
     if (best < 0) break;
     buf.push(heads[best]!);
+    bufKeys.push(keys[best]!);
     if (buf.length >= 4096) {
-      if (!out.write(buf.join('\n') + '\n')) await once(out, 'drain');
-      buf.length = 0;
+      flush();
+      if (output.failed) break;
     }
-    const next = await its[best]!.next();
-    heads[best] = next.done ? null : (next.value as string);
-    keys[best] = heads[best] === null ? Infinity : keyOf(heads[best]!);
+    heads[best] = await pull(its[best]!);
+    keys[best] = keyOf(heads[best]!);
   }
-  if (buf.length) out.write(buf.join('\n') + '\n');
-  out.end();
-  await once(out, 'finish');
-}
-
-function renameOrCopy(from: string, to: string): void {
-  try {
-    renameSync(from, to);
-  } catch {
-    copyFileSync(from, to); // across file systems
-  }
+  if (buf.length && !output.failed) flush();
+  for (const it of its) await it.return?.();
+  return lastMergedN;
 }
 
 async function replayWithReference(topology: Topology, file: string, options: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
+  preflight(file, 1, options);
   const engine = new ReferenceEngine(topology, {
     ...(options.conntrackCapacity !== undefined ? { conntrackCapacity: options.conntrackCapacity } : {}),
     ...(options.shards !== undefined ? { shards: options.shards } : {}),
@@ -209,7 +313,7 @@ async function replayWithReference(topology: Topology, file: string, options: Re
   const positions = compiled.meta.lists.map((l) => new Map(l.rules.map(([g, r], pos) => [`${g}\u0000${r}`, pos] as const)));
   const rulePos = (list: number, g: string, r: string) => positions[list]!.get(`${g}\u0000${r}`)!;
   const reader = new CaptureFileReader(file, { chunkSize: options.chunkSize ?? 4 * 1024 * 1024 });
-  const out = options.decisionsPath ? createWriteStream(options.decisionsPath) : undefined;
+  const out = options.decisionsPath !== undefined ? new OutputFile(options.decisionsPath, undefined, 'decisions') : undefined;
   let size = 0;
   try {
     size = statSync(file).size;
@@ -218,18 +322,33 @@ async function replayWithReference(topology: Topology, file: string, options: Re
   }
   let error: ReplayResult['error'];
   let lines: string[] = [];
+  let lineNs: number[] = [];
+  let written = 0; // decisions of packets 1..written are in the file
+  let judged = 0;
+  let stoppedAt: number | undefined;
+  let stopOffset = 0;
   let sinceProgress = 0;
+  const flush = () => {
+    const n = out!.write(lines.join('\n') + '\n');
+    if (n > 0) written = lineNs[n - 1]!;
+    lines = [];
+    lineNs = [];
+  };
   try {
     for await (const frame of reader) {
+      if (options.signal?.aborted) {
+        stoppedAt = judged;
+        stopOffset = frame.offset;
+        break;
+      }
       const { ts, tsText } = frameTime(reader.interfaces, frame.ifaceIndex, frame.tsA, frame.tsB);
       const d = engine.judge(decodeFrame(frame.linktype, frame.data, ts, tsText));
       tallyDecision(tally, d, ifaceIndex, lists, rulePos);
-      if (out) {
+      judged = frame.n;
+      if (out && !out.failed) {
         lines.push(decisionLine(frame.n, tsText, d));
-        if (lines.length >= 4096) {
-          if (!out.write(lines.join('\n') + '\n')) await once(out, 'drain');
-          lines = [];
-        }
+        lineNs.push(frame.n);
+        if (lines.length >= 4096) flush();
       }
       if (options.onProgress && size > 0 && ++sinceProgress >= 65536) {
         sinceProgress = 0;
@@ -241,15 +360,16 @@ async function replayWithReference(topology: Topology, file: string, options: Re
     error = { code: e.code, offset: e.offset, message: e.message };
   } finally {
     if (out) {
-      if (lines.length) out.write(lines.join('\n') + '\n');
-      out.end();
-      await once(out, 'finish');
+      if (lines.length && !out.failed) flush();
+      out.close();
     }
   }
   options.onProgress?.(1);
   const s = reader.summary;
   const stats = engine.stats();
-  const capture: CaptureInfo = { format: s.format, bytes: s.bytes, bytesRead: s.bytesRead, bytesUnread: s.bytesUnread, packets: s.packets };
+  const capture: CaptureInfo = stoppedAt !== undefined
+    ? { format: s.format, bytes: s.bytes, bytesRead: stopOffset, bytesUnread: s.bytes - stopOffset, packets: stoppedAt }
+    : { format: s.format, bytes: s.bytes, bytesRead: s.bytesRead, bytesUnread: s.bytesUnread, packets: s.packets };
   if (error) capture.error = error;
   const summary = summarize(tally, topology, compiled, {
     file,
@@ -259,5 +379,11 @@ async function replayWithReference(topology: Topology, file: string, options: Re
     capture: captureSection(capture),
     seconds: (performance.now() - started) / 1000,
   });
-  return error ? { ...summary, error } : summary;
+  const result: ReplayResult = error ? { ...summary, error } : summary;
+  if (stoppedAt !== undefined) result.interrupted = { packets: stoppedAt };
+  if (out) {
+    const st = out.status();
+    result.decisions = decisionsResult(st, st.error !== undefined ? written : judged);
+  }
+  return result;
 }

@@ -17,6 +17,8 @@ import { MAX_BLOCK_BYTES } from '../pcap/format.js';
 import { CaptureScanner, DESC, FrameBatch, SCAN, type CaptureInterface } from '../pcap/scanner.js';
 import type { WasmEngine } from './wasm-engine.js';
 
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
 export interface StreamedBatch {
   batch: FrameBatch;
   interfaces: readonly CaptureInterface[];
@@ -78,8 +80,14 @@ export class WasmCaptureStream {
       throw this.ioError(err);
     }
     try {
-      const size = fstatSync(fd).size;
-      this.state.bytes = size;
+      const st = fstatSync(fd);
+      // A regular file is read at offsets up to its size; a pipe, FIFO or
+      // device sequentially until a read returns nothing. A read of 0 bytes
+      // ends the capture in both cases: a file that shrank while being read
+      // ends where its bytes end (the scanner reports the cut record).
+      const regular = st.isFile();
+      let size = regular ? st.size : Infinity;
+      this.state.bytes = regular ? size : 0;
       const s = this.scanner;
       let base = 0;
       let filled = 0;
@@ -89,14 +97,23 @@ export class WasmCaptureStream {
         while (filled < view.byteLength && base + filled < size) {
           let got: number;
           try {
-            got = readSync(fd, view, filled, view.byteLength - filled, base + filled);
+            got = readSync(fd, view, filled, view.byteLength - filled, regular ? base + filled : null);
           } catch (err) {
+            if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+              Atomics.wait(pauseCell, 0, 0, 2); // a non-blocking pipe with nothing yet
+              continue;
+            }
             throw this.ioError(err);
           }
-          if (got === 0) break;
+          if (got === 0) {
+            size = base + filled;
+            break;
+          }
           filled += got;
           view = this.staging();
+          if (!regular) break; // a pipe: judge what has come rather than wait for a full buffer
         }
+        if (!regular || size < this.state.bytes) this.state.bytes = Math.max(base + filled, size === Infinity ? 0 : size);
         const eof = base + filled >= size;
         let st;
         do {

@@ -20,11 +20,21 @@ const root = join(here, '..', '..', '..');
 
 export type WasmFlavour = 'release' | 'debug';
 
+/** The module file: <package>/build/, or the directory $SGFILTER_WASM_DIR names. */
 export function wasmPath(flavour: WasmFlavour = 'release'): string {
-  return join(root, 'build', flavour === 'release' ? 'sgfilter.wasm' : 'sgfilter.debug.wasm');
+  return join(process.env.SGFILTER_WASM_DIR || join(root, 'build'), flavour === 'release' ? 'sgfilter.wasm' : 'sgfilter.debug.wasm');
 }
 
 const compiled = new Map<string, WebAssembly.Module>();
+
+/** The WASM module is missing, unreadable or not a valid module. */
+export class WasmLoadError extends Error {
+  readonly code = 'SGF_ERR_WASM';
+  constructor(message: string) {
+    super(message);
+    this.name = 'WasmLoadError';
+  }
+}
 
 /** Compile (once per process and flavour) the module. */
 export function compileModule(flavour: WasmFlavour = 'release'): WebAssembly.Module {
@@ -35,9 +45,14 @@ export function compileModule(flavour: WasmFlavour = 'release'): WebAssembly.Mod
     try {
       bytes = readFileSync(path);
     } catch (err) {
-      throw new Error(`sgfilter: cannot read the WASM module ${path} (${(err as Error).message}); run \`npm run build\``);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new WasmLoadError(`cannot read the WASM module ${path} (${code === 'ENOENT' ? 'no such file' : (err as Error).message}); run \`npm run build\` (or reinstall the package)`);
     }
-    mod = new WebAssembly.Module(bytes);
+    try {
+      mod = new WebAssembly.Module(bytes);
+    } catch (err) {
+      throw new WasmLoadError(`the WASM module ${path} is damaged (${(err as Error).message}); run \`npm run build\` (or reinstall the package)`);
+    }
     compiled.set(path, mod);
   }
   return mod;
@@ -59,19 +74,25 @@ export class WasmInstance {
 
   constructor(flavour: WasmFlavour = 'release', initialPages = 16) {
     this.memory = new WebAssembly.Memory({ initial: initialPages });
-    const inst = new WebAssembly.Instance(compileModule(flavour), {
-      env: {
+    const mod = compileModule(flavour);
+    let inst: WebAssembly.Instance;
+    try {
+      inst = new WebAssembly.Instance(mod, {
+        env: {
         memory: this.memory,
         abort: (msg: number, file: number, line: number, col: number) => {
           throw new Error(`sgfilter WASM abort at ${this.readString(file)}:${line}:${col}: ${this.readString(msg)}`);
         },
         seed: () => 0, // determinism: no randomness in the core
       },
-    });
+      });
+    } catch (err) {
+      throw new WasmLoadError(`the WASM module ${wasmPath(flavour)} cannot be instantiated (${(err as Error).message}); run \`npm run build\``);
+    }
     this.exports = inst.exports as Record<string, any>;
-    const abi = this.exports.abiVersion() as number;
+    const abi = typeof this.exports.abiVersion === 'function' ? (this.exports.abiVersion() as number) : NaN;
     if (abi !== HOST_ABI_VERSION) {
-      throw new Error(`sgfilter: WASM module ABI version ${abi} does not match the host's ${HOST_ABI_VERSION}; rebuild with \`npm run build\``);
+      throw new WasmLoadError(`the WASM module ${wasmPath(flavour)} has ABI version ${abi}, the host speaks ${HOST_ABI_VERSION}; rebuild with \`npm run build\``);
     }
     this.base = align(Number(this.exports.heapBase()), 64);
     this.top = this.base;

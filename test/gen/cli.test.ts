@@ -4,7 +4,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.js';
@@ -65,6 +66,48 @@ test('--stress generates past the limits; check then reports them', () => {
   const c = cli(['check', join(dir, 'topology.json')]);
   assert.is(c.status, 1);
   assert.match(c.stdout, /has 300 rules; Alibaba allows at most 200/);
+});
+
+test('--mix weights hold for every flow: tcp=0 makes no TCP packet (aimed flows included)', () => {
+  const dir = join(tmp, 'mix');
+  const r = cli(['gen', '--out-dir', dir, '--seed', '9', '--packets', '4000', '--mix', 'tcp=0,udp=1,echo=0,icmp-error=0,gre=0,other=0',
+    '--denied-share', '0', '--scan-share', '0', '--idle-share', '0', '--json']);
+  assert.is(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as { flowsByKind: Record<string, number>; flowsByPath: Record<string, number> };
+  assert.is(s.flowsByKind.tcp, 0);
+  assert.ok(s.flowsByKind.udp! > 0);
+  assert.ok((s.flowsByPath.rule ?? 0) > 0, 'some flows are aimed at rules');
+  // Count with the decoder, not the generator's own tally: no TCP outside ICMP quotes.
+  const { packets } = decodeCapture(readFileSync(join(dir, 'trace.pcap')));
+  const tcp = packets.filter((p) => p.record.proto === 6);
+  assert.is(tcp.length, 0);
+});
+
+test('a refused option leaves no directory behind', () => {
+  const dir = join(tmp, 'refused', 'deeper');
+  for (const args of [['--rules-per-group', '300'], ['--packets-per-flow', '0'], ['--mix', 'tcp=0,udp=0,echo=0,icmp-error=0,gre=0,other=0']]) {
+    const r = cli(['gen', '--out-dir', dir, ...args]);
+    assert.is(r.status, 1, args.join(' '));
+    assert.not.ok(existsSync(join(tmp, 'refused')), `${args.join(' ')}: no out-dir`);
+  }
+});
+
+test('a full disk: the file named, exit 1, no partial trace left (tmpfs; skipped without mount rights)', () => {
+  const mnt = join(tmp, 'small');
+  mkdirSync(mnt);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) {
+    console.log(`  (skipped: cannot mount a small tmpfs here: ${(m.stderr || m.error?.message || '').trim()})`);
+    return;
+  }
+  try {
+    const r = cli(['gen', '--out-dir', join(mnt, 'out'), '--packets', '20000', '--quiet']);
+    assert.is(r.status, 1);
+    assert.match(r.stderr, `${join(mnt, 'out', 'trace.pcap')}: cannot write the capture: no space left on device (ENOSPC)`);
+    assert.equal(readdirSync(mnt), [], 'nothing is left: no partial trace, no topology, no directory');
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
 });
 
 test.run();

@@ -103,9 +103,13 @@ workers('bad options are clear errors', () => {
   const c = cli(['replay', '--topology', 'fixtures/huawei-app.json', '--pcap', 'fixtures/captures/huawei-app.pcapng', '--workers', 'two']);
   assert.is(c.status, 2);
   assert.match(c.stderr, '--workers must be an integer from 0 to 32, got "two"');
+  // A missing capture: exit 2 and no summary, like decode (issue: replay printed a zero summary and exited 1).
   const m = cli(['replay', '--topology', 'fixtures/huawei-app.json', '--pcap', 'no/such.pcap']);
-  assert.is(m.status, 1);
+  assert.is(m.status, 2);
   assert.match(m.stderr, 'no/such.pcap');
+  assert.is(m.stdout, '');
+  const d = cli(['decode', 'no/such.pcap']);
+  assert.is(d.status, m.status);
 });
 
 workers.run();

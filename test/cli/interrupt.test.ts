@@ -1,0 +1,155 @@
+/**
+ * Interrupts (issue "Trust first" §3): the first SIGINT/SIGTERM stops
+ * reading; the decisions of packets 1..N and a summary marked `interrupted`
+ * with N are written, temporary files removed, exit 130/143. A second signal
+ * exits at once. The capture comes through a FIFO that the test feeds, so
+ * the replay cannot finish before the signal whatever the machine's speed;
+ * the multi-worker case reads a regular file and is signalled as soon as its
+ * first temporary decisions appear.
+ *
+ * Expected decisions: the first N lines of an uninterrupted replay of the
+ * same capture.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, cliLimited } from '../helpers/cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'sgf-interrupt-'));
+const gen = cli(['gen', '--out-dir', join(tmp, 'big'), '--seed', '11', '--packets', '60000', '--quiet']);
+const T = join(tmp, 'big', 'topology.json');
+const C = join(tmp, 'big', 'trace.pcap');
+const fullPath = join(tmp, 'full.jsonl');
+const full = cli(['replay', '--topology', T, '--pcap', C, '--decisions', fullPath, '-q']);
+const fullLines = full.status === 0 ? readFileSync(fullPath, 'utf8').split('\n').filter(Boolean) : [];
+
+interface Summary { packets: number; interrupted?: { packets: number }; capture: { bytesRead: number; bytesUnread: number }; decisions?: { complete: boolean; packets: number } }
+
+function check(out: string, summaryPath: string, sig: string): number {
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
+  assert.ok(summary.interrupted, `${sig}: the summary says interrupted`);
+  const n = summary.interrupted!.packets;
+  assert.ok(n < fullLines.length, `${sig}: stopped before the end (${n} of ${fullLines.length})`);
+  assert.is(summary.packets, n, 'the summary counts exactly the packets judged');
+  const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+  assert.is(lines.length, n, 'one decision per judged packet');
+  assert.ok(lines.every((l, i) => l === fullLines[i]), 'decisions 1..N equal the uninterrupted run\'s');
+  assert.equal(summary.decisions, { path: out, complete: true, lines: n, packets: n } as unknown as Summary['decisions']);
+  return n;
+}
+
+/** Feed the capture into a FIFO: the first `head` bytes, then the rest once `release` resolves. */
+function feed(fifo: string, head: number, release: Promise<void>): Promise<void> {
+  const bytes = readFileSync(C);
+  const w = createWriteStream(fifo);
+  return new Promise((resolve) => {
+    w.on('error', () => resolve()); // the replay closed the pipe after stopping
+    w.on('close', () => resolve());
+    w.write(bytes.subarray(0, head));
+    void release.then(() => w.end(bytes.subarray(head)));
+  });
+}
+
+test('setup: a generated capture and its uninterrupted decisions', () => {
+  assert.is(gen.status, 0, gen.stderr);
+  assert.is(full.status, 0, full.stderr);
+  assert.is(fullLines.length, 60000);
+});
+
+for (const [label, args, sig, code] of [
+  ['wasm, 1 worker, SIGINT', ['--workers', '1'], 'SIGINT', 130],
+  ['wasm, in-thread, SIGTERM', ['--workers', '0'], 'SIGTERM', 143],
+  ['reference engine, SIGINT', ['--engine', 'reference'], 'SIGINT', 130],
+] as const) {
+  test(`${label}: decisions 1..N, summary interrupted, exit ${code}`, async () => {
+    const fifo = join(tmp, `cap-${code}-${args.join('')}.fifo`);
+    assert.is(spawnSync('mkfifo', [fifo]).status, 0);
+    const out = join(tmp, `out-${args.join('')}.jsonl`);
+    const sum = join(tmp, `sum-${args.join('')}.json`);
+    let child: ChildProcess | undefined;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const feeding = feed(fifo, 2_000_000, released);
+    // Signal once decisions are being written, then let the rest of the capture through.
+    const poll = setInterval(() => {
+      if (child && existsSync(out) && statSync(out).size > 0) {
+        clearInterval(poll);
+        child.kill(sig);
+        setTimeout(release, 100);
+      }
+    }, 5);
+    const r = await cliLimited(['replay', '--topology', T, '--pcap', fifo, '--decisions', out, '--summary', sum, '--batch-size', '512', '-q', ...args], {
+      timeMs: 60_000,
+      onStart: (c) => (child = c),
+    });
+    clearInterval(poll);
+    release();
+    await feeding;
+    assert.is(r.killed, undefined, `not killed by the helper (${r.killed})`);
+    assert.is(r.status, code, r.stderr);
+    assert.match(r.stderr, `interrupted by ${sig}`);
+    const n = check(out, sum, sig);
+    assert.match(r.stdout, `INTERRUPTED after packet ${n}`);
+  });
+}
+
+test('2 workers on a regular file: both stop at the same packet; temporary files removed', async () => {
+  const dir = join(tmp, 'tmp-w2');
+  mkdirSync(dir);
+  const out = join(tmp, 'out-w2.jsonl');
+  const sum = join(tmp, 'sum-w2.json');
+  let child: ChildProcess | undefined;
+  let sent = false;
+  const poll = setInterval(() => {
+    if (!child || sent) return;
+    for (const d of readdirSync(dir)) {
+      for (const f of readdirSync(join(dir, d))) {
+        if (statSync(join(dir, d, f)).size > 0) {
+          sent = true;
+          child.kill('SIGINT');
+          return;
+        }
+      }
+    }
+  }, 2);
+  const r = await cliLimited(['replay', '--topology', T, '--pcap', C, '--decisions', out, '--summary', sum, '--workers', '2', '--batch-size', '256', '-q'], {
+    timeMs: 60_000,
+    env: { ...process.env, TMPDIR: dir },
+    onStart: (c) => (child = c),
+  });
+  clearInterval(poll);
+  assert.ok(sent, 'the signal was sent');
+  assert.is(r.status, 130, r.stderr);
+  check(out, sum, 'SIGINT');
+  assert.equal(readdirSync(dir), [], 'no temporary file is left');
+});
+
+test('a second signal exits at once, temporary files removed', async () => {
+  const dir = join(tmp, 'tmp-twice');
+  mkdirSync(dir);
+  let child: ChildProcess | undefined;
+  let sent = false;
+  const poll = setInterval(() => {
+    if (!child || sent) return;
+    if (readdirSync(dir).length > 0) {
+      sent = true;
+      child.kill('SIGINT');
+      setTimeout(() => child!.kill('SIGINT'), 20);
+    }
+  }, 2);
+  const r = await cliLimited(['replay', '--topology', T, '--pcap', C, '--decisions', join(tmp, 'twice.jsonl'), '--workers', '2', '-q'], {
+    timeMs: 60_000,
+    env: { ...process.env, TMPDIR: dir },
+    onStart: (c) => (child = c),
+  });
+  clearInterval(poll);
+  assert.ok(sent);
+  assert.is(r.status, 130, r.stderr);
+  assert.match(r.stderr, /SIGINT again: exiting now|interrupted by SIGINT/);
+  assert.equal(readdirSync(dir), [], 'no temporary file is left');
+});
+
+test.run();
