@@ -302,16 +302,22 @@ function trees4(cls: usize, t: usize, out: usize): void {
   let b1: u32 = 0xffffffff;
   let b2: u32 = 0xffffffff;
   let b3: u32 = 0xffffffff;
+  let n0p: u32 = 0;
+  let n1p: u32 = 0;
+  let n2p: u32 = 0;
+  let n3p: u32 = 0;
   for (let k: u32 = 0; k < nTrees; k++) {
     const te = trees + (<usize>k << 3);
     const minPos = load<u32>(te);
-    // Lanes whose best precedes minPos walk anyway (branch-free) and skip their leaf.
+    // Stop when every lane's best precedes the tree.
     if (minPos >= b0 && minPos >= b1 && minPos >= b2 && minPos >= b3) break;
     const root = load<u32>(te, 4);
-    let n0 = root;
-    let n1 = root;
-    let n2 = root;
-    let n3 = root;
+    // A lane whose best already precedes this tree stays at its last leaf
+    // (a leaf: it does not lengthen the walk) and skips the leaf scan.
+    let n0 = k == 0 || minPos < b0 ? root : n0p;
+    let n1 = k == 0 || minPos < b1 ? root : n1p;
+    let n2 = k == 0 || minPos < b2 ? root : n2p;
+    let n3 = k == 0 || minPos < b3 ? root : n3p;
     while (!(isLeaf(nodes, n0) && isLeaf(nodes, n1) && isLeaf(nodes, n2) && isLeaf(nodes, n3))) {
       n0 = step(nodes, n0, t);
       n1 = step(nodes, n1, t + T_SIZE);
@@ -319,13 +325,17 @@ function trees4(cls: usize, t: usize, out: usize): void {
       n3 = step(nodes, n3, t + 3 * T_SIZE);
     }
     let p = nodes + (<usize>n0 << 3);
-    b0 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t, bm0, b0);
+    if (minPos < b0) b0 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t, bm0, b0);
     p = nodes + (<usize>n1 << 3);
-    b1 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + T_SIZE, bm1, b1);
+    if (minPos < b1) b1 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + T_SIZE, bm1, b1);
     p = nodes + (<usize>n2 << 3);
-    b2 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 2 * T_SIZE, bm2, b2);
+    if (minPos < b2) b2 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 2 * T_SIZE, bm2, b2);
     p = nodes + (<usize>n3 << 3);
-    b3 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 3 * T_SIZE, bm3, b3);
+    if (minPos < b3) b3 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 3 * T_SIZE, bm3, b3);
+    n0p = n0;
+    n1p = n1;
+    n2p = n2;
+    n3p = n3;
   }
   store<i32>(out, b0 == 0xffffffff ? -1 : <i32>b0);
   store<i32>(out, b1 == 0xffffffff ? -1 : <i32>b1, 4);
@@ -359,19 +369,28 @@ function trees8(cls: usize, t: usize, out: usize): void {
   let b5: u32 = 0xffffffff;
   let b6: u32 = 0xffffffff;
   let b7: u32 = 0xffffffff;
+  let n0p: u32 = 0;
+  let n1p: u32 = 0;
+  let n2p: u32 = 0;
+  let n3p: u32 = 0;
+  let n4p: u32 = 0;
+  let n5p: u32 = 0;
+  let n6p: u32 = 0;
+  let n7p: u32 = 0;
   for (let k: u32 = 0; k < nTrees; k++) {
     const te = trees + (<usize>k << 3);
     const minPos = load<u32>(te);
     if (minPos >= b0 && minPos >= b1 && minPos >= b2 && minPos >= b3 && minPos >= b4 && minPos >= b5 && minPos >= b6 && minPos >= b7) break;
     const root = load<u32>(te, 4);
-    let n0 = root;
-    let n1 = root;
-    let n2 = root;
-    let n3 = root;
-    let n4 = root;
-    let n5 = root;
-    let n6 = root;
-    let n7 = root;
+    // Per lane: done lanes stay at their last leaf (see trees4).
+    let n0 = k == 0 || minPos < b0 ? root : n0p;
+    let n1 = k == 0 || minPos < b1 ? root : n1p;
+    let n2 = k == 0 || minPos < b2 ? root : n2p;
+    let n3 = k == 0 || minPos < b3 ? root : n3p;
+    let n4 = k == 0 || minPos < b4 ? root : n4p;
+    let n5 = k == 0 || minPos < b5 ? root : n5p;
+    let n6 = k == 0 || minPos < b6 ? root : n6p;
+    let n7 = k == 0 || minPos < b7 ? root : n7p;
     while (!(isLeaf(nodes, n0) && isLeaf(nodes, n1) && isLeaf(nodes, n2) && isLeaf(nodes, n3) && isLeaf(nodes, n4) && isLeaf(nodes, n5) && isLeaf(nodes, n6) && isLeaf(nodes, n7))) {
       n0 = step(nodes, n0, t);
       n1 = step(nodes, n1, t + 1 * T_SIZE);
@@ -384,21 +403,29 @@ function trees8(cls: usize, t: usize, out: usize): void {
     }
     let p: usize;
     p = nodes + (<usize>n0 << 3);
-    b0 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t, bm0, b0);
+    if (minPos < b0) b0 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t, bm0, b0);
     p = nodes + (<usize>n1 << 3);
-    b1 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 1 * T_SIZE, bm1, b1);
+    if (minPos < b1) b1 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 1 * T_SIZE, bm1, b1);
     p = nodes + (<usize>n2 << 3);
-    b2 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 2 * T_SIZE, bm2, b2);
+    if (minPos < b2) b2 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 2 * T_SIZE, bm2, b2);
     p = nodes + (<usize>n3 << 3);
-    b3 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 3 * T_SIZE, bm3, b3);
+    if (minPos < b3) b3 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 3 * T_SIZE, bm3, b3);
     p = nodes + (<usize>n4 << 3);
-    b4 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 4 * T_SIZE, bm4, b4);
+    if (minPos < b4) b4 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 4 * T_SIZE, bm4, b4);
     p = nodes + (<usize>n5 << 3);
-    b5 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 5 * T_SIZE, bm5, b5);
+    if (minPos < b5) b5 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 5 * T_SIZE, bm5, b5);
     p = nodes + (<usize>n6 << 3);
-    b6 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 6 * T_SIZE, bm6, b6);
+    if (minPos < b6) b6 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 6 * T_SIZE, bm6, b6);
     p = nodes + (<usize>n7 << 3);
-    b7 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 7 * T_SIZE, bm7, b7);
+    if (minPos < b7) b7 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 7 * T_SIZE, bm7, b7);
+    n0p = n0;
+    n1p = n1;
+    n2p = n2;
+    n3p = n3;
+    n4p = n4;
+    n5p = n5;
+    n6p = n6;
+    n7p = n7;
   }
   store<i32>(out, b0 == 0xffffffff ? -1 : <i32>b0, 0);
   store<i32>(out, b1 == 0xffffffff ? -1 : <i32>b1, 4);

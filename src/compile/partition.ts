@@ -1,11 +1,13 @@
 /**
  * Partitioning boxes into separately searched trees.
  *
- * Mode 'auto' (the default) first tries ONE tree, under a budget of leaf
- * records (`singleTreeBudget`); one tree means one walk per packet, the
- * fastest when it stays small (all 1K ClassBench sets, acl1_10K). When the
- * budget is exceeded the attempt is abandoned (its cost is bounded by the
- * budget) and the boxes are split as below.
+ * Mode 'auto' (the default) first tries ONE tree under two budgets: a size
+ * cap (`singleTreeBudget` leaf records, ~4-6 MB of table) and a time cap
+ * counted in work, not on a clock (`singleTreeWork`: boxes examined over all
+ * nodes, ~0.2-0.3 s of building), so an abandoned attempt costs a bounded,
+ * deterministic fraction of a second whatever the rule set. One tree means
+ * one walk per packet, the fastest when it fits (all 1K ClassBench sets,
+ * acl1_10K). When either budget is exceeded the boxes are split as below.
  *
  * One decision tree over a wildcard-heavy list replicates rules without bound:
  * fw1_10K has 5,102 rules with any source and 2,200 with any destination, and
@@ -28,15 +30,17 @@ import type { BoxSet } from './boxes.js';
 export interface PartitionOptions {
   /** 'auto': one tree if it fits `singleTreeBudget`, else 'split'; 'split': R/L/X as above; 'none': one tree. */
   mode: 'auto' | 'split' | 'none';
-  /** 'auto': most leaf records one tree may have. */
+  /** 'auto': most leaf records one tree may have (a size cap). */
   singleTreeBudget: number;
+  /** 'auto': most boxes the single-tree attempt may examine (a deterministic time cap, see TreeOptions.workBudget). */
+  singleTreeWork: number;
   /** A field is small when its prefix is at least this much longer than the list's shortest one. */
   prefixBits: number;
   /** Parts smaller than this are merged into the last part. */
   mergeBelow: number;
 }
 
-export const DEFAULT_PARTITION_OPTIONS: PartitionOptions = { mode: 'auto', singleTreeBudget: 65536, prefixBits: 16, mergeBelow: 16 };
+export const DEFAULT_PARTITION_OPTIONS: PartitionOptions = { mode: 'auto', singleTreeBudget: 131072, singleTreeWork: 393216, prefixBits: 16, mergeBelow: 16 };
 
 /** Parts as box-index lists sorted by position; every box is in exactly one part. */
 export function partitionBoxes(boxes: BoxSet, opts: Pick<PartitionOptions, 'mode' | 'prefixBits' | 'mergeBelow'>): Int32Array[] {
