@@ -111,13 +111,19 @@ interface DpdkRun {
   results: Int32Array | null;
 }
 
+let runs = 0;
+
 /** One dpdk-test-acl process. `passMs`: the mean pass it reports × iterations = the total search time. */
 function runDpdk(rulesf: string, tracef: string, alg: string, iter: number, ipv6: boolean, verbose = 0): DpdkRun {
-  const args = ['--no-huge', '--no-pci', '-l', '0', '-m', '1024', '--log-level=lib.acl:debug', '--force-max-simd-bitwidth=512', '--',
+  // A file prefix of our own: two DPDK primaries with the same prefix (another
+  // run, a test) refuse to start.
+  const prefix = `sgfilter${process.pid}x${++runs}`;
+  const args = [`--file-prefix=${prefix}`, '--no-huge', '--no-pci', '-l', '0', '-m', '1024', '--log-level=lib.acl:debug', '--force-max-simd-bitwidth=512', '--',
     `--rulesf=${rulesf}`, `--tracef=${tracef}`, `--iter=${iter}`, '--tracenum=1000000', `--alg=${alg}`, `--verbose=${verbose}`, ...(ipv6 ? ['--ipv6'] : [])];
   const t0 = performance.now();
   const r = spawnSync('dpdk-test-acl', args, { encoding: 'utf8', maxBuffer: 256 << 20 });
   const wallMs = performance.now() - t0;
+  rmSync(join('/var/run/dpdk', prefix), { recursive: true, force: true });
   const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
   const m = /@lcore \d+: (\d+) iterations, (\d+) pkts, \d+ categories, \d+ cycles \([\d.]+ sec\), [\d.]+ cycles\/pkt, ([\d.]+) pkt\/sec/.exec(out);
   if (r.status !== 0 || !m) {
@@ -207,7 +213,12 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
         if (installed) {
           for (const alg of algs) {
             const check = runDpdk(rulesf, tracef, alg, 1, family === 6, 2);
-            if (!check.ok) { res.dpdk[alg] = { unavailable: check.error }; continue; }
+            if (!check.ok) {
+              // An algorithm this CPU lacks fails to set up; anything else is an error.
+              if (!/failed to setup/.test(check.error)) throw new Error(`${set} IPv${family}: dpdk-test-acl ${alg} failed: ${check.error}`);
+              res.dpdk[alg] = { unavailable: check.error };
+              continue;
+            }
             const got = check.results!;
             if (got.length !== n) throw new Error(`${set} IPv${family}: dpdk-test-acl ${alg} classified ${got.length} of ${n} packets`);
             for (let i = 0; i < n; i++) {
