@@ -63,7 +63,8 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
   }
   const cStart = classif.offset;
   const cEnd = classif.offset + classif.length;
-  const checked = new Map<number, number>(); // classifier offset -> family
+  const checked = new Map<number, { family: number; maxPos: number }>(); // classifier offset -> its family, highest position
+  let maxPos = -1;
   for (let li = 0; li < lists.count; li++) {
     const e = lists.offset + li * LIST_ENTRY.SIZE;
     const ruleCount = u32(e + LIST_ENTRY.RULE_COUNT);
@@ -73,13 +74,16 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
       if (off % 16 !== 0 || off < cStart || off + CLASSIFIER.SIZE > cEnd) {
         fail(e + slot, `list ${li}'s IPv${family} classifier offset ${off} is not a 16-byte aligned classifier inside the CLASSIF section [${cStart}, ${cEnd})`);
       }
+      // A classifier may be shared only by lists of its family with room for all its positions.
       const seen = checked.get(off);
       if (seen !== undefined) {
-        if (seen !== family) fail(e + slot, `list ${li}'s IPv${family} classifier at ${off} is also used as IPv${seen}`);
+        if (seen.family !== family) fail(e + slot, `list ${li}'s IPv${family} classifier at ${off} is also used as IPv${seen.family}`);
+        if (seen.maxPos >= ruleCount) fail(e + slot, `list ${li}'s IPv${family} classifier at ${off} answers rule position ${seen.maxPos}, but the list has ${ruleCount} rules`);
         continue;
       }
+      maxPos = -1;
       checkClassifier(off, family, ruleCount, `list ${li} IPv${family} classifier at ${off}`);
-      checked.set(off, family);
+      checked.set(off, { family, maxPos });
     }
   }
 
@@ -121,6 +125,7 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
     };
     const checkPos = (at: number, p: number) => {
       if (p >= ruleCount) fail(at, `${name}: rule position ${p}, but the list has ${ruleCount} rules`);
+      if (p > maxPos) maxPos = p;
     };
     const checkKey = (at: number, k: number) => {
       if (k > MAX_KEY_OFF) fail(at, `${name}: key offset ${k} is outside the ${TUPLE.SIZE}-byte tuple`);

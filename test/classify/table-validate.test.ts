@@ -93,6 +93,15 @@ test('a LISTS pointer into the middle of a classifier, or outside CLASSIF, is re
   refused(reseal(b), '16-byte aligned');
 });
 
+test('a LISTS pointer to another list\'s classifier with more rules than the list has is refused (found by the fuzzer)', () => {
+  const b = good.slice();
+  const L = layout(b);
+  assert.is(L.lists.count, 2, 'ingress (40 rules) and egress (none)');
+  assert.is(L.dv.getUint32(L.lists.offset + LIST_ENTRY.SIZE + LIST_ENTRY.RULE_COUNT, true), 0);
+  L.dv.setUint32(L.lists.offset + LIST_ENTRY.SIZE + LIST_ENTRY.V4, L.cls, true);
+  refused(reseal(b), "list 1's IPv4 classifier at");
+});
+
 test('bad counts and links: tree root, node count, leaf group count, key offset, rule position, list count', () => {
   const edit = (fn: (L: ReturnType<typeof layout>) => void, expect: string) => {
     const b = good.slice();
