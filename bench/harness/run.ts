@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPORT_SCHEMA, SECTIONS, validateReport, type BenchReport, type Figure, type Mode, type RunSection } from '../report/schema.js';
 import { classbenchSets, runClassbench } from './classbench.js';
+import { dpdkSteps, runDpdkSection } from './dpdk.js';
 import type { RunContext } from './context.js';
 import { ANALYSIS_STEPS, runAnalysis } from './analysis.js';
 import { runDecode } from './decode.js';
@@ -81,6 +82,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const steps: Record<RunSection, number> = {
     fixtures: listFixtures(root).length * FIXTURE_STEPS,
     classbench: classbenchSets({ params, classbenchDir }).length,
+    dpdk: dpdkSteps({ params, classbenchDir }),
     replay: REPLAY_STEPS,
     scaling: params.scaling.rules.length * SCALING_STEPS_PER_COUNT,
     decode: 1,
@@ -100,6 +102,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           break;
         case 'classbench':
           report.classbench = await runClassbench(ctx);
+          break;
+        case 'dpdk':
+          report.dpdk = await runDpdkSection(ctx);
           break;
         case 'replay':
           report.replay = await runReplay(ctx);

@@ -105,6 +105,21 @@ export function renderCharts(r: BenchReport): string[] {
     }));
   }
 
+  if (r.dpdk?.status === 'ran' && r.dpdk.sets.length) {
+    const algs = r.dpdk.algorithms.filter((a) => r.dpdk!.sets.some((x) => fig.has(`dpdk/${x.set}/v${x.family}/${a}`)));
+    charts.push(barChart({
+      title: 'sgfilter against every DPDK rte_acl algorithm (dpdk-test-acl)',
+      subtitle: 'one core, same packets, warm pass (median of samples after the same warm-up on both sides); IPv6: the sets mapped into 2001:db8::/32',
+      unit: 'M lookups/s',
+      series: ['sgfilter WASM', ...algs.map((a) => `DPDK ${a}`)],
+      groups: r.dpdk.sets.map((x) => ({
+        label: `${x.set} IPv${x.family}`,
+        values: [bar(fig.get(`dpdk/${x.set}/v${x.family}/sgfilter`)), ...algs.map((a) => bar(fig.get(`dpdk/${x.set}/v${x.family}/${a}`)))],
+      })),
+      log: true,
+    }));
+  }
+
   const dec = r.figures.filter((f) => f.section === 'decode');
   if (dec.length) {
     charts.push(barChart({

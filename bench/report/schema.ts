@@ -10,7 +10,7 @@
  *   git           commit (null outside a checkout), branch, dirty
  *   options       mode, sections run, compare file, and every resolved parameter
  *   notes         what was skipped and why (e.g. the ClassBench corpus is absent)
- *   fixtures, classbench, replay, scaling, decode, analysis, memory   what each section measured on
+ *   fixtures, classbench, dpdk, replay, scaling, decode, analysis, memory   what each section measured on
  *   figures       every figure with its raw samples (harness/stats.ts)
  */
 import { z } from 'zod';
@@ -19,7 +19,7 @@ import { median } from '../harness/stats.js';
 export const REPORT_SCHEMA = 'sgfilter-bench/1';
 
 /** Sections `--only` can name, in run order. */
-export const SECTIONS = ['fixtures', 'classbench', 'replay', 'scaling', 'decode', 'analysis'] as const;
+export const SECTIONS = ['fixtures', 'classbench', 'dpdk', 'replay', 'scaling', 'decode', 'analysis'] as const;
 export type RunSection = (typeof SECTIONS)[number];
 /** Figures also belong to `memory` (collected whatever runs). */
 export const FIGURE_SECTIONS = [...SECTIONS, 'memory'] as const;
@@ -168,6 +168,23 @@ export const replayInfoSchema = z
   })
   .strict();
 
+/** The side-by-side section against DPDK's rte_acl (bench/classify/dpdk.ts). */
+export const dpdkInfoSchema = z
+  .object({
+    /** ran; absent: no ClassBench corpus; not-installed: no dpdk-test-acl (the note says how to install it). */
+    status: z.enum(['ran', 'absent', 'not-installed']),
+    note: z.string(),
+    passesMin: positiveCount,
+    warmup: count,
+    repeats: positiveCount,
+    algorithms: z.array(z.string()),
+    unavailable: z.array(z.string()),
+    sets: z.array(z.object({ set: z.string().min(1), family: z.union([z.literal(4), z.literal(6)]), rules: positiveCount, packets: positiveCount, passes: positiveCount }).strict()),
+    /** sgfilter / DPDK geometric means, by family ("IPv4", "IPv6") then algorithm (and "best": the fastest DPDK algorithm per set). */
+    geomean: z.record(z.string(), z.record(z.string(), finite.positive())),
+  })
+  .strict();
+
 export const scalingInfoSchema = z.array(
   z
     .object({
@@ -261,6 +278,7 @@ export const reportSchema = z
     notes: z.array(z.string()),
     fixtures: z.array(fixtureInfoSchema).optional(),
     classbench: classbenchInfoSchema.optional(),
+    dpdk: dpdkInfoSchema.optional(),
     replay: replayInfoSchema.optional(),
     scaling: scalingInfoSchema.optional(),
     decode: decodeInfoSchema.optional(),
@@ -288,6 +306,7 @@ export type BenchReport = z.infer<typeof reportSchema>;
 export type FixtureInfo = z.infer<typeof fixtureInfoSchema>;
 export type ClassbenchInfo = z.infer<typeof classbenchInfoSchema>;
 export type ReplayInfo = z.infer<typeof replayInfoSchema>;
+export type DpdkInfo = z.infer<typeof dpdkInfoSchema>;
 export type ScalingInfo = z.infer<typeof scalingInfoSchema>;
 export type DecodeInfo = z.infer<typeof decodeInfoSchema>;
 export type AnalysisInfo = z.infer<typeof analysisInfoSchema>;

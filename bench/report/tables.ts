@@ -118,6 +118,41 @@ export function buildTables(r: BenchReport): Table[] {
     }
   }
 
+  if (r.dpdk) {
+    if (r.dpdk.status !== 'ran') {
+      tables.push({ id: 'dpdk', title: 'sgfilter against DPDK rte_acl', head: ['status'], rows: [[`skipped: ${r.dpdk.note}`]], notes: [] });
+    } else {
+      const algs = r.dpdk.algorithms.filter((a) => r.dpdk!.sets.some((x) => fig.has(`dpdk/${x.set}/v${x.family}/${a}`)));
+      tables.push({
+        id: 'dpdk',
+        title: 'sgfilter against DPDK rte_acl (dpdk-test-acl), same packets and statistic (M lookups/s, warm pass; ratio = sgfilter / DPDK)',
+        head: ['set', 'IP', 'rules', 'passes', 'sgfilter', 'cold ms', ...algs.flatMap((a) => [a, `÷${a}`]), 'table KiB', 'DPDK KiB', 'build ms', 'DPDK build ms'],
+        rows: r.dpdk.sets.map((x) => {
+          const id = (k: string) => `dpdk/${x.set}/v${x.family}/${k}`;
+          const sg = v(id('sgfilter'));
+          const lastAlg = [...algs].reverse().find((a) => fig.has(id(a)));
+          return [
+            x.set, `v${x.family}`, x.rules.toLocaleString('en-US'), String(x.passes), M(id('sgfilter')),
+            v(id('sgfilter/cold')) !== undefined ? v(id('sgfilter/cold'))!.toFixed(2) : dash,
+            ...algs.flatMap((a) => {
+              const d = v(id(a));
+              return [M(id(a)), d !== undefined && sg !== undefined ? ratio(sg / d) : dash];
+            }),
+            v(id('sgfilter/bytes')) !== undefined ? kib(v(id('sgfilter/bytes'))!) : dash,
+            lastAlg && v(id(`${lastAlg}/bytes`)) !== undefined ? kib(v(id(`${lastAlg}/bytes`))!) : dash,
+            v(id('sgfilter/build')) !== undefined ? ms(v(id('sgfilter/build'))!) : dash,
+            lastAlg && v(id(`${lastAlg}/build`)) !== undefined ? ms(v(id(`${lastAlg}/build`))!) : dash,
+          ];
+        }),
+        notes: [
+          `Warm pass: median of ${r.dpdk.repeats} samples, each the mean of the set's passes after 1 cold + ${r.dpdk.warmup} warm-up passes, on both sides (DPDK: the difference of two dpdk-test-acl runs). Every packet of both sides checked against the oracle first.`,
+          ...Object.entries(r.dpdk.geomean).map(([fam, g]) => `Geometric mean sgfilter / DPDK, ${fam}: ${Object.entries(g).map(([a, x]) => `${a} ${x.toFixed(2)}`).join(', ')}.`),
+          ...(r.dpdk.unavailable.length ? [`Not available on this CPU: ${r.dpdk.unavailable.join('; ')}.`] : []),
+        ],
+      });
+    }
+  }
+
   if (r.replay) {
     const big = r.replay.capture;
     // (native rows have no end-to-end figure: the loop column is the baseline's whole pass)

@@ -13,7 +13,8 @@ import { compileTopology } from '../compile/compile.js';
 import { TupleBatch, WasmTable, type MatcherKind } from '../compile/matcher.js';
 import { Table } from '../compile/table.js';
 import { indexTopology } from '../model/topology.js';
-import { ClassBenchError, loadClassBenchRules, loadClassBenchTrace, CLASSBENCH_INTERFACE, type ClassBenchRules, type ClassBenchTrace } from '../parse/classbench.js';
+import { ClassBenchError, loadClassBenchRules, loadClassBenchTrace, traceAddress6, CLASSBENCH_INTERFACE, type ClassBenchRules, type ClassBenchTrace } from '../parse/classbench.js';
+import type { MatchInput } from '../reference/match.js';
 import { firstMatch, orderedRules } from '../reference/match.js';
 import { WasmInstance } from '../wasm/loader.js';
 import { die, intValue } from './common.js';
@@ -28,6 +29,24 @@ export interface ClassifyRun {
   tableBytes: number;
 }
 
+/** Packet i of a ClassBench trace (IPv4 or IPv6) as a reference-evaluator input. */
+export function traceInput(trace: ClassBenchTrace, i: number): MatchInput {
+  return {
+    family: trace.family, proto: trace.proto[i]!, sport: trace.sport[i]!, dport: trace.dport[i]!,
+    remote: trace.src6 ? traceAddress6(trace.src6, i) : BigInt(trace.src[i]!),
+    local: trace.dst6 ? traceAddress6(trace.dst6, i) : BigInt(trace.dst[i]!),
+  };
+}
+
+/** Write the first `n` packets of a trace (IPv4 or IPv6) as tuples of list `list`. */
+export function writeTrace(batch: TupleBatch, list: number, trace: ClassBenchTrace, n = trace.length): void {
+  if (trace.src6 && trace.dst6) {
+    for (let i = 0; i < n; i++) batch.setV6(i, list, trace.src6, trace.dst6, i, trace.sport[i]!, trace.dport[i]!, trace.proto[i]!);
+  } else {
+    for (let i = 0; i < n; i++) batch.setV4(i, list, trace.src[i]!, trace.dst[i]!, trace.sport[i]!, trace.dport[i]!, trace.proto[i]!);
+  }
+}
+
 /** Classify a whole trace with one matcher. `repeat` runs keep the fastest time. */
 export function classifyTrace(rules: ClassBenchRules, trace: ClassBenchTrace, matcher: ClassifyMatcher, repeat = 1): ClassifyRun {
   const results = new Int32Array(trace.length);
@@ -38,10 +57,7 @@ export function classifyTrace(rules: ClassBenchRules, trace: ClassBenchTrace, ma
     for (let r = 0; r < repeat; r++) {
       const t0 = performance.now();
       for (let i = 0; i < trace.length; i++) {
-        const o = firstMatch(ordered, {
-          family: 4, proto: trace.proto[i]!, sport: trace.sport[i]!, dport: trace.dport[i]!,
-          remote: BigInt(trace.src[i]!), local: BigInt(trace.dst[i]!),
-        }, index);
+        const o = firstMatch(ordered, traceInput(trace, i), index);
         results[i] = o ? o.rule.index + 1 : 0;
       }
       best = Math.min(best, performance.now() - t0);
@@ -56,9 +72,7 @@ export function classifyTrace(rules: ClassBenchRules, trace: ClassBenchTrace, ma
   const wt = new WasmTable(wasm, table);
   const list = table.listFor(CLASSBENCH_INTERFACE, 'ingress');
   const batch = new TupleBatch(wasm, trace.length);
-  if (list !== null) {
-    for (let i = 0; i < trace.length; i++) batch.setV4(i, list, trace.src[i]!, trace.dst[i]!, trace.sport[i]!, trace.dport[i]!, trace.proto[i]!);
-  }
+  if (list !== null) writeTrace(batch, list, trace);
   let best = Infinity;
   for (let r = 0; r < repeat && list !== null; r++) {
     const t0 = performance.now();
@@ -79,7 +93,7 @@ export function registerClassify(program: Command): void {
     .command('classify')
     .description('print the 1-based index of the first matching rule (0: none) for each line of a ClassBench trace; throughput on stderr')
     .argument('<rules>', 'ClassBench filter file (@SA/len DA/len sp : sp dp : dp proto/mask)')
-    .argument('<trace>', 'ClassBench trace (SA DA SP DP PROTO [MATCH])')
+    .argument('<trace>', 'ClassBench trace (SA DA SP DP PROTO [MATCH]; addresses decimal IPv4 or IPv6 text)')
     .addOption(new Option('--matcher <matcher>', 'which matcher').choices(['optimized', 'linear', 'reference']).default('optimized'))
     .option('--repeat <n>', 'classify the trace n times and report the fastest run (1-1000)', (v) => intValue('repeat', v, 1, 1000)!, 1)
     .option('--check', "compare with the trace's MATCH column; exit 3 on any difference")

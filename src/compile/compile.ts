@@ -95,7 +95,7 @@ function emitClassifier(
   // Trees.
   const treeOpts = { ...DEFAULT_TREE_OPTIONS, ...options.tree };
   const partOpts = { ...DEFAULT_PARTITION_OPTIONS, ...options.partition };
-  let emitter = new TreeEmitter(boxes, partOpts.mode === 'auto' ? { ...treeOpts, recordBudget: partOpts.singleTreeBudget } : treeOpts);
+  let emitter = new TreeEmitter(boxes, partOpts.mode === 'auto' ? { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: partOpts.singleTreeWork } : treeOpts);
   let roots: { minPos: number; root: number }[];
   const build = (parts: Int32Array[]) => parts.map((members) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members) }));
   if (partOpts.mode === 'auto') {

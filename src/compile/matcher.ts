@@ -81,6 +81,22 @@ export class TupleBatch {
     u32[at + TUPLE.LIST / 4] = list;
   }
 
+  /** Write an IPv6 tuple from words (4 u32 per address at `at` of src6 / dst6, word 0 most significant). */
+  setV6(i: number, list: number, src6: Uint32Array, dst6: Uint32Array, at: number, sport: number, dport: number, proto: number): void {
+    const u32 = this.wasm.u32();
+    const t = (this.tuples + i * TUPLE.SIZE) >>> 2;
+    u32.fill(0, t, t + TUPLE.SIZE / 4);
+    for (let w = 0; w < 4; w++) {
+      u32[t + TUPLE.REMOTE / 4 + w] = src6[at * 4 + w]!;
+      u32[t + TUPLE.LOCAL / 4 + w] = dst6[at * 4 + w]!;
+    }
+    u32[t + TUPLE.SPORT / 4] = sport;
+    u32[t + TUPLE.DPORT / 4] = dport;
+    u32[t + TUPLE.PROTO / 4] = proto;
+    u32[t + TUPLE.FAMILY / 4] = 6;
+    u32[t + TUPLE.LIST / 4] = list;
+  }
+
   /**
    * Run a matcher over the first `n` tuples (starting at tuple `from`).
    * Results: positions (-1 none) readable with `result(i)`.

@@ -1,11 +1,14 @@
 /**
  * Saving, loading and reading compiled tables on the host. Loading validates
  * the header, version, length, checksum and sections (format.ts
- * validateTable) before anything trusts an offset.
+ * validateTable), then every offset, count and tree link the matchers follow
+ * (validate.ts), before anything trusts an offset: a table that loads cannot
+ * make the matcher loop or read outside it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Direction } from '../model/topology.js';
 import type { CompiledTable, TableMeta } from './compile.js';
+import { validateContent } from './validate.js';
 import { BINDING_ENTRY, LIST_ENTRY, NO_LIST, SECTION, TableError, validateTable, type SectionInfo } from './format.js';
 
 /** A validated table: its bytes and what its results mean. */
@@ -17,6 +20,7 @@ export class Table {
 
   constructor(readonly bytes: Uint8Array, readonly source = 'table') {
     this.sections = validateTable(bytes, source);
+    validateContent(bytes, this.sections, source);
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const m = this.sections.get(SECTION.META)!;
     try {

@@ -27,12 +27,19 @@ export interface TreeOptions {
   maxDepth: number;
   /** Throw TreeBudgetExceeded once the leaves hold more records than this. */
   recordBudget?: number;
+  /**
+   * Throw TreeBudgetExceeded once the builder has examined more boxes than
+   * this (the sum over nodes of the boxes at the node, each costing a pass
+   * over its K dimensions): bounds the time an abandoned attempt costs,
+   * deterministically (no clock).
+   */
+  workBudget?: number;
 }
 
 /** Thrown when a tree outgrows `recordBudget` (the caller then partitions). */
 export class TreeBudgetExceeded extends Error {
-  constructor(readonly budget: number) {
-    super(`the decision tree outgrew its budget of ${budget} leaf records`);
+  constructor(readonly budget: number, readonly what = 'leaf records') {
+    super(`the decision tree outgrew its budget of ${budget} ${what}`);
   }
 }
 
@@ -48,6 +55,8 @@ export class TreeEmitter {
   /** Statistics, for the benchmark and the docs. */
   leafRecords = 0;
   maxDepth = 0;
+  /** Boxes examined over all nodes (see TreeOptions.workBudget). */
+  work = 0;
 
   constructor(private readonly boxes: BoxSet, private readonly opts: TreeOptions = DEFAULT_TREE_OPTIONS) {}
 
@@ -84,6 +93,8 @@ export class TreeEmitter {
     }
     if (n < members.length) members = members.subarray(0, n);
     if (depth > this.maxDepth) this.maxDepth = depth;
+    this.work += n;
+    if (this.opts.workBudget !== undefined && this.work > this.opts.workBudget) throw new TreeBudgetExceeded(this.opts.workBudget, 'boxes examined');
     if (n <= this.opts.binth || depth >= this.opts.maxDepth) {
       this.emitLeaf(node, members, regLo, regHi);
       return;

@@ -27,7 +27,7 @@
  * errors of a file are collected (the first 20 are shown).
  */
 import { readFileSync } from 'node:fs';
-import { parseCidr, type Cidr } from '../model/address.js';
+import { parseAddress, parseCidr, type Cidr } from '../model/address.js';
 import { DEFAULT_TIMEOUTS, type PortRange, type Rule, type Topology } from '../model/topology.js';
 import type { Issue } from './issues.js';
 import type { ParseResult } from './native.js';
@@ -109,6 +109,25 @@ function parseHexPair16(text: string): boolean {
   return /^0x[0-9a-fA-F]{1,4}\/0x[0-9a-fA-F]{1,4}$/.test(text);
 }
 
+/** Join the tokens of "lo : hi", "lo: hi" and "lo :hi" into "lo:hi". */
+function joinPortRanges(tokens: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const prev = out[out.length - 1];
+    if (t === ':' && prev !== undefined && /^\d+$/.test(prev) && i + 1 < tokens.length && /^\d+$/.test(tokens[i + 1]!)) {
+      out[out.length - 1] = `${prev}:${tokens[++i]}`;
+    } else if (/^\d+:$/.test(t) && i + 1 < tokens.length && /^\d+$/.test(tokens[i + 1]!)) {
+      out.push(`${t}${tokens[++i]}`);
+    } else if (/^:\d+$/.test(t) && prev !== undefined && /^\d+$/.test(prev)) {
+      out[out.length - 1] = `${prev}${t}`;
+    } else {
+      out.push(t);
+    }
+  }
+  return out;
+}
+
 /** Parse a ClassBench filter file's text. Throws ClassBenchError listing every bad line. */
 export function parseClassBenchRules(text: string, file = 'rules'): ClassBenchRules {
   const problems: Problem[] = [];
@@ -125,8 +144,10 @@ export function parseClassBenchRules(text: string, file = 'rules'): ClassBenchRu
       problems.push({ line: where, message: `expected a rule line starting with "@" (${RULE_EXPECTED}), got ${JSON.stringify(trimmed.slice(0, 40))}` });
       continue;
     }
-    // "lo : hi" -> "lo:hi", then whitespace-separated fields.
-    const fields = trimmed.slice(1).replace(/\s*:\s*/g, ':').split(/\s+/);
+    // Whitespace-separated tokens, then "lo : hi" (also "lo: hi", "lo :hi")
+    // joined into one port-range field. Joining on tokens, not on the text,
+    // keeps IPv6 prefixes ("::/0 ::/0", "2001:db8::/32") intact.
+    const fields = joinPortRanges(trimmed.slice(1).trim().split(/\s+/));
     if (fields.length !== 5 && fields.length !== 6) {
       problems.push({ line: where, message: `expected 5 or 6 fields (${RULE_EXPECTED}), got ${fields.length}` });
       continue;
@@ -183,11 +204,21 @@ export function parseClassBenchRules(text: string, file = 'rules'): ClassBenchRu
   return { topology, rules, lines, hostBitsMasked };
 }
 
-/** A header trace in columns (IPv4 only, as ClassBench). */
+/**
+ * A header trace in columns. IPv4 traces (ClassBench's own) have decimal
+ * addresses; IPv6 traces (as dpdk-test-acl reads them) have IPv6 text
+ * addresses, e.g. `2001:db8:a00:1:: 2001:db8:c0a8:1:: 1024 80 6 1`. One
+ * trace is one family (a mixed trace is refused).
+ */
 export interface ClassBenchTrace {
   length: number;
+  family: 4 | 6;
+  /** IPv4: the addresses. IPv6: word 0 (the most significant 32 bits) of each. */
   src: Uint32Array;
   dst: Uint32Array;
+  /** IPv6 only: 4 u32 per packet, word 0 most significant; null for IPv4. */
+  src6: Uint32Array | null;
+  dst6: Uint32Array | null;
   sport: Uint32Array;
   dport: Uint32Array;
   proto: Uint32Array;
@@ -197,17 +228,47 @@ export interface ClassBenchTrace {
   lines: Uint32Array;
 }
 
-const TRACE_EXPECTED = 'SA DA SP DP PROTO [MATCH] in decimal';
+const TRACE_EXPECTED = 'SA DA SP DP PROTO [MATCH], addresses decimal (IPv4) or IPv6 text, the rest decimal';
 const COLUMN_NAMES = ['source address', 'destination address', 'source port', 'destination port', 'protocol', 'match'];
 const COLUMN_MAX = [0xffffffff, 0xffffffff, 65535, 65535, 255, 0x7fffffff];
+
+/** The 4 u32 words of an IPv6 address text, or null. */
+function v6Words(text: string): [number, number, number, number] | null {
+  // Fast path: hex groups with at most one "::" (what traces hold); anything
+  // else (an embedded dotted quad, a zone) goes through parseAddress.
+  if (/^[0-9a-fA-F:]{2,39}$/.test(text)) {
+    const halves = text.split('::');
+    if (halves.length <= 2) {
+      const head = halves[0] === '' ? [] : halves[0]!.split(':');
+      const tail = halves.length === 2 ? (halves[1] === '' ? [] : halves[1]!.split(':')) : [];
+      const groups = halves.length === 2 ? head.length + tail.length < 8 : head.length === 8;
+      if (groups && [...head, ...tail].every((g) => g.length >= 1 && g.length <= 4)) {
+        const g = [...head, ...new Array<string>(8 - head.length - tail.length).fill('0'), ...tail].map((x) => parseInt(x, 16));
+        return [((g[0]! << 16) | g[1]!) >>> 0, ((g[2]! << 16) | g[3]!) >>> 0, ((g[4]! << 16) | g[5]!) >>> 0, ((g[6]! << 16) | g[7]!) >>> 0];
+      }
+    }
+    return null;
+  }
+  const a = parseAddress(text);
+  if (!a || a.family !== 6) return null;
+  const v = a.value;
+  return [Number((v >> 96n) & 0xffffffffn), Number((v >> 64n) & 0xffffffffn), Number((v >> 32n) & 0xffffffffn), Number(v & 0xffffffffn)];
+}
+
+/** The IPv6 address of packet i of an IPv6 trace, as a bigint (src: true) . */
+export function traceAddress6(words: Uint32Array, i: number): bigint {
+  return (BigInt(words[i * 4]!) << 96n) | (BigInt(words[i * 4 + 1]!) << 64n) | (BigInt(words[i * 4 + 2]!) << 32n) | BigInt(words[i * 4 + 3]!);
+}
 
 /** Parse a ClassBench trace. Throws ClassBenchError listing every bad line. */
 export function parseClassBenchTrace(text: string, file = 'trace'): ClassBenchTrace {
   const problems: Problem[] = [];
   const all = text.split('\n');
   const cols: number[][] = [[], [], [], [], [], []];
+  const a6: number[][] = [[], []];
   const lines: number[] = [];
   let width = -1;
+  let family: 4 | 6 | 0 = 0;
   for (let ln = 0; ln < all.length; ln++) {
     const trimmed = all[ln]!.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
@@ -222,9 +283,26 @@ export function parseClassBenchTrace(text: string, file = 'trace'): ClassBenchTr
       problems.push({ line: where, message: `expected ${width} columns like the lines before (${TRACE_EXPECTED}), got ${fields.length}` });
       continue;
     }
+    const lineFamily = fields[0]!.includes(':') ? 6 : 4;
+    if (family === 0) family = lineFamily;
+    else if (lineFamily !== family) {
+      problems.push({ line: where, message: `column 1 (source address) ${JSON.stringify(fields[0])} is IPv${lineFamily}, but the lines before are IPv${family} (one trace is one family)` });
+      continue;
+    }
     const values: number[] = [];
+    const words: [number, number, number, number][] = [];
     for (let c = 0; c < fields.length; c++) {
       const f = fields[c]!;
+      if (c < 2 && family === 6) {
+        const w = v6Words(f);
+        if (!w) {
+          problems.push({ line: where, message: `column ${c + 1} (${COLUMN_NAMES[c]}) ${JSON.stringify(f)} is not an IPv6 address` });
+          break;
+        }
+        words.push(w);
+        values.push(w[0]);
+        continue;
+      }
       const v = /^\d{1,10}$/.test(f) ? Number(f) : NaN;
       if (!(v <= COLUMN_MAX[c]!)) {
         problems.push({ line: where, message: `column ${c + 1} (${COLUMN_NAMES[c]}) ${JSON.stringify(f)} is not a decimal number 0-${COLUMN_MAX[c]}` });
@@ -234,19 +312,49 @@ export function parseClassBenchTrace(text: string, file = 'trace'): ClassBenchTr
     }
     if (values.length !== fields.length) continue;
     for (let c = 0; c < values.length; c++) cols[c]!.push(values[c]!);
+    if (family === 6) { a6[0]!.push(...words[0]!); a6[1]!.push(...words[1]!); }
     lines.push(ln + 1);
   }
   if (problems.length > 0) throw new ClassBenchError(file, problems);
   return {
     length: lines.length,
+    family: family === 6 ? 6 : 4,
     src: Uint32Array.from(cols[0]!),
     dst: Uint32Array.from(cols[1]!),
+    src6: family === 6 ? Uint32Array.from(a6[0]!) : null,
+    dst6: family === 6 ? Uint32Array.from(a6[1]!) : null,
     sport: Uint32Array.from(cols[2]!),
     dport: Uint32Array.from(cols[3]!),
     proto: Uint32Array.from(cols[4]!),
     match: width === 6 ? Int32Array.from(cols[5]!) : null,
     lines: Uint32Array.from(lines),
   };
+}
+
+/**
+ * The IPv6 variant of an IPv4 ClassBench set, for benchmarks and tests: every
+ * IPv4 address a becomes 2001:db8:HHHH:LLLL:0:0:0:0 (a in bits 32-63, inside
+ * 2001:db8::/32) and every prefix /L becomes /(32+L), so a packet matches a
+ * rule exactly when its IPv4 original did and the oracle column still holds.
+ * Addresses are written in full 8-group form (no "::"), which both this
+ * parser and dpdk-test-acl --ipv6 read. Takes and returns file text.
+ */
+export function classBenchToIpv6(rulesText: string, traceText: string, file = 'rules'): { rules: string; trace: string } {
+  const r = parseClassBenchRules(rulesText, file);
+  const addr = (a: number) => `2001:db8:${((a >>> 16) & 0xffff).toString(16)}:${(a & 0xffff).toString(16)}:0:0:0:0`;
+  const ruleLines = r.rules.map((rule) => {
+    if (rule.remote.kind !== 'cidr' || rule.remote.cidr.family !== 4 || !rule.local || rule.local.family !== 4) throw new Error(`${file}: rule ${rule.id} is not an IPv4 rule`);
+    const pr = (p: PortRange[] | null) => (p ? `${p[0]!.from} : ${p[0]!.to}` : '0 : 65535');
+    const proto = rule.protocol === 'all' ? '0x00/0x00' : `0x${(rule.protocol as number).toString(16).padStart(2, '0')}/0xFF`;
+    return `@${addr(Number(rule.remote.cidr.network))}/${32 + rule.remote.cidr.prefix} ${addr(Number(rule.local.network))}/${32 + rule.local.prefix} ${pr(rule.sourcePorts ?? null)} ${pr(rule.ports ?? null)} ${proto}`;
+  });
+  const t = parseClassBenchTrace(traceText, 'trace');
+  if (t.family !== 4) throw new Error('the trace is not an IPv4 trace');
+  const traceLines: string[] = [];
+  for (let i = 0; i < t.length; i++) {
+    traceLines.push(`${addr(t.src[i]!)} ${addr(t.dst[i]!)} ${t.sport[i]} ${t.dport[i]} ${t.proto[i]}${t.match ? ` ${t.match[i]}` : ''}`);
+  }
+  return { rules: ruleLines.join('\n') + '\n', trace: traceLines.join('\n') + '\n' };
 }
 
 function readText(path: string): string {

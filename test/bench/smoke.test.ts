@@ -58,7 +58,7 @@ s('`--tiny --quiet --out DIR` exits 0 and prints the three paths it wrote', () =
 s('the JSON passes the schema and records the run', () => {
   report = validateReport(JSON.parse(readFileSync(files.json, 'utf8')), files.json);
   assert.is(report.options.mode, 'tiny');
-  assert.equal(report.options.sections, ['fixtures', 'classbench', 'replay', 'scaling', 'decode', 'analysis']);
+  assert.equal(report.options.sections, ['fixtures', 'classbench', 'dpdk', 'replay', 'scaling', 'decode', 'analysis']);
   assert.is(report.env.node, process.version);
   assert.ok(report.env.cpuCount >= 1);
   if (existsSync(join(repoRoot, '.git'))) assert.match(report.git.commit ?? '', /^[0-9a-f]{40}$/);

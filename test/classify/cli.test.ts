@@ -30,6 +30,31 @@ writeFileSync(join(dir, 'hand.rules'), RULES + '\n');
 writeFileSync(join(dir, 'hand.trace'), TRACE.map((r) => r.join('\t')).join('\n') + '\n');
 const expected = TRACE.map((r) => String(r[5])).join('\n') + '\n';
 
+// IPv6, hand-made the same way: "::/0" keeps its space (the old " : " rewrite
+// swallowed it), traces in IPv6 text.
+const RULES6 = [
+  '@2001:db8::/32 2001:db8:1::/48 0 : 65535 80 : 80 0x06/0xFF', // 1
+  '@::/0 ::/0 1024 : 65535 0 : 65535 0x00/0x00', // 2: anything with sport >= 1024
+  '@::/0 2001:db8:1::7/128 0 : 65535 53 : 53 0x11/0xFF', // 3
+].join('\n');
+const TRACE6 = [
+  '2001:db8::5 2001:db8:1::7 5000 80 6 1',
+  '2001:db8::5 2001:db8:1::7 5000 53 17 2',
+  'fe80::1 2001:db8:1::7 53 53 17 3',
+  'fe80::1 2001:db8:2::7 53 80 6 0',
+].join('\n');
+writeFileSync(join(dir, 'hand6.rules'), RULES6 + '\n');
+writeFileSync(join(dir, 'hand6.trace'), TRACE6 + '\n');
+
+for (const matcher of ['optimized', 'linear', 'reference']) {
+  test(`classify --matcher ${matcher}: IPv6 rules (::/0) and an IPv6 trace`, () => {
+    const r = cli(['classify', join(dir, 'hand6.rules'), join(dir, 'hand6.trace'), '--matcher', matcher, '--check']);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, '1\n2\n3\n0\n');
+    assert.match(r.stderr, 'check: 4/4 packets agree with the oracle');
+  });
+}
+
 for (const matcher of ['optimized', 'linear', 'reference']) {
   test(`classify --matcher ${matcher}: one 1-based rule per trace line, 0 for none; throughput on stderr`, () => {
     const r = cli(['classify', join(dir, 'hand.rules'), join(dir, 'hand.trace'), '--matcher', matcher, '--check']);

@@ -12,6 +12,7 @@ import { Table } from '../../src/compile/table.js';
 import { TupleBatch, WasmTable, type MatcherKind } from '../../src/compile/matcher.js';
 import { firstMatch, orderedRules, type MatchInput } from '../../src/reference/match.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
+import { parseNativeTopology } from '../../src/parse/native.js';
 
 export interface Probe {
   iface: string;
@@ -128,3 +129,15 @@ export function fuzzSeconds(fallback: number): number {
   const v = Number(process.env.SGFILTER_FUZZ_SECONDS);
   return Number.isFinite(v) && v > 0 ? v : fallback;
 }
+
+/** Enough rules on distinct prefixes and ports that the IPv4 tree has inner nodes. */
+export function treeTopology(): Topology {
+  const rules = Array.from({ length: 40 }, (_, i) => ({
+    direction: 'ingress' as const, action: 'allow' as const, priority: 1 + (i % 5), protocol: i % 2 ? 'tcp' as const : 'udp' as const,
+    ports: `${100 + i * 7}`, remote: `10.${i}.0.0/16`,
+  }));
+  const r = parseNativeTopology({ cloud: 'huawei', securityGroups: [{ id: 'sg-1', rules }], interfaces: [{ id: 'a', ips: ['10.200.0.1'], groups: ['sg-1'] }] });
+  if (!r.topology) throw new Error(JSON.stringify(r.issues));
+  return r.topology!;
+}
+

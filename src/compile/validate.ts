@@ -1,0 +1,199 @@
+/**
+ * Deep validation of a compiled table's content, after validateTable has
+ * checked the header, checksum and directory. A checksum only proves the
+ * bytes were not damaged by accident; a crafted table with a recomputed
+ * checksum can still point anywhere. This pass checks every offset, count
+ * and link the WASM matchers follow (format.ts), so that a table that loads
+ * cannot make `classify` read outside the table, loop or return a position
+ * that names no rule:
+ *
+ * - LISTS: length covers the count; every classifier offset is 0 or a
+ *   16-byte aligned classifier inside CLASSIF whose family matches its slot.
+ * - BINDINGS: length covers the count; every list index exists or is NO_LIST.
+ * - classifier: every area (records, sets, trees, nodes, leaves) inside
+ *   CLASSIF; records walked (bounded by nRecords and the section end), each
+ *   constraint's key offset inside the tuple, each position < the list's
+ *   rule count, each set index < the number of sets;
+ * - sets: at least one interval, starts/classes/bitmaps inside, every class
+ *   inside the bitmap area;
+ * - trees: every root < nodeCount; nodes: every inner node's children come
+ *   AFTER it (child > index, child + 1 < nodeCount), so every walk strictly
+ *   increases the node index and ends at a leaf within nodeCount steps (no
+ *   cycle is possible); key offsets inside the tuple; every leaf's groups
+ *   walked inside the leaf area (each distinct leaf once).
+ *
+ * Work is linear in the table size (plus one pass per distinct leaf).
+ */
+import {
+  BINDING_ENTRY,
+  CLASSIFIER,
+  LEAF_GROUP,
+  LIST_ENTRY,
+  NODE,
+  NO_LIST,
+  RECORD,
+  SECTION,
+  SETS,
+  TableError,
+  TREE_ENTRY,
+  TUPLE,
+  type SectionInfo,
+} from './format.js';
+
+/** The largest key offset a u32 load may use inside a 64-byte tuple. */
+const MAX_KEY_OFF = TUPLE.SIZE - 4;
+
+export function validateContent(bytes: Uint8Array, sections: Map<number, SectionInfo>, source = 'table'): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u32 = (at: number) => dv.getUint32(at, true);
+  const fail = (at: number, what: string): never => {
+    throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: byte ${at}: ${what}`);
+  };
+  const lists = sections.get(SECTION.LISTS)!;
+  const bindings = sections.get(SECTION.BINDINGS)!;
+  const classif = sections.get(SECTION.CLASSIFIERS)!;
+  if (lists.count * LIST_ENTRY.SIZE > lists.length) fail(lists.offset, `the LISTS section (${lists.length} bytes) cannot hold its ${lists.count} lists`);
+  if (bindings.count * BINDING_ENTRY.SIZE > bindings.length) fail(bindings.offset, `the BINDINGS section (${bindings.length} bytes) cannot hold its ${bindings.count} interfaces`);
+  for (let i = 0; i < bindings.count; i++) {
+    for (const f of [BINDING_ENTRY.INGRESS, BINDING_ENTRY.EGRESS]) {
+      const at = bindings.offset + i * BINDING_ENTRY.SIZE + f;
+      const v = u32(at);
+      if (v !== NO_LIST && v >= lists.count) fail(at, `interface ${i} is bound to list ${v}, but the table has ${lists.count} lists`);
+    }
+  }
+  const cStart = classif.offset;
+  const cEnd = classif.offset + classif.length;
+  const checked = new Map<number, { family: number; maxPos: number }>(); // classifier offset -> its family, highest position
+  let maxPos = -1;
+  for (let li = 0; li < lists.count; li++) {
+    const e = lists.offset + li * LIST_ENTRY.SIZE;
+    const ruleCount = u32(e + LIST_ENTRY.RULE_COUNT);
+    for (const [slot, family] of [[LIST_ENTRY.V4, 4], [LIST_ENTRY.V6, 6]] as const) {
+      const off = u32(e + slot);
+      if (off === 0) continue;
+      if (off % 16 !== 0 || off < cStart || off + CLASSIFIER.SIZE > cEnd) {
+        fail(e + slot, `list ${li}'s IPv${family} classifier offset ${off} is not a 16-byte aligned classifier inside the CLASSIF section [${cStart}, ${cEnd})`);
+      }
+      // A classifier may be shared only by lists of its family with room for all its positions.
+      const seen = checked.get(off);
+      if (seen !== undefined) {
+        if (seen.family !== family) fail(e + slot, `list ${li}'s IPv${family} classifier at ${off} is also used as IPv${seen.family}`);
+        if (seen.maxPos >= ruleCount) fail(e + slot, `list ${li}'s IPv${family} classifier at ${off} answers rule position ${seen.maxPos}, but the list has ${ruleCount} rules`);
+        continue;
+      }
+      maxPos = -1;
+      checkClassifier(off, family, ruleCount, `list ${li} IPv${family} classifier at ${off}`);
+      checked.set(off, { family, maxPos });
+    }
+  }
+
+  function checkClassifier(c: number, family: 4 | 6, ruleCount: number, name: string): void {
+    const field = (f: number) => u32(c + f);
+    if (field(CLASSIFIER.FAMILY) !== family) fail(c, `${name}: family ${field(CLASSIFIER.FAMILY)}, expected ${family}`);
+    /** An area [c+off, c+off+len) must be inside CLASSIF; returns its absolute start. */
+    const area = (what: string, fieldAt: number, off: number, len: number, align = 4): number => {
+      const abs = c + off;
+      if (off % align !== 0 || !Number.isSafeInteger(abs + len) || abs < c + CLASSIFIER.SIZE || abs + len > cEnd) {
+        fail(c + fieldAt, `${name}: ${what} at ${off} (+${len} bytes) is outside the CLASSIF section or misaligned`);
+      }
+      return abs;
+    };
+
+    // Sets first: records and groups refer to them.
+    let nSets = 0;
+    const setsOff = field(CLASSIFIER.SETS_OFF);
+    if (setsOff !== 0) {
+      const s = area('the set lookup', CLASSIFIER.SETS_OFF, setsOff, SETS.SIZE, 16);
+      const nIntervals = u32(s + SETS.N_INTERVALS);
+      const wpc = u32(s + SETS.WORDS_PER_CLASS);
+      if (nIntervals === 0) fail(s + SETS.N_INTERVALS, `${name}: the set lookup has no interval`);
+      if (wpc === 0 || wpc > 1 << 20) fail(s + SETS.WORDS_PER_CLASS, `${name}: ${wpc} bitmap words per class`);
+      const startSize = family === 4 ? 4 : 16;
+      area('the interval starts', SETS.STARTS_OFF, u32(s + SETS.STARTS_OFF), nIntervals * startSize, family === 4 ? 4 : 8);
+      const cls = area('the interval classes', SETS.CLASS_OFF, u32(s + SETS.CLASS_OFF), nIntervals * 4);
+      const bmOff = u32(s + SETS.BITMAPS_OFF);
+      const bm = area('the bitmaps', SETS.BITMAPS_OFF, bmOff, wpc * 4);
+      const nClasses = Math.floor((cEnd - bm) / (wpc * 4));
+      for (let i = 0; i < nIntervals; i++) {
+        const k = u32(cls + i * 4);
+        if (k >= nClasses) fail(cls + i * 4, `${name}: interval ${i} has class ${k}, beyond the bitmap area`);
+      }
+      nSets = wpc * 32;
+    }
+    const checkSet = (at: number, s1: number) => {
+      if (s1 !== 0 && s1 - 1 >= nSets) fail(at, `${name}: set index ${s1 - 1}, but the classifier has ${nSets === 0 ? 'no sets' : `room for ${nSets} sets`}`);
+    };
+    const checkPos = (at: number, p: number) => {
+      if (p >= ruleCount) fail(at, `${name}: rule position ${p}, but the list has ${ruleCount} rules`);
+      if (p > maxPos) maxPos = p;
+    };
+    const checkKey = (at: number, k: number) => {
+      if (k > MAX_KEY_OFF) fail(at, `${name}: key offset ${k} is outside the ${TUPLE.SIZE}-byte tuple`);
+    };
+
+    // Records: bounded walk.
+    const nRecords = field(CLASSIFIER.N_RECORDS);
+    let r = area('the rule records', CLASSIFIER.RECORDS_OFF, field(CLASSIFIER.RECORDS_OFF), nRecords * RECORD.HEAD);
+    for (let i = 0; i < nRecords; i++) {
+      if (r + RECORD.HEAD > cEnd) fail(r, `${name}: rule record ${i} runs past the CLASSIF section`);
+      checkPos(r + RECORD.POS, u32(r + RECORD.POS));
+      const meta = u32(r + RECORD.META);
+      checkSet(r + RECORD.META, meta >>> 8);
+      const nc = meta & 255;
+      if (r + RECORD.HEAD + nc * RECORD.CONS > cEnd) fail(r, `${name}: rule record ${i} (${nc} constraints) runs past the CLASSIF section`);
+      for (let j = 0; j < nc; j++) checkKey(r + RECORD.HEAD + j * RECORD.CONS, u32(r + RECORD.HEAD + j * RECORD.CONS));
+      r += RECORD.HEAD + nc * RECORD.CONS;
+    }
+
+    // Nodes and leaves.
+    const nodeCount = field(CLASSIFIER.NODE_COUNT);
+    if (nodeCount > NODE.MAX_CHILD + 1) fail(c + CLASSIFIER.NODE_COUNT, `${name}: ${nodeCount} nodes is more than the format allows`);
+    const nodes = area('the nodes', CLASSIFIER.NODES_OFF, field(CLASSIFIER.NODES_OFF), nodeCount * NODE.SIZE);
+    const leafBytes = field(CLASSIFIER.LEAF_BYTES);
+    const leaves = area('the leaves', CLASSIFIER.LEAVES_OFF, field(CLASSIFIER.LEAVES_OFF), leafBytes, 16);
+    // The leaf area is a contiguous run of groups (each a multiple of 16 bytes):
+    // parse it once; a leaf is (first group, count) within it.
+    const groupAt = new Int32Array(Math.ceil(leafBytes / 16)).fill(-1);
+    let nGroups = 0;
+    for (let g = leaves; g < leaves + leafBytes; ) {
+      if (g + LEAF_GROUP.HEAD > leaves + leafBytes) fail(g, `${name}: a leaf group header runs past the leaf area`);
+      const nd = bytes[g + LEAF_GROUP.N_DIMS]!;
+      const hasSet = bytes[g + LEAF_GROUP.HAS_SET]!;
+      if (nd > LEAF_GROUP.MAX_DIMS) fail(g + LEAF_GROUP.N_DIMS, `${name}: a leaf group stores ${nd} dimensions (at most ${LEAF_GROUP.MAX_DIMS})`);
+      if (hasSet > 1) fail(g + LEAF_GROUP.HAS_SET, `${name}: a leaf group's hasSet is ${hasSet} (0 or 1)`);
+      const size = LEAF_GROUP.HEAD + nd * LEAF_GROUP.DIM + (hasSet ? 16 : 0);
+      if (g + size > leaves + leafBytes) fail(g, `${name}: a leaf group of ${size} bytes runs past the leaf area`);
+      for (let j = 0; j < 4; j++) checkPos(g + LEAF_GROUP.POS + 4 * j, u32(g + LEAF_GROUP.POS + 4 * j));
+      for (let j = 0; j < nd; j++) checkKey(g + LEAF_GROUP.KEY_OFFS + j, bytes[g + LEAF_GROUP.KEY_OFFS + j]!);
+      if (hasSet) for (let j = 0; j < 4; j++) checkSet(g + size - 16 + 4 * j, u32(g + size - 16 + 4 * j));
+      groupAt[(g - leaves) / 16] = nGroups++;
+      g += size;
+    }
+    for (let i = 0; i < nodeCount; i++) {
+      const p = nodes + i * NODE.SIZE;
+      const w0 = u32(p + NODE.THRESHOLD);
+      const meta = u32(p + NODE.META);
+      const key = meta & 63;
+      const child = meta >>> NODE.KEY_BITS;
+      if (key !== NODE.LEAF_KEY) {
+        checkKey(p + NODE.META, key);
+        // Children strictly after the node: every walk ends (no cycle) within nodeCount steps.
+        if (child <= i || child + 1 >= nodeCount) fail(p + NODE.META, `${name}: node ${i}'s children ${child}, ${child + 1} must come after it and exist (${nodeCount} nodes)`);
+        continue;
+      }
+      const first = w0 % 16 === 0 && w0 < leafBytes ? groupAt[w0 / 16]! : -1;
+      if (child > 0 && (first < 0 || first + child > nGroups)) {
+        fail(p, `${name}: leaf node ${i}'s ${child} groups at ${w0} are not groups of the leaf area (${nGroups} groups, ${leafBytes} bytes)`);
+      }
+    }
+
+    // Trees.
+    const nTrees = field(CLASSIFIER.N_TREES);
+    const trees = area('the trees', CLASSIFIER.TREES_OFF, field(CLASSIFIER.TREES_OFF), nTrees * TREE_ENTRY.SIZE);
+    if (nTrees > 0 && nodeCount === 0) fail(c + CLASSIFIER.N_TREES, `${name}: ${nTrees} trees but no nodes`);
+    for (let k = 0; k < nTrees; k++) {
+      const at = trees + k * TREE_ENTRY.SIZE + TREE_ENTRY.ROOT;
+      if (u32(at) >= nodeCount) fail(at, `${name}: tree ${k}'s root ${u32(at)} is not one of the ${nodeCount} nodes`);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The DPDK side-by-side runner (bench/classify/dpdk.ts) at its edges: without
+ * dpdk-test-acl on PATH it still checks and times sgfilter and says how to
+ * install DPDK; with it, one tiny run parses dpdk-test-acl's output (every
+ * packet's result is checked against the oracle inside the runner, which
+ * throws on a difference), its memory footprint and both IPv4 and the IPv6
+ * variant. Timings are not asserted (benchmarks are not tests).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { INSTALL_HINT, dpdkInstalled, dpdkTable, runDpdkSideBySide } from '../../bench/classify/dpdk.js';
+import { corpusDir, skipNoCorpus } from '../helpers/corpus.js';
+
+const corpus = corpusDir();
+const dir = corpus ? join(corpus, 'classbench') : null;
+
+test('without dpdk-test-acl: the report says so and how to install it; sgfilter still runs and is checked', async () => {
+  if (!dir) return skipNoCorpus('dpdk side by side');
+  const path = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  try {
+    assert.is(dpdkInstalled(), false);
+    const rep = await runDpdkSideBySide({ dir, sets: ['acl1_100'], families: [4, 6], passes: 2, minLookups: 1000, warmup: 1, repeats: 1 });
+    assert.is(rep.installed, false);
+    assert.is(rep.note, INSTALL_HINT);
+    assert.match(rep.note, 'apt-get install dpdk-dev');
+    assert.equal(rep.results.map((r) => [r.set, r.family, r.packets, Object.keys(r.dpdk).length]), [['acl1_100', 4, 1000, 0], ['acl1_100', 6, 1000, 0]]);
+    assert.ok(rep.results.every((r) => r.sgfilter.warmSamplesMs.length === 1 && r.sgfilter.tableBytes > 0));
+    assert.match(dpdkTable(rep).join('\n'), 'Note: dpdk-test-acl is not installed');
+  } finally {
+    process.env.PATH = path;
+  }
+});
+
+test('with dpdk-test-acl: results checked against the oracle, memory read, IPv4 and IPv6', async () => {
+  if (!dir) return skipNoCorpus('dpdk side by side');
+  if (!dpdkInstalled()) {
+    console.log('\n  [skip] dpdk side by side: dpdk-test-acl is not installed (apt-get install dpdk-dev)');
+    return;
+  }
+  const rep = await runDpdkSideBySide({ dir, sets: ['fw1_100'], families: [4, 6], algs: ['scalar'], passes: 2, minLookups: 1000, warmup: 1, repeats: 1 });
+  assert.is(rep.installed, true);
+  for (const r of rep.results) {
+    const d = r.dpdk.scalar;
+    assert.ok(d && 'warmMs' in d, `${r.set} IPv${r.family}: scalar ran`);
+    if (d && 'warmMs' in d) {
+      assert.ok(d.memoryBytes > 0, 'DPDK memory footprint read from its log');
+      assert.is(d.warmSamplesMs.length, 1);
+    }
+  }
+  assert.ok(rep.geomean.IPv4?.scalar! > 0 && rep.geomean.IPv6?.scalar! > 0);
+});
+
+test.run();

@@ -1,0 +1,121 @@
+/**
+ * Crafted tables with a recomputed checksum (issue 9 §4): the checksum proves
+ * nothing against a deliberate edit, so loading checks every offset, count
+ * and tree link (src/compile/validate.ts). Before that check, a node whose
+ * child points back at itself (or a LISTS pointer into the middle of a
+ * classifier) loaded fine and made `classify` loop for ever; now each is
+ * refused at load with the byte offset and what was expected.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileTopology } from '../../src/compile/compile.js';
+import { CLASSIFIER, HEADER, LIST_ENTRY, NODE, SECTION, TableError, TREE_ENTRY, fnv1a, validateTable } from '../../src/compile/format.js';
+import { TupleBatch, WasmTable } from '../../src/compile/matcher.js';
+import { Table } from '../../src/compile/table.js';
+import { WasmInstance } from '../../src/wasm/loader.js';
+import { treeTopology } from './helpers.js';
+
+function reseal(b: Uint8Array): Uint8Array {
+  new DataView(b.buffer, b.byteOffset).setUint32(HEADER.CHECKSUM, fnv1a(b, 16, b.length), true);
+  return b;
+}
+
+/** Where things are in a compiled table. */
+function layout(bytes: Uint8Array) {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const sections = validateTable(bytes);
+  const lists = sections.get(SECTION.LISTS)!;
+  const cls = dv.getUint32(lists.offset + LIST_ENTRY.V4, true);
+  const f = (x: number) => dv.getUint32(cls + x, true);
+  const nodes = cls + f(CLASSIFIER.NODES_OFF);
+  const nodeCount = f(CLASSIFIER.NODE_COUNT);
+  const inner: number[] = [];
+  const leaf: number[] = [];
+  for (let i = 0; i < nodeCount; i++) ((dv.getUint32(nodes + i * 8 + 4, true) & 63) === NODE.LEAF_KEY ? leaf : inner).push(i);
+  return { dv, sections, lists, cls, nodes, nodeCount, inner, leaf, trees: cls + f(CLASSIFIER.TREES_OFF), records: cls + f(CLASSIFIER.RECORDS_OFF) };
+}
+
+function refused(bytes: Uint8Array, expect: string | RegExp): void {
+  try {
+    new Table(bytes, 'x.sgft');
+  } catch (e) {
+    assert.instance(e, TableError);
+    assert.match((e as Error).message, /^x\.sgft: byte \d+: /);
+    assert.match((e as Error).message, expect);
+    return;
+  }
+  assert.unreachable(`the crafted table was accepted (expected: ${expect})`);
+}
+
+const good = compileTopology(treeTopology()).bytes;
+
+test('the compiled table has inner nodes and loads; it answers', () => {
+  const L = layout(good);
+  assert.ok(L.inner.length >= 3, `${L.inner.length} inner nodes`);
+  const table = new Table(good.slice(), 'x.sgft');
+  const wasm = new WasmInstance();
+  const batch = new TupleBatch(wasm, 1);
+  batch.set(0, table.listFor('a', 'ingress')!, { family: 4, proto: 17, sport: 5, dport: 100, remote: 0x0a000001n, local: 0x0ac80001n });
+  batch.run(new WasmTable(wasm, table), 'optimized', 1);
+  assert.is(batch.result(0), 0);
+});
+
+test('a node whose child points back at itself (a cycle) is refused at load', () => {
+  const b = good.slice();
+  const L = layout(b);
+  const i = L.inner[1]!;
+  const meta = L.dv.getUint32(L.nodes + i * 8 + 4, true);
+  L.dv.setUint32(L.nodes + i * 8 + 4, i * 64 + (meta & 63), true);
+  refused(reseal(b), /children .* must come after it/);
+});
+
+test('a child pointing backwards to the root (a longer cycle) is refused', () => {
+  const b = good.slice();
+  const L = layout(b);
+  const i = L.inner[L.inner.length - 1]!;
+  const meta = L.dv.getUint32(L.nodes + i * 8 + 4, true);
+  L.dv.setUint32(L.nodes + i * 8 + 4, 0 * 64 + (meta & 63), true);
+  refused(reseal(b), 'must come after it');
+});
+
+test('a LISTS pointer into the middle of a classifier, or outside CLASSIF, is refused', () => {
+  let b = good.slice();
+  let L = layout(b);
+  L.dv.setUint32(L.lists.offset + LIST_ENTRY.V4, L.nodes - (L.nodes % 16), true);
+  refused(reseal(b), 'family');
+  b = good.slice();
+  L = layout(b);
+  L.dv.setUint32(L.lists.offset + LIST_ENTRY.V4, 16, true);
+  refused(reseal(b), 'inside the CLASSIF section');
+  b = good.slice();
+  L = layout(b);
+  L.dv.setUint32(L.lists.offset + LIST_ENTRY.V4, L.cls + 4, true);
+  refused(reseal(b), '16-byte aligned');
+});
+
+test('a LISTS pointer to another list\'s classifier with more rules than the list has is refused (found by the fuzzer)', () => {
+  const b = good.slice();
+  const L = layout(b);
+  assert.is(L.lists.count, 2, 'ingress (40 rules) and egress (none)');
+  assert.is(L.dv.getUint32(L.lists.offset + LIST_ENTRY.SIZE + LIST_ENTRY.RULE_COUNT, true), 0);
+  L.dv.setUint32(L.lists.offset + LIST_ENTRY.SIZE + LIST_ENTRY.V4, L.cls, true);
+  refused(reseal(b), "list 1's IPv4 classifier at");
+});
+
+test('bad counts and links: tree root, node count, leaf group count, key offset, rule position, list count', () => {
+  const edit = (fn: (L: ReturnType<typeof layout>) => void, expect: string) => {
+    const b = good.slice();
+    fn(layout(b));
+    refused(reseal(b), expect);
+  };
+  edit((L) => L.dv.setUint32(L.trees + TREE_ENTRY.ROOT, L.nodeCount, true), 'root');
+  edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.NODE_COUNT, L.nodeCount + 1000, true), 'outside the CLASSIF section');
+  edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.N_RECORDS, 1 << 30, true), 'rule records');
+  edit((L) => L.dv.setUint32(L.nodes + L.leaf[0]! * 8 + 4, (1 << 20) * 64 + NODE.LEAF_KEY, true), 'not groups of the leaf area');
+  edit((L) => L.dv.setUint32(L.nodes + L.leaf[0]! * 8, 8, true), 'not groups of the leaf area');
+  edit((L) => { const p = L.nodes + L.inner[0]! * 8 + 4; L.dv.setUint32(p, (L.dv.getUint32(p, true) & ~63) | 62, true); }, 'key offset 62');
+  edit((L) => L.dv.setUint32(L.records, 40, true), 'rule position 40, but the list has 40 rules');
+  edit((L) => L.dv.setUint32(HEADER.SIZE + 12, 1 << 24, true), 'cannot hold');
+});
+
+test.run();
