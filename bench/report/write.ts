@@ -5,7 +5,8 @@
  * other; the host name is reduced to [A-Za-z0-9.-].
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Comparison } from './compare.js';
 import { renderHtml } from './html.js';
 import { validateReport, type BenchReport } from './schema.js';
@@ -21,6 +22,24 @@ export function reportStem(r: BenchReport): string {
   const d = r.startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
   const host = r.env.hostname.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '') || 'host';
   return `${d}-${host}`;
+}
+
+/** The repository (dist/bench/report/ -> ../../..). */
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/**
+ * The report with every absolute path (captures in the cache, the corpus)
+ * made relative to the repository, so a committed report names no machine's
+ * directories: `.cache/gen/…/trace.pcap`, `../shared/corpus/classbench`.
+ */
+export function portablePaths<T>(value: T, root = REPO_ROOT): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return isAbsolute(v) && /^\/[^\s]*$/.test(v) ? relative(root, v) || '.' : v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
 }
 
 function writeAtomic(path: string, text: string): void {
@@ -40,7 +59,7 @@ export function writeReports(r: BenchReport, dir: string, comparison?: Compariso
   const files = { json: from ?? `${stem}.json`, md: `${stem}.md`, html: `${stem}.html` };
   if (!from) {
     // Indented, with arrays of numbers (the samples) kept on one line each.
-    const json = JSON.stringify(r, null, 1).replace(/\[\s*-?\d[^[\]{}"]*\]/g, (m) => m.replace(/\s+/g, ''));
+    const json = JSON.stringify(portablePaths(r), null, 1).replace(/\[\s*-?\d[^[\]{}"]*\]/g, (m) => m.replace(/\s+/g, ''));
     writeAtomic(files.json, json + '\n');
   }
   writeAtomic(files.md, renderMarkdown(r, { json: basename(files.json), html: basename(files.html) }, comparison));
