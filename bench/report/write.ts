@@ -28,13 +28,19 @@ export function reportStem(r: BenchReport): string {
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /**
- * The report with every absolute path (captures in the cache, the corpus)
- * made relative to the repository, so a committed report names no machine's
- * directories: `.cache/gen/…/trace.pcap`, `../shared/corpus/classbench`.
+ * The report with every absolute path inside the repository or beside it
+ * (captures in the cache, the corpus) made relative to the repository, so a
+ * committed report names no machine's directories: `.cache/gen/…/trace.pcap`,
+ * `../shared/corpus/classbench`. Paths elsewhere are kept as given.
  */
 export function portablePaths<T>(value: T, root = REPO_ROOT): T {
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return isAbsolute(v) && /^\/[^\s]*$/.test(v) ? relative(root, v) || '.' : v;
+    if (typeof v === 'string') {
+      if (!isAbsolute(v) || !/^\/[^\s]*$/.test(v)) return v;
+      const rel = relative(root, v);
+      // inside the repository or beside it (../shared/corpus); elsewhere (a --out or --cache-dir the user chose) as given
+      return rel.startsWith('../../') ? v : rel || '.';
+    }
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;

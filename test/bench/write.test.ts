@@ -6,12 +6,12 @@ import { portablePaths } from '../../bench/report/write.js';
 
 const t = suite('bench: portable report paths');
 
-t('absolute paths relative to the root, everything else untouched', () => {
+t('paths in or beside the repository relative to it, everything else untouched', () => {
   const got = portablePaths(
-    { capture: { path: '/repo/.cache/gen/abc/trace.pcap', packets: 3 }, corpus: '/shared/corpus/classbench', sets: ['/repo/x.rules', 'acl1_1K'], url: 'https://json.schemastore.org/x', label: 'a / b', root: '/repo' },
-    '/repo',
+    { capture: { path: '/w/repo/.cache/gen/abc/trace.pcap', packets: 3 }, corpus: '/w/shared/corpus/classbench', sets: ['/w/repo/x.rules', 'acl1_1K'], out: '/tmp/o/r.json', url: 'https://json.schemastore.org/x', label: 'a / b', root: '/w/repo' },
+    '/w/repo',
   );
-  assert.equal(got, { capture: { path: '.cache/gen/abc/trace.pcap', packets: 3 }, corpus: '../shared/corpus/classbench', sets: ['x.rules', 'acl1_1K'], url: 'https://json.schemastore.org/x', label: 'a / b', root: '.' });
+  assert.equal(got, { capture: { path: '.cache/gen/abc/trace.pcap', packets: 3 }, corpus: '../shared/corpus/classbench', sets: ['x.rules', 'acl1_1K'], out: '/tmp/o/r.json', url: 'https://json.schemastore.org/x', label: 'a / b', root: '.' });
 });
 
 t.run();
