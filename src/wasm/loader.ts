@@ -10,16 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import type { instantiate } from '../../build/sgfilter.js';
+import type { SgfExports } from './exports.js';
 import { LAYOUT_HASH } from './layout.js';
 
-/**
- * The module's exports, typed from the declarations asc emits with the module
- * (build/sgfilter.d.ts; `npm run build` makes it before tsc). Raw exports:
- * functions return their wasm values as they are (a u32 above 2^31 comes back
- * negative), globals are WebAssembly.Global objects (`.value`).
- */
-export type SgfExports = Awaited<ReturnType<typeof instantiate>>;
+/** The module's exports, typed from asc's declarations (exports.ts, generated from build/sgfilter.d.ts). */
+export type { SgfExports };
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Project root: dist/src/wasm -> ../../.. */

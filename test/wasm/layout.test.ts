@@ -22,6 +22,12 @@ test('the generated layout files are up to date with layout/layouts.json', () =>
   assert.is(r.status, 0);
 });
 
+test('the typed exports (src/wasm/exports.ts) are up to date with the module asc built', () => {
+  const r = spawnSync(process.execPath, [join(root, 'layout', 'exports.mjs'), '--check'], { encoding: 'utf8' });
+  assert.is(r.stderr, '');
+  assert.is(r.status, 0);
+});
+
 for (const flavour of ['release', 'debug'] as const) {
   test(`every host layout constant equals the ${flavour} module's export`, () => {
     const inst = new WasmInstance(flavour);
