@@ -6,37 +6,15 @@
 // outside a frame's caplen, and never traps on any input bytes. It implements
 // exactly the rules of the reference decoder src/pcap/decode.ts (the
 // differential tests compare every field); read that file's header for the
-// rules. Mirrors: src/pcap/record-layout.ts (REC, REC_FLAG, REC_QFLAG,
-// IFACE_ENTRY), src/pcap/scanner.ts (DESC), src/pcap/timestamp.ts (formulas).
+// rules. Mirrors src/pcap/timestamp.ts (formulas).
 //
-// Frame descriptor (24 bytes, at descPtr + i*24):
-//   | 0 dataOff u32 | 4 caplen u32 | 8 len u32 | 12 iface u32 | 16 tsA u32 | 20 tsB u32 |
-//   dataOff is relative to framesPtr; iface indexes the interface table.
-//
-// Interface table entry (16 bytes, at ifacePtr + iface*16):
-//   | 0 linktype u32 | 4 tsKind u8 | 5 tsExp u8 | 6 pad u16 | 8 tsOffset i64 (seconds) |
-//
-// Record (128 bytes, at outPtr + i*128), little-endian:
-//    off  size  field       meaning
-//      0     8  ts          i64 nanoseconds since the epoch
-//      8    16  src         128-bit LE integer (bytes 0-7 low half); IPv4 = u32 at +0
-//     24    16  dst
-//     40     1  family      0, 4, 6
-//     41     1  proto       IP protocol (IPv6: after the extension chain)
-//     42     1  reason      0 decoded, 1 non-ip, 2 malformed
-//     43     1  flags       F_ADDR 01 | F_PORTS 02 | F_TCP 04 | F_ICMP 08 | F_ICMP_ID 10 | F_FRAG 20 | F_MF 40 | F_QUOTED 80
-//     44     2  sport       46 2 dport
-//     48     1  tcpFlags    49 1 icmpType   50 1 icmpCode
-//     51     1  qflags      Q_PRESENT 01 | Q_V6 02 | Q_PORTS 04 | Q_ECHO 08
-//     52     2  icmpId      54 2 fragOffset (bytes)   56 4 fragId
-//     60     1  qproto      61 1 qicmpType   62 2 qicmpId
-//     64     2  qsport      66 2 qdport
-//     68     2  linktype    70 2 iface
-//     72    16  qsrc        88 16 qdst
-//    104     4  caplen      108 4 len      112 16 reserved (zero)
-// Absent fields are zero, so two records compare bytewise.
+// Layouts (frame descriptor DESC_*, capture interface entry IFE_*, decoded
+// record REC_* with its flags F_* / Q_* and reasons REASON_*, timestamp kinds
+// TS_*): assembly/layout.ts, generated from layout/layouts.json, where they are
+// drawn; the host reads the same numbers from src/wasm/layout.ts. Every field this file does not write is zero in the record (the
+// record's scratch bytes too: the engine writes them later).
 
-// ---- record layout -------------------------------------------------------
+// ---- layouts (assembly/layout.ts) ----------------------------------------
 import {
   REC_TS,
   REC_SRC,
@@ -79,32 +57,28 @@ import {
   Q_ECHO,
   REASON_NON_IP,
   REASON_MALFORMED,
-} from './record';
+  DESC_DATA_OFF,
+  DESC_CAPLEN,
+  DESC_LEN,
+  DESC_IFACE,
+  DESC_TS_A,
+  DESC_TS_B,
+  DESC_SIZE,
+  IFE_LINKTYPE,
+  IFE_TS_KIND,
+  IFE_TS_EXP,
+  IFE_TS_OFFSET,
+  IFE_SIZE,
+  REC_SIZE,
+  TS_PAIR_US,
+  TS_PAIR_NS,
+  TS_DEC,
+} from './layout';
 
-export const DECODE_RECORD_SIZE: u32 = 128;
-export const DECODE_DESC_SIZE: u32 = 24;
-export const DECODE_IFACE_SIZE: u32 = 16;
-
-// Field offsets and flags: assembly/record.ts.
-
-
-// ---- descriptors and interfaces ------------------------------------------
-const DESC_DATA_OFF: usize = 0;
-const DESC_CAPLEN: usize = 4;
-const DESC_LEN: usize = 8;
-const DESC_IFACE: usize = 12;
-const DESC_TS_A: usize = 16;
-const DESC_TS_B: usize = 20;
-
-const IFE_LINKTYPE: usize = 0;
-const IFE_TS_KIND: usize = 4;
-const IFE_TS_EXP: usize = 5;
-const IFE_TS_OFFSET: usize = 8;
-
-/** Timestamp kinds (src/pcap/format.ts TS_KIND). */
-const TS_PAIR_US: u32 = 0;
-const TS_PAIR_NS: u32 = 1;
-const TS_DEC: u32 = 2;
+/** The record, descriptor and interface entry sizes (also exported as REC_SIZE, DESC_SIZE, IFE_SIZE). */
+export const DECODE_RECORD_SIZE: u32 = <u32>REC_SIZE;
+export const DECODE_DESC_SIZE: u32 = <u32>DESC_SIZE;
+export const DECODE_IFACE_SIZE: u32 = <u32>IFE_SIZE;
 
 // ---- link types, ethertypes, protocols -----------------------------------
 const LT_NULL: u32 = 0;
@@ -448,7 +422,7 @@ function decodeIp6(out: usize, ip: usize, end: usize): void {
 function decodeOne(framesPtr: usize, d: usize, ifacePtr: usize, out: usize): void {
   const caplen = load<u32>(d, DESC_CAPLEN);
   const iface = load<u32>(d, DESC_IFACE);
-  const ife = ifacePtr + (<usize>iface << 4);
+  const ife = ifacePtr + <usize>iface * IFE_SIZE;
   const linktype = load<u32>(ife, IFE_LINKTYPE);
   const zero = i64x2.splat(0);
   v128.store(out, zero, 0);
@@ -458,7 +432,7 @@ function decodeOne(framesPtr: usize, d: usize, ifacePtr: usize, out: usize): voi
   v128.store(out, zero, 64);
   v128.store(out, zero, 80);
   v128.store(out, zero, 96);
-  v128.store(out, zero, 112);
+  v128.store(out, zero, 112); // 8 × 16 = REC_SIZE
   store<i64>(out, tsNs(ife, load<u32>(d, DESC_TS_A), load<u32>(d, DESC_TS_B)), REC_TS);
   store<u16>(out, <u16>linktype, REC_LINKTYPE);
   store<u16>(out, <u16>iface, REC_IFACE);
@@ -488,8 +462,8 @@ export function decodeBatch(framesPtr: usize, descPtr: usize, n: u32, ifacePtr: 
   let out = outPtr;
   for (let i: u32 = 0; i < n; i++) {
     decodeOne(framesPtr, d, ifacePtr, out);
-    d += 24;
-    out += 128;
+    d += DESC_SIZE;
+    out += REC_SIZE;
   }
   return n;
 }
@@ -527,7 +501,7 @@ export function scanPcap(base: usize, pos: u32, end: u32, big: u32, fracLimit: u
     }
     if (caplen > 262144 || caplen > len || (snaplen != 0 && caplen > snaplen) || b >= fracLimit) break;
     if (end - pos - 16 < caplen) break;
-    const d = descPtr + (<usize>n) * 24;
+    const d = descPtr + <usize>n * DESC_SIZE;
     store<u32>(d, pos + 16, DESC_DATA_OFF);
     store<u32>(d, caplen, DESC_CAPLEN);
     store<u32>(d, len, DESC_LEN);

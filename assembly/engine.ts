@@ -3,28 +3,32 @@
 // allocation per packet.
 //
 //   engineRun(recs, n, out, owned): u32
-//     recs   n decoded records (assembly/decode.ts layout, 128 bytes each)
-//     out    n decision records (below)
+//     recs   n decoded records (REC_*, REC_SIZE bytes each)
+//     out    n decision records (D_*, D_SIZE bytes each)
 //     owned  bit s set: this instance judges the packets of shard s; the
 //            others get verdict NOT_MINE and are left to the instance that
 //            owns their shard (src/replay/ merges)
 //     returns the number of packets judged here
 //
-// Decision record (32 bytes)
-// ┌──────────┬──────────┬──────────┬──────────┬───────────────────────────┐
-// │0 verdict │1 reason  │2 nHops   │3 shard   │ 4 hop 0 (12 bytes)        │
-// ├──────────┴──────────┴──────────┴──────────┼───────────────────────────┤
-// │ 16 hop 1 (12 bytes)                        │ 28 pad                    │
-// └────────────────────────────────────────────┴───────────────────────────┘
-//  verdict: 0 deny, 1 allow, 255 not judged here (another shard owner's)
-//  reason (packet level): 0 judged at interfaces (see hops), 1 unmanaged,
-//          2 local, 3 non-ip, 4 malformed
-//  hop: 0 iface u32 │ 4 dir u8 (0 ingress, 1 egress) │ 5 verdict u8 │
-//       6 reason u8 (HOP_*) │ 7 pad │ 8 rule position i32 in the hop's list (-1: none)
+// Layouts (assembly/layout.ts, generated from layout/layouts.json, where they
+// are drawn): the decision record D_* with its hops H_*, verdicts VERDICT_*,
+// packet reasons PKT_*, hop reasons HOP_*, the tally TL_*, the decoded record
+// REC_* (whose scratch bytes REC_X_* the pre-pass fills), the interface record
+// IF_*, the cloud codes CLOUD_*.
 
 import { classifyTuple } from './classify';
 import { NO_PORT, T_DPORT, T_FAMILY, T_LIST, T_LOCAL, T_PROTO, T_REMOTE, T_SPORT } from './tuple';
 import {
+  CLOUD_ALIYUN,
+  DIR_EGRESS,
+  DIR_INGRESS,
+  D_HOP0,
+  D_NHOPS,
+  D_REASON,
+  D_SHARD,
+  D_SIZE,
+  D_VERDICT,
+  FS_SIZE,
   F_FRAG,
   F_ICMP,
   F_ICMP_ID,
@@ -32,10 +36,36 @@ import {
   F_PORTS,
   F_QUOTED,
   F_TCP,
+  HOP_CONNTRACK_FULL,
+  HOP_DEFAULT,
+  HOP_ESTABLISHED,
+  HOP_FRAGMENT,
+  HOP_INTRA_GROUP,
+  HOP_RELATED,
+  HOP_RULE,
+  H_DIR,
+  H_IFACE,
+  H_REASON,
+  H_RULE,
+  H_SIZE,
+  H_VERDICT,
+  IF_ACCEPT,
+  IF_DEFAULT_IN,
+  IF_DEFAULT_OUT,
+  IF_LIST_IN,
+  IF_LIST_OUT,
+  IF_N_ACCEPT,
+  PKT_HOPS,
+  PKT_LOCAL,
+  PKT_MALFORMED,
+  PKT_NON_IP,
+  PKT_UNMANAGED,
   Q_ECHO,
   Q_PORTS,
   Q_PRESENT,
   Q_V6,
+  REASON_NON_IP,
+  REASON_OK,
   REC_DPORT,
   REC_DST,
   REC_FAMILY,
@@ -54,18 +84,26 @@ import {
   REC_QSPORT,
   REC_QSRC,
   REC_REASON,
+  REC_SIZE,
   REC_SPORT,
   REC_SRC,
   REC_TCP_FLAGS,
   REC_TS,
-} from './record';
+  REC_X_OWNER_A,
+  REC_X_OWNER_B,
+  REC_X_SHARD,
+  TL_ALLOW,
+  TL_DENY,
+  TL_HOP_BASE,
+  TL_IFACES,
+  TL_IFACE_COUNTERS,
+  TL_PACKETS,
+  TL_REASONS,
+  VERDICT_ALLOW,
+  VERDICT_DENY,
+  VERDICT_NOT_MINE,
+} from './layout';
 import {
-  IF_ACCEPT,
-  IF_DEFAULT_IN,
-  IF_DEFAULT_OUT,
-  IF_LIST_IN,
-  IF_LIST_OUT,
-  IF_N_ACCEPT,
   addrOwner,
   arenaAllocate,
   ctAt,
@@ -83,56 +121,10 @@ import {
   ifaceRecord,
 } from './state';
 
-export const DECISION_SIZE: u32 = 32;
-const D_VERDICT: usize = 0;
-const D_REASON: usize = 1;
-const D_NHOPS: usize = 2;
-const D_SHARD: usize = 3;
-const D_HOP0: usize = 4;
-const HOP_SIZE: usize = 12;
-const H_IFACE: usize = 0;
-const H_DIR: usize = 4;
-const H_VERDICT: usize = 5;
-const H_REASON: usize = 6;
-const H_RULE: usize = 8;
-
-export const VERDICT_DENY: u8 = 0;
-export const VERDICT_ALLOW: u8 = 1;
-export const VERDICT_NOT_MINE: u8 = 255;
-
-export const PKT_HOPS: u8 = 0;
-export const PKT_UNMANAGED: u8 = 1;
-export const PKT_LOCAL: u8 = 2;
-export const PKT_NON_IP: u8 = 3;
-export const PKT_MALFORMED: u8 = 4;
-
-export const HOP_ESTABLISHED: u8 = 0;
-export const HOP_RELATED: u8 = 1;
-export const HOP_INTRA_GROUP: u8 = 2;
-export const HOP_RULE: u8 = 3;
-export const HOP_DEFAULT: u8 = 4;
-export const HOP_FRAGMENT: u8 = 5;
-export const HOP_CONNTRACK_FULL: u8 = 6;
-
-const DIR_INGRESS: u32 = 0;
-const DIR_EGRESS: u32 = 1;
-
-// Decoded record fields: assembly/record.ts.
-
 // Classifier tuple: assembly/tuple.ts.
 
-// Tally (engineTally): counters the engine keeps as it judges, so that the
-// host needs no pass over the decisions when it wants only the summary.
-//  0 u64 packets judged   8 u64 allow   16 u64 deny
-// 24 u64 × 16 deciding reasons: [1..4] packet reasons, [8 + HOP_*] last hop's reason
-// 152 u64 × nIfaces × 4: ingress allow, ingress deny, egress allow, egress deny
-// then u64 per rule position of every list, at the list's offset (host-given)
-const TL_PACKETS: usize = 0;
-const TL_ALLOW: usize = 8;
-const TL_DENY: usize = 16;
-const TL_REASONS: usize = 24;
-const TL_IFACES: usize = 152;
-const TL_HOP_BASE: usize = 8;
+// Tally (engineTally, layout TL_*): counters the engine keeps as it judges,
+// so that the host needs no pass over the decisions when it wants only the summary.
 let tally: usize = 0; // 0 = no tally
 let tallyHits: usize = 0; // per list: u32 offset (bytes, from tally) of its u64 hit counters
 
@@ -149,13 +141,9 @@ export function engineTally(ptr: usize, hits: usize): void {
 // Configuration (engineConfigure).
 let cfgTable: usize = 0; // the compiled classifier table
 let cfgActions: usize = 0; // per list: u32 offset into the action bytes (1 allow, 0 deny per position)
-let cfgCloud: u32 = 0; // 0 aliyun, 1 huawei, 2 generic
+let cfgCloud: u32 = 0; // CLOUD_*
 let cfgShards: u32 = 16;
 let tuple: usize = 0; // 64-byte scratch tuple
-
-export const CLOUD_ALIYUN: u32 = 0;
-export const CLOUD_HUAWEI: u32 = 1;
-export const CLOUD_GENERIC: u32 = 2;
 
 /**
  * Configure the engine (after stateInit and the address map). `actions`:
@@ -163,7 +151,7 @@ export const CLOUD_GENERIC: u32 = 2;
  * `scratch`: 64 host bytes for the classifier tuple.
  */
 export function engineConfigure(table: usize, actions: usize, cloud: u32, shards: u32, scratch: usize): void {
-  flowScratch = arenaAllocate(<usize>SUB_BATCH << 4);
+  flowScratch = arenaAllocate(<usize>SUB_BATCH * FS_SIZE);
   cfgTable = table;
   cfgActions = actions;
   cfgCloud = cloud;
@@ -353,7 +341,7 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
 }
 
 @inline function writeHop(out: usize, k: u32, iface: u32, dir: u32): void {
-  const h = out + D_HOP0 + <usize>k * HOP_SIZE;
+  const h = out + D_HOP0 + <usize>k * H_SIZE;
   store<u32>(h + H_IFACE, iface);
   store<u8>(h + H_DIR, <u8>dir);
   store<u8>(h + H_VERDICT, hVerdict);
@@ -361,7 +349,7 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
   store<i32>(h + H_RULE, hRule);
   if (tally != 0) {
     // ingress allow/deny, egress allow/deny
-    bump(tally + TL_IFACES + ((<usize>iface * 4 + <usize>dir * 2 + (hVerdict == VERDICT_ALLOW ? 0 : 1)) << 3));
+    bump(tally + TL_IFACES + ((<usize>iface * TL_IFACE_COUNTERS + <usize>dir * 2 + (hVerdict == VERDICT_ALLOW ? 0 : 1)) << 3));
     if (hReason == HOP_RULE) {
       const list = load<u32>(ifaceRecord(iface) + (dir == DIR_INGRESS ? IF_LIST_IN : IF_LIST_OUT));
       bump(tally + <usize>load<u32>(tallyHits + (<usize>list << 2)) + (<usize>hRule << 3));
@@ -384,11 +372,8 @@ function shardOfRecord(r: usize): u32 {
   return shardOfHash(flowHash(<u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST));
 }
 
-// Per-record scratch in the decoded record's reserved bytes (112..127),
-// written by engineRun's pre-pass: the shard and the two owners.
-const R_X_SHARD: usize = 112;
-const R_X_OWNER_A: usize = 116;
-const R_X_OWNER_B: usize = 120;
+// Per-record scratch (the decoded record's REC_X_* bytes), written by
+// engineRun's pre-pass: the shard and the two owners.
 
 /** Packets per pre-pass: small enough that the touched lines are still cached when judged. */
 const SUB_BATCH: u32 = 64;
@@ -402,24 +387,24 @@ const SUB_BATCH: u32 = 64;
 function prepass(recs: usize, n: u32, owned: u32): u32 {
   let sink: u32 = 0;
   let r = recs;
-  for (let i: u32 = 0; i < n; i++, r += 128) {
-    if (load<u8>(r, REC_REASON) != 0) {
-      store<u32>(r, 0, R_X_SHARD);
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE) {
+    if (load<u8>(r, REC_REASON) != REASON_OK) {
+      store<u32>(r, 0, REC_X_SHARD);
       continue;
     }
     const shard = shardOfRecord(r);
-    store<u32>(r, shard, R_X_SHARD);
+    store<u32>(r, shard, REC_X_SHARD);
     if (((owned >> shard) & 1) == 0) continue;
     const family = <u32>load<u8>(r, REC_FAMILY);
     const a = addrOwner(family, r + REC_SRC);
     const b = addrOwner(family, r + REC_DST);
-    store<i32>(r, a, R_X_OWNER_A);
-    store<i32>(r, b, R_X_OWNER_B);
+    store<i32>(r, a, REC_X_OWNER_A);
+    store<i32>(r, b, REC_X_OWNER_B);
     if (a == b) continue;
     const flags = <u32>load<u8>(r, REC_FLAGS);
     if ((flags & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0) continue;
     flowPacket(r);
-    ctFlowSave(flowScratch + (<usize>i << 4));
+    ctFlowSave(flowScratch + <usize>i * FS_SIZE);
     if (a >= 0) {
       ctAt(<u32>a, shard);
       sink += ctTouch();
@@ -433,7 +418,7 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
 }
 
 let prepassSink: u32 = 0;
-/** SUB_BATCH × 16 bytes: the flows the pre-pass prepared (ctFlowSave). */
+/** SUB_BATCH saved flows (FS_*): the flows the pre-pass prepared (ctFlowSave). */
 let flowScratch: usize = 0;
 
 @inline function isNonFirstFragmentRecord(r: usize): bool {
@@ -445,8 +430,8 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
   let judged: u32 = 0;
   for (let base: u32 = 0; base < n; base += SUB_BATCH) {
     const m = min(SUB_BATCH, n - base);
-    prepassSink += prepass(recs + <usize>base * 128, m, owned);
-    judged += judge(recs + <usize>base * 128, m, out + <usize>base * DECISION_SIZE, owned);
+    prepassSink += prepass(recs + <usize>base * REC_SIZE, m, owned);
+    judged += judge(recs + <usize>base * REC_SIZE, m, out + <usize>base * D_SIZE, owned);
   }
   return judged;
 }
@@ -456,10 +441,10 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
   let judged: u32 = 0;
   let r = recs;
   let o = out;
-  for (let i: u32 = 0; i < n; i++, r += 128, o += DECISION_SIZE) {
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE) {
     const reason = load<u8>(r, REC_REASON);
     // Packets without an IP header (and the undecodable) belong to shard 0.
-    const shard: u32 = load<u32>(r, R_X_SHARD);
+    const shard: u32 = load<u32>(r, REC_X_SHARD);
     store<u8>(o, <u8>shard, D_SHARD);
     if (((owned >> shard) & 1) == 0) {
       store<u8>(o, VERDICT_NOT_MINE, D_VERDICT);
@@ -468,16 +453,16 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     judged++;
     store<u8>(o, 0, D_NHOPS);
     // §2: non-ip allow; malformed deny.
-    if (reason == 1) {
+    if (reason == REASON_NON_IP) {
       packetOnly(o, VERDICT_ALLOW, PKT_NON_IP);
       continue;
     }
-    if (reason != 0) {
+    if (reason != REASON_OK) {
       packetOnly(o, VERDICT_DENY, PKT_MALFORMED);
       continue;
     }
-    const a = load<i32>(r, R_X_OWNER_A);
-    const b = load<i32>(r, R_X_OWNER_B);
+    const a = load<i32>(r, REC_X_OWNER_A);
+    const b = load<i32>(r, REC_X_OWNER_B);
     if (a < 0 && b < 0) {
       packetOnly(o, VERDICT_ALLOW, PKT_UNMANAGED);
       continue;
@@ -487,7 +472,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
       continue;
     }
     if (isNonFirstFragmentRecord(r)) flowPacket(r);
-    else ctFlowLoad(flowScratch + (<usize>i << 4), <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
+    else ctFlowLoad(flowScratch + <usize>i * FS_SIZE, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
     store<u8>(o, PKT_HOPS, D_REASON);
     let nh: u32 = 0;
     let verdict: u8 = VERDICT_ALLOW;
@@ -506,7 +491,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     if (tally != 0) {
       bump(tally + TL_PACKETS);
       bump(tally + (verdict == VERDICT_ALLOW ? TL_ALLOW : TL_DENY));
-      bump(tally + TL_REASONS + ((TL_HOP_BASE + <usize>hReason) << 3));
+      bump(tally + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>hReason) << 3));
     }
   }
   return judged;

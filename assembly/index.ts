@@ -10,20 +10,26 @@
 //   classify*.ts  compiled rule tables -> first matching rule
 //   state.ts      address map, conntrack and fragment memory (the replay engine)
 //   engine.ts     decoded records -> decisions (SEMANTICS §2-§6)
+//   layout.ts     every binary layout shared with the host (generated from
+//                 layout/layouts.json; exported, so the host can check them)
 
-/** Version of the host <-> WASM calling convention; src/wasm/ refuses a mismatch. */
-export const ABI_VERSION: u32 = 1;
+import { LAYOUT_HASH } from "./layout";
 
 /** First byte the host may use for its own regions (after static data). */
 export function heapBase(): usize {
   return __heap_base;
 }
 
-/** The ABI version, as a function (globals are awkward across some loaders). */
-export function abiVersion(): u32 {
-  return ABI_VERSION;
+/**
+ * The hash of the binary layouts this module was built with (assembly/layout.ts,
+ * generated from layout/layouts.json); src/wasm/loader.ts refuses a module
+ * whose hash is not its own. A function: globals are awkward across some loaders.
+ */
+export function layoutHash(): u32 {
+  return LAYOUT_HASH;
 }
 export * from "./classify";
 export * from "./decode";
 export * from "./state";
 export * from "./engine";
+export * from "./layout";

@@ -13,6 +13,72 @@
 // replay, never per packet; an outgrown slot array is abandoned.
 //
 // Time is the packet's timestamp (i64 ns), passed in; nothing reads a clock.
+//
+// Layouts (assembly/layout.ts, generated from layout/layouts.json, where they
+// are drawn): address map slot AM_*, interface record IF_*, flow states ST_*,
+// per-shard counters CNT_*, the stats block STAT_*, conntrack entry CT_* with
+// its flags CTF_*, fragment entry FR_*, slot tags SLOT_*, saved flow FS_*.
+
+import {
+  AM_ADDR,
+  AM_FAMILY,
+  AM_SIZE,
+  AM_TAG,
+  CNT_CT_NEXT_EXPIRY,
+  CNT_CT_PEAK,
+  CNT_CT_STORED,
+  CNT_FR_NEXT_FORGET,
+  CNT_FR_STORED,
+  CNT_SIZE,
+  CTF_FIN_ORIG,
+  CTF_FIN_REPLY,
+  CTF_ORIG_LO,
+  CT_FAMILY,
+  CT_FLAGS,
+  CT_HASH,
+  CT_HI,
+  CT_HI_PORT,
+  CT_LAST_SEEN,
+  CT_LO,
+  CT_LO_PORT,
+  CT_PROTO,
+  CT_SHARD,
+  CT_SIZE,
+  CT_STATE,
+  CT_TAG,
+  FR_DST,
+  FR_FAMILY,
+  FR_FIRST_SEEN,
+  FR_HASH,
+  FR_ID,
+  FR_PROTO,
+  FR_SHARD,
+  FR_SIZE,
+  FR_SRC,
+  FR_TAG,
+  FR_VERDICT,
+  FS_HASH,
+  FS_HI_PORT,
+  FS_LO_PORT,
+  FS_SRC_IS_LO,
+  IF_SIZE,
+  IF_TIMEOUTS,
+  SLOT_EMPTY,
+  SLOT_TOMB,
+  STAT_CT_FULL,
+  STAT_CT_GROWS,
+  STAT_FRAG_NOT_REMEMBERED,
+  STAT_SIZE,
+  ST_ICMP,
+  ST_OTHER,
+  ST_TCP_CLOSING,
+  ST_TCP_ESTABLISHED,
+  ST_TCP_OPENING,
+  ST_UDP_REPLIED,
+  ST_UDP_UNREPLIED,
+  TCP_FIN,
+  TCP_RST,
+} from './layout';
 
 // ---------------------------------------------------------------------------
 // Arena
@@ -122,13 +188,8 @@ export function flowHash(family: u32, proto: u32, a: usize, b: usize): u32 {
 // ---------------------------------------------------------------------------
 // Address map: (family, address) -> interface index. Built at setup.
 //
-// Slot (32 bytes)
-// ┌──────────────┬──────────────┬───────────────────────────┬─────────┐
-// │ 0 tag u32    │ 4 family u32 │ 8 address (16)            │ 24 pad  │
-// └──────────────┴──────────────┴───────────────────────────┴─────────┘
-//  tag = interface index + 1; 0 = empty.
+// Slot: AM_* (tag = interface index + 1; SLOT_EMPTY = empty).
 
-const AM_SLOT: usize = 32;
 let amSlots: usize = 0;
 let amMask: u32 = 0;
 
@@ -141,7 +202,7 @@ let amMask: u32 = 0;
 export function addrMapInit(n: u32): void {
   let size: u32 = 64;
   while (size < n * 4) size <<= 1; // sparse: misses (unmanaged addresses) end fast
-  amSlots = arenaAlloc(<usize>size * AM_SLOT);
+  amSlots = arenaAlloc(<usize>size * AM_SIZE);
   amMask = size - 1;
 }
 
@@ -149,11 +210,11 @@ export function addrMapInit(n: u32): void {
 export function addrMapAdd(family: u32, a: usize, iface: u32): void {
   let i = amHash(family, a) & amMask;
   while (true) {
-    const s = amSlots + <usize>i * AM_SLOT;
-    if (load<u32>(s) == 0) {
-      store<u32>(s, iface + 1);
-      store<u32>(s, family, 4);
-      addrCopy(s + 8, a);
+    const s = amSlots + <usize>i * AM_SIZE;
+    if (load<u32>(s, AM_TAG) == SLOT_EMPTY) {
+      store<u32>(s, iface + 1, AM_TAG);
+      store<u32>(s, family, AM_FAMILY);
+      addrCopy(s + AM_ADDR, a);
       return;
     }
     i = (i + 1) & amMask;
@@ -164,10 +225,10 @@ export function addrMapAdd(family: u32, a: usize, iface: u32): void {
 export function addrOwner(family: u32, a: usize): i32 {
   let i = amHash(family, a) & amMask;
   while (true) {
-    const s = amSlots + <usize>i * AM_SLOT;
-    const tag = load<u32>(s);
-    if (tag == 0) return -1;
-    if (load<u32>(s, 4) == family && addrEq(s + 8, a)) return <i32>tag - 1;
+    const s = amSlots + <usize>i * AM_SIZE;
+    const tag = load<u32>(s, AM_TAG);
+    if (tag == SLOT_EMPTY) return -1;
+    if (load<u32>(s, AM_FAMILY) == family && addrEq(s + AM_ADDR, a)) return <i32>tag - 1;
     i = (i + 1) & amMask;
   }
 }
@@ -175,36 +236,12 @@ export function addrOwner(family: u32, a: usize): i32 {
 // ---------------------------------------------------------------------------
 // Interfaces: per interface, its conntrack timeouts (host-written region).
 //
-// Interface record (IF_SIZE bytes)
-//  0 timeouts: 7 × i64 ns, by state (ST_*)
-// 56 defaults: u8 ingress verdict, u8 egress verdict (1 allow, 0 deny)
-// 58 u8 nAccept: how many accepting basic groups (aliyun intra-group rule)
-// 59 u8 pad
-// 60 u32 ingress list index   64 u32 egress list index (classifier table lists)
-// 68 u16 acceptGroups[nAccept] (group numbers), up to 30
-
-export const IF_SIZE: usize = 128;
-export const IF_TIMEOUTS: usize = 0;
-export const IF_DEFAULT_IN: usize = 56;
-export const IF_DEFAULT_OUT: usize = 57;
-export const IF_N_ACCEPT: usize = 58;
-export const IF_LIST_IN: usize = 60;
-export const IF_LIST_OUT: usize = 64;
-export const IF_ACCEPT: usize = 68;
-export const IF_MAX_ACCEPT: u32 = 30;
+// Interface record: IF_* (timeouts by flow state ST_*, defaults, lists, accepting groups).
 
 let ifaces: usize = 0;
 let nIfaces: u32 = 0;
 let nShards: u32 = 1;
 
-// Flow states (the timeout index).
-export const ST_TCP_OPENING: u32 = 0;
-export const ST_TCP_ESTABLISHED: u32 = 1;
-export const ST_TCP_CLOSING: u32 = 2;
-export const ST_UDP_UNREPLIED: u32 = 3;
-export const ST_UDP_REPLIED: u32 = 4;
-export const ST_ICMP: u32 = 5;
-export const ST_OTHER: u32 = 6;
 
 @inline export function ifaceRecord(i: u32): usize {
   return ifaces + <usize>i * IF_SIZE;
@@ -215,13 +252,7 @@ export const ST_OTHER: u32 = 6;
 }
 
 // ---------------------------------------------------------------------------
-// Per (interface, shard) counters: 32 bytes each.
-//  0 u32 conntrack entries stored   4 u32 peak
-//  8 i64 conntrack: no entry can expire before this time (purge skip bound)
-// 16 u32 fragment datagrams stored  20 pad
-// 24 i64 fragments: none can be forgotten before this time
-
-const CNT_SIZE: usize = 32;
+// Per (interface, shard) counters: CNT_* (entries stored, peak, purge-skip bounds).
 let counters: usize = 0;
 
 @inline function counter(iface: u32, shard: u32): usize {
@@ -231,10 +262,7 @@ let counters: usize = 0;
 let ctCapacity: u32 = 0; // per (interface, shard)
 let frCapacity: u32 = 0; // per (interface, shard)
 
-/** Statistics since stateInit (host reads them through statsPtr). */
-const STAT_CT_FULL: usize = 0;
-const STAT_FRAG_NOT_REMEMBERED: usize = 8;
-const STAT_CT_GROWS: usize = 16;
+/** Statistics since stateInit (STAT_*; the host reads them through statsPtr). */
 let stats: usize = 0;
 
 export function statsPtr(): usize {
@@ -258,42 +286,77 @@ export function stateInit(ifacePtr: usize, nIface: u32, shards: u32, ctCapPerSha
   // Nothing stored, nothing can expire: the purge-skip bounds start at the end
   // of time (0 would skip purges for packets before the epoch).
   for (let i: usize = 0; i < nCounters; i++) {
-    store<i64>(counters + i * CNT_SIZE, i64.MAX_VALUE, 8);
-    store<i64>(counters + i * CNT_SIZE, i64.MAX_VALUE, 24);
+    store<i64>(counters + i * CNT_SIZE, i64.MAX_VALUE, CNT_CT_NEXT_EXPIRY);
+    store<i64>(counters + i * CNT_SIZE, i64.MAX_VALUE, CNT_FR_NEXT_FORGET);
   }
-  stats = arenaAlloc(64);
+  stats = arenaAlloc(STAT_SIZE);
   ctInit(65536);
   frInit(4096);
+}
+
+// ---------------------------------------------------------------------------
+// Open addressing, shared by the conntrack and fragment tables: linear probing
+// over a power-of-two array of fixed-size entries whose first u32 is the tag
+// (CT_TAG, FR_TAG: SLOT_EMPTY, SLOT_TOMB, or live) and which keep their key's
+// hash at `hashAt` (CT_HASH, FR_HASH). A table grows by rehashing into a new
+// array from the arena (tombstones dropped); the old one is abandoned.
+
+/** How many live entries the table at `slots` (`size` entries of `entry` bytes) holds. */
+function oaLive(slots: usize, size: u32, entry: usize): u32 {
+  let live: u32 = 0;
+  for (let i: u32 = 0; i < size; i++) {
+    const t = load<u32>(slots + <usize>i * entry);
+    if (t != SLOT_EMPTY && t != SLOT_TOMB) live++;
+  }
+  return live;
+}
+
+/** `size` doubled until live + 1 entries fill at most num/den of it. */
+@inline function oaGrownSize(size: u32, live: u32, num: u32, den: u32): u32 {
+  while ((live + 1) * den > size * num) size <<= 1;
+  return size;
+}
+
+/** Copy the live entries of `from` (`size` entries) into the empty table `to` (`mask`); returns how many. */
+function oaReinsert(from: usize, size: u32, entry: usize, hashAt: usize, to: usize, mask: u32): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < size; i++) {
+    const e = from + <usize>i * entry;
+    const t = load<u32>(e);
+    if (t == SLOT_EMPTY || t == SLOT_TOMB) continue;
+    let j = load<u32>(e + hashAt) & mask;
+    while (load<u32>(to + <usize>j * entry) != SLOT_EMPTY) j = (j + 1) & mask;
+    memory.copy(to + <usize>j * entry, e, entry);
+    n++;
+  }
+  return n;
+}
+
+/** The first free (empty or deleted) slot on the probe path of hash `h`. */
+@inline function oaFreeSlot(slots: usize, mask: u32, entry: usize, h: u32): usize {
+  let i = h & mask;
+  while (true) {
+    const t = load<u32>(slots + <usize>i * entry);
+    if (t == SLOT_EMPTY || t == SLOT_TOMB) break;
+    i = (i + 1) & mask;
+  }
+  return slots + <usize>i * entry;
 }
 
 // ---------------------------------------------------------------------------
 // Conntrack: one open-addressed (linear probing) table for every interface and
 // shard of this worker; capacity is counted per (interface, shard).
 //
-// Entry (64 bytes)
-// ┌──────────────┬────────┬───────┬───────┬───────┬──────────────────────┐
-// │ 0 tag u32    │4 family│5 proto│6 state│7 flags│ 8 lo address (16)    │
-// ├──────────────┴────────┴───────┴───────┴───────┼──────────────────────┤
-// │ 24 hi address (16)                            │ 40 lo port, 42 hi port│
-// ├───────────────────────────────────────────────┼──────────────────────┤
-// │ 44 shard u32 │ 48 lastSeen i64                │ 56 hash u32 │ 60 pad  │
-// └───────────────────────────────────────────────┴──────────────────────┘
-//  tag = interface index + 1; 0 = empty; TOMB = deleted.
-//  lo/hi: the endpoints (address, port) in canonical order (smaller first).
-//  flags: F_ORIG_LO (the original source is the lo endpoint), F_FIN_ORIG, F_FIN_REPLY.
-
-const CT_ENTRY: usize = 64;
-const TOMB: u32 = 0xffffffff;
-const F_ORIG_LO: u8 = 1;
-const F_FIN_ORIG: u8 = 2;
-const F_FIN_REPLY: u8 = 4;
+// Entry: CT_* (tag = interface index + 1; SLOT_EMPTY, SLOT_TOMB = deleted).
+// lo/hi: the endpoints (address, port) in canonical order (smaller first).
+// flags: CTF_ORIG_LO (the original source is the lo endpoint), CTF_FIN_ORIG, CTF_FIN_REPLY.
 
 let ctSlots: usize = 0;
 let ctMask: u32 = 0;
 let ctUsed: u32 = 0; // live slots + tombstones
 
 function ctInit(size: u32): void {
-  ctSlots = arenaAlloc(<usize>size * CT_ENTRY);
+  ctSlots = arenaAlloc(<usize>size * CT_SIZE);
   ctMask = size - 1;
   ctUsed = 0;
 }
@@ -303,23 +366,8 @@ function ctMaybeGrow(): void {
   if ((ctUsed + 1) * 4 <= (ctMask + 1) * 3) return;
   const oldSlots = ctSlots;
   const oldSize = ctMask + 1;
-  let live: u32 = 0;
-  for (let i: u32 = 0; i < oldSize; i++) {
-    const t = load<u32>(oldSlots + <usize>i * CT_ENTRY);
-    if (t != 0 && t != TOMB) live++;
-  }
-  let size = oldSize;
-  while ((live + 1) * 8 > size * 3) size <<= 1; // at most 3/8 full after
-  ctInit(size);
-  for (let i: u32 = 0; i < oldSize; i++) {
-    const e = oldSlots + <usize>i * CT_ENTRY;
-    const t = load<u32>(e);
-    if (t == 0 || t == TOMB) continue;
-    let j = load<u32>(e, 56) & ctMask;
-    while (load<u32>(ctSlots + <usize>j * CT_ENTRY) != 0) j = (j + 1) & ctMask;
-    memory.copy(ctSlots + <usize>j * CT_ENTRY, e, CT_ENTRY);
-    ctUsed++;
-  }
+  ctInit(oaGrownSize(oldSize, oaLive(oldSlots, oldSize, CT_SIZE), 3, 8)); // at most 3/8 full after
+  ctUsed = oaReinsert(oldSlots, oldSize, CT_SIZE, CT_HASH, ctSlots, ctMask);
   store<u64>(stats + STAT_CT_GROWS, load<u64>(stats + STAT_CT_GROWS) + 1);
 }
 
@@ -358,22 +406,22 @@ export function ctFlow(family: u32, proto: u32, src: usize, sport: u32, dst: usi
   kFlow = addrHash(kHi, h);
 }
 
-/** Save the prepared flow (16 bytes at `p`): flow hash, lo/hi ports, which side the source is. */
+/** Save the prepared flow (FS_* at `p`): flow hash, lo/hi ports, which side the source is. */
 export function ctFlowSave(p: usize): void {
-  store<u64>(p, kFlow);
-  store<u16>(p, <u16>kLoPort, 8);
-  store<u16>(p, <u16>kHiPort, 10);
-  store<u8>(p, kSrcIsLo ? 1 : 0, 12);
+  store<u64>(p, kFlow, FS_HASH);
+  store<u16>(p, <u16>kLoPort, FS_LO_PORT);
+  store<u16>(p, <u16>kHiPort, FS_HI_PORT);
+  store<u8>(p, kSrcIsLo ? 1 : 0, FS_SRC_IS_LO);
 }
 
 /** Restore a flow saved by ctFlowSave for the packet with addresses `src`, `dst`. */
 export function ctFlowLoad(p: usize, family: u32, proto: u32, src: usize, dst: usize): void {
   kFamily = family;
   kProto = proto;
-  kFlow = load<u64>(p);
-  kLoPort = <u32>load<u16>(p, 8);
-  kHiPort = <u32>load<u16>(p, 10);
-  kSrcIsLo = load<u8>(p, 12) != 0;
+  kFlow = load<u64>(p, FS_HASH);
+  kLoPort = <u32>load<u16>(p, FS_LO_PORT);
+  kHiPort = <u32>load<u16>(p, FS_HI_PORT);
+  kSrcIsLo = load<u8>(p, FS_SRC_IS_LO) != 0;
   kLo = kSrcIsLo ? src : dst;
   kHi = kSrcIsLo ? dst : src;
 }
@@ -392,8 +440,8 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
 }
 
 @inline function ctMatches(e: usize): bool {
-  return load<u32>(e) == kIface + 1 && load<u32>(e, 44) == kShard && load<u8>(e, 4) == <u8>kFamily && load<u8>(e, 5) == <u8>kProto &&
-    load<u16>(e, 40) == <u16>kLoPort && load<u16>(e, 42) == <u16>kHiPort && addrEq(e + 8, kLo) && addrEq(e + 24, kHi);
+  return load<u32>(e, CT_TAG) == kIface + 1 && load<u32>(e, CT_SHARD) == kShard && load<u8>(e, CT_FAMILY) == <u8>kFamily && load<u8>(e, CT_PROTO) == <u8>kProto &&
+    load<u16>(e, CT_LO_PORT) == <u16>kLoPort && load<u16>(e, CT_HI_PORT) == <u16>kHiPort && addrEq(e + CT_LO, kLo) && addrEq(e + CT_HI, kHi);
 }
 
 /**
@@ -402,17 +450,17 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
  * whole batch: independent loads overlap their memory latency).
  */
 export function ctTouch(): u32 {
-  return load<u32>(ctSlots + <usize>(kHash & ctMask) * CT_ENTRY, 56);
+  return load<u32>(ctSlots + <usize>(kHash & ctMask) * CT_SIZE, CT_HASH);
 }
 
 /** The slot holding the key (live or expired), or 0. */
 function ctFind(): usize {
   let i = kHash & ctMask;
   while (true) {
-    const e = ctSlots + <usize>i * CT_ENTRY;
-    const t = load<u32>(e);
-    if (t == 0) return 0;
-    if (t != TOMB && load<u32>(e, 56) == kHash && ctMatches(e)) return e;
+    const e = ctSlots + <usize>i * CT_SIZE;
+    const t = load<u32>(e, CT_TAG);
+    if (t == SLOT_EMPTY) return 0;
+    if (t != SLOT_TOMB && load<u32>(e, CT_HASH) == kHash && ctMatches(e)) return e;
     i = (i + 1) & ctMask;
   }
 }
@@ -433,14 +481,14 @@ function ctFind(): usize {
 }
 
 @inline function ctLive(e: usize, iface: u32, now: i64): bool {
-  return within(now, load<i64>(e, 48), timeoutOf(iface, <u32>load<u8>(e, 6)));
+  return within(now, load<i64>(e, CT_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(e, CT_STATE)));
 }
 
 /** Lower the purge-skip bound of (iface, shard) to this entry's expiry. */
 @inline function ctNoteExpiry(e: usize, iface: u32, shard: u32): void {
   const c = counter(iface, shard);
-  const exp = addSat(load<i64>(e, 48), timeoutOf(iface, <u32>load<u8>(e, 6)));
-  if (exp < load<i64>(c, 8)) store<i64>(c, exp, 8);
+  const exp = addSat(load<i64>(e, CT_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(e, CT_STATE)));
+  if (exp < load<i64>(c, CNT_CT_NEXT_EXPIRY)) store<i64>(c, exp, CNT_CT_NEXT_EXPIRY);
 }
 
 /** The live entry of the prepared key at `now`, or 0 (§5: expired = absent). */
@@ -452,25 +500,25 @@ export function ctLookup(now: i64): usize {
 
 /** §5 state changes for a packet hitting `e`; `fromSrc`: the packet's source is the key's src. */
 export function ctHit(e: usize, now: i64, tcpFlags: u32, shard: u32): void {
-  const flags = load<u8>(e, 7);
+  const flags = load<u8>(e, CT_FLAGS);
   // The packet comes from the lo endpoint iff its source was the lo side.
   const fromLo = kSrcIsLo;
-  const isReply = fromLo != ((flags & F_ORIG_LO) != 0);
-  let state = <u32>load<u8>(e, 6);
+  const isReply = fromLo != ((flags & CTF_ORIG_LO) != 0);
+  let state = <u32>load<u8>(e, CT_STATE);
   let f = flags;
   if (state == ST_TCP_OPENING && isReply) state = ST_TCP_ESTABLISHED;
   if (state == ST_UDP_UNREPLIED && isReply) state = ST_UDP_REPLIED;
   if (kProto == 6 && state != ST_TCP_CLOSING) {
-    if (tcpFlags & 0x04) state = ST_TCP_CLOSING;
-    else if (tcpFlags & 0x01) {
-      f |= isReply ? F_FIN_REPLY : F_FIN_ORIG;
-      if ((f & (F_FIN_ORIG | F_FIN_REPLY)) == (F_FIN_ORIG | F_FIN_REPLY)) state = ST_TCP_CLOSING;
+    if (tcpFlags & TCP_RST) state = ST_TCP_CLOSING;
+    else if (tcpFlags & TCP_FIN) {
+      f |= isReply ? CTF_FIN_REPLY : CTF_FIN_ORIG;
+      if ((f & (CTF_FIN_ORIG | CTF_FIN_REPLY)) == (CTF_FIN_ORIG | CTF_FIN_REPLY)) state = ST_TCP_CLOSING;
     }
   }
-  const changed = state != <u32>load<u8>(e, 6);
-  store<u8>(e, <u8>state, 6);
-  store<u8>(e, f, 7);
-  if (now > load<i64>(e, 48)) store<i64>(e, now, 48);
+  const changed = state != <u32>load<u8>(e, CT_STATE);
+  store<u8>(e, <u8>state, CT_STATE);
+  store<u8>(e, f, CT_FLAGS);
+  if (now > load<i64>(e, CT_LAST_SEEN)) store<i64>(e, now, CT_LAST_SEEN);
   // A refresh only moves the expiry later, so the purge-skip bound stays a
   // lower bound; a new state may have a shorter timeout (closing).
   if (changed) ctNoteExpiry(e, kIface, shard);
@@ -485,28 +533,28 @@ function initialState(family: u32, proto: u32): u32 {
 
 /** Delete the entry in slot `e` (a tombstone) and count it out. */
 @inline function ctDelete(e: usize): void {
-  const c = counter(load<u32>(e) - 1, load<u32>(e, 44));
-  store<u32>(c, load<u32>(c) - 1);
-  store<u32>(e, TOMB);
+  const c = counter(load<u32>(e, CT_TAG) - 1, load<u32>(e, CT_SHARD));
+  store<u32>(c, load<u32>(c, CNT_CT_STORED) - 1, CNT_CT_STORED);
+  store<u32>(e, SLOT_TOMB, CT_TAG);
 }
 
 /** Purge the expired entries of (iface, shard); recompute its purge-skip bound. */
 function ctPurge(iface: u32, shard: u32, now: i64): void {
   const c = counter(iface, shard);
-  if (now < load<i64>(c, 8)) return; // nothing can have expired yet
+  if (now < load<i64>(c, CNT_CT_NEXT_EXPIRY)) return; // nothing can have expired yet
   let next: i64 = i64.MAX_VALUE;
   const size = ctMask + 1;
   for (let i: u32 = 0; i < size; i++) {
-    const e = ctSlots + <usize>i * CT_ENTRY;
-    const t = load<u32>(e);
-    if (t != iface + 1 || load<u32>(e, 44) != shard) continue;
+    const e = ctSlots + <usize>i * CT_SIZE;
+    const t = load<u32>(e, CT_TAG);
+    if (t != iface + 1 || load<u32>(e, CT_SHARD) != shard) continue;
     if (!ctLive(e, iface, now)) ctDelete(e);
     else {
-      const exp = addSat(load<i64>(e, 48), timeoutOf(iface, <u32>load<u8>(e, 6)));
+      const exp = addSat(load<i64>(e, CT_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(e, CT_STATE)));
       if (exp < next) next = exp;
     }
   }
-  store<i64>(c, next, 8);
+  store<i64>(c, next, CNT_CT_NEXT_EXPIRY);
 }
 
 /**
@@ -518,62 +566,52 @@ export function ctCreate(now: i64, tcpFlags: u32, shard: u32): bool {
   const old = ctFind();
   if (old != 0) ctDelete(old); // expired (a live one would have been hit)
   const c = counter(kIface, shard);
-  if (load<u32>(c) >= ctCapacity) {
+  if (load<u32>(c, CNT_CT_STORED) >= ctCapacity) {
     ctPurge(kIface, shard, now);
-    if (load<u32>(c) >= ctCapacity) {
+    if (load<u32>(c, CNT_CT_STORED) >= ctCapacity) {
       store<u64>(stats + STAT_CT_FULL, load<u64>(stats + STAT_CT_FULL) + 1);
       return false;
     }
   }
   ctMaybeGrow();
-  let i = kHash & ctMask;
-  while (true) {
-    const t = load<u32>(ctSlots + <usize>i * CT_ENTRY);
-    if (t == 0 || t == TOMB) break;
-    i = (i + 1) & ctMask;
-  }
-  const e = ctSlots + <usize>i * CT_ENTRY;
-  if (load<u32>(e) == 0) ctUsed++;
-  store<u32>(e, kIface + 1);
-  store<u8>(e, <u8>kFamily, 4);
-  store<u8>(e, <u8>kProto, 5);
+  const e = oaFreeSlot(ctSlots, ctMask, CT_SIZE, kHash);
+  if (load<u32>(e, CT_TAG) == SLOT_EMPTY) ctUsed++;
+  store<u32>(e, kIface + 1, CT_TAG);
+  store<u8>(e, <u8>kFamily, CT_FAMILY);
+  store<u8>(e, <u8>kProto, CT_PROTO);
   let state = initialState(kFamily, kProto);
-  let f: u8 = kSrcIsLo ? F_ORIG_LO : 0;
+  let f: u8 = kSrcIsLo ? CTF_ORIG_LO : 0;
   if (kProto == 6) {
-    if (tcpFlags & 0x04) state = ST_TCP_CLOSING;
-    else if (tcpFlags & 0x01) f |= F_FIN_ORIG;
+    if (tcpFlags & TCP_RST) state = ST_TCP_CLOSING;
+    else if (tcpFlags & TCP_FIN) f |= CTF_FIN_ORIG;
   }
-  store<u8>(e, <u8>state, 6);
-  store<u8>(e, f, 7);
-  addrCopy(e + 8, kLo);
-  addrCopy(e + 24, kHi);
-  store<u16>(e, <u16>kLoPort, 40);
-  store<u16>(e, <u16>kHiPort, 42);
-  store<u32>(e, shard, 44);
-  store<i64>(e, now, 48);
-  store<u32>(e, kHash, 56);
-  const n = load<u32>(c) + 1;
-  store<u32>(c, n);
-  if (n > load<u32>(c, 4)) store<u32>(c, n, 4);
+  store<u8>(e, <u8>state, CT_STATE);
+  store<u8>(e, f, CT_FLAGS);
+  addrCopy(e + CT_LO, kLo);
+  addrCopy(e + CT_HI, kHi);
+  store<u16>(e, <u16>kLoPort, CT_LO_PORT);
+  store<u16>(e, <u16>kHiPort, CT_HI_PORT);
+  store<u32>(e, shard, CT_SHARD);
+  store<i64>(e, now, CT_LAST_SEEN);
+  store<u32>(e, kHash, CT_HASH);
+  const n = load<u32>(c, CNT_CT_STORED) + 1;
+  store<u32>(c, n, CNT_CT_STORED);
+  if (n > load<u32>(c, CNT_CT_PEAK)) store<u32>(c, n, CNT_CT_PEAK);
   ctNoteExpiry(e, kIface, shard);
   return true;
 }
 
 /** Peak entries of (iface, shard) (host sums them per interface). */
 export function ctPeak(iface: u32, shard: u32): u32 {
-  return load<u32>(counter(iface, shard), 4);
+  return load<u32>(counter(iface, shard), CNT_CT_PEAK);
 }
 
 // ---------------------------------------------------------------------------
 // Fragment memory: (interface, family, src, dst, protocol, id) -> the first
 // fragment's verdict and time. Same table discipline as conntrack.
 //
-// Entry (64 bytes)
-//  0 tag u32 (iface+1; 0 empty; TOMB)  4 family u8  5 proto u8  6 verdict u8  7 pad
-//  8 src address (16)  24 dst address (16)  40 id u32  44 shard u32
-// 48 firstSeen i64  56 hash u32  60 pad
+// Entry: FR_* (tag = interface index + 1; SLOT_EMPTY, SLOT_SLOT_TOMB = deleted).
 
-const FR_ENTRY: usize = 64;
 const FRAGMENT_MEMORY_NS: i64 = 30_000_000_000;
 
 let frSlots: usize = 0;
@@ -581,32 +619,18 @@ let frMask: u32 = 0;
 let frUsed: u32 = 0;
 
 function frInit(size: u32): void {
-  frSlots = arenaAlloc(<usize>size * FR_ENTRY);
+  frSlots = arenaAlloc(<usize>size * FR_SIZE);
   frMask = size - 1;
   frUsed = 0;
 }
 
+/** Double the table (rehash, dropping tombstones) when it is half used. */
 function frMaybeGrow(): void {
   if ((frUsed + 1) * 2 <= frMask + 1) return;
   const oldSlots = frSlots;
   const oldSize = frMask + 1;
-  let live: u32 = 0;
-  for (let i: u32 = 0; i < oldSize; i++) {
-    const t = load<u32>(oldSlots + <usize>i * FR_ENTRY);
-    if (t != 0 && t != TOMB) live++;
-  }
-  let size = oldSize;
-  while ((live + 1) * 4 > size) size <<= 1;
-  frInit(size);
-  for (let i: u32 = 0; i < oldSize; i++) {
-    const e = oldSlots + <usize>i * FR_ENTRY;
-    const t = load<u32>(e);
-    if (t == 0 || t == TOMB) continue;
-    let j = load<u32>(e, 56) & frMask;
-    while (load<u32>(frSlots + <usize>j * FR_ENTRY) != 0) j = (j + 1) & frMask;
-    memory.copy(frSlots + <usize>j * FR_ENTRY, e, FR_ENTRY);
-    frUsed++;
-  }
+  frInit(oaGrownSize(oldSize, oaLive(oldSlots, oldSize, FR_SIZE), 1, 4)); // at most 1/4 full after
+  frUsed = oaReinsert(oldSlots, oldSize, FR_SIZE, FR_HASH, frSlots, frMask);
 }
 
 function frHash(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32): u32 {
@@ -619,11 +643,11 @@ function frHash(iface: u32, family: u32, proto: u32, src: usize, dst: usize, id:
 function frFind(iface: u32, shard: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, h: u32): usize {
   let i = h & frMask;
   while (true) {
-    const e = frSlots + <usize>i * FR_ENTRY;
-    const t = load<u32>(e);
-    if (t == 0) return 0;
-    if (t == iface + 1 && load<u32>(e, 44) == shard && load<u32>(e, 56) == h && load<u8>(e, 4) == <u8>family && load<u8>(e, 5) == <u8>proto &&
-      load<u32>(e, 40) == id && addrEq(e + 8, src) && addrEq(e + 24, dst)) return e;
+    const e = frSlots + <usize>i * FR_SIZE;
+    const t = load<u32>(e, FR_TAG);
+    if (t == SLOT_EMPTY) return 0;
+    if (t == iface + 1 && load<u32>(e, FR_SHARD) == shard && load<u32>(e, FR_HASH) == h && load<u8>(e, FR_FAMILY) == <u8>family && load<u8>(e, FR_PROTO) == <u8>proto &&
+      load<u32>(e, FR_ID) == id && addrEq(e + FR_SRC, src) && addrEq(e + FR_DST, dst)) return e;
     i = (i + 1) & frMask;
   }
 }
@@ -631,25 +655,25 @@ function frFind(iface: u32, shard: u32, family: u32, proto: u32, src: usize, dst
 /** The remembered verdict (1 allow, 0 deny) of a non-first fragment in `shard`, or -1. */
 export function frRecall(iface: u32, shard: u32, family: u32, proto: u32, src: usize, dst: usize, id: u32, now: i64): i32 {
   const e = frFind(iface, shard, family, proto, src, dst, id, frHash(iface, family, proto, src, dst, id));
-  if (e == 0 || !within(now, load<i64>(e, 48), FRAGMENT_MEMORY_NS)) return -1;
-  return <i32>load<u8>(e, 6);
+  if (e == 0 || !within(now, load<i64>(e, FR_FIRST_SEEN), FRAGMENT_MEMORY_NS)) return -1;
+  return <i32>load<u8>(e, FR_VERDICT);
 }
 
 function frPurge(iface: u32, shard: u32, now: i64): void {
   const c = counter(iface, shard);
-  if (now <= load<i64>(c, 24)) return; // nothing forgotten yet
+  if (now <= load<i64>(c, CNT_FR_NEXT_FORGET)) return; // nothing forgotten yet
   let next: i64 = i64.MAX_VALUE;
   const size = frMask + 1;
   for (let i: u32 = 0; i < size; i++) {
-    const e = frSlots + <usize>i * FR_ENTRY;
-    if (load<u32>(e) != iface + 1 || load<u32>(e, 44) != shard) continue;
-    const first = load<i64>(e, 48);
+    const e = frSlots + <usize>i * FR_SIZE;
+    if (load<u32>(e, FR_TAG) != iface + 1 || load<u32>(e, FR_SHARD) != shard) continue;
+    const first = load<i64>(e, FR_FIRST_SEEN);
     if (!within(now, first, FRAGMENT_MEMORY_NS)) {
-      store<u32>(e, TOMB);
-      store<u32>(c, load<u32>(c, 16) - 1, 16);
+      store<u32>(e, SLOT_TOMB, FR_TAG);
+      store<u32>(c, load<u32>(c, CNT_FR_STORED) - 1, CNT_FR_STORED);
     } else if (addSat(first, FRAGMENT_MEMORY_NS) < next) next = addSat(first, FRAGMENT_MEMORY_NS);
   }
-  store<i64>(c, next, 24);
+  store<i64>(c, next, CNT_FR_NEXT_FORGET);
 }
 
 /** Remember a first fragment's verdict (docs/SEMANTICS.md: bounded per interface shard). */
@@ -658,34 +682,28 @@ export function frRemember(iface: u32, family: u32, proto: u32, src: usize, dst:
   let e = frFind(iface, shard, family, proto, src, dst, id, h);
   if (e == 0) {
     const c = counter(iface, shard);
-    if (load<u32>(c, 16) >= frCapacity) {
+    if (load<u32>(c, CNT_FR_STORED) >= frCapacity) {
       frPurge(iface, shard, now);
-      if (load<u32>(c, 16) >= frCapacity) {
+      if (load<u32>(c, CNT_FR_STORED) >= frCapacity) {
         store<u64>(stats + STAT_FRAG_NOT_REMEMBERED, load<u64>(stats + STAT_FRAG_NOT_REMEMBERED) + 1);
         return;
       }
     }
     frMaybeGrow();
-    let i = h & frMask;
-    while (true) {
-      const t = load<u32>(frSlots + <usize>i * FR_ENTRY);
-      if (t == 0 || t == TOMB) break;
-      i = (i + 1) & frMask;
-    }
-    e = frSlots + <usize>i * FR_ENTRY;
-    if (load<u32>(e) == 0) frUsed++;
-    store<u32>(e, iface + 1);
-    store<u8>(e, <u8>family, 4);
-    store<u8>(e, <u8>proto, 5);
-    addrCopy(e + 8, src);
-    addrCopy(e + 24, dst);
-    store<u32>(e, id, 40);
-    store<u32>(e, shard, 44);
-    store<u32>(e, h, 56);
-    store<u32>(c, load<u32>(c, 16) + 1, 16);
+    e = oaFreeSlot(frSlots, frMask, FR_SIZE, h);
+    if (load<u32>(e, FR_TAG) == SLOT_EMPTY) frUsed++;
+    store<u32>(e, iface + 1, FR_TAG);
+    store<u8>(e, <u8>family, FR_FAMILY);
+    store<u8>(e, <u8>proto, FR_PROTO);
+    addrCopy(e + FR_SRC, src);
+    addrCopy(e + FR_DST, dst);
+    store<u32>(e, id, FR_ID);
+    store<u32>(e, shard, FR_SHARD);
+    store<u32>(e, h, FR_HASH);
+    store<u32>(c, load<u32>(c, CNT_FR_STORED) + 1, CNT_FR_STORED);
   }
-  store<u8>(e, <u8>verdict, 6);
-  store<i64>(e, now, 48);
+  store<u8>(e, <u8>verdict, FR_VERDICT);
+  store<i64>(e, now, FR_FIRST_SEEN);
   const c2 = counter(iface, shard);
-  if (addSat(now, FRAGMENT_MEMORY_NS) < load<i64>(c2, 24)) store<i64>(c2, addSat(now, FRAGMENT_MEMORY_NS), 24);
+  if (addSat(now, FRAGMENT_MEMORY_NS) < load<i64>(c2, CNT_FR_NEXT_FORGET)) store<i64>(c2, addSat(now, FRAGMENT_MEMORY_NS), CNT_FR_NEXT_FORGET);
 }

@@ -17,6 +17,7 @@
  * total length a multiple of 4, at least 12. Options inside bodies:
  * `| code : 16 | length : 16 | value, padded to 4 |`, ending with code 0 or the body.
  */
+import { TS_KIND } from '../wasm/layout.js';
 
 /** Largest caplen any record may have: libpcap's MAXIMUM_SNAPLEN. */
 export const MAX_CAPLEN = 262144;
@@ -152,15 +153,11 @@ export const LINKTYPE = {
 
 /**
  * How an interface's raw timestamp words (A, B) become nanoseconds. The same
- * numbers are used by the WASM decoder (assembly/decode.ts TS_KIND_*).
+ * numbers are used by the WASM decoder (assembly/decode.ts TS_*; declared in
+ * layout/layouts.json, generated into src/wasm/layout.ts).
  * - PAIR_US / PAIR_NS (pcap): A = seconds, B = micro/nanoseconds.
  * - DEC (pcapng if_tsresol 10^-k): A:B = a 64-bit count of 10^-k s units.
  * - BIN (pcapng if_tsresol 2^-k): A:B = a 64-bit count of 2^-k s units.
  */
-export const TS_KIND = {
-  PAIR_US: 0,
-  PAIR_NS: 1,
-  DEC: 2,
-  BIN: 3,
-} as const;
+export { TS_KIND };
 export type TsKind = (typeof TS_KIND)[keyof typeof TS_KIND];

@@ -1,101 +1,17 @@
 /**
  * The flat packet record that the WASM decoder (assembly/decode.ts) writes,
- * 128 bytes per packet, little-endian, no pointers — the mirror of
- * assembly/decode.ts's REC_* constants (a test checks they agree). The replay
- * engine feeds these records to conntrack and the classifier as they are.
- *
- * ```
- *  off  size  field       meaning
- *    0     8  ts          i64 nanoseconds since the epoch (timestamp.ts formulas)
- *    8    16  src         address as a 128-bit little-endian integer: bytes 0-7 the
- *   24    16  dst         low 64 bits, 8-15 the high 64; IPv4 is its 32-bit value in
- *                         the low 4 bytes (u32 at +0), the other 12 bytes zero
- *   40     1  family      0 (not decoded), 4, 6
- *   41     1  proto       IP protocol (IPv6: after the extension chain)
- *   42     1  reason      0 decoded, 1 non-ip, 2 malformed
- *   43     1  flags       F_* bits: which optional fields are present
- *   44     2  sport       TCP/UDP source port        (F_PORTS)
- *   46     2  dport       TCP/UDP destination port   (F_PORTS)
- *   48     1  tcpFlags    TCP flags byte             (F_TCP)
- *   49     1  icmpType                               (F_ICMP)
- *   50     1  icmpCode                               (F_ICMP)
- *   51     1  qflags      Q_* bits of the quoted header
- *   52     2  icmpId      echo identifier            (F_ICMP_ID)
- *   54     2  fragOffset  bytes                      (F_FRAG)
- *   56     4  fragId      IPv4 ID / IPv6 frag id     (F_FRAG)
- *   60     1  qproto      quoted header's protocol   (Q_PRESENT)
- *   61     1  qicmpType   quoted echo type           (Q_ECHO)
- *   62     2  qicmpId     quoted echo id             (Q_ECHO)
- *   64     2  qsport                                 (Q_PORTS)
- *   66     2  qdport                                 (Q_PORTS)
- *   68     2  linktype    the frame's link type
- *   70     2  iface       interface table index (CaptureInterface.index; pcap: 0)
- *   72    16  qsrc        quoted source, as src      (Q_PRESENT)
- *   88    16  qdst        quoted destination         (Q_PRESENT)
- *  104     4  caplen
- *  108     4  len         original length
- *  112    16  reserved    zero
- * ```
- * flags: F_ADDR 0x01 (family/src/dst valid) | F_PORTS 0x02 | F_TCP 0x04 |
- * F_ICMP 0x08 | F_ICMP_ID 0x10 | F_FRAG 0x20 | F_MF 0x40 (more fragments) |
- * F_QUOTED 0x80. qflags: Q_PRESENT 0x01 | Q_V6 0x02 | Q_PORTS 0x04 | Q_ECHO 0x08.
- * Absent fields are zero, so records compare bytewise.
+ * REC.SIZE (128) bytes per packet, little-endian, no pointers. Its layout (REC,
+ * REC_FLAG, REC_QFLAG, REC_REASON) and the capture interface entry
+ * (IFACE_ENTRY) are declared once, in layout/layouts.json, and generated into
+ * src/wasm/layout.ts (drawn there) and assembly/layout.ts; this file re-exports
+ * them and converts records back to PacketRecords. The replay engine feeds
+ * these records to conntrack and the classifier as they are; its pre-pass
+ * writes scratch into the REC.X_* bytes (zero as decoded).
  */
 import type { Family, PacketRecord, QuotedHeader } from '../model/packet.js';
+import { IFACE_ENTRY, REC, REC_FLAG, REC_QFLAG, REC_REASON } from '../wasm/layout.js';
 
-export const REC = {
-  TS: 0,
-  SRC: 8,
-  DST: 24,
-  FAMILY: 40,
-  PROTO: 41,
-  REASON: 42,
-  FLAGS: 43,
-  SPORT: 44,
-  DPORT: 46,
-  TCP_FLAGS: 48,
-  ICMP_TYPE: 49,
-  ICMP_CODE: 50,
-  QFLAGS: 51,
-  ICMP_ID: 52,
-  FRAG_OFFSET: 54,
-  FRAG_ID: 56,
-  QPROTO: 60,
-  QICMP_TYPE: 61,
-  QICMP_ID: 62,
-  QSPORT: 64,
-  QDPORT: 66,
-  LINKTYPE: 68,
-  IFACE: 70,
-  QSRC: 72,
-  QDST: 88,
-  CAPLEN: 104,
-  LEN: 108,
-  SIZE: 128,
-} as const;
-
-export const REC_FLAG = {
-  ADDR: 0x01,
-  PORTS: 0x02,
-  TCP: 0x04,
-  ICMP: 0x08,
-  ICMP_ID: 0x10,
-  FRAG: 0x20,
-  MF: 0x40,
-  QUOTED: 0x80,
-} as const;
-
-export const REC_QFLAG = {
-  PRESENT: 0x01,
-  V6: 0x02,
-  PORTS: 0x04,
-  ECHO: 0x08,
-} as const;
-
-export const REC_REASON = { OK: 0, NON_IP: 1, MALFORMED: 2 } as const;
-
-/** Interface table entry handed to decodeBatch (16 bytes per interface). */
-export const IFACE_ENTRY = { LINKTYPE: 0, TS_KIND: 4, TS_EXP: 5, TS_OFFSET: 8, SIZE: 16 } as const;
+export { IFACE_ENTRY, REC, REC_FLAG, REC_QFLAG, REC_REASON };
 
 function addrAt(dv: DataView, off: number, family: Family): bigint {
   if (family === 4) return BigInt(dv.getUint32(off, true));

@@ -21,6 +21,7 @@ import {
   PB, PCAP_HDR, PCAP_MAGIC_MODIFIED, PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAP_REC, PCAPNG_BYTE_ORDER_MAGIC,
   PCAPNG_SHB_TYPE, SHB, SPB, TS_KIND,
 } from './format.js';
+import { DESC } from '../wasm/layout.js';
 import { PCAP_ERROR, PCAP_WARNING, PcapError, type PcapErrorCode, type PcapWarning, type PcapWarningCode } from './errors.js';
 import type { TsClock } from './timestamp.js';
 
@@ -47,7 +48,8 @@ export interface CaptureInterface {
 
 /**
  * Frame descriptors, one per packet, 6 × u32 each (array of structs, so that
- * a batch can live in WASM memory and be handed to assembly/decode.ts as is):
+ * a batch can live in WASM memory and be handed to assembly/decode.ts as is;
+ * declared in layout/layouts.json, generated into src/wasm/layout.ts as DESC):
  * ```
  *  word  field     meaning
  *  0     dataOff   offset of the packet's first byte in the window buffer
@@ -58,7 +60,7 @@ export interface CaptureInterface {
  *  5     tsB       raw timestamp word B
  * ```
  */
-export const DESC = { DATA_OFF: 0, CAPLEN: 1, LEN: 2, IFACE: 3, TS_A: 4, TS_B: 5, WORDS: 6, BYTES: 24 } as const;
+export { DESC } from '../wasm/layout.js';
 
 /** Descriptors of the packets found in one window. */
 export class FrameBatch {

@@ -59,8 +59,7 @@ export class WasmDecoder {
 
   /** The accelerated walk over a window at framesPtr. */
   private fastFor(framesPtr: number): FastPcapScan {
-    const scan = this.inst.exports.scanPcap as (base: number, pos: number, end: number, big: number, fracLimit: number, snaplen: number, desc: number, n: number, cap: number) => number;
-    const scanPos = this.inst.exports.scanPcapPos as () => number;
+    const { scanPcap: scan, scanPcapPos: scanPos } = this.inst.exports;
     const descPtr = this.descPtr;
     return (pos, end, little, fracLimit, snaplen, batch, n) => {
       const m = scan(framesPtr, pos, end, little ? 0 : 1, fracLimit, snaplen, descPtr, n, batch.capacity);
@@ -71,7 +70,7 @@ export class WasmDecoder {
   constructor(inst?: WasmInstance, capacity = 4096) {
     this.inst = inst ?? new WasmInstance('release');
     this.capacity = capacity;
-    this.decodeBatch = this.inst.exports.decodeBatch as WasmDecoder['decodeBatch'];
+    this.decodeBatch = this.inst.exports.decodeBatch;
     this.descPtr = this.inst.alloc(capacity * DESC.BYTES, 64);
     this.outPtr = this.inst.alloc(capacity * REC.SIZE, 64);
     this.ifacePtr = this.inst.alloc(MAX_INTERFACES * IFACE_ENTRY.SIZE, 64);

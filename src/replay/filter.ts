@@ -12,7 +12,8 @@ import type { Topology } from '../model/topology.js';
 import { TS_KIND } from '../pcap/format.js';
 import { CaptureReader, frameTime } from '../pcap/reader.js';
 import { DESC, FrameBatch, type CaptureInterface } from '../pcap/scanner.js';
-import { DECISION, decodeDecision, WasmEngine, type WasmEngineOptions } from './wasm-engine.js';
+import { DECISION, decodeDecision } from './decision-record.js';
+import { WasmEngine, type WasmEngineOptions } from './wasm-engine.js';
 
 export type FilterOptions = Pick<WasmEngineOptions, 'conntrackCapacity' | 'shards' | 'batchCapacity'>;
 

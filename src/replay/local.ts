@@ -10,7 +10,8 @@ import type { Topology } from '../model/topology.js';
 import { decodeFrame } from '../pcap/decode.js';
 import { CaptureReader, frameTime } from '../pcap/reader.js';
 import { ReferenceEngine, type EngineOptions } from '../reference/engine.js';
-import { decodeDecision, WasmEngine } from './wasm-engine.js';
+import { decodeDecision } from './decision-record.js';
+import { WasmEngine } from './wasm-engine.js';
 
 export interface JudgedPacket {
   n: number;

@@ -31,7 +31,8 @@ import { CaptureFileReader, frameTime } from '../pcap/reader.js';
 import { DEFAULT_CONNTRACK_CAPACITY, ReferenceEngine } from '../reference/engine.js';
 import { checkOutputPath, OutputFile, TempDirs, type OutputStatus } from './output.js';
 import { runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
-import { hopLists, mergeTallies, newTally, summarize, tallyDecision, type ReplaySummary } from './summary.js';
+import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision-record.js';
+import { summarize, type ReplaySummary } from './summary.js';
 
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
@@ -308,10 +309,7 @@ async function replayWithReference(topology: Topology, file: string, options: Re
   });
   const compiled = options.compiled ?? compileTopology(topology);
   const tally = newTally(topology.interfaces.length, compiled);
-  const lists = hopLists(topology, compiled);
-  const ifaceIndex = new Map(topology.interfaces.map((x, i) => [x.id, i] as const));
-  const positions = compiled.meta.lists.map((l) => new Map(l.rules.map(([g, r], pos) => [`${g}\u0000${r}`, pos] as const)));
-  const rulePos = (list: number, g: string, r: string) => positions[list]!.get(`${g}\u0000${r}`)!;
+  const index = decisionIndex(topology, compiled);
   const reader = new CaptureFileReader(file, { chunkSize: options.chunkSize ?? 4 * 1024 * 1024 });
   const out = options.decisionsPath !== undefined ? new OutputFile(options.decisionsPath, undefined, 'decisions') : undefined;
   let size = 0;
@@ -343,7 +341,7 @@ async function replayWithReference(topology: Topology, file: string, options: Re
       }
       const { ts, tsText } = frameTime(reader.interfaces, frame.ifaceIndex, frame.tsA, frame.tsB);
       const d = engine.judge(decodeFrame(frame.linktype, frame.data, ts, tsText));
-      tallyDecision(tally, d, ifaceIndex, lists, rulePos);
+      tallyDecision(tally, d, index);
       judged = frame.n;
       if (out && !out.failed) {
         lines.push(decisionLine(frame.n, tsText, d));

@@ -11,8 +11,8 @@ import { PcapError } from '../pcap/errors.js';
 import { frameTime } from '../pcap/reader.js';
 import { OutputFile, type OutputStatus } from './output.js';
 import { WasmCaptureStream } from './stream.js';
-import type { Tally } from './summary.js';
-import { decodeDecision, DECISION, VERDICT_NOT_MINE, WasmEngine, type EngineCounters } from './wasm-engine.js';
+import { decisionVerdict, decodeDecision, VERDICT_NOT_MINE, type Tally } from './decision-record.js';
+import { WasmEngine, type EngineCounters } from './wasm-engine.js';
 
 export interface ShardTask {
   topology: Topology;
@@ -137,7 +137,7 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
       if (out) {
         const dv = engine.decisionView(b.count);
         for (let i = 0; i < b.count; i++) {
-          if (dv.getUint8(i * DECISION.SIZE + DECISION.VERDICT) === VERDICT_NOT_MINE) continue;
+          if (decisionVerdict(dv, i) === VERDICT_NOT_MINE) continue;
           const { tsText } = frameTime(interfaces, b.iface(i), b.tsA(i), b.tsB(i));
           out.line(b.firstN + i, decisionLine(b.firstN + i, tsText, decodeDecision(dv, i, compiled, task.topology)!));
         }

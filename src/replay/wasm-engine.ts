@@ -13,40 +13,29 @@
  */
 import type { CompiledTable } from '../compile/compile.js';
 import { indexTopology, type Topology, type TopologyIndex } from '../model/topology.js';
-import type { Decision, Hop, HopReason, PacketReason } from '../model/decision.js';
 import { DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, FRAGMENT_MEMORY_PER_SHARD } from '../model/shard.js';
 import { secondsToNs } from '../model/packet.js';
-import { TIMEOUT_KEYS } from '../model/topology.js';
-import { IFACE_ENTRY, REC } from '../pcap/record-layout.js';
+import type { TIMEOUT_KEYS } from '../model/topology.js';
+import { CLOUD, DECISION, DIR, FLOW_STATE, IF, IFACE_ENTRY, REC, STATS } from '../wasm/layout.js';
 import { DESC, MAX_CAPTURE_INTERFACES, type CaptureInterface, type FastPcapScan, type FrameBatch } from '../pcap/scanner.js';
-import { WasmInstance, type WasmFlavour } from '../wasm/loader.js';
+import { WasmInstance, type SgfExports, type WasmFlavour } from '../wasm/loader.js';
 import { interfacesStillWritten, writeInterfaceTable } from '../pcap/wasm.js';
-import type { Tally } from './summary.js';
+import { decisionIndex, readTally, tallyRegion, type Tally } from './decision-record.js';
 
-/** assembly/engine.ts decision record. */
-export const DECISION = {
-  SIZE: 32,
-  VERDICT: 0,
-  REASON: 1,
-  NHOPS: 2,
-  SHARD: 3,
-  HOP0: 4,
-  HOP_SIZE: 12,
-  H_IFACE: 0,
-  H_DIR: 4,
-  H_VERDICT: 5,
-  H_REASON: 6,
-  H_RULE: 8,
-} as const;
-export const VERDICT_NOT_MINE = 255;
-export const PACKET_REASONS: (PacketReason | undefined)[] = [undefined, 'unmanaged', 'local', 'non-ip', 'malformed'];
-export const HOP_REASONS: HopReason[] = ['established', 'related', 'intra-group', 'rule', 'default', 'fragment', 'conntrack-full'];
+type TimeoutKey = (typeof TIMEOUT_KEYS)[number];
 
-/** assembly/state.ts interface record. */
-const IF = { SIZE: 128, TIMEOUTS: 0, DEFAULT_IN: 56, DEFAULT_OUT: 57, N_ACCEPT: 58, LIST_IN: 60, LIST_OUT: 64, ACCEPT: 68, MAX_ACCEPT: 30 } as const;
-const CLOUD_CODE = { aliyun: 0, huawei: 1, generic: 2 } as const;
-/** Timeout order of assembly/state.ts ST_*: tcpOpening, tcpEstablished, tcpClosing, udp, udpReplied, icmp, other. */
-const TIMEOUT_ORDER = TIMEOUT_KEYS;
+/** The cloud code the engine is configured with. */
+const CLOUD_CODE = { aliyun: CLOUD.ALIYUN, huawei: CLOUD.HUAWEI, generic: CLOUD.GENERIC } as const;
+/** The flow state (IF.TIMEOUTS index) each topology timeout applies to. */
+const TIMEOUT_STATE: Record<TimeoutKey, number> = {
+  tcpOpening: FLOW_STATE.TCP_OPENING,
+  tcpEstablished: FLOW_STATE.TCP_ESTABLISHED,
+  tcpClosing: FLOW_STATE.TCP_CLOSING,
+  udp: FLOW_STATE.UDP_UNREPLIED,
+  udpReplied: FLOW_STATE.UDP_REPLIED,
+  icmp: FLOW_STATE.ICMP,
+  other: FLOW_STATE.OTHER,
+};
 
 export interface WasmEngineOptions {
   conntrackCapacity?: number;
@@ -59,9 +48,6 @@ export interface WasmEngineOptions {
   maxCaptureInterfaces?: number;
   flavour?: WasmFlavour;
 }
-
-/** assembly/engine.ts tally region. */
-const TALLY = { PACKETS: 0, ALLOW: 8, DENY: 16, REASONS: 24, N_REASONS: 16, IFACES: 152 } as const;
 
 export interface EngineCounters {
   conntrackFull: number;
@@ -86,13 +72,7 @@ export class WasmEngine {
   private capIfacesFirst: CaptureInterface | undefined;
   private readonly tallyPtr: number;
   private readonly tallyHitOffsets: number[];
-  private readonly x: {
-    decodeBatch: (frames: number, desc: number, n: number, ifaces: number, out: number) => number;
-    engineRun: (recs: number, n: number, out: number, owned: number) => number;
-    arenaAllocate: (bytes: number) => number;
-    statsPtr: () => number;
-    ctPeak: (iface: number, shard: number) => number;
-  };
+  private readonly x: Pick<SgfExports, 'decodeBatch' | 'engineRun' | 'arenaAllocate' | 'statsPtr' | 'ctPeak'>;
 
   /** `compiled`: the topology's table (compileTopology), compiled once and handed to every engine. */
   constructor(readonly topology: Topology, compiled: CompiledTable, options: WasmEngineOptions = {}) {
@@ -111,10 +91,10 @@ export class WasmEngine {
       statsPtr: e.statsPtr,
       ctPeak: e.ctPeak,
     };
-    const tableVersion = e.classifierTableVersion() as number;
+    const tableVersion = e.classifierTableVersion();
     const table = this.compiled.bytes;
     const tablePtr = inst.copyIn(table, 64);
-    const st = e.tableStatus(tablePtr, table.byteLength) as number;
+    const st = e.tableStatus(tablePtr, table.byteLength);
     if (st !== 0) throw new Error(`sgfilter: the WASM engine refuses the compiled table (status ${st}; module reads format ${tableVersion})`);
 
     // Rule actions per list position.
@@ -144,7 +124,7 @@ export class WasmEngine {
       const dv = inst.view();
       topology.interfaces.forEach((iface, i) => {
         const at = ifacePtr + i * IF.SIZE;
-        TIMEOUT_ORDER.forEach((k, s) => dv.setBigInt64(at + IF.TIMEOUTS + s * 8, secondsToNs(iface.conntrack[k]), true));
+        for (const [k, state] of Object.entries(TIMEOUT_STATE) as [TimeoutKey, number][]) dv.setBigInt64(at + IF.TIMEOUTS + state * 8, secondsToNs(iface.conntrack[k]), true);
         dv.setUint8(at + IF.DEFAULT_IN, this.defaultVerdict(iface.id, 'ingress'));
         dv.setUint8(at + IF.DEFAULT_OUT, this.defaultVerdict(iface.id, 'egress'));
         const accepting = topology.cloud === 'aliyun'
@@ -171,12 +151,8 @@ export class WasmEngine {
     const scratch = inst.alloc(64, 64);
     const addrScratch = inst.alloc(16, 16);
     // Tally: counters, then per list its hit counters; and the per-list offsets.
-    this.tallyHitOffsets = [];
-    let tallyBytes = TALLY.IFACES + Math.max(1, topology.interfaces.length) * 4 * 8;
-    for (const l of lists) {
-      this.tallyHitOffsets.push(tallyBytes);
-      tallyBytes += l.rules.length * 8;
-    }
+    const { bytes: tallyBytes, hitOffsets } = tallyRegion(topology.interfaces.length, this.compiled);
+    this.tallyHitOffsets = hitOffsets;
     this.tallyPtr = inst.alloc(tallyBytes, 16);
     inst.u8().fill(0, this.tallyPtr, this.tallyPtr + tallyBytes);
     const hitsPtr = inst.alloc(Math.max(1, lists.length) * 4, 16);
@@ -199,24 +175,13 @@ export class WasmEngine {
 
   /** The counters the engine kept for the packets it judged (summary.ts Tally). */
   tally(): Tally {
-    const dv = this.inst.view();
-    const p = this.tallyPtr;
-    const n = (off: number) => Number(dv.getBigUint64(p + off, true));
-    const reasons = Array.from({ length: TALLY.N_REASONS }, (_, i) => n(TALLY.REASONS + i * 8));
-    const ifaces = Array.from({ length: this.topology.interfaces.length * 4 }, (_, i) => n(TALLY.IFACES + i * 8));
-    const listHits = this.compiled.meta.lists.map((l, li) => Array.from({ length: l.rules.length }, (_, pos) => n(this.tallyHitOffsets[li]! + pos * 8)));
-    return { packets: n(TALLY.PACKETS), allow: n(TALLY.ALLOW), deny: n(TALLY.DENY), reasons, ifaces, listHits };
+    return readTally(this.inst.view(), this.tallyPtr, this.topology.interfaces.length, this.compiled, this.tallyHitOffsets);
   }
 
   /** [ingress list, egress list] per interface, from the table's BINDINGS (via meta order). */
   private bindings(): [number, number][] {
-    const m = this.compiled.meta;
-    const key = (dir: string, groups: string[]) => `${dir}\u0000${groups.join('\u0000')}`;
-    const byKey = new Map(m.lists.map((l, i) => [key(l.direction, l.groups), i] as const));
-    return this.topology.interfaces.map((iface) => [
-      byKey.get(key('ingress', iface.groups)) ?? 0xffffffff,
-      byKey.get(key('egress', iface.groups)) ?? 0xffffffff,
-    ]);
+    const index = decisionIndex(this.topology, this.compiled);
+    return this.topology.interfaces.map((_, i) => [index.listOf(i, DIR.INGRESS) >>> 0, index.listOf(i, DIR.EGRESS) >>> 0]);
   }
 
   private defaultVerdict(ifaceId: string, dir: 'ingress' | 'egress'): number {
@@ -300,8 +265,7 @@ export class WasmEngine {
 
   /** The scanner's fast classic-pcap walk over the staging region (assembly/decode.ts scanPcap). */
   fastPcap(): FastPcapScan {
-    const scan = this.inst.exports.scanPcap as (base: number, pos: number, end: number, big: number, fracLimit: number, snaplen: number, desc: number, n: number, cap: number) => number;
-    const scanPos = this.inst.exports.scanPcapPos as () => number;
+    const { scanPcap: scan, scanPcapPos: scanPos } = this.inst.exports;
     return (pos, end, little, fracLimit, snaplen, batch, n) => {
       const m = scan(this.stagingPtr, pos, end, little ? 0 : 1, fracLimit, snaplen, this.descPtr, n, batch.capacity);
       return [m, scanPos()];
@@ -329,9 +293,9 @@ export class WasmEngine {
     const dv = this.inst.view();
     const p = this.x.statsPtr();
     return {
-      conntrackFull: Number(dv.getBigUint64(p, true)),
-      fragmentsNotRemembered: Number(dv.getBigUint64(p + 8, true)),
-      conntrackGrows: Number(dv.getBigUint64(p + 16, true)),
+      conntrackFull: Number(dv.getBigUint64(p + STATS.CT_FULL, true)),
+      fragmentsNotRemembered: Number(dv.getBigUint64(p + STATS.FRAG_NOT_REMEMBERED, true)),
+      conntrackGrows: Number(dv.getBigUint64(p + STATS.CT_GROWS, true)),
     };
   }
 
@@ -351,50 +315,4 @@ export class WasmEngine {
 export function writeAddress(dv: DataView, ptr: number, value: bigint): void {
   dv.setBigUint64(ptr, value & 0xffffffffffffffffn, true);
   dv.setBigUint64(ptr + 8, value >> 64n, true);
-}
-
-/** Decision record `i` in `dv` -> §9 object (null for NOT_MINE). */
-export function decodeDecision(dv: DataView, i: number, compiled: CompiledTable, topology: Topology): Decision | null {
-  const at = i * DECISION.SIZE;
-  const verdict = dv.getUint8(at + DECISION.VERDICT);
-  if (verdict === VERDICT_NOT_MINE) return null;
-  const reason = PACKET_REASONS[dv.getUint8(at + DECISION.REASON)];
-  if (reason) return { verdict: verdict === 1 ? 'allow' : 'deny', reason, hops: [] };
-  const d: Decision = { verdict: verdict === 1 ? 'allow' : 'deny', hops: [] };
-  const nh = dv.getUint8(at + DECISION.NHOPS);
-  for (let k = 0; k < nh; k++) {
-    const h = at + DECISION.HOP0 + k * DECISION.HOP_SIZE;
-    const iface = topology.interfaces[dv.getUint32(h + DECISION.H_IFACE, true)]!;
-    const dir = dv.getUint8(h + DECISION.H_DIR) === 0 ? 'ingress' : 'egress';
-    const hop: Hop = {
-      iface: iface.id,
-      dir,
-      verdict: dv.getUint8(h + DECISION.H_VERDICT) === 1 ? 'allow' : 'deny',
-      reason: HOP_REASONS[dv.getUint8(h + DECISION.H_REASON)]!,
-    };
-    const pos = dv.getInt32(h + DECISION.H_RULE, true);
-    if (hop.reason === 'rule' && pos >= 0) {
-      const listIdx = listOf(compiled, topology, iface.id, dir);
-      const [group, rule] = compiled.meta.lists[listIdx]!.rules[pos]!;
-      hop.group = group;
-      hop.rule = rule;
-    }
-    d.hops.push(hop);
-  }
-  return d;
-}
-
-const listCache = new WeakMap<CompiledTable, Map<string, number>>();
-function listOf(compiled: CompiledTable, topology: Topology, ifaceId: string, dir: string): number {
-  let m = listCache.get(compiled);
-  if (!m) {
-    m = new Map();
-    const key = (d: string, groups: string[]) => `${d}\u0000${groups.join('\u0000')}`;
-    const byKey = new Map(compiled.meta.lists.map((l, i) => [key(l.direction, l.groups), i] as const));
-    for (const iface of topology.interfaces) {
-      for (const d of ['ingress', 'egress']) m.set(`${iface.id}|${d}`, byKey.get(key(d, iface.groups))!);
-    }
-    listCache.set(compiled, m);
-  }
-  return m.get(`${ifaceId}|${dir}`)!;
 }

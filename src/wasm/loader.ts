@@ -1,5 +1,5 @@
 /**
- * Loading the WASM module, the ABI handshake and memory regions.
+ * Loading the WASM module, the layout handshake and memory regions.
  *
  * The module imports its memory; the host owns the layout. Regions are handed
  * out by a bump allocator above the module's static data (`heapBase()`), grown
@@ -10,9 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import type { SgfExports } from './exports.js';
+import { LAYOUT_HASH } from './layout.js';
 
-/** The ABI version this host speaks; must equal assembly/index.ts ABI_VERSION. */
-export const HOST_ABI_VERSION = 1;
+/** The module's exports, typed from asc's declarations (exports.ts, generated from build/sgfilter.d.ts). */
+export type { SgfExports };
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Project root: dist/src/wasm -> ../../.. */
@@ -63,7 +65,7 @@ const PAGE = 65536;
 /** One instance of the module with its own memory and a bump allocator over it. */
 export class WasmInstance {
   readonly memory: WebAssembly.Memory;
-  readonly exports: Record<string, any>;
+  readonly exports: SgfExports;
   private top: number;
   private readonly base: number;
   private _buf: ArrayBuffer | null = null;
@@ -89,10 +91,14 @@ export class WasmInstance {
     } catch (err) {
       throw new WasmLoadError(`the WASM module ${wasmPath(flavour)} cannot be instantiated (${(err as Error).message}); run \`npm run build\``);
     }
-    this.exports = inst.exports as Record<string, any>;
-    const abi = typeof this.exports.abiVersion === 'function' ? (this.exports.abiVersion() as number) : NaN;
-    if (abi !== HOST_ABI_VERSION) {
-      throw new WasmLoadError(`the WASM module ${wasmPath(flavour)} has ABI version ${abi}, the host speaks ${HOST_ABI_VERSION}; rebuild with \`npm run build\``);
+    this.exports = inst.exports as unknown as SgfExports;
+    // The layout handshake: the module and this host must have been generated
+    // from the same layout/layouts.json (src/wasm/layout.ts, assembly/layout.ts).
+    const raw = inst.exports as Record<string, unknown>;
+    const hash = typeof raw.layoutHash === 'function' ? ((raw.layoutHash as () => number)() >>> 0) : undefined;
+    if (hash !== LAYOUT_HASH) {
+      const theirs = hash === undefined ? 'no layout hash (an older build)' : `layout hash ${hex(hash)}`;
+      throw new WasmLoadError(`the WASM module ${wasmPath(flavour)} has ${theirs}, the host expects ${hex(LAYOUT_HASH)}; rebuild with \`npm run build\``);
     }
     this.base = align(Number(this.exports.heapBase()), 64);
     this.top = this.base;
@@ -149,6 +155,10 @@ export class WasmInstance {
     const len = new Uint32Array(this.memory.buffer, ptr - 4, 1)[0]!;
     return Buffer.from(u8.subarray(ptr, ptr + len)).toString('utf16le');
   }
+}
+
+function hex(n: number): string {
+  return '0x' + n.toString(16).padStart(8, '0');
 }
 
 function align(n: number, a: number): number {

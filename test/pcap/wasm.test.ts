@@ -49,10 +49,9 @@ function tsRecords(bytes: Uint8Array): PacketRecord[] {
 }
 
 test('layout mirrors agree with the module', () => {
-  const g = (name: string) => (inst.exports[name] as { value: number }).value;
-  assert.is(g('DECODE_RECORD_SIZE'), REC.SIZE);
-  assert.is(g('DECODE_DESC_SIZE'), DESC.BYTES);
-  assert.is(g('DECODE_IFACE_SIZE'), IFACE_ENTRY.SIZE);
+  assert.is(inst.exports.DECODE_RECORD_SIZE.value, REC.SIZE);
+  assert.is(inst.exports.DECODE_DESC_SIZE.value, DESC.BYTES);
+  assert.is(inst.exports.DECODE_IFACE_SIZE.value, IFACE_ENTRY.SIZE);
   // Flags are distinct bits.
   assert.is(Object.values(REC_FLAG).reduce((a, b) => a | b, 0), 0xff);
   assert.is(Object.values(REC_QFLAG).reduce((a, b) => a | b, 0), 0x0f);
