@@ -17,7 +17,7 @@ import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmdirSync, 
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { GEN_ERROR, GenError } from '../gen/errors.js';
 import { GEN_CLOUDS, generateTopology, type GenCloud, type TopologyGenOptions } from '../gen/topology.js';
-import { MIX_KINDS, resolveTrafficOptions, type MixKind, type TrafficGenOptions } from '../gen/traffic.js';
+import { MIX_KINDS, resolveTrafficOptions, type MixKind, type TrafficGenOptions } from '../gen/traffic/index.js';
 import { checkOutputPath, OutputError, writeOutput } from '../replay/output.js';
 import { CAPTURE_FORMATS, formatTopologyJson, writeTraffic, type GenCaptureFormat, type WrittenCapture } from '../gen/write.js';
 import type { Topology } from '../model/topology.js';
@@ -183,7 +183,7 @@ export function runGen(o: GenCliOptions, cmd: Command): number {
     try {
       writeOutput(topoTarget, topologyText);
     } catch (e) {
-      if (e instanceof OutputError) throw new GenIoError(topologyPath, e.message.replace(topoTarget, topologyPath));
+      if (e instanceof OutputError) throw new OutputError(topologyPath, e.message.replace(topoTarget, topologyPath));
       throw e;
     }
     let summary: WrittenCapture | undefined;
@@ -209,7 +209,7 @@ export function runGen(o: GenCliOptions, cmd: Command): number {
         summary.file = capturePath;
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        if (err.code && err.syscall) throw new GenIoError(capturePath, `${capturePath}: cannot write the capture: ${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+$/, '')} (${err.code})`);
+        if (err.code && err.syscall) throw new OutputError(capturePath, `${capturePath}: cannot write the capture: ${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+$/, '')} (${err.code})`);
         throw e;
       } finally {
         bar?.stop();
@@ -238,13 +238,6 @@ export function runGen(o: GenCliOptions, cmd: Command): number {
   }
 }
 
-/** An output of gen could not be written (the message names it). */
-class GenIoError extends Error {
-  constructor(readonly path: string, message: string) {
-    super(message);
-  }
-}
-
 /**
  * Make the output directory: an existing directory must be writable; a
  * missing one is made level by level (never by a recursive mkdir, which spins
@@ -260,18 +253,18 @@ function makeOutDir(dir: string): string[] {
       st = statSync(at);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new GenIoError(dir, `--out-dir ${dir}: ${at} cannot be used (${code})`);
+      if (code !== 'ENOENT') throw new OutputError(dir, `--out-dir ${dir}: ${at} cannot be used (${code})`);
       missing.unshift(at);
       const up = dirname(at);
-      if (up === at) throw new GenIoError(dir, `--out-dir ${dir}: no existing ancestor`);
+      if (up === at) throw new OutputError(dir, `--out-dir ${dir}: no existing ancestor`);
       at = up;
       continue;
     }
-    if (!st.isDirectory()) throw new GenIoError(dir, `--out-dir ${dir}: ${at} is not a directory`);
+    if (!st.isDirectory()) throw new OutputError(dir, `--out-dir ${dir}: ${at} is not a directory`);
     try {
       accessSync(at, constants.W_OK);
     } catch {
-      throw new GenIoError(dir, `--out-dir ${dir}: cannot create files in ${at} (permission denied)`);
+      throw new OutputError(dir, `--out-dir ${dir}: cannot create files in ${at} (permission denied)`);
     }
     break;
   }
@@ -281,7 +274,7 @@ function makeOutDir(dir: string): string[] {
       mkdirSync(d);
     } catch (e) {
       for (const c of created.reverse()) rmdirSync(c);
-      throw new GenIoError(dir, `--out-dir ${dir}: cannot create ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new OutputError(dir, `--out-dir ${dir}: cannot create ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     created.push(d);
   }
@@ -343,7 +336,7 @@ export function registerGen(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        if (e instanceof GenIoError || e instanceof OutputError) {
+        if (e instanceof OutputError) {
           process.stderr.write(`sgfilter gen: ${e.message}\n`);
           process.exitCode = 1;
           return;
