@@ -27,6 +27,8 @@ import { replay } from '../../src/replay/replay.js';
 import { compileTopology } from '../../src/compile/compile.js';
 import type { Topology } from '../../src/model/topology.js';
 import { assertSameDecisionFiles } from '../harness/verify-files.js';
+import { BenchError } from '../harness/errors.js';
+import { parseIntOption } from '../../src/cli/common.js';
 
 export interface ReplaySample {
   seconds: number;
@@ -96,8 +98,8 @@ function median(xs: number[]): number {
 function arg(argv: string[], name: string, dflt: number): number {
   const i = argv.indexOf(name);
   if (i < 0) return dflt;
-  const v = Number(argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} needs a positive integer`);
+  const v = parseIntOption(argv[i + 1] ?? '', 1, Number.MAX_SAFE_INTEGER);
+  if (typeof v === 'string') throw new BenchError('SGF_BENCH_BAD_OPTION', `${name} ${v}`);
   return v;
 }
 
