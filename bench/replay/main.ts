@@ -71,14 +71,14 @@ export async function verifyDecisions(topology: Topology, file: string, compiled
     const ref = join(dir, 'reference.jsonl');
     log(`  verify: reference engine on ${file}`);
     const r = await replay(topology, file, { engine: 'reference', compiled, decisionsPath: ref });
-    if (r.error) throw new Error(`${file}: ${r.error.message}`);
+    if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${r.error.message}`);
     const configs = ['reference'];
     for (const workers of [1, 2]) {
       const out = join(dir, `wasm-${workers}w.jsonl`);
       log(`  verify: WASM engine, ${workers} worker(s)`);
       await replay(topology, file, { engine: 'wasm', workers, compiled, decisionsPath: out });
       const n = assertSameDecisionFiles(ref, out, `${file} (WASM, ${workers} worker(s))`);
-      if (n !== r.packets) throw new Error(`${file}: ${n} decisions for ${r.packets} packets`);
+      if (n !== r.packets) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${n} decisions for ${r.packets} packets`);
       configs.push(`wasm-${workers}w`);
       rmSync(out, { force: true });
     }
@@ -123,7 +123,7 @@ async function measure(
     packets = r.packets;
     verdicts = r.verdicts;
     reasons = r.reasons;
-    if (r.error) throw new Error(`${file}: ${r.error.message}`);
+    if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${r.error.message}`);
     if (i === 0) continue; // warm-up (page cache, JIT)
     const s: ReplaySample = { seconds: r.seconds };
     if (r.loopSeconds !== undefined) s.loopSeconds = r.loopSeconds;

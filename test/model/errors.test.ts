@@ -39,7 +39,7 @@ const INSTANCES: [string, SgfError[]][] = [
   ['SplitBudgetExceeded', [new SplitBudgetExceeded(1)]],
   ['ApiUsageError', [new ApiUsageError('m')]],
   ['InternalError', [new InternalError('m')]],
-  ['BenchError', (['SGF_BENCH_MISMATCH', 'SGF_BENCH_BAD_OPTION', 'SGF_BENCH_NO_FIXTURES', 'SGF_BENCH_REPLAY'] satisfies BenchErrorCode[]).map((c) => new BenchError(c, 'm'))],
+  ['BenchError', (['SGF_BENCH_MISMATCH', 'SGF_BENCH_BAD_OPTION', 'SGF_BENCH_NO_FIXTURES', 'SGF_BENCH_REPLAY', 'SGF_BENCH_BAD_REPORT'] satisfies BenchErrorCode[]).map((c) => new BenchError(c, 'm'))],
   ['ReportError', [new ReportError('r.json', [])]],
 ];
 
