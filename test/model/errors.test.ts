@@ -22,6 +22,13 @@ import { CasesError, parseCases } from '../../src/analysis/assert.js';
 import { SplitBudgetExceeded } from '../../src/analysis/space.js';
 import { BenchError, type BenchErrorCode } from '../../bench/harness/errors.js';
 import { ReportError } from '../../bench/report/schema.js';
+import { Prng } from '../../src/gen/prng.js';
+import { PcapWriter } from '../../src/pcap/writer.js';
+import { secondsToNs } from '../../src/model/packet.js';
+import { replay } from '../../src/replay/replay.js';
+import { ReferenceEngine } from '../../src/reference/engine.js';
+import { fixturesDir } from '../helpers/corpus.js';
+import { loadTopologyFile } from '../../src/parse/load.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -113,6 +120,25 @@ test('the entry points throw the typed errors (not plain Error)', () => {
   assert.throws(() => parsePacketSpec('tcp nowhere'), (e: unknown) => e instanceof PacketSpecError && e.code === 'SGF_PACKET_BAD_SPEC');
   assert.throws(() => parseScope('nokey'), (e: unknown) => e instanceof ScopeError && e.code === 'SGF_SCOPE_BAD_SPEC');
   assert.throws(() => parseCases({ cases: 3 }, 'c.json'), (e: unknown) => e instanceof CasesError && e.code === 'SGF_CASES_INVALID');
+});
+
+test('API misuse is an ApiUsageError / EngineOptionError, not a bare RangeError or Error', async () => {
+  const usage = (fn: () => unknown, message: RegExp) => assert.throws(fn, (e: unknown) => e instanceof ApiUsageError && e.code === 'SGF_API_MISUSE' && message.test((e as Error).message));
+  usage(() => new Prng(1.5), /prng: seed 1.5 is not a safe integer/);
+  usage(() => new Prng(1).int(0), /needs a positive safe integer/);
+  usage(() => new Prng(1).pick([]), /pick from an empty list/);
+  usage(() => new PcapWriter().addParts(-1, 0, new Uint8Array(0)), /pcap writer|capture writer/);
+  usage(() => secondsToNs(-1), /a conntrack timeout must be a number of seconds/);
+  const topology = loadTopologyFile(join(fixturesDir(), 'aliyun-basic-3tier.json')).topology;
+  usage(() => new ReferenceEngine(topology!).ruleHop('eni-nowhere', 'ingress', { ts: 0n, family: 4, src: 1n, dst: 2n, proto: 6 }), /no interface "eni-nowhere"/);
+  let caught: unknown;
+  try {
+    await replay(topology!, join(fixturesDir(), 'captures', 'aliyun-basic-3tier.pcap'), { workers: 99 });
+  } catch (e) {
+    caught = e;
+  }
+  assert.instance(caught, EngineOptionError);
+  assert.is((caught as EngineOptionError).option, 'workers');
 });
 
 test.run();
