@@ -2,14 +2,16 @@
  * `npm test`: runs every uvu suite compiled to dist/test (files ending in
  * `.test.js`), in path order, in one process.
  *   node dist/test/run.js [FILTER...]   only files whose path contains a FILTER
- *   node dist/test/run.js --fuzz        every fuzzer: files whose path says
- *     "fuzz" or that read the fuzz budget (SGFILTER_FUZZ_SECONDS, through
- *     test/helpers/fuzz.ts or a helper of their own)
+ *   node dist/test/run.js --fuzz        every fuzz, property and differential
+ *     suite: the files under test/fuzz/ and test/differential/, and every file
+ *     that reads the budget helper test/helpers/fuzz.ts (or, in test/classify/,
+ *     its own fuzzSeconds)
  * `npm run fuzz` passes --fuzz and a longer SGFILTER_FUZZ_SECONDS budget.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isFuzzSuite } from './helpers/select.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -24,7 +26,7 @@ function walk(dir: string, out: string[]): string[] {
 
 const fuzz = process.argv.includes('--fuzz');
 const filters = process.argv.slice(2).filter((a) => a !== '--fuzz');
-const isFuzzer = (f: string) => relative(here, f).includes('fuzz') || /SGFILTER_FUZZ_SECONDS|fuzzSeconds|fuzzBudgetMs/.test(readFileSync(f, 'utf8'));
+const isFuzzer = (f: string) => isFuzzSuite(relative(here, f), readFileSync(f, 'utf8'));
 const files = walk(here, [])
   .filter((f) => filters.length === 0 || filters.some((x) => relative(here, f).includes(x)))
   .filter((f) => !fuzz || isFuzzer(f));

@@ -20,6 +20,7 @@ import { loadTopologyFile } from '../../src/parse/load.js';
 import { parseNativeTopology, type NativeRule, type NativeTopology } from '../../src/parse/native.js';
 import type { AnalysisInfo } from '../report/schema.js';
 import type { RunContext } from './context.js';
+import { InternalError } from '../../src/model/errors.js';
 import { durationFigure } from './stats.js';
 
 export const ANALYSIS_STEPS = 3;
@@ -92,7 +93,7 @@ export function huaweiLimitTopology(seed = 2): Topology {
 
 function parse(doc: NativeTopology): Topology {
   const r = parseNativeTopology(doc);
-  if (!r.topology) throw new Error(`bench analysis: a generated topology is invalid: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  if (!r.topology) throw new InternalError(`bench analysis: a generated topology is invalid: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
   return r.topology;
 }
 

@@ -15,6 +15,7 @@
  * exceeds the two runs' spreads combined (compare.ts).
  */
 import type { Figure, FigureKind, FigureMethod, FigureUnit, SectionName } from '../report/schema.js';
+import { InternalError } from '../../src/model/errors.js';
 
 /** Samples are rounded to 6 significant digits in the report (sub-ppm of any figure). */
 export function round6(x: number): number {
@@ -89,6 +90,6 @@ export function tinybenchSamples(task: { name: string; result: unknown }): numbe
   const r = task.result as { state?: string; error?: Error; latency?: { samples?: number[] } };
   if (r.state === 'errored') throw r.error ?? new Error(`${task.name}: the task failed`);
   const s = r.latency?.samples;
-  if (!s || s.length === 0) throw new Error(`${task.name}: tinybench kept no samples`);
+  if (!s || s.length === 0) throw new InternalError(`${task.name}: tinybench kept no samples`);
   return [...s];
 }

@@ -27,6 +27,8 @@ import { replay } from '../../src/replay/replay.js';
 import { compileTopology } from '../../src/compile/compile.js';
 import type { Topology } from '../../src/model/topology.js';
 import { assertSameDecisionFiles } from '../harness/verify-files.js';
+import { BenchError } from '../harness/errors.js';
+import { parseIntOption } from '../../src/cli/common.js';
 
 export interface ReplaySample {
   seconds: number;
@@ -69,14 +71,14 @@ export async function verifyDecisions(topology: Topology, file: string, compiled
     const ref = join(dir, 'reference.jsonl');
     log(`  verify: reference engine on ${file}`);
     const r = await replay(topology, file, { engine: 'reference', compiled, decisionsPath: ref });
-    if (r.error) throw new Error(`${file}: ${r.error.message}`);
+    if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${r.error.message}`);
     const configs = ['reference'];
     for (const workers of [1, 2]) {
       const out = join(dir, `wasm-${workers}w.jsonl`);
       log(`  verify: WASM engine, ${workers} worker(s)`);
       await replay(topology, file, { engine: 'wasm', workers, compiled, decisionsPath: out });
       const n = assertSameDecisionFiles(ref, out, `${file} (WASM, ${workers} worker(s))`);
-      if (n !== r.packets) throw new Error(`${file}: ${n} decisions for ${r.packets} packets`);
+      if (n !== r.packets) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${n} decisions for ${r.packets} packets`);
       configs.push(`wasm-${workers}w`);
       rmSync(out, { force: true });
     }
@@ -96,8 +98,8 @@ function median(xs: number[]): number {
 function arg(argv: string[], name: string, dflt: number): number {
   const i = argv.indexOf(name);
   if (i < 0) return dflt;
-  const v = Number(argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} needs a positive integer`);
+  const v = parseIntOption(argv[i + 1] ?? '', 1, Number.MAX_SAFE_INTEGER);
+  if (typeof v === 'string') throw new BenchError('SGF_BENCH_BAD_OPTION', `${name} ${v}`);
   return v;
 }
 
@@ -121,7 +123,7 @@ async function measure(
     packets = r.packets;
     verdicts = r.verdicts;
     reasons = r.reasons;
-    if (r.error) throw new Error(`${file}: ${r.error.message}`);
+    if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${r.error.message}`);
     if (i === 0) continue; // warm-up (page cache, JIT)
     const s: ReplaySample = { seconds: r.seconds };
     if (r.loopSeconds !== undefined) s.loopSeconds = r.loopSeconds;

@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import { median } from '../harness/stats.js';
+import { SgfError } from '../../src/model/errors.js';
 
 export const REPORT_SCHEMA = 'sgfilter-bench/1';
 
@@ -313,7 +314,7 @@ export type AnalysisInfo = z.infer<typeof analysisInfoSchema>;
 export type MemoryInfo = z.infer<typeof memoryInfoSchema>;
 
 /** A report failed its schema: the issues with their JSON paths. */
-export class ReportError extends Error {
+export class ReportError extends SgfError {
   readonly code = 'SGF_BENCH_BAD_REPORT';
   constructor(readonly source: string, readonly issues: { path: string; message: string }[]) {
     super(`${source}: not a valid sgfilter benchmark report (${REPORT_SCHEMA}):\n` + issues.slice(0, 20).map((i) => `  at ${i.path}: ${i.message}`).join('\n') + (issues.length > 20 ? `\n  … and ${issues.length - 20} more` : ''));

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Comparison } from './compare.js';
 import { renderHtml } from './html.js';
 import { validateReport, type BenchReport } from './schema.js';
+import { BenchError } from '../harness/errors.js';
 import { renderMarkdown } from './text.js';
 
 export interface WrittenReports {
@@ -80,13 +81,13 @@ export function readReport(path: string): BenchReport {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new Error(`${path}: cannot read the report (${err.code === 'ENOENT' ? 'no such file' : err.message})`);
+    throw new BenchError('SGF_BENCH_BAD_REPORT', `${path}: cannot read the report (${err.code === 'ENOENT' ? 'no such file' : err.message})`);
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${path}: not JSON (${(e as Error).message})`);
+    throw new BenchError('SGF_BENCH_BAD_REPORT', `${path}: not JSON (${(e as Error).message})`);
   }
   return validateReport(doc, path);
 }

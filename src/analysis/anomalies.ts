@@ -25,6 +25,7 @@ import { indexTopology, type Action, type Direction, type Topology, type Topolog
 import { buildHop, type Entry, type HopModel } from './effective.js';
 import { DEFAULT_SPLIT_BUDGET, firstMatch, regionsOverlap, splitBudget, SplitBudgetExceeded } from './space.js';
 import { readableRemote, witnessOf, type Witness } from './witness.js';
+import { ApiUsageError } from '../model/errors.js';
 
 /** An entry of the effective list, as reports name it. */
 export type EntryJson =
@@ -161,7 +162,7 @@ function analyzeFamily(hop: HopModel, index: TopologyIndex, total: number | unde
 /** Analyse one interface and direction (both families). */
 export function analyzeHop(index: TopologyIndex, ifaceId: string, direction: Direction, options: AnalyzeOptions = {}): HopAnalysis {
   const iface = index.interfaces.get(ifaceId);
-  if (!iface) throw new Error(`sgfilter analysis: no interface "${ifaceId}"`);
+  if (!iface) throw new ApiUsageError(`sgfilter analysis: no interface "${ifaceId}"`);
   const families: Family[] = [4, 6];
   const hops = families.map((f) => buildHop(index, iface, direction, f));
   const results = hops.map((h) => analyzeFamily(h, index, options.budget));

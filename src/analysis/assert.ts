@@ -20,6 +20,7 @@ import { parsePacketSpec, PacketSpecError } from '../model/packet-spec.js';
 import type { Topology } from '../model/topology.js';
 import { formatPath } from '../parse/issues.js';
 import { ReferenceEngine } from '../reference/engine.js';
+import { SgfError } from '../model/errors.js';
 
 const caseSchema = z.object({
   name: z.string().min(1),
@@ -33,8 +34,8 @@ const fileSchema = z.union([z.object({ cases: z.array(caseSchema) }).strict(), z
 
 export type AssertCase = z.infer<typeof caseSchema>;
 
-export class CasesError extends Error {
-  readonly code = 'SGF_ERR_CASES';
+export class CasesError extends SgfError {
+  readonly code = 'SGF_CASES_INVALID';
   constructor(readonly file: string, readonly problems: string[]) {
     super(`${file}: ${problems.length} problem(s) in the cases file:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }

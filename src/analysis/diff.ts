@@ -29,6 +29,7 @@ import { ownedAddresses, summarizeSources } from './exposure.js';
 import { entryName, rulePath, type Finding } from './findings.js';
 import { BoxList, DIM, firstMatch, fullBounds, splitBudget, type RawBox } from './space.js';
 import { readableRemote, witnessOf } from './witness.js';
+import { InternalError, SgfError } from '../model/errors.js';
 
 /** One scope entry: the changes it covers. Omitted fields match anything. */
 export interface ScopeSpec {
@@ -43,7 +44,8 @@ export interface ScopeSpec {
   text: string;
 }
 
-export class ScopeError extends Error {
+export class ScopeError extends SgfError {
+  readonly code = 'SGF_SCOPE_BAD_SPEC';
   constructor(readonly spec: string, detail: string) {
     super(`bad --scope ${JSON.stringify(spec)}: ${detail} (expected comma-separated key=value: iface=ID, dir=ingress|egress, family=4|6, proto=tcp|udp|icmp|icmpv6|gre|N, ports=P[-Q][;…], remote=CIDR)`);
   }
@@ -190,7 +192,7 @@ export function structuralDiff(oldT: Topology, newT: Topology, scopes: readonly 
     for (const direction of ['ingress', 'egress'] as const) {
       for (const family of [4, 6] as const) {
         const { o, n, scope } = hopPair(oldIx, newIx, iface.id, direction, family, scopes);
-        if (o.space.cuts.some((c, d) => c.length !== n.space.cuts[d]!.length || c.some((v, k) => v !== n.space.cuts[d]![k]))) throw new Error('sgfilter diff: the two spaces differ');
+        if (o.space.cuts.some((c, d) => c.length !== n.space.cuts[d]!.length || c.some((v, k) => v !== n.space.cuts[d]![k]))) throw new InternalError('sgfilter diff: the two spaces differ');
         const groups = new Map<string, Group>();
         const actionOf = (h: HopModel, e: number): Action => (e < 0 ? h.defaultAction : h.entries[e]!.action);
         const budget = splitBudget();

@@ -25,6 +25,7 @@
  * src/compile/tree.ts ("the first box that covers the region ends the list")
  * taken to the end instead of stopping at a leaf size.
  */
+import { InternalError, SgfError } from '../model/errors.js';
 
 export const DIM = { REMOTE: 0, LOCAL: 1, PROTO: 2, SPORT: 3, DPORT: 4 } as const;
 export const K = 5;
@@ -73,7 +74,7 @@ export class Space {
     for (let d = 0; d < K; d++) {
       const l = this.maps[d]!.get(b.lo[d]!);
       const h = this.maps[d]!.get(b.hi[d]! + 1n);
-      if (l === undefined || h === undefined) throw new Error(`sgfilter analysis: box endpoint not registered in dimension ${DIM_NAMES[d]}`);
+      if (l === undefined || h === undefined) throw new InternalError(`sgfilter analysis: box endpoint not registered in dimension ${DIM_NAMES[d]}`);
       out[2 * d] = l;
       out[2 * d + 1] = h - 1;
     }
@@ -162,7 +163,8 @@ export function splitBudget(total = DEFAULT_SPLIT_BUDGET): SplitBudget {
 }
 
 /** Thrown when a split produces more pieces than its budget (the caller reports "not analysed"). */
-export class SplitBudgetExceeded extends Error {
+export class SplitBudgetExceeded extends SgfError {
+  readonly code = 'SGF_ANALYSIS_BUDGET_EXCEEDED';
   constructor(readonly budget: number) {
     super(`the region split outgrew its budget of ${budget} pieces`);
   }

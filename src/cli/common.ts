@@ -59,6 +59,13 @@ export function die(message: string, code = 2): never {
   process.exit(code);
 }
 
+// ---------------------------------------------------------------------------
+// Option values: the one set of parsers every command uses. Each check has a
+// `parse…` form returning the value or the "expected …" text, a commander
+// `argParser` form (`…Option`: a refusal becomes "error: option '--x <n>'
+// argument 'v' is invalid. <expected>", exit 1) and, for integers, an
+// in-action form (`intValue`: "sgfilter: --x <expected>", exit 2).
+
 /**
  * The one integer-option parser of every command: decimal digits only (a
  * leading minus only when `min` < 0), a safe integer within `min..max`;
@@ -76,11 +83,7 @@ export function parseIntOption(value: string, min: number, max: number): number 
 }
 
 export function intOption(min: number, max: number = Number.MAX_SAFE_INTEGER): (value: string) => number {
-  return (value: string): number => {
-    const r = parseIntOption(value, min, max);
-    if (typeof r === 'string') throw new InvalidArgumentError(r + '.');
-    return r;
-  };
+  return argParser((value) => parseIntOption(value, min, max));
 }
 
 /** `--name VALUE` inside an action: the integer, or exit 2 with the message. */
@@ -90,3 +93,30 @@ export function intValue(name: string, value: string | undefined, min: number, m
   if (typeof r === 'string') die(`--${name} ${r}`);
   return r;
 }
+
+/** A share (a fraction of flows, rules…): a number within 0..1. */
+export function parseShareOption(value: string): number | string {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) return 'expected a share within 0..1 (e.g. 0.05)';
+  return n;
+}
+
+/** A positive finite number (a mean, a gap in µs…). */
+export function parsePositiveOption(value: string): number | string {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) return 'expected a positive number';
+  return n;
+}
+
+function argParser(parse: (value: string) => number | string): (value: string) => number {
+  return (value: string): number => {
+    const r = parse(value);
+    if (typeof r === 'string') throw new InvalidArgumentError(r + '.');
+    return r;
+  };
+}
+
+/** `parseShareOption` as a commander `argParser`. */
+export const shareOption = (): ((value: string) => number) => argParser(parseShareOption);
+/** `parsePositiveOption` as a commander `argParser`. */
+export const positiveOption = (): ((value: string) => number) => argParser(parsePositiveOption);

@@ -2,6 +2,7 @@
  * Generator errors: one class, stable codes. A bad knob names the option (as
  * the API spells it) and what was expected.
  */
+import { SgfError } from '../model/errors.js';
 export const GEN_ERROR = {
   /** An option is out of range or of the wrong type. */
   BAD_OPTION: 'SGF_GEN_BAD_OPTION',
@@ -12,7 +13,7 @@ export const GEN_ERROR = {
 } as const;
 export type GenErrorCode = (typeof GEN_ERROR)[keyof typeof GEN_ERROR];
 
-export class GenError extends Error {
+export class GenError extends SgfError {
   constructor(readonly code: GenErrorCode, message: string, readonly option?: string) {
     super(message);
     this.name = 'GenError';

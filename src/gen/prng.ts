@@ -9,6 +9,7 @@
  * label, so that (say) the topology and the traffic draw from different
  * streams and adding a draw to one never shifts the other.
  */
+import { ApiUsageError } from '../model/errors.js';
 
 /** splitmix32 step: returns [next state, output]. */
 function splitmix32(state: number): [number, number] {
@@ -45,7 +46,7 @@ export class Prng {
    * 32-bit halves are used).
    */
   constructor(seed: number, salt = 0) {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`prng: seed ${seed} is not a safe integer`);
+    if (!Number.isSafeInteger(seed)) throw new ApiUsageError(`prng: seed ${seed} is not a safe integer`);
     const lo = seed >>> 0;
     const hi = Math.floor(seed / TWO_POW_32) >>> 0;
     this.seedLo = lo;
@@ -67,7 +68,7 @@ export class Prng {
   static fromState(state: readonly [number, number, number, number]): Prng {
     const p = new Prng(0);
     [p.s0, p.s1, p.s2, p.s3] = state.map((x) => x >>> 0) as [number, number, number, number];
-    if ((p.s0 | p.s1 | p.s2 | p.s3) === 0) throw new RangeError('prng: the all-zero state is not allowed');
+    if ((p.s0 | p.s1 | p.s2 | p.s3) === 0) throw new ApiUsageError('prng: the all-zero state is not allowed');
     return p;
   }
 
@@ -106,7 +107,7 @@ export class Prng {
 
   /** Uniform integer in [0, n), n ≤ 2^53, without modulo bias (rejection on 32 bits when it fits). */
   int(n: number): number {
-    if (!(n >= 1) || !Number.isSafeInteger(n)) throw new RangeError(`prng: int(${n}) needs a positive safe integer`);
+    if (!(n >= 1) || !Number.isSafeInteger(n)) throw new ApiUsageError(`prng: int(${n}) needs a positive safe integer`);
     if (n <= TWO_POW_32) {
       const limit = TWO_POW_32 - (TWO_POW_32 % n);
       for (;;) {
@@ -128,7 +129,7 @@ export class Prng {
   }
 
   pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new RangeError('prng: pick from an empty list');
+    if (items.length === 0) throw new ApiUsageError('prng: pick from an empty list');
     return items[this.int(items.length)]!;
   }
 
@@ -136,7 +137,7 @@ export class Prng {
   weighted(weights: readonly number[]): number {
     let total = 0;
     for (const w of weights) total += w;
-    if (!(total > 0)) throw new RangeError('prng: weights sum to zero');
+    if (!(total > 0)) throw new ApiUsageError('prng: weights sum to zero');
     let x = this.float() * total;
     for (let i = 0; i < weights.length; i++) {
       x -= weights[i]!;

@@ -117,24 +117,40 @@ function contiguous(ports: string): boolean {
 
 // ---------------------------------------------------------------------------
 
+/** The defaults of the knobs: the one place they are written (the CLI's help reads them). */
+export const TOPOLOGY_DEFAULTS = {
+  cloud: 'aliyun-basic',
+  interfaces: 12,
+  groupsPerInterface: 2,
+  rulesPerGroup: 20,
+  /** 0 for aliyun-advanced. */
+  groupRefShare: 0.1,
+  addressGroups: 2,
+  addressGroupSize: 4,
+  /** 0 without address groups. */
+  addressGroupShare: 0.05,
+  ipv6Share: 0.3,
+  denyShare: 0.15,
+} as const satisfies Partial<Record<keyof TopologyGenOptions, unknown>>;
+
 export function resolveTopologyOptions(o: TopologyGenOptions): ResolvedTopologyGenOptions {
   if (typeof o !== 'object' || o === null) throw new GenError(GEN_ERROR.BAD_OPTION, 'topology options must be an object');
   if (typeof o.seed !== 'number' || !Number.isSafeInteger(o.seed)) {
     throw new GenError(GEN_ERROR.BAD_OPTION, `seed must be a safe integer, got ${JSON.stringify(o.seed)}`, 'seed');
   }
-  const cloud = o.cloud ?? 'aliyun-basic';
+  const cloud = o.cloud ?? TOPOLOGY_DEFAULTS.cloud;
   if (!(GEN_CLOUDS as readonly string[]).includes(cloud)) {
     throw new GenError(GEN_ERROR.BAD_OPTION, `cloud must be one of ${GEN_CLOUDS.join(', ')}, got ${JSON.stringify(cloud)}`, 'cloud');
   }
-  const interfaces = checkInt('interfaces', o.interfaces ?? 12, 1, MAX_INTERFACES);
-  const groupsPerInterface = checkInt('groupsPerInterface', o.groupsPerInterface ?? 2, 1, 1000);
+  const interfaces = checkInt('interfaces', o.interfaces ?? TOPOLOGY_DEFAULTS.interfaces, 1, MAX_INTERFACES);
+  const groupsPerInterface = checkInt('groupsPerInterface', o.groupsPerInterface ?? TOPOLOGY_DEFAULTS.groupsPerInterface, 1, 1000);
   const groups = checkInt('groups', o.groups ?? Math.max(groupsPerInterface + 1, Math.ceil(interfaces / 3)), 1, 1_000_000);
   if (groups < groupsPerInterface) {
     throw new GenError(GEN_ERROR.BAD_OPTION, `groups (${groups}) must be at least groupsPerInterface (${groupsPerInterface})`, 'groups');
   }
-  const rulesPerGroup = checkInt('rulesPerGroup', o.rulesPerGroup ?? 20, 0, 1_000_000);
-  const addressGroups = checkInt('addressGroups', o.addressGroups ?? 2, 0, 100_000);
-  const addressGroupSize = checkInt('addressGroupSize', o.addressGroupSize ?? 4, 1, 100_000);
+  const rulesPerGroup = checkInt('rulesPerGroup', o.rulesPerGroup ?? TOPOLOGY_DEFAULTS.rulesPerGroup, 0, 1_000_000);
+  const addressGroups = checkInt('addressGroups', o.addressGroups ?? TOPOLOGY_DEFAULTS.addressGroups, 0, 100_000);
+  const addressGroupSize = checkInt('addressGroupSize', o.addressGroupSize ?? TOPOLOGY_DEFAULTS.addressGroupSize, 1, 100_000);
   const r: ResolvedTopologyGenOptions = {
     seed: o.seed,
     cloud,
@@ -142,12 +158,12 @@ export function resolveTopologyOptions(o: TopologyGenOptions): ResolvedTopologyG
     groupsPerInterface,
     groups,
     rulesPerGroup,
-    groupRefShare: checkShare('groupRefShare', o.groupRefShare ?? (cloud === 'aliyun-advanced' ? 0 : 0.1)),
+    groupRefShare: checkShare('groupRefShare', o.groupRefShare ?? (cloud === 'aliyun-advanced' ? 0 : TOPOLOGY_DEFAULTS.groupRefShare)),
     addressGroups,
     addressGroupSize,
-    addressGroupShare: checkShare('addressGroupShare', o.addressGroupShare ?? (addressGroups > 0 ? 0.05 : 0)),
-    ipv6Share: checkShare('ipv6Share', o.ipv6Share ?? 0.3),
-    denyShare: checkShare('denyShare', o.denyShare ?? 0.15),
+    addressGroupShare: checkShare('addressGroupShare', o.addressGroupShare ?? (addressGroups > 0 ? TOPOLOGY_DEFAULTS.addressGroupShare : 0)),
+    ipv6Share: checkShare('ipv6Share', o.ipv6Share ?? TOPOLOGY_DEFAULTS.ipv6Share),
+    denyShare: checkShare('denyShare', o.denyShare ?? TOPOLOGY_DEFAULTS.denyShare),
     stress: o.stress ?? false,
   };
   if (typeof r.stress !== 'boolean') throw new GenError(GEN_ERROR.BAD_OPTION, `stress must be a boolean, got ${JSON.stringify(r.stress)}`, 'stress');

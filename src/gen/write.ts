@@ -14,7 +14,7 @@ import { LINKTYPE } from '../pcap/format.js';
 import { PcapWriter, PcapngWriter } from '../pcap/writer.js';
 import { GEN_ERROR, GenError } from './errors.js';
 import { generateTopology, type TopologyGenOptions } from './topology.js';
-import { TrafficGenerator, type TrafficGenOptions, type TrafficSummary } from './traffic.js';
+import { TrafficGenerator, type TrafficGenOptions, type TrafficSummary } from './traffic/index.js';
 
 /** Bumped whenever a change to the generator changes its output for the same options. */
 export const GENERATOR_VERSION = 1;

@@ -15,9 +15,10 @@
  */
 import { parseAddress } from './address.js';
 import { PROTO, type Family, type PacketRecord, type QuotedHeader } from './packet.js';
+import { SgfError } from './errors.js';
 
-export class PacketSpecError extends Error {
-  readonly code = 'SGF_ERR_PACKET_SPEC';
+export class PacketSpecError extends SgfError {
+  readonly code = 'SGF_PACKET_BAD_SPEC';
   constructor(readonly spec: string, detail: string) {
     super(`malformed packet ${JSON.stringify(spec)}: ${detail} (expected e.g. "tcp 203.0.113.7:40000 -> 10.0.1.10:22" or "icmp 1.2.3.4 -> 10.0.0.5 type 8 code 0")`);
     this.name = 'PacketSpecError';

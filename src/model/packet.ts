@@ -7,6 +7,7 @@
  * Fields that do not apply to a packet are absent (undefined), exactly like
  * the keys of `sgfilter decode --jsonl`.
  */
+import { ApiUsageError } from './errors.js';
 
 /** Why a frame could not be judged as an IP packet. */
 export type UndecodableReason = 'non-ip' | 'malformed';
@@ -122,11 +123,11 @@ const MAX_SECONDS = MAX_TIMEOUT_SECONDS;
 /**
  * Seconds (a timeout, possibly fractional, 0..365 days) to nanoseconds. A
  * value outside that range (a topology built by hand past the loader's
- * check) is a RangeError naming it, never a wrong or wrapped timeout.
+ * check) is an ApiUsageError naming it, never a wrong or wrapped timeout.
  */
 export function secondsToNs(s: number): bigint {
   if (typeof s !== 'number' || !(s >= 0 && s <= MAX_SECONDS)) {
-    throw new RangeError(`a conntrack timeout must be a number of seconds from 0 to ${MAX_SECONDS}, got ${String(s)}`);
+    throw new ApiUsageError(`a conntrack timeout must be a number of seconds from 0 to ${MAX_SECONDS}, got ${String(s)}`);
   }
   return BigInt(Math.round(s * 1_000_000_000));
 }

@@ -18,6 +18,7 @@
  */
 import type { Family, PacketRecord } from './packet.js';
 import { isIcmpError } from './packet.js';
+import { SgfError } from './errors.js';
 
 /** The number of shards unless configured: fixed, so decisions never depend on the worker count. */
 export const DEFAULT_SHARDS = 16;
@@ -74,9 +75,12 @@ export function shardOfHash(hash: number, shards: number): number {
  * replay, ReferenceEngine, judgeFrame): `code` says which kind, `option` names
  * it, the message says what was expected.
  */
-export class EngineOptionError extends RangeError {
-  readonly code: 'SGF_BAD_OPTION' | 'SGF_BAD_TIMESTAMP';
-  constructor(code: 'SGF_BAD_OPTION' | 'SGF_BAD_TIMESTAMP', readonly option: string, message: string) {
+export type EngineOptionErrorCode = 'SGF_ENGINE_BAD_OPTION' | 'SGF_ENGINE_BAD_TIMESTAMP';
+
+/** A bad engine option or timestamp (codes were SGF_BAD_OPTION / SGF_BAD_TIMESTAMP, kept as `legacyCode`). */
+export class EngineOptionError extends SgfError {
+  readonly code: EngineOptionErrorCode;
+  constructor(code: EngineOptionErrorCode, readonly option: string, message: string) {
     super(message);
     this.name = 'EngineOptionError';
     this.code = code;
@@ -89,7 +93,7 @@ export const MAX_CONNTRACK_CAPACITY = 0xffffffff;
 function checkInteger(option: string, v: unknown, lo: number, hi: number): void {
   if (v === undefined) return;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new EngineOptionError('SGF_BAD_OPTION', option, `${option} must be an integer from ${lo} to ${hi}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v)}`);
+    throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', option, `${option} must be an integer from ${lo} to ${hi}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v)}`);
   }
 }
 
@@ -109,7 +113,7 @@ const I64_MAX = 2n ** 63n - 1n;
  * epoch: a bigint, or a number of nanoseconds (an integer; above 2^53, e.g.
  * any present-day time, a number holds only every 256th nanosecond or so —
  * pass a bigint to be exact). Anything else, or a value outside the signed
- * 64-bit range, is an EngineOptionError (SGF_BAD_TIMESTAMP): never wrapped.
+ * 64-bit range, is an EngineOptionError (SGF_ENGINE_BAD_TIMESTAMP): never wrapped.
  */
 export function timestampNs(ts: unknown, option = 'tsNs'): bigint {
   let v: bigint;
@@ -117,8 +121,8 @@ export function timestampNs(ts: unknown, option = 'tsNs'): bigint {
   else if (typeof ts === 'number' && Number.isInteger(ts)) v = BigInt(ts);
   else {
     const got = typeof ts === 'number' ? String(ts) : ts === undefined ? 'undefined' : typeof ts;
-    throw new EngineOptionError('SGF_BAD_TIMESTAMP', option, `${option} must be nanoseconds since the epoch, a bigint or an integer number, got ${got}`);
+    throw new EngineOptionError('SGF_ENGINE_BAD_TIMESTAMP', option, `${option} must be nanoseconds since the epoch, a bigint or an integer number, got ${got}`);
   }
-  if (v < I64_MIN || v > I64_MAX) throw new EngineOptionError('SGF_BAD_TIMESTAMP', option, `${option} ${v} ns is outside the signed 64-bit range the engines keep time in`);
+  if (v < I64_MIN || v > I64_MAX) throw new EngineOptionError('SGF_ENGINE_BAD_TIMESTAMP', option, `${option} ${v} ns is outside the signed 64-bit range the engines keep time in`);
   return v;
 }

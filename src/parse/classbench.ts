@@ -31,6 +31,7 @@ import { parseAddress, parseCidr, type Cidr } from '../model/address.js';
 import { DEFAULT_TIMEOUTS, type PortRange, type Rule, type Topology } from '../model/topology.js';
 import type { Issue } from './issues.js';
 import type { ParseResult } from './native.js';
+import { SgfError } from '../model/errors.js';
 
 /** The group and interface a ClassBench file becomes. */
 export const CLASSBENCH_GROUP = 'classbench';
@@ -42,8 +43,8 @@ export interface Problem {
   message: string;
 }
 
-export class ClassBenchError extends Error {
-  readonly code = 'SGF_ERR_CLASSBENCH';
+export class ClassBenchError extends SgfError {
+  readonly code = 'SGF_CLASSBENCH_INVALID';
   constructor(readonly file: string, readonly problems: Problem[]) {
     super(
       `${file}: ${problems.length} error(s)\n` +

@@ -3,6 +3,7 @@
  * byte offset) where it is and what was expected. Builders collect them all
  * and load nothing when any is an error.
  */
+import { SgfError } from '../model/errors.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -64,8 +65,8 @@ export class IssueList {
 }
 
 /** Thrown by loaders when a document has errors; carries every issue. */
-export class TopologyError extends Error {
-  readonly code = 'SGF_ERR_TOPOLOGY';
+export class TopologyError extends SgfError {
+  readonly code = 'SGF_TOPOLOGY_INVALID';
   constructor(readonly file: string | undefined, readonly issues: Issue[]) {
     super(
       `${file ?? 'topology'}: ${issues.filter((i) => i.severity === 'error').length} error(s)\n` +

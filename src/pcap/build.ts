@@ -9,6 +9,7 @@
  */
 import { parseAddress } from '../model/address.js';
 import { ETHERTYPE, IP6_EXT } from './decode.js';
+import { ApiUsageError } from '../model/errors.js';
 
 export type AddrInput = string | bigint;
 
@@ -17,7 +18,7 @@ function addrBytes(a: AddrInput, family: 4 | 6): Uint8Array {
   if (typeof a === 'bigint') v = a;
   else {
     const p = parseAddress(a);
-    if (!p || p.family !== family) throw new Error(`build: ${a} is not an IPv${family} address`);
+    if (!p || p.family !== family) throw new ApiUsageError(`build: ${a} is not an IPv${family} address`);
     v = p.value;
   }
   const n = family === 4 ? 4 : 16;
@@ -138,7 +139,7 @@ export function ipv4(o: Ipv4Options, payload: Uint8Array = new Uint8Array(0)): U
   put16(h, 2, o.totalLength ?? hlen + payload.byteLength);
   put16(h, 4, o.id ?? 0);
   const off = o.fragOffset ?? 0;
-  if (off % 8 !== 0) throw new Error(`build: fragment offset ${off} is not a multiple of 8`);
+  if (off % 8 !== 0) throw new ApiUsageError(`build: fragment offset ${off} is not a multiple of 8`);
   put16(h, 6, (o.mf ? 0x2000 : 0) | (o.df ? 0x4000 : 0) | (off / 8));
   h[8] = o.ttl ?? 64;
   h[9] = o.proto;
@@ -177,7 +178,7 @@ export function ipv6(o: Ipv6Options, payload: Uint8Array = new Uint8Array(0)): U
     const nh = i + 1 < exts.length ? EXT_NUMBER[exts[i + 1]!.type] : o.next;
     let b: Uint8Array;
     if (e.type === 'fragment') {
-      if (e.offset % 8 !== 0) throw new Error(`build: fragment offset ${e.offset} is not a multiple of 8`);
+      if (e.offset % 8 !== 0) throw new ApiUsageError(`build: fragment offset ${e.offset} is not a multiple of 8`);
       b = new Uint8Array(8);
       put16(b, 2, e.offset | (e.more ? 1 : 0));
       put32(b, 4, e.id);

@@ -4,6 +4,7 @@
  * (or structure) and what was expected. Codes are part of the public contract
  * (tests and scripts match on them); messages may be reworded.
  */
+import { SgfError } from '../model/errors.js';
 
 export const PCAP_ERROR = {
   /** The file cannot be opened or read. */
@@ -56,7 +57,7 @@ export const PCAP_WARNING = {
 } as const;
 export type PcapWarningCode = (typeof PCAP_WARNING)[keyof typeof PCAP_WARNING];
 
-export class PcapError extends Error {
+export class PcapError extends SgfError {
   readonly code: PcapErrorCode;
   readonly file: string;
   /** Byte offset, in the file, of the offending field or structure. */

@@ -19,6 +19,7 @@ import { MAX_BLOCK_BYTES } from './format.js';
 import { PCAP_ERROR, PcapError, type PcapWarning } from './errors.js';
 import { CaptureScanner, FrameBatch, SCAN, type CaptureFormat, type CaptureInterface, type FastPcapScan } from './scanner.js';
 import { tsText, tsToNs } from './timestamp.js';
+import { ApiUsageError, InternalError } from '../model/errors.js';
 
 export interface CapturedFrame {
   /** 1-based packet number (packets only: pcapng custom blocks are not counted). */
@@ -141,7 +142,7 @@ export class CaptureReader extends ReaderBase implements Iterable<CapturedFrame>
 
   /** Descriptor batches over the whole buffer; `buf` is the capture itself. Throws the PcapError after the last batch. */
   *batches(): Generator<{ buf: Uint8Array; batch: FrameBatch; interfaces: CaptureInterface[] }> {
-    if (this.done) throw new Error('CaptureReader: already read');
+    if (this.done) throw new ApiUsageError('CaptureReader: already read');
     this.done = true;
     const s = this.scanner;
     const b = this.batch;
@@ -189,7 +190,7 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
    * the next batch). Throws the PcapError after the last good batch.
    */
   async *batches(): AsyncGenerator<{ buf: Uint8Array; batch: FrameBatch; interfaces: CaptureInterface[] }> {
-    if (this.done) throw new Error('CaptureFileReader: already read');
+    if (this.done) throw new ApiUsageError('CaptureFileReader: already read');
     this.done = true;
     let fh;
     try {
@@ -249,7 +250,7 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
         // NEED: keep the unread tail, make room for `need` bytes.
         const need = s.need;
         if (need > buf.byteLength) {
-          if (need > MAX_BLOCK_BYTES + 4096) throw new Error(`internal: scanner asked for ${need} bytes`);
+          if (need > MAX_BLOCK_BYTES + 4096) throw new InternalError(`internal: scanner asked for ${need} bytes`);
           const bigger = new Uint8Array(Math.max(need, buf.byteLength));
           bigger.set(buf.subarray(pos, filled));
           buf = bigger;

@@ -11,6 +11,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { BLOCK, EPB, IDB, LINKTYPE, MAX_CAPLEN, OPT, PCAP_HDR, PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAP_REC, PCAPNG_BYTE_ORDER_MAGIC, SHB } from './format.js';
+import { ApiUsageError } from '../model/errors.js';
 
 const FLUSH_AT = 1 << 20;
 const NS = 1_000_000_000n;
@@ -71,13 +72,13 @@ class Out {
 }
 
 function splitNs(tsNs: bigint): [number, number] {
-  if (tsNs < 0n) throw new RangeError(`capture writer: negative timestamp ${tsNs}`);
+  if (tsNs < 0n) throw new ApiUsageError(`capture writer: negative timestamp ${tsNs}`);
   return [Number(tsNs / NS), Number(tsNs % NS)];
 }
 
 function checkFrame(data: Uint8Array, origLen: number): void {
-  if (data.byteLength > MAX_CAPLEN) throw new RangeError(`capture writer: frame of ${data.byteLength} bytes exceeds ${MAX_CAPLEN}`);
-  if (!Number.isInteger(origLen) || origLen < 0 || origLen > 0xffffffff) throw new RangeError(`capture writer: bad original length ${origLen}`);
+  if (data.byteLength > MAX_CAPLEN) throw new ApiUsageError(`capture writer: frame of ${data.byteLength} bytes exceeds ${MAX_CAPLEN}`);
+  if (!Number.isInteger(origLen) || origLen < 0 || origLen > 0xffffffff) throw new ApiUsageError(`capture writer: bad original length ${origLen}`);
 }
 
 export interface PcapWriterOptions {
@@ -122,7 +123,7 @@ export class PcapWriter {
   /** Add a frame at `sec` seconds + `nsec` nanoseconds (0 ≤ nsec < 1e9). */
   addParts(sec: number, nsec: number, data: Uint8Array, origLen = data.byteLength): this {
     checkFrame(data, origLen);
-    if (!(sec >= 0 && sec <= 0xffffffff)) throw new RangeError(`pcap writer: seconds ${sec} do not fit 32 bits`);
+    if (!(sec >= 0 && sec <= 0xffffffff)) throw new ApiUsageError(`pcap writer: seconds ${sec} do not fit 32 bits`);
     const at = this.out.reserve(PCAP_REC.SIZE + data.byteLength);
     const dv = this.out.dv;
     dv.setUint32(at + PCAP_REC.TS_SEC, sec, true);
@@ -207,7 +208,7 @@ export class PcapngWriter {
   addParts(sec: number, nsec: number, data: Uint8Array, origLen = data.byteLength, iface = 0): this {
     checkFrame(data, origLen);
     const ifc = this.ifaces[iface];
-    if (!ifc) throw new RangeError(`pcapng writer: no interface ${iface}`);
+    if (!ifc) throw new ApiUsageError(`pcapng writer: no interface ${iface}`);
     // units = sec * 10^k + frac, as 64 bits, without bigint: split sec into 16-bit halves.
     const unit = ifc.nanos ? 1e9 : 1e6;
     const frac = ifc.nanos ? nsec : Math.floor(nsec / 1000);
@@ -219,7 +220,7 @@ export class PcapngWriter {
     const lowPart = (high % 65536) * 65536 + low; // < 2^47
     const tsLow = lowPart % 4294967296;
     const tsHigh = Math.floor(high / 65536) + Math.floor(lowPart / 4294967296);
-    if (tsHigh > 0xffffffff) throw new RangeError(`pcapng writer: timestamp ${sec}s does not fit 64 bits`);
+    if (tsHigh > 0xffffffff) throw new ApiUsageError(`pcapng writer: timestamp ${sec}s does not fit 64 bits`);
     const total = EPB.MIN_SIZE + pad4(data.byteLength);
     const at = this.out.reserve(total);
     const dv = this.out.dv;

@@ -17,6 +17,7 @@ import {
 import { checkEngineOptions, DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, FRAGMENT_MEMORY_PER_SHARD, shardOf } from '../model/shard.js';
 import { ConntrackTable, flowPorts, secondsToNs, type FlowTuple } from './conntrack.js';
 import { firstMatch, orderedRules, type MatchInput, type OrderedRule } from './match.js';
+import { ApiUsageError } from '../model/errors.js';
 
 export interface EngineOptions {
   /**
@@ -28,7 +29,6 @@ export interface EngineOptions {
   shards?: number;
 }
 
-export { DEFAULT_CONNTRACK_CAPACITY, FRAGMENT_MEMORY_PER_SHARD };
 
 /** How long a first fragment's verdicts are remembered (§6): 30 s of packet time. */
 const FRAGMENT_MEMORY_NS = secondsToNs(30);
@@ -188,7 +188,7 @@ export class ReferenceEngine {
    */
   ruleHop(ifaceId: string, dir: Direction, p: PacketRecord): Hop {
     const iface = this.index.interfaces.get(ifaceId);
-    if (!iface) throw new Error(`no interface "${ifaceId}"`);
+    if (!iface) throw new ApiUsageError(`no interface "${ifaceId}"`);
     return this.byRules(iface, dir, p, true);
   }
 

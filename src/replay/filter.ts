@@ -9,7 +9,7 @@ import { compileTopology } from '../compile/compile.js';
 import type { Decision } from '../model/decision.js';
 import { checkEngineOptions, timestampNs } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
-import { TS_KIND } from '../pcap/format.js';
+import { LINKTYPE, TS_KIND } from '../pcap/format.js';
 import { CaptureReader, frameTime } from '../pcap/reader.js';
 import { DESC, FrameBatch, type CaptureInterface } from '../pcap/scanner.js';
 import { DECISION, decodeDecision } from './decision-record.js';
@@ -25,8 +25,8 @@ export interface JudgedFrame {
   decision: Decision;
 }
 
-/** Linktypes by name for `judgeFrame` (numbers work too). */
-export const LINKTYPE = { ETHERNET: 1, RAW: 101, IPV4: 228, IPV6: 229, LINUX_SLL: 113, LINUX_SLL2: 276, NULL: 0, LOOP: 108 } as const;
+/** Linktypes by name for `judgeFrame` (numbers work too): the one table, pcap/format.ts. */
+export { LINKTYPE };
 
 export class Filter {
   private readonly engine: WasmEngine;
@@ -45,7 +45,7 @@ export class Filter {
    * integer number of nanoseconds (exact up to 2^53; pass a bigint for
    * present-day times to the nanosecond). Any signed 64-bit value is kept
    * exactly (never wrapped); anything else is an EngineOptionError
-   * (SGF_BAD_TIMESTAMP).
+   * (SGF_ENGINE_BAD_TIMESTAMP).
    */
   judgeFrame(frame: Uint8Array, tsNs: bigint | number, linktype: number = LINKTYPE.ETHERNET): Decision {
     const ts = BigInt.asUintN(64, timestampNs(tsNs));

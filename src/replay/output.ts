@@ -20,10 +20,11 @@
 import { accessSync, closeSync, constants, fstatSync, mkdtempSync, openSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { SgfError } from '../model/errors.js';
 
 /** An output path that cannot be written; the message names the path and why. */
-export class OutputError extends Error {
-  readonly code = 'SGF_ERR_OUTPUT';
+export class OutputError extends SgfError {
+  readonly code = 'SGF_OUTPUT_UNUSABLE';
   constructor(readonly path: string, message: string) {
     super(message);
     this.name = 'OutputError';

@@ -23,12 +23,12 @@ import { createInterface } from 'node:readline';
 import { Piscina } from 'piscina';
 import { compileTopology, type CompiledTable } from '../compile/compile.js';
 import { decisionLine } from '../model/decision.js';
-import { checkEngineOptions, DEFAULT_SHARDS } from '../model/shard.js';
+import { checkEngineOptions, DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, EngineOptionError } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
 import { decodeFrame } from '../pcap/decode.js';
 import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
 import { CaptureFileReader, frameTime } from '../pcap/reader.js';
-import { DEFAULT_CONNTRACK_CAPACITY, ReferenceEngine } from '../reference/engine.js';
+import { ReferenceEngine } from '../reference/engine.js';
 import { checkOutputPath, OutputFile, TempDirs, type OutputStatus } from './output.js';
 import { runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
 import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision-record.js';
@@ -136,7 +136,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   const workers = options.workers ?? 1;
   const shards = options.shards ?? DEFAULT_SHARDS;
   if (!Number.isInteger(workers) || workers < 0 || workers > shards) {
-    throw new RangeError(`workers must be an integer from 0 to the number of shards (${shards}), got ${workers}`);
+    throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'workers', `workers must be an integer from 0 to the number of shards (${shards}), got ${workers}`);
   }
   const started = performance.now();
   const lanes = Math.max(1, workers);

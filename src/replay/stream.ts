@@ -16,6 +16,7 @@ import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
 import { MAX_BLOCK_BYTES } from '../pcap/format.js';
 import { CaptureScanner, DESC, FrameBatch, SCAN, type CaptureInterface } from '../pcap/scanner.js';
 import type { WasmEngine } from './wasm-engine.js';
+import { InternalError } from '../model/errors.js';
 
 const pauseCell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -132,7 +133,7 @@ export class WasmCaptureStream {
         const need = s.need;
         const cap = this.engine.staging().size;
         if (need > cap) {
-          if (need > MAX_BLOCK_BYTES + 4096) throw new Error(`internal: scanner asked for ${need} bytes`);
+          if (need > MAX_BLOCK_BYTES + 4096) throw new InternalError(`internal: scanner asked for ${need} bytes`);
           // Move the unread tail to the start, then grow (copying it).
           const v = this.staging();
           v.copyWithin(0, pos, filled);

@@ -18,7 +18,7 @@ import type { Topology } from '../../src/model/topology.js';
 import { parseNativeTopology } from '../../src/parse/native.js';
 import { ReferenceEngine } from '../../src/reference/engine.js';
 import { topologyArb } from '../helpers/arbitraries.js';
-import { fuzzSeconds } from '../classify/helpers.js';
+import { fuzzSeconds } from '../helpers/fuzz.js';
 
 function addressesOf(t: Topology, family: 4 | 6): bigint[] {
   const out = new Set<bigint>();

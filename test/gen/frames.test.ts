@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { ethIp, icmp, ipv4, ipv6, tcp, udp } from '../../src/pcap/build.js';
 import { addressBytes, encodeFrame, type L3, type L4 } from '../../src/gen/frames.js';
+import { propertyRuns } from '../helpers/fuzz.js';
 
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -51,7 +52,7 @@ test('encodeFrame equals the builders byte for byte', () => {
     if (frag) l3.frag = frag;
     if (c.vlans) l3.vlans = c.vlans;
     assert.equal(encodeFrame(l3, l4), want);
-  }), { numRuns: 400 });
+  }), propertyRuns(400));
 });
 
 test.run();

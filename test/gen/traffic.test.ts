@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTopology, type GenCloud } from '../../src/gen/topology.js';
-import { TrafficGenerator, type GenFrame, type TrafficGenOptions } from '../../src/gen/traffic.js';
+import { TrafficGenerator, type GenFrame, type TrafficGenOptions } from '../../src/gen/traffic/index.js';
 import { ensureGenerated, writeTraffic, type GenCaptureFormat } from '../../src/gen/write.js';
 import { GEN_ERROR, GenError } from '../../src/gen/errors.js';
 import { decodeCapture } from '../../src/pcap/packets.js';

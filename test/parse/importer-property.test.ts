@@ -21,8 +21,9 @@ import { importAliyun } from '../../src/parse/aliyun.js';
 import { importHuawei } from '../../src/parse/huawei.js';
 import { indexTopology, type Rule, type Topology } from '../../src/model/topology.js';
 import { ruleMatches, type MatchInput } from '../../src/reference/match.js';
+import { propertyRunCount, propertyRuns } from '../helpers/fuzz.js';
 
-const RUNS = Number(process.env.SGFILTER_PROPERTY_RUNS ?? 300);
+const RUNS = propertyRunCount(300);
 type Doc = Record<string, unknown>;
 
 // ---------------------------------------------------------------------------
@@ -348,7 +349,7 @@ props('Alibaba: every packet the imported Permission matches, the original descr
       }
       return true;
     }),
-    { numRuns: RUNS },
+    propertyRuns(300),
   );
   // Not vacuous: a good share of the generated Permissions import.
   assert.ok(accepted >= RUNS / 10, `only ${accepted} of ${RUNS} generated Permissions imported`);
@@ -371,7 +372,7 @@ props('Huawei: every packet the imported rule matches, the original describes', 
       }
       return true;
     }),
-    { numRuns: RUNS },
+    propertyRuns(300),
   );
   assert.ok(accepted >= RUNS / 10, `only ${accepted} of ${RUNS} generated rules imported`);
 });

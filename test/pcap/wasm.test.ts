@@ -19,10 +19,11 @@ import { PcapngWriter } from '../../src/pcap/writer.js';
 import { DESC } from '../../src/pcap/scanner.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import { CASES } from './cases.js';
+import { fuzzBudgetMs } from '../helpers/fuzz.js';
 
 const inst = new WasmInstance('debug');
 const dec = new WasmDecoder(inst, 64);
-const fuzzMs = Number(process.env.SGFILTER_FUZZ_SECONDS ?? '3') * 1000;
+const fuzzMs = fuzzBudgetMs(3);
 
 function wasmRecords(bytes: Uint8Array, file?: string): { recs: PacketRecord[]; meta: { linktype: number; iface: number; caplen: number; len: number }[] } {
   const recs: PacketRecord[] = [];

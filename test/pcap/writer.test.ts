@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { PcapWriter, PcapngWriter } from '../../src/pcap/writer.js';
 import { CaptureReader, CaptureFileReader, frameTime, readAll } from '../../src/pcap/reader.js';
+import { propertyRuns } from '../helpers/fuzz.js';
 
 const frameArb = fc.record({
   sec: fc.integer({ min: 0, max: 0xffffffff }),
@@ -43,7 +44,7 @@ for (const nanos of [false, true]) {
         assert.is(b.len, f.data.length + f.extra);
         assert.is(b.linktype, 101);
       });
-    }), { numRuns: 60 });
+    }), propertyRuns(60));
   });
 
   test(`pcapng ${nanos ? 'ns' : 'µs'}: frames, interfaces and timestamps read back`, () => {
@@ -61,7 +62,7 @@ for (const nanos of [false, true]) {
         assert.is(b.iface, i);
         assert.is(b.linktype, i === 0 ? 1 : 113);
       });
-    }), { numRuns: 60 });
+    }), propertyRuns(60));
   });
 }
 

@@ -9,8 +9,9 @@ import { topology } from '../helpers/scenario.js';
 import { parsePacketSpec } from '../../src/model/packet-spec.js';
 import { ReferenceEngine } from '../../src/reference/engine.js';
 import type { NativeTopology } from '../../src/parse/native.js';
+import { propertyRunCount, propertyRuns } from '../helpers/fuzz.js';
 
-const RUNS = Number(process.env.SGFILTER_PROPERTY_RUNS ?? 300);
+const RUNS = propertyRunCount(300);
 const props = suite('§4 properties');
 
 function permute<T>(items: T[], seed: number): T[] {
@@ -41,7 +42,7 @@ props('shuffling the rules inside every group never changes a verdict (hop by ho
         assert.equal(db.hops.map((h) => [h.iface, h.dir, h.verdict, h.reason]), da.hops.map((h) => [h.iface, h.dir, h.verdict, h.reason]), spec);
       });
     }),
-    { numRuns: RUNS },
+    propertyRuns(300),
   );
 });
 
@@ -84,7 +85,7 @@ props('adding a rule of lower priority than the deciding rule never changes the 
         checked++;
       },
     ),
-    { numRuns: RUNS },
+    propertyRuns(300),
   );
   assert.ok(checked > RUNS / 4, `too few cases met the precondition (${checked})`);
 });

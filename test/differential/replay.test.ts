@@ -17,10 +17,10 @@ import { compileTopology } from '../../src/compile/compile.js';
 import { topologyArb } from '../helpers/arbitraries.js';
 import { topology as parsed } from '../helpers/scenario.js';
 import { fixturesDir } from '../helpers/corpus.js';
-import { captureFor } from './helpers.js';
+import { captureFor } from '../replay/helpers.js';
 import type { Topology } from '../../src/model/topology.js';
+import { propertyRuns } from '../helpers/fuzz.js';
 
-const RUNS = Number(process.env.SGFILTER_PROPERTY_RUNS ?? 40);
 
 function lines(stream: Iterable<JudgedPacket>): string[] {
   return [...stream].map((j) => decisionLine(j.n, j.tsText, j.decision));
@@ -62,7 +62,7 @@ diff('generated topologies of every cloud x generated traffic (fast-check seeds)
         assertSame(parsed(doc), bytes, `${cloud} seed ${seed}`);
       },
     ),
-    { numRuns: RUNS },
+    propertyRuns(40),
   );
 });
 
@@ -74,7 +74,7 @@ diff('random small topologies (overlapping rules, group and address-group refere
       const bytes = captureFor(t, { seed, flows: 40, packetsPerFlow: 5, ipv6Share: 0.4, fragmentShare: 0.2, idleShare: 0.2, vlanShare: 0.1 });
       assertSame(t, bytes, `seed ${seed}`);
     }),
-    { numRuns: RUNS },
+    propertyRuns(40),
   );
 });
 

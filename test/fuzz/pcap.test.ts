@@ -16,9 +16,10 @@ import { decodeCapture } from '../../src/pcap/packets.js';
 import { CaptureFileReader } from '../../src/pcap/reader.js';
 import { PcapError } from '../../src/pcap/errors.js';
 import { PcapWriter, PcapngWriter } from '../../src/pcap/writer.js';
-import { CASES } from './cases.js';
+import { CASES } from '../pcap/cases.js';
+import { fuzzBudgetMs, propertyRuns } from '../helpers/fuzz.js';
 
-const budgetMs = Number(process.env.SGFILTER_FUZZ_SECONDS ?? '3') * 1000;
+const budgetMs = fuzzBudgetMs(3);
 
 function seeds(): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -93,7 +94,7 @@ test('random bytes behind each magic', () => {
     bytes.set(magics[m]!);
     bytes.set(rest, magics[m]!.length);
     check(bytes);
-  }), { numRuns: 2000 });
+  }), propertyRuns(2000));
 });
 
 test('huge claimed lengths do not allocate: a 2 GiB pcapng block and a 4 GiB caplen fail at once', async () => {

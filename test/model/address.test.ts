@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cidrContains, formatAddress, parseAddress, parseCidr } from '../src/model/address.js';
+import { cidrContains, formatAddress, parseAddress, parseCidr } from '../../src/model/address.js';
 
 test('IPv4 CIDR parse and containment', () => {
   const r = parseCidr('10.0.1.0/24');

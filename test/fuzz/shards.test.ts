@@ -21,8 +21,8 @@ import { replay } from '../../src/replay/replay.js';
 import { WasmEngine } from '../../src/replay/wasm-engine.js';
 import { topologyArb } from '../helpers/arbitraries.js';
 import { topology as parsed } from '../helpers/scenario.js';
-import { fuzzSeconds } from '../classify/helpers.js';
-import { captureFor } from './helpers.js';
+import { propertyRuns } from '../helpers/fuzz.js';
+import { captureFor } from '../replay/helpers.js';
 
 const prop = suite('replay: decisions independent of workers, batches (property)');
 const dir = mkdtempSync(join(tmpdir(), 'sgf-shards-prop-'));
@@ -79,7 +79,7 @@ prop('workers 0..3 x batch sizes 1/7/4096 x shards 1/16 == the reference with th
       },
     ),
     // npm test: a fixed number of cases; npm run fuzz: as many as its budget allows.
-    process.env.SGFILTER_FUZZ_SECONDS ? { interruptAfterTimeLimit: fuzzSeconds(60) * 1000, numRuns: 1_000_000 } : { numRuns: 2 },
+    propertyRuns(2),
   );
   assert.ok(runs >= 1, `at least one case ran (${runs})`);
 });
