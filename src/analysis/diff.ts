@@ -14,6 +14,7 @@
  * replay/filter.ts) and every flow with a packet whose verdict changes is
  * listed with its first such packet and both deciders.
  */
+import { mergeRanges } from './space.js';
 import { readFileSync } from 'node:fs';
 import { formatAddress, parseCidr } from '../model/address.js';
 import type { Decision } from '../model/decision.js';
@@ -30,6 +31,8 @@ import { entryName, rulePath, type Finding } from './findings.js';
 import { BoxList, DIM, firstMatch, fullBounds, splitBudget, type RawBox } from './space.js';
 import { readableRemote, witnessOf } from './witness.js';
 import { InternalError, SgfError } from '../model/errors.js';
+
+type Ranges = [bigint, bigint][];
 
 /** One scope entry: the changes it covers. Omitted fields match anything. */
 export interface ScopeSpec {
@@ -144,17 +147,6 @@ export interface StructuralDiff {
   removedInterfaces: string[];
 }
 
-type Ranges = [bigint, bigint][];
-
-function merge(r: Ranges): Ranges {
-  const s = [...r].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const out: Ranges = [];
-  for (const [l, h] of s) {
-    const last = out[out.length - 1];
-    if (last && l <= last[1] + 1n) { if (h > last[1]) last[1] = h; } else out.push([l, h]);
-  }
-  return out;
-}
 
 function fmt(rs: Ranges, full: [bigint, bigint]): string {
   if (rs.length === 1 && rs[0]![0] === full[0] && rs[0]![1] === full[1]) return 'all ports';
@@ -233,10 +225,10 @@ export function structuralDiff(oldT: Topology, newT: Topology, scopes: readonly 
         }
         for (const g of groups.values()) {
           const parts: string[] = [];
-          if (g.tcp.length) parts.push(`tcp ${fmt(merge(g.tcp), [0n, 65535n])}`);
-          if (g.udp.length) parts.push(`udp ${fmt(merge(g.udp), [0n, 65535n])}`);
+          if (g.tcp.length) parts.push(`tcp ${fmt(mergeRanges(g.tcp), [0n, 65535n])}`);
+          if (g.udp.length) parts.push(`udp ${fmt(mergeRanges(g.udp), [0n, 65535n])}`);
           if (g.other.length) {
-            const others = merge(g.other);
+            const others = mergeRanges(g.other);
             const all = others.length === 3 && others[0]![0] === 0n && others[2]![1] === 255n;
             parts.push(all ? 'every other protocol' : `protocol ${others.map(([l, h]) => (l === h ? protoName(Number(l), family) : `${l}-${h}`)).join(',')}`);
           }

@@ -10,6 +10,8 @@
  * empty wherever it is bound, and interfaces whose egress to the internet is
  * open on every protocol and port.
  */
+import { mergeRanges } from './space.js';
+
 import type { Family } from '../model/packet.js';
 import { PROTO } from '../model/packet.js';
 import { formatAddress } from '../model/address.js';
@@ -20,6 +22,8 @@ import { entryName, rulePath, type Finding } from './findings.js';
 import { SENSITIVE_SERVICES } from './sensitive.js';
 import { DIM, firstMatch, splitBudget } from './space.js';
 import { readableRemote, witnessOf } from './witness.js';
+
+type Ranges = [bigint, bigint][];
 
 export interface ExposedItem {
   family: Family;
@@ -58,17 +62,6 @@ export interface ExposureReport {
   allShadowedGroups: string[];
 }
 
-type Ranges = [bigint, bigint][];
-
-function mergeRanges(r: Ranges): Ranges {
-  const s = [...r].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const out: Ranges = [];
-  for (const [l, h] of s) {
-    const last = out[out.length - 1];
-    if (last && l <= last[1] + 1n) { if (h > last[1]) last[1] = h; } else out.push([l, h]);
-  }
-  return out;
-}
 
 /** Merge ranges across gaps made only of owned addresses (never internet sources, so never a real gap). */
 function fillOwned(r: Ranges, owned: Set<bigint>, max: bigint): Ranges {

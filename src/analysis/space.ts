@@ -224,3 +224,16 @@ export function firstMatch(
   }
   return false;
 }
+
+/** Inclusive ranges sorted and merged where they touch or overlap: [[1,3],[4,9],[20,20]] -> [[1,9],[20,20]]. */
+export function mergeRanges(r: readonly [bigint, bigint][]): [bigint, bigint][] {
+  const s = [...r].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: [bigint, bigint][] = [];
+  for (const [l, h] of s) {
+    const last = out[out.length - 1];
+    if (last && l <= last[1] + 1n) {
+      if (h > last[1]) last[1] = h;
+    } else out.push([l, h]);
+  }
+  return out;
+}
