@@ -10,8 +10,6 @@
  * empty wherever it is bound, and interfaces whose egress to the internet is
  * open on every protocol and port.
  */
-import { mergeRanges } from './space.js';
-
 import type { Family } from '../model/packet.js';
 import { PROTO } from '../model/packet.js';
 import { formatAddress } from '../model/address.js';
@@ -22,6 +20,7 @@ import { entryName, rulePath, type Finding } from './findings.js';
 import { SENSITIVE_SERVICES } from './sensitive.js';
 import { DIM, firstMatch, splitBudget } from './space.js';
 import { readableRemote, witnessOf } from './witness.js';
+import { mergeRanges } from './space.js';
 
 type Ranges = [bigint, bigint][];
 
