@@ -85,6 +85,8 @@
  * 44 family (4|6)  48 list index  52..63 free for the host
  */
 
+import { SgfError } from '../model/errors.js';
+
 export const TABLE_MAGIC = 0x54464753; // "SGFT" little-endian
 /** Bump on any layout change; must equal assembly/classify.ts TABLE_VERSION. */
 export const TABLE_VERSION = 1;
@@ -161,17 +163,37 @@ export function fnv1a(bytes: Uint8Array, from: number, to: number): number {
   return h >>> 0;
 }
 
-/** Errors of tables and the matchers, with stable codes. */
-export class TableError extends Error {
+/**
+ * The codes of TableError (docs/errors.md). Before the one scheme they were
+ * spelled SGF_ERR_TABLE_MAGIC, _VERSION, _LENGTH, _CHECKSUM, _SECTION,
+ * _TOO_BIG, _LIST (kept as `legacyCode`, LEGACY_CODES in model/errors.ts).
+ */
+export const TABLE_ERROR = {
+  /** Bytes 0-3 are not "SGFT". */
+  MAGIC: 'SGF_TABLE_BAD_MAGIC',
+  /** The header's format version is not this build's TABLE_VERSION. */
+  VERSION: 'SGF_TABLE_BAD_VERSION',
+  /** Shorter than a header, or not the length the header states. */
+  LENGTH: 'SGF_TABLE_BAD_LENGTH',
+  /** The FNV-1a checksum does not match the content. */
+  CHECKSUM: 'SGF_TABLE_BAD_CHECKSUM',
+  /** A section (directory, META, LISTS, a classifier) is damaged or missing. */
+  SECTION: 'SGF_TABLE_BAD_SECTION',
+  /** compile: the table outgrew CompileOptions.maxBytes. */
+  TOO_BIG: 'SGF_TABLE_TOO_BIG',
+  /** compile: a rule list needs more than the format can express (nodes, constraints, dimensions per record). */
+  FORMAT_LIMIT: 'SGF_TABLE_FORMAT_LIMIT',
+  /** No rule list for the interface asked for. */
+  LIST: 'SGF_TABLE_NO_LIST',
+  /** The table file cannot be read. */
+  READ: 'SGF_TABLE_READ_FAILED',
+} as const;
+export type TableErrorCode = (typeof TABLE_ERROR)[keyof typeof TABLE_ERROR];
+
+/** Errors of tables, the compiler's output limits and the matchers, with stable codes. */
+export class TableError extends SgfError {
   constructor(
-    readonly code:
-      | 'SGF_ERR_TABLE_MAGIC'
-      | 'SGF_ERR_TABLE_VERSION'
-      | 'SGF_ERR_TABLE_LENGTH'
-      | 'SGF_ERR_TABLE_CHECKSUM'
-      | 'SGF_ERR_TABLE_SECTION'
-      | 'SGF_ERR_TABLE_TOO_BIG'
-      | 'SGF_ERR_TABLE_LIST',
+    readonly code: TableErrorCode,
     message: string,
   ) {
     super(message);
@@ -193,28 +215,28 @@ export interface SectionInfo {
 export function validateTable(bytes: Uint8Array, source = 'table', expectVersion = TABLE_VERSION): Map<number, SectionInfo> {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < HEADER.SIZE) {
-    throw new TableError('SGF_ERR_TABLE_LENGTH', `${source}: ${bytes.byteLength} bytes is too short for a table (the header alone is ${HEADER.SIZE} bytes)`);
+    throw new TableError(TABLE_ERROR.LENGTH, `${source}: ${bytes.byteLength} bytes is too short for a table (the header alone is ${HEADER.SIZE} bytes)`);
   }
   const magic = dv.getUint32(HEADER.MAGIC, true);
   if (magic !== TABLE_MAGIC) {
-    throw new TableError('SGF_ERR_TABLE_MAGIC', `${source}: byte 0: magic 0x${magic.toString(16).padStart(8, '0')} is not an sgfilter table (expected "SGFT", 0x${TABLE_MAGIC.toString(16)})`);
+    throw new TableError(TABLE_ERROR.MAGIC, `${source}: byte 0: magic 0x${magic.toString(16).padStart(8, '0')} is not an sgfilter table (expected "SGFT", 0x${TABLE_MAGIC.toString(16)})`);
   }
   const version = dv.getUint32(HEADER.VERSION, true);
   if (version !== expectVersion) {
-    throw new TableError('SGF_ERR_TABLE_VERSION', `${source}: byte 4: table format version ${version} does not match this sgfilter's matcher (version ${expectVersion}); recompile it with \`sgfilter compile\``);
+    throw new TableError(TABLE_ERROR.VERSION, `${source}: byte 4: table format version ${version} does not match this sgfilter's matcher (version ${expectVersion}); recompile it with \`sgfilter compile\``);
   }
   const length = dv.getUint32(HEADER.LENGTH, true);
   if (length !== bytes.byteLength) {
-    throw new TableError('SGF_ERR_TABLE_LENGTH', `${source}: byte 8: the header says ${length} bytes but the table has ${bytes.byteLength} (truncated or padded file)`);
+    throw new TableError(TABLE_ERROR.LENGTH, `${source}: byte 8: the header says ${length} bytes but the table has ${bytes.byteLength} (truncated or padded file)`);
   }
   const sum = dv.getUint32(HEADER.CHECKSUM, true);
   const actual = fnv1a(bytes, 16, length);
   if (sum !== actual) {
-    throw new TableError('SGF_ERR_TABLE_CHECKSUM', `${source}: byte 12: checksum 0x${sum.toString(16)} does not match the content (0x${actual.toString(16)}): the file is damaged`);
+    throw new TableError(TABLE_ERROR.CHECKSUM, `${source}: byte 12: checksum 0x${sum.toString(16)} does not match the content (0x${actual.toString(16)}): the file is damaged`);
   }
   const n = dv.getUint32(HEADER.N_SECTIONS, true);
   if (HEADER.SIZE + n * SECTION_ENTRY.SIZE > length) {
-    throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: byte 16: ${n} sections do not fit in ${length} bytes`);
+    throw new TableError(TABLE_ERROR.SECTION, `${source}: byte 16: ${n} sections do not fit in ${length} bytes`);
   }
   const sections = new Map<number, SectionInfo>();
   for (let i = 0; i < n; i++) {
@@ -226,12 +248,12 @@ export function validateTable(bytes: Uint8Array, source = 'table', expectVersion
       count: dv.getUint32(at + SECTION_ENTRY.COUNT, true),
     };
     if (s.offset + s.length > length || s.offset % 16 !== 0) {
-      throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: byte ${at}: section ${i} (kind ${s.kind}) at ${s.offset}+${s.length} is outside the table or misaligned`);
+      throw new TableError(TABLE_ERROR.SECTION, `${source}: byte ${at}: section ${i} (kind ${s.kind}) at ${s.offset}+${s.length} is outside the table or misaligned`);
     }
     sections.set(s.kind, s);
   }
   for (const [name, kind] of Object.entries(SECTION)) {
-    if (!sections.has(kind)) throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: the section ${name} (kind ${kind}) is missing`);
+    if (!sections.has(kind)) throw new TableError(TABLE_ERROR.SECTION, `${source}: the section ${name} (kind ${kind}) is missing`);
   }
   return sections;
 }
