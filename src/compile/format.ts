@@ -1,8 +1,9 @@
 /**
  * The compiled rule table: one flat, relocatable, little-endian blob that the
  * WASM matchers (assembly/classify.ts) read through a pointer. This file is
- * the single source of the layout on the host side; assembly/classify.ts
- * mirrors the constants (a test compares them through the module's exports).
+ * where the format is drawn; its numbers are declared once in
+ * layout/layouts.json, from which both sides are generated (a test compares
+ * the host's with the module's exports).
  * Every offset below is in bytes from the start of the blob unless it says
  * otherwise, every integer is a u32 unless it says otherwise.
  *
@@ -86,72 +87,49 @@
  */
 
 import { SgfError } from '../model/errors.js';
+import {
+  TABLE_BINDING_ENTRY,
+  TABLE_CLASSIFIER,
+  TABLE_FORMAT,
+  TABLE_HEADER,
+  TABLE_LEAF_GROUP,
+  TABLE_LIST_ENTRY,
+  TABLE_NODE,
+  TABLE_RECORD,
+  TABLE_SECTION,
+  TABLE_SECTION_ENTRY,
+  TABLE_SETS,
+  TABLE_STATUS,
+  TABLE_TREE_ENTRY,
+  TUPLE,
+} from '../wasm/layout.js';
 
-export const TABLE_MAGIC = 0x54464753; // "SGFT" little-endian
-/** Bump on any layout change; must equal assembly/classify.ts TABLE_VERSION. */
-export const TABLE_VERSION = 1;
+// The numbers come from the layout spec (layout/layouts.json ->
+// src/wasm/layout.ts; assembly/layout.ts holds the same for classify.ts, and
+// the layout hash covers them). The names below are this module's API.
 
-export const HEADER = {
-  MAGIC: 0,
-  VERSION: 4,
-  LENGTH: 8,
-  CHECKSUM: 12,
-  N_SECTIONS: 16,
-  FLAGS: 20,
-  SIZE: 32,
-} as const;
+export const TABLE_MAGIC = TABLE_FORMAT.MAGIC; // "SGFT" little-endian
+/** Bump (in layout/layouts.json) on any layout change; the module's classifierTableVersion() returns the same. */
+export const TABLE_VERSION = TABLE_FORMAT.VERSION;
 
-export const SECTION_ENTRY = { KIND: 0, OFFSET: 4, LENGTH: 8, COUNT: 12, SIZE: 16 } as const;
-
-export const SECTION = {
-  LISTS: 1,
-  BINDINGS: 2,
-  META: 3,
-  CLASSIFIERS: 4,
-} as const;
-
-export const LIST_ENTRY = { RULE_COUNT: 0, V4: 4, V6: 8, SIZE: 16 } as const;
-export const BINDING_ENTRY = { INGRESS: 0, EGRESS: 4, SIZE: 8 } as const;
+export const HEADER = TABLE_HEADER;
+export const SECTION_ENTRY = TABLE_SECTION_ENTRY;
+export const SECTION = TABLE_SECTION;
+export const LIST_ENTRY = TABLE_LIST_ENTRY;
+export const BINDING_ENTRY = TABLE_BINDING_ENTRY;
 /** Binding value for "no list" (the interface has no group). */
-export const NO_LIST = 0xffffffff;
-
-export const CLASSIFIER = {
-  FAMILY: 0,
-  RECORDS_OFF: 4,
-  N_RECORDS: 8,
-  SETS_OFF: 12,
-  N_TREES: 16,
-  TREES_OFF: 20,
-  NODES_OFF: 24,
-  LEAVES_OFF: 28,
-  NODE_COUNT: 32,
-  LEAF_BYTES: 36,
-  SIZE: 64,
-} as const;
-
-export const TREE_ENTRY = { MIN_POS: 0, ROOT: 4, SIZE: 8 } as const;
-
-export const NODE = { THRESHOLD: 0, META: 4, SIZE: 8, KEY_BITS: 6, LEAF_KEY: 63, MAX_CHILD: (1 << 26) - 1 } as const;
-
-export const LEAF_GROUP = { POS: 0, N_DIMS: 16, HAS_SET: 17, KEY_OFFS: 18, HEAD: 32, DIM: 32, MAX_DIMS: 14 } as const;
-
-export const RECORD = { POS: 0, META: 4, HEAD: 8, CONS: 12, MAX_CONS: 255, MAX_SET: (1 << 24) - 2 } as const;
-
-export const SETS = { N_INTERVALS: 0, WORDS_PER_CLASS: 4, STARTS_OFF: 8, CLASS_OFF: 12, BITMAPS_OFF: 16, SIZE: 32 } as const;
-
-export const TUPLE = {
-  REMOTE: 0,
-  LOCAL: 16,
-  SPORT: 32,
-  DPORT: 36,
-  PROTO: 40,
-  FAMILY: 44,
-  LIST: 48,
-  SIZE: 64,
-} as const;
-
+export const NO_LIST = TABLE_BINDING_ENTRY.NO_LIST;
+export const CLASSIFIER = TABLE_CLASSIFIER;
+export const TREE_ENTRY = TABLE_TREE_ENTRY;
+export const NODE = TABLE_NODE;
+export const LEAF_GROUP = TABLE_LEAF_GROUP;
+export const RECORD = TABLE_RECORD;
+export const SETS = TABLE_SETS;
+export { TUPLE };
 /** The port value of a packet without ports (outside every rule's port range). */
-export const NO_PORT = 65536;
+export const NO_PORT = TUPLE.NO_PORT;
+/** The matchers' table statuses (tableStatus, negative returns of classify). */
+export { TABLE_STATUS };
 
 /** FNV-1a 32-bit over bytes[from, to). */
 export function fnv1a(bytes: Uint8Array, from: number, to: number): number {
