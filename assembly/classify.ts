@@ -1,7 +1,7 @@
 // Compiled rule tables -> the first matching rule, for batches of tuples.
 //
 // The table layout is drawn in src/compile/format.ts (the host side, which
-// writes it); this file mirrors its constants. Both matchers share one
+// writes it); its numbers come from layout/layouts.json (assembly/layout.ts). Both matchers share one
 // signature and one result convention:
 //
 //   classify(table, tuples, n, out): i32
@@ -17,65 +17,98 @@
 //
 // No allocation: everything is load/store over host pointers.
 
-import { T_FAMILY, T_LIST, T_REMOTE, T_SIZE } from './tuple';
+import {
+  RESULT_BAD_LIST,
+  SECTION_LISTS,
+  TABLE_BAD_LENGTH,
+  TABLE_BAD_MAGIC,
+  TABLE_BAD_VERSION,
+  TABLE_MAGIC,
+  TABLE_NO_LISTS,
+  TABLE_OK,
+  TABLE_VERSION,
+  TBH_LENGTH,
+  TBH_MAGIC,
+  TBH_N_SECTIONS,
+  TBH_SIZE,
+  TBH_VERSION,
+  TC_LEAVES_OFF,
+  TC_NODES_OFF,
+  TC_N_RECORDS,
+  TC_N_TREES,
+  TC_RECORDS_OFF,
+  TC_SETS_OFF,
+  TC_TREES_OFF,
+  TG_DIM,
+  TG_HAS_SET,
+  TG_HEAD,
+  TG_KEY_OFFS,
+  TG_N_DIMS,
+  TLE_SIZE,
+  TLE_V4,
+  TLE_V6,
+  TN_LEAF_KEY,
+  TSET_BITMAPS_OFF,
+  TSET_CLASS_OFF,
+  TSET_N_INTERVALS,
+  TSET_STARTS_OFF,
+  TSET_WORDS_PER_CLASS,
+  TSE_COUNT,
+  TSE_KIND,
+  TSE_OFFSET,
+  TSE_SIZE,
+  T_FAMILY,
+  T_LIST,
+  T_REMOTE,
+  T_SIZE,
+} from './layout';
 
-/** Table format version; must equal src/compile/format.ts TABLE_VERSION. */
-export const TABLE_VERSION: u32 = 1;
-const TABLE_MAGIC: u32 = 0x54464753; // "SGFT"
-
-// Status codes (also returned by tableStatus).
-export const TABLE_OK: i32 = 0;
-export const TABLE_BAD_MAGIC: i32 = -1;
-export const TABLE_BAD_VERSION: i32 = -2;
-export const TABLE_BAD_LENGTH: i32 = -3;
-export const TABLE_NO_LISTS: i32 = -4;
-/** Result of a tuple whose list index is outside the table. */
-export const RESULT_BAD_LIST: i32 = -2;
+// Every offset, size, status and the format version come from the layout
+// spec (layout/layouts.json -> assembly/layout.ts, which the module exports;
+// the host reads the same numbers from src/wasm/layout.ts). Short local
+// names for the hot code below:
 
 // Header and section directory.
-const H_MAGIC = 0;
-const H_VERSION = 4;
-const H_LENGTH = 8;
-const H_NSECTIONS = 16;
-const H_SIZE = 32;
-const SEC_KIND = 0;
-const SEC_OFFSET = 4;
-const SEC_COUNT = 12;
-const SEC_SIZE = 16;
-const SECTION_LISTS: u32 = 1;
+const H_MAGIC = TBH_MAGIC;
+const H_VERSION = TBH_VERSION;
+const H_LENGTH = TBH_LENGTH;
+const H_NSECTIONS = TBH_N_SECTIONS;
+const H_SIZE = TBH_SIZE;
+const SEC_KIND = TSE_KIND;
+const SEC_OFFSET = TSE_OFFSET;
+const SEC_COUNT = TSE_COUNT;
+const SEC_SIZE = TSE_SIZE;
 
 // List entry.
-const LIST_V4 = 4;
-const LIST_V6 = 8;
-const LIST_SIZE = 16;
+const LIST_V4 = TLE_V4;
+const LIST_V6 = TLE_V6;
+const LIST_SIZE = TLE_SIZE;
 
 // Classifier header (offsets relative to the classifier start).
-const C_RECORDS_OFF = 4;
-const C_N_RECORDS = 8;
-const C_SETS_OFF = 12;
-const C_N_TREES = 16;
-const C_TREES_OFF = 20;
-const C_NODES_OFF = 24;
-const C_LEAVES_OFF = 28;
+const C_RECORDS_OFF = TC_RECORDS_OFF;
+const C_N_RECORDS = TC_N_RECORDS;
+const C_SETS_OFF = TC_SETS_OFF;
+const C_N_TREES = TC_N_TREES;
+const C_TREES_OFF = TC_TREES_OFF;
+const C_NODES_OFF = TC_NODES_OFF;
+const C_LEAVES_OFF = TC_LEAVES_OFF;
 
 // Node: word0 threshold | leaf records offset; word1 child:26 | keyOff:6.
-const NODE_LEAF: u32 = 63;
+const NODE_LEAF: u32 = TN_LEAF_KEY;
 
 // Leaf group.
-const G_N_DIMS = 16;
-const G_HAS_SET = 17;
-const G_KEY_OFFS: usize = 18;
-const G_HEAD: usize = 32;
-const G_DIM: usize = 32;
+const G_N_DIMS = TG_N_DIMS;
+const G_HAS_SET = TG_HAS_SET;
+const G_KEY_OFFS: usize = TG_KEY_OFFS;
+const G_HEAD: usize = TG_HEAD;
+const G_DIM: usize = TG_DIM;
 
 // Sets.
-const S_N_INTERVALS = 0;
-const S_WORDS_PER_CLASS = 4;
-const S_STARTS_OFF = 8;
-const S_CLASS_OFF = 12;
-const S_BITMAPS_OFF = 16;
-
-// Tuple: assembly/tuple.ts.
+const S_N_INTERVALS = TSET_N_INTERVALS;
+const S_WORDS_PER_CLASS = TSET_WORDS_PER_CLASS;
+const S_STARTS_OFF = TSET_STARTS_OFF;
+const S_CLASS_OFF = TSET_CLASS_OFF;
+const S_BITMAPS_OFF = TSET_BITMAPS_OFF;
 
 /** The table format version this module reads. */
 export function classifierTableVersion(): u32 {

@@ -17,7 +17,7 @@
 // IF_*, the cloud codes CLOUD_*.
 
 import { classifyTuple } from './classify';
-import { NO_PORT, T_DPORT, T_FAMILY, T_LIST, T_LOCAL, T_PROTO, T_REMOTE, T_SPORT } from './tuple';
+import { T_NO_PORT as NO_PORT, T_DPORT, T_FAMILY, T_LIST, T_LOCAL, T_PROTO, T_REMOTE, T_SPORT } from './layout';
 import {
   CLOUD_ALIYUN,
   DIR_EGRESS,
@@ -121,7 +121,7 @@ import {
   ifaceRecord,
 } from './state';
 
-// Classifier tuple: assembly/tuple.ts.
+// Classifier tuple: assembly/layout.ts (T_*, from layout/layouts.json).
 
 // Tally (engineTally, layout TL_*): counters the engine keeps as it judges,
 // so that the host needs no pass over the decisions when it wants only the summary.

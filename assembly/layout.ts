@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0xfc019bfe;
+export const LAYOUT_HASH: u32 = 0x829ef060;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -318,6 +318,210 @@ export const FS_HI_PORT: usize = 10;
 export const FS_SRC_IS_LO: usize = 12;
 export const FS_SIZE: usize = 16;
 
+// ---------------------------------------------------------------------------
+// table header (32 bytes)
+//   off  size  field            meaning
+//     0     4  MAGIC            u32 TABLE_MAGIC, "SGFT" little-endian
+//     4     4  VERSION          u32 TABLE_VERSION
+//     8     4  LENGTH           u32 the table's size in bytes
+//    12     4  CHECKSUM         u32 FNV-1a 32 over [16, length)
+//    16     4  N_SECTIONS       u32 entries in the section directory at 32
+//    20     4  FLAGS            u32 0
+//    24     8  -                u32[2] reserved (zero)
+// The compiled rule table's header (src/compile/format.ts draws the whole
+// format; written by src/compile/compile.ts, checked by format.ts
+// validateTable and assembly/classify.ts tableStatus). The checksum is FNV-1a
+// 32 over bytes [16, length).
+export const TBH_MAGIC: usize = 0;
+export const TBH_VERSION: usize = 4;
+export const TBH_LENGTH: usize = 8;
+export const TBH_CHECKSUM: usize = 12;
+export const TBH_N_SECTIONS: usize = 16;
+export const TBH_FLAGS: usize = 20;
+export const TBH_SIZE: usize = 32;
+
+// ---------------------------------------------------------------------------
+// table section entry (16 bytes)
+//   off  size  field            meaning
+//     0     4  KIND             u32 SECTION_*
+//     4     4  OFFSET           u32 from the table's first byte
+//     8     4  LENGTH           u32 bytes
+//    12     4  COUNT            u32 items
+// One entry of the table's section directory (at 32, N_SECTIONS entries).
+// Sections are 16-byte aligned.
+export const TSE_KIND: usize = 0;
+export const TSE_OFFSET: usize = 4;
+export const TSE_LENGTH: usize = 8;
+export const TSE_COUNT: usize = 12;
+export const TSE_SIZE: usize = 16;
+
+// ---------------------------------------------------------------------------
+// table list entry (16 bytes)
+//   off  size  field            meaning
+//     0     4  RULE_COUNT       u32 rules in the list
+//     4     4  V4               u32 IPv4 classifier offset (0: none)
+//     8     4  V6               u32 IPv6 classifier offset (0: none)
+//    12     4  -                u32 reserved (zero)
+// One rule list (interface x direction) of the LISTS section. A classifier
+// offset 0 means no rule of that family.
+export const TLE_RULE_COUNT: usize = 0;
+export const TLE_V4: usize = 4;
+export const TLE_V6: usize = 8;
+export const TLE_SIZE: usize = 16;
+
+// ---------------------------------------------------------------------------
+// table binding entry (8 bytes)
+//   off  size  field            meaning
+//     0     4  INGRESS          u32 ingress list index (NO_LIST: none)
+//     4     4  EGRESS           u32 egress list index (NO_LIST: none)
+// One interface of the BINDINGS section (topology order): its two list
+// indices.
+export const TBE_INGRESS: usize = 0;
+export const TBE_EGRESS: usize = 4;
+export const TBE_SIZE: usize = 8;
+/** binding value for no list (the interface has no group) */
+export const TBE_NO_LIST: u32 = 4294967295;
+
+// ---------------------------------------------------------------------------
+// table classifier (64 bytes)
+//   off  size  field            meaning
+//     0     4  FAMILY           u32 4 or 6
+//     4     4  RECORDS_OFF      u32 rule records (the linear matcher)
+//     8     4  N_RECORDS        u32 records
+//    12     4  SETS_OFF         u32 sets (0: none)
+//    16     4  N_TREES          u32 trees
+//    20     4  TREES_OFF        u32 tree entries
+//    24     4  NODES_OFF        u32 nodes
+//    28     4  LEAVES_OFF       u32 leaf groups
+//    32     4  NODE_COUNT       u32 nodes
+//    36     4  LEAF_BYTES       u32 bytes of leaf groups
+//    40    24  -                u32[6] reserved (zero)
+// A classifier's header (one per list and family, 16-byte aligned); every
+// offset in it counts from the classifier's first byte.
+export const TC_FAMILY: usize = 0;
+export const TC_RECORDS_OFF: usize = 4;
+export const TC_N_RECORDS: usize = 8;
+export const TC_SETS_OFF: usize = 12;
+export const TC_N_TREES: usize = 16;
+export const TC_TREES_OFF: usize = 20;
+export const TC_NODES_OFF: usize = 24;
+export const TC_LEAVES_OFF: usize = 28;
+export const TC_NODE_COUNT: usize = 32;
+export const TC_LEAF_BYTES: usize = 36;
+export const TC_SIZE: usize = 64;
+
+// ---------------------------------------------------------------------------
+// table tree entry (8 bytes)
+//   off  size  field            meaning
+//     0     4  MIN_POS          u32 lowest rule position in the tree
+//     4     4  ROOT             u32 root node index
+// One tree of a classifier, by MIN_POS ascending: the tree only holds rules at
+// positions >= MIN_POS.
+export const TTE_MIN_POS: usize = 0;
+export const TTE_ROOT: usize = 4;
+export const TTE_SIZE: usize = 8;
+
+// ---------------------------------------------------------------------------
+// table node (8 bytes)
+//   off  size  field            meaning
+//     0     4  THRESHOLD        u32 threshold, or a leaf's first group
+//     4     4  META             u32 child index : 26 | keyOff : 6
+// A tree node. Inner: go to child (key <= threshold) or child+1. Leaf (keyOff
+// = LEAF_KEY): THRESHOLD is the byte offset of its first group from
+// LEAVES_OFF, the child field the number of groups.
+export const TN_THRESHOLD: usize = 0;
+export const TN_META: usize = 4;
+export const TN_SIZE: usize = 8;
+/** bits of keyOff in META */
+export const TN_KEY_BITS: u32 = 6;
+/** keyOff of a leaf */
+export const TN_LEAF_KEY: u32 = 63;
+/** largest child index (2^26 - 1) */
+export const TN_MAX_CHILD: u32 = 67108863;
+
+// ---------------------------------------------------------------------------
+// table leaf group (variable size)
+//   off  size  field            meaning
+//     0    16  POS              u32[4] positions, ascending
+//    16     1  N_DIMS           u8 stored dimensions
+//    17     1  HAS_SET          u8 1: set indices follow the dimensions
+//    18    14  KEY_OFFS         u8[14] tuple offset per stored dimension
+//    32   ...  HEAD             u32[] the dimensions
+// A leaf group (16-byte aligned, 4 boxes matched at once): then N_DIMS x {
+// lo[4] u32, span[4] u32 } (DIM bytes each) from HEAD, then if HAS_SET
+// setIndex+1 [4] u32.
+export const TG_POS: usize = 0;
+export const TG_N_DIMS: usize = 16;
+export const TG_HAS_SET: usize = 17;
+export const TG_KEY_OFFS: usize = 18;
+export const TG_HEAD: usize = 32;
+/** bytes per stored dimension */
+export const TG_DIM: u32 = 32;
+/** most stored dimensions */
+export const TG_MAX_DIMS: u32 = 14;
+
+// ---------------------------------------------------------------------------
+// table rule record (variable size)
+//   off  size  field            meaning
+//     0     4  POS              u32 the rule's position in its list
+//     4     4  META             u32 setIndex+1 : 24 | nCons : 8
+//     8   ...  HEAD             u32[] the constraints
+// A rule record of the linear matcher's list (8 + 12 nCons bytes): then nCons
+// x { keyOff, lo, span } (CONS bytes each) from HEAD.
+export const TR_POS: usize = 0;
+export const TR_META: usize = 4;
+export const TR_HEAD: usize = 8;
+/** bytes per constraint */
+export const TR_CONS: u32 = 12;
+/** most constraints per record */
+export const TR_MAX_CONS: u32 = 255;
+/** largest set index (2^24 - 2) */
+export const TR_MAX_SET: u32 = 16777214;
+
+// ---------------------------------------------------------------------------
+// table sets (32 bytes)
+//   off  size  field            meaning
+//     0     4  N_INTERVALS      u32 intervals of the remote address
+//     4     4  WORDS_PER_CLASS  u32 bitmap words per class
+//     8     4  STARTS_OFF       u32 sorted interval starts
+//    12     4  CLASS_OFF        u32 u32 class per interval
+//    16     4  BITMAPS_OFF      u32 bitmaps per class
+//    20    12  -                u32[3] reserved (zero)
+// A classifier's sets header (group and address-group references); offsets
+// count from the classifier's first byte.
+export const TSET_N_INTERVALS: usize = 0;
+export const TSET_WORDS_PER_CLASS: usize = 4;
+export const TSET_STARTS_OFF: usize = 8;
+export const TSET_CLASS_OFF: usize = 12;
+export const TSET_BITMAPS_OFF: usize = 16;
+export const TSET_SIZE: usize = 32;
+
+// ---------------------------------------------------------------------------
+// classifier tuple (64 bytes)
+//   off  size  field            meaning
+//     0    16  REMOTE           u32[4] remote-side address
+//    16    16  LOCAL            u32[4] interface-side address
+//    32     4  SPORT            u32 source port (NO_PORT: none)
+//    36     4  DPORT            u32 destination port (NO_PORT: none)
+//    40     4  PROTO            u32 IP protocol
+//    44     4  FAMILY           u32 4 or 6
+//    48     4  LIST             u32 rule list index
+//    52    12  -                u32[3] free for the host
+// One packet for the matchers (assembly/classify.ts reads it;
+// src/compile/matcher.ts TupleBatch and assembly/engine.ts write it).
+// Addresses are 4 x u32, word 0 the most significant (IPv4: word 0 the
+// address, words 1-3 zero).
+export const T_REMOTE: usize = 0;
+export const T_LOCAL: usize = 16;
+export const T_SPORT: usize = 32;
+export const T_DPORT: usize = 36;
+export const T_PROTO: usize = 40;
+export const T_FAMILY: usize = 44;
+export const T_LIST: usize = 48;
+export const T_SIZE: usize = 64;
+/** port value of a packet without ports */
+export const T_NO_PORT: u32 = 65536;
+
 // record flags (host: REC_FLAG)
 export const F_ADDR: u32 = 1; // family/src/dst valid
 export const F_PORTS: u32 = 2;
@@ -398,3 +602,23 @@ export const CTF_FIN_REPLY: u8 = 4;
 // slot tags (host: SLOT)
 export const SLOT_EMPTY: u32 = 0;
 export const SLOT_TOMB: u32 = 0xffffffff; // deleted
+
+// table format (host: TABLE_FORMAT)
+export const TABLE_MAGIC: u32 = 0x54464753; // "SGFT" little-endian
+export const TABLE_VERSION: u32 = 1; // bump on any table layout change
+
+// table sections (host: TABLE_SECTION)
+export const SECTION_LISTS: u32 = 1;
+export const SECTION_BINDINGS: u32 = 2;
+export const SECTION_META: u32 = 3;
+export const SECTION_CLASSIFIERS: u32 = 4;
+
+// table statuses (host: TABLE_STATUS)
+export const TABLE_OK: i32 = 0;
+export const TABLE_BAD_MAGIC: i32 = -1;
+export const TABLE_BAD_VERSION: i32 = -2;
+export const TABLE_BAD_LENGTH: i32 = -3;
+export const TABLE_NO_LISTS: i32 = -4;
+
+// match results (host: MATCH_RESULT)
+export const RESULT_BAD_LIST: i32 = -2; // the tuple's list index is outside the table

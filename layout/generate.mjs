@@ -81,11 +81,12 @@ export function load(text) {
   spec.enums.forEach((e, ei) => {
     const where = `enums[${ei}] (${e.name})`;
     claim(where, undefined, e.host);
-    const max = { u8: 0xff, u16: 0xffff, u32: 0xffffffff }[e.type];
-    if (max === undefined) fail(where, `type must be u8, u16 or u32`);
+    const max = { u8: 0xff, u16: 0xffff, u32: 0xffffffff, i32: 0x7fffffff }[e.type];
+    const min = e.type === 'i32' ? -0x80000000 : 0;
+    if (max === undefined) fail(where, `type must be u8, u16, u32 or i32`);
     for (const [name, value] of e.values) {
       if (!NAME.test(name)) fail(where, `${name}: names are UPPER_SNAKE`);
-      if (!(Number.isInteger(value) && value >= 0 && value <= max)) fail(where, `${name}: ${value} does not fit ${e.type}`);
+      if (!(Number.isInteger(value) && value >= min && value <= max)) fail(where, `${name}: ${value} does not fit ${e.type}`);
       claim(where, e.as + name);
     }
   });

@@ -4,8 +4,7 @@
  *   node dist/test/run.js [FILTER...]   only files whose path contains a FILTER
  *   node dist/test/run.js --fuzz        every fuzz, property and differential
  *     suite: the files under test/fuzz/ and test/differential/, and every file
- *     that reads the budget helper test/helpers/fuzz.ts (or, in test/classify/,
- *     its own fuzzSeconds)
+ *     that reads the budget helper test/helpers/fuzz.ts
  * `npm run fuzz` passes --fuzz and a longer SGFILTER_FUZZ_SECONDS budget.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -23,6 +23,7 @@ import { compileTopology, type CompileOptions } from '../../src/compile/compile.
 import { TupleBatch, WasmTable, type MatcherKind } from '../../src/compile/matcher.js';
 import { Table } from '../../src/compile/table.js';
 import { indexTopology } from '../../src/model/topology.js';
+import { die, intValue } from '../../src/cli/common.js';
 import { CLASSBENCH_INTERFACE, loadClassBenchRules, loadClassBenchTrace, type ClassBenchTrace } from '../../src/parse/classbench.js';
 import { firstMatch, orderedRules, type MatchInput } from '../../src/reference/match.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
@@ -201,22 +202,25 @@ function arg(argv: string[], name: string): string | undefined {
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<ClassifyBenchReport | null> {
+  const sets = arg(argv, '--sets');
+  const time = arg(argv, '--time');
+  const timeMs = intValue('time', time, 1, 3_600_000);
+  const compile: CompileOptions = {};
+  // The shared option parsers (src/cli/common.ts): "abc", "1.5" or "0" are refused, not run as NaN.
+  const binth = intValue('binth', arg(argv, '--binth'), 1, 1_000_000);
+  const partition = arg(argv, '--partition');
+  if (partition !== undefined && !['auto', 'split', 'none'].includes(partition)) die(`--partition must be auto, split or none, got ${JSON.stringify(partition)}`);
+  const prefixBits = intValue('prefix-bits', arg(argv, '--prefix-bits'), 0, 128);
+  if (binth !== undefined) compile.tree = { binth };
+  if (partition !== undefined || prefixBits !== undefined) {
+    compile.partition = { ...(partition !== undefined ? { mode: partition as 'auto' | 'split' | 'none' } : {}), ...(prefixBits !== undefined ? { prefixBits } : {}) };
+  }
+  const ablation = Object.keys(compile).length > 0;
   if (!classbenchDir()) {
     console.log('[classify] skipped: ../shared/corpus/classbench not found (set SGFILTER_CORPUS)');
     return null;
   }
-  const sets = arg(argv, '--sets');
-  const time = arg(argv, '--time');
-  const compile: CompileOptions = {};
-  const binth = arg(argv, '--binth');
-  const partition = arg(argv, '--partition');
-  const prefixBits = arg(argv, '--prefix-bits');
-  if (binth) compile.tree = { binth: Number(binth) };
-  if (partition || prefixBits) {
-    compile.partition = { ...(partition ? { mode: partition as 'auto' | 'split' | 'none' } : {}), ...(prefixBits ? { prefixBits: Number(prefixBits) } : {}) };
-  }
-  const ablation = Object.keys(compile).length > 0;
-  const rep = await runClassifyBench({ ...(sets ? { sets: sets.split(',') } : {}), ...(time ? { timeMs: Number(time) } : {}), compile });
+  const rep = await runClassifyBench({ ...(sets ? { sets: sets.split(',') } : {}), ...(timeMs !== undefined ? { timeMs } : {}), compile });
   if (ablation) console.log(`compile options: ${JSON.stringify(compile)}`);
   printReport(rep);
   if (!argv.includes('--no-json')) {

@@ -7,6 +7,7 @@
  * classifier per address family that any of its rules can match. BINDINGS
  * maps every interface and direction to its list.
  */
+import { ApiUsageError } from '../model/errors.js';
 import type { Family } from '../model/packet.js';
 import { indexTopology, type Direction, type Topology, type TopologyIndex } from '../model/topology.js';
 import { orderedRules, type OrderedRule } from '../reference/match.js';
@@ -19,7 +20,9 @@ import {
   NO_LIST,
   SECTION,
   SECTION_ENTRY,
+  TABLE_ERROR,
   TABLE_MAGIC,
+  TableError,
   TABLE_VERSION,
   TREE_ENTRY,
   fnv1a,
@@ -129,7 +132,7 @@ function emitClassifier(
   out.align(4);
   const max = options.maxBytes ?? 256 * 1024 * 1024;
   if (out.length * 4 > max) {
-    throw new Error(`sgfilter compile: the table grew beyond ${max} bytes (list ${list}, IPv${family}, ${boxes.n} boxes)`);
+    throw new TableError(TABLE_ERROR.TOO_BIG, `sgfilter compile: the table grew beyond ${max} bytes (list ${list}, IPv${family}, ${boxes.n} boxes)`);
   }
   return {
     list,
@@ -242,6 +245,6 @@ export function compileTopology(topology: Topology, options: CompileOptions = {}
 export function boxesOf(topology: Topology, iface: string, direction: Direction, family: Family): BoxSet {
   const index = indexTopology(topology);
   const i = index.interfaces.get(iface);
-  if (!i) throw new Error(`no interface ${iface}`);
+  if (!i) throw new ApiUsageError(`no interface ${iface}`);
   return rulesToBoxes(orderedRules(index, i, direction).map((o) => o.rule), family, index).boxes;
 }

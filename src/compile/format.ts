@@ -1,8 +1,9 @@
 /**
  * The compiled rule table: one flat, relocatable, little-endian blob that the
  * WASM matchers (assembly/classify.ts) read through a pointer. This file is
- * the single source of the layout on the host side; assembly/classify.ts
- * mirrors the constants (a test compares them through the module's exports).
+ * where the format is drawn; its numbers are declared once in
+ * layout/layouts.json, from which both sides are generated (a test compares
+ * the host's with the module's exports).
  * Every offset below is in bytes from the start of the blob unless it says
  * otherwise, every integer is a u32 unless it says otherwise.
  *
@@ -85,71 +86,50 @@
  * 44 family (4|6)  48 list index  52..63 free for the host
  */
 
-export const TABLE_MAGIC = 0x54464753; // "SGFT" little-endian
-/** Bump on any layout change; must equal assembly/classify.ts TABLE_VERSION. */
-export const TABLE_VERSION = 1;
+import { SgfError } from '../model/errors.js';
+import {
+  TABLE_BINDING_ENTRY,
+  TABLE_CLASSIFIER,
+  TABLE_FORMAT,
+  TABLE_HEADER,
+  TABLE_LEAF_GROUP,
+  TABLE_LIST_ENTRY,
+  TABLE_NODE,
+  TABLE_RECORD,
+  TABLE_SECTION,
+  TABLE_SECTION_ENTRY,
+  TABLE_SETS,
+  TABLE_STATUS,
+  TABLE_TREE_ENTRY,
+  TUPLE,
+} from '../wasm/layout.js';
 
-export const HEADER = {
-  MAGIC: 0,
-  VERSION: 4,
-  LENGTH: 8,
-  CHECKSUM: 12,
-  N_SECTIONS: 16,
-  FLAGS: 20,
-  SIZE: 32,
-} as const;
+// The numbers come from the layout spec (layout/layouts.json ->
+// src/wasm/layout.ts; assembly/layout.ts holds the same for classify.ts, and
+// the layout hash covers them). The names below are this module's API.
 
-export const SECTION_ENTRY = { KIND: 0, OFFSET: 4, LENGTH: 8, COUNT: 12, SIZE: 16 } as const;
+export const TABLE_MAGIC = TABLE_FORMAT.MAGIC; // "SGFT" little-endian
+/** Bump (in layout/layouts.json) on any layout change; the module's classifierTableVersion() returns the same. */
+export const TABLE_VERSION = TABLE_FORMAT.VERSION;
 
-export const SECTION = {
-  LISTS: 1,
-  BINDINGS: 2,
-  META: 3,
-  CLASSIFIERS: 4,
-} as const;
-
-export const LIST_ENTRY = { RULE_COUNT: 0, V4: 4, V6: 8, SIZE: 16 } as const;
-export const BINDING_ENTRY = { INGRESS: 0, EGRESS: 4, SIZE: 8 } as const;
+export const HEADER = TABLE_HEADER;
+export const SECTION_ENTRY = TABLE_SECTION_ENTRY;
+export const SECTION = TABLE_SECTION;
+export const LIST_ENTRY = TABLE_LIST_ENTRY;
+export const BINDING_ENTRY = TABLE_BINDING_ENTRY;
 /** Binding value for "no list" (the interface has no group). */
-export const NO_LIST = 0xffffffff;
-
-export const CLASSIFIER = {
-  FAMILY: 0,
-  RECORDS_OFF: 4,
-  N_RECORDS: 8,
-  SETS_OFF: 12,
-  N_TREES: 16,
-  TREES_OFF: 20,
-  NODES_OFF: 24,
-  LEAVES_OFF: 28,
-  NODE_COUNT: 32,
-  LEAF_BYTES: 36,
-  SIZE: 64,
-} as const;
-
-export const TREE_ENTRY = { MIN_POS: 0, ROOT: 4, SIZE: 8 } as const;
-
-export const NODE = { THRESHOLD: 0, META: 4, SIZE: 8, KEY_BITS: 6, LEAF_KEY: 63, MAX_CHILD: (1 << 26) - 1 } as const;
-
-export const LEAF_GROUP = { POS: 0, N_DIMS: 16, HAS_SET: 17, KEY_OFFS: 18, HEAD: 32, DIM: 32, MAX_DIMS: 14 } as const;
-
-export const RECORD = { POS: 0, META: 4, HEAD: 8, CONS: 12, MAX_CONS: 255, MAX_SET: (1 << 24) - 2 } as const;
-
-export const SETS = { N_INTERVALS: 0, WORDS_PER_CLASS: 4, STARTS_OFF: 8, CLASS_OFF: 12, BITMAPS_OFF: 16, SIZE: 32 } as const;
-
-export const TUPLE = {
-  REMOTE: 0,
-  LOCAL: 16,
-  SPORT: 32,
-  DPORT: 36,
-  PROTO: 40,
-  FAMILY: 44,
-  LIST: 48,
-  SIZE: 64,
-} as const;
-
+export const NO_LIST = TABLE_BINDING_ENTRY.NO_LIST;
+export const CLASSIFIER = TABLE_CLASSIFIER;
+export const TREE_ENTRY = TABLE_TREE_ENTRY;
+export const NODE = TABLE_NODE;
+export const LEAF_GROUP = TABLE_LEAF_GROUP;
+export const RECORD = TABLE_RECORD;
+export const SETS = TABLE_SETS;
+export { TUPLE };
 /** The port value of a packet without ports (outside every rule's port range). */
-export const NO_PORT = 65536;
+export const NO_PORT = TUPLE.NO_PORT;
+/** The matchers' table statuses (tableStatus, negative returns of classify). */
+export { TABLE_STATUS };
 
 /** FNV-1a 32-bit over bytes[from, to). */
 export function fnv1a(bytes: Uint8Array, from: number, to: number): number {
@@ -161,17 +141,37 @@ export function fnv1a(bytes: Uint8Array, from: number, to: number): number {
   return h >>> 0;
 }
 
-/** Errors of tables and the matchers, with stable codes. */
-export class TableError extends Error {
+/**
+ * The codes of TableError (docs/errors.md). Before the one scheme they were
+ * spelled SGF_ERR_TABLE_MAGIC, _VERSION, _LENGTH, _CHECKSUM, _SECTION,
+ * _TOO_BIG, _LIST (kept as `legacyCode`, LEGACY_CODES in model/errors.ts).
+ */
+export const TABLE_ERROR = {
+  /** Bytes 0-3 are not "SGFT". */
+  MAGIC: 'SGF_TABLE_BAD_MAGIC',
+  /** The header's format version is not this build's TABLE_VERSION. */
+  VERSION: 'SGF_TABLE_BAD_VERSION',
+  /** Shorter than a header, or not the length the header states. */
+  LENGTH: 'SGF_TABLE_BAD_LENGTH',
+  /** The FNV-1a checksum does not match the content. */
+  CHECKSUM: 'SGF_TABLE_BAD_CHECKSUM',
+  /** A section (directory, META, LISTS, a classifier) is damaged or missing. */
+  SECTION: 'SGF_TABLE_BAD_SECTION',
+  /** compile: the table outgrew CompileOptions.maxBytes. */
+  TOO_BIG: 'SGF_TABLE_TOO_BIG',
+  /** compile: a rule list needs more than the format can express (nodes, constraints, dimensions per record). */
+  FORMAT_LIMIT: 'SGF_TABLE_FORMAT_LIMIT',
+  /** No rule list for the interface asked for. */
+  LIST: 'SGF_TABLE_NO_LIST',
+  /** The table file cannot be read. */
+  READ: 'SGF_TABLE_READ_FAILED',
+} as const;
+export type TableErrorCode = (typeof TABLE_ERROR)[keyof typeof TABLE_ERROR];
+
+/** Errors of tables, the compiler's output limits and the matchers, with stable codes. */
+export class TableError extends SgfError {
   constructor(
-    readonly code:
-      | 'SGF_ERR_TABLE_MAGIC'
-      | 'SGF_ERR_TABLE_VERSION'
-      | 'SGF_ERR_TABLE_LENGTH'
-      | 'SGF_ERR_TABLE_CHECKSUM'
-      | 'SGF_ERR_TABLE_SECTION'
-      | 'SGF_ERR_TABLE_TOO_BIG'
-      | 'SGF_ERR_TABLE_LIST',
+    readonly code: TableErrorCode,
     message: string,
   ) {
     super(message);
@@ -193,28 +193,28 @@ export interface SectionInfo {
 export function validateTable(bytes: Uint8Array, source = 'table', expectVersion = TABLE_VERSION): Map<number, SectionInfo> {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < HEADER.SIZE) {
-    throw new TableError('SGF_ERR_TABLE_LENGTH', `${source}: ${bytes.byteLength} bytes is too short for a table (the header alone is ${HEADER.SIZE} bytes)`);
+    throw new TableError(TABLE_ERROR.LENGTH, `${source}: ${bytes.byteLength} bytes is too short for a table (the header alone is ${HEADER.SIZE} bytes)`);
   }
   const magic = dv.getUint32(HEADER.MAGIC, true);
   if (magic !== TABLE_MAGIC) {
-    throw new TableError('SGF_ERR_TABLE_MAGIC', `${source}: byte 0: magic 0x${magic.toString(16).padStart(8, '0')} is not an sgfilter table (expected "SGFT", 0x${TABLE_MAGIC.toString(16)})`);
+    throw new TableError(TABLE_ERROR.MAGIC, `${source}: byte 0: magic 0x${magic.toString(16).padStart(8, '0')} is not an sgfilter table (expected "SGFT", 0x${TABLE_MAGIC.toString(16)})`);
   }
   const version = dv.getUint32(HEADER.VERSION, true);
   if (version !== expectVersion) {
-    throw new TableError('SGF_ERR_TABLE_VERSION', `${source}: byte 4: table format version ${version} does not match this sgfilter's matcher (version ${expectVersion}); recompile it with \`sgfilter compile\``);
+    throw new TableError(TABLE_ERROR.VERSION, `${source}: byte 4: table format version ${version} does not match this sgfilter's matcher (version ${expectVersion}); recompile it with \`sgfilter compile\``);
   }
   const length = dv.getUint32(HEADER.LENGTH, true);
   if (length !== bytes.byteLength) {
-    throw new TableError('SGF_ERR_TABLE_LENGTH', `${source}: byte 8: the header says ${length} bytes but the table has ${bytes.byteLength} (truncated or padded file)`);
+    throw new TableError(TABLE_ERROR.LENGTH, `${source}: byte 8: the header says ${length} bytes but the table has ${bytes.byteLength} (truncated or padded file)`);
   }
   const sum = dv.getUint32(HEADER.CHECKSUM, true);
   const actual = fnv1a(bytes, 16, length);
   if (sum !== actual) {
-    throw new TableError('SGF_ERR_TABLE_CHECKSUM', `${source}: byte 12: checksum 0x${sum.toString(16)} does not match the content (0x${actual.toString(16)}): the file is damaged`);
+    throw new TableError(TABLE_ERROR.CHECKSUM, `${source}: byte 12: checksum 0x${sum.toString(16)} does not match the content (0x${actual.toString(16)}): the file is damaged`);
   }
   const n = dv.getUint32(HEADER.N_SECTIONS, true);
   if (HEADER.SIZE + n * SECTION_ENTRY.SIZE > length) {
-    throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: byte 16: ${n} sections do not fit in ${length} bytes`);
+    throw new TableError(TABLE_ERROR.SECTION, `${source}: byte 16: ${n} sections do not fit in ${length} bytes`);
   }
   const sections = new Map<number, SectionInfo>();
   for (let i = 0; i < n; i++) {
@@ -226,12 +226,12 @@ export function validateTable(bytes: Uint8Array, source = 'table', expectVersion
       count: dv.getUint32(at + SECTION_ENTRY.COUNT, true),
     };
     if (s.offset + s.length > length || s.offset % 16 !== 0) {
-      throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: byte ${at}: section ${i} (kind ${s.kind}) at ${s.offset}+${s.length} is outside the table or misaligned`);
+      throw new TableError(TABLE_ERROR.SECTION, `${source}: byte ${at}: section ${i} (kind ${s.kind}) at ${s.offset}+${s.length} is outside the table or misaligned`);
     }
     sections.set(s.kind, s);
   }
   for (const [name, kind] of Object.entries(SECTION)) {
-    if (!sections.has(kind)) throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: the section ${name} (kind ${kind}) is missing`);
+    if (!sections.has(kind)) throw new TableError(TABLE_ERROR.SECTION, `${source}: the section ${name} (kind ${kind}) is missing`);
   }
   return sections;
 }

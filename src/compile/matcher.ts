@@ -7,16 +7,17 @@
 import type { WasmInstance } from '../wasm/loader.js';
 import type { MatchInput } from '../reference/match.js';
 import { addressWords } from './boxes.js';
-import { NO_PORT, TABLE_VERSION, TUPLE, TableError } from './format.js';
+import { ApiUsageError } from '../model/errors.js';
+import { NO_PORT, TABLE_ERROR, TABLE_STATUS, TABLE_VERSION, TUPLE, TableError } from './format.js';
 import type { Table } from './table.js';
 
 export type MatcherKind = 'optimized' | 'linear';
 
 const STATUS: Record<number, string> = {
-  [-1]: 'bad magic',
-  [-2]: 'format version mismatch',
-  [-3]: 'length mismatch',
-  [-4]: 'no LISTS section',
+  [TABLE_STATUS.BAD_MAGIC]: 'bad magic',
+  [TABLE_STATUS.BAD_VERSION]: 'format version mismatch',
+  [TABLE_STATUS.BAD_LENGTH]: 'length mismatch',
+  [TABLE_STATUS.NO_LISTS]: 'no LISTS section',
 };
 
 /** A table loaded into one WASM instance. */
@@ -25,16 +26,16 @@ export class WasmTable {
   readonly length: number;
 
   constructor(readonly wasm: WasmInstance, readonly table: Table) {
-    const moduleVersion = wasm.exports.classifierTableVersion() as number;
+    const moduleVersion = wasm.exports.classifierTableVersion();
     if (moduleVersion !== TABLE_VERSION) {
-      throw new TableError('SGF_ERR_TABLE_VERSION',
+      throw new TableError(TABLE_ERROR.VERSION,
         `${table.source}: the WASM module reads table format version ${moduleVersion} but this host writes version ${TABLE_VERSION}; rebuild with \`npm run build\``);
     }
     this.length = table.bytes.byteLength;
     this.ptr = wasm.copyIn(table.bytes, 64);
-    const st = wasm.exports.tableStatus(this.ptr, this.length) as number;
-    if (st !== 0) {
-      throw new TableError(st === -2 ? 'SGF_ERR_TABLE_VERSION' : 'SGF_ERR_TABLE_SECTION',
+    const st = wasm.exports.tableStatus(this.ptr, this.length);
+    if (st !== TABLE_STATUS.OK) {
+      throw new TableError(st === TABLE_STATUS.BAD_VERSION ? TABLE_ERROR.VERSION : TABLE_ERROR.SECTION,
         `${table.source}: the WASM matcher refuses the table (${STATUS[st] ?? `status ${st}`})`);
     }
   }
@@ -102,10 +103,10 @@ export class TupleBatch {
    * Results: positions (-1 none) readable with `result(i)`.
    */
   run(table: WasmTable, kind: MatcherKind, n: number, from = 0): void {
-    if (n + from > this.capacity) throw new RangeError(`batch of ${n} from ${from} exceeds capacity ${this.capacity}`);
+    if (n + from > this.capacity) throw new ApiUsageError(`batch of ${n} from ${from} exceeds capacity ${this.capacity}`);
     const fn = kind === 'linear' ? this.wasm.exports.classifyLinear : this.wasm.exports.classify;
-    const r = fn(table.ptr, this.tuples + from * TUPLE.SIZE, n, this.out + from * 4) as number;
-    if (r !== n) throw new TableError('SGF_ERR_TABLE_SECTION', `${table.table.source}: the WASM matcher refused the table (status ${r})`);
+    const r = fn(table.ptr, this.tuples + from * TUPLE.SIZE, n, this.out + from * 4);
+    if (r !== n) throw new TableError(TABLE_ERROR.SECTION, `${table.table.source}: the WASM matcher refused the table (status ${r})`);
   }
 
   result(i: number): number {

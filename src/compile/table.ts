@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Direction } from '../model/topology.js';
 import type { CompiledTable, TableMeta } from './compile.js';
 import { validateContent } from './validate.js';
-import { BINDING_ENTRY, LIST_ENTRY, NO_LIST, SECTION, TableError, validateTable, type SectionInfo } from './format.js';
+import { BINDING_ENTRY, LIST_ENTRY, NO_LIST, SECTION, TABLE_ERROR, TableError, validateTable, type SectionInfo } from './format.js';
 
 /** A validated table: its bytes and what its results mean. */
 export class Table {
@@ -26,11 +26,11 @@ export class Table {
     try {
       this.meta = JSON.parse(new TextDecoder().decode(bytes.subarray(m.offset, m.offset + m.length))) as TableMeta;
     } catch (err) {
-      throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: byte ${m.offset}: the META section is not JSON (${(err as Error).message})`);
+      throw new TableError(TABLE_ERROR.SECTION, `${source}: byte ${m.offset}: the META section is not JSON (${(err as Error).message})`);
     }
     if (!this.meta || !Array.isArray(this.meta.lists) || !Array.isArray(this.meta.interfaces) ||
         this.meta.lists.length !== this.listCount || this.meta.interfaces.length !== this.sections.get(SECTION.BINDINGS)!.count) {
-      throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: byte ${m.offset}: the META section does not describe the table's ${this.listCount} lists`);
+      throw new TableError(TABLE_ERROR.SECTION, `${source}: byte ${m.offset}: the META section does not describe the table's ${this.listCount} lists`);
     }
     this.ifaceIndex = new Map(this.meta.interfaces.map((id, i) => [id, i] as const));
   }
@@ -46,7 +46,7 @@ export class Table {
   /** The list an interface uses in a direction, or null when it has no group. */
   listFor(iface: string, direction: Direction): number | null {
     const i = this.ifaceIndex.get(iface);
-    if (i === undefined) throw new TableError('SGF_ERR_TABLE_LIST', `${this.source}: no interface ${JSON.stringify(iface)} in this table`);
+    if (i === undefined) throw new TableError(TABLE_ERROR.LIST, `${this.source}: no interface ${JSON.stringify(iface)} in this table`);
     const b = this.sections.get(SECTION.BINDINGS)!;
     const v = this.dv.getUint32(b.offset + i * BINDING_ENTRY.SIZE + (direction === 'ingress' ? BINDING_ENTRY.INGRESS : BINDING_ENTRY.EGRESS), true);
     return v === NO_LIST ? null : v;
@@ -73,7 +73,7 @@ export function loadTable(path: string): Table {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new TableError('SGF_ERR_TABLE_LENGTH', `${path}: cannot read the table (${(err as Error).message})`);
+    throw new TableError(TABLE_ERROR.READ, `${path}: cannot read the table (${(err as Error).message})`);
   }
   return new Table(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
 }

@@ -17,7 +17,8 @@
  * the matcher visits them by ascending minimum position.
  */
 import type { BoxSet } from './boxes.js';
-import { LEAF_GROUP, NODE, RECORD } from './format.js';
+import { SgfError } from '../model/errors.js';
+import { LEAF_GROUP, NODE, RECORD, TABLE_ERROR, TableError } from './format.js';
 import { Words } from './words.js';
 
 export interface TreeOptions {
@@ -36,10 +37,12 @@ export interface TreeOptions {
   workBudget?: number;
 }
 
-/** Thrown when a tree outgrows `recordBudget` (the caller then partitions). */
-export class TreeBudgetExceeded extends Error {
+/** Thrown when a tree outgrows `recordBudget` (the caller, compile.ts, then partitions). */
+export class TreeBudgetExceeded extends SgfError {
+  readonly code = 'SGF_TABLE_TREE_BUDGET';
   constructor(readonly budget: number, readonly what = 'leaf records') {
     super(`the decision tree outgrew its budget of ${budget} ${what}`);
+    this.name = 'TreeBudgetExceeded';
   }
 }
 
@@ -73,7 +76,7 @@ export class TreeEmitter {
   private allocNodes(n: number): number {
     const at = this.nodes.reserve(n * 2);
     const idx = at / 2;
-    if (idx + n - 1 > NODE.MAX_CHILD) throw new Error(`sgfilter compile: the decision tree outgrew ${NODE.MAX_CHILD} nodes`);
+    if (idx + n - 1 > NODE.MAX_CHILD) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, `sgfilter compile: the decision tree outgrew ${NODE.MAX_CHILD} nodes`);
     return idx;
   }
 
@@ -204,7 +207,7 @@ export class TreeEmitter {
         cons.push([dims[d]!, l, (h - l) >>> 0, keep]);
       }
       cons.sort((a, c) => a[3] - c[3]);
-      if (cons.length > RECORD.MAX_CONS) throw new Error('sgfilter compile: too many constraints in one rule record');
+      if (cons.length > RECORD.MAX_CONS) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, 'sgfilter compile: too many constraints in one rule record');
       out.push(pos[b]!, ((set[b]! + 1) << 8) | cons.length);
       for (const c of cons) out.push(c[0], c[1], c[2]);
     }
@@ -229,7 +232,7 @@ export class TreeEmitter {
       if (this.opts.recordBudget !== undefined && this.leafRecords > this.opts.recordBudget) throw new TreeBudgetExceeded(this.opts.recordBudget);
     }
     const nGroups = Math.ceil(members.length / 4);
-    if (nGroups > NODE.MAX_CHILD) throw new Error('sgfilter compile: a leaf holds too many records');
+    if (nGroups > NODE.MAX_CHILD) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, 'sgfilter compile: a leaf holds too many records');
     this.nodes.set(node * 2, off);
     this.nodes.set(node * 2 + 1, nGroups * 64 + NODE.LEAF_KEY);
   }
@@ -244,7 +247,7 @@ export class TreeEmitter {
       for (let d = 0; d < K; d++) {
         if (lane.some((b) => lo[b * K + d]! > regLo[d]! || hi[b * K + d]! < regHi[d]!)) need.push(d);
       }
-      if (need.length > LEAF_GROUP.MAX_DIMS) throw new Error('sgfilter compile: too many dimensions in a leaf group');
+      if (need.length > LEAF_GROUP.MAX_DIMS) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, 'sgfilter compile: too many dimensions in a leaf group');
       const hasSet = lane.some((b) => set[b]! >= 0);
       for (const b of lane) out.push(pos[b]!);
       // head bytes 16..31: nDims, hasSet, keyOff per dimension

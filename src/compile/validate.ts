@@ -34,6 +34,7 @@ import {
   RECORD,
   SECTION,
   SETS,
+  TABLE_ERROR,
   TableError,
   TREE_ENTRY,
   TUPLE,
@@ -47,7 +48,7 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (at: number) => dv.getUint32(at, true);
   const fail = (at: number, what: string): never => {
-    throw new TableError('SGF_ERR_TABLE_SECTION', `${source}: byte ${at}: ${what}`);
+    throw new TableError(TABLE_ERROR.SECTION, `${source}: byte ${at}: ${what}`);
   };
   const lists = sections.get(SECTION.LISTS)!;
   const bindings = sections.get(SECTION.BINDINGS)!;

@@ -18,41 +18,6 @@ export interface SgfExports {
    * @returns `u32`
    */
   layoutHash(): number;
-  /** assembly/classify/TABLE_VERSION */
-  readonly TABLE_VERSION: {
-    /** @type `u32` */
-    readonly value: number;
-  };
-  /** assembly/classify/TABLE_OK */
-  readonly TABLE_OK: {
-    /** @type `i32` */
-    readonly value: number;
-  };
-  /** assembly/classify/TABLE_BAD_MAGIC */
-  readonly TABLE_BAD_MAGIC: {
-    /** @type `i32` */
-    readonly value: number;
-  };
-  /** assembly/classify/TABLE_BAD_VERSION */
-  readonly TABLE_BAD_VERSION: {
-    /** @type `i32` */
-    readonly value: number;
-  };
-  /** assembly/classify/TABLE_BAD_LENGTH */
-  readonly TABLE_BAD_LENGTH: {
-    /** @type `i32` */
-    readonly value: number;
-  };
-  /** assembly/classify/TABLE_NO_LISTS */
-  readonly TABLE_NO_LISTS: {
-    /** @type `i32` */
-    readonly value: number;
-  };
-  /** assembly/classify/RESULT_BAD_LIST */
-  readonly RESULT_BAD_LIST: {
-    /** @type `i32` */
-    readonly value: number;
-  };
   /**
    * assembly/classify/classifierTableVersion
    * @returns `u32`
@@ -900,6 +865,346 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
+  /** assembly/layout/TBH_MAGIC */
+  readonly TBH_MAGIC: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TBH_VERSION */
+  readonly TBH_VERSION: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TBH_LENGTH */
+  readonly TBH_LENGTH: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TBH_CHECKSUM */
+  readonly TBH_CHECKSUM: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TBH_N_SECTIONS */
+  readonly TBH_N_SECTIONS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TBH_FLAGS */
+  readonly TBH_FLAGS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TBH_SIZE */
+  readonly TBH_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSE_KIND */
+  readonly TSE_KIND: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSE_OFFSET */
+  readonly TSE_OFFSET: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSE_LENGTH */
+  readonly TSE_LENGTH: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSE_COUNT */
+  readonly TSE_COUNT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSE_SIZE */
+  readonly TSE_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TLE_RULE_COUNT */
+  readonly TLE_RULE_COUNT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TLE_V4 */
+  readonly TLE_V4: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TLE_V6 */
+  readonly TLE_V6: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TLE_SIZE */
+  readonly TLE_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TBE_INGRESS */
+  readonly TBE_INGRESS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TBE_EGRESS */
+  readonly TBE_EGRESS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TBE_SIZE */
+  readonly TBE_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TBE_NO_LIST */
+  readonly TBE_NO_LIST: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_FAMILY */
+  readonly TC_FAMILY: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_RECORDS_OFF */
+  readonly TC_RECORDS_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_N_RECORDS */
+  readonly TC_N_RECORDS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_SETS_OFF */
+  readonly TC_SETS_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_N_TREES */
+  readonly TC_N_TREES: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_TREES_OFF */
+  readonly TC_TREES_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_NODES_OFF */
+  readonly TC_NODES_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_LEAVES_OFF */
+  readonly TC_LEAVES_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_NODE_COUNT */
+  readonly TC_NODE_COUNT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_LEAF_BYTES */
+  readonly TC_LEAF_BYTES: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_SIZE */
+  readonly TC_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TTE_MIN_POS */
+  readonly TTE_MIN_POS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TTE_ROOT */
+  readonly TTE_ROOT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TTE_SIZE */
+  readonly TTE_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TN_THRESHOLD */
+  readonly TN_THRESHOLD: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TN_META */
+  readonly TN_META: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TN_SIZE */
+  readonly TN_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TN_KEY_BITS */
+  readonly TN_KEY_BITS: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TN_LEAF_KEY */
+  readonly TN_LEAF_KEY: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TN_MAX_CHILD */
+  readonly TN_MAX_CHILD: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TG_POS */
+  readonly TG_POS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TG_N_DIMS */
+  readonly TG_N_DIMS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TG_HAS_SET */
+  readonly TG_HAS_SET: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TG_KEY_OFFS */
+  readonly TG_KEY_OFFS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TG_HEAD */
+  readonly TG_HEAD: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TG_DIM */
+  readonly TG_DIM: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TG_MAX_DIMS */
+  readonly TG_MAX_DIMS: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TR_POS */
+  readonly TR_POS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TR_META */
+  readonly TR_META: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TR_HEAD */
+  readonly TR_HEAD: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TR_CONS */
+  readonly TR_CONS: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TR_MAX_CONS */
+  readonly TR_MAX_CONS: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TR_MAX_SET */
+  readonly TR_MAX_SET: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSET_N_INTERVALS */
+  readonly TSET_N_INTERVALS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSET_WORDS_PER_CLASS */
+  readonly TSET_WORDS_PER_CLASS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSET_STARTS_OFF */
+  readonly TSET_STARTS_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSET_CLASS_OFF */
+  readonly TSET_CLASS_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSET_BITMAPS_OFF */
+  readonly TSET_BITMAPS_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TSET_SIZE */
+  readonly TSET_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/T_REMOTE */
+  readonly T_REMOTE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/T_LOCAL */
+  readonly T_LOCAL: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/T_SPORT */
+  readonly T_SPORT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/T_DPORT */
+  readonly T_DPORT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/T_PROTO */
+  readonly T_PROTO: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/T_FAMILY */
+  readonly T_FAMILY: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/T_LIST */
+  readonly T_LIST: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/T_SIZE */
+  readonly T_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/T_NO_PORT */
+  readonly T_NO_PORT: {
+    /** @type `u32` */
+    readonly value: number;
+  };
   /** assembly/layout/F_ADDR */
   readonly F_ADDR: {
     /** @type `u32` */
@@ -1173,6 +1478,66 @@ export interface SgfExports {
   /** assembly/layout/SLOT_TOMB */
   readonly SLOT_TOMB: {
     /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TABLE_MAGIC */
+  readonly TABLE_MAGIC: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TABLE_VERSION */
+  readonly TABLE_VERSION: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/SECTION_LISTS */
+  readonly SECTION_LISTS: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/SECTION_BINDINGS */
+  readonly SECTION_BINDINGS: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/SECTION_META */
+  readonly SECTION_META: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/SECTION_CLASSIFIERS */
+  readonly SECTION_CLASSIFIERS: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TABLE_OK */
+  readonly TABLE_OK: {
+    /** @type `i32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TABLE_BAD_MAGIC */
+  readonly TABLE_BAD_MAGIC: {
+    /** @type `i32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TABLE_BAD_VERSION */
+  readonly TABLE_BAD_VERSION: {
+    /** @type `i32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TABLE_BAD_LENGTH */
+  readonly TABLE_BAD_LENGTH: {
+    /** @type `i32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TABLE_NO_LISTS */
+  readonly TABLE_NO_LISTS: {
+    /** @type `i32` */
+    readonly value: number;
+  };
+  /** assembly/layout/RESULT_BAD_LIST */
+  readonly RESULT_BAD_LIST: {
+    /** @type `i32` */
     readonly value: number;
   };
 }

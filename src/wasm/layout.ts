@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0xfc019bfe;
+export const LAYOUT_HASH = 0x829ef060;
 
 /**
  * record (128 bytes)
@@ -354,6 +354,233 @@ export const SAVED_FLOW = {
   SIZE: 16,
 } as const;
 
+/**
+ * table header (32 bytes)
+ *   off  size  field            meaning
+ *     0     4  MAGIC            u32 TABLE_MAGIC, "SGFT" little-endian
+ *     4     4  VERSION          u32 TABLE_VERSION
+ *     8     4  LENGTH           u32 the table's size in bytes
+ *    12     4  CHECKSUM         u32 FNV-1a 32 over [16, length)
+ *    16     4  N_SECTIONS       u32 entries in the section directory at 32
+ *    20     4  FLAGS            u32 0
+ *    24     8  -                u32[2] reserved (zero)
+ * The compiled rule table's header (src/compile/format.ts draws the whole
+ * format; written by src/compile/compile.ts, checked by format.ts
+ * validateTable and assembly/classify.ts tableStatus). The checksum is FNV-1a
+ * 32 over bytes [16, length).
+ */
+export const TABLE_HEADER = {
+  MAGIC: 0,
+  VERSION: 4,
+  LENGTH: 8,
+  CHECKSUM: 12,
+  N_SECTIONS: 16,
+  FLAGS: 20,
+  SIZE: 32,
+} as const;
+
+/**
+ * table section entry (16 bytes)
+ *   off  size  field            meaning
+ *     0     4  KIND             u32 SECTION_*
+ *     4     4  OFFSET           u32 from the table's first byte
+ *     8     4  LENGTH           u32 bytes
+ *    12     4  COUNT            u32 items
+ * One entry of the table's section directory (at 32, N_SECTIONS entries).
+ * Sections are 16-byte aligned.
+ */
+export const TABLE_SECTION_ENTRY = {
+  KIND: 0,
+  OFFSET: 4,
+  LENGTH: 8,
+  COUNT: 12,
+  SIZE: 16,
+} as const;
+
+/**
+ * table list entry (16 bytes)
+ *   off  size  field            meaning
+ *     0     4  RULE_COUNT       u32 rules in the list
+ *     4     4  V4               u32 IPv4 classifier offset (0: none)
+ *     8     4  V6               u32 IPv6 classifier offset (0: none)
+ *    12     4  -                u32 reserved (zero)
+ * One rule list (interface x direction) of the LISTS section. A classifier
+ * offset 0 means no rule of that family.
+ */
+export const TABLE_LIST_ENTRY = {
+  RULE_COUNT: 0,
+  V4: 4,
+  V6: 8,
+  SIZE: 16,
+} as const;
+
+/**
+ * table binding entry (8 bytes)
+ *   off  size  field            meaning
+ *     0     4  INGRESS          u32 ingress list index (NO_LIST: none)
+ *     4     4  EGRESS           u32 egress list index (NO_LIST: none)
+ * One interface of the BINDINGS section (topology order): its two list
+ * indices.
+ */
+export const TABLE_BINDING_ENTRY = {
+  INGRESS: 0,
+  EGRESS: 4,
+  SIZE: 8,
+  NO_LIST: 4294967295,
+} as const;
+
+/**
+ * table classifier (64 bytes)
+ *   off  size  field            meaning
+ *     0     4  FAMILY           u32 4 or 6
+ *     4     4  RECORDS_OFF      u32 rule records (the linear matcher)
+ *     8     4  N_RECORDS        u32 records
+ *    12     4  SETS_OFF         u32 sets (0: none)
+ *    16     4  N_TREES          u32 trees
+ *    20     4  TREES_OFF        u32 tree entries
+ *    24     4  NODES_OFF        u32 nodes
+ *    28     4  LEAVES_OFF       u32 leaf groups
+ *    32     4  NODE_COUNT       u32 nodes
+ *    36     4  LEAF_BYTES       u32 bytes of leaf groups
+ *    40    24  -                u32[6] reserved (zero)
+ * A classifier's header (one per list and family, 16-byte aligned); every
+ * offset in it counts from the classifier's first byte.
+ */
+export const TABLE_CLASSIFIER = {
+  FAMILY: 0,
+  RECORDS_OFF: 4,
+  N_RECORDS: 8,
+  SETS_OFF: 12,
+  N_TREES: 16,
+  TREES_OFF: 20,
+  NODES_OFF: 24,
+  LEAVES_OFF: 28,
+  NODE_COUNT: 32,
+  LEAF_BYTES: 36,
+  SIZE: 64,
+} as const;
+
+/**
+ * table tree entry (8 bytes)
+ *   off  size  field            meaning
+ *     0     4  MIN_POS          u32 lowest rule position in the tree
+ *     4     4  ROOT             u32 root node index
+ * One tree of a classifier, by MIN_POS ascending: the tree only holds rules at
+ * positions >= MIN_POS.
+ */
+export const TABLE_TREE_ENTRY = {
+  MIN_POS: 0,
+  ROOT: 4,
+  SIZE: 8,
+} as const;
+
+/**
+ * table node (8 bytes)
+ *   off  size  field            meaning
+ *     0     4  THRESHOLD        u32 threshold, or a leaf's first group
+ *     4     4  META             u32 child index : 26 | keyOff : 6
+ * A tree node. Inner: go to child (key <= threshold) or child+1. Leaf (keyOff
+ * = LEAF_KEY): THRESHOLD is the byte offset of its first group from
+ * LEAVES_OFF, the child field the number of groups.
+ */
+export const TABLE_NODE = {
+  THRESHOLD: 0,
+  META: 4,
+  SIZE: 8,
+  KEY_BITS: 6,
+  LEAF_KEY: 63,
+  MAX_CHILD: 67108863,
+} as const;
+
+/**
+ * table leaf group (variable size)
+ *   off  size  field            meaning
+ *     0    16  POS              u32[4] positions, ascending
+ *    16     1  N_DIMS           u8 stored dimensions
+ *    17     1  HAS_SET          u8 1: set indices follow the dimensions
+ *    18    14  KEY_OFFS         u8[14] tuple offset per stored dimension
+ *    32   ...  HEAD             u32[] the dimensions
+ * A leaf group (16-byte aligned, 4 boxes matched at once): then N_DIMS x {
+ * lo[4] u32, span[4] u32 } (DIM bytes each) from HEAD, then if HAS_SET
+ * setIndex+1 [4] u32.
+ */
+export const TABLE_LEAF_GROUP = {
+  POS: 0,
+  N_DIMS: 16,
+  HAS_SET: 17,
+  KEY_OFFS: 18,
+  HEAD: 32,
+  DIM: 32,
+  MAX_DIMS: 14,
+} as const;
+
+/**
+ * table rule record (variable size)
+ *   off  size  field            meaning
+ *     0     4  POS              u32 the rule's position in its list
+ *     4     4  META             u32 setIndex+1 : 24 | nCons : 8
+ *     8   ...  HEAD             u32[] the constraints
+ * A rule record of the linear matcher's list (8 + 12 nCons bytes): then nCons
+ * x { keyOff, lo, span } (CONS bytes each) from HEAD.
+ */
+export const TABLE_RECORD = {
+  POS: 0,
+  META: 4,
+  HEAD: 8,
+  CONS: 12,
+  MAX_CONS: 255,
+  MAX_SET: 16777214,
+} as const;
+
+/**
+ * table sets (32 bytes)
+ *   off  size  field            meaning
+ *     0     4  N_INTERVALS      u32 intervals of the remote address
+ *     4     4  WORDS_PER_CLASS  u32 bitmap words per class
+ *     8     4  STARTS_OFF       u32 sorted interval starts
+ *    12     4  CLASS_OFF        u32 u32 class per interval
+ *    16     4  BITMAPS_OFF      u32 bitmaps per class
+ *    20    12  -                u32[3] reserved (zero)
+ * A classifier's sets header (group and address-group references); offsets
+ * count from the classifier's first byte.
+ */
+export const TABLE_SETS = {
+  N_INTERVALS: 0,
+  WORDS_PER_CLASS: 4,
+  STARTS_OFF: 8,
+  CLASS_OFF: 12,
+  BITMAPS_OFF: 16,
+  SIZE: 32,
+} as const;
+
+/**
+ * classifier tuple (64 bytes)
+ *   off  size  field            meaning
+ *     0    16  REMOTE           u32[4] remote-side address
+ *    16    16  LOCAL            u32[4] interface-side address
+ *    32     4  SPORT            u32 source port (NO_PORT: none)
+ *    36     4  DPORT            u32 destination port (NO_PORT: none)
+ *    40     4  PROTO            u32 IP protocol
+ *    44     4  FAMILY           u32 4 or 6
+ *    48     4  LIST             u32 rule list index
+ *    52    12  -                u32[3] free for the host
+ * One packet for the matchers (assembly/classify.ts reads it;
+ * src/compile/matcher.ts TupleBatch and assembly/engine.ts write it).
+ * Addresses are 4 x u32, word 0 the most significant (IPv4: word 0 the
+ * address, words 1-3 zero).
+ */
+export const TUPLE = {
+  REMOTE: 0,
+  LOCAL: 16,
+  SPORT: 32,
+  DPORT: 36,
+  PROTO: 40,
+  FAMILY: 44,
+  LIST: 48,
+  SIZE: 64,
+  NO_PORT: 65536,
+} as const;
+
 /** record flags (module: F_*). */
 export const REC_FLAG = {
   ADDR: 1, // family/src/dst valid
@@ -459,6 +686,34 @@ export const CT_FLAG = {
 export const SLOT = {
   EMPTY: 0,
   TOMB: 0xffffffff, // deleted
+} as const;
+
+/** table format (module: TABLE_*). */
+export const TABLE_FORMAT = {
+  MAGIC: 0x54464753, // "SGFT" little-endian
+  VERSION: 1, // bump on any table layout change
+} as const;
+
+/** table sections (module: SECTION_*). */
+export const TABLE_SECTION = {
+  LISTS: 1,
+  BINDINGS: 2,
+  META: 3,
+  CLASSIFIERS: 4,
+} as const;
+
+/** table statuses (module: TABLE_*). */
+export const TABLE_STATUS = {
+  OK: 0,
+  BAD_MAGIC: -1,
+  BAD_VERSION: -2,
+  BAD_LENGTH: -3,
+  NO_LISTS: -4,
+} as const;
+
+/** match results (module: RESULT_*). */
+export const MATCH_RESULT = {
+  BAD_LIST: -2, // the tuple's list index is outside the table
 } as const;
 
 /** Every constant above with its module export name and value (byte offsets, also for DESC). */
@@ -579,6 +834,74 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['FS_HI_PORT', 10],
   ['FS_SRC_IS_LO', 12],
   ['FS_SIZE', 16],
+  ['TBH_MAGIC', 0],
+  ['TBH_VERSION', 4],
+  ['TBH_LENGTH', 8],
+  ['TBH_CHECKSUM', 12],
+  ['TBH_N_SECTIONS', 16],
+  ['TBH_FLAGS', 20],
+  ['TBH_SIZE', 32],
+  ['TSE_KIND', 0],
+  ['TSE_OFFSET', 4],
+  ['TSE_LENGTH', 8],
+  ['TSE_COUNT', 12],
+  ['TSE_SIZE', 16],
+  ['TLE_RULE_COUNT', 0],
+  ['TLE_V4', 4],
+  ['TLE_V6', 8],
+  ['TLE_SIZE', 16],
+  ['TBE_INGRESS', 0],
+  ['TBE_EGRESS', 4],
+  ['TBE_SIZE', 8],
+  ['TBE_NO_LIST', 0xffffffff],
+  ['TC_FAMILY', 0],
+  ['TC_RECORDS_OFF', 4],
+  ['TC_N_RECORDS', 8],
+  ['TC_SETS_OFF', 12],
+  ['TC_N_TREES', 16],
+  ['TC_TREES_OFF', 20],
+  ['TC_NODES_OFF', 24],
+  ['TC_LEAVES_OFF', 28],
+  ['TC_NODE_COUNT', 32],
+  ['TC_LEAF_BYTES', 36],
+  ['TC_SIZE', 64],
+  ['TTE_MIN_POS', 0],
+  ['TTE_ROOT', 4],
+  ['TTE_SIZE', 8],
+  ['TN_THRESHOLD', 0],
+  ['TN_META', 4],
+  ['TN_SIZE', 8],
+  ['TN_KEY_BITS', 6],
+  ['TN_LEAF_KEY', 63],
+  ['TN_MAX_CHILD', 0x03ffffff],
+  ['TG_POS', 0],
+  ['TG_N_DIMS', 16],
+  ['TG_HAS_SET', 17],
+  ['TG_KEY_OFFS', 18],
+  ['TG_HEAD', 32],
+  ['TG_DIM', 32],
+  ['TG_MAX_DIMS', 14],
+  ['TR_POS', 0],
+  ['TR_META', 4],
+  ['TR_HEAD', 8],
+  ['TR_CONS', 12],
+  ['TR_MAX_CONS', 255],
+  ['TR_MAX_SET', 0x00fffffe],
+  ['TSET_N_INTERVALS', 0],
+  ['TSET_WORDS_PER_CLASS', 4],
+  ['TSET_STARTS_OFF', 8],
+  ['TSET_CLASS_OFF', 12],
+  ['TSET_BITMAPS_OFF', 16],
+  ['TSET_SIZE', 32],
+  ['T_REMOTE', 0],
+  ['T_LOCAL', 16],
+  ['T_SPORT', 32],
+  ['T_DPORT', 36],
+  ['T_PROTO', 40],
+  ['T_FAMILY', 44],
+  ['T_LIST', 48],
+  ['T_SIZE', 64],
+  ['T_NO_PORT', 0x00010000],
   ['F_ADDR', 1],
   ['F_PORTS', 2],
   ['F_TCP', 4],
@@ -634,4 +957,16 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['CTF_FIN_REPLY', 4],
   ['SLOT_EMPTY', 0],
   ['SLOT_TOMB', 0xffffffff],
+  ['TABLE_MAGIC', 0x54464753],
+  ['TABLE_VERSION', 1],
+  ['SECTION_LISTS', 1],
+  ['SECTION_BINDINGS', 2],
+  ['SECTION_META', 3],
+  ['SECTION_CLASSIFIERS', 4],
+  ['TABLE_OK', 0],
+  ['TABLE_BAD_MAGIC', -1],
+  ['TABLE_BAD_VERSION', -2],
+  ['TABLE_BAD_LENGTH', -3],
+  ['TABLE_NO_LISTS', -4],
+  ['RESULT_BAD_LIST', -2],
 ];

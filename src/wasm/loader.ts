@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { InternalError, SgfError } from '../model/errors.js';
 import type { SgfExports } from './exports.js';
 import { LAYOUT_HASH } from './layout.js';
 
@@ -29,9 +30,9 @@ export function wasmPath(flavour: WasmFlavour = 'release'): string {
 
 const compiled = new Map<string, WebAssembly.Module>();
 
-/** The WASM module is missing, unreadable or not a valid module. */
-export class WasmLoadError extends Error {
-  readonly code = 'SGF_ERR_WASM';
+/** The WASM module is missing, unreadable, not a valid module, or built from other layouts (code was SGF_ERR_WASM, kept as `legacyCode`). */
+export class WasmLoadError extends SgfError {
+  readonly code = 'SGF_WASM_LOAD_FAILED';
   constructor(message: string) {
     super(message);
     this.name = 'WasmLoadError';
@@ -83,7 +84,7 @@ export class WasmInstance {
         env: {
         memory: this.memory,
         abort: (msg: number, file: number, line: number, col: number) => {
-          throw new Error(`sgfilter WASM abort at ${this.readString(file)}:${line}:${col}: ${this.readString(msg)}`);
+          throw new InternalError(`sgfilter WASM abort at ${this.readString(file)}:${line}:${col}: ${this.readString(msg)}`);
         },
         seed: () => 0, // determinism: no randomness in the core
       },

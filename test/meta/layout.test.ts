@@ -23,12 +23,8 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/**
- * test/classify/ is being rewritten with the classifier; its suites keep
- * their own helper (fuzzSeconds, which the selection accepts) for now, and
- * batch.test.ts samples fixed probe sets (no budget to read).
- */
-const LEFT = new Set(['classify/batch.test.js']);
+/** compile/batch.test.ts imports fast-check only to sample fixed probe sets (a seed and a count: no budget to read). */
+const LEFT = new Set(['compile/batch.test.js']);
 
 test('every suite drawing random cases is selected by npm run fuzz', () => {
   const random = walk(distTest).map((f) => [relative(distTest, f), readFileSync(f, 'utf8')] as const).filter(([, text]) => /from 'fast-check'/.test(text));
@@ -68,8 +64,7 @@ test('the budget helper: fixed counts under npm test, the time budget under npm 
 test('test/ mirrors src/: each folder is a room of src/ (or bench/, fuzz/, differential/, helpers/, meta/)', () => {
   const root = join(distTest, '..', '..');
   const rooms = new Set(readdirSync(join(root, 'src')).filter((n) => statSync(join(root, 'src', n)).isDirectory()));
-  // classify/ tests src/compile: it is being rewritten with the classifier and moves with it.
-  const extra = new Set(['bench', 'fuzz', 'differential', 'helpers', 'meta', 'classify']);
+  const extra = new Set(['bench', 'fuzz', 'differential', 'helpers', 'meta']);
   for (const name of readdirSync(join(root, 'test'))) {
     const p = join(root, 'test', name);
     if (statSync(p).isDirectory()) assert.ok(rooms.has(name) || extra.has(name), `test/${name}/ matches no room of src/`);

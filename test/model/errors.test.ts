@@ -29,6 +29,15 @@ import { replay } from '../../src/replay/replay.js';
 import { ReferenceEngine } from '../../src/reference/engine.js';
 import { fixturesDir } from '../helpers/corpus.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
+import { TABLE_ERROR, TableError } from '../../src/compile/format.js';
+import { TreeBudgetExceeded } from '../../src/compile/tree.js';
+import { WasmLoadError } from '../../src/wasm/loader.js';
+import { boxesOf, compileTopology } from '../../src/compile/compile.js';
+import { loadTable } from '../../src/compile/table.js';
+import { TupleBatch } from '../../src/compile/matcher.js';
+import { WasmInstance } from '../../src/wasm/loader.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -48,15 +57,11 @@ const INSTANCES: [string, SgfError[]][] = [
   ['InternalError', [new InternalError('m')]],
   ['BenchError', (['SGF_BENCH_MISMATCH', 'SGF_BENCH_BAD_OPTION', 'SGF_BENCH_NO_FIXTURES', 'SGF_BENCH_REPLAY', 'SGF_BENCH_BAD_REPORT'] satisfies BenchErrorCode[]).map((c) => new BenchError(c, 'm'))],
   ['ReportError', [new ReportError('r.json', [])]],
+  ['TableError', Object.values(TABLE_ERROR).map((c) => new TableError(c, 'm'))],
+  ['TreeBudgetExceeded', [new TreeBudgetExceeded(1)]],
+  ['WasmLoadError', [new WasmLoadError('m')]],
 ];
 
-/**
- * Error classes that live in rooms being rewritten by other work right now
- * (src/compile/, src/wasm/loader.ts): they keep `extends Error` and their
- * SGF_ERR_* codes until that work lands. Listed here so that nothing else can
- * slip by.
- */
-const PENDING = new Set(['TableError', 'TreeBudgetExceeded', 'WasmLoadError']);
 
 function sources(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -76,11 +81,10 @@ test('every error class of src/ and bench/ extends SgfError (the list is checked
   }
   const tested = new Set(INSTANCES.map(([name]) => name));
   for (const [name, where] of declared) {
-    if (name === 'SgfError' || PENDING.has(name)) continue;
+    if (name === 'SgfError') continue;
     assert.ok(tested.has(name), `${name} (${where}) is not in this test's list`);
     assert.ok(/extends (SgfError|\w+Error)$/.test(where) && !/extends (Error|RangeError|TypeError)$/.test(where), `${name}: ${where}; expected extends SgfError`);
   }
-  for (const name of PENDING) assert.ok(declared.has(name), `${name} is listed as pending but no longer declared: drop it from PENDING`);
   for (const [name, list] of INSTANCES) {
     assert.ok(list.length > 0, name);
     for (const e of list) {
@@ -112,6 +116,26 @@ test('old codes stay matchable: legacyCode and hasErrorCode accept the spelling 
   assert.ok(hasErrorCode(topo, 'SGF_TOPOLOGY_INVALID'));
   assert.not.ok(hasErrorCode(topo, 'SGF_ERR_OUTPUT'));
   assert.not.ok(hasErrorCode(new Error('x'), 'SGF_ERR_TOPOLOGY'));
+  // The table and WASM codes of before the scheme (SGF_ERR_TABLE_*, SGF_ERR_WASM).
+  const old: Record<string, TableError | WasmLoadError> = {
+    SGF_ERR_TABLE_MAGIC: new TableError(TABLE_ERROR.MAGIC, 'm'),
+    SGF_ERR_TABLE_VERSION: new TableError(TABLE_ERROR.VERSION, 'm'),
+    SGF_ERR_TABLE_LENGTH: new TableError(TABLE_ERROR.LENGTH, 'm'),
+    SGF_ERR_TABLE_CHECKSUM: new TableError(TABLE_ERROR.CHECKSUM, 'm'),
+    SGF_ERR_TABLE_SECTION: new TableError(TABLE_ERROR.SECTION, 'm'),
+    SGF_ERR_TABLE_TOO_BIG: new TableError(TABLE_ERROR.TOO_BIG, 'm'),
+    SGF_ERR_TABLE_LIST: new TableError(TABLE_ERROR.LIST, 'm'),
+    SGF_ERR_WASM: new WasmLoadError('m'),
+  };
+  for (const [spelling, e] of Object.entries(old)) {
+    assert.is(e.legacyCode, spelling);
+    assert.ok(hasErrorCode(e, spelling), spelling);
+    assert.ok(hasErrorCode(e, e.code), e.code);
+  }
+  assert.is(new WasmLoadError('m').code, 'SGF_WASM_LOAD_FAILED');
+  assert.is(new TableError(TABLE_ERROR.TOO_BIG, 'm').code, 'SGF_TABLE_TOO_BIG');
+  // New conditions have no old spelling.
+  assert.is(new TableError(TABLE_ERROR.READ, 'm').legacyCode, undefined);
   // A code that was already in the scheme has no legacy spelling.
   assert.is(new PcapError(PCAP_ERROR.IO, 'x', 0, 'd').legacyCode, undefined);
 });
@@ -139,6 +163,27 @@ test('API misuse is an ApiUsageError / EngineOptionError, not a bare RangeError 
   }
   assert.instance(caught, EngineOptionError);
   assert.is((caught as EngineOptionError).option, 'workers');
+});
+
+test('compile and wasm throw typed errors: a table past maxBytes, an unreadable table file, a batch past capacity, an unknown interface', () => {
+  const topology = loadTopologyFile(join(fixturesDir(), 'aliyun-basic-3tier.json')).topology!;
+  assert.throws(
+    () => compileTopology(topology, { maxBytes: 64 }),
+    (e: unknown) => e instanceof TableError && e.code === 'SGF_TABLE_TOO_BIG' && hasErrorCode(e, 'SGF_ERR_TABLE_TOO_BIG') && /grew beyond 64 bytes/.test(e.message),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'sgf-errors-'));
+  try {
+    // A missing file and a directory: read failures, not "bad length".
+    for (const path of [join(dir, 'none.sgft'), dir]) {
+      assert.throws(() => loadTable(path), (e: unknown) => e instanceof TableError && e.code === 'SGF_TABLE_READ_FAILED' && e.message.startsWith(`${path}: cannot read the table`));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const wasm = new WasmInstance('debug');
+  const batch = new TupleBatch(wasm, 4);
+  assert.throws(() => batch.run(null as never, 'optimized', 5), (e: unknown) => e instanceof ApiUsageError && /exceeds capacity 4/.test((e as Error).message));
+  assert.throws(() => boxesOf(topology, 'eni-nowhere', 'ingress', 4), (e: unknown) => e instanceof ApiUsageError && /no interface eni-nowhere/.test((e as Error).message));
 });
 
 test.run();

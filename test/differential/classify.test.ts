@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { parseNativeTopology } from '../../src/parse/native.js';
 import type { Topology } from '../../src/model/topology.js';
 import { V4_HOSTS, V6_HOSTS, ruleArb, topologyArb } from '../helpers/arbitraries.js';
-import { Harness, describeProbe, fuzzSeconds, probeArb, referencePositions, type Probe } from './helpers.js';
+import { fuzzSeconds } from '../helpers/fuzz.js';
+import { Harness, describeProbe, probeArb, referencePositions, type Probe } from '../compile/helpers.js';
 import type { CompileOptions } from '../../src/compile/compile.js';
 
 function parse(doc: unknown): Topology {

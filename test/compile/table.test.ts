@@ -77,18 +77,18 @@ test('lists are shared by interfaces with the same groups; bindings map each int
   assert.is(table.ruleCount(c), 2);
   assert.equal(table.ruleAt(c, 0), ['sg-2', 'sg-2/1'], 'huawei: binding order first');
   assert.equal(table.ruleAt(c, 1), ['sg-1', 'sg-1/1']);
-  assert.match(codeOf(() => table.listFor('zz', 'ingress')), 'SGF_ERR_TABLE_LIST');
+  assert.match(codeOf(() => table.listFor('zz', 'ingress')), 'SGF_TABLE_NO_LIST');
 });
 
 test('damaged tables are refused with the byte offset and what was expected', () => {
   const good = compileTopology(small()).bytes;
   const bad = (mutate: (b: Uint8Array) => Uint8Array) => codeOf(() => new Table(mutate(good.slice()), 'x.sgft'));
-  assert.match(bad((b) => { b[0] = 0x41; return b; }), 'SGF_ERR_TABLE_MAGIC: x.sgft: byte 0: magic');
-  assert.match(bad((b) => { b[4] = 9; return reseal(b); }), 'SGF_ERR_TABLE_VERSION: x.sgft: byte 4: table format version 9 does not match');
-  assert.match(bad((b) => b.subarray(0, b.length - 16)), 'SGF_ERR_TABLE_LENGTH: x.sgft: byte 8:');
-  assert.match(bad((b) => { b[b.length - 100]! ^= 1; return b; }), 'SGF_ERR_TABLE_CHECKSUM: x.sgft: byte 12:');
-  assert.match(bad((b) => b.subarray(0, 10)), 'SGF_ERR_TABLE_LENGTH: x.sgft: 10 bytes is too short');
-  assert.match(bad((b) => { new DataView(b.buffer).setUint32(HEADER.SIZE + 4, b.length, true); return reseal(b); }), 'SGF_ERR_TABLE_SECTION');
+  assert.match(bad((b) => { b[0] = 0x41; return b; }), 'SGF_TABLE_BAD_MAGIC: x.sgft: byte 0: magic');
+  assert.match(bad((b) => { b[4] = 9; return reseal(b); }), 'SGF_TABLE_BAD_VERSION: x.sgft: byte 4: table format version 9 does not match');
+  assert.match(bad((b) => b.subarray(0, b.length - 16)), 'SGF_TABLE_BAD_LENGTH: x.sgft: byte 8:');
+  assert.match(bad((b) => { b[b.length - 100]! ^= 1; return b; }), 'SGF_TABLE_BAD_CHECKSUM: x.sgft: byte 12:');
+  assert.match(bad((b) => b.subarray(0, 10)), 'SGF_TABLE_BAD_LENGTH: x.sgft: 10 bytes is too short');
+  assert.match(bad((b) => { new DataView(b.buffer).setUint32(HEADER.SIZE + 4, b.length, true); return reseal(b); }), 'SGF_TABLE_BAD_SECTION');
 });
 
 test('the WASM matchers refuse a table of another version (even past the host checks)', () => {

@@ -124,12 +124,6 @@ export function describeProbe(p: Probe): string {
   return `${p.iface} ${p.direction} v${m.family} proto ${m.proto} ${formatAddress(m.family, m.remote)}:${m.sport ?? '-'} (remote) ${formatAddress(m.family, m.local)}:${m.dport ?? '-'} (local)`;
 }
 
-/** The fuzz budget in seconds (SGFILTER_FUZZ_SECONDS, default `fallback`). */
-export function fuzzSeconds(fallback: number): number {
-  const v = Number(process.env.SGFILTER_FUZZ_SECONDS);
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
 /** Enough rules on distinct prefixes and ports that the IPv4 tree has inner nodes. */
 export function treeTopology(): Topology {
   const rules = Array.from({ length: 40 }, (_, i) => ({

@@ -6,8 +6,8 @@
  * matcher). Every table either is refused with a TableError or loads, and a
  * table that loads is safe: both WASM matchers return for a batch of random
  * tuples (no hang, no trap) with every result -2, -1 or a position of the
- * tuple's list. Budget: SGFILTER_FUZZ_SECONDS (default 3; `npm run fuzz`
- * gives 120).
+ * tuple's list. Budget: test/helpers/fuzz.ts (3 s under npm test, `npm run fuzz`'s
+ * budget under it).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,9 +19,10 @@ import { Table } from '../../src/compile/table.js';
 import { parseNativeTopology, type NativeTopology } from '../../src/parse/native.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
 import { topologyArb } from '../helpers/arbitraries.js';
-import { treeTopology } from './helpers.js';
+import { fuzzBudgetMs } from '../helpers/fuzz.js';
+import { treeTopology } from '../compile/helpers.js';
 
-const budgetMs = Number(process.env.SGFILTER_FUZZ_SECONDS ?? '3') * 1000;
+const budgetMs = fuzzBudgetMs(3);
 
 function seeds(): Uint8Array[] {
   const out = [compileTopology(treeTopology()).bytes, compileTopology(treeTopology(), { tree: { binth: 1 } }).bytes];
