@@ -14,7 +14,7 @@
  *   figures       every figure with its raw samples (harness/stats.ts)
  */
 import { z } from 'zod';
-import { median } from '../harness/stats.js';
+import { median } from '../stats.js';
 import { SgfError } from '../../src/model/errors.js';
 
 export const REPORT_SCHEMA = 'sgfilter-bench/1';

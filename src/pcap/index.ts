@@ -1,7 +1,7 @@
 /** Capture I/O: readers, writers, decoders (TS reference and WASM), frame builders. */
 export * from './errors.js';
 export * from './format.js';
-export { CaptureScanner, FrameBatch, DESC, SCAN, type CaptureInterface, type CaptureFormat, type FastPcapScan } from './scanner.js';
+export { CaptureScanner, FrameBatch, DESC, SCAN, type CaptureInterface, type CaptureFormat, type PcapWalk } from './scanner.js';
 export * from './reader.js';
 export * from './timestamp.js';
 export { decodeFrame, ETHERTYPE } from './decode.js';

@@ -15,11 +15,11 @@
  * says how far reading got and how many bytes were left unread.
  */
 import { open } from 'node:fs/promises';
-import { MAX_BLOCK_BYTES } from './format.js';
-import { PCAP_ERROR, PcapError, type PcapWarning } from './errors.js';
-import { CaptureScanner, FrameBatch, SCAN, type CaptureFormat, type CaptureInterface, type FastPcapScan } from './scanner.js';
+import { PcapError, type PcapWarning } from './errors.js';
+import { CaptureScanner, FrameBatch, SCAN, type CaptureFormat, type CaptureInterface, type PcapWalk } from './scanner.js';
 import { tsText, tsToNs } from './timestamp.js';
-import { ApiUsageError, InternalError } from '../model/errors.js';
+import { CaptureWindow, isRetryRead, readError } from './window.js';
+import { ApiUsageError } from '../model/errors.js';
 
 export interface CapturedFrame {
   /** 1-based packet number (packets only: pcapng custom blocks are not counted). */
@@ -72,16 +72,14 @@ export interface ReaderOptions {
   batchSize?: number;
   /** Use this batch (e.g. descriptors in WASM memory) instead of a new one. */
   batch?: FrameBatch;
-  /** Accelerated classic-pcap walk (WASM decoder only). */
-  fastPcap?: FastPcapScan;
+  /** Accelerated classic-pcap walk over `bytes` (the WASM decoder, for a capture in its memory). */
+  walk?: PcapWalk;
 }
 
 abstract class ReaderBase {
   protected readonly scanner: CaptureScanner;
   protected readonly batch: FrameBatch;
   protected done = false;
-  protected bytesRead = 0;
-  protected size = 0;
 
   constructor(file: string, batchSize: number, batch?: FrameBatch) {
     this.scanner = new CaptureScanner(file);
@@ -92,15 +90,19 @@ abstract class ReaderBase {
     return this.scanner.interfaces;
   }
 
+  /** [size of the capture, bytes consumed] so far. */
+  protected abstract extent(): [number, number];
+
   get summary(): CaptureSummary {
     const s = this.scanner;
+    const [size, bytesRead] = this.extent();
     return {
       file: s.file,
       format: s.format,
       packets: s.packets,
-      bytes: this.size,
-      bytesRead: this.bytesRead,
-      bytesUnread: this.size - this.bytesRead,
+      bytes: size,
+      bytesRead,
+      bytesUnread: size - bytesRead,
       interfaces: s.interfaces,
       warnings: s.warnings,
       ...(s.error ? { error: s.error } : {}),
@@ -132,12 +134,16 @@ abstract class ReaderBase {
 /** Synchronous, zero-copy reader over a capture held in memory. */
 export class CaptureReader extends ReaderBase implements Iterable<CapturedFrame> {
   private readonly bytes: Uint8Array;
+  private bytesRead = 0;
 
   constructor(bytes: Uint8Array, opts: ReaderOptions = {}) {
     super(opts.file ?? '<buffer>', opts.batchSize ?? 4096, opts.batch);
-    this.scanner.fastPcap = opts.fastPcap;
+    this.scanner.walk = opts.walk;
     this.bytes = bytes;
-    this.size = bytes.byteLength;
+  }
+
+  protected extent(): [number, number] {
+    return [this.bytes.byteLength, this.bytesRead];
   }
 
   /** Descriptor batches over the whole buffer; `buf` is the capture itself. Throws the PcapError after the last batch. */
@@ -178,6 +184,7 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
   private readonly chunkSize: number;
   /** The largest buffer this reader has held (for tests of the memory bound). */
   maxBufferBytes = 0;
+  private window: CaptureWindow | undefined;
 
   constructor(path: string, opts: FileReaderOptions = {}) {
     super(opts.file ?? path, opts.batchSize ?? 4096, opts.batch);
@@ -199,72 +206,50 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
       throw this.ioError(err);
     }
     try {
-      const st0 = await fh.stat().catch((err: unknown) => { throw this.ioError(err); });
-      // A regular file is read at offsets up to its size; a pipe, FIFO or
-      // device sequentially until a read returns nothing. A read of 0 bytes
-      // ends the capture in both cases: a file that shrank while being read
-      // ends where its bytes end (the scanner reports the cut record).
-      const regular = st0.isFile();
-      let end = regular ? st0.size : Infinity;
-      this.size = regular ? end : 0;
+      const w = (this.window = new CaptureWindow(this.scanner, await fh.stat().catch((err: unknown) => { throw this.ioError(err); })));
       let buf = new Uint8Array(this.chunkSize);
       this.maxBufferBytes = buf.byteLength;
-      let base = 0; // file offset of buf[0]
-      let filled = 0; // valid bytes in buf
-      let pos = 0; // scan position in buf
-      const s = this.scanner;
       const b = this.batch;
       for (;;) {
-        // Fill the buffer as far as the file allows.
-        while (filled < buf.byteLength && base + filled < end) {
+        while (w.wants(buf.byteLength)) {
           let r;
           try {
-            r = await fh.read(buf, filled, buf.byteLength - filled, regular ? base + filled : null);
+            r = await fh.read(buf, w.filled, buf.byteLength - w.filled, w.readAt);
           } catch (err) {
-            if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+            if (isRetryRead(err)) {
               await new Promise((ok) => setTimeout(ok, 2));
               continue;
             }
             throw this.ioError(err);
           }
-          if (r.bytesRead === 0) {
-            end = base + filled;
-            break;
-          }
-          filled += r.bytesRead;
-          if (!regular) break; // a pipe: judge what has come rather than wait for a full buffer
+          if (!w.took(r.bytesRead)) break;
         }
-        if (!regular || end < this.size) this.size = Math.max(base + filled, end === Infinity ? 0 : end);
-        const eof = base + filled >= end;
+        w.filledUp();
         let st;
         do {
-          b.count = 0;
-          b.firstN = s.packets + 1;
-          st = s.scan(buf, pos, filled, base, eof, b);
-          pos = s.pos;
-          this.bytesRead = base + pos;
-          if (b.count > 0) yield { buf, batch: b, interfaces: s.interfaces };
+          st = w.scan(buf, b);
+          if (b.count > 0) yield { buf, batch: b, interfaces: this.scanner.interfaces };
         } while (st === SCAN.FULL);
-        if (st === SCAN.END) return;
-        if (st === SCAN.ERROR) throw s.error!;
-        // NEED: keep the unread tail, make room for `need` bytes.
-        const need = s.need;
+        const need = w.settle(st, buf.byteLength);
+        if (need === true) return;
         if (need > buf.byteLength) {
-          if (need > MAX_BLOCK_BYTES + 4096) throw new InternalError(`internal: scanner asked for ${need} bytes`);
-          const bigger = new Uint8Array(Math.max(need, buf.byteLength));
-          bigger.set(buf.subarray(pos, filled));
+          const bigger = new Uint8Array(need);
+          bigger.set(buf.subarray(w.pos, w.filled));
           buf = bigger;
           this.maxBufferBytes = Math.max(this.maxBufferBytes, buf.byteLength);
         } else {
-          buf.copyWithin(0, pos, filled);
+          buf.copyWithin(0, w.pos, w.filled);
         }
-        base += pos;
-        filled -= pos;
-        pos = 0;
+        w.slid();
       }
     } finally {
       await fh.close();
     }
+  }
+
+  protected extent(): [number, number] {
+    const w = this.window;
+    return w ? [w.size, w.bytesRead] : [0, 0];
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<CapturedFrame> {
@@ -274,9 +259,7 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
   }
 
   private ioError(err: unknown): PcapError {
-    const e = new PcapError(PCAP_ERROR.IO, this.path, 0, `cannot read the file: ${(err as Error).message}`);
-    this.scanner.error = e;
-    return e;
+    return readError(this.scanner, this.path, err);
   }
 }
 

@@ -114,11 +114,15 @@ export type ScanStatus = (typeof SCAN)[keyof typeof SCAN];
 const enum Phase { Start, Pcap, Pcapng, Done }
 
 /**
- * An accelerated classic-pcap walk (assembly/decode.ts scanPcap): takes only
- * records the scanner would accept silently, writes their descriptors from
- * index n, returns [new n, new pos]. The scanner handles whatever it stops at.
+ * An accelerated classic-pcap walk (the WASM decoder, pcap/wasm.ts, over
+ * assembly/decode.ts scanPcap), for a window that sits in WASM memory:
+ * `walkPcap` takes only records the scanner would accept silently, writes
+ * their descriptors from index n, returns [new n, new pos]. The scanner
+ * handles whatever it stops at.
  */
-export type FastPcapScan = (pos: number, end: number, little: boolean, fracLimit: number, snaplen: number, batch: FrameBatch, n: number) => [number, number];
+export interface PcapWalk {
+  walkPcap(pos: number, end: number, little: boolean, fracLimit: number, snaplen: number, batch: FrameBatch, n: number): [number, number];
+}
 
 export class CaptureScanner {
   readonly file: string;
@@ -140,11 +144,12 @@ export class CaptureScanner {
   private section = -1;
   private sectionIfaces: number[] = [];
 
-  /** Optional accelerated pcap walk (set by the WASM decoder for windows in WASM memory). */
-  fastPcap: FastPcapScan | undefined;
+  /** The decoder the scanner asks to walk classic pcap records (windows in WASM memory), if any. */
+  walk: PcapWalk | undefined;
 
-  constructor(file = '<buffer>') {
+  constructor(file = '<buffer>', walk?: PcapWalk) {
     this.file = file;
+    this.walk = walk;
   }
 
   get warnings(): PcapWarning[] {
@@ -250,11 +255,11 @@ export class CaptureScanner {
     let n = batch.count;
     const cap = batch.capacity;
     const desc = batch.desc;
-    const fast = this.lengthsSwapped === 0 ? this.fastPcap : undefined;
+    const walk = this.lengthsSwapped === 0 ? this.walk : undefined;
     for (;;) {
-      if (fast) {
+      if (walk) {
         const from = n;
-        [n, pos] = fast(pos, end, L, fracLimit, snaplen, batch, n);
+        [n, pos] = walk.walkPcap(pos, end, L, fracLimit, snaplen, batch, n);
         for (let i = from; i < n; i++) batch.recOff[i] = base + desc[i * DESC.WORDS]! - PCAP_REC.SIZE;
       }
       if (end - pos < PCAP_REC.SIZE) break;

@@ -12,11 +12,10 @@
  * machinery and the idle wait of an asynchronous one (measured).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
-import { MAX_BLOCK_BYTES } from '../pcap/format.js';
-import { CaptureScanner, DESC, FrameBatch, SCAN, type CaptureInterface } from '../pcap/scanner.js';
+import type { PcapError } from '../pcap/errors.js';
+import { CaptureScanner, SCAN, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
+import { CaptureWindow, isRetryRead, readError } from '../pcap/window.js';
 import type { WasmEngine } from './wasm-engine.js';
-import { InternalError } from '../model/errors.js';
 
 const pauseCell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -41,16 +40,14 @@ export class WasmCaptureStream {
   readonly state: StreamState = { format: 'unknown', packets: 0, bytes: 0, bytesRead: 0 };
 
   constructor(private readonly engine: WasmEngine, private readonly path: string) {
-    this.scanner = new CaptureScanner(path);
-    this.scanner.fastPcap = engine.fastPcap();
+    this.scanner = new CaptureScanner(path, engine.decoder);
   }
 
   /** A FrameBatch over the engine's descriptor region (re-made when memory grew). */
   private frameBatch(): FrameBatch {
     const buf = this.engine.inst.memory.buffer;
     if (this.batch === null || this.batchBuffer !== buf) {
-      const cap = this.engine.capacity;
-      this.batch = new FrameBatch(cap, new Uint32Array(buf, this.engine.descPointer(), cap * DESC.WORDS));
+      this.batch = this.engine.decoder.batchView();
       this.batchBuffer = buf;
     }
     return this.batch;
@@ -81,69 +78,43 @@ export class WasmCaptureStream {
       throw this.ioError(err);
     }
     try {
-      const st = fstatSync(fd);
-      // A regular file is read at offsets up to its size; a pipe, FIFO or
-      // device sequentially until a read returns nothing. A read of 0 bytes
-      // ends the capture in both cases: a file that shrank while being read
-      // ends where its bytes end (the scanner reports the cut record).
-      const regular = st.isFile();
-      let size = regular ? st.size : Infinity;
-      this.state.bytes = regular ? size : 0;
+      const w = new CaptureWindow(this.scanner, fstatSync(fd));
+      this.state.bytes = w.size;
       const s = this.scanner;
-      let base = 0;
-      let filled = 0;
-      let pos = 0;
       for (;;) {
         let view = this.staging();
-        while (filled < view.byteLength && base + filled < size) {
+        while (w.wants(view.byteLength)) {
           let got: number;
           try {
-            got = readSync(fd, view, filled, view.byteLength - filled, regular ? base + filled : null);
+            got = readSync(fd, view, w.filled, view.byteLength - w.filled, w.readAt);
           } catch (err) {
-            if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+            if (isRetryRead(err)) {
               Atomics.wait(pauseCell, 0, 0, 2); // a non-blocking pipe with nothing yet
               continue;
             }
             throw this.ioError(err);
           }
-          if (got === 0) {
-            size = base + filled;
-            break;
-          }
-          filled += got;
+          if (!w.took(got)) break;
           view = this.staging();
-          if (!regular) break; // a pipe: judge what has come rather than wait for a full buffer
         }
-        if (!regular || size < this.state.bytes) this.state.bytes = Math.max(base + filled, size === Infinity ? 0 : size);
-        const eof = base + filled >= size;
+        w.filledUp();
+        this.state.bytes = w.size;
         let st;
         do {
           const b = this.frameBatch();
-          b.count = 0;
-          b.firstN = s.packets + 1;
-          st = s.scan(this.staging(), pos, filled, base, eof, b);
-          pos = s.pos;
-          this.state.bytesRead = base + pos;
+          st = w.scan(this.staging(), b);
+          this.state.bytesRead = w.bytesRead;
           this.state.packets = s.packets;
           this.state.format = s.format;
-          if (b.count > 0) yield { batch: b, interfaces: s.interfaces, bytesRead: base + pos };
+          if (b.count > 0) yield { batch: b, interfaces: s.interfaces, bytesRead: w.bytesRead };
         } while (st === SCAN.FULL);
-        if (st === SCAN.END) return;
-        if (st === SCAN.ERROR) throw s.error!;
-        const need = s.need;
         const cap = this.engine.staging().size;
-        if (need > cap) {
-          if (need > MAX_BLOCK_BYTES + 4096) throw new InternalError(`internal: scanner asked for ${need} bytes`);
-          // Move the unread tail to the start, then grow (copying it).
-          const v = this.staging();
-          v.copyWithin(0, pos, filled);
-          this.engine.growStaging(Math.max(need, cap * 2), filled - pos);
-        } else {
-          this.staging().copyWithin(0, pos, filled);
-        }
-        base += pos;
-        filled -= pos;
-        pos = 0;
+        const need = w.settle(st, cap);
+        if (need === true) return;
+        // Move the unread tail to the start (then grow, copying it).
+        this.staging().copyWithin(0, w.pos, w.filled);
+        if (need > cap) this.engine.growStaging(Math.max(need, cap * 2), w.filled - w.pos);
+        w.slid();
       }
     } finally {
       closeSync(fd);
@@ -151,8 +122,6 @@ export class WasmCaptureStream {
   }
 
   private ioError(err: unknown): PcapError {
-    const e = new PcapError(PCAP_ERROR.IO, this.path, 0, `cannot read the file: ${(err as Error).message}`);
-    this.scanner.error = e;
-    return e;
+    return readError(this.scanner, this.path, err);
   }
 }

@@ -16,10 +16,10 @@ import { indexTopology, type Topology, type TopologyIndex } from '../model/topol
 import { DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, FRAGMENT_MEMORY_PER_SHARD } from '../model/shard.js';
 import { secondsToNs } from '../model/packet.js';
 import type { TIMEOUT_KEYS } from '../model/topology.js';
-import { CLOUD, DECISION, DIR, FLOW_STATE, IF, IFACE_ENTRY, REC, STATS } from '../wasm/layout.js';
-import { DESC, MAX_CAPTURE_INTERFACES, type CaptureInterface, type FastPcapScan, type FrameBatch } from '../pcap/scanner.js';
+import { CLOUD, DECISION, DIR, FLOW_STATE, IF, STATS } from '../wasm/layout.js';
+import { MAX_CAPTURE_INTERFACES, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
 import { WasmInstance, type SgfExports, type WasmFlavour } from '../wasm/loader.js';
-import { interfacesStillWritten, writeInterfaceTable } from '../pcap/wasm.js';
+import { WasmDecoder } from '../pcap/wasm.js';
 import { decisionIndex, readTally, tallyRegion, type Tally } from './decision-record.js';
 
 type TimeoutKey = (typeof TIMEOUT_KEYS)[number];
@@ -61,18 +61,13 @@ export class WasmEngine {
   readonly compiled: CompiledTable;
   readonly shards: number;
   readonly capacity: number;
-  private readonly descPtr: number;
-  private readonly recPtr: number;
+  /** The decoder over this engine's instance: descriptors, records, capture interfaces; its window is the staging region. */
+  readonly decoder: WasmDecoder;
   private readonly decPtr: number;
-  private readonly capIfacePtr: number;
-  private readonly maxCapIfaces: number;
-  private stagingPtr: number;
   private stagingSize: number;
-  private capIfacesWritten = 0;
-  private capIfacesFirst: CaptureInterface | undefined;
   private readonly tallyPtr: number;
   private readonly tallyHitOffsets: number[];
-  private readonly x: Pick<SgfExports, 'decodeBatch' | 'engineRun' | 'arenaAllocate' | 'statsPtr' | 'ctPeak'>;
+  private readonly x: Pick<SgfExports, 'engineRun' | 'arenaAllocate' | 'statsPtr' | 'ctPeak'>;
 
   /** `compiled`: the topology's table (compileTopology), compiled once and handed to every engine. */
   constructor(readonly topology: Topology, compiled: CompiledTable, options: WasmEngineOptions = {}) {
@@ -80,12 +75,10 @@ export class WasmEngine {
     this.shards = options.shards ?? DEFAULT_SHARDS;
     if (!Number.isInteger(this.shards) || this.shards < 1 || this.shards > 32) throw new RangeError(`shards must be 1-32, got ${this.shards}`);
     this.capacity = options.batchCapacity ?? 8192;
-    this.maxCapIfaces = options.maxCaptureInterfaces ?? MAX_CAPTURE_INTERFACES;
     this.compiled = compiled;
     const inst = (this.inst = new WasmInstance(options.flavour ?? 'release', 64));
     const e = inst.exports;
     this.x = {
-      decodeBatch: e.decodeBatch,
       engineRun: e.engineRun,
       arenaAllocate: e.arenaAllocate,
       statsPtr: e.statsPtr,
@@ -142,12 +135,10 @@ export class WasmEngine {
     }
 
     // Batch regions.
-    this.descPtr = inst.alloc(this.capacity * DESC.BYTES, 64);
-    this.recPtr = inst.alloc(this.capacity * REC.SIZE, 64);
+    this.decoder = new WasmDecoder(inst, this.capacity, options.maxCaptureInterfaces ?? MAX_CAPTURE_INTERFACES);
     this.decPtr = inst.alloc(this.capacity * DECISION.SIZE, 64);
-    this.capIfacePtr = inst.alloc(this.maxCapIfaces * IFACE_ENTRY.SIZE, 64);
     this.stagingSize = options.stagingBytes ?? 4 * 1024 * 1024;
-    this.stagingPtr = inst.alloc(this.stagingSize, 64);
+    this.decoder.windowPtr = inst.alloc(this.stagingSize, 64);
     const scratch = inst.alloc(64, 64);
     const addrScratch = inst.alloc(16, 16);
     // Tally: counters, then per list its hit counters; and the per-list offsets.
@@ -198,86 +189,57 @@ export class WasmEngine {
     }
   }
 
-  /** Write the capture's interface table (linktype, clock) for decodeBatch. */
-  private writeCaptureInterfaces(ifaces: readonly CaptureInterface[]): void {
-    if (ifaces.length > this.maxCapIfaces) throw new RangeError(`the capture names ${ifaces.length} interfaces; at most ${this.maxCapIfaces}`);
-    // From 0 again when the scanner renumbered its table (a file of many sections).
-    writeInterfaceTable(this.inst.view(), this.capIfacePtr, ifaces, interfacesStillWritten(ifaces, this.capIfacesWritten, this.capIfacesFirst));
-    this.capIfacesWritten = ifaces.length;
-    this.capIfacesFirst = ifaces[0];
-  }
-
-  private interfacesChanged(ifaces: readonly CaptureInterface[]): boolean {
-    return ifaces.length !== this.capIfacesWritten || ifaces[0] !== this.capIfacesFirst;
-  }
-
   /** Forget the capture interfaces written so far (a new capture). */
   newCapture(): void {
-    this.capIfacesWritten = 0;
-    this.capIfacesFirst = undefined;
+    this.decoder.newCapture();
   }
 
   /**
    * Decode and judge one scanner batch whose frames are in `buf` (the
-   * reader's window). Returns the number of packets judged by this engine;
-   * the decisions are then readable with `decisionView()` for `batch.count` packets.
+   * reader's window, outside WASM memory): its frames are staged first.
+   * Returns the number of packets judged by this engine; the decisions are
+   * then readable with `decisionView()` for `batch.count` packets.
    */
   runBatch(buf: Uint8Array, batch: FrameBatch, interfaces: readonly CaptureInterface[], owned: number): number {
     const n = batch.count;
     if (n === 0) return 0;
     if (n > this.capacity) throw new RangeError(`batch of ${n} frames exceeds the engine's capacity ${this.capacity}`);
-    if (this.interfacesChanged(interfaces)) this.writeCaptureInterfaces(interfaces);
-    const lo = batch.dataOff(0);
-    const last = n - 1;
-    const hi = batch.dataOff(last) + batch.caplen(last);
-    if (hi - lo > this.stagingSize) {
-      this.stagingSize = Math.max(hi - lo, this.stagingSize * 2);
-      this.stagingPtr = this.x.arenaAllocate(this.stagingSize);
+    const d = this.decoder;
+    const bytes = d.stagedBytes(batch);
+    if (bytes > this.stagingSize) {
+      this.stagingSize = Math.max(bytes, this.stagingSize * 2);
+      d.windowPtr = this.x.arenaAllocate(this.stagingSize);
     }
-    this.inst.u8().set(buf.subarray(lo, hi), this.stagingPtr);
-    const words = new Uint32Array(this.inst.memory.buffer, this.descPtr, n * DESC.WORDS);
-    words.set(batch.desc.subarray(0, n * DESC.WORDS));
-    for (let i = 0; i < n; i++) words[i * DESC.WORDS + DESC.DATA_OFF]! -= lo;
-    this.x.decodeBatch(this.stagingPtr, this.descPtr, n, this.capIfacePtr, this.recPtr);
-    return this.x.engineRun(this.recPtr, n, this.decPtr, owned >>> 0);
+    d.stage(buf, batch);
+    d.decode(n, interfaces);
+    return this.x.engineRun(d.recPtr, n, this.decPtr, owned >>> 0);
   }
 
   /**
-   * The staging region (capture bytes) and descriptor region, for a reader
-   * that fills them in place (stream.ts). Views must be re-made after any
+   * The staging region (capture bytes), for a reader that fills it in place
+   * (stream.ts; its descriptors go to `decoder.batchView()`, and the scanner
+   * asks `decoder` to walk pcap records). Views must be re-made after any
    * engine call (memory may grow).
    */
   staging(): { ptr: number; size: number } {
-    return { ptr: this.stagingPtr, size: this.stagingSize };
+    return { ptr: this.decoder.windowPtr, size: this.stagingSize };
   }
 
   /** Replace the staging region by a larger one (its first `keep` bytes are copied). */
   growStaging(size: number, keep: number): void {
     const ptr = this.x.arenaAllocate(size);
-    this.inst.u8().copyWithin(ptr, this.stagingPtr, this.stagingPtr + keep);
-    this.stagingPtr = ptr;
+    const d = this.decoder;
+    this.inst.u8().copyWithin(ptr, d.windowPtr, d.windowPtr + keep);
+    d.windowPtr = ptr;
     this.stagingSize = size;
-  }
-
-  descPointer(): number {
-    return this.descPtr;
-  }
-
-  /** The scanner's fast classic-pcap walk over the staging region (assembly/decode.ts scanPcap). */
-  fastPcap(): FastPcapScan {
-    const { scanPcap: scan, scanPcapPos: scanPos } = this.inst.exports;
-    return (pos, end, little, fracLimit, snaplen, batch, n) => {
-      const m = scan(this.stagingPtr, pos, end, little ? 0 : 1, fracLimit, snaplen, this.descPtr, n, batch.capacity);
-      return [m, scanPos()];
-    };
   }
 
   /** Decode and judge `n` frames whose bytes and descriptors are already in the staging and descriptor regions. */
   runPrepared(n: number, interfaces: readonly CaptureInterface[], owned: number): number {
     if (n === 0) return 0;
-    if (this.interfacesChanged(interfaces)) this.writeCaptureInterfaces(interfaces);
-    this.x.decodeBatch(this.stagingPtr, this.descPtr, n, this.capIfacePtr, this.recPtr);
-    return this.x.engineRun(this.recPtr, n, this.decPtr, owned >>> 0);
+    const d = this.decoder;
+    d.decode(n, interfaces);
+    return this.x.engineRun(d.recPtr, n, this.decPtr, owned >>> 0);
   }
 
   get allShards(): number {
