@@ -31,7 +31,7 @@ import { parseAddress, parseCidr, type Cidr } from '../model/address.js';
 import { DEFAULT_TIMEOUTS, type PortRange, type Rule, type Topology } from '../model/topology.js';
 import type { Issue } from './issues.js';
 import type { ParseResult } from './native.js';
-import { SgfError } from '../model/errors.js';
+import { ApiUsageError, SgfError } from '../model/errors.js';
 
 /** The group and interface a ClassBench file becomes. */
 export const CLASSBENCH_GROUP = 'classbench';
@@ -344,13 +344,13 @@ export function classBenchToIpv6(rulesText: string, traceText: string, file = 'r
   const r = parseClassBenchRules(rulesText, file);
   const addr = (a: number) => `2001:db8:${((a >>> 16) & 0xffff).toString(16)}:${(a & 0xffff).toString(16)}:0:0:0:0`;
   const ruleLines = r.rules.map((rule) => {
-    if (rule.remote.kind !== 'cidr' || rule.remote.cidr.family !== 4 || !rule.local || rule.local.family !== 4) throw new Error(`${file}: rule ${rule.id} is not an IPv4 rule`);
+    if (rule.remote.kind !== 'cidr' || rule.remote.cidr.family !== 4 || !rule.local || rule.local.family !== 4) throw new ApiUsageError(`${file}: rule ${rule.id} is not an IPv4 rule`);
     const pr = (p: PortRange[] | null) => (p ? `${p[0]!.from} : ${p[0]!.to}` : '0 : 65535');
     const proto = rule.protocol === 'all' ? '0x00/0x00' : `0x${(rule.protocol as number).toString(16).padStart(2, '0')}/0xFF`;
     return `@${addr(Number(rule.remote.cidr.network))}/${32 + rule.remote.cidr.prefix} ${addr(Number(rule.local.network))}/${32 + rule.local.prefix} ${pr(rule.sourcePorts ?? null)} ${pr(rule.ports ?? null)} ${proto}`;
   });
   const t = parseClassBenchTrace(traceText, 'trace');
-  if (t.family !== 4) throw new Error('the trace is not an IPv4 trace');
+  if (t.family !== 4) throw new ApiUsageError('the trace is not an IPv4 trace');
   const traceLines: string[] = [];
   for (let i = 0; i < t.length; i++) {
     traceLines.push(`${addr(t.src[i]!)} ${addr(t.dst[i]!)} ${t.sport[i]} ${t.dport[i]} ${t.proto[i]}${t.match ? ` ${t.match[i]}` : ''}`);

@@ -24,6 +24,7 @@ import {
 import { DESC } from '../wasm/layout.js';
 import { PCAP_ERROR, PCAP_WARNING, PcapError, type PcapErrorCode, type PcapWarning, type PcapWarningCode } from './errors.js';
 import type { TsClock } from './timestamp.js';
+import { ApiUsageError } from '../model/errors.js';
 
 /** One link (pcap: the file; pcapng: one interface description block). */
 export interface CaptureInterface {
@@ -75,7 +76,7 @@ export class FrameBatch {
 
   constructor(capacity = 4096, desc?: Uint32Array) {
     this.capacity = capacity;
-    if (desc && desc.length < capacity * DESC.WORDS) throw new RangeError(`FrameBatch: descriptor array of ${desc.length} words is too small for ${capacity} frames`);
+    if (desc && desc.length < capacity * DESC.WORDS) throw new ApiUsageError(`FrameBatch: descriptor array of ${desc.length} words is too small for ${capacity} frames`);
     this.desc = desc ?? new Uint32Array(capacity * DESC.WORDS);
     this.recOff = new Float64Array(capacity);
   }

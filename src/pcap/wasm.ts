@@ -17,6 +17,7 @@ import { TS_KIND } from './format.js';
 import { IFACE_ENTRY, REC } from './record-layout.js';
 import { CaptureFileReader, CaptureReader, type CaptureSummary } from './reader.js';
 import { DESC, FrameBatch, MAX_CAPTURE_INTERFACES, type CaptureInterface, type PcapWalk } from './scanner.js';
+import { InternalError } from '../model/errors.js';
 
 export type RecordBatchHandler = (records: DataView, count: number, firstN: number, interfaces: readonly CaptureInterface[]) => void;
 
@@ -105,7 +106,7 @@ export class WasmDecoder implements PcapWalk {
   /** Write the capture's interface table (linktype, clock) if it changed since the last batch. */
   private useInterfaces(ifaces: readonly CaptureInterface[]): void {
     if (ifaces.length === this.ifacesWritten && ifaces[0] === this.ifacesFirst) return;
-    if (ifaces.length > this.maxInterfaces) throw new RangeError(`the capture names ${ifaces.length} interfaces; at most ${this.maxInterfaces}`);
+    if (ifaces.length > this.maxInterfaces) throw new InternalError(`the capture names ${ifaces.length} interfaces; at most ${this.maxInterfaces}`);
     // From 0 again when the scanner renumbered its table (a file of many sections).
     writeInterfaceTable(this.inst.view(), this.ifacePtr, ifaces, interfacesStillWritten(ifaces, this.ifacesWritten, this.ifacesFirst));
     this.ifacesWritten = ifaces.length;

@@ -13,7 +13,9 @@
  */
 import type { CompiledTable } from '../compile/compile.js';
 import { indexTopology, type Topology, type TopologyIndex } from '../model/topology.js';
-import { DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, FRAGMENT_MEMORY_PER_SHARD } from '../model/shard.js';
+import { DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, EngineOptionError, FRAGMENT_MEMORY_PER_SHARD } from '../model/shard.js';
+import { ApiUsageError } from '../model/errors.js';
+import { TABLE_ERROR, TableError } from '../compile/format.js';
 import { secondsToNs } from '../model/packet.js';
 import type { TIMEOUT_KEYS } from '../model/topology.js';
 import { CLOUD, DECISION, DIR, FLOW_STATE, IF, STATS } from '../wasm/layout.js';
@@ -73,7 +75,7 @@ export class WasmEngine {
   constructor(readonly topology: Topology, compiled: CompiledTable, options: WasmEngineOptions = {}) {
     this.index = indexTopology(topology);
     this.shards = options.shards ?? DEFAULT_SHARDS;
-    if (!Number.isInteger(this.shards) || this.shards < 1 || this.shards > 32) throw new RangeError(`shards must be 1-32, got ${this.shards}`);
+    if (!Number.isInteger(this.shards) || this.shards < 1 || this.shards > 32) throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'shards', `shards must be 1-32, got ${this.shards}`);
     this.capacity = options.batchCapacity ?? 8192;
     this.compiled = compiled;
     const inst = (this.inst = new WasmInstance(options.flavour ?? 'release', 64));
@@ -88,7 +90,7 @@ export class WasmEngine {
     const table = this.compiled.bytes;
     const tablePtr = inst.copyIn(table, 64);
     const st = e.tableStatus(tablePtr, table.byteLength);
-    if (st !== 0) throw new Error(`sgfilter: the WASM engine refuses the compiled table (status ${st}; module reads format ${tableVersion})`);
+    if (st !== 0) throw new TableError(TABLE_ERROR.SECTION, `sgfilter: the WASM engine refuses the compiled table (status ${st}; module reads format ${tableVersion})`);
 
     // Rule actions per list position.
     const lists = this.compiled.meta.lists;
@@ -126,7 +128,7 @@ export class WasmEngine {
             return sg.type === 'basic' && sg.innerAccessPolicy === 'accept';
           })
           : [];
-        if (accepting.length > IF.MAX_ACCEPT) throw new RangeError(`interface ${iface.id}: more than ${IF.MAX_ACCEPT} accepting basic groups`);
+        if (accepting.length > IF.MAX_ACCEPT) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, `interface ${iface.id}: more than ${IF.MAX_ACCEPT} accepting basic groups`);
         dv.setUint8(at + IF.N_ACCEPT, accepting.length);
         dv.setUint32(at + IF.LIST_IN, bindings[i]![0], true);
         dv.setUint32(at + IF.LIST_OUT, bindings[i]![1], true);
@@ -203,7 +205,7 @@ export class WasmEngine {
   runBatch(buf: Uint8Array, batch: FrameBatch, interfaces: readonly CaptureInterface[], owned: number): number {
     const n = batch.count;
     if (n === 0) return 0;
-    if (n > this.capacity) throw new RangeError(`batch of ${n} frames exceeds the engine's capacity ${this.capacity}`);
+    if (n > this.capacity) throw new ApiUsageError(`batch of ${n} frames exceeds the engine's capacity ${this.capacity}`);
     const d = this.decoder;
     const bytes = d.stagedBytes(batch);
     if (bytes > this.stagingSize) {

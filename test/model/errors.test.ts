@@ -186,4 +186,25 @@ test('compile and wasm throw typed errors: a table past maxBytes, an unreadable 
   assert.throws(() => boxesOf(topology, 'eni-nowhere', 'ingress', 4), (e: unknown) => e instanceof ApiUsageError && /no interface eni-nowhere/.test((e as Error).message));
 });
 
+test('src/ throws no bare Error, RangeError or TypeError (typed errors with codes only)', () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const src = join(here, '..', '..', '..', 'src');
+  // locate.ts uses throw/catch internally to stop a best-effort JSON scan; nothing escapes it.
+  const allowed = new Set(['analysis/locate.ts']);
+  const bad: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.ts') && !name.endsWith('.d.ts') && !allowed.has(relative(src, p))) {
+        readFileSync(p, 'utf8').split('\n').forEach((line, i) => {
+          if (/throw new (Error|RangeError|TypeError)\(/.test(line)) bad.push(`${relative(src, p)}:${i + 1}: ${line.trim()}`);
+        });
+      }
+    }
+  };
+  walk(src);
+  assert.equal(bad, []);
+});
+
 test.run();
