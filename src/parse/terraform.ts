@@ -489,6 +489,28 @@ class Converter {
   }
 
   /** A scalar id attribute: its value, or the id of the resource its expression refers to. */
+  /** A rule resource's "left out" warning, naming the direction its `dirAttr` gives. */
+  ruleLeftOut(r: Instance, dirAttr: string): (attr: string, why: string) => void {
+    return (attr, why) => {
+      const d = r.values[dirAttr];
+      this.warn(r, attr, 'unknown-value', `${why}: the rule is left out; decisions on ${d === 'ingress' || d === 'egress' ? d : 'the'} traffic of interfaces in its group are uncertain`);
+    };
+  }
+
+  /** The group a rule resource belongs to (its `security_group_id`), or null after reporting why not. */
+  ruleGroup(r: Instance): string | null {
+    const gid = this.id(r, 'security_group_id');
+    if (gid === null) {
+      this.error(r, 'security_group_id', 'missing', 'required, expected the id of the group the rule belongs to');
+      return null;
+    }
+    if (!gid.ok) {
+      this.warn(r, 'security_group_id', 'unresolved-group', `${gid.why}: the rule is left out; decisions at the interfaces of the group it belongs to are uncertain`);
+      return null;
+    }
+    return gid.ids[0]!;
+  }
+
   id(inst: Instance, key: string): IdResult | null {
     const v = inst.values[key];
     if (typeof v === 'string' && v !== '') return { ok: true, ids: [v] };
@@ -632,20 +654,9 @@ function convertAliyun(c: Converter, insts: Instance[]): { doc: JsonObject } {
 
   // Rules.
   for (const r of groupsOf('alicloud_security_group_rule')) {
-    const leftOut = (attr: string, why: string) => {
-      const d = r.values.type;
-      c.warn(r, attr, 'unknown-value', `${why}: the rule is left out; decisions on ${d === 'ingress' || d === 'egress' ? d : 'the'} traffic of interfaces in its group are uncertain`);
-    };
-    const gid = c.id(r, 'security_group_id');
-    if (gid === null) {
-      c.error(r, 'security_group_id', 'missing', 'required, expected the id of the group the rule belongs to');
-      continue;
-    }
-    if (!gid.ok) {
-      c.warn(r, 'security_group_id', 'unresolved-group', `${gid.why}: the rule is left out; decisions at the interfaces of the group it belongs to are uncertain`);
-      continue;
-    }
-    const group = gid.ids[0]!;
+    const leftOut = c.ruleLeftOut(r, 'type');
+    const group = c.ruleGroup(r);
+    if (group === null) continue;
     if (!groupIndex.has(group)) external(group, r, 'security_group_id');
     const dir = c.str(r, 'type');
     const perm: JsonObject = {};
@@ -872,20 +883,9 @@ function convertHuawei(c: Converter, insts: Instance[]): { doc: JsonObject } {
   }
 
   for (const r of of(HUAWEI_RULE)) {
-    const leftOut = (attr: string, why: string) => {
-      const d = r.values.direction;
-      c.warn(r, attr, 'unknown-value', `${why}: the rule is left out; decisions on ${d === 'ingress' || d === 'egress' ? d : 'the'} traffic of interfaces in its group are uncertain`);
-    };
-    const gid = c.id(r, 'security_group_id');
-    if (gid === null) {
-      c.error(r, 'security_group_id', 'missing', 'required, expected the id of the group the rule belongs to');
-      continue;
-    }
-    if (!gid.ok) {
-      c.warn(r, 'security_group_id', 'unresolved-group', `${gid.why}: the rule is left out; decisions at the interfaces of the group it belongs to are uncertain`);
-      continue;
-    }
-    const group = gid.ids[0]!;
+    const leftOut = c.ruleLeftOut(r, 'direction');
+    const group = c.ruleGroup(r);
+    if (group === null) continue;
     external(group, r, 'security_group_id');
     const rule: JsonObject = { id: r.address, security_group_id: group };
     const keys: Record<string, string> = Object.fromEntries(
