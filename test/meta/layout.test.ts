@@ -68,7 +68,7 @@ test('test/ mirrors src/: each folder is a room of src/ (or bench/, fuzz/, diffe
   for (const name of readdirSync(join(root, 'test'))) {
     const p = join(root, 'test', name);
     if (statSync(p).isDirectory()) assert.ok(rooms.has(name) || extra.has(name), `test/${name}/ matches no room of src/`);
-    else assert.ok(['run.ts', 'readme.test.ts'].includes(name), `test/${name} sits at the top of test/ (move it into its room)`);
+    else assert.ok(name === 'run.ts', `test/${name} sits at the top of test/ (move it into its room)`);
   }
 });
 

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from './helpers/corpus.js';
+import { repoRoot } from '../helpers/corpus.js';
 
 function block(readme: string, marker: string): string {
   const start = readme.indexOf(`<!-- ${marker} -->`);
