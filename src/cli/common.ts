@@ -94,6 +94,25 @@ export function intValue(name: string, value: string | undefined, min: number, m
   return r;
 }
 
+/**
+ * `--shard-set K/N`: part K of N, K counted from 0 (0..N-1, so a Kubernetes
+ * Indexed Job's JOB_COMPLETION_INDEX is K as it is), N from 1 to `maxCount`
+ * (the shard count: a part owns at least one shard).
+ */
+export function parseShardSetOption(value: string, maxCount = 32): { index: number; count: number } | string {
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(value);
+  const got = JSON.stringify(value);
+  if (!m) {
+    const hint = /^\/\d+$/.test(value) ? ' (K is empty: is JOB_COMPLETION_INDEX set?)' : '';
+    return `expected K/N (part K of N, K from 0 to N-1), got ${got}${hint}`;
+  }
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || count > maxCount) return `N must be from 1 to the number of shards (${maxCount}; raise --shards, at most 32, for more parts), got ${got}`;
+  if (index >= count) return `K must be from 0 to N-1 (0..${count - 1}: K counts from 0, like JOB_COMPLETION_INDEX), got ${got}`;
+  return { index, count };
+}
+
 /** A share (a fraction of flows, rules…): a number within 0..1. */
 export function parseShareOption(value: string): number | string {
   const n = Number(value);

@@ -1,6 +1,9 @@
 /**
  * `sgfilter replay --topology T --pcap FILE [--workers N] [--engine wasm|reference]
- *  [--decisions OUT.jsonl] [--summary OUT.json] [--quiet]`
+ *  [--decisions OUT.jsonl] [--summary OUT.json] [--shard-set K/N] [--quiet]`
+ *
+ * `--shard-set K/N` judges the shards of part K (0-based) of N only; its
+ * summary is the part's manifest for `sgfilter merge` (src/cli/merge.ts).
  *
  * Output paths are checked before any work. The first SIGINT/SIGTERM stops
  * reading; what was judged is written (decisions of packets 1..N, a summary
@@ -12,13 +15,15 @@
  * output that cannot be written (a decisions file cut short is reported as
  * partial); 130 / 143 interrupted by SIGINT / SIGTERM.
  */
-import { resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
 import { checkOutputPath, isStdout, OutputError, writeOutput } from '../replay/output.js';
 import { replay, type ReplayResult } from '../replay/replay.js';
-import { die, intValue, formatOption, groupTypeOption, loadForCommand, tfDirOption, type TopologyCliOptions } from './common.js';
+import { EngineOptionError } from '../model/shard.js';
+import { partShards } from '../replay/parts.js';
+import { die, intValue, parseShardSetOption, formatOption, groupTypeOption, loadForCommand, tfDirOption, type TopologyCliOptions } from './common.js';
 
 interface ReplayCliOptions extends TopologyCliOptions {
   topology: string;
@@ -30,6 +35,7 @@ interface ReplayCliOptions extends TopologyCliOptions {
   conntrackCapacity?: string;
   shards?: string;
   batchSize?: string;
+  shardSet?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -52,6 +58,7 @@ export function formatSummary(s: ReplayResult): string {
   if (s.conntrack.full > 0) lines.push(`  WARNING: ${s.conntrack.full} packet(s) dropped because the conntrack table was full (conntrack-full); raise --conntrack-capacity`);
   if (s.interrupted) lines.push(`  INTERRUPTED after packet ${s.interrupted.packets}: the packets after it were not read`);
   if (s.decisions && !s.decisions.complete) lines.push(`  PARTIAL decisions file ${s.decisions.path}: packets 1..${s.decisions.packets} only`);
+  if (s.part) lines.push(`  part ${s.part.index}/${s.part.count}: shards ${s.part.ownedShards.join(',')} of ${s.part.shards} (combine the parts with sgfilter merge)`);
   if (s.conntrack.fragmentsNotRemembered > 0) lines.push(`  WARNING: ${s.conntrack.fragmentsNotRemembered} first fragment verdict(s) could not be remembered (fragment memory full)`);
   return lines.join('\n');
 }
@@ -69,6 +76,7 @@ export function registerReplay(program: Command): void {
     .option('--conntrack-capacity <n>', 'conntrack entries per interface (default 262144)')
     .option('--shards <n>', 'state shards (default 16; decisions depend on it, never on --workers)')
     .option('--batch-size <n>', 'frames per batch (default 8192; decisions never depend on it)')
+    .option('--shard-set <K/N>', 'judge only the shards of part K of N (K = 0..N-1, e.g. $JOB_COMPLETION_INDEX); needs --summary, the part\'s manifest for sgfilter merge')
     .option('--json', 'print the summary as JSON on stdout')
     .option('-q, --quiet', 'no progress bar')
     .addOption(formatOption())
@@ -79,9 +87,23 @@ export function registerReplay(program: Command): void {
       const shards = intValue('shards', opts.shards, 1, 32);
       const capacity = intValue('conntrack-capacity', opts.conntrackCapacity, 1, 1 << 28);
       const batchSize = intValue('batch-size', opts.batchSize, 1, 1 << 20);
+      let shardSet: { index: number; count: number } | undefined;
+      if (opts.shardSet !== undefined) {
+        const nShards = shards ?? 16;
+        const r = parseShardSetOption(opts.shardSet, nShards);
+        if (typeof r === 'string') die(`--shard-set ${r}`);
+        shardSet = r;
+        const mine = partShards(r, nShards).length;
+        if (workers > mine) die(`--workers ${workers}: part ${r.index}/${r.count} has ${mine} of the ${nShards} shards, so at most ${mine} workers (a worker judges whole shards)`);
+        if (opts.engine === 'reference') die('--shard-set needs the wasm engine (the reference engine judges every packet in one thread)');
+        if (opts.summary === undefined) die('--shard-set needs --summary FILE: a part\'s summary is the manifest sgfilter merge reads');
+      }
       // Outputs first: a run must not end in an output it cannot write.
       try {
-        if (opts.decisions !== undefined) checkOutputPath(opts.decisions, { label: '--decisions', inputs: [opts.pcap, opts.topology] });
+        if (opts.decisions !== undefined) {
+          const kind = checkOutputPath(opts.decisions, { label: '--decisions', inputs: [opts.pcap, opts.topology] });
+          if (shardSet && kind !== 'file') die(`--decisions ${opts.decisions}: with --shard-set the decisions go to a regular file (sgfilter merge reads it)`);
+        }
         if (opts.summary !== undefined) checkOutputPath(opts.summary, { label: '--summary', inputs: [opts.pcap, opts.topology, opts.decisions] });
         if (opts.summary !== undefined && opts.decisions !== undefined && resolve(opts.summary) === resolve(opts.decisions)) die(`--summary and --decisions name the same file ${opts.decisions}`);
       } catch (e) {
@@ -117,12 +139,14 @@ export function registerReplay(program: Command): void {
           ...(shards !== undefined ? { shards } : {}),
           ...(capacity !== undefined ? { conntrackCapacity: capacity } : {}),
           ...(batchSize !== undefined ? { batchSize } : {}),
+          ...(shardSet ? { shardSet } : {}),
           ...(bar ? { onProgress: (f: number) => bar.update(Math.round(f * 100)) } : {}),
         });
       } catch (e) {
         bar?.stop();
         if (e instanceof PcapError && e.code === PCAP_ERROR.IO) die(e.message);
         if (e instanceof OutputError) die(e.message);
+        if (e instanceof EngineOptionError) die(e.message);
         throw e;
       } finally {
         bar?.stop();
@@ -133,6 +157,9 @@ export function registerReplay(program: Command): void {
         die(result.error.message);
       }
       if (opts.summary) {
+        // A part's manifest names its decisions file relative to the manifest's directory.
+        const d = result.part?.decisions;
+        if (d) d.path = relative(dirname(resolve(opts.summary)), resolve(d.path));
         try {
           writeOutput(opts.summary, JSON.stringify(result, null, 2) + '\n', '--summary');
         } catch (e) {

@@ -27,6 +27,7 @@ export const ERROR_AREAS = [
   'TABLE', // compiled tables (compile/format.ts)
   'WASM', // the WASM module (wasm/loader.ts)
   'BENCH', // the bench harness (bench/)
+  'MERGE', // merging the parts of a shard set (replay/merge.ts)
   'API', // a library function called the wrong way
   'INTERNAL', // a broken internal invariant (a bug: please report it)
 ] as const;

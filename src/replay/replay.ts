@@ -33,6 +33,7 @@ import { checkOutputPath, OutputFile, TempDirs, type OutputStatus } from './outp
 import { runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
 import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision-record.js';
 import { summarize, type ReplaySummary } from './summary.js';
+import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
 
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
@@ -59,6 +60,11 @@ export interface ReplayOptions {
    * `interrupted` with N.
    */
   signal?: AbortSignal;
+  /**
+   * Judge only the shards of part `index` (0-based) of `count` (WASM engine;
+   * see parts.ts): the result's `part` is the manifest `mergeParts` checks.
+   */
+  shardSet?: ShardSet;
 }
 
 export interface ReplayResult extends ReplaySummary {
@@ -71,12 +77,17 @@ export interface ReplayResult extends ReplaySummary {
    * the path); then it holds exactly the decisions of packets 1..`packets`.
    */
   decisions?: { path: string; complete: boolean; lines: number; packets: number; error?: string };
+  /** With `shardSet`: what the merge needs to know about this part (parts.ts). */
+  part?: PartManifest;
 }
 
 const workerUrl = new URL('./worker.js', import.meta.url).href;
 
 export async function replay(topology: Topology, file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   checkEngineOptions(options);
+  if (options.shardSet !== undefined && options.engine === 'reference') {
+    throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'shardSet', 'shardSet needs the WASM engine (the reference engine judges every packet in one thread)');
+  }
   return options.engine === 'reference' ? replayWithReference(topology, file, options) : replayWithWasm(topology, file, options);
 }
 
@@ -135,12 +146,19 @@ function coordinateStop(control: SharedArrayBuffer, lanes: number, signal: Abort
 async function replayWithWasm(topology: Topology, file: string, options: ReplayOptions): Promise<ReplayResult> {
   const workers = options.workers ?? 1;
   const shards = options.shards ?? DEFAULT_SHARDS;
-  if (!Number.isInteger(workers) || workers < 0 || workers > shards) {
-    throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'workers', `workers must be an integer from 0 to the number of shards (${shards}), got ${workers}`);
+  const set = options.shardSet;
+  if (set !== undefined) checkShardSet(set, shards);
+  // The shards this run judges: all, or those of its part; lane i mod W gets the i-th.
+  const mine = set ? partShards(set, shards) : Array.from({ length: shards }, (_, s) => s);
+  if (!Number.isInteger(workers) || workers < 0 || workers > mine.length) {
+    const of = set ? `of part ${set.index}/${set.count} (${mine.length} of ${shards})` : `(${shards})`;
+    throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'workers', `workers must be an integer from 0 to the number of shards ${of}, got ${workers}`);
   }
   const started = performance.now();
   const lanes = Math.max(1, workers);
   preflight(file, lanes, options);
+  const fingerprint = set ? captureFingerprint(file) : undefined;
+  const masks = laneMasks(mine, lanes);
   // The destination is opened once, before any work, and written by streaming:
   // by the only lane directly, or by the merge of the lanes' temporary files.
   const dest = options.decisionsPath !== undefined ? new OutputFile(options.decisionsPath, undefined, 'decisions') : undefined;
@@ -156,13 +174,11 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     const progress = new SharedArrayBuffer(4 * lanes);
     const control = new SharedArrayBuffer(4 * (2 + lanes));
     const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
-      let owned = 0;
-      for (let s = 0; s < shards; s++) if (s % lanes === w) owned |= 1 << s;
       const task: ShardTask = {
         topology,
         compiled: { bytes: compiled.bytes, meta: compiled.meta },
         file,
-        owned: owned >>> 0,
+        owned: masks[w]!,
         shards,
         conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,
         batchSize: options.batchSize ?? 8192,
@@ -243,6 +259,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     const out: ReplayResult = capture.error ? { ...summary, error: capture.error } : summary;
     if (stoppedAt !== undefined) out.interrupted = { packets: stoppedAt };
     if (decisions) out.decisions = decisions;
+    if (set) out.part = partManifest(set, mine, topology, options, fingerprint!, capture.packets, decisions);
     return out;
   } finally {
     stopCoordinating();
@@ -251,6 +268,30 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     dest?.close();
     if (dir) TempDirs.remove(dir);
   }
+}
+
+function partManifest(set: ShardSet, mine: number[], topology: Topology, options: ReplayOptions, fingerprint: string, packets: number, decisions: ReplayResult['decisions']): PartManifest {
+  const m: PartManifest = {
+    manifest: PART_MANIFEST_VERSION,
+    sgfilter: sgfilterVersion(),
+    index: set.index,
+    count: set.count,
+    shards: options.shards ?? DEFAULT_SHARDS,
+    ownedShards: mine,
+    conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,
+    topology: topologyHash(topology),
+    capture: { fingerprint, packets },
+  };
+  if (decisions) {
+    let bytes = -1;
+    try {
+      bytes = statSync(decisions.path).size;
+    } catch {
+      // a stream or a file gone: the merge refuses it
+    }
+    m.decisions = { path: decisions.path, format: 'jsonl', lines: decisions.lines, bytes };
+  }
+  return m;
 }
 
 function captureSection(c: CaptureInfo): ReplaySummary['capture'] {
