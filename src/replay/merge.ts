@@ -165,7 +165,7 @@ function checkParts(parts: PartInput[], wantDecisions: boolean): PartInput[] {
   same(parts, 'part counts (N of --shard-set K/N)', (p) => p.result.part!.count);
   same(parts, 'shard counts (--shards)', (p) => p.result.part!.shards);
   const n = parts[0]!.result.part!.count;
-  const byIndex: (PartInput | undefined)[] = new Array(n);
+  const byIndex: (PartInput | undefined)[] = Array.from({ length: n }, () => undefined);
   for (const p of parts) {
     const m = p.result.part!;
     if (m.index >= n) throw new MergeError('SGF_MERGE_BAD_PART', `${p.source}: part index ${m.index} is not below its part count ${n}`);
@@ -486,6 +486,7 @@ function mergeSummaries(parts: PartInput[]): ReplayResult {
  * `decisions.complete: false`.
  */
 export function mergeParts(parts: PartInput[], options: MergeOptions = {}): ReplayResult {
+  parts = parts.map((p) => (p.decisionsPath === undefined && p.result.part?.decisions ? { ...p, decisionsPath: p.result.part.decisions.path } : p));
   const want = options.decisionsPath !== undefined;
   if (want) checkOutputPath(options.decisionsPath!, { label: 'decisions', inputs: parts.flatMap((p) => [p.source, p.decisionsPath]) });
   const ordered = checkParts(parts, want);
