@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InvalidArgumentError } from 'commander';
-import { intOption, parseIntOption, parsePositiveOption, parseShareOption, positiveOption, shareOption } from '../../src/cli/common.js';
+import { intOption, parseIntOption, parsePositiveOption, parseShardSetOption, parseShareOption, positiveOption, shareOption } from '../../src/cli/common.js';
 import { GEN_KNOBS, topologyOptionsFromCli, trafficOptionsFromCli } from '../../src/cli/gen.js';
 import { resolveTopologyOptions } from '../../src/gen/topology.js';
 import { resolveTrafficOptions } from '../../src/gen/traffic/index.js';
@@ -19,6 +19,20 @@ test('parseIntOption: decimal digits within min..max, nothing else', () => {
   }
   assert.is(parseIntOption('-5', -10, 10), -5);
   assert.is(parseIntOption('x', 1, 9), 'must be an integer from 1 to 9, got "x"');
+});
+
+test('parseShardSetOption: K/N with K from 0 to N-1 (JOB_COMPLETION_INDEX is 0-based) and N from 1 to the shard count', () => {
+  assert.equal(parseShardSetOption('0/1'), { index: 0, count: 1 });
+  assert.equal(parseShardSetOption('2/3'), { index: 2, count: 3 });
+  assert.equal(parseShardSetOption('15/16', 16), { index: 15, count: 16 });
+  assert.is(parseShardSetOption('3/3'), 'K must be from 0 to N-1 (0..2: K counts from 0, like JOB_COMPLETION_INDEX), got "3/3"');
+  assert.is(parseShardSetOption('0/17', 16), 'N must be from 1 to the number of shards (16; raise --shards, at most 32, for more parts), got "0/17"');
+  assert.is(parseShardSetOption('0/5', 4), 'N must be from 1 to the number of shards (4; raise --shards, at most 32, for more parts), got "0/5"');
+  assert.match(parseShardSetOption('0/0') as string, /^N must be from 1/);
+  assert.is(parseShardSetOption('/3'), 'expected K/N (part K of N, K from 0 to N-1), got "/3" (K is empty: is JOB_COMPLETION_INDEX set?)');
+  for (const v of ['', '1', '1/', '-1/3', '1/-3', '1.0/3', ' 1/3', '1/3 ', '1-3', '0x1/3', '1/3/4', '1234567/9']) {
+    assert.match(parseShardSetOption(v) as string, /^expected K\/N/, JSON.stringify(v));
+  }
 });
 
 test('parseShareOption / parsePositiveOption: finite numbers in range, with what was expected', () => {

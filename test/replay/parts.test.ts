@@ -4,7 +4,8 @@
 //   worked out by the reference decoder and src/model/shard.ts shardOf
 //   (non-IP and malformed frames: shard 0), not by the engine under test;
 // - N = 1..4 parts with workers 0 and 2 merge to the reference engine's
-//   decisions, byte for byte, and to the single run's summary;
+//   decisions, byte for byte, and to the single run's summary; fixture
+//   captures (pcap, pcapng) too;
 // - a tiny conntrack (conntrack-full drops) and a truncated capture merge the same;
 // - bad shard sets and every refusal of the merge, with their messages.
 // test/cli/merge.test.ts runs the parts as separate processes.
@@ -24,6 +25,8 @@ import { checkPart, MergeError, mergeParts, readPart, type PartInput } from '../
 import { laneMasks, partShards } from '../../src/replay/parts.js';
 import { replay, type ReplayOptions, type ReplayResult } from '../../src/replay/replay.js';
 import { topology as parsed } from '../helpers/scenario.js';
+import { fixturesDir } from '../helpers/corpus.js';
+import { loadTopologyFile } from '../../src/parse/load.js';
 import { packetNumbers, withoutClock } from '../helpers/parts.js';
 import { captureFor } from './helpers.js';
 
@@ -153,6 +156,27 @@ parts('N = 1..4 parts, workers 0 and 2: merged == the reference decisions, byte 
       assert.is(comparable(merged), comparable(single.result), `summary, ${n} parts, workers ${workers}`);
       assert.is(merged.decisions!.complete, true);
       rmSync(out);
+    }
+  }
+});
+
+parts('fixture captures (pcap and pcapng): 2 and 3 parts, workers 0 and 2, merged == the reference decisions', async () => {
+  for (const name of ['aliyun-basic-3tier.pcap', 'huawei-app.pcapng']) {
+    const stem = name.replace(/\.pcap(ng)?$/, '');
+    const ft = loadTopologyFile(join(fixturesDir(), 'captures', `${stem}.topology.json`), {}).topology;
+    const file = join(fixturesDir(), 'captures', name);
+    const expected = [...replayReference(ft, readFileSync(file))].map((j) => decisionLine(j.n, j.tsText, j.decision) + '\n').join('');
+    for (const [n, workers] of [[2, 0], [3, 2]] as const) {
+      const ps: PartInput[] = [];
+      for (let k = 0; k < n; k++) {
+        const decisionsPath = join(dir, `${stem}-${n}-${k}.jsonl`);
+        ps.push({ source: `${stem} ${k}`, result: await replay(ft, file, { workers, decisionsPath, shardSet: { index: k, count: n } }) });
+      }
+      const out = join(dir, `${stem}-${n}.jsonl`);
+      const merged = mergeParts(ps, { decisionsPath: out });
+      const got = readFileSync(out, 'utf8');
+      if (got !== expected) assert.fixture(got, expected, `${name}, ${n} parts`);
+      assert.is(merged.packets, expected.split('\n').length - 1);
     }
   }
 });
