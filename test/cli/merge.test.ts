@@ -19,15 +19,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTopologyFile } from '../../src/parse/load.js';
 import { replay } from '../../src/replay/replay.js';
-import { cli } from '../helpers/cli.js';
+import { generateTopology } from '../../src/gen/index.js';
+import { captureFor } from '../replay/helpers.js';
 import { corpusDir, fixturesDir, skipNoCorpus } from '../helpers/corpus.js';
 import { spawnRun, withoutClock, type Run } from '../helpers/parts.js';
 
 const merge = suite('cli: replay --shard-set and merge (separate processes)');
 const tmp = mkdtempSync(join(tmpdir(), 'sgf-merge-cli-'));
 
-const gen = cli(['gen', '--out-dir', join(tmp, 'gen'), '--seed', '41', '--packets', '5000', '--interfaces', '20', '--ipv6-share', '0.4', '--fragment-share', '0.1',
-  '--vlan-share', '0.2', '--arp-share', '0.02', '--mix', 'tcp=40,udp=20,echo=10,icmp-error=20,gre=5,other=5', '--routers', '2', '--quiet']);
+// What `gen --seed 41 --packets 4000 --interfaces 20 --ipv6-share 0.4 --fragment-share 0.1 --vlan-share 0.2
+// --arp-share 0.02 --mix tcp=40,udp=20,echo=10,icmp-error=20,gre=5,other=5 --routers 2` writes, made in this process.
+const native = generateTopology({ seed: 41, interfaces: 20, ipv6Share: 0.4 });
+mkdirSync(join(tmp, 'gen'));
+writeFileSync(join(tmp, 'gen', 'topology.json'), JSON.stringify(native));
+writeFileSync(join(tmp, 'gen', 'trace.pcap'), captureFor(native, {
+  seed: 41, packets: 4000, ipv6Share: 0.4, fragmentShare: 0.1, vlanShare: 0.2, arpShare: 0.02, routers: 2,
+  mix: { tcp: 40, udp: 20, echo: 10, 'icmp-error': 20, gre: 5, other: 5 },
+}));
 
 /** A capture and its topology copied into `dir` as capture.<ext> and topology.json (the runs use relative paths, so summaries name the same file). */
 function stage(name: string, capture: string, topology: string): string {
@@ -43,15 +51,17 @@ function check(r: Run, status: number, what: string): void {
 }
 
 /**
- * In `dir`: single runs (workers 0 and 2) and, for each N, the N parts at once
- * (part K on workers K mod 2 × 2) and their merge (parts given in reverse);
- * each merged decisions file must be the single run's, byte for byte.
+ * In `dir`: single runs and, for each N, the N parts at once (part K on
+ * workers K mod 2 × 2, or 0 with `allZero`) and their merge (parts given in
+ * reverse); each merged decisions file must be the single run's, byte for
+ * byte, and its summary the single run's on the parts' largest worker count.
  */
-async function splitAndMerge(dir: string, ns: number[], status = 0): Promise<void> {
+async function splitAndMerge(dir: string, ns: number[], status = 0, allZero = false): Promise<void> {
+  const workersOf = (k: number) => (allZero ? 0 : (k % 2) * 2);
+  const largest = (n: number) => Math.max(...Array.from({ length: n }, (_, k) => workersOf(k)));
   const pcap = existsSync(join(dir, 'capture.pcapng')) ? 'capture.pcapng' : 'capture.pcap';
   const base = ['replay', '--topology', '../topology.json', '--pcap', `../${pcap}`, '--quiet', '--decisions', 'decisions.jsonl', '--summary', 'summary.json'];
-  // Single runs on workers 0 (for one part) and 2 (from two parts on: the merged summary says the largest worker count).
-  const singleWorkers = [...new Set(ns.map((n) => (n === 1 ? 0 : 2)))];
+  const singleWorkers = [...new Set(ns.map(largest))];
   const singles = new Map<number, { decisions: string; summary: string }>();
   await Promise.all(singleWorkers.map(async (w) => {
     const cwd = join(dir, `single-w${w}`);
@@ -63,14 +73,14 @@ async function splitAndMerge(dir: string, ns: number[], status = 0): Promise<voi
     const cwd = join(dir, `parts-${n}`);
     mkdirSync(cwd);
     const runs = await Promise.all(Array.from({ length: n }, (_, k) => spawnRun(['replay', '--topology', '../topology.json', '--pcap', `../${pcap}`, '--quiet',
-      '--shard-set', `${k}/${n}`, '--workers', String((k % 2) * 2), '--decisions', `part-${k}.jsonl`, '--summary', `part-${k}.json`], { cwd })));
+      '--shard-set', `${k}/${n}`, '--workers', String(workersOf(k)), '--decisions', `part-${k}.jsonl`, '--summary', `part-${k}.json`], { cwd })));
     runs.forEach((r, k) => check(r, status, `part ${k}/${n}`));
     const out = join(dir, `merged-${n}`);
     mkdirSync(out);
     const parts = Array.from({ length: n }, (_, k) => `../parts-${n}/part-${n - 1 - k}.json`);
     const m = await spawnRun(['merge', ...parts, '--decisions', 'decisions.jsonl', '--summary', 'summary.json'], { cwd: out });
     check(m, status, `merge of ${n}`);
-    const single = singles.get(n === 1 ? 0 : 2)!;
+    const single = singles.get(largest(n))!;
     const got = readFileSync(join(out, 'decisions.jsonl'), 'utf8');
     if (got !== single.decisions) assert.fixture(got, single.decisions, `${n} parts: decisions`);
     assert.fixture(withoutClock(readFileSync(join(out, 'summary.json'), 'utf8')), withoutClock(single.summary), `${n} parts: summary`);
@@ -78,13 +88,12 @@ async function splitAndMerge(dir: string, ns: number[], status = 0): Promise<voi
 }
 
 merge('a generated capture (ICMP errors, fragments, IPv6, ARP, VLANs): N = 1..4 parts on workers 0/2 merge to the single run', async () => {
-  check(gen, 0, 'gen');
   await splitAndMerge(stage('gen-run', join(tmp, 'gen', 'trace.pcap'), join(tmp, 'gen', 'topology.json')), [1, 2, 3, 4]);
 });
 
 merge('a pcapng fixture: 2 parts merge to the single run', async () => {
   const f = join(fixturesDir(), 'captures');
-  await splitAndMerge(stage('fixture', join(f, 'huawei-mixed.pcapng'), join(f, 'huawei-mixed.topology.json')), [2]);
+  await splitAndMerge(stage('fixture', join(f, 'huawei-mixed.pcapng'), join(f, 'huawei-mixed.topology.json')), [2], 0, true);
 });
 
 merge('a damaged corpus capture (a garbage caplen after 6 packets): every part and the merge exit 1 with the reader\'s error; the merge is the single run', async () => {
@@ -92,7 +101,7 @@ merge('a damaged corpus capture (a garbage caplen after 6 packets): every part a
   if (!corpus) return skipNoCorpus('cli: merge of a damaged corpus capture');
   const file = join(corpus, 'pcap', 'suricata-verify__tests__bug-1450-04__tls_DER-incomplete-header.pcap');
   const dir = stage('damaged', file, join(fixturesDir(), 'captures', 'huawei-mixed.topology.json'));
-  await splitAndMerge(dir, [2], 1);
+  await splitAndMerge(dir, [2], 1, true);
   const summary = JSON.parse(readFileSync(join(dir, 'merged-2', 'summary.json'), 'utf8')) as { packets: number; error?: { code: string; offset: number } };
   assert.equal([summary.packets, summary.error?.code, summary.error?.offset], [6, 'SGF_PCAP_CAPLEN_TOO_LARGE', 5035]);
 });
