@@ -99,12 +99,13 @@ export function registerReplay(program: Command): void {
         if (opts.summary === undefined) die('--shard-set needs --summary FILE: a part\'s summary is the manifest sgfilter merge reads');
       }
       // Outputs first: a run must not end in an output it cannot write.
+      let summaryKind: 'file' | 'stream' = 'file';
       try {
         if (opts.decisions !== undefined) {
           const kind = checkOutputPath(opts.decisions, { label: '--decisions', inputs: [opts.pcap, opts.topology] });
           if (shardSet && kind !== 'file') die(`--decisions ${opts.decisions}: with --shard-set the decisions go to a regular file (sgfilter merge reads it)`);
         }
-        if (opts.summary !== undefined) checkOutputPath(opts.summary, { label: '--summary', inputs: [opts.pcap, opts.topology, opts.decisions] });
+        if (opts.summary !== undefined) summaryKind = checkOutputPath(opts.summary, { label: '--summary', inputs: [opts.pcap, opts.topology, opts.decisions] });
         if (opts.summary !== undefined && opts.decisions !== undefined && resolve(opts.summary) === resolve(opts.decisions)) die(`--summary and --decisions name the same file ${opts.decisions}`);
       } catch (e) {
         if (e instanceof OutputError) die(e.message);
@@ -157,9 +158,9 @@ export function registerReplay(program: Command): void {
         die(result.error.message);
       }
       if (opts.summary) {
-        // A part's manifest names its decisions file relative to the manifest's directory.
+        // A part's manifest names its decisions file relative to the manifest's directory (absolute when the manifest goes to a stream).
         const d = result.part?.decisions;
-        if (d) d.path = relative(dirname(resolve(opts.summary)), resolve(d.path));
+        if (d) d.path = summaryKind === 'file' ? relative(dirname(resolve(opts.summary)), resolve(d.path)) : resolve(d.path);
         try {
           writeOutput(opts.summary, JSON.stringify(result, null, 2) + '\n', '--summary');
         } catch (e) {

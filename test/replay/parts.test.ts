@@ -226,6 +226,14 @@ parts('bad shard sets are EngineOptionErrors naming shardSet (or workers) and wh
   await bad({ shardSet: { index: 0.5, count: 2 } as never }, 'shardSet', /integers/);
   await bad({ shardSet: { index: 0, count: 2 }, engine: 'reference' }, 'shardSet', /needs the WASM engine/);
   await bad({ shardSet: { index: 1, count: 3 }, workers: 6 }, 'workers', /of part 1\/3 \(5 of 16\), got 6/);
+  // A capture that is not a regular file (a pipe, a device) cannot be fingerprinted for the merge.
+  try {
+    await replay(t, '/dev/null', { compiled, workers: 0, shardSet: { index: 0, count: 2 } });
+    assert.unreachable('a device as the capture of a part');
+  } catch (e) {
+    assert.is((e as { code?: string }).code, 'SGF_PCAP_IO');
+    assert.match((e as Error).message, /not a regular file: a part of a shard set reads the capture from a file/);
+  }
 });
 
 parts('merge refuses parts that do not fit, naming them', async () => {
