@@ -113,6 +113,7 @@ merge('--shard-set errors: exit 2, one line saying what was expected (the parser
     [['--summary', 'x.json', '--shard-set', '/3'], /^sgfilter: --shard-set expected K\/N \(part K of N, K from 0 to N-1\), got "\/3" \(K is empty: is JOB_COMPLETION_INDEX set\?\)\n$/],
     [['--summary', 'x.json', '--shard-set', '1/3', '--workers', '6'], /^sgfilter: --workers 6: part 1\/3 has 5 of the 16 shards, so at most 5 workers \(a worker judges whole shards\)\n$/],
     [['--shard-set', '0/2'], /^sgfilter: --shard-set needs --summary FILE: a part's summary is the manifest sgfilter merge reads\n$/],
+    [['--summary', 'x.json', '--shard-set', '0/2', '--decisions', '/dev/null'], /^sgfilter: --decisions \/dev\/null: with --shard-set the decisions go to a regular file \(sgfilter merge reads it\)\n$/],
     // Before: EngineOptionError escaped the replay command with a stack trace (exit 1).
     [['--workers', '5', '--shards', '4'], /^sgfilter: workers must be an integer from 0 to the number of shards \(4\), got 5\n$/],
   ];
