@@ -1,6 +1,6 @@
 /**
  * One benchmark run: the sections asked for, in order (fixtures, classbench,
- * replay, scaling, decode), then the memory figures, into one report that
+ * replay, library, scaling, decode), then the memory figures, into one report that
  * passes the schema (report/schema.ts). Fixtures are verified before they
  * are timed, and every section checks WASM against the reference before it
  * times it: a disagreement throws BenchError('SGF_BENCH_MISMATCH') and no
