@@ -224,6 +224,8 @@ export class Filter {
       off += l.rules.length * 4;
     });
     e.libConfigure(mapPtr, descPtr, this.recsPtr, this.decsPtr, ifePtr, cap);
+    // No tally: a filter reports decisions, not summaries (stats() reads the engine's own counters).
+    e.engineTally(0, 0);
   }
 
   private views(): void {

@@ -66,8 +66,25 @@ export class TupleError extends SgfError {
   }
 }
 
-const KNOWN = new Set(['proto', 'src', 'dst', 'sport', 'dport', 'tcpFlags', 'icmpType', 'icmpCode', 'icmpId', 'fragOffset', 'moreFragments', 'fragId', 'quoted']);
-const KNOWN_QUOTED = new Set(['proto', 'src', 'dst', 'sport', 'dport', 'icmpType', 'icmpId']);
+const KNOWN = ['proto', 'src', 'dst', 'sport', 'dport', 'tcpFlags', 'icmpType', 'icmpCode', 'icmpId', 'fragOffset', 'moreFragments', 'fragId', 'quoted'];
+const KNOWN_QUOTED = ['proto', 'src', 'dst', 'sport', 'dport', 'icmpType', 'icmpId'];
+
+function isKnown(k: string): boolean {
+  switch (k) {
+    case 'proto': case 'src': case 'dst': case 'sport': case 'dport': case 'tcpFlags': case 'icmpType':
+    case 'icmpCode': case 'icmpId': case 'fragOffset': case 'moreFragments': case 'fragId': case 'quoted':
+      return true;
+  }
+  return false;
+}
+
+function isKnownQuoted(k: string): boolean {
+  switch (k) {
+    case 'proto': case 'src': case 'dst': case 'sport': case 'dport': case 'icmpType': case 'icmpId':
+      return true;
+  }
+  return false;
+}
 
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
@@ -86,18 +103,32 @@ function protoOf(v: unknown, field: string): number {
   throw new TupleError(field, `expected tcp, udp, icmp, icmpv6 or a protocol number 0-255, got ${show(v)}`);
 }
 
-/** A small cache of parsed addresses (a proxy judges the same few addresses over and over). */
-const addressCache = new Map<string, ParsedAddress>();
+/** A parsed address with its record form as four u32 words (the 128-bit little-endian integer's, low word first). */
+interface RecordAddress {
+  family: Family;
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+}
 
-function addressOf(v: unknown, field: string): ParsedAddress {
+/** A small cache of parsed addresses (a proxy judges the same few addresses over and over). */
+const addressCache = new Map<string, RecordAddress>();
+
+function recordAddress(p: ParsedAddress): RecordAddress {
+  const word = (k: number) => Number((p.value >> BigInt(32 * k)) & 0xffffffffn);
+  return { family: p.family, w0: word(0), w1: word(1), w2: word(2), w3: word(3) };
+}
+
+function addressOf(v: unknown, field: string): RecordAddress {
   if (typeof v !== 'string') throw new TupleError(field, `expected an IPv4 or IPv6 address as text, got ${show(v)}`);
   let a = addressCache.get(v);
   if (a === undefined) {
     const p = parseAddress(v);
     if (p === null) throw new TupleError(field, `not an IPv4 or IPv6 address: ${show(v)}`);
     if (addressCache.size >= 4096) addressCache.clear();
-    addressCache.set(v, p);
-    a = p;
+    a = recordAddress(p);
+    addressCache.set(v, a);
   }
   return a;
 }
@@ -111,23 +142,24 @@ function refuse(t: object, keys: string[], prefix: string, why: string): void {
   for (const k of keys) if ((t as Record<string, unknown>)[k] !== undefined) throw new TupleError(prefix + k, why);
 }
 
+const TRANSPORT_FIELDS = ['sport', 'dport', 'tcpFlags', 'icmpType', 'icmpCode', 'icmpId', 'quoted'];
+
 const isEcho = (family: Family, proto: number, type: number) => (family === 4 && proto === 1 ? type === 8 || type === 0 : family === 6 && proto === 58 && (type === 128 || type === 129));
 const isIcmpError = (family: Family, proto: number, type: number) =>
   family === 4 && proto === 1 ? type === 3 || type === 4 || type === 5 || type === 11 || type === 12 : family === 6 && proto === 58 && type >= 1 && type <= 4;
 const isIcmp = (family: Family, proto: number) => (family === 4 ? proto === 1 : proto === 58);
 
-function checkKeys(t: unknown, known: Set<string>, prefix: string): asserts t is Record<string, unknown> {
+function checkKeys(t: unknown, known: (k: string) => boolean, names: string[], prefix: string): asserts t is Record<string, unknown> {
   if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new TupleError(prefix ? prefix.slice(0, -1) : 'tuple', `expected an object { proto, src, dst, … }, got ${show(t)}`);
-  for (const k in t) if (!known.has(k) && (t as Record<string, unknown>)[k] !== undefined) throw new TupleError(prefix + k, `unknown field (expected one of ${[...known].join(', ')})`);
+  for (const k in t) if (!known(k) && (t as Record<string, unknown>)[k] !== undefined) throw new TupleError(prefix + k, `unknown field (expected one of ${names.join(', ')})`);
 }
 
-function writeAddr(dv: DataView, at: number, a: ParsedAddress): void {
-  if (a.family === 4) {
-    dv.setUint32(at, Number(a.value), true);
-    return;
-  }
-  dv.setBigUint64(at, BigInt.asUintN(64, a.value), true);
-  dv.setBigUint64(at + 8, a.value >> 64n, true);
+function writeAddr(dv: DataView, at: number, a: RecordAddress): void {
+  dv.setUint32(at, a.w0, true);
+  if (a.family === 4) return;
+  dv.setUint32(at + 4, a.w1, true);
+  dv.setUint32(at + 8, a.w2, true);
+  dv.setUint32(at + 12, a.w3, true);
 }
 
 /**
@@ -135,7 +167,7 @@ function writeAddr(dv: DataView, at: number, a: ParsedAddress): void {
  * here first), timestamp `ts` (ns, already validated). Throws TupleError.
  */
 export function writeTupleRecord(dv: DataView, u8: Uint8Array, at: number, t: PacketTuple, ts: bigint): void {
-  checkKeys(t, KNOWN, '');
+  checkKeys(t, isKnown, KNOWN, '');
   const src = addressOf(t.src, 'src');
   const dst = addressOf(t.dst, 'dst');
   const family = src.family;
@@ -164,12 +196,11 @@ export function writeTupleRecord(dv: DataView, u8: Uint8Array, at: number, t: Pa
     dv.setUint16(at + REC.FRAG_OFFSET, fragOffset, true);
     dv.setUint32(at + REC.FRAG_ID, fragId, true);
   }
-  const transportFields = ['sport', 'dport', 'tcpFlags', 'icmpType', 'icmpCode', 'icmpId', 'quoted'];
   if (fragOffset > 0) {
-    refuse(t, transportFields, '', 'a non-first fragment (fragOffset > 0) carries no transport header');
+    refuse(t, TRANSPORT_FIELDS, '', 'a non-first fragment (fragOffset > 0) carries no transport header');
   } else if (proto === 6 || proto === 17) {
-    refuse(t, ['icmpType', 'icmpCode', 'icmpId', 'quoted'], '', `${proto === 6 ? 'tcp' : 'udp'} has no ICMP fields`);
-    if (proto === 17) refuse(t, ['tcpFlags'], '', 'only tcp has flags');
+    if (t.icmpType !== undefined || t.icmpCode !== undefined || t.icmpId !== undefined || t.quoted !== undefined) refuse(t, ['icmpType', 'icmpCode', 'icmpId', 'quoted'], '', `${proto === 6 ? 'tcp' : 'udp'} has no ICMP fields`);
+    if (proto === 17 && t.tcpFlags !== undefined) refuse(t, ['tcpFlags'], '', 'only tcp has flags');
     if (t.sport === undefined) throw new TupleError('sport', 'required for tcp and udp (a port 0-65535)');
     if (t.dport === undefined) throw new TupleError('dport', 'required for tcp and udp (a port 0-65535)');
     dv.setUint16(at + REC.SPORT, intIn(t.sport, 'sport', 0, 65535, 'a port'), true);
@@ -199,13 +230,13 @@ export function writeTupleRecord(dv: DataView, u8: Uint8Array, at: number, t: Pa
       }
     }
   } else {
-    refuse(t, transportFields, '', `protocol ${proto} has no ports, TCP flags or ICMP fields here`);
+    refuse(t, TRANSPORT_FIELDS, '', `protocol ${proto} has no ports, TCP flags or ICMP fields here`);
   }
   dv.setUint8(at + REC.FLAGS, flags);
 }
 
 function writeQuoted(dv: DataView, at: number, q: QuotedTuple, outer: Family): void {
-  checkKeys(q, KNOWN_QUOTED, 'quoted.');
+  checkKeys(q, isKnownQuoted, KNOWN_QUOTED, 'quoted.');
   const src = addressOf(q.src, 'quoted.src');
   const dst = addressOf(q.dst, 'quoted.dst');
   if (dst.family !== src.family) throw new TupleError('quoted.dst', `an IPv${dst.family} address, but quoted.src is IPv${src.family}`);
