@@ -5,8 +5,9 @@
 // judged through the engine's batch regions.
 //
 //   libConfigure(rules, desc, recs, decs, ife, cap)
-//     rules  per compiled list: a u32 byte offset (relative to `rules`) of
-//            that list's i32 topology rule indexes, one per list position
+//     rules  per (topology interface × 2 + DIR_*): a u32 byte offset
+//            (relative to `rules`) of the i32 topology rule indexes of that
+//            hop's list, one per list position
 //     desc / recs / decs   cap frame descriptors, records, decision records
 //     ife    one capture interface entry (IFE_*)
 //   libJudgeFrames(frames, offs, ts, tsF64, n, linktype, verdicts, reasons, rules): u32
@@ -35,7 +36,6 @@ import {
   DESC_SIZE,
   DESC_TS_A,
   DESC_TS_B,
-  DIR_INGRESS,
   D_HOP0,
   D_NHOPS,
   D_REASON,
@@ -51,14 +51,11 @@ import {
   IFE_TS_EXP,
   IFE_TS_KIND,
   IFE_TS_OFFSET,
-  IF_LIST_IN,
-  IF_LIST_OUT,
   PKT_HOPS,
   REC_SIZE,
   TL_HOP_BASE,
   TS_DEC,
 } from './layout';
-import { ifaceRecord } from './state';
 
 let libRules: usize = 0;
 let libDesc: usize = 0;
@@ -118,8 +115,8 @@ function extract(m: u32, verdicts: usize, reasons: usize, rules: usize, at: u32)
       if (hr == HOP_RULE) {
         const pos = load<i32>(h, H_RULE);
         if (pos >= 0) {
-          const list = load<u32>(ifaceRecord(load<u32>(h, H_IFACE)) + (<u32>load<u8>(h, H_DIR) == DIR_INGRESS ? IF_LIST_IN : IF_LIST_OUT));
-          rule = load<i32>(libRules + <usize>load<u32>(libRules + (<usize>list << 2)) + (<usize>pos << 2));
+          const hopNo = (<usize>load<u32>(h, H_IFACE) << 1) + <usize>load<u8>(h, H_DIR);
+          rule = load<i32>(libRules + <usize>load<u32>(libRules + (hopNo << 2)) + (<usize>pos << 2));
         }
       }
     }

@@ -19,9 +19,9 @@ import { checkEngineOptions, timestampNs } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
 import { LINKTYPE } from '../pcap/format.js';
 import { CaptureReader, frameTime } from '../pcap/reader.js';
-import { DECISION, HOP, PACKET_REASON, REC, TALLY } from '../wasm/layout.js';
+import { DECISION, DIR, HOP, PACKET_REASON, REC, TALLY } from '../wasm/layout.js';
 import type { SgfExports } from '../wasm/loader.js';
-import { decodeDecision, HOP_REASONS, PACKET_REASONS } from './decision-record.js';
+import { decisionIndex, decodeDecision, HOP_REASONS, PACKET_REASONS } from './decision-record.js';
 import { judgeStream, type StreamSource } from './filter-stream.js';
 import { TupleError, writeTupleRecord, type PacketTuple } from './tuple.js';
 import { WasmEngine, type WasmEngineOptions } from './wasm-engine.js';
@@ -194,7 +194,7 @@ export class Filter {
     this.cache = new DecisionCache(engine);
     const cap = (this.cap = engine.capacity);
 
-    // The rule map: per list, the topology index of each position.
+    // The rule map: per hop (interface × 2 + direction), the topology index of each position of its list.
     const rules: { group: string; rule: string }[] = [];
     const ruleNo = new Map<string, number>();
     for (const g of topology.securityGroups) for (const r of g.rules) {
@@ -203,7 +203,8 @@ export class Filter {
     }
     this.rules = Object.freeze(rules);
     const lists = engine.compiled.meta.lists;
-    const mapBytes = lists.length * 4 + lists.reduce((n, l) => n + l.rules.length * 4, 0);
+    const hops = topology.interfaces.length * 2;
+    const mapBytes = hops * 4 + lists.reduce((n, l) => n + l.rules.length * 4, 0);
     const mapPtr = e.arenaAllocate(Math.max(16, mapBytes));
     this.stagingSize = 2 * 1024 * 1024;
     this.stagingPtr = e.arenaAllocate(this.stagingSize);
@@ -217,12 +218,20 @@ export class Filter {
     const descPtr = e.arenaAllocate(cap * 24);
     const ifePtr = e.arenaAllocate(16);
     this.views();
-    let off = lists.length * 4;
+    const listAt: number[] = [];
+    let off = hops * 4;
     lists.forEach((l, li) => {
-      this.dv.setUint32(mapPtr + li * 4, off, true);
+      listAt[li] = off;
       l.rules.forEach(([g, r], pos) => this.dv.setInt32(mapPtr + off + pos * 4, ruleNo.get(`${g}\u0000${r}`)!, true));
       off += l.rules.length * 4;
     });
+    const index = decisionIndex(topology, engine.compiled);
+    for (let i = 0; i < topology.interfaces.length; i++) {
+      for (const dir of [DIR.INGRESS, DIR.EGRESS]) {
+        const list = index.listOf(i, dir);
+        this.dv.setUint32(mapPtr + (i * 2 + dir) * 4, list >= 0 ? listAt[list]! : 0, true);
+      }
+    }
     e.libConfigure(mapPtr, descPtr, this.recsPtr, this.decsPtr, ifePtr, cap);
     // No tally: a filter reports decisions, not summaries (stats() reads the engine's own counters).
     e.engineTally(0, 0);
