@@ -476,6 +476,20 @@ t('judgeStream over a broken capture: the decisions before the damage, then a Pc
   }
 });
 
+t('judgeStream left early: the Readable is destroyed, the filter judges on', async () => {
+  const fx = fixtureCaptures().find((x) => x.name === 'huawei-app.pcapng')!;
+  const f = createFilter(fx.topology, SMALL);
+  const stream = createReadStream(fx.path, { highWaterMark: 4096 });
+  let n = 0;
+  for await (const _ of f.judgeStream(stream)) if (++n === 5) break;
+  assert.is(n, 5);
+  await new Promise((ok) => setImmediate(ok));
+  assert.ok(stream.destroyed, 'the stream was destroyed');
+  const again = await streamLines(f, fx.path);
+  assert.is(again.error, undefined);
+  assert.is(again.lines.length, 2505);
+});
+
 t('a capture iteration superseded by another capture call stops with an error', () => {
   const fx = fixtureCaptures()[0]!;
   const f = createFilter(fx.topology);
