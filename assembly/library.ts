@@ -5,8 +5,8 @@
 // judged through the engine's batch regions.
 //
 //   libConfigure(rules, desc, recs, decs, ife, cap)
-//     rules  per (topology interface × 2 + DIR_*): a u32 byte offset
-//            (relative to `rules`) of the i32 topology rule indexes of that
+//     rules  the rule map (layout LRM_*): per hop (topology interface × 2 +
+//            DIR_*) the byte offset of the i32 topology rule indexes of that
 //            hop's list, one per list position
 //     desc / recs / decs   cap frame descriptors, records, decision records
 //     ife    one capture interface entry (IFE_*)
@@ -51,6 +51,7 @@ import {
   IFE_TS_EXP,
   IFE_TS_KIND,
   IFE_TS_OFFSET,
+  LRM_HOP_OFFSETS,
   PKT_HOPS,
   REC_SIZE,
   TL_HOP_BASE,
@@ -116,7 +117,7 @@ function extract(m: u32, verdicts: usize, reasons: usize, rules: usize, at: u32)
         const pos = load<i32>(h, H_RULE);
         if (pos >= 0) {
           const hopNo = (<usize>load<u32>(h, H_IFACE) << 1) + <usize>load<u8>(h, H_DIR);
-          rule = load<i32>(libRules + <usize>load<u32>(libRules + (hopNo << 2)) + (<usize>pos << 2));
+          rule = load<i32>(libRules + <usize>load<u32>(libRules + LRM_HOP_OFFSETS + (hopNo << 2)) + (<usize>pos << 2));
         }
       }
     }

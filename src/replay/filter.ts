@@ -19,7 +19,7 @@ import { checkEngineOptions, timestampNs } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
 import { LINKTYPE } from '../pcap/format.js';
 import { CaptureReader, frameTime } from '../pcap/reader.js';
-import { DECISION, DIR, HOP, PACKET_REASON, REC, TALLY } from '../wasm/layout.js';
+import { DECISION, DIR, HOP, LIBRARY_RULE_MAP, PACKET_REASON, REC, TALLY } from '../wasm/layout.js';
 import type { SgfExports } from '../wasm/loader.js';
 import { decisionIndex, decodeDecision, HOP_REASONS, PACKET_REASONS } from './decision-record.js';
 import { judgeStream, type StreamSource } from './filter-stream.js';
@@ -194,7 +194,7 @@ export class Filter {
     this.cache = new DecisionCache(engine);
     const cap = (this.cap = engine.capacity);
 
-    // The rule map: per hop (interface × 2 + direction), the topology index of each position of its list.
+    // The rule map (layout LIBRARY_RULE_MAP): per hop (interface × 2 + direction), the topology index of each position of its list.
     const rules: { group: string; rule: string }[] = [];
     const ruleNo = new Map<string, number>();
     for (const g of topology.securityGroups) for (const r of g.rules) {
@@ -229,7 +229,7 @@ export class Filter {
     for (let i = 0; i < topology.interfaces.length; i++) {
       for (const dir of [DIR.INGRESS, DIR.EGRESS]) {
         const list = index.listOf(i, dir);
-        this.dv.setUint32(mapPtr + (i * 2 + dir) * 4, list >= 0 ? listAt[list]! : 0, true);
+        this.dv.setUint32(mapPtr + LIBRARY_RULE_MAP.HOP_OFFSETS + (i * 2 + dir) * 4, list >= 0 ? listAt[list]! : 0, true);
       }
     }
     e.libConfigure(mapPtr, descPtr, this.recsPtr, this.decsPtr, ifePtr, cap);

@@ -621,6 +621,11 @@ export interface SgfExports {
     /** @type `u32` */
     readonly value: number;
   };
+  /** assembly/layout/LRM_HOP_OFFSETS */
+  readonly LRM_HOP_OFFSETS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
   /** assembly/layout/TL_PACKETS */
   readonly TL_PACKETS: {
     /** @type `usize` */
