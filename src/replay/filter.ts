@@ -336,7 +336,9 @@ export class Filter {
    * Judge a batch of frames in order, each at its timestamp: an array of
    * frames (Uint8Array or Buffer each) or one packed buffer with offsets
    * (PackedFrames, the cheapest). One WASM entry per up to `batchCapacity`
-   * frames (default 8192); nothing allocated per frame. Returns verdicts,
+   * frames (default 8192); nothing allocated per frame. A bad frame or
+   * offset throws an ApiUsageError naming it; the chunks before its chunk
+   * were judged. Returns verdicts,
    * deciding reasons and rules in typed arrays: the filter's own, reused by
    * the next batch call (copy to keep), or `options.out`.
    */
@@ -440,12 +442,13 @@ export class Filter {
     return out;
   }
 
+  /** Decision `i` of the engine's last batch (views re-checked: other calls between two yields may grow memory). */
   private decisionsOf(count: number): (i: number) => Decision {
     const at = this.engine.decisionView(count).byteOffset;
-    if (this.u8.byteLength === 0) this.views();
-    const u8 = this.u8;
-    const i32 = this.i32;
-    return (i) => this.cache.decision(u8, i32, at + i * DECISION.SIZE);
+    return (i) => {
+      if (this.u8.byteLength === 0) this.views();
+      return this.cache.decision(this.u8, this.i32, at + i * DECISION.SIZE);
+    };
   }
 
   private superseded(epoch: number): void {

@@ -490,6 +490,34 @@ t('judgeStream left early: the Readable is destroyed, the filter judges on', asy
   assert.is(again.lines.length, 2505);
 });
 
+t('judgeFrame calls between the yields of judgeCapture (growing memory) leave its decisions right', () => {
+  const fx = fixtureCaptures().find((x) => x.name === 'huawei-app.pcapng')!;
+  const pkts = capturePackets(fx.bytes);
+  // New flows between the capture's first 50 packets, and two frames larger than the staging region (it grows, and memory with it).
+  const extra = (k: number, j: number): Pkt => ({ linktype: 1, data: ethIp(ipv4({ src: `100.64.${k}.${j % 250}`, dst: '10.1.1.10', proto: 6 }, tcp({ sport: 1024 + j, dport: 443, flags: 0x02 }))), ts: pkts[k]!.ts });
+  const ref = new ReferenceEngine(fx.topology);
+  const f = createFilter(fx.topology);
+  const memory = (f as unknown as { engine: { inst: { memory: WebAssembly.Memory } } }).engine.inst.memory;
+  const before = memory.buffer.byteLength;
+  let k = 0;
+  for (const j of f.judgeCapture(fx.bytes)) {
+    assert.equal(j.decision, ref.judge(decodeFrame(pkts[k]!.linktype, pkts[k]!.data, pkts[k]!.ts)), `capture packet ${k + 1}`);
+    if (k < 50) {
+      for (let e = 0; e < 100; e++) {
+        const x = extra(k, e);
+        assert.equal(f.judgeFrame(x.data, x.ts), ref.judge(decodeFrame(1, x.data, x.ts)), `extra frame ${k}/${e}`);
+      }
+      if (k === 10 || k === 30) {
+        const huge = new Uint8Array((k === 10 ? 3 : 7) * 1024 * 1024); // ethertype 0: not IP
+        assert.equal(f.judgeFrame(huge, pkts[k]!.ts), ref.judge(decodeFrame(1, huge, pkts[k]!.ts)));
+      }
+    }
+    k++;
+  }
+  assert.is(k, pkts.length);
+  assert.ok(memory.buffer.byteLength > before, `the memory grew (${before} -> ${memory.buffer.byteLength} bytes)`);
+});
+
 t('a capture iteration superseded by another capture call stops with an error', () => {
   const fx = fixtureCaptures()[0]!;
   const f = createFilter(fx.topology);
