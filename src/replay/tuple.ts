@@ -120,14 +120,50 @@ function recordAddress(p: ParsedAddress): RecordAddress {
   return { family: p.family, w0: word(0), w1: word(1), w2: word(2), w3: word(3) };
 }
 
+/** Addresses the cache keeps at most (then it starts again). */
+const MAX_CACHED_ADDRESSES = 65536;
+
+/**
+ * A dotted quad in canonical form (no leading zeros), or -1: the fast path;
+ * anything else goes to parseAddress, which decides (the same value for
+ * every canonical quad).
+ */
+function canonicalQuad(s: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || part > 255 || ++parts > 4) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // a leading zero
+      part = part * 10 + (c - 48);
+      if (++digits > 3) return -1;
+    } else {
+      return -1;
+    }
+  }
+  return parts === 4 ? value : -1;
+}
+
 function addressOf(v: unknown, field: string): RecordAddress {
   if (typeof v !== 'string') throw new TupleError(field, `expected an IPv4 or IPv6 address as text, got ${show(v)}`);
   let a = addressCache.get(v);
   if (a === undefined) {
-    const p = parseAddress(v);
-    if (p === null) throw new TupleError(field, `not an IPv4 or IPv6 address: ${show(v)}`);
-    if (addressCache.size >= 4096) addressCache.clear();
-    a = recordAddress(p);
+    const quad = canonicalQuad(v);
+    if (quad >= 0) {
+      a = { family: 4, w0: quad, w1: 0, w2: 0, w3: 0 };
+    } else {
+      const p = parseAddress(v);
+      if (p === null) throw new TupleError(field, `not an IPv4 or IPv6 address: ${show(v)}`);
+      a = recordAddress(p);
+    }
+    if (addressCache.size >= MAX_CACHED_ADDRESSES) addressCache.clear();
     addressCache.set(v, a);
   }
   return a;

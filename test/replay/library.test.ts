@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ApiUsageError, createFilter, DECIDING_REASONS, EngineOptionError, PcapError, replay, ReferenceEngine, TupleError, type Decision, type Filter, type PacketTuple, type Topology } from '../../src/index.js';
-import { formatAddress } from '../../src/model/address.js';
+import { formatAddress, parseAddress } from '../../src/model/address.js';
 import { decisionLine } from '../../src/model/decision.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import { generateTraffic, generateTopology, type TrafficGenOptions } from '../../src/gen/index.js';
@@ -358,6 +358,27 @@ t('judgeTuple refuses bad input with a TupleError naming the field', () => {
   assert.throws(() => f.judgeTuple(null as unknown as PacketTuple, 1n), (e: unknown) => e instanceof TupleError && e.field === 'tuple');
   // The timestamp as judgeFrame checks it.
   assert.throws(() => f.judgeTuple(base, 1.5), (e: unknown) => e instanceof EngineOptionError && e.option === 'tsNs');
+});
+
+t('judgeTuple takes an address exactly when parseAddress does (the dotted-quad fast path included)', () => {
+  const f = createFilter(WEB, SMALL);
+  const texts = ['0.0.0.0', '255.255.255.255', '1.2.3.4', '01.2.3.4', '1.2.3.04', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4 ', ' 1.2.3.4', 'a.b.c.d', '1.2.3.-4', '1234.1.1.1', '', '::1', '2001:db8::10', '::ffff:1.2.3.4', 'fe80::1%eth0'];
+  for (let i = 0; i < 300; i++) texts.push(`${(i * 37) % 300}.${(i * 91) % 260}.${i % 256}.${(i * 7) % 1000}`);
+  for (const s of texts) {
+    const p = parseAddress(s);
+    const dst = p?.family === 6 ? '2001:db8::10' : '10.1.1.10';
+    let accepted = true;
+    try {
+      f.judgeTuple({ proto: 47, src: s, dst }, 1n);
+    } catch (e) {
+      assert.instance(e, TupleError);
+      assert.is((e as TupleError).field, 'src');
+      accepted = false;
+    }
+    assert.is(accepted, p !== null, JSON.stringify(s));
+  }
+  // The value too: a tuple from the interface's own address is judged at it (egress).
+  assert.is(f.judgeTuple({ proto: 'udp', src: '10.1.1.10', dst: '8.8.8.8', sport: 1, dport: 53 }, 2n).hops[0]!.iface, 'web1');
 });
 
 t('judgeFrames refuses bad arrays, naming them', () => {
