@@ -10,6 +10,7 @@
 //   classify*.ts  compiled rule tables -> first matching rule
 //   state.ts      address map, conntrack and fragment memory (the replay engine)
 //   engine.ts     decoded records -> decisions (SEMANTICS §2-§6)
+//   library.ts    the library's calls: a batch of frames or records in one entry
 //   layout.ts     every binary layout shared with the host (generated from
 //                 layout/layouts.json; exported, so the host can check them)
 
@@ -32,4 +33,5 @@ export * from "./classify";
 export * from "./decode";
 export * from "./state";
 export * from "./engine";
+export * from "./library";
 export * from "./layout";

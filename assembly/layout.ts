@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0x829ef060;
+export const LAYOUT_HASH: u32 = 0xcfe1afe2;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -150,6 +150,16 @@ export const D_HOP0: usize = 4;
 export const D_SIZE: usize = 32;
 /** hops per packet at most (egress, then ingress) */
 export const D_MAX_HOPS: u32 = 2;
+
+// ---------------------------------------------------------------------------
+// library rule map (variable size)
+//   off  size  field            meaning
+//     0   ...  HOP_OFFSETS      u32[] per hop (topology interface × 2 + DIR_*): the byte offset, from the map's start, of the i32 rule indexes of that hop's list, one per list position (0: the hop has no list); the i32 tables follow the offsets
+// The deciding rule of the library's batch calls (assembly/library.ts
+// libConfigure; written by src/replay/filter.ts): for a hop that a rule
+// decided, the topology's rule index (its groups' rules in order,
+// Filter.rules) of its list position.
+export const LRM_HOP_OFFSETS: usize = 0;
 
 // ---------------------------------------------------------------------------
 // tally (variable size)

@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (node dist/bench/main.js): the benchmark harness.
  *
- *   npm run bench -- [--tiny | --full] [--only fixtures,classbench,replay,scaling,decode,analysis]
+ *   npm run bench -- [--tiny | --full] [--only fixtures,classbench,replay,library,scaling,decode,analysis]
  *                    [--compare OLD.json [--noise-floor F]] [--out DIR] [--cache-dir DIR] [--quiet]
  *   npm run bench -- --from REPORT.json [--compare OLD.json]   (re-render, run nothing)
  *

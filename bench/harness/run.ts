@@ -1,6 +1,6 @@
 /**
  * One benchmark run: the sections asked for, in order (fixtures, classbench,
- * replay, scaling, decode), then the memory figures, into one report that
+ * replay, library, scaling, decode), then the memory figures, into one report that
  * passes the schema (report/schema.ts). Fixtures are verified before they
  * are timed, and every section checks WASM against the reference before it
  * times it: a disagreement throws BenchError('SGF_BENCH_MISMATCH') and no
@@ -20,6 +20,7 @@ import { FIXTURE_STEPS, listFixtures, runFixtures } from './fixtures.js';
 import { MODE_PARAMS, type ModeParams } from './modes.js';
 import { createProgress, type ProgressStyle } from './progress.js';
 import { REPLAY_STEPS, runReplay } from './replay.js';
+import { LIBRARY_STEPS, runLibrary } from './library.js';
 import { SCALING_STEPS_PER_COUNT, runScaling } from './scaling.js';
 import { sizeFigure } from './stats.js';
 
@@ -84,6 +85,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     classbench: classbenchSets({ params, classbenchDir }).length,
     dpdk: dpdkSteps({ params, classbenchDir }),
     replay: REPLAY_STEPS,
+    library: LIBRARY_STEPS,
     scaling: params.scaling.rules.length * SCALING_STEPS_PER_COUNT,
     decode: 1,
     analysis: ANALYSIS_STEPS,
@@ -108,6 +110,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           break;
         case 'replay':
           report.replay = await runReplay(ctx);
+          break;
+        case 'library':
+          report.library = await runLibrary(ctx);
           break;
         case 'scaling':
           report.scaling = await runScaling(ctx);

@@ -20,7 +20,7 @@ import { SgfError } from '../../src/model/errors.js';
 export const REPORT_SCHEMA = 'sgfilter-bench/1';
 
 /** Sections `--only` can name, in run order. */
-export const SECTIONS = ['fixtures', 'classbench', 'dpdk', 'replay', 'scaling', 'decode', 'analysis'] as const;
+export const SECTIONS = ['fixtures', 'classbench', 'dpdk', 'replay', 'library', 'scaling', 'decode', 'analysis'] as const;
 export type RunSection = (typeof SECTIONS)[number];
 /** Figures also belong to `memory` (collected whatever runs). */
 export const FIGURE_SECTIONS = [...SECTIONS, 'memory'] as const;
@@ -141,6 +141,17 @@ export const classbenchInfoSchema = z
   .strict();
 
 const captureSchema = z.object({ path: z.string().min(1), packets: positiveCount, bytes: positiveCount }).strict();
+
+/** harness/library.ts: the capture the library calls judged, and what was checked before timing. */
+export const libraryInfoSchema = z
+  .object({
+    capture: captureSchema,
+    /** The IP packets' tuples judgeTuple(s) judged. */
+    tuples: positiveCount,
+    /** Packets whose decisions every call matched: the reference's prefix, and judgeFrames' whole capture. */
+    verified: z.object({ reference: positiveCount, packets: positiveCount }).strict(),
+  })
+  .strict();
 
 export const replayInfoSchema = z
   .object({
@@ -281,6 +292,7 @@ export const reportSchema = z
     classbench: classbenchInfoSchema.optional(),
     dpdk: dpdkInfoSchema.optional(),
     replay: replayInfoSchema.optional(),
+    library: libraryInfoSchema.optional(),
     scaling: scalingInfoSchema.optional(),
     decode: decodeInfoSchema.optional(),
     analysis: analysisInfoSchema.optional(),
@@ -307,6 +319,7 @@ export type BenchReport = z.infer<typeof reportSchema>;
 export type FixtureInfo = z.infer<typeof fixtureInfoSchema>;
 export type ClassbenchInfo = z.infer<typeof classbenchInfoSchema>;
 export type ReplayInfo = z.infer<typeof replayInfoSchema>;
+export type LibraryInfo = z.infer<typeof libraryInfoSchema>;
 export type DpdkInfo = z.infer<typeof dpdkInfoSchema>;
 export type ScalingInfo = z.infer<typeof scalingInfoSchema>;
 export type DecodeInfo = z.infer<typeof decodeInfoSchema>;

@@ -181,6 +181,17 @@ export function buildTables(r: BenchReport): Table[] {
     });
   }
 
+  if (r.figures.some((f) => f.id.startsWith('library/'))) {
+    const calls = r.figures.filter((f) => f.id.startsWith('library/'));
+    tables.push({
+      id: 'library',
+      title: 'Library calls, capture in memory (M per second, medians ± half the spread; one sample = one fresh filter over the whole capture)',
+      head: ['call', 'work', 'M/s', '/ reference'],
+      rows: calls.map((f) => [f.label, f.subject, pm(f.id), f.id === 'library/reference' ? '1' : div(f.id, 'library/reference')]),
+      notes: ['Every call was checked first: against the reference evaluator on a prefix, and against judgeFrames on the whole capture (bench/harness/library.ts).'],
+    });
+  }
+
   if (r.scaling) {
     tables.push({
       id: 'scaling',

@@ -1,18 +1,29 @@
 /**
  * The library's hot-path filter: build once from a topology, then judge
- * packets — one frame's bytes, or every frame of a capture held in memory —
- * with the conntrack state kept by the filter between calls. Runs the WASM
- * engine in the calling thread (all shards); for files and worker threads use
- * `replay()`.
+ * packets — one frame, a batch of frames, a tuple without a frame, a capture
+ * held in memory or streamed from a file or a Node stream — with one
+ * conntrack state kept by the filter between calls (a tuple and a frame of
+ * the same flow see the same state). Runs the WASM engine in the calling
+ * thread (all shards); for files on worker threads use `replay()`.
+ *
+ * Per frame nothing is allocated: frames and timestamps are copied into WASM
+ * memory, one WASM entry (assembly/library.ts) decodes and judges a whole
+ * batch, and verdicts, deciding reasons and deciding rules come back in
+ * typed arrays. `judgeFrame` returns §9 decision objects that are interned:
+ * the same decision is the same frozen object every time.
  */
 import { compileTopology } from '../compile/compile.js';
-import type { Decision } from '../model/decision.js';
+import type { Decision, HopReason, PacketReason } from '../model/decision.js';
+import { ApiUsageError } from '../model/errors.js';
 import { checkEngineOptions, timestampNs } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
-import { LINKTYPE, TS_KIND } from '../pcap/format.js';
+import { LINKTYPE } from '../pcap/format.js';
 import { CaptureReader, frameTime } from '../pcap/reader.js';
-import { DESC, FrameBatch, type CaptureInterface } from '../pcap/scanner.js';
-import { DECISION, decodeDecision } from './decision-record.js';
+import { DECISION, DIR, HOP, LIBRARY_RULE_MAP, PACKET_REASON, REC, TALLY } from '../wasm/layout.js';
+import type { SgfExports } from '../wasm/loader.js';
+import { decisionIndex, decodeDecision, HOP_REASONS, PACKET_REASONS } from './decision-record.js';
+import { judgeStream, type StreamSource } from './filter-stream.js';
+import { TupleError, writeTupleRecord, type PacketTuple } from './tuple.js';
 import { WasmEngine, type WasmEngineOptions } from './wasm-engine.js';
 
 export type FilterOptions = Pick<WasmEngineOptions, 'conntrackCapacity' | 'shards' | 'batchCapacity'>;
@@ -25,18 +36,235 @@ export interface JudgedFrame {
   decision: Decision;
 }
 
+/**
+ * Frames packed in one buffer: frame i is `data[offsets[i], offsets[i + 1])`,
+ * so `offsets` has one entry more than there are frames (non-decreasing, the
+ * last at most `data.length`). The cheapest input: one copy per batch.
+ */
+export interface PackedFrames {
+  data: Uint8Array;
+  offsets: Uint32Array;
+}
+
+/** Output arrays of a batch call, one entry per frame (or tuple). */
+export interface BatchVerdicts {
+  count: number;
+  /** 1 allow, 0 deny. */
+  verdicts: Uint8Array;
+  /** The deciding reason code: a word of DECIDING_REASONS. */
+  reasons: Uint8Array;
+  /** The deciding rule: an index into `filter.rules` when a rule decided the last hop, else -1. */
+  rules: Int32Array;
+}
+
+export interface BatchOptions {
+  /** The frames' link type (LINKTYPE, default Ethernet); tuples ignore it. */
+  linktype?: number;
+  /** Write here (each array at least `count` long) instead of the filter's reused buffers. */
+  out?: { verdicts: Uint8Array; reasons: Uint8Array; rules: Int32Array };
+}
+
+/** Timestamps of a batch, nanoseconds since the epoch: BigInt64Array (exact), or Float64Array of integers (exact up to 2^53). */
+export type BatchTimestamps = BigInt64Array | Float64Array;
+
+/**
+ * The word of each deciding-reason code (`BatchVerdicts.reasons`): a packet
+ * judged at no interface has its §9 `reason`; otherwise the last hop's
+ * reason. Index: the code.
+ */
+export const DECIDING_REASONS: readonly (PacketReason | HopReason | undefined)[] = (() => {
+  const out: (PacketReason | HopReason | undefined)[] = new Array(TALLY.N_REASONS).fill(undefined);
+  PACKET_REASONS.forEach((w, i) => (out[i] = w));
+  HOP_REASONS.forEach((w, i) => (out[TALLY.HOP_BASE + i] = w));
+  return out;
+})();
+
 /** Linktypes by name for `judgeFrame` (numbers work too): the one table, pcap/format.ts. */
 export { LINKTYPE };
+export { TupleError, TUPLE_PROTOCOLS } from './tuple.js';
+export type { PacketTuple, QuotedTuple, TupleProtocol } from './tuple.js';
+export type { StreamSource } from './filter-stream.js';
+
+const TWO63 = 2 ** 63;
+/** Interned decisions kept at most (then the cache starts again). */
+const MAX_INTERNED = 65536;
+
+function deepFreeze(d: Decision): Decision {
+  for (const h of d.hops) Object.freeze(h);
+  Object.freeze(d.hops);
+  return Object.freeze(d);
+}
+
+/**
+ * Decision records -> interned §9 objects: a decision is drawn from a small
+ * set (packet reasons; per hop an interface, direction, verdict, reason and
+ * rule), so each is built once and then found by number.
+ */
+class DecisionCache {
+  private readonly packetOnly: (Decision | undefined)[] = [];
+  private one = new Map<number, Decision>();
+  private two = new Map<number, Map<number, Decision>>();
+  private size = 0;
+  private readonly rulesPlus: number;
+
+  constructor(private readonly engine: WasmEngine) {
+    this.rulesPlus = engine.compiled.meta.lists.reduce((m, l) => Math.max(m, l.rules.length), 0) + 1;
+  }
+
+  private hopKey(i32: Int32Array, u8: Uint8Array, h: number): number {
+    const iface = i32[(h + HOP.IFACE) >> 2]!;
+    const k = ((iface * 2 + u8[h + HOP.DIR]!) * 2 + u8[h + HOP.VERDICT]!) * 8 + u8[h + HOP.REASON]!;
+    return k * this.rulesPlus + i32[(h + HOP.RULE) >> 2]! + 1;
+  }
+
+  private build(u8: Uint8Array, at: number): Decision {
+    if (++this.size > MAX_INTERNED) this.clear();
+    const e = this.engine;
+    return deepFreeze(decodeDecision(new DataView(u8.buffer, at, DECISION.SIZE), 0, e.compiled, e.topology)!);
+  }
+
+  private clear(): void {
+    this.one = new Map();
+    this.two = new Map();
+    this.size = 1;
+  }
+
+  /** The decision of the record at byte `at` (views over the whole memory). */
+  decision(u8: Uint8Array, i32: Int32Array, at: number): Decision {
+    const reason = u8[at + DECISION.REASON]!;
+    if (reason !== PACKET_REASON.HOPS) {
+      const k = u8[at + DECISION.VERDICT]! * 8 + reason;
+      return (this.packetOnly[k] ??= this.build(u8, at));
+    }
+    const nh = u8[at + DECISION.NHOPS]!;
+    const k0 = this.hopKey(i32, u8, at + DECISION.HOP0);
+    if (nh === 1) {
+      let d = this.one.get(k0);
+      if (d === undefined) this.one.set(k0, (d = this.build(u8, at)));
+      return d;
+    }
+    if (nh === 0) return this.build(u8, at);
+    const k1 = this.hopKey(i32, u8, at + DECISION.HOP0 + HOP.SIZE);
+    let m = this.two.get(k0);
+    if (m === undefined) this.two.set(k0, (m = new Map()));
+    let d = m.get(k1);
+    if (d === undefined) m.set(k1, (d = this.build(u8, at)));
+    return d;
+  }
+}
+
+type LibExports = Pick<SgfExports, 'libJudgeFrames' | 'libJudgeFrame' | 'libJudgeFrameF' | 'libJudgeRecords' | 'arenaAllocate'>;
 
 export class Filter {
   private readonly engine: WasmEngine;
-  private readonly single: FrameBatch;
-  private readonly singleIfaces = new Map<number, CaptureInterface[]>();
+  private readonly x: LibExports;
+  private readonly memory: WebAssembly.Memory;
+  private readonly cache: DecisionCache;
+  /** Frames per WASM entry of the batch calls. */
+  private readonly cap: number;
+  // Regions of the library calls (assembly/library.ts libConfigure).
+  private stagingPtr: number;
+  private stagingSize: number;
+  private readonly offsPtr: number;
+  private readonly tsPtr: number;
+  private readonly verdictsPtr: number;
+  private readonly reasonsPtr: number;
+  private readonly rulesPtr: number;
+  private readonly recsPtr: number;
+  private readonly decsPtr: number;
+  // Views over the whole memory, re-made when it grew (a detached buffer has length 0).
+  private u8!: Uint8Array;
+  private i32!: Int32Array;
+  private i64!: BigInt64Array;
+  private f64!: Float64Array;
+  private dv!: DataView;
+  private out: BatchVerdicts = { count: 0, verdicts: new Uint8Array(0), reasons: new Uint8Array(0), rules: new Int32Array(0) };
+  /** Bumped by every capture call: an older capture generator stops with an error rather than read clobbered regions. */
+  private captureEpoch = 0;
+
+  /** Every rule of the topology, in order (groups, then their rules): what `BatchVerdicts.rules` indexes. */
+  readonly rules: readonly { readonly group: string; readonly rule: string }[];
 
   constructor(readonly topology: Topology, options: FilterOptions = {}) {
     checkEngineOptions(options);
-    this.engine = new WasmEngine(topology, compileTopology(topology), options);
-    this.single = new FrameBatch(1);
+    const engine = (this.engine = new WasmEngine(topology, compileTopology(topology), options));
+    const e = engine.inst.exports;
+    this.x = { libJudgeFrames: e.libJudgeFrames, libJudgeFrame: e.libJudgeFrame, libJudgeFrameF: e.libJudgeFrameF, libJudgeRecords: e.libJudgeRecords, arenaAllocate: e.arenaAllocate };
+    this.memory = engine.inst.memory;
+    this.cache = new DecisionCache(engine);
+    const cap = (this.cap = engine.capacity);
+
+    // The rule map (layout LIBRARY_RULE_MAP): per hop (interface × 2 + direction), the topology index of each position of its list.
+    const rules: { group: string; rule: string }[] = [];
+    const ruleNo = new Map<string, number>();
+    for (const g of topology.securityGroups) for (const r of g.rules) {
+      ruleNo.set(`${g.id}\u0000${r.id}`, rules.length);
+      rules.push(Object.freeze({ group: g.id, rule: r.id }));
+    }
+    this.rules = Object.freeze(rules);
+    const lists = engine.compiled.meta.lists;
+    const hops = topology.interfaces.length * 2;
+    const mapBytes = hops * 4 + lists.reduce((n, l) => n + l.rules.length * 4, 0);
+    const mapPtr = e.arenaAllocate(Math.max(16, mapBytes));
+    this.stagingSize = 2 * 1024 * 1024;
+    this.stagingPtr = e.arenaAllocate(this.stagingSize);
+    this.offsPtr = e.arenaAllocate((cap + 1) * 4);
+    this.tsPtr = e.arenaAllocate(cap * 8);
+    this.verdictsPtr = e.arenaAllocate(cap);
+    this.reasonsPtr = e.arenaAllocate(cap);
+    this.rulesPtr = e.arenaAllocate(cap * 4);
+    this.recsPtr = e.arenaAllocate(cap * REC.SIZE);
+    this.decsPtr = e.arenaAllocate(cap * DECISION.SIZE);
+    const descPtr = e.arenaAllocate(cap * 24);
+    const ifePtr = e.arenaAllocate(16);
+    this.views();
+    const listAt: number[] = [];
+    let off = hops * 4;
+    lists.forEach((l, li) => {
+      listAt[li] = off;
+      l.rules.forEach(([g, r], pos) => this.dv.setInt32(mapPtr + off + pos * 4, ruleNo.get(`${g}\u0000${r}`)!, true));
+      off += l.rules.length * 4;
+    });
+    const index = decisionIndex(topology, engine.compiled);
+    for (let i = 0; i < topology.interfaces.length; i++) {
+      for (const dir of [DIR.INGRESS, DIR.EGRESS]) {
+        const list = index.listOf(i, dir);
+        this.dv.setUint32(mapPtr + LIBRARY_RULE_MAP.HOP_OFFSETS + (i * 2 + dir) * 4, list >= 0 ? listAt[list]! : 0, true);
+      }
+    }
+    e.libConfigure(mapPtr, descPtr, this.recsPtr, this.decsPtr, ifePtr, cap);
+    // No tally: a filter reports decisions, not summaries (stats() reads the engine's own counters).
+    e.engineTally(0, 0);
+  }
+
+  private views(): void {
+    const b = this.memory.buffer;
+    this.u8 = new Uint8Array(b);
+    this.i32 = new Int32Array(b);
+    this.i64 = new BigInt64Array(b);
+    this.f64 = new Float64Array(b);
+    this.dv = new DataView(b);
+  }
+
+  private growStaging(bytes: number): void {
+    this.stagingSize = Math.max(bytes, this.stagingSize * 2);
+    this.stagingPtr = this.x.arenaAllocate(this.stagingSize);
+    this.views();
+  }
+
+  private judgeOne(frame: Uint8Array, tsNs: bigint | number, linktype: number): number {
+    if (!(frame instanceof Uint8Array)) throw new ApiUsageError(`judgeFrame: frame must be a Uint8Array (or Buffer), got ${frame === null ? 'null' : typeof frame}`);
+    if (linktype >>> 0 !== linktype) throw new ApiUsageError(`judgeFrame: linktype must be an integer 0-4294967295, got ${String(linktype)}`);
+    const len = frame.byteLength;
+    if (len > this.stagingSize) this.growStaging(len);
+    if (this.u8.byteLength === 0) this.views();
+    this.u8.set(frame, this.stagingPtr);
+    if (typeof tsNs === 'bigint') {
+      if (BigInt.asIntN(64, tsNs) !== tsNs) timestampNs(tsNs);
+      return this.x.libJudgeFrame(this.stagingPtr, len, tsNs, linktype);
+    }
+    if (!(Number.isInteger(tsNs) && tsNs >= -TWO63 && tsNs < TWO63)) timestampNs(tsNs);
+    return this.x.libJudgeFrameF(this.stagingPtr, len, tsNs, linktype);
   }
 
   /**
@@ -45,29 +273,186 @@ export class Filter {
    * integer number of nanoseconds (exact up to 2^53; pass a bigint for
    * present-day times to the nanosecond). Any signed 64-bit value is kept
    * exactly (never wrapped); anything else is an EngineOptionError
-   * (SGF_ENGINE_BAD_TIMESTAMP).
+   * (SGF_ENGINE_BAD_TIMESTAMP). The decision is interned: frozen, and the
+   * same object for the same decision.
    */
   judgeFrame(frame: Uint8Array, tsNs: bigint | number, linktype: number = LINKTYPE.ETHERNET): Decision {
-    const ts = BigInt.asUintN(64, timestampNs(tsNs));
-    let ifaces = this.singleIfaces.get(linktype);
-    if (!ifaces) {
-      // A 64-bit count of nanoseconds (pcapng if_tsresol 9): the whole i64 range, exactly.
-      ifaces = [{ index: 0, id: 0, section: 0, linktype, snaplen: 0, clock: { kind: TS_KIND.DEC, exp: 9, offset: 0n } }];
-      this.singleIfaces.set(linktype, ifaces);
+    this.judgeOne(frame, tsNs, linktype);
+    if (this.u8.byteLength === 0) this.views();
+    return this.cache.decision(this.u8, this.i32, this.decsPtr);
+  }
+
+  /** `judgeFrame`'s lean form: only the verdict, 1 allow, 0 deny. */
+  judgeFrameVerdict(frame: Uint8Array, tsNs: bigint | number, linktype: number = LINKTYPE.ETHERNET): number {
+    return this.judgeOne(frame, tsNs, linktype);
+  }
+
+  private outputs(n: number, options: BatchOptions): BatchVerdicts {
+    const o = options.out;
+    if (o !== undefined) {
+      const check = (name: string, a: unknown, T: typeof Uint8Array | typeof Int32Array) => {
+        if (!(a instanceof T) || a.length < n) throw new ApiUsageError(`out.${name} must be a ${T.name} of at least ${n} entries`);
+      };
+      check('verdicts', o.verdicts, Uint8Array);
+      check('reasons', o.reasons, Uint8Array);
+      check('rules', o.rules, Int32Array);
+      return { count: n, verdicts: o.verdicts, reasons: o.reasons, rules: o.rules };
     }
-    const b = this.single;
-    b.count = 1;
-    b.firstN = 1;
-    const d = b.desc;
-    d[DESC.DATA_OFF] = 0;
-    d[DESC.CAPLEN] = frame.byteLength;
-    d[DESC.LEN] = frame.byteLength;
-    d[DESC.IFACE] = 0;
-    d[DESC.TS_A] = Number(ts >> 32n);
-    d[DESC.TS_B] = Number(ts & 0xffffffffn);
-    this.engine.newCapture();
-    this.engine.runBatch(frame, b, ifaces, this.engine.allShards);
-    return decodeDecision(this.engine.decisionView(1), 0, this.engine.compiled, this.topology)!;
+    let b = this.out;
+    if (b.verdicts.length < n) {
+      const size = Math.max(n, b.verdicts.length * 2, 1024);
+      b = this.out = { count: 0, verdicts: new Uint8Array(size), reasons: new Uint8Array(size), rules: new Int32Array(size) };
+    }
+    return { count: n, verdicts: b.verdicts.subarray(0, n), reasons: b.reasons.subarray(0, n), rules: b.rules.subarray(0, n) };
+  }
+
+  private checkTimestamps(ts: BatchTimestamps, n: number): boolean {
+    const f64 = ts instanceof Float64Array;
+    if (!f64 && !(ts instanceof BigInt64Array)) throw new ApiUsageError('timestamps must be a BigInt64Array or a Float64Array of nanoseconds since the epoch');
+    if (ts.length < n) throw new ApiUsageError(`timestamps has ${ts.length} entries for ${n} frames`);
+    if (f64) {
+      for (let i = 0; i < n; i++) {
+        const t = ts[i]!;
+        if (!(Number.isInteger(t) && t >= -TWO63 && t < TWO63)) timestampNs(t, `timestamps[${i}]`);
+      }
+    }
+    return f64;
+  }
+
+  private copyOut(out: BatchVerdicts, base: number, m: number): void {
+    if (this.u8.byteLength === 0) this.views();
+    const u8 = this.u8;
+    out.verdicts.set(u8.subarray(this.verdictsPtr, this.verdictsPtr + m), base);
+    out.reasons.set(u8.subarray(this.reasonsPtr, this.reasonsPtr + m), base);
+    out.rules.set(this.i32.subarray(this.rulesPtr >> 2, (this.rulesPtr >> 2) + m), base);
+  }
+
+  private copyTimestamps(ts: BatchTimestamps, f64: boolean, base: number, m: number): void {
+    if (f64) this.f64.set((ts as Float64Array).subarray(base, base + m), this.tsPtr >> 3);
+    else this.i64.set((ts as BigInt64Array).subarray(base, base + m), this.tsPtr >> 3);
+  }
+
+  /**
+   * Judge a batch of frames in order, each at its timestamp: an array of
+   * frames (Uint8Array or Buffer each) or one packed buffer with offsets
+   * (PackedFrames, the cheapest). One WASM entry per up to `batchCapacity`
+   * frames (default 8192); nothing allocated per frame. A bad frame or
+   * offset throws an ApiUsageError naming it; the chunks before its chunk
+   * were judged. Returns verdicts,
+   * deciding reasons and rules in typed arrays: the filter's own, reused by
+   * the next batch call (copy to keep), or `options.out`.
+   */
+  judgeFrames(frames: readonly Uint8Array[] | PackedFrames, timestamps: BatchTimestamps, options: BatchOptions = {}): BatchVerdicts {
+    const linktype = options.linktype ?? LINKTYPE.ETHERNET;
+    if (linktype >>> 0 !== linktype) throw new ApiUsageError(`judgeFrames: linktype must be an integer 0-4294967295, got ${String(linktype)}`);
+    const packed = !Array.isArray(frames);
+    let data: Uint8Array | undefined;
+    let offsets: Uint32Array | undefined;
+    if (packed) {
+      ({ data, offsets } = frames as PackedFrames);
+      if (!(data instanceof Uint8Array)) throw new ApiUsageError('judgeFrames: frames must be an array of Uint8Array or { data: Uint8Array, offsets: Uint32Array }');
+      if (!(offsets instanceof Uint32Array) || offsets.length < 1) throw new ApiUsageError('judgeFrames: frames.offsets must be a Uint32Array of (frames + 1) offsets into frames.data');
+    }
+    const list = frames as readonly Uint8Array[];
+    const n = packed ? offsets!.length - 1 : list.length;
+    const f64 = this.checkTimestamps(timestamps, n);
+    const out = this.outputs(n, options);
+    for (let base = 0; base < n;) {
+      if (this.u8.byteLength === 0) this.views();
+      let m = 0;
+      const limit = Math.min(this.cap, n - base);
+      const offs = this.offsPtr >> 2;
+      if (packed) {
+        const lo = offsets![base]!;
+        if (lo > data!.length) throw new ApiUsageError(`judgeFrames: frames.offsets[${base}] = ${lo} is past the end of frames.data (${data!.length} bytes)`);
+        for (; m < limit; m++) {
+          const k = base + m;
+          const a = offsets![k]!;
+          const b = offsets![k + 1]!;
+          if (b < a || b > data!.length) throw new ApiUsageError(`judgeFrames: frames.offsets[${k + 1}] = ${b}: offsets must not decrease and stay within frames.data (${data!.length} bytes)`);
+          if (b - lo > this.stagingSize) {
+            if (m > 0) break;
+            this.growStaging(b - lo);
+          }
+          this.i32[offs + m] = a - lo;
+        }
+        const hi = offsets![base + m]!;
+        this.i32[offs + m] = hi - lo;
+        this.u8.set(data!.subarray(lo, hi), this.stagingPtr);
+      } else {
+        let pos = 0;
+        for (; m < limit; m++) {
+          const f = list[base + m];
+          if (!(f instanceof Uint8Array)) throw new ApiUsageError(`judgeFrames: frames[${base + m}] must be a Uint8Array (or Buffer)`);
+          const len = f.byteLength;
+          if (pos + len > this.stagingSize) {
+            if (m > 0) break;
+            this.growStaging(len);
+          }
+          this.i32[offs + m] = pos;
+          this.u8.set(f, this.stagingPtr + pos);
+          pos += len;
+        }
+        this.i32[offs + m] = pos;
+      }
+      this.copyTimestamps(timestamps, f64, base, m);
+      this.x.libJudgeFrames(this.stagingPtr, this.offsPtr, this.tsPtr, f64 ? 1 : 0, m, linktype, this.verdictsPtr, this.reasonsPtr, this.rulesPtr);
+      this.copyOut(out, base, m);
+      base += m;
+    }
+    return out;
+  }
+
+  /**
+   * Judge a packet that has no frame (a proxy's connection, a simulator's
+   * packet) at `tsNs` (as judgeFrame): the same record a frame of that
+   * packet decodes to, and the same conntrack. Bad fields are a TupleError
+   * naming the field.
+   */
+  judgeTuple(tuple: PacketTuple, tsNs: bigint | number): Decision {
+    const ts = timestampNs(tsNs);
+    if (this.u8.byteLength === 0) this.views();
+    writeTupleRecord(this.dv, this.u8, this.recsPtr, tuple, ts);
+    this.x.libJudgeRecords(1, 0, 0, 0);
+    if (this.u8.byteLength === 0) this.views();
+    return this.cache.decision(this.u8, this.i32, this.decsPtr);
+  }
+
+  /** A batch of tuples (as judgeTuple), results as judgeFrames gives them. A bad tuple throws before any of its chunk is judged. */
+  judgeTuples(tuples: readonly PacketTuple[], timestamps: BatchTimestamps, options: BatchOptions = {}): BatchVerdicts {
+    if (!Array.isArray(tuples)) throw new ApiUsageError('judgeTuples: tuples must be an array');
+    const n = tuples.length;
+    const f64 = this.checkTimestamps(timestamps, n);
+    const out = this.outputs(n, options);
+    for (let base = 0; base < n; base += this.cap) {
+      const m = Math.min(this.cap, n - base);
+      if (this.u8.byteLength === 0) this.views();
+      for (let i = 0; i < m; i++) {
+        const k = base + i;
+        const t = f64 ? BigInt((timestamps as Float64Array)[k]!) : (timestamps as BigInt64Array)[k]!;
+        try {
+          writeTupleRecord(this.dv, this.u8, this.recsPtr + i * REC.SIZE, tuples[k]!, t);
+        } catch (e) {
+          throw e instanceof TupleError ? new TupleError(`tuples[${k}].${e.field}`, e.detail) : e;
+        }
+      }
+      this.x.libJudgeRecords(m, this.verdictsPtr, this.reasonsPtr, this.rulesPtr);
+      this.copyOut(out, base, m);
+    }
+    return out;
+  }
+
+  /** Decision `i` of the engine's last batch (views re-checked: other calls between two yields may grow memory). */
+  private decisionsOf(count: number): (i: number) => Decision {
+    const at = this.engine.decisionView(count).byteOffset;
+    return (i) => {
+      if (this.u8.byteLength === 0) this.views();
+      return this.cache.decision(this.u8, this.i32, at + i * DECISION.SIZE);
+    };
+  }
+
+  private superseded(epoch: number): void {
+    if (epoch !== this.captureEpoch) throw new ApiUsageError('this capture iteration was superseded by another capture call on the same filter (judge one capture at a time)');
   }
 
   /**
@@ -75,17 +460,37 @@ export class Filter {
    * Throws the capture's PcapError after yielding the packets before the damage.
    */
   *judgeCapture(capture: Uint8Array): Generator<JudgedFrame> {
+    const epoch = ++this.captureEpoch;
     this.engine.newCapture();
     const reader = new CaptureReader(capture, { batchSize: this.engine.capacity });
     for (const { buf, batch, interfaces } of reader.batches()) {
+      this.superseded(epoch);
       this.engine.runBatch(buf, batch, interfaces, this.engine.allShards);
-      const dv = this.engine.decisionView(batch.count);
+      const decision = this.decisionsOf(batch.count);
       for (let i = 0; i < batch.count; i++) {
-        yield {
-          n: batch.firstN + i,
-          ts: frameTime(interfaces, batch.iface(i), batch.tsA(i), batch.tsB(i)).tsText,
-          decision: decodeDecision(dv, i, this.engine.compiled, this.topology)!,
-        };
+        yield { n: batch.firstN + i, ts: frameTime(interfaces, batch.iface(i), batch.tsA(i), batch.tsB(i)).tsText, decision: decision(i) };
+        this.superseded(epoch);
+      }
+    }
+  }
+
+  /**
+   * A capture that need not fit in memory: a file path, a Node Readable (or
+   * any async iterable of byte chunks), pcap or pcapng. Decisions come in
+   * capture order, with memory bounded by one read chunk (or one larger
+   * block); after damage, the packets before it are yielded, then the
+   * capture's PcapError (naming the byte offset) is thrown.
+   */
+  async *judgeStream(source: StreamSource, options: { file?: string; chunkSize?: number } = {}): AsyncGenerator<JudgedFrame> {
+    const epoch = ++this.captureEpoch;
+    this.engine.newCapture();
+    for await (const { buf, batch, interfaces } of judgeStream(source, { batchSize: this.engine.capacity, ...options })) {
+      this.superseded(epoch);
+      this.engine.runBatch(buf, batch, interfaces, this.engine.allShards);
+      const decision = this.decisionsOf(batch.count);
+      for (let i = 0; i < batch.count; i++) {
+        yield { n: batch.firstN + i, ts: frameTime(interfaces, batch.iface(i), batch.tsA(i), batch.tsB(i)).tsText, decision: decision(i) };
+        this.superseded(epoch);
       }
     }
   }
@@ -96,6 +501,7 @@ export class Filter {
    * after judging the packets before the damage.
    */
   verdicts(capture: Uint8Array): Uint8Array {
+    ++this.captureEpoch;
     this.engine.newCapture();
     const reader = new CaptureReader(capture, { batchSize: this.engine.capacity });
     let out = new Uint8Array(1024);
@@ -125,3 +531,4 @@ export class Filter {
 export function createFilter(topology: Topology, options: FilterOptions = {}): Filter {
   return new Filter(topology, options);
 }
+

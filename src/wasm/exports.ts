@@ -280,6 +280,62 @@ export interface SgfExports {
    * @returns `u32`
    */
   engineRun(recs: number, n: number, out: number, owned: number): number;
+  /**
+   * assembly/library/libConfigure
+   * @param rules `usize`
+   * @param desc `usize`
+   * @param recs `usize`
+   * @param decs `usize`
+   * @param ife `usize`
+   * @param cap `u32`
+   */
+  libConfigure(rules: number, desc: number, recs: number, decs: number, ife: number, cap: number): void;
+  /**
+   * assembly/library/libJudgeFrames
+   * @param frames `usize`
+   * @param offs `usize`
+   * @param ts `usize`
+   * @param tsF64 `u32`
+   * @param n `u32`
+   * @param linktype `u32`
+   * @param verdicts `usize`
+   * @param reasons `usize`
+   * @param rules `usize`
+   * @returns `u32`
+   */
+  libJudgeFrames(frames: number, offs: number, ts: number, tsF64: number, n: number, linktype: number, verdicts: number, reasons: number, rules: number): number;
+  /**
+   * assembly/library/libJudgeFrame
+   * @param frame `usize`
+   * @param len `u32`
+   * @param ts `i64`
+   * @param linktype `u32`
+   * @returns `u32`
+   */
+  libJudgeFrame(frame: number, len: number, ts: bigint, linktype: number): number;
+  /**
+   * assembly/library/libJudgeRecords
+   * @param n `u32`
+   * @param verdicts `usize`
+   * @param reasons `usize`
+   * @param rules `usize`
+   * @returns `u32`
+   */
+  libJudgeRecords(n: number, verdicts: number, reasons: number, rules: number): number;
+  /**
+   * assembly/library/libRecordSize
+   * @returns `u32`
+   */
+  libRecordSize(): number;
+  /**
+   * assembly/library/libJudgeFrameF
+   * @param frame `usize`
+   * @param len `u32`
+   * @param ts `f64`
+   * @param linktype `u32`
+   * @returns `u32`
+   */
+  libJudgeFrameF(frame: number, len: number, ts: number, linktype: number): number;
   /** assembly/layout/LAYOUT_HASH */
   readonly LAYOUT_HASH: {
     /** @type `u32` */
@@ -563,6 +619,11 @@ export interface SgfExports {
   /** assembly/layout/D_MAX_HOPS */
   readonly D_MAX_HOPS: {
     /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/LRM_HOP_OFFSETS */
+  readonly LRM_HOP_OFFSETS: {
+    /** @type `usize` */
     readonly value: number;
   };
   /** assembly/layout/TL_PACKETS */

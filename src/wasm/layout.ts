@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0x829ef060;
+export const LAYOUT_HASH = 0xcfe1afe2;
 
 /**
  * record (128 bytes)
@@ -165,6 +165,19 @@ export const DECISION = {
   HOP0: 4,
   SIZE: 32,
   MAX_HOPS: 2,
+} as const;
+
+/**
+ * library rule map (variable size)
+ *   off  size  field            meaning
+ *     0   ...  HOP_OFFSETS      u32[] per hop (topology interface × 2 + DIR_*): the byte offset, from the map's start, of the i32 rule indexes of that hop's list, one per list position (0: the hop has no list); the i32 tables follow the offsets
+ * The deciding rule of the library's batch calls (assembly/library.ts
+ * libConfigure; written by src/replay/filter.ts): for a hop that a rule
+ * decided, the topology's rule index (its groups' rules in order,
+ * Filter.rules) of its list position.
+ */
+export const LIBRARY_RULE_MAP = {
+  HOP_OFFSETS: 0,
 } as const;
 
 /**
@@ -774,6 +787,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['D_HOP0', 4],
   ['D_SIZE', 32],
   ['D_MAX_HOPS', 2],
+  ['LRM_HOP_OFFSETS', 0],
   ['TL_PACKETS', 0],
   ['TL_ALLOW', 8],
   ['TL_DENY', 16],

@@ -61,7 +61,7 @@ s('the JSON passes the schema and records the run', () => {
   assert.not.ok(jsonText.includes(JSON.stringify(repoRoot).slice(0, -1)), "the repository's absolute path in the report");
   report = validateReport(JSON.parse(jsonText), files.json);
   assert.is(report.options.mode, 'tiny');
-  assert.equal(report.options.sections, ['fixtures', 'classbench', 'dpdk', 'replay', 'scaling', 'decode', 'analysis']);
+  assert.equal(report.options.sections, ['fixtures', 'classbench', 'dpdk', 'replay', 'library', 'scaling', 'decode', 'analysis']);
   assert.is(report.env.node, process.version);
   assert.ok(report.env.cpuCount >= 1);
   if (existsSync(join(repoRoot, '.git'))) assert.match(report.git.commit ?? '', /^[0-9a-f]{40}$/);

@@ -33,6 +33,7 @@ import { loadTopologyFile } from '../../src/parse/load.js';
 import { TABLE_ERROR, TableError } from '../../src/compile/format.js';
 import { TreeBudgetExceeded } from '../../src/compile/tree.js';
 import { WasmLoadError } from '../../src/wasm/loader.js';
+import { TupleError } from '../../src/replay/tuple.js';
 import { boxesOf, compileTopology } from '../../src/compile/compile.js';
 import { loadTable } from '../../src/compile/table.js';
 import { TupleBatch } from '../../src/compile/matcher.js';
@@ -62,6 +63,7 @@ const INSTANCES: [string, SgfError[]][] = [
   ['TableError', Object.values(TABLE_ERROR).map((c) => new TableError(c, 'm'))],
   ['TreeBudgetExceeded', [new TreeBudgetExceeded(1)]],
   ['WasmLoadError', [new WasmLoadError('m')]],
+  ['TupleError', [new TupleError('sport', 'm')]],
 ];
 
 
