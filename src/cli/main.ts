@@ -17,6 +17,7 @@ import { registerGen } from './gen.js';
 import { registerExposure } from './exposure.js';
 import { registerDiff } from './diff.js';
 import { registerAssert } from './assert.js';
+import { registerDecisions } from './decisions.js';
 import { WasmLoadError } from '../wasm/loader.js';
 
 const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -40,6 +41,7 @@ const registrations: ((p: Command) => void)[] = [
   registerExposure,
   registerDiff,
   registerAssert,
+  registerDecisions,
 ];
 
 for (const register of registrations) register(program);

@@ -1,6 +1,6 @@
 /**
  * `sgfilter replay --topology T --pcap FILE [--workers N] [--engine wasm|reference]
- *  [--decisions OUT.jsonl] [--summary OUT.json] [--quiet]`
+ *  [--decisions OUT.jsonl [--decisions-format jsonl|binary]] [--summary OUT.json] [--quiet]`
  *
  * Output paths are checked before any work. The first SIGINT/SIGTERM stops
  * reading; what was judged is written (decisions of packets 1..N, a summary
@@ -26,6 +26,7 @@ interface ReplayCliOptions extends TopologyCliOptions {
   workers: string;
   engine: 'wasm' | 'reference';
   decisions?: string;
+  decisionsFormat: 'jsonl' | 'binary';
   summary?: string;
   conntrackCapacity?: string;
   shards?: string;
@@ -65,6 +66,7 @@ export function registerReplay(program: Command): void {
     .option('--workers <n>', 'worker threads for the WASM engine (0 = this thread)', '1')
     .addOption(new Option('--engine <engine>', 'wasm (fast) or reference (the readable oracle)').choices(['wasm', 'reference']).default('wasm'))
     .option('--decisions <out.jsonl>', 'write one SEMANTICS §9 decision per packet')
+    .addOption(new Option('--decisions-format <format>', 'jsonl (§9 JSON lines) or binary (fixed-size records, docs/decisions.md; `sgfilter decisions FILE` prints it as JSON lines)').choices(['jsonl', 'binary']).default('jsonl'))
     .option('--summary <out.json>', 'write the summary as JSON')
     .option('--conntrack-capacity <n>', 'conntrack entries per interface (default 262144)')
     .option('--shards <n>', 'state shards (default 16; decisions depend on it, never on --workers)')
@@ -113,7 +115,7 @@ export function registerReplay(program: Command): void {
           engine: opts.engine,
           workers,
           signal: stop.signal,
-          ...(opts.decisions ? { decisionsPath: opts.decisions } : {}),
+          ...(opts.decisions ? { decisionsPath: opts.decisions, decisionsFormat: opts.decisionsFormat } : {}),
           ...(shards !== undefined ? { shards } : {}),
           ...(capacity !== undefined ? { conntrackCapacity: capacity } : {}),
           ...(batchSize !== undefined ? { batchSize } : {}),
