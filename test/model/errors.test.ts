@@ -15,6 +15,7 @@ import { EngineOptionError } from '../../src/model/shard.js';
 import { PCAP_ERROR, PCAP_WARNING, PcapError } from '../../src/pcap/errors.js';
 import { GEN_ERROR, GenError } from '../../src/gen/errors.js';
 import { OutputError } from '../../src/replay/output.js';
+import { DECISIONS_ERROR, DecisionsFileError } from '../../src/replay/decision-file.js';
 import { TopologyError } from '../../src/parse/issues.js';
 import { ClassBenchError } from '../../src/parse/classbench.js';
 import { ScopeError, parseScope } from '../../src/analysis/diff.js';
@@ -48,6 +49,7 @@ const INSTANCES: [string, SgfError[]][] = [
   ['EngineOptionError', [new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'shards', 'm'), new EngineOptionError('SGF_ENGINE_BAD_TIMESTAMP', 'tsNs', 'm')]],
   ['PacketSpecError', [new PacketSpecError('x', 'm')]],
   ['OutputError', [new OutputError('out', 'm')]],
+  ['DecisionsFileError', Object.values(DECISIONS_ERROR).map((c) => new DecisionsFileError(c, 'f', 0, 'm'))],
   ['TopologyError', [new TopologyError('t.json', [])]],
   ['ClassBenchError', [new ClassBenchError('acl1', [])]],
   ['ScopeError', [new ScopeError('x', 'm')]],
