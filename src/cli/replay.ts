@@ -5,7 +5,7 @@
  * Output paths are checked before any work. The first SIGINT/SIGTERM stops
  * reading; what was judged is written (decisions of packets 1..N, a summary
  * marked `interrupted`), then the exit is 130/143; a second signal exits at
- * once (temporary files are still removed).
+ * once.
  *
  * Exit codes: 0 replayed; 1 damaged capture (packets before the damage are
  * judged) or a topology with errors; 2 usage error, unreadable capture or an

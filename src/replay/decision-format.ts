@@ -282,6 +282,8 @@ for (let i = 0; i < 100; i++) {
 
 /** Bodies kept (then new ones are encoded each time); the table has twice as many slots. */
 const BODY_CACHE_MAX = 1 << 15;
+/** Bytes of cached bodies at most. */
+const ARENA_BYTES = 8 << 20;
 const BODY_SLOTS = BODY_CACHE_MAX * 2;
 /** Key words of a body: verdict|reason<<8|nhops<<16, then per hop: IFACE, DIR..REASON word, RULE. */
 const KEY_WORDS = 1 + 3 * DREC.MAX_HOPS;
@@ -296,13 +298,21 @@ const KEY_WORDS = 1 + 3 * DREC.MAX_HOPS;
  * seconds of the timestamp.
  */
 export class JsonlEncoder {
+  /** One buffer: the bodies' arena [0, ARENA), then the output [out, out + outBytes). */
   private buf: Uint8Array;
-  private pos = 0;
+  private out: number;
+  private outBytes: number;
+  private pos: number;
   private lines = 0;
   private readonly keys = new Uint32Array(BODY_SLOTS * KEY_WORDS);
-  /** Index + 1 into bodies; 0: empty slot. */
+  /** Body id + 1; 0: empty slot. */
   private readonly slots = new Int32Array(BODY_SLOTS);
-  private readonly bodies: Uint8Array[] = [];
+  private readonly bodyOff = new Int32Array(BODY_CACHE_MAX);
+  private readonly bodyLen = new Int32Array(BODY_CACHE_MAX);
+  private bodies = 0;
+  private arenaUsed = 0;
+  /** The body of the last record, when it is not in the arena. */
+  private loose: Uint8Array = new Uint8Array(0);
   private readonly key = new Uint32Array(KEY_WORDS);
   private readonly hopTexts = new Map<string, string>();
   private secLo = -1;
@@ -311,7 +321,10 @@ export class JsonlEncoder {
   private secBytes = new Uint8Array(0);
 
   constructor(readonly tables: DecisionTables, private readonly sink: (bytes: Uint8Array, lines: number) => void, readonly bufferBytes = 1 << 20) {
-    this.buf = new Uint8Array(bufferBytes);
+    this.out = ARENA_BYTES;
+    this.outBytes = bufferBytes;
+    this.buf = new Uint8Array(ARENA_BYTES + bufferBytes);
+    this.pos = this.out;
   }
 
   /** Encode `count` records of `dv` from record index `first`; `skipNotMine` skips records whose verdict byte is VERDICT.NOT_MINE. */
@@ -319,10 +332,11 @@ export class JsonlEncoder {
     for (let r = first; r < first + count; r++) {
       const at = r * DREC.SIZE;
       if (skipNotMine && dv.getUint8(at + DREC.VERDICT) === VERDICT.NOT_MINE) continue;
-      const body = this.body(dv, at);
-      if (this.pos + body.length + 96 > this.buf.length) {
+      const id = this.body(dv, at);
+      const len = id >= 0 ? this.bodyLen[id]! : this.loose.length;
+      if (this.pos + len + 96 > this.out + this.outBytes) {
         this.flush();
-        if (body.length + 96 > this.buf.length) this.buf = new Uint8Array(body.length + 96 + this.bufferBytes);
+        if (len + 96 > this.outBytes) this.growOutput(len + 96 + this.bufferBytes);
       }
       const buf = this.buf;
       let p = this.pos;
@@ -331,18 +345,29 @@ export class JsonlEncoder {
       for (let k = 0; k < TS.length; k++) buf[p + k] = TS[k]!;
       p += TS.length;
       p = this.putTs(dv, at, p);
-      buf.set(body, p);
-      this.pos = p + body.length;
+      if (id >= 0) {
+        const off = this.bodyOff[id]!;
+        buf.copyWithin(p, off, off + len);
+      } else buf.set(this.loose, p);
+      this.pos = p + len;
       this.lines++;
     }
   }
 
+  private growOutput(bytes: number): void {
+    const next = new Uint8Array(this.out + bytes);
+    next.set(this.buf.subarray(0, this.arenaUsed));
+    this.buf = next;
+    this.outBytes = bytes;
+    this.pos = this.out;
+  }
+
   /** Hand what is buffered to the sink. */
   flush(): void {
-    if (this.pos === 0) return;
+    if (this.pos === this.out) return;
     const lines = this.lines;
-    const bytes = this.buf.subarray(0, this.pos);
-    this.pos = 0;
+    const bytes = this.buf.subarray(this.out, this.pos);
+    this.pos = this.out;
     this.lines = 0;
     this.sink(bytes, lines);
   }
@@ -407,8 +432,9 @@ export class JsonlEncoder {
       const sec = hi < 0x200000 ? String(hi * TWO32 + lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
       this.secBytes = enc.encode((neg ? '-' : '') + sec);
     }
-    this.buf.set(this.secBytes, p);
-    p += this.secBytes.length;
+    const sb = this.secBytes;
+    for (let k = 0; k < sb.length; k++) this.buf[p + k] = sb[k]!;
+    p += sb.length;
     const digits = dv.getUint8(at + DREC.TS_DIGITS);
     if (digits === 0) return p;
     this.buf[p++] = 46; // '.'
@@ -434,8 +460,8 @@ export class JsonlEncoder {
     return s;
   }
 
-  /** `","verdict":…,"hops":[…]}\n` of the record at `at`. */
-  private body(dv: DataView, at: number): Uint8Array {
+  /** The id of the body (`","verdict":…,"hops":[…]}\n`) of the record at `at` in the arena; -1: it is in `loose`. */
+  private body(dv: DataView, at: number): number {
     const key = this.key;
     key[0] = dv.getUint8(at + DREC.VERDICT) | (dv.getUint8(at + DREC.REASON) << 8) | (dv.getUint8(at + DREC.NHOPS) << 16);
     let hash = Math.imul(key[0]! ^ 0x9e3779b9, 0x85ebca6b);
@@ -455,12 +481,18 @@ export class JsonlEncoder {
       const v = this.slots[i]!;
       if (v === 0) {
         const body = this.encodeBody(dv, at);
-        if (this.bodies.length < BODY_CACHE_MAX) {
-          this.bodies.push(body);
-          this.slots[i] = this.bodies.length;
+        if (this.bodies < BODY_CACHE_MAX && this.arenaUsed + body.length <= ARENA_BYTES) {
+          const id = this.bodies++;
+          this.buf.set(body, this.arenaUsed);
+          this.bodyOff[id] = this.arenaUsed;
+          this.bodyLen[id] = body.length;
+          this.arenaUsed += body.length;
+          this.slots[i] = id + 1;
           this.keys.set(key, i * KEY_WORDS);
+          return id;
         }
-        return body;
+        this.loose = body;
+        return -1;
       }
       const o = i * KEY_WORDS;
       let same = true;
@@ -470,7 +502,7 @@ export class JsonlEncoder {
           break;
         }
       }
-      if (same) return this.bodies[v - 1]!;
+      if (same) return v - 1;
     }
   }
 

@@ -118,7 +118,7 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 export interface OutputStatus {
   path: string;
-  /** Complete lines written. */
+  /** Complete lines (records, for a binary decisions file) written. */
   lines: number;
   bytes: number;
   /** The first write error, naming the path. */

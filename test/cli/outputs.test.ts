@@ -128,6 +128,29 @@ for (const engine of [['--workers', '1'], ['--workers', '3'], ['--engine', 'refe
   });
 }
 
+for (const engine of [['--workers', '2'], ['--engine', 'reference']]) {
+  test(`binary decisions on a disk that fills midway: N whole records, exactly decisions 1..N once converted (${engine.join(' ')})`, async () => {
+    const mnt = smallDisk(`bindisk${engine.join('')}`);
+    if (!mnt) return;
+    try {
+      const out = join(mnt, 'd.bin');
+      const r = await cliLimited(['replay', '--topology', T, '--pcap', C, '-q', '--decisions', out, '--decisions-format', 'binary', '--json', ...engine]);
+      assert.is(r.status, 2, r.stderr);
+      assert.match(r.stderr, `${out}: write failed: no space left on device (ENOSPC)`);
+      const s = JSON.parse(r.stdout) as { decisions: { complete: boolean; packets: number; lines: number } };
+      const n = s.decisions.packets;
+      assert.ok(!s.decisions.complete && n > 0 && n < PACKETS, `partial at ${n}`);
+      assert.is(s.decisions.lines, n, 'records written = packets 1..N');
+      const c = await cliLimited(['decisions', out]);
+      // A torn last record is reported as such, after the N good ones.
+      assert.ok(c.status === 0 || (c.status === 1 && /SGF_DECISIONS_TRUNCATED/.test(c.stderr)), c.stderr);
+      assert.is(c.stdout, expected.split('\n').slice(0, n).join('\n') + '\n');
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+}
+
 test('workers with TMPDIR on a full disk: the decisions are complete, nothing is written there (no temporary files)', async () => {
   const mnt = smallDisk('tmpdisk');
   if (!mnt) return;
