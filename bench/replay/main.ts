@@ -21,7 +21,7 @@
  * again with its decisions written to a file, as JSON lines and in the
  * binary format (docs/decisions.md), with 1 and 2 workers: the throughput of
  * `replay --decisions` end-to-end, file written. `--decisions-only` measures
- * only those.
+ * only those and the same capture without decisions.
  *
  *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--decisions | --decisions-only] [--json]
  */
@@ -252,6 +252,9 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
     }
   };
   if (opts.decisionsOnly) {
+    // The same capture without decisions, for the ratio.
+    results.push(await run('wasm, 1 worker', big.capturePath, 'wasm', 1, repeat));
+    results.push(await run('wasm, 2 workers', big.capturePath, 'wasm', 2, repeat));
     await decisionsRuns();
     return { ...(verify ? { verify } : {}), capture: { path: big.capturePath, packets: results[0]!.packets, bytes: big.summary.bytes }, refCapture: { path: small.capturePath, packets: 0, bytes: small.summary.bytes }, results, ratios: { twoWorkersOverOne: NaN, twoWorkersOverOneLoop: NaN, wasmOverReference: NaN, wasmOverReferenceLoop: NaN } };
   }
