@@ -282,7 +282,7 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
 }
 
 export function formatReplayReport(r: ReplayBenchReport): string {
-  const lines = [`replay: ${r.capture.packets.toLocaleString('en-US')} packets (${(r.capture.bytes / 1e6).toFixed(0)} MB); reference comparison on ${r.refCapture.packets.toLocaleString('en-US')} packets`];
+  const lines = [`replay: ${r.capture.packets.toLocaleString('en-US')} packets (${(r.capture.bytes / 1e6).toFixed(0)} MB)${r.refCapture.packets > 0 ? `; reference comparison on ${r.refCapture.packets.toLocaleString('en-US')} packets` : ''}`];
   if (r.verify) lines.push(`  decisions verified: ${r.verify.packets.toLocaleString('en-US')} packets byte-identical (${r.verify.configs.join(', ')})`);
   if (r.verifyShards) lines.push(`  shard-stress capture verified: ${r.verifyShards.packets.toLocaleString('en-US')} packets byte-identical (${r.verifyShards.configs.join(', ')})`);
   lines.push('  configuration                          end-to-end Mpps   loop Mpps');
