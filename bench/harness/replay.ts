@@ -18,7 +18,7 @@ import { buildNative, runNative, writeNativeRules } from './native.js';
 import { throughputFigure } from './stats.js';
 
 /** Steps in the progress plan: the verification, one per configuration, and the native baseline. */
-export const REPLAY_STEPS = 6;
+export const REPLAY_STEPS = 10;
 
 export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   const p = ctx.params.replay;
@@ -32,6 +32,7 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
     ...(ctx.cacheDir ? { cacheDir: ctx.cacheDir } : {}),
     log: (s) => ctx.progress.detail(s.trim()),
     onConfig: (name) => ctx.progress.step(`replay ${name}`),
+    decisions: true,
   });
   const [one, two, wasmSmall, refSmall] = rep.results;
   if (!one || !two || !wasmSmall || !refSmall) throw new BenchError('SGF_BENCH_REPLAY', 'the replay bench returned fewer configurations than expected');
@@ -51,6 +52,7 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   add('big/wasm-2w', big, 'replay, WASM, 2 workers', two);
   add('small/wasm-1w', small, 'replay, WASM, 1 worker', wasmSmall);
   add('small/reference', small, 'replay, reference engine', refSmall);
+  for (const r of rep.results.filter((x) => x.decisions)) add(`big/wasm-${r.workers}w-decisions-${r.decisions}`, big, `replay --decisions (${r.decisions}), WASM, ${r.workers} worker${r.workers > 1 ? 's' : ''}`, r);
 
   // The native C baseline on the same capture, the same number of counted passes.
   ctx.progress.step('replay native baseline');

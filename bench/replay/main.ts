@@ -14,11 +14,18 @@
  * workers must be byte-identical; a difference stops the run
  * (SGF_BENCH_MISMATCH, naming the packet). So is a second generated capture
  * of `refPackets` packets made to cross shards (shardStressSpec: ICMP errors
- * from a small router pool, fragments, IPv6), which is not timed.
+ * from a small router pool, fragments, IPv6), which is not timed. The binary
+ * decisions file of 2 workers, converted to JSON lines, must equal them too.
  *
- *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--json]
+ * Then, with `--decisions` (ReplayBenchOptions.decisions), the big capture
+ * again with its decisions written to a file, as JSON lines and in the
+ * binary format (docs/decisions.md), with 1 and 2 workers: the throughput of
+ * `replay --decisions` end-to-end, file written. `--decisions-only` measures
+ * only those and the same capture without decisions.
+ *
+ *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--decisions | --decisions-only] [--json]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGenerated } from '../../src/gen/index.js';
@@ -29,6 +36,8 @@ import type { Topology } from '../../src/model/topology.js';
 import { assertSameDecisionFiles } from '../harness/verify-files.js';
 import { BenchError } from '../harness/errors.js';
 import { parseIntOption } from '../../src/cli/common.js';
+import { convertDecisions } from '../../src/replay/decision-file.js';
+import { OutputFile } from '../../src/replay/output.js';
 
 export interface ReplaySample {
   seconds: number;
@@ -39,6 +48,8 @@ export interface ReplayConfigResult {
   name: string;
   engine: 'wasm' | 'reference';
   workers: number;
+  /** Set when the decisions were written to a file in this format. */
+  decisions?: 'jsonl' | 'binary';
   packets: number;
   samples: ReplaySample[];
   medianSeconds: number;
@@ -82,6 +93,21 @@ export async function verifyDecisions(topology: Topology, file: string, compiled
       configs.push(`wasm-${workers}w`);
       rmSync(out, { force: true });
     }
+    // The binary file of 2 workers, as JSON lines.
+    const bin = join(dir, 'wasm-2w.bin');
+    log('  verify: WASM engine, 2 workers, binary decisions -> JSON lines');
+    await replay(topology, file, { engine: 'wasm', workers: 2, compiled, decisionsPath: bin, decisionsFormat: 'binary' });
+    const conv = join(dir, 'wasm-2w-binary.jsonl');
+    const o = new OutputFile(conv);
+    try {
+      convertDecisions(bin, o);
+    } finally {
+      o.close();
+    }
+    rmSync(bin, { force: true });
+    if (!readFileSync(conv).equals(readFileSync(ref))) assertSameDecisionFiles(ref, conv, `${file} (WASM, 2 workers, binary -> JSON lines)`);
+    rmSync(conv, { force: true });
+    configs.push('wasm-2w-binary');
     log(`  verify: ${r.packets} decisions identical (${configs.join(', ')})`);
     return { packets: r.packets, identical: true, configs };
   } finally {
@@ -113,13 +139,15 @@ async function measure(
   compiled: ReturnType<typeof compileTopology>,
   log: (s: string) => void,
   warmup = true,
+  decisions?: { format: 'jsonl' | 'binary'; path: string },
 ): Promise<ReplayConfigResult> {
   const samples: ReplaySample[] = [];
   let packets = 0;
   let verdicts = { allow: 0, deny: 0 };
   let reasons: Record<string, number> = {};
   for (let i = warmup ? 0 : 1; i <= repeat; i++) {
-    const r = await replay(topology, file, { engine, workers, compiled });
+    const r = await replay(topology, file, { engine, workers, compiled, ...(decisions ? { decisionsPath: decisions.path, decisionsFormat: decisions.format } : {}) });
+    if (decisions) rmSync(decisions.path, { force: true });
     packets = r.packets;
     verdicts = r.verdicts;
     reasons = r.reasons;
@@ -132,7 +160,7 @@ async function measure(
   }
   const medianSeconds = median(samples.map((s) => s.seconds));
   const loops = samples.map((s) => s.loopSeconds).filter((x): x is number => x !== undefined);
-  const out: ReplayConfigResult = { name, engine, workers, packets, samples, medianSeconds, packetsPerSecond: packets / medianSeconds, verdicts, reasons };
+  const out: ReplayConfigResult = { name, engine, workers, ...(decisions ? { decisions: decisions.format } : {}), packets, samples, medianSeconds, packetsPerSecond: packets / medianSeconds, verdicts, reasons };
   if (loops.length) {
     out.medianLoopSeconds = median(loops);
     out.loopPacketsPerSecond = packets / out.medianLoopSeconds;
@@ -177,6 +205,10 @@ export interface ReplayBenchOptions {
   onConfig?: (name: string) => void;
   /** Verify the big capture's decisions first (default true). */
   verify?: boolean;
+  /** Also measure the big capture with its decisions written (JSON lines and binary, 1 and 2 workers); default false. */
+  decisions?: boolean;
+  /** Measure only those (implies decisions). */
+  decisionsOnly?: boolean;
 }
 
 export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<ReplayBenchReport> {
@@ -205,11 +237,33 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
     opts.onConfig?.(name);
     return measure(name, topology, file, engine, workers, k, compiled, log, warmup);
   };
+  const decisionsRuns = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgfilter-bench-decisions-'));
+    try {
+      for (const format of ['jsonl', 'binary'] as const) {
+        for (const workers of [1, 2]) {
+          const name = `wasm, ${workers} worker${workers > 1 ? 's' : ''}, --decisions ${format}`;
+          opts.onConfig?.(name);
+          results.push(await measure(name, topology, big.capturePath, 'wasm', workers, repeat, compiled, log, warmup, { format, path: join(dir, `d.${format}`) }));
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  if (opts.decisionsOnly) {
+    // The same capture without decisions, for the ratio.
+    results.push(await run('wasm, 1 worker', big.capturePath, 'wasm', 1, repeat));
+    results.push(await run('wasm, 2 workers', big.capturePath, 'wasm', 2, repeat));
+    await decisionsRuns();
+    return { ...(verify ? { verify } : {}), capture: { path: big.capturePath, packets: results[0]!.packets, bytes: big.summary.bytes }, refCapture: { path: small.capturePath, packets: 0, bytes: small.summary.bytes }, results, ratios: { twoWorkersOverOne: NaN, twoWorkersOverOneLoop: NaN, wasmOverReference: NaN, wasmOverReferenceLoop: NaN } };
+  }
   results.push(await run('wasm, 1 worker', big.capturePath, 'wasm', 1, repeat));
   results.push(await run('wasm, 2 workers', big.capturePath, 'wasm', 2, repeat));
   const wasmSmall = await run('wasm, 1 worker (reference capture)', small.capturePath, 'wasm', 1, repeat);
   const refSmall = await run('reference engine (reference capture)', small.capturePath, 'reference', 0, opts.refRepeat ?? Math.min(repeat, 2));
   results.push(wasmSmall, refSmall);
+  if (opts.decisions) await decisionsRuns();
   const one = results[0]!;
   const two = results[1]!;
   return {
@@ -228,20 +282,34 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
 }
 
 export function formatReplayReport(r: ReplayBenchReport): string {
-  const lines = [`replay: ${r.capture.packets.toLocaleString('en-US')} packets (${(r.capture.bytes / 1e6).toFixed(0)} MB); reference comparison on ${r.refCapture.packets.toLocaleString('en-US')} packets`];
+  const lines = [`replay: ${r.capture.packets.toLocaleString('en-US')} packets (${(r.capture.bytes / 1e6).toFixed(0)} MB)${r.refCapture.packets > 0 ? `; reference comparison on ${r.refCapture.packets.toLocaleString('en-US')} packets` : ''}`];
   if (r.verify) lines.push(`  decisions verified: ${r.verify.packets.toLocaleString('en-US')} packets byte-identical (${r.verify.configs.join(', ')})`);
   if (r.verifyShards) lines.push(`  shard-stress capture verified: ${r.verifyShards.packets.toLocaleString('en-US')} packets byte-identical (${r.verifyShards.configs.join(', ')})`);
   lines.push('  configuration                          end-to-end Mpps   loop Mpps');
   for (const x of r.results) {
     lines.push(`  ${x.name.padEnd(38)} ${(x.packetsPerSecond / 1e6).toFixed(2).padStart(15)} ${x.loopPacketsPerSecond ? (x.loopPacketsPerSecond / 1e6).toFixed(2).padStart(11) : '          -'}`);
   }
-  lines.push(`  2 workers / 1 worker: ${r.ratios.twoWorkersOverOne.toFixed(2)}x end-to-end, ${r.ratios.twoWorkersOverOneLoop.toFixed(2)}x loop`);
-  lines.push(`  WASM / reference:     ${r.ratios.wasmOverReference.toFixed(1)}x end-to-end, ${r.ratios.wasmOverReferenceLoop.toFixed(1)}x loop`);
+  if (Number.isFinite(r.ratios.twoWorkersOverOne)) {
+    lines.push(`  2 workers / 1 worker: ${r.ratios.twoWorkersOverOne.toFixed(2)}x end-to-end, ${r.ratios.twoWorkersOverOneLoop.toFixed(2)}x loop`);
+    lines.push(`  WASM / reference:     ${r.ratios.wasmOverReference.toFixed(1)}x end-to-end, ${r.ratios.wasmOverReferenceLoop.toFixed(1)}x loop`);
+  }
+  const plain = (w: number) => r.results.find((x) => x.engine === 'wasm' && x.workers === w && !x.decisions && x.packets === r.capture.packets);
+  for (const x of r.results.filter((y) => y.decisions)) {
+    const p = plain(x.workers);
+    if (p) lines.push(`  ${x.name} / without decisions: ${(x.packetsPerSecond / p.packetsPerSecond).toFixed(2)}x end-to-end`);
+  }
   return lines.join('\n');
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport> {
-  const r = await runReplayBench({ packets: arg(argv, '--packets', 1_000_000), refPackets: arg(argv, '--ref-packets', 200_000), repeat: arg(argv, '--repeat', 3) });
+  const r = await runReplayBench({
+    packets: arg(argv, '--packets', 1_000_000),
+    refPackets: arg(argv, '--ref-packets', 200_000),
+    repeat: arg(argv, '--repeat', 3),
+    decisions: argv.includes('--decisions'),
+    decisionsOnly: argv.includes('--decisions-only'),
+    verify: !argv.includes('--no-verify'),
+  });
   console.log(formatReplayReport(r));
   if (argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
   return r;

@@ -167,6 +167,7 @@ export function buildTables(r: BenchReport): Table[] {
         row('WASM, 2 workers', big.packets, 'big/wasm-2w'),
         row('WASM, 1 worker', small.packets, 'small/wasm-1w'),
         row('reference engine', small.packets, 'small/reference'),
+        ...(['jsonl', 'binary'] as const).flatMap((f) => [1, 2].filter((w) => fig.has(`replay/big/wasm-${w}w-decisions-${f}/e2e`)).map((w) => row(`WASM, ${w} worker${w > 1 ? 's' : ''}, --decisions (${f})`, big.packets, `big/wasm-${w}w-decisions-${f}`))),
         ...(fig.has('replay/big/native-mem/loop')
           ? [row('native C, capture in memory', big.packets, 'big/native-mem'), row('native C, read()', big.packets, 'big/native-read')]
           : []),

@@ -18,6 +18,7 @@ import { registerExposure } from './exposure.js';
 import { registerDiff } from './diff.js';
 import { registerAssert } from './assert.js';
 import { registerMerge } from './merge.js';
+import { registerDecisions } from './decisions.js';
 import { WasmLoadError } from '../wasm/loader.js';
 
 const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -42,6 +43,7 @@ const registrations: ((p: Command) => void)[] = [
   registerDiff,
   registerAssert,
   registerMerge,
+  registerDecisions,
 ];
 
 for (const register of registrations) register(program);

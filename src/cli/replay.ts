@@ -1,6 +1,7 @@
 /**
  * `sgfilter replay --topology T --pcap FILE [--workers N] [--engine wasm|reference]
- *  [--decisions OUT.jsonl] [--summary OUT.json] [--shard-set K/N] [--quiet]`
+ *  [--decisions OUT.jsonl [--decisions-format jsonl|binary]] [--summary OUT.json]
+ *  [--shard-set K/N] [--quiet]`
  *
  * `--shard-set K/N` judges the shards of part K (0-based) of N only; its
  * summary is the part's manifest for `sgfilter merge` (src/cli/merge.ts).
@@ -8,7 +9,7 @@
  * Output paths are checked before any work. The first SIGINT/SIGTERM stops
  * reading; what was judged is written (decisions of packets 1..N, a summary
  * marked `interrupted`), then the exit is 130/143; a second signal exits at
- * once (temporary files are still removed).
+ * once.
  *
  * Exit codes: 0 replayed; 1 damaged capture (packets before the damage are
  * judged) or a topology with errors; 2 usage error, unreadable capture or an
@@ -31,6 +32,7 @@ interface ReplayCliOptions extends TopologyCliOptions {
   workers: string;
   engine: 'wasm' | 'reference';
   decisions?: string;
+  decisionsFormat: 'jsonl' | 'binary';
   summary?: string;
   conntrackCapacity?: string;
   shards?: string;
@@ -72,6 +74,7 @@ export function registerReplay(program: Command): void {
     .option('--workers <n>', 'worker threads for the WASM engine (0 = this thread)', '1')
     .addOption(new Option('--engine <engine>', 'wasm (fast) or reference (the readable oracle)').choices(['wasm', 'reference']).default('wasm'))
     .option('--decisions <out.jsonl>', 'write one SEMANTICS §9 decision per packet')
+    .addOption(new Option('--decisions-format <format>', 'jsonl (§9 JSON lines) or binary (fixed-size records, docs/decisions.md; `sgfilter decisions FILE` prints it as JSON lines)').choices(['jsonl', 'binary']).default('jsonl'))
     .option('--summary <out.json>', 'write the summary as JSON')
     .option('--conntrack-capacity <n>', 'conntrack entries per interface (default 262144)')
     .option('--shards <n>', 'state shards (default 16; decisions depend on it, never on --workers)')
@@ -136,7 +139,7 @@ export function registerReplay(program: Command): void {
           engine: opts.engine,
           workers,
           signal: stop.signal,
-          ...(opts.decisions ? { decisionsPath: opts.decisions } : {}),
+          ...(opts.decisions ? { decisionsPath: opts.decisions, decisionsFormat: opts.decisionsFormat } : {}),
           ...(shards !== undefined ? { shards } : {}),
           ...(capacity !== undefined ? { conntrackCapacity: capacity } : {}),
           ...(batchSize !== undefined ? { batchSize } : {}),

@@ -20,6 +20,7 @@ export const ERROR_AREAS = [
   'PACKET', // packet specs (model/packet-spec.ts)
   'ENGINE', // engine options and timestamps (model/shard.ts)
   'OUTPUT', // output files (replay/output.ts)
+  'DECISIONS', // binary decisions files (replay/decision-file.ts)
   'GEN', // the generator (gen/errors.ts)
   'CASES', // assert cases files (analysis/assert.ts)
   'SCOPE', // diff --scope (analysis/diff.ts)

@@ -118,7 +118,7 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 export interface OutputStatus {
   path: string;
-  /** Complete lines written. */
+  /** Complete lines (records, for a binary decisions file) written. */
   lines: number;
   bytes: number;
   /** The first write error, naming the path. */
@@ -166,10 +166,23 @@ export class OutputFile {
   write(text: string): number {
     if (this.error !== undefined) return 0;
     const buf = Buffer.from(text, 'utf8');
+    let nl = 0;
+    for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) nl++;
+    return this.writeChunk(buf, nl);
+  }
+
+  /**
+   * Write `data`, which holds `units` complete units: newline-ended lines, or
+   * with `recordSize` fixed-size records (the chunk starts at a unit's
+   * start). Returns how many of them were written completely (all, or after
+   * a failure the ones before it; later writes are dropped and return 0).
+   */
+  writeChunk(data: Uint8Array, units: number, recordSize = 0): number {
+    if (this.error !== undefined) return 0;
     let off = 0;
-    while (off < buf.length) {
+    while (off < data.length) {
       try {
-        off += writeSync(this.fd, buf, off, buf.length - off);
+        off += writeSync(this.fd, data, off, data.length - off);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') {
@@ -180,12 +193,19 @@ export class OutputFile {
         break;
       }
     }
-    const done = buf.subarray(0, off);
     this.bytes += off;
-    let nl = 0;
-    for (let i = done.indexOf(10); i >= 0; i = done.indexOf(10, i + 1)) nl++;
-    this.lines += nl;
-    return nl;
+    let done = units;
+    if (off < data.length) {
+      if (units === 0) done = 0;
+      else if (recordSize > 0) done = Math.floor(off / recordSize);
+      else {
+        done = 0;
+        const part = data.subarray(0, off);
+        for (let i = part.indexOf(10); i >= 0; i = part.indexOf(10, i + 1)) done++;
+      }
+    }
+    this.lines += done;
+    return done;
   }
 
   status(): OutputStatus {

@@ -8,8 +8,10 @@
  * symmetric flow hash over a fixed number of shards (src/model/shard.ts), so a
  * flow, its replies, its fragments and the ICMP errors about it meet in one
  * worker, order within a flow is kept, and decisions do not depend on N or on
- * the batch size. Workers tally their packets and, when asked, write their
- * decisions to a temporary file; the files are merged by packet number.
+ * the batch size. Workers tally their packets and, when asked, put their
+ * decision records into a shared ring of batches (decision-writer.ts) that
+ * this thread encodes and writes in packet order while they judge. Decisions are written as JSON lines or in the binary format
+ * (docs/decisions.md), never as an object per packet.
  *
  * Reference engine: the TypeScript reader, decoder and ReferenceEngine in the
  * calling thread — the oracle, slow by design.
@@ -17,23 +19,23 @@
  * A damaged capture: everything before the damage is judged and written, and
  * the summary carries the reader's error (code, byte offset).
  */
-import { accessSync, constants, createReadStream, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { accessSync, constants, statSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import { compileTopology, type CompiledTable } from '../compile/compile.js';
-import { decisionLine } from '../model/decision.js';
 import { checkEngineOptions, DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, EngineOptionError } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
 import { decodeFrame } from '../pcap/decode.js';
 import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
 import { CaptureFileReader, frameTime } from '../pcap/reader.js';
+import { decisionLine } from '../model/decision.js';
 import { ReferenceEngine } from '../reference/engine.js';
-import { checkOutputPath, OutputFile, TempDirs, type OutputStatus } from './output.js';
+import { checkOutputPath, OutputFile, type OutputStatus } from './output.js';
 import { runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
 import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision-record.js';
 import { summarize, type ReplaySummary } from './summary.js';
 import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
+import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
+import { consumeDecisionRing, DecisionWriter, makeDecisionRing, type DecisionsFormat } from './decision-writer.js';
 
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
@@ -42,6 +44,8 @@ export interface ReplayOptions {
   workers?: number;
   /** Write the decisions (SEMANTICS §9 JSON lines) to this file. */
   decisionsPath?: string;
+  /** 'jsonl' (default): §9 JSON lines; 'binary': the binary decisions format (docs/decisions.md). */
+  decisionsFormat?: DecisionsFormat;
   /** Conntrack entries per interface (default 262144). */
   conntrackCapacity?: number;
   /** State shards (default 16; at least the number of workers). */
@@ -148,6 +152,10 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   const shards = options.shards ?? DEFAULT_SHARDS;
   const set = options.shardSet;
   if (set !== undefined) checkShardSet(set, shards);
+  if (set !== undefined && options.decisionsFormat === 'binary') {
+    // merge.ts reads JSON-lines parts only (its DECISION_FORMATS table); refuse before any work rather than write a part it cannot merge.
+    throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'decisionsFormat', 'shardSet parts are written as JSON lines (decisionsFormat "jsonl"): sgfilter merge does not read binary decisions yet; convert the merged file afterwards if needed');
+  }
   // The shards this run judges: all, or those of its part; lane i mod W gets the i-th.
   const mine = set ? partShards(set, shards) : Array.from({ length: shards }, (_, s) => s);
   if (!Number.isInteger(workers) || workers < 0 || workers > mine.length) {
@@ -160,17 +168,19 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   const fingerprint = set ? captureFingerprint(file) : undefined;
   const masks = laneMasks(mine, lanes);
   // The destination is opened once, before any work, and written by streaming:
-  // by the only lane directly, or by the merge of the lanes' temporary files.
+  // by this thread from the workers' ring, or (no worker threads) by the lane.
   const dest = options.decisionsPath !== undefined ? new OutputFile(options.decisionsPath, undefined, 'decisions') : undefined;
+  const format = options.decisionsFormat ?? 'jsonl';
   const pools: Piscina[] = [];
-  let dir: string | undefined;
   let stopCoordinating = () => {};
   let timer: ReturnType<typeof setInterval> | undefined;
   try {
     // Start the worker threads first: their start-up overlaps the compile below.
     for (let w = 0; w < workers; w++) pools.push(new Piscina({ filename: workerUrl, minThreads: 1, maxThreads: 1, idleTimeout: 1000 }));
     const compiled = options.compiled ?? compileTopology(topology);
-    dir = dest && lanes > 1 ? TempDirs.make('sgfilter-decisions-') : undefined;
+    const batchSize = options.batchSize ?? 8192;
+    // Worker threads hand their records to this thread (which encodes and writes while they judge); in-thread, the lane writes.
+    const ring = dest && workers >= 1 ? makeDecisionRing(lanes, batchSize) : undefined;
     const progress = new SharedArrayBuffer(4 * lanes);
     const control = new SharedArrayBuffer(4 * (2 + lanes));
     const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
@@ -181,7 +191,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         owned: masks[w]!,
         shards,
         conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,
-        batchSize: options.batchSize ?? 8192,
+        batchSize,
         chunkSize: options.chunkSize ?? 4 * 1024 * 1024,
         progress,
         slot: w,
@@ -189,10 +199,13 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         solo: lanes === 1,
         yieldEachBatch: workers === 0 && options.signal !== undefined,
       };
-      if (dir) task.decisionsPath = join(dir, `worker-${w}.jsonl`);
-      else if (dest) {
+      if (ring) {
+        task.ring = ring;
+        task.ringLane = w;
+      } else if (dest) {
         task.decisionsPath = dest.path;
         task.decisionsFd = dest.fd;
+        task.decisionsFormat = format;
       }
       return task;
     });
@@ -214,23 +227,32 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
       : undefined;
 
     let results: ShardResult[];
+    let writer: DecisionWriter | undefined;
     if (workers === 0) results = [await runShards(tasks[0]!)];
-    else results = await Promise.all(tasks.map((t, w) => pools[w]!.run(t) as Promise<ShardResult>));
+    else {
+      const runs = tasks.map((t, w) => pools[w]!.run(t) as Promise<ShardResult>);
+      let crashed = false;
+      for (const r of runs) r.catch(() => (crashed = true));
+      let consumer: Promise<number> | undefined;
+      if (ring) {
+        const w = (writer = new DecisionWriter(dest!, format, recordTables(topology, compiled).tables));
+        consumer = consumeDecisionRing(ring, (dv, count) => w.records(dv, 0, count), () => crashed).finally(() => w.flush());
+      }
+      const settled = await Promise.allSettled(runs);
+      await consumer;
+      const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed) throw failed.reason;
+      results = settled.map((x) => (x as PromiseFulfilledResult<ShardResult>).value);
+    }
     options.onProgress?.(1);
 
     const stoppedAt = results.find((r) => r.stoppedAt !== undefined)?.stoppedAt;
     const judged = stoppedAt ?? results[0]!.capture.packets;
     let decisions: ReplayResult['decisions'];
     if (dest) {
-      if (dir) {
-        // A lane whose temporary file failed holds its packets up to goodThrough: merge the prefix every lane has.
-        const failed = results.map((r) => r.decisions!).filter((d) => d.error !== undefined);
-        const cutoff = failed.length ? Math.min(...failed.map((d) => d.goodThrough)) : Infinity;
-        const merged = await mergeDecisionFiles(tasks.map((t) => t.decisionsPath!), dest, cutoff);
+      if (writer) {
         const status = dest.status();
-        const error = status.error ?? failed[0]?.error;
-        const packets = status.error !== undefined ? merged : Math.min(cutoff, judged);
-        decisions = decisionsResult({ ...status, ...(error !== undefined ? { error } : {}) }, packets);
+        decisions = decisionsResult(status, status.error !== undefined ? writer.lastN : judged);
       } else {
         const d = results[0]!.decisions!;
         decisions = decisionsResult(d, d.error !== undefined ? d.lastN : judged);
@@ -266,7 +288,6 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     if (timer) clearInterval(timer);
     await Promise.all(pools.map((p) => p.destroy()));
     dest?.close();
-    if (dir) TempDirs.remove(dir);
   }
 }
 
@@ -300,47 +321,6 @@ function captureSection(c: CaptureInfo): ReplaySummary['capture'] {
   return out;
 }
 
-/**
- * k-way merge of JSON-line files each sorted by their leading `{"n":N`, into
- * an open output, lines with N ≤ cutoff only (a torn last line is dropped).
- * Returns the N of the last line written completely.
- */
-async function mergeDecisionFiles(inputs: string[], output: OutputFile, cutoff: number): Promise<number> {
-  const its = inputs.map((f) => createInterface({ input: createReadStream(f), crlfDelay: Infinity })[Symbol.asyncIterator]());
-  const keyOf = (line: string | null) => (line === null || !line.endsWith('}') ? Infinity : Number(line.slice(5, line.indexOf(',', 5))));
-  const pull = async (it: AsyncIterator<string>): Promise<string | null> => {
-    const r = await it.next();
-    return r.done ? null : (r.value as string);
-  };
-  const heads: (string | null)[] = await Promise.all(its.map(pull));
-  const keys = heads.map(keyOf);
-  const buf: string[] = [];
-  const bufKeys: number[] = [];
-  let lastMergedN = 0;
-  const flush = () => {
-    const n = output.write(buf.join('\n') + '\n');
-    if (n > 0) lastMergedN = bufKeys[n - 1]!;
-    buf.length = 0;
-    bufKeys.length = 0;
-  };
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < keys.length; i++) if (keys[i]! !== Infinity && keys[i]! <= cutoff && (best < 0 || keys[i]! < keys[best]!)) best = i;
-    if (best < 0) break;
-    buf.push(heads[best]!);
-    bufKeys.push(keys[best]!);
-    if (buf.length >= 4096) {
-      flush();
-      if (output.failed) break;
-    }
-    heads[best] = await pull(its[best]!);
-    keys[best] = keyOf(heads[best]!);
-  }
-  if (buf.length && !output.failed) flush();
-  for (const it of its) await it.return?.();
-  return lastMergedN;
-}
-
 async function replayWithReference(topology: Topology, file: string, options: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
   preflight(file, 1, options);
@@ -353,6 +333,10 @@ async function replayWithReference(topology: Topology, file: string, options: Re
   const index = decisionIndex(topology, compiled);
   const reader = new CaptureFileReader(file, { chunkSize: options.chunkSize ?? 4 * 1024 * 1024 });
   const out = options.decisionsPath !== undefined ? new OutputFile(options.decisionsPath, undefined, 'decisions') : undefined;
+  // JSON lines by decisionLine (the oracle the fast writer is checked against); binary through the one writer.
+  const rt = out && options.decisionsFormat === 'binary' ? recordTables(topology, compiled) : undefined;
+  const bin = rt ? new DecisionWriter(out!, 'binary', rt.tables) : undefined;
+  const rec = new DataView(new ArrayBuffer(DREC.SIZE));
   let size = 0;
   try {
     size = statSync(file).size;
@@ -384,7 +368,10 @@ async function replayWithReference(topology: Topology, file: string, options: Re
       const d = engine.judge(decodeFrame(frame.linktype, frame.data, ts, tsText));
       tallyDecision(tally, d, index);
       judged = frame.n;
-      if (out && !out.failed) {
+      if (bin) {
+        fillRecordFromDecision(rec, 0, frame.n, tsText, d, rt!);
+        bin.records(rec, 0, 1);
+      } else if (out && !out.failed) {
         lines.push(decisionLine(frame.n, tsText, d));
         lineNs.push(frame.n);
         if (lines.length >= 4096) flush();
@@ -399,10 +386,12 @@ async function replayWithReference(topology: Topology, file: string, options: Re
     error = { code: e.code, offset: e.offset, message: e.message };
   } finally {
     if (out) {
+      bin?.flush();
       if (lines.length && !out.failed) flush();
       out.close();
     }
   }
+  if (bin) written = bin.lastN;
   options.onProgress?.(1);
   const s = reader.summary;
   const stats = engine.stats();

@@ -1,17 +1,19 @@
 /**
  * One shard set of a replay, start to finish: stream the capture, decode and
  * judge every batch with the WASM engine (packets of other shards are
- * skipped), tally, and optionally write this set's decisions as JSON lines.
+ * skipped), tally, and optionally hand this set's decisions on as DREC
+ * records (decision-format.ts): written to the output by the only lane, or
+ * put in the shared ring (decision-writer.ts) that the calling thread writes.
  * Runs inside a worker thread (worker.ts) or in the calling thread.
  */
 import type { CompiledTable, TableMeta } from '../compile/compile.js';
 import type { Topology } from '../model/topology.js';
-import { decisionLine } from '../model/decision.js';
 import { PcapError } from '../pcap/errors.js';
-import { frameTime } from '../pcap/reader.js';
 import { OutputFile, type OutputStatus } from './output.js';
 import { WasmCaptureStream } from './stream.js';
-import { decisionVerdict, decodeDecision, VERDICT_NOT_MINE, type Tally } from './decision-record.js';
+import type { Tally } from './decision-record.js';
+import { DREC, fillRecord, recordTables } from './decision-format.js';
+import { DecisionWriter, RingProducer, type DecisionRing, type DecisionsFormat } from './decision-writer.js';
 import { WasmEngine, type EngineCounters } from './wasm-engine.js';
 
 export interface ShardTask {
@@ -24,8 +26,14 @@ export interface ShardTask {
   conntrackCapacity: number;
   batchSize: number;
   chunkSize: number;
-  /** Write this set's decisions (JSON lines, capture order) here. */
+  /** Write this set's decisions (capture order) here. */
   decisionsPath?: string;
+  /** With decisionsPath: JSON lines (default) or the binary format. */
+  decisionsFormat?: DecisionsFormat;
+  /** Put this set's decision records into this ring (several lanes; the calling thread writes them). */
+  ring?: DecisionRing;
+  /** With ring: this lane's number in it. */
+  ringLane?: number;
   /** With decisionsPath: write to this open descriptor (the final output) instead of opening the path. */
   decisionsFd?: number;
   /**
@@ -65,33 +73,6 @@ export interface ShardResult {
   stoppedAt?: number;
 }
 
-/** Writes lines through a buffer (one write per ~1 MiB); remembers the last packet written completely. */
-class LineWriter {
-  private parts: string[] = [];
-  private ns: number[] = [];
-  private size = 0;
-  lastN = 0;
-  /** Infinity, or after a failed write the last packet number up to which this lane's decisions are all written. */
-  goodThrough = Infinity;
-  constructor(readonly out: OutputFile) {}
-  line(n: number, s: string): void {
-    this.parts.push(s);
-    this.ns.push(n);
-    this.size += s.length + 1;
-    if (this.size >= 1 << 20) this.flush();
-  }
-  flush(): void {
-    if (this.parts.length === 0) return;
-    const written = this.out.write(this.parts.join('\n') + '\n');
-    if (written > 0) this.lastN = this.ns[written - 1]!;
-    // After a failure: every packet of this lane before the first line lost is in the file.
-    if (this.out.failed && this.goodThrough === Infinity) this.goodThrough = (this.ns[written] ?? this.lastN + 1) - 1;
-    this.parts = [];
-    this.ns = [];
-    this.size = 0;
-  }
-}
-
 const CTL = { STOP: 0, TARGET: 1, LANES: 2 } as const;
 
 export async function runShards(task: ShardTask): Promise<ShardResult> {
@@ -106,10 +87,21 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
   const ctl = task.control ? new Int32Array(task.control) : undefined;
   const slot = task.slot ?? 0;
-  const file = task.decisionsPath !== undefined
-    ? new OutputFile(task.decisionsPath, task.decisionsFd, task.decisionsFd !== undefined ? 'decisions' : 'temporary decisions file')
-    : undefined;
-  const out = file ? new LineWriter(file) : undefined;
+  const file = task.decisionsPath !== undefined ? new OutputFile(task.decisionsPath, task.decisionsFd, 'decisions') : undefined;
+  const rt = file || task.ring ? recordTables(task.topology, compiled) : undefined;
+  const out = file ? new DecisionWriter(file, task.decisionsFormat ?? 'jsonl', rt!.tables) : undefined;
+  const records = out ? new DataView(new ArrayBuffer(task.batchSize * DREC.SIZE)) : undefined;
+  const ring = task.ring ? new RingProducer(task.ring, task.ringLane ?? slot) : undefined;
+  let acked = false;
+  // While waiting for the ring: answer an interrupt request at once (the other lanes may wait for it).
+  const ackStop = () => {
+    if (ctl && !acked && Atomics.load(ctl, CTL.STOP) !== 0) {
+      acked = true;
+      Atomics.store(ctl, CTL.LANES + slot, judged + 1);
+      Atomics.notify(ctl, CTL.LANES + slot);
+    }
+    return true;
+  };
   let error: CaptureInfo['error'];
   let target = -1; // -1: no stop target; else the last packet to judge
   let judged = 0; // packets 1..judged have been judged (by the lane owning each)
@@ -117,9 +109,14 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
   const loopStart = performance.now();
   try {
     for (const { batch, interfaces, bytesRead } of stream.batches()) {
+      const slotView = ring ? ring.acquire(ackStop) : undefined;
+      if (slotView === null) break; // the writer gave up (a lane died)
       if (ctl && target < 0 && Atomics.load(ctl, CTL.STOP) !== 0) {
-        Atomics.store(ctl, CTL.LANES + slot, judged + 1);
-        Atomics.notify(ctl, CTL.LANES + slot);
+        if (!acked) {
+          acked = true;
+          Atomics.store(ctl, CTL.LANES + slot, judged + 1);
+          Atomics.notify(ctl, CTL.LANES + slot);
+        }
         if (task.solo) target = judged;
         else while ((target = Atomics.load(ctl, CTL.TARGET) - 1) < 0) Atomics.wait(ctl, CTL.TARGET, 0, 50);
       }
@@ -134,13 +131,15 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
       }
       engine.runPrepared(batch.count, interfaces, task.owned);
       const b = stream.current();
-      if (out) {
+      if (out && !out.out.failed) {
         const dv = engine.decisionView(b.count);
-        for (let i = 0; i < b.count; i++) {
-          if (decisionVerdict(dv, i) === VERDICT_NOT_MINE) continue;
-          const { tsText } = frameTime(interfaces, b.iface(i), b.tsA(i), b.tsB(i));
-          out.line(b.firstN + i, decisionLine(b.firstN + i, tsText, decodeDecision(dv, i, compiled, task.topology)!));
-        }
+        let k = 0;
+        for (let i = 0; i < b.count; i++) if (fillRecord(records!, k, dv, i, b.firstN + i, b, interfaces, rt!)) k++;
+        out.records(records!, 0, k);
+      } else if (ring) {
+        const dv = engine.decisionView(b.count);
+        for (let i = 0; i < b.count; i++) fillRecord(slotView!, i, dv, i, b.firstN + i, b, interfaces, rt!);
+        ring.release(b.firstN, b.count);
       }
       judged = b.firstN + b.count - 1;
       if (progress) Atomics.store(progress, slot, Math.floor(bytesRead / 1024));
@@ -156,6 +155,7 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
   } finally {
     out?.flush();
     file?.close();
+    ring?.finish();
     if (ctl && Atomics.load(ctl, CTL.LANES + slot) === 0) {
       Atomics.store(ctl, CTL.LANES + slot, judged + 1);
       Atomics.notify(ctl, CTL.LANES + slot);

@@ -16,6 +16,7 @@ import { PCAP_ERROR, PCAP_WARNING, PcapError } from '../../src/pcap/errors.js';
 import { GEN_ERROR, GenError } from '../../src/gen/errors.js';
 import { OutputError } from '../../src/replay/output.js';
 import { MergeError } from '../../src/replay/merge.js';
+import { DECISIONS_ERROR, DecisionsFileError } from '../../src/replay/decision-file.js';
 import { TopologyError } from '../../src/parse/issues.js';
 import { ClassBenchError } from '../../src/parse/classbench.js';
 import { ScopeError, parseScope } from '../../src/analysis/diff.js';
@@ -51,6 +52,7 @@ const INSTANCES: [string, SgfError[]][] = [
   ['PacketSpecError', [new PacketSpecError('x', 'm')]],
   ['OutputError', [new OutputError('out', 'm')]],
   ['MergeError', [new MergeError('SGF_MERGE_MISSING_PART', 'm'), new MergeError('SGF_MERGE_BAD_DECISIONS', 'm')]],
+  ['DecisionsFileError', Object.values(DECISIONS_ERROR).map((c) => new DecisionsFileError(c, 'f', 0, 'm'))],
   ['TopologyError', [new TopologyError('t.json', [])]],
   ['ClassBenchError', [new ClassBenchError('acl1', [])]],
   ['ScopeError', [new ScopeError('x', 'm')]],

@@ -225,6 +225,7 @@ parts('bad shard sets are EngineOptionErrors naming shardSet (or workers) and wh
   await bad({ shardSet: { index: 0, count: 0 } }, 'shardSet', /got 0/);
   await bad({ shardSet: { index: 0.5, count: 2 } as never }, 'shardSet', /integers/);
   await bad({ shardSet: { index: 0, count: 2 }, engine: 'reference' }, 'shardSet', /needs the WASM engine/);
+  await bad({ shardSet: { index: 0, count: 2 }, decisionsFormat: 'binary' }, 'decisionsFormat', /merge does not read binary decisions yet/);
   await bad({ shardSet: { index: 1, count: 3 }, workers: 6 }, 'workers', /of part 1\/3 \(5 of 16\), got 6/);
   // A capture that is not a regular file (a pipe, a device) cannot be fingerprinted for the merge.
   try {

@@ -1,0 +1,289 @@
+// Decisions without an object per packet (issue 11): the fast JSON-lines
+// writer and the binary decisions format. Expected bytes come from the
+// reference engine's JSON lines (decisionLine over its §9 objects) and from
+// the timestamp text of src/pcap/timestamp.ts, never from the writer itself.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateTopology } from '../../src/gen/index.js';
+import { loadTopologyFile } from '../../src/parse/load.js';
+import { replay } from '../../src/replay/replay.js';
+import { DREC, JsonlEncoder, NO_RULE, setRecordTs, type DecisionTables } from '../../src/replay/decision-format.js';
+import { convertDecisions, DECISIONS_ERROR, DecisionsFileError, readDecisions, readDecisionsHeader } from '../../src/replay/decision-file.js';
+import { OutputFile } from '../../src/replay/output.js';
+import { TS_KIND } from '../../src/pcap/format.js';
+import { tsText, tsToNs, type TsClock } from '../../src/pcap/timestamp.js';
+import type { CaptureInterface } from '../../src/pcap/scanner.js';
+import { topology as parsed } from '../helpers/scenario.js';
+import { fixturesDir } from '../helpers/corpus.js';
+import { cli } from '../helpers/cli.js';
+import { propertyRuns } from '../helpers/fuzz.js';
+import { captureFor } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sgf-decisions-'));
+const t = suite('decisions: fast JSON lines and the binary format');
+
+/** The binary file `bin` converted to JSON lines (through convertDecisions). */
+function converted(bin: string, name: string): string {
+  const path = join(dir, `${name}.converted.jsonl`);
+  const out = new OutputFile(path);
+  try {
+    convertDecisions(bin, out);
+  } finally {
+    out.close();
+  }
+  return readFileSync(path, 'utf8');
+}
+
+const caps = join(fixturesDir(), 'captures');
+const fixtures = readdirSync(caps).filter((f) => /\.pcap(ng)?$/.test(f));
+
+t('every fixture capture: JSON lines (workers 0, 2) and binary -> JSON lines equal the reference engine\'s JSON lines', async () => {
+  assert.ok(fixtures.length >= 6, fixtures.join(' '));
+  for (const f of fixtures) {
+    const name = f.replace(/\.pcap(ng)?$/, '');
+    const topo = loadTopologyFile(join(caps, `${name}.topology.json`)).topology;
+    const pcap = join(caps, f);
+    const refPath = join(dir, `${name}.ref.jsonl`);
+    const ref = await replay(topo, pcap, { engine: 'reference', decisionsPath: refPath });
+    const expected = readFileSync(refPath, 'utf8');
+    assert.is(expected.split('\n').length - 1, ref.packets, name);
+    // The reference engine's binary file (its own writer path) on two fixtures; every fixture through the WASM engine.
+    let refBinBytes: Buffer | undefined;
+    if (name === 'huawei-mixed' || name === 'aliyun-advanced-small') {
+      const refBin = join(dir, `${name}.ref.bin`);
+      const rb = await replay(topo, pcap, { engine: 'reference', decisionsPath: refBin, decisionsFormat: 'binary' });
+      assert.equal(rb.decisions, { path: refBin, complete: true, lines: ref.packets, packets: ref.packets }, `${name}: reference, binary`);
+      assert.ok(converted(refBin, `${name}.ref`) === expected, `${name}: the reference engine's binary file differs from its JSON lines`);
+      refBinBytes = readFileSync(refBin);
+    }
+    const jsonl = join(dir, `${name}.w2.jsonl`);
+    await replay(topo, pcap, { workers: 2, decisionsPath: jsonl, batchSize: 1000 });
+    assert.ok(readFileSync(jsonl, 'utf8') === expected, `${name}, 2 workers: JSON lines differ from the reference engine's`);
+    const bins: Buffer[] = [];
+    for (const workers of [0, 2]) {
+      const bin = join(dir, `${name}.w${workers}.bin`);
+      const r = await replay(topo, pcap, { workers, decisionsPath: bin, decisionsFormat: 'binary', batchSize: 1000 });
+      assert.is(r.decisions!.lines, ref.packets);
+      assert.ok(converted(bin, `${name}.w${workers}`) === expected, `${name}, ${workers} workers: binary -> JSON lines differs`);
+      bins.push(readFileSync(bin));
+    }
+    assert.ok(bins[0]!.equals(bins[1]!), `${name}: the binary files of 0 and 2 workers differ`);
+    if (refBinBytes) assert.ok(bins[0]!.equals(refBinBytes), `${name}: the WASM engine's binary file differs from the reference engine's`);
+  }
+});
+
+t('readDecisions yields the reference engine\'s §9 objects, n and ts', async () => {
+  const name = 'huawei-mixed';
+  const lines = readFileSync(join(dir, `${name}.ref.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { n: number; ts: string; verdict: string });
+  let i = 0;
+  for await (const { n, tsText: ts, decision } of readDecisions(join(dir, `${name}.w0.bin`))) {
+    const { n: en, ts: ets, ...d } = lines[i++]!;
+    assert.is(n, en);
+    assert.is(ts, ets);
+    assert.equal(JSON.parse(JSON.stringify(decision)), d, `packet ${n}`);
+  }
+  assert.is(i, lines.length);
+  const h = readDecisionsHeader(join(dir, `${name}.w0.bin`));
+  const topo = loadTopologyFile(join(caps, `${name}.topology.json`)).topology;
+  assert.equal(h.tables.interfaces, topo.interfaces.map((x) => x.id));
+  assert.equal(h.tables.verdicts, ['deny', 'allow']);
+});
+
+t('a generated capture crossing shards (ICMP errors, fragments, IPv6, pcapng ns): 3 workers, binary and JSON lines equal the reference', async () => {
+  const doc = generateTopology({ seed: 31, cloud: 'huawei', interfaces: 10, rulesPerGroup: 12 });
+  const topo = parsed(doc);
+  const pcap = join(dir, 'gen.pcapng');
+  writeFileSync(pcap, captureFor(doc, { seed: 31, flows: 900, packetsPerFlow: 8, fragmentShare: 0.1, idleShare: 0.05, ipv6Share: 0.4, routers: 2, nanos: true, mix: { tcp: 40, udp: 20, echo: 8, 'icmp-error': 30, gre: 1, other: 1 } }, 'pcapng'));
+  const refPath = join(dir, 'gen.ref.jsonl');
+  const ref = await replay(topo, pcap, { engine: 'reference', decisionsPath: refPath });
+  assert.ok(ref.packets > 6000, String(ref.packets));
+  const expected = readFileSync(refPath, 'utf8');
+  for (const [workers, batchSize] of [[3, 333], [1, 8192]] as const) {
+    const bin = join(dir, `gen.${workers}.bin`);
+    await replay(topo, pcap, { workers, batchSize, decisionsPath: bin, decisionsFormat: 'binary' });
+    assert.ok(converted(bin, `gen.${workers}`) === expected, `${workers} workers, batch ${batchSize}`);
+  }
+});
+
+let tsOut = '';
+let tsEncoder: JsonlEncoder | undefined;
+/** One record with a timestamp from (clock, a, b), encoded (by one encoder, which keeps its caches between records): its "ts" text. */
+function encodedTs(clock: TsClock, a: number, b: number, tables: DecisionTables): string {
+  const dv = new DataView(new ArrayBuffer(DREC.SIZE));
+  dv.setUint32(DREC.N, 1, true);
+  setRecordTs(dv, 0, { clock } as CaptureInterface, a, b);
+  dv.setUint8(DREC.REASON, 1);
+  tsOut = '';
+  tsEncoder ??= new JsonlEncoder(tables, (bytes) => (tsOut += Buffer.from(bytes).toString('utf8')));
+  tsEncoder.encode(dv, 0, 1);
+  tsEncoder.flush();
+  return (JSON.parse(tsOut) as { ts: string }).ts;
+}
+
+const tables: DecisionTables = { verdicts: ['deny', 'allow'], dirs: ['ingress', 'egress'], packetReasons: ['', 'unmanaged'], hopReasons: ['rule'], interfaces: ['eni-"1"\u00e9'], rules: [['g', 'r\n']] };
+
+t('timestamps: the record holds the capture\'s text exactly, for every clock (property, against tsText)', () => {
+  const clock = fc.oneof(
+    fc.constant<TsClock>({ kind: TS_KIND.PAIR_US, exp: 6, offset: 0n }),
+    fc.constant<TsClock>({ kind: TS_KIND.PAIR_NS, exp: 9, offset: 0n }),
+    fc.record({ kind: fc.constant(TS_KIND.DEC), exp: fc.integer({ min: 0, max: 19 }), offset: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }) }) as fc.Arbitrary<TsClock>,
+    fc.record({ kind: fc.constant(TS_KIND.BIN), exp: fc.integer({ min: 0, max: 63 }), offset: fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }) }) as fc.Arbitrary<TsClock>,
+  );
+  const word = fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 999999, 1000000, 999999999, 1000000000, 0xffffffff));
+  fc.assert(
+    fc.property(clock, word, word, (c, a, b) => {
+      assert.is(encodedTs(c, a, b, tables), tsText(c, a, b, tsToNs(c, a, b)));
+    }),
+    propertyRuns(500),
+  );
+});
+
+t('strings that need escaping, and rule hops, encode as JSON.stringify does', () => {
+  const dv = new DataView(new ArrayBuffer(DREC.SIZE * 2));
+  for (let r = 0; r < 2; r++) {
+    const at = r * DREC.SIZE;
+    dv.setUint32(at + DREC.N, r + 7, true);
+    dv.setUint8(at + DREC.TS_DIGITS, 0);
+    dv.setUint8(at + DREC.VERDICT, 1);
+    dv.setUint8(at + DREC.NHOPS, 2);
+    for (let k = 0; k < 2; k++) {
+      const h = at + DREC.HOP0 + k * 12;
+      dv.setUint8(h + 4, k);
+      dv.setUint32(h + 8, k === 0 ? 0 : NO_RULE, true);
+    }
+  }
+  let out = '';
+  const e = new JsonlEncoder(tables, (bytes) => (out += Buffer.from(bytes).toString('utf8')));
+  e.encode(dv, 0, 2);
+  e.flush();
+  const hops = [{ iface: 'eni-"1"\u00e9', dir: 'ingress', verdict: 'deny', reason: 'rule', group: 'g', rule: 'r\n' }, { iface: 'eni-"1"\u00e9', dir: 'egress', verdict: 'deny', reason: 'rule' }];
+  const line = (n: number) => `{"n":${n},"ts":"0","verdict":"allow","hops":${JSON.stringify(hops)}}\n`;
+  assert.is(out, line(7) + line(8));
+});
+
+// Damaged files. The good file: the huawei-app fixture's decisions (binary, 2 workers).
+const good = () => readFileSync(join(dir, 'huawei-app.w2.bin'));
+const goodLines = () => readFileSync(join(dir, 'huawei-app.ref.jsonl'), 'utf8').split('\n').slice(0, -1);
+
+async function damage(bytes: Uint8Array, name: string): Promise<{ error: DecisionsFileError; yielded: number; convertedLines: string[] }> {
+  const path = join(dir, `${name}.bin`);
+  writeFileSync(path, bytes);
+  let yielded = 0;
+  let error: unknown;
+  try {
+    for await (const _ of readDecisions(path)) yielded++;
+  } catch (e) {
+    error = e;
+  }
+  assert.instance(error, DecisionsFileError, `${name}: readDecisions throws a DecisionsFileError`);
+  const outPath = join(dir, `${name}.out.jsonl`);
+  const out = new OutputFile(outPath);
+  let error2: unknown;
+  try {
+    convertDecisions(path, out);
+  } catch (e) {
+    error2 = e;
+  } finally {
+    out.close();
+  }
+  assert.instance(error2, DecisionsFileError, `${name}: convertDecisions throws`);
+  assert.is((error2 as Error).message, (error as Error).message);
+  return { error: error as DecisionsFileError, yielded, convertedLines: readFileSync(outPath, 'utf8').split('\n').slice(0, -1) };
+}
+
+t('a truncated file: every whole record before the cut is yielded and converted, then the offset of the torn record', async () => {
+  const g = good();
+  const h = readDecisionsHeader(join(dir, 'huawei-app.w2.bin')).headerSize;
+  const k = 1234;
+  const r = await damage(g.subarray(0, h + k * DREC.SIZE + 17), 'truncated');
+  assert.is(r.error.code, DECISIONS_ERROR.TRUNCATED);
+  assert.is(r.error.offset, h + k * DREC.SIZE);
+  assert.match(r.error.message, `truncated.bin: byte ${h + k * DREC.SIZE}: the file ends 17 byte(s) into record ${k + 1} (expected 56-byte records)`);
+  assert.is(r.yielded, k);
+  assert.equal(r.convertedLines, goodLines().slice(0, k));
+  // cut inside the header
+  const inHeader = await damage(g.subarray(0, h - 3), 'header-cut');
+  assert.is(inHeader.error.code, DECISIONS_ERROR.TRUNCATED);
+  assert.is(inHeader.error.offset, h - 3);
+  assert.is(inHeader.yielded, 0);
+  // a whole number of records is not damage
+  const whole = join(dir, 'whole.bin');
+  writeFileSync(whole, g.subarray(0, h + k * DREC.SIZE));
+  assert.equal(converted(whole, 'whole').split('\n').slice(0, -1), goodLines().slice(0, k));
+});
+
+t('not a binary file, another version, a bad header, bad records: file, byte offset and what was expected', async () => {
+  const g = good();
+  const h = readDecisionsHeader(join(dir, 'huawei-app.w2.bin')).headerSize;
+  const jsonl = await damage(readFileSync(join(dir, 'huawei-app.ref.jsonl')), 'jsonl');
+  assert.is(jsonl.error.code, DECISIONS_ERROR.BAD_MAGIC);
+  assert.is(jsonl.error.offset, 0);
+  assert.match(jsonl.error.message, 'expected the magic');
+  const empty = await damage(new Uint8Array(0), 'empty');
+  assert.is(empty.error.code, DECISIONS_ERROR.BAD_MAGIC);
+  assert.match(empty.error.message, 'an empty file');
+  const patch = (at: number, bytes: number[]) => {
+    const b = Uint8Array.from(g);
+    b.set(bytes, at);
+    return b;
+  };
+  const v = await damage(patch(8, [2, 0]), 'version');
+  assert.is(v.error.code, DECISIONS_ERROR.BAD_VERSION);
+  assert.is(v.error.offset, 8);
+  assert.match(v.error.message, 'version 2 (expected 1)');
+  const rs = await damage(patch(10, [57, 0]), 'recsize');
+  assert.is(rs.error.code, DECISIONS_ERROR.BAD_HEADER);
+  assert.is(rs.error.offset, 10);
+  const hs = await damage(patch(12, [0xff, 0xff, 0xff, 0x7f]), 'hdrsize');
+  assert.is(hs.error.code, DECISIONS_ERROR.BAD_HEADER);
+  assert.is(hs.error.offset, 12);
+  // the verdicts table's first string length, made huge
+  const sl = await damage(patch(24, [0xff, 0xff, 0, 0]), 'strlen');
+  assert.is(sl.error.code, DECISIONS_ERROR.BAD_HEADER);
+  assert.is(sl.error.offset, 24);
+  assert.match(sl.error.message, 'run past the header');
+  // record 10's first hop names interface 0xffff
+  const at = h + 10 * DREC.SIZE;
+  const rec = g.subarray(at, at + DREC.SIZE);
+  const nh = rec[DREC.NHOPS]!;
+  if (nh > 0) {
+    const bi = await damage(patch(at + DREC.HOP0, [0xff, 0xff, 0, 0]), 'iface');
+    assert.is(bi.error.code, DECISIONS_ERROR.BAD_RECORD);
+    assert.is(bi.error.offset, at + DREC.HOP0);
+    assert.match(bi.error.message, 'hop 0: interface index 65535 (expected below');
+    assert.is(bi.yielded, 10);
+    assert.equal(bi.convertedLines, goodLines().slice(0, 10));
+  }
+  const bv = await damage(patch(at + DREC.VERDICT, [9]), 'verdict');
+  assert.is(bv.error.code, DECISIONS_ERROR.BAD_RECORD);
+  assert.is(bv.error.offset, at + DREC.VERDICT);
+  assert.is(bv.yielded, 10);
+  // packet numbers must increase: record 10 repeats record 9's
+  const prevN = g.subarray(at - DREC.SIZE, at - DREC.SIZE + 8);
+  const bn = await damage(patch(at, [...prevN]), 'order');
+  assert.is(bn.error.code, DECISIONS_ERROR.BAD_RECORD);
+  assert.is(bn.error.offset, at);
+  assert.match(bn.error.message, 'packet number 10 (expected a number above the previous record\'s 10');
+});
+
+t('sgfilter decisions: JSON lines on stdout, exit 1 with the good prefix on damage, exit 2 when unreadable', () => {
+  const ok = cli(['decisions', join(dir, 'huawei-app.w2.bin')]);
+  assert.is(ok.status, 0, ok.stderr);
+  assert.ok(ok.stdout === readFileSync(join(dir, 'huawei-app.ref.jsonl'), 'utf8'));
+  const bad = cli(['decisions', join(dir, 'truncated.bin')]);
+  assert.is(bad.status, 1);
+  assert.is(bad.stdout, goodLines().slice(0, 1234).join('\n') + '\n');
+  assert.match(bad.stderr, /truncated\.bin: byte \d+: the file ends 17 byte\(s\) into record 1235 \(expected 56-byte records\) \[SGF_DECISIONS_TRUNCATED\]/);
+  const missing = cli(['decisions', join(dir, 'missing.bin')]);
+  assert.is(missing.status, 2);
+  assert.match(missing.stderr, /missing\.bin: byte 0: cannot read the file/);
+  const same = cli(['decisions', join(dir, 'huawei-app.w2.bin'), '--out', join(dir, 'huawei-app.w2.bin')]);
+  assert.is(same.status, 2);
+  assert.match(same.stderr, 'is the input');
+});
+
+t.run();
