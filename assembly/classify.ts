@@ -475,15 +475,17 @@ function trees8(cls: usize, t: usize, out: usize): void {
     let n5 = k == 0 || minPos < b5 ? root : n5p;
     let n6 = k == 0 || minPos < b6 ? root : n6p;
     let n7 = k == 0 || minPos < b7 ? root : n7p;
+    // Two steps per exit test (a leaf stays, so an extra step costs nothing
+    // but its ops); the test: no lane moved in the second.
     while (true) {
-      const m0 = step(nodes, n0, t + 0 * T_SIZE);
-      const m1 = step(nodes, n1, t + 1 * T_SIZE);
-      const m2 = step(nodes, n2, t + 2 * T_SIZE);
-      const m3 = step(nodes, n3, t + 3 * T_SIZE);
-      const m4 = step(nodes, n4, t + 4 * T_SIZE);
-      const m5 = step(nodes, n5, t + 5 * T_SIZE);
-      const m6 = step(nodes, n6, t + 6 * T_SIZE);
-      const m7 = step(nodes, n7, t + 7 * T_SIZE);
+      const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
+      const m1 = step(nodes, n1 = step(nodes, n1, t + 1 * T_SIZE), t + 1 * T_SIZE);
+      const m2 = step(nodes, n2 = step(nodes, n2, t + 2 * T_SIZE), t + 2 * T_SIZE);
+      const m3 = step(nodes, n3 = step(nodes, n3, t + 3 * T_SIZE), t + 3 * T_SIZE);
+      const m4 = step(nodes, n4 = step(nodes, n4, t + 4 * T_SIZE), t + 4 * T_SIZE);
+      const m5 = step(nodes, n5 = step(nodes, n5, t + 5 * T_SIZE), t + 5 * T_SIZE);
+      const m6 = step(nodes, n6 = step(nodes, n6, t + 6 * T_SIZE), t + 6 * T_SIZE);
+      const m7 = step(nodes, n7 = step(nodes, n7, t + 7 * T_SIZE), t + 7 * T_SIZE);
       if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
       n0 = m0;
       n1 = m1;
@@ -562,14 +564,14 @@ function walkListed8(nodes: usize, info: usize, leaves: usize, root: u32, idx: u
   const t7 = tuples + i7 * T_SIZE;
   let n7 = root;
   while (true) {
-    const m0 = step(nodes, n0, t0);
-    const m1 = step(nodes, n1, t1);
-    const m2 = step(nodes, n2, t2);
-    const m3 = step(nodes, n3, t3);
-    const m4 = step(nodes, n4, t4);
-    const m5 = step(nodes, n5, t5);
-    const m6 = step(nodes, n6, t6);
-    const m7 = step(nodes, n7, t7);
+    const m0 = step(nodes, n0 = step(nodes, n0, t0), t0);
+    const m1 = step(nodes, n1 = step(nodes, n1, t1), t1);
+    const m2 = step(nodes, n2 = step(nodes, n2, t2), t2);
+    const m3 = step(nodes, n3 = step(nodes, n3, t3), t3);
+    const m4 = step(nodes, n4 = step(nodes, n4, t4), t4);
+    const m5 = step(nodes, n5 = step(nodes, n5, t5), t5);
+    const m6 = step(nodes, n6 = step(nodes, n6, t6), t6);
+    const m7 = step(nodes, n7 = step(nodes, n7, t7), t7);
     if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
     n0 = m0;
     n1 = m1;
@@ -629,6 +631,11 @@ function treesListed(cls: usize, tuples: usize, m: u32, out: usize): void {
   }
 }
 
+/** Does tuple `t` name list `list` and family `fam` (so the same classifier)? */
+@inline function sameList(t: usize, fam: u32, list: u32): bool {
+  return (load<u32>(t, T_FAMILY) == fam) & (load<u32>(t, T_LIST) == list);
+}
+
 /** The optimized matcher: decision trees over the table. */
 export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
   const st = headerStatus(table);
@@ -642,11 +649,14 @@ export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
   let i: u32 = 0;
   while (i < n) {
     const cls = classifierFor(table, lists, nLists, t);
+    // Tuples of the same list and family use the same classifier.
+    const fam = load<u32>(t, T_FAMILY);
+    const list = load<u32>(t, T_LIST);
     if (cls > 1 && load<u32>(cls, C_N_TREES) > 1 && i + 16 <= n) {
       // Several trees: the tree-major walk over the run of this classifier.
       let run: u32 = 1;
       const most: u32 = n - i < CHUNK ? n - i : CHUNK;
-      while (run < most && classifierFor(table, lists, nLists, t + <usize>run * T_SIZE) == cls) run++;
+      while (run < most && sameList(t + <usize>run * T_SIZE, fam, list)) run++;
       if (run >= 16) {
         treesListed(cls, t, run, out + (<usize>i << 2));
         i += run;
@@ -657,7 +667,7 @@ export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
     if (cls > 1 && i + 4 <= n) {
       let same: u32 = 1;
       const most: u32 = n - i < 8 ? n - i : 8;
-      while (same < most && classifierFor(table, lists, nLists, t + <usize>same * T_SIZE) == cls) same++;
+      while (same < most && sameList(t + <usize>same * T_SIZE, fam, list)) same++;
       if (same == 8) {
         trees8(cls, t, out + (<usize>i << 2));
         i += 8;
