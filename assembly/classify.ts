@@ -32,6 +32,7 @@ import {
   TBH_N_SECTIONS,
   TBH_SIZE,
   TBH_VERSION,
+  TC_LEAF_INFO_OFF,
   TC_LEAVES_OFF,
   TC_NODES_OFF,
   TC_N_RECORDS,
@@ -39,15 +40,36 @@ import {
   TC_RECORDS_OFF,
   TC_SETS_OFF,
   TC_TREES_OFF,
-  TG_DIM,
+  TGD_LO,
+  TGD_SIZE,
+  TGD_SPAN,
+  TGS_SIZE,
   TG_HAS_SET,
   TG_HEAD,
   TG_KEY_OFFS,
   TG_N_DIMS,
+  TG_POS,
   TLE_SIZE,
   TLE_V4,
   TLE_V6,
-  TN_LEAF_KEY,
+  TLF_COUNT,
+  TLF_FIRST,
+  TLF_SIZE,
+  TN_KEY_BITS,
+  TN_KEY_MASK,
+  TN_META,
+  TN_SIZE,
+  TN_THRESHOLD,
+  TRC_KEY_OFF,
+  TRC_LO,
+  TRC_SIZE,
+  TRC_SPAN,
+  TR_HEAD,
+  TR_META,
+  TR_POS,
+  TTE_MIN_POS,
+  TTE_ROOT,
+  TTE_SIZE,
   TSET_BITMAPS_OFF,
   TSET_CLASS_OFF,
   TSET_N_INTERVALS,
@@ -92,16 +114,45 @@ const C_N_TREES = TC_N_TREES;
 const C_TREES_OFF = TC_TREES_OFF;
 const C_NODES_OFF = TC_NODES_OFF;
 const C_LEAVES_OFF = TC_LEAVES_OFF;
+const C_LEAF_INFO_OFF = TC_LEAF_INFO_OFF;
 
-// Node: word0 threshold | leaf records offset; word1 child:26 | keyOff:6.
-const NODE_LEAF: u32 = TN_LEAF_KEY;
+// Tree entry.
+const TREE_SIZE: usize = TTE_SIZE;
+const TREE_MIN_POS = TTE_MIN_POS;
+const TREE_ROOT = TTE_ROOT;
 
-// Leaf group.
+// Node: word0 threshold; word1 child:26 | keyOff:6. A leaf is its own child
+// with threshold 0xFFFFFFFF: a fixed point of `step` (format.ts "Node").
+const NODE_SIZE: usize = TN_SIZE;
+const NODE_THR = TN_THRESHOLD;
+const NODE_META = TN_META;
+const NODE_KEY_BITS: u32 = TN_KEY_BITS;
+const NODE_KEY_MASK: u32 = TN_KEY_MASK;
+
+// Leaf entry (per node: where a leaf's groups are).
+const LEAF_SIZE: usize = TLF_SIZE;
+const LEAF_FIRST = TLF_FIRST;
+const LEAF_COUNT = TLF_COUNT;
+
+// Leaf group: POS, header, then N_DIMS dimensions {LO, SPAN}, then the set block.
+const G_POS = TG_POS;
 const G_N_DIMS = TG_N_DIMS;
 const G_HAS_SET = TG_HAS_SET;
 const G_KEY_OFFS: usize = TG_KEY_OFFS;
 const G_HEAD: usize = TG_HEAD;
-const G_DIM: usize = TG_DIM;
+const G_DIM: usize = TGD_SIZE;
+const G_DIM_LO = TGD_LO;
+const G_DIM_SPAN = TGD_SPAN;
+const G_SETS_SIZE: usize = TGS_SIZE;
+
+// Rule record (the linear list): POS, META, then nCons constraints.
+const R_POS = TR_POS;
+const R_META = TR_META;
+const R_HEAD: usize = TR_HEAD;
+const R_CONS: usize = TRC_SIZE;
+const RC_KEY_OFF = TRC_KEY_OFF;
+const RC_LO = TRC_LO;
+const RC_SPAN = TRC_SPAN;
 
 // Sets.
 const S_N_INTERVALS = TSET_N_INTERVALS;
@@ -171,11 +222,11 @@ function listCountOf(table: usize): u32 {
 /** Does the record at `rec` match tuple `t`? `bm`: the tuple's set bitmap (0 = none). */
 @inline function recordMatches(rec: usize, meta: u32, t: usize, bm: usize): bool {
   const nc = meta & 255;
-  let c = rec + 8;
+  let c = rec + R_HEAD;
   for (let j: u32 = 0; j < nc; j++) {
-    const key = load<u32>(t + <usize>load<u32>(c));
-    if (key - load<u32>(c, 4) > load<u32>(c, 8)) return false;
-    c += 12;
+    const key = load<u32>(t + <usize>load<u32>(c, RC_KEY_OFF));
+    if (key - load<u32>(c, RC_LO) > load<u32>(c, RC_SPAN)) return false;
+    c += R_CONS;
   }
   const s = meta >> 8;
   if (s != 0) {
@@ -226,9 +277,9 @@ function linearOne(cls: usize, t: usize): i32 {
   let rec = cls + <usize>load<u32>(cls, C_RECORDS_OFF);
   const n = load<u32>(cls, C_N_RECORDS);
   for (let i: u32 = 0; i < n; i++) {
-    const meta = load<u32>(rec, 4);
-    if (recordMatches(rec, meta, t, bm)) return <i32>load<u32>(rec);
-    rec += 8 + <usize>(meta & 255) * 12;
+    const meta = load<u32>(rec, R_META);
+    if (recordMatches(rec, meta, t, bm)) return <i32>load<u32>(rec, R_POS);
+    rec += R_HEAD + <usize>(meta & 255) * R_CONS;
   }
   return -1;
 }
@@ -239,23 +290,23 @@ function linearOne(cls: usize, t: usize): i32 {
  */
 @inline function scanLeaf(grp: usize, nGroups: u32, t: usize, bm: usize, best: u32): u32 {
   for (let g: u32 = 0; g < nGroups; g++) {
-    if (load<u32>(grp) >= best) break;
+    if (load<u32>(grp, G_POS) >= best) break;
     const nd = <usize>load<u8>(grp, G_N_DIMS);
     const hasSet = load<u8>(grp, G_HAS_SET);
     let m = i32x4.splat(-1);
     let d = grp + G_HEAD;
     for (let j: usize = 0; j < nd; j++) {
       const key = i32x4.splat(load<u32>(t + <usize>load<u8>(grp + G_KEY_OFFS + j)));
-      m = v128.and(m, i32x4.le_u(i32x4.sub(key, v128.load(d)), v128.load(d, 16)));
+      m = v128.and(m, i32x4.le_u(i32x4.sub(key, v128.load(d, G_DIM_LO)), v128.load(d, G_DIM_SPAN)));
       d += G_DIM;
     }
     let bits = <u32>i32x4.bitmask(m);
     if (hasSet) {
       bits = setFilter(bits, d, bm);
-      d += 16;
+      d += G_SETS_SIZE;
     }
     if (bits != 0) {
-      const p = load<u32>(grp + (<usize>ctz(bits) << 2));
+      const p = load<u32>(grp + (<usize>ctz(bits) << 2), G_POS);
       return p < best ? p : best;
     }
     grp = d;
@@ -272,6 +323,28 @@ function setFilter(bits: u32, sets: usize, bm: usize): u32 {
   return bits;
 }
 
+/** One lane's step: its next node index (a leaf is its own next, format.ts "Node"). */
+@inline function step(nodes: usize, node: u32, t: usize): u32 {
+  const p = nodes + <usize>node * NODE_SIZE;
+  const meta = load<u32>(p, NODE_META);
+  return (meta >> NODE_KEY_BITS) + <u32>(load<u32>(t + <usize>(meta & NODE_KEY_MASK)) > load<u32>(p, NODE_THR));
+}
+
+/** The walk from `node` to its leaf, one tuple. */
+@inline function walkOne(nodes: usize, node: u32, t: usize): u32 {
+  while (true) {
+    const next = step(nodes, node, t);
+    if (next == node) return node;
+    node = next;
+  }
+}
+
+/** Scan the groups of the leaf `node` (its leaf entry in `info`): the new best. */
+@inline function scanAt(info: usize, leaves: usize, node: u32, t: usize, bm: usize, best: u32): u32 {
+  const e = info + <usize>node * LEAF_SIZE;
+  return scanLeaf(leaves + <usize>load<u32>(e, LEAF_FIRST), load<u32>(e, LEAF_COUNT), t, bm, best);
+}
+
 /** Tree search: every tree by ascending minPos, stop when the best precedes it. */
 function treesOne(cls: usize, t: usize): i32 {
   const fam = load<u32>(t, T_FAMILY);
@@ -279,57 +352,33 @@ function treesOne(cls: usize, t: usize): i32 {
   const nTrees = load<u32>(cls, C_N_TREES);
   const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
   let best: u32 = 0xffffffff;
   for (let k: u32 = 0; k < nTrees; k++) {
-    const te = trees + (<usize>k << 3);
-    if (load<u32>(te) >= best) break;
-    let node = load<u32>(te, 4);
-    let thr: u32;
-    let meta: u32;
-    while (true) {
-      const p = nodes + (<usize>node << 3);
-      thr = load<u32>(p);
-      meta = load<u32>(p, 4);
-      const ko = meta & 63;
-      if (ko == NODE_LEAF) break;
-      node = (meta >> 6) + <u32>(load<u32>(t + <usize>ko) > thr);
-    }
-    best = scanLeaf(leaves + <usize>thr, meta >> 6, t, bm, best);
+    const te = trees + <usize>k * TREE_SIZE;
+    if (load<u32>(te, TREE_MIN_POS) >= best) break;
+    const leaf = walkOne(nodes, load<u32>(te, TREE_ROOT), t);
+    best = scanAt(info, leaves, leaf, t, bm, best);
   }
   return best == 0xffffffff ? -1 : <i32>best;
 }
 
-/** One lane's step: its next node index (a lane at a leaf stays there). */
-@inline function step(nodes: usize, node: u32, t: usize): u32 {
-  const p = nodes + (<usize>node << 3);
-  const meta = load<u32>(p, 4);
-  const ko = meta & 63;
-  // A leaf's keyOff (63) is masked to 60, inside the tuple; its result is discarded.
-  const next = (meta >> 6) + <u32>(load<u32>(t + <usize>(ko & 60)) > load<u32>(p));
-  return select<u32>(node, next, ko == NODE_LEAF);
-}
-
-@inline function isLeaf(nodes: usize, node: u32): bool {
-  return (load<u32>(nodes + (<usize>node << 3), 4) & 63) == NODE_LEAF;
-}
-
 /**
  * Four tuples of one classifier at once: the four tree walks advance in
- * lockstep, so their dependent loads overlap (memory-level parallelism).
+ * lockstep, so their dependent loads overlap (memory-level parallelism). A
+ * lane at its leaf stays there (a leaf is a fixed point of `step`); the loop
+ * ends when no lane moved: no leaf test, no branch per lane.
  */
 function trees4(cls: usize, t: usize, out: usize): void {
-  const fam0 = load<u32>(t, T_FAMILY);
-  const fam1 = load<u32>(t + T_SIZE, T_FAMILY);
-  const fam2 = load<u32>(t + 2 * T_SIZE, T_FAMILY);
-  const fam3 = load<u32>(t + 3 * T_SIZE, T_FAMILY);
-  const bm0 = bitmapFor(cls, t, fam0);
-  const bm1 = bitmapFor(cls, t + T_SIZE, fam1);
-  const bm2 = bitmapFor(cls, t + 2 * T_SIZE, fam2);
-  const bm3 = bitmapFor(cls, t + 3 * T_SIZE, fam3);
+  const bm0 = bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY));
+  const bm1 = bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY));
+  const bm2 = bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY));
+  const bm3 = bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY));
   const nTrees = load<u32>(cls, C_N_TREES);
   const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
   let b0: u32 = 0xffffffff;
   let b1: u32 = 0xffffffff;
@@ -340,40 +389,41 @@ function trees4(cls: usize, t: usize, out: usize): void {
   let n2p: u32 = 0;
   let n3p: u32 = 0;
   for (let k: u32 = 0; k < nTrees; k++) {
-    const te = trees + (<usize>k << 3);
-    const minPos = load<u32>(te);
+    const te = trees + <usize>k * TREE_SIZE;
+    const minPos = load<u32>(te, TREE_MIN_POS);
     // Stop when every lane's best precedes the tree.
     if (minPos >= b0 && minPos >= b1 && minPos >= b2 && minPos >= b3) break;
-    const root = load<u32>(te, 4);
+    const root = load<u32>(te, TREE_ROOT);
     // A lane whose best already precedes this tree stays at its last leaf
     // (a leaf: it does not lengthen the walk) and skips the leaf scan.
     let n0 = k == 0 || minPos < b0 ? root : n0p;
     let n1 = k == 0 || minPos < b1 ? root : n1p;
     let n2 = k == 0 || minPos < b2 ? root : n2p;
     let n3 = k == 0 || minPos < b3 ? root : n3p;
-    while (!(isLeaf(nodes, n0) && isLeaf(nodes, n1) && isLeaf(nodes, n2) && isLeaf(nodes, n3))) {
-      n0 = step(nodes, n0, t);
-      n1 = step(nodes, n1, t + T_SIZE);
-      n2 = step(nodes, n2, t + 2 * T_SIZE);
-      n3 = step(nodes, n3, t + 3 * T_SIZE);
+    while (true) {
+      const m0 = step(nodes, n0, t + 0 * T_SIZE);
+      const m1 = step(nodes, n1, t + 1 * T_SIZE);
+      const m2 = step(nodes, n2, t + 2 * T_SIZE);
+      const m3 = step(nodes, n3, t + 3 * T_SIZE);
+      if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3)) == 0) break;
+      n0 = m0;
+      n1 = m1;
+      n2 = m2;
+      n3 = m3;
     }
-    let p = nodes + (<usize>n0 << 3);
-    if (minPos < b0) b0 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t, bm0, b0);
-    p = nodes + (<usize>n1 << 3);
-    if (minPos < b1) b1 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + T_SIZE, bm1, b1);
-    p = nodes + (<usize>n2 << 3);
-    if (minPos < b2) b2 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 2 * T_SIZE, bm2, b2);
-    p = nodes + (<usize>n3 << 3);
-    if (minPos < b3) b3 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 3 * T_SIZE, bm3, b3);
+    if (minPos < b0) b0 = scanAt(info, leaves, n0, t + 0 * T_SIZE, bm0, b0);
+    if (minPos < b1) b1 = scanAt(info, leaves, n1, t + 1 * T_SIZE, bm1, b1);
+    if (minPos < b2) b2 = scanAt(info, leaves, n2, t + 2 * T_SIZE, bm2, b2);
+    if (minPos < b3) b3 = scanAt(info, leaves, n3, t + 3 * T_SIZE, bm3, b3);
     n0p = n0;
     n1p = n1;
     n2p = n2;
     n3p = n3;
   }
-  store<i32>(out, b0 == 0xffffffff ? -1 : <i32>b0);
-  store<i32>(out, b1 == 0xffffffff ? -1 : <i32>b1, 4);
-  store<i32>(out, b2 == 0xffffffff ? -1 : <i32>b2, 8);
-  store<i32>(out, b3 == 0xffffffff ? -1 : <i32>b3, 12);
+  store<i32>(out, b0 == 0xffffffff ? -1 : <i32>b0, 0 * 4);
+  store<i32>(out, b1 == 0xffffffff ? -1 : <i32>b1, 1 * 4);
+  store<i32>(out, b2 == 0xffffffff ? -1 : <i32>b2, 2 * 4);
+  store<i32>(out, b3 == 0xffffffff ? -1 : <i32>b3, 3 * 4);
 }
 
 /**
@@ -382,7 +432,7 @@ function trees4(cls: usize, t: usize, out: usize): void {
  * every lane's state stays in locals.
  */
 function trees8(cls: usize, t: usize, out: usize): void {
-  const bm0 = bitmapFor(cls, t, load<u32>(t, T_FAMILY));
+  const bm0 = bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY));
   const bm1 = bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY));
   const bm2 = bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY));
   const bm3 = bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY));
@@ -393,6 +443,7 @@ function trees8(cls: usize, t: usize, out: usize): void {
   const nTrees = load<u32>(cls, C_N_TREES);
   const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
   let b0: u32 = 0xffffffff;
   let b1: u32 = 0xffffffff;
@@ -411,10 +462,10 @@ function trees8(cls: usize, t: usize, out: usize): void {
   let n6p: u32 = 0;
   let n7p: u32 = 0;
   for (let k: u32 = 0; k < nTrees; k++) {
-    const te = trees + (<usize>k << 3);
-    const minPos = load<u32>(te);
+    const te = trees + <usize>k * TREE_SIZE;
+    const minPos = load<u32>(te, TREE_MIN_POS);
     if (minPos >= b0 && minPos >= b1 && minPos >= b2 && minPos >= b3 && minPos >= b4 && minPos >= b5 && minPos >= b6 && minPos >= b7) break;
-    const root = load<u32>(te, 4);
+    const root = load<u32>(te, TREE_ROOT);
     // Per lane: done lanes stay at their last leaf (see trees4).
     let n0 = k == 0 || minPos < b0 ? root : n0p;
     let n1 = k == 0 || minPos < b1 ? root : n1p;
@@ -424,33 +475,35 @@ function trees8(cls: usize, t: usize, out: usize): void {
     let n5 = k == 0 || minPos < b5 ? root : n5p;
     let n6 = k == 0 || minPos < b6 ? root : n6p;
     let n7 = k == 0 || minPos < b7 ? root : n7p;
-    while (!(isLeaf(nodes, n0) && isLeaf(nodes, n1) && isLeaf(nodes, n2) && isLeaf(nodes, n3) && isLeaf(nodes, n4) && isLeaf(nodes, n5) && isLeaf(nodes, n6) && isLeaf(nodes, n7))) {
-      n0 = step(nodes, n0, t);
-      n1 = step(nodes, n1, t + 1 * T_SIZE);
-      n2 = step(nodes, n2, t + 2 * T_SIZE);
-      n3 = step(nodes, n3, t + 3 * T_SIZE);
-      n4 = step(nodes, n4, t + 4 * T_SIZE);
-      n5 = step(nodes, n5, t + 5 * T_SIZE);
-      n6 = step(nodes, n6, t + 6 * T_SIZE);
-      n7 = step(nodes, n7, t + 7 * T_SIZE);
+    // Two steps per exit test (a leaf stays, so an extra step costs nothing
+    // but its ops); the test: no lane moved in the second.
+    while (true) {
+      const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
+      const m1 = step(nodes, n1 = step(nodes, n1, t + 1 * T_SIZE), t + 1 * T_SIZE);
+      const m2 = step(nodes, n2 = step(nodes, n2, t + 2 * T_SIZE), t + 2 * T_SIZE);
+      const m3 = step(nodes, n3 = step(nodes, n3, t + 3 * T_SIZE), t + 3 * T_SIZE);
+      const m4 = step(nodes, n4 = step(nodes, n4, t + 4 * T_SIZE), t + 4 * T_SIZE);
+      const m5 = step(nodes, n5 = step(nodes, n5, t + 5 * T_SIZE), t + 5 * T_SIZE);
+      const m6 = step(nodes, n6 = step(nodes, n6, t + 6 * T_SIZE), t + 6 * T_SIZE);
+      const m7 = step(nodes, n7 = step(nodes, n7, t + 7 * T_SIZE), t + 7 * T_SIZE);
+      if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
+      n0 = m0;
+      n1 = m1;
+      n2 = m2;
+      n3 = m3;
+      n4 = m4;
+      n5 = m5;
+      n6 = m6;
+      n7 = m7;
     }
-    let p: usize;
-    p = nodes + (<usize>n0 << 3);
-    if (minPos < b0) b0 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t, bm0, b0);
-    p = nodes + (<usize>n1 << 3);
-    if (minPos < b1) b1 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 1 * T_SIZE, bm1, b1);
-    p = nodes + (<usize>n2 << 3);
-    if (minPos < b2) b2 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 2 * T_SIZE, bm2, b2);
-    p = nodes + (<usize>n3 << 3);
-    if (minPos < b3) b3 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 3 * T_SIZE, bm3, b3);
-    p = nodes + (<usize>n4 << 3);
-    if (minPos < b4) b4 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 4 * T_SIZE, bm4, b4);
-    p = nodes + (<usize>n5 << 3);
-    if (minPos < b5) b5 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 5 * T_SIZE, bm5, b5);
-    p = nodes + (<usize>n6 << 3);
-    if (minPos < b6) b6 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 6 * T_SIZE, bm6, b6);
-    p = nodes + (<usize>n7 << 3);
-    if (minPos < b7) b7 = scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t + 7 * T_SIZE, bm7, b7);
+    if (minPos < b0) b0 = scanAt(info, leaves, n0, t + 0 * T_SIZE, bm0, b0);
+    if (minPos < b1) b1 = scanAt(info, leaves, n1, t + 1 * T_SIZE, bm1, b1);
+    if (minPos < b2) b2 = scanAt(info, leaves, n2, t + 2 * T_SIZE, bm2, b2);
+    if (minPos < b3) b3 = scanAt(info, leaves, n3, t + 3 * T_SIZE, bm3, b3);
+    if (minPos < b4) b4 = scanAt(info, leaves, n4, t + 4 * T_SIZE, bm4, b4);
+    if (minPos < b5) b5 = scanAt(info, leaves, n5, t + 5 * T_SIZE, bm5, b5);
+    if (minPos < b6) b6 = scanAt(info, leaves, n6, t + 6 * T_SIZE, bm6, b6);
+    if (minPos < b7) b7 = scanAt(info, leaves, n7, t + 7 * T_SIZE, bm7, b7);
     n0p = n0;
     n1p = n1;
     n2p = n2;
@@ -460,14 +513,14 @@ function trees8(cls: usize, t: usize, out: usize): void {
     n6p = n6;
     n7p = n7;
   }
-  store<i32>(out, b0 == 0xffffffff ? -1 : <i32>b0, 0);
-  store<i32>(out, b1 == 0xffffffff ? -1 : <i32>b1, 4);
-  store<i32>(out, b2 == 0xffffffff ? -1 : <i32>b2, 8);
-  store<i32>(out, b3 == 0xffffffff ? -1 : <i32>b3, 12);
-  store<i32>(out, b4 == 0xffffffff ? -1 : <i32>b4, 16);
-  store<i32>(out, b5 == 0xffffffff ? -1 : <i32>b5, 20);
-  store<i32>(out, b6 == 0xffffffff ? -1 : <i32>b6, 24);
-  store<i32>(out, b7 == 0xffffffff ? -1 : <i32>b7, 28);
+  store<i32>(out, b0 == 0xffffffff ? -1 : <i32>b0, 0 * 4);
+  store<i32>(out, b1 == 0xffffffff ? -1 : <i32>b1, 1 * 4);
+  store<i32>(out, b2 == 0xffffffff ? -1 : <i32>b2, 2 * 4);
+  store<i32>(out, b3 == 0xffffffff ? -1 : <i32>b3, 3 * 4);
+  store<i32>(out, b4 == 0xffffffff ? -1 : <i32>b4, 4 * 4);
+  store<i32>(out, b5 == 0xffffffff ? -1 : <i32>b5, 5 * 4);
+  store<i32>(out, b6 == 0xffffffff ? -1 : <i32>b6, 6 * 4);
+  store<i32>(out, b7 == 0xffffffff ? -1 : <i32>b7, 7 * 4);
 }
 
 // ---------------------------------------------------------------------------
@@ -485,75 +538,65 @@ const scratchIdx: usize = memory.data(CHUNK * 4, 16);
 const scratchBm: usize = memory.data(CHUNK * 4, 16);
 
 /** Eight listed tuples (indices at `idx`) walk one tree in lockstep; their bests in `out` improve. */
-function walkListed8(nodes: usize, leaves: usize, root: u32, idx: usize, tuples: usize, out: usize): void {
-  const i0 = <usize>load<u32>(idx, 0);
+function walkListed8(nodes: usize, info: usize, leaves: usize, root: u32, idx: usize, tuples: usize, out: usize): void {
+  const i0 = <usize>load<u32>(idx, 0 * 4);
   const t0 = tuples + i0 * T_SIZE;
   let n0 = root;
-  const i1 = <usize>load<u32>(idx, 4);
+  const i1 = <usize>load<u32>(idx, 1 * 4);
   const t1 = tuples + i1 * T_SIZE;
   let n1 = root;
-  const i2 = <usize>load<u32>(idx, 8);
+  const i2 = <usize>load<u32>(idx, 2 * 4);
   const t2 = tuples + i2 * T_SIZE;
   let n2 = root;
-  const i3 = <usize>load<u32>(idx, 12);
+  const i3 = <usize>load<u32>(idx, 3 * 4);
   const t3 = tuples + i3 * T_SIZE;
   let n3 = root;
-  const i4 = <usize>load<u32>(idx, 16);
+  const i4 = <usize>load<u32>(idx, 4 * 4);
   const t4 = tuples + i4 * T_SIZE;
   let n4 = root;
-  const i5 = <usize>load<u32>(idx, 20);
+  const i5 = <usize>load<u32>(idx, 5 * 4);
   const t5 = tuples + i5 * T_SIZE;
   let n5 = root;
-  const i6 = <usize>load<u32>(idx, 24);
+  const i6 = <usize>load<u32>(idx, 6 * 4);
   const t6 = tuples + i6 * T_SIZE;
   let n6 = root;
-  const i7 = <usize>load<u32>(idx, 28);
+  const i7 = <usize>load<u32>(idx, 7 * 4);
   const t7 = tuples + i7 * T_SIZE;
   let n7 = root;
-  while (!(isLeaf(nodes, n0) && isLeaf(nodes, n1) && isLeaf(nodes, n2) && isLeaf(nodes, n3) && isLeaf(nodes, n4) && isLeaf(nodes, n5) && isLeaf(nodes, n6) && isLeaf(nodes, n7))) {
-    n0 = step(nodes, n0, t0);
-    n1 = step(nodes, n1, t1);
-    n2 = step(nodes, n2, t2);
-    n3 = step(nodes, n3, t3);
-    n4 = step(nodes, n4, t4);
-    n5 = step(nodes, n5, t5);
-    n6 = step(nodes, n6, t6);
-    n7 = step(nodes, n7, t7);
+  while (true) {
+    const m0 = step(nodes, n0 = step(nodes, n0, t0), t0);
+    const m1 = step(nodes, n1 = step(nodes, n1, t1), t1);
+    const m2 = step(nodes, n2 = step(nodes, n2, t2), t2);
+    const m3 = step(nodes, n3 = step(nodes, n3, t3), t3);
+    const m4 = step(nodes, n4 = step(nodes, n4, t4), t4);
+    const m5 = step(nodes, n5 = step(nodes, n5, t5), t5);
+    const m6 = step(nodes, n6 = step(nodes, n6, t6), t6);
+    const m7 = step(nodes, n7 = step(nodes, n7, t7), t7);
+    if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
+    n0 = m0;
+    n1 = m1;
+    n2 = m2;
+    n3 = m3;
+    n4 = m4;
+    n5 = m5;
+    n6 = m6;
+    n7 = m7;
   }
-  let p: usize;
-  p = nodes + (<usize>n0 << 3);
-  store<u32>(out + (i0 << 2), scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t0, <usize>load<u32>(scratchBm + (i0 << 2)), load<u32>(out + (i0 << 2))));
-  p = nodes + (<usize>n1 << 3);
-  store<u32>(out + (i1 << 2), scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t1, <usize>load<u32>(scratchBm + (i1 << 2)), load<u32>(out + (i1 << 2))));
-  p = nodes + (<usize>n2 << 3);
-  store<u32>(out + (i2 << 2), scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t2, <usize>load<u32>(scratchBm + (i2 << 2)), load<u32>(out + (i2 << 2))));
-  p = nodes + (<usize>n3 << 3);
-  store<u32>(out + (i3 << 2), scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t3, <usize>load<u32>(scratchBm + (i3 << 2)), load<u32>(out + (i3 << 2))));
-  p = nodes + (<usize>n4 << 3);
-  store<u32>(out + (i4 << 2), scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t4, <usize>load<u32>(scratchBm + (i4 << 2)), load<u32>(out + (i4 << 2))));
-  p = nodes + (<usize>n5 << 3);
-  store<u32>(out + (i5 << 2), scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t5, <usize>load<u32>(scratchBm + (i5 << 2)), load<u32>(out + (i5 << 2))));
-  p = nodes + (<usize>n6 << 3);
-  store<u32>(out + (i6 << 2), scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t6, <usize>load<u32>(scratchBm + (i6 << 2)), load<u32>(out + (i6 << 2))));
-  p = nodes + (<usize>n7 << 3);
-  store<u32>(out + (i7 << 2), scanLeaf(leaves + <usize>load<u32>(p), load<u32>(p, 4) >> 6, t7, <usize>load<u32>(scratchBm + (i7 << 2)), load<u32>(out + (i7 << 2))));
+  store<u32>(out + (i0 << 2), scanAt(info, leaves, n0, t0, <usize>load<u32>(scratchBm + (i0 << 2)), load<u32>(out + (i0 << 2))));
+  store<u32>(out + (i1 << 2), scanAt(info, leaves, n1, t1, <usize>load<u32>(scratchBm + (i1 << 2)), load<u32>(out + (i1 << 2))));
+  store<u32>(out + (i2 << 2), scanAt(info, leaves, n2, t2, <usize>load<u32>(scratchBm + (i2 << 2)), load<u32>(out + (i2 << 2))));
+  store<u32>(out + (i3 << 2), scanAt(info, leaves, n3, t3, <usize>load<u32>(scratchBm + (i3 << 2)), load<u32>(out + (i3 << 2))));
+  store<u32>(out + (i4 << 2), scanAt(info, leaves, n4, t4, <usize>load<u32>(scratchBm + (i4 << 2)), load<u32>(out + (i4 << 2))));
+  store<u32>(out + (i5 << 2), scanAt(info, leaves, n5, t5, <usize>load<u32>(scratchBm + (i5 << 2)), load<u32>(out + (i5 << 2))));
+  store<u32>(out + (i6 << 2), scanAt(info, leaves, n6, t6, <usize>load<u32>(scratchBm + (i6 << 2)), load<u32>(out + (i6 << 2))));
+  store<u32>(out + (i7 << 2), scanAt(info, leaves, n7, t7, <usize>load<u32>(scratchBm + (i7 << 2)), load<u32>(out + (i7 << 2))));
 }
 
 /** One listed tuple walks one tree. */
-function walkListed1(nodes: usize, leaves: usize, root: u32, i: usize, tuples: usize, out: usize): void {
+function walkListed1(nodes: usize, info: usize, leaves: usize, root: u32, i: usize, tuples: usize, out: usize): void {
   const t = tuples + i * T_SIZE;
-  let node = root;
-  let thr: u32;
-  let meta: u32;
-  while (true) {
-    const p = nodes + (<usize>node << 3);
-    thr = load<u32>(p);
-    meta = load<u32>(p, 4);
-    const ko = meta & 63;
-    if (ko == NODE_LEAF) break;
-    node = (meta >> 6) + <u32>(load<u32>(t + <usize>ko) > thr);
-  }
-  store<u32>(out + (i << 2), scanLeaf(leaves + <usize>thr, meta >> 6, t, <usize>load<u32>(scratchBm + (i << 2)), load<u32>(out + (i << 2))));
+  const leaf = walkOne(nodes, root, t);
+  store<u32>(out + (i << 2), scanAt(info, leaves, leaf, t, <usize>load<u32>(scratchBm + (i << 2)), load<u32>(out + (i << 2))));
 }
 
 /** `m` (<= CHUNK) tuples of classifier `cls`, tree by tree, compacting the ones still searching. */
@@ -561,6 +604,7 @@ function treesListed(cls: usize, tuples: usize, m: u32, out: usize): void {
   const nTrees = load<u32>(cls, C_N_TREES);
   const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
   for (let j: u32 = 0; j < m; j++) {
     const t = tuples + <usize>j * T_SIZE;
@@ -570,9 +614,9 @@ function treesListed(cls: usize, tuples: usize, m: u32, out: usize): void {
   }
   let live = m;
   for (let k: u32 = 0; k < nTrees && live > 0; k++) {
-    const te = trees + (<usize>k << 3);
-    const minPos = load<u32>(te);
-    const root = load<u32>(te, 4);
+    const te = trees + <usize>k * TREE_SIZE;
+    const minPos = load<u32>(te, TREE_MIN_POS);
+    const root = load<u32>(te, TREE_ROOT);
     // Keep the tuples whose best does not precede this tree.
     let w: u32 = 0;
     for (let r: u32 = 0; r < live; r++) {
@@ -582,9 +626,14 @@ function treesListed(cls: usize, tuples: usize, m: u32, out: usize): void {
     }
     live = w;
     let r: u32 = 0;
-    for (; r + 8 <= live; r += 8) walkListed8(nodes, leaves, root, scratchIdx + (<usize>r << 2), tuples, out);
-    for (; r < live; r++) walkListed1(nodes, leaves, root, <usize>load<u32>(scratchIdx + (<usize>r << 2)), tuples, out);
+    for (; r + 8 <= live; r += 8) walkListed8(nodes, info, leaves, root, scratchIdx + (<usize>r << 2), tuples, out);
+    for (; r < live; r++) walkListed1(nodes, info, leaves, root, <usize>load<u32>(scratchIdx + (<usize>r << 2)), tuples, out);
   }
+}
+
+/** Does tuple `t` name list `list` and family `fam` (so the same classifier)? */
+@inline function sameList(t: usize, fam: u32, list: u32): bool {
+  return (load<u32>(t, T_FAMILY) == fam) & (load<u32>(t, T_LIST) == list);
 }
 
 /** The optimized matcher: decision trees over the table. */
@@ -600,11 +649,14 @@ export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
   let i: u32 = 0;
   while (i < n) {
     const cls = classifierFor(table, lists, nLists, t);
+    // Tuples of the same list and family use the same classifier.
+    const fam = load<u32>(t, T_FAMILY);
+    const list = load<u32>(t, T_LIST);
     if (cls > 1 && load<u32>(cls, C_N_TREES) > 1 && i + 16 <= n) {
       // Several trees: the tree-major walk over the run of this classifier.
       let run: u32 = 1;
       const most: u32 = n - i < CHUNK ? n - i : CHUNK;
-      while (run < most && classifierFor(table, lists, nLists, t + <usize>run * T_SIZE) == cls) run++;
+      while (run < most && sameList(t + <usize>run * T_SIZE, fam, list)) run++;
       if (run >= 16) {
         treesListed(cls, t, run, out + (<usize>i << 2));
         i += run;
@@ -615,7 +667,7 @@ export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
     if (cls > 1 && i + 4 <= n) {
       let same: u32 = 1;
       const most: u32 = n - i < 8 ? n - i : 8;
-      while (same < most && classifierFor(table, lists, nLists, t + <usize>same * T_SIZE) == cls) same++;
+      while (same < most && sameList(t + <usize>same * T_SIZE, fam, list)) same++;
       if (same == 8) {
         trees8(cls, t, out + (<usize>i << 2));
         i += 8;

@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0xcfe1afe2;
+export const LAYOUT_HASH: u32 = 0xbc9596b7;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -405,7 +405,8 @@ export const TBE_NO_LIST: u32 = 4294967295;
 //    28     4  LEAVES_OFF       u32 leaf groups
 //    32     4  NODE_COUNT       u32 nodes
 //    36     4  LEAF_BYTES       u32 bytes of leaf groups
-//    40    24  -                u32[6] reserved (zero)
+//    40     4  LEAF_INFO_OFF    u32 leaf entries, one per node (NODE_COUNT x LEAF_ENTRY)
+//    44    20  -                u32[5] reserved (zero)
 // A classifier's header (one per list and family, 16-byte aligned); every
 // offset in it counts from the classifier's first byte.
 export const TC_FAMILY: usize = 0;
@@ -418,6 +419,7 @@ export const TC_NODES_OFF: usize = 24;
 export const TC_LEAVES_OFF: usize = 28;
 export const TC_NODE_COUNT: usize = 32;
 export const TC_LEAF_BYTES: usize = 36;
+export const TC_LEAF_INFO_OFF: usize = 40;
 export const TC_SIZE: usize = 64;
 
 // ---------------------------------------------------------------------------
@@ -434,20 +436,34 @@ export const TTE_SIZE: usize = 8;
 // ---------------------------------------------------------------------------
 // table node (8 bytes)
 //   off  size  field            meaning
-//     0     4  THRESHOLD        u32 threshold, or a leaf's first group
+//     0     4  THRESHOLD        u32 threshold (a leaf: LEAF_THRESHOLD)
 //     4     4  META             u32 child index : 26 | keyOff : 6
-// A tree node. Inner: go to child (key <= threshold) or child+1. Leaf (keyOff
-// = LEAF_KEY): THRESHOLD is the byte offset of its first group from
-// LEAVES_OFF, the child field the number of groups.
+// A tree node. Inner (child > its own index): go to child (key <= threshold)
+// or child+1. Leaf (child = its own index, threshold = LEAF_THRESHOLD, so
+// every key stays): a fixed point of the walk; its groups are in its
+// LEAF_ENTRY. A walk ends when no lane moves.
 export const TN_THRESHOLD: usize = 0;
 export const TN_META: usize = 4;
 export const TN_SIZE: usize = 8;
 /** bits of keyOff in META */
 export const TN_KEY_BITS: u32 = 6;
-/** keyOff of a leaf */
-export const TN_LEAF_KEY: u32 = 63;
+/** keyOff bits of META */
+export const TN_KEY_MASK: u32 = 63;
+/** threshold of a leaf (no key is above it) */
+export const TN_LEAF_THRESHOLD: u32 = 4294967295;
 /** largest child index (2^26 - 1) */
 export const TN_MAX_CHILD: u32 = 67108863;
+
+// ---------------------------------------------------------------------------
+// table leaf entry (8 bytes)
+//   off  size  field            meaning
+//     0     4  FIRST            u32 byte offset of the leaf's first group from LEAVES_OFF
+//     4     4  COUNT            u32 groups
+// Per node (LEAF_INFO_OFF + index x 8), read only at a leaf: where its groups
+// are. Inner nodes' entries are zero.
+export const TLF_FIRST: usize = 0;
+export const TLF_COUNT: usize = 4;
+export const TLF_SIZE: usize = 8;
 
 // ---------------------------------------------------------------------------
 // table leaf group (variable size)
@@ -471,6 +487,26 @@ export const TG_DIM: u32 = 32;
 export const TG_MAX_DIMS: u32 = 14;
 
 // ---------------------------------------------------------------------------
+// table leaf dimension (32 bytes)
+//   off  size  field            meaning
+//     0    16  LO               u32[4] range starts
+//    16    16  SPAN             u32[4] range lengths - 1
+// One stored dimension of a leaf group (N_DIMS of them from the group's HEAD):
+// lane j holds when (key - LO[j]) <= SPAN[j], unsigned.
+export const TGD_LO: usize = 0;
+export const TGD_SPAN: usize = 16;
+export const TGD_SIZE: usize = 32;
+
+// ---------------------------------------------------------------------------
+// table leaf sets (16 bytes)
+//   off  size  field            meaning
+//     0    16  SET1             u32[4] setIndex+1 per lane
+// A leaf group's set block (after its dimensions, when HAS_SET): per lane
+// setIndex+1, 0 = no set.
+export const TGS_SET1: usize = 0;
+export const TGS_SIZE: usize = 16;
+
+// ---------------------------------------------------------------------------
 // table rule record (variable size)
 //   off  size  field            meaning
 //     0     4  POS              u32 the rule's position in its list
@@ -487,6 +523,19 @@ export const TR_CONS: u32 = 12;
 export const TR_MAX_CONS: u32 = 255;
 /** largest set index (2^24 - 2) */
 export const TR_MAX_SET: u32 = 16777214;
+
+// ---------------------------------------------------------------------------
+// table rule constraint (12 bytes)
+//   off  size  field            meaning
+//     0     4  KEY_OFF          u32 tuple offset of the key
+//     4     4  LO               u32 range start
+//     8     4  SPAN             u32 range length - 1
+// One constraint of a rule record (nCons of them from the record's HEAD):
+// holds when (u32 at tuple+KEY_OFF) - LO <= SPAN, unsigned.
+export const TRC_KEY_OFF: usize = 0;
+export const TRC_LO: usize = 4;
+export const TRC_SPAN: usize = 8;
+export const TRC_SIZE: usize = 12;
 
 // ---------------------------------------------------------------------------
 // table sets (32 bytes)
@@ -615,7 +664,7 @@ export const SLOT_TOMB: u32 = 0xffffffff; // deleted
 
 // table format (host: TABLE_FORMAT)
 export const TABLE_MAGIC: u32 = 0x54464753; // "SGFT" little-endian
-export const TABLE_VERSION: u32 = 1; // bump on any table layout change
+export const TABLE_VERSION: u32 = 2; // bump on any table layout change (2: leaves are fixed points, leaf entries)
 
 // table sections (host: TABLE_SECTION)
 export const SECTION_LISTS: u32 = 1;

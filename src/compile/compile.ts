@@ -126,6 +126,9 @@ function emitClassifier(
   put(CLASSIFIER.NODE_COUNT, emitter.nodes.length / 2);
   out.append(emitter.nodes.view());
   out.align(4);
+  put(CLASSIFIER.LEAF_INFO_OFF, (out.length - base) * 4);
+  out.append(emitter.leafEntries.view());
+  out.align(4);
   put(CLASSIFIER.LEAVES_OFF, (out.length - base) * 4);
   put(CLASSIFIER.LEAF_BYTES, emitter.leaves.length * 4);
   out.append(emitter.leaves.view());

@@ -31,22 +31,30 @@
  * in it, and in its sets, counts from the classifier's first byte)
  *  0 family (4|6)        4 recordsOff   8 nRecords    12 setsOff (0 = none)
  * 16 nTrees             20 treesOff    24 nodesOff    28 leavesOff
- * 32 nodeCount          36 leafBytes   40..63 reserved
+ * 32 nodeCount          36 leafBytes   40 leafInfoOff  44..63 reserved
  *   records : the rule records of the whole list in order (the linear matcher)
  *   trees   : nTrees × { minPos, rootNode }, by minPos ascending; a tree only
  *             holds rules at positions >= minPos, so the search stops as soon
  *             as a match was found before the next tree's minPos
  *   nodes   : 8-byte nodes, addressed by index from nodesOff
+ *   leafInfo: nodeCount × 8-byte leaf entries, parallel to the nodes
  *   leaves  : leaf groups, each leaf a run of `count` groups
  *
  * Node (8 bytes)
  * ┌──────────────────────────────┬───────────────────────────┬────────────┐
  * │ word0: threshold             │ word1: child index : 26   │ keyOff : 6 │
  * └──────────────────────────────┴───────────────────────────┴────────────┘
- *  inner: key = u32 at tuple+keyOff; go to node child (key <= threshold)
- *         or child+1 (key > threshold)
- *  leaf : keyOff = 63; word0 = byte offset of its first group from
- *         leavesOff; the 26-bit field = number of groups
+ *  inner: child > the node's own index; key = u32 at tuple+keyOff; go to
+ *         node child (key <= threshold) or child+1 (key > threshold)
+ *  leaf : child = the node's own index, threshold 0xFFFFFFFF, keyOff 0: a
+ *         fixed point of the step (no key is above the threshold), so the
+ *         walk needs no leaf test; it ends when no lane moved. Every other
+ *         step strictly increases the index, so a walk ends within
+ *         nodeCount steps (validate.ts checks both).
+ *
+ * Leaf entry (8 bytes, at leafInfoOff + 8 × node index; zero for inner nodes)
+ *  0 first: byte offset of the leaf's first group from leavesOff
+ *  4 count: number of groups
  *
  * Leaf group (16-byte aligned; 4 boxes matched at once with i32x4 compares)
  * ┌───────────────────────────────────────────────────────────────────────┐
@@ -92,7 +100,11 @@ import {
   TABLE_CLASSIFIER,
   TABLE_FORMAT,
   TABLE_HEADER,
+  TABLE_CONSTRAINT,
+  TABLE_LEAF_DIM,
+  TABLE_LEAF_ENTRY,
   TABLE_LEAF_GROUP,
+  TABLE_LEAF_SETS,
   TABLE_LIST_ENTRY,
   TABLE_NODE,
   TABLE_RECORD,
@@ -122,8 +134,12 @@ export const NO_LIST = TABLE_BINDING_ENTRY.NO_LIST;
 export const CLASSIFIER = TABLE_CLASSIFIER;
 export const TREE_ENTRY = TABLE_TREE_ENTRY;
 export const NODE = TABLE_NODE;
+export const LEAF_ENTRY = TABLE_LEAF_ENTRY;
 export const LEAF_GROUP = TABLE_LEAF_GROUP;
+export const LEAF_DIM = TABLE_LEAF_DIM;
+export const LEAF_SETS = TABLE_LEAF_SETS;
 export const RECORD = TABLE_RECORD;
+export const CONSTRAINT = TABLE_CONSTRAINT;
 export const SETS = TABLE_SETS;
 export { TUPLE };
 /** The port value of a packet without ports (outside every rule's port range). */

@@ -20,24 +20,36 @@ const STATUS: Record<number, string> = {
   [TABLE_STATUS.NO_LISTS]: 'no LISTS section',
 };
 
+/**
+ * Copy a compiled table into `wasm` (its own region, 64-byte aligned) after
+ * the version handshake, and have the module check its header: the one way
+ * a table enters a WASM instance (WasmTable below, and the replay engine,
+ * src/replay/wasm-engine.ts, which composes the same instance host for its
+ * decoder). Returns the table's pointer. `source` names the table in errors.
+ */
+export function loadTableInto(wasm: WasmInstance, bytes: Uint8Array, source: string): number {
+  const moduleVersion = wasm.exports.classifierTableVersion();
+  if (moduleVersion !== TABLE_VERSION) {
+    throw new TableError(TABLE_ERROR.VERSION,
+      `${source}: the WASM module reads table format version ${moduleVersion} but this host writes version ${TABLE_VERSION}; rebuild with \`npm run build\``);
+  }
+  const ptr = wasm.copyIn(bytes, 64);
+  const st = wasm.exports.tableStatus(ptr, bytes.byteLength);
+  if (st !== TABLE_STATUS.OK) {
+    throw new TableError(st === TABLE_STATUS.BAD_VERSION ? TABLE_ERROR.VERSION : TABLE_ERROR.SECTION,
+      `${source}: the WASM matcher refuses the table (${STATUS[st] ?? `status ${st}`})`);
+  }
+  return ptr;
+}
+
 /** A table loaded into one WASM instance. */
 export class WasmTable {
   readonly ptr: number;
   readonly length: number;
 
   constructor(readonly wasm: WasmInstance, readonly table: Table) {
-    const moduleVersion = wasm.exports.classifierTableVersion();
-    if (moduleVersion !== TABLE_VERSION) {
-      throw new TableError(TABLE_ERROR.VERSION,
-        `${table.source}: the WASM module reads table format version ${moduleVersion} but this host writes version ${TABLE_VERSION}; rebuild with \`npm run build\``);
-    }
     this.length = table.bytes.byteLength;
-    this.ptr = wasm.copyIn(table.bytes, 64);
-    const st = wasm.exports.tableStatus(this.ptr, this.length);
-    if (st !== TABLE_STATUS.OK) {
-      throw new TableError(st === TABLE_STATUS.BAD_VERSION ? TABLE_ERROR.VERSION : TABLE_ERROR.SECTION,
-        `${table.source}: the WASM matcher refuses the table (${STATUS[st] ?? `status ${st}`})`);
-    }
+    this.ptr = loadTableInto(wasm, table.bytes, table.source);
   }
 }
 

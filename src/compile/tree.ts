@@ -18,7 +18,7 @@
  */
 import type { BoxSet } from './boxes.js';
 import { SgfError } from '../model/errors.js';
-import { LEAF_GROUP, NODE, RECORD, TABLE_ERROR, TableError } from './format.js';
+import { LEAF_ENTRY, LEAF_GROUP, NODE, RECORD, TABLE_ERROR, TableError } from './format.js';
 import { Words } from './words.js';
 
 export interface TreeOptions {
@@ -53,6 +53,8 @@ const FULL = 0xffffffff;
 /** Output of the tree builder for one classifier (all trees share nodes and leaves). */
 export class TreeEmitter {
   readonly nodes = new Words();
+  /** One LEAF_ENTRY (2 words) per node, parallel to `nodes`: a leaf's groups (format.ts "Leaf entry"). */
+  readonly leafEntries = new Words();
   readonly leaves = new Words();
   private readonly leafCache = new Map<string, number>();
   /** Statistics, for the benchmark and the docs. */
@@ -75,6 +77,7 @@ export class TreeEmitter {
 
   private allocNodes(n: number): number {
     const at = this.nodes.reserve(n * 2);
+    this.leafEntries.reserve(n * 2);
     const idx = at / 2;
     if (idx + n - 1 > NODE.MAX_CHILD) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, `sgfilter compile: the decision tree outgrew ${NODE.MAX_CHILD} nodes`);
     return idx;
@@ -178,7 +181,7 @@ export class TreeEmitter {
     }
     const child = this.allocNodes(2);
     this.nodes.set(node * 2, bestThr);
-    this.nodes.set(node * 2 + 1, child * 64 + this.boxes.dims[bestDim]!);
+    this.nodes.set(node * 2 + 1, child * (NODE.KEY_MASK + 1) + this.boxes.dims[bestDim]!);
     const saveHi = regHi[bestDim]!;
     regHi[bestDim] = bestThr;
     this.buildNode(child, Int32Array.from(left), regLo, regHi, depth + 1);
@@ -233,8 +236,12 @@ export class TreeEmitter {
     }
     const nGroups = Math.ceil(members.length / 4);
     if (nGroups > NODE.MAX_CHILD) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, 'sgfilter compile: a leaf holds too many records');
-    this.nodes.set(node * 2, off);
-    this.nodes.set(node * 2 + 1, nGroups * 64 + NODE.LEAF_KEY);
+    // A leaf is a fixed point of the walk: its own child, a threshold no key
+    // exceeds (keyOff 0, any key: the step stays). Its groups: the leaf entry.
+    this.nodes.set(node * 2, NODE.LEAF_THRESHOLD);
+    this.nodes.set(node * 2 + 1, node * (NODE.KEY_MASK + 1));
+    this.leafEntries.set(node * 2 + LEAF_ENTRY.FIRST / 4, off);
+    this.leafEntries.set(node * 2 + LEAF_ENTRY.COUNT / 4, nGroups);
   }
 
   /** Leaf groups of `members` (see format.ts "Leaf group"), appended to `out` as words. */

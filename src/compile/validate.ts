@@ -17,17 +17,22 @@
  * - sets: at least one interval, starts/classes/bitmaps inside, every class
  *   inside the bitmap area;
  * - trees: every root < nodeCount; nodes: every inner node's children come
- *   AFTER it (child > index, child + 1 < nodeCount), so every walk strictly
- *   increases the node index and ends at a leaf within nodeCount steps (no
- *   cycle is possible); key offsets inside the tuple; every leaf's groups
- *   walked inside the leaf area (each distinct leaf once).
+ *   AFTER it (child > index, child + 1 < nodeCount); a node that is its own
+ *   child (a leaf) has the threshold no key exceeds, so it is a fixed point;
+ *   every walk strictly increases the node index until it stays, at a leaf,
+ *   within nodeCount steps (no cycle is possible); key offsets inside the
+ *   tuple; the leaf entries inside CLASSIF and every leaf's groups inside the
+ *   leaf area (the group area parsed once).
  *
  * Work is linear in the table size (plus one pass per distinct leaf).
  */
 import {
   BINDING_ENTRY,
   CLASSIFIER,
+  LEAF_DIM,
+  LEAF_ENTRY,
   LEAF_GROUP,
+  LEAF_SETS,
   LIST_ENTRY,
   NODE,
   NO_LIST,
@@ -162,29 +167,36 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
       const hasSet = bytes[g + LEAF_GROUP.HAS_SET]!;
       if (nd > LEAF_GROUP.MAX_DIMS) fail(g + LEAF_GROUP.N_DIMS, `${name}: a leaf group stores ${nd} dimensions (at most ${LEAF_GROUP.MAX_DIMS})`);
       if (hasSet > 1) fail(g + LEAF_GROUP.HAS_SET, `${name}: a leaf group's hasSet is ${hasSet} (0 or 1)`);
-      const size = LEAF_GROUP.HEAD + nd * LEAF_GROUP.DIM + (hasSet ? 16 : 0);
+      const size = LEAF_GROUP.HEAD + nd * LEAF_DIM.SIZE + (hasSet ? LEAF_SETS.SIZE : 0);
       if (g + size > leaves + leafBytes) fail(g, `${name}: a leaf group of ${size} bytes runs past the leaf area`);
       for (let j = 0; j < 4; j++) checkPos(g + LEAF_GROUP.POS + 4 * j, u32(g + LEAF_GROUP.POS + 4 * j));
       for (let j = 0; j < nd; j++) checkKey(g + LEAF_GROUP.KEY_OFFS + j, bytes[g + LEAF_GROUP.KEY_OFFS + j]!);
-      if (hasSet) for (let j = 0; j < 4; j++) checkSet(g + size - 16 + 4 * j, u32(g + size - 16 + 4 * j));
+      if (hasSet) for (let j = 0; j < 4; j++) checkSet(g + size - LEAF_SETS.SIZE + LEAF_SETS.SET1 + 4 * j, u32(g + size - LEAF_SETS.SIZE + LEAF_SETS.SET1 + 4 * j));
       groupAt[(g - leaves) / 16] = nGroups++;
       g += size;
     }
+    const info = area('the leaf entries', CLASSIFIER.LEAF_INFO_OFF, field(CLASSIFIER.LEAF_INFO_OFF), nodeCount * LEAF_ENTRY.SIZE);
     for (let i = 0; i < nodeCount; i++) {
       const p = nodes + i * NODE.SIZE;
-      const w0 = u32(p + NODE.THRESHOLD);
+      const thr = u32(p + NODE.THRESHOLD);
       const meta = u32(p + NODE.META);
-      const key = meta & 63;
+      const key = meta & NODE.KEY_MASK;
       const child = meta >>> NODE.KEY_BITS;
-      if (key !== NODE.LEAF_KEY) {
-        checkKey(p + NODE.META, key);
-        // Children strictly after the node: every walk ends (no cycle) within nodeCount steps.
+      checkKey(p + NODE.META, key);
+      if (child !== i) {
+        // Inner: children strictly after the node, so every step that moves
+        // increases the index and a walk ends (no cycle) within nodeCount steps.
         if (child <= i || child + 1 >= nodeCount) fail(p + NODE.META, `${name}: node ${i}'s children ${child}, ${child + 1} must come after it and exist (${nodeCount} nodes)`);
         continue;
       }
-      const first = w0 % 16 === 0 && w0 < leafBytes ? groupAt[w0 / 16]! : -1;
-      if (child > 0 && (first < 0 || first + child > nGroups)) {
-        fail(p, `${name}: leaf node ${i}'s ${child} groups at ${w0} are not groups of the leaf area (${nGroups} groups, ${leafBytes} bytes)`);
+      // Leaf: its own child; a fixed point only when no key exceeds its threshold.
+      if (thr !== NODE.LEAF_THRESHOLD) fail(p + NODE.THRESHOLD, `${name}: leaf node ${i} (its own child) has threshold ${thr}, not ${NODE.LEAF_THRESHOLD}: a key above it would step to node ${i + 1}`);
+      const e = info + i * LEAF_ENTRY.SIZE;
+      const off = u32(e + LEAF_ENTRY.FIRST);
+      const count = u32(e + LEAF_ENTRY.COUNT);
+      const first = off % 16 === 0 && off < leafBytes ? groupAt[off / 16]! : -1;
+      if (count > 0 && (first < 0 || first + count > nGroups)) {
+        fail(e, `${name}: leaf node ${i}'s ${count} groups at ${off} are not groups of the leaf area (${nGroups} groups, ${leafBytes} bytes)`);
       }
     }
 

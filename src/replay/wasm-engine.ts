@@ -16,6 +16,7 @@ import { indexTopology, type Topology, type TopologyIndex } from '../model/topol
 import { DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, EngineOptionError, FRAGMENT_MEMORY_PER_SHARD } from '../model/shard.js';
 import { ApiUsageError } from '../model/errors.js';
 import { TABLE_ERROR, TableError } from '../compile/format.js';
+import { loadTableInto } from '../compile/matcher.js';
 import { secondsToNs } from '../model/packet.js';
 import type { TIMEOUT_KEYS } from '../model/topology.js';
 import { CLOUD, DECISION, DIR, FLOW_STATE, IF, STATS } from '../wasm/layout.js';
@@ -86,11 +87,7 @@ export class WasmEngine {
       statsPtr: e.statsPtr,
       ctPeak: e.ctPeak,
     };
-    const tableVersion = e.classifierTableVersion();
-    const table = this.compiled.bytes;
-    const tablePtr = inst.copyIn(table, 64);
-    const st = e.tableStatus(tablePtr, table.byteLength);
-    if (st !== 0) throw new TableError(TABLE_ERROR.SECTION, `sgfilter: the WASM engine refuses the compiled table (status ${st}; module reads format ${tableVersion})`);
+    const tablePtr = loadTableInto(inst, this.compiled.bytes, 'sgfilter: the compiled table');
 
     // Rule actions per list position.
     const lists = this.compiled.meta.lists;

@@ -1076,6 +1076,11 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
+  /** assembly/layout/TC_LEAF_INFO_OFF */
+  readonly TC_LEAF_INFO_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
   /** assembly/layout/TC_SIZE */
   readonly TC_SIZE: {
     /** @type `usize` */
@@ -1116,14 +1121,34 @@ export interface SgfExports {
     /** @type `u32` */
     readonly value: number;
   };
-  /** assembly/layout/TN_LEAF_KEY */
-  readonly TN_LEAF_KEY: {
+  /** assembly/layout/TN_KEY_MASK */
+  readonly TN_KEY_MASK: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TN_LEAF_THRESHOLD */
+  readonly TN_LEAF_THRESHOLD: {
     /** @type `u32` */
     readonly value: number;
   };
   /** assembly/layout/TN_MAX_CHILD */
   readonly TN_MAX_CHILD: {
     /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TLF_FIRST */
+  readonly TLF_FIRST: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TLF_COUNT */
+  readonly TLF_COUNT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TLF_SIZE */
+  readonly TLF_SIZE: {
+    /** @type `usize` */
     readonly value: number;
   };
   /** assembly/layout/TG_POS */
@@ -1161,6 +1186,31 @@ export interface SgfExports {
     /** @type `u32` */
     readonly value: number;
   };
+  /** assembly/layout/TGD_LO */
+  readonly TGD_LO: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TGD_SPAN */
+  readonly TGD_SPAN: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TGD_SIZE */
+  readonly TGD_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TGS_SET1 */
+  readonly TGS_SET1: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TGS_SIZE */
+  readonly TGS_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
   /** assembly/layout/TR_POS */
   readonly TR_POS: {
     /** @type `usize` */
@@ -1189,6 +1239,26 @@ export interface SgfExports {
   /** assembly/layout/TR_MAX_SET */
   readonly TR_MAX_SET: {
     /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/TRC_KEY_OFF */
+  readonly TRC_KEY_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TRC_LO */
+  readonly TRC_LO: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TRC_SPAN */
+  readonly TRC_SPAN: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TRC_SIZE */
+  readonly TRC_SIZE: {
+    /** @type `usize` */
     readonly value: number;
   };
   /** assembly/layout/TSET_N_INTERVALS */

@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0xcfe1afe2;
+export const LAYOUT_HASH = 0xbc9596b7;
 
 /**
  * record (128 bytes)
@@ -455,7 +455,8 @@ export const TABLE_BINDING_ENTRY = {
  *    28     4  LEAVES_OFF       u32 leaf groups
  *    32     4  NODE_COUNT       u32 nodes
  *    36     4  LEAF_BYTES       u32 bytes of leaf groups
- *    40    24  -                u32[6] reserved (zero)
+ *    40     4  LEAF_INFO_OFF    u32 leaf entries, one per node (NODE_COUNT x LEAF_ENTRY)
+ *    44    20  -                u32[5] reserved (zero)
  * A classifier's header (one per list and family, 16-byte aligned); every
  * offset in it counts from the classifier's first byte.
  */
@@ -470,6 +471,7 @@ export const TABLE_CLASSIFIER = {
   LEAVES_OFF: 28,
   NODE_COUNT: 32,
   LEAF_BYTES: 36,
+  LEAF_INFO_OFF: 40,
   SIZE: 64,
 } as const;
 
@@ -490,19 +492,35 @@ export const TABLE_TREE_ENTRY = {
 /**
  * table node (8 bytes)
  *   off  size  field            meaning
- *     0     4  THRESHOLD        u32 threshold, or a leaf's first group
+ *     0     4  THRESHOLD        u32 threshold (a leaf: LEAF_THRESHOLD)
  *     4     4  META             u32 child index : 26 | keyOff : 6
- * A tree node. Inner: go to child (key <= threshold) or child+1. Leaf (keyOff
- * = LEAF_KEY): THRESHOLD is the byte offset of its first group from
- * LEAVES_OFF, the child field the number of groups.
+ * A tree node. Inner (child > its own index): go to child (key <= threshold)
+ * or child+1. Leaf (child = its own index, threshold = LEAF_THRESHOLD, so
+ * every key stays): a fixed point of the walk; its groups are in its
+ * LEAF_ENTRY. A walk ends when no lane moves.
  */
 export const TABLE_NODE = {
   THRESHOLD: 0,
   META: 4,
   SIZE: 8,
   KEY_BITS: 6,
-  LEAF_KEY: 63,
+  KEY_MASK: 63,
+  LEAF_THRESHOLD: 4294967295,
   MAX_CHILD: 67108863,
+} as const;
+
+/**
+ * table leaf entry (8 bytes)
+ *   off  size  field            meaning
+ *     0     4  FIRST            u32 byte offset of the leaf's first group from LEAVES_OFF
+ *     4     4  COUNT            u32 groups
+ * Per node (LEAF_INFO_OFF + index x 8), read only at a leaf: where its groups
+ * are. Inner nodes' entries are zero.
+ */
+export const TABLE_LEAF_ENTRY = {
+  FIRST: 0,
+  COUNT: 4,
+  SIZE: 8,
 } as const;
 
 /**
@@ -528,6 +546,32 @@ export const TABLE_LEAF_GROUP = {
 } as const;
 
 /**
+ * table leaf dimension (32 bytes)
+ *   off  size  field            meaning
+ *     0    16  LO               u32[4] range starts
+ *    16    16  SPAN             u32[4] range lengths - 1
+ * One stored dimension of a leaf group (N_DIMS of them from the group's HEAD):
+ * lane j holds when (key - LO[j]) <= SPAN[j], unsigned.
+ */
+export const TABLE_LEAF_DIM = {
+  LO: 0,
+  SPAN: 16,
+  SIZE: 32,
+} as const;
+
+/**
+ * table leaf sets (16 bytes)
+ *   off  size  field            meaning
+ *     0    16  SET1             u32[4] setIndex+1 per lane
+ * A leaf group's set block (after its dimensions, when HAS_SET): per lane
+ * setIndex+1, 0 = no set.
+ */
+export const TABLE_LEAF_SETS = {
+  SET1: 0,
+  SIZE: 16,
+} as const;
+
+/**
  * table rule record (variable size)
  *   off  size  field            meaning
  *     0     4  POS              u32 the rule's position in its list
@@ -543,6 +587,22 @@ export const TABLE_RECORD = {
   CONS: 12,
   MAX_CONS: 255,
   MAX_SET: 16777214,
+} as const;
+
+/**
+ * table rule constraint (12 bytes)
+ *   off  size  field            meaning
+ *     0     4  KEY_OFF          u32 tuple offset of the key
+ *     4     4  LO               u32 range start
+ *     8     4  SPAN             u32 range length - 1
+ * One constraint of a rule record (nCons of them from the record's HEAD):
+ * holds when (u32 at tuple+KEY_OFF) - LO <= SPAN, unsigned.
+ */
+export const TABLE_CONSTRAINT = {
+  KEY_OFF: 0,
+  LO: 4,
+  SPAN: 8,
+  SIZE: 12,
 } as const;
 
 /**
@@ -704,7 +764,7 @@ export const SLOT = {
 /** table format (module: TABLE_*). */
 export const TABLE_FORMAT = {
   MAGIC: 0x54464753, // "SGFT" little-endian
-  VERSION: 1, // bump on any table layout change
+  VERSION: 2, // bump on any table layout change (2: leaves are fixed points, leaf entries)
 } as const;
 
 /** table sections (module: SECTION_*). */
@@ -878,6 +938,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['TC_LEAVES_OFF', 28],
   ['TC_NODE_COUNT', 32],
   ['TC_LEAF_BYTES', 36],
+  ['TC_LEAF_INFO_OFF', 40],
   ['TC_SIZE', 64],
   ['TTE_MIN_POS', 0],
   ['TTE_ROOT', 4],
@@ -886,8 +947,12 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['TN_META', 4],
   ['TN_SIZE', 8],
   ['TN_KEY_BITS', 6],
-  ['TN_LEAF_KEY', 63],
+  ['TN_KEY_MASK', 63],
+  ['TN_LEAF_THRESHOLD', 0xffffffff],
   ['TN_MAX_CHILD', 0x03ffffff],
+  ['TLF_FIRST', 0],
+  ['TLF_COUNT', 4],
+  ['TLF_SIZE', 8],
   ['TG_POS', 0],
   ['TG_N_DIMS', 16],
   ['TG_HAS_SET', 17],
@@ -895,12 +960,21 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['TG_HEAD', 32],
   ['TG_DIM', 32],
   ['TG_MAX_DIMS', 14],
+  ['TGD_LO', 0],
+  ['TGD_SPAN', 16],
+  ['TGD_SIZE', 32],
+  ['TGS_SET1', 0],
+  ['TGS_SIZE', 16],
   ['TR_POS', 0],
   ['TR_META', 4],
   ['TR_HEAD', 8],
   ['TR_CONS', 12],
   ['TR_MAX_CONS', 255],
   ['TR_MAX_SET', 0x00fffffe],
+  ['TRC_KEY_OFF', 0],
+  ['TRC_LO', 4],
+  ['TRC_SPAN', 8],
+  ['TRC_SIZE', 12],
   ['TSET_N_INTERVALS', 0],
   ['TSET_WORDS_PER_CLASS', 4],
   ['TSET_STARTS_OFF', 8],
@@ -972,7 +1046,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['SLOT_EMPTY', 0],
   ['SLOT_TOMB', 0xffffffff],
   ['TABLE_MAGIC', 0x54464753],
-  ['TABLE_VERSION', 1],
+  ['TABLE_VERSION', 2],
   ['SECTION_LISTS', 1],
   ['SECTION_BINDINGS', 2],
   ['SECTION_META', 3],

@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileTopology } from '../../src/compile/compile.js';
-import { CLASSIFIER, HEADER, LIST_ENTRY, NODE, SECTION, TableError, TREE_ENTRY, fnv1a, validateTable } from '../../src/compile/format.js';
+import { CLASSIFIER, HEADER, LEAF_ENTRY, LIST_ENTRY, NODE, SECTION, TableError, TREE_ENTRY, fnv1a, validateTable } from '../../src/compile/format.js';
 import { TupleBatch, WasmTable } from '../../src/compile/matcher.js';
 import { Table } from '../../src/compile/table.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
@@ -31,8 +31,8 @@ function layout(bytes: Uint8Array) {
   const nodeCount = f(CLASSIFIER.NODE_COUNT);
   const inner: number[] = [];
   const leaf: number[] = [];
-  for (let i = 0; i < nodeCount; i++) ((dv.getUint32(nodes + i * 8 + 4, true) & 63) === NODE.LEAF_KEY ? leaf : inner).push(i);
-  return { dv, sections, lists, cls, nodes, nodeCount, inner, leaf, trees: cls + f(CLASSIFIER.TREES_OFF), records: cls + f(CLASSIFIER.RECORDS_OFF) };
+  for (let i = 0; i < nodeCount; i++) (dv.getUint32(nodes + i * NODE.SIZE + NODE.META, true) >>> NODE.KEY_BITS === i ? leaf : inner).push(i);
+  return { dv, sections, lists, cls, nodes, nodeCount, inner, leaf, info: cls + f(CLASSIFIER.LEAF_INFO_OFF), trees: cls + f(CLASSIFIER.TREES_OFF), records: cls + f(CLASSIFIER.RECORDS_OFF) };
 }
 
 function refused(bytes: Uint8Array, expect: string | RegExp): void {
@@ -66,7 +66,25 @@ test('a node whose child points back at itself (a cycle) is refused at load', ()
   const i = L.inner[1]!;
   const meta = L.dv.getUint32(L.nodes + i * 8 + 4, true);
   L.dv.setUint32(L.nodes + i * 8 + 4, i * 64 + (meta & 63), true);
-  refused(reseal(b), /children .* must come after it/);
+  // Its own child with a real threshold: a key above it steps to the next node, a key below stays.
+  refused(reseal(b), /its own child\) has threshold/);
+});
+
+test('format 2 leaves: a leaf with a threshold some key exceeds, or a leaf entry off the groups, is refused', () => {
+  const edit = (fn: (L: ReturnType<typeof layout>) => void, expect: string | RegExp) => {
+    const b = good.slice();
+    fn(layout(b));
+    refused(reseal(b), expect);
+  };
+  // A leaf is a fixed point of the walk only with the threshold no key exceeds.
+  edit((L) => L.dv.setUint32(L.nodes + L.leaf[0]! * NODE.SIZE + NODE.THRESHOLD, 0xfffffffe, true), /leaf node \d+ .* threshold 4294967294/);
+  // Its leaf entry names groups outside the group area.
+  edit((L) => L.dv.setUint32(L.info + L.leaf[0]! * LEAF_ENTRY.SIZE + LEAF_ENTRY.COUNT, 1 << 20, true), 'not groups of the leaf area');
+  edit((L) => L.dv.setUint32(L.info + L.leaf[0]! * LEAF_ENTRY.SIZE + LEAF_ENTRY.FIRST, 8, true), 'not groups of the leaf area');
+  // The leaf entry area itself outside the section.
+  edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.LEAF_INFO_OFF, 0x7ffffff0, true), 'the leaf entries');
+  // A leaf's key offset outside the tuple (the walk still loads its key).
+  edit((L) => { const p = L.nodes + L.leaf[0]! * NODE.SIZE + NODE.META; L.dv.setUint32(p, L.dv.getUint32(p, true) | 62, true); }, 'key offset 62');
 });
 
 test('a child pointing backwards to the root (a longer cycle) is refused', () => {
@@ -111,8 +129,7 @@ test('bad counts and links: tree root, node count, leaf group count, key offset,
   edit((L) => L.dv.setUint32(L.trees + TREE_ENTRY.ROOT, L.nodeCount, true), 'root');
   edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.NODE_COUNT, L.nodeCount + 1000, true), 'outside the CLASSIF section');
   edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.N_RECORDS, 1 << 30, true), 'rule records');
-  edit((L) => L.dv.setUint32(L.nodes + L.leaf[0]! * 8 + 4, (1 << 20) * 64 + NODE.LEAF_KEY, true), 'not groups of the leaf area');
-  edit((L) => L.dv.setUint32(L.nodes + L.leaf[0]! * 8, 8, true), 'not groups of the leaf area');
+  edit((L) => L.dv.setUint32(L.info + L.leaf[0]! * LEAF_ENTRY.SIZE + LEAF_ENTRY.COUNT, 1 << 20, true), 'not groups of the leaf area');
   edit((L) => { const p = L.nodes + L.inner[0]! * 8 + 4; L.dv.setUint32(p, (L.dv.getUint32(p, true) & ~63) | 62, true); }, 'key offset 62');
   edit((L) => L.dv.setUint32(L.records, 40, true), 'rule position 40, but the list has 40 rules');
   edit((L) => L.dv.setUint32(HEADER.SIZE + 12, 1 << 24, true), 'cannot hold');

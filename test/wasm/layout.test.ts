@@ -47,22 +47,26 @@ for (const flavour of ['release', 'debug'] as const) {
 test('the compiled table format and the classifier tuple are in the spec: format.ts names the generated numbers, the module agrees', () => {
   const names = new Set(LAYOUT_CONSTANTS.map(([n]) => n));
   // The names assembly/classify.ts reads (generated into assembly/layout.ts), checked above against the module.
-  for (const n of ['TABLE_MAGIC', 'TABLE_VERSION', 'TBH_N_SECTIONS', 'TSE_KIND', 'TLE_V6', 'TC_LEAVES_OFF', 'TN_LEAF_KEY', 'TG_DIM', 'TR_CONS', 'TSET_BITMAPS_OFF', 'T_LIST', 'T_NO_PORT', 'SECTION_LISTS', 'TABLE_OK', 'TABLE_NO_LISTS', 'RESULT_BAD_LIST', 'TBE_NO_LIST']) {
+  for (const n of ['TABLE_MAGIC', 'TABLE_VERSION', 'TBH_N_SECTIONS', 'TSE_KIND', 'TLE_V6', 'TC_LEAVES_OFF', 'TN_LEAF_THRESHOLD', 'TN_KEY_MASK', 'TLF_FIRST', 'TLF_COUNT', 'TG_DIM', 'TGD_LO', 'TGD_SPAN', 'TGS_SIZE', 'TR_CONS', 'TRC_KEY_OFF', 'TRC_LO', 'TRC_SPAN', 'TSET_BITMAPS_OFF', 'T_LIST', 'T_NO_PORT', 'SECTION_LISTS', 'TABLE_OK', 'TABLE_NO_LISTS', 'RESULT_BAD_LIST', 'TBE_NO_LIST']) {
     assert.ok(names.has(n), `${n} is not a layout constant`);
   }
   // The format as docs/table-format.md draws it (not read back from the generated file).
   assert.is(format.TABLE_MAGIC, 0x54464753);
-  assert.is(format.TABLE_VERSION, 1);
+  assert.is(format.TABLE_VERSION, 2);
   assert.equal({ ...format.HEADER }, { MAGIC: 0, VERSION: 4, LENGTH: 8, CHECKSUM: 12, N_SECTIONS: 16, FLAGS: 20, SIZE: 32 });
   assert.equal({ ...format.SECTION_ENTRY }, { KIND: 0, OFFSET: 4, LENGTH: 8, COUNT: 12, SIZE: 16 });
   assert.equal({ ...format.SECTION }, { LISTS: 1, BINDINGS: 2, META: 3, CLASSIFIERS: 4 });
   assert.equal({ ...format.LIST_ENTRY }, { RULE_COUNT: 0, V4: 4, V6: 8, SIZE: 16 });
   assert.is(format.NO_LIST, 0xffffffff);
-  assert.equal({ ...format.CLASSIFIER }, { FAMILY: 0, RECORDS_OFF: 4, N_RECORDS: 8, SETS_OFF: 12, N_TREES: 16, TREES_OFF: 20, NODES_OFF: 24, LEAVES_OFF: 28, NODE_COUNT: 32, LEAF_BYTES: 36, SIZE: 64 });
+  assert.equal({ ...format.CLASSIFIER }, { FAMILY: 0, RECORDS_OFF: 4, N_RECORDS: 8, SETS_OFF: 12, N_TREES: 16, TREES_OFF: 20, NODES_OFF: 24, LEAVES_OFF: 28, NODE_COUNT: 32, LEAF_BYTES: 36, LEAF_INFO_OFF: 40, SIZE: 64 });
   assert.equal({ ...format.TREE_ENTRY }, { MIN_POS: 0, ROOT: 4, SIZE: 8 });
-  assert.equal({ ...format.NODE }, { THRESHOLD: 0, META: 4, SIZE: 8, KEY_BITS: 6, LEAF_KEY: 63, MAX_CHILD: (1 << 26) - 1 });
+  assert.equal({ ...format.NODE }, { THRESHOLD: 0, META: 4, SIZE: 8, KEY_BITS: 6, KEY_MASK: 63, LEAF_THRESHOLD: 0xffffffff, MAX_CHILD: (1 << 26) - 1 });
+  assert.equal({ ...format.LEAF_ENTRY }, { FIRST: 0, COUNT: 4, SIZE: 8 });
   assert.equal({ ...format.LEAF_GROUP }, { POS: 0, N_DIMS: 16, HAS_SET: 17, KEY_OFFS: 18, HEAD: 32, DIM: 32, MAX_DIMS: 14 });
+  assert.equal({ ...format.LEAF_DIM }, { LO: 0, SPAN: 16, SIZE: 32 });
+  assert.equal({ ...format.LEAF_SETS }, { SET1: 0, SIZE: 16 });
   assert.equal({ ...format.RECORD }, { POS: 0, META: 4, HEAD: 8, CONS: 12, MAX_CONS: 255, MAX_SET: (1 << 24) - 2 });
+  assert.equal({ ...format.CONSTRAINT }, { KEY_OFF: 0, LO: 4, SPAN: 8, SIZE: 12 });
   assert.equal({ ...format.SETS }, { N_INTERVALS: 0, WORDS_PER_CLASS: 4, STARTS_OFF: 8, CLASS_OFF: 12, BITMAPS_OFF: 16, SIZE: 32 });
   assert.equal({ ...format.TUPLE }, { REMOTE: 0, LOCAL: 16, SPORT: 32, DPORT: 36, PROTO: 40, FAMILY: 44, LIST: 48, SIZE: 64, NO_PORT: 65536 });
   assert.equal({ ...format.TABLE_STATUS }, { OK: 0, BAD_MAGIC: -1, BAD_VERSION: -2, BAD_LENGTH: -3, NO_LISTS: -4 });
