@@ -19,6 +19,10 @@
 import { classifyTuple } from './classify';
 import { T_NO_PORT as NO_PORT, T_DPORT, T_FAMILY, T_LIST, T_LOCAL, T_PROTO, T_REMOTE, T_SPORT } from './layout';
 import {
+  ADDR_W0,
+  ADDR_W1,
+  ADDR_W2,
+  ADDR_W3,
   CLOUD_ALIYUN,
   DIR_EGRESS,
   DIR_INGRESS,
@@ -103,23 +107,12 @@ import {
   VERDICT_DENY,
   VERDICT_NOT_MINE,
 } from './layout';
-import {
-  addrOwner,
-  arenaAllocate,
-  ctAt,
-  ctCreate,
-  ctFlow,
-  ctFlowLoad,
-  ctFlowSave,
-  ctHit,
-  ctKey,
-  ctLookup,
-  ctTouch,
-  flowHash,
-  frRecall,
-  frRemember,
-  ifaceRecord,
-} from './state';
+import { addrOwner } from './addrmap';
+import { arenaAllocate } from './arena';
+import { ctAt, ctCreate, ctFlow, ctFlowLoad, ctFlowSave, ctHit, ctKey, ctLookup, ctTouch } from './conntrack';
+import { frRecall, frRemember } from './fragments';
+import { flowHash } from './hash';
+import { ifaceRecord } from './state';
 
 // Classifier tuple: assembly/layout.ts (T_*, from layout/layouts.json).
 
@@ -164,17 +157,22 @@ export function engineConfigure(table: usize, actions: usize, cloud: u32, shards
   return load<u8>(cfgActions + <usize>load<u32>(cfgActions + (<usize>list << 2)) + <usize>pos);
 }
 
-/** Copy a record address (128-bit LE) into tuple address words (word 0 most significant). */
+/** Tuple address word `k` (T_REMOTE / T_LOCAL are u32[4], word 0 the most significant). */
+@inline function tupleWord(dst: usize, k: usize): usize {
+  return dst + (k << 2);
+}
+
+/** Copy a record address (ADDR_*, 128-bit LE) into tuple address words (word 0 most significant). */
 @inline function toWords(dst: usize, a: usize, family: u32): void {
   if (family == 4) {
-    store<u32>(dst, load<u32>(a));
-    store<u32>(dst, 0, 4);
-    store<u64>(dst, 0, 8);
+    store<u32>(tupleWord(dst, 0), load<u32>(a, ADDR_W0));
+    store<u32>(tupleWord(dst, 1), 0);
+    store<u64>(tupleWord(dst, 2), 0);
   } else {
-    store<u32>(dst, load<u32>(a, 12));
-    store<u32>(dst, load<u32>(a, 8), 4);
-    store<u32>(dst, load<u32>(a, 4), 8);
-    store<u32>(dst, load<u32>(a), 12);
+    store<u32>(tupleWord(dst, 0), load<u32>(a, ADDR_W3));
+    store<u32>(tupleWord(dst, 1), load<u32>(a, ADDR_W2));
+    store<u32>(tupleWord(dst, 2), load<u32>(a, ADDR_W1));
+    store<u32>(tupleWord(dst, 3), load<u32>(a, ADDR_W0));
   }
 }
 

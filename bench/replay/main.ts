@@ -16,12 +16,17 @@
  * of `refPackets` packets made to cross shards (shardStressSpec: ICMP errors
  * from a small router pool, fragments, IPv6), which is not timed.
  *
+ * Then the native C baseline on the big capture (when a C compiler is
+ * present), and sgfilter's loop figure over it. `--flows`: only the
+ * flow-count scaling instead (bench/replay/flows.ts).
+ *
  *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--json]
+ *   node dist/bench/replay/main.js --flows [--flows-packets N] [--repeat K] [--json]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureGenerated } from '../../src/gen/index.js';
+import { defaultCacheDir, ensureGenerated } from '../../src/gen/index.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
 import { replay } from '../../src/replay/replay.js';
 import { compileTopology } from '../../src/compile/compile.js';
@@ -29,6 +34,9 @@ import type { Topology } from '../../src/model/topology.js';
 import { assertSameDecisionFiles } from '../harness/verify-files.js';
 import { BenchError } from '../harness/errors.js';
 import { parseIntOption } from '../../src/cli/common.js';
+import { buildNative, runNative, writeNativeRules } from '../harness/native.js';
+import { median } from '../stats.js';
+import { formatFlowsReport, runFlowsScaling, type FlowsReport } from './flows.js';
 
 export interface ReplaySample {
   seconds: number;
@@ -89,11 +97,6 @@ export async function verifyDecisions(topology: Topology, file: string, compiled
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function arg(argv: string[], name: string, dflt: number): number {
   const i = argv.indexOf(name);
@@ -240,9 +243,34 @@ export function formatReplayReport(r: ReplayBenchReport): string {
   return lines.join('\n');
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport> {
-  const r = await runReplayBench({ packets: arg(argv, '--packets', 1_000_000), refPackets: arg(argv, '--ref-packets', 200_000), repeat: arg(argv, '--repeat', 3) });
+/** The native C baseline on the big capture (bench/harness/native.ts), printed beside sgfilter's loop figure; null without a compiler. */
+function nativeLine(r: ReplayBenchReport, repeat: number): string {
+  const cacheDir = defaultCacheDir();
+  const build = buildNative(cacheDir);
+  if (!build.binary) return `  native C baseline: skipped (${build.why ?? 'not built'})`;
+  const rules = writeNativeRules(loadTopologyFile(ensureGenerated(replaySpec(r.capture.packets)).topologyPath).topology, cacheDir, `replay-${r.capture.packets}`);
+  const one = r.results[0]!;
+  const out: string[] = [];
+  for (const mode of ['mem', 'read'] as const) {
+    const n = runNative(build.binary, rules, r.capture.path, mode, repeat, 1);
+    const pps = n.packets / median(n.passes);
+    out.push(`  native C baseline (${mode === 'mem' ? 'capture in memory' : 'read()'}): ${(pps / 1e6).toFixed(2)} M packets/s; sgfilter loop / native ${((one.loopPacketsPerSecond ?? 0) / pps).toFixed(2)}`);
+  }
+  return out.join('\n');
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport | FlowsReport> {
+  const repeat = arg(argv, '--repeat', 3);
+  if (argv.includes('--flows')) {
+    // Only the flow-count scaling (bench/replay/flows.ts).
+    const f = await runFlowsScaling({ packets: arg(argv, '--flows-packets', 2_000_000), repeat });
+    console.log(formatFlowsReport(f));
+    if (argv.includes('--json')) console.log(JSON.stringify(f, null, 2));
+    return f;
+  }
+  const r = await runReplayBench({ packets: arg(argv, '--packets', 1_000_000), refPackets: arg(argv, '--ref-packets', 200_000), repeat });
   console.log(formatReplayReport(r));
+  console.log(nativeLine(r, repeat));
   if (argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
   return r;
 }

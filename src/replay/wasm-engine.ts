@@ -1,8 +1,9 @@
 /**
  * The WASM replay engine on the host side: one WasmInstance holding the
  * compiled rule table, the interface records, the address map and the
- * per-shard state (assembly/state.ts), plus fixed batch regions: capture
- * bytes (staging), frame descriptors, decoded records, decisions.
+ * per-shard state (assembly/init.ts stateInit and its rooms), plus fixed
+ * batch regions: capture bytes (staging), frame descriptors, decoded
+ * records, decisions.
  *
  * Memory layout is fixed at construction: every host region is allocated
  * first, then `stateInit` hands the rest of memory to the WASM arena, where
@@ -18,7 +19,7 @@ import { ApiUsageError } from '../model/errors.js';
 import { TABLE_ERROR, TableError } from '../compile/format.js';
 import { secondsToNs } from '../model/packet.js';
 import type { TIMEOUT_KEYS } from '../model/topology.js';
-import { CLOUD, DECISION, DIR, FLOW_STATE, IF, STATS } from '../wasm/layout.js';
+import { ADDRESS, CLOUD, DECISION, DIR, FLOW_STATE, IF, STATS } from '../wasm/layout.js';
 import { MAX_CAPTURE_INTERFACES, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
 import { WasmInstance, type SgfExports, type WasmFlavour } from '../wasm/loader.js';
 import { WasmDecoder } from '../pcap/wasm.js';
@@ -275,8 +276,8 @@ export class WasmEngine {
   }
 }
 
-/** A 128-bit little-endian address (the record form) at `ptr`. */
+/** A 128-bit little-endian address (the record form, ADDRESS) at `ptr`. */
 export function writeAddress(dv: DataView, ptr: number, value: bigint): void {
-  dv.setBigUint64(ptr, value & 0xffffffffffffffffn, true);
-  dv.setBigUint64(ptr + 8, value >> 64n, true);
+  dv.setBigUint64(ptr + ADDRESS.W0, value & 0xffffffffffffffffn, true);
+  dv.setBigUint64(ptr + ADDRESS.W2, value >> 64n, true);
 }
