@@ -57,7 +57,7 @@ let ct: usize = 0;
 
 /** A new, empty table (stateInit). */
 export function ctInit(): void {
-  ct = oaNew(CT_INITIAL_SLOTS, <u32>CT_SIZE, <u32>CT_HASH, 3, 4);
+  ct = oaNew(CT_INITIAL_SLOTS, <u32>CT_SIZE, <u32>CT_HASH, 1, 2); // at most half used: short probes, misses included
 }
 
 // The key of the packet being looked up: the flow part (ctFlow), then the
@@ -78,6 +78,12 @@ let kFlow: u64 = 0;
 let kHash: u32 = 0;
 let kLo: usize = 0; // pointers to the packet's addresses
 let kHi: usize = 0;
+// What the last ctLookup of the key found (ctAt forgets it): the key's slot
+// (live or expired; 0 none) and the first free slot on its probe path, where
+// ctCreate puts the entry without probing again.
+let kProbed: bool = false;
+let kSlot: usize = 0;
+let kFree: usize = 0;
 
 /** The flow part of the key: family, protocol, (src, sport), (dst, dport) in canonical order. */
 export function ctFlow(family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
@@ -119,6 +125,7 @@ export function ctFlowLoad(p: usize, family: u32, proto: u32, src: usize, dst: u
 export function ctAt(iface: u32, shard: u32): void {
   kIface = iface;
   kShard = shard;
+  kProbed = false;
   kHash = <u32>mix64(kFlow ^ ((<u64>iface + 1) * 0x9e3779b97f4a7c15));
 }
 
@@ -134,24 +141,30 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
 }
 
 /**
- * Touch the first slot the prepared key probes, so that its cache line is on
- * its way before the packet is judged (engineRun's pre-pass issues these for a
- * whole batch: independent loads overlap their memory latency).
+ * The first slot the prepared key probes: engineRun's pre-pass collects these
+ * for a sub-batch and loads them in one tight loop, so that their memory
+ * latency overlaps before the packets are judged.
  */
-export function ctTouch(): u32 {
-  return load<u32>(oaSlots(ct) + <usize>(kHash & oaMask(ct)) * CT_SIZE, CT_HASH);
+export function ctFirstSlot(): usize {
+  return oaSlots(ct) + <usize>(kHash & oaMask(ct)) * CT_SIZE;
 }
 
-/** The slot holding the key (live or expired), or 0. */
+/** The slot holding the key (live or expired), or 0; kFree: the first free slot on its probe path. */
 function ctFind(): usize {
   const slots = oaSlots(ct);
   const mask = oaMask(ct);
+  let free: usize = 0;
   let i = kHash & mask;
   while (true) {
     const e = slots + <usize>i * CT_SIZE;
     const t = load<u32>(e, CT_TAG);
-    if (t == SLOT_EMPTY) return 0;
-    if (t != SLOT_TOMB && load<u32>(e, CT_HASH) == kHash && ctMatches(e)) return e;
+    if (t == SLOT_EMPTY) {
+      kFree = free != 0 ? free : e;
+      return 0;
+    }
+    if (t == SLOT_TOMB) {
+      if (free == 0) free = e;
+    } else if (load<u32>(e, CT_HASH) == kHash && ctMatches(e)) return e;
     i = (i + 1) & mask;
   }
 }
@@ -175,6 +188,8 @@ function ctFind(): usize {
 /** The live entry of the prepared key at `now`, or 0 (§5: expired = absent). */
 export function ctLookup(now: i64): usize {
   const e = ctFind();
+  kSlot = e;
+  kProbed = true;
   if (e == 0 || !ctLive(e, kIface, now)) return 0;
   return e;
 }
@@ -244,8 +259,13 @@ function ctPurge(iface: u32, shard: u32, now: i64): void {
  * full of live entries (conntrack-full; counted).
  */
 export function ctCreate(now: i64, tcpFlags: u32, shard: u32): bool {
-  const old = ctFind();
-  if (old != 0) ctDelete(old); // expired (a live one would have been hit)
+  // The key's lookup found no live entry: its expired one (reused in place) or its free slot.
+  const old = kProbed ? kSlot : ctFind();
+  let e = kFree;
+  if (old != 0) {
+    ctDelete(old); // expired (a live one would have been hit)
+    e = old;
+  }
   const c = counter(kIface, shard);
   if (load<u32>(c, CNT_CT_STORED) >= ctCapacity) {
     ctPurge(kIface, shard, now);
@@ -254,8 +274,11 @@ export function ctCreate(now: i64, tcpFlags: u32, shard: u32): bool {
       return false;
     }
   }
-  if (oaMaybeGrow(ct)) statBump(STAT_CT_GROWS);
-  const e = oaFreeSlot(ct, kHash);
+  if (oaMaybeGrow(ct)) {
+    statBump(STAT_CT_GROWS);
+    e = oaFreeSlot(ct, kHash); // a new slot array: probe it
+  }
+  kProbed = false;
   oaTake(ct, e, kIface + 1);
   store<u8>(e, <u8>kFamily, CT_FAMILY);
   store<u8>(e, <u8>kProto, CT_PROTO);

@@ -13,8 +13,8 @@
 import { arenaAlloc } from './arena';
 import { OA_ENTRY, OA_GROW_DEN, OA_GROW_NUM, OA_HASH_AT, OA_MASK, OA_SIZE, OA_SLOTS, OA_USED, SLOT_EMPTY, SLOT_TOMB } from './layout';
 
-/** Alignment of every slot array. */
-const SLOT_ALIGN: usize = 16;
+/** Alignment of every slot array: a cache line, so that an entry of 64 bytes (or a divisor of 64) never straddles two. */
+const SLOT_ALIGN: usize = 64;
 
 /** A new table header with `size` (a power of two) empty slots of `entry` bytes. */
 export function oaNew(size: u32, entry: u32, hashAt: u32, growNum: u32, growDen: u32): usize {

@@ -17,11 +17,13 @@
  * from a small router pool, fragments, IPv6), which is not timed.
  *
  * Then the native C baseline on the big capture (when a C compiler is
- * present), and sgfilter's loop figure over it. `--flows`: only the
- * flow-count scaling instead (bench/replay/flows.ts).
+ * present), and sgfilter's loop figure over it, and the per-stage
+ * breakdown (bench/replay/stages.ts). `--flows`: only the flow-count scaling
+ * instead (bench/replay/flows.ts); `--stages`: only the per-stage breakdown.
  *
  *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--json]
  *   node dist/bench/replay/main.js --flows [--flows-packets N] [--repeat K] [--json]
+ *   node dist/bench/replay/main.js --stages [--packets N] [--repeat K] [--json]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +38,7 @@ import { BenchError } from '../harness/errors.js';
 import { parseIntOption } from '../../src/cli/common.js';
 import { buildNative, runNative, writeNativeRules } from '../harness/native.js';
 import { median } from '../stats.js';
+import { formatStages, runStages, type StagesReport } from './stages.js';
 import { formatFlowsReport, runFlowsScaling, type FlowsReport } from './flows.js';
 
 export interface ReplaySample {
@@ -259,7 +262,7 @@ function nativeLine(r: ReplayBenchReport, repeat: number): string {
   return out.join('\n');
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport | FlowsReport> {
+export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport | FlowsReport | StagesReport> {
   const repeat = arg(argv, '--repeat', 3);
   if (argv.includes('--flows')) {
     // Only the flow-count scaling (bench/replay/flows.ts).
@@ -268,9 +271,22 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Repl
     if (argv.includes('--json')) console.log(JSON.stringify(f, null, 2));
     return f;
   }
+  if (argv.includes('--stages')) {
+    // Only the per-stage breakdown on the big capture (bench/replay/stages.ts).
+    const big = ensureGenerated(replaySpec(arg(argv, '--packets', 1_000_000)));
+    const t = loadTopologyFile(big.topologyPath).topology;
+    const s = runStages(t, compileTopology(t), big.capturePath, repeat);
+    console.log(formatStages(s));
+    if (argv.includes('--json')) console.log(JSON.stringify(s, null, 2));
+    return s;
+  }
   const r = await runReplayBench({ packets: arg(argv, '--packets', 1_000_000), refPackets: arg(argv, '--ref-packets', 200_000), repeat });
   console.log(formatReplayReport(r));
   console.log(nativeLine(r, repeat));
+  {
+    const t = loadTopologyFile(ensureGenerated(replaySpec(r.capture.packets)).topologyPath).topology;
+    console.log(formatStages(runStages(t, compileTopology(t), r.capture.path, repeat)));
+  }
   if (argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
   return r;
 }

@@ -70,7 +70,7 @@ export class WasmEngine {
   private stagingSize: number;
   private readonly tallyPtr: number;
   private readonly tallyHitOffsets: number[];
-  private readonly x: Pick<SgfExports, 'engineRun' | 'arenaAllocate' | 'statsPtr' | 'ctPeak'>;
+  private readonly x: Pick<SgfExports, 'engineRun' | 'engineDecodeRun' | 'arenaAllocate' | 'statsPtr' | 'ctPeak'>;
 
   /** `compiled`: the topology's table (compileTopology), compiled once and handed to every engine. */
   constructor(readonly topology: Topology, compiled: CompiledTable, options: WasmEngineOptions = {}) {
@@ -83,6 +83,7 @@ export class WasmEngine {
     const e = inst.exports;
     this.x = {
       engineRun: e.engineRun,
+      engineDecodeRun: e.engineDecodeRun,
       arenaAllocate: e.arenaAllocate,
       statsPtr: e.statsPtr,
       ctPeak: e.ctPeak,
@@ -214,8 +215,14 @@ export class WasmEngine {
       d.windowPtr = this.x.arenaAllocate(this.stagingSize);
     }
     d.stage(buf, batch);
-    d.decode(n, interfaces);
-    return this.x.engineRun(d.recPtr, n, this.decPtr, owned >>> 0);
+    return this.decodeRun(n, interfaces, owned);
+  }
+
+  /** Decode and judge `n` staged frames, sub-batch by sub-batch in one WASM call (engineDecodeRun). */
+  private decodeRun(n: number, interfaces: readonly CaptureInterface[], owned: number): number {
+    const d = this.decoder;
+    d.useInterfaces(interfaces);
+    return this.x.engineDecodeRun(d.windowPtr, d.descPtr, n, d.ifacePtr, d.recPtr, this.decPtr, owned >>> 0);
   }
 
   /**
@@ -240,9 +247,12 @@ export class WasmEngine {
   /** Decode and judge `n` frames whose bytes and descriptors are already in the staging and descriptor regions. */
   runPrepared(n: number, interfaces: readonly CaptureInterface[], owned: number): number {
     if (n === 0) return 0;
-    const d = this.decoder;
-    d.decode(n, interfaces);
-    return this.x.engineRun(d.recPtr, n, this.decPtr, owned >>> 0);
+    return this.decodeRun(n, interfaces, owned);
+  }
+
+  /** Judge the `n` records the decoder holds (decoded by `decoder.decode`; benchmarks: the stages apart). */
+  runDecoded(n: number, owned: number): number {
+    return this.x.engineRun(this.decoder.recPtr, n, this.decPtr, owned >>> 0);
   }
 
   get allShards(): number {

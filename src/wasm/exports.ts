@@ -116,11 +116,6 @@ export interface SgfExports {
    */
   ctKey(iface: number, shard: number, family: number, proto: number, src: number, sport: number, dst: number, dport: number): void;
   /**
-   * assembly/conntrack/ctTouch
-   * @returns `u32`
-   */
-  ctTouch(): number;
-  /**
    * assembly/conntrack/ctLookup
    * @param now `i64`
    * @returns `usize`
@@ -271,6 +266,18 @@ export interface SgfExports {
    * @param scratch `usize`
    */
   engineConfigure(table: number, actions: number, cloud: number, shards: number, scratch: number): void;
+  /**
+   * assembly/engine/engineDecodeRun
+   * @param frames `usize`
+   * @param desc `usize`
+   * @param n `u32`
+   * @param ifaces `usize`
+   * @param recs `usize`
+   * @param out `usize`
+   * @param owned `u32`
+   * @returns `u32`
+   */
+  engineDecodeRun(frames: number, desc: number, n: number, ifaces: number, recs: number, out: number, owned: number): number;
   /**
    * assembly/engine/engineRun
    * @param recs `usize`
