@@ -32,6 +32,8 @@ export interface StagesReport {
   total: number;
   /** Conntrack table doublings in a pass. */
   conntrackGrows: number;
+  /** Per stage, the passes' times (ms). */
+  samplesMs: Record<'read' | 'scan' | 'decode' | 'engine' | 'skip', number[]>;
 }
 
 function readPass(file: string, engine: WasmEngine): number {
@@ -89,7 +91,14 @@ export function runStages(topology: Topology, compiled: CompiledTable, file: str
   const scan = ns(all.map((p) => p.scan));
   const decode = ns(all.map((p) => p.decode));
   const engine = ns(all.map((p) => p.run));
-  return { packets, read, scan, decode, engine, skip: ns(none.map((p) => p.run)), total: read + scan + decode + engine, conntrackGrows: all[0]!.grows };
+  const samplesMs = {
+    read: all.map((p) => p.read),
+    scan: all.map((p) => p.scan),
+    decode: all.map((p) => p.decode),
+    engine: all.map((p) => p.run),
+    skip: none.map((p) => p.run),
+  };
+  return { packets, read, scan, decode, engine, skip: ns(samplesMs.skip), total: read + scan + decode + engine, conntrackGrows: all[0]!.grows, samplesMs };
 }
 
 export function formatStages(r: StagesReport): string {
