@@ -68,8 +68,9 @@ export async function runFlowsScaling(opts: FlowsOptions = {}): Promise<FlowsRep
   const points: FlowsPoint[] = [];
   for (const flows of opts.flows ?? FLOW_POINTS) {
     opts.onPoint?.(flows);
-    log(`  flows scaling: generating (or reusing) ${packets} packets over ${flows} flows`);
-    const set = ensureGenerated(flowsSpec(flows, packets), gen);
+    const spec = flowsSpec(flows, packets);
+    log(`  flows scaling: generating (or reusing) ${spec.traffic.packets} packets over ${flows} flows`);
+    const set = ensureGenerated(spec, gen);
     const topology = loadTopologyFile(set.topologyPath).topology;
     const compiled = compileTopology(topology);
     const loops: number[] = [];
