@@ -10,6 +10,10 @@
 //            owns their shard (src/replay/ merges)
 //     returns the number of packets judged here
 //
+//   engineDecodeRun(frames, desc, n, ifaces, recs, out, owned): u32
+//     decodeBatch and engineRun fused, sub-batch by sub-batch (the replay's
+//     path: the records are judged while still cached)
+//
 // Layouts (assembly/layout.ts, generated from layout/layouts.json, where they
 // are drawn): the decision record D_* with its hops H_*, verdicts VERDICT_*,
 // packet reasons PKT_*, hop reasons HOP_*, the tally TL_*, the decoded record
@@ -17,9 +21,15 @@
 // IF_*, the cloud codes CLOUD_*.
 
 import { classifyTuple } from './classify';
+import { decodeBatch } from './decode';
 import { T_NO_PORT as NO_PORT, T_DPORT, T_FAMILY, T_LIST, T_LOCAL, T_PROTO, T_REMOTE, T_SPORT } from './layout';
 import {
+  ADDR_W0,
+  ADDR_W1,
+  ADDR_W2,
+  ADDR_W3,
   CLOUD_ALIYUN,
+  DESC_SIZE,
   DIR_EGRESS,
   DIR_INGRESS,
   D_HOP0,
@@ -103,23 +113,12 @@ import {
   VERDICT_DENY,
   VERDICT_NOT_MINE,
 } from './layout';
-import {
-  addrOwner,
-  arenaAllocate,
-  ctAt,
-  ctCreate,
-  ctFlow,
-  ctFlowLoad,
-  ctFlowSave,
-  ctHit,
-  ctKey,
-  ctLookup,
-  ctTouch,
-  flowHash,
-  frRecall,
-  frRemember,
-  ifaceRecord,
-} from './state';
+import { addrOwner } from './addrmap';
+import { arenaAllocate } from './arena';
+import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlowLoad, ctFlowSave, ctHit, ctKey, ctLookup } from './conntrack';
+import { frRecall, frRemember } from './fragments';
+import { flowHash } from './hash';
+import { ifaceRecord } from './state';
 
 // Classifier tuple: assembly/layout.ts (T_*, from layout/layouts.json).
 
@@ -152,6 +151,7 @@ let tuple: usize = 0; // 64-byte scratch tuple
  */
 export function engineConfigure(table: usize, actions: usize, cloud: u32, shards: u32, scratch: usize): void {
   flowScratch = arenaAllocate(<usize>SUB_BATCH * FS_SIZE);
+  touchScratch = arenaAllocate(<usize>SUB_BATCH * 2 * sizeof<u32>());
   cfgTable = table;
   cfgActions = actions;
   cfgCloud = cloud;
@@ -164,17 +164,22 @@ export function engineConfigure(table: usize, actions: usize, cloud: u32, shards
   return load<u8>(cfgActions + <usize>load<u32>(cfgActions + (<usize>list << 2)) + <usize>pos);
 }
 
-/** Copy a record address (128-bit LE) into tuple address words (word 0 most significant). */
+/** Tuple address word `k` (T_REMOTE / T_LOCAL are u32[4], word 0 the most significant). */
+@inline function tupleWord(dst: usize, k: usize): usize {
+  return dst + (k << 2);
+}
+
+/** Copy a record address (ADDR_*, 128-bit LE) into tuple address words (word 0 most significant). */
 @inline function toWords(dst: usize, a: usize, family: u32): void {
   if (family == 4) {
-    store<u32>(dst, load<u32>(a));
-    store<u32>(dst, 0, 4);
-    store<u64>(dst, 0, 8);
+    store<u32>(tupleWord(dst, 0), load<u32>(a, ADDR_W0));
+    store<u32>(tupleWord(dst, 1), 0);
+    store<u64>(tupleWord(dst, 2), 0);
   } else {
-    store<u32>(dst, load<u32>(a, 12));
-    store<u32>(dst, load<u32>(a, 8), 4);
-    store<u32>(dst, load<u32>(a, 4), 8);
-    store<u32>(dst, load<u32>(a), 12);
+    store<u32>(tupleWord(dst, 0), load<u32>(a, ADDR_W3));
+    store<u32>(tupleWord(dst, 1), load<u32>(a, ADDR_W2));
+    store<u32>(tupleWord(dst, 2), load<u32>(a, ADDR_W1));
+    store<u32>(tupleWord(dst, 3), load<u32>(a, ADDR_W0));
   }
 }
 
@@ -379,13 +384,15 @@ function shardOfRecord(r: usize): u32 {
 const SUB_BATCH: u32 = 64;
 
 /**
- * Pre-pass over a sub-batch: shard and owners of every record, and a touch of
- * the conntrack slot each of its hops will probe first, so that the memory
- * latency of the whole sub-batch overlaps. Returns a value depending on the
- * touched loads (kept in a global, so that they are not optimized away).
+ * Pre-pass over a sub-batch: shard and owners of every record, its saved
+ * flow, and the conntrack slot each of its hops will probe first; then one
+ * tight loop loads those slots, so that the memory latency of the whole
+ * sub-batch overlaps (independent loads, no arithmetic between them).
+ * Returns a value depending on the loads (kept in a global, so that they are
+ * not optimized away).
  */
 function prepass(recs: usize, n: u32, owned: u32): u32 {
-  let sink: u32 = 0;
+  let touches: usize = 0;
   let r = recs;
   for (let i: u32 = 0; i < n; i++, r += REC_SIZE) {
     if (load<u8>(r, REC_REASON) != REASON_OK) {
@@ -401,28 +408,50 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
     store<i32>(r, a, REC_X_OWNER_A);
     store<i32>(r, b, REC_X_OWNER_B);
     if (a == b) continue;
-    const flags = <u32>load<u8>(r, REC_FLAGS);
-    if ((flags & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0) continue;
+    if (isNonFirstFragmentRecord(r)) continue;
     flowPacket(r);
     ctFlowSave(flowScratch + <usize>i * FS_SIZE);
     if (a >= 0) {
       ctAt(<u32>a, shard);
-      sink += ctTouch();
+      store<u32>(touchScratch + (touches << 2), <u32>ctFirstSlot());
+      touches++;
     }
     if (b >= 0) {
       ctAt(<u32>b, shard);
-      sink += ctTouch();
+      store<u32>(touchScratch + (touches << 2), <u32>ctFirstSlot());
+      touches++;
     }
   }
+  let sink: u32 = 0;
+  for (let k: usize = 0; k < touches; k++) sink += load<u32>(<usize>load<u32>(touchScratch + (k << 2)));
   return sink;
 }
 
 let prepassSink: u32 = 0;
 /** SUB_BATCH saved flows (FS_*): the flows the pre-pass prepared (ctFlowSave). */
 let flowScratch: usize = 0;
+/** Up to 2 × SUB_BATCH u32 slot addresses the pre-pass loads (ctFirstSlot). */
+let touchScratch: usize = 0;
 
 @inline function isNonFirstFragmentRecord(r: usize): bool {
   return (<u32>load<u8>(r, REC_FLAGS) & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0;
+}
+
+/**
+ * Decode and judge `n` frames (decodeBatch's arguments; `recs` needs room for
+ * SUB_BATCH records only): each sub-batch is decoded into the same few
+ * records and judged while they are still in the first-level cache, instead
+ * of decoding the whole batch first. Decisions as engineRun writes them.
+ */
+export function engineDecodeRun(frames: usize, desc: usize, n: u32, ifaces: usize, recs: usize, out: usize, owned: u32): u32 {
+  let judged: u32 = 0;
+  for (let base: u32 = 0; base < n; base += SUB_BATCH) {
+    const m = min(SUB_BATCH, n - base);
+    decodeBatch(frames, desc + <usize>base * DESC_SIZE, m, ifaces, recs);
+    prepassSink += prepass(recs, m, owned);
+    judged += judge(recs, m, out + <usize>base * D_SIZE, owned);
+  }
+  return judged;
 }
 
 /** Judge `n` records; see the file header. */

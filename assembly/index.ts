@@ -8,7 +8,15 @@
 // Sub-modules re-exported here each own one concern:
 //   decode.ts     captured frame bytes -> flat packet records
 //   classify*.ts  compiled rule tables -> first matching rule
-//   state.ts      address map, conntrack and fragment memory (the replay engine)
+//   the replay engine's state, in rooms:
+//     init.ts       stateInit: the arena, the shared state, both tables
+//     arena.ts      the WASM-side allocator above the host's regions
+//     hash.ts       hashes and address helpers (flowHash: the shard hash)
+//     addrmap.ts    address -> interface
+//     state.ts      interface records, per-shard counters, stats
+//     oa.ts         the open addressing both tables use
+//     conntrack.ts  the conntrack table (SEMANTICS §5)
+//     fragments.ts  the fragment memory (SEMANTICS §6)
 //   engine.ts     decoded records -> decisions (SEMANTICS §2-§6)
 //   library.ts    the library's calls: a batch of frames or records in one entry
 //   layout.ts     every binary layout shared with the host (generated from
@@ -31,7 +39,13 @@ export function layoutHash(): u32 {
 }
 export * from "./classify";
 export * from "./decode";
-export * from "./state";
+export { stateInit } from "./init";
+export { arenaAllocate } from "./arena";
+export { flowHash } from "./hash";
+export { addrMapInit, addrMapAdd, addrOwner } from "./addrmap";
+export { ifaceRecord, statsPtr } from "./state";
+export { ctFlow, ctFlowSave, ctFlowLoad, ctAt, ctKey, ctLookup, ctHit, ctCreate, ctPeak } from "./conntrack";
+export { frRecall, frRemember } from "./fragments";
 export * from "./engine";
 export * from "./library";
 export * from "./layout";

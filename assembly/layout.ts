@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0xbc9596b7;
+export const LAYOUT_HASH: u32 = 0x0467ce2e;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -210,13 +210,53 @@ export const IF_SIZE: usize = 128;
 export const IF_MAX_ACCEPT: u32 = 30;
 
 // ---------------------------------------------------------------------------
+// address (16 bytes)
+//   off  size  field            meaning
+//     0     4  W0               u32 bits 0-31 (IPv4: the address)
+//     4     4  W1               u32 bits 32-63
+//     8     4  W2               u32 bits 64-95
+//    12     4  W3               u32 bits 96-127
+// An address in the record form (the addr type): a 128-bit little-endian
+// integer; W0-W1 are its low u64 half, W2-W3 its high half. IPv4: W0 the
+// address, W1-W3 zero. assembly/hash.ts reads it.
+export const ADDR_W0: usize = 0;
+export const ADDR_W1: usize = 4;
+export const ADDR_W2: usize = 8;
+export const ADDR_W3: usize = 12;
+export const ADDR_SIZE: usize = 16;
+
+// ---------------------------------------------------------------------------
+// open-addressing table (32 bytes)
+//   off  size  field            meaning
+//     0     4  SLOTS            u32 the slot array (arena pointer)
+//     4     4  MASK             u32 slots - 1
+//     8     4  USED             u32 live entries + tombstones
+//    12     4  ENTRY            u32 bytes per entry
+//    16     4  HASH_AT          u32 offset of the entry's u32 key hash
+//    20     4  GROW_NUM         u32 grow when more than GROW_NUM/GROW_DEN of the slots are used
+//    24     4  GROW_DEN         u32 (see GROW_NUM)
+//    28     4  -                u32 pad
+// assembly/oa.ts: the header of one open-addressed table (the conntrack table,
+// the fragment memory), in the WASM arena. Linear probing over SLOTS, a
+// power-of-two array of ENTRY-byte entries whose first u32 is the tag
+// (SLOT_EMPTY, SLOT_TOMB or live) and whose key hash is the u32 at HASH_AT.
+export const OA_SLOTS: usize = 0;
+export const OA_MASK: usize = 4;
+export const OA_USED: usize = 8;
+export const OA_ENTRY: usize = 12;
+export const OA_HASH_AT: usize = 16;
+export const OA_GROW_NUM: usize = 20;
+export const OA_GROW_DEN: usize = 24;
+export const OA_SIZE: usize = 32;
+
+// ---------------------------------------------------------------------------
 // address map slot (32 bytes)
 //   off  size  field            meaning
 //     0     4  TAG              u32 interface index + 1; 0 empty
 //     4     4  FAMILY           u32 4 or 6
 //     8    16  ADDR             addr the address
 //    24     8  -                u64 pad
-// assembly/state.ts address map (address -> interface), open addressing.
+// assembly/addrmap.ts address map (address -> interface), open addressing.
 export const AM_TAG: usize = 0;
 export const AM_FAMILY: usize = 4;
 export const AM_ADDR: usize = 8;
@@ -238,8 +278,8 @@ export const AM_SIZE: usize = 32;
 //    48     8  LAST_SEEN        i64 ns
 //    56     4  HASH             u32 the key's hash
 //    60     4  -                u32 pad
-// assembly/state.ts conntrack slot. lo/hi: the endpoints (address, port) in
-// canonical order (smaller first).
+// assembly/conntrack.ts conntrack slot. lo/hi: the endpoints (address, port)
+// in canonical order (smaller first).
 export const CT_TAG: usize = 0;
 export const CT_FAMILY: usize = 4;
 export const CT_PROTO: usize = 5;
@@ -269,7 +309,7 @@ export const CT_SIZE: usize = 64;
 //    48     8  FIRST_SEEN       i64 ns
 //    56     4  HASH             u32 the key's hash
 //    60     4  -                u32 pad
-// assembly/state.ts fragment memory slot: a first fragment's verdict.
+// assembly/fragments.ts fragment memory slot: a first fragment's verdict.
 export const FR_TAG: usize = 0;
 export const FR_FAMILY: usize = 4;
 export const FR_PROTO: usize = 5;
@@ -291,7 +331,8 @@ export const FR_SIZE: usize = 64;
 //    16     4  FR_STORED        u32 fragment datagrams stored
 //    20     4  -                u32 pad
 //    24     8  FR_NEXT_FORGET   i64 no fragment can be forgotten before this time
-// assembly/state.ts per (interface, shard) counters.
+// assembly/state.ts per (interface, shard) counters (conntrack.ts and
+// fragments.ts keep them).
 export const CNT_CT_STORED: usize = 0;
 export const CNT_CT_PEAK: usize = 4;
 export const CNT_CT_NEXT_EXPIRY: usize = 8;

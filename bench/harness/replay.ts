@@ -15,10 +15,13 @@ import type { ReplayInfo } from '../report/schema.js';
 import type { RunContext } from './context.js';
 import { BenchError } from './errors.js';
 import { buildNative, runNative, writeNativeRules } from './native.js';
-import { throughputFigure } from './stats.js';
+import { durationFigure, throughputFigure } from './stats.js';
+import { runStages } from '../replay/stages.js';
+import { FLOW_POINTS, runFlowsScaling } from '../replay/flows.js';
+import { compileTopology } from '../../src/compile/compile.js';
 
-/** Steps in the progress plan: the verification, one per configuration, and the native baseline. */
-export const REPLAY_STEPS = 10;
+/** Steps in the progress plan: the verification, one per configuration (decisions ones included), the native baseline, the stages and the flows scaling. */
+export const REPLAY_STEPS = 12;
 
 export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   const p = ctx.params.replay;
@@ -75,6 +78,25 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   } else {
     native = { compiler: build.compiler, skipped: build.why ?? 'not built' };
   }
+  // Where the time goes, stage by stage (bench/replay/stages.ts), on the big capture.
+  ctx.progress.step('replay stages');
+  {
+    const t = loadTopologyFile(ensureGenerated(replaySpec(p.packets), { cacheDir }).topologyPath).topology;
+    const st = runStages(t, compileTopology(t), rep.capture.path, p.repeat);
+    for (const [stage, ms] of Object.entries(st.samplesMs)) {
+      ctx.figures.push(durationFigure({ section: 'replay', subject: big, method: 'repeated-runs', id: `replay/big/stage-${stage}`, label: `replay stage ${stage} (1 worker, in-thread; ms per pass)` }, ms));
+    }
+  }
+  // Flow-count scaling (bench/replay/flows.ts): default and full modes only (its captures are of millions of packets).
+  ctx.progress.step('replay flows scaling');
+  if (p.packets >= 1_000_000) {
+    const f = await runFlowsScaling({ packets: 2_000_000, repeat: p.repeat, cacheDir, log: (s) => ctx.progress.detail(s.trim()) });
+    for (const pt of f.points) {
+      const base = { section: 'replay' as const, subject: `${pt.packets.toLocaleString('en-US')} packets, ${pt.flows.toLocaleString('en-US')} flows`, method: 'repeated-runs' as const, unit: 'packets/s' as const };
+      ctx.figures.push(throughputFigure({ ...base, id: `replay/flows-${pt.flows}/loop`, label: `replay, WASM, 1 worker, ${pt.flows.toLocaleString('en-US')} concurrent flows, loop` }, pt.packets, pt.loopSamples.map((ns) => (ns * pt.packets) / 1e6)));
+    }
+  } else ctx.progress.detail(`flows scaling skipped (${FLOW_POINTS.length} captures of millions of packets; default and full modes)`);
+
   const { packets: _, ...traffic } = replaySpec(p.packets).traffic;
   const info: ReplayInfo = { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true, native };
   if (rep.verify) info.verify = rep.verify;

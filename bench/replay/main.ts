@@ -23,12 +23,19 @@
  * `replay --decisions` end-to-end, file written. `--decisions-only` measures
  * only those and the same capture without decisions.
  *
+ * Then the native C baseline on the big capture (when a C compiler is
+ * present), and sgfilter's loop figure over it, and the per-stage
+ * breakdown (bench/replay/stages.ts). `--flows`: only the flow-count scaling
+ * instead (bench/replay/flows.ts); `--stages`: only the per-stage breakdown.
+ *
  *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--decisions | --decisions-only] [--json]
+ *   node dist/bench/replay/main.js --flows [--flows-packets N] [--repeat K] [--json]
+ *   node dist/bench/replay/main.js --stages [--packets N] [--repeat K] [--json]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureGenerated } from '../../src/gen/index.js';
+import { defaultCacheDir, ensureGenerated } from '../../src/gen/index.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
 import { replay } from '../../src/replay/replay.js';
 import { compileTopology } from '../../src/compile/compile.js';
@@ -38,6 +45,10 @@ import { BenchError } from '../harness/errors.js';
 import { parseIntOption } from '../../src/cli/common.js';
 import { convertDecisions } from '../../src/replay/decision-file.js';
 import { OutputFile } from '../../src/replay/output.js';
+import { buildNative, runNative, writeNativeRules } from '../harness/native.js';
+import { median } from '../stats.js';
+import { formatStages, runStages, type StagesReport } from './stages.js';
+import { formatFlowsReport, runFlowsScaling, type FlowsReport } from './flows.js';
 
 export interface ReplaySample {
   seconds: number;
@@ -115,11 +126,6 @@ export async function verifyDecisions(topology: Topology, file: string, compiled
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function arg(argv: string[], name: string, dflt: number): number {
   const i = argv.indexOf(name);
@@ -301,16 +307,54 @@ export function formatReplayReport(r: ReplayBenchReport): string {
   return lines.join('\n');
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport> {
+/** The native C baseline on the big capture (bench/harness/native.ts), printed beside sgfilter's loop figure; null without a compiler. */
+function nativeLine(r: ReplayBenchReport, repeat: number): string {
+  const cacheDir = defaultCacheDir();
+  const build = buildNative(cacheDir);
+  if (!build.binary) return `  native C baseline: skipped (${build.why ?? 'not built'})`;
+  const rules = writeNativeRules(loadTopologyFile(ensureGenerated(replaySpec(r.capture.packets)).topologyPath).topology, cacheDir, `replay-${r.capture.packets}`);
+  const one = r.results[0]!;
+  const out: string[] = [];
+  for (const mode of ['mem', 'read'] as const) {
+    const n = runNative(build.binary, rules, r.capture.path, mode, repeat, 1);
+    const pps = n.packets / median(n.passes);
+    out.push(`  native C baseline (${mode === 'mem' ? 'capture in memory' : 'read()'}): ${(pps / 1e6).toFixed(2)} M packets/s; sgfilter loop / native ${((one.loopPacketsPerSecond ?? 0) / pps).toFixed(2)}`);
+  }
+  return out.join('\n');
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport | FlowsReport | StagesReport> {
+  const repeat = arg(argv, '--repeat', 3);
+  if (argv.includes('--flows')) {
+    // Only the flow-count scaling (bench/replay/flows.ts).
+    const f = await runFlowsScaling({ packets: arg(argv, '--flows-packets', 2_000_000), repeat });
+    console.log(formatFlowsReport(f));
+    if (argv.includes('--json')) console.log(JSON.stringify(f, null, 2));
+    return f;
+  }
+  if (argv.includes('--stages')) {
+    // Only the per-stage breakdown on the big capture (bench/replay/stages.ts).
+    const big = ensureGenerated(replaySpec(arg(argv, '--packets', 1_000_000)));
+    const t = loadTopologyFile(big.topologyPath).topology;
+    const s = runStages(t, compileTopology(t), big.capturePath, repeat);
+    console.log(formatStages(s));
+    if (argv.includes('--json')) console.log(JSON.stringify(s, null, 2));
+    return s;
+  }
   const r = await runReplayBench({
     packets: arg(argv, '--packets', 1_000_000),
     refPackets: arg(argv, '--ref-packets', 200_000),
-    repeat: arg(argv, '--repeat', 3),
+    repeat,
     decisions: argv.includes('--decisions'),
     decisionsOnly: argv.includes('--decisions-only'),
     verify: !argv.includes('--no-verify'),
   });
   console.log(formatReplayReport(r));
+  console.log(nativeLine(r, repeat));
+  {
+    const t = loadTopologyFile(ensureGenerated(replaySpec(r.capture.packets)).topologyPath).topology;
+    console.log(formatStages(runStages(t, compileTopology(t), r.capture.path, repeat)));
+  }
   if (argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
   return r;
 }

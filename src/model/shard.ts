@@ -13,7 +13,7 @@
  * significant first (IPv4: one word, IPv6: four) — followed by the murmur3
  * finalizer (h ^= h >>> 16; h *= 0x85ebca6b; h ^= h >>> 13; h *= 0xc2b2ae35;
  * h ^= h >>> 16). shard = floor(hash × shards / 2^32) (a multiply, not a
- * division). The WASM engine computes the same function (assembly/state.ts
+ * division). The WASM engine computes the same function (assembly/hash.ts
  * flowHash, assembly/engine.ts shardOfRecord).
  */
 import type { Family, PacketRecord } from './packet.js';

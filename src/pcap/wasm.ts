@@ -59,7 +59,7 @@ export class WasmDecoder implements PcapWalk {
   readonly descPtr: number;
   /** Decoded records (REC), `capacity` of them. */
   readonly recPtr: number;
-  private readonly ifacePtr: number;
+  readonly ifacePtr: number;
   private readonly maxInterfaces: number;
   private readonly decodeBatch: SgfExports['decodeBatch'];
   private readonly scanPcap: SgfExports['scanPcap'];
@@ -104,7 +104,7 @@ export class WasmDecoder implements PcapWalk {
   }
 
   /** Write the capture's interface table (linktype, clock) if it changed since the last batch. */
-  private useInterfaces(ifaces: readonly CaptureInterface[]): void {
+  useInterfaces(ifaces: readonly CaptureInterface[]): void {
     if (ifaces.length === this.ifacesWritten && ifaces[0] === this.ifacesFirst) return;
     if (ifaces.length > this.maxInterfaces) throw new InternalError(`the capture names ${ifaces.length} interfaces; at most ${this.maxInterfaces}`);
     // From 0 again when the scanner renumbered its table (a file of many sections).

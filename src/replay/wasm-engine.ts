@@ -1,8 +1,9 @@
 /**
  * The WASM replay engine on the host side: one WasmInstance holding the
  * compiled rule table, the interface records, the address map and the
- * per-shard state (assembly/state.ts), plus fixed batch regions: capture
- * bytes (staging), frame descriptors, decoded records, decisions.
+ * per-shard state (assembly/init.ts stateInit and its rooms), plus fixed
+ * batch regions: capture bytes (staging), frame descriptors, decoded
+ * records, decisions.
  *
  * Memory layout is fixed at construction: every host region is allocated
  * first, then `stateInit` hands the rest of memory to the WASM arena, where
@@ -19,7 +20,7 @@ import { TABLE_ERROR, TableError } from '../compile/format.js';
 import { loadTableInto } from '../compile/matcher.js';
 import { secondsToNs } from '../model/packet.js';
 import type { TIMEOUT_KEYS } from '../model/topology.js';
-import { CLOUD, DECISION, DIR, FLOW_STATE, IF, STATS } from '../wasm/layout.js';
+import { ADDRESS, CLOUD, DECISION, DIR, FLOW_STATE, IF, STATS } from '../wasm/layout.js';
 import { MAX_CAPTURE_INTERFACES, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
 import { WasmInstance, type SgfExports, type WasmFlavour } from '../wasm/loader.js';
 import { WasmDecoder } from '../pcap/wasm.js';
@@ -70,7 +71,7 @@ export class WasmEngine {
   private stagingSize: number;
   private readonly tallyPtr: number;
   private readonly tallyHitOffsets: number[];
-  private readonly x: Pick<SgfExports, 'engineRun' | 'arenaAllocate' | 'statsPtr' | 'ctPeak'>;
+  private readonly x: Pick<SgfExports, 'engineRun' | 'engineDecodeRun' | 'arenaAllocate' | 'statsPtr' | 'ctPeak'>;
 
   /** `compiled`: the topology's table (compileTopology), compiled once and handed to every engine. */
   constructor(readonly topology: Topology, compiled: CompiledTable, options: WasmEngineOptions = {}) {
@@ -83,6 +84,7 @@ export class WasmEngine {
     const e = inst.exports;
     this.x = {
       engineRun: e.engineRun,
+      engineDecodeRun: e.engineDecodeRun,
       arenaAllocate: e.arenaAllocate,
       statsPtr: e.statsPtr,
       ctPeak: e.ctPeak,
@@ -210,8 +212,14 @@ export class WasmEngine {
       d.windowPtr = this.x.arenaAllocate(this.stagingSize);
     }
     d.stage(buf, batch);
-    d.decode(n, interfaces);
-    return this.x.engineRun(d.recPtr, n, this.decPtr, owned >>> 0);
+    return this.decodeRun(n, interfaces, owned);
+  }
+
+  /** Decode and judge `n` staged frames, sub-batch by sub-batch in one WASM call (engineDecodeRun). */
+  private decodeRun(n: number, interfaces: readonly CaptureInterface[], owned: number): number {
+    const d = this.decoder;
+    d.useInterfaces(interfaces);
+    return this.x.engineDecodeRun(d.windowPtr, d.descPtr, n, d.ifacePtr, d.recPtr, this.decPtr, owned >>> 0);
   }
 
   /**
@@ -236,9 +244,12 @@ export class WasmEngine {
   /** Decode and judge `n` frames whose bytes and descriptors are already in the staging and descriptor regions. */
   runPrepared(n: number, interfaces: readonly CaptureInterface[], owned: number): number {
     if (n === 0) return 0;
-    const d = this.decoder;
-    d.decode(n, interfaces);
-    return this.x.engineRun(d.recPtr, n, this.decPtr, owned >>> 0);
+    return this.decodeRun(n, interfaces, owned);
+  }
+
+  /** Judge the `n` records the decoder holds (decoded by `decoder.decode`; benchmarks: the stages apart). */
+  runDecoded(n: number, owned: number): number {
+    return this.x.engineRun(this.decoder.recPtr, n, this.decPtr, owned >>> 0);
   }
 
   get allShards(): number {
@@ -272,8 +283,8 @@ export class WasmEngine {
   }
 }
 
-/** A 128-bit little-endian address (the record form) at `ptr`. */
+/** A 128-bit little-endian address (the record form, ADDRESS) at `ptr`. */
 export function writeAddress(dv: DataView, ptr: number, value: bigint): void {
-  dv.setBigUint64(ptr, value & 0xffffffffffffffffn, true);
-  dv.setBigUint64(ptr + 8, value >> 64n, true);
+  dv.setBigUint64(ptr + ADDRESS.W0, value & 0xffffffffffffffffn, true);
+  dv.setBigUint64(ptr + ADDRESS.W2, value >> 64n, true);
 }

@@ -19,6 +19,158 @@ export interface SgfExports {
    */
   layoutHash(): number;
   /**
+   * assembly/init/stateInit
+   * @param ifacePtr `usize`
+   * @param nIface `u32`
+   * @param shards `u32`
+   * @param ctCapPerShard `u32`
+   * @param frCapPerShard `u32`
+   * @param arenaBase `usize`
+   */
+  stateInit(ifacePtr: number, nIface: number, shards: number, ctCapPerShard: number, frCapPerShard: number, arenaBase: number): void;
+  /**
+   * assembly/arena/arenaAllocate
+   * @param bytes `usize`
+   * @returns `usize`
+   */
+  arenaAllocate(bytes: number): number;
+  /**
+   * assembly/hash/flowHash
+   * @param family `u32`
+   * @param proto `u32`
+   * @param a `usize`
+   * @param b `usize`
+   * @returns `u32`
+   */
+  flowHash(family: number, proto: number, a: number, b: number): number;
+  /**
+   * assembly/addrmap/addrMapInit
+   * @param n `u32`
+   */
+  addrMapInit(n: number): void;
+  /**
+   * assembly/addrmap/addrMapAdd
+   * @param family `u32`
+   * @param a `usize`
+   * @param iface `u32`
+   */
+  addrMapAdd(family: number, a: number, iface: number): void;
+  /**
+   * assembly/addrmap/addrOwner
+   * @param family `u32`
+   * @param a `usize`
+   * @returns `i32`
+   */
+  addrOwner(family: number, a: number): number;
+  /**
+   * assembly/state/ifaceRecord
+   * @param i `u32`
+   * @returns `usize`
+   */
+  ifaceRecord(i: number): number;
+  /**
+   * assembly/state/statsPtr
+   * @returns `usize`
+   */
+  statsPtr(): number;
+  /**
+   * assembly/conntrack/ctFlow
+   * @param family `u32`
+   * @param proto `u32`
+   * @param src `usize`
+   * @param sport `u32`
+   * @param dst `usize`
+   * @param dport `u32`
+   */
+  ctFlow(family: number, proto: number, src: number, sport: number, dst: number, dport: number): void;
+  /**
+   * assembly/conntrack/ctFlowSave
+   * @param p `usize`
+   */
+  ctFlowSave(p: number): void;
+  /**
+   * assembly/conntrack/ctFlowLoad
+   * @param p `usize`
+   * @param family `u32`
+   * @param proto `u32`
+   * @param src `usize`
+   * @param dst `usize`
+   */
+  ctFlowLoad(p: number, family: number, proto: number, src: number, dst: number): void;
+  /**
+   * assembly/conntrack/ctAt
+   * @param iface `u32`
+   * @param shard `u32`
+   */
+  ctAt(iface: number, shard: number): void;
+  /**
+   * assembly/conntrack/ctKey
+   * @param iface `u32`
+   * @param shard `u32`
+   * @param family `u32`
+   * @param proto `u32`
+   * @param src `usize`
+   * @param sport `u32`
+   * @param dst `usize`
+   * @param dport `u32`
+   */
+  ctKey(iface: number, shard: number, family: number, proto: number, src: number, sport: number, dst: number, dport: number): void;
+  /**
+   * assembly/conntrack/ctLookup
+   * @param now `i64`
+   * @returns `usize`
+   */
+  ctLookup(now: bigint): number;
+  /**
+   * assembly/conntrack/ctHit
+   * @param e `usize`
+   * @param now `i64`
+   * @param tcpFlags `u32`
+   * @param shard `u32`
+   */
+  ctHit(e: number, now: bigint, tcpFlags: number, shard: number): void;
+  /**
+   * assembly/conntrack/ctCreate
+   * @param now `i64`
+   * @param tcpFlags `u32`
+   * @param shard `u32`
+   * @returns `bool`
+   */
+  ctCreate(now: bigint, tcpFlags: number, shard: number): number;
+  /**
+   * assembly/conntrack/ctPeak
+   * @param iface `u32`
+   * @param shard `u32`
+   * @returns `u32`
+   */
+  ctPeak(iface: number, shard: number): number;
+  /**
+   * assembly/fragments/frRecall
+   * @param iface `u32`
+   * @param shard `u32`
+   * @param family `u32`
+   * @param proto `u32`
+   * @param src `usize`
+   * @param dst `usize`
+   * @param id `u32`
+   * @param now `i64`
+   * @returns `i32`
+   */
+  frRecall(iface: number, shard: number, family: number, proto: number, src: number, dst: number, id: number, now: bigint): number;
+  /**
+   * assembly/fragments/frRemember
+   * @param iface `u32`
+   * @param family `u32`
+   * @param proto `u32`
+   * @param src `usize`
+   * @param dst `usize`
+   * @param id `u32`
+   * @param verdict `u32`
+   * @param now `i64`
+   * @param shard `u32`
+   */
+  frRemember(iface: number, family: number, proto: number, src: number, dst: number, id: number, verdict: number, now: bigint, shard: number): void;
+  /**
    * assembly/classify/classifierTableVersion
    * @returns `u32`
    */
@@ -100,163 +252,6 @@ export interface SgfExports {
    */
   scanPcap(base: number, pos: number, end: number, big: number, fracLimit: number, snaplen: number, descPtr: number, n: number, cap: number): number;
   /**
-   * assembly/state/arenaAllocate
-   * @param bytes `usize`
-   * @returns `usize`
-   */
-  arenaAllocate(bytes: number): number;
-  /**
-   * assembly/state/flowHash
-   * @param family `u32`
-   * @param proto `u32`
-   * @param a `usize`
-   * @param b `usize`
-   * @returns `u32`
-   */
-  flowHash(family: number, proto: number, a: number, b: number): number;
-  /**
-   * assembly/state/addrMapInit
-   * @param n `u32`
-   */
-  addrMapInit(n: number): void;
-  /**
-   * assembly/state/addrMapAdd
-   * @param family `u32`
-   * @param a `usize`
-   * @param iface `u32`
-   */
-  addrMapAdd(family: number, a: number, iface: number): void;
-  /**
-   * assembly/state/addrOwner
-   * @param family `u32`
-   * @param a `usize`
-   * @returns `i32`
-   */
-  addrOwner(family: number, a: number): number;
-  /**
-   * assembly/state/ifaceRecord
-   * @param i `u32`
-   * @returns `usize`
-   */
-  ifaceRecord(i: number): number;
-  /**
-   * assembly/state/statsPtr
-   * @returns `usize`
-   */
-  statsPtr(): number;
-  /**
-   * assembly/state/stateInit
-   * @param ifacePtr `usize`
-   * @param nIface `u32`
-   * @param shards `u32`
-   * @param ctCapPerShard `u32`
-   * @param frCapPerShard `u32`
-   * @param arenaBase `usize`
-   */
-  stateInit(ifacePtr: number, nIface: number, shards: number, ctCapPerShard: number, frCapPerShard: number, arenaBase: number): void;
-  /**
-   * assembly/state/ctFlow
-   * @param family `u32`
-   * @param proto `u32`
-   * @param src `usize`
-   * @param sport `u32`
-   * @param dst `usize`
-   * @param dport `u32`
-   */
-  ctFlow(family: number, proto: number, src: number, sport: number, dst: number, dport: number): void;
-  /**
-   * assembly/state/ctFlowSave
-   * @param p `usize`
-   */
-  ctFlowSave(p: number): void;
-  /**
-   * assembly/state/ctFlowLoad
-   * @param p `usize`
-   * @param family `u32`
-   * @param proto `u32`
-   * @param src `usize`
-   * @param dst `usize`
-   */
-  ctFlowLoad(p: number, family: number, proto: number, src: number, dst: number): void;
-  /**
-   * assembly/state/ctAt
-   * @param iface `u32`
-   * @param shard `u32`
-   */
-  ctAt(iface: number, shard: number): void;
-  /**
-   * assembly/state/ctKey
-   * @param iface `u32`
-   * @param shard `u32`
-   * @param family `u32`
-   * @param proto `u32`
-   * @param src `usize`
-   * @param sport `u32`
-   * @param dst `usize`
-   * @param dport `u32`
-   */
-  ctKey(iface: number, shard: number, family: number, proto: number, src: number, sport: number, dst: number, dport: number): void;
-  /**
-   * assembly/state/ctTouch
-   * @returns `u32`
-   */
-  ctTouch(): number;
-  /**
-   * assembly/state/ctLookup
-   * @param now `i64`
-   * @returns `usize`
-   */
-  ctLookup(now: bigint): number;
-  /**
-   * assembly/state/ctHit
-   * @param e `usize`
-   * @param now `i64`
-   * @param tcpFlags `u32`
-   * @param shard `u32`
-   */
-  ctHit(e: number, now: bigint, tcpFlags: number, shard: number): void;
-  /**
-   * assembly/state/ctCreate
-   * @param now `i64`
-   * @param tcpFlags `u32`
-   * @param shard `u32`
-   * @returns `bool`
-   */
-  ctCreate(now: bigint, tcpFlags: number, shard: number): number;
-  /**
-   * assembly/state/ctPeak
-   * @param iface `u32`
-   * @param shard `u32`
-   * @returns `u32`
-   */
-  ctPeak(iface: number, shard: number): number;
-  /**
-   * assembly/state/frRecall
-   * @param iface `u32`
-   * @param shard `u32`
-   * @param family `u32`
-   * @param proto `u32`
-   * @param src `usize`
-   * @param dst `usize`
-   * @param id `u32`
-   * @param now `i64`
-   * @returns `i32`
-   */
-  frRecall(iface: number, shard: number, family: number, proto: number, src: number, dst: number, id: number, now: bigint): number;
-  /**
-   * assembly/state/frRemember
-   * @param iface `u32`
-   * @param family `u32`
-   * @param proto `u32`
-   * @param src `usize`
-   * @param dst `usize`
-   * @param id `u32`
-   * @param verdict `u32`
-   * @param now `i64`
-   * @param shard `u32`
-   */
-  frRemember(iface: number, family: number, proto: number, src: number, dst: number, id: number, verdict: number, now: bigint, shard: number): void;
-  /**
    * assembly/engine/engineTally
    * @param ptr `usize`
    * @param hits `usize`
@@ -271,6 +266,18 @@ export interface SgfExports {
    * @param scratch `usize`
    */
   engineConfigure(table: number, actions: number, cloud: number, shards: number, scratch: number): void;
+  /**
+   * assembly/engine/engineDecodeRun
+   * @param frames `usize`
+   * @param desc `usize`
+   * @param n `u32`
+   * @param ifaces `usize`
+   * @param recs `usize`
+   * @param out `usize`
+   * @param owned `u32`
+   * @returns `u32`
+   */
+  engineDecodeRun(frames: number, desc: number, n: number, ifaces: number, recs: number, out: number, owned: number): number;
   /**
    * assembly/engine/engineRun
    * @param recs `usize`
@@ -709,6 +716,71 @@ export interface SgfExports {
   /** assembly/layout/IF_MAX_ACCEPT */
   readonly IF_MAX_ACCEPT: {
     /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/ADDR_W0 */
+  readonly ADDR_W0: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/ADDR_W1 */
+  readonly ADDR_W1: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/ADDR_W2 */
+  readonly ADDR_W2: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/ADDR_W3 */
+  readonly ADDR_W3: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/ADDR_SIZE */
+  readonly ADDR_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/OA_SLOTS */
+  readonly OA_SLOTS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/OA_MASK */
+  readonly OA_MASK: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/OA_USED */
+  readonly OA_USED: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/OA_ENTRY */
+  readonly OA_ENTRY: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/OA_HASH_AT */
+  readonly OA_HASH_AT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/OA_GROW_NUM */
+  readonly OA_GROW_NUM: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/OA_GROW_DEN */
+  readonly OA_GROW_DEN: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/OA_SIZE */
+  readonly OA_SIZE: {
+    /** @type `usize` */
     readonly value: number;
   };
   /** assembly/layout/AM_TAG */

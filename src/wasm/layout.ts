@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0xbc9596b7;
+export const LAYOUT_HASH = 0x0467ce2e;
 
 /**
  * record (128 bytes)
@@ -231,13 +231,59 @@ export const IF = {
 } as const;
 
 /**
+ * address (16 bytes)
+ *   off  size  field            meaning
+ *     0     4  W0               u32 bits 0-31 (IPv4: the address)
+ *     4     4  W1               u32 bits 32-63
+ *     8     4  W2               u32 bits 64-95
+ *    12     4  W3               u32 bits 96-127
+ * An address in the record form (the addr type): a 128-bit little-endian
+ * integer; W0-W1 are its low u64 half, W2-W3 its high half. IPv4: W0 the
+ * address, W1-W3 zero. assembly/hash.ts reads it.
+ */
+export const ADDRESS = {
+  W0: 0,
+  W1: 4,
+  W2: 8,
+  W3: 12,
+  SIZE: 16,
+} as const;
+
+/**
+ * open-addressing table (32 bytes)
+ *   off  size  field            meaning
+ *     0     4  SLOTS            u32 the slot array (arena pointer)
+ *     4     4  MASK             u32 slots - 1
+ *     8     4  USED             u32 live entries + tombstones
+ *    12     4  ENTRY            u32 bytes per entry
+ *    16     4  HASH_AT          u32 offset of the entry's u32 key hash
+ *    20     4  GROW_NUM         u32 grow when more than GROW_NUM/GROW_DEN of the slots are used
+ *    24     4  GROW_DEN         u32 (see GROW_NUM)
+ *    28     4  -                u32 pad
+ * assembly/oa.ts: the header of one open-addressed table (the conntrack table,
+ * the fragment memory), in the WASM arena. Linear probing over SLOTS, a
+ * power-of-two array of ENTRY-byte entries whose first u32 is the tag
+ * (SLOT_EMPTY, SLOT_TOMB or live) and whose key hash is the u32 at HASH_AT.
+ */
+export const OA_TABLE = {
+  SLOTS: 0,
+  MASK: 4,
+  USED: 8,
+  ENTRY: 12,
+  HASH_AT: 16,
+  GROW_NUM: 20,
+  GROW_DEN: 24,
+  SIZE: 32,
+} as const;
+
+/**
  * address map slot (32 bytes)
  *   off  size  field            meaning
  *     0     4  TAG              u32 interface index + 1; 0 empty
  *     4     4  FAMILY           u32 4 or 6
  *     8    16  ADDR             addr the address
  *    24     8  -                u64 pad
- * assembly/state.ts address map (address -> interface), open addressing.
+ * assembly/addrmap.ts address map (address -> interface), open addressing.
  */
 export const ADDR_SLOT = {
   TAG: 0,
@@ -262,8 +308,8 @@ export const ADDR_SLOT = {
  *    48     8  LAST_SEEN        i64 ns
  *    56     4  HASH             u32 the key's hash
  *    60     4  -                u32 pad
- * assembly/state.ts conntrack slot. lo/hi: the endpoints (address, port) in
- * canonical order (smaller first).
+ * assembly/conntrack.ts conntrack slot. lo/hi: the endpoints (address, port)
+ * in canonical order (smaller first).
  */
 export const CT_ENTRY = {
   TAG: 0,
@@ -296,7 +342,7 @@ export const CT_ENTRY = {
  *    48     8  FIRST_SEEN       i64 ns
  *    56     4  HASH             u32 the key's hash
  *    60     4  -                u32 pad
- * assembly/state.ts fragment memory slot: a first fragment's verdict.
+ * assembly/fragments.ts fragment memory slot: a first fragment's verdict.
  */
 export const FR_ENTRY = {
   TAG: 0,
@@ -321,7 +367,8 @@ export const FR_ENTRY = {
  *    16     4  FR_STORED        u32 fragment datagrams stored
  *    20     4  -                u32 pad
  *    24     8  FR_NEXT_FORGET   i64 no fragment can be forgotten before this time
- * assembly/state.ts per (interface, shard) counters.
+ * assembly/state.ts per (interface, shard) counters (conntrack.ts and
+ * fragments.ts keep them).
  */
 export const COUNTERS = {
   CT_STORED: 0,
@@ -865,6 +912,19 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['IF_ACCEPT', 68],
   ['IF_SIZE', 128],
   ['IF_MAX_ACCEPT', 30],
+  ['ADDR_W0', 0],
+  ['ADDR_W1', 4],
+  ['ADDR_W2', 8],
+  ['ADDR_W3', 12],
+  ['ADDR_SIZE', 16],
+  ['OA_SLOTS', 0],
+  ['OA_MASK', 4],
+  ['OA_USED', 8],
+  ['OA_ENTRY', 12],
+  ['OA_HASH_AT', 16],
+  ['OA_GROW_NUM', 20],
+  ['OA_GROW_DEN', 24],
+  ['OA_SIZE', 32],
   ['AM_TAG', 0],
   ['AM_FAMILY', 4],
   ['AM_ADDR', 8],

@@ -1,0 +1,310 @@
+// Conntrack (SEMANTICS §5): one open-addressed table (oa.ts) for every
+// interface and shard of this worker; capacity is counted per (interface,
+// shard) in state.ts's counters.
+//
+// Entry: CT_* (layout: conntrack entry; tag = interface index + 1,
+// SLOT_EMPTY, SLOT_TOMB = deleted). lo/hi: the endpoints (address, port) in
+// canonical order (smaller first). flags: CTF_ORIG_LO (the original source is
+// the lo endpoint), CTF_FIN_ORIG, CTF_FIN_REPLY.
+
+import { addrCmp, addrCopy, addrEq, addrHash, mix64 } from './hash';
+import {
+  CNT_CT_NEXT_EXPIRY,
+  CNT_CT_PEAK,
+  CNT_CT_STORED,
+  CTF_FIN_ORIG,
+  CTF_FIN_REPLY,
+  CTF_ORIG_LO,
+  CT_FAMILY,
+  CT_FLAGS,
+  CT_HASH,
+  CT_HI,
+  CT_HI_PORT,
+  CT_LAST_SEEN,
+  CT_LO,
+  CT_LO_PORT,
+  CT_PROTO,
+  CT_SHARD,
+  CT_SIZE,
+  CT_STATE,
+  CT_TAG,
+  FS_HASH,
+  FS_HI_PORT,
+  FS_LO_PORT,
+  FS_SRC_IS_LO,
+  SLOT_EMPTY,
+  SLOT_TOMB,
+  STAT_CT_FULL,
+  STAT_CT_GROWS,
+  ST_ICMP,
+  ST_OTHER,
+  ST_TCP_CLOSING,
+  ST_TCP_ESTABLISHED,
+  ST_TCP_OPENING,
+  ST_UDP_REPLIED,
+  ST_UDP_UNREPLIED,
+  TCP_FIN,
+  TCP_RST,
+} from './layout';
+import { oaDelete, oaFreeSlot, oaMask, oaMaybeGrow, oaNew, oaSize, oaSlots, oaTake } from './oa';
+import { addSat, counter, ctCapacity, statBump, timeoutOf, within } from './state';
+
+/** Slots of a new table (it grows from there). */
+const CT_INITIAL_SLOTS: u32 = 65536;
+
+/** The table (an OA_* header). */
+let ct: usize = 0;
+
+/** A new, empty table (stateInit). */
+export function ctInit(): void {
+  ct = oaNew(CT_INITIAL_SLOTS, <u32>CT_SIZE, <u32>CT_HASH, 1, 2); // at most half used: short probes, misses included
+}
+
+// The key of the packet being looked up: the flow part (ctFlow), then the
+// interface and shard (ctAt). A packet's flow is computed once and keyed at
+// each hop. The shard is part of the key: one table holds every shard of this
+// instance, and one flow key can live in two shards (an ICMP error belongs to
+// its quoted flow's shard, a plain ICMP packet of the same addresses to its
+// own), which must not see each other's entries (the reference keeps one
+// table per shard).
+let kIface: u32 = 0;
+let kShard: u32 = 0;
+let kFamily: u32 = 0;
+let kProto: u32 = 0;
+let kLoPort: u32 = 0;
+let kHiPort: u32 = 0;
+let kSrcIsLo: bool = true;
+let kFlow: u64 = 0;
+let kHash: u32 = 0;
+let kLo: usize = 0; // pointers to the packet's addresses
+let kHi: usize = 0;
+// What the last ctLookup of the key found (ctAt forgets it): the key's slot
+// (live or expired; 0 none) and the first free slot on its probe path, where
+// ctCreate puts the entry without probing again.
+let kProbed: bool = false;
+let kSlot: usize = 0;
+let kFree: usize = 0;
+
+/** The flow part of the key: family, protocol, (src, sport), (dst, dport) in canonical order. */
+export function ctFlow(family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
+  kFamily = family;
+  kProto = proto;
+  const c = addrCmp(src, dst);
+  kSrcIsLo = c < 0 || (c == 0 && sport <= dport);
+  if (kSrcIsLo) {
+    kLo = src; kHi = dst; kLoPort = sport; kHiPort = dport;
+  } else {
+    kLo = dst; kHi = src; kLoPort = dport; kHiPort = sport;
+  }
+  let h: u64 = (<u64>family << 48) | (<u64>proto << 32) | (<u64>kLoPort << 16) | <u64>kHiPort;
+  h = addrHash(kLo, h);
+  kFlow = addrHash(kHi, h);
+}
+
+/** Save the prepared flow (FS_* at `p`): flow hash, lo/hi ports, which side the source is. */
+export function ctFlowSave(p: usize): void {
+  store<u64>(p, kFlow, FS_HASH);
+  store<u16>(p, <u16>kLoPort, FS_LO_PORT);
+  store<u16>(p, <u16>kHiPort, FS_HI_PORT);
+  store<u8>(p, kSrcIsLo ? 1 : 0, FS_SRC_IS_LO);
+}
+
+/** Restore a flow saved by ctFlowSave for the packet with addresses `src`, `dst`. */
+export function ctFlowLoad(p: usize, family: u32, proto: u32, src: usize, dst: usize): void {
+  kFamily = family;
+  kProto = proto;
+  kFlow = load<u64>(p, FS_HASH);
+  kLoPort = <u32>load<u16>(p, FS_LO_PORT);
+  kHiPort = <u32>load<u16>(p, FS_HI_PORT);
+  kSrcIsLo = load<u8>(p, FS_SRC_IS_LO) != 0;
+  kLo = kSrcIsLo ? src : dst;
+  kHi = kSrcIsLo ? dst : src;
+}
+
+/** Key the prepared flow at interface `iface`, in state shard `shard`. */
+export function ctAt(iface: u32, shard: u32): void {
+  kIface = iface;
+  kShard = shard;
+  kProbed = false;
+  kHash = <u32>mix64(kFlow ^ ((<u64>iface + 1) * 0x9e3779b97f4a7c15));
+}
+
+/** Prepare the whole key: interface, shard, family, protocol, (src, sport), (dst, dport). */
+export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
+  ctFlow(family, proto, src, sport, dst, dport);
+  ctAt(iface, shard);
+}
+
+@inline function ctMatches(e: usize): bool {
+  return load<u32>(e, CT_TAG) == kIface + 1 && load<u32>(e, CT_SHARD) == kShard && load<u8>(e, CT_FAMILY) == <u8>kFamily && load<u8>(e, CT_PROTO) == <u8>kProto &&
+    load<u16>(e, CT_LO_PORT) == <u16>kLoPort && load<u16>(e, CT_HI_PORT) == <u16>kHiPort && addrEq(e + CT_LO, kLo) && addrEq(e + CT_HI, kHi);
+}
+
+/**
+ * The first slot the prepared key probes: engineRun's pre-pass collects these
+ * for a sub-batch and loads them in one tight loop, so that their memory
+ * latency overlaps before the packets are judged.
+ */
+export function ctFirstSlot(): usize {
+  return oaSlots(ct) + <usize>(kHash & oaMask(ct)) * CT_SIZE;
+}
+
+/** The slot holding the key (live or expired), or 0; kFree: the first free slot on its probe path. */
+function ctFind(): usize {
+  const slots = oaSlots(ct);
+  const mask = oaMask(ct);
+  let free: usize = 0;
+  let i = kHash & mask;
+  while (true) {
+    const e = slots + <usize>i * CT_SIZE;
+    const t = load<u32>(e, CT_TAG);
+    if (t == SLOT_EMPTY) {
+      kFree = free != 0 ? free : e;
+      return 0;
+    }
+    if (t == SLOT_TOMB) {
+      if (free == 0) free = e;
+    } else if (load<u32>(e, CT_HASH) == kHash && ctMatches(e)) return e;
+    i = (i + 1) & mask;
+  }
+}
+
+/** The expiry of entry `e` at interface `iface`: last seen + the timeout of its state (saturating). */
+@inline function ctExpiry(e: usize, iface: u32): i64 {
+  return addSat(load<i64>(e, CT_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(e, CT_STATE)));
+}
+
+@inline function ctLive(e: usize, iface: u32, now: i64): bool {
+  return within(now, load<i64>(e, CT_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(e, CT_STATE)));
+}
+
+/** Lower the purge-skip bound of (iface, shard) to this entry's expiry. */
+@inline function ctNoteExpiry(e: usize, iface: u32, shard: u32): void {
+  const c = counter(iface, shard);
+  const exp = ctExpiry(e, iface);
+  if (exp < load<i64>(c, CNT_CT_NEXT_EXPIRY)) store<i64>(c, exp, CNT_CT_NEXT_EXPIRY);
+}
+
+/** The live entry of the prepared key at `now`, or 0 (§5: expired = absent). */
+export function ctLookup(now: i64): usize {
+  const e = ctFind();
+  kSlot = e;
+  kProbed = true;
+  if (e == 0 || !ctLive(e, kIface, now)) return 0;
+  return e;
+}
+
+/** §5 state changes for a packet of the prepared key hitting `e`. */
+export function ctHit(e: usize, now: i64, tcpFlags: u32, shard: u32): void {
+  const flags = load<u8>(e, CT_FLAGS);
+  // The packet comes from the lo endpoint iff its source was the lo side.
+  const fromLo = kSrcIsLo;
+  const isReply = fromLo != ((flags & CTF_ORIG_LO) != 0);
+  let state = <u32>load<u8>(e, CT_STATE);
+  let f = flags;
+  if (state == ST_TCP_OPENING && isReply) state = ST_TCP_ESTABLISHED;
+  if (state == ST_UDP_UNREPLIED && isReply) state = ST_UDP_REPLIED;
+  if (kProto == 6 && state != ST_TCP_CLOSING) {
+    if (tcpFlags & TCP_RST) state = ST_TCP_CLOSING;
+    else if (tcpFlags & TCP_FIN) {
+      f |= isReply ? CTF_FIN_REPLY : CTF_FIN_ORIG;
+      if ((f & (CTF_FIN_ORIG | CTF_FIN_REPLY)) == (CTF_FIN_ORIG | CTF_FIN_REPLY)) state = ST_TCP_CLOSING;
+    }
+  }
+  const changed = state != <u32>load<u8>(e, CT_STATE);
+  store<u8>(e, <u8>state, CT_STATE);
+  store<u8>(e, f, CT_FLAGS);
+  if (now > load<i64>(e, CT_LAST_SEEN)) store<i64>(e, now, CT_LAST_SEEN);
+  // A refresh only moves the expiry later, so the purge-skip bound stays a
+  // lower bound; a new state may have a shorter timeout (closing).
+  if (changed) ctNoteExpiry(e, kIface, shard);
+}
+
+function initialState(family: u32, proto: u32): u32 {
+  if (proto == 6) return ST_TCP_OPENING;
+  if (proto == 17) return ST_UDP_UNREPLIED;
+  if ((family == 4 && proto == 1) || (family == 6 && proto == 58)) return ST_ICMP;
+  return ST_OTHER;
+}
+
+/** Delete the entry in slot `e` (a tombstone) and count it out. */
+@inline function ctDelete(e: usize): void {
+  const c = counter(load<u32>(e, CT_TAG) - 1, load<u32>(e, CT_SHARD));
+  store<u32>(c, load<u32>(c, CNT_CT_STORED) - 1, CNT_CT_STORED);
+  oaDelete(e);
+}
+
+/** Purge the expired entries of (iface, shard); recompute its purge-skip bound. */
+function ctPurge(iface: u32, shard: u32, now: i64): void {
+  const c = counter(iface, shard);
+  if (now < load<i64>(c, CNT_CT_NEXT_EXPIRY)) return; // nothing can have expired yet
+  let next: i64 = i64.MAX_VALUE;
+  const slots = oaSlots(ct);
+  const size = oaSize(ct);
+  for (let i: u32 = 0; i < size; i++) {
+    const e = slots + <usize>i * CT_SIZE;
+    if (load<u32>(e, CT_TAG) != iface + 1 || load<u32>(e, CT_SHARD) != shard) continue;
+    if (!ctLive(e, iface, now)) ctDelete(e);
+    else {
+      const exp = ctExpiry(e, iface);
+      if (exp < next) next = exp;
+    }
+  }
+  store<i64>(c, next, CNT_CT_NEXT_EXPIRY);
+}
+
+/**
+ * Create the entry of an allowed first packet of the prepared key (the
+ * packet's source is the original source). Returns false when the shard is
+ * full of live entries (conntrack-full; counted).
+ */
+export function ctCreate(now: i64, tcpFlags: u32, shard: u32): bool {
+  // The key's lookup found no live entry: its expired one (reused in place) or its free slot.
+  const old = kProbed ? kSlot : ctFind();
+  let e = kFree;
+  if (old != 0) {
+    ctDelete(old); // expired (a live one would have been hit)
+    e = old;
+  }
+  const c = counter(kIface, shard);
+  if (load<u32>(c, CNT_CT_STORED) >= ctCapacity) {
+    ctPurge(kIface, shard, now);
+    if (load<u32>(c, CNT_CT_STORED) >= ctCapacity) {
+      statBump(STAT_CT_FULL);
+      return false;
+    }
+  }
+  if (oaMaybeGrow(ct)) {
+    statBump(STAT_CT_GROWS);
+    e = oaFreeSlot(ct, kHash); // a new slot array: probe it
+  }
+  kProbed = false;
+  oaTake(ct, e, kIface + 1);
+  store<u8>(e, <u8>kFamily, CT_FAMILY);
+  store<u8>(e, <u8>kProto, CT_PROTO);
+  let state = initialState(kFamily, kProto);
+  let f: u8 = kSrcIsLo ? CTF_ORIG_LO : 0;
+  if (kProto == 6) {
+    if (tcpFlags & TCP_RST) state = ST_TCP_CLOSING;
+    else if (tcpFlags & TCP_FIN) f |= CTF_FIN_ORIG;
+  }
+  store<u8>(e, <u8>state, CT_STATE);
+  store<u8>(e, f, CT_FLAGS);
+  addrCopy(e + CT_LO, kLo);
+  addrCopy(e + CT_HI, kHi);
+  store<u16>(e, <u16>kLoPort, CT_LO_PORT);
+  store<u16>(e, <u16>kHiPort, CT_HI_PORT);
+  store<u32>(e, shard, CT_SHARD);
+  store<i64>(e, now, CT_LAST_SEEN);
+  store<u32>(e, kHash, CT_HASH);
+  const n = load<u32>(c, CNT_CT_STORED) + 1;
+  store<u32>(c, n, CNT_CT_STORED);
+  if (n > load<u32>(c, CNT_CT_PEAK)) store<u32>(c, n, CNT_CT_PEAK);
+  ctNoteExpiry(e, kIface, shard);
+  return true;
+}
+
+/** Peak entries of (iface, shard) (host sums them per interface). */
+export function ctPeak(iface: u32, shard: u32): u32 {
+  return load<u32>(counter(iface, shard), CNT_CT_PEAK);
+}

@@ -1,0 +1,94 @@
+// Hashing and the address helpers shared by the address map, the conntrack
+// table, the fragment memory and the engine's shard function.
+//
+// Addresses are the decoded record's form (layout: address, ADDR_*): a
+// 128-bit little-endian integer, low u64 half at ADDR_W0, high half at
+// ADDR_W2 (IPv4: the address as a u32 at ADDR_W0, the rest zero).
+
+import { ADDR_W0, ADDR_W1, ADDR_W2, ADDR_W3 } from './layout';
+
+/** A 64-bit mix (splitmix64 finalizer). */
+@inline export function mix64(x: u64): u64 {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111eb;
+  x ^= x >> 31;
+  return x;
+}
+
+/** The address's low u64 half (bits 0-63). */
+@inline export function addrLo(a: usize): u64 {
+  return load<u64>(a, ADDR_W0);
+}
+
+/** The address's high u64 half (bits 64-127). */
+@inline export function addrHi(a: usize): u64 {
+  return load<u64>(a, ADDR_W2);
+}
+
+/** Fold an address into a running 64-bit hash (one multiply; finish with mix64). */
+@inline export function addrHash(a: usize, h: u64): u64 {
+  return (h ^ addrLo(a) ^ (addrHi(a) * 0x9e3779b97f4a7c15)) * 0xff51afd7ed558ccd;
+}
+
+@inline export function addrEq(a: usize, b: usize): bool {
+  return addrLo(a) == addrLo(b) && addrHi(a) == addrHi(b);
+}
+
+/** Unsigned 128-bit compare of two addresses: -1, 0, 1. */
+@inline export function addrCmp(a: usize, b: usize): i32 {
+  const ah = addrHi(a);
+  const bh = addrHi(b);
+  if (ah != bh) return ah < bh ? -1 : 1;
+  const al = addrLo(a);
+  const bl = addrLo(b);
+  if (al != bl) return al < bl ? -1 : 1;
+  return 0;
+}
+
+@inline export function addrCopy(dst: usize, src: usize): void {
+  store<u64>(dst, addrLo(src), ADDR_W0);
+  store<u64>(dst, addrHi(src), ADDR_W2);
+}
+
+const FNV_OFFSET: u32 = 0x811c9dc5;
+const FNV_PRIME: u32 = 0x01000193;
+
+@inline function fnvWord(h: u32, w: u32): u32 {
+  return (h ^ w) * FNV_PRIME;
+}
+
+/** Fold an address into an FNV hash: IPv4 one word, IPv6 four, most significant first. */
+@inline function fnvAddr(h: u32, family: u32, a: usize): u32 {
+  if (family == 4) return fnvWord(h, load<u32>(a, ADDR_W0));
+  h = fnvWord(h, load<u32>(a, ADDR_W3));
+  h = fnvWord(h, load<u32>(a, ADDR_W2));
+  h = fnvWord(h, load<u32>(a, ADDR_W1));
+  return fnvWord(h, load<u32>(a, ADDR_W0));
+}
+
+/**
+ * The symmetric flow hash of src/model/shard.ts: FNV-1a over 32-bit words
+ * (family, protocol, the smaller then the larger address, most significant
+ * word first; IPv4 one word, IPv6 four), then the murmur3 finalizer.
+ */
+export function flowHash(family: u32, proto: u32, a: usize, b: usize): u32 {
+  let lo = a;
+  let hi = b;
+  if (addrCmp(a, b) > 0) {
+    lo = b;
+    hi = a;
+  }
+  let h = FNV_OFFSET;
+  h = fnvWord(h, family);
+  h = fnvWord(h, proto);
+  h = fnvAddr(h, family, lo);
+  h = fnvAddr(h, family, hi);
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35;
+  h ^= h >> 16;
+  return h;
+}

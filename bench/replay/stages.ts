@@ -1,0 +1,117 @@
+/**
+ * Where a packet's time goes in one worker: the replay loop of
+ * src/replay/run-shards.ts taken apart in this thread, on the bench capture,
+ * with a timer around each stage of every batch (8,192 packets; the timer
+ * costs well under 1 ns a packet):
+ *
+ *   read     readSync of the capture into the staging region alone (a pass of its own)
+ *   scan     the capture stream's batches (read + scan) minus `read`
+ *   decode   decodeBatch: frames -> 128-byte records
+ *   engine   engineRun over every shard: pre-pass, hops, conntrack, classification, records, tally
+ *   skip     engineRun owning no shard: what a worker pays for another worker's packet after decoding
+ *
+ * Each figure is the median of `repeat` passes (a fresh engine each), in ns per packet.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { CompiledTable } from '../../src/compile/compile.js';
+import type { Topology } from '../../src/model/topology.js';
+import { WasmCaptureStream } from '../../src/replay/stream.js';
+import { WasmEngine } from '../../src/replay/wasm-engine.js';
+import { median } from '../stats.js';
+
+export interface StagesReport {
+  packets: number;
+  /** ns per packet, medians. */
+  read: number;
+  scan: number;
+  decode: number;
+  engine: number;
+  skip: number;
+  /** read + scan + decode + engine. */
+  total: number;
+  /** Conntrack table doublings in a pass. */
+  conntrackGrows: number;
+  /** Per stage, the passes' times (ms). */
+  samplesMs: Record<'read' | 'scan' | 'decode' | 'engine' | 'skip', number[]>;
+}
+
+function readPass(file: string, engine: WasmEngine): number {
+  const { ptr, size } = engine.staging();
+  const fd = openSync(file, 'r');
+  try {
+    const t0 = performance.now();
+    for (;;) {
+      const view = new Uint8Array(engine.inst.memory.buffer, ptr, size);
+      if (readSync(fd, view, 0, size, null) === 0) break;
+    }
+    return performance.now() - t0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function pass(topology: Topology, compiled: CompiledTable, file: string, owned: 'all' | 'none') {
+  const engine = new WasmEngine(topology, compiled);
+  const mask = owned === 'all' ? engine.allShards : 0;
+  const read = readPass(file, engine);
+  const stream = new WasmCaptureStream(engine, file);
+  let stream_ = 0;
+  let decode = 0;
+  let run = 0;
+  let packets = 0;
+  let t = performance.now();
+  for (const { batch, interfaces } of stream.batches()) {
+    const t1 = performance.now();
+    stream_ += t1 - t;
+    const n = batch.count;
+    engine.decoder.decode(n, interfaces);
+    const t2 = performance.now();
+    decode += t2 - t1;
+    engine.runDecoded(n, mask);
+    const t3 = performance.now();
+    run += t3 - t2;
+    packets += n;
+    t = performance.now();
+  }
+  return { packets, read, scan: stream_ - read, decode, run, grows: engine.counters().conntrackGrows };
+}
+
+export function runStages(topology: Topology, compiled: CompiledTable, file: string, repeat = 3): StagesReport {
+  const all = [];
+  const none = [];
+  pass(topology, compiled, file, 'all'); // warm-up (page cache, JIT)
+  for (let i = 0; i < repeat; i++) {
+    all.push(pass(topology, compiled, file, 'all'));
+    none.push(pass(topology, compiled, file, 'none'));
+  }
+  const packets = all[0]!.packets;
+  const ns = (xs: number[]) => (median(xs) * 1e6) / packets;
+  const read = ns(all.map((p) => p.read));
+  const scan = ns(all.map((p) => p.scan));
+  const decode = ns(all.map((p) => p.decode));
+  const engine = ns(all.map((p) => p.run));
+  const samplesMs = {
+    read: all.map((p) => p.read),
+    scan: all.map((p) => p.scan),
+    decode: all.map((p) => p.decode),
+    engine: all.map((p) => p.run),
+    skip: none.map((p) => p.run),
+  };
+  return { packets, read, scan, decode, engine, skip: ns(samplesMs.skip), total: read + scan + decode + engine, conntrackGrows: all[0]!.grows, samplesMs };
+}
+
+export function formatStages(r: StagesReport): string {
+  const row = (name: string, v: number, what: string) => `  | ${name.padEnd(7)} | ${v.toFixed(0).padStart(5)} | ${what} |`;
+  return [
+    `per-stage cost, 1 worker, ${r.packets.toLocaleString('en-US')} packets (ns per packet, medians)`,
+    '  | stage   | ns/packet | |',
+    '  |---|---|---|',
+    row('read', r.read, 'readSync into the staging region'),
+    row('scan', r.scan, 'pcap record walk (WASM) and batching'),
+    row('decode', r.decode, 'frames -> 128-byte records'),
+    row('engine', r.engine, `engineRun: pre-pass, hops, conntrack, rules, decision records, tally (${r.conntrackGrows} table doublings)`),
+    row('total', r.total, 'read + scan + decode + engine'),
+    row('skip', r.skip, "engineRun owning no shard (another worker's packets, after read, scan, decode)"),
+  ].join('\n');
+}

@@ -1,0 +1,55 @@
+// The WASM conntrack table's own discipline (assembly/oa.ts, conntrack.ts)
+// under the load that exercises it: enough flows that the table grows
+// (rehashing every live entry into a new slot array), idle flows whose
+// entries expire and are created again in place (the slot the failed lookup
+// found), and a small capacity that makes shards fill, purge and refuse
+// (conntrack-full). Expected: the reference engine's decisions, byte for byte.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateTopology } from '../../src/gen/index.js';
+import { compileTopology } from '../../src/compile/compile.js';
+import { replay } from '../../src/replay/replay.js';
+import { WasmCaptureStream } from '../../src/replay/stream.js';
+import { WasmEngine } from '../../src/replay/wasm-engine.js';
+import { topology as parsed } from '../helpers/scenario.js';
+import { captureFor } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sgf-ct-table-'));
+const doc = generateTopology({ seed: 61, cloud: 'aliyun-basic', interfaces: 6, rulesPerGroup: 12 });
+const topo = parsed(doc);
+const pcap = join(dir, 'trace.pcap');
+// Many short flows (entries outnumber half the table's first 65,536 slots),
+// a tenth of them pausing past their timeout, IPv6 and fragments.
+writeFileSync(pcap, captureFor(doc, { seed: 61, flows: 30_000, packetsPerFlow: 4, flowGapUs: 20, idleShare: 0.1, ipv6Share: 0.3, fragmentShare: 0.05 }));
+// A smaller capture for a small capacity: shards fill, purge and refuse.
+const small = join(dir, 'small.pcap');
+writeFileSync(small, captureFor(doc, { seed: 62, flows: 4_000, packetsPerFlow: 4, flowGapUs: 200, idleShare: 0.1, ipv6Share: 0.3 }));
+
+const table = suite('replay: the conntrack table grows, reuses and fills like the reference');
+
+table('the table grows (the run exercises it)', () => {
+  const engine = new WasmEngine(topo, compileTopology(topo));
+  const stream = new WasmCaptureStream(engine, pcap);
+  for (const { batch, interfaces } of stream.batches()) engine.runPrepared(batch.count, interfaces, engine.allShards);
+  assert.ok(engine.counters().conntrackGrows >= 1, `grows ${engine.counters().conntrackGrows}`);
+});
+
+for (const [file, conntrackCapacity, workers, least] of [[pcap, undefined, 1, 60_000], [small, 300, 2, 10_000]] as const) {
+  table(`decisions equal the reference engine's (capacity ${conntrackCapacity ?? 'default'}, ${workers} worker(s))`, async () => {
+    const refPath = join(dir, `ref-${conntrackCapacity}.jsonl`);
+    const opts = conntrackCapacity === undefined ? {} : { conntrackCapacity };
+    const ref = await replay(topo, file, { engine: 'reference', decisionsPath: refPath, ...opts });
+    assert.ok(ref.packets > least, `packets ${ref.packets}`);
+    if (conntrackCapacity !== undefined) assert.ok(ref.conntrack.full > 0, 'the small capacity fills shards');
+    const out = join(dir, `w${workers}-${conntrackCapacity}.jsonl`);
+    const r = await replay(topo, file, { workers, decisionsPath: out, ...opts });
+    assert.ok(readFileSync(out, 'utf8') === readFileSync(refPath, 'utf8'), `workers ${workers}: decisions differ from the reference engine's`);
+    assert.is(r.conntrack.full, ref.conntrack.full, `workers ${workers}: conntrack-full`);
+  });
+}
+
+table.after(() => rmSync(dir, { recursive: true, force: true }));
+table.run();
