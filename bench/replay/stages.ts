@@ -5,7 +5,8 @@
  * costs well under 1 ns a packet):
  *
  *   read     readSync of the capture into the staging region alone (a pass of its own)
- *   scan     the capture stream's batches (read + scan) minus `read`
+ *   stream   the capture stream's batches: read + scan (measured)
+ *   scan     stream minus read (a difference of two medians, floored at 0)
  *   decode   decodeBatch: frames -> 128-byte records
  *   engine   engineRun over every shard: pre-pass, hops, conntrack, classification, records, tally
  *   skip     engineRun owning no shard: what a worker pays for another worker's packet after decoding
@@ -24,16 +25,16 @@ export interface StagesReport {
   packets: number;
   /** ns per packet, medians. */
   read: number;
+  stream: number;
   scan: number;
   decode: number;
   engine: number;
   skip: number;
-  /** read + scan + decode + engine. */
+  /** stream + decode + engine. */
   total: number;
   /** Conntrack table doublings in a pass. */
   conntrackGrows: number;
   /** Per stage, the passes' times (ms). */
-  /** Per stage, the passes' times (ms); `stream` is read + scan timed together (scan alone is a difference of two passes and can come out below zero on a small capture). */
   samplesMs: Record<'read' | 'stream' | 'decode' | 'engine' | 'skip', number[]>;
 }
 
@@ -75,7 +76,7 @@ function pass(topology: Topology, compiled: CompiledTable, file: string, owned: 
     packets += n;
     t = performance.now();
   }
-  return { packets, read, stream: stream_, scan: stream_ - read, decode, run, grows: engine.counters().conntrackGrows };
+  return { packets, read, stream: stream_, decode, run, grows: engine.counters().conntrackGrows };
 }
 
 export function runStages(topology: Topology, compiled: CompiledTable, file: string, repeat = 3): StagesReport {
@@ -88,10 +89,6 @@ export function runStages(topology: Topology, compiled: CompiledTable, file: str
   }
   const packets = all[0]!.packets;
   const ns = (xs: number[]) => (median(xs) * 1e6) / packets;
-  const read = ns(all.map((p) => p.read));
-  const scan = ns(all.map((p) => p.scan));
-  const decode = ns(all.map((p) => p.decode));
-  const engine = ns(all.map((p) => p.run));
   const samplesMs = {
     read: all.map((p) => p.read),
     stream: all.map((p) => p.stream),
@@ -99,7 +96,11 @@ export function runStages(topology: Topology, compiled: CompiledTable, file: str
     engine: all.map((p) => p.run),
     skip: none.map((p) => p.run),
   };
-  return { packets, read, scan, decode, engine, skip: ns(samplesMs.skip), total: read + scan + decode + engine, conntrackGrows: all[0]!.grows, samplesMs };
+  const read = ns(samplesMs.read);
+  const stream = ns(samplesMs.stream);
+  const decode = ns(samplesMs.decode);
+  const engine = ns(samplesMs.engine);
+  return { packets, read, stream, scan: Math.max(0, stream - read), decode, engine, skip: ns(samplesMs.skip), total: stream + decode + engine, conntrackGrows: all[0]!.grows, samplesMs };
 }
 
 export function formatStages(r: StagesReport): string {
@@ -108,11 +109,11 @@ export function formatStages(r: StagesReport): string {
     `per-stage cost, 1 worker, ${r.packets.toLocaleString('en-US')} packets (ns per packet, medians)`,
     '  | stage   | ns/packet | |',
     '  |---|---|---|',
-    row('read', r.read, 'readSync into the staging region'),
-    row('scan', r.scan, 'pcap record walk (WASM) and batching'),
+    row('read', r.read, 'readSync into the staging region (a pass of its own)'),
+    row('scan', r.scan, 'pcap record walk (WASM) and batching: stream minus read'),
     row('decode', r.decode, 'frames -> 128-byte records'),
     row('engine', r.engine, `engineRun: pre-pass, hops, conntrack, rules, decision records, tally (${r.conntrackGrows} table doublings)`),
-    row('total', r.total, 'read + scan + decode + engine'),
+    row('total', r.total, 'stream (read + scan, measured) + decode + engine'),
     row('skip', r.skip, "engineRun owning no shard (another worker's packets, after read, scan, decode)"),
   ].join('\n');
 }
