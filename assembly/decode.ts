@@ -228,13 +228,14 @@ function linkLayer(linktype: u32, p: usize, end: usize): bool {
   }
 }
 
-/** Mark malformed: keep family/src/dst (F_ADDR), clear the packet fields in 40..68 (not linktype/iface). */
+/** Mark malformed: keep family/src/dst (F_ADDR), clear the packet fields REC_FAMILY..REC_LINKTYPE (not linktype/iface). */
 function malformed(out: usize): void {
   const family = load<u8>(out, REC_FAMILY);
   const addr = <u8>(<u32>load<u8>(out, REC_FLAGS) & F_ADDR);
-  v128.store(out, i64x2.splat(0), 40);
-  store<u64>(out, 0, 56);
-  store<u32>(out, 0, 64);
+  // REC_FAMILY (40) up to REC_LINKTYPE (68): 16 + 8 + 4 bytes.
+  v128.store(out, i64x2.splat(0), REC_FAMILY);
+  store<u64>(out, 0, REC_FAMILY + 16);
+  store<u32>(out, 0, REC_FAMILY + 24);
   store<u8>(out, family, REC_FAMILY);
   store<u8>(out, addr, REC_FLAGS);
   store<u8>(out, REASON_MALFORMED, REC_REASON);
