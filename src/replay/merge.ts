@@ -15,7 +15,7 @@
  * one part; the parts' judged packets must add up to that count.
  *
  * Decisions files are read through a DecisionRecords reader per format
- * (today JSON lines, `jsonl`): a reader says the packet number of its current
+ * (JSON lines, `jsonl`, and the binary format, `binary`): a reader says the packet number of its current
  * record and copies the record's bytes; a second format adds a reader (and,
  * if it has a header, a writer for it) to DECISION_FORMATS.
  */
@@ -25,6 +25,8 @@ import { z } from 'zod';
 import { SgfError } from '../model/errors.js';
 import { HOP_REASONS, PACKET_REASONS } from './decision-record.js';
 import { checkOutputPath, OutputFile } from './output.js';
+import { readDecisionsHeader } from './decision-file.js';
+import { DREC } from './decision-format.js';
 import { partShards, PART_MANIFEST_VERSION, type PartManifest } from './parts.js';
 import type { ReplayResult } from './replay.js';
 
@@ -76,7 +78,7 @@ const manifestSchema = z.object({
   conntrackCapacity: z.number().int().positive(),
   topology: z.string(),
   capture: z.object({ fingerprint: z.string(), packets: count }),
-  decisions: z.object({ path: z.string(), format: z.literal('jsonl'), lines: count, bytes: z.number().int() }).optional(),
+  decisions: z.object({ path: z.string(), format: z.enum(['jsonl', 'binary']), lines: count, bytes: z.number().int() }).optional(),
 });
 const summarySchema = z.object({
   file: z.string(),
@@ -222,6 +224,7 @@ function checkParts(parts: PartInput[], wantDecisions: boolean): PartInput[] {
         throw new MergeError('SGF_MERGE_BAD_DECISIONS', `${label(p)}: its decisions file ${p.decisionsPath} has ${size} bytes, the part wrote ${d.bytes} (changed or cut short since): run that part again`);
       }
     }
+    same(ordered, 'decisions formats (--decisions-format)', (p) => p.result.part!.decisions!.format);
   }
   return ordered;
 }
@@ -238,6 +241,8 @@ export interface DecisionRecords {
   /** Copy the current record, in the file's encoding, to `sink`, then move to the next. */
   copyTo(sink: ByteSink): void;
   close(): void;
+  /** The bytes before the first record (the binary format's header; empty for JSON lines). */
+  readonly header: Buffer;
 }
 
 const CHUNK = 1 << 20;
@@ -257,6 +262,7 @@ class JsonlRecords implements DecisionRecords {
   private hi = -1;
   n = 0;
   records = 0;
+  readonly header = Buffer.alloc(0);
 
   constructor(readonly path: string, private readonly owner: string) {
     try {
@@ -334,16 +340,116 @@ class JsonlRecords implements DecisionRecords {
   }
 }
 
+/**
+ * The binary decisions format (docs/decisions.md): a header (checked by
+ * readDecisionsHeader), then fixed-size records whose first field is the
+ * packet number (DREC.N, u64 little-endian), increasing.
+ */
+class BinaryRecords implements DecisionRecords {
+  private fd: number;
+  readonly header: Buffer;
+  private readonly size: number;
+  private buf: Buffer;
+  private filled = 0;
+  private at = 0;
+  /** File offset of buf[0]. */
+  private base: number;
+  private eof = false;
+  n = 0;
+  records = 0;
+
+  constructor(readonly path: string, private readonly owner: string) {
+    let h;
+    try {
+      h = readDecisionsHeader(path);
+    } catch (e) {
+      throw new MergeError('SGF_MERGE_BAD_DECISIONS', `${owner}: decisions file ${path}: ${(e as Error).message}`);
+    }
+    this.size = h.recordSize;
+    this.fd = openSync(path, 'r');
+    this.header = Buffer.allocUnsafe(h.headerSize);
+    if (readSync(this.fd, this.header, 0, h.headerSize, 0) !== h.headerSize) this.fail('the header is shorter than its size field says');
+    this.base = h.headerSize;
+    this.buf = Buffer.allocUnsafe(Math.max(1, Math.floor(CHUNK / this.size)) * this.size);
+    this.next();
+  }
+
+  private fail(what: string): never {
+    throw new MergeError('SGF_MERGE_BAD_DECISIONS', `${this.owner}: decisions file ${this.path}, record ${this.records} (byte ${this.base + this.at}): ${what}`);
+  }
+
+  private next(): void {
+    if (this.at + this.size > this.filled) {
+      if (!this.eof) this.fill();
+      if (this.at + this.size > this.filled) {
+        if (this.at < this.filled) {
+          this.records++;
+          this.fail(`the last record has ${this.filled - this.at} of its ${this.size} bytes (the file was cut short)`);
+        }
+        this.n = 0;
+        return;
+      }
+    }
+    this.records++;
+    const v = this.buf.readUInt32LE(this.at + DREC.N) + this.buf.readUInt32LE(this.at + DREC.N + 4) * 0x1_0000_0000;
+    if (v === 0 || v > Number.MAX_SAFE_INTEGER) this.fail(`packet number ${v}: expected a packet number from 1`);
+    if (v <= this.n) this.fail(`packet ${v} after packet ${this.n}: the numbers must increase`);
+    this.n = v;
+  }
+
+  private fill(): void {
+    const rest = this.filled - this.at;
+    if (rest > 0) this.buf.copyWithin(0, this.at, this.filled);
+    this.base += this.at;
+    this.at = 0;
+    this.filled = rest;
+    while (this.filled < this.buf.length) {
+      let got: number;
+      try {
+        got = readSync(this.fd, this.buf, this.filled, this.buf.length - this.filled, this.base + this.filled);
+      } catch (e) {
+        throw new MergeError('SGF_MERGE_BAD_DECISIONS', `${this.owner}: reading its decisions file ${this.path} failed: ${(e as Error).message}`);
+      }
+      if (got === 0) {
+        this.eof = true;
+        break;
+      }
+      this.filled += got;
+    }
+  }
+
+  copyTo(sink: ByteSink): void {
+    sink.put(this.buf, this.at, this.at + this.size);
+    this.at += this.size;
+    this.next();
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
 /** The decisions formats the merge reads, by the manifest's `decisions.format`. */
 const DECISION_FORMATS: Record<NonNullable<PartManifest['decisions']>['format'], (path: string, owner: string) => DecisionRecords> = {
   jsonl: (path, owner) => new JsonlRecords(path, owner),
+  binary: (path, owner) => new BinaryRecords(path, owner),
 };
 
 /** Bytes to an OutputFile through a buffer; after a failed write, later bytes are dropped (out.error says why). */
 export class ByteSink {
   private buf = Buffer.allocUnsafe(CHUNK);
   private used = 0;
+  /** Binary output: record size and header bytes (its `lines` then count whole records); 0 for JSON lines. */
+  private record = 0;
+  private headerBytes = 0;
   constructor(readonly out: OutputFile) {}
+
+  /** Write a binary header; from here on, `out.lines` counts whole records of `recordSize` bytes. */
+  startRecords(header: Buffer, recordSize: number): void {
+    this.record = recordSize;
+    this.headerBytes = header.length;
+    this.put(header, 0, header.length);
+  }
 
   put(src: Buffer, from: number, to: number): void {
     const n = to - from;
@@ -379,6 +485,10 @@ export class ByteSink {
       }
     }
     out.bytes += off;
+    if (this.record > 0) {
+      out.lines = Math.max(0, Math.floor((out.bytes - this.headerBytes) / this.record));
+      return;
+    }
     const done = data.subarray(0, off);
     for (let i = done.indexOf(10); i >= 0; i = done.indexOf(10, i + 1)) out.lines++;
   }
@@ -391,6 +501,13 @@ function mergeDecisions(parts: PartInput[], sink: ByteSink, packets: number): vo
   const readers: DecisionRecords[] = [];
   try {
     for (const p of parts) readers.push(DECISION_FORMATS[p.result.part!.decisions!.format](p.decisionsPath!, label(p)));
+    const header = readers[0]!.header;
+    for (let i = 1; i < readers.length; i++) {
+      if (!readers[i]!.header.equals(header)) {
+        throw new MergeError('SGF_MERGE_MISMATCH', `${label(parts[i]!)}: its binary decisions header (string tables) differs from ${label(parts[0]!)}'s: parts of one replay have the same one`);
+      }
+    }
+    if (header.length > 0) sink.startRecords(header, DREC.SIZE);
     let expected = 1;
     for (;;) {
       let at = -1;

@@ -62,7 +62,7 @@ export interface PartManifest {
     packets: number;
   };
   /** This part's decisions file, when it wrote one. In a manifest file, `path` is relative to the manifest's directory. */
-  decisions?: { path: string; format: 'jsonl'; lines: number; bytes: number };
+  decisions?: { path: string; format: 'jsonl' | 'binary'; lines: number; bytes: number };
 }
 
 /** The shards of part `set` of a replay with `shards` shards (s mod N = K). */

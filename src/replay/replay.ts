@@ -152,10 +152,6 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   const shards = options.shards ?? DEFAULT_SHARDS;
   const set = options.shardSet;
   if (set !== undefined) checkShardSet(set, shards);
-  if (set !== undefined && options.decisionsFormat === 'binary') {
-    // merge.ts reads JSON-lines parts only (its DECISION_FORMATS table); refuse before any work rather than write a part it cannot merge.
-    throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'decisionsFormat', 'shardSet parts are written as JSON lines (decisionsFormat "jsonl"): sgfilter merge does not read binary decisions yet; convert the merged file afterwards if needed');
-  }
   // The shards this run judges: all, or those of its part; lane i mod W gets the i-th.
   const mine = set ? partShards(set, shards) : Array.from({ length: shards }, (_, s) => s);
   if (!Number.isInteger(workers) || workers < 0 || workers > mine.length) {
@@ -310,7 +306,7 @@ function partManifest(set: ShardSet, mine: number[], topology: Topology, options
     } catch {
       // a stream or a file gone: the merge refuses it
     }
-    m.decisions = { path: decisions.path, format: 'jsonl', lines: decisions.lines, bytes };
+    m.decisions = { path: decisions.path, format: options.decisionsFormat ?? 'jsonl', lines: decisions.lines, bytes };
   }
   return m;
 }
