@@ -15,10 +15,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MergeError, mergeParts, readPart } from '../replay/merge.js';
-import { checkOutputPath, isStdout, OutputError, writeOutput } from '../replay/output.js';
+import { checkOutputPath, OutputError } from '../replay/output.js';
 import type { ReplayResult } from '../replay/replay.js';
 import { die } from './common.js';
-import { formatSummary } from './replay.js';
+import { reportResult } from './replay.js';
 
 interface MergeCliOptions {
   decisions?: string;
@@ -50,27 +50,6 @@ export function registerMerge(program: Command): void {
         if (e instanceof MergeError || e instanceof OutputError) die(e.message);
         throw e;
       }
-      let code = 0;
-      if (opts.summary) {
-        try {
-          writeOutput(opts.summary, JSON.stringify(result, null, 2) + '\n', '--summary');
-        } catch (e) {
-          if (!(e instanceof OutputError)) throw e;
-          process.stderr.write(`sgfilter: ${e.message}\n`);
-          code = 2;
-        }
-      }
-      const text = opts.json ? JSON.stringify(result, null, 2) : formatSummary(result);
-      if (opts.decisions !== undefined && isStdout(opts.decisions)) process.stderr.write(text + '\n');
-      else process.stdout.write(text + '\n');
-      if (result.error) {
-        process.stderr.write(`sgfilter: ${result.error.message}\n  ${result.packets} packet(s) before the damage were judged (by every part alike); ${result.capture.bytesUnread} byte(s) left unread\n`);
-        code ||= 1;
-      }
-      if (result.decisions && !result.decisions.complete) {
-        process.stderr.write(`sgfilter: ${result.decisions.error}\n  the decisions file is PARTIAL: it holds the decisions of packets 1..${result.decisions.packets} of ${result.packets}\n`);
-        code = 2;
-      }
-      process.exitCode = code;
+      process.exitCode = reportResult(result, opts, 'judged (by every part alike)');
     });
 }

@@ -1,4 +1,35 @@
 /**
+ * The end of `replay` and `merge`: the summary file (exit 2 when it cannot be
+ * written), the summary on stdout (stderr when the decisions go to stdout),
+ * the capture's damage (exit 1) and a partial decisions file (exit 2).
+ * Returns the exit code.
+ */
+export function reportResult(result: ReplayResult, opts: { summary?: string; decisions?: string; json?: boolean }, judged: string): number {
+  let code = 0;
+  if (opts.summary) {
+    try {
+      writeOutput(opts.summary, JSON.stringify(result, null, 2) + '\n', '--summary');
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      process.stderr.write(`sgfilter: ${e.message}\n`);
+      code = 2;
+    }
+  }
+  const text = opts.json ? JSON.stringify(result, null, 2) : formatSummary(result);
+  if (opts.decisions !== undefined && isStdout(opts.decisions)) process.stderr.write(text + '\n');
+  else process.stdout.write(text + '\n');
+  if (result.error) {
+    process.stderr.write(`sgfilter: ${result.error.message}\n  ${result.packets} packet(s) before the damage were ${judged}; ${result.capture.bytesUnread} byte(s) left unread\n`);
+    code ||= 1;
+  }
+  if (result.decisions && !result.decisions.complete) {
+    process.stderr.write(`sgfilter: ${result.decisions.error}\n  the decisions file is PARTIAL: it holds the decisions of packets 1..${result.decisions.packets} of ${result.packets}\n`);
+    code = 2;
+  }
+  return code;
+}
+
+/**
  * `sgfilter replay --topology T --pcap FILE [--workers N] [--engine wasm|reference]
  *  [--decisions OUT.jsonl [--decisions-format jsonl|binary]] [--summary OUT.json]
  *  [--shard-set K/N] [--quiet]`
@@ -155,35 +186,14 @@ export function registerReplay(program: Command): void {
       } finally {
         bar?.stop();
       }
-      let code = 0;
       if (result.error?.code === PCAP_ERROR.IO) {
         // Nothing could be read: no summary, the same exit as decode.
         die(result.error.message);
       }
-      if (opts.summary) {
-        // A part's manifest names its decisions file relative to the manifest's directory (absolute when the manifest goes to a stream).
-        const d = result.part?.decisions;
-        if (d) d.path = summaryKind === 'file' ? relative(dirname(resolve(opts.summary)), resolve(d.path)) : resolve(d.path);
-        try {
-          writeOutput(opts.summary, JSON.stringify(result, null, 2) + '\n', '--summary');
-        } catch (e) {
-          if (!(e instanceof OutputError)) throw e;
-          process.stderr.write(`sgfilter: ${e.message}\n`);
-          code = 2;
-        }
-      }
-      // With the decisions on stdout, the summary goes to stderr.
-      const text = opts.json ? JSON.stringify(result, null, 2) : formatSummary(result);
-      if (opts.decisions !== undefined && isStdout(opts.decisions)) process.stderr.write(text + '\n');
-      else process.stdout.write(text + '\n');
-      if (result.error) {
-        process.stderr.write(`sgfilter: ${result.error.message}\n  ${result.packets} packet(s) before the damage were judged${opts.decisions ? ' and written' : ''}; ${result.capture.bytesUnread} byte(s) left unread\n`);
-        code ||= 1;
-      }
-      if (result.decisions && !result.decisions.complete) {
-        process.stderr.write(`sgfilter: ${result.decisions.error}\n  the decisions file is PARTIAL: it holds the decisions of packets 1..${result.decisions.packets} of ${result.packets}\n`);
-        code = 2;
-      }
+      // A part's manifest names its decisions file relative to the manifest's directory (absolute when the manifest goes to a stream).
+      const d = result.part?.decisions;
+      if (opts.summary && d) d.path = summaryKind === 'file' ? relative(dirname(resolve(opts.summary)), resolve(d.path)) : resolve(d.path);
+      let code = reportResult(result, opts, opts.decisions ? 'judged and written' : 'judged');
       if (result.interrupted && signalled) {
         process.stderr.write(`sgfilter: interrupted by ${signalled}: packets 1..${result.interrupted.packets} were judged${opts.decisions ? ' and written' : ''}\n`);
         code = signalled === 'SIGINT' ? 130 : 143;

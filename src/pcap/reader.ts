@@ -232,15 +232,8 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
         } while (st === SCAN.FULL);
         const need = w.settle(st, buf.byteLength);
         if (need === true) return;
-        if (need > buf.byteLength) {
-          const bigger = new Uint8Array(need);
-          bigger.set(buf.subarray(w.pos, w.filled));
-          buf = bigger;
-          this.maxBufferBytes = Math.max(this.maxBufferBytes, buf.byteLength);
-        } else {
-          buf.copyWithin(0, w.pos, w.filled);
-        }
-        w.slid();
+        buf = w.slide(buf, need);
+        this.maxBufferBytes = Math.max(this.maxBufferBytes, buf.byteLength);
       }
     } finally {
       await fh.close();

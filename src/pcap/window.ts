@@ -109,6 +109,23 @@ export class CaptureWindow {
     return need;
   }
 
+  /**
+   * Slide a host buffer: the unread tail buf[pos..filled) moves to the start
+   * of `buf`, or of a new buffer of `need` bytes when `buf` is smaller; then
+   * `slid()`. Returns the buffer to read into next.
+   */
+  slide(buf: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
+    if (need > buf.byteLength) {
+      const bigger = new Uint8Array(need);
+      bigger.set(buf.subarray(this.pos, this.filled));
+      buf = bigger;
+    } else {
+      buf.copyWithin(0, this.pos, this.filled);
+    }
+    this.slid();
+    return buf;
+  }
+
   /** The unread tail buf[pos..filled) now starts the buffer. */
   slid(): void {
     this.base += this.pos;

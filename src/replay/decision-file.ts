@@ -265,28 +265,43 @@ const POW10 = Array.from({ length: 10 }, (_, i) => 10 ** i);
  * damage, after every good record before it was handed over.
  */
 function scanDecisionsFile(file: string, onHeader: (h: DecisionsHeader) => void, onChunk: (dv: DataView, count: number) => void): { records: number; bytes: number } {
+  const chunks = recordChunks(file);
+  for (let c = chunks.next(); ; c = chunks.next()) {
+    if (c.done) return c.value;
+    if (c.value.count === 0) onHeader(c.value.h);
+    else onChunk(c.value.dv, c.value.count);
+  }
+}
+
+/**
+ * The file read in chunks of checked records: first the header alone
+ * (`count` 0), then each chunk's good records (`count` > 0, in `dv` from
+ * byte 0, valid until the next step). At damage, the good records before it
+ * come first, then the DecisionsFileError. Returns the records and bytes read.
+ */
+function* recordChunks(file: string): Generator<{ h: DecisionsHeader; dv: DataView; count: number }, { records: number; bytes: number }> {
   const src = new FileBytes(file);
   try {
     const h = parseHeader(file, src);
-    onHeader(h);
     const buf = new Uint8Array(CHUNK_RECORDS * DREC.SIZE);
     const dv = new DataView(buf.buffer);
+    yield { h, dv, count: 0 };
     let offset = h.headerSize;
     let records = 0;
     const prev = { n: 0 };
     for (;;) {
       const got = src.read(buf, 0, offset);
       const whole = Math.floor(got / DREC.SIZE);
+      let good = whole;
+      let damage: unknown;
       try {
         checkRecords(file, dv, whole, h.tables, offset, prev);
       } catch (e) {
-        // hand over the good records before the bad one
-        const at = (e as DecisionsFileError).offset;
-        const good = Math.floor((at - offset) / DREC.SIZE);
-        if (good > 0) onChunk(dv, good);
-        throw e;
+        damage = e;
+        good = Math.floor(((e as DecisionsFileError).offset - offset) / DREC.SIZE);
       }
-      if (whole > 0) onChunk(dv, whole);
+      if (good > 0) yield { h, dv, count: good };
+      if (damage) throw damage;
       records += whole;
       offset += whole * DREC.SIZE;
       if (got % DREC.SIZE !== 0) {
@@ -302,41 +317,13 @@ function scanDecisionsFile(file: string, onHeader: (h: DecisionsHeader) => void,
 /** The decisions of a binary file, one `{ n, tsText, decision }` per packet, in file order. */
 export async function* readDecisions(path: string): AsyncGenerator<JudgedPacket> {
   // Chunks are checked and decoded synchronously; the iterator hands them out between reads.
-  const src = new FileBytes(path);
-  try {
-    const h = parseHeader(path, src);
-    const buf = new Uint8Array(CHUNK_RECORDS * DREC.SIZE);
-    const dv = new DataView(buf.buffer);
-    let offset = h.headerSize;
-    let records = 0;
-    const prev = { n: 0 };
-    for (;;) {
-      const got = src.read(buf, 0, offset);
-      const whole = Math.floor(got / DREC.SIZE);
-      let good = whole;
-      let damage: unknown;
-      try {
-        checkRecords(path, dv, whole, h.tables, offset, prev);
-      } catch (e) {
-        damage = e;
-        good = Math.floor(((e as DecisionsFileError).offset - offset) / DREC.SIZE);
-      }
-      const out: JudgedPacket[] = [];
-      for (let r = 0; r < good; r++) {
-        const at = r * DREC.SIZE;
-        out.push({ n: Number(dv.getBigUint64(at + DREC.N, true)), tsText: recordTsText(dv, at), decision: recordDecision(dv, at, h.tables) });
-      }
-      yield* out;
-      if (damage) throw damage;
-      records += whole;
-      offset += whole * DREC.SIZE;
-      if (got % DREC.SIZE !== 0) {
-        throw new DecisionsFileError(DECISIONS_ERROR.TRUNCATED, path, offset, `the file ends ${got % DREC.SIZE} byte(s) into record ${records + 1} (expected ${DREC.SIZE}-byte records)`);
-      }
-      if (got < buf.length) return;
+  for (const { h, dv, count } of recordChunks(path)) {
+    const out: JudgedPacket[] = [];
+    for (let r = 0; r < count; r++) {
+      const at = r * DREC.SIZE;
+      out.push({ n: Number(dv.getBigUint64(at + DREC.N, true)), tsText: recordTsText(dv, at), decision: recordDecision(dv, at, h.tables) });
     }
-  } finally {
-    src.close();
+    yield* out;
   }
 }
 

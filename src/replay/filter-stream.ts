@@ -85,14 +85,7 @@ export async function* judgeStream(source: StreamSource, opts: StreamOptions): A
       } while (st === SCAN.FULL);
       const need = w.settle(st, buf.byteLength);
       if (need === true) return;
-      if (need > buf.byteLength) {
-        const bigger = new Uint8Array(need);
-        bigger.set(buf.subarray(w.pos, w.filled));
-        buf = bigger;
-      } else {
-        buf.copyWithin(0, w.pos, w.filled);
-      }
-      w.slid();
+      buf = w.slide(buf, need);
     }
   } finally {
     // Stop a source left unfinished (a Readable is destroyed).

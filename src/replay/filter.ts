@@ -19,6 +19,7 @@ import { checkEngineOptions, timestampNs } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
 import { LINKTYPE } from '../pcap/format.js';
 import { CaptureReader, frameTime } from '../pcap/reader.js';
+import type { CaptureInterface, FrameBatch } from '../pcap/scanner.js';
 import { DECISION, DIR, HOP, LIBRARY_RULE_MAP, PACKET_REASON, REC, TALLY } from '../wasm/layout.js';
 import type { SgfExports } from '../wasm/loader.js';
 import { decisionIndex, decodeDecision, HOP_REASONS, PACKET_REASONS } from './decision-record.js';
@@ -455,6 +456,17 @@ export class Filter {
     if (epoch !== this.captureEpoch) throw new ApiUsageError('this capture iteration was superseded by another capture call on the same filter (judge one capture at a time)');
   }
 
+  /** One scanned batch of a capture judged and handed out packet by packet (judgeCapture, judgeStream). */
+  private *judgedBatch(epoch: number, buf: Uint8Array, batch: FrameBatch, interfaces: readonly CaptureInterface[]): Generator<JudgedFrame> {
+    this.superseded(epoch);
+    this.engine.runBatch(buf, batch, interfaces, this.engine.allShards);
+    const decision = this.decisionsOf(batch.count);
+    for (let i = 0; i < batch.count; i++) {
+      yield { n: batch.firstN + i, ts: frameTime(interfaces, batch.iface(i), batch.tsA(i), batch.tsB(i)).tsText, decision: decision(i) };
+      this.superseded(epoch);
+    }
+  }
+
   /**
    * Judge every frame of a pcap/pcapng capture held in memory, in order.
    * Throws the capture's PcapError after yielding the packets before the damage.
@@ -463,15 +475,7 @@ export class Filter {
     const epoch = ++this.captureEpoch;
     this.engine.newCapture();
     const reader = new CaptureReader(capture, { batchSize: this.engine.capacity });
-    for (const { buf, batch, interfaces } of reader.batches()) {
-      this.superseded(epoch);
-      this.engine.runBatch(buf, batch, interfaces, this.engine.allShards);
-      const decision = this.decisionsOf(batch.count);
-      for (let i = 0; i < batch.count; i++) {
-        yield { n: batch.firstN + i, ts: frameTime(interfaces, batch.iface(i), batch.tsA(i), batch.tsB(i)).tsText, decision: decision(i) };
-        this.superseded(epoch);
-      }
-    }
+    for (const { buf, batch, interfaces } of reader.batches()) yield* this.judgedBatch(epoch, buf, batch, interfaces);
   }
 
   /**
@@ -484,15 +488,7 @@ export class Filter {
   async *judgeStream(source: StreamSource, options: { file?: string; chunkSize?: number } = {}): AsyncGenerator<JudgedFrame> {
     const epoch = ++this.captureEpoch;
     this.engine.newCapture();
-    for await (const { buf, batch, interfaces } of judgeStream(source, { batchSize: this.engine.capacity, ...options })) {
-      this.superseded(epoch);
-      this.engine.runBatch(buf, batch, interfaces, this.engine.allShards);
-      const decision = this.decisionsOf(batch.count);
-      for (let i = 0; i < batch.count; i++) {
-        yield { n: batch.firstN + i, ts: frameTime(interfaces, batch.iface(i), batch.tsA(i), batch.tsB(i)).tsText, decision: decision(i) };
-        this.superseded(epoch);
-      }
-    }
+    for await (const { buf, batch, interfaces } of judgeStream(source, { batchSize: this.engine.capacity, ...options })) yield* this.judgedBatch(epoch, buf, batch, interfaces);
   }
 
   /**
