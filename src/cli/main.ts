@@ -1,24 +1,14 @@
 #!/usr/bin/env node
 /**
  * The `sgfilter` command line. Each command lives in its own module under
- * src/cli/ and registers itself here.
+ * src/cli/ and registers itself here. Only the named command's module is
+ * loaded (each pulls in a different part of the library); help, a version
+ * request or an unknown command loads them all.
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { registerCheck } from './check.js';
-import { registerExplain } from './explain.js';
-import { registerReplay } from './replay.js';
-import { registerClassify } from './classify.js';
-import { registerCompile } from './compile.js';
-import { registerDecode } from './decode.js';
-import { registerGen } from './gen.js';
-import { registerExposure } from './exposure.js';
-import { registerDiff } from './diff.js';
-import { registerAssert } from './assert.js';
-import { registerMerge } from './merge.js';
-import { registerDecisions } from './decisions.js';
 import { WasmLoadError } from '../wasm/loader.js';
 
 const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -30,23 +20,26 @@ program
   .version(pkg.version)
   .showHelpAfterError();
 
-// Command registrations (one line each).
-const registrations: ((p: Command) => void)[] = [
-  registerCheck,
-  registerExplain,
-  registerReplay,
-  registerClassify,
-  registerCompile,
-  registerDecode,
-  registerGen,
-  registerExposure,
-  registerDiff,
-  registerAssert,
-  registerMerge,
-  registerDecisions,
-];
+// Command registrations (one line each): the command's name and its module's register function.
+type Register = (p: Command) => void;
+const registrations: Record<string, () => Promise<Register>> = {
+  check: async () => (await import('./check.js')).registerCheck,
+  explain: async () => (await import('./explain.js')).registerExplain,
+  replay: async () => (await import('./replay.js')).registerReplay,
+  classify: async () => (await import('./classify.js')).registerClassify,
+  compile: async () => (await import('./compile.js')).registerCompile,
+  decode: async () => (await import('./decode.js')).registerDecode,
+  gen: async () => (await import('./gen.js')).registerGen,
+  exposure: async () => (await import('./exposure.js')).registerExposure,
+  diff: async () => (await import('./diff.js')).registerDiff,
+  assert: async () => (await import('./assert.js')).registerAssert,
+  merge: async () => (await import('./merge.js')).registerMerge,
+  decisions: async () => (await import('./decisions.js')).registerDecisions,
+};
 
-for (const register of registrations) register(program);
+const named = process.argv[2];
+const wanted = named !== undefined && Object.hasOwn(registrations, named) ? [named] : Object.keys(registrations);
+for (const register of await Promise.all(wanted.map((n) => registrations[n]!()))) register(program);
 
 // `sgfilter decode x | head -1`: the reader went away; stop quietly like other Unix tools.
 for (const stream of [process.stdout, process.stderr]) {
