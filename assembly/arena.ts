@@ -15,9 +15,13 @@ export function arenaReset(base: usize): void {
 /**
  * Take `bytes` aligned to `align` (a power of two) from the arena, zeroed,
  * growing memory as needed. Memory that memory.grow just added is zero
- * already and is not written (its pages stay untouched until used).
+ * already and is not written (its pages stay untouched until used), unless
+ * `touch`: then every page is written now, one page fault each — a region
+ * that will be used all over (a table rehashed into it) would otherwise take
+ * two per page, a read fault mapping the shared zero page on the first probe
+ * and a copy-on-write fault on the first store (each several µs on a VM).
  */
-export function arenaAlloc(bytes: usize, align: usize = 16): usize {
+export function arenaAlloc(bytes: usize, align: usize = 16, touch: bool = false): usize {
   const p = (arenaTop + align - 1) & ~(align - 1);
   const end = p + bytes;
   const have = <usize>memory.size() << 16;
@@ -26,7 +30,8 @@ export function arenaAlloc(bytes: usize, align: usize = 16): usize {
     if (memory.grow(pages) < 0) unreachable();
   }
   arenaTop = end;
-  if (p < have) memory.fill(p, 0, min(end, have) - p);
+  if (touch) memory.fill(p, 0, bytes);
+  else if (p < have) memory.fill(p, 0, min(end, have) - p);
   return p;
 }
 

@@ -23,12 +23,13 @@ export function oaNew(size: u32, entry: u32, hashAt: u32, growNum: u32, growDen:
   store<u32>(t, hashAt, OA_HASH_AT);
   store<u32>(t, growNum, OA_GROW_NUM);
   store<u32>(t, growDen, OA_GROW_DEN);
-  oaSetSlots(t, size);
+  oaSetSlots(t, size, false);
   return t;
 }
 
-function oaSetSlots(t: usize, size: u32): void {
-  store<u32>(t, <u32>arenaAlloc(<usize>size * <usize>load<u32>(t, OA_ENTRY), SLOT_ALIGN), OA_SLOTS);
+/** A new slot array of `size` slots; `touch`: its pages written now (arenaAlloc). */
+function oaSetSlots(t: usize, size: u32, touch: bool): void {
+  store<u32>(t, <u32>arenaAlloc(<usize>size * <usize>load<u32>(t, OA_ENTRY), SLOT_ALIGN, touch), OA_SLOTS);
   store<u32>(t, size - 1, OA_MASK);
   store<u32>(t, 0, OA_USED);
 }
@@ -106,7 +107,9 @@ export function oaMaybeGrow(t: usize): bool {
   const live = oaLive(t);
   let size = oldSize;
   while (<u64>(live + 1) * 2 * den > <u64>size * num) size <<= 1;
-  oaSetSlots(t, size);
+  // Touched now: the live entries fill at least an eighth of it, so that every
+  // page of it is used at once (64 slots of 64 bytes per page).
+  oaSetSlots(t, size, true);
   const to = oaSlots(t);
   const mask = size - 1;
   let n: u32 = 0;
