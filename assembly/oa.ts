@@ -5,12 +5,13 @@
 // header (layout: open-addressing table, OA_*) in the arena; it grows by
 // rehashing into a new slot array (tombstones dropped) when more than
 // GROW_NUM/GROW_DEN of its slots are used, to a size at which the live
-// entries fill at most half that; the old array is abandoned.
+// entries fill at most half that; the old array goes back to the arena
+// (arenaFree), for a later allocation.
 //
 // Lookups stay with each table (their key compare is the table's own); this
 // file owns the slot discipline: free slots, taking one, deleting, growing.
 
-import { arenaAlloc } from './arena';
+import { arenaAlloc, arenaFree } from './arena';
 import { OA_ENTRY, OA_GROW_DEN, OA_GROW_NUM, OA_HASH_AT, OA_MASK, OA_SIZE, OA_SLOTS, OA_USED, SLOT_EMPTY, SLOT_TOMB } from './layout';
 
 /** Alignment of every slot array: a cache line, so that an entry of 64 bytes (or a divisor of 64) never straddles two. */
@@ -121,6 +122,7 @@ export function oaMaybeGrow(t: usize): bool {
     memory.copy(to + <usize>j * entry, e, entry);
     n++;
   }
+  arenaFree(oldSlots, <usize>oldSize * entry);
   store<u32>(t, n, OA_USED);
   return true;
 }
