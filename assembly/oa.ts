@@ -94,8 +94,11 @@ function oaLive(t: usize): u32 {
 /**
  * Make room for one more entry: when more than GROW_NUM/GROW_DEN of the
  * slots would be used, rehash the live entries into a new array doubled
- * until they fill at most half of GROW_NUM/GROW_DEN of it. Returns true when
- * it grew (free slots found before are then stale).
+ * until they fill at most half of GROW_NUM/GROW_DEN of it (without
+ * tombstones: twice the old size; the entry about to be added is not
+ * counted, which would double it once more, to twice the memory and page
+ * faults for the same probe lengths). Returns true when it grew (free slots
+ * found before are then stale).
  */
 export function oaMaybeGrow(t: usize): bool {
   const num = load<u32>(t, OA_GROW_NUM);
@@ -107,9 +110,9 @@ export function oaMaybeGrow(t: usize): bool {
   const hashAt = <usize>load<u32>(t, OA_HASH_AT);
   const live = oaLive(t);
   let size = oldSize;
-  while (<u64>(live + 1) * 2 * den > <u64>size * num) size <<= 1;
-  // Touched now: the live entries fill at least an eighth of it, so that every
-  // page of it is used at once (64 slots of 64 bytes per page).
+  while (<u64>live * 2 * den > <u64>size * num) size <<= 1;
+  // Touched now: the live entries fill a quarter of it when they made it grow
+  // (16 of a page's 64 slots of 64 bytes), so that every page is used at once.
   oaSetSlots(t, size, true);
   const to = oaSlots(t);
   const mask = size - 1;
