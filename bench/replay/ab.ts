@@ -8,11 +8,15 @@
  * of the replay loop as the worker runs it (the capture stream and
  * engineDecodeRun, fused per sub-batch). On a shared, noisy machine only
  * alternation in one process makes the two comparable: the load moves both
- * alike. Reported: medians and lower quartiles in ns per packet, the page
- * faults of a pass (which do not move with the load), and B/A speed ratios.
+ * alike. Reported: medians and lower quartiles in ns per packet (the loop
+ * also as this thread's time on a CPU, `loopCpu`, which leaves out the waits
+ * for a CPU, and `loopSys`, the process's system time in it: reads and page
+ * faults), the page faults of a pass (which do not move with the load),
+ * and B/A speed ratios.
  *
  *   node dist/bench/replay/ab.js --against DIR [--rounds N] [--packets N]
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -40,6 +44,8 @@ interface Build {
 
 interface Sample {
   loop: number;
+  loopCpu: number;
+  loopSys: number;
   loopFaults: number;
   read: number;
   scan: number;
@@ -67,11 +73,23 @@ async function load(name: string, root: string, topologyPath: string): Promise<B
   };
 }
 
-/** One pass of the replay loop as a worker runs it (stream + engineDecodeRun): ns per packet, page faults. */
-function loopPass(b: Build, file: string): { ns: number; faults: number } {
+/**
+ * This thread's time on a CPU so far, ns (Linux: /proc/thread-self/schedstat,
+ * whose first field is exact; NaN elsewhere): unlike the wall time, it leaves
+ * out the time the thread waited for a CPU that other processes held.
+ */
+function threadCpuNs(): number {
+  if (!existsSync('/proc/thread-self/schedstat')) return NaN;
+  return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+}
+
+/** One pass of the replay loop as a worker runs it (stream + engineDecodeRun): ns per packet (wall, and on a CPU), page faults. */
+function loopPass(b: Build, file: string): { ns: number; cpuNs: number; sysNs: number; faults: number } {
   const engine = new b.engine.WasmEngine(b.topology, b.compiled);
   const stream = new b.stream.WasmCaptureStream(engine, file);
   const f0 = process.resourceUsage().minorPageFault;
+  const c0 = threadCpuNs();
+  const u0 = process.cpuUsage();
   const t0 = performance.now();
   let n = 0;
   for (const { batch, interfaces } of stream.batches()) {
@@ -79,13 +97,15 @@ function loopPass(b: Build, file: string): { ns: number; faults: number } {
     engine.runPrepared(batch.count, interfaces, engine.allShards);
   }
   const ms = performance.now() - t0;
-  return { ns: (ms * 1e6) / n, faults: process.resourceUsage().minorPageFault - f0 };
+  const cpu = threadCpuNs() - c0;
+  const sys = process.cpuUsage(u0).system * 1e3;
+  return { ns: (ms * 1e6) / n, cpuNs: cpu / n, sysNs: sys / n, faults: process.resourceUsage().minorPageFault - f0 };
 }
 
 function sample(b: Build, file: string): Sample {
   const loop = loopPass(b, file);
   const s = b.stages.runStages(b.topology, b.compiled, file, 1);
-  return { loop: loop.ns, loopFaults: loop.faults, read: s.read, scan: s.scan, decode: s.decode, engine: s.engine, faults: s.pageFaults ?? NaN };
+  return { loop: loop.ns, loopCpu: loop.cpuNs, loopSys: loop.sysNs, loopFaults: loop.faults, read: s.read, scan: s.scan, decode: s.decode, engine: s.engine, faults: s.pageFaults ?? NaN };
 }
 
 function arg(argv: string[], name: string, dflt: number): number {
@@ -116,7 +136,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     for (const b of r % 2 ? [...builds].reverse() : builds) samples.get(b.name)!.push(sample(b, set.capturePath));
     process.stderr.write(`  round ${r + 1}/${rounds}\n`);
   }
-  const keys = ['loop', 'read', 'scan', 'decode', 'engine'] as const;
+  const keys = ['loop', 'loopCpu', 'loopSys', 'read', 'scan', 'decode', 'engine'] as const;
   console.log(`A/B, ${rounds} rounds alternating, ${packets.toLocaleString('en-US')} packets; A = ${other}, B = this build (${here})`);
   console.log('  | stage | A median (q1) | B median (q1) | B/A speed |');
   console.log('  |---|---|---|---|');
