@@ -12,7 +12,9 @@
  * also as this thread's time on a CPU, `loopCpu`, which leaves out the waits
  * for a CPU, and `loopSys`, the process's system time in it: reads and page
  * faults), the page faults of a pass (which do not move with the load),
- * and B/A speed ratios.
+ * and B/A speed ratios; and the two in lockstep, batch by batch through
+ * one capture (`lockstep stream`: read + scan, `lockstep engine`: decode +
+ * judge), the least sensitive to the load of all.
  *
  *   node dist/bench/replay/ab.js --against DIR [--rounds N] [--packets N]
  */
@@ -102,6 +104,38 @@ function loopPass(b: Build, file: string): { ns: number; cpuNs: number; sysNs: n
   return { ns: (ms * 1e6) / n, cpuNs: cpu / n, sysNs: sys / n, faults: process.resourceUsage().minorPageFault - f0 };
 }
 
+/**
+ * Both builds through the capture in lockstep, batch by batch (A's batch k,
+ * B's batch k, A's k + 1, …; which goes first alternates per batch): a swing
+ * of the machine's load longer than a batch (~2 ms) moves both alike. Per
+ * build: ns per packet of its stream (read + scan) and of its engine
+ * (engineDecodeRun: decode + judge, page faults included).
+ */
+function lockstep(builds: Build[], file: string): { stream: number; engine: number }[] {
+  const runs = builds.map((b) => {
+    const engine = new b.engine.WasmEngine(b.topology, b.compiled);
+    return { engine, it: new b.stream.WasmCaptureStream(engine, file).batches(), stream: 0, run: 0, n: 0, done: false };
+  });
+  for (let k = 0; !runs.every((r) => r.done); k++) {
+    for (const r of k % 2 ? [...runs].reverse() : runs) {
+      if (r.done) continue;
+      const t0 = performance.now();
+      const step = r.it.next();
+      const t1 = performance.now();
+      r.stream += t1 - t0;
+      if (step.done) {
+        r.done = true;
+        continue;
+      }
+      const { batch, interfaces } = step.value;
+      r.engine.runPrepared(batch.count, interfaces, r.engine.allShards);
+      r.run += performance.now() - t1;
+      r.n += batch.count;
+    }
+  }
+  return runs.map((r) => ({ stream: (r.stream * 1e6) / r.n, engine: (r.run * 1e6) / r.n }));
+}
+
 function sample(b: Build, file: string): Sample {
   const loop = loopPass(b, file);
   const s = b.stages.runStages(b.topology, b.compiled, file, 1);
@@ -132,8 +166,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const builds = [await load('A', other, set.topologyPath), await load('B', here, set.topologyPath)];
   for (const b of builds) loopPass(b, set.capturePath); // warm-up (page cache, JIT)
   const samples = new Map<string, Sample[]>(builds.map((b) => [b.name, []]));
+  const locked = new Map<string, { stream: number; engine: number }[]>(builds.map((b) => [b.name, []]));
   for (let r = 0; r < rounds; r++) {
     for (const b of r % 2 ? [...builds].reverse() : builds) samples.get(b.name)!.push(sample(b, set.capturePath));
+    lockstep(builds, set.capturePath).forEach((x, k) => locked.get(builds[k]!.name)!.push(x));
     process.stderr.write(`  round ${r + 1}/${rounds}\n`);
   }
   const keys = ['loop', 'loopCpu', 'loopSys', 'read', 'scan', 'decode', 'engine'] as const;
@@ -144,6 +180,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const a = samples.get('A')!.map((s) => s[k]);
     const b = samples.get('B')!.map((s) => s[k]);
     console.log(`  | ${k} | ${median(a).toFixed(1)} (${q1(a).toFixed(1)}) | ${median(b).toFixed(1)} (${q1(b).toFixed(1)}) | ${(median(a) / median(b)).toFixed(3)} |`);
+  }
+  for (const k of ['stream', 'engine'] as const) {
+    const a = locked.get('A')!.map((s) => s[k]);
+    const b = locked.get('B')!.map((s) => s[k]);
+    console.log(`  | lockstep ${k} | ${median(a).toFixed(1)} (${q1(a).toFixed(1)}) | ${median(b).toFixed(1)} (${q1(b).toFixed(1)}) | ${(median(a) / median(b)).toFixed(3)} |`);
   }
   for (const k of ['loopFaults', 'faults'] as const) {
     console.log(`  | page faults, ${k === 'loopFaults' ? 'loop pass' : 'decode + engine'} | ${median(samples.get('A')!.map((s) => s[k]))} | ${median(samples.get('B')!.map((s) => s[k]))} | |`);
