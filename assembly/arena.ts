@@ -72,7 +72,7 @@ function takeFree(bytes: usize, align: usize): usize {
  * Take `bytes` aligned to `align` (a power of two) from the arena, zeroed,
  * growing memory as needed. Memory that memory.grow just added is zero
  * already and is not written (its pages stay untouched until used), unless
- * `touch`: then every page is written now, one page fault each — a region
+ * `touch`: then a byte of every page is written now, one page fault each — a region
  * that will be used all over (a table rehashed into it) would otherwise take
  * two per page, a read fault mapping the shared zero page on the first probe
  * and a copy-on-write fault on the first store (each several µs on a VM).
@@ -90,10 +90,15 @@ export function arenaAlloc(bytes: usize, align: usize = 16, touch: bool = false)
     if (memory.grow(pages) < 0) unreachable();
   }
   arenaTop = end;
-  if (touch) memory.fill(p, 0, bytes);
-  else if (p < have) memory.fill(p, 0, min(end, have) - p);
+  if (p < have) memory.fill(p, 0, min(end, have) - p);
+  // One store per page of what memory.grow added (zero already): the fault,
+  // without a pass over every byte.
+  if (touch) for (let q = (max(p, have) + OS_PAGE - 1) & ~(OS_PAGE - 1); q < end; q += OS_PAGE) store<u8>(q, 0);
   return p;
 }
+
+/** The operating system's page (the unit of a page fault). */
+const OS_PAGE: usize = 4096;
 
 /** The arena for the host after stateInit (e.g. a bigger staging region); never per packet. */
 export function arenaAllocate(bytes: usize): usize {
