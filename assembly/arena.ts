@@ -10,6 +10,9 @@
 
 let arenaTop: usize = 0;
 
+/** The operating system's page (the unit of a page fault). */
+const OS_PAGE: usize = 4096;
+
 /** Blocks handed back: up to FREE_MAX (start, end) pairs. */
 const FREE_MAX: i32 = 16;
 const freeBlocks = memory.data(<i32>(FREE_MAX * 2 * sizeof<usize>()), 16);
@@ -27,7 +30,7 @@ export function arenaReset(base: usize): void {
 
 /** Hand back [p, p + bytes), which nothing uses any more; when the list is full, the smallest block is dropped. */
 export function arenaFree(p: usize, bytes: usize): void {
-  if (bytes < 4096) return;
+  if (bytes < OS_PAGE) return;
   let at = freeCount;
   if (freeCount == FREE_MAX) {
     at = 0;
@@ -58,7 +61,7 @@ function takeFree(bytes: usize, align: usize): usize {
   const b = freeAt(best);
   const p = (load<usize>(b) + align - 1) & ~(align - 1);
   const rest = p + bytes;
-  if (load<usize>(b, sizeof<usize>()) - rest >= 4096) store<usize>(b, rest);
+  if (load<usize>(b, sizeof<usize>()) - rest >= OS_PAGE) store<usize>(b, rest);
   else {
     freeCount--;
     store<usize>(b, load<usize>(freeAt(freeCount)));
@@ -69,13 +72,14 @@ function takeFree(bytes: usize, align: usize): usize {
 }
 
 /**
- * Take `bytes` aligned to `align` (a power of two) from the arena, zeroed,
- * growing memory as needed. Memory that memory.grow just added is zero
- * already and is not written (its pages stay untouched until used), unless
- * `touch`: then a byte of every page is written now, one page fault each — a region
- * that will be used all over (a table rehashed into it) would otherwise take
- * two per page, a read fault mapping the shared zero page on the first probe
- * and a copy-on-write fault on the first store (each several µs on a VM).
+ * Take `bytes` aligned to `align` (a power of two) from the arena, zeroed:
+ * the smallest handed-back block it fits in, or else the top, growing memory
+ * as needed. Memory that memory.grow just added is zero already and is not
+ * written (its pages stay untouched until used), unless `touch`: then a byte
+ * of each of its pages is written now, one page fault each — a region that
+ * will be used all over (a table rehashed into it) would otherwise take two
+ * per page, a read fault mapping the shared zero page on the first probe and
+ * a copy-on-write fault on the first store (each several µs on a VM).
  */
 export function arenaAlloc(bytes: usize, align: usize = 16, touch: bool = false): usize {
   if (freeCount > 0) {
@@ -96,9 +100,6 @@ export function arenaAlloc(bytes: usize, align: usize = 16, touch: bool = false)
   if (touch) for (let q = (max(p, have) + OS_PAGE - 1) & ~(OS_PAGE - 1); q < end; q += OS_PAGE) store<u8>(q, 0);
   return p;
 }
-
-/** The operating system's page (the unit of a page fault). */
-const OS_PAGE: usize = 4096;
 
 /** The arena for the host after stateInit (e.g. a bigger staging region); never per packet. */
 export function arenaAllocate(bytes: usize): usize {
