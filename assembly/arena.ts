@@ -2,22 +2,90 @@
 // conntrack and fragment tables, their headers, the per-shard counters, the
 // stats block, a larger staging region for the host), above everything the
 // host allocated. stateInit (state.ts) sets its base; memory.grow extends it.
-// Nothing is ever freed: an outgrown table is abandoned (growth doubles, so
-// it happens O(log n) times in a replay, never per packet).
+// An outgrown slot array is handed back (arenaFree; growth multiplies, so it
+// happens O(log n) times in a replay, never per packet) and a later
+// allocation that fits takes it: its pages were faulted in already, so the
+// other table's growth costs no new page faults (the fragment memory grows
+// into the conntrack table's old arrays).
 
 let arenaTop: usize = 0;
+
+/** The operating system's page (the unit of a page fault). */
+const OS_PAGE: usize = 4096;
+
+/** Blocks handed back: up to FREE_MAX (start, end) pairs. */
+const FREE_MAX: i32 = 16;
+const freeBlocks = memory.data(<i32>(FREE_MAX * 2 * sizeof<usize>()), 16);
+let freeCount: i32 = 0;
+
+@inline function freeAt(i: i32): usize {
+  return freeBlocks + <usize>i * 2 * sizeof<usize>();
+}
 
 /** Start the arena at `base` (the first byte above every host region). */
 export function arenaReset(base: usize): void {
   arenaTop = base;
+  freeCount = 0;
+}
+
+/** Hand back [p, p + bytes), which nothing uses any more; when the list is full, the smallest block is dropped. */
+export function arenaFree(p: usize, bytes: usize): void {
+  if (bytes < OS_PAGE) return;
+  let at = freeCount;
+  if (freeCount == FREE_MAX) {
+    at = 0;
+    for (let i: i32 = 1; i < freeCount; i++) {
+      if (load<usize>(freeAt(i), sizeof<usize>()) - load<usize>(freeAt(i)) < load<usize>(freeAt(at), sizeof<usize>()) - load<usize>(freeAt(at))) at = i;
+    }
+    if (load<usize>(freeAt(at), sizeof<usize>()) - load<usize>(freeAt(at)) >= bytes) return;
+  } else freeCount++;
+  store<usize>(freeAt(at), p);
+  store<usize>(freeAt(at), p + bytes, sizeof<usize>());
+}
+
+/** The smallest handed-back block holding `bytes` aligned to `align`, taken (its rest stays free), zeroed; 0 if none. */
+function takeFree(bytes: usize, align: usize): usize {
+  let best: i32 = -1;
+  let bestSize: usize = 0;
+  for (let i: i32 = 0; i < freeCount; i++) {
+    const start = load<usize>(freeAt(i));
+    const end = load<usize>(freeAt(i), sizeof<usize>());
+    const p = (start + align - 1) & ~(align - 1);
+    if (p + bytes > end) continue;
+    if (best < 0 || end - start < bestSize) {
+      best = i;
+      bestSize = end - start;
+    }
+  }
+  if (best < 0) return 0;
+  const b = freeAt(best);
+  const p = (load<usize>(b) + align - 1) & ~(align - 1);
+  const rest = p + bytes;
+  if (load<usize>(b, sizeof<usize>()) - rest >= OS_PAGE) store<usize>(b, rest);
+  else {
+    freeCount--;
+    store<usize>(b, load<usize>(freeAt(freeCount)));
+    store<usize>(b, load<usize>(freeAt(freeCount), sizeof<usize>()), sizeof<usize>());
+  }
+  memory.fill(p, 0, bytes);
+  return p;
 }
 
 /**
- * Take `bytes` aligned to `align` (a power of two) from the arena, zeroed,
- * growing memory as needed. Memory that memory.grow just added is zero
- * already and is not written (its pages stay untouched until used).
+ * Take `bytes` aligned to `align` (a power of two) from the arena, zeroed:
+ * the smallest handed-back block it fits in, or else the top, growing memory
+ * as needed. Memory that memory.grow just added is zero already and is not
+ * written (its pages stay untouched until used), unless `touch`: then a byte
+ * of each of its pages is written now, one page fault each — a region that
+ * will be used all over (a table rehashed into it) would otherwise take two
+ * per page, a read fault mapping the shared zero page on the first probe and
+ * a copy-on-write fault on the first store (each several µs on a VM).
  */
-export function arenaAlloc(bytes: usize, align: usize = 16): usize {
+export function arenaAlloc(bytes: usize, align: usize = 16, touch: bool = false): usize {
+  if (freeCount > 0) {
+    const f = takeFree(bytes, align);
+    if (f != 0) return f;
+  }
   const p = (arenaTop + align - 1) & ~(align - 1);
   const end = p + bytes;
   const have = <usize>memory.size() << 16;
@@ -27,6 +95,9 @@ export function arenaAlloc(bytes: usize, align: usize = 16): usize {
   }
   arenaTop = end;
   if (p < have) memory.fill(p, 0, min(end, have) - p);
+  // One store per page of what memory.grow added (zero already): the fault,
+  // without a pass over every byte.
+  if (touch) for (let q = (max(p, have) + OS_PAGE - 1) & ~(OS_PAGE - 1); q < end; q += OS_PAGE) store<u8>(q, 0);
   return p;
 }
 

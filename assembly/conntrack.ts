@@ -50,7 +50,7 @@ import { oaDelete, oaFreeSlot, oaMask, oaMaybeGrow, oaNew, oaSize, oaSlots, oaTa
 import { addSat, counter, ctCapacity, statBump, timeoutOf, within } from './state';
 
 /** Slots of a new table (it grows from there). */
-const CT_INITIAL_SLOTS: u32 = 65536;
+const CT_INITIAL_SLOTS: u32 = 16384;
 
 /** The table (an OA_* header). */
 let ct: usize = 0;

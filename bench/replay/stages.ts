@@ -11,7 +11,10 @@
  *   engine   engineRun over every shard: pre-pass, hops, conntrack, classification, records, tally
  *   skip     engineRun owning no shard: what a worker pays for another worker's packet after decoding
  *
- * Each figure is the median of `repeat` passes (a fresh engine each), in ns per packet.
+ * Each figure is the median of `repeat` passes (a fresh engine each), in ns per packet;
+ * with the minor page faults of a pass's decode and engine stages (the
+ * process's count, a median too: faults into fresh memory cost several µs
+ * each on a VM, and unlike the times they do not move with the machine's load).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +37,8 @@ export interface StagesReport {
   total: number;
   /** Conntrack table doublings in a pass. */
   conntrackGrows: number;
+  /** Minor page faults of a pass's decode and engine stages (median; a fresh engine's tables fill fresh memory). */
+  pageFaults: number;
   /** Per stage, the passes' times (ms). */
   samplesMs: Record<'read' | 'stream' | 'decode' | 'engine' | 'skip', number[]>;
 }
@@ -62,21 +67,24 @@ function pass(topology: Topology, compiled: CompiledTable, file: string, owned: 
   let decode = 0;
   let run = 0;
   let packets = 0;
+  let faults = 0;
   let t = performance.now();
   for (const { batch, interfaces } of stream.batches()) {
     const t1 = performance.now();
     stream_ += t1 - t;
     const n = batch.count;
+    const f0 = process.resourceUsage().minorPageFault;
     engine.decoder.decode(n, interfaces);
     const t2 = performance.now();
     decode += t2 - t1;
     engine.runDecoded(n, mask);
     const t3 = performance.now();
+    faults += process.resourceUsage().minorPageFault - f0;
     run += t3 - t2;
     packets += n;
     t = performance.now();
   }
-  return { packets, read, stream: stream_, decode, run, grows: engine.counters().conntrackGrows };
+  return { packets, read, stream: stream_, decode, run, grows: engine.counters().conntrackGrows, faults };
 }
 
 export function runStages(topology: Topology, compiled: CompiledTable, file: string, repeat = 3): StagesReport {
@@ -100,7 +108,7 @@ export function runStages(topology: Topology, compiled: CompiledTable, file: str
   const stream = ns(samplesMs.stream);
   const decode = ns(samplesMs.decode);
   const engine = ns(samplesMs.engine);
-  return { packets, read, stream, scan: Math.max(0, stream - read), decode, engine, skip: ns(samplesMs.skip), total: stream + decode + engine, conntrackGrows: all[0]!.grows, samplesMs };
+  return { packets, read, stream, scan: Math.max(0, stream - read), decode, engine, skip: ns(samplesMs.skip), total: stream + decode + engine, conntrackGrows: all[0]!.grows, pageFaults: median(all.map((p) => p.faults)), samplesMs };
 }
 
 export function formatStages(r: StagesReport): string {
@@ -112,7 +120,7 @@ export function formatStages(r: StagesReport): string {
     row('read', r.read, 'readSync into the staging region (a pass of its own)'),
     row('scan', r.scan, 'pcap record walk (WASM) and batching: stream minus read'),
     row('decode', r.decode, 'frames -> 128-byte records'),
-    row('engine', r.engine, `engineRun: pre-pass, hops, conntrack, rules, decision records, tally (${r.conntrackGrows} table doublings)`),
+    row('engine', r.engine, `engineRun: pre-pass, hops, conntrack, rules, decision records, tally (${r.conntrackGrows} table doublings; decode + engine: ${r.pageFaults.toLocaleString('en-US')} page faults a pass)`),
     row('total', r.total, 'stream (read + scan, measured) + decode + engine'),
     row('skip', r.skip, "engineRun owning no shard (another worker's packets, after read, scan, decode)"),
   ].join('\n');

@@ -21,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sgf-ct-table-'));
 const doc = generateTopology({ seed: 61, cloud: 'aliyun-basic', interfaces: 6, rulesPerGroup: 12 });
 const topo = parsed(doc);
 const pcap = join(dir, 'trace.pcap');
-// Many short flows (entries outnumber half the table's first 65,536 slots),
+// Many short flows (entries outnumber half the table's first 16,384 slots, several times over),
 // a tenth of them pausing past their timeout, IPv6 and fragments.
 writeFileSync(pcap, captureFor(doc, { seed: 61, flows: 30_000, packetsPerFlow: 4, flowGapUs: 20, idleShare: 0.1, ipv6Share: 0.3, fragmentShare: 0.05 }));
 // A smaller capture for a small capacity: shards fill, purge and refuse.
@@ -35,6 +35,23 @@ table('the table grows (the run exercises it)', () => {
   const stream = new WasmCaptureStream(engine, pcap);
   for (const { batch, interfaces } of stream.batches()) engine.runPrepared(batch.count, interfaces, engine.allShards);
   assert.ok(engine.counters().conntrackGrows >= 1, `grows ${engine.counters().conntrackGrows}`);
+});
+
+table('an outgrown slot array is handed back: a later allocation takes it, zeroed, without growing memory', () => {
+  const engine = new WasmEngine(topo, compileTopology(topo));
+  const stream = new WasmCaptureStream(engine, pcap);
+  for (const { batch, interfaces } of stream.batches()) engine.runPrepared(batch.count, interfaces, engine.allShards);
+  assert.ok(engine.counters().conntrackGrows >= 2, `grows ${engine.counters().conntrackGrows}`);
+  // The table's first arrays (1 MiB, 2 MiB, ...) were full of entries; an
+  // allocation at the arena's top would grow memory by a megabyte.
+  const memory = engine.inst.memory;
+  const size = memory.buffer.byteLength;
+  const bytes = 1 << 20;
+  const p = engine.inst.exports.arenaAllocate(bytes);
+  assert.is(memory.buffer.byteLength, size, 'memory grew: the block was not reused');
+  assert.ok(p + bytes <= size, `block at ${p}`);
+  const block = new Uint8Array(memory.buffer, p, bytes);
+  assert.ok(block.every((b) => b === 0), 'the reused block is not zeroed');
 });
 
 for (const [file, conntrackCapacity, workers, least] of [[pcap, undefined, 1, 60_000], [small, 300, 2, 10_000]] as const) {
