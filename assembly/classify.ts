@@ -371,10 +371,12 @@ function treesOne(cls: usize, t: usize): i32 {
  * ends when no lane moved: no leaf test, no branch per lane.
  */
 function trees4(cls: usize, t: usize, out: usize): void {
-  const bm0 = bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY));
-  const bm1 = bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY));
-  const bm2 = bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY));
-  const bm3 = bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY));
+  // No sets in the classifier (the common case): no bitmap lookups.
+  const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
+  const bm0 = hasSets ? bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY)) : 0;
+  const bm1 = hasSets ? bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY)) : 0;
+  const bm2 = hasSets ? bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY)) : 0;
+  const bm3 = hasSets ? bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY)) : 0;
   const nTrees = load<u32>(cls, C_N_TREES);
   const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
@@ -432,14 +434,15 @@ function trees4(cls: usize, t: usize, out: usize): void {
  * every lane's state stays in locals.
  */
 function trees8(cls: usize, t: usize, out: usize): void {
-  const bm0 = bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY));
-  const bm1 = bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY));
-  const bm2 = bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY));
-  const bm3 = bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY));
-  const bm4 = bitmapFor(cls, t + 4 * T_SIZE, load<u32>(t + 4 * T_SIZE, T_FAMILY));
-  const bm5 = bitmapFor(cls, t + 5 * T_SIZE, load<u32>(t + 5 * T_SIZE, T_FAMILY));
-  const bm6 = bitmapFor(cls, t + 6 * T_SIZE, load<u32>(t + 6 * T_SIZE, T_FAMILY));
-  const bm7 = bitmapFor(cls, t + 7 * T_SIZE, load<u32>(t + 7 * T_SIZE, T_FAMILY));
+  const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
+  const bm0 = hasSets ? bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY)) : 0;
+  const bm1 = hasSets ? bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY)) : 0;
+  const bm2 = hasSets ? bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY)) : 0;
+  const bm3 = hasSets ? bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY)) : 0;
+  const bm4 = hasSets ? bitmapFor(cls, t + 4 * T_SIZE, load<u32>(t + 4 * T_SIZE, T_FAMILY)) : 0;
+  const bm5 = hasSets ? bitmapFor(cls, t + 5 * T_SIZE, load<u32>(t + 5 * T_SIZE, T_FAMILY)) : 0;
+  const bm6 = hasSets ? bitmapFor(cls, t + 6 * T_SIZE, load<u32>(t + 6 * T_SIZE, T_FAMILY)) : 0;
+  const bm7 = hasSets ? bitmapFor(cls, t + 7 * T_SIZE, load<u32>(t + 7 * T_SIZE, T_FAMILY)) : 0;
   const nTrees = load<u32>(cls, C_N_TREES);
   const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
