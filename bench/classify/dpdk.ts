@@ -330,7 +330,9 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
   const { cpus } = await import('node:os');
   const pin = opts.pin === false ? { cpu: null, why: 'not pinned (--no-pin)', restore: () => {} } : pinSelf();
   const pages = installed ? hugePages(opts.huge !== false) : { args: [], what: 'DPDK not run', restore: () => {} };
-  const eal = [...(pin.cpu === null ? ['-l', '0'] : ['-l', String(pin.cpu)]), ...pages.args];
+  const cpuArgs = pin.cpu === null ? ['-l', '0'] : ['-l', String(pin.cpu)];
+  let eal = [...cpuArgs, ...pages.args];
+  let pagesWhat = pages.what;
   try {
     for (const set of opts.sets ?? SHARED_SETS) {
       const rulesText = readFileSync(join(dir, `${set}.rules`), 'utf8');
@@ -380,7 +382,28 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
         try {
           if (installed && binary) {
             for (const alg of algs) {
-              const s = await AclServer.start(binary, eal, rulesf, tracef, alg, family, W, what);
+              let s: AclServer | { unavailable: string };
+              try {
+                s = await AclServer.start(binary, eal, rulesf, tracef, alg, family, W, what);
+              } catch (e) {
+                // Huge pages that ran out (another run took them, or a context
+                // outgrew the pool): the rest of the run on 4 KiB pages, said so.
+                if (!eal.includes('--huge-dir') || !/hugepage|memory|EAL/i.test((e as Error).message)) throw e;
+                for (const [, x] of servers) x.close();
+                servers.length = 0;
+                for (const k of Object.keys(res.dpdk)) delete res.dpdk[k as (typeof DPDK_ALGS)[number]];
+                eal = [...cpuArgs, '--no-huge', '-m', String(PAGES_MB)];
+                pagesWhat = `4 KiB pages (--no-huge) from ${what} on: the huge pages ran out (${(e as Error).message.slice(0, 160)})`;
+                s = await AclServer.start(binary, eal, rulesf, tracef, alg, family, W, what);
+                if (alg !== algs[0]) {
+                  // Restart the algorithms already started, on the same pages.
+                  for (const a2 of algs.slice(0, algs.indexOf(alg))) {
+                    const s2 = await AclServer.start(binary, eal, rulesf, tracef, a2, family, W, what);
+                    if (s2 instanceof AclServer) servers.push([a2, s2]);
+                    else res.dpdk[a2] = s2;
+                  }
+                }
+              }
               if (s instanceof AclServer) servers.push([alg, s]);
               else res.dpdk[alg] = s;
             }
@@ -461,7 +484,7 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
   if (installed && unavailable.length) note = `DPDK algorithms unavailable on this CPU: ${unavailable.join(', ')}`;
   return {
     installed, note, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, passes: minPasses, passesBySet, warmup: W, repeats: R,
-    pinned: pin.cpu === null ? pin.why : `both sides on CPU ${pin.cpu}`, pages: pages.what, results,
+    pinned: pin.cpu === null ? pin.why : `both sides on CPU ${pin.cpu}`, pages: pagesWhat, results,
     geomean: geo((t) => t.lookupsPerSec), geomeanFast: geo((t) => 1 / t.fastMs),
   };
 }

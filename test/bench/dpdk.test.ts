@@ -17,7 +17,7 @@ import { corpusDir, skipNoCorpus } from '../helpers/corpus.js';
 const corpus = corpusDir();
 const dir = corpus ? join(corpus, 'classbench') : null;
 
-test('without dpdk-test-acl: the report says so and how to install it; sgfilter still runs and is checked', async () => {
+test('without DPDK: the report says so and how to install it; sgfilter still runs and is checked', async () => {
   if (!dir) return skipNoCorpus('dpdk side by side');
   const path = process.env.PATH;
   process.env.PATH = '/nonexistent';
@@ -35,10 +35,10 @@ test('without dpdk-test-acl: the report says so and how to install it; sgfilter 
   }
 });
 
-test('with dpdk-test-acl: results checked against the oracle, memory read, IPv4 and IPv6', async () => {
+test('with DPDK (the rte_acl harness): results checked against the oracle, memory read, IPv4 and IPv6', async () => {
   if (!dir) return skipNoCorpus('dpdk side by side');
   if (!dpdkInstalled()) {
-    console.log('\n  [skip] dpdk side by side: dpdk-test-acl is not installed (apt-get install dpdk-dev)');
+    console.log('\n  [skip] dpdk side by side: DPDK is not installed (apt-get install dpdk-dev)');
     return;
   }
   const rep = await runDpdkSideBySide({ dir, sets: ['fw1_100'], families: [4, 6], algs: ['scalar'], passes: 2, minLookups: 1000, warmup: 1, repeats: 1, pin: false, huge: false });
