@@ -314,6 +314,32 @@ function linearOne(cls: usize, t: usize): i32 {
   return best;
 }
 
+/**
+ * scanLeaf with nothing found yet (best = none): the first match in the
+ * leaf's groups, or 0xFFFFFFFF; no test of the positions against a best.
+ */
+@inline function scanLeafFirst(grp: usize, nGroups: u32, t: usize, bm: usize): u32 {
+  for (let g: u32 = 0; g < nGroups; g++) {
+    const nd = <usize>load<u8>(grp, G_N_DIMS);
+    const hasSet = load<u8>(grp, G_HAS_SET);
+    let m = i32x4.splat(-1);
+    let d = grp + G_HEAD;
+    for (let j: usize = 0; j < nd; j++) {
+      const key = i32x4.splat(load<u32>(t + <usize>load<u8>(grp + G_KEY_OFFS + j)));
+      m = v128.and(m, i32x4.le_u(i32x4.sub(key, v128.load(d, G_DIM_LO)), v128.load(d, G_DIM_SPAN)));
+      d += G_DIM;
+    }
+    let bits = <u32>i32x4.bitmask(m);
+    if (hasSet) {
+      bits = setFilter(bits, d, bm);
+      d += G_SETS_SIZE;
+    }
+    if (bits != 0) return load<u32>(grp + (<usize>ctz(bits) << 2), G_POS);
+    grp = d;
+  }
+  return 0xffffffff;
+}
+
 /** Clear the lanes of `bits` whose set (setIndex+1 at `sets`, 0 = none) lacks the remote address. */
 function setFilter(bits: u32, sets: usize, bm: usize): u32 {
   for (let j: u32 = 0; j < 4; j++) {
@@ -343,6 +369,12 @@ function setFilter(bits: u32, sets: usize, bm: usize): u32 {
 @inline function scanAt(info: usize, leaves: usize, node: u32, t: usize, bm: usize, best: u32): u32 {
   const e = info + <usize>node * LEAF_SIZE;
   return scanLeaf(leaves + <usize>load<u32>(e, LEAF_FIRST), load<u32>(e, LEAF_COUNT), t, bm, best);
+}
+
+/** scanAt with nothing found yet. */
+@inline function scanFirstAt(info: usize, leaves: usize, node: u32, t: usize, bm: usize): u32 {
+  const e = info + <usize>node * LEAF_SIZE;
+  return scanLeafFirst(leaves + <usize>load<u32>(e, LEAF_FIRST), load<u32>(e, LEAF_COUNT), t, bm);
 }
 
 /** Tree search: every tree by ascending minPos, stop when the best precedes it. */
@@ -477,22 +509,46 @@ function trees8One(cls: usize, t: usize, out: usize): void {
     n6 = m6;
     n7 = m7;
   }
-  const b0 = scanAt(info, leaves, n0, t + 0 * T_SIZE, bm0, 0xffffffff);
-  const b1 = scanAt(info, leaves, n1, t + 1 * T_SIZE, bm1, 0xffffffff);
-  const b2 = scanAt(info, leaves, n2, t + 2 * T_SIZE, bm2, 0xffffffff);
-  const b3 = scanAt(info, leaves, n3, t + 3 * T_SIZE, bm3, 0xffffffff);
-  const b4 = scanAt(info, leaves, n4, t + 4 * T_SIZE, bm4, 0xffffffff);
-  const b5 = scanAt(info, leaves, n5, t + 5 * T_SIZE, bm5, 0xffffffff);
-  const b6 = scanAt(info, leaves, n6, t + 6 * T_SIZE, bm6, 0xffffffff);
-  const b7 = scanAt(info, leaves, n7, t + 7 * T_SIZE, bm7, 0xffffffff);
-  store<i32>(out, b0 == 0xffffffff ? -1 : <i32>b0, 0 * 4);
-  store<i32>(out, b1 == 0xffffffff ? -1 : <i32>b1, 1 * 4);
-  store<i32>(out, b2 == 0xffffffff ? -1 : <i32>b2, 2 * 4);
-  store<i32>(out, b3 == 0xffffffff ? -1 : <i32>b3, 3 * 4);
-  store<i32>(out, b4 == 0xffffffff ? -1 : <i32>b4, 4 * 4);
-  store<i32>(out, b5 == 0xffffffff ? -1 : <i32>b5, 5 * 4);
-  store<i32>(out, b6 == 0xffffffff ? -1 : <i32>b6, 6 * 4);
-  store<i32>(out, b7 == 0xffffffff ? -1 : <i32>b7, 7 * 4);
+  const e0 = info + <usize>n0 * LEAF_SIZE;
+  const g0 = leaves + <usize>load<u32>(e0, LEAF_FIRST);
+  const c0 = load<u32>(e0, LEAF_COUNT);
+  const e1 = info + <usize>n1 * LEAF_SIZE;
+  const g1 = leaves + <usize>load<u32>(e1, LEAF_FIRST);
+  const c1 = load<u32>(e1, LEAF_COUNT);
+  const e2 = info + <usize>n2 * LEAF_SIZE;
+  const g2 = leaves + <usize>load<u32>(e2, LEAF_FIRST);
+  const c2 = load<u32>(e2, LEAF_COUNT);
+  const e3 = info + <usize>n3 * LEAF_SIZE;
+  const g3 = leaves + <usize>load<u32>(e3, LEAF_FIRST);
+  const c3 = load<u32>(e3, LEAF_COUNT);
+  const e4 = info + <usize>n4 * LEAF_SIZE;
+  const g4 = leaves + <usize>load<u32>(e4, LEAF_FIRST);
+  const c4 = load<u32>(e4, LEAF_COUNT);
+  const e5 = info + <usize>n5 * LEAF_SIZE;
+  const g5 = leaves + <usize>load<u32>(e5, LEAF_FIRST);
+  const c5 = load<u32>(e5, LEAF_COUNT);
+  const e6 = info + <usize>n6 * LEAF_SIZE;
+  const g6 = leaves + <usize>load<u32>(e6, LEAF_FIRST);
+  const c6 = load<u32>(e6, LEAF_COUNT);
+  const e7 = info + <usize>n7 * LEAF_SIZE;
+  const g7 = leaves + <usize>load<u32>(e7, LEAF_FIRST);
+  const c7 = load<u32>(e7, LEAF_COUNT);
+  const b0 = scanLeafFirst(g0, c0, t + 0 * T_SIZE, bm0);
+  const b1 = scanLeafFirst(g1, c1, t + 1 * T_SIZE, bm1);
+  const b2 = scanLeafFirst(g2, c2, t + 2 * T_SIZE, bm2);
+  const b3 = scanLeafFirst(g3, c3, t + 3 * T_SIZE, bm3);
+  const b4 = scanLeafFirst(g4, c4, t + 4 * T_SIZE, bm4);
+  const b5 = scanLeafFirst(g5, c5, t + 5 * T_SIZE, bm5);
+  const b6 = scanLeafFirst(g6, c6, t + 6 * T_SIZE, bm6);
+  const b7 = scanLeafFirst(g7, c7, t + 7 * T_SIZE, bm7);
+  store<u32>(out, b0, 0 * 4);
+  store<u32>(out, b1, 1 * 4);
+  store<u32>(out, b2, 2 * 4);
+  store<u32>(out, b3, 3 * 4);
+  store<u32>(out, b4, 4 * 4);
+  store<u32>(out, b5, 5 * 4);
+  store<u32>(out, b6, 6 * 4);
+  store<u32>(out, b7, 7 * 4);
 }
 
 
