@@ -183,7 +183,11 @@ function hugePages(want: boolean): { args: string[]; what: string; restore: () =
   if (meminfo('Hugepagesize') !== 2048) return noHuge(`the default huge page size is ${meminfo('Hugepagesize')} kB, not 2048`);
   const need = HUGE_POOL_MB / 2;
   const undo: (() => void)[] = [];
-  const restore = () => { for (const f of undo.reverse()) f(); };
+  const restore = () => {
+    for (const f of undo.reverse()) {
+      try { f(); } catch { /* best effort: left as it is */ }
+    }
+  };
   const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f[2] === 'hugetlbfs' && !/pagesize=1G/i.test(f[3] ?? ''));
   let dir = mounts[0]?.[1] ?? null;
   const raised: string[] = [];
@@ -204,7 +208,11 @@ function hugePages(want: boolean): { args: string[]; what: string; restore: () =
     const mnt = mkdtempSync(join(tmpdir(), 'sgf-huge-'));
     const m = spawnSync('mount', ['-t', 'hugetlbfs', '-o', 'pagesize=2M', 'nodev', mnt], { encoding: 'utf8' });
     if (m.status !== 0) { rmSync(mnt, { recursive: true, force: true }); restore(); return noHuge(`no hugetlbfs mount and mount failed (${(m.stderr || m.error?.message || '').trim()})`); }
-    undo.push(() => { spawnSync('umount', [mnt]); rmSync(mnt, { recursive: true, force: true }); });
+    undo.push(() => {
+      // The harnesses have exited (closeAll waits), so the mount is free; retry briefly if not.
+      for (let k = 0; k < 20 && spawnSync('umount', [mnt]).status !== 0; k++) spawnSync('sleep', ['0.1']);
+      rmSync(mnt, { recursive: true, force: true });
+    });
     raised.push('a hugetlbfs mounted for the run');
     dir = mnt;
   }
@@ -251,7 +259,7 @@ class AclServer {
     const s = new AclServer(child, lines, head, log);
     const [bad, first, got, want] = (head.check ?? '').split(' ').map(Number);
     if (bad !== 0) {
-      s.close();
+      await s.close();
       throw new Error(`${what}: DPDK ${alg} gives rule ${got} for trace packet ${first! + 1}, the oracle ${want} (${bad} packets differ)`);
     }
     return s;
@@ -265,8 +273,11 @@ class AclServer {
     return r.value.split(' ').slice(1).map((x) => Number(x) / 1e6);
   }
 
-  close(): void {
+  /** Ends the harness; resolves when it has exited (its huge pages free again). */
+  close(): Promise<void> {
+    const exited = new Promise<void>((res) => (this.child.exitCode !== null || this.child.signalCode !== null ? res() : this.child.once('exit', () => res())));
     this.child.stdin.end('0\n');
+    return exited;
   }
 }
 
@@ -389,7 +400,7 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
                 // Huge pages that ran out (another run took them, or a context
                 // outgrew the pool): the rest of the run on 4 KiB pages, said so.
                 if (!eal.includes('--huge-dir') || !/hugepage|memory|EAL/i.test((e as Error).message)) throw e;
-                for (const [, x] of servers) x.close();
+                await Promise.all(servers.map(([, x]) => x.close()));
                 servers.length = 0;
                 for (const k of Object.keys(res.dpdk)) delete res.dpdk[k as (typeof DPDK_ALGS)[number]];
                 eal = [...cpuArgs, '--no-huge', '-m', String(PAGES_MB)];
@@ -447,7 +458,7 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
             res.dpdk[alg] = { ...timing(dPasses[j]!, s.coldMs), buildMs: s.buildMs, memoryBytes: s.memoryBytes };
           });
         } finally {
-          for (const [, s] of servers) s.close();
+          await Promise.all(servers.map(([, s]) => s.close()));
         }
         results.push(res);
       }
