@@ -179,6 +179,7 @@ const HUGE_POOL_MB = 2048;
 function hugePages(want: boolean): { args: string[]; what: string; restore: () => void } {
   const noHuge = (why: string) => ({ args: ['--no-huge', '-m', String(PAGES_MB)], what: `4 KiB pages (--no-huge): ${why}`, restore: () => {} });
   if (!want) return noHuge('--no-huge given');
+  if (!existsSync('/proc/meminfo') || !existsSync('/proc/mounts')) return noHuge('no /proc/meminfo or /proc/mounts (not Linux)');
   const meminfo = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
   if (meminfo('Hugepagesize') !== 2048) return noHuge(`the default huge page size is ${meminfo('Hugepagesize')} kB, not 2048`);
   const need = HUGE_POOL_MB / 2;
