@@ -1,43 +1,52 @@
 /**
- * sgfilter's WASM matcher against DPDK's rte_acl (`dpdk-test-acl`, Debian
- * package dpdk-dev), side by side on the same ClassBench sets and their IPv6
- * variants (src/parse/classbench.ts classBenchToIpv6: addresses mapped into
- * 2001:db8::/32, /L -> /(32+L), so the oracle still holds).
+ * sgfilter's WASM matcher against DPDK's rte_acl, side by side on the same
+ * ClassBench sets and their IPv6 variants (src/parse/classbench.ts
+ * classBenchToIpv6: addresses mapped into 2001:db8::/32, /L -> /(32+L), so
+ * the oracle still holds).
  *
  *   node dist/bench/classify/dpdk.js [--sets a,b] [--algs avx2,sse,...] [--families 4,6]
- *        [--passes M] [--min-lookups N] [--warmup W] [--repeats R] [--no-json]
+ *        [--passes M] [--min-lookups N] [--warmup W] [--repeats R] [--no-pin] [--no-huge] [--no-json]
  *
- * Same packets (both sides read the same rule and trace files), same pass
- * count, the SAME statistic on both sides:
+ * DPDK's side is bench/classify/acl.c, built here against the installed
+ * libdpdk (Debian package dpdk-dev): rte_acl set up exactly as dpdk-test-acl
+ * sets it up (same field layout, priorities, categories, 256 packets per
+ * call), but timing every pass on its own and serving passes on request, so
+ * that both sides take the SAME statistic and run under the same load:
  *
- *   warm pass time = median over R samples of the mean time of M passes that
- *                    follow one cold pass and W warm-up passes (M: at least
- *                    --passes and enough passes for --min-lookups lookups)
+ *   warm pass time = the median of R × M timed passes (M: at least --passes
+ *                    and enough passes for --min-lookups lookups), after one
+ *                    cold pass and W warm-up passes; the passes run in small
+ *                    rounds (about 0.2 M lookups), one round of sgfilter, then
+ *                    one of every DPDK algorithm, and again — so a burst of
+ *                    another job's load falls on all sides alike
  *   cold pass      = the first pass after the table is built, reported apart
- *                    (median over the R samples)
+ *   fast pass      = the 10th percentile of the same passes (less sensitive
+ *                    to other jobs on a shared machine), reported beside it
  *
- * dpdk-test-acl prints only the mean over all its passes (cold one included),
- * so each DPDK sample is two processes: --iter=1+W and --iter=1+W+M; the
- * sample is their difference / M (the cold pass, the warm-up and the build
- * cancel out), and the --iter=1 time is the cold pass. sgfilter: one table per
- * sample (a fresh WASM instance), cold pass, W warm-up passes, then M timed
- * passes. DPDK classifies `--tracestep` 256 packets per call (its default),
- * sgfilter the whole trace per call.
+ * dpdk-test-acl itself prints only a mean over all its passes, the cold one
+ * included; why its figures on this machine swung 3× between identical runs
+ * is in docs/classifier.md ("Measuring against DPDK").
  *
- * Correctness before timing: every packet's DPDK result (--verbose=2,
- * result+1 = the 1-based rule) and sgfilter's are checked against the trace's
- * oracle column, for every algorithm and family. Memory: DPDK's "runtime
+ * Both sides are pinned to the same CPU (`taskset` for this process, EAL
+ * `-l` for DPDK's; --no-pin leaves both free), and DPDK's memory comes from
+ * 2 MiB huge pages when they can be had: an existing hugetlbfs mount with
+ * enough free pages, else (as root) nr_hugepages raised and a hugetlbfs
+ * mounted for the run, both restored at the end; otherwise --no-huge (4 KiB
+ * pages). The report says what was used and why.
+ *
+ * Correctness before timing: the harness checks its cold pass against the
+ * trace's oracle column (every packet, every algorithm and family) and
+ * sgfilter's first pass is checked the same way. Memory: DPDK's "runtime
  * memory footprint" total (rte_acl debug log) against sgfilter's table bytes.
- * Build: DPDK's process wall time at --iter=1 minus its cold pass minus the
- * same for a one-rule, one-packet set (EAL start-up); sgfilter's compile time
- * (median of R).
+ * Build: rte_acl_build's time against sgfilter's compile (median of R).
  *
- * When dpdk-test-acl is not on PATH, the report says so and how to install
- * it (`apt-get install dpdk-dev`); algorithms the CPU lacks (avx512x16,
- * avx512x32 without AVX-512) are reported as unavailable.
+ * When DPDK is not installed (no libdpdk for pkg-config, or no C compiler),
+ * the report says so and how to install it; algorithms the CPU lacks
+ * (avx512x16, avx512x32 without AVX-512) are reported as unavailable.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -51,17 +60,20 @@ import { classbenchDir } from './main.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
+const HARNESS_SOURCE = join(root, 'bench', 'classify', 'acl.c');
 
 export const DPDK_ALGS = ['scalar', 'sse', 'avx2', 'avx512x16', 'avx512x32'] as const;
 export const SHARED_SETS = ['acl1_100', 'fw1_100', 'ipc1_100', 'acl1_1K', 'fw1_1K', 'ipc1_1K', 'acl1_10K', 'fw1_10K', 'ipc1_10K'];
-export const INSTALL_HINT = 'dpdk-test-acl is not installed; on Debian/Ubuntu: `apt-get install dpdk-dev` (it provides /usr/bin/dpdk-test-acl)';
+export const INSTALL_HINT = 'DPDK is not installed (the bench builds bench/classify/acl.c against libdpdk with pkg-config and a C compiler); on Debian/Ubuntu: `apt-get install dpdk-dev gcc pkg-config`';
 
 export interface Timing {
   /** Median warm pass, ms (the statistic above). */
   warmMs: number;
-  /** Median cold (first) pass, ms. */
+  /** 10th percentile of the same passes, ms. */
+  fastMs: number;
+  /** Cold (first) pass, ms. */
   coldMs: number;
-  /** Every warm sample, ms per pass. */
+  /** Median pass of each of the R samples, ms. */
   warmSamplesMs: number[];
   coldSamplesMs: number[];
   lookupsPerSec: number;
@@ -86,9 +98,15 @@ export interface DpdkReport {
   passesBySet: Record<string, number>;
   warmup: number;
   repeats: number;
+  /** The CPU both sides ran on, or why they were not pinned. */
+  pinned: string;
+  /** DPDK's memory: "2 MiB huge pages (...)" or "4 KiB pages (--no-huge): why". */
+  pages: string;
   results: SideResult[];
-  /** Geometric mean of sgfilter / alg (lookups/s) per family and algorithm, over the sets where both ran. */
+  /** Geometric mean of sgfilter / alg (lookups/s, median passes) per family and algorithm, over the sets where both ran; `best`: against the best algorithm per set. */
   geomean: Record<string, Record<string, number>>;
+  /** The same on the 10th-percentile passes. */
+  geomeanFast: Record<string, Record<string, number>>;
 }
 
 function median(xs: number[]): number {
@@ -97,50 +115,188 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export function dpdkInstalled(): boolean {
-  const r = spawnSync('dpdk-test-acl', ['--version'], { encoding: 'utf8' });
-  return !r.error;
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-interface DpdkRun {
-  ok: boolean;
-  error: string;
-  passMs: number;
-  wallMs: number;
-  memoryBytes: number;
-  results: Int32Array | null;
+function findCompiler(): string | null {
+  for (const cc of [process.env.CC, 'cc', 'gcc', 'clang']) {
+    if (cc && spawnSync(cc, ['--version'], { encoding: 'utf8' }).status === 0) return cc;
+  }
+  return null;
+}
+
+/** The harness binary (built once per source into the temp dir), or why not. */
+export function buildHarness(): { binary: string | null; why: string } {
+  const pc = spawnSync('pkg-config', ['--cflags', '--libs', 'libdpdk'], { encoding: 'utf8' });
+  if (pc.error || pc.status !== 0) return { binary: null, why: `pkg-config finds no libdpdk (${(pc.error?.message ?? pc.stderr ?? '').trim().slice(0, 200)})` };
+  const cc = findCompiler();
+  if (!cc) return { binary: null, why: 'no C compiler (cc, gcc or clang)' };
+  if (!existsSync(HARNESS_SOURCE)) return { binary: null, why: `${HARNESS_SOURCE} is missing` };
+  const flags = pc.stdout.trim().split(/\s+/);
+  const src = readFileSync(HARNESS_SOURCE);
+  const key = createHash('sha256').update(src).update(cc).update(flags.join(' ')).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'sgfilter-bench-acl');
+  const binary = join(dir, `acl-harness-${key}`);
+  if (existsSync(binary)) return { binary, why: '' };
+  mkdirSync(dir, { recursive: true });
+  const tmpBin = `${binary}.${process.pid}`;
+  const r = spawnSync(cc, ['-O2', '-Wall', '-o', tmpBin, HARNESS_SOURCE, ...flags], { encoding: 'utf8' });
+  if (r.status !== 0) return { binary: null, why: `${cc} failed on ${HARNESS_SOURCE}: ${(r.stderr || r.error?.message || '').trim().slice(0, 500)}` };
+  renameSync(tmpBin, binary);
+  return { binary, why: '' };
+}
+
+export function dpdkInstalled(): boolean {
+  const r = spawnSync('pkg-config', ['--exists', 'libdpdk'], { encoding: 'utf8' });
+  return !r.error && r.status === 0 && findCompiler() !== null;
+}
+
+/** Pins this process's main thread to one CPU; returns the CPU and how to undo it. */
+function pinSelf(): { cpu: number | null; why: string; restore: () => void } {
+  const cur = spawnSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' });
+  if (cur.error || cur.status !== 0) return { cpu: null, why: `not pinned: taskset failed (${cur.error?.message ?? cur.stderr.trim()})`, restore: () => {} };
+  const list = /: (.*)$/m.exec(cur.stdout)?.[1]?.trim() ?? '';
+  const cpus: number[] = [];
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (a === undefined || !Number.isFinite(a)) continue;
+    for (let c = a; c <= (b ?? a); c++) cpus.push(c);
+  }
+  if (!cpus.length) return { cpu: null, why: `not pinned: cannot read the affinity list "${list}"`, restore: () => {} };
+  const cpu = cpus[cpus.length - 1]!;
+  const set = spawnSync('taskset', ['-pc', String(cpu), String(process.pid)], { encoding: 'utf8' });
+  if (set.status !== 0) return { cpu: null, why: `not pinned: taskset -pc ${cpu} failed (${set.stderr.trim()})`, restore: () => {} };
+  return { cpu, why: '', restore: () => void spawnSync('taskset', ['-pc', list, String(process.pid)]) };
+}
+
+/** --no-huge: memory per process; huge pages: the pool for all harnesses of a set at once (each takes what it needs). */
+const PAGES_MB = 1024;
+const HUGE_POOL_MB = 2048;
+
+/** EAL memory options: 2 MiB huge pages when they can be had, else --no-huge; and how to undo what was changed. */
+function hugePages(want: boolean): { args: string[]; what: string; restore: () => void } {
+  const noHuge = (why: string) => ({ args: ['--no-huge', '-m', String(PAGES_MB)], what: `4 KiB pages (--no-huge): ${why}`, restore: () => {} });
+  if (!want) return noHuge('--no-huge given');
+  if (!existsSync('/proc/meminfo') || !existsSync('/proc/mounts')) return noHuge('no /proc/meminfo or /proc/mounts (not Linux)');
+  const meminfo = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
+  if (meminfo('Hugepagesize') !== 2048) return noHuge(`the default huge page size is ${meminfo('Hugepagesize')} kB, not 2048`);
+  const need = HUGE_POOL_MB / 2;
+  const undo: (() => void)[] = [];
+  const restore = () => {
+    for (const f of undo.reverse()) {
+      try { f(); } catch { /* best effort: left as it is */ }
+    }
+  };
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f[2] === 'hugetlbfs' && !/pagesize=1G/i.test(f[3] ?? ''));
+  let dir = mounts[0]?.[1] ?? null;
+  const raised: string[] = [];
+  const free = meminfo('HugePages_Free');
+  if (free < need) {
+    const file = '/proc/sys/vm/nr_hugepages';
+    const before = Number(readFileSync(file, 'utf8'));
+    try {
+      writeFileSync(file, String(before + need - free));
+    } catch (e) {
+      return noHuge(`${free} free huge pages, ${need} needed, and ${file} cannot be raised (${(e as Error).message.split('\n')[0]}; as root it would be)`);
+    }
+    undo.push(() => { try { writeFileSync(file, String(before)); } catch { /* left raised */ } });
+    if (meminfo('HugePages_Free') < need) { restore(); return noHuge(`the kernel gave ${meminfo('HugePages_Free')} of ${need} huge pages`); }
+    raised.push(`nr_hugepages raised from ${before} for the run`);
+  }
+  if (!dir) {
+    const mnt = mkdtempSync(join(tmpdir(), 'sgf-huge-'));
+    const m = spawnSync('mount', ['-t', 'hugetlbfs', '-o', 'pagesize=2M', 'nodev', mnt], { encoding: 'utf8' });
+    if (m.status !== 0) { rmSync(mnt, { recursive: true, force: true }); restore(); return noHuge(`no hugetlbfs mount and mount failed (${(m.stderr || m.error?.message || '').trim()})`); }
+    undo.push(() => {
+      // The harnesses have exited (closeAll waits), so the mount is free; retry briefly if not.
+      for (let k = 0; k < 20 && spawnSync('umount', [mnt]).status !== 0; k++) spawnSync('sleep', ['0.1']);
+      rmSync(mnt, { recursive: true, force: true });
+    });
+    raised.push('a hugetlbfs mounted for the run');
+    dir = mnt;
+  }
+  return { args: ['--huge-dir', dir], what: `2 MiB huge pages${raised.length ? ` (${raised.join(', ')})` : ''}`, restore };
 }
 
 let runs = 0;
 
-/** One dpdk-test-acl process. `passMs`: the mean pass it reports × iterations = the total search time. */
-function runDpdk(rulesf: string, tracef: string, alg: string, iter: number, ipv6: boolean, verbose = 0): DpdkRun {
-  // A file prefix of our own: two DPDK primaries with the same prefix (another
-  // run, a test) refuse to start.
-  const prefix = `sgfilter${process.pid}x${++runs}`;
-  const args = [`--file-prefix=${prefix}`, '--no-huge', '--no-pci', '-l', '0', '-m', '1024', '--log-level=lib.acl:debug', '--force-max-simd-bitwidth=512', '--',
-    `--rulesf=${rulesf}`, `--tracef=${tracef}`, `--iter=${iter}`, '--tracenum=1000000', `--alg=${alg}`, `--verbose=${verbose}`, ...(ipv6 ? ['--ipv6'] : [])];
-  const t0 = performance.now();
-  const r = spawnSync('dpdk-test-acl', args, { encoding: 'utf8', maxBuffer: 256 << 20 });
-  const wallMs = performance.now() - t0;
-  rmSync(join('/var/run/dpdk', prefix), { recursive: true, force: true });
-  const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
-  const m = /@lcore \d+: (\d+) iterations, (\d+) pkts, \d+ categories, \d+ cycles \([\d.]+ sec\), [\d.]+ cycles\/pkt, ([\d.]+) pkt\/sec/.exec(out);
-  if (r.status !== 0 || !m) {
-    const cause = /Cause: (.*)/.exec(out)?.[1] ?? (r.error ? r.error.message : `exit ${r.status}`);
-    return { ok: false, error: cause.trim(), passMs: 0, wallMs, memoryBytes: 0, results: null };
+/** One harness process: built, checked, warm, serving passes. */
+class AclServer {
+  readonly buildMs: number;
+  readonly coldMs: number;
+  readonly memoryBytes: number;
+  private constructor(private child: ChildProcessWithoutNullStreams, private lines: AsyncIterator<string>, head: Record<string, string>, log: string) {
+    this.buildMs = Number(head.build_ns) / 1e6;
+    this.coldMs = Number(head.cold_ns) / 1e6;
+    this.memoryBytes = Number(/total: (\d+) bytes/.exec(log)?.[1] ?? 0);
   }
-  const pkts = Number(m[2]);
-  const totalMs = (pkts / Number(m[3])) * 1000;
-  const mem = /total: (\d+) bytes/.exec(out);
-  let results: Int32Array | null = null;
-  if (verbose >= 2) {
-    const re = /ipv[46]_5tuple: (\d+), category: 0, result: (\d+)/g;
-    const list: number[] = [];
-    for (let x = re.exec(out); x; x = re.exec(out)) list[Number(x[1]) - 1] = Number(x[2]);
-    results = Int32Array.from(list);
+
+  /** Starts one; `unavailable` when the CPU lacks the algorithm; throws on anything else (a wrong result included). */
+  static async start(binary: string, eal: string[], rulesf: string, tracef: string, alg: string, family: 4 | 6, warmup: number, what: string): Promise<AclServer | { unavailable: string }> {
+    const prefix = `sgfilter${process.pid}x${++runs}`;
+    const child = spawn(binary, [`--file-prefix=${prefix}`, '--no-pci', '--log-level=lib.acl:debug', '--log-level=lib.eal:error', ...eal, '--', rulesf, tracef, alg, String(family), String(warmup)]);
+    child.on('exit', () => rmSync(join('/var/run/dpdk', prefix), { recursive: true, force: true }));
+    let log = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => { log += d; });
+    child.stdout.setEncoding('utf8');
+    const lines = lineReader(child.stdout);
+    const head: Record<string, string> = {};
+    for (;;) {
+      const r = await lines.next();
+      if (r.done) {
+        await new Promise((res) => (child.exitCode !== null ? res(null) : child.on('exit', res)));
+        if (child.exitCode === 3) return { unavailable: `failed to set up ${alg} for the ACL context (the CPU lacks it)` };
+        throw new Error(`${what}: the DPDK harness (${alg}) ended with ${child.exitCode}: ${log.trim().split('\n').slice(-3).join(' | ')}`);
+      }
+      const line = r.value;
+      if (line === 'ready') break;
+      log += `${line}\n`;
+      const [k, ...v] = line.split(' ');
+      if (k) head[k] = v.join(' ');
+    }
+    const s = new AclServer(child, lines, head, log);
+    const [bad, first, got, want] = (head.check ?? '').split(' ').map(Number);
+    if (bad !== 0) {
+      await s.close();
+      throw new Error(`${what}: DPDK ${alg} gives rule ${got} for trace packet ${first! + 1}, the oracle ${want} (${bad} packets differ)`);
+    }
+    return s;
   }
-  return { ok: true, error: '', passMs: totalMs / iter, wallMs, memoryBytes: mem ? Number(mem[1]) : 0, results };
+
+  /** K timed passes, ms each. */
+  async passes(k: number): Promise<number[]> {
+    this.child.stdin.write(`${k}\n`);
+    const r = await this.lines.next();
+    if (r.done || !r.value.startsWith('pass_ns')) throw new Error(`the DPDK harness answered "${r.done ? 'end of output' : r.value.slice(0, 80)}"`);
+    return r.value.split(' ').slice(1).map((x) => Number(x) / 1e6);
+  }
+
+  /** Ends the harness; resolves when it has exited (its huge pages free again). */
+  close(): Promise<void> {
+    const exited = new Promise<void>((res) => (this.child.exitCode !== null || this.child.signalCode !== null ? res() : this.child.once('exit', () => res())));
+    this.child.stdin.end('0\n');
+    return exited;
+  }
+}
+
+async function* lineReaderGen(stream: NodeJS.ReadableStream): AsyncGenerator<string> {
+  let buf = '';
+  for await (const chunk of stream) {
+    buf += chunk as string;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      yield buf.slice(0, i);
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf) yield buf;
+}
+
+function lineReader(stream: NodeJS.ReadableStream): AsyncIterator<string> {
+  return lineReaderGen(stream)[Symbol.asyncIterator]();
 }
 
 export interface DpdkOptions {
@@ -154,8 +310,15 @@ export interface DpdkOptions {
   warmup?: number;
   repeats?: number;
   dir?: string;
+  /** Pin both sides to one CPU (default true). */
+  pin?: boolean;
+  /** Let DPDK use huge pages when they can be had (default true). */
+  huge?: boolean;
   onStep?: (what: string) => void;
 }
+
+/** Lookups per round of passes (each side, in turn). */
+const ROUND_LOOKUPS = 200_000;
 
 export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkReport> {
   const dir = opts.dir ?? classbenchDir();
@@ -164,27 +327,31 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
   const minLookups = opts.minLookups ?? 2_000_000;
   const W = opts.warmup ?? 3;
   const R = opts.repeats ?? 3;
-  const installed = dpdkInstalled();
+  let installed = dpdkInstalled();
+  let note = installed ? '' : INSTALL_HINT;
+  let binary: string | null = null;
+  if (installed) {
+    const b = buildHarness();
+    binary = b.binary;
+    if (!binary) { installed = false; note = `${INSTALL_HINT} — ${b.why}`; }
+  }
   const algs = (opts.algs ?? [...DPDK_ALGS]).filter((a) => (DPDK_ALGS as readonly string[]).includes(a)) as (typeof DPDK_ALGS)[number][];
   const tmp = mkdtempSync(join(tmpdir(), 'sgf-dpdk-'));
   const results: SideResult[] = [];
   const passesBySet: Record<string, number> = {};
   const { cpus } = await import('node:os');
+  const pin = opts.pin === false ? { cpu: null, why: 'not pinned (--no-pin)', restore: () => {} } : pinSelf();
+  const pages = installed ? hugePages(opts.huge !== false) : { args: [], what: 'DPDK not run', restore: () => {} };
+  const cpuArgs = pin.cpu === null ? ['-l', '0'] : ['-l', String(pin.cpu)];
+  let eal = [...cpuArgs, ...pages.args];
+  let pagesWhat = pages.what;
   try {
-    // EAL start-up and file reading of a trivial set (subtracted from DPDK's build time).
-    let baseWall = 0;
-    if (installed) {
-      writeFileSync(join(tmp, 'one.rules'), '@0.0.0.0/0 0.0.0.0/0 0 : 65535 0 : 65535 0x00/0x00\n');
-      writeFileSync(join(tmp, 'one.trace'), '1 2 3 4 6\n');
-      const walls: number[] = [];
-      for (let k = 0; k < 3; k++) { const r = runDpdk(join(tmp, 'one.rules'), join(tmp, 'one.trace'), 'scalar', 1, false); if (r.ok) walls.push(r.wallMs - r.passMs); }
-      baseWall = walls.length ? median(walls) : 0;
-    }
     for (const set of opts.sets ?? SHARED_SETS) {
       const rulesText = readFileSync(join(dir, `${set}.rules`), 'utf8');
       const traceText = readFileSync(join(dir, `${set}.trace`), 'utf8');
       for (const family of opts.families ?? [4, 6]) {
-        opts.onStep?.(`dpdk ${set} IPv${family}`);
+        const what = `${set} IPv${family}`;
+        opts.onStep?.(`dpdk ${what}`);
         let rulesf = join(dir, `${set}.rules`);
         let tracef = join(dir, `${set}.trace`);
         let rText = rulesText;
@@ -204,111 +371,134 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
         const n = trace.length;
         // Passes per sample: at least minPasses and minLookups lookups (the same on both sides).
         const M = Math.max(minPasses, Math.ceil(minLookups / n));
+        const K = Math.max(1, Math.min(M, Math.ceil(ROUND_LOOKUPS / n)));
         passesBySet[`${set}/IPv${family}`] = M;
-
-        // Correctness first (and DPDK's memory footprint): one --verbose=2 run per algorithm.
-        const dpdkAlgs: (typeof DPDK_ALGS)[number][] = [];
         const res: SideResult = { set, family, rules: rules.rules.length, packets: n, sgfilter: undefined as unknown as SideResult['sgfilter'], dpdk: {} };
-        const mem: Record<string, number> = {};
-        if (installed) {
-          for (const alg of algs) {
-            const check = runDpdk(rulesf, tracef, alg, 1, family === 6, 2);
-            if (!check.ok) {
-              // An algorithm this CPU lacks fails to set up; anything else is an error.
-              if (!/failed to setup/.test(check.error)) throw new Error(`${set} IPv${family}: dpdk-test-acl ${alg} failed: ${check.error}`);
-              res.dpdk[alg] = { unavailable: check.error };
-              continue;
-            }
-            const got = check.results!;
-            if (got.length !== n) throw new Error(`${set} IPv${family}: dpdk-test-acl ${alg} classified ${got.length} of ${n} packets`);
-            for (let i = 0; i < n; i++) {
-              if (got[i]! + 1 !== trace.match[i]) throw new Error(`${set} IPv${family}: dpdk-test-acl ${alg} gives rule ${got[i]! + 1} for trace line ${trace.lines[i]}, the oracle ${trace.match[i]}`);
-            }
-            mem[alg] = check.memoryBytes;
-            dpdkAlgs.push(alg);
-          }
-        }
-        // R rounds; in each, one sgfilter sample then one sample of every DPDK
-        // algorithm, so both sides see the same machine load.
-        const warm: number[] = [];
-        const cold: number[] = [];
+
+        // sgfilter: R compiles (build time), the last table timed.
         const builds: number[] = [];
-        const dWarm: Record<string, number[]> = {};
-        const dCold: Record<string, number[]> = {};
-        const dBuild: Record<string, number[]> = {};
-        for (const alg of dpdkAlgs) { dWarm[alg] = []; dCold[alg] = []; dBuild[alg] = []; }
-        let tableBytes = 0;
+        let compiled = compileTopology(rules.topology);
         for (let r = 0; r < R; r++) {
-          // sgfilter: a fresh table in a fresh instance per sample.
           const b0 = performance.now();
-          const compiled = compileTopology(rules.topology);
+          compiled = compileTopology(rules.topology);
           builds.push(performance.now() - b0);
-          tableBytes = compiled.bytes.length;
-          const table = Table.fromCompiled(compiled);
-          const wasm = new WasmInstance();
-          const wt = new WasmTable(wasm, table);
-          const list = table.listFor(CLASSBENCH_INTERFACE, 'ingress')!;
-          const batch = new TupleBatch(wasm, n);
-          writeTrace(batch, list, trace);
+        }
+        const table = Table.fromCompiled(compiled);
+        const wasm = new WasmInstance();
+        const wt = new WasmTable(wasm, table);
+        const list = table.listFor(CLASSBENCH_INTERFACE, 'ingress')!;
+        const batch = new TupleBatch(wasm, n);
+        writeTrace(batch, list, trace);
+        // DPDK: one harness per algorithm (built, checked, warmed up), kept serving; then sgfilter's cold pass, checked.
+        const servers: [(typeof DPDK_ALGS)[number], AclServer][] = [];
+        try {
+          if (installed && binary) {
+            for (const alg of algs) {
+              let s: AclServer | { unavailable: string };
+              try {
+                s = await AclServer.start(binary, eal, rulesf, tracef, alg, family, W, what);
+              } catch (e) {
+                // Huge pages that ran out (another run took them, or a context
+                // outgrew the pool): the rest of the run on 4 KiB pages, said so.
+                if (!eal.includes('--huge-dir') || !/hugepage|memory|EAL/i.test((e as Error).message)) throw e;
+                await Promise.all(servers.map(([, x]) => x.close()));
+                servers.length = 0;
+                for (const k of Object.keys(res.dpdk)) delete res.dpdk[k as (typeof DPDK_ALGS)[number]];
+                eal = [...cpuArgs, '--no-huge', '-m', String(PAGES_MB)];
+                pagesWhat = `4 KiB pages (--no-huge) from ${what} on: the huge pages ran out (${(e as Error).message.slice(0, 160)})`;
+                s = await AclServer.start(binary, eal, rulesf, tracef, alg, family, W, what);
+                if (alg !== algs[0]) {
+                  // Restart the algorithms already started, on the same pages.
+                  for (const a2 of algs.slice(0, algs.indexOf(alg))) {
+                    const s2 = await AclServer.start(binary, eal, rulesf, tracef, a2, family, W, what);
+                    if (s2 instanceof AclServer) servers.push([a2, s2]);
+                    else res.dpdk[a2] = s2;
+                  }
+                }
+              }
+              if (s instanceof AclServer) servers.push([alg, s]);
+              else res.dpdk[alg] = s;
+            }
+          }
           let t0 = performance.now();
           batch.run(wt, 'optimized', n);
-          cold.push(performance.now() - t0);
-          if (r === 0) {
-            const pos = batch.results(n);
-            const ids = table.meta.lists[list]!.rules.map(([, id]) => Number(id));
-            for (let i = 0; i < n; i++) {
-              const got = pos[i]! < 0 ? 0 : ids[pos[i]!]!;
-              if (got !== trace.match[i]) throw new Error(`${set} IPv${family}: sgfilter gives rule ${got} for trace line ${trace.lines[i]}, the oracle ${trace.match[i]}`);
-            }
+          const sgCold = performance.now() - t0;
+          const pos = batch.results(n);
+          const ids = table.meta.lists[list]!.rules.map(([, id]) => Number(id));
+          for (let i = 0; i < n; i++) {
+            const got = pos[i]! < 0 ? 0 : ids[pos[i]!]!;
+            if (got !== trace.match[i]) throw new Error(`${what}: sgfilter gives rule ${got} for trace line ${trace.lines[i]}, the oracle ${trace.match[i]}`);
           }
           for (let k = 0; k < W; k++) batch.run(wt, 'optimized', n);
-          t0 = performance.now();
-          for (let k = 0; k < M; k++) batch.run(wt, 'optimized', n);
-          warm.push((performance.now() - t0) / M);
-          for (const alg of dpdkAlgs) {
-            const a = runDpdk(rulesf, tracef, alg, 1 + W, family === 6);
-            const b = runDpdk(rulesf, tracef, alg, 1 + W + M, family === 6);
-            const c = runDpdk(rulesf, tracef, alg, 1, family === 6);
-            if (!a.ok || !b.ok || !c.ok) throw new Error(`${set} IPv${family}: dpdk-test-acl ${alg} failed: ${a.error || b.error || c.error}`);
-            dWarm[alg]!.push(Math.max(1e-6, (b.passMs * (1 + W + M) - a.passMs * (1 + W)) / M));
-            dCold[alg]!.push(c.passMs);
-            dBuild[alg]!.push(Math.max(0, c.wallMs - c.passMs - baseWall));
+
+          // R samples of M passes, each in rounds of K passes: sgfilter, then every DPDK algorithm.
+          const sgPasses: number[][] = [];
+          const dPasses = servers.map((): number[][] => []);
+          for (let r = 0; r < R; r++) {
+            const sg: number[] = [];
+            const dp = servers.map((): number[] => []);
+            for (let done = 0; done < M; done += K) {
+              const k = Math.min(K, M - done);
+              for (let i = 0; i < k; i++) {
+                t0 = performance.now();
+                batch.run(wt, 'optimized', n);
+                sg.push(performance.now() - t0);
+              }
+              for (let j = 0; j < servers.length; j++) dp[j]!.push(...(await servers[j]![1].passes(k)));
+            }
+            sgPasses.push(sg);
+            dp.forEach((x, j) => dPasses[j]!.push(x));
           }
-        }
-        const sgWarm = median(warm);
-        res.sgfilter = { warmMs: sgWarm, coldMs: median(cold), warmSamplesMs: warm, coldSamplesMs: cold, lookupsPerSec: n / (sgWarm / 1000), buildMs: median(builds), tableBytes };
-        for (const alg of dpdkAlgs) {
-          const w = median(dWarm[alg]!);
-          res.dpdk[alg] = { warmMs: w, coldMs: median(dCold[alg]!), warmSamplesMs: dWarm[alg]!, coldSamplesMs: dCold[alg]!, lookupsPerSec: n / (w / 1000), buildMs: median(dBuild[alg]!), memoryBytes: mem[alg]! };
+          const timing = (samples: number[][], cold: number): Timing => {
+            const all = samples.flat();
+            const w = median(all);
+            return { warmMs: w, fastMs: quantile(all, 0.1), coldMs: cold, warmSamplesMs: samples.map(median), coldSamplesMs: [cold], lookupsPerSec: n / (w / 1000) };
+          };
+          res.sgfilter = { ...timing(sgPasses, sgCold), buildMs: median(builds), tableBytes: compiled.bytes.length };
+          servers.forEach(([alg, s], j) => {
+            res.dpdk[alg] = { ...timing(dPasses[j]!, s.coldMs), buildMs: s.buildMs, memoryBytes: s.memoryBytes };
+          });
+        } finally {
+          await Promise.all(servers.map(([, s]) => s.close()));
         }
         results.push(res);
       }
     }
   } finally {
+    pages.restore();
+    pin.restore();
     rmSync(tmp, { recursive: true, force: true });
   }
-  const geomean: DpdkReport['geomean'] = {};
-  for (const fam of [4, 6]) {
-    const g: Record<string, number> = {};
-    for (const alg of algs) {
-      const ratios = results.filter((r) => r.family === fam).map((r) => {
-        const d = r.dpdk[alg];
-        return d && 'warmMs' in d ? r.sgfilter.lookupsPerSec / d.lookupsPerSec : NaN;
+  const geo = (rate: (t: Timing) => number): DpdkReport['geomean'] => {
+    const out: DpdkReport['geomean'] = {};
+    const gm = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+    for (const fam of [4, 6]) {
+      const g: Record<string, number> = {};
+      const rows = results.filter((r) => r.family === fam);
+      for (const alg of algs) {
+        const ratios = rows.map((r) => {
+          const d = r.dpdk[alg];
+          return d && 'warmMs' in d ? rate(r.sgfilter) / rate(d) : NaN;
+        }).filter((x) => Number.isFinite(x));
+        if (ratios.length) g[alg] = gm(ratios);
+      }
+      // Against the best DPDK algorithm per set.
+      const best = rows.map((r) => {
+        const rates = Object.values(r.dpdk).filter((d): d is Timing & { buildMs: number; memoryBytes: number } => !!d && 'warmMs' in d).map(rate);
+        return rates.length ? rate(r.sgfilter) / Math.max(...rates) : NaN;
       }).filter((x) => Number.isFinite(x));
-      if (ratios.length) g[alg] = Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / ratios.length);
+      if (best.length) g.best = gm(best);
+      if (Object.keys(g).length) out[`IPv${fam}`] = g;
     }
-    // Against the best DPDK algorithm per set.
-    const best = results.filter((r) => r.family === fam).map((r) => {
-      const rates = Object.values(r.dpdk).filter((d): d is Timing & { buildMs: number; memoryBytes: number } => !!d && 'warmMs' in d).map((d) => d.lookupsPerSec);
-      return rates.length ? r.sgfilter.lookupsPerSec / Math.max(...rates) : NaN;
-    }).filter((x) => Number.isFinite(x));
-    if (best.length) g.best = Math.exp(best.reduce((s, x) => s + Math.log(x), 0) / best.length);
-    if (Object.keys(g).length) geomean[`IPv${fam}`] = g;
-  }
+    return out;
+  };
   const unavailable = [...new Set(results.flatMap((r) => Object.entries(r.dpdk).filter(([, d]) => d && 'unavailable' in d).map(([a, d]) => `${a} (${(d as { unavailable: string }).unavailable})`)))];
-  const note = !installed ? INSTALL_HINT
-    : unavailable.length ? `DPDK algorithms unavailable on this CPU: ${unavailable.join(', ')}` : '';
-  return { installed, note, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, passes: minPasses, passesBySet, warmup: W, repeats: R, results, geomean };
+  if (installed && unavailable.length) note = `DPDK algorithms unavailable on this CPU: ${unavailable.join(', ')}`;
+  return {
+    installed, note, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, passes: minPasses, passesBySet, warmup: W, repeats: R,
+    pinned: pin.cpu === null ? pin.why : `both sides on CPU ${pin.cpu}`, pages: pagesWhat, results,
+    geomean: geo((t) => t.lookupsPerSec), geomeanFast: geo((t) => 1 / t.fastMs),
+  };
 }
 
 const mlps = (x: number) => (x / 1e6).toFixed(1);
@@ -317,7 +507,7 @@ const mlps = (x: number) => (x / 1e6).toFixed(1);
 export function dpdkTable(rep: DpdkReport): string[] {
   const algs = DPDK_ALGS.filter((a) => rep.results.some((r) => r.dpdk[a] && 'warmMs' in r.dpdk[a]!));
   const out: string[] = [];
-  out.push(`M lookups/s, one core; warm = median of ${rep.repeats} samples of M passes (M ≥ ${rep.passes}, ≥ 2M lookups per sample, the same M on both sides) after 1 cold + ${rep.warmup} warm-up passes (both sides); ratio = sgfilter / DPDK. ${rep.cpu}, node ${rep.node}.`);
+  out.push(`M lookups/s, one core; warm = median of ${rep.repeats} × M passes (M ≥ ${rep.passes}, ≥ 2M lookups per sample, the same M on both sides, sides alternating in rounds of ~0.2 M lookups) after 1 cold + ${rep.warmup} warm-up passes; ratio = sgfilter / DPDK. ${rep.cpu}, node ${rep.node}; ${rep.pinned}; DPDK memory: ${rep.pages}.`);
   if (rep.note) out.push('', `Note: ${rep.note}`);
   out.push('');
   const head = ['set', 'IP', 'rules', 'sgfilter', 'cold ms', ...algs.flatMap((a) => [a, `÷${a}`]), 'table KB', 'DPDK KB', 'build ms', 'DPDK build ms'];
@@ -341,6 +531,9 @@ export function dpdkTable(rep: DpdkReport): string[] {
   for (const [fam, g] of Object.entries(rep.geomean)) {
     out.push(`Geometric mean sgfilter / DPDK, ${fam}: ${Object.entries(g).map(([a, x]) => `${a} ${x.toFixed(2)}`).join(', ')}`);
   }
+  for (const [fam, g] of Object.entries(rep.geomeanFast)) {
+    out.push(`Same on the 10th-percentile passes, ${fam}: ${Object.entries(g).map(([a, x]) => `${a} ${x.toFixed(2)}`).join(', ')}`);
+  }
   return out;
 }
 
@@ -363,6 +556,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Dpdk
     ...(num('--min-lookups') ? { minLookups: num('--min-lookups')! } : {}),
     ...(num('--warmup') !== undefined ? { warmup: num('--warmup')! } : {}),
     ...(num('--repeats') ? { repeats: num('--repeats')! } : {}),
+    ...(argv.includes('--no-pin') ? { pin: false } : {}),
+    ...(argv.includes('--no-huge') ? { huge: false } : {}),
     onStep: (s) => process.stderr.write(`${s}\n`),
   });
   for (const l of dpdkTable(rep)) console.log(l);

@@ -1,11 +1,11 @@
 /**
- * The DPDK section: sgfilter's WASM matcher against dpdk-test-acl (rte_acl)
+ * The DPDK section: sgfilter's WASM matcher against DPDK's rte_acl
  * on the same ClassBench sets and their IPv6 variants, the same statistic on
  * both sides (bench/classify/dpdk.ts does the work and checks every packet of
  * both against the oracle first). Figures per set and family: lookups/s of
  * sgfilter and of every DPDK algorithm the CPU has (samples: ms per warm
  * pass), their cold first passes, table and DPDK memory sizes, build times.
- * Without dpdk-test-acl the section records status "not-installed" and says
+ * Without DPDK (libdpdk, a C compiler) the section records status "not-installed" and says
  * how to install it; the sgfilter side is not run then (the classbench
  * section has it).
  */
@@ -44,6 +44,7 @@ export async function runDpdkSection(ctx: RunContext): Promise<DpdkInfo> {
   const rep = await runDpdkSideBySide({
     sets: sets(ctx), dir: ctx.classbenchDir, algs: p.algs, families: p.families.map((f) => (f === 6 ? 6 : 4)),
     passes: p.passes, minLookups: p.minLookups, warmup: p.warmup, repeats: p.repeats, onStep: (s) => ctx.progress.step(s),
+    ...(p.system === false ? { pin: false, huge: false } : {}),
   });
   if (rep.note) {
     ctx.notes.push(`dpdk: ${rep.note}`);

@@ -28,7 +28,7 @@ export interface ModeParams {
   };
   classbench: TinyBenchParams & { sets: string[]; builds: number };
   /** bench/classify/dpdk.ts: sets, IP families, DPDK algorithms, least passes and lookups per sample, warm-up passes, samples. */
-  dpdk: { sets: string[]; families: number[]; algs: string[]; passes: number; minLookups: number; warmup: number; repeats: number };
+  dpdk: { sets: string[]; families: number[]; algs: string[]; passes: number; minLookups: number; warmup: number; repeats: number; /** false: no CPU pinning, no huge pages (tiny: tests leave the system alone) */ system?: boolean };
   replay: { packets: number; refPackets: number; repeat: number; refRepeat: number; warmup: boolean };
   /** harness/library.ts: the capture's packets, the reference's prefix, samples of each call and of the reference. */
   library: { packets: number; refPackets: number; repeat: number; refRepeat: number; warmup: boolean };
@@ -52,7 +52,7 @@ export const MODE_PARAMS: Record<Mode, ModeParams> = {
   tiny: {
     fixtures: { ...TB_TINY, repeat: 1, warmup: 0, builds: 1, referenceLookups: 300 },
     classbench: { ...TB_TINY, sets: ['acl1_100', 'fw1_100'], builds: 1 },
-    dpdk: { sets: ['acl1_100'], families: [4], algs: ['scalar'], passes: 5, minLookups: 50_000, warmup: 1, repeats: 1 },
+    dpdk: { sets: ['acl1_100'], families: [4], algs: ['scalar'], passes: 5, minLookups: 50_000, warmup: 1, repeats: 1, system: false },
     replay: { packets: 20_000, refPackets: 4_000, repeat: 1, refRepeat: 1, warmup: false },
     library: { packets: 20_000, refPackets: 4_000, repeat: 1, refRepeat: 1, warmup: false },
     scaling: { ...TB_TINY, rules: [10, 100], packets: 4_000, repeat: 1, warmup: 0, builds: 1, referenceBudget: 20_000 },

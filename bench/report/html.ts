@@ -108,7 +108,7 @@ export function renderCharts(r: BenchReport): string[] {
   if (r.dpdk?.status === 'ran' && r.dpdk.sets.length) {
     const algs = r.dpdk.algorithms.filter((a) => r.dpdk!.sets.some((x) => fig.has(`dpdk/${x.set}/v${x.family}/${a}`)));
     charts.push(barChart({
-      title: 'sgfilter against every DPDK rte_acl algorithm (dpdk-test-acl)',
+      title: 'sgfilter against every DPDK rte_acl algorithm',
       subtitle: 'one core, same packets, warm pass (median of samples after the same warm-up on both sides); IPv6: the sets mapped into 2001:db8::/32',
       unit: 'M lookups/s',
       series: ['sgfilter WASM', ...algs.map((a) => `DPDK ${a}`)],

@@ -183,7 +183,7 @@ export const replayInfoSchema = z
 /** The side-by-side section against DPDK's rte_acl (bench/classify/dpdk.ts). */
 export const dpdkInfoSchema = z
   .object({
-    /** ran; absent: no ClassBench corpus; not-installed: no dpdk-test-acl (the note says how to install it). */
+    /** ran; absent: no ClassBench corpus; not-installed: no DPDK (libdpdk and a C compiler; the note says how to install it). */
     status: z.enum(['ran', 'absent', 'not-installed']),
     note: z.string(),
     passesMin: positiveCount,

@@ -125,7 +125,7 @@ export function buildTables(r: BenchReport): Table[] {
       const algs = r.dpdk.algorithms.filter((a) => r.dpdk!.sets.some((x) => fig.has(`dpdk/${x.set}/v${x.family}/${a}`)));
       tables.push({
         id: 'dpdk',
-        title: 'sgfilter against DPDK rte_acl (dpdk-test-acl), same packets and statistic (M lookups/s, warm pass; ratio = sgfilter / DPDK)',
+        title: 'sgfilter against DPDK rte_acl, same packets and statistic (M lookups/s, warm pass; ratio = sgfilter / DPDK)',
         head: ['set', 'IP', 'rules', 'passes', 'sgfilter', 'cold ms', ...algs.flatMap((a) => [a, `÷${a}`]), 'table KiB', 'DPDK KiB', 'build ms', 'DPDK build ms'],
         rows: r.dpdk.sets.map((x) => {
           const id = (k: string) => `dpdk/${x.set}/v${x.family}/${k}`;
@@ -145,7 +145,7 @@ export function buildTables(r: BenchReport): Table[] {
           ];
         }),
         notes: [
-          `Warm pass: median of ${r.dpdk.repeats} samples, each the mean of the set's passes after 1 cold + ${r.dpdk.warmup} warm-up passes, on both sides (DPDK: the difference of two dpdk-test-acl runs). Every packet of both sides checked against the oracle first.`,
+          `Warm pass: median of the passes of ${r.dpdk.repeats} samples after 1 cold + ${r.dpdk.warmup} warm-up passes, on both sides (DPDK: bench/classify/acl.c, every pass timed; the sides alternate in rounds). Every packet of both sides checked against the oracle first.`,
           ...Object.entries(r.dpdk.geomean).map(([fam, g]) => `Geometric mean sgfilter / DPDK, ${fam}: ${Object.entries(g).map(([a, x]) => `${a} ${x.toFixed(2)}`).join(', ')}.`),
           ...(r.dpdk.unavailable.length ? [`Not available on this CPU: ${r.dpdk.unavailable.join('; ')}.`] : []),
         ],

@@ -1,13 +1,15 @@
 /**
  * The DPDK side-by-side runner (bench/classify/dpdk.ts) at its edges: without
- * dpdk-test-acl on PATH it still checks and times sgfilter and says how to
- * install DPDK; with it, one tiny run parses dpdk-test-acl's output (every
+ * DPDK (libdpdk for pkg-config) on PATH it still checks and times sgfilter and says how to
+ * install DPDK; with it, one tiny run of the rte_acl harness (bench/classify/acl.c; every
  * packet's result is checked against the oracle inside the runner, which
  * throws on a difference), its memory footprint and both IPv4 and the IPv6
  * variant. Timings are not asserted (benchmarks are not tests).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INSTALL_HINT, dpdkInstalled, dpdkTable, runDpdkSideBySide } from '../../bench/classify/dpdk.js';
 import { corpusDir, skipNoCorpus } from '../helpers/corpus.js';
@@ -15,31 +17,31 @@ import { corpusDir, skipNoCorpus } from '../helpers/corpus.js';
 const corpus = corpusDir();
 const dir = corpus ? join(corpus, 'classbench') : null;
 
-test('without dpdk-test-acl: the report says so and how to install it; sgfilter still runs and is checked', async () => {
+test('without DPDK: the report says so and how to install it; sgfilter still runs and is checked', async () => {
   if (!dir) return skipNoCorpus('dpdk side by side');
   const path = process.env.PATH;
   process.env.PATH = '/nonexistent';
   try {
     assert.is(dpdkInstalled(), false);
-    const rep = await runDpdkSideBySide({ dir, sets: ['acl1_100'], families: [4, 6], passes: 2, minLookups: 1000, warmup: 1, repeats: 1 });
+    const rep = await runDpdkSideBySide({ dir, sets: ['acl1_100'], families: [4, 6], passes: 2, minLookups: 1000, warmup: 1, repeats: 1, pin: false, huge: false });
     assert.is(rep.installed, false);
     assert.is(rep.note, INSTALL_HINT);
     assert.match(rep.note, 'apt-get install dpdk-dev');
     assert.equal(rep.results.map((r) => [r.set, r.family, r.packets, Object.keys(r.dpdk).length]), [['acl1_100', 4, 1000, 0], ['acl1_100', 6, 1000, 0]]);
     assert.ok(rep.results.every((r) => r.sgfilter.warmSamplesMs.length === 1 && r.sgfilter.tableBytes > 0));
-    assert.match(dpdkTable(rep).join('\n'), 'Note: dpdk-test-acl is not installed');
+    assert.match(dpdkTable(rep).join('\n'), 'Note: DPDK is not installed');
   } finally {
     process.env.PATH = path;
   }
 });
 
-test('with dpdk-test-acl: results checked against the oracle, memory read, IPv4 and IPv6', async () => {
+test('with DPDK (the rte_acl harness): results checked against the oracle, memory read, IPv4 and IPv6', async () => {
   if (!dir) return skipNoCorpus('dpdk side by side');
   if (!dpdkInstalled()) {
-    console.log('\n  [skip] dpdk side by side: dpdk-test-acl is not installed (apt-get install dpdk-dev)');
+    console.log('\n  [skip] dpdk side by side: DPDK is not installed (apt-get install dpdk-dev)');
     return;
   }
-  const rep = await runDpdkSideBySide({ dir, sets: ['fw1_100'], families: [4, 6], algs: ['scalar'], passes: 2, minLookups: 1000, warmup: 1, repeats: 1 });
+  const rep = await runDpdkSideBySide({ dir, sets: ['fw1_100'], families: [4, 6], algs: ['scalar'], passes: 2, minLookups: 1000, warmup: 1, repeats: 1, pin: false, huge: false });
   assert.is(rep.installed, true);
   for (const r of rep.results) {
     const d = r.dpdk.scalar;
@@ -50,6 +52,35 @@ test('with dpdk-test-acl: results checked against the oracle, memory read, IPv4 
     }
   }
   assert.ok(rep.geomean.IPv4?.scalar! > 0 && rep.geomean.IPv6?.scalar! > 0);
+});
+
+test('with DPDK: a packet whose oracle rule differs from rte_acl\'s answer stops the run, named', async () => {
+  if (!dir) return skipNoCorpus('dpdk side by side');
+  if (!dpdkInstalled()) {
+    console.log('\n  [skip] dpdk side by side: DPDK is not installed (apt-get install dpdk-dev)');
+    return;
+  }
+  // fw1_100 with the MATCH column of trace packet 7 changed: DPDK's check (run first) must name it.
+  const tmp = mkdtempSync(join(tmpdir(), 'sgf-dpdk-test-'));
+  try {
+    writeFileSync(join(tmp, 'bad.rules'), readFileSync(join(dir, 'fw1_100.rules')));
+    const lines = readFileSync(join(dir, 'fw1_100.trace'), 'utf8').split('\n');
+    const f = lines[6]!.trim().split(/\s+/);
+    const want = Number(f[5]);
+    f[5] = String(want === 1 ? 2 : want - 1);
+    lines[6] = f.join('\t');
+    writeFileSync(join(tmp, 'bad.trace'), lines.join('\n'));
+    let err: Error | null = null;
+    try {
+      await runDpdkSideBySide({ dir: tmp, sets: ['bad'], families: [4], algs: ['scalar'], passes: 1, minLookups: 1, warmup: 0, repeats: 1, pin: false, huge: false });
+    } catch (e) {
+      err = e as Error;
+    }
+    assert.ok(err, 'the run stops');
+    assert.match(err!.message, `DPDK scalar gives rule ${want} for trace packet 7, the oracle ${f[5]}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test.run();
