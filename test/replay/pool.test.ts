@@ -9,6 +9,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { generateTopology } from '../../src/gen/index.js';
 import { createReplayPool, replay, type ReplayOptions, type ReplayResult } from '../../src/replay/replay.js';
 import type { Topology } from '../../src/model/topology.js';
@@ -198,6 +200,21 @@ pool('an interrupted replay on a pool: the decisions of packets 1..N, then a who
   } finally {
     await p.close();
   }
+});
+
+pool('a pool left open does not keep the process alive', () => {
+  const src = (m: string) => JSON.stringify(fileURLToPath(new URL(`../../src/${m}`, import.meta.url)));
+  const topologyPath = join(dir, 'a.topology.json');
+  writeFileSync(topologyPath, JSON.stringify(docA));
+  const script = `const { createReplayPool } = await import(${src('replay/replay.js')});
+const { loadTopologyFile } = await import(${src('parse/load.js')});
+const p = createReplayPool({ workers: 2 });
+const r = await p.replay(loadTopologyFile(${JSON.stringify(topologyPath)}).topology, ${JSON.stringify(pcapA)});
+console.log(r.packets);`;
+  const c = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.is(c.error, undefined, 'the process ended by itself');
+  assert.is(c.status, 0, c.stderr);
+  assert.ok(Number(c.stdout.trim()) > 1000, c.stdout);
 });
 
 pool.run();
