@@ -14,8 +14,12 @@ export function arenaReset(base: usize): void {
 
 /**
  * Take `bytes` aligned to `align` (a power of two) from the arena, zeroed,
- * growing memory as needed. Memory that memory.grow just added is zero
- * already and is not written (its pages stay untouched until used).
+ * growing memory as needed. The region is written even where memory.grow
+ * just added it (zero already): a table's pages are then faulted in by a
+ * write, once each, instead of being mapped to the shared zero page by a
+ * lookup's read and copied on the first insert — a second fault and, while
+ * other threads of the process run (worker lanes), a TLB shootdown on their
+ * CPUs (measured: docs/replay.md, Two workers).
  */
 export function arenaAlloc(bytes: usize, align: usize = 16): usize {
   const p = (arenaTop + align - 1) & ~(align - 1);
@@ -26,7 +30,7 @@ export function arenaAlloc(bytes: usize, align: usize = 16): usize {
     if (memory.grow(pages) < 0) unreachable();
   }
   arenaTop = end;
-  if (p < have) memory.fill(p, 0, min(end, have) - p);
+  memory.fill(p, 0, bytes);
   return p;
 }
 
