@@ -33,11 +33,16 @@ writeFileSync(pcapB, captureFor(docB, { seed: 22, flows: 2500, packetsPerFlow: 3
 /** The reference engine's decisions (JSON lines) for a capture and options, computed once. */
 const refs = new Map<string, { text: string; result: ReplayResult }>();
 async function reference(topology: Topology, file: string, options: ReplayOptions = {}): Promise<{ text: string; result: ReplayResult }> {
-  const key = `${file}|${options.conntrackCapacity ?? ''}`;
+  const key = `${file}|${options.conntrackCapacity ?? ''}|${options.shards ?? ''}`;
   let r = refs.get(key);
   if (!r) {
     const out = join(dir, `ref-${refs.size}.jsonl`);
-    const result = await replay(topology, file, { engine: 'reference', decisionsPath: out, ...(options.conntrackCapacity !== undefined ? { conntrackCapacity: options.conntrackCapacity } : {}) });
+    const result = await replay(topology, file, {
+      engine: 'reference',
+      decisionsPath: out,
+      ...(options.conntrackCapacity !== undefined ? { conntrackCapacity: options.conntrackCapacity } : {}),
+      ...(options.shards !== undefined ? { shards: options.shards } : {}),
+    });
     r = { text: readFileSync(out, 'utf8'), result };
     refs.set(key, r);
   }
@@ -74,13 +79,13 @@ const out = (ext = 'jsonl') => join(dir, `out-${n++}.${ext}`);
 
 const pool = suite('replay: a warm pool');
 
-pool('replays on a pool of 2 equal the reference and cold replays, over other captures, topologies, batch sizes and capacities', async () => {
+pool('replays on a pool of 2 equal the reference and cold replays, over other captures, topologies, batch sizes, shard counts and capacities', async () => {
   const p = createReplayPool({ workers: 2 });
   try {
     assert.is(p.workers, 2);
     const runs: [Topology, string, ReplayOptions][] = [
       [topoB, pcapB, {}],
-      [topoA, pcapA, { batchSize: 333 }],
+      [topoA, pcapA, { batchSize: 333, shards: 8 }],
       [topoB, pcapB, { batchSize: 7, conntrackCapacity: 64 }], // conntrack full: other paths, other tables
       [topoA, pcapA, {}],
     ];
@@ -98,7 +103,7 @@ pool('replays on a pool of 2 equal the reference and cold replays, over other ca
       }
       assert.equal(r.verdicts, ref.result.verdicts);
     }
-    assert.ok(refs.get(`${pcapB}|64`)!.result.conntrack.full > 0, 'capacity 64 fills conntrack');
+    assert.ok(refs.get(`${pcapB}|64|`)!.result.conntrack.full > 0, 'capacity 64 fills conntrack');
     // The binary format: byte-identical to a cold replay's file.
     const warm = out('bin');
     const cold = out('bin');
