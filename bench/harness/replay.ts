@@ -1,8 +1,8 @@
 /**
  * The generated replay (bench/replay/main.ts does the work): a capture of
  * ≥ 1 M packets (default mode) replayed by the WASM engine with 1 and 2
- * worker threads, and a smaller one by the WASM engine and the reference
- * engine; generated once into the cache. Repeated whole runs, medians;
+ * worker threads (cold, and on warm pools), and a smaller one by the WASM
+ * engine and the reference engine; generated once into the cache. Repeated whole runs, medians;
  * end-to-end and loop figures. First, the big capture's decisions files
  * (reference, WASM 1 and 2 workers) must be byte-identical (verifyDecisions);
  * then the verdict and reason counts must agree

@@ -4,14 +4,16 @@
  * against its topology by the WASM engine with 1 and 2 worker threads, and a
  * smaller capture (default 200,000 packets) by both the WASM engine (1 worker)
  * and the reference engine, so that the WASM/reference ratio is measured on
- * the same bytes in the same run. Each configuration is run `repeat` times
- * after a warm-up; medians are reported. Two figures per run: end-to-end (the
+ * the same bytes in the same run; then the big capture on warm pools
+ * (createReplayPool) of 1 and 2 workers, alternated run by run. Each
+ * configuration is run `repeat` times after a warm-up; medians are reported. Two figures per run: end-to-end (the
  * whole replay() call: worker start-up, compile, read, judge) and loop (the
  * slowest worker's streaming-and-judging time, without start-up).
  *
  * Before anything is timed, the big capture is verified: its decisions
- * files from the reference engine and from the WASM engine with 1 and 2
- * workers must be byte-identical; a difference stops the run
+ * files from the reference engine, from the WASM engine with 1 and 2
+ * workers and from a warm pool of 2 (its second replay) must be
+ * byte-identical; a difference stops the run
  * (SGF_BENCH_MISMATCH, naming the packet). So is a second generated capture
  * of `refPackets` packets made to cross shards (shardStressSpec: ICMP errors
  * from a small router pool, fragments, IPv6), which is not timed. The binary
