@@ -37,7 +37,7 @@ export { parseClassBenchRules, parseClassBenchTrace, loadClassBenchRules, loadCl
 export type { ClassBenchRules, ClassBenchTrace } from './parse/classbench.js';
 export { createFilter, Filter, DECIDING_REASONS, TupleError, TUPLE_PROTOCOLS } from './replay/filter.js';
 export type { FilterOptions, JudgedFrame, PackedFrames, BatchVerdicts, BatchOptions, BatchTimestamps, PacketTuple, QuotedTuple, TupleProtocol, StreamSource } from './replay/filter.js';
-export { replay } from './replay/replay.js';
+export { replay, createReplayPool, ReplayPool } from './replay/replay.js';
 export { checkPart, mergeParts, MergeError, readPart } from './replay/merge.js';
 export type { MergeOptions, PartInput } from './replay/merge.js';
 export type { PartManifest, ShardSet } from './replay/parts.js';
@@ -49,7 +49,7 @@ export type { DecisionTables } from './replay/decision-format.js';
 export type { DecisionsFormat } from './replay/decision-writer.js';
 export type { JudgedPacket } from './replay/local.js';
 export { WasmLoadError } from './wasm/loader.js';
-export type { ReplayOptions, ReplayResult } from './replay/replay.js';
+export type { ReplayOptions, ReplayResult, ReplayPoolOptions, PoolReplayOptions } from './replay/replay.js';
 export type { ReplaySummary, RuleHits, InterfaceCounts } from './replay/summary.js';
 export { DEFAULT_SHARDS, DEFAULT_CONNTRACK_CAPACITY, flowHash, shardOf, EngineOptionError, MAX_CONNTRACK_CAPACITY } from './model/shard.js';
 export { analyzeTopology, analyzeHop } from './analysis/anomalies.js';

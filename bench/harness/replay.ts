@@ -1,8 +1,8 @@
 /**
  * The generated replay (bench/replay/main.ts does the work): a capture of
  * ≥ 1 M packets (default mode) replayed by the WASM engine with 1 and 2
- * worker threads, and a smaller one by the WASM engine and the reference
- * engine; generated once into the cache. Repeated whole runs, medians;
+ * worker threads (cold, and on warm pools), and a smaller one by the WASM
+ * engine and the reference engine; generated once into the cache. Repeated whole runs, medians;
  * end-to-end and loop figures. First, the big capture's decisions files
  * (reference, WASM 1 and 2 workers) must be byte-identical (verifyDecisions);
  * then the verdict and reason counts must agree
@@ -20,8 +20,8 @@ import { runStages } from '../replay/stages.js';
 import { FLOW_POINTS, runFlowsScaling } from '../replay/flows.js';
 import { compileTopology } from '../../src/compile/compile.js';
 
-/** Steps in the progress plan: the verification, one per configuration (decisions ones included), the native baseline, the stages and the flows scaling. */
-export const REPLAY_STEPS = 12;
+/** Steps in the progress plan: the verification, one per configuration (decisions ones included; the warm pools one), the native baseline, the stages and the flows scaling. */
+export const REPLAY_STEPS = 13;
 
 export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   const p = ctx.params.replay;
@@ -55,6 +55,7 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   add('big/wasm-2w', big, 'replay, WASM, 2 workers', two);
   add('small/wasm-1w', small, 'replay, WASM, 1 worker', wasmSmall);
   add('small/reference', small, 'replay, reference engine', refSmall);
+  for (const r of rep.results.filter((x) => x.name.endsWith('warm pool'))) add(`big/wasm-${r.workers}w-pool`, big, `replay, WASM, ${r.workers} worker${r.workers > 1 ? 's' : ''}, warm pool`, r);
   for (const r of rep.results.filter((x) => x.decisions)) add(`big/wasm-${r.workers}w-decisions-${r.decisions}`, big, `replay --decisions (${r.decisions}), WASM, ${r.workers} worker${r.workers > 1 ? 's' : ''}`, r);
 
   // The native C baseline on the same capture, the same number of counted passes.

@@ -4,14 +4,16 @@
  * against its topology by the WASM engine with 1 and 2 worker threads, and a
  * smaller capture (default 200,000 packets) by both the WASM engine (1 worker)
  * and the reference engine, so that the WASM/reference ratio is measured on
- * the same bytes in the same run. Each configuration is run `repeat` times
- * after a warm-up; medians are reported. Two figures per run: end-to-end (the
+ * the same bytes in the same run; then the big capture on warm pools
+ * (createReplayPool) of 1 and 2 workers, alternated run by run. Each
+ * configuration is run `repeat` times after a warm-up; medians are reported. Two figures per run: end-to-end (the
  * whole replay() call: worker start-up, compile, read, judge) and loop (the
  * slowest worker's streaming-and-judging time, without start-up).
  *
  * Before anything is timed, the big capture is verified: its decisions
- * files from the reference engine and from the WASM engine with 1 and 2
- * workers must be byte-identical; a difference stops the run
+ * files from the reference engine, from the WASM engine with 1 and 2
+ * workers and from a warm pool of 2 (its second replay) must be
+ * byte-identical; a difference stops the run
  * (SGF_BENCH_MISMATCH, naming the packet). So is a second generated capture
  * of `refPackets` packets made to cross shards (shardStressSpec: ICMP errors
  * from a small router pool, fragments, IPv6), which is not timed. The binary
@@ -37,7 +39,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheDir, ensureGenerated } from '../../src/gen/index.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
-import { replay } from '../../src/replay/replay.js';
+import { createReplayPool, replay, type ReplayResult } from '../../src/replay/replay.js';
 import { compileTopology } from '../../src/compile/compile.js';
 import type { Topology } from '../../src/model/topology.js';
 import { assertSameDecisionFiles } from '../harness/verify-files.js';
@@ -76,7 +78,15 @@ export interface ReplayBenchReport {
   capture: { path: string; packets: number; bytes: number };
   refCapture: { path: string; packets: number; bytes: number };
   results: ReplayConfigResult[];
-  ratios: { twoWorkersOverOne: number; twoWorkersOverOneLoop: number; wasmOverReference: number; wasmOverReferenceLoop: number };
+  ratios: {
+    twoWorkersOverOne: number;
+    twoWorkersOverOneLoop: number;
+    /** The same on warm pools (createReplayPool), the two alternated run by run. */
+    twoWorkersOverOnePool?: number;
+    twoWorkersOverOnePoolLoop?: number;
+    wasmOverReference: number;
+    wasmOverReferenceLoop: number;
+  };
   /** The big capture's decisions, byte-identical for these configurations (absent when verification was turned off). */
   verify?: { packets: number; identical: true; configs: string[] };
   /** The same for the shard-stress capture (shardStressSpec). */
@@ -102,6 +112,21 @@ export async function verifyDecisions(topology: Topology, file: string, compiled
       const n = assertSameDecisionFiles(ref, out, `${file} (WASM, ${workers} worker(s))`);
       if (n !== r.packets) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${n} decisions for ${r.packets} packets`);
       configs.push(`wasm-${workers}w`);
+      rmSync(out, { force: true });
+    }
+    // A warm pool of 2 workers, on its second replay (its memory and threads reused).
+    {
+      const out = join(dir, 'wasm-2w-pool.jsonl');
+      log('  verify: WASM engine, warm pool of 2 workers (second replay)');
+      const pool = createReplayPool({ workers: 2 });
+      try {
+        await pool.replay(topology, file, { compiled });
+        await pool.replay(topology, file, { compiled, decisionsPath: out });
+      } finally {
+        await pool.close();
+      }
+      assertSameDecisionFiles(ref, out, `${file} (WASM, warm pool of 2 workers)`);
+      configs.push('wasm-2w-pool');
       rmSync(out, { force: true });
     }
     // The binary file of 2 workers, as JSON lines.
@@ -164,14 +189,45 @@ async function measure(
     samples.push(s);
     log(`  ${name}: run ${i}/${repeat}: ${(packets / r.seconds / 1e6).toFixed(2)} M packets/s end-to-end${r.loopSeconds ? `, ${(packets / r.loopSeconds / 1e6).toFixed(2)} M loop` : ''}`);
   }
+  return configResult(name, engine, workers, decisions?.format, packets, samples, verdicts, reasons);
+}
+
+function configResult(name: string, engine: 'wasm' | 'reference', workers: number, decisions: 'jsonl' | 'binary' | undefined, packets: number, samples: ReplaySample[], verdicts: { allow: number; deny: number }, reasons: Record<string, number>): ReplayConfigResult {
   const medianSeconds = median(samples.map((s) => s.seconds));
   const loops = samples.map((s) => s.loopSeconds).filter((x): x is number => x !== undefined);
-  const out: ReplayConfigResult = { name, engine, workers, ...(decisions ? { decisions: decisions.format } : {}), packets, samples, medianSeconds, packetsPerSecond: packets / medianSeconds, verdicts, reasons };
+  const out: ReplayConfigResult = { name, engine, workers, ...(decisions ? { decisions } : {}), packets, samples, medianSeconds, packetsPerSecond: packets / medianSeconds, verdicts, reasons };
   if (loops.length) {
     out.medianLoopSeconds = median(loops);
     out.loopPacketsPerSecond = packets / out.medianLoopSeconds;
   }
   return out;
+}
+
+/**
+ * 1 and 2 workers on warm pools (createReplayPool: threads, compiled module
+ * and engine memory kept between replays), alternated run by run so that
+ * both see the same machine; one unmeasured round first.
+ */
+async function measurePools(topology: Topology, file: string, repeat: number, compiled: ReturnType<typeof compileTopology>, log: (s: string) => void, warmup = true): Promise<ReplayConfigResult[]> {
+  const pools = [createReplayPool({ workers: 1 }), createReplayPool({ workers: 2 })];
+  const names = pools.map((p) => `wasm, ${p.workers} worker${p.workers > 1 ? 's' : ''}, warm pool`);
+  const samples: ReplaySample[][] = pools.map(() => []);
+  const last: ReplayResult[] = [];
+  try {
+    for (let i = warmup ? 0 : 1; i <= repeat; i++) {
+      for (const [k, pool] of pools.entries()) {
+        const r = await pool.replay(topology, file, { compiled });
+        if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${r.error.message}`);
+        last[k] = r;
+        if (i === 0) continue;
+        samples[k]!.push({ seconds: r.seconds, ...(r.loopSeconds !== undefined ? { loopSeconds: r.loopSeconds } : {}) });
+        log(`  ${names[k]}: run ${i}/${repeat}: ${(r.packets / r.seconds / 1e6).toFixed(2)} M packets/s end-to-end${r.loopSeconds ? `, ${(r.packets / r.loopSeconds / 1e6).toFixed(2)} M loop` : ''}`);
+      }
+    }
+  } finally {
+    await Promise.all(pools.map((p) => p.close()));
+  }
+  return pools.map((p, k) => configResult(names[k]!, 'wasm', p.workers, undefined, last[k]!.packets, samples[k]!, last[k]!.verdicts, last[k]!.reasons));
 }
 
 /** The generated capture of `n` packets and its topology (mostly established flows, plus new and denied ones). */
@@ -269,6 +325,9 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
   const wasmSmall = await run('wasm, 1 worker (reference capture)', small.capturePath, 'wasm', 1, repeat);
   const refSmall = await run('reference engine (reference capture)', small.capturePath, 'reference', 0, opts.refRepeat ?? Math.min(repeat, 2));
   results.push(wasmSmall, refSmall);
+  opts.onConfig?.('wasm, warm pools');
+  const [pool1, pool2] = await measurePools(topology, big.capturePath, repeat, compiled, log, warmup);
+  results.push(pool1!, pool2!);
   if (opts.decisions) await decisionsRuns();
   const one = results[0]!;
   const two = results[1]!;
@@ -281,6 +340,8 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
     ratios: {
       twoWorkersOverOne: two.packetsPerSecond / one.packetsPerSecond,
       twoWorkersOverOneLoop: (two.loopPacketsPerSecond ?? 0) / (one.loopPacketsPerSecond ?? 1),
+      twoWorkersOverOnePool: pool2!.packetsPerSecond / pool1!.packetsPerSecond,
+      twoWorkersOverOnePoolLoop: (pool2!.loopPacketsPerSecond ?? 0) / (pool1!.loopPacketsPerSecond ?? 1),
       wasmOverReference: wasmSmall.packetsPerSecond / refSmall.packetsPerSecond,
       wasmOverReferenceLoop: (wasmSmall.loopPacketsPerSecond ?? 0) / refSmall.packetsPerSecond,
     },
@@ -297,6 +358,7 @@ export function formatReplayReport(r: ReplayBenchReport): string {
   }
   if (Number.isFinite(r.ratios.twoWorkersOverOne)) {
     lines.push(`  2 workers / 1 worker: ${r.ratios.twoWorkersOverOne.toFixed(2)}x end-to-end, ${r.ratios.twoWorkersOverOneLoop.toFixed(2)}x loop`);
+    if (r.ratios.twoWorkersOverOnePool !== undefined) lines.push(`  2 workers / 1 worker, warm pools: ${r.ratios.twoWorkersOverOnePool.toFixed(2)}x end-to-end, ${(r.ratios.twoWorkersOverOnePoolLoop ?? NaN).toFixed(2)}x loop`);
     lines.push(`  WASM / reference:     ${r.ratios.wasmOverReference.toFixed(1)}x end-to-end, ${r.ratios.wasmOverReferenceLoop.toFixed(1)}x loop`);
   }
   const plain = (w: number) => r.results.find((x) => x.engine === 'wasm' && x.workers === w && !x.decisions && x.packets === r.capture.packets);

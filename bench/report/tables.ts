@@ -165,6 +165,7 @@ export function buildTables(r: BenchReport): Table[] {
       rows: [
         row('WASM, 1 worker', big.packets, 'big/wasm-1w'),
         row('WASM, 2 workers', big.packets, 'big/wasm-2w'),
+        ...[1, 2].filter((w) => fig.has(`replay/big/wasm-${w}w-pool/e2e`)).map((w) => row(`WASM, ${w} worker${w > 1 ? 's' : ''}, warm pool`, big.packets, `big/wasm-${w}w-pool`)),
         row('WASM, 1 worker', small.packets, 'small/wasm-1w'),
         row('reference engine', small.packets, 'small/reference'),
         ...(['jsonl', 'binary'] as const).flatMap((f) => [1, 2].filter((w) => fig.has(`replay/big/wasm-${w}w-decisions-${f}/e2e`)).map((w) => row(`WASM, ${w} worker${w > 1 ? 's' : ''}, --decisions (${f})`, big.packets, `big/wasm-${w}w-decisions-${f}`))),
@@ -175,6 +176,7 @@ export function buildTables(r: BenchReport): Table[] {
       notes: [
         ...nativeNotes(r.replay, div),
         `2 workers / 1 worker: ${div('replay/big/wasm-2w/e2e', 'replay/big/wasm-1w/e2e')} end-to-end, ${div('replay/big/wasm-2w/loop', 'replay/big/wasm-1w/loop')} loop (each worker reads the whole capture and judges its shards).`,
+        ...(fig.has('replay/big/wasm-2w-pool/e2e') ? [`On warm pools (createReplayPool, the two alternated run by run): ${div('replay/big/wasm-2w-pool/e2e', 'replay/big/wasm-1w-pool/e2e')} end-to-end, ${div('replay/big/wasm-2w-pool/loop', 'replay/big/wasm-1w-pool/loop')} loop.`] : []),
         `WASM / reference on the same ${small.packets.toLocaleString('en-US')} packets: ${div('replay/small/wasm-1w/e2e', 'replay/small/reference/e2e')} end-to-end, ${div('replay/small/wasm-1w/loop', 'replay/small/reference/e2e')} loop.`,
         ...(r.replay.verify ? [`Decisions verified first: ${r.replay.verify.packets.toLocaleString('en-US')} packets byte-identical for ${r.replay.verify.configs.join(', ')}${r.replay.verifyShards ? `, and ${r.replay.verifyShards.packets.toLocaleString('en-US')} packets of a capture made to cross state shards` : ''}.`] : []),
         `Capture: ${(big.bytes / 1e6).toFixed(0)} MB generated (${Object.entries(r.replay.topology).map(([k, x]) => `${k} ${String(x)}`).join(', ')}).`,

@@ -25,6 +25,7 @@ import { compileTopology, type CompiledTable } from '../compile/compile.js';
 import { checkEngineOptions, DEFAULT_CONNTRACK_CAPACITY, DEFAULT_SHARDS, EngineOptionError } from '../model/shard.js';
 import type { Topology } from '../model/topology.js';
 import { decodeFrame } from '../pcap/decode.js';
+import { ApiUsageError } from '../model/errors.js';
 import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
 import { CaptureFileReader, frameTime } from '../pcap/reader.js';
 import { decisionLine } from '../model/decision.js';
@@ -147,8 +148,18 @@ function coordinateStop(control: SharedArrayBuffer, lanes: number, signal: Abort
   };
 }
 
-async function replayWithWasm(topology: Topology, file: string, options: ReplayOptions): Promise<ReplayResult> {
-  const workers = options.workers ?? 1;
+/** One single-thread piscina pool per lane, so that a lane keeps its thread (and its state) for a whole replay. */
+function newLane(): Piscina {
+  return new Piscina({ filename: workerUrl, minThreads: 1, maxThreads: 1, idleTimeout: 1000 });
+}
+
+/**
+ * `warm`: the lanes of a ReplayPool (kept, not destroyed; their threads
+ * reuse their engine memory); else the replay starts `workers` lanes and
+ * ends them.
+ */
+async function replayWithWasm(topology: Topology, file: string, options: ReplayOptions, warm?: readonly Piscina[]): Promise<ReplayResult> {
+  const workers = warm ? warm.length : options.workers ?? 1;
   const shards = options.shards ?? DEFAULT_SHARDS;
   const set = options.shardSet;
   if (set !== undefined) checkShardSet(set, shards);
@@ -167,12 +178,12 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   // by this thread from the workers' ring, or (no worker threads) by the lane.
   const dest = options.decisionsPath !== undefined ? new OutputFile(options.decisionsPath, undefined, 'decisions') : undefined;
   const format = options.decisionsFormat ?? 'jsonl';
-  const pools: Piscina[] = [];
+  const pools: Piscina[] = warm ? [...warm] : [];
   let stopCoordinating = () => {};
   let timer: ReturnType<typeof setInterval> | undefined;
   try {
     // Start the worker threads first: their start-up overlaps the compile below.
-    for (let w = 0; w < workers; w++) pools.push(new Piscina({ filename: workerUrl, minThreads: 1, maxThreads: 1, idleTimeout: 1000 }));
+    if (!warm) for (let w = 0; w < workers; w++) pools.push(newLane());
     const compiled = options.compiled ?? compileTopology(topology);
     const batchSize = options.batchSize ?? 8192;
     // Worker threads hand their records to this thread (which encodes and writes while they judge); in-thread, the lane writes.
@@ -194,6 +205,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         control,
         solo: lanes === 1,
         yieldEachBatch: workers === 0 && options.signal !== undefined,
+        warm: warm !== undefined,
       };
       if (ring) {
         task.ring = ring;
@@ -282,9 +294,73 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   } finally {
     stopCoordinating();
     if (timer) clearInterval(timer);
-    await Promise.all(pools.map((p) => p.destroy()));
+    if (!warm) await Promise.all(pools.map((p) => p.destroy()));
     dest?.close();
   }
+}
+
+export interface ReplayPoolOptions {
+  /** Worker threads (default 1, at most 32). */
+  workers?: number;
+}
+
+/** The options of one replay on a pool: replay()'s, but the engine (WASM) and the workers (the pool's) are the pool's. */
+export type PoolReplayOptions = Omit<ReplayOptions, 'engine' | 'workers'>;
+
+/**
+ * A warm pool of replay workers: the threads, their compiled WASM module,
+ * their optimised code and their engine memory are kept from one replay to
+ * the next, so a replay on the pool starts judging at once and its loop
+ * runs on memory that is already there (no growth, no page faults). Each
+ * replay builds new engines on that memory, zeroed: its decisions, summary
+ * and files are those of `replay()` with the same options and
+ * `workers: pool.workers` (they never depend on the pool's past). Replays on
+ * one pool run one after another, in call order. A worker keeps memory as
+ * large as the largest replay it ran until `close()`.
+ */
+export class ReplayPool {
+  readonly workers: number;
+  private readonly lanes: Piscina[];
+  private last: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ReplayPoolOptions = {}) {
+    const workers = options.workers ?? 1;
+    if (!Number.isInteger(workers) || workers < 1 || workers > 32) {
+      throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'workers', `a replay pool's workers must be an integer from 1 to 32, got ${workers}`);
+    }
+    this.workers = workers;
+    this.lanes = Array.from({ length: workers }, newLane);
+  }
+
+  /** Replay `file` against `topology` on the pool's workers (after the replays called before have ended). */
+  replay(topology: Topology, file: string, options: PoolReplayOptions = {}): Promise<ReplayResult> {
+    if (this.closing) return Promise.reject(new ApiUsageError('the replay pool is closed'));
+    const o = options as ReplayOptions;
+    if (o.engine !== undefined && o.engine !== 'wasm') {
+      return Promise.reject(new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'engine', `a replay pool runs the WASM engine, got engine ${String(o.engine)}`));
+    }
+    if (o.workers !== undefined && o.workers !== this.workers) {
+      return Promise.reject(new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'workers', `this pool has ${this.workers} worker(s), got workers ${String(o.workers)}`));
+    }
+    const run = this.last.then(() => {
+      checkEngineOptions(options);
+      return replayWithWasm(topology, file, options, this.lanes);
+    });
+    this.last = run.catch(() => {});
+    return run;
+  }
+
+  /** End the workers (after the replays already called); later replays are refused. */
+  close(): Promise<void> {
+    this.closing ??= this.last.then(() => Promise.all(this.lanes.map((p) => p.destroy()))).then(() => {});
+    return this.closing;
+  }
+}
+
+/** A warm pool of `workers` replay workers (ReplayPool); close it when done. */
+export function createReplayPool(options: ReplayPoolOptions = {}): ReplayPool {
+  return new ReplayPool(options);
 }
 
 function partManifest(set: ShardSet, mine: number[], topology: Topology, options: ReplayOptions, fingerprint: string, packets: number, decisions: ReplayResult['decisions']): PartManifest {

@@ -15,6 +15,7 @@ import type { Tally } from './decision-record.js';
 import { DREC, fillRecord, recordTables } from './decision-format.js';
 import { DecisionWriter, RingProducer, type DecisionRing, type DecisionsFormat } from './decision-writer.js';
 import { WasmEngine, type EngineCounters } from './wasm-engine.js';
+import type { ReusableMemory } from '../wasm/loader.js';
 
 export interface ShardTask {
   topology: Topology;
@@ -49,6 +50,12 @@ export interface ShardTask {
   /** Progress: Int32Array slot `slot` gets the KiB read so far. */
   progress?: SharedArrayBuffer;
   slot?: number;
+  /**
+   * A warm pool's worker (ReplayPool, replay.ts): build the engine on the memory the last
+   * task in this thread left (zeroed, as fresh), and leave this one's for the
+   * next — no memory growth or page faults of fresh memory in the loop.
+   */
+  warm?: boolean;
 }
 
 export interface CaptureInfo {
@@ -75,14 +82,27 @@ export interface ShardResult {
 
 const CTL = { STOP: 0, TARGET: 1, LANES: 2 } as const;
 
+/** The memory the last warm task of this thread left (each worker thread has its own module state). */
+let kept: ReusableMemory | undefined;
+
 export async function runShards(task: ShardTask): Promise<ShardResult> {
   const compiled: CompiledTable = { bytes: task.compiled.bytes, meta: task.compiled.meta, stats: [] };
+  const reuse = task.warm ? kept : undefined;
+  kept = undefined;
   const engine = new WasmEngine(task.topology, compiled, {
     shards: task.shards,
     conntrackCapacity: task.conntrackCapacity,
     batchCapacity: task.batchSize,
     stagingBytes: Math.max(task.chunkSize, 1 << 20) + (1 << 20),
+    ...(reuse ? { memory: reuse } : {}),
   });
+  // Kept only after a task that ended normally (a damaged capture included).
+  const result = await judgeShards(task, engine, compiled);
+  if (task.warm) kept = engine.release();
+  return result;
+}
+
+async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: CompiledTable): Promise<ShardResult> {
   const stream = new WasmCaptureStream(engine, task.file);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
   const ctl = task.control ? new Int32Array(task.control) : undefined;

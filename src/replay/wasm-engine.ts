@@ -22,7 +22,7 @@ import { secondsToNs } from '../model/packet.js';
 import type { TIMEOUT_KEYS } from '../model/topology.js';
 import { ADDRESS, CLOUD, DECISION, DIR, FLOW_STATE, IF, STATS } from '../wasm/layout.js';
 import { MAX_CAPTURE_INTERFACES, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
-import { WasmInstance, type SgfExports, type WasmFlavour } from '../wasm/loader.js';
+import { WasmInstance, type ReusableMemory, type SgfExports, type WasmFlavour } from '../wasm/loader.js';
 import { WasmDecoder } from '../pcap/wasm.js';
 import { decisionIndex, readTally, tallyRegion, type Tally } from './decision-record.js';
 
@@ -51,6 +51,8 @@ export interface WasmEngineOptions {
   /** Interfaces of a capture the table holds at once (default MAX_CAPTURE_INTERFACES, the scanner's bound). */
   maxCaptureInterfaces?: number;
   flavour?: WasmFlavour;
+  /** Build on the memory of an engine no longer used (its `release()`), as on a fresh one: no growth, no page faults (a warm pool). */
+  memory?: ReusableMemory;
 }
 
 export interface EngineCounters {
@@ -80,7 +82,7 @@ export class WasmEngine {
     if (!Number.isInteger(this.shards) || this.shards < 1 || this.shards > 32) throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'shards', `shards must be 1-32, got ${this.shards}`);
     this.capacity = options.batchCapacity ?? 8192;
     this.compiled = compiled;
-    const inst = (this.inst = new WasmInstance(options.flavour ?? 'release', 64));
+    const inst = (this.inst = new WasmInstance(options.flavour ?? 'release', 64, options.memory));
     const e = inst.exports;
     this.x = {
       engineRun: e.engineRun,
@@ -163,6 +165,16 @@ export class WasmEngine {
     });
     e.engineConfigure(tablePtr, actionsPtr, CLOUD_CODE[topology.cloud], this.shards, scratch);
     e.engineTally(this.tallyPtr, hitsPtr);
+  }
+
+  /**
+   * Give up this engine: its memory, for the next engine (`memory` option),
+   * with the extent it used — its host regions and its arena, which only
+   * grows (arenaAllocate(0) is its top). Do not use this engine afterwards.
+   */
+  release(): ReusableMemory {
+    const used = Math.max(this.inst.mark(), this.x.arenaAllocate(0));
+    return { memory: this.inst.memory, used };
   }
 
   /** The counters the engine kept for the packets it judged (summary.ts Tally). */

@@ -63,6 +63,12 @@ export function compileModule(flavour: WasmFlavour = 'release'): WebAssembly.Mod
 
 const PAGE = 65536;
 
+/** A memory to build the next instance on, and how many of its bytes (from 0) its last instance may have written. */
+export interface ReusableMemory {
+  memory: WebAssembly.Memory;
+  used: number;
+}
+
 /** One instance of the module with its own memory and a bump allocator over it. */
 export class WasmInstance {
   readonly memory: WebAssembly.Memory;
@@ -75,8 +81,16 @@ export class WasmInstance {
   private _i32: Int32Array | null = null;
   private _dv: DataView | null = null;
 
-  constructor(flavour: WasmFlavour = 'release', initialPages = 16) {
-    this.memory = new WebAssembly.Memory({ initial: initialPages });
+  /**
+   * `reuse`: the memory of an instance no longer used (ReusableMemory), made
+   * as a fresh one's again: its first `used` bytes — everything that instance
+   * or its arena wrote — are zeroed before this instance's data segments are
+   * written; it keeps its size, so its pages are neither grown nor faulted in
+   * again.
+   */
+  constructor(flavour: WasmFlavour = 'release', initialPages = 16, reuse?: ReusableMemory) {
+    if (reuse) new Uint8Array(reuse.memory.buffer).fill(0, 0, Math.min(reuse.used, reuse.memory.buffer.byteLength));
+    this.memory = reuse?.memory ?? new WebAssembly.Memory({ initial: initialPages });
     const mod = compileModule(flavour);
     let inst: WebAssembly.Instance;
     try {

@@ -102,10 +102,12 @@ s('ClassBench: run on the corpus sets when the corpus is there, said to be absen
 s('replay, scaling, decode and memory sections are there', () => {
   assert.is(report.replay!.capture.packets, 20_000);
   assert.is(report.replay!.refCapture.packets, 4_000);
-  // The big generated capture's decisions were verified byte-identical first (reference, WASM 1 and 2 workers).
-  assert.equal(report.replay!.verify, { packets: 20_000, identical: true, configs: ['reference', 'wasm-1w', 'wasm-2w', 'wasm-2w-binary'] });
+  // The big generated capture's decisions were verified byte-identical first (reference, WASM 1 and 2 workers, a warm pool of 2).
+  assert.equal(report.replay!.verify, { packets: 20_000, identical: true, configs: ['reference', 'wasm-1w', 'wasm-2w', 'wasm-2w-pool', 'wasm-2w-binary'] });
   assert.is(report.replay!.verifyShards?.packets, 4_000);
-  assert.equal(report.replay!.verifyShards?.configs, ['reference', 'wasm-1w', 'wasm-2w', 'wasm-2w-binary']);
+  assert.equal(report.replay!.verifyShards?.configs, ['reference', 'wasm-1w', 'wasm-2w', 'wasm-2w-pool', 'wasm-2w-binary']);
+  // The warm pools were measured (1 and 2 workers).
+  assert.ok(report.figures.some((f) => f.id === 'replay/big/wasm-2w-pool/e2e') && report.figures.some((f) => f.id === 'replay/big/wasm-1w-pool/loop'));
   assert.equal(report.scaling!.map((x) => x.target), [10, 100]);
   for (const x of report.scaling!) {
     assert.ok(Math.abs(x.rulesPerInterface - x.target) <= x.target * 0.05 + 1, `${x.target}: ${x.rulesPerInterface} rules per interface`);
