@@ -268,6 +268,33 @@ t('a large batch: many WASM entries per call (small batchCapacity) and frames be
   checkBatch(f, r, expected(topology, ref.decisions), 0, 'a 60 KB frame');
 });
 
+t('a long mixed sequence judged frame by frame (judgeFrame, judgeFrameVerdict) == judgeFrames over the same frames == the reference', () => {
+  const topology = parsed(generateTopology({ seed: 21, cloud: 'aliyun-basic', interfaces: 6, rulesPerGroup: 12, ipv6Share: 0.4 }));
+  const pkts = genPackets(topology, { seed: 21, flows: 400, packetsPerFlow: 12, packets: 5000, start: 1000, ipv6Share: 0.4, fragmentShare: 0.15, idleShare: 0.05, routers: 2, mix: { tcp: 35, udp: 20, echo: 10, 'icmp-error': 30, gre: 2, other: 3 } });
+  const { records, decisions } = referenceOf(topology, pkts, SMALL);
+  // The mix this test is about: thousands of frames, IPv6, fragments (first and later), ICMP errors quoting a flow, more than one verdict.
+  assert.ok(pkts.length >= 4000, `${pkts.length} packets`);
+  assert.ok(records.filter((r) => r.family === 6).length > 200, 'IPv6 packets');
+  assert.ok(records.filter((r) => (r.fragOffset ?? 0) > 0).length > 50, 'non-first fragments');
+  assert.ok(records.filter((r) => r.moreFragments === true && r.fragOffset === 0).length > 50, 'first fragments');
+  assert.ok(records.filter((r) => r.quoted !== undefined).length > 200, 'ICMP errors quoting a flow');
+  assert.ok(decisions.some((d) => d.verdict === 'deny') && decisions.some((d) => d.verdict === 'allow'), 'both verdicts');
+  const want = expected(topology, decisions);
+  const whole = createFilter(topology, SMALL);
+  const batch = whole.judgeFrames(pkts.map((p) => p.data), BigInt64Array.from(pkts, (p) => p.ts));
+  assert.is(batch.count, pkts.length);
+  checkBatch(whole, batch, want, 0, 'judgeFrames');
+  const one = createFilter(topology, SMALL);
+  const lean = createFilter(topology, SMALL);
+  pkts.forEach((p, i) => {
+    const d = one.judgeFrame(p.data, p.ts, p.linktype);
+    if (JSON.stringify(d) !== JSON.stringify(decisions[i])) assert.equal(d, decisions[i], `judgeFrame packet ${i + 1}`);
+    assert.is(d.verdict === 'allow' ? 1 : 0, batch.verdicts[i], `judgeFrame packet ${i + 1} vs judgeFrames`);
+    // Timestamps as numbers here (start 1000 s: exact below 2^53 ns).
+    assert.is(lean.judgeFrameVerdict(p.data, Number(p.ts), p.linktype), batch.verdicts[i], `judgeFrameVerdict packet ${i + 1} vs judgeFrames`);
+  });
+});
+
 const WEB: Topology = parsed({
   cloud: 'huawei',
   securityGroups: [{ id: 'sg-web', rules: [
