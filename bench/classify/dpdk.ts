@@ -38,7 +38,8 @@
  * trace's oracle column (every packet, every algorithm and family) and
  * sgfilter's first pass is checked the same way. Memory: DPDK's "runtime
  * memory footprint" total (rte_acl debug log) against sgfilter's table bytes.
- * Build: rte_acl_build's time against sgfilter's compile (median of R).
+ * Build: rte_acl_build's time against sgfilter's compile, the same statistic:
+ * one untimed build, then the median of R (the harness rebuilds its context).
  *
  * When DPDK is not installed (no libdpdk for pkg-config, or no C compiler),
  * the report says so and how to install it; algorithms the CPU lacks
@@ -234,9 +235,9 @@ class AclServer {
   }
 
   /** Starts one; `unavailable` when the CPU lacks the algorithm; throws on anything else (a wrong result included). */
-  static async start(binary: string, eal: string[], rulesf: string, tracef: string, alg: string, family: 4 | 6, warmup: number, what: string): Promise<AclServer | { unavailable: string }> {
+  static async start(binary: string, eal: string[], rulesf: string, tracef: string, alg: string, family: 4 | 6, warmup: number, builds: number, what: string): Promise<AclServer | { unavailable: string }> {
     const prefix = `sgfilter${process.pid}x${++runs}`;
-    const child = spawn(binary, [`--file-prefix=${prefix}`, '--no-pci', '--log-level=lib.acl:debug', '--log-level=lib.eal:error', ...eal, '--', rulesf, tracef, alg, String(family), String(warmup)]);
+    const child = spawn(binary, [`--file-prefix=${prefix}`, '--no-pci', '--log-level=lib.acl:debug', '--log-level=lib.eal:error', ...eal, '--', rulesf, tracef, alg, String(family), String(warmup), String(builds)]);
     child.on('exit', () => rmSync(join('/var/run/dpdk', prefix), { recursive: true, force: true }));
     let log = '';
     child.stderr.setEncoding('utf8');
@@ -396,7 +397,7 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
             for (const alg of algs) {
               let s: AclServer | { unavailable: string };
               try {
-                s = await AclServer.start(binary, eal, rulesf, tracef, alg, family, W, what);
+                s = await AclServer.start(binary, eal, rulesf, tracef, alg, family, W, R, what);
               } catch (e) {
                 // Huge pages that ran out (another run took them, or a context
                 // outgrew the pool): the rest of the run on 4 KiB pages, said so.
@@ -406,11 +407,11 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
                 for (const k of Object.keys(res.dpdk)) delete res.dpdk[k as (typeof DPDK_ALGS)[number]];
                 eal = [...cpuArgs, '--no-huge', '-m', String(PAGES_MB)];
                 pagesWhat = `4 KiB pages (--no-huge) from ${what} on: the huge pages ran out (${(e as Error).message.slice(0, 160)})`;
-                s = await AclServer.start(binary, eal, rulesf, tracef, alg, family, W, what);
+                s = await AclServer.start(binary, eal, rulesf, tracef, alg, family, W, R, what);
                 if (alg !== algs[0]) {
                   // Restart the algorithms already started, on the same pages.
                   for (const a2 of algs.slice(0, algs.indexOf(alg))) {
-                    const s2 = await AclServer.start(binary, eal, rulesf, tracef, a2, family, W, what);
+                    const s2 = await AclServer.start(binary, eal, rulesf, tracef, a2, family, W, R, what);
                     if (s2 instanceof AclServer) servers.push([a2, s2]);
                     else res.dpdk[a2] = s2;
                   }
