@@ -150,8 +150,9 @@ function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; m
         break;
     }
     at += size;
-    if (size === 0 && seg.mode !== 'array' && seg.mode !== 'packed') {
-      // A segment that could take nothing (a non-IP packet up for a tuple): judge it as a frame.
+    if (size === 0) {
+      // A segment that took nothing (a batch of 0, or a non-IP packet up for a tuple): judge the next packet as a frame,
+      // so that the walk always moves on (segments of only empty batches would loop for ever).
       if (at < pkts.length) {
         assert.equal(f.judgeFrame(pkts[at]!.data, pkts[at]!.ts), decisions[at], `${label}: packet ${at + 1}`);
         at++;
@@ -190,6 +191,12 @@ t('generated topologies of every cloud: the same, with conntrack-full on a small
     const modes: Mode[] = ['array', 'packed', 'single', 'tuple', 'tuples', 'out', 'array-f64'];
     judgeMixed(topology, pkts, modes.map((mode, i) => ({ size: [1, 5, 17, 0, 64, 3, 250][i]!, mode })), `${cloud} seed ${seed}`);
   }
+});
+
+t('segments of empty batches only: each is called, and the packets between them are judged as frames', () => {
+  const topology = parsed(generateTopology({ seed: 8, cloud: 'huawei', interfaces: 3, rulesPerGroup: 6 }));
+  const pkts = genPackets(topology, { seed: 8, flows: 10, packetsPerFlow: 4, start: 1000 });
+  for (const mode of ['array', 'packed', 'out', 'array-f64', 'tuples'] as const) judgeMixed(topology, pkts, [{ size: 0, mode }], `empty ${mode} batches`);
 });
 
 /** The packets of a capture held in memory, with their timestamps. */
