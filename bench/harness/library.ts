@@ -12,7 +12,6 @@
  * throws SGF_BENCH_MISMATCH.
  */
 import { readFileSync } from 'node:fs';
-import { formatAddress } from '../../src/model/address.js';
 import type { Decision } from '../../src/model/decision.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import { ensureGenerated } from '../../src/gen/index.js';
@@ -27,6 +26,7 @@ import type { LibraryInfo } from '../report/schema.js';
 import type { RunContext } from './context.js';
 import { BenchError } from './errors.js';
 import { throughputFigure } from './stats.js';
+import { tupleOfRecord as tupleOf } from '../../src/replay/tuple.js';
 
 /** Steps in the progress plan: the check, then one per call measured. */
 export const LIBRARY_STEPS = 10;
@@ -56,19 +56,6 @@ interface Input {
   /** The IP packets' tuples and their timestamps. */
   tuples: PacketTuple[];
   tupleTs: BigInt64Array;
-}
-
-function tupleOf(p: PacketRecord): PacketTuple | null {
-  if (p.reason !== undefined || p.family === undefined) return null;
-  const t: Record<string, unknown> = { proto: p.proto, src: formatAddress(p.family, p.src!), dst: formatAddress(p.family, p.dst!) };
-  for (const k of ['sport', 'dport', 'tcpFlags', 'icmpType', 'icmpCode', 'icmpId', 'fragOffset', 'moreFragments', 'fragId'] as const) if (p[k] !== undefined) t[k] = p[k];
-  if (p.quoted) {
-    const q = p.quoted;
-    const qt: Record<string, unknown> = { proto: q.proto, src: formatAddress(q.family, q.src), dst: formatAddress(q.family, q.dst) };
-    for (const k of ['sport', 'dport', 'icmpType', 'icmpId'] as const) if (q[k] !== undefined) qt[k] = q[k];
-    t.quoted = qt;
-  }
-  return t as unknown as PacketTuple;
 }
 
 function load(ctx: RunContext, packets: number): Input {

@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BenchError } from '../harness/errors.js';
-import { parseIntOption } from '../../src/cli/common.js';
+import { arg } from './main.js';
 import { median } from '../stats.js';
 
 type Stages = typeof import('./stages.js');
@@ -140,14 +140,6 @@ function sample(b: Build, file: string): Sample {
   const loop = loopPass(b, file);
   const s = b.stages.runStages(b.topology, b.compiled, file, 1);
   return { loop: loop.ns, loopCpu: loop.cpuNs, loopSys: loop.sysNs, loopFaults: loop.faults, read: s.read, scan: s.scan, decode: s.decode, engine: s.engine, faults: s.pageFaults ?? NaN };
-}
-
-function arg(argv: string[], name: string, dflt: number): number {
-  const i = argv.indexOf(name);
-  if (i < 0) return dflt;
-  const v = parseIntOption(argv[i + 1] ?? '', 1, Number.MAX_SAFE_INTEGER);
-  if (typeof v === 'string') throw new BenchError('SGF_BENCH_BAD_OPTION', `${name} ${v}`);
-  return v;
 }
 
 const q1 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 4)]!;

@@ -151,8 +151,8 @@ export async function verifyDecisions(topology: Topology, file: string, compiled
   }
 }
 
-
-function arg(argv: string[], name: string, dflt: number): number {
+/** The integer value (1 up) of option `name` in argv, else `dflt`; a bad value is a BenchError. */
+export function arg(argv: string[], name: string, dflt: number): number {
   const i = argv.indexOf(name);
   if (i < 0) return dflt;
   const v = parseIntOption(argv[i + 1] ?? '', 1, Number.MAX_SAFE_INTEGER);

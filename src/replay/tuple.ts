@@ -9,9 +9,9 @@
  * Bad input is a TupleError (code SGF_API_BAD_TUPLE) whose `field` names the
  * offending field (`proto`, `src`, `quoted.sport`, …).
  */
-import { parseAddress, type ParsedAddress } from '../model/address.js';
+import { formatAddress, parseAddress, type ParsedAddress } from '../model/address.js';
 import { SgfError } from '../model/errors.js';
-import type { Family } from '../model/packet.js';
+import type { Family, PacketRecord } from '../model/packet.js';
 import { REC, REC_FLAG, REC_QFLAG } from '../wasm/layout.js';
 
 /** Protocols by name (numbers 0-255 work too). */
@@ -305,4 +305,23 @@ function writeQuoted(dv: DataView, at: number, q: QuotedTuple, outer: Family): v
     refuse(q, ['sport', 'dport', 'icmpType', 'icmpId'], 'quoted.', `a quoted protocol ${proto} header has no ports or ICMP fields here`);
   }
   dv.setUint8(at + REC.QFLAGS, qf);
+}
+
+/**
+ * The tuple of a decoded IP packet (the fields judgeTuple takes, the
+ * addresses as text), or null for a packet that is not judged as IP (a
+ * decode `reason`, no family). For callers that hold records, and for the
+ * bench and tests that feed a capture's packets to judgeTuple.
+ */
+export function tupleOfRecord(p: PacketRecord): PacketTuple | null {
+  if (p.reason !== undefined || p.family === undefined) return null;
+  const t: Record<string, unknown> = { proto: p.proto, src: formatAddress(p.family, p.src!), dst: formatAddress(p.family, p.dst!) };
+  for (const k of ['sport', 'dport', 'tcpFlags', 'icmpType', 'icmpCode', 'icmpId', 'fragOffset', 'moreFragments', 'fragId'] as const) if (p[k] !== undefined) t[k] = p[k];
+  if (p.quoted) {
+    const q = p.quoted;
+    const qt: Record<string, unknown> = { proto: q.proto, src: formatAddress(q.family, q.src), dst: formatAddress(q.family, q.dst) };
+    for (const k of ['sport', 'dport', 'icmpType', 'icmpId'] as const) if (q[k] !== undefined) qt[k] = q[k];
+    t.quoted = qt;
+  }
+  return t as unknown as PacketTuple;
 }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ApiUsageError, createFilter, DECIDING_REASONS, EngineOptionError, PcapError, replay, ReferenceEngine, TupleError, type Decision, type Filter, type PacketTuple, type Topology } from '../../src/index.js';
-import { formatAddress, parseAddress } from '../../src/model/address.js';
+import { parseAddress } from '../../src/model/address.js';
 import { decisionLine } from '../../src/model/decision.js';
 import type { PacketRecord } from '../../src/model/packet.js';
 import { generateTraffic, generateTopology, type TrafficGenOptions } from '../../src/gen/index.js';
@@ -29,6 +29,7 @@ import { fixturesDir } from '../helpers/corpus.js';
 import { propertyRuns } from '../helpers/fuzz.js';
 import { topology as parsed } from '../helpers/scenario.js';
 import { captureFor } from './helpers.js';
+import { tupleOfRecord as tupleOf } from '../../src/replay/tuple.js';
 
 const t = suite('library: judgeFrames / judgeFrame / judgeTuple / judgeStream == reference');
 /** A conntrack sized for these captures (both engines get it): a filter's setup zeroes its tables, and the tests make many. */
@@ -97,19 +98,6 @@ function packed(frames: Uint8Array[]): { data: Uint8Array; offsets: Uint32Array 
 }
 
 /** A decoded record as the tuple a caller without a frame would give (null: not an IP packet). */
-function tupleOf(p: PacketRecord): PacketTuple | null {
-  if (p.reason !== undefined || p.family === undefined) return null;
-  const t: Record<string, unknown> = { proto: p.proto, src: formatAddress(p.family, p.src!), dst: formatAddress(p.family, p.dst!) };
-  for (const k of ['sport', 'dport', 'tcpFlags', 'icmpType', 'icmpCode', 'icmpId', 'fragOffset', 'moreFragments', 'fragId'] as const) if (p[k] !== undefined) t[k] = p[k];
-  if (p.quoted) {
-    const q = p.quoted;
-    const qt: Record<string, unknown> = { proto: q.proto, src: formatAddress(q.family, q.src), dst: formatAddress(q.family, q.dst) };
-    for (const k of ['sport', 'dport', 'icmpType', 'icmpId'] as const) if (q[k] !== undefined) qt[k] = q[k];
-    t.quoted = qt;
-  }
-  return t as unknown as PacketTuple;
-}
-
 type Mode = 'array' | 'packed' | 'array-f64' | 'single' | 'tuple' | 'tuples' | 'out';
 
 /** Judge `pkts` on one filter in segments of the given sizes and modes; every result against the reference. */
