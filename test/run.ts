@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isFuzzSuite } from './helpers/select.js';
+import { stallLimitMs, startWatchdog } from './helpers/watchdog.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -36,16 +37,22 @@ if (files.length === 0) {
 // @ts-ignore uvu/run ships no types
 const { run } = (await import('uvu/run')) as { run: (suites: { name: string; file: string }[], opts?: object) => Promise<void> };
 // Also print the plain closing line CI tools read ("N passed, N failed"),
-// from uvu's own totals.
+// from uvu's own totals. Every chunk printed also feeds the stall watchdog
+// (helpers/watchdog.ts): a test that loops for ever ends the run, named,
+// instead of waiting out CI's time limit.
+const watchdog = startWatchdog(stallLimitMs());
 let out = '';
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-  out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  out += text;
+  watchdog.progress(text);
   if (out.length > 4096) out = out.slice(-4096);
   return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
 }) as typeof process.stdout.write;
 await run(files.map((file) => ({ name: relative(here, file), file })), {});
 process.stdout.write = write;
+watchdog.stop();
 // eslint-disable-next-line no-control-regex
 const plain = out.replace(/\u001b\[[0-9;]*m/g, '');
 const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
