@@ -818,23 +818,18 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/CT_STATE */
-  readonly CT_STATE: {
+  /** assembly/layout/CT_SIDES */
+  readonly CT_SIDES: {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/CT_FLAGS */
-  readonly CT_FLAGS: {
+  /** assembly/layout/CT_LO4 */
+  readonly CT_LO4: {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/CT_LO */
-  readonly CT_LO: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CT_HI */
-  readonly CT_HI: {
+  /** assembly/layout/CT_HI4 */
+  readonly CT_HI4: {
     /** @type `usize` */
     readonly value: number;
   };
@@ -853,18 +848,68 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/CT_LAST_SEEN */
-  readonly CT_LAST_SEEN: {
-    /** @type `usize` */
-    readonly value: number;
-  };
   /** assembly/layout/CT_HASH */
   readonly CT_HASH: {
     /** @type `usize` */
     readonly value: number;
   };
+  /** assembly/layout/CT_SIDE0 */
+  readonly CT_SIDE0: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CT_SIDE1 */
+  readonly CT_SIDE1: {
+    /** @type `usize` */
+    readonly value: number;
+  };
   /** assembly/layout/CT_SIZE */
   readonly CT_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CT_LIVE */
+  readonly CT_LIVE: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTS_IFACE */
+  readonly CTS_IFACE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTS_STATE */
+  readonly CTS_STATE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTS_FLAGS */
+  readonly CTS_FLAGS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTS_LAST_SEEN */
+  readonly CTS_LAST_SEEN: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTS_SIZE */
+  readonly CTS_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTK_LO */
+  readonly CTK_LO: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTK_HI */
+  readonly CTK_HI: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTK_SIZE */
+  readonly CTK_SIZE: {
     /** @type `usize` */
     readonly value: number;
   };

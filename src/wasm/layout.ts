@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0x0467ce2e;
+export const LAYOUT_HASH = 0x769a6761;
 
 /**
  * record (128 bytes)
@@ -295,36 +295,75 @@ export const ADDR_SLOT = {
 /**
  * conntrack entry (64 bytes)
  *   off  size  field            meaning
- *     0     4  TAG              u32 interface index + 1; SLOT_EMPTY, SLOT_TOMB
+ *     0     4  TAG              u32 CT_LIVE; SLOT_EMPTY, SLOT_TOMB
  *     4     1  FAMILY           u8 4 or 6
  *     5     1  PROTO            u8 IP protocol
- *     6     1  STATE            u8 ST_* flow state
- *     7     1  FLAGS            u8 CTF_* bits
- *     8    16  LO               addr lo address
- *    24    16  HI               addr hi address
- *    40     2  LO_PORT          u16 lo port (echo id)
- *    42     2  HI_PORT          u16 hi port
- *    44     4  SHARD            u32 state shard
- *    48     8  LAST_SEEN        i64 ns
- *    56     4  HASH             u32 the key's hash
- *    60     4  -                u32 pad
- * assembly/conntrack.ts conntrack slot. lo/hi: the endpoints (address, port)
- * in canonical order (smaller first).
+ *     6     1  SIDES            u8 bit s set: side s is in use
+ *     7     1  -                u8 pad
+ *     8     4  LO4              u32 IPv4: the lo address; IPv6: KEY, the index of its addresses (CTK_*)
+ *    12     4  HI4              u32 IPv4: the hi address; IPv6: 0
+ *    16     2  LO_PORT          u16 lo port (echo id)
+ *    18     2  HI_PORT          u16 hi port
+ *    20     4  SHARD            u32 state shard
+ *    24     4  HASH             u32 the flow's hash (the same at every interface)
+ *    28     4  -                u32 pad
+ *    32    16  SIDE0            u8[16] side 0 (CTS_*)
+ *    48    16  SIDE1            u8[16] side 1 (CTS_*)
+ * assembly/conntrack.ts conntrack slot: one flow of one shard, with the state
+ * of each interface it crosses (a side: CTS_*). lo/hi: the endpoints (address,
+ * port) in canonical order (smaller first). Both hops of a packet (egress at
+ * the source's interface, ingress at the destination's) read this one cache
+ * line. IPv6 addresses are out of line (CTK_*, KEY the index).
  */
 export const CT_ENTRY = {
   TAG: 0,
   FAMILY: 4,
   PROTO: 5,
-  STATE: 6,
-  FLAGS: 7,
-  LO: 8,
-  HI: 24,
-  LO_PORT: 40,
-  HI_PORT: 42,
-  SHARD: 44,
-  LAST_SEEN: 48,
-  HASH: 56,
+  SIDES: 6,
+  LO4: 8,
+  HI4: 12,
+  LO_PORT: 16,
+  HI_PORT: 18,
+  SHARD: 20,
+  HASH: 24,
+  SIDE0: 32,
+  SIDE1: 48,
   SIZE: 64,
+  LIVE: 1,
+} as const;
+
+/**
+ * conntrack side (16 bytes)
+ *   off  size  field            meaning
+ *     0     4  IFACE            u32 interface index
+ *     4     1  STATE            u8 ST_* flow state
+ *     5     1  FLAGS            u8 CTF_* bits
+ *     6     2  -                u16 pad
+ *     8     8  LAST_SEEN        i64 ns
+ * assembly/conntrack.ts: the state of a conntrack entry's flow at one
+ * interface (SEMANTICS §5: the entry of that interface's table).
+ */
+export const CT_SIDE = {
+  IFACE: 0,
+  STATE: 4,
+  FLAGS: 5,
+  LAST_SEEN: 8,
+  SIZE: 16,
+} as const;
+
+/**
+ * conntrack IPv6 key (32 bytes)
+ *   off  size  field            meaning
+ *     0    16  LO               addr lo address
+ *    16    16  HI               addr hi address
+ * assembly/conntrack.ts: the addresses of an IPv6 conntrack entry, out of line
+ * (a pool indexed by the entry's KEY; a free record's first u32 links the free
+ * list).
+ */
+export const CT_KEY = {
+  LO: 0,
+  HI: 16,
+  SIZE: 32,
 } as const;
 
 /**
@@ -398,7 +437,8 @@ export const STATS = {
 /**
  * saved flow (16 bytes)
  *   off  size  field            meaning
- *     0     8  HASH             u64 flow hash
+ *     0     4  HASH             u32 the flow's conntrack hash
+ *     4     4  -                u32 pad
  *     8     2  LO_PORT          u16 lo port
  *    10     2  HI_PORT          u16 hi port
  *    12     1  SRC_IS_LO        u8 1: the source is the lo endpoint
@@ -932,16 +972,25 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['CT_TAG', 0],
   ['CT_FAMILY', 4],
   ['CT_PROTO', 5],
-  ['CT_STATE', 6],
-  ['CT_FLAGS', 7],
-  ['CT_LO', 8],
-  ['CT_HI', 24],
-  ['CT_LO_PORT', 40],
-  ['CT_HI_PORT', 42],
-  ['CT_SHARD', 44],
-  ['CT_LAST_SEEN', 48],
-  ['CT_HASH', 56],
+  ['CT_SIDES', 6],
+  ['CT_LO4', 8],
+  ['CT_HI4', 12],
+  ['CT_LO_PORT', 16],
+  ['CT_HI_PORT', 18],
+  ['CT_SHARD', 20],
+  ['CT_HASH', 24],
+  ['CT_SIDE0', 32],
+  ['CT_SIDE1', 48],
   ['CT_SIZE', 64],
+  ['CT_LIVE', 1],
+  ['CTS_IFACE', 0],
+  ['CTS_STATE', 4],
+  ['CTS_FLAGS', 5],
+  ['CTS_LAST_SEEN', 8],
+  ['CTS_SIZE', 16],
+  ['CTK_LO', 0],
+  ['CTK_HI', 16],
+  ['CTK_SIZE', 32],
   ['FR_TAG', 0],
   ['FR_FAMILY', 4],
   ['FR_PROTO', 5],
