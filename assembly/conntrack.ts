@@ -2,19 +2,14 @@
 // interface and shard of this worker; capacity is counted per (interface,
 // shard) in state.ts's counters.
 //
-// Entry: CT_* (layout: conntrack entry; tag CT_LIVE, SLOT_EMPTY, SLOT_TOMB =
-// deleted): one flow key (shard, family, protocol, canonical endpoints) with
-// up to two sides (CTS_*), each the state of the flow at one interface — the
-// entry of that interface's table in SEMANTICS §5. A packet's two hops
-// (egress at the source's interface, ingress at the destination's) are the
-// two sides of one entry, so the hash leaves the interface out and both
-// hops read one cache line. A flow key is only ever hopped at the owners of
-// its two addresses, so two sides suffice; were a third interface to need
-// one, it would get a second entry of the same key (the lookup looks at
-// every entry of its key on the probe path). lo/hi: the endpoints (address,
-// port) in canonical order (smaller first); IPv4 addresses inline, IPv6 in
-// a pool of out-of-line keys (CTK_*). Side flags: CTF_ORIG_LO (the original
-// source is the lo endpoint), CTF_FIN_ORIG, CTF_FIN_REPLY.
+// Entry: CT_* (layout: conntrack entry, 32 bytes; tag = interface index + 1,
+// SLOT_EMPTY, SLOT_TOMB = deleted). lo/hi: the endpoints (address, port) in
+// canonical order (smaller first); IPv4 addresses inline, IPv6 addresses in
+// a pool of out-of-line keys (CTK_*). The hash leaves the interface out and
+// is even: a flow's entries at its two interfaces (a packet's egress hop at
+// the source's, its ingress hop at the destination's) probe from the same
+// even slot, so both usually sit in one cache line. flags: CTF_ORIG_LO (the
+// original source is the lo endpoint), CTF_FIN_ORIG, CTF_FIN_REPLY, CTF_V6.
 
 import { arenaAlloc, arenaFree } from './arena';
 import { addrCmp, addrCopy, addrEq, addrHash, mix64 } from './hash';
@@ -26,26 +21,21 @@ import {
   CTF_FIN_ORIG,
   CTF_FIN_REPLY,
   CTF_ORIG_LO,
+  CTF_V6,
   CTK_HI,
   CTK_LO,
   CTK_SIZE,
-  CTS_FLAGS,
-  CTS_IFACE,
-  CTS_LAST_SEEN,
-  CTS_SIZE,
-  CTS_STATE,
-  CT_FAMILY,
+  CT_FLAGS,
   CT_HASH,
   CT_HI4,
   CT_HI_PORT,
-  CT_LIVE,
+  CT_LAST_SEEN,
   CT_LO4,
   CT_LO_PORT,
   CT_PROTO,
   CT_SHARD,
-  CT_SIDE0,
-  CT_SIDES,
   CT_SIZE,
+  CT_STATE,
   CT_TAG,
   FS_HASH,
   FS_HI_PORT,
@@ -69,7 +59,7 @@ import { oaDelete, oaFreeSlot, oaMask, oaMaybeGrow, oaNew, oaSize, oaSlots, oaTa
 import { addSat, counter, ctCapacity, statBump, timeoutOf, within } from './state';
 
 /** Slots of a new table (it grows from there). */
-const CT_INITIAL_SLOTS: u32 = 8192;
+const CT_INITIAL_SLOTS: u32 = 16384;
 
 /** The table (an OA_* header). */
 let ct: usize = 0;
@@ -136,22 +126,18 @@ let kSrcIsLo: bool = true;
 let kHash: u32 = 0;
 let kLo: usize = 0; // pointers to the packet's addresses
 let kHi: usize = 0;
-// What the last ctLookup of the key found (ctAt forgets it): the entry with
-// the key's side (live or expired; 0 none) and that side, the first entry of
-// the key with a free side (0 none) and that side, and the first free slot
-// on the probe path — where ctCreate puts the key without probing again.
+// What the last ctLookup of the key found (ctAt forgets it): the key's slot
+// (live or expired; 0 none) and the first free slot on its probe path, where
+// ctCreate puts the entry without probing again.
 let kProbed: bool = false;
 let kSlot: usize = 0;
-let kSide: usize = 0;
-let kHalf: usize = 0;
-let kHalfSide: usize = 0;
 let kFree: usize = 0;
 
-/** The conntrack hash of a flow: the same at every interface (both hops of a packet probe one place). */
+/** The conntrack hash of a flow: the same at every interface, and even (a packet's two hops probe from one even slot: one line). */
 @inline function flowKeyHash(family: u32, proto: u32, lo: usize, loPort: u32, hi: usize, hiPort: u32): u32 {
   let h: u64 = (<u64>family << 48) | (<u64>proto << 32) | (<u64>loPort << 16) | <u64>hiPort;
   h = addrHash(lo, h);
-  return <u32>mix64(addrHash(hi, h));
+  return <u32>mix64(addrHash(hi, h)) & ~1;
 }
 
 /** The flow part of the key: family, protocol, (src, sport), (dst, dport) in canonical order. */
@@ -201,17 +187,15 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
   ctAt(iface, shard);
 }
 
-/** Does entry `e` hold the prepared flow key (any interface)? */
+/** Does entry `e` (its hash equal to the key's) hold the prepared key? */
 @inline function ctMatches(e: usize): bool {
-  if (load<u32>(e, CT_SHARD) != kShard || load<u8>(e, CT_FAMILY) != <u8>kFamily || load<u8>(e, CT_PROTO) != <u8>kProto) return false;
+  if (load<u32>(e, CT_TAG) != kIface + 1 || load<u8>(e, CT_SHARD) != <u8>kShard || load<u8>(e, CT_PROTO) != <u8>kProto) return false;
   if (load<u16>(e, CT_LO_PORT) != <u16>kLoPort || load<u16>(e, CT_HI_PORT) != <u16>kHiPort) return false;
-  if (kFamily == 4) return load<u32>(e, CT_LO4) == load<u32>(kLo, ADDR_W0) && load<u32>(e, CT_HI4) == load<u32>(kHi, ADDR_W0);
+  const v6 = (load<u8>(e, CT_FLAGS) & CTF_V6) != 0;
+  if (kFamily == 4) return !v6 && load<u32>(e, CT_LO4) == load<u32>(kLo, ADDR_W0) && load<u32>(e, CT_HI4) == load<u32>(kHi, ADDR_W0);
+  if (!v6) return false;
   const k = keyAt(load<u32>(e, CT_LO4));
   return addrEq(k + CTK_LO, kLo) && addrEq(k + CTK_HI, kHi);
-}
-
-@inline function sideAt(e: usize, s: u32): usize {
-  return e + CT_SIDE0 + <usize>s * CTS_SIZE;
 }
 
 /**
@@ -223,84 +207,58 @@ export function ctFirstSlot(): usize {
   return oaSlots(ct) + <usize>(kHash & oaMask(ct)) * CT_SIZE;
 }
 
-/**
- * Probe for the prepared key. Sets kSlot/kSide (the entry and side of the
- * key at kIface, live or expired; 0 none), kHalf/kHalfSide (the first entry
- * of the flow with a free side) and kFree (the first free slot on the probe
- * path, when no side was found).
- */
-function ctFind(): void {
+/** The slot holding the key (live or expired), or 0; kFree: the first free slot on its probe path. */
+function ctFind(): usize {
   const slots = oaSlots(ct);
   const mask = oaMask(ct);
   let free: usize = 0;
-  let half: usize = 0;
-  let halfSide: usize = 0;
   let i = kHash & mask;
   while (true) {
     const e = slots + <usize>i * CT_SIZE;
     const t = load<u32>(e, CT_TAG);
     if (t == SLOT_EMPTY) {
-      kSlot = 0;
-      kHalf = half;
-      kHalfSide = halfSide;
       kFree = free != 0 ? free : e;
-      return;
+      return 0;
     }
     if (t == SLOT_TOMB) {
       if (free == 0) free = e;
-    } else if (load<u32>(e, CT_HASH) == kHash && ctMatches(e)) {
-      const sides = <u32>load<u8>(e, CT_SIDES);
-      if ((sides & 1) != 0 && load<u32>(e, CT_SIDE0 + CTS_IFACE) == kIface) {
-        kSlot = e;
-        kSide = sideAt(e, 0);
-        return;
-      }
-      if ((sides & 2) != 0 && load<u32>(sideAt(e, 1), CTS_IFACE) == kIface) {
-        kSlot = e;
-        kSide = sideAt(e, 1);
-        return;
-      }
-      if (half == 0 && sides != 3) {
-        half = e;
-        halfSide = sideAt(e, (sides & 1) == 0 ? 0 : 1);
-      }
-    }
+    } else if (load<u32>(e, CT_HASH) == kHash && ctMatches(e)) return e;
     i = (i + 1) & mask;
   }
 }
 
-/** The expiry of side `s` at interface `iface`: last seen + the timeout of its state (saturating). */
-@inline function ctExpiry(s: usize, iface: u32): i64 {
-  return addSat(load<i64>(s, CTS_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(s, CTS_STATE)));
+/** The expiry of entry `e` at interface `iface`: last seen + the timeout of its state (saturating). */
+@inline function ctExpiry(e: usize, iface: u32): i64 {
+  return addSat(load<i64>(e, CT_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(e, CT_STATE)));
 }
 
-@inline function ctLive(s: usize, iface: u32, now: i64): bool {
-  return within(now, load<i64>(s, CTS_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(s, CTS_STATE)));
+@inline function ctLive(e: usize, iface: u32, now: i64): bool {
+  return within(now, load<i64>(e, CT_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(e, CT_STATE)));
 }
 
-/** Lower the purge-skip bound of (iface, shard) to this side's expiry. */
-@inline function ctNoteExpiry(s: usize, iface: u32, shard: u32): void {
+/** Lower the purge-skip bound of (iface, shard) to this entry's expiry. */
+@inline function ctNoteExpiry(e: usize, iface: u32, shard: u32): void {
   const c = counter(iface, shard);
-  const exp = ctExpiry(s, iface);
+  const exp = ctExpiry(e, iface);
   if (exp < load<i64>(c, CNT_CT_NEXT_EXPIRY)) store<i64>(c, exp, CNT_CT_NEXT_EXPIRY);
 }
 
-/** The live side (CTS_*) of the prepared key at `now`, or 0 (§5: expired = absent). */
+/** The live entry of the prepared key at `now`, or 0 (§5: expired = absent). */
 export function ctLookup(now: i64): usize {
-  ctFind();
+  const e = ctFind();
+  kSlot = e;
   kProbed = true;
-  const e = kSlot;
-  if (e == 0 || !ctLive(kSide, kIface, now)) return 0;
-  return kSide;
+  if (e == 0 || !ctLive(e, kIface, now)) return 0;
+  return e;
 }
 
-/** §5 state changes for a packet of the prepared key hitting side `e`. */
+/** §5 state changes for a packet of the prepared key hitting `e`. */
 export function ctHit(e: usize, now: i64, tcpFlags: u32, shard: u32): void {
-  const flags = load<u8>(e, CTS_FLAGS);
+  const flags = load<u8>(e, CT_FLAGS);
   // The packet comes from the lo endpoint iff its source was the lo side.
   const fromLo = kSrcIsLo;
   const isReply = fromLo != ((flags & CTF_ORIG_LO) != 0);
-  let state = <u32>load<u8>(e, CTS_STATE);
+  let state = <u32>load<u8>(e, CT_STATE);
   let f = flags;
   if (state == ST_TCP_OPENING && isReply) state = ST_TCP_ESTABLISHED;
   if (state == ST_UDP_UNREPLIED && isReply) state = ST_UDP_REPLIED;
@@ -311,10 +269,10 @@ export function ctHit(e: usize, now: i64, tcpFlags: u32, shard: u32): void {
       if ((f & (CTF_FIN_ORIG | CTF_FIN_REPLY)) == (CTF_FIN_ORIG | CTF_FIN_REPLY)) state = ST_TCP_CLOSING;
     }
   }
-  const changed = state != <u32>load<u8>(e, CTS_STATE);
-  store<u8>(e, <u8>state, CTS_STATE);
-  store<u8>(e, f, CTS_FLAGS);
-  if (now > load<i64>(e, CTS_LAST_SEEN)) store<i64>(e, now, CTS_LAST_SEEN);
+  const changed = state != <u32>load<u8>(e, CT_STATE);
+  store<u8>(e, <u8>state, CT_STATE);
+  store<u8>(e, f, CT_FLAGS);
+  if (now > load<i64>(e, CT_LAST_SEEN)) store<i64>(e, now, CT_LAST_SEEN);
   // A refresh only moves the expiry later, so the purge-skip bound stays a
   // lower bound; a new state may have a shorter timeout (closing).
   if (changed) ctNoteExpiry(e, kIface, shard);
@@ -327,21 +285,15 @@ function initialState(family: u32, proto: u32): u32 {
   return ST_OTHER;
 }
 
-/** Take side `s` (side number `n`) of entry `e` out and count it out of its (interface, shard); the entry stays. */
-@inline function ctDropSide(e: usize, s: usize): void {
-  const c = counter(load<u32>(s, CTS_IFACE), load<u32>(e, CT_SHARD));
+/** Delete the entry in slot `e` (a tombstone; its IPv6 key back to the pool) and count it out. */
+@inline function ctDelete(e: usize): void {
+  const c = counter(load<u32>(e, CT_TAG) - 1, <u32>load<u8>(e, CT_SHARD));
   store<u32>(c, load<u32>(c, CNT_CT_STORED) - 1, CNT_CT_STORED);
-  const bit: u8 = s == sideAt(e, 0) ? 1 : 2;
-  store<u8>(e, load<u8>(e, CT_SIDES) & ~bit, CT_SIDES);
-}
-
-/** Delete entry `e` (no side left): a tombstone, its IPv6 key back to the pool. */
-@inline function ctDeleteEntry(e: usize): void {
-  if (load<u8>(e, CT_FAMILY) == 6) keyFree(load<u32>(e, CT_LO4));
+  if ((load<u8>(e, CT_FLAGS) & CTF_V6) != 0) keyFree(load<u32>(e, CT_LO4));
   oaDelete(e);
 }
 
-/** Purge the expired sides of (iface, shard); recompute its purge-skip bound. */
+/** Purge the expired entries of (iface, shard); recompute its purge-skip bound. */
 function ctPurge(iface: u32, shard: u32, now: i64): void {
   const c = counter(iface, shard);
   if (now < load<i64>(c, CNT_CT_NEXT_EXPIRY)) return; // nothing can have expired yet
@@ -350,91 +302,72 @@ function ctPurge(iface: u32, shard: u32, now: i64): void {
   const size = oaSize(ct);
   for (let i: u32 = 0; i < size; i++) {
     const e = slots + <usize>i * CT_SIZE;
-    if (load<u32>(e, CT_TAG) != CT_LIVE || load<u32>(e, CT_SHARD) != shard) continue;
-    const sides = <u32>load<u8>(e, CT_SIDES);
-    for (let n: u32 = 0; n < 2; n++) {
-      const s = sideAt(e, n);
-      if ((sides & (1 << n)) == 0 || load<u32>(s, CTS_IFACE) != iface) continue;
-      if (!ctLive(s, iface, now)) {
-        ctDropSide(e, s);
-        if (load<u8>(e, CT_SIDES) == 0) ctDeleteEntry(e);
-      } else {
-        const exp = ctExpiry(s, iface);
-        if (exp < next) next = exp;
-      }
+    if (load<u32>(e, CT_TAG) != iface + 1 || <u32>load<u8>(e, CT_SHARD) != shard) continue;
+    if (!ctLive(e, iface, now)) ctDelete(e);
+    else {
+      const exp = ctExpiry(e, iface);
+      if (exp < next) next = exp;
     }
   }
   store<i64>(c, next, CNT_CT_NEXT_EXPIRY);
 }
 
 /**
- * Create the side of an allowed first packet of the prepared key (the
+ * Create the entry of an allowed first packet of the prepared key (the
  * packet's source is the original source). Returns false when the shard is
  * full of live entries (conntrack-full; counted).
  */
 export function ctCreate(now: i64, tcpFlags: u32, shard: u32): bool {
-  // The key's lookup found no live side: its expired one (reused in place),
-  // an entry of its flow with a free side, or its free slot.
-  if (!kProbed) ctFind();
-  kProbed = false;
-  let e = kSlot;
-  let s = kSide;
-  if (e != 0) ctDropSide(e, s); // expired (a live one would have been hit)
+  // The key's lookup found no live entry: its expired one (reused in place) or its free slot.
+  const old = kProbed ? kSlot : ctFind();
+  let e = kFree;
+  if (old != 0) {
+    ctDelete(old); // expired (a live one would have been hit)
+    e = old;
+  }
   const c = counter(kIface, shard);
   if (load<u32>(c, CNT_CT_STORED) >= ctCapacity) {
-    ctPurge(kIface, shard, now); // leaves e alone: its side of kIface is out
+    ctPurge(kIface, shard, now);
     if (load<u32>(c, CNT_CT_STORED) >= ctCapacity) {
-      if (e != 0 && load<u8>(e, CT_SIDES) == 0) ctDeleteEntry(e);
       statBump(STAT_CT_FULL);
       return false;
     }
   }
-  if (e == 0 && kHalf != 0) {
-    e = kHalf;
-    s = kHalfSide;
+  if (oaMaybeGrow(ct)) {
+    statBump(STAT_CT_GROWS);
+    e = oaFreeSlot(ct, kHash); // a new slot array: probe it
   }
-  if (e == 0) {
-    // A new entry of the flow.
-    e = kFree;
-    if (oaMaybeGrow(ct)) {
-      statBump(STAT_CT_GROWS);
-      e = oaFreeSlot(ct, kHash); // a new slot array: probe it
-    }
-    oaTake(ct, e, CT_LIVE);
-    store<u8>(e, <u8>kFamily, CT_FAMILY);
-    store<u8>(e, <u8>kProto, CT_PROTO);
-    store<u8>(e, 0, CT_SIDES);
-    if (kFamily == 4) {
-      store<u32>(e, load<u32>(kLo, ADDR_W0), CT_LO4);
-      store<u32>(e, load<u32>(kHi, ADDR_W0), CT_HI4);
-    } else {
-      const k = keyAlloc();
-      addrCopy(keyAt(k) + CTK_LO, kLo);
-      addrCopy(keyAt(k) + CTK_HI, kHi);
-      store<u32>(e, k, CT_LO4);
-      store<u32>(e, 0, CT_HI4);
-    }
-    store<u16>(e, <u16>kLoPort, CT_LO_PORT);
-    store<u16>(e, <u16>kHiPort, CT_HI_PORT);
-    store<u32>(e, shard, CT_SHARD);
-    store<u32>(e, kHash, CT_HASH);
-    s = sideAt(e, 0);
-  }
-  store<u8>(e, load<u8>(e, CT_SIDES) | (s == sideAt(e, 0) ? 1 : 2), CT_SIDES);
-  let state = initialState(kFamily, kProto);
+  kProbed = false;
+  oaTake(ct, e, kIface + 1);
+  store<u32>(e, kHash, CT_HASH);
   let f: u8 = kSrcIsLo ? CTF_ORIG_LO : 0;
+  if (kFamily == 4) {
+    store<u32>(e, load<u32>(kLo, ADDR_W0), CT_LO4);
+    store<u32>(e, load<u32>(kHi, ADDR_W0), CT_HI4);
+  } else {
+    const k = keyAlloc();
+    addrCopy(keyAt(k) + CTK_LO, kLo);
+    addrCopy(keyAt(k) + CTK_HI, kHi);
+    store<u32>(e, k, CT_LO4);
+    store<u32>(e, 0, CT_HI4);
+    f |= CTF_V6;
+  }
+  store<u16>(e, <u16>kLoPort, CT_LO_PORT);
+  store<u16>(e, <u16>kHiPort, CT_HI_PORT);
+  store<u8>(e, <u8>kProto, CT_PROTO);
+  store<u8>(e, <u8>shard, CT_SHARD);
+  let state = initialState(kFamily, kProto);
   if (kProto == 6) {
     if (tcpFlags & TCP_RST) state = ST_TCP_CLOSING;
     else if (tcpFlags & TCP_FIN) f |= CTF_FIN_ORIG;
   }
-  store<u32>(s, kIface, CTS_IFACE);
-  store<u8>(s, <u8>state, CTS_STATE);
-  store<u8>(s, f, CTS_FLAGS);
-  store<i64>(s, now, CTS_LAST_SEEN);
+  store<u8>(e, <u8>state, CT_STATE);
+  store<u8>(e, f, CT_FLAGS);
+  store<i64>(e, now, CT_LAST_SEEN);
   const n = load<u32>(c, CNT_CT_STORED) + 1;
   store<u32>(c, n, CNT_CT_STORED);
   if (n > load<u32>(c, CNT_CT_PEAK)) store<u32>(c, n, CNT_CT_PEAK);
-  ctNoteExpiry(s, kIface, shard);
+  ctNoteExpiry(e, kIface, shard);
   return true;
 }
 

@@ -808,18 +808,8 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/CT_FAMILY */
-  readonly CT_FAMILY: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CT_PROTO */
-  readonly CT_PROTO: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CT_SIDES */
-  readonly CT_SIDES: {
+  /** assembly/layout/CT_HASH */
+  readonly CT_HASH: {
     /** @type `usize` */
     readonly value: number;
   };
@@ -843,58 +833,33 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
+  /** assembly/layout/CT_PROTO */
+  readonly CT_PROTO: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CT_STATE */
+  readonly CT_STATE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CT_FLAGS */
+  readonly CT_FLAGS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
   /** assembly/layout/CT_SHARD */
   readonly CT_SHARD: {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/CT_HASH */
-  readonly CT_HASH: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CT_SIDE0 */
-  readonly CT_SIDE0: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CT_SIDE1 */
-  readonly CT_SIDE1: {
+  /** assembly/layout/CT_LAST_SEEN */
+  readonly CT_LAST_SEEN: {
     /** @type `usize` */
     readonly value: number;
   };
   /** assembly/layout/CT_SIZE */
   readonly CT_SIZE: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CT_LIVE */
-  readonly CT_LIVE: {
-    /** @type `u32` */
-    readonly value: number;
-  };
-  /** assembly/layout/CTS_IFACE */
-  readonly CTS_IFACE: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CTS_STATE */
-  readonly CTS_STATE: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CTS_FLAGS */
-  readonly CTS_FLAGS: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CTS_LAST_SEEN */
-  readonly CTS_LAST_SEEN: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CTS_SIZE */
-  readonly CTS_SIZE: {
     /** @type `usize` */
     readonly value: number;
   };
@@ -1715,6 +1680,11 @@ export interface SgfExports {
   };
   /** assembly/layout/CTF_FIN_REPLY */
   readonly CTF_FIN_REPLY: {
+    /** @type `u8` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTF_V6 */
+  readonly CTF_V6: {
     /** @type `u8` */
     readonly value: number;
   };

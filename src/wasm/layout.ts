@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0x769a6761;
+export const LAYOUT_HASH = 0xfec23815;
 
 /**
  * record (128 bytes)
@@ -293,62 +293,39 @@ export const ADDR_SLOT = {
 } as const;
 
 /**
- * conntrack entry (64 bytes)
+ * conntrack entry (32 bytes)
  *   off  size  field            meaning
- *     0     4  TAG              u32 CT_LIVE; SLOT_EMPTY, SLOT_TOMB
- *     4     1  FAMILY           u8 4 or 6
- *     5     1  PROTO            u8 IP protocol
- *     6     1  SIDES            u8 bit s set: side s is in use
- *     7     1  -                u8 pad
- *     8     4  LO4              u32 IPv4: the lo address; IPv6: KEY, the index of its addresses (CTK_*)
+ *     0     4  TAG              u32 interface index + 1; SLOT_EMPTY, SLOT_TOMB
+ *     4     4  HASH             u32 the flow's hash (the same at every interface; bit 0 clear)
+ *     8     4  LO4              u32 IPv4: the lo address; IPv6: the index of its addresses (CTK_*)
  *    12     4  HI4              u32 IPv4: the hi address; IPv6: 0
  *    16     2  LO_PORT          u16 lo port (echo id)
  *    18     2  HI_PORT          u16 hi port
- *    20     4  SHARD            u32 state shard
- *    24     4  HASH             u32 the flow's hash (the same at every interface)
- *    28     4  -                u32 pad
- *    32    16  SIDE0            u8[16] side 0 (CTS_*)
- *    48    16  SIDE1            u8[16] side 1 (CTS_*)
- * assembly/conntrack.ts conntrack slot: one flow of one shard, with the state
- * of each interface it crosses (a side: CTS_*). lo/hi: the endpoints (address,
- * port) in canonical order (smaller first). Both hops of a packet (egress at
- * the source's interface, ingress at the destination's) read this one cache
- * line. IPv6 addresses are out of line (CTK_*, KEY the index).
+ *    20     1  PROTO            u8 IP protocol
+ *    21     1  STATE            u8 ST_* flow state
+ *    22     1  FLAGS            u8 CTF_* bits
+ *    23     1  SHARD            u8 state shard
+ *    24     8  LAST_SEEN        i64 ns
+ * assembly/conntrack.ts conntrack slot: the entry of one flow at one
+ * interface, two to a cache line. lo/hi: the endpoints (address, port) in
+ * canonical order (smaller first); IPv4 addresses inline, IPv6 out of line
+ * (CTK_*, LO4 the index). HASH leaves the interface out and is even, so a
+ * flow's entries at its two interfaces (a packet's egress and ingress hops)
+ * probe from the same even slot: the same line.
  */
 export const CT_ENTRY = {
   TAG: 0,
-  FAMILY: 4,
-  PROTO: 5,
-  SIDES: 6,
+  HASH: 4,
   LO4: 8,
   HI4: 12,
   LO_PORT: 16,
   HI_PORT: 18,
-  SHARD: 20,
-  HASH: 24,
-  SIDE0: 32,
-  SIDE1: 48,
-  SIZE: 64,
-  LIVE: 1,
-} as const;
-
-/**
- * conntrack side (16 bytes)
- *   off  size  field            meaning
- *     0     4  IFACE            u32 interface index
- *     4     1  STATE            u8 ST_* flow state
- *     5     1  FLAGS            u8 CTF_* bits
- *     6     2  -                u16 pad
- *     8     8  LAST_SEEN        i64 ns
- * assembly/conntrack.ts: the state of a conntrack entry's flow at one
- * interface (SEMANTICS §5: the entry of that interface's table).
- */
-export const CT_SIDE = {
-  IFACE: 0,
-  STATE: 4,
-  FLAGS: 5,
-  LAST_SEEN: 8,
-  SIZE: 16,
+  PROTO: 20,
+  STATE: 21,
+  FLAGS: 22,
+  SHARD: 23,
+  LAST_SEEN: 24,
+  SIZE: 32,
 } as const;
 
 /**
@@ -840,6 +817,7 @@ export const CT_FLAG = {
   ORIG_LO: 1, // the original source is the lo endpoint
   FIN_ORIG: 2,
   FIN_REPLY: 4,
+  V6: 128, // an IPv6 flow (its addresses in the key pool)
 } as const;
 
 /** slot tags (module: SLOT_*). */
@@ -970,24 +948,17 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['AM_ADDR', 8],
   ['AM_SIZE', 32],
   ['CT_TAG', 0],
-  ['CT_FAMILY', 4],
-  ['CT_PROTO', 5],
-  ['CT_SIDES', 6],
+  ['CT_HASH', 4],
   ['CT_LO4', 8],
   ['CT_HI4', 12],
   ['CT_LO_PORT', 16],
   ['CT_HI_PORT', 18],
-  ['CT_SHARD', 20],
-  ['CT_HASH', 24],
-  ['CT_SIDE0', 32],
-  ['CT_SIDE1', 48],
-  ['CT_SIZE', 64],
-  ['CT_LIVE', 1],
-  ['CTS_IFACE', 0],
-  ['CTS_STATE', 4],
-  ['CTS_FLAGS', 5],
-  ['CTS_LAST_SEEN', 8],
-  ['CTS_SIZE', 16],
+  ['CT_PROTO', 20],
+  ['CT_STATE', 21],
+  ['CT_FLAGS', 22],
+  ['CT_SHARD', 23],
+  ['CT_LAST_SEEN', 24],
+  ['CT_SIZE', 32],
   ['CTK_LO', 0],
   ['CTK_HI', 16],
   ['CTK_SIZE', 32],
@@ -1152,6 +1123,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['CTF_ORIG_LO', 1],
   ['CTF_FIN_ORIG', 2],
   ['CTF_FIN_REPLY', 4],
+  ['CTF_V6', 128],
   ['SLOT_EMPTY', 0],
   ['SLOT_TOMB', 0xffffffff],
   ['TABLE_MAGIC', 0x54464753],
