@@ -2,26 +2,35 @@
 // interface and shard of this worker; capacity is counted per (interface,
 // shard) in state.ts's counters.
 //
-// Entry: CT_* (layout: conntrack entry; tag = interface index + 1,
+// Entry: CT_* (layout: conntrack entry, 32 bytes; tag = interface index + 1,
 // SLOT_EMPTY, SLOT_TOMB = deleted). lo/hi: the endpoints (address, port) in
-// canonical order (smaller first). flags: CTF_ORIG_LO (the original source is
-// the lo endpoint), CTF_FIN_ORIG, CTF_FIN_REPLY.
+// canonical order (smaller first); IPv4 addresses inline, IPv6 addresses in
+// a pool of out-of-line keys (CTK_*). The hash leaves the interface out and
+// is even: a flow's entries at its two interfaces (a packet's egress hop at
+// the source's, its ingress hop at the destination's) probe from the same
+// even slot, so both usually sit in one cache line. flags: CTF_ORIG_LO (the
+// original source is the lo endpoint), CTF_FIN_ORIG, CTF_FIN_REPLY, CTF_V6.
 
+import { arenaAlloc, arenaFree } from './arena';
 import { addrCmp, addrCopy, addrEq, addrHash, mix64 } from './hash';
 import {
+  ADDR_W0,
   CNT_CT_NEXT_EXPIRY,
   CNT_CT_PEAK,
   CNT_CT_STORED,
   CTF_FIN_ORIG,
   CTF_FIN_REPLY,
   CTF_ORIG_LO,
-  CT_FAMILY,
+  CTF_V6,
+  CTK_HI,
+  CTK_LO,
+  CTK_SIZE,
   CT_FLAGS,
   CT_HASH,
-  CT_HI,
+  CT_HI4,
   CT_HI_PORT,
   CT_LAST_SEEN,
-  CT_LO,
+  CT_LO4,
   CT_LO_PORT,
   CT_PROTO,
   CT_SHARD,
@@ -55,9 +64,49 @@ const CT_INITIAL_SLOTS: u32 = 16384;
 /** The table (an OA_* header). */
 let ct: usize = 0;
 
+// The IPv6 key pool: CTK_SIZE-byte records; a free one's first u32 is the
+// next free index + 1 (0: the end). Grows by doubling (never per packet).
+let keys: usize = 0;
+let keysCap: u32 = 0;
+let keysTop: u32 = 0;
+let keysFree: u32 = 0;
+
 /** A new, empty table (stateInit). */
 export function ctInit(): void {
   ct = oaNew(CT_INITIAL_SLOTS, <u32>CT_SIZE, <u32>CT_HASH, 1, 2); // at most half used: short probes, misses included
+  keys = 0;
+  keysCap = 0;
+  keysTop = 0;
+  keysFree = 0;
+}
+
+@inline function keyAt(i: u32): usize {
+  return keys + <usize>i * CTK_SIZE;
+}
+
+/** A record of the key pool for a new IPv6 entry. */
+function keyAlloc(): u32 {
+  if (keysFree != 0) {
+    const i = keysFree - 1;
+    keysFree = load<u32>(keyAt(i));
+    return i;
+  }
+  if (keysTop == keysCap) {
+    const cap: u32 = keysCap == 0 ? 1024 : keysCap * 2;
+    const to = arenaAlloc(<usize>cap * CTK_SIZE, 64);
+    if (keysCap != 0) {
+      memory.copy(to, keys, <usize>keysCap * CTK_SIZE);
+      arenaFree(keys, <usize>keysCap * CTK_SIZE);
+    }
+    keys = to;
+    keysCap = cap;
+  }
+  return keysTop++;
+}
+
+@inline function keyFree(i: u32): void {
+  store<u32>(keyAt(i), keysFree);
+  keysFree = i + 1;
 }
 
 // The key of the packet being looked up: the flow part (ctFlow), then the
@@ -74,7 +123,6 @@ let kProto: u32 = 0;
 let kLoPort: u32 = 0;
 let kHiPort: u32 = 0;
 let kSrcIsLo: bool = true;
-let kFlow: u64 = 0;
 let kHash: u32 = 0;
 let kLo: usize = 0; // pointers to the packet's addresses
 let kHi: usize = 0;
@@ -84,6 +132,13 @@ let kHi: usize = 0;
 let kProbed: bool = false;
 let kSlot: usize = 0;
 let kFree: usize = 0;
+
+/** The conntrack hash of a flow: the same at every interface, and even (a packet's two hops probe from one even slot: one line). */
+@inline function flowKeyHash(family: u32, proto: u32, lo: usize, loPort: u32, hi: usize, hiPort: u32): u32 {
+  let h: u64 = (<u64>family << 48) | (<u64>proto << 32) | (<u64>loPort << 16) | <u64>hiPort;
+  h = addrHash(lo, h);
+  return <u32>mix64(addrHash(hi, h)) & ~1;
+}
 
 /** The flow part of the key: family, protocol, (src, sport), (dst, dport) in canonical order. */
 export function ctFlow(family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
@@ -96,14 +151,12 @@ export function ctFlow(family: u32, proto: u32, src: usize, sport: u32, dst: usi
   } else {
     kLo = dst; kHi = src; kLoPort = dport; kHiPort = sport;
   }
-  let h: u64 = (<u64>family << 48) | (<u64>proto << 32) | (<u64>kLoPort << 16) | <u64>kHiPort;
-  h = addrHash(kLo, h);
-  kFlow = addrHash(kHi, h);
+  kHash = flowKeyHash(family, proto, kLo, kLoPort, kHi, kHiPort);
 }
 
-/** Save the prepared flow (FS_* at `p`): flow hash, lo/hi ports, which side the source is. */
+/** Save the prepared flow (FS_* at `p`): its hash, lo/hi ports, which side the source is. */
 export function ctFlowSave(p: usize): void {
-  store<u64>(p, kFlow, FS_HASH);
+  store<u32>(p, kHash, FS_HASH);
   store<u16>(p, <u16>kLoPort, FS_LO_PORT);
   store<u16>(p, <u16>kHiPort, FS_HI_PORT);
   store<u8>(p, kSrcIsLo ? 1 : 0, FS_SRC_IS_LO);
@@ -113,7 +166,7 @@ export function ctFlowSave(p: usize): void {
 export function ctFlowLoad(p: usize, family: u32, proto: u32, src: usize, dst: usize): void {
   kFamily = family;
   kProto = proto;
-  kFlow = load<u64>(p, FS_HASH);
+  kHash = load<u32>(p, FS_HASH);
   kLoPort = <u32>load<u16>(p, FS_LO_PORT);
   kHiPort = <u32>load<u16>(p, FS_HI_PORT);
   kSrcIsLo = load<u8>(p, FS_SRC_IS_LO) != 0;
@@ -126,7 +179,6 @@ export function ctAt(iface: u32, shard: u32): void {
   kIface = iface;
   kShard = shard;
   kProbed = false;
-  kHash = <u32>mix64(kFlow ^ ((<u64>iface + 1) * 0x9e3779b97f4a7c15));
 }
 
 /** Prepare the whole key: interface, shard, family, protocol, (src, sport), (dst, dport). */
@@ -135,15 +187,21 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
   ctAt(iface, shard);
 }
 
+/** Does entry `e` (its hash equal to the key's) hold the prepared key? */
 @inline function ctMatches(e: usize): bool {
-  return load<u32>(e, CT_TAG) == kIface + 1 && load<u32>(e, CT_SHARD) == kShard && load<u8>(e, CT_FAMILY) == <u8>kFamily && load<u8>(e, CT_PROTO) == <u8>kProto &&
-    load<u16>(e, CT_LO_PORT) == <u16>kLoPort && load<u16>(e, CT_HI_PORT) == <u16>kHiPort && addrEq(e + CT_LO, kLo) && addrEq(e + CT_HI, kHi);
+  if (load<u32>(e, CT_TAG) != kIface + 1 || load<u8>(e, CT_SHARD) != <u8>kShard || load<u8>(e, CT_PROTO) != <u8>kProto) return false;
+  if (load<u16>(e, CT_LO_PORT) != <u16>kLoPort || load<u16>(e, CT_HI_PORT) != <u16>kHiPort) return false;
+  const v6 = (load<u8>(e, CT_FLAGS) & CTF_V6) != 0;
+  if (kFamily == 4) return !v6 && load<u32>(e, CT_LO4) == load<u32>(kLo, ADDR_W0) && load<u32>(e, CT_HI4) == load<u32>(kHi, ADDR_W0);
+  if (!v6) return false;
+  const k = keyAt(load<u32>(e, CT_LO4));
+  return addrEq(k + CTK_LO, kLo) && addrEq(k + CTK_HI, kHi);
 }
 
 /**
- * The first slot the prepared key probes: engineRun's pre-pass collects these
- * for a sub-batch and loads them in one tight loop, so that their memory
- * latency overlaps before the packets are judged.
+ * The first slot the prepared flow probes (at every interface): engineRun's
+ * pre-pass collects these for a sub-batch and loads them in one tight loop,
+ * so that their memory latency overlaps before the packets are judged.
  */
 export function ctFirstSlot(): usize {
   return oaSlots(ct) + <usize>(kHash & oaMask(ct)) * CT_SIZE;
@@ -227,10 +285,11 @@ function initialState(family: u32, proto: u32): u32 {
   return ST_OTHER;
 }
 
-/** Delete the entry in slot `e` (a tombstone) and count it out. */
+/** Delete the entry in slot `e` (a tombstone; its IPv6 key back to the pool) and count it out. */
 @inline function ctDelete(e: usize): void {
-  const c = counter(load<u32>(e, CT_TAG) - 1, load<u32>(e, CT_SHARD));
+  const c = counter(load<u32>(e, CT_TAG) - 1, <u32>load<u8>(e, CT_SHARD));
   store<u32>(c, load<u32>(c, CNT_CT_STORED) - 1, CNT_CT_STORED);
+  if ((load<u8>(e, CT_FLAGS) & CTF_V6) != 0) keyFree(load<u32>(e, CT_LO4));
   oaDelete(e);
 }
 
@@ -243,7 +302,7 @@ function ctPurge(iface: u32, shard: u32, now: i64): void {
   const size = oaSize(ct);
   for (let i: u32 = 0; i < size; i++) {
     const e = slots + <usize>i * CT_SIZE;
-    if (load<u32>(e, CT_TAG) != iface + 1 || load<u32>(e, CT_SHARD) != shard) continue;
+    if (load<u32>(e, CT_TAG) != iface + 1 || <u32>load<u8>(e, CT_SHARD) != shard) continue;
     if (!ctLive(e, iface, now)) ctDelete(e);
     else {
       const exp = ctExpiry(e, iface);
@@ -280,23 +339,31 @@ export function ctCreate(now: i64, tcpFlags: u32, shard: u32): bool {
   }
   kProbed = false;
   oaTake(ct, e, kIface + 1);
-  store<u8>(e, <u8>kFamily, CT_FAMILY);
-  store<u8>(e, <u8>kProto, CT_PROTO);
-  let state = initialState(kFamily, kProto);
+  store<u32>(e, kHash, CT_HASH);
   let f: u8 = kSrcIsLo ? CTF_ORIG_LO : 0;
+  if (kFamily == 4) {
+    store<u32>(e, load<u32>(kLo, ADDR_W0), CT_LO4);
+    store<u32>(e, load<u32>(kHi, ADDR_W0), CT_HI4);
+  } else {
+    const k = keyAlloc();
+    addrCopy(keyAt(k) + CTK_LO, kLo);
+    addrCopy(keyAt(k) + CTK_HI, kHi);
+    store<u32>(e, k, CT_LO4);
+    store<u32>(e, 0, CT_HI4);
+    f |= CTF_V6;
+  }
+  store<u16>(e, <u16>kLoPort, CT_LO_PORT);
+  store<u16>(e, <u16>kHiPort, CT_HI_PORT);
+  store<u8>(e, <u8>kProto, CT_PROTO);
+  store<u8>(e, <u8>shard, CT_SHARD);
+  let state = initialState(kFamily, kProto);
   if (kProto == 6) {
     if (tcpFlags & TCP_RST) state = ST_TCP_CLOSING;
     else if (tcpFlags & TCP_FIN) f |= CTF_FIN_ORIG;
   }
   store<u8>(e, <u8>state, CT_STATE);
   store<u8>(e, f, CT_FLAGS);
-  addrCopy(e + CT_LO, kLo);
-  addrCopy(e + CT_HI, kHi);
-  store<u16>(e, <u16>kLoPort, CT_LO_PORT);
-  store<u16>(e, <u16>kHiPort, CT_HI_PORT);
-  store<u32>(e, shard, CT_SHARD);
   store<i64>(e, now, CT_LAST_SEEN);
-  store<u32>(e, kHash, CT_HASH);
   const n = load<u32>(c, CNT_CT_STORED) + 1;
   store<u32>(c, n, CNT_CT_STORED);
   if (n > load<u32>(c, CNT_CT_PEAK)) store<u32>(c, n, CNT_CT_PEAK);

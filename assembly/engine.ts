@@ -151,7 +151,7 @@ let tuple: usize = 0; // 64-byte scratch tuple
  */
 export function engineConfigure(table: usize, actions: usize, cloud: u32, shards: u32, scratch: usize): void {
   flowScratch = arenaAllocate(<usize>SUB_BATCH * FS_SIZE);
-  touchScratch = arenaAllocate(<usize>SUB_BATCH * 2 * sizeof<u32>());
+  touchScratch = arenaAllocate(<usize>SUB_BATCH * sizeof<u32>());
   cfgTable = table;
   cfgActions = actions;
   cfgCloud = cloud;
@@ -385,7 +385,7 @@ const SUB_BATCH: u32 = 64;
 
 /**
  * Pre-pass over a sub-batch: shard and owners of every record, its saved
- * flow, and the conntrack slot each of its hops will probe first; then one
+ * flow, and the conntrack slot its hops will probe first; then one
  * tight loop loads those slots, so that the memory latency of the whole
  * sub-batch overlaps (independent loads, no arithmetic between them).
  * Returns a value depending on the loads (kept in a global, so that they are
@@ -411,13 +411,8 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
     if (isNonFirstFragmentRecord(r)) continue;
     flowPacket(r);
     ctFlowSave(flowScratch + <usize>i * FS_SIZE);
-    if (a >= 0) {
-      ctAt(<u32>a, shard);
-      store<u32>(touchScratch + (touches << 2), <u32>ctFirstSlot());
-      touches++;
-    }
-    if (b >= 0) {
-      ctAt(<u32>b, shard);
+    if (a >= 0 || b >= 0) {
+      // Both hops probe from the same slot (the hash leaves the interface out).
       store<u32>(touchScratch + (touches << 2), <u32>ctFirstSlot());
       touches++;
     }
@@ -430,7 +425,7 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
 let prepassSink: u32 = 0;
 /** SUB_BATCH saved flows (FS_*): the flows the pre-pass prepared (ctFlowSave). */
 let flowScratch: usize = 0;
-/** Up to 2 × SUB_BATCH u32 slot addresses the pre-pass loads (ctFirstSlot). */
+/** Up to SUB_BATCH u32 slot addresses the pre-pass loads (ctFirstSlot). */
 let touchScratch: usize = 0;
 
 @inline function isNonFirstFragmentRecord(r: usize): bool {

@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0x0467ce2e;
+export const LAYOUT_HASH: u32 = 0xfec23815;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -263,36 +263,49 @@ export const AM_ADDR: usize = 8;
 export const AM_SIZE: usize = 32;
 
 // ---------------------------------------------------------------------------
-// conntrack entry (64 bytes)
+// conntrack entry (32 bytes)
 //   off  size  field            meaning
 //     0     4  TAG              u32 interface index + 1; SLOT_EMPTY, SLOT_TOMB
-//     4     1  FAMILY           u8 4 or 6
-//     5     1  PROTO            u8 IP protocol
-//     6     1  STATE            u8 ST_* flow state
-//     7     1  FLAGS            u8 CTF_* bits
-//     8    16  LO               addr lo address
-//    24    16  HI               addr hi address
-//    40     2  LO_PORT          u16 lo port (echo id)
-//    42     2  HI_PORT          u16 hi port
-//    44     4  SHARD            u32 state shard
-//    48     8  LAST_SEEN        i64 ns
-//    56     4  HASH             u32 the key's hash
-//    60     4  -                u32 pad
-// assembly/conntrack.ts conntrack slot. lo/hi: the endpoints (address, port)
-// in canonical order (smaller first).
+//     4     4  HASH             u32 the flow's hash (the same at every interface; bit 0 clear)
+//     8     4  LO4              u32 IPv4: the lo address; IPv6: the index of its addresses (CTK_*)
+//    12     4  HI4              u32 IPv4: the hi address; IPv6: 0
+//    16     2  LO_PORT          u16 lo port (echo id)
+//    18     2  HI_PORT          u16 hi port
+//    20     1  PROTO            u8 IP protocol
+//    21     1  STATE            u8 ST_* flow state
+//    22     1  FLAGS            u8 CTF_* bits
+//    23     1  SHARD            u8 state shard
+//    24     8  LAST_SEEN        i64 ns
+// assembly/conntrack.ts conntrack slot: the entry of one flow at one
+// interface, two to a cache line. lo/hi: the endpoints (address, port) in
+// canonical order (smaller first); IPv4 addresses inline, IPv6 out of line
+// (CTK_*, LO4 the index). HASH leaves the interface out and is even, so a
+// flow's entries at its two interfaces (a packet's egress and ingress hops)
+// probe from the same even slot: the same line.
 export const CT_TAG: usize = 0;
-export const CT_FAMILY: usize = 4;
-export const CT_PROTO: usize = 5;
-export const CT_STATE: usize = 6;
-export const CT_FLAGS: usize = 7;
-export const CT_LO: usize = 8;
-export const CT_HI: usize = 24;
-export const CT_LO_PORT: usize = 40;
-export const CT_HI_PORT: usize = 42;
-export const CT_SHARD: usize = 44;
-export const CT_LAST_SEEN: usize = 48;
-export const CT_HASH: usize = 56;
-export const CT_SIZE: usize = 64;
+export const CT_HASH: usize = 4;
+export const CT_LO4: usize = 8;
+export const CT_HI4: usize = 12;
+export const CT_LO_PORT: usize = 16;
+export const CT_HI_PORT: usize = 18;
+export const CT_PROTO: usize = 20;
+export const CT_STATE: usize = 21;
+export const CT_FLAGS: usize = 22;
+export const CT_SHARD: usize = 23;
+export const CT_LAST_SEEN: usize = 24;
+export const CT_SIZE: usize = 32;
+
+// ---------------------------------------------------------------------------
+// conntrack IPv6 key (32 bytes)
+//   off  size  field            meaning
+//     0    16  LO               addr lo address
+//    16    16  HI               addr hi address
+// assembly/conntrack.ts: the addresses of an IPv6 conntrack entry, out of line
+// (a pool indexed by the entry's KEY; a free record's first u32 links the free
+// list).
+export const CTK_LO: usize = 0;
+export const CTK_HI: usize = 16;
+export const CTK_SIZE: usize = 32;
 
 // ---------------------------------------------------------------------------
 // fragment entry (64 bytes)
@@ -356,7 +369,8 @@ export const STAT_SIZE: usize = 64;
 // ---------------------------------------------------------------------------
 // saved flow (16 bytes)
 //   off  size  field            meaning
-//     0     8  HASH             u64 flow hash
+//     0     4  HASH             u32 the flow's conntrack hash
+//     4     4  -                u32 pad
 //     8     2  LO_PORT          u16 lo port
 //    10     2  HI_PORT          u16 hi port
 //    12     1  SRC_IS_LO        u8 1: the source is the lo endpoint
@@ -698,6 +712,7 @@ export const ST_OTHER: u32 = 6;
 export const CTF_ORIG_LO: u8 = 1; // the original source is the lo endpoint
 export const CTF_FIN_ORIG: u8 = 2;
 export const CTF_FIN_REPLY: u8 = 4;
+export const CTF_V6: u8 = 128; // an IPv6 flow (its addresses in the key pool)
 
 // slot tags (host: SLOT)
 export const SLOT_EMPTY: u32 = 0;

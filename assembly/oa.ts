@@ -113,7 +113,7 @@ export function oaMaybeGrow(t: usize): bool {
   let size = oldSize;
   while (<u64>(live + 1) * 2 * den > <u64>size * num) size <<= 1;
   // Touched now: the live entries fill an eighth of it when they made it grow
-  // (8 of a page's 64 slots of 64 bytes), so that every page is used at once.
+  // (an eighth of every page's slots), so that every page is used at once.
   oaSetSlots(t, size, true);
   const to = oaSlots(t);
   const mask = size - 1;

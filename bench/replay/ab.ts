@@ -16,7 +16,11 @@
  * one capture (`lockstep stream`: read + scan, `lockstep engine`: decode +
  * judge), the least sensitive to the load of all.
  *
- *   node dist/bench/replay/ab.js --against DIR [--rounds N] [--packets N]
+ *   node dist/bench/replay/ab.js --against DIR [--rounds N] [--packets N] [--flows F]
+ *
+ * `--flows F`: the flows-scaling capture of F concurrent flows
+ * (bench/replay/flows.ts, cut at max(packets, 4 × F) packets) instead of
+ * the bench capture.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +32,7 @@ import { median } from '../stats.js';
 
 type Stages = typeof import('./stages.js');
 type Main = typeof import('./main.js');
+type Flows = typeof import('./flows.js');
 type Gen = typeof import('../../src/gen/index.js');
 type Load = typeof import('../../src/parse/load.js');
 type Compile = typeof import('../../src/compile/compile.js');
@@ -151,9 +156,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (!isAbsolute(other)) throw new BenchError('SGF_BENCH_BAD_OPTION', `--against ${other}`);
   const rounds = arg(argv, '--rounds', 9);
   const packets = arg(argv, '--packets', 1_000_000);
+  const flows = arg(argv, '--flows', 0);
   const mainMod = (await import(pathToFileURL(join(here, 'dist', 'bench', 'replay', 'main.js')).href)) as Main;
+  const flowsMod = (await import(pathToFileURL(join(here, 'dist', 'bench', 'replay', 'flows.js')).href)) as Flows;
   const gen = (await import(pathToFileURL(join(here, 'dist', 'src', 'gen', 'index.js')).href)) as Gen;
-  const set = gen.ensureGenerated(mainMod.replaySpec(packets));
+  const set = gen.ensureGenerated(flows > 0 ? flowsMod.flowsSpec(flows, packets) : mainMod.replaySpec(packets));
   // Each build loads its own module file (src/wasm/loader.ts: <root>/build/), compiled once per path.
   const builds = [await load('A', other, set.topologyPath), await load('B', here, set.topologyPath)];
   for (const b of builds) loopPass(b, set.capturePath); // warm-up (page cache, JIT)
@@ -165,7 +172,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     process.stderr.write(`  round ${r + 1}/${rounds}\n`);
   }
   const keys = ['loop', 'loopCpu', 'loopSys', 'read', 'scan', 'decode', 'engine'] as const;
-  console.log(`A/B, ${rounds} rounds alternating, ${packets.toLocaleString('en-US')} packets; A = ${other}, B = this build (${here})`);
+  const what = flows > 0 ? `the ${flows.toLocaleString('en-US')}-flow capture` : `${packets.toLocaleString('en-US')} packets`;
+  console.log(`A/B, ${rounds} rounds alternating, ${what}; A = ${other}, B = this build (${here})`);
   console.log('  | stage | A median (q1) | B median (q1) | B/A speed |');
   console.log('  |---|---|---|---|');
   for (const k of keys) {

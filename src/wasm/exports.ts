@@ -808,8 +808,28 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/CT_FAMILY */
-  readonly CT_FAMILY: {
+  /** assembly/layout/CT_HASH */
+  readonly CT_HASH: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CT_LO4 */
+  readonly CT_LO4: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CT_HI4 */
+  readonly CT_HI4: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CT_LO_PORT */
+  readonly CT_LO_PORT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CT_HI_PORT */
+  readonly CT_HI_PORT: {
     /** @type `usize` */
     readonly value: number;
   };
@@ -828,26 +848,6 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/CT_LO */
-  readonly CT_LO: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CT_HI */
-  readonly CT_HI: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CT_LO_PORT */
-  readonly CT_LO_PORT: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/CT_HI_PORT */
-  readonly CT_HI_PORT: {
-    /** @type `usize` */
-    readonly value: number;
-  };
   /** assembly/layout/CT_SHARD */
   readonly CT_SHARD: {
     /** @type `usize` */
@@ -858,13 +858,23 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/CT_HASH */
-  readonly CT_HASH: {
+  /** assembly/layout/CT_SIZE */
+  readonly CT_SIZE: {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/CT_SIZE */
-  readonly CT_SIZE: {
+  /** assembly/layout/CTK_LO */
+  readonly CTK_LO: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTK_HI */
+  readonly CTK_HI: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTK_SIZE */
+  readonly CTK_SIZE: {
     /** @type `usize` */
     readonly value: number;
   };
@@ -1670,6 +1680,11 @@ export interface SgfExports {
   };
   /** assembly/layout/CTF_FIN_REPLY */
   readonly CTF_FIN_REPLY: {
+    /** @type `u8` */
+    readonly value: number;
+  };
+  /** assembly/layout/CTF_V6 */
+  readonly CTF_V6: {
     /** @type `u8` */
     readonly value: number;
   };

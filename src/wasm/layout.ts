@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0x0467ce2e;
+export const LAYOUT_HASH = 0xfec23815;
 
 /**
  * record (128 bytes)
@@ -293,38 +293,54 @@ export const ADDR_SLOT = {
 } as const;
 
 /**
- * conntrack entry (64 bytes)
+ * conntrack entry (32 bytes)
  *   off  size  field            meaning
  *     0     4  TAG              u32 interface index + 1; SLOT_EMPTY, SLOT_TOMB
- *     4     1  FAMILY           u8 4 or 6
- *     5     1  PROTO            u8 IP protocol
- *     6     1  STATE            u8 ST_* flow state
- *     7     1  FLAGS            u8 CTF_* bits
- *     8    16  LO               addr lo address
- *    24    16  HI               addr hi address
- *    40     2  LO_PORT          u16 lo port (echo id)
- *    42     2  HI_PORT          u16 hi port
- *    44     4  SHARD            u32 state shard
- *    48     8  LAST_SEEN        i64 ns
- *    56     4  HASH             u32 the key's hash
- *    60     4  -                u32 pad
- * assembly/conntrack.ts conntrack slot. lo/hi: the endpoints (address, port)
- * in canonical order (smaller first).
+ *     4     4  HASH             u32 the flow's hash (the same at every interface; bit 0 clear)
+ *     8     4  LO4              u32 IPv4: the lo address; IPv6: the index of its addresses (CTK_*)
+ *    12     4  HI4              u32 IPv4: the hi address; IPv6: 0
+ *    16     2  LO_PORT          u16 lo port (echo id)
+ *    18     2  HI_PORT          u16 hi port
+ *    20     1  PROTO            u8 IP protocol
+ *    21     1  STATE            u8 ST_* flow state
+ *    22     1  FLAGS            u8 CTF_* bits
+ *    23     1  SHARD            u8 state shard
+ *    24     8  LAST_SEEN        i64 ns
+ * assembly/conntrack.ts conntrack slot: the entry of one flow at one
+ * interface, two to a cache line. lo/hi: the endpoints (address, port) in
+ * canonical order (smaller first); IPv4 addresses inline, IPv6 out of line
+ * (CTK_*, LO4 the index). HASH leaves the interface out and is even, so a
+ * flow's entries at its two interfaces (a packet's egress and ingress hops)
+ * probe from the same even slot: the same line.
  */
 export const CT_ENTRY = {
   TAG: 0,
-  FAMILY: 4,
-  PROTO: 5,
-  STATE: 6,
-  FLAGS: 7,
-  LO: 8,
-  HI: 24,
-  LO_PORT: 40,
-  HI_PORT: 42,
-  SHARD: 44,
-  LAST_SEEN: 48,
-  HASH: 56,
-  SIZE: 64,
+  HASH: 4,
+  LO4: 8,
+  HI4: 12,
+  LO_PORT: 16,
+  HI_PORT: 18,
+  PROTO: 20,
+  STATE: 21,
+  FLAGS: 22,
+  SHARD: 23,
+  LAST_SEEN: 24,
+  SIZE: 32,
+} as const;
+
+/**
+ * conntrack IPv6 key (32 bytes)
+ *   off  size  field            meaning
+ *     0    16  LO               addr lo address
+ *    16    16  HI               addr hi address
+ * assembly/conntrack.ts: the addresses of an IPv6 conntrack entry, out of line
+ * (a pool indexed by the entry's KEY; a free record's first u32 links the free
+ * list).
+ */
+export const CT_KEY = {
+  LO: 0,
+  HI: 16,
+  SIZE: 32,
 } as const;
 
 /**
@@ -398,7 +414,8 @@ export const STATS = {
 /**
  * saved flow (16 bytes)
  *   off  size  field            meaning
- *     0     8  HASH             u64 flow hash
+ *     0     4  HASH             u32 the flow's conntrack hash
+ *     4     4  -                u32 pad
  *     8     2  LO_PORT          u16 lo port
  *    10     2  HI_PORT          u16 hi port
  *    12     1  SRC_IS_LO        u8 1: the source is the lo endpoint
@@ -800,6 +817,7 @@ export const CT_FLAG = {
   ORIG_LO: 1, // the original source is the lo endpoint
   FIN_ORIG: 2,
   FIN_REPLY: 4,
+  V6: 128, // an IPv6 flow (its addresses in the key pool)
 } as const;
 
 /** slot tags (module: SLOT_*). */
@@ -930,18 +948,20 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['AM_ADDR', 8],
   ['AM_SIZE', 32],
   ['CT_TAG', 0],
-  ['CT_FAMILY', 4],
-  ['CT_PROTO', 5],
-  ['CT_STATE', 6],
-  ['CT_FLAGS', 7],
-  ['CT_LO', 8],
-  ['CT_HI', 24],
-  ['CT_LO_PORT', 40],
-  ['CT_HI_PORT', 42],
-  ['CT_SHARD', 44],
-  ['CT_LAST_SEEN', 48],
-  ['CT_HASH', 56],
-  ['CT_SIZE', 64],
+  ['CT_HASH', 4],
+  ['CT_LO4', 8],
+  ['CT_HI4', 12],
+  ['CT_LO_PORT', 16],
+  ['CT_HI_PORT', 18],
+  ['CT_PROTO', 20],
+  ['CT_STATE', 21],
+  ['CT_FLAGS', 22],
+  ['CT_SHARD', 23],
+  ['CT_LAST_SEEN', 24],
+  ['CT_SIZE', 32],
+  ['CTK_LO', 0],
+  ['CTK_HI', 16],
+  ['CTK_SIZE', 32],
   ['FR_TAG', 0],
   ['FR_FAMILY', 4],
   ['FR_PROTO', 5],
@@ -1103,6 +1123,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['CTF_ORIG_LO', 1],
   ['CTF_FIN_ORIG', 2],
   ['CTF_FIN_REPLY', 4],
+  ['CTF_V6', 128],
   ['SLOT_EMPTY', 0],
   ['SLOT_TOMB', 0xffffffff],
   ['TABLE_MAGIC', 0x54464753],

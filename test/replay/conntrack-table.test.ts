@@ -37,12 +37,27 @@ table('the table grows (the run exercises it)', () => {
   assert.ok(engine.counters().conntrackGrows >= 1, `grows ${engine.counters().conntrackGrows}`);
 });
 
+table('the table takes 32 bytes a slot: the memory of a pass stays under what 64-byte slots need for the final array alone', () => {
+  const engine = new WasmEngine(topo, compileTopology(topo));
+  const before = engine.inst.memory.buffer.byteLength;
+  const stream = new WasmCaptureStream(engine, pcap);
+  for (const { batch, interfaces } of stream.batches()) engine.runPrepared(batch.count, interfaces, engine.allShards);
+  // More than 32,768 entries (half of 65,536 slots, the size after the first
+  // growth) make the table grow twice: 16,384 -> 65,536 -> 262,144 slots. At
+  // 32 bytes a slot the last array is 8 MiB (the earlier ones are handed
+  // back and reused); at 64 bytes it alone would be 16 MiB.
+  assert.is(engine.counters().conntrackGrows, 2);
+  const grew = engine.inst.memory.buffer.byteLength - before;
+  assert.ok(grew < 16 * 2 ** 20, `memory grew by ${(grew / 2 ** 20).toFixed(1)} MiB`);
+  assert.ok(grew >= 8 * 2 ** 20, `memory grew by ${(grew / 2 ** 20).toFixed(1)} MiB: smaller than the final slot array`);
+});
+
 table('an outgrown slot array is handed back: a later allocation takes it, zeroed, without growing memory', () => {
   const engine = new WasmEngine(topo, compileTopology(topo));
   const stream = new WasmCaptureStream(engine, pcap);
   for (const { batch, interfaces } of stream.batches()) engine.runPrepared(batch.count, interfaces, engine.allShards);
   assert.ok(engine.counters().conntrackGrows >= 2, `grows ${engine.counters().conntrackGrows}`);
-  // The table's first arrays (1 MiB, 2 MiB, ...) were full of entries; an
+  // The table's first arrays (512 KiB, 2 MiB, ...) were full of entries; an
   // allocation at the arena's top would grow memory by a megabyte.
   const memory = engine.inst.memory;
   const size = memory.buffer.byteLength;
