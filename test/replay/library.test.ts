@@ -338,7 +338,13 @@ t('judgeTuple refuses bad input with a TupleError naming the field', () => {
     [{ ...base, proto: 'sctpx' }, 'proto', /unknown protocol "sctpx"/],
     [{ ...base, proto: 256 }, 'proto', /protocol number 0-255, got 256/],
     [{ ...base, src: '10.0.0.256' }, 'src', /not an IPv4 or IPv6 address: "10.0.0.256"/],
-    [{ ...base, dst: 42 }, 'dst', /address as text, got 42/],
+    [{ ...base, dst: true }, 'dst', /expected an IPv4 or IPv6 address \(text, an IPv4 number or an IPv6 bigint\), got true/],
+    [{ ...base, dst: 1.5 }, 'dst', /an IPv4 address as a number is an integer 0-4294967295, got 1.5/],
+    [{ ...base, dst: -1 }, 'dst', /got -1/],
+    [{ ...base, src: 2 ** 32 }, 'src', /got 4294967296/],
+    [{ ...base, src: -1n }, 'src', /an IPv6 address as a bigint is an integer 0 to 2\^128 - 1, got -1n/],
+    [{ ...base, src: 1n << 128n, dst: 1n }, 'src', /2\^128 - 1/],
+    [{ ...base, dst: 0x0a01010an << 96n }, 'dst', /IPv6 address, but src is IPv4/],
     [{ ...base, dst: '2001:db8::1' }, 'dst', /IPv6 address, but src is IPv4/],
     [{ ...base, sport: 65536 }, 'sport', /a port \(an integer 0-65535\), got 65536/],
     [{ ...base, dport: -1 }, 'dport', /got -1/],
@@ -360,14 +366,15 @@ t('judgeTuple refuses bad input with a TupleError naming the field', () => {
     [{ ...base, color: 'red' }, 'color', /unknown field/],
     [{ proto: 47, src: '1.2.3.4', dst: '10.1.1.10', dport: 1 }, 'dport', /protocol 47 has no ports/],
   ];
+  const js = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
   for (const [tuple, field, message] of cases) {
     try {
       f.judgeTuple(tuple as unknown as PacketTuple, 1n);
-      assert.unreachable(`accepted ${JSON.stringify(tuple)}`);
+      assert.unreachable(`accepted ${js(tuple)}`);
     } catch (e) {
       assert.instance(e, TupleError, String(e));
       assert.is((e as TupleError).code, 'SGF_API_BAD_TUPLE');
-      assert.is((e as TupleError).field, field, JSON.stringify(tuple));
+      assert.is((e as TupleError).field, field, js(tuple));
       assert.match((e as Error).message, message);
     }
   }
