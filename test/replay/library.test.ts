@@ -97,8 +97,21 @@ function packed(frames: Uint8Array[]): { data: Uint8Array; offsets: Uint32Array 
   return { data, offsets };
 }
 
+/**
+ * The tuple of a decoded record with its addresses parsed already: IPv4 as a
+ * number, IPv6 as a bigint (the record's own values, not tuple.ts's parsing).
+ */
+function parsedTupleOf(rec: PacketRecord): PacketTuple | null {
+  const t = tupleOf(rec);
+  if (t === null) return null;
+  const addr = (family: number, v: bigint) => (family === 4 ? Number(v) : v);
+  const out: PacketTuple = { ...t, src: addr(rec.family!, rec.src!), dst: addr(rec.family!, rec.dst!) };
+  if (rec.quoted) out.quoted = { ...t.quoted!, src: addr(rec.quoted.family, rec.quoted.src), dst: addr(rec.quoted.family, rec.quoted.dst) };
+  return out;
+}
+
 /** A decoded record as the tuple a caller without a frame would give (null: not an IP packet). */
-type Mode = 'array' | 'packed' | 'array-f64' | 'single' | 'tuple' | 'tuples' | 'out';
+type Mode = 'array' | 'packed' | 'array-f64' | 'single' | 'verdict' | 'tuple' | 'tuple-parsed' | 'tuple-verdict' | 'tuples' | 'out';
 
 /** Judge `pkts` on one filter in segments of the given sizes and modes; every result against the reference. */
 function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; mode: Mode }[], label: string, options: { batchCapacity?: number } = {}): void {
@@ -110,7 +123,7 @@ function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; m
     const seg = segments[s % segments.length]!;
     let size = Math.min(seg.size, pkts.length - at);
     // Tuples only for IP packets; a frame stands in for the rest.
-    const tuples = seg.mode === 'tuple' || seg.mode === 'tuples' ? records.slice(at, at + size).map(tupleOf) : [];
+    const tuples = seg.mode === 'tuple-parsed' ? records.slice(at, at + size).map(parsedTupleOf) : seg.mode.startsWith('tuple') ? records.slice(at, at + size).map(tupleOf) : [];
     if (tuples.includes(null)) size = tuples.indexOf(null);
     const part = pkts.slice(at, at + size);
     const where = `${label}, ${seg.mode} of ${size} at ${at}`;
@@ -130,8 +143,15 @@ function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; m
       case 'single':
         part.forEach((p, i) => assert.equal(f.judgeFrame(p.data, p.ts, p.linktype), decisions[at + i], `${where}: packet ${at + i + 1}`));
         break;
+      case 'verdict':
+        part.forEach((p, i) => assert.is(f.judgeFrameVerdict(p.data, p.ts, p.linktype), want.verdicts[at + i], `${where}: packet ${at + i + 1}`));
+        break;
       case 'tuple':
-        part.forEach((p, i) => assert.equal(f.judgeTuple(tuples[i]!, p.ts), decisions[at + i], `${where}: packet ${at + i + 1} ${JSON.stringify(tuples[i])}`));
+      case 'tuple-parsed':
+        part.forEach((p, i) => assert.equal(f.judgeTuple(tuples[i]!, p.ts), decisions[at + i], `${where}: packet ${at + i + 1} ${String(tuples[i]!.src)} > ${String(tuples[i]!.dst)}`));
+        break;
+      case 'tuple-verdict':
+        part.forEach((p, i) => assert.is(f.judgeTupleVerdict(tuples[i]!, p.ts), want.verdicts[at + i], `${where}: packet ${at + i + 1} ${JSON.stringify(tuples[i])}`));
         break;
       case 'tuples':
         checkBatch(f, f.judgeTuples(tuples.slice(0, size) as PacketTuple[], BigInt64Array.from(part, (p) => p.ts)), want, at, where);
@@ -154,7 +174,7 @@ function genPackets(topology: Topology, traffic: TrafficGenOptions): Pkt[] {
 }
 
 const segmentArb = fc.array(
-  fc.record({ size: fc.oneof(fc.integer({ min: 0, max: 17 }), fc.integer({ min: 18, max: 300 })), mode: fc.constantFrom<Mode>('array', 'packed', 'array-f64', 'single', 'tuple', 'tuples', 'out') }),
+  fc.record({ size: fc.oneof(fc.integer({ min: 0, max: 17 }), fc.integer({ min: 18, max: 300 })), mode: fc.constantFrom<Mode>('array', 'packed', 'array-f64', 'single', 'verdict', 'tuple', 'tuple-parsed', 'tuple-verdict', 'tuples', 'out') }),
   { minLength: 1, maxLength: 8 },
 );
 
@@ -176,8 +196,8 @@ t('generated topologies of every cloud: the same, with conntrack-full on a small
     const doc = generateTopology({ seed, cloud, interfaces: 4, rulesPerGroup: 8, ipv6Share: 0.4 });
     const topology = parsed(doc);
     const pkts = genPackets(topology, { seed, flows: 80, packetsPerFlow: 5, start: 1000, ipv6Share: 0.3, fragmentShare: 0.1, routers: 2, mix: { tcp: 40, udp: 20, echo: 8, 'icmp-error': 30, gre: 1, other: 1 } });
-    const modes: Mode[] = ['array', 'packed', 'single', 'tuple', 'tuples', 'out', 'array-f64'];
-    judgeMixed(topology, pkts, modes.map((mode, i) => ({ size: [1, 5, 17, 0, 64, 3, 250][i]!, mode })), `${cloud} seed ${seed}`);
+    const modes: Mode[] = ['array', 'packed', 'single', 'tuple', 'tuples', 'out', 'array-f64', 'tuple-parsed', 'verdict', 'tuple-verdict'];
+    judgeMixed(topology, pkts, modes.map((mode, i) => ({ size: [1, 5, 17, 0, 64, 3, 250, 40, 9, 30][i]!, mode })), `${cloud} seed ${seed}`);
   }
 });
 
@@ -288,6 +308,22 @@ t('a long mixed sequence judged frame by frame (judgeFrame, judgeFrameVerdict) =
     // Timestamps as numbers here (start 1000 s: exact below 2^53 ns).
     assert.is(lean.judgeFrameVerdict(p.data, Number(p.ts), p.linktype), batch.verdicts[i], `judgeFrameVerdict packet ${i + 1} vs judgeFrames`);
   });
+  // The IP packets alone as tuples (the others touch no state): text addresses, parsed addresses, the verdict-only form.
+  const text = createFilter(topology, SMALL);
+  const parsedAddrs = createFilter(topology, SMALL);
+  const verdictOnly = createFilter(topology, SMALL);
+  let tuples = 0;
+  records.forEach((rec, i) => {
+    const tt = tupleOf(rec);
+    if (tt === null) return;
+    tuples++;
+    const a = text.judgeTuple(tt, pkts[i]!.ts);
+    if (JSON.stringify(a) !== JSON.stringify(decisions[i])) assert.equal(a, decisions[i], `judgeTuple packet ${i + 1} ${JSON.stringify(tt)}`);
+    const b = parsedAddrs.judgeTuple(parsedTupleOf(rec)!, pkts[i]!.ts);
+    if (JSON.stringify(b) !== JSON.stringify(decisions[i])) assert.equal(b, decisions[i], `judgeTuple (parsed addresses) packet ${i + 1} ${JSON.stringify(tt)}`);
+    assert.is(verdictOnly.judgeTupleVerdict(tt, Number(pkts[i]!.ts)), want.verdicts[i], `judgeTupleVerdict packet ${i + 1}`);
+  });
+  assert.ok(tuples > 4000, `${tuples} tuples`);
 });
 
 const WEB: Topology = parsed({
@@ -447,6 +483,38 @@ t('interned decisions are frozen and shared', () => {
   assert.ok(a === b, 'the same decision is the same object');
   assert.ok(Object.isFrozen(a) && Object.isFrozen(a.hops) && Object.isFrozen(a.hops[0]));
   assert.throws(() => { (a as { verdict: string }).verdict = 'deny'; });
+});
+
+t('more distinct decisions than the intern table keeps (65,536): it starts again, and every decision stays right and shared', () => {
+  // 260 interfaces, udp from each to each: 67,340 distinct two-hop decisions (each names its two interfaces).
+  const N = 260;
+  const ip = (k: number) => `10.${k >> 8}.${k & 255}.1`;
+  const topology = parsed({
+    cloud: 'huawei',
+    securityGroups: [{ id: 'sg', rules: [
+      { id: 'out', direction: 'egress', action: 'allow', priority: 1, protocol: 'udp', ports: '53' },
+      { id: 'in', direction: 'ingress', action: 'allow', priority: 1, protocol: 'udp', ports: '53' },
+    ] }],
+    interfaces: Array.from({ length: N }, (_, k) => ({ id: `i${k}`, ips: [ip(k)], groups: ['sg'] })),
+  });
+  const pairs: [number, number, number][] = [];
+  for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) if (a !== b) pairs.push([a, b, 1000]);
+  assert.ok(pairs.length > 65536);
+  // Then the first pairs again from another port: new flows whose decisions were interned before the table started again.
+  for (let k = 0; k < 3000; k++) pairs.push([pairs[k]![0], pairs[k]![1], 2000]);
+  const ref = new ReferenceEngine(topology, { conntrackCapacity: 1 << 20 });
+  const f = createFilter(topology, { conntrackCapacity: 1 << 20 });
+  const v4 = (k: number) => 0x0a000001 + (k >> 8) * 0x10000 + (k & 255) * 0x100;
+  pairs.forEach(([a, b, sport], i) => {
+    const ts = BigInt(i + 1) * 1000n;
+    const want = ref.judge(decodeFrame(1, ethIp(ipv4({ src: ip(a), dst: ip(b), proto: 17 }, udp({ sport, dport: 53 }))), ts));
+    const got = f.judgeTuple({ proto: 'udp', src: v4(a), dst: v4(b), sport, dport: 53 }, ts);
+    if (JSON.stringify(got) !== JSON.stringify(want)) assert.equal(got, want, `pair ${a} > ${b} from ${sport} (packet ${i + 1})`);
+  });
+  assert.is(ref.judge(decodeFrame(1, ethIp(ipv4({ src: ip(0), dst: ip(1), proto: 17 }, udp({ sport: 3000, dport: 53 }))), 10n ** 12n)).hops.length, 2);
+  const x = f.judgeTuple({ proto: 'udp', src: ip(0), dst: ip(1), sport: 3001, dport: 53 }, 10n ** 12n);
+  const y = f.judgeFrame(ethIp(ipv4({ src: ip(0), dst: ip(1), proto: 17 }, udp({ sport: 3002, dport: 53 }))), 10n ** 12n + 1n);
+  assert.ok(x === y, 'the same decision is the same object after the table started again, for a tuple and a frame');
 });
 
 /** Lines as replay's decisions file writes them. */
