@@ -247,10 +247,19 @@ function ikPlace(k: usize, hash: u32): usize {
   return e;
 }
 
+/** murmur3's finalizer: every bit of the key reaches the low bits the slot index takes. */
+@inline function ikFinal(h: u32): u32 {
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35;
+  return h ^ (h >> 16);
+}
+
 @inline function ikHashOf(e: usize): u32 {
   let h: u32 = 0x811c9dc5;
   for (let w: usize = 4; w < IK_SIZE; w += 4) h = ikMix(h, load<u32>(e + w));
-  return h ^ (h >> 15);
+  return ikFinal(h);
 }
 
 function ikGrow(): void {
@@ -292,7 +301,7 @@ export function libIntern(d: usize): u32 {
   hash = ikMix(hash, a1);
   hash = ikMix(hash, b1);
   hash = ikMix(hash, r1);
-  hash ^= hash >> 15;
+  hash = ikFinal(hash);
   const mask = ikSlots - 1;
   let i = hash & mask;
   while (true) {
