@@ -27,6 +27,9 @@
 //   libJudgeTuple(ts, intern): u32
 //     record 0 at tups with its timestamp set to ts, judged (and zeroed
 //     again); returns what libJudgeFrame returns
+//   libExtract(decs, n, verdicts, reasons, rules)
+//     verdicts, reasons and rules (as libJudgeFrames gives them) of n decision
+//     records the engine wrote at decs (a capture judged by its batch calls)
 //   libIntern(d): u32
 //     the intern code of the decision record at d: bit 31 set when the
 //     decision is new (the host builds its object for that id), the low bits
@@ -113,8 +116,17 @@ export function libConfigure(rules: usize, desc: usize, recs: usize, decs: usize
 }
 
 /** Verdict, deciding reason and deciding rule of `m` decision records at libDecs, to the output arrays at index `at`. */
-function extract(m: u32, verdicts: usize, reasons: usize, rules: usize, at: u32): void {
-  let o = libDecs;
+@inline function extract(m: u32, verdicts: usize, reasons: usize, rules: usize, at: u32): void {
+  extractFrom(libDecs, m, verdicts, reasons, rules, at);
+}
+
+/** The same from the `n` decision records at `decs` (the engine's own batch regions: Filter.judgeStreamBatches), to index 0. */
+export function libExtract(decs: usize, n: u32, verdicts: usize, reasons: usize, rules: usize): void {
+  extractFrom(decs, n, verdicts, reasons, rules, 0);
+}
+
+function extractFrom(decs: usize, m: u32, verdicts: usize, reasons: usize, rules: usize, at: u32): void {
+  let o = decs;
   for (let i: u32 = 0; i < m; i++, o += D_SIZE) {
     const k = <usize>(at + i);
     store<u8>(verdicts + k, load<u8>(o, D_VERDICT));

@@ -4,8 +4,8 @@
  * first): judgeFrames over the whole capture (packed buffer and array of
  * frames), judgeFrame and its lean judgeFrameVerdict per frame, judgeTuple
  * (addresses as text, and parsed: IPv4 numbers, IPv6 bigints) / judgeTuples
- * on the packets' tuples, judgeStream from the capture file, verdicts() on
- * the capture in memory, and the reference evaluator (the reference decoder
+ * on the packets' tuples, judgeStream and judgeStreamBatches from the
+ * capture file, verdicts() on the capture in memory, and the reference evaluator (the reference decoder
  * and ReferenceEngine, per frame) on a prefix.
  *
  * Two figures per call judged in memory. Warm (`library/<call>`): one
@@ -15,8 +15,8 @@
  * whose code is compiled and whose memory is grown — what a long-lived
  * filter costs; the median of the passes after one unmeasured warm-up pass.
  * Cold (`library/<call>/cold`): the first pass of a fresh filter (its
- * set-up not timed), the median over fresh filters. judgeStream and the
- * reference have the cold kind only. First, each call's decisions are
+ * set-up not timed), the median over fresh filters. The file streams and
+ * the reference have the cold kind only. First, each call's decisions are
  * checked against the reference on the prefix and against judgeFrames on
  * the whole capture; a disagreement throws SGF_BENCH_MISMATCH.
  */
@@ -38,7 +38,7 @@ import { throughputFigure } from './stats.js';
 import { tupleOfRecord as tupleOf } from '../../src/replay/tuple.js';
 
 /** Steps in the progress plan: the check, then one per call measured. */
-export const LIBRARY_STEPS = 12;
+export const LIBRARY_STEPS = 13;
 
 /** The calls measured, by figure id (library/<key>), with their labels. */
 export const LIBRARY_CALLS = [
@@ -51,6 +51,7 @@ export const LIBRARY_CALLS = [
   ['judgeTuple-parsed', 'judgeTuple, addresses parsed: IPv4 numbers, IPv6 bigints (calls/s)'],
   ['judgeTupleVerdict', 'judgeTupleVerdict, addresses parsed (calls/s)'],
   ['judgeStream', 'judgeStream from the file (decisions/s)'],
+  ['judgeStreamBatches', 'judgeStreamBatches from the file (packets/s)'],
   ['verdicts', 'verdicts(), capture in memory (packets/s)'],
   ['reference', 'reference decoder + ReferenceEngine.judge (calls/s)'],
 ] as const;
@@ -197,6 +198,13 @@ async function verify(input: Input, refPackets: number): Promise<void> {
     k++;
   }
   if (k !== all.count) throw new BenchError('SGF_BENCH_MISMATCH', `library judgeStream gave ${k} decisions for ${all.count} packets`);
+  k = 0;
+  for await (const b of createFilter(topology).judgeStreamBatches(input.path)) {
+    for (let i = 0; i < b.count; i++, k++) {
+      if (b.verdicts[i] !== all.verdicts[k] || b.rules[i] !== all.rules[k] || b.reasons[i] !== all.reasons[k]) mismatch('judgeStreamBatches vs judgeFrames', k, batchTriple(f, b, i), batchTriple(f, all, k));
+    }
+  }
+  if (k !== all.count) throw new BenchError('SGF_BENCH_MISMATCH', `library judgeStreamBatches gave ${k} packets for ${all.count}`);
   // A warm pass (timestamps moved past every timeout) judges as the first pass of a fresh filter.
   const shift = passShift(input);
   const warm = createFilter(topology);
@@ -256,7 +264,7 @@ export async function runLibrary(ctx: RunContext): Promise<LibraryInfo> {
   const figure = (id: string, key: CallKey, work: number, samples: number[], kind: string) => {
     const label = LIBRARY_CALLS.find(([k]) => k === key)![1];
     const what = key === 'reference' ? `the first ${work.toLocaleString('en-US')} of them` : key.startsWith('judgeTuple') ? `${work.toLocaleString('en-US')} tuples of them` : subject;
-    ctx.figures.push(throughputFigure({ ...base, id, subject: `${what}; ${kind}`, label }, work, samples));
+    ctx.figures.push(throughputFigure({ ...base, id, subject: what, label: `${label}, ${kind}` }, work, samples));
   };
   const timed = async (run: () => unknown) => {
     const t0 = process.hrtime.bigint();
@@ -279,7 +287,7 @@ export async function runLibrary(ctx: RunContext): Promise<LibraryInfo> {
       const ms = await timed(() => run(f, first));
       if (warm || i > 0 || !p.warmup) coldSamples.push(ms);
     }
-    figure(warm ? `library/${key}/cold` : `library/${key}`, key, work, coldSamples, warm ? 'cold: first pass of a fresh filter' : 'a fresh filter per sample');
+    figure(warm ? `library/${key}/cold` : `library/${key}`, key, work, coldSamples, warm ? 'cold (first pass of a fresh filter)' : 'a fresh filter per sample');
     if (!warm) return;
     const warmSamples: number[] = [];
     for (let k = 1; k <= p.repeat + (p.warmup ? 1 : 0); k++) {
@@ -314,6 +322,9 @@ export async function runLibrary(ctx: RunContext): Promise<LibraryInfo> {
   });
   await time('judgeStream', n, 'frames', async (f) => {
     for await (const j of f.judgeStream(input.path)) sink += j.n;
+  }, false);
+  await time('judgeStreamBatches', n, 'frames', async (f) => {
+    for await (const b of f.judgeStreamBatches(input.path)) sink += b.count;
   }, false);
   await time('verdicts', n, 'capture', (f, q) => (sink += f.verdicts(q.bytes).length));
   const nr = Math.min(p.refPackets, n);

@@ -58,6 +58,11 @@ export interface BatchVerdicts {
   rules: Int32Array;
 }
 
+/** One batch of a capture judged by `judgeStreamBatches`: packets `first` to `first + count - 1` (1-based). */
+export interface StreamVerdicts extends BatchVerdicts {
+  first: number;
+}
+
 export interface BatchOptions {
   /** The frames' link type (LINKTYPE, default Ethernet); tuples ignore it. */
   linktype?: number;
@@ -83,7 +88,7 @@ export const DECIDING_REASONS: readonly (PacketReason | HopReason | undefined)[]
 /** Linktypes by name for `judgeFrame` (numbers work too): the one table, pcap/format.ts. */
 export { LINKTYPE };
 export { TupleError, TUPLE_PROTOCOLS } from './tuple.js';
-export type { PacketTuple, QuotedTuple, TupleProtocol } from './tuple.js';
+export type { PacketTuple, QuotedTuple, TupleAddress, TupleProtocol } from './tuple.js';
 export type { StreamSource } from './filter-stream.js';
 
 const TWO63 = 2 ** 63;
@@ -114,7 +119,7 @@ class DecisionCache {
   }
 }
 
-type LibExports = Pick<SgfExports, 'libJudgeFrames' | 'libJudgeFrame' | 'libJudgeFrameF' | 'libJudgeRecords' | 'libJudgeTuple' | 'libJudgeTupleF' | 'libClearTuples' | 'libIntern' | 'arenaAllocate'>;
+type LibExports = Pick<SgfExports, 'libJudgeFrames' | 'libJudgeFrame' | 'libJudgeFrameF' | 'libJudgeRecords' | 'libJudgeTuple' | 'libJudgeTupleF' | 'libClearTuples' | 'libIntern' | 'libExtract' | 'arenaAllocate'>;
 
 export class Filter {
   private readonly engine: WasmEngine;
@@ -162,6 +167,7 @@ export class Filter {
       libJudgeTupleF: e.libJudgeTupleF,
       libClearTuples: e.libClearTuples,
       libIntern: e.libIntern,
+      libExtract: e.libExtract,
       arenaAllocate: e.arenaAllocate,
     };
     this.memory = engine.inst.memory;
@@ -491,6 +497,32 @@ export class Filter {
     const epoch = ++this.captureEpoch;
     this.engine.newCapture();
     for await (const { buf, batch, interfaces } of judgeStream(source, { batchSize: this.engine.capacity, ...options })) yield* this.judgedBatch(epoch, buf, batch, interfaces);
+  }
+
+  /**
+   * `judgeStream`'s lean form: the same capture sources, the same order and
+   * errors, but one result per scanned batch (up to `batchCapacity` packets)
+   * in typed arrays, as judgeFrames gives them (verdicts, deciding reasons,
+   * deciding rules), with `first`, the 1-based number of the batch's first
+   * packet — no object per packet. The arrays are this iteration's own,
+   * reused by its next batch (copy to keep).
+   */
+  async *judgeStreamBatches(source: StreamSource, options: { file?: string; chunkSize?: number } = {}): AsyncGenerator<StreamVerdicts> {
+    const epoch = ++this.captureEpoch;
+    this.engine.newCapture();
+    const verdicts = new Uint8Array(this.cap);
+    const reasons = new Uint8Array(this.cap);
+    const rules = new Int32Array(this.cap);
+    for await (const { buf, batch, interfaces } of judgeStream(source, { batchSize: this.engine.capacity, ...options })) {
+      this.superseded(epoch);
+      const n = batch.count;
+      if (n === 0) continue;
+      this.engine.runBatch(buf, batch, interfaces, this.engine.allShards);
+      this.x.libExtract(this.engine.decisionView(n).byteOffset, n, this.verdictsPtr, this.reasonsPtr, this.rulesPtr);
+      const out = { count: n, first: batch.firstN, verdicts: verdicts.subarray(0, n), reasons: reasons.subarray(0, n), rules: rules.subarray(0, n) };
+      this.copyOut(out, 0, n);
+      yield out;
+    }
   }
 
   /**

@@ -298,6 +298,15 @@ export interface SgfExports {
    */
   libConfigure(rules: number, desc: number, recs: number, decs: number, ife: number, cap: number): void;
   /**
+   * assembly/library/libExtract
+   * @param decs `usize`
+   * @param n `u32`
+   * @param verdicts `usize`
+   * @param reasons `usize`
+   * @param rules `usize`
+   */
+  libExtract(decs: number, n: number, verdicts: number, reasons: number, rules: number): void;
+  /**
    * assembly/library/libJudgeFrames
    * @param frames `usize`
    * @param offs `usize`

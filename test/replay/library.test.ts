@@ -594,6 +594,54 @@ t('judgeStream over a broken capture: the decisions before the damage, then a Pc
   }
 });
 
+/** judgeStreamBatches' batches flattened: per packet [verdict, reason word, rule index]; `first` checked to run on. */
+async function streamBatches(f: Filter, source: string | AsyncIterable<Uint8Array>, options: { chunkSize?: number } = {}): Promise<{ rows: [number, string | undefined, number][]; error?: unknown }> {
+  const rows: [number, string | undefined, number][] = [];
+  try {
+    for await (const b of f.judgeStreamBatches(source, options)) {
+      assert.is(b.first, rows.length + 1, 'batches follow each other');
+      assert.ok(b.count > 0 && b.verdicts.length === b.count && b.reasons.length === b.count && b.rules.length === b.count);
+      for (let i = 0; i < b.count; i++) rows.push([b.verdicts[i]!, DECIDING_REASONS[b.reasons[i]!], b.rules[i]!]);
+    }
+  } catch (error) {
+    return { rows, error };
+  }
+  return { rows };
+}
+
+t('judgeStreamBatches (path, Readable; pcap and pcapng; batch capacities 8192 and 7) == the reference, and a broken capture', async () => {
+  for (const fx of fixtureCaptures()) {
+    // The reference on the first 6000 packets (its cost); every packet streamed.
+    const all = capturePackets(fx.bytes);
+    const pkts = all.slice(0, 6000);
+    const want = expected(fx.topology, referenceOf(fx.topology, pkts, SMALL).decisions);
+    const rows = want.decisions.map((_, i) => [want.verdicts[i]!, want.reasons[i]!, want.rules[i]!]);
+    for (const batchCapacity of [8192, 7]) {
+      const fromPath = await streamBatches(createFilter(fx.topology, { ...SMALL, batchCapacity }), fx.path);
+      assert.is(fromPath.error, undefined, String(fromPath.error));
+      assert.is(fromPath.rows.length, all.length);
+      assert.equal(fromPath.rows.slice(0, pkts.length), rows, `${fx.name} from its path, batchCapacity ${batchCapacity}`);
+    }
+    const fromStream = await streamBatches(createFilter(fx.topology, SMALL), createReadStream(fx.path, { highWaterMark: 997 }), { chunkSize: 65536 });
+    assert.is(fromStream.error, undefined, String(fromStream.error));
+    assert.is(fromStream.rows.length, all.length);
+    assert.equal(fromStream.rows.slice(0, pkts.length), rows, `${fx.name} from a Readable in 997-byte chunks`);
+  }
+  // Damage: the packets before it, then the PcapError naming its offset.
+  const doc = generateTopology({ seed: 21, cloud: 'aliyun-basic', interfaces: 3, rulesPerGroup: 6 });
+  const topology = parsed(doc);
+  const whole = captureFor(doc, { seed: 21, flows: 50, packetsPerFlow: 6 });
+  const offsets = pcapRecordOffsets(whole);
+  const k = 150;
+  const cut = whole.subarray(0, offsets[k]! + 16 + 3);
+  const pkts = capturePackets(whole).slice(0, k);
+  const want = expected(topology, referenceOf(topology, pkts).decisions);
+  const got = await streamBatches(createFilter(topology, { batchCapacity: 64 }), Readable.from([cut.subarray(0, 1000), cut.subarray(1000)]));
+  assert.equal(got.rows, want.decisions.map((_, i) => [want.verdicts[i]!, want.reasons[i]!, want.rules[i]!]), 'every packet before the damage');
+  assert.instance(got.error, PcapError);
+  assert.is((got.error as PcapError).offset, offsets[k]);
+});
+
 t('judgeStream left early: the Readable is destroyed, the filter judges on', async () => {
   const fx = fixtureCaptures().find((x) => x.name === 'huawei-app.pcapng')!;
   const f = createFilter(fx.topology, SMALL);
