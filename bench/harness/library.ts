@@ -16,7 +16,9 @@
  * filter costs; the median of the passes after one unmeasured warm-up pass.
  * Cold (`library/<call>/cold`): the first pass of a fresh filter (its
  * set-up not timed), the median over fresh filters. The file streams and
- * the reference have the cold kind only. First, each call's decisions are
+ * the reference have the cold kind only. Samples are taken round-robin
+ * (sample k of every call, then sample k + 1), so that the machine's load
+ * as it drifts weighs on every call alike. First, each call's decisions are
  * checked against the reference on the prefix and against judgeFrames on
  * the whole capture; a disagreement throws SGF_BENCH_MISMATCH.
  */
@@ -37,8 +39,11 @@ import { BenchError } from './errors.js';
 import { throughputFigure } from './stats.js';
 import { tupleOfRecord as tupleOf } from '../../src/replay/tuple.js';
 
-/** Steps in the progress plan: the check, then one per call measured. */
-export const LIBRARY_STEPS = 13;
+/** Steps in the progress plan: the check, then the cold rounds and the warm rounds (runLibrary). */
+export function librarySteps(p: RunContext['params']['library']): number {
+  const w = p.warmup ? 1 : 0;
+  return 1 + Math.max(p.refRepeat, p.repeat) + w + p.repeat + w;
+}
 
 /** The calls measured, by figure id (library/<key>), with their labels. */
 export const LIBRARY_CALLS = [
@@ -250,16 +255,16 @@ export async function runLibrary(ctx: RunContext): Promise<LibraryInfo> {
   const shiftSec = passShift(input);
   const shiftNs = BigInt(shiftSec) * 1_000_000_000n;
   let sink = 0;
-  /** A pass's inputs: the traffic with its timestamps moved by `k` shifts (pass 0: as captured). */
+  /** A pass's inputs: the traffic with its timestamps moved by `k` shifts (pass 0: as captured), each made once. */
   interface Pass {
     ts: BigInt64Array;
     tupleTs: BigInt64Array;
     bytes: Uint8Array;
   }
-  const passOf = (k: number, what: 'frames' | 'tuples' | 'capture'): Pass => ({
-    ts: what === 'frames' ? (k === 0 ? input.ts : shifted(input.ts, BigInt(k) * shiftNs)) : input.ts,
-    tupleTs: what === 'tuples' ? (k === 0 ? input.tupleTs : shifted(input.tupleTs, BigInt(k) * shiftNs)) : input.tupleTs,
-    bytes: what === 'capture' && k > 0 ? shiftedCapture(input.bytes, k * shiftSec) : input.bytes,
+  const passOf = (k: number, what: ReadonlySet<'frames' | 'tuples' | 'capture'>): Pass => ({
+    ts: k > 0 && what.has('frames') ? shifted(input.ts, BigInt(k) * shiftNs) : input.ts,
+    tupleTs: k > 0 && what.has('tuples') ? shifted(input.tupleTs, BigInt(k) * shiftNs) : input.tupleTs,
+    bytes: k > 0 && what.has('capture') ? shiftedCapture(input.bytes, k * shiftSec) : input.bytes,
   });
   const figure = (id: string, key: CallKey, work: number, samples: number[], kind: string) => {
     const label = LIBRARY_CALLS.find(([k]) => k === key)![1];
@@ -271,76 +276,93 @@ export async function runLibrary(ctx: RunContext): Promise<LibraryInfo> {
     await run();
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
-  /**
-   * `key`'s figures: cold, the first pass of each of `cold` fresh filters;
-   * warm (unless `warm` is false), `repeat` passes of the last of them after
-   * one unmeasured pass (with warmup), each pass's timestamps moved again.
-   */
-  const time = async (key: CallKey, work: number, what: 'frames' | 'tuples' | 'capture', run: (f: Filter, pass: Pass) => unknown, warm = true) => {
-    ctx.progress.step(`library ${key}`);
-    const coldSamples: number[] = [];
-    const coldCount = warm ? Math.min(p.repeat, 3) : p.repeat + (p.warmup ? 1 : 0);
-    const first = passOf(0, what);
-    let f = createFilter(topology);
-    for (let i = 0; i < coldCount; i++) {
-      if (i > 0) f = createFilter(topology);
-      const ms = await timed(() => run(f, first));
-      if (warm || i > 0 || !p.warmup) coldSamples.push(ms);
-    }
-    figure(warm ? `library/${key}/cold` : `library/${key}`, key, work, coldSamples, warm ? 'cold (first pass of a fresh filter)' : 'a fresh filter per sample');
-    if (!warm) return;
-    const warmSamples: number[] = [];
-    for (let k = 1; k <= p.repeat + (p.warmup ? 1 : 0); k++) {
-      const pass = passOf(k, what);
-      const ms = await timed(() => run(f, pass));
-      if (k > 1 || !p.warmup) warmSamples.push(ms);
-    }
-    figure(`library/${key}`, key, work, warmSamples, 'warm filter');
-  };
-  await time('judgeFrames-packed', n, 'frames', (f, q) => (sink += f.judgeFrames(input.packed, q.ts, { linktype }).count));
-  await time('judgeFrames-array', n, 'frames', (f, q) => (sink += f.judgeFrames(input.frames, q.ts, { linktype }).count));
-  await time('judgeFrame', n, 'frames', (f, q) => {
-    const frames = input.frames;
-    const ts = q.ts;
-    for (let i = 0; i < n; i++) sink += f.judgeFrame(frames[i]!, ts[i]!, linktype).hops.length;
-  });
-  await time('judgeFrameVerdict', n, 'frames', (f, q) => {
-    const frames = input.frames;
-    const ts = q.ts;
-    for (let i = 0; i < n; i++) sink += f.judgeFrameVerdict(frames[i]!, ts[i]!, linktype);
-  });
+  interface Call {
+    key: CallKey;
+    work: number;
+    what: 'frames' | 'tuples' | 'capture';
+    run: (f: Filter, pass: Pass) => unknown;
+    /** Warm passes too (the calls judged in memory). */
+    warm: boolean;
+    filter?: Filter;
+    cold: number[];
+    warmSamples: number[];
+  }
+  const call = (key: CallKey, work: number, what: Call['what'], run: Call['run'], warm = true): Call => ({ key, work, what, run, warm, cold: [], warmSamples: [] });
   const nt = input.tuples.length;
-  await time('judgeTuples', nt, 'tuples', (f, q) => (sink += f.judgeTuples(input.tuples, q.tupleTs).count));
-  await time('judgeTuple', nt, 'tuples', (f, q) => {
-    for (let i = 0; i < nt; i++) sink += f.judgeTuple(input.tuples[i]!, q.tupleTs[i]!).hops.length;
-  });
-  await time('judgeTuple-parsed', nt, 'tuples', (f, q) => {
-    for (let i = 0; i < nt; i++) sink += f.judgeTuple(input.parsedTuples[i]!, q.tupleTs[i]!).hops.length;
-  });
-  await time('judgeTupleVerdict', nt, 'tuples', (f, q) => {
-    for (let i = 0; i < nt; i++) sink += f.judgeTupleVerdict(input.parsedTuples[i]!, q.tupleTs[i]!);
-  });
-  await time('judgeStream', n, 'frames', async (f) => {
-    for await (const j of f.judgeStream(input.path)) sink += j.n;
-  }, false);
-  await time('judgeStreamBatches', n, 'frames', async (f) => {
-    for await (const b of f.judgeStreamBatches(input.path)) sink += b.count;
-  }, false);
-  await time('verdicts', n, 'capture', (f, q) => (sink += f.verdicts(q.bytes).length));
   const nr = Math.min(p.refPackets, n);
-  const frames = input.frames.slice(0, nr);
-  {
-    ctx.progress.step('library reference');
-    const samples: number[] = [];
-    for (let i = 0; i < p.refRepeat + (p.warmup ? 1 : 0); i++) {
+  const refFrames = input.frames.slice(0, nr);
+  const calls: Call[] = [
+    call('judgeFrames-packed', n, 'frames', (f, q) => (sink += f.judgeFrames(input.packed, q.ts, { linktype }).count)),
+    call('judgeFrames-array', n, 'frames', (f, q) => (sink += f.judgeFrames(input.frames, q.ts, { linktype }).count)),
+    call('judgeFrame', n, 'frames', (f, q) => {
+      const frames = input.frames;
+      const ts = q.ts;
+      for (let i = 0; i < n; i++) sink += f.judgeFrame(frames[i]!, ts[i]!, linktype).hops.length;
+    }),
+    call('judgeFrameVerdict', n, 'frames', (f, q) => {
+      const frames = input.frames;
+      const ts = q.ts;
+      for (let i = 0; i < n; i++) sink += f.judgeFrameVerdict(frames[i]!, ts[i]!, linktype);
+    }),
+    call('judgeTuples', nt, 'tuples', (f, q) => (sink += f.judgeTuples(input.tuples, q.tupleTs).count)),
+    call('judgeTuple', nt, 'tuples', (f, q) => {
+      for (let i = 0; i < nt; i++) sink += f.judgeTuple(input.tuples[i]!, q.tupleTs[i]!).hops.length;
+    }),
+    call('judgeTuple-parsed', nt, 'tuples', (f, q) => {
+      for (let i = 0; i < nt; i++) sink += f.judgeTuple(input.parsedTuples[i]!, q.tupleTs[i]!).hops.length;
+    }),
+    call('judgeTupleVerdict', nt, 'tuples', (f, q) => {
+      for (let i = 0; i < nt; i++) sink += f.judgeTupleVerdict(input.parsedTuples[i]!, q.tupleTs[i]!);
+    }),
+    call('judgeStream', n, 'frames', async (f) => {
+      for await (const j of f.judgeStream(input.path)) sink += j.n;
+    }, false),
+    call('judgeStreamBatches', n, 'frames', async (f) => {
+      for await (const b of f.judgeStreamBatches(input.path)) sink += b.count;
+    }, false),
+    call('verdicts', n, 'capture', (f, q) => (sink += f.verdicts(q.bytes).length)),
+  ];
+  // Round-robin: sample k of every call, then sample k + 1 of every call, so that the machine's load as it
+  // drifts (other jobs) weighs on every call alike, and the ratios between calls hold within a run.
+  // Cold: the first pass of each of 3 fresh filters (calls with warm passes; the last filter goes on warm),
+  // or of `repeat` fresh filters (after one unmeasured, with warmup) for the others and the reference.
+  const coldCount = (c: Call) => (c.warm ? Math.min(p.repeat, 3) : p.repeat + (p.warmup ? 1 : 0));
+  const refRounds = p.refRepeat + (p.warmup ? 1 : 0);
+  const refSamples: number[] = [];
+  const first = passOf(0, new Set());
+  const coldRounds = Math.max(refRounds, ...calls.map(coldCount));
+  for (let i = 0; i < coldRounds; i++) {
+    ctx.progress.step(`library: cold round ${i + 1} of ${coldRounds}`);
+    for (const c of calls) {
+      if (i >= coldCount(c)) continue;
+      const f = (c.filter = createFilter(topology));
+      const ms = await timed(() => c.run(f, first));
+      if (c.warm || i > 0 || !p.warmup) c.cold.push(ms);
+    }
+    if (i < refRounds) {
       const ms = await timed(() => {
         const ref = new ReferenceEngine(topology);
-        for (let k = 0; k < nr; k++) sink += ref.judge(decodeFrame(linktype, frames[k]!, input.ts[k]!)).hops.length;
+        for (let k = 0; k < nr; k++) sink += ref.judge(decodeFrame(linktype, refFrames[k]!, input.ts[k]!)).hops.length;
       });
-      if (i > 0 || !p.warmup) samples.push(ms);
+      if (i > 0 || !p.warmup) refSamples.push(ms);
     }
-    figure('library/reference', 'reference', nr, samples, 'a fresh engine per sample');
   }
+  const warmRounds = p.repeat + (p.warmup ? 1 : 0);
+  const warmCalls = calls.filter((c) => c.warm);
+  const kinds = new Set(warmCalls.map((c) => c.what));
+  for (let k = 1; k <= warmRounds; k++) {
+    ctx.progress.step(`library: warm round ${k} of ${warmRounds}`);
+    const pass = passOf(k, kinds);
+    for (const c of warmCalls) {
+      const ms = await timed(() => c.run(c.filter!, pass));
+      if (k > 1 || !p.warmup) c.warmSamples.push(ms);
+    }
+  }
+  for (const c of calls) {
+    figure(c.warm ? `library/${c.key}/cold` : `library/${c.key}`, c.key, c.work, c.cold, c.warm ? 'cold (first pass of a fresh filter)' : 'a fresh filter per sample');
+    if (c.warm) figure(`library/${c.key}`, c.key, c.work, c.warmSamples, 'warm filter');
+  }
+  figure('library/reference', 'reference', nr, refSamples, 'a fresh engine per sample');
   if (sink === -1) ctx.notes.push('');
   return { capture: { path: input.path, packets: n, bytes: input.bytes.byteLength }, tuples: nt, verified: { reference: Math.min(p.refPackets, n), packets: n } };
 }
