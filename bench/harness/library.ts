@@ -63,7 +63,7 @@ export const LIBRARY_CALLS = [
 
 type CallKey = (typeof LIBRARY_CALLS)[number][0];
 
-interface Input {
+export interface Input {
   topology: Topology;
   path: string;
   bytes: Uint8Array;
@@ -78,7 +78,7 @@ interface Input {
   tupleTs: BigInt64Array;
 }
 
-function load(ctx: RunContext, packets: number): Input {
+export function load(ctx: Pick<RunContext, 'cacheDir'>, packets: number): Input {
   const gen = ensureGenerated(replaySpec(packets), ctx.cacheDir ? { cacheDir: ctx.cacheDir } : {});
   const { topology } = loadTopologyFile(gen.topologyPath);
   const bytes = readFileSync(gen.capturePath);
@@ -121,7 +121,7 @@ function parsedTupleOf(r: PacketRecord, t: PacketTuple): PacketTuple {
  * fragment memory (§6), with a day to spare, so that a pass finds only
  * expired state.
  */
-function passShift(input: Input): number {
+export function passShift(input: Input): number {
   let lo = input.ts[0] ?? 0n;
   let hi = lo;
   for (const t of input.ts) {
@@ -133,7 +133,7 @@ function passShift(input: Input): number {
 }
 
 /** Timestamps moved by `by` ns. */
-function shifted(ts: BigInt64Array, by: bigint): BigInt64Array {
+export function shifted(ts: BigInt64Array, by: bigint): BigInt64Array {
   const out = new BigInt64Array(ts.length);
   for (let i = 0; i < ts.length; i++) out[i] = ts[i]! + by;
   return out;
