@@ -111,7 +111,7 @@ function parsedTupleOf(rec: PacketRecord): PacketTuple | null {
 }
 
 /** A decoded record as the tuple a caller without a frame would give (null: not an IP packet). */
-type Mode = 'array' | 'packed' | 'array-f64' | 'single' | 'verdict' | 'tuple' | 'tuple-parsed' | 'tuple-verdict' | 'tuples' | 'out';
+type Mode = 'array' | 'packed' | 'array-f64' | 'single' | 'verdict' | 'tuple' | 'tuple-parsed' | 'tuple-verdict' | 'tuples' | 'tuples-parsed' | 'out';
 
 /** Judge `pkts` on one filter in segments of the given sizes and modes; every result against the reference. */
 function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; mode: Mode }[], label: string, options: { batchCapacity?: number } = {}): void {
@@ -123,7 +123,7 @@ function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; m
     const seg = segments[s % segments.length]!;
     let size = Math.min(seg.size, pkts.length - at);
     // Tuples only for IP packets; a frame stands in for the rest.
-    const tuples = seg.mode === 'tuple-parsed' ? records.slice(at, at + size).map(parsedTupleOf) : seg.mode.startsWith('tuple') ? records.slice(at, at + size).map(tupleOf) : [];
+    const tuples = seg.mode.endsWith('-parsed') ? records.slice(at, at + size).map(parsedTupleOf) : seg.mode.startsWith('tuple') ? records.slice(at, at + size).map(tupleOf) : [];
     if (tuples.includes(null)) size = tuples.indexOf(null);
     const part = pkts.slice(at, at + size);
     const where = `${label}, ${seg.mode} of ${size} at ${at}`;
@@ -154,6 +154,7 @@ function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; m
         part.forEach((p, i) => assert.is(f.judgeTupleVerdict(tuples[i]!, p.ts), want.verdicts[at + i], `${where}: packet ${at + i + 1} ${JSON.stringify(tuples[i])}`));
         break;
       case 'tuples':
+      case 'tuples-parsed':
         checkBatch(f, f.judgeTuples(tuples.slice(0, size) as PacketTuple[], BigInt64Array.from(part, (p) => p.ts)), want, at, where);
         break;
     }
@@ -174,7 +175,7 @@ function genPackets(topology: Topology, traffic: TrafficGenOptions): Pkt[] {
 }
 
 const segmentArb = fc.array(
-  fc.record({ size: fc.oneof(fc.integer({ min: 0, max: 17 }), fc.integer({ min: 18, max: 300 })), mode: fc.constantFrom<Mode>('array', 'packed', 'array-f64', 'single', 'verdict', 'tuple', 'tuple-parsed', 'tuple-verdict', 'tuples', 'out') }),
+  fc.record({ size: fc.oneof(fc.integer({ min: 0, max: 17 }), fc.integer({ min: 18, max: 300 })), mode: fc.constantFrom<Mode>('array', 'packed', 'array-f64', 'single', 'verdict', 'tuple', 'tuple-parsed', 'tuple-verdict', 'tuples', 'tuples-parsed', 'out') }),
   { minLength: 1, maxLength: 8 },
 );
 
@@ -196,15 +197,15 @@ t('generated topologies of every cloud: the same, with conntrack-full on a small
     const doc = generateTopology({ seed, cloud, interfaces: 4, rulesPerGroup: 8, ipv6Share: 0.4 });
     const topology = parsed(doc);
     const pkts = genPackets(topology, { seed, flows: 80, packetsPerFlow: 5, start: 1000, ipv6Share: 0.3, fragmentShare: 0.1, routers: 2, mix: { tcp: 40, udp: 20, echo: 8, 'icmp-error': 30, gre: 1, other: 1 } });
-    const modes: Mode[] = ['array', 'packed', 'single', 'tuple', 'tuples', 'out', 'array-f64', 'tuple-parsed', 'verdict', 'tuple-verdict'];
-    judgeMixed(topology, pkts, modes.map((mode, i) => ({ size: [1, 5, 17, 0, 64, 3, 250, 40, 9, 30][i]!, mode })), `${cloud} seed ${seed}`);
+    const modes: Mode[] = ['array', 'packed', 'single', 'tuple', 'tuples', 'out', 'array-f64', 'tuple-parsed', 'verdict', 'tuple-verdict', 'tuples-parsed'];
+    judgeMixed(topology, pkts, modes.map((mode, i) => ({ size: [1, 5, 17, 0, 64, 3, 250, 40, 9, 30, 70][i]!, mode })), `${cloud} seed ${seed}`);
   }
 });
 
 t('segments of empty batches only: each is called, and the packets between them are judged as frames', () => {
   const topology = parsed(generateTopology({ seed: 8, cloud: 'huawei', interfaces: 3, rulesPerGroup: 6 }));
   const pkts = genPackets(topology, { seed: 8, flows: 10, packetsPerFlow: 4, start: 1000 });
-  for (const mode of ['array', 'packed', 'out', 'array-f64', 'tuples'] as const) judgeMixed(topology, pkts, [{ size: 0, mode }], `empty ${mode} batches`);
+  for (const mode of ['array', 'packed', 'out', 'array-f64', 'tuples', 'tuples-parsed'] as const) judgeMixed(topology, pkts, [{ size: 0, mode }], `empty ${mode} batches`);
 });
 
 /** The packets of a capture held in memory, with their timestamps. */
