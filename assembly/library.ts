@@ -17,17 +17,33 @@
 //     reason index: PKT_* for packet-level reasons, TL_HOP_BASE + HOP_* for
 //     the last hop's), deciding rule i32 (the topology rule index of the last
 //     hop when a rule decided it, else -1). Returns n.
-//   libJudgeFrame(frame, len, ts, linktype): u32
-//     one frame; its decision record is at decs (record 0); returns the verdict
+//   libJudgeFrame(frame, len, ts, linktype, intern): u32
+//     one frame; its decision record is at decs (record 0); returns the
+//     verdict, or with intern != 0 the decision's intern code (libIntern)
 //   libJudgeRecords(n, verdicts, reasons, rules): u32
-//     the n records the host wrote at recs (REC_* layout, as decodeBatch would
-//     have written them), judged and extracted as libJudgeFrames does
+//     the n records the host wrote at tups (libConfigureTuples; REC_* layout,
+//     as decodeBatch would have written them, on zeroed records), judged and
+//     extracted as libJudgeFrames does; the records are zeroed again after
+//   libJudgeTuple(ts, intern): u32
+//     record 0 at tups with its timestamp set to ts, judged (and zeroed
+//     again); returns what libJudgeFrame returns
+//   libExtract(decs, n, verdicts, reasons, rules)
+//     verdicts, reasons and rules (as libJudgeFrames gives them) of n decision
+//     records the engine wrote at decs (a capture judged by its batch calls)
+//   libIntern(d): u32
+//     the intern code of the decision record at d: bit 31 set when the
+//     decision is new (the host builds its object for that id), the low bits
+//     its id (0..LIB_MAX_INTERNED-1); the same decision (verdict, reason and
+//     each hop's interface, direction, verdict, reason and rule) has the same
+//     id until LIB_MAX_INTERNED distinct decisions were seen, when the table
+//     starts again (ids then come back as new)
 //
 // The timestamps go to the decoder as a 64-bit count of nanoseconds (TS_DEC,
 // exponent 9), which it turns back into the same i64 for every value.
 
 import { decodeBatch } from './decode';
-import { engineRun } from './engine';
+import { engineDecodeRun, engineRun } from './engine';
+import { arenaAlloc, arenaFree } from './arena';
 import {
   DESC_CAPLEN,
   DESC_DATA_OFF,
@@ -47,6 +63,7 @@ import {
   H_REASON,
   H_RULE,
   H_SIZE,
+  H_VERDICT,
   IFE_LINKTYPE,
   IFE_TS_EXP,
   IFE_TS_KIND,
@@ -54,6 +71,7 @@ import {
   LRM_HOP_OFFSETS,
   PKT_HOPS,
   REC_SIZE,
+  REC_TS,
   TL_HOP_BASE,
   TS_DEC,
 } from './layout';
@@ -65,6 +83,7 @@ let libDecs: usize = 0;
 let libIfe: usize = 0;
 let libCap: u32 = 0;
 let libLinktype: u32 = 0xffffffff;
+let libTups: usize = 0;
 
 /** Regions of the library calls (see the file header). */
 export function libConfigure(rules: usize, desc: usize, recs: usize, decs: usize, ife: usize, cap: u32): void {
@@ -97,8 +116,17 @@ export function libConfigure(rules: usize, desc: usize, recs: usize, decs: usize
 }
 
 /** Verdict, deciding reason and deciding rule of `m` decision records at libDecs, to the output arrays at index `at`. */
-function extract(m: u32, verdicts: usize, reasons: usize, rules: usize, at: u32): void {
-  let o = libDecs;
+@inline function extract(m: u32, verdicts: usize, reasons: usize, rules: usize, at: u32): void {
+  extractFrom(libDecs, m, verdicts, reasons, rules, at);
+}
+
+/** The same from the `n` decision records at `decs` (the engine's own batch regions: Filter.judgeStreamBatches), to index 0. */
+export function libExtract(decs: usize, n: u32, verdicts: usize, reasons: usize, rules: usize): void {
+  extractFrom(decs, n, verdicts, reasons, rules, 0);
+}
+
+function extractFrom(decs: usize, m: u32, verdicts: usize, reasons: usize, rules: usize, at: u32): void {
+  let o = decs;
   for (let i: u32 = 0; i < m; i++, o += D_SIZE) {
     const k = <usize>(at + i);
     store<u8>(verdicts + k, load<u8>(o, D_VERDICT));
@@ -137,28 +165,58 @@ export function libJudgeFrames(frames: usize, offs: usize, ts: usize, tsF64: u32
       const t: i64 = tsF64 != 0 ? <i64>load<f64>(ts + (k << 3)) : load<i64>(ts + (k << 3));
       describe(d, lo, load<u32>(offs + ((k + 1) << 2)) - lo, t);
     }
-    decodeBatch(frames, libDesc, m, libIfe, libRecs);
-    engineRun(libRecs, m, libDecs, 0xffffffff);
+    // Decoded and judged sub-batch by sub-batch (the records stay cached), as the replay does.
+    engineDecodeRun(frames, libDesc, m, libIfe, libRecs, libDecs, 0xffffffff);
     extract(m, verdicts, reasons, rules, base);
   }
   return n;
 }
 
-/** Judge one frame; its decision record is then at libDecs. Returns its verdict. */
-export function libJudgeFrame(frame: usize, len: u32, ts: i64, linktype: u32): u32 {
+/** Judge one frame; its decision record is then at libDecs. Returns its verdict, or its intern code when `intern` != 0. */
+export function libJudgeFrame(frame: usize, len: u32, ts: i64, linktype: u32, intern: u32): u32 {
   useLinktype(linktype);
   describe(libDesc, 0, len, ts);
   decodeBatch(frame, libDesc, 1, libIfe, libRecs);
   engineRun(libRecs, 1, libDecs, 0xffffffff);
-  return <u32>load<u8>(libDecs, D_VERDICT);
+  return intern != 0 ? libIntern(libDecs) : <u32>load<u8>(libDecs, D_VERDICT);
 }
 
-/** Judge the `n` records at libRecs (written by the host); see the file header. */
+/** libJudgeFrame with the timestamp as an f64 integer number of ns (the host checked it). */
+export function libJudgeFrameF(frame: usize, len: u32, ts: f64, linktype: u32, intern: u32): u32 {
+  return libJudgeFrame(frame, len, <i64>ts, linktype, intern);
+}
+
+/** The tuple records' region (cap records, zeroed here). */
+export function libConfigureTuples(tups: usize): void {
+  libTups = tups;
+  memory.fill(tups, 0, <usize>libCap * REC_SIZE);
+}
+
+/** Judge the `n` records at libTups (written by the host on zeroed records); see the file header. */
 export function libJudgeRecords(n: u32, verdicts: usize, reasons: usize, rules: usize): u32 {
   if (n > libCap) n = libCap;
-  engineRun(libRecs, n, libDecs, 0xffffffff);
+  engineRun(libTups, n, libDecs, 0xffffffff);
   if (verdicts != 0) extract(n, verdicts, reasons, rules, 0);
+  memory.fill(libTups, 0, <usize>n * REC_SIZE);
   return n;
+}
+
+/** Judge record 0 at libTups at `ts`; see the file header. */
+export function libJudgeTuple(ts: i64, intern: u32): u32 {
+  store<i64>(libTups, ts, REC_TS);
+  engineRun(libTups, 1, libDecs, 0xffffffff);
+  memory.fill(libTups, 0, REC_SIZE);
+  return intern != 0 ? libIntern(libDecs) : <u32>load<u8>(libDecs, D_VERDICT);
+}
+
+/** libJudgeTuple with the timestamp as an f64 integer number of ns (the host checked it). */
+export function libJudgeTupleF(ts: f64, intern: u32): u32 {
+  return libJudgeTuple(<i64>ts, intern);
+}
+
+/** Zero the first `n` tuple records (the host wrote some, then refused one). */
+export function libClearTuples(n: u32): void {
+  memory.fill(libTups, 0, <usize>min(n, libCap) * REC_SIZE);
 }
 
 /** Bytes of the record region per record (the host writes records there for libJudgeRecords). */
@@ -166,7 +224,128 @@ export function libRecordSize(): u32 {
   return <u32>REC_SIZE;
 }
 
-/** libJudgeFrame with the timestamp as an f64 integer number of ns (the host checked it). */
-export function libJudgeFrameF(frame: usize, len: u32, ts: f64, linktype: u32): u32 {
-  return libJudgeFrame(frame, len, <i64>ts, linktype);
+// Interned decisions: an open-addressed table (linear probing) of decision
+// keys, IK_SIZE bytes an entry: u32 id + 1 (0: empty), u32 head (verdict |
+// reason << 8 | hops << 16), then per hop (zero past the decision's hops)
+// u32 interface, u32 direction | verdict << 8 | reason << 16, i32 rule.
+const IK_SIZE: usize = 32;
+/** Distinct decisions kept at most (then the table starts again). */
+const LIB_MAX_INTERNED: u32 = 65536;
+let ikTable: usize = 0;
+let ikSlots: u32 = 0; // a power of two
+let ikCount: u32 = 0;
+
+@inline function ikHopWord(h: usize): u32 {
+  return <u32>load<u8>(h, H_DIR) | (<u32>load<u8>(h, H_VERDICT) << 8) | (<u32>load<u8>(h, H_REASON) << 16);
+}
+
+@inline function ikMix(h: u32, w: u32): u32 {
+  return (h ^ w) * 0x9e3779b1;
+}
+
+function ikNew(slots: u32): void {
+  ikTable = arenaAlloc(<usize>slots * IK_SIZE, 64); // zeroed
+  ikSlots = slots;
+  ikCount = 0;
+}
+
+/** Place a key (the IK_SIZE bytes at `k`) in the table, known to be absent. */
+function ikPlace(k: usize, hash: u32): usize {
+  const mask = ikSlots - 1;
+  let i = hash & mask;
+  while (load<u32>(ikTable + <usize>i * IK_SIZE) != 0) i = (i + 1) & mask;
+  const e = ikTable + <usize>i * IK_SIZE;
+  memory.copy(e, k, IK_SIZE);
+  return e;
+}
+
+/** murmur3's finalizer: every bit of the key reaches the low bits the slot index takes. */
+@inline function ikFinal(h: u32): u32 {
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35;
+  return h ^ (h >> 16);
+}
+
+@inline function ikHashOf(e: usize): u32 {
+  let h: u32 = 0x811c9dc5;
+  for (let w: usize = 4; w < IK_SIZE; w += 4) h = ikMix(h, load<u32>(e + w));
+  return ikFinal(h);
+}
+
+function ikGrow(): void {
+  const old = ikTable;
+  const n = ikSlots;
+  const count = ikCount;
+  ikNew(n << 1);
+  ikCount = count;
+  for (let i: u32 = 0; i < n; i++) {
+    const e = old + <usize>i * IK_SIZE;
+    if (load<u32>(e) != 0) ikPlace(e, ikHashOf(e));
+  }
+  arenaFree(old, <usize>n * IK_SIZE);
+}
+
+/** The intern code of the decision record at `d`; see the file header. */
+export function libIntern(d: usize): u32 {
+  if (ikSlots == 0) ikNew(1024);
+  const nh = <u32>load<u8>(d, D_NHOPS);
+  const head = <u32>load<u8>(d, D_VERDICT) | (<u32>load<u8>(d, D_REASON) << 8) | (nh << 16);
+  let a0: u32 = 0, b0: u32 = 0, r0: u32 = 0, a1: u32 = 0, b1: u32 = 0, r1: u32 = 0;
+  if (nh > 0) {
+    const h = d + D_HOP0;
+    a0 = load<u32>(h, H_IFACE);
+    b0 = ikHopWord(h);
+    r0 = load<u32>(h, H_RULE);
+  }
+  if (nh > 1) {
+    const h = d + D_HOP0 + H_SIZE;
+    a1 = load<u32>(h, H_IFACE);
+    b1 = ikHopWord(h);
+    r1 = load<u32>(h, H_RULE);
+  }
+  let hash: u32 = 0x811c9dc5;
+  hash = ikMix(hash, head);
+  hash = ikMix(hash, a0);
+  hash = ikMix(hash, b0);
+  hash = ikMix(hash, r0);
+  hash = ikMix(hash, a1);
+  hash = ikMix(hash, b1);
+  hash = ikMix(hash, r1);
+  hash = ikFinal(hash);
+  const mask = ikSlots - 1;
+  let i = hash & mask;
+  while (true) {
+    const e = ikTable + <usize>i * IK_SIZE;
+    const id = load<u32>(e);
+    if (id == 0) break;
+    if (load<u32>(e, 4) == head && load<u32>(e, 8) == a0 && load<u32>(e, 12) == b0 && load<u32>(e, 16) == r0 && load<u32>(e, 20) == a1 && load<u32>(e, 24) == b1 && load<u32>(e, 28) == r1) return id - 1;
+    i = (i + 1) & mask;
+  }
+  // New: start again when full, grow at half load.
+  if (ikCount >= LIB_MAX_INTERNED) {
+    memory.fill(ikTable, 0, <usize>ikSlots * IK_SIZE);
+    ikCount = 0;
+  } else if ((ikCount + 1) * 2 > ikSlots) {
+    ikGrow();
+  }
+  const id = ikCount++;
+  const k = ikScratch();
+  store<u32>(k, id + 1);
+  store<u32>(k, head, 4);
+  store<u32>(k, a0, 8);
+  store<u32>(k, b0, 12);
+  store<u32>(k, r0, 16);
+  store<u32>(k, a1, 20);
+  store<u32>(k, b1, 24);
+  store<u32>(k, r1, 28);
+  ikPlace(k, hash);
+  return id | 0x80000000;
+}
+
+let ikKey: usize = 0;
+@inline function ikScratch(): usize {
+  if (ikKey == 0) ikKey = arenaAlloc(IK_SIZE, 16);
+  return ikKey;
 }

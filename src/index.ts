@@ -36,7 +36,7 @@ export type { TerraformImportOptions } from './parse/terraform.js';
 export { parseClassBenchRules, parseClassBenchTrace, loadClassBenchRules, loadClassBenchTrace, importClassBench, ClassBenchError } from './parse/classbench.js';
 export type { ClassBenchRules, ClassBenchTrace } from './parse/classbench.js';
 export { createFilter, Filter, DECIDING_REASONS, TupleError, TUPLE_PROTOCOLS } from './replay/filter.js';
-export type { FilterOptions, JudgedFrame, PackedFrames, BatchVerdicts, BatchOptions, BatchTimestamps, PacketTuple, QuotedTuple, TupleProtocol, StreamSource } from './replay/filter.js';
+export type { FilterOptions, JudgedFrame, PackedFrames, BatchVerdicts, StreamVerdicts, BatchOptions, BatchTimestamps, PacketTuple, QuotedTuple, TupleAddress, TupleProtocol, StreamSource } from './replay/filter.js';
 export { replay, createReplayPool, ReplayPool } from './replay/replay.js';
 export { checkPart, mergeParts, MergeError, readPart } from './replay/merge.js';
 export type { MergeOptions, PartInput } from './replay/merge.js';

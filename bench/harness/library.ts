@@ -2,14 +2,25 @@
  * The library's calls (src/replay/filter.ts) on the replay bench's generated
  * traffic (bench/replay/main.ts replaySpec; the capture read into memory
  * first): judgeFrames over the whole capture (packed buffer and array of
- * frames), judgeFrame and its lean judgeFrameVerdict per frame, judgeTuple /
- * judgeTuples on the packets' tuples, judgeStream from the capture file,
- * verdicts() on the capture in memory, and the reference evaluator (the
- * reference decoder and ReferenceEngine, per frame) on a prefix. Every
- * sample starts from a fresh filter (a fresh conntrack; its set-up is not
- * timed). First, each call's decisions are checked against the reference on
- * the prefix and against judgeFrames on the whole capture; a disagreement
- * throws SGF_BENCH_MISMATCH.
+ * frames), judgeFrame and its lean judgeFrameVerdict per frame, judgeTuple
+ * (addresses as text, and parsed: IPv4 numbers, IPv6 bigints) / judgeTuples
+ * on the packets' tuples, judgeStream and judgeStreamBatches from the
+ * capture file, verdicts() on the capture in memory, and the reference evaluator (the reference decoder
+ * and ReferenceEngine, per frame) on a prefix.
+ *
+ * Two figures per call judged in memory. Warm (`library/<call>`): one
+ * filter judges the traffic again and again, each pass's timestamps moved
+ * past every conntrack and fragment timeout (passShift), so each pass
+ * judges exactly as the first did (checked: SGF_BENCH_MISMATCH) on a filter
+ * whose code is compiled and whose memory is grown — what a long-lived
+ * filter costs; the median of the passes after one unmeasured warm-up pass.
+ * Cold (`library/<call>/cold`): the first pass of a fresh filter (its
+ * set-up not timed), the median over fresh filters. The file streams and
+ * the reference have the cold kind only. Samples are taken round-robin
+ * (sample k of every call, then sample k + 1), so that the machine's load
+ * as it drifts weighs on every call alike. First, each call's decisions are
+ * checked against the reference on the prefix and against judgeFrames on
+ * the whole capture; a disagreement throws SGF_BENCH_MISMATCH.
  */
 import { readFileSync } from 'node:fs';
 import type { Decision } from '../../src/model/decision.js';
@@ -28,8 +39,11 @@ import { BenchError } from './errors.js';
 import { throughputFigure } from './stats.js';
 import { tupleOfRecord as tupleOf } from '../../src/replay/tuple.js';
 
-/** Steps in the progress plan: the check, then one per call measured. */
-export const LIBRARY_STEPS = 10;
+/** Steps in the progress plan: the check, then the cold rounds and the warm rounds (runLibrary). */
+export function librarySteps(p: RunContext['params']['library']): number {
+  const w = p.warmup ? 1 : 0;
+  return 1 + Math.max(p.refRepeat, p.repeat) + w + p.repeat + w;
+}
 
 /** The calls measured, by figure id (library/<key>), with their labels. */
 export const LIBRARY_CALLS = [
@@ -38,13 +52,18 @@ export const LIBRARY_CALLS = [
   ['judgeFrame', 'judgeFrame (calls/s)'],
   ['judgeFrameVerdict', 'judgeFrameVerdict (calls/s)'],
   ['judgeTuples', 'judgeTuples (tuples/s)'],
-  ['judgeTuple', 'judgeTuple (calls/s)'],
+  ['judgeTuple', 'judgeTuple, addresses as text (calls/s)'],
+  ['judgeTuple-parsed', 'judgeTuple, addresses parsed: IPv4 numbers, IPv6 bigints (calls/s)'],
+  ['judgeTupleVerdict', 'judgeTupleVerdict, addresses parsed (calls/s)'],
   ['judgeStream', 'judgeStream from the file (decisions/s)'],
+  ['judgeStreamBatches', 'judgeStreamBatches from the file (packets/s)'],
   ['verdicts', 'verdicts(), capture in memory (packets/s)'],
   ['reference', 'reference decoder + ReferenceEngine.judge (calls/s)'],
 ] as const;
 
-interface Input {
+type CallKey = (typeof LIBRARY_CALLS)[number][0];
+
+export interface Input {
   topology: Topology;
   path: string;
   bytes: Uint8Array;
@@ -53,12 +72,13 @@ interface Input {
   ts: BigInt64Array;
   linktype: number;
   records: PacketRecord[];
-  /** The IP packets' tuples and their timestamps. */
+  /** The IP packets' tuples and their timestamps; the same with the addresses parsed (IPv4 numbers, IPv6 bigints). */
   tuples: PacketTuple[];
+  parsedTuples: PacketTuple[];
   tupleTs: BigInt64Array;
 }
 
-function load(ctx: RunContext, packets: number): Input {
+export function load(ctx: Pick<RunContext, 'cacheDir'>, packets: number): Input {
   const gen = ensureGenerated(replaySpec(packets), ctx.cacheDir ? { cacheDir: ctx.cacheDir } : {});
   const { topology } = loadTopologyFile(gen.topologyPath);
   const bytes = readFileSync(gen.capturePath);
@@ -74,15 +94,63 @@ function load(ctx: RunContext, packets: number): Input {
   data.forEach((d, i) => buf.set(d, offsets[i]!));
   const records = data.map((d, i) => decodeFrame(linktype, d, ts[i]!));
   const tuples: PacketTuple[] = [];
+  const parsedTuples: PacketTuple[] = [];
   const tupleTs: bigint[] = [];
   records.forEach((r, i) => {
     const t = tupleOf(r);
     if (t) {
       tuples.push(t);
+      parsedTuples.push(parsedTupleOf(r, t));
       tupleTs.push(ts[i]!);
     }
   });
-  return { topology, path: gen.capturePath, bytes, frames: data, packed: { data: buf, offsets }, ts, linktype, records, tuples, tupleTs: BigInt64Array.from(tupleTs) };
+  return { topology, path: gen.capturePath, bytes, frames: data, packed: { data: buf, offsets }, ts, linktype, records, tuples, parsedTuples, tupleTs: BigInt64Array.from(tupleTs) };
+}
+
+/** A record's tuple with the record's own address values: IPv4 as a number, IPv6 as a bigint. */
+function parsedTupleOf(r: PacketRecord, t: PacketTuple): PacketTuple {
+  const addr = (family: number, v: bigint) => (family === 4 ? Number(v) : v);
+  const out: PacketTuple = { ...t, src: addr(r.family!, r.src!), dst: addr(r.family!, r.dst!) };
+  if (r.quoted) out.quoted = { ...t.quoted!, src: addr(r.quoted.family, r.quoted.src), dst: addr(r.quoted.family, r.quoted.dst) };
+  return out;
+}
+
+/**
+ * How far each warm pass moves the timestamps, in whole seconds: past the
+ * capture's span plus its longest conntrack timeout and the 30 s of
+ * fragment memory (§6), with a day to spare, so that a pass finds only
+ * expired state.
+ */
+export function passShift(input: Input): number {
+  let lo = input.ts[0] ?? 0n;
+  let hi = lo;
+  for (const t of input.ts) {
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  const timeout = Math.max(30, ...input.topology.interfaces.flatMap((i) => Object.values(i.conntrack)));
+  return Math.ceil(Number(hi - lo) / 1e9) + Math.ceil(timeout) + 86_400;
+}
+
+/** Timestamps moved by `by` ns. */
+export function shifted(ts: BigInt64Array, by: bigint): BigInt64Array {
+  const out = new BigInt64Array(ts.length);
+  for (let i = 0; i < ts.length; i++) out[i] = ts[i]! + by;
+  return out;
+}
+
+/** A copy of a pcap capture (classic format, either byte order, µs or ns) with every record's time moved by `bySec` seconds. */
+function shiftedCapture(bytes: Uint8Array, bySec: number): Uint8Array {
+  const out = bytes.slice();
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const magic = dv.getUint32(0, true);
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  if (!le && dv.getUint32(0, false) !== 0xa1b2c3d4 && dv.getUint32(0, false) !== 0xa1b23c4d) throw new BenchError('SGF_BENCH_REPLAY', 'the library bench shifts classic pcap captures only');
+  for (let at = 24; at + 16 <= out.byteLength;) {
+    dv.setUint32(at, dv.getUint32(at, le) + bySec, le);
+    at += 16 + dv.getUint32(at + 8, le);
+  }
+  return out;
 }
 
 function deciding(d: Decision): [number, string, string | null] {
@@ -135,9 +203,30 @@ async function verify(input: Input, refPackets: number): Promise<void> {
     k++;
   }
   if (k !== all.count) throw new BenchError('SGF_BENCH_MISMATCH', `library judgeStream gave ${k} decisions for ${all.count} packets`);
+  k = 0;
+  for await (const b of createFilter(topology).judgeStreamBatches(input.path)) {
+    for (let i = 0; i < b.count; i++, k++) {
+      if (b.verdicts[i] !== all.verdicts[k] || b.rules[i] !== all.rules[k] || b.reasons[i] !== all.reasons[k]) mismatch('judgeStreamBatches vs judgeFrames', k, batchTriple(f, b, i), batchTriple(f, all, k));
+    }
+  }
+  if (k !== all.count) throw new BenchError('SGF_BENCH_MISMATCH', `library judgeStreamBatches gave ${k} packets for ${all.count}`);
+  // A warm pass (timestamps moved past every timeout) judges as the first pass of a fresh filter.
+  const shift = passShift(input);
+  const warm = createFilter(topology);
+  warm.judgeFrames(input.packed, input.ts, { linktype: input.linktype });
+  const again = warm.judgeFrames(input.packed, shifted(input.ts, BigInt(shift) * 1_000_000_000n), { linktype: input.linktype });
+  for (let i = 0; i < all.count; i++) {
+    if (again.verdicts[i] !== all.verdicts[i] || again.rules[i] !== all.rules[i] || again.reasons[i] !== all.reasons[i]) mismatch('judgeFrames, second pass (timestamps moved) vs first', i, batchTriple(f, again, i), batchTriple(f, all, i));
+  }
+  const warmVerdicts = createFilter(topology);
+  warmVerdicts.verdicts(input.bytes);
+  const second = warmVerdicts.verdicts(shiftedCapture(input.bytes, shift));
+  for (let i = 0; i < all.count; i++) if (second[i] !== all.verdicts[i]) mismatch('verdicts(), second pass (timestamps moved) vs judgeFrames', i, second[i], all.verdicts[i]);
   // Tuples: the IP packets alone, in order, against the reference over the same packets.
   const tref = new ReferenceEngine(topology);
   const tf = createFilter(topology);
+  const tp = createFilter(topology);
+  const tv = createFilter(topology);
   const tb = createFilter(topology).judgeTuples(input.tuples, input.tupleTs);
   let ti = 0;
   for (let i = 0; i < input.records.length && ti < n; i++) {
@@ -145,6 +234,9 @@ async function verify(input: Input, refPackets: number): Promise<void> {
     const want = tref.judge(input.records[i]!);
     const got = tf.judgeTuple(input.tuples[ti]!, input.tupleTs[ti]!);
     if (JSON.stringify(got) !== JSON.stringify(want)) mismatch('judgeTuple vs reference', i, got, want);
+    const parsed = tp.judgeTuple(input.parsedTuples[ti]!, input.tupleTs[ti]!);
+    if (JSON.stringify(parsed) !== JSON.stringify(want)) mismatch('judgeTuple (parsed addresses) vs reference', i, parsed, want);
+    if (tv.judgeTupleVerdict(input.parsedTuples[ti]!, input.tupleTs[ti]!) !== (want.verdict === 'allow' ? 1 : 0)) mismatch('judgeTupleVerdict vs reference', i, '', want.verdict);
     if (JSON.stringify(batchTriple(tf, tb, ti)) !== JSON.stringify(deciding(want))) mismatch('judgeTuples vs reference', i, batchTriple(tf, tb, ti), deciding(want));
     ti++;
   }
@@ -160,47 +252,117 @@ export async function runLibrary(ctx: RunContext): Promise<LibraryInfo> {
   const subject = `${n.toLocaleString('en-US')} generated packets in memory`;
   const base = { section: 'library' as const, method: 'repeated-runs' as const, unit: 'packets/s' as const };
   const { topology, linktype } = input;
+  const shiftSec = passShift(input);
+  const shiftNs = BigInt(shiftSec) * 1_000_000_000n;
   let sink = 0;
-  const time = async (key: (typeof LIBRARY_CALLS)[number][0], work: number, run: (f: Filter) => unknown, count = p.repeat) => {
-    ctx.progress.step(`library ${key}`);
-    const samples: number[] = [];
-    for (let i = 0; i < count + (p.warmup ? 1 : 0); i++) {
-      const f = createFilter(topology);
-      const t0 = process.hrtime.bigint();
-      await run(f);
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (i > 0 || !p.warmup) samples.push(ms);
-    }
+  /** A pass's inputs: the traffic with its timestamps moved by `k` shifts (pass 0: as captured), each made once. */
+  interface Pass {
+    ts: BigInt64Array;
+    tupleTs: BigInt64Array;
+    bytes: Uint8Array;
+  }
+  const passOf = (k: number, what: ReadonlySet<'frames' | 'tuples' | 'capture'>): Pass => ({
+    ts: k > 0 && what.has('frames') ? shifted(input.ts, BigInt(k) * shiftNs) : input.ts,
+    tupleTs: k > 0 && what.has('tuples') ? shifted(input.tupleTs, BigInt(k) * shiftNs) : input.tupleTs,
+    bytes: k > 0 && what.has('capture') ? shiftedCapture(input.bytes, k * shiftSec) : input.bytes,
+  });
+  const figure = (id: string, key: CallKey, work: number, samples: number[], kind: string) => {
     const label = LIBRARY_CALLS.find(([k]) => k === key)![1];
-    ctx.figures.push(throughputFigure({ ...base, id: `library/${key}`, subject: key === 'reference' ? `the first ${work.toLocaleString('en-US')} of them` : key.startsWith('judgeTuple') ? `${work.toLocaleString('en-US')} tuples of them` : subject, label }, work, samples));
+    const what = key === 'reference' ? `the first ${work.toLocaleString('en-US')} of them` : key.startsWith('judgeTuple') ? `${work.toLocaleString('en-US')} tuples of them` : subject;
+    ctx.figures.push(throughputFigure({ ...base, id, subject: what, label: `${label}, ${kind}` }, work, samples));
   };
-  await time('judgeFrames-packed', n, (f) => (sink += f.judgeFrames(input.packed, input.ts, { linktype }).count));
-  await time('judgeFrames-array', n, (f) => (sink += f.judgeFrames(input.frames, input.ts, { linktype }).count));
-  await time('judgeFrame', n, (f) => {
-    const frames = input.frames;
-    const ts = input.ts;
-    for (let i = 0; i < n; i++) sink += f.judgeFrame(frames[i]!, ts[i]!, linktype).hops.length;
-  });
-  await time('judgeFrameVerdict', n, (f) => {
-    const frames = input.frames;
-    const ts = input.ts;
-    for (let i = 0; i < n; i++) sink += f.judgeFrameVerdict(frames[i]!, ts[i]!, linktype);
-  });
+  const timed = async (run: () => unknown) => {
+    const t0 = process.hrtime.bigint();
+    await run();
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  interface Call {
+    key: CallKey;
+    work: number;
+    what: 'frames' | 'tuples' | 'capture';
+    run: (f: Filter, pass: Pass) => unknown;
+    /** Warm passes too (the calls judged in memory). */
+    warm: boolean;
+    filter?: Filter;
+    cold: number[];
+    warmSamples: number[];
+  }
+  const call = (key: CallKey, work: number, what: Call['what'], run: Call['run'], warm = true): Call => ({ key, work, what, run, warm, cold: [], warmSamples: [] });
   const nt = input.tuples.length;
-  await time('judgeTuples', nt, (f) => (sink += f.judgeTuples(input.tuples, input.tupleTs).count));
-  await time('judgeTuple', nt, (f) => {
-    for (let i = 0; i < nt; i++) sink += f.judgeTuple(input.tuples[i]!, input.tupleTs[i]!).hops.length;
-  });
-  await time('judgeStream', n, async (f) => {
-    for await (const j of f.judgeStream(input.path)) sink += j.n;
-  });
-  await time('verdicts', n, (f) => (sink += f.verdicts(input.bytes).length));
   const nr = Math.min(p.refPackets, n);
-  const frames = input.frames.slice(0, nr);
-  await time('reference', nr, () => {
-    const ref = new ReferenceEngine(topology);
-    for (let i = 0; i < nr; i++) sink += ref.judge(decodeFrame(linktype, frames[i]!, input.ts[i]!)).hops.length;
-  }, p.refRepeat);
+  const refFrames = input.frames.slice(0, nr);
+  const calls: Call[] = [
+    call('judgeFrames-packed', n, 'frames', (f, q) => (sink += f.judgeFrames(input.packed, q.ts, { linktype }).count)),
+    call('judgeFrames-array', n, 'frames', (f, q) => (sink += f.judgeFrames(input.frames, q.ts, { linktype }).count)),
+    call('judgeFrame', n, 'frames', (f, q) => {
+      const frames = input.frames;
+      const ts = q.ts;
+      for (let i = 0; i < n; i++) sink += f.judgeFrame(frames[i]!, ts[i]!, linktype).hops.length;
+    }),
+    call('judgeFrameVerdict', n, 'frames', (f, q) => {
+      const frames = input.frames;
+      const ts = q.ts;
+      for (let i = 0; i < n; i++) sink += f.judgeFrameVerdict(frames[i]!, ts[i]!, linktype);
+    }),
+    call('judgeTuples', nt, 'tuples', (f, q) => (sink += f.judgeTuples(input.tuples, q.tupleTs).count)),
+    call('judgeTuple', nt, 'tuples', (f, q) => {
+      for (let i = 0; i < nt; i++) sink += f.judgeTuple(input.tuples[i]!, q.tupleTs[i]!).hops.length;
+    }),
+    call('judgeTuple-parsed', nt, 'tuples', (f, q) => {
+      for (let i = 0; i < nt; i++) sink += f.judgeTuple(input.parsedTuples[i]!, q.tupleTs[i]!).hops.length;
+    }),
+    call('judgeTupleVerdict', nt, 'tuples', (f, q) => {
+      for (let i = 0; i < nt; i++) sink += f.judgeTupleVerdict(input.parsedTuples[i]!, q.tupleTs[i]!);
+    }),
+    call('judgeStream', n, 'frames', async (f) => {
+      for await (const j of f.judgeStream(input.path)) sink += j.n;
+    }, false),
+    call('judgeStreamBatches', n, 'frames', async (f) => {
+      for await (const b of f.judgeStreamBatches(input.path)) sink += b.count;
+    }, false),
+    call('verdicts', n, 'capture', (f, q) => (sink += f.verdicts(q.bytes).length)),
+  ];
+  // Round-robin: sample k of every call, then sample k + 1 of every call, so that the machine's load as it
+  // drifts (other jobs) weighs on every call alike, and the ratios between calls hold within a run.
+  // Cold: the first pass of each of 3 fresh filters (calls with warm passes; the last filter goes on warm),
+  // or of `repeat` fresh filters (after one unmeasured, with warmup) for the others and the reference.
+  const coldCount = (c: Call) => (c.warm ? Math.min(p.repeat, 3) : p.repeat + (p.warmup ? 1 : 0));
+  const refRounds = p.refRepeat + (p.warmup ? 1 : 0);
+  const refSamples: number[] = [];
+  const first = passOf(0, new Set());
+  const coldRounds = Math.max(refRounds, ...calls.map(coldCount));
+  for (let i = 0; i < coldRounds; i++) {
+    ctx.progress.step(`library: cold round ${i + 1} of ${coldRounds}`);
+    for (const c of calls) {
+      if (i >= coldCount(c)) continue;
+      const f = (c.filter = createFilter(topology));
+      const ms = await timed(() => c.run(f, first));
+      if (c.warm || i > 0 || !p.warmup) c.cold.push(ms);
+    }
+    if (i < refRounds) {
+      const ms = await timed(() => {
+        const ref = new ReferenceEngine(topology);
+        for (let k = 0; k < nr; k++) sink += ref.judge(decodeFrame(linktype, refFrames[k]!, input.ts[k]!)).hops.length;
+      });
+      if (i > 0 || !p.warmup) refSamples.push(ms);
+    }
+  }
+  const warmRounds = p.repeat + (p.warmup ? 1 : 0);
+  const warmCalls = calls.filter((c) => c.warm);
+  const kinds = new Set(warmCalls.map((c) => c.what));
+  for (let k = 1; k <= warmRounds; k++) {
+    ctx.progress.step(`library: warm round ${k} of ${warmRounds}`);
+    const pass = passOf(k, kinds);
+    for (const c of warmCalls) {
+      const ms = await timed(() => c.run(c.filter!, pass));
+      if (k > 1 || !p.warmup) c.warmSamples.push(ms);
+    }
+  }
+  for (const c of calls) {
+    figure(c.warm ? `library/${c.key}/cold` : `library/${c.key}`, c.key, c.work, c.cold, c.warm ? 'cold (first pass of a fresh filter)' : 'a fresh filter per sample');
+    if (c.warm) figure(`library/${c.key}`, c.key, c.work, c.warmSamples, 'warm filter');
+  }
+  figure('library/reference', 'reference', nr, refSamples, 'a fresh engine per sample');
   if (sink === -1) ctx.notes.push('');
   return { capture: { path: input.path, packets: n, bytes: input.bytes.byteLength }, tuples: nt, verified: { reference: Math.min(p.refPackets, n), packets: n } };
 }

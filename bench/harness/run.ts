@@ -20,7 +20,7 @@ import { FIXTURE_STEPS, listFixtures, runFixtures } from './fixtures.js';
 import { MODE_PARAMS, type ModeParams } from './modes.js';
 import { createProgress, type ProgressStyle } from './progress.js';
 import { REPLAY_STEPS, runReplay } from './replay.js';
-import { LIBRARY_STEPS, runLibrary } from './library.js';
+import { librarySteps, runLibrary } from './library.js';
 import { SCALING_STEPS_PER_COUNT, runScaling } from './scaling.js';
 import { sizeFigure } from './stats.js';
 
@@ -85,7 +85,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     classbench: classbenchSets({ params, classbenchDir }).length,
     dpdk: dpdkSteps({ params, classbenchDir }),
     replay: REPLAY_STEPS,
-    library: LIBRARY_STEPS,
+    library: librarySteps(params.library),
     scaling: params.scaling.rules.length * SCALING_STEPS_PER_COUNT,
     decode: 1,
     analysis: ANALYSIS_STEPS,

@@ -20,7 +20,7 @@ import type { Topology } from '../model/topology.js';
 import { LINKTYPE } from '../pcap/format.js';
 import { CaptureReader, frameTime } from '../pcap/reader.js';
 import type { CaptureInterface, FrameBatch } from '../pcap/scanner.js';
-import { DECISION, DIR, HOP, LIBRARY_RULE_MAP, PACKET_REASON, REC, TALLY } from '../wasm/layout.js';
+import { DECISION, DIR, LIBRARY_RULE_MAP, REC, TALLY } from '../wasm/layout.js';
 import type { SgfExports } from '../wasm/loader.js';
 import { decisionIndex, decodeDecision, HOP_REASONS, PACKET_REASONS } from './decision-record.js';
 import { judgeStream, type StreamSource } from './filter-stream.js';
@@ -58,6 +58,11 @@ export interface BatchVerdicts {
   rules: Int32Array;
 }
 
+/** One batch of a capture judged by `judgeStreamBatches`: packets `first` to `first + count - 1` (1-based). */
+export interface StreamVerdicts extends BatchVerdicts {
+  first: number;
+}
+
 export interface BatchOptions {
   /** The frames' link type (LINKTYPE, default Ethernet); tuples ignore it. */
   linktype?: number;
@@ -83,12 +88,10 @@ export const DECIDING_REASONS: readonly (PacketReason | HopReason | undefined)[]
 /** Linktypes by name for `judgeFrame` (numbers work too): the one table, pcap/format.ts. */
 export { LINKTYPE };
 export { TupleError, TUPLE_PROTOCOLS } from './tuple.js';
-export type { PacketTuple, QuotedTuple, TupleProtocol } from './tuple.js';
+export type { PacketTuple, QuotedTuple, TupleAddress, TupleProtocol } from './tuple.js';
 export type { StreamSource } from './filter-stream.js';
 
 const TWO63 = 2 ** 63;
-/** Interned decisions kept at most (then the cache starts again). */
-const MAX_INTERNED = 65536;
 
 function deepFreeze(d: Decision): Decision {
   for (const h of d.hops) Object.freeze(h);
@@ -99,62 +102,24 @@ function deepFreeze(d: Decision): Decision {
 /**
  * Decision records -> interned §9 objects: a decision is drawn from a small
  * set (packet reasons; per hop an interface, direction, verdict, reason and
- * rule), so each is built once and then found by number.
+ * rule), so each is built once. The WASM side numbers the distinct decisions
+ * (assembly/library.ts libIntern: an id, bit 31 set when new), so that the
+ * object of a decision is one array load here.
  */
 class DecisionCache {
-  private readonly packetOnly: (Decision | undefined)[] = [];
-  private one = new Map<number, Decision>();
-  private two = new Map<number, Map<number, Decision>>();
-  private size = 0;
-  private readonly rulesPlus: number;
+  private readonly byId: Decision[] = [];
 
-  constructor(private readonly engine: WasmEngine) {
-    this.rulesPlus = engine.compiled.meta.lists.reduce((m, l) => Math.max(m, l.rules.length), 0) + 1;
-  }
+  constructor(private readonly engine: WasmEngine) {}
 
-  private hopKey(i32: Int32Array, u8: Uint8Array, h: number): number {
-    const iface = i32[(h + HOP.IFACE) >> 2]!;
-    const k = ((iface * 2 + u8[h + HOP.DIR]!) * 2 + u8[h + HOP.VERDICT]!) * 8 + u8[h + HOP.REASON]!;
-    return k * this.rulesPlus + i32[(h + HOP.RULE) >> 2]! + 1;
-  }
-
-  private build(u8: Uint8Array, at: number): Decision {
-    if (++this.size > MAX_INTERNED) this.clear();
+  /** The decision of intern code `code` (a new one: built from the record at byte `at`, views over the whole memory). */
+  decision(code: number, u8: Uint8Array, at: number): Decision {
+    if (code >= 0) return this.byId[code]!;
     const e = this.engine;
-    return deepFreeze(decodeDecision(new DataView(u8.buffer, at, DECISION.SIZE), 0, e.compiled, e.topology)!);
-  }
-
-  private clear(): void {
-    this.one = new Map();
-    this.two = new Map();
-    this.size = 1;
-  }
-
-  /** The decision of the record at byte `at` (views over the whole memory). */
-  decision(u8: Uint8Array, i32: Int32Array, at: number): Decision {
-    const reason = u8[at + DECISION.REASON]!;
-    if (reason !== PACKET_REASON.HOPS) {
-      const k = u8[at + DECISION.VERDICT]! * 8 + reason;
-      return (this.packetOnly[k] ??= this.build(u8, at));
-    }
-    const nh = u8[at + DECISION.NHOPS]!;
-    const k0 = this.hopKey(i32, u8, at + DECISION.HOP0);
-    if (nh === 1) {
-      let d = this.one.get(k0);
-      if (d === undefined) this.one.set(k0, (d = this.build(u8, at)));
-      return d;
-    }
-    if (nh === 0) return this.build(u8, at);
-    const k1 = this.hopKey(i32, u8, at + DECISION.HOP0 + HOP.SIZE);
-    let m = this.two.get(k0);
-    if (m === undefined) this.two.set(k0, (m = new Map()));
-    let d = m.get(k1);
-    if (d === undefined) m.set(k1, (d = this.build(u8, at)));
-    return d;
+    return (this.byId[code & 0x7fffffff] = deepFreeze(decodeDecision(new DataView(u8.buffer, at, DECISION.SIZE), 0, e.compiled, e.topology)!));
   }
 }
 
-type LibExports = Pick<SgfExports, 'libJudgeFrames' | 'libJudgeFrame' | 'libJudgeFrameF' | 'libJudgeRecords' | 'arenaAllocate'>;
+type LibExports = Pick<SgfExports, 'libJudgeFrames' | 'libJudgeFrame' | 'libJudgeFrameF' | 'libJudgeRecords' | 'libJudgeTuple' | 'libJudgeTupleF' | 'libClearTuples' | 'libIntern' | 'libExtract' | 'arenaAllocate'>;
 
 export class Filter {
   private readonly engine: WasmEngine;
@@ -172,6 +137,8 @@ export class Filter {
   private readonly reasonsPtr: number;
   private readonly rulesPtr: number;
   private readonly recsPtr: number;
+  /** The tuple records (judgeTuple, judgeTuples): zero but for the fields a call writes; the WASM side zeroes them again after judging. */
+  private readonly tupsPtr: number;
   private readonly decsPtr: number;
   // Views over the whole memory, re-made when it grew (a detached buffer has length 0; the hot paths test
   // `.length`, which V8 inlines, not `.byteLength`, a builtin call of ~15 ns on Node 20).
@@ -191,7 +158,18 @@ export class Filter {
     checkEngineOptions(options);
     const engine = (this.engine = new WasmEngine(topology, compileTopology(topology), options));
     const e = engine.inst.exports;
-    this.x = { libJudgeFrames: e.libJudgeFrames, libJudgeFrame: e.libJudgeFrame, libJudgeFrameF: e.libJudgeFrameF, libJudgeRecords: e.libJudgeRecords, arenaAllocate: e.arenaAllocate };
+    this.x = {
+      libJudgeFrames: e.libJudgeFrames,
+      libJudgeFrame: e.libJudgeFrame,
+      libJudgeFrameF: e.libJudgeFrameF,
+      libJudgeRecords: e.libJudgeRecords,
+      libJudgeTuple: e.libJudgeTuple,
+      libJudgeTupleF: e.libJudgeTupleF,
+      libClearTuples: e.libClearTuples,
+      libIntern: e.libIntern,
+      libExtract: e.libExtract,
+      arenaAllocate: e.arenaAllocate,
+    };
     this.memory = engine.inst.memory;
     this.cache = new DecisionCache(engine);
     const cap = (this.cap = engine.capacity);
@@ -216,6 +194,7 @@ export class Filter {
     this.reasonsPtr = e.arenaAllocate(cap);
     this.rulesPtr = e.arenaAllocate(cap * 4);
     this.recsPtr = e.arenaAllocate(cap * REC.SIZE);
+    this.tupsPtr = e.arenaAllocate(cap * REC.SIZE);
     this.decsPtr = e.arenaAllocate(cap * DECISION.SIZE);
     const descPtr = e.arenaAllocate(cap * 24);
     const ifePtr = e.arenaAllocate(16);
@@ -235,6 +214,7 @@ export class Filter {
       }
     }
     e.libConfigure(mapPtr, descPtr, this.recsPtr, this.decsPtr, ifePtr, cap);
+    e.libConfigureTuples(this.tupsPtr);
     // No tally: a filter reports decisions, not summaries (stats() reads the engine's own counters).
     e.engineTally(0, 0);
   }
@@ -254,7 +234,8 @@ export class Filter {
     this.views();
   }
 
-  private judgeOne(frame: Uint8Array, tsNs: bigint | number, linktype: number): number {
+  /** One frame judged: its verdict (`intern` 0) or its decision's intern code (1). */
+  private judgeOne(frame: Uint8Array, tsNs: bigint | number, linktype: number, intern: number): number {
     if (!(frame instanceof Uint8Array)) throw new ApiUsageError(`judgeFrame: frame must be a Uint8Array (or Buffer), got ${frame === null ? 'null' : typeof frame}`);
     if (linktype >>> 0 !== linktype) throw new ApiUsageError(`judgeFrame: linktype must be an integer 0-4294967295, got ${String(linktype)}`);
     const len = frame.length;
@@ -263,10 +244,17 @@ export class Filter {
     this.u8.set(frame, this.stagingPtr);
     if (typeof tsNs === 'bigint') {
       if (BigInt.asIntN(64, tsNs) !== tsNs) timestampNs(tsNs);
-      return this.x.libJudgeFrame(this.stagingPtr, len, tsNs, linktype);
+      return this.x.libJudgeFrame(this.stagingPtr, len, tsNs, linktype, intern);
     }
     if (!(Number.isInteger(tsNs) && tsNs >= -TWO63 && tsNs < TWO63)) timestampNs(tsNs);
-    return this.x.libJudgeFrameF(this.stagingPtr, len, tsNs, linktype);
+    return this.x.libJudgeFrameF(this.stagingPtr, len, tsNs, linktype, intern);
+  }
+
+  /** The interned decision of `code`, whose record (when new) is the library's decision record 0. */
+  private decisionOf(code: number): Decision {
+    if (code >= 0) return this.cache.decision(code, this.u8, this.decsPtr);
+    if (this.u8.length === 0) this.views();
+    return this.cache.decision(code, this.u8, this.decsPtr);
   }
 
   /**
@@ -279,14 +267,12 @@ export class Filter {
    * same object for the same decision.
    */
   judgeFrame(frame: Uint8Array, tsNs: bigint | number, linktype: number = LINKTYPE.ETHERNET): Decision {
-    this.judgeOne(frame, tsNs, linktype);
-    if (this.u8.length === 0) this.views();
-    return this.cache.decision(this.u8, this.i32, this.decsPtr);
+    return this.decisionOf(this.judgeOne(frame, tsNs, linktype, 1));
   }
 
   /** `judgeFrame`'s lean form: only the verdict, 1 allow, 0 deny. */
   judgeFrameVerdict(frame: Uint8Array, tsNs: bigint | number, linktype: number = LINKTYPE.ETHERNET): number {
-    return this.judgeOne(frame, tsNs, linktype);
+    return this.judgeOne(frame, tsNs, linktype, 0);
   }
 
   private outputs(n: number, options: BatchOptions): BatchVerdicts {
@@ -405,19 +391,35 @@ export class Filter {
     return out;
   }
 
+  /** One tuple judged: its verdict (`intern` 0) or its decision's intern code (1). */
+  private tupleOne(tuple: PacketTuple, tsNs: bigint | number, intern: number): number {
+    const big = typeof tsNs === 'bigint';
+    // asIntN(64) is the cheap range check of a bigint (a few ns; two comparisons cost ~30).
+    if (big ? BigInt.asIntN(64, tsNs as bigint) !== tsNs : !(Number.isInteger(tsNs) && (tsNs as number) >= -TWO63 && (tsNs as number) < TWO63)) timestampNs(tsNs);
+    if (this.u8.length === 0) this.views();
+    try {
+      writeTupleRecord(this.dv, this.tupsPtr, tuple);
+    } catch (e) {
+      this.x.libClearTuples(1);
+      throw e;
+    }
+    return big ? this.x.libJudgeTuple(tsNs, intern) : this.x.libJudgeTupleF(tsNs as number, intern);
+  }
+
   /**
    * Judge a packet that has no frame (a proxy's connection, a simulator's
    * packet) at `tsNs` (as judgeFrame): the same record a frame of that
    * packet decodes to, and the same conntrack. Bad fields are a TupleError
-   * naming the field.
+   * naming the field. Addresses as text, or parsed already: an IPv4 number,
+   * an IPv6 bigint (PacketTuple). The decision is interned, as judgeFrame's.
    */
   judgeTuple(tuple: PacketTuple, tsNs: bigint | number): Decision {
-    const ts = timestampNs(tsNs);
-    if (this.u8.length === 0) this.views();
-    writeTupleRecord(this.dv, this.u8, this.recsPtr, tuple, ts);
-    this.x.libJudgeRecords(1, 0, 0, 0);
-    if (this.u8.length === 0) this.views();
-    return this.cache.decision(this.u8, this.i32, this.decsPtr);
+    return this.decisionOf(this.tupleOne(tuple, tsNs, 1));
+  }
+
+  /** `judgeTuple`'s lean form: only the verdict, 1 allow, 0 deny. */
+  judgeTupleVerdict(tuple: PacketTuple, tsNs: bigint | number): number {
+    return this.tupleOne(tuple, tsNs, 0);
   }
 
   /** A batch of tuples (as judgeTuple), results as judgeFrames gives them. A bad tuple throws before any of its chunk is judged. */
@@ -429,14 +431,17 @@ export class Filter {
     for (let base = 0; base < n; base += this.cap) {
       const m = Math.min(this.cap, n - base);
       if (this.u8.length === 0) this.views();
+      const i64 = this.i64;
       for (let i = 0; i < m; i++) {
         const k = base + i;
-        const t = f64 ? BigInt((timestamps as Float64Array)[k]!) : (timestamps as BigInt64Array)[k]!;
+        const at = this.tupsPtr + i * REC.SIZE;
         try {
-          writeTupleRecord(this.dv, this.u8, this.recsPtr + i * REC.SIZE, tuples[k]!, t);
+          writeTupleRecord(this.dv, at, tuples[k]!);
         } catch (e) {
+          this.x.libClearTuples(i + 1);
           throw e instanceof TupleError ? new TupleError(`tuples[${k}].${e.field}`, e.detail) : e;
         }
+        i64[(at + REC.TS) >> 3] = f64 ? BigInt((timestamps as Float64Array)[k]!) : (timestamps as BigInt64Array)[k]!;
       }
       this.x.libJudgeRecords(m, this.verdictsPtr, this.reasonsPtr, this.rulesPtr);
       this.copyOut(out, base, m);
@@ -448,8 +453,10 @@ export class Filter {
   private decisionsOf(count: number): (i: number) => Decision {
     const at = this.engine.decisionView(count).byteOffset;
     return (i) => {
+      const d = at + i * DECISION.SIZE;
+      const code = this.x.libIntern(d);
       if (this.u8.length === 0) this.views();
-      return this.cache.decision(this.u8, this.i32, at + i * DECISION.SIZE);
+      return this.cache.decision(code, this.u8, d);
     };
   }
 
@@ -490,6 +497,32 @@ export class Filter {
     const epoch = ++this.captureEpoch;
     this.engine.newCapture();
     for await (const { buf, batch, interfaces } of judgeStream(source, { batchSize: this.engine.capacity, ...options })) yield* this.judgedBatch(epoch, buf, batch, interfaces);
+  }
+
+  /**
+   * `judgeStream`'s lean form: the same capture sources, the same order and
+   * errors, but one result per scanned batch (up to `batchCapacity` packets)
+   * in typed arrays, as judgeFrames gives them (verdicts, deciding reasons,
+   * deciding rules), with `first`, the 1-based number of the batch's first
+   * packet — no object per packet. The arrays are this iteration's own,
+   * reused by its next batch (copy to keep).
+   */
+  async *judgeStreamBatches(source: StreamSource, options: { file?: string; chunkSize?: number } = {}): AsyncGenerator<StreamVerdicts> {
+    const epoch = ++this.captureEpoch;
+    this.engine.newCapture();
+    const verdicts = new Uint8Array(this.cap);
+    const reasons = new Uint8Array(this.cap);
+    const rules = new Int32Array(this.cap);
+    for await (const { buf, batch, interfaces } of judgeStream(source, { batchSize: this.engine.capacity, ...options })) {
+      this.superseded(epoch);
+      const n = batch.count;
+      if (n === 0) continue;
+      this.engine.runBatch(buf, batch, interfaces, this.engine.allShards);
+      this.x.libExtract(this.engine.decisionView(n).byteOffset, n, this.verdictsPtr, this.reasonsPtr, this.rulesPtr);
+      const out = { count: n, first: batch.firstN, verdicts: verdicts.subarray(0, n), reasons: reasons.subarray(0, n), rules: rules.subarray(0, n) };
+      this.copyOut(out, 0, n);
+      yield out;
+    }
   }
 
   /**

@@ -22,8 +22,8 @@ export type TupleProtocol = keyof typeof TUPLE_PROTOCOLS | number;
 /** The header an ICMP error quotes (the packet that caused it). */
 export interface QuotedTuple {
   proto: TupleProtocol;
-  src: string;
-  dst: string;
+  src: TupleAddress;
+  dst: TupleAddress;
   /** TCP/UDP: the quoted ports (both or neither). */
   sport?: number;
   dport?: number;
@@ -32,13 +32,21 @@ export interface QuotedTuple {
   icmpId?: number;
 }
 
+/** An address of a tuple: text, an IPv4 number (0 to 2^32 - 1) or an IPv6 bigint (0 to 2^128 - 1). */
+export type TupleAddress = string | number | bigint;
+
 /** A packet without its frame. */
 export interface PacketTuple {
   /** `tcp`, `udp`, `icmp`, `icmpv6`, or an IP protocol number 0-255. */
   proto: TupleProtocol;
-  /** IPv4 (dotted quad) or IPv6 text; both addresses of one family. */
-  src: string;
-  dst: string;
+  /**
+   * IPv4 (dotted quad) or IPv6 text; or, parsed already (no text to parse or
+   * look up per call), an IPv4 address as a number (the 32-bit unsigned
+   * integer, 10.0.0.1 = 0x0a000001) or an IPv6 address as a bigint (the
+   * 128-bit unsigned integer). Both addresses of one family.
+   */
+  src: TupleAddress;
+  dst: TupleAddress;
   /** TCP/UDP ports, 0-65535: required for tcp and udp (unless a non-first fragment), refused otherwise. */
   sport?: number;
   dport?: number;
@@ -103,7 +111,7 @@ function protoOf(v: unknown, field: string): number {
   throw new TupleError(field, `expected tcp, udp, icmp, icmpv6 or a protocol number 0-255, got ${show(v)}`);
 }
 
-/** A parsed address with its record form as four u32 words (the 128-bit little-endian integer's, low word first). */
+/** A parsed text address in its record form: four u32 words (the 128-bit little-endian integer's, low word first). */
 interface RecordAddress {
   family: Family;
   w0: number;
@@ -112,7 +120,7 @@ interface RecordAddress {
   w3: number;
 }
 
-/** A small cache of parsed addresses (a proxy judges the same few addresses over and over). */
+/** A small cache of parsed text addresses (a proxy judges the same few addresses over and over). */
 const addressCache = new Map<string, RecordAddress>();
 
 function recordAddress(p: ParsedAddress): RecordAddress {
@@ -122,6 +130,8 @@ function recordAddress(p: ParsedAddress): RecordAddress {
 
 /** Addresses the cache keeps at most (then it starts again). */
 const MAX_CACHED_ADDRESSES = 65536;
+
+const TWO128 = 1n << 128n;
 
 /**
  * A dotted quad in canonical form (no leading zeros), or -1: the fast path;
@@ -151,8 +161,7 @@ function canonicalQuad(s: string): number {
   return parts === 4 ? value : -1;
 }
 
-function addressOf(v: unknown, field: string): RecordAddress {
-  if (typeof v !== 'string') throw new TupleError(field, `expected an IPv4 or IPv6 address as text, got ${show(v)}`);
+function textAddress(v: string, field: string): RecordAddress {
   let a = addressCache.get(v);
   if (a === undefined) {
     const quad = canonicalQuad(v);
@@ -169,6 +178,36 @@ function addressOf(v: unknown, field: string): RecordAddress {
   return a;
 }
 
+/**
+ * Write address `v` (text, IPv4 number or IPv6 bigint) at `at` in the record
+ * form (ADDRESS: a 128-bit little-endian integer; the record is zeroed, so
+ * an IPv4 address writes its low word only). Returns its family.
+ */
+function putAddress(dv: DataView, at: number, v: unknown, field: string): Family {
+  if (typeof v === 'number') {
+    if (!(v >>> 0 === v)) throw new TupleError(field, `an IPv4 address as a number is an integer 0-4294967295, got ${show(v)}`);
+    dv.setUint32(at, v, true);
+    return 4;
+  }
+  if (typeof v === 'string') {
+    const a = textAddress(v, field);
+    dv.setUint32(at, a.w0, true);
+    if (a.family === 6) {
+      dv.setUint32(at + 4, a.w1, true);
+      dv.setUint32(at + 8, a.w2, true);
+      dv.setUint32(at + 12, a.w3, true);
+    }
+    return a.family;
+  }
+  if (typeof v === 'bigint') {
+    if (v < 0n || v >= TWO128) throw new TupleError(field, `an IPv6 address as a bigint is an integer 0 to 2^128 - 1, got ${show(v)}`);
+    dv.setBigUint64(at, BigInt.asUintN(64, v), true);
+    dv.setBigUint64(at + 8, v >> 64n, true);
+    return 6;
+  }
+  throw new TupleError(field, `expected an IPv4 or IPv6 address (text, an IPv4 number or an IPv6 bigint), got ${show(v)}`);
+}
+
 function intIn(v: unknown, field: string, lo: number, hi: number, what: string): number {
   if (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi) return v;
   throw new TupleError(field, `expected ${what} (an integer ${lo}-${hi}), got ${show(v)}`);
@@ -177,8 +216,6 @@ function intIn(v: unknown, field: string, lo: number, hi: number, what: string):
 function refuse(t: object, keys: string[], prefix: string, why: string): void {
   for (const k of keys) if ((t as Record<string, unknown>)[k] !== undefined) throw new TupleError(prefix + k, why);
 }
-
-const TRANSPORT_FIELDS = ['sport', 'dport', 'tcpFlags', 'icmpType', 'icmpCode', 'icmpId', 'quoted'];
 
 const isEcho = (family: Family, proto: number, type: number) => (family === 4 && proto === 1 ? type === 8 || type === 0 : family === 6 && proto === 58 && (type === 128 || type === 129));
 const isIcmpError = (family: Family, proto: number, type: number) =>
@@ -190,98 +227,132 @@ function checkKeys(t: unknown, known: (k: string) => boolean, names: string[], p
   for (const k in t) if (!known(k) && (t as Record<string, unknown>)[k] !== undefined) throw new TupleError(prefix + k, `unknown field (expected one of ${names.join(', ')})`);
 }
 
-function writeAddr(dv: DataView, at: number, a: RecordAddress): void {
-  dv.setUint32(at, a.w0, true);
-  if (a.family === 4) return;
-  dv.setUint32(at + 4, a.w1, true);
-  dv.setUint32(at + 8, a.w2, true);
-  dv.setUint32(at + 12, a.w3, true);
-}
-
 /**
- * Validate `t` and write its record at `at` in `dv` (REC.SIZE bytes, zeroed
- * here first), timestamp `ts` (ns, already validated). Throws TupleError.
+ * Validate `t` and write its record at `at` in `dv` (REC.SIZE bytes, zero on
+ * entry: the engine's tuple region, which it zeroes again after judging),
+ * all but the timestamp. Throws TupleError, after which the record may be
+ * partly written (the caller zeroes it).
  */
-export function writeTupleRecord(dv: DataView, u8: Uint8Array, at: number, t: PacketTuple, ts: bigint): void {
-  checkKeys(t, isKnown, KNOWN, '');
-  const src = addressOf(t.src, 'src');
-  const dst = addressOf(t.dst, 'dst');
-  const family = src.family;
-  if (dst.family !== family) throw new TupleError('dst', `an IPv${dst.family} address, but src is IPv${family}: both must be of one family`);
-  const proto = protoOf(t.proto, 'proto');
-  if (typeof t.proto === 'string' && ((proto === 1 && family === 6) || (proto === 58 && family === 4))) {
-    throw new TupleError('proto', `${t.proto} with IPv${family} addresses (use ${family === 4 ? 'icmp' : 'icmpv6'})`);
+export function writeTupleRecord(dv: DataView, at: number, t: PacketTuple): void {
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) checkKeys(t, isKnown, KNOWN, '');
+  // Each field read once (callers' tuples come in many shapes: every read is a megamorphic load).
+  const { proto: p, src, dst, sport, dport, tcpFlags, icmpType, icmpCode, icmpId, fragOffset: fo, moreFragments: mf, fragId: fid, quoted } = t;
+  // Unknown fields: only when the keys outnumber the known fields given (else every key is a known one).
+  let given = 0;
+  if (p !== undefined) given++;
+  if (src !== undefined) given++;
+  if (dst !== undefined) given++;
+  if (sport !== undefined) given++;
+  if (dport !== undefined) given++;
+  if (tcpFlags !== undefined) given++;
+  if (icmpType !== undefined) given++;
+  if (icmpCode !== undefined) given++;
+  if (icmpId !== undefined) given++;
+  if (fo !== undefined) given++;
+  if (mf !== undefined) given++;
+  if (fid !== undefined) given++;
+  if (quoted !== undefined) given++;
+  let keys = 0;
+  for (const _ in t) keys++;
+  if (keys !== given) checkKeys(t, isKnown, KNOWN, '');
+  const family = putAddress(dv, at + REC.SRC, src, 'src');
+  const dstFamily = putAddress(dv, at + REC.DST, dst, 'dst');
+  if (dstFamily !== family) throw new TupleError('dst', `an IPv${dstFamily} address, but src is IPv${family}: both must be of one family`);
+  const proto = protoOf(p, 'proto');
+  if (typeof p === 'string' && ((proto === 1 && family === 6) || (proto === 58 && family === 4))) {
+    throw new TupleError('proto', `${p} with IPv${family} addresses (use ${family === 4 ? 'icmp' : 'icmpv6'})`);
   }
   let flags = REC_FLAG.ADDR;
-  const fragOffset = t.fragOffset === undefined ? 0 : intIn(t.fragOffset, 'fragOffset', 0, 65528, 'a fragment offset in bytes');
+  const fragOffset = fo === undefined ? 0 : intIn(fo, 'fragOffset', 0, 65528, 'a fragment offset in bytes');
   if (fragOffset % 8 !== 0) throw new TupleError('fragOffset', `a fragment offset is a multiple of 8 bytes, got ${fragOffset}`);
-  if (t.moreFragments !== undefined && typeof t.moreFragments !== 'boolean') throw new TupleError('moreFragments', `expected true or false, got ${show(t.moreFragments)}`);
-  const fragment = fragOffset > 0 || t.moreFragments === true;
-  if (!fragment && t.fragId !== undefined) throw new TupleError('fragId', 'only a fragment (fragOffset > 0 or moreFragments) has a fragment id');
-  const fragId = t.fragId === undefined ? 0 : intIn(t.fragId, 'fragId', 0, family === 4 ? 0xffff : 0xffffffff, `an IPv${family} fragment id`);
+  if (mf !== undefined && typeof mf !== 'boolean') throw new TupleError('moreFragments', `expected true or false, got ${show(mf)}`);
+  const fragment = fragOffset > 0 || mf === true;
+  if (!fragment && fid !== undefined) throw new TupleError('fragId', 'only a fragment (fragOffset > 0 or moreFragments) has a fragment id');
+  const fragId = fid === undefined ? 0 : intIn(fid, 'fragId', 0, family === 4 ? 0xffff : 0xffffffff, `an IPv${family} fragment id`);
 
-  u8.fill(0, at, at + REC.SIZE);
-  dv.setBigInt64(at + REC.TS, ts, true);
   dv.setUint8(at + REC.FAMILY, family);
   dv.setUint8(at + REC.PROTO, proto);
-  writeAddr(dv, at + REC.SRC, src);
-  writeAddr(dv, at + REC.DST, dst);
   if (fragment) {
     flags |= REC_FLAG.FRAG;
-    if (t.moreFragments === true) flags |= REC_FLAG.MF;
+    if (mf === true) flags |= REC_FLAG.MF;
     dv.setUint16(at + REC.FRAG_OFFSET, fragOffset, true);
     dv.setUint32(at + REC.FRAG_ID, fragId, true);
   }
   if (fragOffset > 0) {
-    refuse(t, TRANSPORT_FIELDS, '', 'a non-first fragment (fragOffset > 0) carries no transport header');
+    const why = 'a non-first fragment (fragOffset > 0) carries no transport header';
+    no(sport, 'sport', why);
+    no(dport, 'dport', why);
+    no(tcpFlags, 'tcpFlags', why);
+    no(icmpType, 'icmpType', why);
+    no(icmpCode, 'icmpCode', why);
+    no(icmpId, 'icmpId', why);
+    no(quoted, 'quoted', why);
   } else if (proto === 6 || proto === 17) {
-    if (t.icmpType !== undefined || t.icmpCode !== undefined || t.icmpId !== undefined || t.quoted !== undefined) refuse(t, ['icmpType', 'icmpCode', 'icmpId', 'quoted'], '', `${proto === 6 ? 'tcp' : 'udp'} has no ICMP fields`);
-    if (proto === 17 && t.tcpFlags !== undefined) refuse(t, ['tcpFlags'], '', 'only tcp has flags');
-    if (t.sport === undefined) throw new TupleError('sport', 'required for tcp and udp (a port 0-65535)');
-    if (t.dport === undefined) throw new TupleError('dport', 'required for tcp and udp (a port 0-65535)');
-    dv.setUint16(at + REC.SPORT, intIn(t.sport, 'sport', 0, 65535, 'a port'), true);
-    dv.setUint16(at + REC.DPORT, intIn(t.dport, 'dport', 0, 65535, 'a port'), true);
+    if (icmpType !== undefined || icmpCode !== undefined || icmpId !== undefined || quoted !== undefined) {
+      const why = `${proto === 6 ? 'tcp' : 'udp'} has no ICMP fields`;
+      no(icmpType, 'icmpType', why);
+      no(icmpCode, 'icmpCode', why);
+      no(icmpId, 'icmpId', why);
+      no(quoted, 'quoted', why);
+    }
+    if (proto === 17) no(tcpFlags, 'tcpFlags', 'only tcp has flags');
+    if (sport === undefined) throw new TupleError('sport', 'required for tcp and udp (a port 0-65535)');
+    if (dport === undefined) throw new TupleError('dport', 'required for tcp and udp (a port 0-65535)');
+    dv.setUint16(at + REC.SPORT, intIn(sport, 'sport', 0, 65535, 'a port'), true);
+    dv.setUint16(at + REC.DPORT, intIn(dport, 'dport', 0, 65535, 'a port'), true);
     flags |= REC_FLAG.PORTS;
     if (proto === 6) {
       flags |= REC_FLAG.TCP;
-      dv.setUint8(at + REC.TCP_FLAGS, t.tcpFlags === undefined ? 0 : intIn(t.tcpFlags, 'tcpFlags', 0, 255, 'a TCP flags byte'));
+      if (tcpFlags !== undefined) dv.setUint8(at + REC.TCP_FLAGS, intIn(tcpFlags, 'tcpFlags', 0, 255, 'a TCP flags byte'));
     }
   } else if (isIcmp(family, proto)) {
-    refuse(t, ['sport', 'dport', 'tcpFlags'], '', `${family === 4 ? 'icmp' : 'icmpv6'} has no ports or TCP flags`);
-    if (t.icmpType === undefined) throw new TupleError('icmpType', `required for ${family === 4 ? 'icmp' : 'icmpv6'} (a type 0-255)`);
-    const type = intIn(t.icmpType, 'icmpType', 0, 255, 'an ICMP type');
+    const why = family === 4 ? 'icmp has no ports or TCP flags' : 'icmpv6 has no ports or TCP flags';
+    no(sport, 'sport', why);
+    no(dport, 'dport', why);
+    no(tcpFlags, 'tcpFlags', why);
+    if (icmpType === undefined) throw new TupleError('icmpType', `required for ${family === 4 ? 'icmp' : 'icmpv6'} (a type 0-255)`);
+    const type = intIn(icmpType, 'icmpType', 0, 255, 'an ICMP type');
     dv.setUint8(at + REC.ICMP_TYPE, type);
-    dv.setUint8(at + REC.ICMP_CODE, t.icmpCode === undefined ? 0 : intIn(t.icmpCode, 'icmpCode', 0, 255, 'an ICMP code'));
+    if (icmpCode !== undefined) dv.setUint8(at + REC.ICMP_CODE, intIn(icmpCode, 'icmpCode', 0, 255, 'an ICMP code'));
     flags |= REC_FLAG.ICMP;
     if (isEcho(family, proto, type)) {
       flags |= REC_FLAG.ICMP_ID;
-      dv.setUint16(at + REC.ICMP_ID, t.icmpId === undefined ? 0 : intIn(t.icmpId, 'icmpId', 0, 65535, 'an echo identifier'), true);
-      refuse(t, ['quoted'], '', 'an echo request/reply quotes no header');
+      if (icmpId !== undefined) dv.setUint16(at + REC.ICMP_ID, intIn(icmpId, 'icmpId', 0, 65535, 'an echo identifier'), true);
+      no(quoted, 'quoted', 'an echo request/reply quotes no header');
     } else {
-      refuse(t, ['icmpId'], '', `only an echo request/reply (type ${family === 4 ? '8 or 0' : '128 or 129'}) has an identifier`);
-      if (t.quoted !== undefined) {
+      no(icmpId, 'icmpId', family === 4 ? 'only an echo request/reply (type 8 or 0) has an identifier' : 'only an echo request/reply (type 128 or 129) has an identifier');
+      if (quoted !== undefined) {
         if (!isIcmpError(family, proto, type)) throw new TupleError('quoted', `only an ICMP error (type ${family === 4 ? '3, 4, 5, 11 or 12' : '1-4'}) quotes a header, not type ${type}`);
         flags |= REC_FLAG.QUOTED;
-        writeQuoted(dv, at, t.quoted, family);
+        writeQuoted(dv, at, quoted, family);
       }
     }
-  } else {
-    refuse(t, TRANSPORT_FIELDS, '', `protocol ${proto} has no ports, TCP flags or ICMP fields here`);
+  } else if (sport !== undefined || dport !== undefined || tcpFlags !== undefined || icmpType !== undefined || icmpCode !== undefined || icmpId !== undefined || quoted !== undefined) {
+    const why = `protocol ${proto} has no ports, TCP flags or ICMP fields here`;
+    no(sport, 'sport', why);
+    no(dport, 'dport', why);
+    no(tcpFlags, 'tcpFlags', why);
+    no(icmpType, 'icmpType', why);
+    no(icmpCode, 'icmpCode', why);
+    no(icmpId, 'icmpId', why);
+    no(quoted, 'quoted', why);
   }
   dv.setUint8(at + REC.FLAGS, flags);
 }
 
+/** A field this packet cannot have: present is an error. */
+function no(v: unknown, field: string, why: string): void {
+  if (v !== undefined) throw new TupleError(field, why);
+}
+
 function writeQuoted(dv: DataView, at: number, q: QuotedTuple, outer: Family): void {
   checkKeys(q, isKnownQuoted, KNOWN_QUOTED, 'quoted.');
-  const src = addressOf(q.src, 'quoted.src');
-  const dst = addressOf(q.dst, 'quoted.dst');
-  if (dst.family !== src.family) throw new TupleError('quoted.dst', `an IPv${dst.family} address, but quoted.src is IPv${src.family}`);
-  const family = src.family;
+  const family = putAddress(dv, at + REC.QSRC, q.src, 'quoted.src');
+  const dstFamily = putAddress(dv, at + REC.QDST, q.dst, 'quoted.dst');
+  if (dstFamily !== family) throw new TupleError('quoted.dst', `an IPv${dstFamily} address, but quoted.src is IPv${family}`);
   if (family !== outer) throw new TupleError('quoted.src', `an IPv${family} address inside an IPv${outer} ICMP error (an error quotes a header of its own family)`);
   const proto = protoOf(q.proto, 'quoted.proto');
   let qf = REC_QFLAG.PRESENT | (family === 6 ? REC_QFLAG.V6 : 0);
-  writeAddr(dv, at + REC.QSRC, src);
-  writeAddr(dv, at + REC.QDST, dst);
   dv.setUint8(at + REC.QPROTO, proto);
   if (proto === 6 || proto === 17) {
     refuse(q, ['icmpType', 'icmpId'], 'quoted.', 'a quoted tcp/udp header has no ICMP fields');

@@ -298,6 +298,15 @@ export interface SgfExports {
    */
   libConfigure(rules: number, desc: number, recs: number, decs: number, ife: number, cap: number): void;
   /**
+   * assembly/library/libExtract
+   * @param decs `usize`
+   * @param n `u32`
+   * @param verdicts `usize`
+   * @param reasons `usize`
+   * @param rules `usize`
+   */
+  libExtract(decs: number, n: number, verdicts: number, reasons: number, rules: number): void;
+  /**
    * assembly/library/libJudgeFrames
    * @param frames `usize`
    * @param offs `usize`
@@ -317,9 +326,25 @@ export interface SgfExports {
    * @param len `u32`
    * @param ts `i64`
    * @param linktype `u32`
+   * @param intern `u32`
    * @returns `u32`
    */
-  libJudgeFrame(frame: number, len: number, ts: bigint, linktype: number): number;
+  libJudgeFrame(frame: number, len: number, ts: bigint, linktype: number, intern: number): number;
+  /**
+   * assembly/library/libJudgeFrameF
+   * @param frame `usize`
+   * @param len `u32`
+   * @param ts `f64`
+   * @param linktype `u32`
+   * @param intern `u32`
+   * @returns `u32`
+   */
+  libJudgeFrameF(frame: number, len: number, ts: number, linktype: number, intern: number): number;
+  /**
+   * assembly/library/libConfigureTuples
+   * @param tups `usize`
+   */
+  libConfigureTuples(tups: number): void;
   /**
    * assembly/library/libJudgeRecords
    * @param n `u32`
@@ -330,19 +355,35 @@ export interface SgfExports {
    */
   libJudgeRecords(n: number, verdicts: number, reasons: number, rules: number): number;
   /**
+   * assembly/library/libJudgeTuple
+   * @param ts `i64`
+   * @param intern `u32`
+   * @returns `u32`
+   */
+  libJudgeTuple(ts: bigint, intern: number): number;
+  /**
+   * assembly/library/libJudgeTupleF
+   * @param ts `f64`
+   * @param intern `u32`
+   * @returns `u32`
+   */
+  libJudgeTupleF(ts: number, intern: number): number;
+  /**
+   * assembly/library/libClearTuples
+   * @param n `u32`
+   */
+  libClearTuples(n: number): void;
+  /**
    * assembly/library/libRecordSize
    * @returns `u32`
    */
   libRecordSize(): number;
   /**
-   * assembly/library/libJudgeFrameF
-   * @param frame `usize`
-   * @param len `u32`
-   * @param ts `f64`
-   * @param linktype `u32`
+   * assembly/library/libIntern
+   * @param d `usize`
    * @returns `u32`
    */
-  libJudgeFrameF(frame: number, len: number, ts: number, linktype: number): number;
+  libIntern(d: number): number;
   /** assembly/layout/LAYOUT_HASH */
   readonly LAYOUT_HASH: {
     /** @type `u32` */

@@ -97,8 +97,21 @@ function packed(frames: Uint8Array[]): { data: Uint8Array; offsets: Uint32Array 
   return { data, offsets };
 }
 
+/**
+ * The tuple of a decoded record with its addresses parsed already: IPv4 as a
+ * number, IPv6 as a bigint (the record's own values, not tuple.ts's parsing).
+ */
+function parsedTupleOf(rec: PacketRecord): PacketTuple | null {
+  const t = tupleOf(rec);
+  if (t === null) return null;
+  const addr = (family: number, v: bigint) => (family === 4 ? Number(v) : v);
+  const out: PacketTuple = { ...t, src: addr(rec.family!, rec.src!), dst: addr(rec.family!, rec.dst!) };
+  if (rec.quoted) out.quoted = { ...t.quoted!, src: addr(rec.quoted.family, rec.quoted.src), dst: addr(rec.quoted.family, rec.quoted.dst) };
+  return out;
+}
+
 /** A decoded record as the tuple a caller without a frame would give (null: not an IP packet). */
-type Mode = 'array' | 'packed' | 'array-f64' | 'single' | 'tuple' | 'tuples' | 'out';
+type Mode = 'array' | 'packed' | 'array-f64' | 'single' | 'verdict' | 'tuple' | 'tuple-parsed' | 'tuple-verdict' | 'tuples' | 'tuples-parsed' | 'out';
 
 /** Judge `pkts` on one filter in segments of the given sizes and modes; every result against the reference. */
 function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; mode: Mode }[], label: string, options: { batchCapacity?: number } = {}): void {
@@ -110,7 +123,7 @@ function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; m
     const seg = segments[s % segments.length]!;
     let size = Math.min(seg.size, pkts.length - at);
     // Tuples only for IP packets; a frame stands in for the rest.
-    const tuples = seg.mode === 'tuple' || seg.mode === 'tuples' ? records.slice(at, at + size).map(tupleOf) : [];
+    const tuples = seg.mode.endsWith('-parsed') ? records.slice(at, at + size).map(parsedTupleOf) : seg.mode.startsWith('tuple') ? records.slice(at, at + size).map(tupleOf) : [];
     if (tuples.includes(null)) size = tuples.indexOf(null);
     const part = pkts.slice(at, at + size);
     const where = `${label}, ${seg.mode} of ${size} at ${at}`;
@@ -130,10 +143,18 @@ function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; m
       case 'single':
         part.forEach((p, i) => assert.equal(f.judgeFrame(p.data, p.ts, p.linktype), decisions[at + i], `${where}: packet ${at + i + 1}`));
         break;
+      case 'verdict':
+        part.forEach((p, i) => assert.is(f.judgeFrameVerdict(p.data, p.ts, p.linktype), want.verdicts[at + i], `${where}: packet ${at + i + 1}`));
+        break;
       case 'tuple':
-        part.forEach((p, i) => assert.equal(f.judgeTuple(tuples[i]!, p.ts), decisions[at + i], `${where}: packet ${at + i + 1} ${JSON.stringify(tuples[i])}`));
+      case 'tuple-parsed':
+        part.forEach((p, i) => assert.equal(f.judgeTuple(tuples[i]!, p.ts), decisions[at + i], `${where}: packet ${at + i + 1} ${String(tuples[i]!.src)} > ${String(tuples[i]!.dst)}`));
+        break;
+      case 'tuple-verdict':
+        part.forEach((p, i) => assert.is(f.judgeTupleVerdict(tuples[i]!, p.ts), want.verdicts[at + i], `${where}: packet ${at + i + 1} ${JSON.stringify(tuples[i])}`));
         break;
       case 'tuples':
+      case 'tuples-parsed':
         checkBatch(f, f.judgeTuples(tuples.slice(0, size) as PacketTuple[], BigInt64Array.from(part, (p) => p.ts)), want, at, where);
         break;
     }
@@ -154,7 +175,7 @@ function genPackets(topology: Topology, traffic: TrafficGenOptions): Pkt[] {
 }
 
 const segmentArb = fc.array(
-  fc.record({ size: fc.oneof(fc.integer({ min: 0, max: 17 }), fc.integer({ min: 18, max: 300 })), mode: fc.constantFrom<Mode>('array', 'packed', 'array-f64', 'single', 'tuple', 'tuples', 'out') }),
+  fc.record({ size: fc.oneof(fc.integer({ min: 0, max: 17 }), fc.integer({ min: 18, max: 300 })), mode: fc.constantFrom<Mode>('array', 'packed', 'array-f64', 'single', 'verdict', 'tuple', 'tuple-parsed', 'tuple-verdict', 'tuples', 'tuples-parsed', 'out') }),
   { minLength: 1, maxLength: 8 },
 );
 
@@ -176,15 +197,15 @@ t('generated topologies of every cloud: the same, with conntrack-full on a small
     const doc = generateTopology({ seed, cloud, interfaces: 4, rulesPerGroup: 8, ipv6Share: 0.4 });
     const topology = parsed(doc);
     const pkts = genPackets(topology, { seed, flows: 80, packetsPerFlow: 5, start: 1000, ipv6Share: 0.3, fragmentShare: 0.1, routers: 2, mix: { tcp: 40, udp: 20, echo: 8, 'icmp-error': 30, gre: 1, other: 1 } });
-    const modes: Mode[] = ['array', 'packed', 'single', 'tuple', 'tuples', 'out', 'array-f64'];
-    judgeMixed(topology, pkts, modes.map((mode, i) => ({ size: [1, 5, 17, 0, 64, 3, 250][i]!, mode })), `${cloud} seed ${seed}`);
+    const modes: Mode[] = ['array', 'packed', 'single', 'tuple', 'tuples', 'out', 'array-f64', 'tuple-parsed', 'verdict', 'tuple-verdict', 'tuples-parsed'];
+    judgeMixed(topology, pkts, modes.map((mode, i) => ({ size: [1, 5, 17, 0, 64, 3, 250, 40, 9, 30, 70][i]!, mode })), `${cloud} seed ${seed}`);
   }
 });
 
 t('segments of empty batches only: each is called, and the packets between them are judged as frames', () => {
   const topology = parsed(generateTopology({ seed: 8, cloud: 'huawei', interfaces: 3, rulesPerGroup: 6 }));
   const pkts = genPackets(topology, { seed: 8, flows: 10, packetsPerFlow: 4, start: 1000 });
-  for (const mode of ['array', 'packed', 'out', 'array-f64', 'tuples'] as const) judgeMixed(topology, pkts, [{ size: 0, mode }], `empty ${mode} batches`);
+  for (const mode of ['array', 'packed', 'out', 'array-f64', 'tuples', 'tuples-parsed'] as const) judgeMixed(topology, pkts, [{ size: 0, mode }], `empty ${mode} batches`);
 });
 
 /** The packets of a capture held in memory, with their timestamps. */
@@ -288,6 +309,22 @@ t('a long mixed sequence judged frame by frame (judgeFrame, judgeFrameVerdict) =
     // Timestamps as numbers here (start 1000 s: exact below 2^53 ns).
     assert.is(lean.judgeFrameVerdict(p.data, Number(p.ts), p.linktype), batch.verdicts[i], `judgeFrameVerdict packet ${i + 1} vs judgeFrames`);
   });
+  // The IP packets alone as tuples (the others touch no state): text addresses, parsed addresses, the verdict-only form.
+  const text = createFilter(topology, SMALL);
+  const parsedAddrs = createFilter(topology, SMALL);
+  const verdictOnly = createFilter(topology, SMALL);
+  let tuples = 0;
+  records.forEach((rec, i) => {
+    const tt = tupleOf(rec);
+    if (tt === null) return;
+    tuples++;
+    const a = text.judgeTuple(tt, pkts[i]!.ts);
+    if (JSON.stringify(a) !== JSON.stringify(decisions[i])) assert.equal(a, decisions[i], `judgeTuple packet ${i + 1} ${JSON.stringify(tt)}`);
+    const b = parsedAddrs.judgeTuple(parsedTupleOf(rec)!, pkts[i]!.ts);
+    if (JSON.stringify(b) !== JSON.stringify(decisions[i])) assert.equal(b, decisions[i], `judgeTuple (parsed addresses) packet ${i + 1} ${JSON.stringify(tt)}`);
+    assert.is(verdictOnly.judgeTupleVerdict(tt, Number(pkts[i]!.ts)), want.verdicts[i], `judgeTupleVerdict packet ${i + 1}`);
+  });
+  assert.ok(tuples > 4000, `${tuples} tuples`);
 });
 
 const WEB: Topology = parsed({
@@ -338,7 +375,13 @@ t('judgeTuple refuses bad input with a TupleError naming the field', () => {
     [{ ...base, proto: 'sctpx' }, 'proto', /unknown protocol "sctpx"/],
     [{ ...base, proto: 256 }, 'proto', /protocol number 0-255, got 256/],
     [{ ...base, src: '10.0.0.256' }, 'src', /not an IPv4 or IPv6 address: "10.0.0.256"/],
-    [{ ...base, dst: 42 }, 'dst', /address as text, got 42/],
+    [{ ...base, dst: true }, 'dst', /expected an IPv4 or IPv6 address \(text, an IPv4 number or an IPv6 bigint\), got true/],
+    [{ ...base, dst: 1.5 }, 'dst', /an IPv4 address as a number is an integer 0-4294967295, got 1.5/],
+    [{ ...base, dst: -1 }, 'dst', /got -1/],
+    [{ ...base, src: 2 ** 32 }, 'src', /got 4294967296/],
+    [{ ...base, src: -1n }, 'src', /an IPv6 address as a bigint is an integer 0 to 2\^128 - 1, got -1n/],
+    [{ ...base, src: 1n << 128n, dst: 1n }, 'src', /2\^128 - 1/],
+    [{ ...base, dst: 0x0a01010an << 96n }, 'dst', /IPv6 address, but src is IPv4/],
     [{ ...base, dst: '2001:db8::1' }, 'dst', /IPv6 address, but src is IPv4/],
     [{ ...base, sport: 65536 }, 'sport', /a port \(an integer 0-65535\), got 65536/],
     [{ ...base, dport: -1 }, 'dport', /got -1/],
@@ -360,14 +403,15 @@ t('judgeTuple refuses bad input with a TupleError naming the field', () => {
     [{ ...base, color: 'red' }, 'color', /unknown field/],
     [{ proto: 47, src: '1.2.3.4', dst: '10.1.1.10', dport: 1 }, 'dport', /protocol 47 has no ports/],
   ];
+  const js = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
   for (const [tuple, field, message] of cases) {
     try {
       f.judgeTuple(tuple as unknown as PacketTuple, 1n);
-      assert.unreachable(`accepted ${JSON.stringify(tuple)}`);
+      assert.unreachable(`accepted ${js(tuple)}`);
     } catch (e) {
       assert.instance(e, TupleError, String(e));
       assert.is((e as TupleError).code, 'SGF_API_BAD_TUPLE');
-      assert.is((e as TupleError).field, field, JSON.stringify(tuple));
+      assert.is((e as TupleError).field, field, js(tuple));
       assert.match((e as Error).message, message);
     }
   }
@@ -440,6 +484,38 @@ t('interned decisions are frozen and shared', () => {
   assert.ok(a === b, 'the same decision is the same object');
   assert.ok(Object.isFrozen(a) && Object.isFrozen(a.hops) && Object.isFrozen(a.hops[0]));
   assert.throws(() => { (a as { verdict: string }).verdict = 'deny'; });
+});
+
+t('more distinct decisions than the intern table keeps (65,536): it starts again, and every decision stays right and shared', () => {
+  // 260 interfaces, udp from each to each: 67,340 distinct two-hop decisions (each names its two interfaces).
+  const N = 260;
+  const ip = (k: number) => `10.${k >> 8}.${k & 255}.1`;
+  const topology = parsed({
+    cloud: 'huawei',
+    securityGroups: [{ id: 'sg', rules: [
+      { id: 'out', direction: 'egress', action: 'allow', priority: 1, protocol: 'udp', ports: '53' },
+      { id: 'in', direction: 'ingress', action: 'allow', priority: 1, protocol: 'udp', ports: '53' },
+    ] }],
+    interfaces: Array.from({ length: N }, (_, k) => ({ id: `i${k}`, ips: [ip(k)], groups: ['sg'] })),
+  });
+  const pairs: [number, number, number][] = [];
+  for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) if (a !== b) pairs.push([a, b, 1000]);
+  assert.ok(pairs.length > 65536);
+  // Then the first pairs again from another port: new flows whose decisions were interned before the table started again.
+  for (let k = 0; k < 3000; k++) pairs.push([pairs[k]![0], pairs[k]![1], 2000]);
+  const ref = new ReferenceEngine(topology, { conntrackCapacity: 1 << 20 });
+  const f = createFilter(topology, { conntrackCapacity: 1 << 20 });
+  const v4 = (k: number) => 0x0a000001 + (k >> 8) * 0x10000 + (k & 255) * 0x100;
+  pairs.forEach(([a, b, sport], i) => {
+    const ts = BigInt(i + 1) * 1000n;
+    const want = ref.judge(decodeFrame(1, ethIp(ipv4({ src: ip(a), dst: ip(b), proto: 17 }, udp({ sport, dport: 53 }))), ts));
+    const got = f.judgeTuple({ proto: 'udp', src: v4(a), dst: v4(b), sport, dport: 53 }, ts);
+    if (JSON.stringify(got) !== JSON.stringify(want)) assert.equal(got, want, `pair ${a} > ${b} from ${sport} (packet ${i + 1})`);
+  });
+  assert.is(ref.judge(decodeFrame(1, ethIp(ipv4({ src: ip(0), dst: ip(1), proto: 17 }, udp({ sport: 3000, dport: 53 }))), 10n ** 12n)).hops.length, 2);
+  const x = f.judgeTuple({ proto: 'udp', src: ip(0), dst: ip(1), sport: 3001, dport: 53 }, 10n ** 12n);
+  const y = f.judgeFrame(ethIp(ipv4({ src: ip(0), dst: ip(1), proto: 17 }, udp({ sport: 3002, dport: 53 }))), 10n ** 12n + 1n);
+  assert.ok(x === y, 'the same decision is the same object after the table started again, for a tuple and a frame');
 });
 
 /** Lines as replay's decisions file writes them. */
@@ -517,6 +593,54 @@ t('judgeStream over a broken capture: the decisions before the damage, then a Pc
   } else {
     console.log('  (corpus absent: the corpus broken-capture case is skipped)');
   }
+});
+
+/** judgeStreamBatches' batches flattened: per packet [verdict, reason word, rule index]; `first` checked to run on. */
+async function streamBatches(f: Filter, source: string | AsyncIterable<Uint8Array>, options: { chunkSize?: number } = {}): Promise<{ rows: [number, string | undefined, number][]; error?: unknown }> {
+  const rows: [number, string | undefined, number][] = [];
+  try {
+    for await (const b of f.judgeStreamBatches(source, options)) {
+      assert.is(b.first, rows.length + 1, 'batches follow each other');
+      assert.ok(b.count > 0 && b.verdicts.length === b.count && b.reasons.length === b.count && b.rules.length === b.count);
+      for (let i = 0; i < b.count; i++) rows.push([b.verdicts[i]!, DECIDING_REASONS[b.reasons[i]!], b.rules[i]!]);
+    }
+  } catch (error) {
+    return { rows, error };
+  }
+  return { rows };
+}
+
+t('judgeStreamBatches (path, Readable; pcap and pcapng; batch capacities 8192 and 7) == the reference, and a broken capture', async () => {
+  for (const fx of fixtureCaptures()) {
+    // The reference on the first 6000 packets (its cost); every packet streamed.
+    const all = capturePackets(fx.bytes);
+    const pkts = all.slice(0, 6000);
+    const want = expected(fx.topology, referenceOf(fx.topology, pkts, SMALL).decisions);
+    const rows = want.decisions.map((_, i) => [want.verdicts[i]!, want.reasons[i]!, want.rules[i]!]);
+    for (const batchCapacity of [8192, 7]) {
+      const fromPath = await streamBatches(createFilter(fx.topology, { ...SMALL, batchCapacity }), fx.path);
+      assert.is(fromPath.error, undefined, String(fromPath.error));
+      assert.is(fromPath.rows.length, all.length);
+      assert.equal(fromPath.rows.slice(0, pkts.length), rows, `${fx.name} from its path, batchCapacity ${batchCapacity}`);
+    }
+    const fromStream = await streamBatches(createFilter(fx.topology, SMALL), createReadStream(fx.path, { highWaterMark: 997 }), { chunkSize: 65536 });
+    assert.is(fromStream.error, undefined, String(fromStream.error));
+    assert.is(fromStream.rows.length, all.length);
+    assert.equal(fromStream.rows.slice(0, pkts.length), rows, `${fx.name} from a Readable in 997-byte chunks`);
+  }
+  // Damage: the packets before it, then the PcapError naming its offset.
+  const doc = generateTopology({ seed: 21, cloud: 'aliyun-basic', interfaces: 3, rulesPerGroup: 6 });
+  const topology = parsed(doc);
+  const whole = captureFor(doc, { seed: 21, flows: 50, packetsPerFlow: 6 });
+  const offsets = pcapRecordOffsets(whole);
+  const k = 150;
+  const cut = whole.subarray(0, offsets[k]! + 16 + 3);
+  const pkts = capturePackets(whole).slice(0, k);
+  const want = expected(topology, referenceOf(topology, pkts).decisions);
+  const got = await streamBatches(createFilter(topology, { batchCapacity: 64 }), Readable.from([cut.subarray(0, 1000), cut.subarray(1000)]));
+  assert.equal(got.rows, want.decisions.map((_, i) => [want.verdicts[i]!, want.reasons[i]!, want.rules[i]!]), 'every packet before the damage');
+  assert.instance(got.error, PcapError);
+  assert.is((got.error as PcapError).offset, offsets[k]);
 });
 
 t('judgeStream left early: the Readable is destroyed, the filter judges on', async () => {

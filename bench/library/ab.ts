@@ -1,0 +1,139 @@
+/**
+ * A/B of two builds of the library's per-call paths in one process, on the
+ * library bench's capture (bench/harness/library.ts load): this build (B)
+ * against the build under `--against DIR` (A: a copy of another checkout's
+ * root with its dist/ and build/, e.g. `cp -r dist build package.json
+ * /tmp/base` before a change; link node_modules into it).
+ *
+ * Per call, one warm filter of each build judges the traffic pass after
+ * pass, each pass's timestamps moved past every timeout (passShift: each
+ * pass judges as the first); within a pass the two builds alternate chunk by
+ * chunk (`--chunk` calls, which goes first swapped every chunk), so that a
+ * swing of the machine's load moves both alike. The first pass is not
+ * counted. Reported per call: ns per call on a CPU (this thread's time,
+ * /proc/thread-self/schedstat: it leaves out the waits for a CPU that other
+ * processes held; the process's CPU time where that file is missing) and
+ * wall, for A and B, and A/B (> 1: B is faster). Calls the other build lacks
+ * (judgeTupleVerdict, parsed tuple addresses) are measured for B alone.
+ *
+ *   node dist/bench/library/ab.js --against DIR [--passes N] [--chunk N] [--packets N] [--calls a,b,…]
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { BenchError } from '../harness/errors.js';
+import { load, passShift, shifted, type Input } from '../harness/library.js';
+import { arg } from '../replay/main.js';
+import type { Filter, PacketTuple } from '../../src/replay/filter.js';
+
+type FilterModule = typeof import('../../src/replay/filter.js');
+
+/** This thread's time on a CPU so far, ns (Linux); else the process's CPU time. */
+function cpuNs(): number {
+  if (existsSync('/proc/thread-self/schedstat')) return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+interface Pass {
+  ts: BigInt64Array;
+  tupleTs: BigInt64Array;
+}
+
+/** A call over items [a, b) of a pass; returns a value that depends on the results (kept, so that nothing is optimized away). */
+type Run = (f: Filter, q: Pass, a: number, b: number) => number;
+
+function calls(input: Input): Record<string, { tuples: boolean; run: Run; needs?: (f: Filter) => boolean }> {
+  const { frames, tuples, parsedTuples, linktype } = input;
+  return {
+    judgeFrame: { tuples: false, run: (f, q, a, b) => { let s = 0; for (let i = a; i < b; i++) s += f.judgeFrame(frames[i]!, q.ts[i]!, linktype).hops.length; return s; } },
+    judgeFrameVerdict: { tuples: false, run: (f, q, a, b) => { let s = 0; for (let i = a; i < b; i++) s += f.judgeFrameVerdict(frames[i]!, q.ts[i]!, linktype); return s; } },
+    'judgeFrames-packed': { tuples: false, run: (f, q, a, b) => f.judgeFrames({ data: input.packed.data, offsets: input.packed.offsets.subarray(a, b + 1) }, q.ts.subarray(a, b), { linktype }).count },
+    'judgeFrames-array': { tuples: false, run: (f, q, a, b) => f.judgeFrames(frames.slice(a, b), q.ts.subarray(a, b), { linktype }).count },
+    judgeTuple: { tuples: true, run: (f, q, a, b) => { let s = 0; for (let i = a; i < b; i++) s += f.judgeTuple(tuples[i]!, q.tupleTs[i]!).hops.length; return s; } },
+    'judgeTuple-parsed': {
+      tuples: true,
+      run: (f, q, a, b) => { let s = 0; for (let i = a; i < b; i++) s += f.judgeTuple(parsedTuples[i]!, q.tupleTs[i]!).hops.length; return s; },
+      needs: (f) => {
+        try {
+          f.judgeTuple({ proto: 'udp', src: 1, dst: 2, sport: 1, dport: 2 } as unknown as PacketTuple, 1n);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    },
+    judgeTupleVerdict: {
+      tuples: true,
+      run: (f, q, a, b) => { let s = 0; for (let i = a; i < b; i++) s += f.judgeTupleVerdict(parsedTuples[i]!, q.tupleTs[i]!); return s; },
+      needs: (f) => typeof (f as Partial<Filter>).judgeTupleVerdict === 'function',
+    },
+    judgeTuples: { tuples: true, run: (f, q, a, b) => f.judgeTuples(tuples.slice(a, b), q.tupleTs.subarray(a, b)).count },
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const at = argv.indexOf('--against');
+  if (at < 0 || !argv[at + 1]) throw new BenchError('SGF_BENCH_BAD_OPTION', '--against DIR (a copy of another build: its dist/, build/, package.json, node_modules linked)');
+  const other = resolve(argv[at + 1]!);
+  const otherFilter = join(other, 'dist', 'src', 'replay', 'filter.js');
+  if (!existsSync(otherFilter)) throw new BenchError('SGF_BENCH_BAD_OPTION', `--against ${other}: no dist/src/replay/filter.js there`);
+  const passes = arg(argv, '--passes', 6);
+  const chunk = arg(argv, '--chunk', 10_000);
+  const packets = arg(argv, '--packets', 200_000);
+  const input = load({}, packets);
+  const all = calls(input);
+  const ci = argv.indexOf('--calls');
+  const names = ci >= 0 ? (argv[ci + 1] ?? '').split(',') : Object.keys(all);
+  for (const n of names) if (!all[n]) throw new BenchError('SGF_BENCH_BAD_OPTION', `--calls: unknown call ${n} (${Object.keys(all).join(', ')})`);
+  const A = (await import(pathToFileURL(otherFilter).href)) as FilterModule;
+  const B = (await import('../../src/replay/filter.js')) as FilterModule;
+  const shiftNs = BigInt(passShift(input)) * 1_000_000_000n;
+  let sink = 0;
+  console.log(`A = ${other}, B = this build; ${input.frames.length.toLocaleString('en-US')} frames, ${input.tuples.length.toLocaleString('en-US')} tuples; ${passes} passes (the first not counted), chunks of ${chunk}`);
+  console.log('call                  A cpu ns   B cpu ns    A/B   A wall ns  B wall ns');
+  for (const name of names) {
+    const c = all[name]!;
+    const builds = [{ tag: 'A', f: A.createFilter(input.topology) }, { tag: 'B', f: B.createFilter(input.topology) }].filter((b) => !c.needs || c.needs(b.f));
+    // The probe above judged a packet: start again on fresh filters.
+    const filters = builds.map((b) => ({ tag: b.tag, f: (b.tag === 'A' ? A : B).createFilter(input.topology), cpu: 0, wall: 0 }));
+    const items = c.tuples ? input.tuples.length : input.frames.length;
+    let work = 0;
+    for (let k = 0; k < passes; k++) {
+      const q: Pass = {
+        ts: c.tuples ? input.ts : shifted(input.ts, BigInt(k) * shiftNs),
+        tupleTs: c.tuples ? shifted(input.tupleTs, BigInt(k) * shiftNs) : input.tupleTs,
+      };
+      for (let a = 0, j = 0; a < items; a += chunk, j++) {
+        const b = Math.min(items, a + chunk);
+        const order = j % 2 ? [...filters].reverse() : filters;
+        for (const x of order) {
+          const c0 = cpuNs();
+          const t0 = performance.now();
+          sink += c.run(x.f, q, a, b);
+          const wall = (performance.now() - t0) * 1e6;
+          const cpu = cpuNs() - c0;
+          if (k > 0) {
+            x.cpu += cpu;
+            x.wall += wall;
+          }
+        }
+        if (k > 0) work += b - a;
+      }
+    }
+    const get = (tag: string) => filters.find((x) => x.tag === tag);
+    const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1)).padStart(9);
+    const a = get('A');
+    const b = get('B');
+    const per = (x: typeof a, key: 'cpu' | 'wall') => (x ? x[key] / work : undefined);
+    const ratio = a && b ? (a.cpu / b.cpu).toFixed(2) : '-';
+    console.log(`${name.padEnd(20)} ${fmt(per(a, 'cpu'))}  ${fmt(per(b, 'cpu'))}  ${ratio.padStart(5)}  ${fmt(per(a, 'wall'))}  ${fmt(per(b, 'wall'))}`);
+  }
+  if (sink === -1) console.log('');
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
