@@ -3,25 +3,28 @@
  * JSON lines or as the binary format (decision-file.ts), and the ring through
  * which several replay workers hand their records to the one writer.
  *
- * The ring: R slots of one batch each in shared memory. Every worker reads
- * the same batches; for batch b it waits until slot b mod R is free for b,
- * fills the records of the packets it owns (the others' records are left to
- * their owners: the slots are disjoint per packet), and counts itself done.
- * The writer (the thread that called replay()) takes a slot when every
- * worker is done with it, writes its records in packet order, marks them
- * unfilled again and frees the slot for batch b + R. Nothing is merged after
- * the replay and no temporary file is written; the memory is R batches.
+ * The ring: R slots of one batch each in shared memory, a slot an array of
+ * records per worker (lane). Every worker reads the same batches; for batch b
+ * it waits until slot b mod R is free for b, copies its batch's records into
+ * its array there in one piece (record i for packet i of the batch: its own
+ * packets' records, a NOT_MINE verdict byte for the others'; RecordFiller
+ * makes them in WASM), and counts itself done. The writer (the thread that
+ * called replay()) takes a slot when every worker is done with it, writes the
+ * judged record of each packet in packet order (picked and encoded in WASM:
+ * RecordPacker, JsonlEncoder) and frees the slot for batch b + R. Nothing is
+ * merged after the replay and no temporary file is written; the memory is
+ * R × lanes batches of records.
  */
 import { InternalError } from '../model/errors.js';
-import { VERDICT } from '../wasm/layout.js';
-import { DREC, JsonlEncoder, type DecisionTables } from './decision-format.js';
+import { DREC, JsonlEncoder, RecordPacker, type DecisionTables } from './decision-format.js';
 import { encodeDecisionsHeader } from './decision-file.js';
 import type { OutputFile } from './output.js';
 
 export type DecisionsFormat = 'jsonl' | 'binary';
 export const DECISIONS_FORMATS: readonly DecisionsFormat[] = ['jsonl', 'binary'];
 
-const BINARY_CHUNK = 1 << 20;
+/** Bytes of JSON lines per write (small enough to stay in the cache between the encoder and the kernel's copy). */
+const JSONL_CHUNK = 256 << 10;
 
 /** Records -> an OutputFile; remembers the last packet written completely. */
 export class DecisionWriter {
@@ -30,58 +33,40 @@ export class DecisionWriter {
   /** Infinity, or after a failed write the packet number before the first decision lost. */
   goodThrough = Infinity;
   private readonly encoder: JsonlEncoder | undefined;
-  private readonly bin: Uint8Array | undefined;
-  private readonly binView: DataView | undefined;
-  private binCount = 0;
+  private readonly packer: RecordPacker | undefined;
 
   constructor(readonly out: OutputFile, readonly format: DecisionsFormat, tables: DecisionTables) {
-    if (format === 'jsonl') this.encoder = new JsonlEncoder(tables, (bytes, lines) => this.jsonlChunk(bytes, lines));
+    if (format === 'jsonl') this.encoder = new JsonlEncoder(tables, (bytes, lines) => this.jsonlChunk(bytes, lines), JSONL_CHUNK);
     else {
-      this.bin = new Uint8Array(Math.floor(BINARY_CHUNK / DREC.SIZE) * DREC.SIZE);
-      this.binView = new DataView(this.bin.buffer);
+      this.packer = new RecordPacker();
       out.writeChunk(encodeDecisionsHeader(tables), 0);
     }
   }
 
-  /** Write records `first .. first + count` of `dv` (records whose verdict is NOT_MINE are skipped). */
-  records(dv: DataView, first: number, count: number): void {
+  /**
+   * Write the judged records of `first .. first + count` of `dv` (records
+   * whose verdict is NOT_MINE are skipped); with `lanes` > 1, of the lanes'
+   * arrays `laneBytes` apart (a ring slot: JsonlEncoder.encode).
+   */
+  records(dv: DataView, first: number, count: number, lanes = 1, laneBytes = 0): void {
     if (this.out.failed) return;
     if (this.encoder) {
-      this.encoder.encode(dv, first, count, true);
+      this.encoder.encode(dv, first, count, true, lanes, laneBytes);
       return;
     }
-    const bin = this.bin!;
-    const src = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
-    const cap = bin.length / DREC.SIZE;
-    let r = first;
-    const end = first + count;
-    while (r < end) {
-      // a run of records that are all present
-      if (dv.getUint8(r * DREC.SIZE + DREC.VERDICT) === VERDICT.NOT_MINE) {
-        r++;
-        continue;
-      }
-      let e = r + 1;
-      while (e < end && e - r < cap - this.binCount && dv.getUint8(e * DREC.SIZE + DREC.VERDICT) !== VERDICT.NOT_MINE) e++;
-      bin.set(src.subarray(r * DREC.SIZE, e * DREC.SIZE), this.binCount * DREC.SIZE);
-      this.binCount += e - r;
-      r = e;
-      if (this.binCount === cap) this.flush();
-    }
+    const packed = this.packer!.pack(dv, first, count, lanes, laneBytes);
+    const n = packed.length / DREC.SIZE;
+    if (n === 0) return;
+    const done = this.out.writeChunk(packed, n, DREC.SIZE);
+    const pv = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+    const nAt = (k: number) => Number(pv.getBigUint64(k * DREC.SIZE + DREC.N, true));
+    if (done > 0) this.lastN = nAt(done - 1);
+    if (done < n && this.goodThrough === Infinity) this.goodThrough = nAt(done) - 1;
   }
 
+  /** Write what is buffered (JSON lines; binary records are written batch by batch). */
   flush(): void {
-    if (this.encoder) {
-      this.encoder.flush();
-      return;
-    }
-    if (this.binCount === 0) return;
-    const count = this.binCount;
-    this.binCount = 0;
-    const done = this.out.writeChunk(this.bin!.subarray(0, count * DREC.SIZE), count, DREC.SIZE);
-    const nAt = (k: number) => Number(this.binView!.getBigUint64(k * DREC.SIZE + DREC.N, true));
-    if (done > 0) this.lastN = nAt(done - 1);
-    if (done < count && this.goodThrough === Infinity) this.goodThrough = nAt(done) - 1;
+    this.encoder?.flush();
   }
 
   private jsonlChunk(bytes: Uint8Array, lines: number): void {
@@ -108,9 +93,9 @@ export class DecisionWriter {
 export interface DecisionRing {
   lanes: number;
   slots: number;
-  /** Records per slot (the batch size). */
+  /** Records per lane's array (the batch size). */
   capacity: number;
-  /** slots × capacity records. */
+  /** slots × lanes × capacity records: slot s, lane l at (s × lanes + l) × capacity. */
   records: SharedArrayBuffer;
   /** Int32: [BELL, ABORT, FINISHED, final batch count + 1 per lane…, then per slot: FREE_FOR, DONE]. */
   control: SharedArrayBuffer;
@@ -126,7 +111,7 @@ const waitAsync = (Atomics as unknown as {
 const C = { BELL: 0, ABORT: 1, FINISHED: 2, FINAL: 3 } as const;
 
 export function makeDecisionRing(lanes: number, capacity: number): DecisionRing {
-  const slotBytes = capacity * DREC.SIZE;
+  const slotBytes = lanes * capacity * DREC.SIZE;
   const slots = slotBytes <= 8 << 20 ? 4 : 2;
   const ring: DecisionRing = {
     lanes,
@@ -136,7 +121,6 @@ export function makeDecisionRing(lanes: number, capacity: number): DecisionRing 
     control: new SharedArrayBuffer(4 * (C.FINAL + lanes + 2 * slots)),
     meta: new SharedArrayBuffer(8 * slots * lanes * 2),
   };
-  new Uint8Array(ring.records).fill(VERDICT.NOT_MINE); // (every byte; only the verdict bytes matter)
   const ctl = new Int32Array(ring.control);
   for (let s = 0; s < slots; s++) ctl[freeAt(ring, s)] = s;
   return ring;
@@ -149,21 +133,22 @@ const doneAt = (r: DecisionRing, s: number) => C.FINAL + r.lanes + 2 * s + 1;
 export class RingProducer {
   private readonly ctl: Int32Array;
   private readonly meta: Float64Array;
-  private readonly views: DataView[];
+  private readonly views: Uint8Array[];
   batches = 0;
 
   constructor(readonly ring: DecisionRing, readonly lane: number) {
     this.ctl = new Int32Array(ring.control);
     this.meta = new Float64Array(ring.meta);
-    this.views = Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.capacity * DREC.SIZE, ring.capacity * DREC.SIZE));
+    const bytes = ring.capacity * DREC.SIZE;
+    this.views = Array.from({ length: ring.slots }, (_, s) => new Uint8Array(ring.records, (s * ring.lanes + lane) * bytes, bytes));
   }
 
   /**
-   * The slot of the next batch, once the writer has freed it; `whileWaiting`
+   * This lane's array in the slot of the next batch, once the writer has freed it; `whileWaiting`
    * runs every few ms meanwhile (and may return false to give up). Returns
    * null when the writer gave up.
    */
-  acquire(whileWaiting: () => boolean): DataView | null {
+  acquire(whileWaiting: () => boolean): Uint8Array | null {
     const b = this.batches;
     const s = b % this.ring.slots;
     const at = freeAt(this.ring, s);
@@ -175,7 +160,7 @@ export class RingProducer {
     }
   }
 
-  /** This lane filled its records of the acquired slot for the batch of `count` packets from `firstN`. */
+  /** This lane filled its array of the acquired slot (records 0..count) for the batch of `count` packets from `firstN`. */
   release(firstN: number, count: number): void {
     const s = this.batches % this.ring.slots;
     const m = (s * this.ring.lanes + this.lane) * 2;
@@ -201,15 +186,16 @@ export class RingProducer {
 
 /**
  * The writer's end: hands each batch, once every lane has filled it, to
- * `onBatch(view, count)` in order, until every lane finished. `crashed()`
+ * `onBatch(view, count, firstN, laneBytes)` in order (the slot's lanes'
+ * arrays, `laneBytes` apart in `view`), until every lane finished. `crashed()`
  * says a lane died (then it stops, and tells the lanes to give up).
  * Returns the batches written.
  */
-export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, count: number, firstN: number) => void, crashed: () => boolean): Promise<number> {
+export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, count: number, firstN: number, laneBytes: number) => void, crashed: () => boolean): Promise<number> {
   const ctl = new Int32Array(ring.control);
   const meta = new Float64Array(ring.meta);
-  const bytes = new Uint8Array(ring.records);
-  const views = Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.capacity * DREC.SIZE, ring.capacity * DREC.SIZE));
+  const laneBytes = ring.capacity * DREC.SIZE;
+  const views = Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.lanes * laneBytes, ring.lanes * laneBytes));
   let b = 0;
   try {
     for (;;) {
@@ -223,9 +209,7 @@ export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: Data
             throw new InternalError(`decisions ring: batch ${b}: lane ${w} has packets ${meta[(s * ring.lanes + w) * 2]}+${meta[(s * ring.lanes + w) * 2 + 1]}, lane 0 ${firstN}+${count}`);
           }
         }
-        onBatch(views[s]!, count, firstN);
-        const base = s * ring.capacity * DREC.SIZE;
-        for (let i = 0; i < count; i++) bytes[base + i * DREC.SIZE + DREC.VERDICT] = VERDICT.NOT_MINE;
+        onBatch(views[s]!, count, firstN, laneBytes);
         Atomics.store(ctl, doneAt(ring, s), 0);
         Atomics.store(ctl, freeAt(ring, s), b + ring.slots);
         Atomics.notify(ctl, freeAt(ring, s));
