@@ -286,4 +286,80 @@ t('sgfilter decisions: JSON lines on stdout, exit 1 with the good prefix on dama
   assert.match(same.stderr, 'is the input');
 });
 
+/** The §9 line of a record, written out from docs/decisions.md's rule ("A JSON line is made of a record as…") with BigInt and JSON.stringify. */
+function specLine(n: bigint, neg: boolean, sec: bigint, frac: bigint, digits: number, verdict: string, reason: string, hops: object[]): string {
+  const ts = (neg ? '-' : '') + sec.toString() + (digits > 0 ? '.' + frac.toString().padStart(digits, '0') : '');
+  return `{"n":${n},"ts":"${ts}","verdict":"${verdict}"${reason ? `,"reason":"${reason}"` : ''},"hops":${JSON.stringify(hops)}}\n`;
+}
+
+t('packet numbers and timestamps up to 2^64 - 1, any fraction digits: the lines the format defines (property)', () => {
+  const u64 = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.constantFrom(0n, 9n, 10n, 99n, 100n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n + 1n, 10n ** 19n, 2n ** 64n - 1n));
+  const rec = fc.record({ n: u64, sec: u64, neg: fc.boolean(), digits: fc.integer({ min: 0, max: 20 }), frac: u64, verdict: fc.integer({ min: 0, max: 1 }) });
+  const tb: DecisionTables = { verdicts: ['deny', 'allow'], dirs: ['ingress', 'egress'], packetReasons: ['', 'unmanaged'], hopReasons: ['rule'], interfaces: ['eni-a'], rules: [] };
+  fc.assert(
+    fc.property(fc.array(rec, { minLength: 1, maxLength: 40 }), (recs) => {
+      const dv = new DataView(new ArrayBuffer(recs.length * DREC.SIZE));
+      let expected = '';
+      recs.forEach((r, i) => {
+        const at = i * DREC.SIZE;
+        const frac = r.digits === 0 ? 0n : r.frac % 10n ** BigInt(r.digits);
+        dv.setBigUint64(at + DREC.N, r.n, true);
+        dv.setBigUint64(at + DREC.TS_SEC, r.sec, true);
+        dv.setBigUint64(at + DREC.TS_FRAC, frac, true);
+        dv.setUint8(at + DREC.TS_DIGITS, r.digits);
+        dv.setUint8(at + DREC.TS_NEG, r.neg ? 1 : 0);
+        dv.setUint8(at + DREC.VERDICT, r.verdict);
+        dv.setUint8(at + DREC.REASON, 1);
+        expected += specLine(r.n, r.neg, r.sec, frac, r.digits, tb.verdicts[r.verdict]!, 'unmanaged', []);
+      });
+      let out = '';
+      const e = new JsonlEncoder(tb, (bytes) => (out += Buffer.from(bytes).toString('utf8')));
+      e.encode(dv, 0, recs.length);
+      e.flush();
+      assert.is(out, expected);
+    }),
+    propertyRuns(100),
+  );
+});
+
+t('more distinct bodies than the encoder caches, and a line longer than its buffer: every line as the format defines', () => {
+  // 40,000 interfaces, one record each (a distinct body each: past the 32,768 the cache keeps), then one whose
+  // interface id is 200 KB (a line longer than the 4 KiB buffer asked for), then the first ones again.
+  const n = 40_000;
+  const ids = Array.from({ length: n }, (_, i) => `eni-${i}`);
+  ids.push('x'.repeat(200_000));
+  const tb: DecisionTables = { verdicts: ['deny', 'allow'], dirs: ['ingress', 'egress'], packetReasons: [''], hopReasons: ['established', 'rule'], interfaces: ids, rules: [['sg-1', 'r-1']] };
+  const order = [...ids.keys(), 0, 1, n, 2];
+  const dv = new DataView(new ArrayBuffer(order.length * DREC.SIZE));
+  let expected = '';
+  order.forEach((iface, i) => {
+    const at = i * DREC.SIZE;
+    dv.setUint32(at + DREC.N, i + 1, true);
+    dv.setUint32(at + DREC.TS_SEC, 1_700_000_000 + (i >> 10), true);
+    dv.setUint32(at + DREC.TS_FRAC, i % 1_000_000, true);
+    dv.setUint8(at + DREC.TS_DIGITS, 6);
+    dv.setUint8(at + DREC.VERDICT, 1);
+    dv.setUint8(at + DREC.NHOPS, 1);
+    const h = at + DREC.HOP0;
+    dv.setUint32(h, iface, true);
+    dv.setUint8(h + 4, 1);
+    dv.setUint8(h + 5, 1);
+    dv.setUint8(h + 6, i % 2);
+    dv.setUint32(h + 8, i % 2 ? 0 : NO_RULE, true);
+    const hop = { iface: ids[iface], dir: 'egress', verdict: 'allow', reason: i % 2 ? 'rule' : 'established', ...(i % 2 ? { group: 'sg-1', rule: 'r-1' } : {}) };
+    expected += specLine(BigInt(i + 1), false, BigInt(1_700_000_000 + (i >> 10)), BigInt(i % 1_000_000), 6, 'allow', '', [hop]);
+  });
+  const chunks: string[] = [];
+  const e = new JsonlEncoder(tb, (bytes, lines) => {
+    const text = Buffer.from(bytes).toString('utf8');
+    assert.is(text.split('\n').length - 1, lines, 'the lines a chunk says it holds');
+    chunks.push(text);
+  }, 4096);
+  for (let i = 0; i < order.length; i += 5000) e.encode(dv, i, Math.min(5000, order.length - i));
+  e.flush();
+  const out = chunks.join('');
+  assert.is(out.length, expected.length);
+  assert.ok(out === expected, 'the lines differ from the format\'s');
+});
+
 t.run();
