@@ -6,27 +6,28 @@
 //    decision records of a batch (layout DECISION) -> DREC records.
 //
 //   drecFill(decs, desc, count, firstN, kinds, hopLists, refs, out): u32
-//     record i of out for decision record i and descriptor i of the batch
-//     (packet firstN + i); a packet another shard owner judges gets only its
-//     verdict byte (VERDICT_NOT_MINE). kinds: a byte per capture interface,
+//     the records of the batch's packets this engine judged (decision record
+//     and descriptor i: packet firstN + i), packed at out in packet order;
+//     returns how many (a packet another shard owner judges, its verdict
+//     VERDICT_NOT_MINE, has none). kinds: a byte per capture interface,
 //     DK_US / DK_NS for a pcap pair clock (seconds, micro- or nanoseconds),
 //     else DK_OTHER; hopLists: per topology interface × 2 + DIR_*, the i32
 //     offset (in u32s) in refs of its list's rule indexes by position, or -1.
 //     A timestamp that is not a plain pair (another clock, a fraction out of
-//     range) is left to the host: TS_DIGITS = TS_HOST; returns how many.
+//     range) is left to the host: TS_DIGITS = TS_HOST; drecHostTs() says
+//     how many records of the last call have one.
 //
-// 2. In the thread that writes: the records of a batch as every lane filled
-//    its own (`lanes` arrays `stride` bytes apart, record i of the batch at
-//    i × 56 in each; the lane that judged packet i has a verdict other than
-//    `skip` there, the others have `skip`).
+// 2. In the thread that writes.
 //
-//   drecPick(recs, count, lanes, stride, skip, out): i32
-//     the judged records, in order, packed at out; returns how many
+//   drecMerge(recs, counts, lanes, out): i32
+//     the lanes' packed records of a batch (lane l's counts[l] records
+//     follow lane l - 1's at recs; each in packet order, no packet in two
+//     lanes) merged in packet order at out; returns how many
 //   jsonlInit(tab, slots, arena, arenaEnd, maxBodies)
 //     tab: slots × JT_SIZE zeroed bytes (slots a power of two), the body
 //     cache's open-addressing table; arena: where bodies are kept
-//   jsonlEncode(recs, from, count, lanes, stride, skip, out, outEnd): i32
-//     the judged records of from..count-1 as JSON lines, written from `out`;
+//   jsonlEncode(recs, from, count, out, outEnd): i32
+//     records from..count-1 of recs as JSON lines, written from `out`;
 //     returns the next record to encode; jsonlStatus() says why it stopped
 //     (JS_DONE, JS_FULL: fewer than a line's bytes left before outEnd,
 //     JS_NEED_BODY); jsonlOut() is the end of what was written, jsonlTake()
@@ -251,37 +252,65 @@ export function jsonlLoose(ptr: usize, len: usize): void {
   return p + len;
 }
 
-/** The record of packet `r` in the lanes' arrays; 0 when no lane judged it. */
-@inline function picked(recs: usize, r: i32, lanes: i32, stride: usize, skip: i32): usize {
-  let at = recs + <usize>r * DREC_SIZE;
-  for (let l = 0; l < lanes; l++) {
-    if (<i32>load<u8>(at + DREC_VERDICT) != skip) return at;
-    at += stride;
-  }
-  return 0;
+@inline function copyRecord(q: usize, at: usize): void {
+  v128.store(q, v128.load(at));
+  v128.store(q, v128.load(at, 16), 16);
+  v128.store(q, v128.load(at, 32), 32);
+  store<u64>(q, load<u64>(at, 48), 48);
 }
 
-export function drecPick(recs: usize, count: i32, lanes: i32, stride: usize, skip: i32, out: usize): i32 {
+/** Lanes drecMerge takes at most. */
+const MERGE_LANES: i32 = 32;
+const cursors = memory.data(MERGE_LANES * 8 * 2, 16);
+
+export function drecMerge(recs: usize, counts: usize, lanes: i32, out: usize): i32 {
+  if (lanes > MERGE_LANES) return -1;
+  // cursor l: [next record, end) of lane l
+  let at = recs;
+  let live = 0;
+  for (let l = 0; l < lanes; l++) {
+    const end = at + <usize>load<u32>(counts + <usize>l * 4) * DREC_SIZE;
+    store<usize>(cursors + <usize>live * 2 * sizeof<usize>(), at);
+    store<usize>(cursors + <usize>live * 2 * sizeof<usize>(), end, sizeof<usize>());
+    if (end > at) live++;
+    at = end;
+  }
   let q = out;
-  for (let r = 0; r < count; r++) {
-    const at = picked(recs, r, lanes, stride, skip);
-    if (at == 0) continue;
-    v128.store(q, v128.load(at));
-    v128.store(q, v128.load(at, 16), 16);
-    v128.store(q, v128.load(at, 32), 32);
-    store<u64>(q, load<u64>(at, 48), 48);
+  while (live > 0) {
+    let best = 0;
+    let bestAt = load<usize>(cursors);
+    let bestN = load<u64>(bestAt + DREC_N);
+    for (let l = 1; l < live; l++) {
+      const c = load<usize>(cursors + <usize>l * 2 * sizeof<usize>());
+      const n = load<u64>(c + DREC_N);
+      if (n < bestN) {
+        best = l;
+        bestAt = c;
+        bestN = n;
+      }
+    }
+    copyRecord(q, bestAt);
     q += DREC_SIZE;
+    const cb = cursors + <usize>best * 2 * sizeof<usize>();
+    const next = bestAt + DREC_SIZE;
+    if (next < load<usize>(cb, sizeof<usize>())) store<usize>(cb, next);
+    else {
+      // lane done: the last live cursor takes its place
+      live--;
+      const lastC = cursors + <usize>live * 2 * sizeof<usize>();
+      store<usize>(cb, load<usize>(lastC));
+      store<usize>(cb, load<usize>(lastC, sizeof<usize>()), sizeof<usize>());
+    }
   }
   return <i32>((q - out) / DREC_SIZE);
 }
 
-export function jsonlEncode(recs: usize, from: i32, count: i32, lanes: i32, stride: usize, skip: i32, out: usize, outEnd: usize): i32 {
+export function jsonlEncode(recs: usize, from: i32, count: i32, out: usize, outEnd: usize): i32 {
   let p = out;
   let r = from;
   status = JS_DONE;
   for (; r < count; r++) {
-    const at = picked(recs, r, lanes, stride, skip);
-    if (at == 0) continue;
+    const at = recs + <usize>r * DREC_SIZE;
     let bp: usize = 0;
     let bl: usize = 0;
     if (loosePtr != 0) {
@@ -363,17 +392,20 @@ export function jsonlEncode(recs: usize, from: i32, count: i32, lanes: i32, stri
   return r;
 }
 
+let hostTs: u32 = 0;
+
+export function drecHostTs(): u32 {
+  return hostTs;
+}
+
 export function drecFill(decs: usize, desc: usize, count: i32, firstN: f64, kinds: usize, hopLists: usize, refs: usize, out: usize): u32 {
   let host: u32 = 0;
   const n0 = <u64>firstN;
+  let at = out;
   for (let i = 0; i < count; i++) {
     const src = decs + <usize>i * D_SIZE;
-    const at = out + <usize>i * DREC_SIZE;
     const verdict = load<u8>(src + D_VERDICT);
-    if (verdict == VERDICT_NOT_MINE) {
-      store<u8>(at + DREC_VERDICT, VERDICT_NOT_MINE);
-      continue;
-    }
+    if (verdict == VERDICT_NOT_MINE) continue;
     const d = desc + <usize>i * DESC_SIZE;
     store<u64>(at + DREC_N, n0 + <u64>i);
     const kind = load<u8>(kinds + <usize>load<u32>(d + DESC_IFACE));
@@ -411,6 +443,8 @@ export function drecFill(decs: usize, desc: usize, count: i32, firstN: f64, kind
       store<u32>(h + DH_DIR, <u32>dir | (<u32>load<u8>(s + H_VERDICT) << 8) | (<u32>hr << 16));
       store<u32>(h + DH_RULE, rule);
     }
+    at += DREC_SIZE;
   }
-  return host;
+  hostTs = host;
+  return <u32>((at - out) / DREC_SIZE);
 }

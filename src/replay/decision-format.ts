@@ -220,11 +220,12 @@ const TS_HOST = 0xff;
 
 /**
  * `fillRecord` for a whole batch, in the engine's WASM instance
- * (assembly/decisions.ts drecFill): record i of `fill()`'s region is packet
- * `batch.firstN + i`'s, or, for a packet another shard owner judges, only a
- * NOT_MINE verdict byte. Timestamps of clocks other than a plain pcap pair
- * (and fractions out of range) are written here with setRecordTs, as
- * fillRecord writes them. Its regions come from the engine's arena.
+ * (assembly/decisions.ts drecFill): `fill()` gives the records of the
+ * batch's packets this engine judged, packed in packet order (a packet
+ * another shard owner judges has none). Timestamps of clocks other than a
+ * plain pcap pair (and fractions out of range) are written here with
+ * setRecordTs, as fillRecord writes them. Its regions come from the engine's
+ * arena.
  */
 export class RecordFiller {
   private readonly kinds: number;
@@ -255,7 +256,7 @@ export class RecordFiller {
     }
   }
 
-  /** The records of the batch the engine just judged (`decisions`: its decisionView), valid until the next engine call. */
+  /** The records of the batch the engine just judged (`decisions`: its decisionView), packed; valid until the next engine call. */
   fill(decisions: DataView, batch: FrameBatch, interfaces: readonly CaptureInterface[]): DataView {
     const inst = this.engine.inst;
     const n = batch.count;
@@ -265,12 +266,15 @@ export class RecordFiller {
       const kind = interfaces[k]!.clock.kind;
       u8[this.kinds + k] = kind === TS_KIND.PAIR_US ? DK.US : kind === TS_KIND.PAIR_NS ? DK.NS : DK.OTHER;
     }
-    const host = inst.exports.drecFill(decisions.byteOffset, batch.desc.byteOffset, n, batch.firstN, this.kinds, this.hopLists, this.refs, this.out) >>> 0;
-    const dv = new DataView(inst.memory.buffer, this.out, n * DREC.SIZE);
-    if (host > 0) {
-      for (let i = 0; i < n; i++) {
-        const at = i * DREC.SIZE;
-        if (dv.getUint8(at + DREC.VERDICT) !== VERDICT.NOT_MINE && dv.getUint8(at + DREC.TS_DIGITS) === TS_HOST) setRecordTs(dv, at, interfaces[batch.iface(i)]!, batch.tsA(i), batch.tsB(i));
+    const x = inst.exports;
+    const k = x.drecFill(decisions.byteOffset, batch.desc.byteOffset, n, batch.firstN, this.kinds, this.hopLists, this.refs, this.out) >>> 0;
+    const dv = new DataView(inst.memory.buffer, this.out, k * DREC.SIZE);
+    if (x.drecHostTs() !== 0) {
+      for (let r = 0; r < k; r++) {
+        const at = r * DREC.SIZE;
+        if (dv.getUint8(at + DREC.TS_DIGITS) !== TS_HOST) continue;
+        const i = dv.getUint32(at + DREC.N, true) + dv.getUint32(at + DREC.N + 4, true) * TWO32 - batch.firstN;
+        setRecordTs(dv, at, interfaces[batch.iface(i)]!, batch.tsA(i), batch.tsB(i));
       }
     }
     return dv;
@@ -347,44 +351,70 @@ const BODY_SLOTS = BODY_CACHE_MAX * 2;
 const JT_SIZE = 48;
 const JS = { DONE: 0, FULL: 1, NEED_BODY: 2 } as const;
 
-/**
- * Copy records `first .. first + count` of each of `lanes` arrays (`laneBytes`
- * apart in `dv`) into `wasm`'s input region `input` (grown as needed), the
- * lanes `count` records apart; returns its pointer.
- */
-function copyLanes(wasm: WasmInstance, input: { ptr: number; bytes: number }, dv: DataView, first: number, count: number, lanes: number, laneBytes: number): number {
-  const bytes = count * DREC.SIZE;
-  if (bytes * lanes > input.bytes) {
-    input.bytes = Math.max(bytes * lanes, 8192 * DREC.SIZE);
-    input.ptr = wasm.alloc(input.bytes, 64);
+/** Regions of a writer's WASM instance: the lanes' records as copied in, and merged. */
+class LaneRegions {
+  private inPtr = 0;
+  private inBytes = 0;
+  private outPtr = 0;
+  private outBytes = 0;
+  private countsPtr = 0;
+  constructor(readonly wasm: WasmInstance) {}
+
+  /** `bytes` of input room; its pointer. */
+  input(bytes: number): number {
+    if (bytes > this.inBytes) {
+      this.inBytes = Math.max(bytes, 8192 * DREC.SIZE);
+      this.inPtr = this.wasm.alloc(this.inBytes, 64);
+    }
+    return this.inPtr;
   }
-  const u8 = wasm.u8();
-  for (let l = 0; l < lanes; l++) u8.set(new Uint8Array(dv.buffer, dv.byteOffset + l * laneBytes + first * DREC.SIZE, bytes), input.ptr + l * bytes);
-  return input.ptr;
+
+  /** Records `first .. first + count` of `dv`, copied in; their pointer. */
+  copyIn(dv: DataView, first: number, count: number): number {
+    const ptr = this.input(count * DREC.SIZE);
+    this.wasm.u8().set(new Uint8Array(dv.buffer, dv.byteOffset + first * DREC.SIZE, count * DREC.SIZE), ptr);
+    return ptr;
+  }
+
+  /**
+   * A decisions ring slot's lanes (decision-writer.ts): lane l's `counts[l]`
+   * packed records at `l × laneBytes` in `dv`, copied in and merged in packet
+   * order (assembly/decisions.ts drecMerge). Returns their pointer and count.
+   */
+  merge(dv: DataView, laneBytes: number, counts: readonly number[]): { ptr: number; count: number } {
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (counts.length === 1) return { ptr: this.copyIn(dv, 0, total), count: total };
+    const inPtr = this.input(total * DREC.SIZE);
+    if (total * DREC.SIZE > this.outBytes) {
+      this.outBytes = Math.max(total * DREC.SIZE, 8192 * DREC.SIZE);
+      this.outPtr = this.wasm.alloc(this.outBytes, 64);
+    }
+    if (this.countsPtr === 0) this.countsPtr = this.wasm.alloc(32 * 4, 16);
+    const u8 = this.wasm.u8();
+    const dvw = this.wasm.view();
+    let at = inPtr;
+    counts.forEach((c, l) => {
+      u8.set(new Uint8Array(dv.buffer, dv.byteOffset + l * laneBytes, c * DREC.SIZE), at);
+      dvw.setUint32(this.countsPtr + l * 4, c, true);
+      at += c * DREC.SIZE;
+    });
+    const n = this.wasm.exports.drecMerge(inPtr, this.countsPtr, counts.length, this.outPtr);
+    if (n !== total) throw new InternalError(`drecMerge: ${n} records of ${total} (${counts.length} lanes)`);
+    return { ptr: this.outPtr, count: total };
+  }
 }
 
 /**
- * Packs decision records for the binary format in a WASM instance of its own
- * (assembly/decisions.ts drecPick): the judged records of a batch, in order,
- * from one array (skipping NOT_MINE verdicts) or from the lanes' arrays of a
- * decisions ring's slot.
+ * The binary format's records from a decisions ring's slot, in a WASM
+ * instance of its own: the lanes' packed records merged in packet order.
  */
-export class RecordPacker {
-  private readonly wasm = new WasmInstance('release');
-  private readonly input = { ptr: 0, bytes: 0 };
-  private out = 0;
-  private outRecords = 0;
+export class LaneMerger {
+  private readonly regions = new LaneRegions(new WasmInstance('release'));
 
-  /** The judged records of `count` from `first` (see JsonlEncoder.encode for `lanes`), packed; valid until the next call. */
-  pack(dv: DataView, first: number, count: number, lanes = 1, laneBytes = 0): Uint8Array {
-    if (count <= 0) return new Uint8Array(0);
-    const inPtr = copyLanes(this.wasm, this.input, dv, first, count, lanes, laneBytes);
-    if (count > this.outRecords) {
-      this.outRecords = Math.max(count, 8192);
-      this.out = this.wasm.alloc(this.outRecords * DREC.SIZE, 64);
-    }
-    const k = this.wasm.exports.drecPick(inPtr, count, lanes, count * DREC.SIZE, VERDICT.NOT_MINE, this.out);
-    return this.wasm.u8().subarray(this.out, this.out + k * DREC.SIZE);
+  /** See LaneRegions.merge; the records, valid until the next call. */
+  merge(dv: DataView, laneBytes: number, counts: readonly number[]): Uint8Array {
+    const { ptr, count } = this.regions.merge(dv, laneBytes, counts);
+    return this.regions.wasm.u8().subarray(ptr, ptr + count * DREC.SIZE);
   }
 }
 
@@ -403,7 +433,7 @@ export class RecordPacker {
 export class JsonlEncoder {
   private readonly wasm: WasmInstance;
   private readonly x: SgfExports;
-  private readonly input = { ptr: 0, bytes: 0 };
+  private readonly regions: LaneRegions;
   private outPtr: number;
   private outBytes: number;
   private pos: number;
@@ -414,6 +444,7 @@ export class JsonlEncoder {
   constructor(readonly tables: DecisionTables, private readonly sink: (bytes: Uint8Array, lines: number) => void, readonly bufferBytes = 1 << 20) {
     this.wasm = new WasmInstance('release');
     this.x = this.wasm.exports;
+    this.regions = new LaneRegions(this.wasm);
     const layout = this.x.jsonlLayout() >>> 0;
     const want = (DREC.SIZE | (DREC.VERDICT << 8) | (DREC.TS_DIGITS << 16) | (JT_SIZE << 24)) >>> 0;
     if (layout !== want) throw new InternalError(`the WASM module's decision-record layout 0x${layout.toString(16)} is not the host's 0x${want.toString(16)}; rebuild with \`npm run build\``);
@@ -425,21 +456,22 @@ export class JsonlEncoder {
     this.pos = this.outPtr;
   }
 
-  /**
-   * Encode `count` records of `dv` from record index `first`; `skipNotMine`
-   * skips records whose verdict byte is VERDICT.NOT_MINE. With `lanes` > 1,
-   * `dv` holds that many arrays of records, `laneBytes` apart, that lanes
-   * filled (a decisions ring's slot, decision-writer.ts): record i is the one
-   * of the lane whose verdict byte there is not NOT_MINE (none: skipped).
-   */
-  encode(dv: DataView, first: number, count: number, skipNotMine = false, lanes = 1, laneBytes = 0): void {
-    if (count <= 0) return;
-    const inPtr = copyLanes(this.wasm, this.input, dv, first, count, lanes, laneBytes);
+  /** Encode `count` records of `dv` from record index `first`. */
+  encode(dv: DataView, first: number, count: number): void {
+    if (count > 0) this.run(this.regions.copyIn(dv, first, count), count);
+  }
+
+  /** Encode a decisions ring slot's records: lane l's `counts[l]` at `l × laneBytes` in `dv`, merged in packet order. */
+  encodeLanes(dv: DataView, laneBytes: number, counts: readonly number[]): void {
+    const { ptr, count } = this.regions.merge(dv, laneBytes, counts);
+    if (count > 0) this.run(ptr, count);
+  }
+
+  private run(inPtr: number, count: number): void {
     const x = this.x;
-    const skip = skipNotMine || lanes > 1 ? VERDICT.NOT_MINE : -1;
     let r = 0;
     for (;;) {
-      r = x.jsonlEncode(inPtr, r, count, lanes, count * DREC.SIZE, skip, this.pos, this.outPtr + this.outBytes);
+      r = x.jsonlEncode(inPtr, r, count, this.pos, this.outPtr + this.outBytes);
       this.pos = x.jsonlOut() >>> 0;
       const status = x.jsonlStatus();
       if (status === JS.DONE) return;
@@ -449,10 +481,7 @@ export class JsonlEncoder {
         continue;
       }
       // JS.NEED_BODY: record r's body is not cached.
-      let at = inPtr + r * DREC.SIZE;
-      const view = this.wasm.view();
-      while (view.getUint8(at + DREC.VERDICT) === VERDICT.NOT_MINE && lanes > 1) at += count * DREC.SIZE;
-      const body = this.encodeBody(view, at);
+      const body = this.encodeBody(this.wasm.view(), inPtr + r * DREC.SIZE);
       const room = x.jsonlBodyRoom(body.length) >>> 0;
       if (room !== 0) {
         this.wasm.u8().set(body, room);

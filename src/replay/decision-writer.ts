@@ -5,18 +5,17 @@
  *
  * The ring: R slots of one batch each in shared memory, a slot an array of
  * records per worker (lane). Every worker reads the same batches; for batch b
- * it waits until slot b mod R is free for b, copies its batch's records into
- * its array there in one piece (record i for packet i of the batch: its own
- * packets' records, a NOT_MINE verdict byte for the others'; RecordFiller
- * makes them in WASM), and counts itself done. The writer (the thread that
- * called replay()) takes a slot when every worker is done with it, writes the
- * judged record of each packet in packet order (picked and encoded in WASM:
- * RecordPacker, JsonlEncoder) and frees the slot for batch b + R. Nothing is
- * merged after the replay and no temporary file is written; the memory is
- * R × lanes batches of records.
+ * it waits until slot b mod R is free for b, copies the records of the
+ * batch's packets it judged into its array there in one piece (packed, in
+ * packet order: RecordFiller makes them in WASM), says how many, and counts
+ * itself done. The writer (the thread that called replay()) takes a slot when
+ * every worker is done with it, merges the lanes' records in packet order and
+ * writes them (in WASM: LaneMerger, JsonlEncoder), and frees the slot for
+ * batch b + R. Nothing is merged after the replay and no temporary file is
+ * written; the memory is R × lanes batches of records.
  */
 import { InternalError } from '../model/errors.js';
-import { DREC, JsonlEncoder, RecordPacker, type DecisionTables } from './decision-format.js';
+import { DREC, JsonlEncoder, LaneMerger, type DecisionTables } from './decision-format.js';
 import { encodeDecisionsHeader } from './decision-file.js';
 import type { OutputFile } from './output.js';
 
@@ -33,32 +32,35 @@ export class DecisionWriter {
   /** Infinity, or after a failed write the packet number before the first decision lost. */
   goodThrough = Infinity;
   private readonly encoder: JsonlEncoder | undefined;
-  private readonly packer: RecordPacker | undefined;
+  private readonly merger: LaneMerger | undefined;
 
   constructor(readonly out: OutputFile, readonly format: DecisionsFormat, tables: DecisionTables) {
     if (format === 'jsonl') this.encoder = new JsonlEncoder(tables, (bytes, lines) => this.jsonlChunk(bytes, lines), JSONL_CHUNK);
     else {
-      this.packer = new RecordPacker();
+      this.merger = new LaneMerger();
       out.writeChunk(encodeDecisionsHeader(tables), 0);
     }
   }
 
-  /**
-   * Write the judged records of `first .. first + count` of `dv` (records
-   * whose verdict is NOT_MINE are skipped); with `lanes` > 1, of the lanes'
-   * arrays `laneBytes` apart (a ring slot: JsonlEncoder.encode).
-   */
-  records(dv: DataView, first: number, count: number, lanes = 1, laneBytes = 0): void {
+  /** Write records `first .. first + count` of `dv` (in packet order). */
+  records(dv: DataView, first: number, count: number): void {
+    if (this.out.failed || count <= 0) return;
+    if (this.encoder) this.encoder.encode(dv, first, count);
+    else this.binary(new Uint8Array(dv.buffer, dv.byteOffset + first * DREC.SIZE, count * DREC.SIZE));
+  }
+
+  /** Write a decisions ring slot's records: lane l's `counts[l]` at `l × laneBytes` in `dv`, merged in packet order. */
+  lanes(dv: DataView, laneBytes: number, counts: readonly number[]): void {
     if (this.out.failed) return;
-    if (this.encoder) {
-      this.encoder.encode(dv, first, count, true, lanes, laneBytes);
-      return;
-    }
-    const packed = this.packer!.pack(dv, first, count, lanes, laneBytes);
-    const n = packed.length / DREC.SIZE;
+    if (this.encoder) this.encoder.encodeLanes(dv, laneBytes, counts);
+    else this.binary(this.merger!.merge(dv, laneBytes, counts));
+  }
+
+  private binary(records: Uint8Array): void {
+    const n = records.length / DREC.SIZE;
     if (n === 0) return;
-    const done = this.out.writeChunk(packed, n, DREC.SIZE);
-    const pv = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+    const done = this.out.writeChunk(records, n, DREC.SIZE);
+    const pv = new DataView(records.buffer, records.byteOffset, records.byteLength);
     const nAt = (k: number) => Number(pv.getBigUint64(k * DREC.SIZE + DREC.N, true));
     if (done > 0) this.lastN = nAt(done - 1);
     if (done < n && this.goodThrough === Infinity) this.goodThrough = nAt(done) - 1;
@@ -99,7 +101,7 @@ export interface DecisionRing {
   records: SharedArrayBuffer;
   /** Int32: [BELL, ABORT, FINISHED, final batch count + 1 per lane…, then per slot: FREE_FOR, DONE]. */
   control: SharedArrayBuffer;
-  /** Float64: per slot, per lane: firstN, count. */
+  /** Float64: per slot, per lane: firstN, count (the batch's packets), own (the lane's records). */
   meta: SharedArrayBuffer;
 }
 
@@ -109,6 +111,8 @@ const waitAsync = (Atomics as unknown as {
 }).waitAsync.bind(Atomics);
 
 const C = { BELL: 0, ABORT: 1, FINISHED: 2, FINAL: 3 } as const;
+/** Float64s of meta per slot and lane. */
+const META = 3;
 
 export function makeDecisionRing(lanes: number, capacity: number): DecisionRing {
   const slotBytes = lanes * capacity * DREC.SIZE;
@@ -119,7 +123,7 @@ export function makeDecisionRing(lanes: number, capacity: number): DecisionRing 
     capacity,
     records: new SharedArrayBuffer(slots * slotBytes),
     control: new SharedArrayBuffer(4 * (C.FINAL + lanes + 2 * slots)),
-    meta: new SharedArrayBuffer(8 * slots * lanes * 2),
+    meta: new SharedArrayBuffer(8 * slots * lanes * META),
   };
   const ctl = new Int32Array(ring.control);
   for (let s = 0; s < slots; s++) ctl[freeAt(ring, s)] = s;
@@ -160,12 +164,13 @@ export class RingProducer {
     }
   }
 
-  /** This lane filled its array of the acquired slot (records 0..count) for the batch of `count` packets from `firstN`. */
-  release(firstN: number, count: number): void {
+  /** This lane put its `own` records of the batch of `count` packets from `firstN` in its array of the acquired slot. */
+  release(firstN: number, count: number, own: number): void {
     const s = this.batches % this.ring.slots;
-    const m = (s * this.ring.lanes + this.lane) * 2;
+    const m = (s * this.ring.lanes + this.lane) * META;
     this.meta[m] = firstN;
     this.meta[m + 1] = count;
+    this.meta[m + 2] = own;
     this.batches++;
     Atomics.add(this.ctl, doneAt(this.ring, s), 1);
     this.ring_();
@@ -186,30 +191,38 @@ export class RingProducer {
 
 /**
  * The writer's end: hands each batch, once every lane has filled it, to
- * `onBatch(view, count, firstN, laneBytes)` in order (the slot's lanes'
- * arrays, `laneBytes` apart in `view`), until every lane finished. `crashed()`
+ * `onBatch(view, laneBytes, counts, firstN, count)` in order (the slot's
+ * lanes' arrays, `laneBytes` apart in `view`, lane l holding `counts[l]`
+ * records of the `count` packets from `firstN`), until every lane finished. `crashed()`
  * says a lane died (then it stops, and tells the lanes to give up).
  * Returns the batches written.
  */
-export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, count: number, firstN: number, laneBytes: number) => void, crashed: () => boolean): Promise<number> {
+export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, laneBytes: number, counts: readonly number[], firstN: number, count: number) => void, crashed: () => boolean): Promise<number> {
   const ctl = new Int32Array(ring.control);
   const meta = new Float64Array(ring.meta);
   const laneBytes = ring.capacity * DREC.SIZE;
   const views = Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.lanes * laneBytes, ring.lanes * laneBytes));
+  const counts = new Array<number>(ring.lanes).fill(0);
   let b = 0;
   try {
     for (;;) {
       const bell = Atomics.load(ctl, C.BELL);
       const s = b % ring.slots;
       if (Atomics.load(ctl, doneAt(ring, s)) === ring.lanes) {
-        const firstN = meta[s * ring.lanes * 2]!;
-        const count = meta[s * ring.lanes * 2 + 1]!;
-        for (let w = 1; w < ring.lanes; w++) {
-          if (meta[(s * ring.lanes + w) * 2] !== firstN || meta[(s * ring.lanes + w) * 2 + 1] !== count) {
-            throw new InternalError(`decisions ring: batch ${b}: lane ${w} has packets ${meta[(s * ring.lanes + w) * 2]}+${meta[(s * ring.lanes + w) * 2 + 1]}, lane 0 ${firstN}+${count}`);
+        const m0 = s * ring.lanes * META;
+        const firstN = meta[m0]!;
+        const count = meta[m0 + 1]!;
+        let total = 0;
+        for (let w = 0; w < ring.lanes; w++) {
+          const m = m0 + w * META;
+          if (meta[m] !== firstN || meta[m + 1] !== count) {
+            throw new InternalError(`decisions ring: batch ${b}: lane ${w} has packets ${meta[m]}+${meta[m + 1]}, lane 0 ${firstN}+${count}`);
           }
+          counts[w] = meta[m + 2]!;
+          total += counts[w]!;
         }
-        onBatch(views[s]!, count, firstN, laneBytes);
+        if (total > count) throw new InternalError(`decisions ring: batch ${b}: the lanes hold ${total} records for ${count} packets`);
+        onBatch(views[s]!, laneBytes, counts, firstN, count);
         Atomics.store(ctl, doneAt(ring, s), 0);
         Atomics.store(ctl, freeAt(ring, s), b + ring.slots);
         Atomics.notify(ctl, freeAt(ring, s));

@@ -244,7 +244,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
       let consumer: Promise<number> | undefined;
       if (ring) {
         const w = (writer = new DecisionWriter(dest!, format, recordTables(topology, compiled).tables));
-        consumer = consumeDecisionRing(ring, (dv, count, _firstN, laneBytes) => w.records(dv, 0, count, ring.lanes, laneBytes), () => crashed).finally(() => w.flush());
+        consumer = consumeDecisionRing(ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => crashed).finally(() => w.flush());
       }
       const settled = await Promise.allSettled(runs);
       await consumer;

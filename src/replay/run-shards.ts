@@ -2,10 +2,10 @@
  * One shard set of a replay, start to finish: stream the capture, decode and
  * judge every batch with the WASM engine (packets of other shards are
  * skipped), tally, and optionally hand this set's decisions on as DREC
- * records (decision-format.ts RecordFiller, in the engine's WASM instance):
- * written to the output by the only lane, or copied in one piece into this
- * lane's array of the shared ring (decision-writer.ts) that the calling
- * thread writes.
+ * records (decision-format.ts RecordFiller, in the engine's WASM instance,
+ * packed: only this set's packets): written to the output by the only lane,
+ * or copied in one piece into this lane's array of the shared ring
+ * (decision-writer.ts) that the calling thread merges and writes.
  * Runs inside a worker thread (worker.ts) or in the calling thread.
  */
 import type { CompiledTable, TableMeta } from '../compile/compile.js';
@@ -14,7 +14,7 @@ import { PcapError } from '../pcap/errors.js';
 import { OutputFile, type OutputStatus } from './output.js';
 import { WasmCaptureStream } from './stream.js';
 import type { Tally } from './decision-record.js';
-import { RecordFiller, recordTables } from './decision-format.js';
+import { DREC, RecordFiller, recordTables } from './decision-format.js';
 import { DecisionWriter, RingProducer, type DecisionRing, type DecisionsFormat } from './decision-writer.js';
 import { WasmEngine, type EngineCounters } from './wasm-engine.js';
 import type { ReusableMemory } from '../wasm/loader.js';
@@ -154,11 +154,12 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
       engine.runPrepared(batch.count, interfaces, task.owned);
       const b = stream.current();
       if (out && !out.out.failed) {
-        out.records(filler!.fill(engine.decisionView(b.count), b, interfaces), 0, b.count);
+        const recs = filler!.fill(engine.decisionView(b.count), b, interfaces);
+        out.records(recs, 0, recs.byteLength / DREC.SIZE);
       } else if (ring) {
         const recs = filler!.fill(engine.decisionView(b.count), b, interfaces);
         slotView!.set(new Uint8Array(recs.buffer, recs.byteOffset, recs.byteLength));
-        ring.release(b.firstN, b.count);
+        ring.release(b.firstN, b.count, recs.byteLength / DREC.SIZE);
       }
       judged = b.firstN + b.count - 1;
       if (progress) Atomics.store(progress, slot, Math.floor(bytesRead / 1024));

@@ -430,29 +430,29 @@ export interface SgfExports {
    */
   jsonlLoose(ptr: number, len: number): void;
   /**
-   * assembly/decisions/drecPick
+   * assembly/decisions/drecMerge
    * @param recs `usize`
-   * @param count `i32`
+   * @param counts `usize`
    * @param lanes `i32`
-   * @param stride `usize`
-   * @param skip `i32`
    * @param out `usize`
    * @returns `i32`
    */
-  drecPick(recs: number, count: number, lanes: number, stride: number, skip: number, out: number): number;
+  drecMerge(recs: number, counts: number, lanes: number, out: number): number;
   /**
    * assembly/decisions/jsonlEncode
    * @param recs `usize`
    * @param from `i32`
    * @param count `i32`
-   * @param lanes `i32`
-   * @param stride `usize`
-   * @param skip `i32`
    * @param out `usize`
    * @param outEnd `usize`
    * @returns `i32`
    */
-  jsonlEncode(recs: number, from: number, count: number, lanes: number, stride: number, skip: number, out: number, outEnd: number): number;
+  jsonlEncode(recs: number, from: number, count: number, out: number, outEnd: number): number;
+  /**
+   * assembly/decisions/drecHostTs
+   * @returns `u32`
+   */
+  drecHostTs(): number;
   /**
    * assembly/decisions/drecFill
    * @param decs `usize`
