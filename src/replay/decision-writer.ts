@@ -24,6 +24,8 @@ export const DECISIONS_FORMATS: readonly DecisionsFormat[] = ['jsonl', 'binary']
 
 /** Bytes of JSON lines per write (small enough to stay in the cache between the encoder and the kernel's copy). */
 const JSONL_CHUNK = 256 << 10;
+/** Binary records are written in runs of at least a quarter of this, at most this (a multiple of the record size). */
+const BINARY_CHUNK = Math.floor((1 << 20) / DREC.SIZE) * DREC.SIZE;
 
 /** Records -> an OutputFile; remembers the last packet written completely. */
 export class DecisionWriter {
@@ -33,6 +35,8 @@ export class DecisionWriter {
   goodThrough = Infinity;
   private readonly encoder: JsonlEncoder | undefined;
   private readonly merger: LaneMerger | undefined;
+  private bin: Uint8Array | undefined;
+  private binUsed = 0;
 
   constructor(readonly out: OutputFile, readonly format: DecisionsFormat, tables: DecisionTables) {
     if (format === 'jsonl') this.encoder = new JsonlEncoder(tables, (bytes, lines) => this.jsonlChunk(bytes, lines), JSONL_CHUNK);
@@ -56,9 +60,28 @@ export class DecisionWriter {
     else this.binary(this.merger!.merge(dv, laneBytes, counts));
   }
 
+  /** Binary records, written at once when there are many, else gathered (small batches) up to BINARY_CHUNK. */
   private binary(records: Uint8Array): void {
+    if (records.length === 0) return;
+    if (this.binUsed + records.length > BINARY_CHUNK) this.flushBinary();
+    if (records.length >= BINARY_CHUNK / 4) {
+      this.writeBinary(records);
+      return;
+    }
+    this.bin ??= new Uint8Array(BINARY_CHUNK);
+    this.bin.set(records, this.binUsed);
+    this.binUsed += records.length;
+  }
+
+  private flushBinary(): void {
+    if (this.binUsed === 0) return;
+    const n = this.binUsed;
+    this.binUsed = 0;
+    this.writeBinary(this.bin!.subarray(0, n));
+  }
+
+  private writeBinary(records: Uint8Array): void {
     const n = records.length / DREC.SIZE;
-    if (n === 0) return;
     const done = this.out.writeChunk(records, n, DREC.SIZE);
     const pv = new DataView(records.buffer, records.byteOffset, records.byteLength);
     const nAt = (k: number) => Number(pv.getBigUint64(k * DREC.SIZE + DREC.N, true));
@@ -66,9 +89,10 @@ export class DecisionWriter {
     if (done < n && this.goodThrough === Infinity) this.goodThrough = nAt(done) - 1;
   }
 
-  /** Write what is buffered (JSON lines; binary records are written batch by batch). */
+  /** Write what is buffered. */
   flush(): void {
     this.encoder?.flush();
+    this.flushBinary();
   }
 
   private jsonlChunk(bytes: Uint8Array, lines: number): void {

@@ -464,6 +464,7 @@ async function replayWithReference(topology: Topology, file: string, options: Re
   } finally {
     if (out) {
       if (bin && recs > 0) bin.records(rec, 0, recs);
+      bin?.flush();
       if (lines.length && !out.failed) flush();
       out.close();
     }
