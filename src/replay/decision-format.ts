@@ -1,9 +1,10 @@
 /**
  * Decisions without an object per packet: the fixed-size decision record
  * (DREC, the record of the binary decisions format, docs/decisions.md), how
- * the replay fills it from the WASM engine's records (or from a reference
- * §9 object), and the JSON-lines encoder that turns records into exactly the
- * bytes `decisionLine()` gives, through reused buffers and cached fragments.
+ * the replay fills it from the WASM engine's records (fillRecord, readable;
+ * RecordFiller, a batch in one WASM call) or from a reference §9 object, and
+ * the JSON-lines encoder that turns records into exactly the bytes
+ * `decisionLine()` gives (JsonlEncoder, in WASM: assembly/decisions.ts).
  *
  * A record names its interface and rule by index into the string tables of
  * the file's header (DecisionTables): the topology's interfaces in order and
@@ -180,7 +181,8 @@ function setN(dv: DataView, at: number, n: number): void {
 /**
  * Fill record `slot` of `out` from WASM decision record `i` of `dv` (packet
  * `n`, frame `i` of `batch`). Returns false (writing nothing) for a packet
- * another shard owner judges.
+ * another shard owner judges. The readable form of RecordFiller (which the
+ * replay uses; the tests hold the two equal).
  */
 export function fillRecord(out: DataView, slot: number, dv: DataView, i: number, n: number, batch: FrameBatch, interfaces: readonly CaptureInterface[], t: RecordTables): boolean {
   const src = i * DECISION.SIZE;
@@ -347,7 +349,7 @@ const BODY_CACHE_MAX = 1 << 15;
 /** Bytes of cached bodies at most. */
 const ARENA_BYTES = 8 << 20;
 const BODY_SLOTS = BODY_CACHE_MAX * 2;
-/** assembly/jsonl.ts: the size of a body-cache slot, and its statuses. */
+/** assembly/decisions.ts: the size of a body-cache slot, and jsonlEncode's statuses. */
 const JT_SIZE = 48;
 const JS = { DONE: 0, FULL: 1, NEED_BODY: 2 } as const;
 
