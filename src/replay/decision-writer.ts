@@ -60,14 +60,15 @@ export class DecisionWriter {
     else this.binary(this.merger!.merge(dv, laneBytes, counts));
   }
 
-  /** Binary records, written at once when there are many, else gathered (small batches) up to BINARY_CHUNK. */
+  /** Binary records, in order: written at once when there are many (after what is gathered), else gathered (small batches) up to BINARY_CHUNK. */
   private binary(records: Uint8Array): void {
     if (records.length === 0) return;
-    if (this.binUsed + records.length > BINARY_CHUNK) this.flushBinary();
     if (records.length >= BINARY_CHUNK / 4) {
+      this.flushBinary();
       this.writeBinary(records);
       return;
     }
+    if (this.binUsed + records.length > BINARY_CHUNK) this.flushBinary();
     this.bin ??= new Uint8Array(BINARY_CHUNK);
     this.bin.set(records, this.binUsed);
     this.binUsed += records.length;

@@ -17,6 +17,8 @@ import { WasmEngine } from '../../src/replay/wasm-engine.js';
 import { WasmCaptureStream } from '../../src/replay/stream.js';
 import { convertDecisions, DECISIONS_ERROR, DecisionsFileError, readDecisions, readDecisionsHeader } from '../../src/replay/decision-file.js';
 import { OutputFile } from '../../src/replay/output.js';
+import { DecisionWriter } from '../../src/replay/decision-writer.js';
+import { encodeDecisionsHeader } from '../../src/replay/decision-file.js';
 import { TS_KIND } from '../../src/pcap/format.js';
 import { tsText, tsToNs, type TsClock } from '../../src/pcap/timestamp.js';
 import type { CaptureInterface } from '../../src/pcap/scanner.js';
@@ -410,6 +412,35 @@ t('the records drecFill makes in WASM are the readable fillRecord\'s, packed, fo
   }
   assert.ok(packets > 5000, String(packets));
   assert.ok(host > 0, 'some packets on clocks drecFill leaves to the host');
+});
+
+t('binary writer: batches of any size (gathered small ones, large ones written at once) come out in order', () => {
+  // Batch sizes as a capture's read chunks cut them: small ones gathered, then one large enough to be written at once.
+  const sizes = [3, 5000, 7, 4700, 1, 6000, 2, 20000, 9];
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const all = new DataView(new ArrayBuffer(total * DREC.SIZE));
+  for (let i = 0; i < total; i++) {
+    const at = i * DREC.SIZE;
+    all.setUint32(at + DREC.N, i + 1, true);
+    all.setUint32(at + DREC.TS_SEC, 1_700_000_000, true);
+    all.setUint8(at + DREC.VERDICT, i % 2);
+    all.setUint8(at + DREC.REASON, 1);
+  }
+  const path = join(dir, 'writer-order.bin');
+  const out = new OutputFile(path);
+  const w = new DecisionWriter(out, 'binary', tables);
+  let first = 0;
+  for (const n of sizes) {
+    w.records(all, first, n);
+    first += n;
+  }
+  w.flush();
+  out.close();
+  const expected = Buffer.concat([encodeDecisionsHeader(tables), new Uint8Array(all.buffer)]);
+  const got = readFileSync(path);
+  assert.is(got.length, expected.length);
+  assert.ok(got.equals(expected), 'the records are not in the order written');
+  assert.is(w.lastN, total);
 });
 
 t.run();
