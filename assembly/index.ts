@@ -19,6 +19,8 @@
 //     fragments.ts  the fragment memory (SEMANTICS §6)
 //   engine.ts     decoded records -> decisions (SEMANTICS §2-§6)
 //   library.ts    the library's calls: a batch of frames or records in one entry
+//   decisions.ts  the decisions writer: 56-byte decision records from the
+//                 engine's, and those records as SEMANTICS §9 JSON lines
 //   layout.ts     every binary layout shared with the host (generated from
 //                 layout/layouts.json; exported, so the host can check them)
 
@@ -48,4 +50,5 @@ export { ctFlow, ctFlowSave, ctFlowLoad, ctAt, ctKey, ctLookup, ctHit, ctCreate,
 export { frRecall, frRemember } from "./fragments";
 export * from "./engine";
 export * from "./library";
+export * from "./decisions";
 export * from "./layout";

@@ -20,8 +20,8 @@ import { runStages } from '../replay/stages.js';
 import { FLOW_POINTS, runFlowsScaling } from '../replay/flows.js';
 import { compileTopology } from '../../src/compile/compile.js';
 
-/** Steps in the progress plan: the verification, one per configuration (decisions ones included; the warm pools one), the native baseline, the stages and the flows scaling. */
-export const REPLAY_STEPS = 13;
+/** Steps in the progress plan: the verification, one per configuration (decisions ones included; one per warm pools run: without decisions, with each format), the native baseline, the stages and the flows scaling. */
+export const REPLAY_STEPS = 15;
 
 export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   const p = ctx.params.replay;
@@ -56,7 +56,7 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   add('small/wasm-1w', small, 'replay, WASM, 1 worker', wasmSmall);
   add('small/reference', small, 'replay, reference engine', refSmall);
   for (const r of rep.results.filter((x) => x.name.endsWith('warm pool'))) add(`big/wasm-${r.workers}w-pool`, big, `replay, WASM, ${r.workers} worker${r.workers > 1 ? 's' : ''}, warm pool`, r);
-  for (const r of rep.results.filter((x) => x.decisions)) add(`big/wasm-${r.workers}w-decisions-${r.decisions}`, big, `replay --decisions (${r.decisions}), WASM, ${r.workers} worker${r.workers > 1 ? 's' : ''}`, r);
+  for (const r of rep.results.filter((x) => x.decisions)) add(`big/wasm-${r.workers}w${r.pool ? '-pool' : ''}-decisions-${r.decisions}`, big, `replay --decisions (${r.decisions}), WASM, ${r.workers} worker${r.workers > 1 ? 's' : ''}${r.pool ? ', warm pool' : ''}`, r);
 
   // The native C baseline on the same capture, the same number of counted passes.
   ctx.progress.step('replay native baseline');

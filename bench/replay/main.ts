@@ -22,8 +22,9 @@
  * Then, with `--decisions` (ReplayBenchOptions.decisions), the big capture
  * again with its decisions written to a file, as JSON lines and in the
  * binary format (docs/decisions.md), with 1 and 2 workers: the throughput of
- * `replay --decisions` end-to-end, file written. `--decisions-only` measures
- * only those and the same capture without decisions.
+ * `replay --decisions` end-to-end, file written; then the same on warm
+ * pools of 1 and 2 workers. `--decisions-only` measures only those and the
+ * same capture without decisions (cold and on warm pools).
  *
  * Then the native C baseline on the big capture (when a C compiler is
  * present), and sgfilter's loop figure over it, and the per-stage
@@ -63,6 +64,8 @@ export interface ReplayConfigResult {
   workers: number;
   /** Set when the decisions were written to a file in this format. */
   decisions?: 'jsonl' | 'binary';
+  /** Set for a warm pool (createReplayPool). */
+  pool?: true;
   packets: number;
   samples: ReplaySample[];
   medianSeconds: number;
@@ -208,15 +211,16 @@ function configResult(name: string, engine: 'wasm' | 'reference', workers: numbe
  * and engine memory kept between replays), alternated run by run so that
  * both see the same machine; one unmeasured round first.
  */
-async function measurePools(topology: Topology, file: string, repeat: number, compiled: ReturnType<typeof compileTopology>, log: (s: string) => void, warmup = true): Promise<ReplayConfigResult[]> {
+async function measurePools(topology: Topology, file: string, repeat: number, compiled: ReturnType<typeof compileTopology>, log: (s: string) => void, warmup = true, decisions?: { format: 'jsonl' | 'binary'; path: string }): Promise<ReplayConfigResult[]> {
   const pools = [createReplayPool({ workers: 1 }), createReplayPool({ workers: 2 })];
-  const names = pools.map((p) => `wasm, ${p.workers} worker${p.workers > 1 ? 's' : ''}, warm pool`);
+  const names = pools.map((p) => `wasm, ${p.workers} worker${p.workers > 1 ? 's' : ''}, warm pool${decisions ? `, --decisions ${decisions.format}` : ''}`);
   const samples: ReplaySample[][] = pools.map(() => []);
   const last: ReplayResult[] = [];
   try {
     for (let i = warmup ? 0 : 1; i <= repeat; i++) {
       for (const [k, pool] of pools.entries()) {
-        const r = await pool.replay(topology, file, { compiled });
+        const r = await pool.replay(topology, file, { compiled, ...(decisions ? { decisionsPath: decisions.path, decisionsFormat: decisions.format } : {}) });
+        if (decisions) rmSync(decisions.path, { force: true });
         if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${r.error.message}`);
         last[k] = r;
         if (i === 0) continue;
@@ -227,7 +231,7 @@ async function measurePools(topology: Topology, file: string, repeat: number, co
   } finally {
     await Promise.all(pools.map((p) => p.close()));
   }
-  return pools.map((p, k) => configResult(names[k]!, 'wasm', p.workers, undefined, last[k]!.packets, samples[k]!, last[k]!.verdicts, last[k]!.reasons));
+  return pools.map((p, k) => ({ ...configResult(names[k]!, 'wasm', p.workers, decisions?.format, last[k]!.packets, samples[k]!, last[k]!.verdicts, last[k]!.reasons), pool: true as const }));
 }
 
 /** The generated capture of `n` packets and its topology (mostly established flows, plus new and denied ones). */
@@ -309,6 +313,11 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
           results.push(await measure(name, topology, big.capturePath, 'wasm', workers, repeat, compiled, log, warmup, { format, path: join(dir, `d.${format}`) }));
         }
       }
+      // The same on warm pools of 1 and 2 workers (alternated run by run).
+      for (const format of ['jsonl', 'binary'] as const) {
+        opts.onConfig?.(`wasm, warm pools, --decisions ${format}`);
+        results.push(...(await measurePools(topology, big.capturePath, repeat, compiled, log, warmup, { format, path: join(dir, `pool.${format}`) })));
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -317,6 +326,8 @@ export async function runReplayBench(opts: ReplayBenchOptions = {}): Promise<Rep
     // The same capture without decisions, for the ratio.
     results.push(await run('wasm, 1 worker', big.capturePath, 'wasm', 1, repeat));
     results.push(await run('wasm, 2 workers', big.capturePath, 'wasm', 2, repeat));
+    opts.onConfig?.('wasm, warm pools');
+    results.push(...(await measurePools(topology, big.capturePath, repeat, compiled, log, warmup)));
     await decisionsRuns();
     return { ...(verify ? { verify } : {}), capture: { path: big.capturePath, packets: results[0]!.packets, bytes: big.summary.bytes }, refCapture: { path: small.capturePath, packets: 0, bytes: small.summary.bytes }, results, ratios: { twoWorkersOverOne: NaN, twoWorkersOverOneLoop: NaN, wasmOverReference: NaN, wasmOverReferenceLoop: NaN } };
   }
@@ -352,18 +363,19 @@ export function formatReplayReport(r: ReplayBenchReport): string {
   const lines = [`replay: ${r.capture.packets.toLocaleString('en-US')} packets (${(r.capture.bytes / 1e6).toFixed(0)} MB)${r.refCapture.packets > 0 ? `; reference comparison on ${r.refCapture.packets.toLocaleString('en-US')} packets` : ''}`];
   if (r.verify) lines.push(`  decisions verified: ${r.verify.packets.toLocaleString('en-US')} packets byte-identical (${r.verify.configs.join(', ')})`);
   if (r.verifyShards) lines.push(`  shard-stress capture verified: ${r.verifyShards.packets.toLocaleString('en-US')} packets byte-identical (${r.verifyShards.configs.join(', ')})`);
-  lines.push('  configuration                          end-to-end Mpps   loop Mpps');
+  const width = Math.max(38, ...r.results.map((x) => x.name.length));
+  lines.push(`  ${'configuration'.padEnd(width)} end-to-end Mpps   loop Mpps`);
   for (const x of r.results) {
-    lines.push(`  ${x.name.padEnd(38)} ${(x.packetsPerSecond / 1e6).toFixed(2).padStart(15)} ${x.loopPacketsPerSecond ? (x.loopPacketsPerSecond / 1e6).toFixed(2).padStart(11) : '          -'}`);
+    lines.push(`  ${x.name.padEnd(width)} ${(x.packetsPerSecond / 1e6).toFixed(2).padStart(15)} ${x.loopPacketsPerSecond ? (x.loopPacketsPerSecond / 1e6).toFixed(2).padStart(11) : '          -'}`);
   }
   if (Number.isFinite(r.ratios.twoWorkersOverOne)) {
     lines.push(`  2 workers / 1 worker: ${r.ratios.twoWorkersOverOne.toFixed(2)}x end-to-end, ${r.ratios.twoWorkersOverOneLoop.toFixed(2)}x loop`);
     if (r.ratios.twoWorkersOverOnePool !== undefined) lines.push(`  2 workers / 1 worker, warm pools: ${r.ratios.twoWorkersOverOnePool.toFixed(2)}x end-to-end, ${(r.ratios.twoWorkersOverOnePoolLoop ?? NaN).toFixed(2)}x loop`);
     lines.push(`  WASM / reference:     ${r.ratios.wasmOverReference.toFixed(1)}x end-to-end, ${r.ratios.wasmOverReferenceLoop.toFixed(1)}x loop`);
   }
-  const plain = (w: number) => r.results.find((x) => x.engine === 'wasm' && x.workers === w && !x.decisions && x.packets === r.capture.packets);
+  const plain = (w: number, pool: boolean) => r.results.find((x) => x.engine === 'wasm' && x.workers === w && !x.decisions && !!x.pool === pool && x.packets === r.capture.packets);
   for (const x of r.results.filter((y) => y.decisions)) {
-    const p = plain(x.workers);
+    const p = plain(x.workers, !!x.pool);
     if (p) lines.push(`  ${x.name} / without decisions: ${(x.packetsPerSecond / p.packetsPerSecond).toFixed(2)}x end-to-end`);
   }
   return lines.join('\n');

@@ -1,9 +1,10 @@
 /**
  * Decisions without an object per packet: the fixed-size decision record
  * (DREC, the record of the binary decisions format, docs/decisions.md), how
- * the replay fills it from the WASM engine's records (or from a reference
- * §9 object), and the JSON-lines encoder that turns records into exactly the
- * bytes `decisionLine()` gives, through reused buffers and cached fragments.
+ * the replay fills it from the WASM engine's records (fillRecord, readable;
+ * RecordFiller, a batch in one WASM call) or from a reference §9 object, and
+ * the JSON-lines encoder that turns records into exactly the bytes
+ * `decisionLine()` gives (JsonlEncoder, in WASM: assembly/decisions.ts).
  *
  * A record names its interface and rule by index into the string tables of
  * the file's header (DecisionTables): the topology's interfaces in order and
@@ -14,10 +15,13 @@
 import type { CompiledTable } from '../compile/compile.js';
 import type { Decision, Hop } from '../model/decision.js';
 import type { Topology } from '../model/topology.js';
-import type { CaptureInterface, FrameBatch } from '../pcap/scanner.js';
+import { MAX_CAPTURE_INTERFACES, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
 import { TS_KIND } from '../pcap/format.js';
 import { tsText, tsToNs } from '../pcap/timestamp.js';
 import { DECISION, DIR, HOP, HOP_REASON, PACKET_REASON, VERDICT } from '../wasm/layout.js';
+import { InternalError } from '../model/errors.js';
+import { WasmInstance, type SgfExports } from '../wasm/loader.js';
+import type { WasmEngine } from './wasm-engine.js';
 import { DecisionIndex, decisionIndex, HOP_REASONS, PACKET_REASONS } from './decision-record.js';
 
 /**
@@ -177,7 +181,8 @@ function setN(dv: DataView, at: number, n: number): void {
 /**
  * Fill record `slot` of `out` from WASM decision record `i` of `dv` (packet
  * `n`, frame `i` of `batch`). Returns false (writing nothing) for a packet
- * another shard owner judges.
+ * another shard owner judges. The readable form of RecordFiller (which the
+ * replay uses; the tests hold the two equal).
  */
 export function fillRecord(out: DataView, slot: number, dv: DataView, i: number, n: number, batch: FrameBatch, interfaces: readonly CaptureInterface[], t: RecordTables): boolean {
   const src = i * DECISION.SIZE;
@@ -209,6 +214,73 @@ export function fillRecord(out: DataView, slot: number, dv: DataView, i: number,
     out.setUint32(h + DHOP.RULE, hr === HOP_REASON.RULE && pos >= 0 ? t.ruleRefs[t.index.listOf(iface, dir)]![pos]! : NO_RULE, true);
   }
   return true;
+}
+
+/** drecFill's clock codes and host-timestamp marker (assembly/decisions.ts). */
+const DK = { OTHER: 0, US: 1, NS: 2 } as const;
+const TS_HOST = 0xff;
+
+/**
+ * `fillRecord` for a whole batch, in the engine's WASM instance
+ * (assembly/decisions.ts drecFill): `fill()` gives the records of the
+ * batch's packets this engine judged, packed in packet order (a packet
+ * another shard owner judges has none). Timestamps of clocks other than a
+ * plain pcap pair (and fractions out of range) are written here with
+ * setRecordTs, as fillRecord writes them. Its regions come from the engine's
+ * arena.
+ */
+export class RecordFiller {
+  private readonly kinds: number;
+  private readonly hopLists: number;
+  private readonly refs: number;
+  private readonly out: number;
+
+  constructor(readonly engine: WasmEngine, t: RecordTables, readonly capacity: number) {
+    const inst = engine.inst;
+    const alloc = inst.exports.arenaAllocate;
+    this.kinds = alloc(MAX_CAPTURE_INTERFACES) >>> 0;
+    const nIfaces = t.topology.interfaces.length;
+    this.hopLists = alloc(Math.max(1, nIfaces) * 2 * 4) >>> 0;
+    const refWords = t.ruleRefs.reduce((n, r) => n + r.length, 0);
+    this.refs = alloc(Math.max(1, refWords) * 4) >>> 0;
+    this.out = alloc(capacity * DREC.SIZE) >>> 0;
+    const dv = inst.view();
+    const listAt: number[] = [];
+    let w = 0;
+    for (const r of t.ruleRefs) {
+      listAt.push(w);
+      for (let pos = 0; pos < r.length; pos++) dv.setUint32(this.refs + (w + pos) * 4, r[pos]!, true);
+      w += r.length;
+    }
+    for (let i = 0; i < nIfaces * 2; i++) {
+      const list = t.index.lists[i]!;
+      dv.setInt32(this.hopLists + i * 4, list >= 0 ? listAt[list]! : -1, true);
+    }
+  }
+
+  /** The records of the batch the engine just judged (`decisions`: its decisionView), packed; valid until the next engine call. */
+  fill(decisions: DataView, batch: FrameBatch, interfaces: readonly CaptureInterface[]): DataView {
+    const inst = this.engine.inst;
+    const n = batch.count;
+    if (n > this.capacity) throw new InternalError(`RecordFiller: a batch of ${n} packets, capacity ${this.capacity}`);
+    const u8 = inst.u8();
+    for (let k = 0; k < interfaces.length && k < MAX_CAPTURE_INTERFACES; k++) {
+      const kind = interfaces[k]!.clock.kind;
+      u8[this.kinds + k] = kind === TS_KIND.PAIR_US ? DK.US : kind === TS_KIND.PAIR_NS ? DK.NS : DK.OTHER;
+    }
+    const x = inst.exports;
+    const k = x.drecFill(decisions.byteOffset, batch.desc.byteOffset, n, batch.firstN, this.kinds, this.hopLists, this.refs, this.out) >>> 0;
+    const dv = new DataView(inst.memory.buffer, this.out, k * DREC.SIZE);
+    if (x.drecHostTs() !== 0) {
+      for (let r = 0; r < k; r++) {
+        const at = r * DREC.SIZE;
+        if (dv.getUint8(at + DREC.TS_DIGITS) !== TS_HOST) continue;
+        const i = dv.getUint32(at + DREC.N, true) + dv.getUint32(at + DREC.N + 4, true) * TWO32 - batch.firstN;
+        setRecordTs(dv, at, interfaces[batch.iface(i)]!, batch.tsA(i), batch.tsB(i));
+      }
+    }
+    return dv;
+  }
 }
 
 /** Fill record `slot` from a §9 decision (the reference engine) of packet `n` with timestamp text `ts`. */
@@ -271,177 +343,175 @@ export function recordDecision(dv: DataView, at: number, tb: DecisionTables): De
 }
 
 const enc = new TextEncoder();
-const HEAD = enc.encode('{"n":');
-const TS = enc.encode(',"ts":"');
-/** Digits of 0..99, two bytes each. */
-const PAIRS = new Uint8Array(200);
-for (let i = 0; i < 100; i++) {
-  PAIRS[2 * i] = 48 + Math.floor(i / 10);
-  PAIRS[2 * i + 1] = 48 + (i % 10);
-}
 
-/** Bodies kept (then new ones are encoded each time); the table has twice as many slots. */
+/** Bodies kept in the WASM encoder's cache (then new ones are made for each record); its table has twice as many slots. */
 const BODY_CACHE_MAX = 1 << 15;
 /** Bytes of cached bodies at most. */
 const ARENA_BYTES = 8 << 20;
 const BODY_SLOTS = BODY_CACHE_MAX * 2;
-/** Key words of a body: verdict|reason<<8|nhops<<16, then per hop: IFACE, DIR..REASON word, RULE. */
-const KEY_WORDS = 1 + 3 * DREC.MAX_HOPS;
+/** assembly/decisions.ts: the size of a body-cache slot, and jsonlEncode's statuses. */
+const JT_SIZE = 48;
+const JS = { DONE: 0, FULL: 1, NEED_BODY: 2 } as const;
+
+/** Regions of a writer's WASM instance: the lanes' records as copied in, and merged. */
+class LaneRegions {
+  private inPtr = 0;
+  private inBytes = 0;
+  private outPtr = 0;
+  private outBytes = 0;
+  private countsPtr = 0;
+  constructor(readonly wasm: WasmInstance) {}
+
+  /** `bytes` of input room; its pointer. */
+  input(bytes: number): number {
+    if (bytes > this.inBytes) {
+      this.inBytes = Math.max(bytes, 8192 * DREC.SIZE);
+      this.inPtr = this.wasm.alloc(this.inBytes, 64);
+    }
+    return this.inPtr;
+  }
+
+  /** Records `first .. first + count` of `dv`, copied in; their pointer. */
+  copyIn(dv: DataView, first: number, count: number): number {
+    const ptr = this.input(count * DREC.SIZE);
+    this.wasm.u8().set(new Uint8Array(dv.buffer, dv.byteOffset + first * DREC.SIZE, count * DREC.SIZE), ptr);
+    return ptr;
+  }
+
+  /**
+   * A decisions ring slot's lanes (decision-writer.ts): lane l's `counts[l]`
+   * packed records at `l × laneBytes` in `dv`, copied in and merged in packet
+   * order (assembly/decisions.ts drecMerge). Returns their pointer and count.
+   */
+  merge(dv: DataView, laneBytes: number, counts: readonly number[]): { ptr: number; count: number } {
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (counts.length === 1) return { ptr: this.copyIn(dv, 0, total), count: total };
+    const inPtr = this.input(total * DREC.SIZE);
+    if (total * DREC.SIZE > this.outBytes) {
+      this.outBytes = Math.max(total * DREC.SIZE, 8192 * DREC.SIZE);
+      this.outPtr = this.wasm.alloc(this.outBytes, 64);
+    }
+    if (this.countsPtr === 0) this.countsPtr = this.wasm.alloc(32 * 4, 16);
+    const u8 = this.wasm.u8();
+    const dvw = this.wasm.view();
+    let at = inPtr;
+    counts.forEach((c, l) => {
+      u8.set(new Uint8Array(dv.buffer, dv.byteOffset + l * laneBytes, c * DREC.SIZE), at);
+      dvw.setUint32(this.countsPtr + l * 4, c, true);
+      at += c * DREC.SIZE;
+    });
+    const n = this.wasm.exports.drecMerge(inPtr, this.countsPtr, counts.length, this.outPtr);
+    if (n !== total) throw new InternalError(`drecMerge: ${n} records of ${total} (${counts.length} lanes)`);
+    return { ptr: this.outPtr, count: total };
+  }
+}
+
+/**
+ * The binary format's records from a decisions ring's slot, in a WASM
+ * instance of its own: the lanes' packed records merged in packet order.
+ */
+export class LaneMerger {
+  private readonly regions = new LaneRegions(new WasmInstance('release'));
+
+  /** See LaneRegions.merge; the records, valid until the next call. */
+  merge(dv: DataView, laneBytes: number, counts: readonly number[]): Uint8Array {
+    const { ptr, count } = this.regions.merge(dv, laneBytes, counts);
+    return this.regions.wasm.u8().subarray(ptr, ptr + count * DREC.SIZE);
+  }
+}
 
 /**
  * Records -> JSON lines, byte-identical to `decisionLine(n, ts, decision)`.
- * Writes into one reused buffer, handed to `sink` (with its number of
- * complete lines) when it is nearly full and on `flush()`. What repeats is
- * encoded once: each distinct decision body (verdict, reason and hops:
- * everything after the timestamp, found by an open-addressing table over the
- * record's words, without a Map or an allocation per packet), and the
- * seconds of the timestamp.
+ * The lines are made by the WASM module (assembly/jsonl.ts), in an instance
+ * of its own, into one reused output region that is handed to `sink` (with
+ * its number of complete lines; the bytes are valid only during the call)
+ * when it is nearly full and on `flush()`. What repeats is made once: each
+ * distinct decision body (verdict, reason and hops: everything after the
+ * timestamp), which this class writes when the module first meets it (the
+ * module keeps it in an open-addressing table keyed by the record's bytes),
+ * and the seconds of the timestamp; the packet number and the timestamp are
+ * formatted as 64-bit integers, so no value loses precision.
  */
 export class JsonlEncoder {
-  /** One buffer: the bodies' arena [0, ARENA), then the output [out, out + outBytes). */
-  private buf: Uint8Array;
-  private out: number;
+  private readonly wasm: WasmInstance;
+  private readonly x: SgfExports;
+  private readonly regions: LaneRegions;
+  private outPtr: number;
   private outBytes: number;
   private pos: number;
-  private lines = 0;
-  private readonly keys = new Uint32Array(BODY_SLOTS * KEY_WORDS);
-  /** Body id + 1; 0: empty slot. */
-  private readonly slots = new Int32Array(BODY_SLOTS);
-  private readonly bodyOff = new Int32Array(BODY_CACHE_MAX);
-  private readonly bodyLen = new Int32Array(BODY_CACHE_MAX);
-  private bodies = 0;
-  private arenaUsed = 0;
-  /** The body of the last record, when it is not in the arena. */
-  private loose: Uint8Array = new Uint8Array(0);
-  private readonly key = new Uint32Array(KEY_WORDS);
+  private loosePtr = 0;
+  private looseBytes = 0;
   private readonly hopTexts = new Map<string, string>();
-  private secLo = -1;
-  private secHi = -1;
-  private secNeg = -1;
-  private secBytes = new Uint8Array(0);
 
   constructor(readonly tables: DecisionTables, private readonly sink: (bytes: Uint8Array, lines: number) => void, readonly bufferBytes = 1 << 20) {
-    this.out = ARENA_BYTES;
-    this.outBytes = bufferBytes;
-    this.buf = new Uint8Array(ARENA_BYTES + bufferBytes);
-    this.pos = this.out;
+    this.wasm = new WasmInstance('release');
+    this.x = this.wasm.exports;
+    this.regions = new LaneRegions(this.wasm);
+    const layout = this.x.jsonlLayout() >>> 0;
+    const want = (DREC.SIZE | (DREC.VERDICT << 8) | (DREC.TS_DIGITS << 16) | (JT_SIZE << 24)) >>> 0;
+    if (layout !== want) throw new InternalError(`the WASM module's decision-record layout 0x${layout.toString(16)} is not the host's 0x${want.toString(16)}; rebuild with \`npm run build\``);
+    const tab = this.wasm.alloc(BODY_SLOTS * JT_SIZE, 64);
+    const arena = this.wasm.alloc(ARENA_BYTES, 64);
+    this.x.jsonlInit(tab, BODY_SLOTS, arena, arena + ARENA_BYTES, BODY_CACHE_MAX);
+    this.outBytes = Math.max(bufferBytes, 4096);
+    this.outPtr = this.wasm.alloc(this.outBytes, 64);
+    this.pos = this.outPtr;
   }
 
-  /** Encode `count` records of `dv` from record index `first`; `skipNotMine` skips records whose verdict byte is VERDICT.NOT_MINE. */
-  encode(dv: DataView, first: number, count: number, skipNotMine = false): void {
-    for (let r = first; r < first + count; r++) {
-      const at = r * DREC.SIZE;
-      if (skipNotMine && dv.getUint8(at + DREC.VERDICT) === VERDICT.NOT_MINE) continue;
-      const id = this.body(dv, at);
-      const len = id >= 0 ? this.bodyLen[id]! : this.loose.length;
-      if (this.pos + len + 96 > this.out + this.outBytes) {
-        this.flush();
-        if (len + 96 > this.outBytes) this.growOutput(len + 96 + this.bufferBytes);
+  /** Encode `count` records of `dv` from record index `first`. */
+  encode(dv: DataView, first: number, count: number): void {
+    if (count > 0) this.run(this.regions.copyIn(dv, first, count), count);
+  }
+
+  /** Encode a decisions ring slot's records: lane l's `counts[l]` at `l × laneBytes` in `dv`, merged in packet order. */
+  encodeLanes(dv: DataView, laneBytes: number, counts: readonly number[]): void {
+    const { ptr, count } = this.regions.merge(dv, laneBytes, counts);
+    if (count > 0) this.run(ptr, count);
+  }
+
+  private run(inPtr: number, count: number): void {
+    const x = this.x;
+    let r = 0;
+    for (;;) {
+      r = x.jsonlEncode(inPtr, r, count, this.pos, this.outPtr + this.outBytes);
+      this.pos = x.jsonlOut() >>> 0;
+      const status = x.jsonlStatus();
+      if (status === JS.DONE) return;
+      if (status === JS.FULL) {
+        if (this.pos > this.outPtr) this.flush();
+        else this.growOutput(); // one line longer than the region (a body too large for the cache)
+        continue;
       }
-      const buf = this.buf;
-      let p = this.pos;
-      for (let k = 0; k < HEAD.length; k++) buf[p + k] = HEAD[k]!;
-      p = this.putU64(dv, at + DREC.N, p + HEAD.length);
-      for (let k = 0; k < TS.length; k++) buf[p + k] = TS[k]!;
-      p += TS.length;
-      p = this.putTs(dv, at, p);
-      if (id >= 0) {
-        const off = this.bodyOff[id]!;
-        buf.copyWithin(p, off, off + len);
-      } else buf.set(this.loose, p);
-      this.pos = p + len;
-      this.lines++;
+      // JS.NEED_BODY: record r's body is not cached.
+      const body = this.encodeBody(this.wasm.view(), inPtr + r * DREC.SIZE);
+      const room = x.jsonlBodyRoom(body.length) >>> 0;
+      if (room !== 0) {
+        this.wasm.u8().set(body, room);
+        x.jsonlBodyAdd(body.length);
+      } else {
+        if (body.length > this.looseBytes) {
+          this.looseBytes = Math.max(body.length, 4096);
+          this.loosePtr = this.wasm.alloc(this.looseBytes + 16, 16); // the module may read 15 bytes past a body
+        }
+        this.wasm.u8().set(body, this.loosePtr);
+        x.jsonlLoose(this.loosePtr, body.length);
+      }
     }
   }
 
-  private growOutput(bytes: number): void {
-    const next = new Uint8Array(this.out + bytes);
-    next.set(this.buf.subarray(0, this.arenaUsed));
-    this.buf = next;
-    this.outBytes = bytes;
-    this.pos = this.out;
+  private growOutput(): void {
+    this.outBytes *= 2;
+    this.outPtr = this.wasm.alloc(this.outBytes, 64);
+    this.pos = this.outPtr;
   }
 
   /** Hand what is buffered to the sink. */
   flush(): void {
-    if (this.pos === this.out) return;
-    const lines = this.lines;
-    const bytes = this.buf.subarray(this.out, this.pos);
-    this.pos = this.out;
-    this.lines = 0;
+    if (this.pos === this.outPtr) return;
+    const lines = this.x.jsonlTake() >>> 0;
+    const bytes = this.wasm.u8().subarray(this.outPtr, this.pos);
+    this.pos = this.outPtr;
     this.sink(bytes, lines);
-  }
-
-  private putDigits(v: number, p: number): number {
-    const buf = this.buf;
-    if (v < 10) {
-      buf[p] = 48 + v;
-      return p + 1;
-    }
-    if (v >= 0x80000000) return this.putText(String(v), p);
-    // v < 2^31: integer arithmetic, two digits a step
-    const len = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
-    let q = p + len;
-    while (v >= 100) {
-      const d = v % 100;
-      v = (v / 100) | 0;
-      buf[--q] = PAIRS[2 * d + 1]!;
-      buf[--q] = PAIRS[2 * d]!;
-    }
-    if (v >= 10) {
-      buf[--q] = PAIRS[2 * v + 1]!;
-      buf[--q] = PAIRS[2 * v]!;
-    } else buf[--q] = 48 + v;
-    return p + len;
-  }
-
-  /** `v` (< 2^32) zero-padded to `digits` (≤ 10, v < 10^digits). */
-  private putPadded(v: number, digits: number, p: number): number {
-    const buf = this.buf;
-    let q = p + digits;
-    while (q - p >= 2) {
-      const d = v % 100;
-      v = Math.floor(v / 100);
-      buf[--q] = PAIRS[2 * d + 1]!;
-      buf[--q] = PAIRS[2 * d]!;
-    }
-    if (q > p) buf[--q] = 48 + (v % 10);
-    return p + digits;
-  }
-
-  private putText(s: string, p: number): number {
-    for (let i = 0; i < s.length; i++) this.buf[p + i] = s.charCodeAt(i); // digits only
-    return p + s.length;
-  }
-
-  private putU64(dv: DataView, at: number, p: number): number {
-    const lo = dv.getUint32(at, true);
-    const hi = dv.getUint32(at + 4, true);
-    if (hi < 0x200000) return this.putDigits(hi * TWO32 + lo, p);
-    return this.putText(((BigInt(hi) << 32n) | BigInt(lo)).toString(), p);
-  }
-
-  private putTs(dv: DataView, at: number, p: number): number {
-    const lo = dv.getUint32(at + DREC.TS_SEC, true);
-    const hi = dv.getUint32(at + DREC.TS_SEC + 4, true);
-    const neg = dv.getUint8(at + DREC.TS_NEG);
-    if (lo !== this.secLo || hi !== this.secHi || neg !== this.secNeg) {
-      this.secLo = lo;
-      this.secHi = hi;
-      this.secNeg = neg;
-      const sec = hi < 0x200000 ? String(hi * TWO32 + lo) : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
-      this.secBytes = enc.encode((neg ? '-' : '') + sec);
-    }
-    const sb = this.secBytes;
-    for (let k = 0; k < sb.length; k++) this.buf[p + k] = sb[k]!;
-    p += sb.length;
-    const digits = dv.getUint8(at + DREC.TS_DIGITS);
-    if (digits === 0) return p;
-    this.buf[p++] = 46; // '.'
-    const flo = dv.getUint32(at + DREC.TS_FRAC, true);
-    const fhi = dv.getUint32(at + DREC.TS_FRAC + 4, true);
-    if (fhi === 0 && digits <= 10) return this.putPadded(flo, digits, p);
-    return this.putText(((BigInt(fhi) << 32n) | BigInt(flo)).toString().padStart(digits, '0'), p);
   }
 
   private hopJson(dv: DataView, h: number): string {
@@ -460,52 +530,7 @@ export class JsonlEncoder {
     return s;
   }
 
-  /** The id of the body (`","verdict":…,"hops":[…]}\n`) of the record at `at` in the arena; -1: it is in `loose`. */
-  private body(dv: DataView, at: number): number {
-    const key = this.key;
-    key[0] = dv.getUint8(at + DREC.VERDICT) | (dv.getUint8(at + DREC.REASON) << 8) | (dv.getUint8(at + DREC.NHOPS) << 16);
-    let hash = Math.imul(key[0]! ^ 0x9e3779b9, 0x85ebca6b);
-    for (let k = 0; k < DREC.MAX_HOPS; k++) {
-      const h = at + DREC.HOP0 + k * DHOP.SIZE;
-      const a = dv.getUint32(h + DHOP.IFACE, true);
-      const b = dv.getUint32(h + DHOP.DIR, true);
-      const c = dv.getUint32(h + DHOP.RULE, true);
-      key[1 + 3 * k] = a;
-      key[2 + 3 * k] = b;
-      key[3 + 3 * k] = c;
-      hash = Math.imul(hash ^ a, 0xcc9e2d51) ^ Math.imul(b ^ (hash >>> 15), 0x1b873593) ^ Math.imul(c + hash, 0xe6546b64);
-    }
-    hash ^= hash >>> 16;
-    const mask = BODY_SLOTS - 1;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const v = this.slots[i]!;
-      if (v === 0) {
-        const body = this.encodeBody(dv, at);
-        if (this.bodies < BODY_CACHE_MAX && this.arenaUsed + body.length <= ARENA_BYTES) {
-          const id = this.bodies++;
-          this.buf.set(body, this.arenaUsed);
-          this.bodyOff[id] = this.arenaUsed;
-          this.bodyLen[id] = body.length;
-          this.arenaUsed += body.length;
-          this.slots[i] = id + 1;
-          this.keys.set(key, i * KEY_WORDS);
-          return id;
-        }
-        this.loose = body;
-        return -1;
-      }
-      const o = i * KEY_WORDS;
-      let same = true;
-      for (let w = 0; w < KEY_WORDS; w++) {
-        if (this.keys[o + w] !== key[w]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return v - 1;
-    }
-  }
-
+  /** The body (`","verdict":…,"hops":[…]}\n`) of the record at byte `at` of `dv`. */
   private encodeBody(dv: DataView, at: number): Uint8Array {
     const tb = this.tables;
     const word = tb.packetReasons[dv.getUint8(at + DREC.REASON)];

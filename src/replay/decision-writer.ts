@@ -3,25 +3,29 @@
  * JSON lines or as the binary format (decision-file.ts), and the ring through
  * which several replay workers hand their records to the one writer.
  *
- * The ring: R slots of one batch each in shared memory. Every worker reads
- * the same batches; for batch b it waits until slot b mod R is free for b,
- * fills the records of the packets it owns (the others' records are left to
- * their owners: the slots are disjoint per packet), and counts itself done.
- * The writer (the thread that called replay()) takes a slot when every
- * worker is done with it, writes its records in packet order, marks them
- * unfilled again and frees the slot for batch b + R. Nothing is merged after
- * the replay and no temporary file is written; the memory is R batches.
+ * The ring: R slots of one batch each in shared memory, a slot an array of
+ * records per worker (lane). Every worker reads the same batches; for batch b
+ * it waits until slot b mod R is free for b, copies the records of the
+ * batch's packets it judged into its array there in one piece (packed, in
+ * packet order: RecordFiller makes them in WASM), says how many, and counts
+ * itself done. The writer (the thread that called replay()) takes a slot when
+ * every worker is done with it, merges the lanes' records in packet order and
+ * writes them (in WASM: LaneMerger, JsonlEncoder), and frees the slot for
+ * batch b + R. Nothing is merged after the replay and no temporary file is
+ * written; the memory is R × lanes batches of records.
  */
 import { InternalError } from '../model/errors.js';
-import { VERDICT } from '../wasm/layout.js';
-import { DREC, JsonlEncoder, type DecisionTables } from './decision-format.js';
+import { DREC, JsonlEncoder, LaneMerger, type DecisionTables } from './decision-format.js';
 import { encodeDecisionsHeader } from './decision-file.js';
 import type { OutputFile } from './output.js';
 
 export type DecisionsFormat = 'jsonl' | 'binary';
 export const DECISIONS_FORMATS: readonly DecisionsFormat[] = ['jsonl', 'binary'];
 
-const BINARY_CHUNK = 1 << 20;
+/** Bytes of JSON lines per write: 1 MiB took less CPU (the kernel's part above all) than 64 or 256 KiB or 4 MiB (one encoder writing a million lines to a file, alternated). */
+const JSONL_CHUNK = 1 << 20;
+/** Binary records are written in runs of at least a quarter of this, at most this (a multiple of the record size). */
+const BINARY_CHUNK = Math.floor((1 << 20) / DREC.SIZE) * DREC.SIZE;
 
 /** Records -> an OutputFile; remembers the last packet written completely. */
 export class DecisionWriter {
@@ -30,58 +34,66 @@ export class DecisionWriter {
   /** Infinity, or after a failed write the packet number before the first decision lost. */
   goodThrough = Infinity;
   private readonly encoder: JsonlEncoder | undefined;
-  private readonly bin: Uint8Array | undefined;
-  private readonly binView: DataView | undefined;
-  private binCount = 0;
+  private readonly merger: LaneMerger | undefined;
+  private bin: Uint8Array | undefined;
+  private binUsed = 0;
 
   constructor(readonly out: OutputFile, readonly format: DecisionsFormat, tables: DecisionTables) {
-    if (format === 'jsonl') this.encoder = new JsonlEncoder(tables, (bytes, lines) => this.jsonlChunk(bytes, lines));
+    if (format === 'jsonl') this.encoder = new JsonlEncoder(tables, (bytes, lines) => this.jsonlChunk(bytes, lines), JSONL_CHUNK);
     else {
-      this.bin = new Uint8Array(Math.floor(BINARY_CHUNK / DREC.SIZE) * DREC.SIZE);
-      this.binView = new DataView(this.bin.buffer);
+      this.merger = new LaneMerger();
       out.writeChunk(encodeDecisionsHeader(tables), 0);
     }
   }
 
-  /** Write records `first .. first + count` of `dv` (records whose verdict is NOT_MINE are skipped). */
+  /** Write records `first .. first + count` of `dv` (in packet order). */
   records(dv: DataView, first: number, count: number): void {
-    if (this.out.failed) return;
-    if (this.encoder) {
-      this.encoder.encode(dv, first, count, true);
-      return;
-    }
-    const bin = this.bin!;
-    const src = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
-    const cap = bin.length / DREC.SIZE;
-    let r = first;
-    const end = first + count;
-    while (r < end) {
-      // a run of records that are all present
-      if (dv.getUint8(r * DREC.SIZE + DREC.VERDICT) === VERDICT.NOT_MINE) {
-        r++;
-        continue;
-      }
-      let e = r + 1;
-      while (e < end && e - r < cap - this.binCount && dv.getUint8(e * DREC.SIZE + DREC.VERDICT) !== VERDICT.NOT_MINE) e++;
-      bin.set(src.subarray(r * DREC.SIZE, e * DREC.SIZE), this.binCount * DREC.SIZE);
-      this.binCount += e - r;
-      r = e;
-      if (this.binCount === cap) this.flush();
-    }
+    if (this.out.failed || count <= 0) return;
+    if (this.encoder) this.encoder.encode(dv, first, count);
+    else this.binary(new Uint8Array(dv.buffer, dv.byteOffset + first * DREC.SIZE, count * DREC.SIZE));
   }
 
-  flush(): void {
-    if (this.encoder) {
-      this.encoder.flush();
+  /** Write a decisions ring slot's records: lane l's `counts[l]` at `l × laneBytes` in `dv`, merged in packet order. */
+  lanes(dv: DataView, laneBytes: number, counts: readonly number[]): void {
+    if (this.out.failed) return;
+    if (this.encoder) this.encoder.encodeLanes(dv, laneBytes, counts);
+    else this.binary(this.merger!.merge(dv, laneBytes, counts));
+  }
+
+  /** Binary records, in order: written at once when there are many (after what is gathered), else gathered (small batches) up to BINARY_CHUNK. */
+  private binary(records: Uint8Array): void {
+    if (records.length === 0) return;
+    if (records.length >= BINARY_CHUNK / 4) {
+      this.flushBinary();
+      this.writeBinary(records);
       return;
     }
-    if (this.binCount === 0) return;
-    const count = this.binCount;
-    this.binCount = 0;
-    const done = this.out.writeChunk(this.bin!.subarray(0, count * DREC.SIZE), count, DREC.SIZE);
-    const nAt = (k: number) => Number(this.binView!.getBigUint64(k * DREC.SIZE + DREC.N, true));
+    if (this.binUsed + records.length > BINARY_CHUNK) this.flushBinary();
+    this.bin ??= new Uint8Array(BINARY_CHUNK);
+    this.bin.set(records, this.binUsed);
+    this.binUsed += records.length;
+  }
+
+  private flushBinary(): void {
+    if (this.binUsed === 0) return;
+    const n = this.binUsed;
+    this.binUsed = 0;
+    this.writeBinary(this.bin!.subarray(0, n));
+  }
+
+  private writeBinary(records: Uint8Array): void {
+    const n = records.length / DREC.SIZE;
+    const done = this.out.writeChunk(records, n, DREC.SIZE);
+    const pv = new DataView(records.buffer, records.byteOffset, records.byteLength);
+    const nAt = (k: number) => Number(pv.getBigUint64(k * DREC.SIZE + DREC.N, true));
     if (done > 0) this.lastN = nAt(done - 1);
-    if (done < count && this.goodThrough === Infinity) this.goodThrough = nAt(done) - 1;
+    if (done < n && this.goodThrough === Infinity) this.goodThrough = nAt(done) - 1;
+  }
+
+  /** Write what is buffered. */
+  flush(): void {
+    this.encoder?.flush();
+    this.flushBinary();
   }
 
   private jsonlChunk(bytes: Uint8Array, lines: number): void {
@@ -108,13 +120,13 @@ export class DecisionWriter {
 export interface DecisionRing {
   lanes: number;
   slots: number;
-  /** Records per slot (the batch size). */
+  /** Records per lane's array (the batch size). */
   capacity: number;
-  /** slots × capacity records. */
+  /** slots × lanes × capacity records: slot s, lane l at (s × lanes + l) × capacity. */
   records: SharedArrayBuffer;
   /** Int32: [BELL, ABORT, FINISHED, final batch count + 1 per lane…, then per slot: FREE_FOR, DONE]. */
   control: SharedArrayBuffer;
-  /** Float64: per slot, per lane: firstN, count. */
+  /** Float64: per slot, per lane: firstN, count (the batch's packets), own (the lane's records). */
   meta: SharedArrayBuffer;
 }
 
@@ -124,9 +136,11 @@ const waitAsync = (Atomics as unknown as {
 }).waitAsync.bind(Atomics);
 
 const C = { BELL: 0, ABORT: 1, FINISHED: 2, FINAL: 3 } as const;
+/** Float64s of meta per slot and lane. */
+const META = 3;
 
 export function makeDecisionRing(lanes: number, capacity: number): DecisionRing {
-  const slotBytes = capacity * DREC.SIZE;
+  const slotBytes = lanes * capacity * DREC.SIZE;
   const slots = slotBytes <= 8 << 20 ? 4 : 2;
   const ring: DecisionRing = {
     lanes,
@@ -134,9 +148,8 @@ export function makeDecisionRing(lanes: number, capacity: number): DecisionRing 
     capacity,
     records: new SharedArrayBuffer(slots * slotBytes),
     control: new SharedArrayBuffer(4 * (C.FINAL + lanes + 2 * slots)),
-    meta: new SharedArrayBuffer(8 * slots * lanes * 2),
+    meta: new SharedArrayBuffer(8 * slots * lanes * META),
   };
-  new Uint8Array(ring.records).fill(VERDICT.NOT_MINE); // (every byte; only the verdict bytes matter)
   const ctl = new Int32Array(ring.control);
   for (let s = 0; s < slots; s++) ctl[freeAt(ring, s)] = s;
   return ring;
@@ -149,21 +162,22 @@ const doneAt = (r: DecisionRing, s: number) => C.FINAL + r.lanes + 2 * s + 1;
 export class RingProducer {
   private readonly ctl: Int32Array;
   private readonly meta: Float64Array;
-  private readonly views: DataView[];
+  private readonly views: Uint8Array[];
   batches = 0;
 
   constructor(readonly ring: DecisionRing, readonly lane: number) {
     this.ctl = new Int32Array(ring.control);
     this.meta = new Float64Array(ring.meta);
-    this.views = Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.capacity * DREC.SIZE, ring.capacity * DREC.SIZE));
+    const bytes = ring.capacity * DREC.SIZE;
+    this.views = Array.from({ length: ring.slots }, (_, s) => new Uint8Array(ring.records, (s * ring.lanes + lane) * bytes, bytes));
   }
 
   /**
-   * The slot of the next batch, once the writer has freed it; `whileWaiting`
+   * This lane's array in the slot of the next batch, once the writer has freed it; `whileWaiting`
    * runs every few ms meanwhile (and may return false to give up). Returns
    * null when the writer gave up.
    */
-  acquire(whileWaiting: () => boolean): DataView | null {
+  acquire(whileWaiting: () => boolean): Uint8Array | null {
     const b = this.batches;
     const s = b % this.ring.slots;
     const at = freeAt(this.ring, s);
@@ -175,12 +189,13 @@ export class RingProducer {
     }
   }
 
-  /** This lane filled its records of the acquired slot for the batch of `count` packets from `firstN`. */
-  release(firstN: number, count: number): void {
+  /** This lane put its `own` records of the batch of `count` packets from `firstN` in its array of the acquired slot. */
+  release(firstN: number, count: number, own: number): void {
     const s = this.batches % this.ring.slots;
-    const m = (s * this.ring.lanes + this.lane) * 2;
+    const m = (s * this.ring.lanes + this.lane) * META;
     this.meta[m] = firstN;
     this.meta[m + 1] = count;
+    this.meta[m + 2] = own;
     this.batches++;
     Atomics.add(this.ctl, doneAt(this.ring, s), 1);
     this.ring_();
@@ -201,31 +216,38 @@ export class RingProducer {
 
 /**
  * The writer's end: hands each batch, once every lane has filled it, to
- * `onBatch(view, count)` in order, until every lane finished. `crashed()`
+ * `onBatch(view, laneBytes, counts, firstN, count)` in order (the slot's
+ * lanes' arrays, `laneBytes` apart in `view`, lane l holding `counts[l]`
+ * records of the `count` packets from `firstN`), until every lane finished. `crashed()`
  * says a lane died (then it stops, and tells the lanes to give up).
  * Returns the batches written.
  */
-export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, count: number, firstN: number) => void, crashed: () => boolean): Promise<number> {
+export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, laneBytes: number, counts: readonly number[], firstN: number, count: number) => void, crashed: () => boolean): Promise<number> {
   const ctl = new Int32Array(ring.control);
   const meta = new Float64Array(ring.meta);
-  const bytes = new Uint8Array(ring.records);
-  const views = Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.capacity * DREC.SIZE, ring.capacity * DREC.SIZE));
+  const laneBytes = ring.capacity * DREC.SIZE;
+  const views = Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.lanes * laneBytes, ring.lanes * laneBytes));
+  const counts = new Array<number>(ring.lanes).fill(0);
   let b = 0;
   try {
     for (;;) {
       const bell = Atomics.load(ctl, C.BELL);
       const s = b % ring.slots;
       if (Atomics.load(ctl, doneAt(ring, s)) === ring.lanes) {
-        const firstN = meta[s * ring.lanes * 2]!;
-        const count = meta[s * ring.lanes * 2 + 1]!;
-        for (let w = 1; w < ring.lanes; w++) {
-          if (meta[(s * ring.lanes + w) * 2] !== firstN || meta[(s * ring.lanes + w) * 2 + 1] !== count) {
-            throw new InternalError(`decisions ring: batch ${b}: lane ${w} has packets ${meta[(s * ring.lanes + w) * 2]}+${meta[(s * ring.lanes + w) * 2 + 1]}, lane 0 ${firstN}+${count}`);
+        const m0 = s * ring.lanes * META;
+        const firstN = meta[m0]!;
+        const count = meta[m0 + 1]!;
+        let total = 0;
+        for (let w = 0; w < ring.lanes; w++) {
+          const m = m0 + w * META;
+          if (meta[m] !== firstN || meta[m + 1] !== count) {
+            throw new InternalError(`decisions ring: batch ${b}: lane ${w} has packets ${meta[m]}+${meta[m + 1]}, lane 0 ${firstN}+${count}`);
           }
+          counts[w] = meta[m + 2]!;
+          total += counts[w]!;
         }
-        onBatch(views[s]!, count, firstN);
-        const base = s * ring.capacity * DREC.SIZE;
-        for (let i = 0; i < count; i++) bytes[base + i * DREC.SIZE + DREC.VERDICT] = VERDICT.NOT_MINE;
+        if (total > count) throw new InternalError(`decisions ring: batch ${b}: the lanes hold ${total} records for ${count} packets`);
+        onBatch(views[s]!, laneBytes, counts, firstN, count);
         Atomics.store(ctl, doneAt(ring, s), 0);
         Atomics.store(ctl, freeAt(ring, s), b + ring.slots);
         Atomics.notify(ctl, freeAt(ring, s));

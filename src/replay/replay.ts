@@ -244,7 +244,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
       let consumer: Promise<number> | undefined;
       if (ring) {
         const w = (writer = new DecisionWriter(dest!, format, recordTables(topology, compiled).tables));
-        consumer = consumeDecisionRing(ring, (dv, count) => w.records(dv, 0, count), () => crashed).finally(() => w.flush());
+        consumer = consumeDecisionRing(ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => crashed).finally(() => w.flush());
       }
       const settled = await Promise.allSettled(runs);
       await consumer;
@@ -408,7 +408,9 @@ async function replayWithReference(topology: Topology, file: string, options: Re
   // JSON lines by decisionLine (the oracle the fast writer is checked against); binary through the one writer.
   const rt = out && options.decisionsFormat === 'binary' ? recordTables(topology, compiled) : undefined;
   const bin = rt ? new DecisionWriter(out!, 'binary', rt.tables) : undefined;
-  const rec = new DataView(new ArrayBuffer(DREC.SIZE));
+  const REC_BATCH = 4096;
+  const rec = new DataView(new ArrayBuffer(REC_BATCH * DREC.SIZE));
+  let recs = 0;
   let size = 0;
   try {
     size = statSync(file).size;
@@ -441,8 +443,11 @@ async function replayWithReference(topology: Topology, file: string, options: Re
       tallyDecision(tally, d, index);
       judged = frame.n;
       if (bin) {
-        fillRecordFromDecision(rec, 0, frame.n, tsText, d, rt!);
-        bin.records(rec, 0, 1);
+        fillRecordFromDecision(rec, recs++, frame.n, tsText, d, rt!);
+        if (recs === REC_BATCH) {
+          bin.records(rec, 0, recs);
+          recs = 0;
+        }
       } else if (out && !out.failed) {
         lines.push(decisionLine(frame.n, tsText, d));
         lineNs.push(frame.n);
@@ -458,6 +463,7 @@ async function replayWithReference(topology: Topology, file: string, options: Re
     error = { code: e.code, offset: e.offset, message: e.message };
   } finally {
     if (out) {
+      if (bin && recs > 0) bin.records(rec, 0, recs);
       bin?.flush();
       if (lines.length && !out.failed) flush();
       out.close();

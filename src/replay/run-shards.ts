@@ -2,8 +2,10 @@
  * One shard set of a replay, start to finish: stream the capture, decode and
  * judge every batch with the WASM engine (packets of other shards are
  * skipped), tally, and optionally hand this set's decisions on as DREC
- * records (decision-format.ts): written to the output by the only lane, or
- * put in the shared ring (decision-writer.ts) that the calling thread writes.
+ * records (decision-format.ts RecordFiller, in the engine's WASM instance,
+ * packed: only this set's packets): written to the output by the only lane,
+ * or copied in one piece into this lane's array of the shared ring
+ * (decision-writer.ts) that the calling thread merges and writes.
  * Runs inside a worker thread (worker.ts) or in the calling thread.
  */
 import type { CompiledTable, TableMeta } from '../compile/compile.js';
@@ -12,7 +14,7 @@ import { PcapError } from '../pcap/errors.js';
 import { OutputFile, type OutputStatus } from './output.js';
 import { WasmCaptureStream } from './stream.js';
 import type { Tally } from './decision-record.js';
-import { DREC, fillRecord, recordTables } from './decision-format.js';
+import { DREC, RecordFiller, recordTables } from './decision-format.js';
 import { DecisionWriter, RingProducer, type DecisionRing, type DecisionsFormat } from './decision-writer.js';
 import { WasmEngine, type EngineCounters } from './wasm-engine.js';
 import type { ReusableMemory } from '../wasm/loader.js';
@@ -110,7 +112,7 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
   const file = task.decisionsPath !== undefined ? new OutputFile(task.decisionsPath, task.decisionsFd, 'decisions') : undefined;
   const rt = file || task.ring ? recordTables(task.topology, compiled) : undefined;
   const out = file ? new DecisionWriter(file, task.decisionsFormat ?? 'jsonl', rt!.tables) : undefined;
-  const records = out ? new DataView(new ArrayBuffer(task.batchSize * DREC.SIZE)) : undefined;
+  const filler = rt ? new RecordFiller(engine, rt, task.batchSize) : undefined;
   const ring = task.ring ? new RingProducer(task.ring, task.ringLane ?? slot) : undefined;
   let acked = false;
   // While waiting for the ring: answer an interrupt request at once (the other lanes may wait for it).
@@ -152,14 +154,12 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
       engine.runPrepared(batch.count, interfaces, task.owned);
       const b = stream.current();
       if (out && !out.out.failed) {
-        const dv = engine.decisionView(b.count);
-        let k = 0;
-        for (let i = 0; i < b.count; i++) if (fillRecord(records!, k, dv, i, b.firstN + i, b, interfaces, rt!)) k++;
-        out.records(records!, 0, k);
+        const recs = filler!.fill(engine.decisionView(b.count), b, interfaces);
+        out.records(recs, 0, recs.byteLength / DREC.SIZE);
       } else if (ring) {
-        const dv = engine.decisionView(b.count);
-        for (let i = 0; i < b.count; i++) fillRecord(slotView!, i, dv, i, b.firstN + i, b, interfaces, rt!);
-        ring.release(b.firstN, b.count);
+        const recs = filler!.fill(engine.decisionView(b.count), b, interfaces);
+        slotView!.set(new Uint8Array(recs.buffer, recs.byteOffset, recs.byteLength));
+        ring.release(b.firstN, b.count, recs.byteLength / DREC.SIZE);
       }
       judged = b.firstN + b.count - 1;
       if (progress) Atomics.store(progress, slot, Math.floor(bytesRead / 1024));

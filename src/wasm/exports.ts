@@ -384,6 +384,129 @@ export interface SgfExports {
    * @returns `u32`
    */
   libIntern(d: number): number;
+  /** assembly/decisions/DK_OTHER */
+  readonly DK_OTHER: {
+    /** @type `u8` */
+    readonly value: number;
+  };
+  /** assembly/decisions/DK_US */
+  readonly DK_US: {
+    /** @type `u8` */
+    readonly value: number;
+  };
+  /** assembly/decisions/DK_NS */
+  readonly DK_NS: {
+    /** @type `u8` */
+    readonly value: number;
+  };
+  /** assembly/decisions/TS_HOST */
+  readonly TS_HOST: {
+    /** @type `u8` */
+    readonly value: number;
+  };
+  /** assembly/decisions/JS_DONE */
+  readonly JS_DONE: {
+    /** @type `i32` */
+    readonly value: number;
+  };
+  /** assembly/decisions/JS_FULL */
+  readonly JS_FULL: {
+    /** @type `i32` */
+    readonly value: number;
+  };
+  /** assembly/decisions/JS_NEED_BODY */
+  readonly JS_NEED_BODY: {
+    /** @type `i32` */
+    readonly value: number;
+  };
+  /**
+   * assembly/decisions/jsonlLayout
+   * @returns `u32`
+   */
+  jsonlLayout(): number;
+  /**
+   * assembly/decisions/jsonlInit
+   * @param t `usize`
+   * @param slots `u32`
+   * @param arena `usize`
+   * @param end `usize`
+   * @param max `u32`
+   */
+  jsonlInit(t: number, slots: number, arena: number, end: number, max: number): void;
+  /**
+   * assembly/decisions/jsonlStatus
+   * @returns `i32`
+   */
+  jsonlStatus(): number;
+  /**
+   * assembly/decisions/jsonlOut
+   * @returns `usize`
+   */
+  jsonlOut(): number;
+  /**
+   * assembly/decisions/jsonlTake
+   * @returns `u32`
+   */
+  jsonlTake(): number;
+  /**
+   * assembly/decisions/jsonlPending
+   * @returns `usize`
+   */
+  jsonlPending(): number;
+  /**
+   * assembly/decisions/jsonlBodyRoom
+   * @param len `usize`
+   * @returns `usize`
+   */
+  jsonlBodyRoom(len: number): number;
+  /**
+   * assembly/decisions/jsonlBodyAdd
+   * @param len `usize`
+   */
+  jsonlBodyAdd(len: number): void;
+  /**
+   * assembly/decisions/jsonlLoose
+   * @param ptr `usize`
+   * @param len `usize`
+   */
+  jsonlLoose(ptr: number, len: number): void;
+  /**
+   * assembly/decisions/drecMerge
+   * @param recs `usize`
+   * @param counts `usize`
+   * @param lanes `i32`
+   * @param out `usize`
+   * @returns `i32`
+   */
+  drecMerge(recs: number, counts: number, lanes: number, out: number): number;
+  /**
+   * assembly/decisions/jsonlEncode
+   * @param recs `usize`
+   * @param from `i32`
+   * @param count `i32`
+   * @param out `usize`
+   * @param outEnd `usize`
+   * @returns `i32`
+   */
+  jsonlEncode(recs: number, from: number, count: number, out: number, outEnd: number): number;
+  /**
+   * assembly/decisions/drecHostTs
+   * @returns `u32`
+   */
+  drecHostTs(): number;
+  /**
+   * assembly/decisions/drecFill
+   * @param decs `usize`
+   * @param desc `usize`
+   * @param count `i32`
+   * @param firstN `f64`
+   * @param kinds `usize`
+   * @param hopLists `usize`
+   * @param refs `usize`
+   * @param out `usize`
+   * @returns `u32`
+   */
+  drecFill(decs: number, desc: number, count: number, firstN: number, kinds: number, hopLists: number, refs: number, out: number): number;
   /** assembly/layout/LAYOUT_HASH */
   readonly LAYOUT_HASH: {
     /** @type `u32` */

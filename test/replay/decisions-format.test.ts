@@ -11,9 +11,14 @@ import { join } from 'node:path';
 import { generateTopology } from '../../src/gen/index.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
 import { replay } from '../../src/replay/replay.js';
-import { DREC, JsonlEncoder, NO_RULE, setRecordTs, type DecisionTables } from '../../src/replay/decision-format.js';
+import { DREC, fillRecord, JsonlEncoder, NO_RULE, RecordFiller, recordTables, setRecordTs, type DecisionTables } from '../../src/replay/decision-format.js';
+import { compileTopology } from '../../src/compile/compile.js';
+import { WasmEngine } from '../../src/replay/wasm-engine.js';
+import { WasmCaptureStream } from '../../src/replay/stream.js';
 import { convertDecisions, DECISIONS_ERROR, DecisionsFileError, readDecisions, readDecisionsHeader } from '../../src/replay/decision-file.js';
 import { OutputFile } from '../../src/replay/output.js';
+import { DecisionWriter } from '../../src/replay/decision-writer.js';
+import { encodeDecisionsHeader } from '../../src/replay/decision-file.js';
 import { TS_KIND } from '../../src/pcap/format.js';
 import { tsText, tsToNs, type TsClock } from '../../src/pcap/timestamp.js';
 import type { CaptureInterface } from '../../src/pcap/scanner.js';
@@ -284,6 +289,158 @@ t('sgfilter decisions: JSON lines on stdout, exit 1 with the good prefix on dama
   const same = cli(['decisions', join(dir, 'huawei-app.w2.bin'), '--out', join(dir, 'huawei-app.w2.bin')]);
   assert.is(same.status, 2);
   assert.match(same.stderr, 'is the input');
+});
+
+/** The §9 line of a record, written out from docs/decisions.md's rule ("A JSON line is made of a record as…") with BigInt and JSON.stringify. */
+function specLine(n: bigint, neg: boolean, sec: bigint, frac: bigint, digits: number, verdict: string, reason: string, hops: object[]): string {
+  const ts = (neg ? '-' : '') + sec.toString() + (digits > 0 ? '.' + frac.toString().padStart(digits, '0') : '');
+  return `{"n":${n},"ts":"${ts}","verdict":"${verdict}"${reason ? `,"reason":"${reason}"` : ''},"hops":${JSON.stringify(hops)}}\n`;
+}
+
+t('packet numbers and timestamps up to 2^64 - 1, any fraction digits: the lines the format defines (property)', () => {
+  const u64 = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.constantFrom(0n, 9n, 10n, 99n, 100n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n + 1n, 10n ** 19n, 2n ** 64n - 1n));
+  const rec = fc.record({ n: u64, sec: u64, neg: fc.boolean(), digits: fc.integer({ min: 0, max: 20 }), frac: u64, verdict: fc.integer({ min: 0, max: 1 }) });
+  const tb: DecisionTables = { verdicts: ['deny', 'allow'], dirs: ['ingress', 'egress'], packetReasons: ['', 'unmanaged'], hopReasons: ['rule'], interfaces: ['eni-a'], rules: [] };
+  fc.assert(
+    fc.property(fc.array(rec, { minLength: 1, maxLength: 40 }), (recs) => {
+      const dv = new DataView(new ArrayBuffer(recs.length * DREC.SIZE));
+      let expected = '';
+      recs.forEach((r, i) => {
+        const at = i * DREC.SIZE;
+        const frac = r.digits === 0 ? 0n : r.frac % 10n ** BigInt(r.digits);
+        dv.setBigUint64(at + DREC.N, r.n, true);
+        dv.setBigUint64(at + DREC.TS_SEC, r.sec, true);
+        dv.setBigUint64(at + DREC.TS_FRAC, frac, true);
+        dv.setUint8(at + DREC.TS_DIGITS, r.digits);
+        dv.setUint8(at + DREC.TS_NEG, r.neg ? 1 : 0);
+        dv.setUint8(at + DREC.VERDICT, r.verdict);
+        dv.setUint8(at + DREC.REASON, 1);
+        expected += specLine(r.n, r.neg, r.sec, frac, r.digits, tb.verdicts[r.verdict]!, 'unmanaged', []);
+      });
+      let out = '';
+      const e = new JsonlEncoder(tb, (bytes) => (out += Buffer.from(bytes).toString('utf8')));
+      e.encode(dv, 0, recs.length);
+      e.flush();
+      assert.is(out, expected);
+    }),
+    propertyRuns(100),
+  );
+});
+
+t('more distinct bodies than the encoder caches, and a line longer than its buffer: every line as the format defines', () => {
+  // 40,000 interfaces, one record each (a distinct body each: past the 32,768 the cache keeps), then one whose
+  // interface id is 200 KB (a line longer than the 4 KiB buffer asked for), then the first ones again.
+  const n = 40_000;
+  const ids = Array.from({ length: n }, (_, i) => `eni-${i}`);
+  ids.push('x'.repeat(200_000));
+  const tb: DecisionTables = { verdicts: ['deny', 'allow'], dirs: ['ingress', 'egress'], packetReasons: [''], hopReasons: ['established', 'rule'], interfaces: ids, rules: [['sg-1', 'r-1']] };
+  const order = [...ids.keys(), 0, 1, n, 2];
+  const dv = new DataView(new ArrayBuffer(order.length * DREC.SIZE));
+  let expected = '';
+  order.forEach((iface, i) => {
+    const at = i * DREC.SIZE;
+    dv.setUint32(at + DREC.N, i + 1, true);
+    dv.setUint32(at + DREC.TS_SEC, 1_700_000_000 + (i >> 10), true);
+    dv.setUint32(at + DREC.TS_FRAC, i % 1_000_000, true);
+    dv.setUint8(at + DREC.TS_DIGITS, 6);
+    dv.setUint8(at + DREC.VERDICT, 1);
+    dv.setUint8(at + DREC.NHOPS, 1);
+    const h = at + DREC.HOP0;
+    dv.setUint32(h, iface, true);
+    dv.setUint8(h + 4, 1);
+    dv.setUint8(h + 5, 1);
+    dv.setUint8(h + 6, i % 2);
+    dv.setUint32(h + 8, i % 2 ? 0 : NO_RULE, true);
+    const hop = { iface: ids[iface], dir: 'egress', verdict: 'allow', reason: i % 2 ? 'rule' : 'established', ...(i % 2 ? { group: 'sg-1', rule: 'r-1' } : {}) };
+    expected += specLine(BigInt(i + 1), false, BigInt(1_700_000_000 + (i >> 10)), BigInt(i % 1_000_000), 6, 'allow', '', [hop]);
+  });
+  const chunks: string[] = [];
+  const e = new JsonlEncoder(tb, (bytes, lines) => {
+    const text = Buffer.from(bytes).toString('utf8');
+    assert.is(text.split('\n').length - 1, lines, 'the lines a chunk says it holds');
+    chunks.push(text);
+  }, 4096);
+  for (let i = 0; i < order.length; i += 5000) e.encode(dv, i, Math.min(5000, order.length - i));
+  e.flush();
+  const out = chunks.join('');
+  assert.is(out.length, expected.length);
+  assert.ok(out === expected, 'the lines differ from the format\'s');
+});
+
+t('the records drecFill makes in WASM are the readable fillRecord\'s, packed, for each shard owner (pcap µs, pcapng ns, other clocks)', () => {
+  const doc = generateTopology({ seed: 37, cloud: 'aliyun-basic', interfaces: 6, rulesPerGroup: 10 });
+  const topo = parsed(doc);
+  const compiled = compileTopology(topo);
+  const rt = recordTables(topo, compiled);
+  const files: string[] = [];
+  for (const [format, nanos] of [['pcap', false], ['pcapng', true], ['pcapng', false]] as const) {
+    const f = join(dir, `fill.${nanos ? 'ns' : 'us'}.${format}`);
+    writeFileSync(f, captureFor(doc, { seed: 37, flows: 200, packetsPerFlow: 6, fragmentShare: 0.1, ipv6Share: 0.3, routers: 2, nanos, mix: { tcp: 50, udp: 20, echo: 10, 'icmp-error': 20 } }, format));
+    files.push(f);
+  }
+  // pcapng with the interface's if_tsresol: the fixtures hold other clocks (e.g. a binary resolution) when present.
+  for (const f of fixtures.filter((x) => x.endsWith('.pcapng'))) files.push(join(caps, f));
+  let packets = 0;
+  let host = 0;
+  for (const file of files) {
+    const topology = file.startsWith(caps) ? loadTopologyFile(file.replace(/\.pcapng$/, '.topology.json')).topology : topo;
+    const c = topology === topo ? compiled : compileTopology(topology);
+    const t2 = topology === topo ? rt : recordTables(topology, c);
+    for (const owned of [0xffff, 0x00ff, 0x5555]) {
+      const engine = new WasmEngine(topology, c, { shards: 16, batchCapacity: 257 });
+      const filler = new RecordFiller(engine, t2, 257);
+      const stream = new WasmCaptureStream(engine, file);
+      const expected = new DataView(new ArrayBuffer(257 * DREC.SIZE));
+      for (const { batch, interfaces } of stream.batches()) {
+        engine.runPrepared(batch.count, interfaces, owned);
+        const b = stream.current();
+        const dv = engine.decisionView(b.count);
+        let k = 0;
+        for (let i = 0; i < b.count; i++) if (fillRecord(expected, k, dv, i, b.firstN + i, b, interfaces, t2)) k++;
+        for (let i = 0; i < b.count; i++) if (!['PAIR_US', 'PAIR_NS'].some((kind) => interfaces[b.iface(i)]!.clock.kind === TS_KIND[kind as 'PAIR_US'])) host++;
+        const got = filler.fill(engine.decisionView(b.count), b, interfaces);
+        assert.is(got.byteLength, k * DREC.SIZE, `${file}, owned ${owned.toString(16)}, batch from ${b.firstN}: records`);
+        const a = new Uint8Array(expected.buffer, 0, k * DREC.SIZE);
+        const g = new Uint8Array(got.buffer, got.byteOffset, got.byteLength);
+        if (!Buffer.from(a).equals(Buffer.from(g))) {
+          const r = a.findIndex((x, j) => x !== g[j]);
+          assert.unreachable(`${file}, owned ${owned.toString(16)}, batch from ${b.firstN}: record ${Math.floor(r / DREC.SIZE)}, byte ${r % DREC.SIZE} differs`);
+        }
+        packets += k;
+      }
+    }
+  }
+  assert.ok(packets > 5000, String(packets));
+  assert.ok(host > 0, 'some packets on clocks drecFill leaves to the host');
+});
+
+t('binary writer: batches of any size (gathered small ones, large ones written at once) come out in order', () => {
+  // Batch sizes as a capture's read chunks cut them: small ones gathered, then one large enough to be written at once.
+  const sizes = [3, 5000, 7, 4700, 1, 6000, 2, 20000, 9];
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const all = new DataView(new ArrayBuffer(total * DREC.SIZE));
+  for (let i = 0; i < total; i++) {
+    const at = i * DREC.SIZE;
+    all.setUint32(at + DREC.N, i + 1, true);
+    all.setUint32(at + DREC.TS_SEC, 1_700_000_000, true);
+    all.setUint8(at + DREC.VERDICT, i % 2);
+    all.setUint8(at + DREC.REASON, 1);
+  }
+  const path = join(dir, 'writer-order.bin');
+  const out = new OutputFile(path);
+  const w = new DecisionWriter(out, 'binary', tables);
+  let first = 0;
+  for (const n of sizes) {
+    w.records(all, first, n);
+    first += n;
+  }
+  w.flush();
+  out.close();
+  const expected = Buffer.concat([encodeDecisionsHeader(tables), new Uint8Array(all.buffer)]);
+  const got = readFileSync(path);
+  assert.is(got.length, expected.length);
+  assert.ok(got.equals(expected), 'the records are not in the order written');
+  assert.is(w.lastN, total);
 });
 
 t.run();
