@@ -1,0 +1,89 @@
+/**
+ * The tree builder's cut choice (src/compile/tree.ts, TreeOptions.cut
+ * 'balance', the default): at a node, the cut over every dimension and every
+ * box endpoint whose larger child holds the fewest boxes, boxes copied to
+ * both children counting half. The oracle below recounts every candidate cut
+ * by brute force from that definition (not from the builder's sorted sweep).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import type { BoxSet } from '../../src/compile/boxes.js';
+import { DIMS_V4 } from '../../src/compile/boxes.js';
+import { NODE } from '../../src/compile/format.js';
+import { TreeEmitter } from '../../src/compile/tree.js';
+
+const K = DIMS_V4.length;
+
+/** n random IPv4 boxes over small coordinates (so endpoints collide often). */
+const boxesArb = fc.array(
+  fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 })), { minLength: K, maxLength: K }),
+  { minLength: 13, maxLength: 40 },
+).map((rows): BoxSet => {
+  const n = rows.length;
+  const lo = new Uint32Array(n * K);
+  const hi = new Uint32Array(n * K);
+  rows.forEach((dims, b) => dims.forEach(([x, y], d) => {
+    // A third of the ranges span the whole dimension (wildcards).
+    const wide = (x + y + b + d) % 3 === 0;
+    lo[b * K + d] = wide ? 0 : Math.min(x, y);
+    hi[b * K + d] = wide ? 0xffffffff : Math.max(x, y);
+  }));
+  return { family: 4, dims: DIMS_V4, K, n, lo, hi, pos: Int32Array.from(rows, (_, i) => i), set: new Int32Array(n).fill(-1) };
+});
+
+/** Boxes (the first n) in the left child (lo <= thr) and the right one (hi > thr) of a cut at `thr` in dimension d. */
+function sides(boxes: BoxSet, n: number, d: number, thr: number): [number, number] {
+  let l = 0;
+  let r = 0;
+  for (let b = 0; b < n; b++) {
+    if (boxes.lo[b * K + d]! <= thr) l++;
+    if (boxes.hi[b * K + d]! > thr) r++;
+  }
+  return [l, r];
+}
+
+test('balance cut: the root cut has the least max(L, R) + (L + R) / 2 of all candidate cuts', () => {
+  fc.assert(fc.property(boxesArb, (boxes) => {
+    // The root sees the boxes up to the first that covers everything (the rest are shadowed).
+    let n = boxes.n;
+    for (let b = 0; b < boxes.n; b++) {
+      let all = true;
+      for (let d = 0; d < K; d++) if (boxes.lo[b * K + d] !== 0 || boxes.hi[b * K + d] !== 0xffffffff) all = false;
+      if (all) { n = b + 1; break; }
+    }
+    fc.pre(n > 12);
+    const e = new TreeEmitter(boxes, { binth: 12, maxDepth: 64, cut: 'balance' });
+    const root = e.build(Int32Array.from({ length: boxes.n }, (_, i) => i));
+    const words = e.nodes.view();
+    const thr = words[root * 2]!;
+    const meta = words[root * 2 + 1]!;
+    const child = Math.floor(meta / (NODE.KEY_MASK + 1));
+    assert.ok(child !== root, 'the root is an inner node');
+    const d = DIMS_V4.indexOf((meta & NODE.KEY_MASK) as (typeof DIMS_V4)[number]);
+    assert.ok(d >= 0, `a key offset of an IPv4 dimension, got ${meta & NODE.KEY_MASK}`);
+    const cost = ([l, r]: [number, number]) => Math.max(l, r) + (l + r) / 2;
+    const got = cost(sides(boxes, n, d, thr));
+    // Every candidate: a cut just below some box's start or just after some box's end, inside the dimension.
+    let best = Infinity;
+    for (let dd = 0; dd < K; dd++) {
+      for (let b = 0; b < n; b++) {
+        for (const t of [boxes.lo[b * K + dd]! - 1, boxes.hi[b * K + dd]!]) {
+          if (t < 0 || t >= 0xffffffff) continue;
+          best = Math.min(best, cost(sides(boxes, n, dd, t)));
+        }
+      }
+    }
+    assert.is(got, best, `root cut dim ${d} at ${thr}: cost ${got}, the best candidate ${best}`);
+  }), { numRuns: 200, seed: 1313 });
+});
+
+test('weighted cut (the earlier builder) stays available and builds a tree over the same boxes', () => {
+  fc.assert(fc.property(boxesArb, (boxes) => {
+    const e = new TreeEmitter(boxes, { binth: 2, maxDepth: 64, cut: 'weighted' });
+    const root = e.build(Int32Array.from({ length: boxes.n }, (_, i) => i));
+    assert.ok(root >= 0 && e.nodes.length >= 2);
+  }), { numRuns: 50, seed: 1314 });
+});
+
+test.run();
