@@ -79,7 +79,17 @@ export class TreeEmitter {
   /** Boxes examined over all nodes (see TreeOptions.workBudget). */
   work = 0;
 
-  constructor(private readonly boxes: BoxSet, private readonly opts: TreeOptions = DEFAULT_TREE_OPTIONS) {}
+  /** The dimensions some box does not span whole (the others can never be cut). */
+  private readonly active: number[] = [];
+
+  constructor(private readonly boxes: BoxSet, private readonly opts: TreeOptions = DEFAULT_TREE_OPTIONS) {
+    const { K, n, lo, hi } = boxes;
+    for (let d = 0; d < K; d++) {
+      for (let b = 0; b < n; b++) {
+        if (lo[b * K + d]! !== 0 || hi[b * K + d]! !== FULL) { this.active.push(d); break; }
+      }
+    }
+  }
 
   /** Build a tree over `members` (box indices sorted by position); returns the root node index. */
   build(members: Int32Array): number {
@@ -142,7 +152,7 @@ export class TreeEmitter {
     const ends = sc.ends;
     const weights = sc.weights;
     const points = sc.points;
-    for (let d = 0; d < K; d++) {
+    for (const d of this.active) {
       const rl = regLo[d]!;
       const rh = regHi[d]!;
       if (rl === rh) continue;
