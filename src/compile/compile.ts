@@ -29,7 +29,7 @@ import {
 } from './format.js';
 import { partitionBoxes, type PartitionOptions, DEFAULT_PARTITION_OPTIONS } from './partition.js';
 import { emitSets } from './sets.js';
-import { DEFAULT_TREE_OPTIONS, TreeBudgetExceeded, TreeEmitter, type TreeOptions } from './tree.js';
+import { DEFAULT_TREE_OPTIONS, TreeBudgetExceeded, TreeEmitter, fixedWalkSteps, type TreeOptions } from './tree.js';
 import { Words } from './words.js';
 
 export interface CompileOptions {
@@ -55,6 +55,8 @@ export interface ClassifierStats {
   nodes: number;
   leafRecords: number;
   maxDepth: number;
+  /** CLASSIFIER.WALK_STEPS: the fixed steps of every walk, 0 = until no lane moves. */
+  walkSteps: number;
   bytes: number;
 }
 
@@ -113,6 +115,9 @@ function emitClassifier(
     roots = build(partitionBoxes(boxes, partOpts));
   }
   roots.sort((a, b) => a.minPos - b.minPos);
+  // One tree: the 8-lane walk may take a fixed number of steps (tree.ts fixedWalkSteps).
+  const walkSteps = roots.length === 1 ? fixedWalkSteps(emitter.leafDepths) : 0;
+  put(CLASSIFIER.WALK_STEPS, walkSteps);
   out.align(4);
   put(CLASSIFIER.N_TREES, roots.length);
   put(CLASSIFIER.TREES_OFF, (out.length - base) * 4);
@@ -146,6 +151,7 @@ function emitClassifier(
     nodes: emitter.nodes.length / 2,
     leafRecords: emitter.leafRecords,
     maxDepth: emitter.maxDepth,
+    walkSteps,
     bytes: (out.length - base) * 4,
   };
 }

@@ -50,6 +50,47 @@ export interface TreeOptions {
   cut?: 'balance' | 'weighted';
 }
 
+/**
+ * The 8-lane walk's cost model (docs/classifier.md, "Fixed-step walks"): for
+ * a tree whose leaves number `depthCounts[d]` at depth d, the steps every
+ * walk should take, or 0 to walk until no lane moves.
+ *
+ * The lockstep loop takes two steps per exit test and ends when no lane moved
+ * in the second, so a group of 8 lanes whose deepest leaf is at depth m costs
+ * 2 * ceil((m + 1) / 2) steps, each with 1/12 more for the exit test (16
+ * operations per 2 x 8 steps of about 12). A fixed walk of D steps (D = the
+ * deepest leaf; a lane at its leaf stays there) costs D steps plus its loop
+ * counter (2 operations per 8 x 12). The expectation of m is taken over 8
+ * leaves drawn independently, every leaf equally likely (nothing is known of
+ * the traffic when the table is built). The fixed walk is chosen when it
+ * costs no more.
+ */
+export function fixedWalkSteps(depthCounts: readonly (number | undefined)[]): number {
+  let total = 0;
+  let deepest = -1;
+  for (let d = 0; d < depthCounts.length; d++) {
+    const c = depthCounts[d] ?? 0;
+    total += c;
+    if (c > 0) deepest = d;
+  }
+  if (total === 0 || deepest <= 0) return 0;
+  let below = 0;
+  let prev = 0;
+  let lockstep = 0;
+  for (let d = 0; d <= deepest; d++) {
+    below += depthCounts[d] ?? 0;
+    const f = (below / total) ** LANES; // P(the deepest of the 8 is at most d)
+    lockstep += (f - prev) * 2 * Math.ceil((d + 1) / 2);
+    prev = f;
+  }
+  const loopCost = lockstep * (1 + 16 / (2 * LANES * 12));
+  const fixedCost = deepest * (1 + 2 / (LANES * 12));
+  return fixedCost <= loopCost ? deepest : 0;
+}
+
+/** Tuples walked in lockstep by the optimized matcher's main path (assembly/classify.ts trees8One). */
+const LANES = 8;
+
 /** Thrown when a tree outgrows `recordBudget` (the caller, compile.ts, then partitions). */
 export class TreeBudgetExceeded extends SgfError {
   readonly code = 'SGF_TABLE_TREE_BUDGET';
@@ -78,6 +119,8 @@ export class TreeEmitter {
   maxDepth = 0;
   /** Boxes examined over all nodes (see TreeOptions.workBudget). */
   work = 0;
+  /** Leaf nodes by depth (index: steps from the root), over every tree built. */
+  readonly leafDepths: number[] = [];
 
   /** The dimensions some box does not span whole (the others can never be cut). */
   private readonly active: number[] = [];
@@ -139,7 +182,7 @@ export class TreeEmitter {
     this.work += n;
     if (this.opts.workBudget !== undefined && this.work > this.opts.workBudget) throw new TreeBudgetExceeded(this.opts.workBudget, 'boxes examined');
     if (n <= this.opts.binth || depth >= this.opts.maxDepth) {
-      this.emitLeaf(node, members, regLo, regHi);
+      this.emitLeaf(node, members, regLo, regHi, depth);
       return;
     }
     // Choose the cut.
@@ -234,7 +277,7 @@ export class TreeEmitter {
     }
     if (bestDim < 0) {
       // Every rule spans the region in every dimension (only set rules can be left): a leaf.
-      this.emitLeaf(node, members, regLo, regHi);
+      this.emitLeaf(node, members, regLo, regHi, depth);
       return;
     }
     let nl = 0;
@@ -295,7 +338,8 @@ export class TreeEmitter {
    * matched at once with SIMD. Only dimensions that some box of the group
    * does not cover over the region are stored.
    */
-  private emitLeaf(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array): void {
+  private emitLeaf(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number): void {
+    this.leafDepths[depth] = (this.leafDepths[depth] ?? 0) + 1;
     const words: number[] = [];
     TreeEmitter.groups(this.boxes, members, regLo, regHi, words);
     // Identical leaves are stored once: a hash of the words, then a word-by-word compare.

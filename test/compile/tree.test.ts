@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { BoxSet } from '../../src/compile/boxes.js';
 import { DIMS_V4 } from '../../src/compile/boxes.js';
 import { NODE } from '../../src/compile/format.js';
-import { TreeEmitter } from '../../src/compile/tree.js';
+import { TreeEmitter, fixedWalkSteps } from '../../src/compile/tree.js';
 
 const K = DIMS_V4.length;
 
@@ -84,6 +84,24 @@ test('weighted cut (the earlier builder) stays available and builds a tree over 
     const root = e.build(Int32Array.from({ length: boxes.n }, (_, i) => i));
     assert.ok(root >= 0 && e.nodes.length >= 2);
   }), { numRuns: 50, seed: 1314 });
+});
+
+test('fixedWalkSteps: the cost model of docs/classifier.md, worked by hand', () => {
+  // 16 leaves at depth 4: the loop takes 2*ceil(5/2) = 6 steps (+1/12 for its
+  // exit tests: 6.5), a fixed walk 4 (+2/96: 4.08): fixed, 4 steps.
+  assert.is(fixedWalkSteps([0, 0, 0, 0, 16]), 4);
+  // Half the leaves at depth 5, half at 6: P(deepest of 8 <= 5) = 1/256, so
+  // the loop costs (6/256 + 8 * 255/256) * 13/12 = 8.66 against 6 * 1.02: 6.
+  assert.is(fixedWalkSteps([0, 0, 0, 0, 0, 100, 100]), 6);
+  // 1000 leaves at depth 10, one at 20: P(all 8 at 10) = (1000/1001)^8 = 0.992,
+  // loop (0.992 * 12 + 0.008 * 22) * 13/12 = 13.1 against 20 * 1.02: the loop.
+  const deep: number[] = [];
+  deep[10] = 1000;
+  deep[20] = 1;
+  assert.is(fixedWalkSteps(deep), 0);
+  // No tree, or a root that is a leaf: nothing to walk.
+  assert.is(fixedWalkSteps([]), 0);
+  assert.is(fixedWalkSteps([1]), 0);
 });
 
 test.run();
