@@ -68,6 +68,17 @@ export interface CompiledTable {
 
 const DIRECTIONS: Direction[] = ['ingress', 'egress'];
 
+/**
+ * A filled fixed-walk tree (emitClassifier) is kept when its words (nodes,
+ * leaf entries, groups) are at most this multiple of the first build's.
+ * Measured (docs/classifier.md, "Filled fixed-walk trees"): trees that grew
+ * 1.0-1.55x won (acl1_1K x1.09-1.33), 1.7-2.1x were even to 0.92
+ * (ipc1_1K), 2.9-3.3x lost up to 0.75 (out of the caches).
+ */
+const FILL_MAX_GROWTH = 1.6;
+/** The filled build gives up once its leaf records pass this multiple of the first build's. */
+const FILL_ABORT_GROWTH = 2;
+
 /** Build one classifier into `out` (16-byte aligned); returns stats. */
 function emitClassifier(
   out: Words,
@@ -117,6 +128,28 @@ function emitClassifier(
   roots.sort((a, b) => a.minPos - b.minPos);
   // One tree: the 8-lane walk may take a fixed number of steps (tree.ts fixedWalkSteps).
   const walkSteps = roots.length === 1 ? fixedWalkSteps(emitter.leafDepths) : 0;
+  if (walkSteps > 0 && treeOpts.fill !== false) {
+    // A fixed walk costs walkSteps steps whatever depth a lane's leaf is at,
+    // so the tree is built again with every leaf above that depth cut on to
+    // one group (the same cuts down to the first build's leaves, then more,
+    // never deeper): fewer groups scanned, the same walk. Kept while the
+    // tree's words stay within FILL_MAX_GROWTH times the first build's (the
+    // further cuts copy boxes, and a table that outgrows the caches loses
+    // more than the groups save), and within the single-tree budgets; else
+    // the first build. A leaf-record budget stops a losing attempt early.
+    const words = (e: TreeEmitter) => e.nodes.length + e.leafEntries.length + e.leaves.length;
+    const recordBudget = Math.min(FILL_ABORT_GROWTH * emitter.leafRecords, partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
+    const filled = new TreeEmitter(boxes, { ...treeOpts, fillTo: walkSteps, recordBudget, ...(partOpts.mode === 'auto' ? { workBudget: partOpts.singleTreeWork } : {}) });
+    try {
+      const root = filled.build(partitionBoxes(boxes, { ...partOpts, mode: 'none' })[0]!);
+      if (filled.maxDepth === walkSteps && words(filled) <= FILL_MAX_GROWTH * words(emitter)) {
+        emitter = filled;
+        roots = [{ minPos: roots[0]!.minPos, root }];
+      }
+    } catch (e) {
+      if (!(e instanceof TreeBudgetExceeded)) throw e;
+    }
+  }
   put(CLASSIFIER.WALK_STEPS, walkSteps);
   out.align(4);
   put(CLASSIFIER.N_TREES, roots.length);

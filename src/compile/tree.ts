@@ -48,6 +48,14 @@ export interface TreeOptions {
    * builder before this one; kept for ablations (docs/classifier.md).
    */
   cut?: 'balance' | 'weighted';
+  /**
+   * Cut every node above this depth on down to leaves of one group (4
+   * boxes), never below it; `binth` then does not apply (compile.ts sets it
+   * to a fixed walk's steps, see fixedWalkSteps).
+   */
+  fillTo?: number;
+  /** compile.ts: false keeps a fixed-walk tree as first built (no second, filled build; for ablations). */
+  fill?: boolean;
 }
 
 /**
@@ -87,6 +95,9 @@ export function fixedWalkSteps(depthCounts: readonly (number | undefined)[]): nu
   const fixedCost = deepest * (1 + 2 / (LANES * 12));
   return fixedCost <= loopCost ? deepest : 0;
 }
+
+/** Boxes in one leaf group (matched at once with i32x4). */
+const LEAF_GROUP_BOXES = 4;
 
 /** Tuples walked in lockstep by the optimized matcher's main path (assembly/classify.ts trees8One). */
 const LANES = 8;
@@ -181,7 +192,8 @@ export class TreeEmitter {
     if (depth > this.maxDepth) this.maxDepth = depth;
     this.work += n;
     if (this.opts.workBudget !== undefined && this.work > this.opts.workBudget) throw new TreeBudgetExceeded(this.opts.workBudget, 'boxes examined');
-    if (n <= this.opts.binth || depth >= this.opts.maxDepth) {
+    const fill = this.opts.fillTo;
+    if (fill !== undefined ? n <= LEAF_GROUP_BOXES || depth >= fill : n <= this.opts.binth || depth >= this.opts.maxDepth) {
       this.emitLeaf(node, members, regLo, regHi, depth);
       return;
     }

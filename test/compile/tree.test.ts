@@ -12,6 +12,7 @@ import type { BoxSet } from '../../src/compile/boxes.js';
 import { DIMS_V4 } from '../../src/compile/boxes.js';
 import { NODE } from '../../src/compile/format.js';
 import { TreeEmitter, fixedWalkSteps } from '../../src/compile/tree.js';
+import { propertyRuns } from '../helpers/fuzz.js';
 
 const K = DIMS_V4.length;
 
@@ -75,7 +76,7 @@ test('balance cut: the root cut has the least max(L, R) + (L + R) / 2 of all can
       }
     }
     assert.is(got, best, `root cut dim ${d} at ${thr}: cost ${got}, the best candidate ${best}`);
-  }), { numRuns: 200, seed: 1313 });
+  }), { ...propertyRuns(200), seed: 1313 });
 });
 
 test('weighted cut (the earlier builder) stays available and builds a tree over the same boxes', () => {
@@ -83,7 +84,39 @@ test('weighted cut (the earlier builder) stays available and builds a tree over 
     const e = new TreeEmitter(boxes, { binth: 2, maxDepth: 64, cut: 'weighted' });
     const root = e.build(Int32Array.from({ length: boxes.n }, (_, i) => i));
     assert.ok(root >= 0 && e.nodes.length >= 2);
-  }), { numRuns: 50, seed: 1314 });
+  }), { ...propertyRuns(50), seed: 1314 });
+});
+
+test('fillTo: the same cuts as the first build down to its leaves, then on, never below fillTo', () => {
+  fc.assert(fc.property(boxesArb, fc.integer({ min: 1, max: 6 }), (boxes, fillTo) => {
+    const members = () => Int32Array.from({ length: boxes.n }, (_, i) => i);
+    const first = new TreeEmitter(boxes, { binth: 12, maxDepth: 64, cut: 'balance' });
+    const r1 = first.build(members());
+    const filled = new TreeEmitter(boxes, { binth: 12, maxDepth: 64, cut: 'balance', fillTo });
+    const r2 = filled.build(members());
+    const a = first.nodes.view();
+    const b = filled.nodes.view();
+    // Walk both trees together: where the first has an inner node above fillTo, the filled one has the same cut.
+    const walk = (x: number, y: number, depth: number): void => {
+      const ax = Math.floor(a[x * 2 + 1]! / (NODE.KEY_MASK + 1));
+      const by = Math.floor(b[y * 2 + 1]! / (NODE.KEY_MASK + 1));
+      if (by === y) {
+        assert.ok(depth <= fillTo, `a leaf at depth ${depth} below fillTo ${fillTo}`);
+        return;
+      }
+      assert.ok(depth < fillTo, `an inner node at depth ${depth}, fillTo ${fillTo}`);
+      if (ax !== x) {
+        assert.is(b[y * 2], a[x * 2], 'the same threshold');
+        assert.is(b[y * 2 + 1]! & NODE.KEY_MASK, a[x * 2 + 1]! & NODE.KEY_MASK, 'the same dimension');
+        walk(ax, by, depth + 1);
+        walk(ax + 1, by + 1, depth + 1);
+      } else {
+        walk(x, by, depth + 1);
+        walk(x, by + 1, depth + 1);
+      }
+    };
+    walk(r1, r2, 0);
+  }), { ...propertyRuns(100), seed: 1315 });
 });
 
 test('fixedWalkSteps: the cost model of docs/classifier.md, worked by hand', () => {
