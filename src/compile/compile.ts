@@ -78,6 +78,13 @@ const DIRECTIONS: Direction[] = ['ingress', 'egress'];
 const FILL_MAX_GROWTH = 1.6;
 /** The filled build gives up once its leaf records pass this multiple of the first build's. */
 const FILL_ABORT_GROWTH = 2;
+/**
+ * No filled build is tried when even the allowed growth would take the tree
+ * past this size (half of a 1 MiB L2): the point of filling is fewer group
+ * loads from a tree that stays in the caches, and the attempt costs a second
+ * build (fw1_1K: 42 -> 96 ms, and then refused for its growth).
+ */
+const FILL_MAX_BYTES = 512 * 1024;
 
 /** Build one classifier into `out` (16-byte aligned); returns stats. */
 function emitClassifier(
@@ -128,7 +135,8 @@ function emitClassifier(
   roots.sort((a, b) => a.minPos - b.minPos);
   // One tree: the 8-lane walk may take a fixed number of steps (tree.ts fixedWalkSteps).
   const walkSteps = roots.length === 1 ? fixedWalkSteps(emitter.leafDepths) : 0;
-  if (walkSteps > 0 && treeOpts.fill !== false) {
+  const treeWords = (e: TreeEmitter) => e.nodes.length + e.leafEntries.length + e.leaves.length;
+  if (walkSteps > 0 && treeOpts.fill !== false && treeWords(emitter) * 4 * FILL_MAX_GROWTH <= FILL_MAX_BYTES) {
     // A fixed walk costs walkSteps steps whatever depth a lane's leaf is at,
     // so the tree is built again with every leaf above that depth cut on to
     // one group (the same cuts down to the first build's leaves, then more,
@@ -137,12 +145,11 @@ function emitClassifier(
     // further cuts copy boxes, and a table that outgrows the caches loses
     // more than the groups save), and within the single-tree budgets; else
     // the first build. A leaf-record budget stops a losing attempt early.
-    const words = (e: TreeEmitter) => e.nodes.length + e.leafEntries.length + e.leaves.length;
     const recordBudget = Math.min(FILL_ABORT_GROWTH * emitter.leafRecords, partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
     const filled = new TreeEmitter(boxes, { ...treeOpts, fillTo: walkSteps, recordBudget, ...(partOpts.mode === 'auto' ? { workBudget: partOpts.singleTreeWork } : {}) });
     try {
       const root = filled.build(partitionBoxes(boxes, { ...partOpts, mode: 'none' })[0]!);
-      if (filled.maxDepth === walkSteps && words(filled) <= FILL_MAX_GROWTH * words(emitter)) {
+      if (filled.maxDepth === walkSteps && treeWords(filled) <= FILL_MAX_GROWTH * treeWords(emitter)) {
         emitter = filled;
         roots = [{ minPos: roots[0]!.minPos, root }];
       }
