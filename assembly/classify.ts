@@ -40,6 +40,7 @@ import {
   TC_RECORDS_OFF,
   TC_SETS_OFF,
   TC_TREES_OFF,
+  TC_WALK_STEPS,
   TGD_LO,
   TGD_SIZE,
   TGD_SPAN,
@@ -115,6 +116,7 @@ const C_TREES_OFF = TC_TREES_OFF;
 const C_NODES_OFF = TC_NODES_OFF;
 const C_LEAVES_OFF = TC_LEAVES_OFF;
 const C_LEAF_INFO_OFF = TC_LEAF_INFO_OFF;
+const C_WALK_STEPS = TC_WALK_STEPS;
 
 // Tree entry.
 const TREE_SIZE: usize = TTE_SIZE;
@@ -464,7 +466,9 @@ function trees4(cls: usize, t: usize, out: usize): void {
  * trees8 for a classifier of one tree (the common case: every shared
  * ClassBench set below 10K rules, and acl1_10K): no loop over trees, no
  * per-lane test of the best against the next tree, no saved leaves —
- * measured x1.03-1.11 over trees8 on those sets (docs/classifier.md).
+ * measured x1.03-1.11 over trees8 on those sets (docs/classifier.md). When
+ * the classifier's WALK_STEPS is set, every walk takes exactly that many
+ * steps, without the exit test.
  */
 function trees8One(cls: usize, t: usize, out: usize): void {
   const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
@@ -488,26 +492,43 @@ function trees8One(cls: usize, t: usize, out: usize): void {
   let n5 = root;
   let n6 = root;
   let n7 = root;
-  // Two steps per exit test (a leaf stays, so an extra step costs nothing
-  // but its ops); the test: no lane moved in the second.
-  while (true) {
-    const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
-    const m1 = step(nodes, n1 = step(nodes, n1, t + 1 * T_SIZE), t + 1 * T_SIZE);
-    const m2 = step(nodes, n2 = step(nodes, n2, t + 2 * T_SIZE), t + 2 * T_SIZE);
-    const m3 = step(nodes, n3 = step(nodes, n3, t + 3 * T_SIZE), t + 3 * T_SIZE);
-    const m4 = step(nodes, n4 = step(nodes, n4, t + 4 * T_SIZE), t + 4 * T_SIZE);
-    const m5 = step(nodes, n5 = step(nodes, n5, t + 5 * T_SIZE), t + 5 * T_SIZE);
-    const m6 = step(nodes, n6 = step(nodes, n6, t + 6 * T_SIZE), t + 6 * T_SIZE);
-    const m7 = step(nodes, n7 = step(nodes, n7, t + 7 * T_SIZE), t + 7 * T_SIZE);
-    if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
-    n0 = m0;
-    n1 = m1;
-    n2 = m2;
-    n3 = m3;
-    n4 = m4;
-    n5 = m5;
-    n6 = m6;
-    n7 = m7;
+  const steps = load<u32>(cls, C_WALK_STEPS);
+  if (steps != 0) {
+    // A fixed number of steps (the tree's deepest leaf; the builder chose it
+    // over the loop below, tree.ts fixedWalkSteps): no exit test, a lane at
+    // its leaf stays there.
+    for (let d: u32 = 0; d < steps; d++) {
+      n0 = step(nodes, n0, t + 0 * T_SIZE);
+      n1 = step(nodes, n1, t + 1 * T_SIZE);
+      n2 = step(nodes, n2, t + 2 * T_SIZE);
+      n3 = step(nodes, n3, t + 3 * T_SIZE);
+      n4 = step(nodes, n4, t + 4 * T_SIZE);
+      n5 = step(nodes, n5, t + 5 * T_SIZE);
+      n6 = step(nodes, n6, t + 6 * T_SIZE);
+      n7 = step(nodes, n7, t + 7 * T_SIZE);
+    }
+  } else {
+    // Two steps per exit test (a leaf stays, so an extra step costs nothing
+    // but its ops); the test: no lane moved in the second.
+    while (true) {
+      const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
+      const m1 = step(nodes, n1 = step(nodes, n1, t + 1 * T_SIZE), t + 1 * T_SIZE);
+      const m2 = step(nodes, n2 = step(nodes, n2, t + 2 * T_SIZE), t + 2 * T_SIZE);
+      const m3 = step(nodes, n3 = step(nodes, n3, t + 3 * T_SIZE), t + 3 * T_SIZE);
+      const m4 = step(nodes, n4 = step(nodes, n4, t + 4 * T_SIZE), t + 4 * T_SIZE);
+      const m5 = step(nodes, n5 = step(nodes, n5, t + 5 * T_SIZE), t + 5 * T_SIZE);
+      const m6 = step(nodes, n6 = step(nodes, n6, t + 6 * T_SIZE), t + 6 * T_SIZE);
+      const m7 = step(nodes, n7 = step(nodes, n7, t + 7 * T_SIZE), t + 7 * T_SIZE);
+      if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
+      n0 = m0;
+      n1 = m1;
+      n2 = m2;
+      n3 = m3;
+      n4 = m4;
+      n5 = m5;
+      n6 = m6;
+      n7 = m7;
+    }
   }
   const e0 = info + <usize>n0 * LEAF_SIZE;
   const g0 = leaves + <usize>load<u32>(e0, LEAF_FIRST);

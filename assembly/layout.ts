@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0xfec23815;
+export const LAYOUT_HASH: u32 = 0x9090c128;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -461,7 +461,8 @@ export const TBE_NO_LIST: u32 = 4294967295;
 //    32     4  NODE_COUNT       u32 nodes
 //    36     4  LEAF_BYTES       u32 bytes of leaf groups
 //    40     4  LEAF_INFO_OFF    u32 leaf entries, one per node (NODE_COUNT x LEAF_ENTRY)
-//    44    20  -                u32[5] reserved (zero)
+//    44     4  WALK_STEPS       u32 0: walks end when no lane moves; else (one tree only) every walk takes exactly this many steps, no leaf deeper
+//    48    16  -                u32[4] reserved (zero)
 // A classifier's header (one per list and family, 16-byte aligned); every
 // offset in it counts from the classifier's first byte.
 export const TC_FAMILY: usize = 0;
@@ -475,6 +476,7 @@ export const TC_LEAVES_OFF: usize = 28;
 export const TC_NODE_COUNT: usize = 32;
 export const TC_LEAF_BYTES: usize = 36;
 export const TC_LEAF_INFO_OFF: usize = 40;
+export const TC_WALK_STEPS: usize = 44;
 export const TC_SIZE: usize = 64;
 
 // ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * against the trace's oracle column before it is timed.
  *
  *   node dist/bench/classify/main.js [--sets acl1_1K,fw1_10K,…] [--time MS] [--no-json]
- *       [--binth N] [--partition auto|split|none] [--prefix-bits N]   (ablations; JSON then
+ *       [--binth N] [--cut balance|weighted] [--partition auto|split|none] [--prefix-bits N]   (ablations; JSON then
  *       goes to classify-ablation.json)
  *
  * Timings are tinybench medians after warm-up. The optimized matcher runs
@@ -211,7 +211,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Clas
   const partition = arg(argv, '--partition');
   if (partition !== undefined && !['auto', 'split', 'none'].includes(partition)) die(`--partition must be auto, split or none, got ${JSON.stringify(partition)}`);
   const prefixBits = intValue('prefix-bits', arg(argv, '--prefix-bits'), 0, 128);
-  if (binth !== undefined) compile.tree = { binth };
+  const cut = arg(argv, '--cut');
+  if (cut !== undefined && cut !== 'balance' && cut !== 'weighted') die(`--cut must be balance or weighted, got ${JSON.stringify(cut)}`);
+  if (binth !== undefined || cut !== undefined) compile.tree = { ...(binth !== undefined ? { binth } : {}), ...(cut !== undefined ? { cut } : {}) };
   if (partition !== undefined || prefixBits !== undefined) {
     compile.partition = { ...(partition !== undefined ? { mode: partition as 'auto' | 'split' | 'none' } : {}), ...(prefixBits !== undefined ? { prefixBits } : {}) };
   }

@@ -29,7 +29,7 @@ import {
 } from './format.js';
 import { partitionBoxes, type PartitionOptions, DEFAULT_PARTITION_OPTIONS } from './partition.js';
 import { emitSets } from './sets.js';
-import { DEFAULT_TREE_OPTIONS, TreeBudgetExceeded, TreeEmitter, type TreeOptions } from './tree.js';
+import { DEFAULT_TREE_OPTIONS, TreeBudgetExceeded, TreeEmitter, fixedWalkSteps, type TreeOptions } from './tree.js';
 import { Words } from './words.js';
 
 export interface CompileOptions {
@@ -55,6 +55,8 @@ export interface ClassifierStats {
   nodes: number;
   leafRecords: number;
   maxDepth: number;
+  /** CLASSIFIER.WALK_STEPS: the fixed steps of every walk, 0 = until no lane moves. */
+  walkSteps: number;
   bytes: number;
 }
 
@@ -65,6 +67,24 @@ export interface CompiledTable {
 }
 
 const DIRECTIONS: Direction[] = ['ingress', 'egress'];
+
+/**
+ * A filled fixed-walk tree (emitClassifier) is kept when its words (nodes,
+ * leaf entries, groups) are at most this multiple of the first build's.
+ * Measured (docs/classifier.md, "Filled fixed-walk trees"): trees that grew
+ * 1.0-1.55x won (acl1_1K x1.09-1.33), 1.7-2.1x were even to 0.92
+ * (ipc1_1K), 2.9-3.3x lost up to 0.75 (out of the caches).
+ */
+const FILL_MAX_GROWTH = 1.6;
+/** The filled build gives up once its leaf records pass this multiple of the first build's. */
+const FILL_ABORT_GROWTH = 2;
+/**
+ * No filled build is tried when even the allowed growth would take the tree
+ * past this size (half of a 1 MiB L2): the point of filling is fewer group
+ * loads from a tree that stays in the caches, and the attempt costs a second
+ * build (fw1_1K: 42 -> 96 ms, and then refused for its growth).
+ */
+const FILL_MAX_BYTES = 512 * 1024;
 
 /** Build one classifier into `out` (16-byte aligned); returns stats. */
 function emitClassifier(
@@ -113,6 +133,31 @@ function emitClassifier(
     roots = build(partitionBoxes(boxes, partOpts));
   }
   roots.sort((a, b) => a.minPos - b.minPos);
+  // One tree: the 8-lane walk may take a fixed number of steps (tree.ts fixedWalkSteps).
+  const walkSteps = roots.length === 1 ? fixedWalkSteps(emitter.leafDepths) : 0;
+  const treeWords = (e: TreeEmitter) => e.nodes.length + e.leafEntries.length + e.leaves.length;
+  if (walkSteps > 0 && treeOpts.fill !== false && treeWords(emitter) * 4 * FILL_MAX_GROWTH <= FILL_MAX_BYTES) {
+    // A fixed walk costs walkSteps steps whatever depth a lane's leaf is at,
+    // so the tree is built again with every leaf above that depth cut on to
+    // one group (the same cuts down to the first build's leaves, then more,
+    // never deeper): fewer groups scanned, the same walk. Kept while the
+    // tree's words stay within FILL_MAX_GROWTH times the first build's (the
+    // further cuts copy boxes, and a table that outgrows the caches loses
+    // more than the groups save), and within the single-tree budgets; else
+    // the first build. A leaf-record budget stops a losing attempt early.
+    const recordBudget = Math.min(FILL_ABORT_GROWTH * emitter.leafRecords, partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
+    const filled = new TreeEmitter(boxes, { ...treeOpts, fillTo: walkSteps, recordBudget, ...(partOpts.mode === 'auto' ? { workBudget: partOpts.singleTreeWork } : {}) });
+    try {
+      const root = filled.build(partitionBoxes(boxes, { ...partOpts, mode: 'none' })[0]!);
+      if (filled.maxDepth === walkSteps && treeWords(filled) <= FILL_MAX_GROWTH * treeWords(emitter)) {
+        emitter = filled;
+        roots = [{ minPos: roots[0]!.minPos, root }];
+      }
+    } catch (e) {
+      if (!(e instanceof TreeBudgetExceeded)) throw e;
+    }
+  }
+  put(CLASSIFIER.WALK_STEPS, walkSteps);
   out.align(4);
   put(CLASSIFIER.N_TREES, roots.length);
   put(CLASSIFIER.TREES_OFF, (out.length - base) * 4);
@@ -146,6 +191,7 @@ function emitClassifier(
     nodes: emitter.nodes.length / 2,
     leafRecords: emitter.leafRecords,
     maxDepth: emitter.maxDepth,
+    walkSteps,
     bytes: (out.length - base) * 4,
   };
 }

@@ -31,7 +31,9 @@
  * in it, and in its sets, counts from the classifier's first byte)
  *  0 family (4|6)        4 recordsOff   8 nRecords    12 setsOff (0 = none)
  * 16 nTrees             20 treesOff    24 nodesOff    28 leavesOff
- * 32 nodeCount          36 leafBytes   40 leafInfoOff  44..63 reserved
+ * 32 nodeCount          36 leafBytes   40 leafInfoOff  44 walkSteps  48..63 reserved
+ *   walkSteps: 0 = walks end when no lane moves; else (one tree) every walk
+ *             takes exactly this many steps, the depth of its deepest leaf
  *   records : the rule records of the whole list in order (the linear matcher)
  *   trees   : nTrees × { minPos, rootNode }, by minPos ascending; a tree only
  *             holds rules at positions >= minPos, so the search stops as soon

@@ -1,13 +1,15 @@
 /**
- * Decision trees over boxes (HyperSplit-style binary cuts), emitted as the
+ * Decision trees over boxes (binary cuts on rule endpoints), emitted as the
  * flat node and leaf arrays of format.ts.
  *
  * At each node the region is a product of u32 ranges. For every dimension the
- * rules' endpoints clipped to the region cut it into segments, each weighted
- * by the number of rules overlapping it; the node cuts the dimension with the
- * smallest average weight per segment at the point that balances the weight
- * (HyperSplit's "weighted segment balance"). Rules overlapping both halves go
- * to both. A node becomes a leaf when at most `binth` rules remain, or when
+ * rules' endpoints clipped to the region are the candidate cuts; the node
+ * takes the one whose larger child holds the fewest boxes, boxes copied to
+ * both children counting half (TreeOptions.cut 'balance': shallow trees, which
+ * the 8-lane lockstep walk pays for at its deepest lane; 'weighted' is
+ * HyperSplit's weighted segment balance, the earlier builder). Rules
+ * overlapping both halves go to both. A node becomes a leaf when at most
+ * `binth` rules remain, or when
  * its first rule covers the whole region (everything after it is shadowed
  * there). Leaves hold groups of four boxes matched at once with SIMD; a group
  * stores only the dimensions the region does not already guarantee.
@@ -35,7 +37,70 @@ export interface TreeOptions {
    * deterministically (no clock).
    */
   workBudget?: number;
+  /**
+   * How a node chooses its cut (default 'balance'): 'balance' takes, over
+   * every dimension and every rule endpoint in it, the cut with the fewest
+   * boxes in the larger child, counting boxes copied to both children at
+   * half weight (cost max(L, R) + (L + R) / 2): the trees get shallower,
+   * which the 8-lane lockstep walk pays for at its deepest lane.
+   * 'weighted': HyperSplit's weighted segment balance (the dimension with the
+   * smallest average weight per segment, cut at the weight median), the
+   * builder before this one; kept for ablations (docs/classifier.md).
+   */
+  cut?: 'balance' | 'weighted';
+  /**
+   * Cut every node above this depth on down to leaves of one group (4
+   * boxes), never below it; `binth` then does not apply (compile.ts sets it
+   * to a fixed walk's steps, see fixedWalkSteps).
+   */
+  fillTo?: number;
+  /** compile.ts: false keeps a fixed-walk tree as first built (no second, filled build; for ablations). */
+  fill?: boolean;
 }
+
+/**
+ * The 8-lane walk's cost model (docs/classifier.md, "Fixed-step walks"): for
+ * a tree whose leaves number `depthCounts[d]` at depth d, the steps every
+ * walk should take, or 0 to walk until no lane moves.
+ *
+ * The lockstep loop takes two steps per exit test and ends when no lane moved
+ * in the second, so a group of 8 lanes whose deepest leaf is at depth m costs
+ * 2 * ceil((m + 1) / 2) steps, each with 1/12 more for the exit test (16
+ * operations per 2 x 8 steps of about 12). A fixed walk of D steps (D = the
+ * deepest leaf; a lane at its leaf stays there) costs D steps plus its loop
+ * counter (2 operations per 8 x 12). The expectation of m is taken over 8
+ * leaves drawn independently, every leaf equally likely (nothing is known of
+ * the traffic when the table is built). The fixed walk is chosen when it
+ * costs no more.
+ */
+export function fixedWalkSteps(depthCounts: readonly (number | undefined)[]): number {
+  let total = 0;
+  let deepest = -1;
+  for (let d = 0; d < depthCounts.length; d++) {
+    const c = depthCounts[d] ?? 0;
+    total += c;
+    if (c > 0) deepest = d;
+  }
+  if (total === 0 || deepest <= 0) return 0;
+  let below = 0;
+  let prev = 0;
+  let lockstep = 0;
+  for (let d = 0; d <= deepest; d++) {
+    below += depthCounts[d] ?? 0;
+    const f = (below / total) ** LANES; // P(the deepest of the 8 is at most d)
+    lockstep += (f - prev) * 2 * Math.ceil((d + 1) / 2);
+    prev = f;
+  }
+  const loopCost = lockstep * (1 + 16 / (2 * LANES * 12));
+  const fixedCost = deepest * (1 + 2 / (LANES * 12));
+  return fixedCost <= loopCost ? deepest : 0;
+}
+
+/** Boxes in one leaf group (matched at once with i32x4). */
+const LEAF_GROUP_BOXES = 4;
+
+/** Tuples walked in lockstep by the optimized matcher's main path (assembly/classify.ts trees8One). */
+const LANES = 8;
 
 /** Thrown when a tree outgrows `recordBudget` (the caller, compile.ts, then partitions). */
 export class TreeBudgetExceeded extends SgfError {
@@ -46,7 +111,10 @@ export class TreeBudgetExceeded extends SgfError {
   }
 }
 
-export const DEFAULT_TREE_OPTIONS: TreeOptions = { binth: 8, maxDepth: 64 };
+export const DEFAULT_TREE_OPTIONS: TreeOptions = { binth: 12, maxDepth: 64, cut: 'balance' };
+
+/** 'balance' cuts: the weight of the boxes in both children against the larger child (measured, docs/classifier.md). */
+const BALANCE_COPY_WEIGHT = 0.5;
 
 const FULL = 0xffffffff;
 
@@ -56,14 +124,26 @@ export class TreeEmitter {
   /** One LEAF_ENTRY (2 words) per node, parallel to `nodes`: a leaf's groups (format.ts "Leaf entry"). */
   readonly leafEntries = new Words();
   readonly leaves = new Words();
-  private readonly leafCache = new Map<string, number>();
+  private readonly leafCache = new Map<number, number[]>();
   /** Statistics, for the benchmark and the docs. */
   leafRecords = 0;
   maxDepth = 0;
   /** Boxes examined over all nodes (see TreeOptions.workBudget). */
   work = 0;
+  /** Leaf nodes by depth (index: steps from the root), over every tree built. */
+  readonly leafDepths: number[] = [];
 
-  constructor(private readonly boxes: BoxSet, private readonly opts: TreeOptions = DEFAULT_TREE_OPTIONS) {}
+  /** The dimensions some box does not span whole (the others can never be cut). */
+  private readonly active: number[] = [];
+
+  constructor(private readonly boxes: BoxSet, private readonly opts: TreeOptions = DEFAULT_TREE_OPTIONS) {
+    const { K, n, lo, hi } = boxes;
+    for (let d = 0; d < K; d++) {
+      for (let b = 0; b < n; b++) {
+        if (lo[b * K + d]! !== 0 || hi[b * K + d]! !== FULL) { this.active.push(d); break; }
+      }
+    }
+  }
 
   /** Build a tree over `members` (box indices sorted by position); returns the root node index. */
   build(members: Int32Array): number {
@@ -73,6 +153,17 @@ export class TreeEmitter {
     const regHi = new Uint32Array(K).fill(FULL);
     this.buildNode(root, members, regLo, regHi, 0);
     return root;
+  }
+
+  /** Scratch arrays of the cut choice (used before a node recurses, so shared by all nodes). */
+  private scratch = { starts: new Float64Array(0), ends: new Float64Array(0), weights: new Float64Array(0), points: new Float64Array(0) };
+
+  private scratchFor(n: number) {
+    if (this.scratch.starts.length < n) {
+      const m = Math.max(n, 2 * this.scratch.starts.length);
+      this.scratch = { starts: new Float64Array(m), ends: new Float64Array(m), weights: new Float64Array(2 * m + 1), points: new Float64Array(2 * m + 1) };
+    }
+    return this.scratch;
   }
 
   private allocNodes(n: number): number {
@@ -101,8 +192,9 @@ export class TreeEmitter {
     if (depth > this.maxDepth) this.maxDepth = depth;
     this.work += n;
     if (this.opts.workBudget !== undefined && this.work > this.opts.workBudget) throw new TreeBudgetExceeded(this.opts.workBudget, 'boxes examined');
-    if (n <= this.opts.binth || depth >= this.opts.maxDepth) {
-      this.emitLeaf(node, members, regLo, regHi);
+    const fill = this.opts.fillTo;
+    if (fill !== undefined ? n <= LEAF_GROUP_BOXES || depth >= fill : n <= this.opts.binth || depth >= this.opts.maxDepth) {
+      this.emitLeaf(node, members, regLo, regHi, depth);
       return;
     }
     // Choose the cut.
@@ -110,20 +202,26 @@ export class TreeEmitter {
     let bestCost = Infinity;
     let bestSegs = 0;
     let bestThr = 0;
-    const starts = new Float64Array(n);
-    const ends = new Float64Array(n);
-    for (let d = 0; d < K; d++) {
+    const sc = this.scratchFor(n);
+    const starts = sc.starts.subarray(0, n);
+    const ends = sc.ends;
+    const weights = sc.weights;
+    const points = sc.points;
+    for (const d of this.active) {
       const rl = regLo[d]!;
       const rh = regHi[d]!;
       if (rl === rh) continue;
       let ne = 0;
+      let inside = false;
       for (let i = 0; i < n; i++) {
         const b = members[i]!;
         const l = lo[b * K + d]!;
         const h = hi[b * K + d]!;
-        starts[i] = l > rl ? l : rl;
+        if (l > rl) { starts[i] = l; inside = true; } else starts[i] = rl;
         if (h < rh) ends[ne++] = h + 1;
       }
+      // Every box spans the region in this dimension: one segment, no cut.
+      if (!inside && ne === 0) continue;
       starts.sort();
       const E = ends.subarray(0, ne).sort();
       // Segment points: rl, distinct starts and ends.
@@ -133,14 +231,12 @@ export class TreeEmitter {
       let ie = 0;
       let p = rl;
       // Walk points in order; weight of the segment starting at p = #starts <= p - #ends <= p.
-      const weights: number[] = [];
-      const points: number[] = [];
       for (;;) {
         while (ia < n && starts[ia]! <= p) ia++;
         while (ie < ne && E[ie]! <= p) ie++;
         const w = ia - ie;
-        points.push(p);
-        weights.push(w);
+        points[segs] = p;
+        weights[segs] = w;
         total += w;
         segs++;
         // next point
@@ -151,6 +247,30 @@ export class TreeEmitter {
         p = next;
       }
       if (segs < 2) continue;
+      if (this.opts.cut !== 'weighted') {
+        // Every segment point q > rl is a candidate (threshold q - 1): the
+        // left child gets the boxes starting below q (L = #starts < q), the
+        // right one those ending at or after q (R = n - #ends <= q).
+        let ja = 0;
+        let je = 0;
+        for (let j = 1; j < segs; j++) {
+          const q = points[j]!;
+          while (ja < n && starts[ja]! < q) ja++;
+          while (je < ne && E[je]! <= q) je++;
+          const L = ja;
+          const R = n - je;
+          // Costs are multiples of 1/2; the last term (< 1/2) prefers fewer
+          // copies among equal costs; then the earlier dimension and point.
+          const cost = (L > R ? L : R) + (L + R) * BALANCE_COPY_WEIGHT + (L + R) / (4 * n + 1);
+          if (cost < bestCost) {
+            bestCost = cost;
+            bestThr = q - 1;
+            bestDim = d;
+            bestSegs = segs;
+          }
+        }
+        continue;
+      }
       const cost = total / segs;
       if (cost < bestCost || (cost === bestCost && segs > bestSegs)) {
         // Balance the weight: first segment whose cumulative weight reaches half.
@@ -169,26 +289,35 @@ export class TreeEmitter {
     }
     if (bestDim < 0) {
       // Every rule spans the region in every dimension (only set rules can be left): a leaf.
-      this.emitLeaf(node, members, regLo, regHi);
+      this.emitLeaf(node, members, regLo, regHi, depth);
       return;
     }
-    const left: number[] = [];
-    const right: number[] = [];
+    let nl = 0;
+    let nr = 0;
     for (let i = 0; i < n; i++) {
       const b = members[i]!;
-      if (lo[b * K + bestDim]! <= bestThr) left.push(b);
-      if (hi[b * K + bestDim]! > bestThr) right.push(b);
+      if (lo[b * K + bestDim]! <= bestThr) nl++;
+      if (hi[b * K + bestDim]! > bestThr) nr++;
+    }
+    const left = new Int32Array(nl);
+    const right = new Int32Array(nr);
+    nl = 0;
+    nr = 0;
+    for (let i = 0; i < n; i++) {
+      const b = members[i]!;
+      if (lo[b * K + bestDim]! <= bestThr) left[nl++] = b;
+      if (hi[b * K + bestDim]! > bestThr) right[nr++] = b;
     }
     const child = this.allocNodes(2);
     this.nodes.set(node * 2, bestThr);
     this.nodes.set(node * 2 + 1, child * (NODE.KEY_MASK + 1) + this.boxes.dims[bestDim]!);
     const saveHi = regHi[bestDim]!;
     regHi[bestDim] = bestThr;
-    this.buildNode(child, Int32Array.from(left), regLo, regHi, depth + 1);
+    this.buildNode(child, left, regLo, regHi, depth + 1);
     regHi[bestDim] = saveHi;
     const saveLo = regLo[bestDim]!;
     regLo[bestDim] = bestThr + 1;
-    this.buildNode(child + 1, Int32Array.from(right), regLo, regHi, depth + 1);
+    this.buildNode(child + 1, right, regLo, regHi, depth + 1);
     regLo[bestDim] = saveLo;
   }
 
@@ -221,16 +350,28 @@ export class TreeEmitter {
    * matched at once with SIMD. Only dimensions that some box of the group
    * does not cover over the region are stored.
    */
-  private emitLeaf(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array): void {
+  private emitLeaf(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number): void {
+    this.leafDepths[depth] = (this.leafDepths[depth] ?? 0) + 1;
     const words: number[] = [];
     TreeEmitter.groups(this.boxes, members, regLo, regHi, words);
-    const key = words.join(',');
-    let off = this.leafCache.get(key);
+    // Identical leaves are stored once: a hash of the words, then a word-by-word compare.
+    let hsh = 0x811c9dc5 ^ words.length;
+    for (let i = 0; i < words.length; i++) hsh = Math.imul(hsh ^ words[i]!, 0x01000193);
+    let off: number | undefined;
+    const same = this.leafCache.get(hsh);
+    if (same) {
+      for (const at of same) {
+        let eq = true;
+        for (let i = 0; i < words.length; i++) if (this.leaves.get(at / 4 + i) !== words[i]! >>> 0) { eq = false; break; }
+        if (eq) { off = at; break; }
+      }
+    }
     if (off === undefined) {
       this.leaves.align(4);
       off = this.leaves.length * 4;
       this.leaves.append(words);
-      this.leafCache.set(key, off);
+      if (same) same.push(off);
+      else this.leafCache.set(hsh, [off]);
       this.leafRecords += members.length;
       if (this.opts.recordBudget !== undefined && this.leafRecords > this.opts.recordBudget) throw new TreeBudgetExceeded(this.opts.recordBudget);
     }

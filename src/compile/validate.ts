@@ -22,7 +22,8 @@
  *   every walk strictly increases the node index until it stays, at a leaf,
  *   within nodeCount steps (no cycle is possible); key offsets inside the
  *   tuple; the leaf entries inside CLASSIF and every leaf's groups inside the
- *   leaf area (the group area parsed once).
+ *   leaf area (the group area parsed once); WALK_STEPS 0, or one tree and
+ *   exactly the depth of its deepest leaf.
  *
  * Work is linear in the table size (plus one pass per distinct leaf).
  */
@@ -207,6 +208,30 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
     for (let k = 0; k < nTrees; k++) {
       const at = trees + k * TREE_ENTRY.SIZE + TREE_ENTRY.ROOT;
       if (u32(at) >= nodeCount) fail(at, `${name}: tree ${k}'s root ${u32(at)} is not one of the ${nodeCount} nodes`);
+    }
+    // WALK_STEPS: 0, or (one tree) the depth of its deepest leaf — every walk
+    // takes that many steps, so fewer would stop lanes at inner nodes and more
+    // would only cost time.
+    const walkSteps = field(CLASSIFIER.WALK_STEPS);
+    if (walkSteps !== 0) {
+      if (nTrees !== 1) fail(c + CLASSIFIER.WALK_STEPS, `${name}: WALK_STEPS ${walkSteps} with ${nTrees} trees (a fixed walk needs exactly one tree)`);
+      const root = u32(trees + TREE_ENTRY.ROOT);
+      // Children come after their node (checked above): one forward pass gives every reachable node's greatest depth.
+      const depth = new Int32Array(nodeCount).fill(-1);
+      depth[root] = 0;
+      let deepest = 0;
+      for (let i = root; i < nodeCount; i++) {
+        const di = depth[i]!;
+        if (di < 0) continue;
+        const child = u32(nodes + i * NODE.SIZE + NODE.META) >>> NODE.KEY_BITS;
+        if (child === i) {
+          if (di > deepest) deepest = di;
+          continue;
+        }
+        if (depth[child]! < di + 1) depth[child] = di + 1;
+        if (depth[child + 1]! < di + 1) depth[child + 1] = di + 1;
+      }
+      if (walkSteps !== deepest) fail(c + CLASSIFIER.WALK_STEPS, `${name}: WALK_STEPS is ${walkSteps}, but the tree's deepest leaf is ${deepest} steps from its root (0 or exactly that)`);
     }
   }
 }

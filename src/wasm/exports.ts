@@ -1327,6 +1327,11 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
+  /** assembly/layout/TC_WALK_STEPS */
+  readonly TC_WALK_STEPS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
   /** assembly/layout/TC_SIZE */
   readonly TC_SIZE: {
     /** @type `usize` */

@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0xfec23815;
+export const LAYOUT_HASH = 0x9090c128;
 
 /**
  * record (128 bytes)
@@ -520,7 +520,8 @@ export const TABLE_BINDING_ENTRY = {
  *    32     4  NODE_COUNT       u32 nodes
  *    36     4  LEAF_BYTES       u32 bytes of leaf groups
  *    40     4  LEAF_INFO_OFF    u32 leaf entries, one per node (NODE_COUNT x LEAF_ENTRY)
- *    44    20  -                u32[5] reserved (zero)
+ *    44     4  WALK_STEPS       u32 0: walks end when no lane moves; else (one tree only) every walk takes exactly this many steps, no leaf deeper
+ *    48    16  -                u32[4] reserved (zero)
  * A classifier's header (one per list and family, 16-byte aligned); every
  * offset in it counts from the classifier's first byte.
  */
@@ -536,6 +537,7 @@ export const TABLE_CLASSIFIER = {
   NODE_COUNT: 32,
   LEAF_BYTES: 36,
   LEAF_INFO_OFF: 40,
+  WALK_STEPS: 44,
   SIZE: 64,
 } as const;
 
@@ -1019,6 +1021,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['TC_NODE_COUNT', 32],
   ['TC_LEAF_BYTES', 36],
   ['TC_LEAF_INFO_OFF', 40],
+  ['TC_WALK_STEPS', 44],
   ['TC_SIZE', 64],
   ['TTE_MIN_POS', 0],
   ['TTE_ROOT', 4],

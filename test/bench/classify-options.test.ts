@@ -22,6 +22,7 @@ for (const [args, expected] of [
   [['--prefix-bits', '200'], '--prefix-bits must be an integer from 0 to 128, got "200"'],
   [['--time', '1e3'], '--time must be an integer from 1 to 3600000, got "1e3"'],
   [['--partition', 'both'], '--partition must be auto, split or none, got "both"'],
+  [['--cut', 'hypersplit'], '--cut must be balance or weighted, got "hypersplit"'],
 ] as const) {
   test(`bench classify ${args.join(' ')} is refused`, () => {
     const r = run([...args]);

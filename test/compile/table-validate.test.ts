@@ -13,6 +13,7 @@ import { CLASSIFIER, HEADER, LEAF_ENTRY, LIST_ENTRY, NODE, SECTION, TableError, 
 import { TupleBatch, WasmTable } from '../../src/compile/matcher.js';
 import { Table } from '../../src/compile/table.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
+import { parseNativeTopology } from '../../src/parse/native.js';
 import { treeTopology } from './helpers.js';
 
 function reseal(b: Uint8Array): Uint8Array {
@@ -133,6 +134,61 @@ test('bad counts and links: tree root, node count, leaf group count, key offset,
   edit((L) => { const p = L.nodes + L.inner[0]! * 8 + 4; L.dv.setUint32(p, (L.dv.getUint32(p, true) & ~63) | 62, true); }, 'key offset 62');
   edit((L) => L.dv.setUint32(L.records, 40, true), 'rule position 40, but the list has 40 rules');
   edit((L) => L.dv.setUint32(HEADER.SIZE + 12, 1 << 24, true), 'cannot hold');
+});
+
+test('WALK_STEPS: the depth of the one tree\'s deepest leaf, or 0 (walk until no lane moves); anything else is refused', () => {
+  const L0 = layout(good);
+  const steps = L0.dv.getUint32(L0.cls + CLASSIFIER.WALK_STEPS, true);
+  assert.is(steps, 2, 'the compiled tree (depth 2) walks a fixed 2 steps');
+  const edit = (v: number, expect: string | RegExp) => {
+    const b = good.slice();
+    const L = layout(b);
+    L.dv.setUint32(L.cls + CLASSIFIER.WALK_STEPS, v, true);
+    refused(reseal(b), expect);
+  };
+  // Fewer steps would leave lanes at inner nodes; a huge count would run that many steps per 8 tuples.
+  edit(1, /WALK_STEPS is 1, but the tree's deepest leaf is 2 steps from its root/);
+  edit(3, /WALK_STEPS is 3, but the tree's deepest leaf is 2/);
+  edit(0xffffffff, /WALK_STEPS is 4294967295/);
+  // 0 loads, and the 8-lane walk (the loop) gives the same answers as the fixed one.
+  const b = good.slice();
+  const L = layout(b);
+  L.dv.setUint32(L.cls + CLASSIFIER.WALK_STEPS, 0, true);
+  const answers = (bytes: Uint8Array) => {
+    const table = new Table(bytes, 'x.sgft');
+    const wasm = new WasmInstance();
+    const batch = new TupleBatch(wasm, 64);
+    const list = table.listFor('a', 'ingress')!;
+    // treeTopology's rule r: tcp (odd r) or udp, dport 100 + 7r, remote 10.r.0.0/16; probes 40..63 miss on the port.
+    for (let k = 0; k < 64; k++) {
+      const r = k % 40;
+      batch.set(k, list, { family: 4, proto: r % 2 ? 6 : 17, sport: 5, dport: 100 + 7 * r + (k >= 40 ? 1 : 0), remote: 0x0a000001n + (BigInt(r) << 16n), local: 0x0ac80001n });
+    }
+    batch.run(new WasmTable(wasm, table), 'optimized', 64);
+    return [...batch.results(64)];
+  };
+  const fixed = answers(good.slice());
+  assert.equal(answers(reseal(b)), fixed);
+  assert.ok(new Set(fixed).size > 1, `the probes reach several rules: ${fixed.join(',')}`);
+});
+
+test('WALK_STEPS on a classifier of several trees is refused', () => {
+  // Rules with a /16 remote and rules with any remote: two parts, two trees.
+  const rules = Array.from({ length: 64 }, (_, i) => ({
+    direction: 'ingress' as const, action: 'allow' as const, priority: 1, protocol: 'tcp' as const,
+    ports: `${100 + i}`, remote: i % 2 ? `10.${i}.0.0/16` : '0.0.0.0/0',
+  }));
+  const r = parseNativeTopology({ cloud: 'huawei', securityGroups: [{ id: 'sg-1', rules }], interfaces: [{ id: 'a', ips: ['10.200.0.1'], groups: ['sg-1'] }] });
+  const split = compileTopology(r.topology!, { partition: { mode: 'split' } }).bytes;
+  const L = layout(split);
+  const nTrees = L.dv.getUint32(L.cls + CLASSIFIER.N_TREES, true);
+  if (nTrees < 2) {
+    assert.unreachable(`the split table has ${nTrees} tree(s); the test needs two or more`);
+    return;
+  }
+  assert.is(L.dv.getUint32(L.cls + CLASSIFIER.WALK_STEPS, true), 0, 'several trees: the loop');
+  L.dv.setUint32(L.cls + CLASSIFIER.WALK_STEPS, 2, true);
+  refused(reseal(split), /WALK_STEPS 2 with \d+ trees/);
 });
 
 test.run();

@@ -23,12 +23,14 @@ function parse(doc: unknown): Topology {
 }
 
 const optionsArb: fc.Arbitrary<CompileOptions> = fc.record({
-  binth: fc.constantFrom(1, 2, 3, 4, 8),
+  binth: fc.constantFrom(1, 2, 3, 4, 8, 12),
+  cut: fc.constantFrom<'balance' | 'weighted'>('balance', 'weighted'),
+  fill: fc.boolean(),
   mode: fc.constantFrom<'auto' | 'split' | 'none'>('auto', 'split', 'none'),
   budget: fc.constantFrom(1, 4, 65536),
   prefixBits: fc.constantFrom(0, 8, 16, 24, 32),
   mergeBelow: fc.constantFrom(0, 2, 16),
-}).map((o) => ({ tree: { binth: o.binth }, partition: { mode: o.mode, singleTreeBudget: o.budget, prefixBits: o.prefixBits, mergeBelow: o.mergeBelow } }));
+}).map((o) => ({ tree: { binth: o.binth, cut: o.cut, fill: o.fill }, partition: { mode: o.mode, singleTreeBudget: o.budget, prefixBits: o.prefixBits, mergeBelow: o.mergeBelow } }));
 
 const caseArb = topologyArb({ maxGroups: 4, maxRules: 10, maxInterfaces: 3 })
   .map(parse)

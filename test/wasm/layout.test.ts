@@ -58,7 +58,7 @@ test('the compiled table format and the classifier tuple are in the spec: format
   assert.equal({ ...format.SECTION }, { LISTS: 1, BINDINGS: 2, META: 3, CLASSIFIERS: 4 });
   assert.equal({ ...format.LIST_ENTRY }, { RULE_COUNT: 0, V4: 4, V6: 8, SIZE: 16 });
   assert.is(format.NO_LIST, 0xffffffff);
-  assert.equal({ ...format.CLASSIFIER }, { FAMILY: 0, RECORDS_OFF: 4, N_RECORDS: 8, SETS_OFF: 12, N_TREES: 16, TREES_OFF: 20, NODES_OFF: 24, LEAVES_OFF: 28, NODE_COUNT: 32, LEAF_BYTES: 36, LEAF_INFO_OFF: 40, SIZE: 64 });
+  assert.equal({ ...format.CLASSIFIER }, { FAMILY: 0, RECORDS_OFF: 4, N_RECORDS: 8, SETS_OFF: 12, N_TREES: 16, TREES_OFF: 20, NODES_OFF: 24, LEAVES_OFF: 28, NODE_COUNT: 32, LEAF_BYTES: 36, LEAF_INFO_OFF: 40, WALK_STEPS: 44, SIZE: 64 });
   assert.equal({ ...format.TREE_ENTRY }, { MIN_POS: 0, ROOT: 4, SIZE: 8 });
   assert.equal({ ...format.NODE }, { THRESHOLD: 0, META: 4, SIZE: 8, KEY_BITS: 6, KEY_MASK: 63, LEAF_THRESHOLD: 0xffffffff, MAX_CHILD: (1 << 26) - 1 });
   assert.equal({ ...format.LEAF_ENTRY }, { FIRST: 0, COUNT: 4, SIZE: 8 });

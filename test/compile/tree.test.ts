@@ -1,0 +1,140 @@
+/**
+ * The tree builder's cut choice (src/compile/tree.ts, TreeOptions.cut
+ * 'balance', the default): at a node, the cut over every dimension and every
+ * box endpoint whose larger child holds the fewest boxes, boxes copied to
+ * both children counting half. The oracle below recounts every candidate cut
+ * by brute force from that definition (not from the builder's sorted sweep).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import type { BoxSet } from '../../src/compile/boxes.js';
+import { DIMS_V4 } from '../../src/compile/boxes.js';
+import { NODE } from '../../src/compile/format.js';
+import { TreeEmitter, fixedWalkSteps } from '../../src/compile/tree.js';
+import { propertyRuns } from '../helpers/fuzz.js';
+
+const K = DIMS_V4.length;
+
+/** n random IPv4 boxes over small coordinates (so endpoints collide often). */
+const boxesArb = fc.array(
+  fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 })), { minLength: K, maxLength: K }),
+  { minLength: 13, maxLength: 40 },
+).map((rows): BoxSet => {
+  const n = rows.length;
+  const lo = new Uint32Array(n * K);
+  const hi = new Uint32Array(n * K);
+  rows.forEach((dims, b) => dims.forEach(([x, y], d) => {
+    // A third of the ranges span the whole dimension (wildcards).
+    const wide = (x + y + b + d) % 3 === 0;
+    lo[b * K + d] = wide ? 0 : Math.min(x, y);
+    hi[b * K + d] = wide ? 0xffffffff : Math.max(x, y);
+  }));
+  return { family: 4, dims: DIMS_V4, K, n, lo, hi, pos: Int32Array.from(rows, (_, i) => i), set: new Int32Array(n).fill(-1) };
+});
+
+/** Boxes (the first n) in the left child (lo <= thr) and the right one (hi > thr) of a cut at `thr` in dimension d. */
+function sides(boxes: BoxSet, n: number, d: number, thr: number): [number, number] {
+  let l = 0;
+  let r = 0;
+  for (let b = 0; b < n; b++) {
+    if (boxes.lo[b * K + d]! <= thr) l++;
+    if (boxes.hi[b * K + d]! > thr) r++;
+  }
+  return [l, r];
+}
+
+test('balance cut: the root cut has the least max(L, R) + (L + R) / 2 of all candidate cuts', () => {
+  fc.assert(fc.property(boxesArb, (boxes) => {
+    // The root sees the boxes up to the first that covers everything (the rest are shadowed).
+    let n = boxes.n;
+    for (let b = 0; b < boxes.n; b++) {
+      let all = true;
+      for (let d = 0; d < K; d++) if (boxes.lo[b * K + d] !== 0 || boxes.hi[b * K + d] !== 0xffffffff) all = false;
+      if (all) { n = b + 1; break; }
+    }
+    fc.pre(n > 12);
+    const e = new TreeEmitter(boxes, { binth: 12, maxDepth: 64, cut: 'balance' });
+    const root = e.build(Int32Array.from({ length: boxes.n }, (_, i) => i));
+    const words = e.nodes.view();
+    const thr = words[root * 2]!;
+    const meta = words[root * 2 + 1]!;
+    const child = Math.floor(meta / (NODE.KEY_MASK + 1));
+    assert.ok(child !== root, 'the root is an inner node');
+    const d = DIMS_V4.indexOf((meta & NODE.KEY_MASK) as (typeof DIMS_V4)[number]);
+    assert.ok(d >= 0, `a key offset of an IPv4 dimension, got ${meta & NODE.KEY_MASK}`);
+    const cost = ([l, r]: [number, number]) => Math.max(l, r) + (l + r) / 2;
+    const got = cost(sides(boxes, n, d, thr));
+    // Every candidate: a cut just below some box's start or just after some box's end, inside the dimension.
+    let best = Infinity;
+    for (let dd = 0; dd < K; dd++) {
+      for (let b = 0; b < n; b++) {
+        for (const t of [boxes.lo[b * K + dd]! - 1, boxes.hi[b * K + dd]!]) {
+          if (t < 0 || t >= 0xffffffff) continue;
+          best = Math.min(best, cost(sides(boxes, n, dd, t)));
+        }
+      }
+    }
+    assert.is(got, best, `root cut dim ${d} at ${thr}: cost ${got}, the best candidate ${best}`);
+  }), { ...propertyRuns(200), seed: 1313 });
+});
+
+test('weighted cut (the earlier builder) stays available and builds a tree over the same boxes', () => {
+  fc.assert(fc.property(boxesArb, (boxes) => {
+    const e = new TreeEmitter(boxes, { binth: 2, maxDepth: 64, cut: 'weighted' });
+    const root = e.build(Int32Array.from({ length: boxes.n }, (_, i) => i));
+    assert.ok(root >= 0 && e.nodes.length >= 2);
+  }), { ...propertyRuns(50), seed: 1314 });
+});
+
+test('fillTo: the same cuts as the first build down to its leaves, then on, never below fillTo', () => {
+  fc.assert(fc.property(boxesArb, fc.integer({ min: 1, max: 6 }), (boxes, fillTo) => {
+    const members = () => Int32Array.from({ length: boxes.n }, (_, i) => i);
+    const first = new TreeEmitter(boxes, { binth: 12, maxDepth: 64, cut: 'balance' });
+    const r1 = first.build(members());
+    const filled = new TreeEmitter(boxes, { binth: 12, maxDepth: 64, cut: 'balance', fillTo });
+    const r2 = filled.build(members());
+    const a = first.nodes.view();
+    const b = filled.nodes.view();
+    // Walk both trees together: where the first has an inner node above fillTo, the filled one has the same cut.
+    const walk = (x: number, y: number, depth: number): void => {
+      const ax = Math.floor(a[x * 2 + 1]! / (NODE.KEY_MASK + 1));
+      const by = Math.floor(b[y * 2 + 1]! / (NODE.KEY_MASK + 1));
+      if (by === y) {
+        assert.ok(depth <= fillTo, `a leaf at depth ${depth} below fillTo ${fillTo}`);
+        return;
+      }
+      assert.ok(depth < fillTo, `an inner node at depth ${depth}, fillTo ${fillTo}`);
+      if (ax !== x) {
+        assert.is(b[y * 2], a[x * 2], 'the same threshold');
+        assert.is(b[y * 2 + 1]! & NODE.KEY_MASK, a[x * 2 + 1]! & NODE.KEY_MASK, 'the same dimension');
+        walk(ax, by, depth + 1);
+        walk(ax + 1, by + 1, depth + 1);
+      } else {
+        walk(x, by, depth + 1);
+        walk(x, by + 1, depth + 1);
+      }
+    };
+    walk(r1, r2, 0);
+  }), { ...propertyRuns(100), seed: 1315 });
+});
+
+test('fixedWalkSteps: the cost model of docs/classifier.md, worked by hand', () => {
+  // 16 leaves at depth 4: the loop takes 2*ceil(5/2) = 6 steps (+1/12 for its
+  // exit tests: 6.5), a fixed walk 4 (+2/96: 4.08): fixed, 4 steps.
+  assert.is(fixedWalkSteps([0, 0, 0, 0, 16]), 4);
+  // Half the leaves at depth 5, half at 6: P(deepest of 8 <= 5) = 1/256, so
+  // the loop costs (6/256 + 8 * 255/256) * 13/12 = 8.66 against 6 * 1.02: 6.
+  assert.is(fixedWalkSteps([0, 0, 0, 0, 0, 100, 100]), 6);
+  // 1000 leaves at depth 10, one at 20: P(all 8 at 10) = (1000/1001)^8 = 0.992,
+  // loop (0.992 * 12 + 0.008 * 22) * 13/12 = 13.1 against 20 * 1.02: the loop.
+  const deep: number[] = [];
+  deep[10] = 1000;
+  deep[20] = 1;
+  assert.is(fixedWalkSteps(deep), 0);
+  // No tree, or a root that is a leaf: nothing to walk.
+  assert.is(fixedWalkSteps([]), 0);
+  assert.is(fixedWalkSteps([1]), 0);
+});
+
+test.run();
