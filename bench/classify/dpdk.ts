@@ -58,6 +58,7 @@ import { writeTrace } from '../../src/cli/classify.js';
 import { CLASSBENCH_INTERFACE, classBenchToIpv6, parseClassBenchRules, parseClassBenchTrace } from '../../src/parse/classbench.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
 import { classbenchDir } from './main.js';
+import { benchProgram, intOption, listOption, parseBenchArgs, runBenchScript } from '../cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -563,31 +564,53 @@ export function dpdkTable(rep: DpdkReport): string[] {
   return out;
 }
 
-function arg(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
+interface DpdkCli {
+  sets?: string[];
+  algs?: string[];
+  families?: string[];
+  passes?: number;
+  minLookups?: number;
+  warmup?: number;
+  repeats?: number;
+  pin: boolean;
+  huge: boolean;
+  json: boolean;
+}
+
+function program() {
+  return benchProgram('dpdk-bench', "the WASM classifier side by side with DPDK's rte_acl (bench/classify/acl.c) on the ClassBench sets and their IPv6 variants")
+    .option('--sets <a,b,...>', 'only these sets (e.g. acl1_1K,fw1_100)', listOption())
+    .option('--algs <a,b,...>', "only these DPDK algorithms", listOption(DPDK_ALGS))
+    .option('--families <4,6>', 'IP families', listOption(['4', '6']))
+    .option('--passes <m>', 'least passes per sample (default 10)', intOption(1))
+    .option('--min-lookups <n>', 'least lookups per sample (default 2,000,000)', intOption(1))
+    .option('--warmup <w>', 'untimed passes first', intOption(0))
+    .option('--repeats <r>', 'samples', intOption(1))
+    .option('--no-pin', 'leave both sides free instead of pinning them to one CPU')
+    .option('--no-huge', 'DPDK on 4 KiB pages')
+    .option('--no-json', 'do not write bench/results/classify-dpdk.json');
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<DpdkReport | null> {
+  const o = parseBenchArgs<DpdkCli>(program(), argv);
   if (!classbenchDir()) {
     console.log('[dpdk] skipped: ../shared/corpus/classbench not found (set SGFILTER_CORPUS)');
     return null;
   }
-  const num = (name: string) => (arg(argv, name) ? Number(arg(argv, name)) : undefined);
   const rep = await runDpdkSideBySide({
-    ...(arg(argv, '--sets') ? { sets: arg(argv, '--sets')!.split(',') } : {}),
-    ...(arg(argv, '--algs') ? { algs: arg(argv, '--algs')!.split(',') } : {}),
-    ...(arg(argv, '--families') ? { families: arg(argv, '--families')!.split(',').map((x) => (x === '6' ? 6 : 4)) } : {}),
-    ...(num('--passes') ? { passes: num('--passes')! } : {}),
-    ...(num('--min-lookups') ? { minLookups: num('--min-lookups')! } : {}),
-    ...(num('--warmup') !== undefined ? { warmup: num('--warmup')! } : {}),
-    ...(num('--repeats') ? { repeats: num('--repeats')! } : {}),
-    ...(argv.includes('--no-pin') ? { pin: false } : {}),
-    ...(argv.includes('--no-huge') ? { huge: false } : {}),
+    ...(o.sets ? { sets: o.sets } : {}),
+    ...(o.algs ? { algs: o.algs } : {}),
+    ...(o.families ? { families: o.families.map((x) => (x === '6' ? 6 : 4)) } : {}),
+    ...(o.passes !== undefined ? { passes: o.passes } : {}),
+    ...(o.minLookups !== undefined ? { minLookups: o.minLookups } : {}),
+    ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
+    ...(o.repeats !== undefined ? { repeats: o.repeats } : {}),
+    ...(o.pin ? {} : { pin: false }),
+    ...(o.huge ? {} : { huge: false }),
     onStep: (s) => process.stderr.write(`${s}\n`),
   });
   for (const l of dpdkTable(rep)) console.log(l);
-  if (!argv.includes('--no-json')) {
+  if (o.json) {
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'classify-dpdk.json');
@@ -597,6 +620,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Dpdk
   return rep;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runBenchScript(() => main());

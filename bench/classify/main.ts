@@ -13,7 +13,8 @@
  * over the whole trace per sample; the linear scan over the first 10,000
  * packets (1K rules) or 2,000 (10K rules); the reference over the first
  * 2,000 / 200 packets (it is the readable spec, thousands of times slower).
- * Writes bench/results/classify.json. `main(argv)` is what `npm run bench` calls.
+ * Writes bench/results/classify.json. `npm run bench` calls runClassifyBench
+ * (bench/harness/classbench.ts).
  */
 import { Bench } from 'tinybench';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,8 @@ import { compileTopology, type CompileOptions } from '../../src/compile/compile.
 import { TupleBatch, WasmTable, type MatcherKind } from '../../src/compile/matcher.js';
 import { Table } from '../../src/compile/table.js';
 import { indexTopology } from '../../src/model/topology.js';
-import { die, intValue } from '../../src/cli/common.js';
+import { Option } from 'commander';
+import { benchProgram, intOption, listOption, parseBenchArgs, runBenchScript } from '../cli.js';
 import { CLASSBENCH_INTERFACE, loadClassBenchRules, loadClassBenchTrace, type ClassBenchTrace } from '../../src/parse/classbench.js';
 import { firstMatch, orderedRules, type MatchInput } from '../../src/reference/match.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
@@ -196,36 +198,44 @@ export function printReport(rep: ClassifyBenchReport): void {
   console.log('  peer best: the faster of TupleMerge and HyperSplit as quoted in the issue (C++, one core)');
 }
 
-function arg(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
+interface ClassifyCli {
+  sets?: string[];
+  time?: number;
+  binth?: number;
+  partition?: 'auto' | 'split' | 'none';
+  prefixBits?: number;
+  cut?: 'balance' | 'weighted';
+  json: boolean;
+}
+
+function program() {
+  return benchProgram('classify-bench', 'the ClassBench sets of ../shared/corpus/classbench: the WASM matchers against the reference and the quoted native peers')
+    .option('--sets <a,b,...>', 'only these sets (e.g. acl1_1K,fw1_10K)', listOption())
+    .option('--time <ms>', 'measuring time per set and matcher', intOption(1, 3_600_000))
+    .option('--binth <n>', 'ablation: boxes per tree leaf', intOption(1, 1_000_000))
+    .addOption(new Option('--partition <mode>', 'ablation: rule partitioning').choices(['auto', 'split', 'none']))
+    .option('--prefix-bits <n>', 'ablation: the partitioner\'s prefix length', intOption(0, 128))
+    .addOption(new Option('--cut <kind>', 'ablation: how the tree builder picks a cut').choices(['balance', 'weighted']))
+    .option('--no-json', 'do not write bench/results/classify.json');
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<ClassifyBenchReport | null> {
-  const sets = arg(argv, '--sets');
-  const time = arg(argv, '--time');
-  const timeMs = intValue('time', time, 1, 3_600_000);
+  // Options are refused (exit 2, what was expected) before any set is compiled.
+  const o = parseBenchArgs<ClassifyCli>(program(), argv);
   const compile: CompileOptions = {};
-  // The shared option parsers (src/cli/common.ts): "abc", "1.5" or "0" are refused, not run as NaN.
-  const binth = intValue('binth', arg(argv, '--binth'), 1, 1_000_000);
-  const partition = arg(argv, '--partition');
-  if (partition !== undefined && !['auto', 'split', 'none'].includes(partition)) die(`--partition must be auto, split or none, got ${JSON.stringify(partition)}`);
-  const prefixBits = intValue('prefix-bits', arg(argv, '--prefix-bits'), 0, 128);
-  const cut = arg(argv, '--cut');
-  if (cut !== undefined && cut !== 'balance' && cut !== 'weighted') die(`--cut must be balance or weighted, got ${JSON.stringify(cut)}`);
-  if (binth !== undefined || cut !== undefined) compile.tree = { ...(binth !== undefined ? { binth } : {}), ...(cut !== undefined ? { cut } : {}) };
-  if (partition !== undefined || prefixBits !== undefined) {
-    compile.partition = { ...(partition !== undefined ? { mode: partition as 'auto' | 'split' | 'none' } : {}), ...(prefixBits !== undefined ? { prefixBits } : {}) };
+  if (o.binth !== undefined || o.cut !== undefined) compile.tree = { ...(o.binth !== undefined ? { binth: o.binth } : {}), ...(o.cut !== undefined ? { cut: o.cut } : {}) };
+  if (o.partition !== undefined || o.prefixBits !== undefined) {
+    compile.partition = { ...(o.partition !== undefined ? { mode: o.partition } : {}), ...(o.prefixBits !== undefined ? { prefixBits: o.prefixBits } : {}) };
   }
   const ablation = Object.keys(compile).length > 0;
   if (!classbenchDir()) {
     console.log('[classify] skipped: ../shared/corpus/classbench not found (set SGFILTER_CORPUS)');
     return null;
   }
-  const rep = await runClassifyBench({ ...(sets ? { sets: sets.split(',') } : {}), ...(timeMs !== undefined ? { timeMs } : {}), compile });
+  const rep = await runClassifyBench({ ...(o.sets ? { sets: o.sets } : {}), ...(o.time !== undefined ? { timeMs: o.time } : {}), compile });
   if (ablation) console.log(`compile options: ${JSON.stringify(compile)}`);
   printReport(rep);
-  if (!argv.includes('--no-json')) {
+  if (o.json) {
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, ablation ? 'classify-ablation.json' : 'classify.json');
@@ -236,6 +246,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Clas
   return rep;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runBenchScript(() => main());

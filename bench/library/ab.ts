@@ -24,7 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { BenchError } from '../harness/errors.js';
 import { load, passShift, shifted, type Input } from '../harness/library.js';
-import { arg } from '../replay/main.js';
+import { benchProgram, intOption, listOption, parseBenchArgs, runBenchScript } from '../cli.js';
 import type { Filter, PacketTuple } from '../../src/replay/filter.js';
 
 type FilterModule = typeof import('../../src/replay/filter.js');
@@ -74,18 +74,22 @@ function calls(input: Input): Record<string, { tuples: boolean; run: Run; needs?
 }
 
 async function main(argv: string[]): Promise<void> {
-  const at = argv.indexOf('--against');
-  if (at < 0 || !argv[at + 1]) throw new BenchError('SGF_BENCH_BAD_OPTION', '--against DIR (a copy of another build: its dist/, build/, package.json, node_modules linked)');
-  const other = resolve(argv[at + 1]!);
+  const o = parseBenchArgs<{ against: string; passes: number; chunk: number; packets: number; calls?: string[] }>(
+    benchProgram('library-ab', "A/B of two builds of the library's per-call paths in one process, alternating chunk by chunk")
+      .requiredOption('--against <dir>', 'a copy of another build: its dist/, build/, package.json, node_modules linked')
+      .option('--passes <n>', 'passes over the traffic (the first not counted)', intOption(2), 6)
+      .option('--chunk <n>', 'calls per chunk, the two builds alternating', intOption(1), 10_000)
+      .option('--packets <n>', "packets in the library bench's capture", intOption(1), 200_000)
+      .option('--calls <a,b,...>', 'only these calls', listOption()),
+    argv
+  );
+  const other = resolve(o.against);
   const otherFilter = join(other, 'dist', 'src', 'replay', 'filter.js');
   if (!existsSync(otherFilter)) throw new BenchError('SGF_BENCH_BAD_OPTION', `--against ${other}: no dist/src/replay/filter.js there`);
-  const passes = arg(argv, '--passes', 6);
-  const chunk = arg(argv, '--chunk', 10_000);
-  const packets = arg(argv, '--packets', 200_000);
+  const { passes, chunk, packets } = o;
   const input = load({}, packets);
   const all = calls(input);
-  const ci = argv.indexOf('--calls');
-  const names = ci >= 0 ? (argv[ci + 1] ?? '').split(',') : Object.keys(all);
+  const names = o.calls ?? Object.keys(all);
   for (const n of names) if (!all[n]) throw new BenchError('SGF_BENCH_BAD_OPTION', `--calls: unknown call ${n} (${Object.keys(all).join(', ')})`);
   const A = (await import(pathToFileURL(otherFilter).href)) as FilterModule;
   const B = (await import('../../src/replay/filter.js')) as FilterModule;
@@ -133,7 +137,4 @@ async function main(argv: string[]): Promise<void> {
   if (sink === -1) console.log('');
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runBenchScript(() => main(process.argv.slice(2)));

@@ -8,7 +8,7 @@
  *
  * Prints packets/s and MB/s (capture bytes per second) from tinybench medians
  * after warm-up; --json also writes bench/results/pcap-decode.json.
- * `main(argv)` is what `npm run bench` calls.
+ * `npm run bench` calls runPcapDecodeBench (bench/harness/decode.ts).
  */
 import { Bench } from 'tinybench';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { CaptureReader, frameTime } from '../../src/pcap/reader.js';
 import { decodeFrame } from '../../src/pcap/decode.js';
 import { WasmDecoder } from '../../src/pcap/wasm.js';
 import { REC } from '../../src/pcap/record-layout.js';
+import { benchProgram, intOption, parseBenchArgs, runBenchScript } from '../cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -128,17 +129,17 @@ export function printReport(rep: PcapBenchReport): void {
   console.log(`  wasm read+decode / ts read+decode: ${rep.wasmOverTs.toFixed(1)}x`);
 }
 
-function arg(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
-
 export async function main(argv: string[] = process.argv.slice(2)): Promise<PcapBenchReport> {
-  const packets = arg(argv, '--packets');
-  const time = arg(argv, '--time');
-  const rep = await runPcapDecodeBench({ ...(packets ? { packets: Number(packets) } : {}), ...(time ? { timeMs: Number(time) } : {}) });
+  const o = parseBenchArgs<{ packets?: number; time?: number; json?: boolean }>(
+    benchProgram('decode-bench', 'capture read+decode throughput: the TS decoder, the WASM decoder and pcap-parser on one generated capture in memory')
+      .option('--packets <n>', 'packets in the generated capture', intOption(1))
+      .option('--time <ms>', 'measuring time per decoder', intOption(1, 3_600_000))
+      .option('--json', 'also write bench/results/pcap-decode.json'),
+    argv
+  );
+  const rep = await runPcapDecodeBench({ ...(o.packets !== undefined ? { packets: o.packets } : {}), ...(o.time !== undefined ? { timeMs: o.time } : {}) });
   printReport(rep);
-  if (argv.includes('--json')) {
+  if (o.json) {
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const out = join(dir, 'pcap-decode.json');
@@ -148,6 +149,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Pcap
   return rep;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runBenchScript(() => main());

@@ -24,10 +24,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BenchError } from '../harness/errors.js';
-import { arg } from './main.js';
+import { benchProgram, intOption, parseBenchArgs, runBenchScript } from '../cli.js';
 import { median } from '../stats.js';
 
 type Stages = typeof import('./stages.js');
@@ -150,13 +150,17 @@ function sample(b: Build, file: string): Sample {
 const q1 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 4)]!;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const i = argv.indexOf('--against');
-  if (i < 0 || !argv[i + 1]) throw new BenchError('SGF_BENCH_BAD_OPTION', '--against DIR: the root of the other build (its dist/ and build/)');
-  const other = resolve(argv[i + 1]!);
-  if (!isAbsolute(other)) throw new BenchError('SGF_BENCH_BAD_OPTION', `--against ${other}`);
-  const rounds = arg(argv, '--rounds', 9);
-  const packets = arg(argv, '--packets', 1_000_000);
-  const flows = arg(argv, '--flows', 0);
+  const o = parseBenchArgs<{ against: string; rounds: number; packets: number; flows: number }>(
+    benchProgram('replay-ab', 'A/B of two builds of the replay engine in one process, alternating round by round')
+      .requiredOption('--against <dir>', 'the root of the other build (its dist/ and build/)')
+      .option('--rounds <n>', 'rounds, the order of the two builds swapped every round', intOption(1), 9)
+      .option('--packets <n>', 'packets in the bench capture (or the least of the flows capture)', intOption(1), 1_000_000)
+      .option('--flows <f>', 'the flows-scaling capture of F concurrent flows instead (0: the bench capture)', intOption(0), 0),
+    argv
+  );
+  const other = resolve(o.against);
+  if (!existsSync(join(other, 'dist')) || !existsSync(join(other, 'build'))) throw new BenchError('SGF_BENCH_BAD_OPTION', `--against ${other}: expected the root of another build, with its dist/ and build/`);
+  const { rounds, packets, flows } = o;
   const mainMod = (await import(pathToFileURL(join(here, 'dist', 'bench', 'replay', 'main.js')).href)) as Main;
   const flowsMod = (await import(pathToFileURL(join(here, 'dist', 'bench', 'replay', 'flows.js')).href)) as Flows;
   const gen = (await import(pathToFileURL(join(here, 'dist', 'src', 'gen', 'index.js')).href)) as Gen;
@@ -191,9 +195,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
-}
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) runBenchScript(() => main());

@@ -45,7 +45,8 @@ import { compileTopology } from '../../src/compile/compile.js';
 import type { Topology } from '../../src/model/topology.js';
 import { assertSameDecisionFiles } from '../harness/verify-files.js';
 import { BenchError } from '../harness/errors.js';
-import { parseIntOption } from '../../src/cli/common.js';
+import { Option } from 'commander';
+import { benchProgram, intOption, parseBenchArgs, runBenchScript } from '../cli.js';
 import { convertDecisions } from '../../src/replay/decision-file.js';
 import { OutputFile } from '../../src/replay/output.js';
 import { buildNative, runNative, writeNativeRules } from '../harness/native.js';
@@ -152,15 +153,6 @@ export async function verifyDecisions(topology: Topology, file: string, compiled
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The integer value (1 up) of option `name` in argv, else `dflt`; a bad value is a BenchError. */
-export function arg(argv: string[], name: string, dflt: number): number {
-  const i = argv.indexOf(name);
-  if (i < 0) return dflt;
-  const v = parseIntOption(argv[i + 1] ?? '', 1, Number.MAX_SAFE_INTEGER);
-  if (typeof v === 'string') throw new BenchError('SGF_BENCH_BAD_OPTION', `${name} ${v}`);
-  return v;
 }
 
 async function measure(
@@ -397,31 +389,59 @@ function nativeLine(r: ReplayBenchReport, repeat: number): string {
   return out.join('\n');
 }
 
+interface ReplayCli {
+  packets: number;
+  refPackets: number;
+  repeat: number;
+  decisions?: boolean;
+  decisionsOnly?: boolean;
+  verify: boolean;
+  json?: boolean;
+  flows?: boolean;
+  flowsPackets: number;
+  stages?: boolean;
+}
+
+function program() {
+  return benchProgram('replay-bench', 'the replay bench: verify, then 1 and 2 workers, warm pools, decisions, the native C baseline and the per-stage breakdown on a generated capture')
+    .option('--packets <n>', 'packets in the big generated capture', intOption(1), 1_000_000)
+    .option('--ref-packets <n>', 'packets in the capture the reference engine is timed on', intOption(1), 200_000)
+    .option('--repeat <k>', 'measured runs of each configuration (medians)', intOption(1), 3)
+    .addOption(new Option('--decisions', 'also replay with --decisions written (JSON lines and binary)').conflicts('decisionsOnly'))
+    .option('--decisions-only', 'only the runs with and without decisions')
+    .option('--no-verify', 'skip the byte-for-byte check of decisions against the reference')
+    .option('--json', 'also print the report as JSON')
+    .addOption(new Option('--flows', 'only the concurrent-flows scaling (bench/replay/flows.ts)').conflicts('stages'))
+    .option('--flows-packets <n>', 'with --flows: packets per flows capture', intOption(1), 2_000_000)
+    .option('--stages', 'only the per-stage breakdown (bench/replay/stages.ts)');
+}
+
 export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport | FlowsReport | StagesReport> {
-  const repeat = arg(argv, '--repeat', 3);
-  if (argv.includes('--flows')) {
+  const o = parseBenchArgs<ReplayCli>(program(), argv);
+  const repeat = o.repeat;
+  if (o.flows) {
     // Only the flow-count scaling (bench/replay/flows.ts).
-    const f = await runFlowsScaling({ packets: arg(argv, '--flows-packets', 2_000_000), repeat });
+    const f = await runFlowsScaling({ packets: o.flowsPackets, repeat });
     console.log(formatFlowsReport(f));
-    if (argv.includes('--json')) console.log(JSON.stringify(f, null, 2));
+    if (o.json) console.log(JSON.stringify(f, null, 2));
     return f;
   }
-  if (argv.includes('--stages')) {
+  if (o.stages) {
     // Only the per-stage breakdown on the big capture (bench/replay/stages.ts).
-    const big = ensureGenerated(replaySpec(arg(argv, '--packets', 1_000_000)));
+    const big = ensureGenerated(replaySpec(o.packets));
     const t = loadTopologyFile(big.topologyPath).topology;
     const s = runStages(t, compileTopology(t), big.capturePath, repeat);
     console.log(formatStages(s));
-    if (argv.includes('--json')) console.log(JSON.stringify(s, null, 2));
+    if (o.json) console.log(JSON.stringify(s, null, 2));
     return s;
   }
   const r = await runReplayBench({
-    packets: arg(argv, '--packets', 1_000_000),
-    refPackets: arg(argv, '--ref-packets', 200_000),
+    packets: o.packets,
+    refPackets: o.refPackets,
     repeat,
-    decisions: argv.includes('--decisions'),
-    decisionsOnly: argv.includes('--decisions-only'),
-    verify: !argv.includes('--no-verify'),
+    decisions: o.decisions === true,
+    decisionsOnly: o.decisionsOnly === true,
+    verify: o.verify,
   });
   console.log(formatReplayReport(r));
   console.log(nativeLine(r, repeat));
@@ -429,8 +449,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Repl
     const t = loadTopologyFile(ensureGenerated(replaySpec(r.capture.packets)).topologyPath).topology;
     console.log(formatStages(runStages(t, compileTopology(t), r.capture.path, repeat)));
   }
-  if (argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
+  if (o.json) console.log(JSON.stringify(r, null, 2));
   return r;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) runBenchScript(() => main());
