@@ -8,9 +8,12 @@
  * packets, so at most a quarter of a capture's packets open a flow (at
  * 1,000,000 flows; 0.05% at 1,000, 0.5% at 10,000, 5% at 100,000): the
  * largest point also pays for classifying and creating its flows. The WASM engine
- * replays each with 1 worker; the figure is ns per packet of the judging loop
- * (and end-to-end), medians of `repeat` runs. Goal (issue: flat cost): the
- * largest point within 1.5x of the smallest.
+ * replays each with 1 worker, the points round-robin (one warm-up round);
+ * the figures are ns per packet of the judging loop, end-to-end, and the
+ * process's CPU time (every thread) over the call, medians of `repeat` runs.
+ * Goal (issue: flat cost): every point within 1.5x of the cheapest (reported
+ * as costliest / cheapest, on the loop and on CPU time; and the largest
+ * point over the smallest).
  *
  *   node dist/bench/replay/main.js --flows [--flows-packets N] [--repeat K]
  */
@@ -41,14 +44,21 @@ export interface FlowsPoint {
   /** Median ns per packet: the judging loop, and the whole replay() call. */
   loopNsPerPacket: number;
   e2eNsPerPacket: number;
+  /** Median CPU time of the whole process (every thread, user + system) per packet over the replay() call: leaves out waits for a CPU other processes held. */
+  cpuNsPerPacket: number;
   loopSamples: number[];
   e2eSamples: number[];
+  cpuSamples: number[];
 }
 
 export interface FlowsReport {
   points: FlowsPoint[];
-  /** Largest point's loop ns/packet over the smallest's (goal ≤ 1.5). */
+  /** Largest point's loop ns/packet over the smallest's. */
   spread: number;
+  /** The costliest point's loop ns/packet over the cheapest's (the goal: ≤ 1.5 across the range). */
+  spreadMaxMin: number;
+  /** The same on CPU time per packet. */
+  cpuSpreadMaxMin: number;
 }
 
 export interface FlowsOptions {
@@ -65,42 +75,63 @@ export async function runFlowsScaling(opts: FlowsOptions = {}): Promise<FlowsRep
   const packets = opts.packets ?? 2_000_000;
   const repeat = opts.repeat ?? 3;
   const gen = opts.cacheDir ? { cacheDir: opts.cacheDir } : {};
-  const points: FlowsPoint[] = [];
-  for (const flows of opts.flows ?? FLOW_POINTS) {
+  const setups = (opts.flows ?? FLOW_POINTS).map((flows) => {
     opts.onPoint?.(flows);
     const spec = flowsSpec(flows, packets);
     log(`  flows scaling: generating (or reusing) ${spec.traffic.packets} packets over ${flows} flows`);
     const set = ensureGenerated(spec, gen);
     const topology = loadTopologyFile(set.topologyPath).topology;
-    const compiled = compileTopology(topology);
-    const loops: number[] = [];
-    const e2e: number[] = [];
-    let n = 0;
-    let peak = 0;
-    for (let i = 0; i <= repeat; i++) {
-      const r = await replay(topology, set.capturePath, { engine: 'wasm', workers: 1, compiled });
-      if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${set.capturePath}: ${r.error.message}`);
+    return { flows, set, topology, compiled: compileTopology(topology), loops: [] as number[], e2e: [] as number[], cpu: [] as number[], n: 0, peak: 0 };
+  });
+  // Round-robin: each round replays every point once (round 0 unmeasured: the
+  // warm-up), the order rotated every round, so that a swing of the machine's
+  // load falls on all points alike rather than on whichever ran last.
+  for (let i = 0; i <= repeat; i++) {
+    for (let k = 0; k < setups.length; k++) {
+      const p = setups[(k + i) % setups.length]!;
+      const cpu0 = process.cpuUsage();
+      const r = await replay(p.topology, p.set.capturePath, { engine: 'wasm', workers: 1, compiled: p.compiled });
+      const cpu = process.cpuUsage(cpu0);
+      if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${p.set.capturePath}: ${r.error.message}`);
       if (i === 0) continue; // warm-up
-      n = r.packets;
-      peak = Object.values(r.conntrack.peak).reduce((a, b) => a + b, 0);
-      loops.push(((r.loopSeconds ?? r.seconds) * 1e9) / n);
-      e2e.push((r.seconds * 1e9) / n);
-      log(`  flows scaling: ${flows} flows, run ${i}/${repeat}: ${loops.at(-1)!.toFixed(0)} ns/packet loop, ${e2e.at(-1)!.toFixed(0)} end-to-end`);
+      p.n = r.packets;
+      p.peak = Object.values(r.conntrack.peak).reduce((a, b) => a + b, 0);
+      p.loops.push(((r.loopSeconds ?? r.seconds) * 1e9) / p.n);
+      p.e2e.push((r.seconds * 1e9) / p.n);
+      p.cpu.push(((cpu.user + cpu.system) * 1e3) / p.n);
+      log(`  flows scaling: ${p.flows} flows, run ${i}/${repeat}: ${p.loops.at(-1)!.toFixed(0)} ns/packet loop, ${p.e2e.at(-1)!.toFixed(0)} end-to-end, ${p.cpu.at(-1)!.toFixed(0)} CPU`);
     }
-    points.push({ flows, packets: n, conntrackPeak: peak, loopNsPerPacket: median(loops), e2eNsPerPacket: median(e2e), loopSamples: loops, e2eSamples: e2e });
   }
+  const points: FlowsPoint[] = setups.map((p) => ({
+    flows: p.flows,
+    packets: p.n,
+    conntrackPeak: p.peak,
+    loopNsPerPacket: median(p.loops),
+    e2eNsPerPacket: median(p.e2e),
+    cpuNsPerPacket: median(p.cpu),
+    loopSamples: p.loops,
+    e2eSamples: p.e2e,
+    cpuSamples: p.cpu,
+  }));
   const first = points[0]!;
   const last = points.at(-1)!;
-  return { points, spread: last.loopNsPerPacket / first.loopNsPerPacket };
+  const loops = points.map((p) => p.loopNsPerPacket);
+  const cpus = points.map((p) => p.cpuNsPerPacket);
+  return {
+    points,
+    spread: last.loopNsPerPacket / first.loopNsPerPacket,
+    spreadMaxMin: Math.max(...loops) / Math.min(...loops),
+    cpuSpreadMaxMin: Math.max(...cpus) / Math.min(...cpus),
+  };
 }
 
 export function formatFlowsReport(r: FlowsReport): string {
-  const lines = ['flows scaling (WASM, 1 worker; ns per packet, medians)', '  flows        packets   conntrack peak   loop ns/pkt   e2e ns/pkt   loop Mpps'];
+  const lines = ['flows scaling (WASM, 1 worker; ns per packet, medians; points run round-robin)', '  flows        packets   conntrack peak   loop ns/pkt   e2e ns/pkt   CPU ns/pkt   loop Mpps'];
   for (const p of r.points) {
     lines.push(
-      `  ${p.flows.toLocaleString('en-US').padEnd(10)} ${p.packets.toLocaleString('en-US').padStart(10)} ${p.conntrackPeak.toLocaleString('en-US').padStart(16)} ${p.loopNsPerPacket.toFixed(0).padStart(13)} ${p.e2eNsPerPacket.toFixed(0).padStart(12)} ${(1e3 / p.loopNsPerPacket).toFixed(2).padStart(11)}`,
+      `  ${p.flows.toLocaleString('en-US').padEnd(10)} ${p.packets.toLocaleString('en-US').padStart(10)} ${p.conntrackPeak.toLocaleString('en-US').padStart(16)} ${p.loopNsPerPacket.toFixed(0).padStart(13)} ${p.e2eNsPerPacket.toFixed(0).padStart(12)} ${p.cpuNsPerPacket.toFixed(0).padStart(12)} ${(1e3 / p.loopNsPerPacket).toFixed(2).padStart(11)}`,
     );
   }
-  lines.push(`  largest / smallest (loop): ${r.spread.toFixed(2)}x (goal ≤ 1.5x)`);
+  lines.push(`  largest / smallest flows (loop): ${r.spread.toFixed(2)}x; costliest / cheapest point: ${r.spreadMaxMin.toFixed(2)}x loop, ${r.cpuSpreadMaxMin.toFixed(2)}x CPU (goal ≤ 1.5x)`);
   return lines.join('\n');
 }
