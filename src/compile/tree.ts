@@ -19,7 +19,7 @@
  * the matcher visits them by ascending minimum position.
  */
 import type { BoxSet } from './boxes.js';
-import { SgfError } from '../model/errors.js';
+import { ApiUsageError, SgfError } from '../model/errors.js';
 import { LEAF_ENTRY, LEAF_GROUP, NODE, RECORD, TABLE_ERROR, TableError } from './format.js';
 import { Words } from './words.js';
 
@@ -180,7 +180,7 @@ export class TreeEmitter {
    */
   build(members: Int32Array, guide?: { emitter: TreeEmitter; root: number }): number {
     const K = this.boxes.K;
-    if (guide && guide.emitter.boxes !== this.boxes) throw new Error('TreeEmitter.build: a guide over other boxes');
+    if (guide && guide.emitter.boxes !== this.boxes) throw new ApiUsageError('TreeEmitter.build: a guide over other boxes');
     this.guide = guide ? guide.emitter : null;
     const root = this.allocNodes(1);
     const regLo = new Uint32Array(K);
