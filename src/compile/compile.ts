@@ -119,8 +119,8 @@ function emitClassifier(
   const treeOpts = { ...DEFAULT_TREE_OPTIONS, ...options.tree };
   const partOpts = { ...DEFAULT_PARTITION_OPTIONS, ...options.partition };
   let emitter = new TreeEmitter(boxes, partOpts.mode === 'auto' ? { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: partOpts.singleTreeWork } : treeOpts);
-  let roots: { minPos: number; root: number }[];
-  const build = (parts: Int32Array[]) => parts.map((members) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members) }));
+  let roots: { minPos: number; root: number; members: Int32Array }[];
+  const build = (parts: Int32Array[]) => parts.map((members) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members), members }));
   if (partOpts.mode === 'auto') {
     try {
       roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'none' }));
@@ -148,10 +148,16 @@ function emitClassifier(
     const recordBudget = Math.min(FILL_ABORT_GROWTH * emitter.leafRecords, partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
     const filled = new TreeEmitter(boxes, { ...treeOpts, fillTo: walkSteps, recordBudget, ...(partOpts.mode === 'auto' ? { workBudget: partOpts.singleTreeWork } : {}) });
     try {
-      const root = filled.build(partitionBoxes(boxes, { ...partOpts, mode: 'none' })[0]!);
+      // The same cuts as the first build down to its leaves: taken from it
+      // when it was built over the same boxes (TreeEmitter.build's guide),
+      // not chosen again.
+      const members = partitionBoxes(boxes, { ...partOpts, mode: 'none' })[0]!;
+      const first = roots[0]!;
+      const same = first.members.length === members.length && first.members.every((b, i) => b === members[i]);
+      const root = filled.build(members, same ? { emitter, root: first.root } : undefined);
       if (filled.maxDepth === walkSteps && treeWords(filled) <= FILL_MAX_GROWTH * treeWords(emitter)) {
         emitter = filled;
-        roots = [{ minPos: roots[0]!.minPos, root }];
+        roots = [{ minPos: first.minPos, root, members }];
       }
     } catch (e) {
       if (!(e instanceof TreeBudgetExceeded)) throw e;

@@ -19,7 +19,7 @@
  * the matcher visits them by ascending minimum position.
  */
 import type { BoxSet } from './boxes.js';
-import { SgfError } from '../model/errors.js';
+import { ApiUsageError, SgfError } from '../model/errors.js';
 import { LEAF_ENTRY, LEAF_GROUP, NODE, RECORD, TABLE_ERROR, TableError } from './format.js';
 import { Words } from './words.js';
 
@@ -125,6 +125,8 @@ export class TreeEmitter {
   readonly leafEntries = new Words();
   readonly leaves = new Words();
   private readonly leafCache = new Map<number, number[]>();
+  /** emitLeaf's scratch: one leaf's words before they are stored (or found stored). */
+  private readonly leafWords = new Words();
   /** Statistics, for the benchmark and the docs. */
   leafRecords = 0;
   maxDepth = 0;
@@ -136,7 +138,28 @@ export class TreeEmitter {
   /** The dimensions some box does not span whole (the others can never be cut). */
   private readonly active: number[] = [];
 
-  constructor(private readonly boxes: BoxSet, private readonly opts: TreeOptions = DEFAULT_TREE_OPTIONS) {
+  // The options, read once into fields of fixed types: callers pass option
+  // objects of several shapes (compile.ts spreads budgets and fillTo into
+  // them), and reading those in buildNode made its property loads
+  // polymorphic and deoptimized it ("wrong map") through the first builds
+  // of a process (docs/classifier.md, "Build time").
+  private readonly binth: number;
+  private readonly depthCap: number;
+  /** Infinity: no budget. */
+  private readonly recordBudget: number;
+  private readonly workBudget: number;
+  private readonly weighted: boolean;
+  private readonly fill: boolean;
+  private readonly fillTo: number;
+
+  constructor(private readonly boxes: BoxSet, opts: TreeOptions = DEFAULT_TREE_OPTIONS) {
+    this.binth = opts.binth;
+    this.depthCap = opts.maxDepth;
+    this.recordBudget = opts.recordBudget ?? Infinity;
+    this.workBudget = opts.workBudget ?? Infinity;
+    this.weighted = opts.cut === 'weighted';
+    this.fill = opts.fillTo !== undefined;
+    this.fillTo = opts.fillTo ?? 0;
     const { K, n, lo, hi } = boxes;
     for (let d = 0; d < K; d++) {
       for (let b = 0; b < n; b++) {
@@ -145,15 +168,36 @@ export class TreeEmitter {
     }
   }
 
-  /** Build a tree over `members` (box indices sorted by position); returns the root node index. */
-  build(members: Int32Array): number {
+  /**
+   * Build a tree over `members` (box indices sorted by position); returns the root node index.
+   *
+   * `guide`: a tree built before by another emitter over the same boxes and
+   * members (its root). A node of this build at a path where the guide cut
+   * takes the guide's cut instead of choosing one again: the choice depends
+   * only on the node's boxes and region, which are the same on the same path,
+   * so the tree is the one built without a guide, in less time (compile.ts:
+   * the filled build repeats the first build's cuts down to its leaves).
+   */
+  build(members: Int32Array, guide?: { emitter: TreeEmitter; root: number }): number {
     const K = this.boxes.K;
+    if (guide && guide.emitter.boxes !== this.boxes) throw new ApiUsageError('TreeEmitter.build: a guide over other boxes');
+    this.guide = guide ? guide.emitter : null;
     const root = this.allocNodes(1);
     const regLo = new Uint32Array(K);
     const regHi = new Uint32Array(K).fill(FULL);
-    this.buildNode(root, members, regLo, regHi, 0);
+    try {
+      this.buildNode(root, members, regLo, regHi, 0, guide ? guide.root : -1);
+    } finally {
+      this.guide = null;
+    }
     return root;
   }
+
+  /** The cut of every node (its dimension index, -1 for a leaf, its threshold, its first child), for later builds guided by this one. */
+  private readonly cutDim: number[] = [];
+  private readonly cutThr: number[] = [];
+  private readonly cutChild: number[] = [];
+  private guide: TreeEmitter | null = null;
 
   /** Scratch arrays of the cut choice (used before a node recurses, so shared by all nodes). */
   private scratch = { starts: new Float64Array(0), ends: new Float64Array(0), weights: new Float64Array(0), points: new Float64Array(0) };
@@ -170,6 +214,11 @@ export class TreeEmitter {
     const at = this.nodes.reserve(n * 2);
     this.leafEntries.reserve(n * 2);
     const idx = at / 2;
+    for (let i = 0; i < n; i++) {
+      this.cutDim.push(-1);
+      this.cutThr.push(0);
+      this.cutChild.push(0);
+    }
     if (idx + n - 1 > NODE.MAX_CHILD) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, `sgfilter compile: the decision tree outgrew ${NODE.MAX_CHILD} nodes`);
     return idx;
   }
@@ -180,7 +229,7 @@ export class TreeEmitter {
     return true;
   }
 
-  private buildNode(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number): void {
+  private buildNode(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number, g: number): void {
     const { K, lo, hi, set } = this.boxes;
     // Shadowing: the first box that covers the region (and needs no set) ends the list.
     let n = members.length;
@@ -191,101 +240,33 @@ export class TreeEmitter {
     if (n < members.length) members = members.subarray(0, n);
     if (depth > this.maxDepth) this.maxDepth = depth;
     this.work += n;
-    if (this.opts.workBudget !== undefined && this.work > this.opts.workBudget) throw new TreeBudgetExceeded(this.opts.workBudget, 'boxes examined');
-    const fill = this.opts.fillTo;
-    if (fill !== undefined ? n <= LEAF_GROUP_BOXES || depth >= fill : n <= this.opts.binth || depth >= this.opts.maxDepth) {
+    if (this.work > this.workBudget) throw new TreeBudgetExceeded(this.workBudget, 'boxes examined');
+    if (this.fill ? n <= LEAF_GROUP_BOXES || depth >= this.fillTo : n <= this.binth || depth >= this.depthCap) {
       this.emitLeaf(node, members, regLo, regHi, depth);
       return;
     }
-    // Choose the cut.
-    let bestDim = -1;
-    let bestCost = Infinity;
-    let bestSegs = 0;
-    let bestThr = 0;
-    const sc = this.scratchFor(n);
-    const starts = sc.starts.subarray(0, n);
-    const ends = sc.ends;
-    const weights = sc.weights;
-    const points = sc.points;
-    for (const d of this.active) {
-      const rl = regLo[d]!;
-      const rh = regHi[d]!;
-      if (rl === rh) continue;
-      let ne = 0;
-      let inside = false;
-      for (let i = 0; i < n; i++) {
-        const b = members[i]!;
-        const l = lo[b * K + d]!;
-        const h = hi[b * K + d]!;
-        if (l > rl) { starts[i] = l; inside = true; } else starts[i] = rl;
-        if (h < rh) ends[ne++] = h + 1;
+    // The cut: the guide's where it cut at this path, else chosen.
+    const guide = this.guide;
+    let bestDim: number;
+    let bestThr: number;
+    let gChild = -1;
+    if (guide !== null && g >= 0 && guide.cutDim[g]! >= 0) {
+      bestDim = guide.cutDim[g]!;
+      bestThr = guide.cutThr[g]!;
+      gChild = guide.cutChild[g]!;
+    } else {
+      this.bestDim = -1;
+      this.bestCost = Infinity;
+      this.bestSegs = 0;
+      this.bestThr = 0;
+      this.scratchFor(n);
+      for (const d of this.active) {
+        const rl = regLo[d]!;
+        const rh = regHi[d]!;
+        if (rl !== rh) this.cutIn(d, members, n, rl, rh);
       }
-      // Every box spans the region in this dimension: one segment, no cut.
-      if (!inside && ne === 0) continue;
-      starts.sort();
-      const E = ends.subarray(0, ne).sort();
-      // Segment points: rl, distinct starts and ends.
-      let segs = 0;
-      let total = 0;
-      let ia = 0;
-      let ie = 0;
-      let p = rl;
-      // Walk points in order; weight of the segment starting at p = #starts <= p - #ends <= p.
-      for (;;) {
-        while (ia < n && starts[ia]! <= p) ia++;
-        while (ie < ne && E[ie]! <= p) ie++;
-        const w = ia - ie;
-        points[segs] = p;
-        weights[segs] = w;
-        total += w;
-        segs++;
-        // next point
-        const na = ia < n ? starts[ia]! : Infinity;
-        const nx = ie < ne ? E[ie]! : Infinity;
-        const next = na < nx ? na : nx;
-        if (next === Infinity || next > rh) break;
-        p = next;
-      }
-      if (segs < 2) continue;
-      if (this.opts.cut !== 'weighted') {
-        // Every segment point q > rl is a candidate (threshold q - 1): the
-        // left child gets the boxes starting below q (L = #starts < q), the
-        // right one those ending at or after q (R = n - #ends <= q).
-        let ja = 0;
-        let je = 0;
-        for (let j = 1; j < segs; j++) {
-          const q = points[j]!;
-          while (ja < n && starts[ja]! < q) ja++;
-          while (je < ne && E[je]! <= q) je++;
-          const L = ja;
-          const R = n - je;
-          // Costs are multiples of 1/2; the last term (< 1/2) prefers fewer
-          // copies among equal costs; then the earlier dimension and point.
-          const cost = (L > R ? L : R) + (L + R) * BALANCE_COPY_WEIGHT + (L + R) / (4 * n + 1);
-          if (cost < bestCost) {
-            bestCost = cost;
-            bestThr = q - 1;
-            bestDim = d;
-            bestSegs = segs;
-          }
-        }
-        continue;
-      }
-      const cost = total / segs;
-      if (cost < bestCost || (cost === bestCost && segs > bestSegs)) {
-        // Balance the weight: first segment whose cumulative weight reaches half.
-        let cum = 0;
-        let j = 0;
-        for (; j < segs; j++) {
-          cum += weights[j]!;
-          if (cum * 2 >= total) break;
-        }
-        if (j >= segs - 1) j = segs - 2;
-        bestThr = points[j + 1]! - 1;
-        bestDim = d;
-        bestCost = cost;
-        bestSegs = segs;
-      }
+      bestDim = this.bestDim;
+      bestThr = this.bestThr;
     }
     if (bestDim < 0) {
       // Every rule spans the region in every dimension (only set rules can be left): a leaf.
@@ -309,16 +290,120 @@ export class TreeEmitter {
       if (hi[b * K + bestDim]! > bestThr) right[nr++] = b;
     }
     const child = this.allocNodes(2);
+    this.cutDim[node] = bestDim;
+    this.cutThr[node] = bestThr;
+    this.cutChild[node] = child;
     this.nodes.set(node * 2, bestThr);
     this.nodes.set(node * 2 + 1, child * (NODE.KEY_MASK + 1) + this.boxes.dims[bestDim]!);
     const saveHi = regHi[bestDim]!;
     regHi[bestDim] = bestThr;
-    this.buildNode(child, left, regLo, regHi, depth + 1);
+    this.buildNode(child, left, regLo, regHi, depth + 1, gChild);
     regHi[bestDim] = saveHi;
     const saveLo = regLo[bestDim]!;
     regLo[bestDim] = bestThr + 1;
-    this.buildNode(child + 1, right, regLo, regHi, depth + 1);
+    this.buildNode(child + 1, right, regLo, regHi, depth + 1, gChild < 0 ? -1 : gChild + 1);
     regLo[bestDim] = saveLo;
+  }
+
+  /** The best cut so far at the node being built (buildNode -> cutIn). */
+  private bestDim = -1;
+  private bestCost = Infinity;
+  private bestSegs = 0;
+  private bestThr = 0;
+
+  /**
+   * The best cut of the node's region in dimension `d`, if better than the
+   * best so far (this.best*). A method of its own, not a loop in buildNode:
+   * the builder runs mostly unoptimized in a process's first compiles, and a
+   * set that takes a branch the earlier ones never took deoptimizes the
+   * function it is in; small functions are optimized again in a few
+   * milliseconds, where the whole of buildNode took V8 up to 100 ms on a
+   * busy machine, builds running in the interpreter meanwhile (fw1_100 IPv4
+   * after acl1_100: 20-30 ms builds against 2-4 ms; docs/classifier.md,
+   * "Build time").
+   */
+  private cutIn(d: number, members: Int32Array, n: number, rl: number, rh: number): void {
+    const { K, lo, hi } = this.boxes;
+    const sc = this.scratch;
+    const starts = sc.starts.subarray(0, n);
+    const ends = sc.ends;
+    const weights = sc.weights;
+    const points = sc.points;
+    let ne = 0;
+    let inside = false;
+    for (let i = 0; i < n; i++) {
+      const b = members[i]!;
+      const l = lo[b * K + d]!;
+      const h = hi[b * K + d]!;
+      if (l > rl) { starts[i] = l; inside = true; } else starts[i] = rl;
+      if (h < rh) ends[ne++] = h + 1;
+    }
+    // Every box spans the region in this dimension: one segment, no cut.
+    if (!inside && ne === 0) return;
+    starts.sort();
+    const E = ends.subarray(0, ne).sort();
+    // Segment points: rl, distinct starts and ends.
+    let segs = 0;
+    let total = 0;
+    let ia = 0;
+    let ie = 0;
+    let p = rl;
+    // Walk points in order; weight of the segment starting at p = #starts <= p - #ends <= p.
+    for (;;) {
+      while (ia < n && starts[ia]! <= p) ia++;
+      while (ie < ne && E[ie]! <= p) ie++;
+      const w = ia - ie;
+      points[segs] = p;
+      weights[segs] = w;
+      total += w;
+      segs++;
+      // next point
+      const na = ia < n ? starts[ia]! : Infinity;
+      const nx = ie < ne ? E[ie]! : Infinity;
+      const next = na < nx ? na : nx;
+      if (next === Infinity || next > rh) break;
+      p = next;
+    }
+    if (segs < 2) return;
+    if (!this.weighted) {
+      // Every segment point q > rl is a candidate (threshold q - 1): the
+      // left child gets the boxes starting below q (L = #starts < q), the
+      // right one those ending at or after q (R = n - #ends <= q).
+      let ja = 0;
+      let je = 0;
+      for (let j = 1; j < segs; j++) {
+        const q = points[j]!;
+        while (ja < n && starts[ja]! < q) ja++;
+        while (je < ne && E[je]! <= q) je++;
+        const L = ja;
+        const R = n - je;
+        // Costs are multiples of 1/2; the last term (< 1/2) prefers fewer
+        // copies among equal costs; then the earlier dimension and point.
+        const cost = (L > R ? L : R) + (L + R) * BALANCE_COPY_WEIGHT + (L + R) / (4 * n + 1);
+        if (cost < this.bestCost) {
+          this.bestCost = cost;
+          this.bestThr = q - 1;
+          this.bestDim = d;
+          this.bestSegs = segs;
+        }
+      }
+      return;
+    }
+    const cost = total / segs;
+    if (cost < this.bestCost || (cost === this.bestCost && segs > this.bestSegs)) {
+      // Balance the weight: first segment whose cumulative weight reaches half.
+      let cum = 0;
+      let j = 0;
+      for (; j < segs; j++) {
+        cum += weights[j]!;
+        if (cum * 2 >= total) break;
+      }
+      if (j >= segs - 1) j = segs - 2;
+      this.bestThr = points[j + 1]! - 1;
+      this.bestDim = d;
+      this.bestCost = cost;
+      this.bestSegs = segs;
+    }
   }
 
   /** Rule records of `members` inside the region; see format.ts "Rule record". */
@@ -352,28 +437,30 @@ export class TreeEmitter {
    */
   private emitLeaf(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number): void {
     this.leafDepths[depth] = (this.leafDepths[depth] ?? 0) + 1;
-    const words: number[] = [];
+    const words = this.leafWords;
+    words.length = 0;
     TreeEmitter.groups(this.boxes, members, regLo, regHi, words);
+    const n = words.length;
     // Identical leaves are stored once: a hash of the words, then a word-by-word compare.
-    let hsh = 0x811c9dc5 ^ words.length;
-    for (let i = 0; i < words.length; i++) hsh = Math.imul(hsh ^ words[i]!, 0x01000193);
+    let hsh = 0x811c9dc5 ^ n;
+    for (let i = 0; i < n; i++) hsh = Math.imul(hsh ^ words.get(i), 0x01000193);
     let off: number | undefined;
     const same = this.leafCache.get(hsh);
     if (same) {
       for (const at of same) {
         let eq = true;
-        for (let i = 0; i < words.length; i++) if (this.leaves.get(at / 4 + i) !== words[i]! >>> 0) { eq = false; break; }
+        for (let i = 0; i < n; i++) if (this.leaves.get(at / 4 + i) !== words.get(i)) { eq = false; break; }
         if (eq) { off = at; break; }
       }
     }
     if (off === undefined) {
       this.leaves.align(4);
       off = this.leaves.length * 4;
-      this.leaves.append(words);
+      this.leaves.append(words.view());
       if (same) same.push(off);
       else this.leafCache.set(hsh, [off]);
       this.leafRecords += members.length;
-      if (this.opts.recordBudget !== undefined && this.leafRecords > this.opts.recordBudget) throw new TreeBudgetExceeded(this.opts.recordBudget);
+      if (this.leafRecords > this.recordBudget) throw new TreeBudgetExceeded(this.recordBudget);
     }
     const nGroups = Math.ceil(members.length / 4);
     if (nGroups > NODE.MAX_CHILD) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, 'sgfilter compile: a leaf holds too many records');
@@ -386,30 +473,51 @@ export class TreeEmitter {
   }
 
   /** Leaf groups of `members` (see format.ts "Leaf group"), appended to `out` as words. */
-  static groups(boxes: BoxSet, members: ArrayLike<number>, regLo: Uint32Array, regHi: Uint32Array, out: number[]): void {
+  static groups(boxes: BoxSet, members: ArrayLike<number>, regLo: Uint32Array, regHi: Uint32Array, out: Words): void {
     const { K, lo, hi, pos, set, dims } = boxes;
+    const last = members.length - 1;
     for (let g = 0; g < members.length; g += 4) {
-      const lane: number[] = [];
-      for (let j = 0; j < 4; j++) lane.push(members[Math.min(g + j, members.length - 1)]!); // pad with the last box
-      const need: number[] = [];
+      // The group's 4 boxes, padded with the last box.
+      const b0 = members[g]!;
+      const b1 = members[Math.min(g + 1, last)]!;
+      const b2 = members[Math.min(g + 2, last)]!;
+      const b3 = members[Math.min(g + 3, last)]!;
+      const hasSet = set[b0]! >= 0 || set[b1]! >= 0 || set[b2]! >= 0 || set[b3]! >= 0;
+      out.push(pos[b0]!);
+      out.push(pos[b1]!);
+      out.push(pos[b2]!);
+      out.push(pos[b3]!);
+      // Head bytes 16..31, as 4 little-endian words: nDims, hasSet, keyOff per dimension.
+      const headAt = out.reserve(4);
+      let nDims = 0;
       for (let d = 0; d < K; d++) {
-        if (lane.some((b) => lo[b * K + d]! > regLo[d]! || hi[b * K + d]! < regHi[d]!)) need.push(d);
+        const rl = regLo[d]!;
+        const rh = regHi[d]!;
+        const i0 = b0 * K + d;
+        const i1 = b1 * K + d;
+        const i2 = b2 * K + d;
+        const i3 = b3 * K + d;
+        if (lo[i0]! <= rl && hi[i0]! >= rh && lo[i1]! <= rl && hi[i1]! >= rh && lo[i2]! <= rl && hi[i2]! >= rh && lo[i3]! <= rl && hi[i3]! >= rh) continue;
+        if (nDims === LEAF_GROUP.MAX_DIMS) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, 'sgfilter compile: too many dimensions in a leaf group');
+        const byte = 2 + nDims;
+        out.set(headAt + (byte >> 2), out.get(headAt + (byte >> 2)) | ((dims[d]! & 0xff) << (8 * (byte & 3))));
+        nDims++;
+        out.push(lo[i0]!);
+        out.push(lo[i1]!);
+        out.push(lo[i2]!);
+        out.push(lo[i3]!);
+        out.push(hi[i0]! - lo[i0]!);
+        out.push(hi[i1]! - lo[i1]!);
+        out.push(hi[i2]! - lo[i2]!);
+        out.push(hi[i3]! - lo[i3]!);
       }
-      if (need.length > LEAF_GROUP.MAX_DIMS) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, 'sgfilter compile: too many dimensions in a leaf group');
-      const hasSet = lane.some((b) => set[b]! >= 0);
-      for (const b of lane) out.push(pos[b]!);
-      // head bytes 16..31: nDims, hasSet, keyOff per dimension
-      const head = new Uint8Array(16);
-      head[0] = need.length;
-      head[1] = hasSet ? 1 : 0;
-      need.forEach((d, i) => { head[2 + i] = dims[d]!; });
-      const hw = new Uint32Array(head.buffer);
-      for (let i = 0; i < 4; i++) out.push(hw[i]!);
-      for (const d of need) {
-        for (const b of lane) out.push(lo[b * K + d]!);
-        for (const b of lane) out.push((hi[b * K + d]! - lo[b * K + d]!) >>> 0);
+      out.set(headAt, out.get(headAt) | nDims | (hasSet ? 1 << 8 : 0));
+      if (hasSet) {
+        out.push(set[b0]! + 1);
+        out.push(set[b1]! + 1);
+        out.push(set[b2]! + 1);
+        out.push(set[b3]! + 1);
       }
-      if (hasSet) for (const b of lane) out.push(set[b]! + 1);
     }
   }
 }

@@ -119,6 +119,31 @@ test('fillTo: the same cuts as the first build down to its leaves, then on, neve
   }), { ...propertyRuns(100), seed: 1315 });
 });
 
+test('a build guided by an earlier tree (compile.ts\'s filled build) is word for word the unguided one', () => {
+  fc.assert(fc.property(boxesArb, fc.integer({ min: 1, max: 8 }), fc.constantFrom(2, 4, 12), (boxes, fillTo, binth) => {
+    const members = () => Int32Array.from({ length: boxes.n }, (_, i) => i);
+    const first = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance' });
+    const root = first.build(members());
+    const plain = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', fillTo });
+    const r1 = plain.build(members());
+    const guided = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', fillTo });
+    const r2 = guided.build(members(), { emitter: first, root });
+    assert.is(r2, r1);
+    assert.equal([...guided.nodes.view()], [...plain.nodes.view()], 'nodes');
+    assert.equal([...guided.leafEntries.view()], [...plain.leafEntries.view()], 'leaf entries');
+    assert.equal([...guided.leaves.view()], [...plain.leaves.view()], 'leaves');
+    assert.equal([guided.leafRecords, guided.maxDepth, guided.work, [...guided.leafDepths]], [plain.leafRecords, plain.maxDepth, plain.work, [...plain.leafDepths]]);
+  }), { ...propertyRuns(100), seed: 1316 });
+});
+
+test('a guide built over other boxes is refused', () => {
+  const boxes = fc.sample(boxesArb, { numRuns: 2, seed: 1317 });
+  const first = new TreeEmitter(boxes[0]!);
+  const root = first.build(Int32Array.from({ length: boxes[0]!.n }, (_, i) => i));
+  const other = new TreeEmitter(boxes[1]!);
+  assert.throws(() => other.build(Int32Array.from({ length: boxes[1]!.n }, (_, i) => i), { emitter: first, root }), /guide over other boxes/);
+});
+
 test('fixedWalkSteps: the cost model of docs/classifier.md, worked by hand', () => {
   // 16 leaves at depth 4: the loop takes 2*ceil(5/2) = 6 steps (+1/12 for its
   // exit tests: 6.5), a fixed walk 4 (+2/96: 4.08): fixed, 4 steps.
