@@ -18,6 +18,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { listOption } from './cli.js';
 import { BenchError } from './harness/errors.js';
 import { progressStyle } from './harness/progress.js';
 import { repoRoot, runBench } from './harness/run.js';
@@ -33,10 +34,7 @@ export interface MainResult {
 }
 
 function parseOnly(v: string): RunSection[] {
-  const names = v.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
-  if (names.length === 0 || bad.length) throw new InvalidArgumentError(`expected a comma-separated list of ${SECTIONS.join(', ')}${bad.length ? `; got ${bad.join(', ')}` : ''}`);
-  return names as RunSection[];
+  return listOption(SECTIONS)(v) as RunSection[];
 }
 
 function parseFloor(v: string): number {
