@@ -1,6 +1,6 @@
 // The decisions writer's hot loops (the host: src/replay/decision-format.ts,
 // which draws the 56-byte decision record DREC and says what the JSON bytes
-// must be; jsonlLayout() gives it the offsets this file uses, to check).
+// must be). The records' layouts (DREC_*, DH_*, JT_*) are layout/layouts.json's.
 //
 // 1. In a replay worker, over the engine's memory: the engine's 32-byte
 //    decision records of a batch (layout DECISION) -> DREC records.
@@ -63,24 +63,25 @@ import {
   H_VERDICT,
   PKT_HOPS,
   VERDICT_NOT_MINE,
+  DH_DIR,
+  DH_IFACE,
+  DH_RULE,
+  DH_SIZE,
+  DREC_HOP0,
+  DREC_MAX_HOPS,
+  DREC_N,
+  DREC_NHOPS,
+  DREC_SIZE,
+  DREC_TS_DIGITS,
+  DREC_TS_FRAC,
+  DREC_TS_NEG,
+  DREC_TS_SEC,
+  JT_KEY,
+  JT_LEN,
+  JT_PTR,
+  JT_SIZE,
 } from './layout';
 
-const DREC_N: usize = 0;
-const DREC_TS_SEC: usize = 8;
-const DREC_TS_FRAC: usize = 16;
-const DREC_TS_DIGITS: usize = 24;
-const DREC_TS_NEG: usize = 25;
-const DREC_VERDICT: usize = 26;
-const DREC_REASON: usize = 27;
-const DREC_NHOPS: usize = 28;
-const DREC_HOP0: usize = 32;
-const DREC_MAX_HOPS: u32 = 2;
-const DREC_SIZE: usize = 56;
-/** A hop of a DREC record: IFACE u32, DIR u8, VERDICT u8, REASON u8, zero, RULE u32. */
-const DH_IFACE: usize = 0;
-const DH_DIR: usize = 4;
-const DH_RULE: usize = 8;
-const DH_SIZE: usize = 12;
 const NO_RULE: u32 = 0xffffffff;
 
 /** Capture interface clocks drecFill formats itself. */
@@ -89,12 +90,6 @@ export const DK_US: u8 = 1;
 export const DK_NS: u8 = 2;
 /** TS_DIGITS of a record whose timestamp the host writes. */
 export const TS_HOST: u8 = 0xff;
-
-/** Body cache entry: the 32 key bytes (record bytes 24..56, the timestamp's two bytes zeroed), body pointer, length. */
-const JT_KEY: usize = 0;
-const JT_PTR: usize = 32;
-const JT_LEN: usize = 36;
-const JT_SIZE: usize = 48;
 
 export const JS_DONE: i32 = 0;
 export const JS_FULL: i32 = 1;
@@ -126,11 +121,6 @@ let lines: u32 = 0;
 let loosePtr: usize = 0;
 let looseLen: usize = 0;
 let pendingSlot: usize = 0;
-
-/** DREC_SIZE | DREC_VERDICT << 8 | DREC_TS_DIGITS << 16 | JT_SIZE << 24: the host checks these against its own. */
-export function jsonlLayout(): u32 {
-  return <u32>DREC_SIZE | (<u32>DREC_VERDICT << 8) | (<u32>DREC_TS_DIGITS << 16) | (<u32>JT_SIZE << 24);
-}
 
 export function jsonlInit(t: usize, slots: u32, arena: usize, end: usize, max: u32): void {
   if (!pairsReady) {

@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0x9090c128;
+export const LAYOUT_HASH: u32 = 0xfb8ec797;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -150,6 +150,68 @@ export const D_HOP0: usize = 4;
 export const D_SIZE: usize = 32;
 /** hops per packet at most (egress, then ingress) */
 export const D_MAX_HOPS: u32 = 2;
+
+// ---------------------------------------------------------------------------
+// dhop (12 bytes)
+//   off  size  field            meaning
+//     0     4  IFACE            u32 topology interface index
+//     4     1  DIR              u8 direction code
+//     5     1  VERDICT          u8 verdict code
+//     6     1  REASON           u8 hop-reason code
+//     7     1  -                u8 zero
+//     8     4  RULE             u32 rule position in the hop's list (0xffffffff: none)
+// A hop inside a record of the binary decisions format (docs/decisions.md).
+export const DH_IFACE: usize = 0;
+export const DH_DIR: usize = 4;
+export const DH_VERDICT: usize = 5;
+export const DH_REASON: usize = 6;
+export const DH_RULE: usize = 8;
+export const DH_SIZE: usize = 12;
+
+// ---------------------------------------------------------------------------
+// binary decision record (56 bytes)
+//   off  size  field            meaning
+//     0     8  N                u64 packet number (1-based, capture order)
+//     8     8  TS_SEC           u64 |seconds| of the timestamp text
+//    16     8  TS_FRAC          u64 the fraction digits as an integer
+//    24     1  TS_DIGITS        u8 digits of the fraction (0: no '.'; 0xff in a worker: the host writes the timestamp)
+//    25     1  TS_NEG           u8 1: the text starts with '-'
+//    26     1  VERDICT          u8 verdict code (0 deny, 1 allow)
+//    27     1  REASON           u8 packet-reason code (0: judged at interfaces, see the hops)
+//    28     1  NHOPS            u8 hops (0-2)
+//    29     3  -                u8[3] zero
+//    32    24  HOP0             dhop[2] the hops, in order
+// A record of the binary decisions format (docs/decisions.md): made by
+// assembly/decisions.ts (drecFill) in a replay worker and by
+// src/replay/decision-format.ts (fillRecord, the readable form), read by the
+// encoder (jsonlEncode) and the file reader. Little-endian.
+export const DREC_N: usize = 0;
+export const DREC_TS_SEC: usize = 8;
+export const DREC_TS_FRAC: usize = 16;
+export const DREC_TS_DIGITS: usize = 24;
+export const DREC_TS_NEG: usize = 25;
+export const DREC_VERDICT: usize = 26;
+export const DREC_REASON: usize = 27;
+export const DREC_NHOPS: usize = 28;
+export const DREC_HOP0: usize = 32;
+export const DREC_SIZE: usize = 56;
+/** hops per record at most */
+export const DREC_MAX_HOPS: u32 = 2;
+
+// ---------------------------------------------------------------------------
+// jsonl body cache entry (48 bytes)
+//   off  size  field            meaning
+//     0    32  KEY              u8[32] the key bytes
+//    32     4  PTR              u32 where the body's bytes are kept
+//    36     4  LEN              u32 the body's length (0: a free entry)
+//    40     8  -                u64 zero
+// An entry of the JSON-lines encoder's body cache (assembly/decisions.ts
+// jsonlInit; the host allocates the table): open addressing, keyed by a
+// record's bytes 24..56 with its two timestamp bytes zeroed.
+export const JT_KEY: usize = 0;
+export const JT_PTR: usize = 32;
+export const JT_LEN: usize = 36;
+export const JT_SIZE: usize = 48;
 
 // ---------------------------------------------------------------------------
 // library rule map (variable size)

@@ -18,43 +18,18 @@ import type { Topology } from '../model/topology.js';
 import { MAX_CAPTURE_INTERFACES, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
 import { TS_KIND } from '../pcap/format.js';
 import { tsText, tsToNs } from '../pcap/timestamp.js';
-import { DECISION, DIR, HOP, HOP_REASON, PACKET_REASON, VERDICT } from '../wasm/layout.js';
+import { DECISION, DHOP, DIR, DREC, HOP, HOP_REASON, JSONL_BODY, PACKET_REASON, VERDICT } from '../wasm/layout.js';
 import { InternalError } from '../model/errors.js';
 import { WasmInstance, type SgfExports } from '../wasm/loader.js';
 import type { WasmEngine } from './wasm-engine.js';
 import { DecisionIndex, decisionIndex, HOP_REASONS, PACKET_REASONS } from './decision-record.js';
 
-/**
- * The decision record (56 bytes, little-endian):
- *
- *   off  size  field      meaning
- *     0     8  N          u64 packet number (1-based, capture order)
- *     8     8  TS_SEC     u64 |seconds| of the timestamp text
- *    16     8  TS_FRAC    u64 the fraction digits as an integer
- *    24     1  TS_DIGITS  u8 digits of the fraction (0: no '.')
- *    25     1  TS_NEG     u8 1: the text starts with '-'
- *    26     1  VERDICT    u8 verdict code (0 deny, 1 allow)
- *    27     1  REASON     u8 packet-reason code (0: judged at interfaces, see the hops)
- *    28     1  NHOPS      u8 hops (0-2)
- *    29     3  -          zero
- *    32    12  HOP0       hop[2]: u32 IFACE, u8 DIR, u8 VERDICT, u8 REASON, u8 zero, u32 RULE
- */
-export const DREC = {
-  N: 0,
-  TS_SEC: 8,
-  TS_FRAC: 16,
-  TS_DIGITS: 24,
-  TS_NEG: 25,
-  VERDICT: 26,
-  REASON: 27,
-  NHOPS: 28,
-  HOP0: 32,
-  MAX_HOPS: DECISION.MAX_HOPS,
-  SIZE: 32 + DECISION.MAX_HOPS * 12,
-} as const;
-
-/** A hop inside a record (offsets from the hop). */
-export const DHOP = { IFACE: 0, DIR: 4, VERDICT: 5, REASON: 6, RULE: 8, SIZE: 12 } as const;
+// DREC, the decision record (56 bytes, little-endian: packet number,
+// timestamp text as integers, verdict, reason, two 12-byte hops DHOP), and
+// JSONL_BODY, the encoder's body-cache entry, are declared once in
+// layout/layouts.json and drawn in the generated src/wasm/layout.ts, like
+// every layout the host and the module share.
+export { DHOP, DREC };
 
 /** RULE of a hop no rule decided. */
 export const NO_RULE = 0xffffffff;
@@ -349,8 +324,7 @@ const BODY_CACHE_MAX = 1 << 15;
 /** Bytes of cached bodies at most. */
 const ARENA_BYTES = 8 << 20;
 const BODY_SLOTS = BODY_CACHE_MAX * 2;
-/** assembly/decisions.ts: the size of a body-cache slot, and jsonlEncode's statuses. */
-const JT_SIZE = 48;
+/** assembly/decisions.ts: jsonlEncode's statuses. */
 const JS = { DONE: 0, FULL: 1, NEED_BODY: 2 } as const;
 
 /** Regions of a writer's WASM instance: the lanes' records as copied in, and merged. */
@@ -447,10 +421,7 @@ export class JsonlEncoder {
     this.wasm = new WasmInstance('release');
     this.x = this.wasm.exports;
     this.regions = new LaneRegions(this.wasm);
-    const layout = this.x.jsonlLayout() >>> 0;
-    const want = (DREC.SIZE | (DREC.VERDICT << 8) | (DREC.TS_DIGITS << 16) | (JT_SIZE << 24)) >>> 0;
-    if (layout !== want) throw new InternalError(`the WASM module's decision-record layout 0x${layout.toString(16)} is not the host's 0x${want.toString(16)}; rebuild with \`npm run build\``);
-    const tab = this.wasm.alloc(BODY_SLOTS * JT_SIZE, 64);
+    const tab = this.wasm.alloc(BODY_SLOTS * JSONL_BODY.SIZE, 64);
     const arena = this.wasm.alloc(ARENA_BYTES, 64);
     this.x.jsonlInit(tab, BODY_SLOTS, arena, arena + ARENA_BYTES, BODY_CACHE_MAX);
     this.outBytes = Math.max(bufferBytes, 4096);

@@ -238,20 +238,10 @@ export function writeTupleRecord(dv: DataView, at: number, t: PacketTuple): void
   // Each field read once (callers' tuples come in many shapes: every read is a megamorphic load).
   const { proto: p, src, dst, sport, dport, tcpFlags, icmpType, icmpCode, icmpId, fragOffset: fo, moreFragments: mf, fragId: fid, quoted } = t;
   // Unknown fields: only when the keys outnumber the known fields given (else every key is a known one).
-  let given = 0;
-  if (p !== undefined) given++;
-  if (src !== undefined) given++;
-  if (dst !== undefined) given++;
-  if (sport !== undefined) given++;
-  if (dport !== undefined) given++;
-  if (tcpFlags !== undefined) given++;
-  if (icmpType !== undefined) given++;
-  if (icmpCode !== undefined) given++;
-  if (icmpId !== undefined) given++;
-  if (fo !== undefined) given++;
-  if (mf !== undefined) given++;
-  if (fid !== undefined) given++;
-  if (quoted !== undefined) given++;
+  const given =
+    +(p !== undefined) + +(src !== undefined) + +(dst !== undefined) + +(sport !== undefined) + +(dport !== undefined) +
+    +(tcpFlags !== undefined) + +(icmpType !== undefined) + +(icmpCode !== undefined) + +(icmpId !== undefined) +
+    +(fo !== undefined) + +(mf !== undefined) + +(fid !== undefined) + +(quoted !== undefined);
   let keys = 0;
   for (const _ in t) keys++;
   if (keys !== given) checkKeys(t, isKnown, KNOWN, '');

@@ -420,11 +420,6 @@ export interface SgfExports {
     readonly value: number;
   };
   /**
-   * assembly/decisions/jsonlLayout
-   * @returns `u32`
-   */
-  jsonlLayout(): number;
-  /**
    * assembly/decisions/jsonlInit
    * @param t `usize`
    * @param slots `u32`
@@ -790,6 +785,111 @@ export interface SgfExports {
   /** assembly/layout/D_MAX_HOPS */
   readonly D_MAX_HOPS: {
     /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/DH_IFACE */
+  readonly DH_IFACE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DH_DIR */
+  readonly DH_DIR: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DH_VERDICT */
+  readonly DH_VERDICT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DH_REASON */
+  readonly DH_REASON: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DH_RULE */
+  readonly DH_RULE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DH_SIZE */
+  readonly DH_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_N */
+  readonly DREC_N: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_TS_SEC */
+  readonly DREC_TS_SEC: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_TS_FRAC */
+  readonly DREC_TS_FRAC: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_TS_DIGITS */
+  readonly DREC_TS_DIGITS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_TS_NEG */
+  readonly DREC_TS_NEG: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_VERDICT */
+  readonly DREC_VERDICT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_REASON */
+  readonly DREC_REASON: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_NHOPS */
+  readonly DREC_NHOPS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_HOP0 */
+  readonly DREC_HOP0: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_SIZE */
+  readonly DREC_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/DREC_MAX_HOPS */
+  readonly DREC_MAX_HOPS: {
+    /** @type `u32` */
+    readonly value: number;
+  };
+  /** assembly/layout/JT_KEY */
+  readonly JT_KEY: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/JT_PTR */
+  readonly JT_PTR: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/JT_LEN */
+  readonly JT_LEN: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/JT_SIZE */
+  readonly JT_SIZE: {
+    /** @type `usize` */
     readonly value: number;
   };
   /** assembly/layout/LRM_HOP_OFFSETS */

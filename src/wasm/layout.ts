@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0x9090c128;
+export const LAYOUT_HASH = 0xfb8ec797;
 
 /**
  * record (128 bytes)
@@ -165,6 +165,76 @@ export const DECISION = {
   HOP0: 4,
   SIZE: 32,
   MAX_HOPS: 2,
+} as const;
+
+/**
+ * dhop (12 bytes)
+ *   off  size  field            meaning
+ *     0     4  IFACE            u32 topology interface index
+ *     4     1  DIR              u8 direction code
+ *     5     1  VERDICT          u8 verdict code
+ *     6     1  REASON           u8 hop-reason code
+ *     7     1  -                u8 zero
+ *     8     4  RULE             u32 rule position in the hop's list (0xffffffff: none)
+ * A hop inside a record of the binary decisions format (docs/decisions.md).
+ */
+export const DHOP = {
+  IFACE: 0,
+  DIR: 4,
+  VERDICT: 5,
+  REASON: 6,
+  RULE: 8,
+  SIZE: 12,
+} as const;
+
+/**
+ * binary decision record (56 bytes)
+ *   off  size  field            meaning
+ *     0     8  N                u64 packet number (1-based, capture order)
+ *     8     8  TS_SEC           u64 |seconds| of the timestamp text
+ *    16     8  TS_FRAC          u64 the fraction digits as an integer
+ *    24     1  TS_DIGITS        u8 digits of the fraction (0: no '.'; 0xff in a worker: the host writes the timestamp)
+ *    25     1  TS_NEG           u8 1: the text starts with '-'
+ *    26     1  VERDICT          u8 verdict code (0 deny, 1 allow)
+ *    27     1  REASON           u8 packet-reason code (0: judged at interfaces, see the hops)
+ *    28     1  NHOPS            u8 hops (0-2)
+ *    29     3  -                u8[3] zero
+ *    32    24  HOP0             dhop[2] the hops, in order
+ * A record of the binary decisions format (docs/decisions.md): made by
+ * assembly/decisions.ts (drecFill) in a replay worker and by
+ * src/replay/decision-format.ts (fillRecord, the readable form), read by the
+ * encoder (jsonlEncode) and the file reader. Little-endian.
+ */
+export const DREC = {
+  N: 0,
+  TS_SEC: 8,
+  TS_FRAC: 16,
+  TS_DIGITS: 24,
+  TS_NEG: 25,
+  VERDICT: 26,
+  REASON: 27,
+  NHOPS: 28,
+  HOP0: 32,
+  SIZE: 56,
+  MAX_HOPS: 2,
+} as const;
+
+/**
+ * jsonl body cache entry (48 bytes)
+ *   off  size  field            meaning
+ *     0    32  KEY              u8[32] the key bytes
+ *    32     4  PTR              u32 where the body's bytes are kept
+ *    36     4  LEN              u32 the body's length (0: a free entry)
+ *    40     8  -                u64 zero
+ * An entry of the JSON-lines encoder's body cache (assembly/decisions.ts
+ * jsonlInit; the host allocates the table): open addressing, keyed by a
+ * record's bytes 24..56 with its two timestamp bytes zeroed.
+ */
+export const JSONL_BODY = {
+  KEY: 0,
+  PTR: 32,
+  LEN: 36,
+  SIZE: 48,
 } as const;
 
 /**
@@ -914,6 +984,27 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['D_HOP0', 4],
   ['D_SIZE', 32],
   ['D_MAX_HOPS', 2],
+  ['DH_IFACE', 0],
+  ['DH_DIR', 4],
+  ['DH_VERDICT', 5],
+  ['DH_REASON', 6],
+  ['DH_RULE', 8],
+  ['DH_SIZE', 12],
+  ['DREC_N', 0],
+  ['DREC_TS_SEC', 8],
+  ['DREC_TS_FRAC', 16],
+  ['DREC_TS_DIGITS', 24],
+  ['DREC_TS_NEG', 25],
+  ['DREC_VERDICT', 26],
+  ['DREC_REASON', 27],
+  ['DREC_NHOPS', 28],
+  ['DREC_HOP0', 32],
+  ['DREC_SIZE', 56],
+  ['DREC_MAX_HOPS', 2],
+  ['JT_KEY', 0],
+  ['JT_PTR', 32],
+  ['JT_LEN', 36],
+  ['JT_SIZE', 48],
   ['LRM_HOP_OFFSETS', 0],
   ['TL_PACKETS', 0],
   ['TL_ALLOW', 8],
