@@ -39,6 +39,12 @@ export function listOption(choices?: readonly string[]): (value: string) => stri
   };
 }
 
+/** A comma-separated list of integers, each from `min` to `max` (the CLI's integer rules for each). */
+export function intListOption(min: number, max?: number): (value: string) => number[] {
+  const one = intOption(min, max);
+  return (value: string): number[] => listOption()(value).map((item) => one(item));
+}
+
 /**
  * Runs a script's `main` as the process: `--help` exits 0, a usage error 2
  * (commander has printed it), any other error prints its message and exits 1.

@@ -23,9 +23,21 @@ import { replay } from '../../src/replay/replay.js';
 import { compileTopology } from '../../src/compile/compile.js';
 import { BenchError } from '../harness/errors.js';
 import { median } from '../stats.js';
+import { DEFAULT_CONNTRACK_CAPACITY } from '../../src/model/shard.js';
 
 /** Flow counts of the scaling points. */
 export const FLOW_POINTS = [1_000, 10_000, 100_000, 1_000_000] as const;
+
+/**
+ * The conntrack capacity (per interface) a point is replayed with: room for
+ * every flow's entry on one interface, twice over, and never below the
+ * default. With the default alone the 1,000,000-flow point filled some
+ * interface shards (93,826 packets judged conntrack-full), so it measured
+ * refusals instead of a table of a million flows.
+ */
+export function flowsCapacity(flows: number): number {
+  return Math.max(DEFAULT_CONNTRACK_CAPACITY, 2 * flows);
+}
 
 /** The capture of one scaling point: `flows` interleaved long flows, cut at max(packets, 4 × flows) packets (the replay bench's topology). */
 export function flowsSpec(flows: number, packets: number) {
@@ -41,6 +53,8 @@ export interface FlowsPoint {
   packets: number;
   /** Conntrack entries at their peak, summed over the interfaces (each flow has one per managed endpoint). */
   conntrackPeak: number;
+  /** The per-interface conntrack capacity it was replayed with (flowsCapacity). */
+  conntrackCapacity: number;
   /** Median ns per packet: the judging loop, and the whole replay() call. */
   loopNsPerPacket: number;
   e2eNsPerPacket: number;
@@ -81,7 +95,7 @@ export async function runFlowsScaling(opts: FlowsOptions = {}): Promise<FlowsRep
     log(`  flows scaling: generating (or reusing) ${spec.traffic.packets} packets over ${flows} flows`);
     const set = ensureGenerated(spec, gen);
     const topology = loadTopologyFile(set.topologyPath).topology;
-    return { flows, set, topology, compiled: compileTopology(topology), loops: [] as number[], e2e: [] as number[], cpu: [] as number[], n: 0, peak: 0 };
+    return { flows, set, topology, compiled: compileTopology(topology), capacity: flowsCapacity(flows), loops: [] as number[], e2e: [] as number[], cpu: [] as number[], n: 0, peak: 0 };
   });
   // Round-robin: each round replays every point once (round 0 unmeasured: the
   // warm-up), the order rotated every round, so that a swing of the machine's
@@ -90,9 +104,11 @@ export async function runFlowsScaling(opts: FlowsOptions = {}): Promise<FlowsRep
     for (let k = 0; k < setups.length; k++) {
       const p = setups[(k + i) % setups.length]!;
       const cpu0 = process.cpuUsage();
-      const r = await replay(p.topology, p.set.capturePath, { engine: 'wasm', workers: 1, compiled: p.compiled });
+      const r = await replay(p.topology, p.set.capturePath, { engine: 'wasm', workers: 1, compiled: p.compiled, conntrackCapacity: p.capacity });
       const cpu = process.cpuUsage(cpu0);
       if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${p.set.capturePath}: ${r.error.message}`);
+      // A point whose table filled up times refusals, not lookups in a table of that many flows.
+      if (r.conntrack.full > 0) throw new BenchError('SGF_BENCH_REPLAY', `${p.set.capturePath}: ${r.conntrack.full} packets judged conntrack-full at capacity ${p.capacity} per interface: the point would not measure ${p.flows} flows in the table`);
       if (i === 0) continue; // warm-up
       p.n = r.packets;
       p.peak = Object.values(r.conntrack.peak).reduce((a, b) => a + b, 0);
@@ -106,6 +122,7 @@ export async function runFlowsScaling(opts: FlowsOptions = {}): Promise<FlowsRep
     flows: p.flows,
     packets: p.n,
     conntrackPeak: p.peak,
+    conntrackCapacity: p.capacity,
     loopNsPerPacket: median(p.loops),
     e2eNsPerPacket: median(p.e2e),
     cpuNsPerPacket: median(p.cpu),

@@ -32,7 +32,7 @@
  * instead (bench/replay/flows.ts); `--stages`: only the per-stage breakdown.
  *
  *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--decisions | --decisions-only] [--json]
- *   node dist/bench/replay/main.js --flows [--flows-packets N] [--repeat K] [--json]
+ *   node dist/bench/replay/main.js --flows [--flows-packets N] [--flow-points LIST] [--repeat K] [--json]
  *   node dist/bench/replay/main.js --stages [--packets N] [--repeat K] [--json]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -46,7 +46,7 @@ import type { Topology } from '../../src/model/topology.js';
 import { assertSameDecisionFiles } from '../harness/verify-files.js';
 import { BenchError } from '../harness/errors.js';
 import { Option } from 'commander';
-import { benchProgram, intOption, parseBenchArgs, runBenchScript } from '../cli.js';
+import { benchProgram, intListOption, intOption, parseBenchArgs, runBenchScript } from '../cli.js';
 import { convertDecisions } from '../../src/replay/decision-file.js';
 import { OutputFile } from '../../src/replay/output.js';
 import { buildNative, runNative, writeNativeRules } from '../harness/native.js';
@@ -399,6 +399,7 @@ interface ReplayCli {
   json?: boolean;
   flows?: boolean;
   flowsPackets: number;
+  flowPoints?: number[];
   stages?: boolean;
 }
 
@@ -413,6 +414,7 @@ function program() {
     .option('--json', 'also print the report as JSON')
     .addOption(new Option('--flows', 'only the concurrent-flows scaling (bench/replay/flows.ts)').conflicts('stages'))
     .option('--flows-packets <n>', 'with --flows: packets per flows capture', intOption(1), 2_000_000)
+    .option('--flow-points <list>', 'with --flows: the flow counts, e.g. 1000,10000,100000,1000000,4000000 (default: the first four; each capture has max(--flows-packets, 4 x flows) packets)', intListOption(1, 16_000_000))
     .option('--stages', 'only the per-stage breakdown (bench/replay/stages.ts)');
 }
 
@@ -421,7 +423,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Repl
   const repeat = o.repeat;
   if (o.flows) {
     // Only the flow-count scaling (bench/replay/flows.ts).
-    const f = await runFlowsScaling({ packets: o.flowsPackets, repeat });
+    const f = await runFlowsScaling({ packets: o.flowsPackets, repeat, ...(o.flowPoints ? { flows: o.flowPoints } : {}) });
     console.log(formatFlowsReport(f));
     if (o.json) console.log(JSON.stringify(f, null, 2));
     return f;

@@ -56,6 +56,8 @@ for (const [script, args, expected] of [
   ['classify/dpdk.js', ['--algs', 'sse,avx3'], "error: option '--algs <a,b,...>' argument 'sse,avx3' is invalid. expected a comma-separated list of scalar, sse, avx2, avx512x16, avx512x32; got avx3."],
   ['classify/dpdk.js', ['--families', '5'], "error: option '--families <4,6>' argument '5' is invalid. expected a comma-separated list of 4, 6; got 5."],
   ['replay/main.js', ['--packets', '0'], INT('--packets <n>', '0', 1, Number.MAX_SAFE_INTEGER)],
+  ['replay/main.js', ['--flows', '--flow-points', '1000,abc'], `error: option '--flow-points <list>' argument '1000,abc' is invalid. must be an integer from 1 to 16000000, got "abc".`],
+  ['replay/main.js', ['--flows', '--flow-points', ','], "error: option '--flow-points <list>' argument ',' is invalid. expected a comma-separated list."],
   ['replay/main.js', ['--flows', '--stages'], "error: option '--flows' cannot be used with option '--stages'"],
   ['replay/ab.js', [], "error: required option '--against <dir>' not specified"],
   ['replay/ab.js', ['--against', '/nonexistent-build'], '--against /nonexistent-build: expected the root of another build, with its dist/ and build/'],
