@@ -39,8 +39,10 @@ export function reportResult(result: ReplayResult, opts: { summary?: string; dec
  *
  * Output paths are checked before any work. The first SIGINT/SIGTERM stops
  * reading; what was judged is written (decisions of packets 1..N, a summary
- * marked `interrupted`), then the exit is 130/143; a second signal exits at
- * once.
+ * marked `interrupted`), then the exit is 130/143; a second signal kills the
+ * process with that signal at once (the shell's status 130/143 too), whatever
+ * its threads are blocked in. A FIFO with no writer yet stops at the first
+ * signal too (src/replay/pipe.ts).
  *
  * Exit codes: 0 replayed; 1 damaged capture (packets before the damage are
  * judged) or a topology with errors; 2 usage error, unreadable capture or an
@@ -155,7 +157,11 @@ export function registerReplay(program: Command): void {
         if (signalled) {
           bar?.stop();
           process.stderr.write(`sgfilter: ${sig} again: exiting now (outputs are incomplete)\n`);
-          process.exit(sig === 'SIGINT' ? 130 : 143);
+          // Killed by the signal itself (the shell's status 130/143): process.exit() would wait
+          // for a thread blocked in a read, which may never return.
+          process.removeAllListeners(sig);
+          process.kill(process.pid, sig);
+          return;
         }
         signalled = sig;
         stop.abort();

@@ -37,6 +37,7 @@ import { summarize, type ReplaySummary } from './summary.js';
 import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
 import { consumeDecisionRing, DecisionWriter, makeDecisionRing, type DecisionsFormat } from './decision-writer.js';
+import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
 
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
@@ -180,12 +181,15 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   const format = options.decisionsFormat ?? 'jsonl';
   const pools: Piscina[] = warm ? [...warm] : [];
   let stopCoordinating = () => {};
+  let pipe: Awaited<ReturnType<typeof openPipeCapture>> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   try {
     // Start the worker threads first: their start-up overlaps the compile below.
     if (!warm) for (let w = 0; w < workers; w++) pools.push(newLane());
     const compiled = options.compiled ?? compileTopology(topology);
     const batchSize = options.batchSize ?? 8192;
+    // A FIFO or pipe is opened here, where a signal can still stop the wait for its writer (pipe.ts).
+    pipe = await openPipeCapture(file, options.signal);
     // Worker threads hand their records to this thread (which encodes and writes while they judge); in-thread, the lane writes.
     const ring = dest && workers >= 1 ? makeDecisionRing(lanes, batchSize) : undefined;
     const progress = new SharedArrayBuffer(4 * lanes);
@@ -195,6 +199,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         topology,
         compiled: { bytes: compiled.bytes, meta: compiled.meta },
         file,
+        ...(pipe ? { captureFd: pipe.fd } : {}),
         owned: masks[w]!,
         shards,
         conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,
@@ -254,7 +259,11 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     }
     options.onProgress?.(1);
 
-    const stoppedAt = results.find((r) => r.stoppedAt !== undefined)?.stoppedAt;
+    let stoppedAt = results.find((r) => r.stoppedAt !== undefined)?.stoppedAt;
+    if (pipe && stoppedAt === undefined && stoppedEmpty(options.signal, results[0]!.capture.bytesRead)) {
+      stoppedAt = 0;
+      delete results[0]!.capture.error;
+    }
     const judged = stoppedAt ?? results[0]!.capture.packets;
     let decisions: ReplayResult['decisions'];
     if (dest) {
@@ -296,6 +305,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     if (timer) clearInterval(timer);
     if (!warm) await Promise.all(pools.map((p) => p.destroy()));
     dest?.close();
+    await pipe?.close();
   }
 }
 
@@ -431,6 +441,8 @@ async function replayWithReference(topology: Topology, file: string, options: Re
     lines = [];
     lineNs = [];
   };
+  // The reader opens on the thread pool; a signal while it waits for a FIFO's writer completes that open (pipe.ts).
+  const stopUnblocking = unblockOnAbort(file, options.signal);
   try {
     for await (const frame of reader) {
       if (options.signal?.aborted) {
@@ -462,6 +474,7 @@ async function replayWithReference(topology: Topology, file: string, options: Re
     if (!(e instanceof PcapError)) throw e;
     error = { code: e.code, offset: e.offset, message: e.message };
   } finally {
+    stopUnblocking();
     if (out) {
       if (bin && recs > 0) bin.records(rec, 0, recs);
       bin?.flush();
@@ -472,6 +485,10 @@ async function replayWithReference(topology: Topology, file: string, options: Re
   if (bin) written = bin.lastN;
   options.onProgress?.(1);
   const s = reader.summary;
+  if (stoppedAt === undefined && isPipeLike(file) && stoppedEmpty(options.signal, s.bytesRead)) {
+    stoppedAt = 0;
+    error = undefined;
+  }
   const stats = engine.stats();
   const capture: CaptureInfo = stoppedAt !== undefined
     ? { format: s.format, bytes: s.bytes, bytesRead: stopOffset, bytesUnread: s.bytes - stopOffset, packets: stoppedAt }

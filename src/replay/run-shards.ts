@@ -39,6 +39,8 @@ export interface ShardTask {
   ringLane?: number;
   /** With decisionsPath: write to this open descriptor (the final output) instead of opening the path. */
   decisionsFd?: number;
+  /** The capture's descriptor, opened by replay() (a FIFO or pipe: pipe.ts); the lane reads it and leaves it open. */
+  captureFd?: number;
   /**
    * Interrupt control (Int32Array): [0] stop requested, [1] stop target + 1
    * (the last packet every lane judges), [2 + slot] packets this lane had
@@ -105,7 +107,7 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
 }
 
 async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: CompiledTable): Promise<ShardResult> {
-  const stream = new WasmCaptureStream(engine, task.file);
+  const stream = new WasmCaptureStream(engine, task.file, task.captureFd);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
   const ctl = task.control ? new Int32Array(task.control) : undefined;
   const slot = task.slot ?? 0;

@@ -39,7 +39,8 @@ export class WasmCaptureStream {
   private batchBuffer: ArrayBuffer | null = null;
   readonly state: StreamState = { format: 'unknown', packets: 0, bytes: 0, bytesRead: 0 };
 
-  constructor(private readonly engine: WasmEngine, private readonly path: string) {
+  /** `fd`: the capture already open (replay() opens a FIFO itself: pipe.ts); read from it, not closed here. */
+  constructor(private readonly engine: WasmEngine, private readonly path: string, private readonly fd?: number) {
     this.scanner = new CaptureScanner(path, engine.decoder);
   }
 
@@ -73,7 +74,7 @@ export class WasmCaptureStream {
   *batches(): Generator<StreamedBatch> {
     let fd: number;
     try {
-      fd = openSync(this.path, 'r');
+      fd = this.fd ?? openSync(this.path, 'r');
     } catch (err) {
       throw this.ioError(err);
     }
@@ -117,7 +118,7 @@ export class WasmCaptureStream {
         w.slid();
       }
     } finally {
-      closeSync(fd);
+      if (this.fd === undefined) closeSync(fd);
     }
   }
 

@@ -10,6 +10,9 @@
  *
  * Expected decisions: the first N lines of an uninterrupted replay of the
  * same capture.
+ *
+ * A FIFO that nobody writes (the open waits for a writer) stops at the first
+ * signal too, as interrupted after packet 0 (src/replay/pipe.ts).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -97,6 +100,82 @@ for (const [label, args, sig, code] of [
   });
 }
 
+/** True once a thread of `pid` is blocked opening a FIFO that has no writer (Linux: fifo_open's wait_for_partner). */
+function waitingForWriter(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).some((t) => readFileSync(`/proc/${pid}/task/${t}/wchan`, 'utf8') === 'wait_for_partner');
+  } catch {
+    return false;
+  }
+}
+const procWchan = existsSync('/proc/self/wchan');
+
+// A FIFO nobody writes: opening it blocks until a writer comes. That used to
+// block a thread where nothing could stop it (in-thread, the signal handler
+// never ran; with a worker, even the second signal's exit waited for it).
+for (const [label, args, sig, code] of [
+  ['wasm, in-thread', ['--workers', '0'], 'SIGTERM', 143],
+  ['wasm, 1 worker', ['--workers', '1'], 'SIGINT', 130],
+  ['reference engine', ['--engine', 'reference'], 'SIGTERM', 143],
+] as const) {
+  test(`${label}: a FIFO with no writer stops at the first ${sig}, interrupted after packet 0, exit ${code}`, async () => {
+    if (!procWchan) {
+      console.log('  (skipped: no /proc/PID/task/*/wchan here to see the blocked open)');
+      return;
+    }
+    const fifo = join(tmp, `dead-${args.join('')}.fifo`);
+    assert.is(spawnSync('mkfifo', [fifo]).status, 0);
+    const sum = join(tmp, `dead-${args.join('')}.json`);
+    let child: ChildProcess | undefined;
+    let sent = false;
+    // Signal once the open is under way (the handlers are in place by then).
+    const poll = setInterval(() => {
+      if (child?.pid !== undefined && !sent && waitingForWriter(child.pid)) {
+        sent = true;
+        child.kill(sig);
+      }
+    }, 20);
+    const r = await cliLimited(['replay', '--topology', T, '--pcap', fifo, '--summary', sum, '-q', ...args], { timeMs: 30_000, onStart: (c) => (child = c) });
+    clearInterval(poll);
+    assert.ok(sent, 'the open of the FIFO was seen waiting for a writer, and the signal sent');
+    assert.is(r.killed, undefined, `stopped by the first signal, not by the helper's time limit (${r.killed})`);
+    assert.is(r.status, code, r.stderr);
+    assert.match(r.stderr, `interrupted by ${sig}: packets 1..0 were judged`);
+    assert.not.match(r.stderr, /empty file/, 'the stop is not reported as a damaged capture');
+    const summary = JSON.parse(readFileSync(sum, 'utf8')) as Summary & { capture: { error?: unknown } };
+    assert.equal(summary.interrupted, { packets: 0 });
+    assert.is(summary.packets, 0);
+    assert.is(summary.capture.error, undefined);
+  });
+}
+
+test('a second signal kills at once even while a worker is blocked opening a FIFO', async () => {
+  if (!procWchan) {
+    console.log('  (skipped: no /proc/PID/task/*/wchan here)');
+    return;
+  }
+  // The first signal's stop cannot end this open (the replay's own unblocking
+  // is what ends it; here it runs too, so this checks that the second signal
+  // does not wait for it either): SIGINT twice in a row, at once.
+  const fifo = join(tmp, 'dead-twice.fifo');
+  assert.is(spawnSync('mkfifo', [fifo]).status, 0);
+  let child: ChildProcess | undefined;
+  let sent = false;
+  const poll = setInterval(() => {
+    if (child?.pid !== undefined && !sent && waitingForWriter(child.pid)) {
+      sent = true;
+      child.kill('SIGINT');
+      child.kill('SIGINT');
+    }
+  }, 20);
+  const r = await cliLimited(['replay', '--topology', T, '--pcap', fifo, '--workers', '1', '-q'], { timeMs: 30_000, onStart: (c) => (child = c) });
+  clearInterval(poll);
+  assert.ok(sent);
+  assert.is(r.killed, undefined, `ended by the signals, not by the helper's time limit (${r.killed})`);
+  // Either the first signal's stop won the race (exit 130) or the second killed it with SIGINT (the shell's 130 too).
+  assert.ok(r.status === 130 || r.signal === 'SIGINT', `status ${r.status}, signal ${r.signal}: ${r.stderr}`);
+});
+
 test('2 workers on a regular file: both stop at the same packet; no temporary file', async () => {
   const dir = join(tmp, 'tmp-w2');
   mkdirSync(dir);
@@ -144,7 +223,8 @@ test('a second signal exits at once, no temporary file', async () => {
   });
   clearInterval(poll);
   assert.ok(sent);
-  assert.is(r.status, 130, r.stderr);
+  // The second signal kills the process with SIGINT (the shell's status 130), unless the first stop finished first (exit 130).
+  assert.ok(r.status === 130 || r.signal === 'SIGINT', `status ${r.status}, signal ${r.signal}: ${r.stderr}`);
   assert.match(r.stderr, /SIGINT again: exiting now|interrupted by SIGINT/);
   assert.equal(readdirSync(dir), [], 'no temporary file was made');
 });
