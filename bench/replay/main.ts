@@ -29,10 +29,12 @@
  * Then the native C baseline on the big capture (when a C compiler is
  * present), and sgfilter's loop figure over it, and the per-stage
  * breakdown (bench/replay/stages.ts). `--flows`: only the flow-count scaling
- * instead (bench/replay/flows.ts); `--stages`: only the per-stage breakdown.
+ * instead (bench/replay/flows.ts); `--stages`: only the per-stage breakdown;
+ * `--mixes`: only 1 worker on several generated mixes (bench/replay/mixes.ts).
  *
  *   node dist/bench/replay/main.js [--packets N] [--ref-packets N] [--repeat K] [--decisions | --decisions-only] [--json]
  *   node dist/bench/replay/main.js --flows [--flows-packets N] [--flow-points LIST] [--repeat K] [--json]
+ *   node dist/bench/replay/main.js --mixes [--packets N] [--repeat K] [--no-verify] [--json]
  *   node dist/bench/replay/main.js --stages [--packets N] [--repeat K] [--json]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -53,6 +55,7 @@ import { buildNative, runNative, writeNativeRules } from '../harness/native.js';
 import { median } from '../stats.js';
 import { formatStages, runStages, type StagesReport } from './stages.js';
 import { formatFlowsReport, runFlowsScaling, type FlowsReport } from './flows.js';
+import { formatMixes, runMixes, RICH_MIXES, type MixesReport } from './mixes.js';
 
 export interface ReplaySample {
   seconds: number;
@@ -401,6 +404,7 @@ interface ReplayCli {
   flowsPackets: number;
   flowPoints?: number[];
   stages?: boolean;
+  mixes?: boolean;
 }
 
 function program() {
@@ -415,12 +419,20 @@ function program() {
     .addOption(new Option('--flows', 'only the concurrent-flows scaling (bench/replay/flows.ts)').conflicts('stages'))
     .option('--flows-packets <n>', 'with --flows: packets per flows capture', intOption(1), 2_000_000)
     .option('--flow-points <list>', 'with --flows: the flow counts, e.g. 1000,10000,100000,1000000,4000000 (default: the first four; each capture has max(--flows-packets, 4 x flows) packets)', intListOption(1, 16_000_000))
-    .option('--stages', 'only the per-stage breakdown (bench/replay/stages.ts)');
+    .addOption(new Option('--stages', 'only the per-stage breakdown (bench/replay/stages.ts)').conflicts('mixes'))
+    .addOption(new Option('--mixes', 'only 1 worker on several generated mixes (the bench capture, Huawei and Alibaba advanced with IPv6, fragments, VLANs, ICMP errors; bench/replay/mixes.ts), --packets each').conflicts('flows'));
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport | FlowsReport | StagesReport> {
+export async function main(argv: string[] = process.argv.slice(2)): Promise<ReplayBenchReport | FlowsReport | StagesReport | MixesReport> {
   const o = parseBenchArgs<ReplayCli>(program(), argv);
   const repeat = o.repeat;
+  if (o.mixes) {
+    const bench = { name: 'bench capture', what: 'the bench capture: aliyun-basic, 12 interfaces, mostly established flows', spec: replaySpec };
+    const m = await runMixes({ packets: o.packets, repeat, verify: o.verify, mixes: [bench, ...RICH_MIXES] });
+    console.log(formatMixes(m));
+    if (o.json) console.log(JSON.stringify(m, null, 2));
+    return m;
+  }
   if (o.flows) {
     // Only the flow-count scaling (bench/replay/flows.ts).
     const f = await runFlowsScaling({ packets: o.flowsPackets, repeat, ...(o.flowPoints ? { flows: o.flowPoints } : {}) });

@@ -58,6 +58,7 @@ for (const [script, args, expected] of [
   ['replay/main.js', ['--packets', '0'], INT('--packets <n>', '0', 1, Number.MAX_SAFE_INTEGER)],
   ['replay/main.js', ['--flows', '--flow-points', '1000,abc'], `error: option '--flow-points <list>' argument '1000,abc' is invalid. must be an integer from 1 to 16000000, got "abc".`],
   ['replay/main.js', ['--flows', '--flow-points', ','], "error: option '--flow-points <list>' argument ',' is invalid. expected a comma-separated list."],
+  ['replay/main.js', ['--mixes', '--flows'], "error: option '--mixes' cannot be used with option '--flows'"],
   ['replay/main.js', ['--flows', '--stages'], "error: option '--flows' cannot be used with option '--stages'"],
   ['replay/ab.js', [], "error: required option '--against <dir>' not specified"],
   ['replay/ab.js', ['--against', '/nonexistent-build'], '--against /nonexistent-build: expected the root of another build, with its dist/ and build/'],
