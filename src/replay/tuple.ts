@@ -260,7 +260,7 @@ export function writeTupleRecord(dv: DataView, at: number, t: PacketTuple): void
  * are then counted, and more keys than fields given sends it to the full
  * check (which names the stray field).
  */
-function fastTupleRecord(dv: DataView, at: number, t: PacketTuple): boolean {
+export function fastTupleRecord(dv: DataView, at: number, t: PacketTuple): boolean {
   if (t === null || typeof t !== 'object') return false;
   const p = t.proto;
   let proto: number;
@@ -276,6 +276,10 @@ function fastTupleRecord(dv: DataView, at: number, t: PacketTuple): boolean {
   if (proto === 1 || proto === 58) return fastIcmp(dv, at, t, proto, typeof p === 'string');
   return fastOther(dv, at, t, proto);
 }
+
+/** An integer 0-255 / 0-65535 (a number: a bigint or any other value is not). */
+const isU8 = (v: unknown): v is number => typeof v === 'number' && (v & 0xff) === v;
+const isU16 = (v: unknown): v is number => typeof v === 'number' && (v & 0xffff) === v;
 
 /** Own and inherited enumerable keys of `t` (as the full check's for-in sees them). */
 function keyCount(t: object): number {
@@ -315,8 +319,8 @@ function fastAddress(dv: DataView, at: number, v: unknown): Family | 0 {
 function fastPorts(dv: DataView, at: number, t: PacketTuple, proto: number): boolean {
   const { src, dst, sport, dport } = t;
   const tcpFlags = proto === 6 ? t.tcpFlags : undefined;
-  if (!((sport! & 0xffff) === sport && (dport! & 0xffff) === dport)) return false;
-  if (tcpFlags !== undefined && !((tcpFlags & 0xff) === tcpFlags)) return false;
+  if (!(isU16(sport) && isU16(dport))) return false;
+  if (tcpFlags !== undefined && !isU8(tcpFlags)) return false;
   if (keyCount(t) !== 5 + +(tcpFlags !== undefined)) return false;
   const family = fastAddress(dv, at + REC.SRC, src);
   if (family === 0 || fastAddress(dv, at + REC.DST, dst) !== family) return false;
@@ -339,12 +343,12 @@ function fastIcmp(dv: DataView, at: number, t: PacketTuple, proto: number, named
   const family = fastAddress(dv, at + REC.SRC, src);
   if (family === 0 || fastAddress(dv, at + REC.DST, dst) !== family) return false;
   if (!isIcmp(family, proto)) return named ? false : fastOther(dv, at, t, proto);
-  if (!((type! & 0xff) === type)) return false;
-  if (code !== undefined && !((code & 0xff) === code)) return false;
+  if (!isU8(type)) return false;
+  if (code !== undefined && !isU8(code)) return false;
   const echo = isEcho(family, proto, type);
-  if (echo ? id !== undefined && !((id & 0xffff) === id) || quoted !== undefined : id !== undefined) return false;
+  if (echo ? (id !== undefined && !isU16(id)) || quoted !== undefined : id !== undefined) return false;
   if (quoted !== undefined && (quoted === null || typeof quoted !== 'object' || !isIcmpError(family, proto, type))) return false;
-  if (keyCount(t) !== 3 + +(code !== undefined) + +(id !== undefined) + +(quoted !== undefined)) return false;
+  if (keyCount(t) !== 4 + +(code !== undefined) + +(id !== undefined) + +(quoted !== undefined)) return false;
   dv.setUint8(at + REC.FAMILY, family);
   dv.setUint8(at + REC.PROTO, proto);
   dv.setUint8(at + REC.ICMP_TYPE, type);
