@@ -308,7 +308,7 @@ function fastAddress(dv: DataView, at: number, v: unknown): Family | 0 {
   }
   if (typeof v === 'bigint') {
     if (v < 0n || v >= TWO128) return 0;
-    dv.setBigUint64(at, BigInt.asUintN(64, v), true);
+    dv.setBigUint64(at, v, true); // ToBigUint64: the low 64 bits (no BigInt.asUintN, which allocates)
     dv.setBigUint64(at + 8, v >> 64n, true);
     return 6;
   }
