@@ -205,8 +205,14 @@ export function libJudgeRecords(n: u32, verdicts: usize, reasons: usize, rules: 
 export function libJudgeTuple(ts: i64, intern: u32): u32 {
   store<i64>(libTups, ts, REC_TS);
   engineRun(libTups, 1, libDecs, 0xffffffff);
-  memory.fill(libTups, 0, REC_SIZE);
+  zeroRecord(libTups);
   return intern != 0 ? libIntern(libDecs) : <u32>load<u8>(libDecs, D_VERDICT);
+}
+
+/** Zero one record (REC_SIZE bytes, 16-byte aligned) with vector stores: memory.fill is a call out of WASM (~5 ns), too much for one record. */
+@inline function zeroRecord(r: usize): void {
+  const z = i64x2.splat(0);
+  for (let o: usize = 0; o < REC_SIZE; o += 16) v128.store(r + o, z);
 }
 
 /** libJudgeTuple with the timestamp as an f64 integer number of ns (the host checked it). */
@@ -225,53 +231,43 @@ export function libRecordSize(): u32 {
 }
 
 // Interned decisions: an open-addressed table (linear probing) of decision
-// keys, IK_SIZE bytes an entry: u32 id + 1 (0: empty), u32 head (verdict |
-// reason << 8 | hops << 16), then per hop (zero past the decision's hops)
-// u32 interface, u32 direction | verdict << 8 | reason << 16, i32 rule.
+// keys, IK_SIZE bytes an entry: u32 id + 1 (0: empty), u32 the second hop's
+// word, then u64 (first hop's interface << 32 | its rule), u64 (the same of
+// the second hop), u64 (head | first hop's word << 24), where head =
+// verdict | reason << 8 | hops << 16 and a hop's word = direction |
+// verdict << 8 | reason << 16 (zero past the decision's hops). The slot: the
+// top bits of a multiply of the keys' products folded (four independent
+// multiplies, then one; each key bit reaches the top bits).
 const IK_SIZE: usize = 32;
 /** Distinct decisions kept at most (then the table starts again). */
 const LIB_MAX_INTERNED: u32 = 65536;
 let ikTable: usize = 0;
 let ikSlots: u32 = 0; // a power of two
+let ikShift: u64 = 64; // 64 - log2(ikSlots)
 let ikCount: u32 = 0;
 
 @inline function ikHopWord(h: usize): u32 {
   return <u32>load<u8>(h, H_DIR) | (<u32>load<u8>(h, H_VERDICT) << 8) | (<u32>load<u8>(h, H_REASON) << 16);
 }
 
-@inline function ikMix(h: u32, w: u32): u32 {
-  return (h ^ w) * 0x9e3779b1;
+@inline function ikHash(x: u32, k1: u64, k2: u64, k3: u64): u32 {
+  let h: u64 = k1 * 0x9e3779b97f4a7c15 + k2 * 0xc2b2ae3d27d4eb4f + k3 * 0x165667b19e3779f9 + <u64>x * 0x27d4eb2f165667c5;
+  h ^= h >> 32;
+  return <u32>((h * 0xd6e8feb86659fd93) >> ikShift);
 }
 
 function ikNew(slots: u32): void {
   ikTable = arenaAlloc(<usize>slots * IK_SIZE, 64); // zeroed
   ikSlots = slots;
+  ikShift = <u64>(64 - ctz(slots));
   ikCount = 0;
 }
 
-/** Place a key (the IK_SIZE bytes at `k`) in the table, known to be absent. */
-function ikPlace(k: usize, hash: u32): usize {
+/** Place a key (the IK_SIZE bytes at `k`) in the table, known to be absent, from slot `i`. */
+function ikPlace(k: usize, i: u32): void {
   const mask = ikSlots - 1;
-  let i = hash & mask;
   while (load<u32>(ikTable + <usize>i * IK_SIZE) != 0) i = (i + 1) & mask;
-  const e = ikTable + <usize>i * IK_SIZE;
-  memory.copy(e, k, IK_SIZE);
-  return e;
-}
-
-/** murmur3's finalizer: every bit of the key reaches the low bits the slot index takes. */
-@inline function ikFinal(h: u32): u32 {
-  h ^= h >> 16;
-  h *= 0x85ebca6b;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35;
-  return h ^ (h >> 16);
-}
-
-@inline function ikHashOf(e: usize): u32 {
-  let h: u32 = 0x811c9dc5;
-  for (let w: usize = 4; w < IK_SIZE; w += 4) h = ikMix(h, load<u32>(e + w));
-  return ikFinal(h);
+  memory.copy(ikTable + <usize>i * IK_SIZE, k, IK_SIZE);
 }
 
 function ikGrow(): void {
@@ -282,7 +278,7 @@ function ikGrow(): void {
   ikCount = count;
   for (let i: u32 = 0; i < n; i++) {
     const e = old + <usize>i * IK_SIZE;
-    if (load<u32>(e) != 0) ikPlace(e, ikHashOf(e));
+    if (load<u32>(e) != 0) ikPlace(e, ikHash(load<u32>(e, 4), load<u64>(e, 8), load<u64>(e, 16), load<u64>(e, 24)));
   }
   arenaFree(old, <usize>n * IK_SIZE);
 }
@@ -291,56 +287,46 @@ function ikGrow(): void {
 export function libIntern(d: usize): u32 {
   if (ikSlots == 0) ikNew(1024);
   const nh = <u32>load<u8>(d, D_NHOPS);
-  const head = <u32>load<u8>(d, D_VERDICT) | (<u32>load<u8>(d, D_REASON) << 8) | (nh << 16);
-  let a0: u32 = 0, b0: u32 = 0, r0: u32 = 0, a1: u32 = 0, b1: u32 = 0, r1: u32 = 0;
+  const head = <u64>load<u8>(d, D_VERDICT) | (<u64>load<u8>(d, D_REASON) << 8) | (<u64>nh << 16);
+  let k1: u64 = 0, k2: u64 = 0, k3: u64 = head, x: u32 = 0;
   if (nh > 0) {
     const h = d + D_HOP0;
-    a0 = load<u32>(h, H_IFACE);
-    b0 = ikHopWord(h);
-    r0 = load<u32>(h, H_RULE);
+    k1 = (<u64>load<u32>(h, H_IFACE) << 32) | <u64>load<u32>(h, H_RULE);
+    k3 |= <u64>ikHopWord(h) << 24;
   }
   if (nh > 1) {
     const h = d + D_HOP0 + H_SIZE;
-    a1 = load<u32>(h, H_IFACE);
-    b1 = ikHopWord(h);
-    r1 = load<u32>(h, H_RULE);
+    k2 = (<u64>load<u32>(h, H_IFACE) << 32) | <u64>load<u32>(h, H_RULE);
+    x = ikHopWord(h);
   }
-  let hash: u32 = 0x811c9dc5;
-  hash = ikMix(hash, head);
-  hash = ikMix(hash, a0);
-  hash = ikMix(hash, b0);
-  hash = ikMix(hash, r0);
-  hash = ikMix(hash, a1);
-  hash = ikMix(hash, b1);
-  hash = ikMix(hash, r1);
-  hash = ikFinal(hash);
+  const hash = ikHash(x, k1, k2, k3);
   const mask = ikSlots - 1;
-  let i = hash & mask;
+  let i = hash;
   while (true) {
     const e = ikTable + <usize>i * IK_SIZE;
     const id = load<u32>(e);
     if (id == 0) break;
-    if (load<u32>(e, 4) == head && load<u32>(e, 8) == a0 && load<u32>(e, 12) == b0 && load<u32>(e, 16) == r0 && load<u32>(e, 20) == a1 && load<u32>(e, 24) == b1 && load<u32>(e, 28) == r1) return id - 1;
+    if (load<u64>(e, 24) == k3 && load<u64>(e, 8) == k1 && load<u64>(e, 16) == k2 && load<u32>(e, 4) == x) return id - 1;
     i = (i + 1) & mask;
   }
   // New: start again when full, grow at half load.
+  let at = i;
   if (ikCount >= LIB_MAX_INTERNED) {
     memory.fill(ikTable, 0, <usize>ikSlots * IK_SIZE);
     ikCount = 0;
+    at = hash;
   } else if ((ikCount + 1) * 2 > ikSlots) {
     ikGrow();
+    at = ikHash(x, k1, k2, k3);
   }
   const id = ikCount++;
   const k = ikScratch();
   store<u32>(k, id + 1);
-  store<u32>(k, head, 4);
-  store<u32>(k, a0, 8);
-  store<u32>(k, b0, 12);
-  store<u32>(k, r0, 16);
-  store<u32>(k, a1, 20);
-  store<u32>(k, b1, 24);
-  store<u32>(k, r1, 28);
-  ikPlace(k, hash);
+  store<u32>(k, x, 4);
+  store<u64>(k, k1, 8);
+  store<u64>(k, k2, 16);
+  store<u64>(k, k3, 24);
+  ikPlace(k, at);
   return id | 0x80000000;
 }
 

@@ -15,6 +15,9 @@
  * processes held; the process's CPU time where that file is missing) and
  * wall, for A and B, and A/B (> 1: B is faster). Calls the other build lacks
  * (judgeTupleVerdict, parsed tuple addresses) are measured for B alone.
+ * judgeStreamBatches reads the capture's file: whole passes, a fresh filter
+ * of each build per pass (as the bench's figure), the builds alternating
+ * pass by pass.
  *
  *   node dist/bench/library/ab.js --against DIR [--passes N] [--chunk N] [--packets N] [--calls a,b,…]
  */
@@ -73,6 +76,17 @@ function calls(input: Input): Record<string, { tuples: boolean; run: Run; needs?
   };
 }
 
+/** The calls over a whole capture file (no timestamps to move): a fresh filter of each build per pass, the two alternating pass by pass. */
+function fileCalls(input: Input): Record<string, (f: Filter) => Promise<number>> {
+  return {
+    judgeStreamBatches: async (f) => {
+      let s = 0;
+      for await (const b of f.judgeStreamBatches(input.path)) s += b.count;
+      return s;
+    },
+  };
+}
+
 async function main(argv: string[]): Promise<void> {
   const o = parseBenchArgs<{ against: string; passes: number; chunk: number; packets: number; calls?: string[] }>(
     benchProgram('library-ab', "A/B of two builds of the library's per-call paths in one process, alternating chunk by chunk")
@@ -89,15 +103,41 @@ async function main(argv: string[]): Promise<void> {
   const { passes, chunk, packets } = o;
   const input = load({}, packets);
   const all = calls(input);
-  const names = o.calls ?? Object.keys(all);
-  for (const n of names) if (!all[n]) throw new BenchError('SGF_BENCH_BAD_OPTION', `--calls: unknown call ${n} (${Object.keys(all).join(', ')})`);
+  const files = fileCalls(input);
+  const names = o.calls ?? [...Object.keys(all), ...Object.keys(files)];
+  for (const n of names) if (!all[n] && !files[n]) throw new BenchError('SGF_BENCH_BAD_OPTION', `--calls: unknown call ${n} (${[...Object.keys(all), ...Object.keys(files)].join(', ')})`);
   const A = (await import(pathToFileURL(otherFilter).href)) as FilterModule;
   const B = (await import('../../src/replay/filter.js')) as FilterModule;
   const shiftNs = BigInt(passShift(input)) * 1_000_000_000n;
   let sink = 0;
   console.log(`A = ${other}, B = this build; ${input.frames.length.toLocaleString('en-US')} frames, ${input.tuples.length.toLocaleString('en-US')} tuples; ${passes} passes (the first not counted), chunks of ${chunk}`);
   console.log('call                  A cpu ns   B cpu ns    A/B   A wall ns  B wall ns');
+  const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1)).padStart(9);
   for (const name of names) {
+    const file = files[name];
+    if (file) {
+      // Whole passes over the file, each on fresh filters (as the bench's figure), which build goes first swapped every pass.
+      const t = { A: { cpu: 0, wall: 0 }, B: { cpu: 0, wall: 0 } };
+      let work = 0;
+      for (let k = 0; k < passes; k++) {
+        for (const [tag, M] of k % 2 ? ([['B', B], ['A', A]] as const) : ([['A', A], ['B', B]] as const)) {
+          const f = M.createFilter(input.topology);
+          const c0 = cpuNs();
+          const t0 = performance.now();
+          const n = await file(f);
+          const wall = (performance.now() - t0) * 1e6;
+          const cpu = cpuNs() - c0;
+          sink += n;
+          if (k > 0) {
+            t[tag].cpu += cpu;
+            t[tag].wall += wall;
+            if (tag === 'A') work += n;
+          }
+        }
+      }
+      console.log(`${name.padEnd(20)} ${fmt(t.A.cpu / work)}  ${fmt(t.B.cpu / work)}  ${(t.A.cpu / t.B.cpu).toFixed(2).padStart(5)}  ${fmt(t.A.wall / work)}  ${fmt(t.B.wall / work)}`);
+      continue;
+    }
     const c = all[name]!;
     const builds = [{ tag: 'A', f: A.createFilter(input.topology) }, { tag: 'B', f: B.createFilter(input.topology) }].filter((b) => !c.needs || c.needs(b.f));
     // The probe above judged a packet: start again on fresh filters.
@@ -127,7 +167,6 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     const get = (tag: string) => filters.find((x) => x.tag === tag);
-    const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1)).padStart(9);
     const a = get('A');
     const b = get('B');
     const per = (x: typeof a, key: 'cpu' | 'wall') => (x ? x[key] / work : undefined);

@@ -12,6 +12,7 @@
  * typed arrays. `judgeFrame` returns §9 decision objects that are interned:
  * the same decision is the same frozen object every time.
  */
+import { statSync } from 'node:fs';
 import { compileTopology } from '../compile/compile.js';
 import type { Decision, HopReason, PacketReason } from '../model/decision.js';
 import { ApiUsageError } from '../model/errors.js';
@@ -26,6 +27,7 @@ import { decisionIndex, decodeDecision, HOP_REASONS, PACKET_REASONS } from './de
 import { judgeStream, type StreamSource } from './filter-stream.js';
 import { TupleError, writeTupleRecord, type PacketTuple } from './tuple.js';
 import { WasmEngine, type WasmEngineOptions } from './wasm-engine.js';
+import { WasmCaptureStream } from './stream.js';
 
 export type FilterOptions = Pick<WasmEngineOptions, 'conntrackCapacity' | 'shards' | 'batchCapacity'>;
 
@@ -92,6 +94,14 @@ export type { PacketTuple, QuotedTuple, TupleAddress, TupleProtocol } from './tu
 export type { StreamSource } from './filter-stream.js';
 
 const TWO63 = 2 ** 63;
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // the reader says why
+  }
+}
 
 function deepFreeze(d: Decision): Decision {
   for (const h of d.hops) Object.freeze(h);
@@ -513,15 +523,36 @@ export class Filter {
     const verdicts = new Uint8Array(this.cap);
     const reasons = new Uint8Array(this.cap);
     const rules = new Int32Array(this.cap);
+    const result = (n: number, first: number): StreamVerdicts => {
+      this.x.libExtract(this.engine.decisionView(n).byteOffset, n, this.verdictsPtr, this.reasonsPtr, this.rulesPtr);
+      const out = { count: n, first, verdicts: verdicts.subarray(0, n), reasons: reasons.subarray(0, n), rules: rules.subarray(0, n) };
+      this.copyOut(out, 0, n);
+      return out;
+    };
+    if (typeof source === 'string' && options.file === undefined && options.chunkSize === undefined && isRegularFile(source)) {
+      // A regular file: read straight into the engine's staging region and scanned there, as the replay
+      // reads (stream.ts: no copy of the frames, the WASM record walk for pcap; its reads are synchronous,
+      // from the page cache, so not for pipes); memory bounded by that region.
+      const it = new WasmCaptureStream(this.engine, source).batches();
+      try {
+        for (;;) {
+          this.superseded(epoch); // before the reader looks at its region again: another capture call may have used it
+          const r = it.next();
+          if (r.done) return;
+          const n = r.value.batch.count;
+          this.engine.runPrepared(n, r.value.interfaces, this.engine.allShards);
+          yield result(n, r.value.batch.firstN);
+        }
+      } finally {
+        it.return(undefined);
+      }
+    }
     for await (const { buf, batch, interfaces } of judgeStream(source, { batchSize: this.engine.capacity, ...options })) {
       this.superseded(epoch);
       const n = batch.count;
       if (n === 0) continue;
       this.engine.runBatch(buf, batch, interfaces, this.engine.allShards);
-      this.x.libExtract(this.engine.decisionView(n).byteOffset, n, this.verdictsPtr, this.reasonsPtr, this.rulesPtr);
-      const out = { count: n, first: batch.firstN, verdicts: verdicts.subarray(0, n), reasons: reasons.subarray(0, n), rules: rules.subarray(0, n) };
-      this.copyOut(out, 0, n);
-      yield out;
+      yield result(n, batch.firstN);
     }
   }
 

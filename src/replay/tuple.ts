@@ -232,8 +232,153 @@ function checkKeys(t: unknown, known: (k: string) => boolean, names: string[], p
  * entry: the engine's tuple region, which it zeroes again after judging),
  * all but the timestamp. Throws TupleError, after which the record may be
  * partly written (the caller zeroes it).
+ *
+ * First the fast path (fastTupleRecord: the common tuples, read per
+ * protocol); whatever it does not take — an error, a fragment, a text
+ * address not cached yet, a protocol name in capitals — goes to the full
+ * check (writeTupleRecordChecked), on the record zeroed again, so that the
+ * errors and the record are the full check's.
  */
 export function writeTupleRecord(dv: DataView, at: number, t: PacketTuple): void {
+  if (fastTupleRecord(dv, at, t)) return;
+  for (let i = 0; i < REC.SIZE; i += 4) dv.setUint32(at + i, 0, true);
+  writeTupleRecordChecked(dv, at, t);
+}
+
+/**
+ * The fast path of writeTupleRecord: true when it wrote the record (exactly
+ * as writeTupleRecordChecked would have), false when it did not take the
+ * tuple (the record may then be partly written). It never throws before
+ * the quoted header, whose check is writeQuoted's in both paths, after the
+ * outer fields were found valid.
+ *
+ * Why: callers' tuples come in many shapes (a key more or less per
+ * protocol), so a load of `t.sport` where every tuple passes is
+ * megamorphic (a stub-cache probe, ~5-10 ns); read in a function per
+ * protocol, each load sees the few shapes of that protocol (inline map
+ * checks). Only the fields of the protocol are read; the tuple's own keys
+ * are then counted, and more keys than fields given sends it to the full
+ * check (which names the stray field).
+ */
+export function fastTupleRecord(dv: DataView, at: number, t: PacketTuple): boolean {
+  if (t === null || typeof t !== 'object') return false;
+  const p = t.proto;
+  let proto: number;
+  if (typeof p === 'number') {
+    if (!((p & 0xff) === p)) return false;
+    proto = p;
+  } else if (p === 'tcp') proto = 6;
+  else if (p === 'udp') proto = 17;
+  else if (p === 'icmp') proto = 1;
+  else if (p === 'icmpv6') proto = 58;
+  else return false;
+  if (proto === 6 || proto === 17) return fastPorts(dv, at, t, proto);
+  if (proto === 1 || proto === 58) return fastIcmp(dv, at, t, proto, typeof p === 'string');
+  return fastOther(dv, at, t, proto);
+}
+
+/** An integer 0-255 / 0-65535 (a number: a bigint or any other value is not). */
+const isU8 = (v: unknown): v is number => typeof v === 'number' && (v & 0xff) === v;
+const isU16 = (v: unknown): v is number => typeof v === 'number' && (v & 0xffff) === v;
+
+/** Own and inherited enumerable keys of `t` (as the full check's for-in sees them). */
+function keyCount(t: object): number {
+  let keys = 0;
+  for (const _ in t) keys++;
+  return keys;
+}
+
+/** Address `v` written at `at` without throwing: its family, or 0 (not taken: bad, or text not cached yet). */
+function fastAddress(dv: DataView, at: number, v: unknown): Family | 0 {
+  if (typeof v === 'number') {
+    if (!(v >>> 0 === v)) return 0;
+    dv.setUint32(at, v, true);
+    return 4;
+  }
+  if (typeof v === 'string') {
+    const a = addressCache.get(v);
+    if (a === undefined) return 0;
+    dv.setUint32(at, a.w0, true);
+    if (a.family === 6) {
+      dv.setUint32(at + 4, a.w1, true);
+      dv.setUint32(at + 8, a.w2, true);
+      dv.setUint32(at + 12, a.w3, true);
+    }
+    return a.family;
+  }
+  if (typeof v === 'bigint') {
+    if (v < 0n || v >= TWO128) return 0;
+    dv.setBigUint64(at, v, true); // ToBigUint64: the low 64 bits (no BigInt.asUintN, which allocates)
+    dv.setBigUint64(at + 8, v >> 64n, true);
+    return 6;
+  }
+  return 0;
+}
+
+/** tcp / udp, not a fragment. */
+function fastPorts(dv: DataView, at: number, t: PacketTuple, proto: number): boolean {
+  const { src, dst, sport, dport } = t;
+  const tcpFlags = proto === 6 ? t.tcpFlags : undefined;
+  if (!(isU16(sport) && isU16(dport))) return false;
+  if (tcpFlags !== undefined && !isU8(tcpFlags)) return false;
+  if (keyCount(t) !== 5 + +(tcpFlags !== undefined)) return false;
+  const family = fastAddress(dv, at + REC.SRC, src);
+  if (family === 0 || fastAddress(dv, at + REC.DST, dst) !== family) return false;
+  dv.setUint8(at + REC.FAMILY, family);
+  dv.setUint8(at + REC.PROTO, proto);
+  dv.setUint16(at + REC.SPORT, sport, true);
+  dv.setUint16(at + REC.DPORT, dport, true);
+  if (proto === 6) {
+    if (tcpFlags !== undefined) dv.setUint8(at + REC.TCP_FLAGS, tcpFlags);
+    dv.setUint8(at + REC.FLAGS, REC_FLAG.ADDR | REC_FLAG.PORTS | REC_FLAG.TCP);
+  } else {
+    dv.setUint8(at + REC.FLAGS, REC_FLAG.ADDR | REC_FLAG.PORTS);
+  }
+  return true;
+}
+
+/** icmp / icmpv6 (by number: of the addresses' family, else another protocol), not a fragment. */
+function fastIcmp(dv: DataView, at: number, t: PacketTuple, proto: number, named: boolean): boolean {
+  const { src, dst, icmpType: type, icmpCode: code, icmpId: id, quoted } = t;
+  const family = fastAddress(dv, at + REC.SRC, src);
+  if (family === 0 || fastAddress(dv, at + REC.DST, dst) !== family) return false;
+  if (!isIcmp(family, proto)) return named ? false : fastOther(dv, at, t, proto);
+  if (!isU8(type)) return false;
+  if (code !== undefined && !isU8(code)) return false;
+  const echo = isEcho(family, proto, type);
+  if (echo ? (id !== undefined && !isU16(id)) || quoted !== undefined : id !== undefined) return false;
+  if (quoted !== undefined && (quoted === null || typeof quoted !== 'object' || !isIcmpError(family, proto, type))) return false;
+  if (keyCount(t) !== 4 + +(code !== undefined) + +(id !== undefined) + +(quoted !== undefined)) return false;
+  dv.setUint8(at + REC.FAMILY, family);
+  dv.setUint8(at + REC.PROTO, proto);
+  dv.setUint8(at + REC.ICMP_TYPE, type);
+  if (code !== undefined) dv.setUint8(at + REC.ICMP_CODE, code);
+  let flags = REC_FLAG.ADDR | REC_FLAG.ICMP;
+  if (echo) {
+    flags |= REC_FLAG.ICMP_ID;
+    if (id !== undefined) dv.setUint16(at + REC.ICMP_ID, id, true);
+  } else if (quoted !== undefined) {
+    flags |= REC_FLAG.QUOTED;
+    writeQuoted(dv, at, quoted, family);
+  }
+  dv.setUint8(at + REC.FLAGS, flags);
+  return true;
+}
+
+/** Another protocol (no ports, flags or ICMP fields), not a fragment. */
+function fastOther(dv: DataView, at: number, t: PacketTuple, proto: number): boolean {
+  const { src, dst } = t;
+  if (keyCount(t) !== 3) return false;
+  const family = fastAddress(dv, at + REC.SRC, src);
+  if (family === 0 || fastAddress(dv, at + REC.DST, dst) !== family) return false;
+  dv.setUint8(at + REC.FAMILY, family);
+  dv.setUint8(at + REC.PROTO, proto);
+  dv.setUint8(at + REC.FLAGS, REC_FLAG.ADDR);
+  return true;
+}
+
+/** writeTupleRecord's full check: every field read, every error named (the fast path's fallback). */
+export function writeTupleRecordChecked(dv: DataView, at: number, t: PacketTuple): void {
   if (t === null || typeof t !== 'object' || Array.isArray(t)) checkKeys(t, isKnown, KNOWN, '');
   // Each field read once (callers' tuples come in many shapes: every read is a megamorphic load).
   const { proto: p, src, dst, sport, dport, tcpFlags, icmpType, icmpCode, icmpId, fragOffset: fo, moreFragments: mf, fragId: fid, quoted } = t;

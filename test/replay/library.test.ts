@@ -643,6 +643,72 @@ t('judgeStreamBatches (path, Readable; pcap and pcapng; batch capacities 8192 an
   assert.is((got.error as PcapError).offset, offsets[k]);
 });
 
+t('judgeStreamBatches from a path (read into WASM memory): a broken file, judgeFrame calls between its yields (growing memory), superseded, a missing file', async () => {
+  // The cut capture of the test above, from a path (the Readable case is there): the packets before the damage, then its offset.
+  const doc = generateTopology({ seed: 21, cloud: 'aliyun-basic', interfaces: 3, rulesPerGroup: 6 });
+  const topology = parsed(doc);
+  const whole = captureFor(doc, { seed: 21, flows: 50, packetsPerFlow: 6 });
+  const offsets = pcapRecordOffsets(whole);
+  const k = 150;
+  const path = join(dir, 'cut-batches.pcap');
+  writeFileSync(path, whole.subarray(0, offsets[k]! + 16 + 3));
+  const pkts = capturePackets(whole).slice(0, k);
+  const want = expected(topology, referenceOf(topology, pkts).decisions);
+  const rows = want.decisions.map((_, i) => [want.verdicts[i]!, want.reasons[i]!, want.rules[i]!]);
+  for (const batchCapacity of [8192, 64, 7]) {
+    const got = await streamBatches(createFilter(topology, { batchCapacity }), path);
+    assert.equal(got.rows, rows, `every packet before the damage, batchCapacity ${batchCapacity}`);
+    assert.instance(got.error, PcapError);
+    assert.is((got.error as PcapError).code, 'SGF_PCAP_TRUNCATED_RECORD');
+    assert.is((got.error as PcapError).offset, offsets[k]);
+  }
+  // judgeFrame between the yields, new flows and frames larger than its staging region (memory grows): the
+  // stream's batches and the frames both as the reference judges them in that order.
+  const fx = fixtureCaptures().find((x) => x.name === 'huawei-app.pcapng')!;
+  const all = capturePackets(fx.bytes);
+  const ref = new ReferenceEngine(fx.topology, SMALL);
+  const f = createFilter(fx.topology, { ...SMALL, batchCapacity: 16 });
+  const memory = (f as unknown as { engine: { inst: { memory: WebAssembly.Memory } } }).engine.inst.memory;
+  const before = memory.buffer.byteLength;
+  let n = 0;
+  let b = 0;
+  for await (const batch of f.judgeStreamBatches(fx.path)) {
+    assert.is(batch.first, n + 1);
+    const w = expected(fx.topology, all.slice(n, n + batch.count).map((p) => ref.judge(decodeFrame(p.linktype, p.data, p.ts))));
+    checkBatch(f, batch, w, 0, `batch ${b + 1}`);
+    n += batch.count;
+    if (b < 20) {
+      for (let e = 0; e < 20; e++) {
+        const x = ethIp(ipv4({ src: `100.64.${b}.${e}`, dst: '10.1.1.10', proto: 6 }, tcp({ sport: 1024 + e, dport: 443, flags: 0x02 })));
+        assert.equal(f.judgeFrame(x, all[n - 1]!.ts), ref.judge(decodeFrame(1, x, all[n - 1]!.ts)), `extra frame ${b}/${e}`);
+      }
+      if (b === 5) {
+        const huge = new Uint8Array(5 * 1024 * 1024);
+        assert.equal(f.judgeFrame(huge, all[n - 1]!.ts), ref.judge(decodeFrame(1, huge, all[n - 1]!.ts)));
+      }
+    }
+    b++;
+  }
+  assert.is(n, all.length);
+  assert.ok(memory.buffer.byteLength > before, 'the memory grew');
+  const h = createFilter(fx.topology, { ...SMALL, batchCapacity: 16 });
+  const it2 = h.judgeStreamBatches(fx.path);
+  await it2.next();
+  h.verdicts(fx.bytes); // another capture call in between
+  let err: unknown;
+  try {
+    await it2.next();
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof ApiUsageError && /superseded/.test((err as Error).message), String(err));
+  assert.equal(await it2.next(), { value: undefined, done: true }, 'the iteration is over (its file closed)');
+  // A missing file: a PcapError (SGF_PCAP_IO) naming it.
+  const missing = await streamBatches(createFilter(fx.topology, SMALL), join(dir, 'no-such.pcap'));
+  assert.instance(missing.error, PcapError);
+  assert.match(String(missing.error), /no-such\.pcap/);
+});
+
 t('judgeStream left early: the Readable is destroyed, the filter judges on', async () => {
   const fx = fixtureCaptures().find((x) => x.name === 'huawei-app.pcapng')!;
   const f = createFilter(fx.topology, SMALL);
