@@ -105,7 +105,7 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
 }
 
 async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: CompiledTable): Promise<ShardResult> {
-  const stream = new WasmCaptureStream(engine, task.file);
+  const stream = new WasmCaptureStream(engine, task.file, task.chunkSize);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
   const ctl = task.control ? new Int32Array(task.control) : undefined;
   const slot = task.slot ?? 0;
