@@ -144,11 +144,11 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
       }
       if (target >= 0) {
         if (batch.firstN > target || judged >= target) {
-          stopOffset = batch.count > 0 ? batch.recOff[0]! : bytesRead;
+          stopOffset = batch.count > 0 ? batch.recordOffset(0) : bytesRead;
           break;
         }
         const keep = Math.min(batch.count, target - batch.firstN + 1);
-        if (keep < batch.count) stopOffset = batch.recOff[keep]!;
+        if (keep < batch.count) stopOffset = batch.recordOffset(keep);
         batch.count = keep;
       }
       engine.runPrepared(batch.count, interfaces, task.owned);
