@@ -141,7 +141,7 @@ let kFree: usize = 0;
 }
 
 /** The flow part of the key: family, protocol, (src, sport), (dst, dport) in canonical order. */
-export function ctFlow(family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
+@inline export function ctFlow(family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
   kFamily = family;
   kProto = proto;
   const c = addrCmp(src, dst);
@@ -208,7 +208,7 @@ export function ctFirstSlot(): usize {
 }
 
 /** The slot holding the key (live or expired), or 0; kFree: the first free slot on its probe path. */
-function ctFind(): usize {
+@inline function ctFind(): usize {
   const slots = oaSlots(ct);
   const mask = oaMask(ct);
   let free: usize = 0;
@@ -244,7 +244,7 @@ function ctFind(): usize {
 }
 
 /** The live entry of the prepared key at `now`, or 0 (§5: expired = absent). */
-export function ctLookup(now: i64): usize {
+@inline export function ctLookup(now: i64): usize {
   const e = ctFind();
   kSlot = e;
   kProbed = true;
@@ -253,7 +253,7 @@ export function ctLookup(now: i64): usize {
 }
 
 /** §5 state changes for a packet of the prepared key hitting `e`. */
-export function ctHit(e: usize, now: i64, tcpFlags: u32, shard: u32): void {
+@inline export function ctHit(e: usize, now: i64, tcpFlags: u32, shard: u32): void {
   const flags = load<u8>(e, CT_FLAGS);
   // The packet comes from the lo endpoint iff its source was the lo side.
   const fromLo = kSrcIsLo;

@@ -189,7 +189,8 @@ function afterVlans(t: usize, end: usize): bool {
   return false;
 }
 
-function linkLayer(linktype: u32, p: usize, end: usize): bool {
+// @ts-ignore: decorator
+@inline function linkLayer(linktype: u32, p: usize, end: usize): bool {
   const caplen = end - p;
   switch (linktype) {
     case LT_ETHERNET: {
@@ -332,7 +333,8 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
 }
 
 /** Transport fields at [q, end); declLen = L4 length the IP header declares (NO_DECL if none). */
-function transport(out: usize, q: usize, end: usize, declLen: u32, family: u32, proto: u32, flags: u32): void {
+// @ts-ignore: decorator
+@inline function transport(out: usize, q: usize, end: usize, declLen: u32, family: u32, proto: u32, flags: u32): void {
   const avail = end - q;
   if (proto == P_TCP) {
     if (avail < 20) { malformed(out); return; }
@@ -366,7 +368,8 @@ function transport(out: usize, q: usize, end: usize, declLen: u32, family: u32, 
   if (isError) quoted(out, q + 8, end, family);
 }
 
-function decodeIp4(out: usize, ip: usize, end: usize): void {
+// @ts-ignore: decorator
+@inline function decodeIp4(out: usize, ip: usize, end: usize): void {
   if (end - ip < 20) { malformed(out); return; }
   store<u8>(out, 4, REC_FAMILY);
   store<u32>(out, be32(ip + 12), REC_SRC);
@@ -420,7 +423,8 @@ function decodeIp6(out: usize, ip: usize, end: usize): void {
 }
 
 /** Decode one frame into the record at `out`. */
-function decodeOne(framesPtr: usize, d: usize, ifacePtr: usize, out: usize): void {
+// @ts-ignore: decorator
+@inline function decodeOne(framesPtr: usize, d: usize, ifacePtr: usize, out: usize): void {
   const caplen = load<u32>(d, DESC_CAPLEN);
   const iface = load<u32>(d, DESC_IFACE);
   const ife = ifacePtr + <usize>iface * IFE_SIZE;

@@ -265,7 +265,7 @@ function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
 }
 
 /** Prepare the conntrack key's flow part from the packet's own flow. */
-function flowPacket(r: usize): void {
+@inline function flowPacket(r: usize): void {
   const family = <u32>load<u8>(r, REC_FAMILY);
   const proto = <u32>load<u8>(r, REC_PROTO);
   const flags = <u32>load<u8>(r, REC_FLAGS);
@@ -285,7 +285,7 @@ function flowPacket(r: usize): void {
 }
 
 /** §3: conntrack, related ICMP errors, then the rules (creating an entry on allow). */
-function statefulHop(iface: u32, dir: u32, r: usize, shard: u32, now: i64): void {
+@inline function statefulHop(iface: u32, dir: u32, r: usize, shard: u32, now: i64): void {
   ctAt(iface, shard); // the packet's flow was prepared by engineRun
   const e = ctLookup(now);
   const tcpFlags: u32 = (<u32>load<u8>(r, REC_FLAGS) & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;

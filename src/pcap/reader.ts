@@ -125,7 +125,7 @@ abstract class ReaderBase {
       len: b.len(i),
       tsA: b.tsA(i),
       tsB: b.tsB(i),
-      offset: b.recOff[i]!,
+      offset: b.recordOffset(i),
       data: buf.subarray(off, off + caplen),
     };
   }

@@ -24,7 +24,7 @@ import {
 import { DESC } from '../wasm/layout.js';
 import { PCAP_ERROR, PCAP_WARNING, PcapError, type PcapErrorCode, type PcapWarning, type PcapWarningCode } from './errors.js';
 import type { TsClock } from './timestamp.js';
-import { ApiUsageError } from '../model/errors.js';
+import { ApiUsageError, InternalError } from '../model/errors.js';
 
 /** One link (pcap: the file; pcapng: one interface description block). */
 export interface CaptureInterface {
@@ -69,8 +69,14 @@ export class FrameBatch {
   count = 0;
   /** capacity × DESC.WORDS words; may be a view into WASM memory. */
   readonly desc: Uint32Array;
-  /** File offset of each packet's record header / block (host only). */
+  /** File offset of each packet's block (pcapng; host only). Read through `recordOffset`. */
   readonly recOff: Float64Array;
+  /**
+   * A classic pcap batch: the file offset of the window's first byte minus
+   * the record header's size, so that a packet's record offset is this plus
+   * its dataOff (no per-packet store). NaN: the offsets are in `recOff`.
+   */
+  recBase = NaN;
   /** 1-based packet number of the first packet in the batch. */
   firstN = 1;
 
@@ -82,6 +88,8 @@ export class FrameBatch {
   }
 
   dataOff(i: number): number { return this.desc[i * DESC.WORDS + DESC.DATA_OFF]!; }
+  /** File offset of packet i's record header (pcap) or block (pcapng). */
+  recordOffset(i: number): number { return Number.isNaN(this.recBase) ? this.recOff[i]! : this.recBase + this.dataOff(i); }
   caplen(i: number): number { return this.desc[i * DESC.WORDS + DESC.CAPLEN]!; }
   len(i: number): number { return this.desc[i * DESC.WORDS + DESC.LEN]!; }
   iface(i: number): number { return this.desc[i * DESC.WORDS + DESC.IFACE]!; }
@@ -257,12 +265,11 @@ export class CaptureScanner {
     const cap = batch.capacity;
     const desc = batch.desc;
     const walk = this.lengthsSwapped === 0 ? this.walk : undefined;
+    // Every packet's record offset is recBase + its dataOff (one window, one base).
+    if (n > 0 && batch.recBase !== base - PCAP_REC.SIZE) throw new InternalError('internal: a pcap batch continued over another window');
+    batch.recBase = base - PCAP_REC.SIZE;
     for (;;) {
-      if (walk) {
-        const from = n;
-        [n, pos] = walk.walkPcap(pos, end, L, fracLimit, snaplen, batch, n);
-        for (let i = from; i < n; i++) batch.recOff[i] = base + desc[i * DESC.WORDS]! - PCAP_REC.SIZE;
-      }
+      if (walk) [n, pos] = walk.walkPcap(pos, end, L, fracLimit, snaplen, batch, n);
       if (end - pos < PCAP_REC.SIZE) break;
       if (n === cap) {
         this.finishBatch(batch, n, pos);
@@ -294,7 +301,6 @@ export class CaptureScanner {
       desc[k + 3] = 0;
       desc[k + 4] = a;
       desc[k + 5] = b;
-      batch.recOff[n] = base + pos;
       n++;
       pos += PCAP_REC.SIZE + caplen;
     }
@@ -315,6 +321,7 @@ export class CaptureScanner {
 
   private scanPcapng(dv: DataView, end: number, base: number, eof: boolean, batch: FrameBatch): ScanStatus {
     let pos = this.pos;
+    batch.recBase = NaN; // block offsets in recOff
     for (;;) {
       const avail = end - pos;
       if (avail === 0 && eof) {

@@ -31,6 +31,7 @@ import { CaptureFileReader, frameTime } from '../pcap/reader.js';
 import { decisionLine } from '../model/decision.js';
 import { ReferenceEngine } from '../reference/engine.js';
 import { checkOutputPath, OutputFile, type OutputStatus } from './output.js';
+import { STREAM_READ_BYTES } from './stream.js';
 import { runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
 import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision-record.js';
 import { summarize, type ReplaySummary } from './summary.js';
@@ -54,7 +55,7 @@ export interface ReplayOptions {
   shards?: number;
   /** Frames per batch (default 8192). */
   batchSize?: number;
-  /** Read chunk in bytes (default 4 MiB). */
+  /** Read chunk in bytes (the WASM engine's stream: default 256 KiB, STREAM_READ_BYTES; the reference engine's reader: 4 MiB). */
   chunkSize?: number;
   /** Called now and then with the fraction of the file read (0-1). */
   onProgress?: (fraction: number) => void;
@@ -204,7 +205,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         shards,
         conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,
         batchSize,
-        chunkSize: options.chunkSize ?? 4 * 1024 * 1024,
+        chunkSize: options.chunkSize ?? STREAM_READ_BYTES,
         progress,
         slot: w,
         control,

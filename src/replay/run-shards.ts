@@ -107,7 +107,7 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
 }
 
 async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: CompiledTable): Promise<ShardResult> {
-  const stream = new WasmCaptureStream(engine, task.file, task.captureFd);
+  const stream = new WasmCaptureStream(engine, task.file, task.chunkSize, task.captureFd);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
   const ctl = task.control ? new Int32Array(task.control) : undefined;
   const slot = task.slot ?? 0;
@@ -146,11 +146,11 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
       }
       if (target >= 0) {
         if (batch.firstN > target || judged >= target) {
-          stopOffset = batch.count > 0 ? batch.recOff[0]! : bytesRead;
+          stopOffset = batch.count > 0 ? batch.recordOffset(0) : bytesRead;
           break;
         }
         const keep = Math.min(batch.count, target - batch.firstN + 1);
-        if (keep < batch.count) stopOffset = batch.recOff[keep]!;
+        if (keep < batch.count) stopOffset = batch.recordOffset(keep);
         batch.count = keep;
       }
       engine.runPrepared(batch.count, interfaces, task.owned);

@@ -10,6 +10,14 @@
  * Reads are synchronous: the stream runs in a worker thread with nothing else
  * to do, and a blocking read from the page cache costs less than the promise
  * machinery and the idle wait of an asynchronous one (measured).
+ *
+ * The window the stream reads, scans and judges at a time is `readBytes`
+ * (default STREAM_READ_BYTES) of the staging region, not all of it: a
+ * window that fits the second-level cache is still there when the scan
+ * walks it and the decoder reads its frames, and does not evict the
+ * conntrack lines the engine is using (a 4-5 MiB window, the staging
+ * region's size, cost 15-20% more CPU time per packet; docs/replay.md,
+ * Performance). It widens only for a single block larger than it.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { PcapError } from '../pcap/errors.js';
@@ -18,6 +26,9 @@ import { CaptureWindow, isRetryRead, readError } from '../pcap/window.js';
 import type { WasmEngine } from './wasm-engine.js';
 
 const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Bytes read, scanned and judged at a time (a window of the staging region). */
+export const STREAM_READ_BYTES = 256 * 1024;
 
 export interface StreamedBatch {
   batch: FrameBatch;
@@ -39,9 +50,13 @@ export class WasmCaptureStream {
   private batchBuffer: ArrayBuffer | null = null;
   readonly state: StreamState = { format: 'unknown', packets: 0, bytes: 0, bytesRead: 0 };
 
+  /** The current read window (bytes of the staging region used; widened for a larger block). */
+  private window: number;
+
   /** `fd`: the capture already open (replay() opens a FIFO itself: pipe.ts); read from it, not closed here. */
-  constructor(private readonly engine: WasmEngine, private readonly path: string, private readonly fd?: number) {
+  constructor(private readonly engine: WasmEngine, private readonly path: string, readBytes: number = STREAM_READ_BYTES, private readonly fd?: number) {
     this.scanner = new CaptureScanner(path, engine.decoder);
+    this.window = Math.max(4096, Math.floor(readBytes));
   }
 
   /** A FrameBatch over the engine's descriptor region (re-made when memory grew). */
@@ -65,9 +80,10 @@ export class WasmCaptureStream {
     return b;
   }
 
+  /** The read window of the staging region, over live memory. */
   private staging(): Uint8Array {
     const { ptr, size } = this.engine.staging();
-    return new Uint8Array(this.engine.inst.memory.buffer, ptr, size);
+    return new Uint8Array(this.engine.inst.memory.buffer, ptr, Math.min(size, this.window));
   }
 
   /** Batches whose frames sit in the engine's staging region; judge each before pulling the next. */
@@ -109,12 +125,16 @@ export class WasmCaptureStream {
           this.state.format = s.format;
           if (b.count > 0) yield { batch: b, interfaces: s.interfaces, bytesRead: w.bytesRead };
         } while (st === SCAN.FULL);
-        const cap = this.engine.staging().size;
+        const cap = this.staging().byteLength;
         const need = w.settle(st, cap);
         if (need === true) return;
-        // Move the unread tail to the start (then grow, copying it).
+        // Move the unread tail to the start (then widen the window, growing the staging region if it must, copying the tail).
         this.staging().copyWithin(0, w.pos, w.filled);
-        if (need > cap) this.engine.growStaging(Math.max(need, cap * 2), w.filled - w.pos);
+        if (need > cap) {
+          this.window = Math.max(need, cap * 2);
+          const size = this.engine.staging().size;
+          if (this.window > size) this.engine.growStaging(Math.max(this.window, size * 2), w.filled - w.pos);
+        }
         w.slid();
       }
     } finally {
