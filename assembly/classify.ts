@@ -32,15 +32,21 @@ import {
   TBH_N_SECTIONS,
   TBH_SIZE,
   TBH_VERSION,
+  TC_GUARD_OFF,
   TC_LEAF_INFO_OFF,
   TC_LEAVES_OFF,
   TC_NODES_OFF,
+  TC_N_GUARDS,
   TC_N_RECORDS,
   TC_N_TREES,
   TC_RECORDS_OFF,
   TC_SETS_OFF,
   TC_TREES_OFF,
   TC_WALK_STEPS,
+  TGU_KEY_OFF,
+  TGU_LO,
+  TGU_SIZE,
+  TGU_SPAN,
   TGD_LO,
   TGD_SIZE,
   TGD_SPAN,
@@ -117,6 +123,8 @@ const C_NODES_OFF = TC_NODES_OFF;
 const C_LEAVES_OFF = TC_LEAVES_OFF;
 const C_LEAF_INFO_OFF = TC_LEAF_INFO_OFF;
 const C_WALK_STEPS = TC_WALK_STEPS;
+const C_GUARD_OFF = TC_GUARD_OFF;
+const C_N_GUARDS = TC_N_GUARDS;
 
 // Tree entry.
 const TREE_SIZE: usize = TTE_SIZE;
@@ -379,8 +387,33 @@ function setFilter(bits: u32, sets: usize, bm: usize): u32 {
   return scanLeafFirst(leaves + <usize>load<u32>(e, LEAF_FIRST), load<u32>(e, LEAF_COUNT), t, bm);
 }
 
+/**
+ * Is tuple `t` inside the classifier's guard (format.ts "Classifier"; true
+ * without one)? The trees answer only tuples inside it: their leaves do not
+ * test what it guarantees, and a tuple outside matches no rule.
+ */
+@inline function guardOk(cls: usize, t: usize): bool {
+  const n = load<u32>(cls, C_N_GUARDS);
+  let g = cls + <usize>load<u32>(cls, C_GUARD_OFF);
+  let ok = true;
+  for (let j: u32 = 0; j < n; j++) {
+    ok &= load<u32>(t + <usize>load<u32>(g, TGU_KEY_OFF)) - load<u32>(g, TGU_LO) <= load<u32>(g, TGU_SPAN);
+    g += TGU_SIZE;
+  }
+  return ok;
+}
+
+/** After a tree walk of `count` tuples from `t` (results at `out`): "no match" for those outside the guard. */
+function guardRun(cls: usize, t: usize, out: usize, count: u32): void {
+  if (load<u32>(cls, C_N_GUARDS) == 0) return;
+  for (let i: u32 = 0; i < count; i++) {
+    if (!guardOk(cls, t + <usize>i * T_SIZE)) store<i32>(out + (<usize>i << 2), -1);
+  }
+}
+
 /** Tree search: every tree by ascending minPos, stop when the best precedes it. */
 function treesOne(cls: usize, t: usize): i32 {
+  if (!guardOk(cls, t)) return -1;
   const fam = load<u32>(t, T_FAMILY);
   const bm = bitmapFor(cls, t, fam);
   const nTrees = load<u32>(cls, C_N_TREES);
@@ -807,6 +840,7 @@ export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
       while (run < most && sameList(t + <usize>run * T_SIZE, fam, list)) run++;
       if (run >= 16) {
         treesListed(cls, t, run, out + (<usize>i << 2));
+        guardRun(cls, t, out + (<usize>i << 2), run);
         i += run;
         t += <usize>run * T_SIZE;
         continue;
@@ -819,12 +853,14 @@ export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
       if (same == 8) {
         if (load<u32>(cls, C_N_TREES) == 1) trees8One(cls, t, out + (<usize>i << 2));
         else trees8(cls, t, out + (<usize>i << 2));
+        guardRun(cls, t, out + (<usize>i << 2), 8);
         i += 8;
         t += 8 * T_SIZE;
         continue;
       }
       if (same >= 4) {
         trees4(cls, t, out + (<usize>i << 2));
+        guardRun(cls, t, out + (<usize>i << 2), 4);
         i += 4;
         t += 4 * T_SIZE;
         continue;

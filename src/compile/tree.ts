@@ -106,6 +106,20 @@ export function fixedWalkSteps(depthCounts: readonly (number | undefined)[]): nu
   return fixedCost <= loopCost ? deepest : 0;
 }
 
+/** The bounding box of all `boxes` (lo > hi in every dimension when there are none). */
+export function boundingBox(boxes: BoxSet): { lo: Uint32Array; hi: Uint32Array } {
+  const { K, n, lo, hi } = boxes;
+  const bl = new Uint32Array(K).fill(FULL);
+  const bh = new Uint32Array(K);
+  for (let b = 0; b < n; b++) {
+    for (let d = 0; d < K; d++) {
+      if (lo[b * K + d]! < bl[d]!) bl[d] = lo[b * K + d]!;
+      if (hi[b * K + d]! > bh[d]!) bh[d] = hi[b * K + d]!;
+    }
+  }
+  return { lo: bl, hi: bh };
+}
+
 /** Boxes in one leaf group (matched at once with i32x4). */
 const LEAF_GROUP_BOXES = 4;
 
@@ -167,8 +181,18 @@ export class TreeEmitter {
   private bbHi: Uint32Array;
   private readonly leafLo: Uint32Array;
   private readonly leafHi: Uint32Array;
+  /** What the matcher guarantees of every key that reaches a tree: the classifier's guard (whole space without one). */
+  private readonly knownLo: Uint32Array;
+  private readonly knownHi: Uint32Array;
 
-  constructor(private readonly boxes: BoxSet, opts: TreeOptions = DEFAULT_TREE_OPTIONS) {
+  /**
+   * `known`: the box every key reaching the trees lies in (compile.ts: the
+   * classifier's guard, the bounding box of all its boxes, checked by the
+   * matcher before the trees; it must contain every box). Leaf groups then
+   * store only what a node's region within it does not guarantee. Without
+   * it, the whole key space.
+   */
+  constructor(private readonly boxes: BoxSet, opts: TreeOptions = DEFAULT_TREE_OPTIONS, known?: { lo: Uint32Array; hi: Uint32Array }) {
     this.binth = opts.binth;
     this.depthCap = opts.maxDepth;
     this.recordBudget = opts.recordBudget ?? Infinity;
@@ -182,6 +206,8 @@ export class TreeEmitter {
     this.bbHi = new Uint32Array(K).fill(FULL);
     this.leafLo = new Uint32Array(K);
     this.leafHi = new Uint32Array(K);
+    this.knownLo = known ? Uint32Array.from(known.lo) : new Uint32Array(K);
+    this.knownHi = known ? Uint32Array.from(known.hi) : new Uint32Array(K).fill(FULL);
     for (let d = 0; d < K; d++) {
       for (let b = 0; b < n; b++) {
         if (lo[b * K + d]! !== 0 || hi[b * K + d]! !== FULL) { this.active.push(d); break; }
@@ -481,15 +507,15 @@ export class TreeEmitter {
     this.leafDepths[depth] = (this.leafDepths[depth] ?? 0) + 1;
     const words = this.leafWords;
     words.length = 0;
-    // The groups store what the node's region in the whole key space does not
+    // The groups store what the node's region within the known box does not
     // guarantee: a side of the region still at the bounding box's bound was
-    // never cut, so a key there may lie outside every box (build).
+    // never cut, so a key there may lie anywhere the known box allows (build).
     const K = this.boxes.K;
     const tLo = this.leafLo;
     const tHi = this.leafHi;
     for (let d = 0; d < K; d++) {
-      tLo[d] = regLo[d] === this.bbLo[d] ? 0 : regLo[d]!;
-      tHi[d] = regHi[d] === this.bbHi[d] ? FULL : regHi[d]!;
+      tLo[d] = regLo[d] === this.bbLo[d] ? this.knownLo[d]! : regLo[d]!;
+      tHi[d] = regHi[d] === this.bbHi[d] ? this.knownHi[d]! : regHi[d]!;
     }
     TreeEmitter.groups(this.boxes, members, tLo, tHi, words);
     const n = words.length;

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { BoxSet } from '../../src/compile/boxes.js';
 import { DIMS_V4 } from '../../src/compile/boxes.js';
 import { NODE } from '../../src/compile/format.js';
-import { TreeEmitter, fixedWalkSteps } from '../../src/compile/tree.js';
+import { TreeEmitter, boundingBox, fixedWalkSteps } from '../../src/compile/tree.js';
 import { propertyRuns } from '../helpers/fuzz.js';
 
 const K = DIMS_V4.length;
@@ -186,8 +186,9 @@ const narrowBoxesArb = fc.array(
   return { family: 4, dims: DIMS_V4, K, n, lo, hi, pos: Int32Array.from(rows, (_, i) => i), set: new Int32Array(n).fill(-1) };
 });
 
-/** The emitted tree's answer for `key` (one value per dimension): walk, then the leaf's groups. */
-function lookup(e: TreeEmitter, boxes: BoxSet, root: number, key: number[]): number {
+/** The emitted tree's answer for `key` (one value per dimension): the guard (`known`), the walk, then the leaf's groups. */
+function lookup(e: TreeEmitter, boxes: BoxSet, root: number, key: number[], known?: { lo: Uint32Array; hi: Uint32Array }): number {
+  if (known && key.some((k, d) => k < known.lo[d]! || k > known.hi[d]!)) return -1;
   const tuple = new Uint32Array(16);
   boxes.dims.forEach((off, d) => { tuple[off / 4] = key[d]!; });
   const nodes = e.nodes.view();
@@ -219,12 +220,13 @@ function lookup(e: TreeEmitter, boxes: BoxSet, root: number, key: number[]): num
   return -1;
 }
 
-test('bounding-box roots: every key, inside the boxes\' bounding box or outside it, gets the first box containing it', () => {
+test('bounding-box roots and the guard: every key, inside the boxes\' bounding box or outside it, gets the first box containing it', () => {
   const coord = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constant(0xffffffff));
   fc.assert(fc.property(narrowBoxesArb, fc.constantFrom(1, 2, 4, 12), fc.array(fc.array(coord, { minLength: K, maxLength: K }), { minLength: 20, maxLength: 60 }), (boxes, binth, keys) => {
     const members = Int32Array.from({ length: boxes.n }, (_, i) => i);
-    for (const clip of [true, false]) {
-      const e = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', clip });
+    // clip with the guard (compile.ts), clip without one, neither (the builder before).
+    for (const [clip, known] of [[true, boundingBox(boxes)], [true, undefined], [false, undefined]] as const) {
+      const e = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', clip }, known);
       const root = e.build(members.slice());
       for (const key of keys) {
         let want = -1;
@@ -233,7 +235,7 @@ test('bounding-box roots: every key, inside the boxes\' bounding box or outside 
           for (let d = 0; d < K; d++) if (key[d]! < boxes.lo[b * K + d]! || key[d]! > boxes.hi[b * K + d]!) inside = false;
           if (inside) want = b;
         }
-        assert.is(lookup(e, boxes, root, key), want, `clip ${clip}, binth ${binth}, key ${key.join(',')}`);
+        assert.is(lookup(e, boxes, root, key, known), want, `clip ${clip}, guard ${!!known}, binth ${binth}, key ${key.join(',')}`);
       }
     }
   }), { ...propertyRuns(200), seed: 1316 });
