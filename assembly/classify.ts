@@ -32,15 +32,21 @@ import {
   TBH_N_SECTIONS,
   TBH_SIZE,
   TBH_VERSION,
+  TC_GUARD_OFF,
   TC_LEAF_INFO_OFF,
   TC_LEAVES_OFF,
   TC_NODES_OFF,
+  TC_N_GUARDS,
   TC_N_RECORDS,
   TC_N_TREES,
   TC_RECORDS_OFF,
   TC_SETS_OFF,
   TC_TREES_OFF,
   TC_WALK_STEPS,
+  TGU_KEY_OFF,
+  TGU_LO,
+  TGU_SIZE,
+  TGU_SPAN,
   TGD_LO,
   TGD_SIZE,
   TGD_SPAN,
@@ -117,6 +123,8 @@ const C_NODES_OFF = TC_NODES_OFF;
 const C_LEAVES_OFF = TC_LEAVES_OFF;
 const C_LEAF_INFO_OFF = TC_LEAF_INFO_OFF;
 const C_WALK_STEPS = TC_WALK_STEPS;
+const C_GUARD_OFF = TC_GUARD_OFF;
+const C_N_GUARDS = TC_N_GUARDS;
 
 // Tree entry.
 const TREE_SIZE: usize = TTE_SIZE;
@@ -379,8 +387,67 @@ function setFilter(bits: u32, sets: usize, bm: usize): u32 {
   return scanLeafFirst(leaves + <usize>load<u32>(e, LEAF_FIRST), load<u32>(e, LEAF_COUNT), t, bm);
 }
 
+/**
+ * Is tuple `t` inside the classifier's guard (format.ts "Classifier"; true
+ * without one)? The trees answer only tuples inside it: their leaves do not
+ * test what it guarantees, and a tuple outside matches no rule.
+ */
+@inline function guardOk(cls: usize, t: usize): bool {
+  const n = load<u32>(cls, C_N_GUARDS);
+  let g = cls + <usize>load<u32>(cls, C_GUARD_OFF);
+  let ok = true;
+  for (let j: u32 = 0; j < n; j++) {
+    ok &= load<u32>(t + <usize>load<u32>(g, TGU_KEY_OFF)) - load<u32>(g, TGU_LO) <= load<u32>(g, TGU_SPAN);
+    g += TGU_SIZE;
+  }
+  return ok;
+}
+
+/** After a tree walk of `count` tuples from `t` (results at `out`): "no match" for those outside the guard. */
+@inline function guardRun(cls: usize, t: usize, out: usize, count: u32): void {
+  if (load<u32>(cls, C_N_GUARDS) != 0) guardSlow(cls, t, out, count);
+}
+
+function guardSlow(cls: usize, t: usize, out: usize, count: u32): void {
+  for (let i: u32 = 0; i < count; i++) {
+    if (!guardOk(cls, t + <usize>i * T_SIZE)) store<i32>(out + (<usize>i << 2), -1);
+  }
+}
+
+/** guardRun for eight tuples: four lanes per compare, one pass over the guard. */
+@inline function guard8(cls: usize, t: usize, out: usize): void {
+  if (load<u32>(cls, C_N_GUARDS) != 0) guard8Slow(cls, t, out);
+}
+
+function guard8Slow(cls: usize, t: usize, out: usize): void {
+  const n = load<u32>(cls, C_N_GUARDS);
+  let g = cls + <usize>load<u32>(cls, C_GUARD_OFF);
+  let bad0 = i32x4.splat(0);
+  let bad1 = i32x4.splat(0);
+  for (let j: u32 = 0; j < n; j++) {
+    const k = t + <usize>load<u32>(g, TGU_KEY_OFF);
+    const lo = i32x4.splat(load<u32>(g, TGU_LO));
+    const span = i32x4.splat(load<u32>(g, TGU_SPAN));
+    let a = i32x4.splat(load<u32>(k));
+    a = i32x4.replace_lane(a, 1, load<u32>(k + 1 * T_SIZE));
+    a = i32x4.replace_lane(a, 2, load<u32>(k + 2 * T_SIZE));
+    a = i32x4.replace_lane(a, 3, load<u32>(k + 3 * T_SIZE));
+    let b = i32x4.splat(load<u32>(k + 4 * T_SIZE));
+    b = i32x4.replace_lane(b, 1, load<u32>(k + 5 * T_SIZE));
+    b = i32x4.replace_lane(b, 2, load<u32>(k + 6 * T_SIZE));
+    b = i32x4.replace_lane(b, 3, load<u32>(k + 7 * T_SIZE));
+    bad0 = v128.or(bad0, i32x4.gt_u(i32x4.sub(a, lo), span));
+    bad1 = v128.or(bad1, i32x4.gt_u(i32x4.sub(b, lo), span));
+    g += TGU_SIZE;
+  }
+  // "No match" (-1) where a lane is outside: OR the lane's mask into its result.
+  v128.store(out, v128.or(v128.load(out), bad0));
+  v128.store(out, v128.or(v128.load(out, 16), bad1), 16);
+}
+
 /** Tree search: every tree by ascending minPos, stop when the best precedes it. */
 function treesOne(cls: usize, t: usize): i32 {
+  if (!guardOk(cls, t)) return -1;
   const fam = load<u32>(t, T_FAMILY);
   const bm = bitmapFor(cls, t, fam);
   const nTrees = load<u32>(cls, C_N_TREES);
@@ -807,6 +874,7 @@ export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
       while (run < most && sameList(t + <usize>run * T_SIZE, fam, list)) run++;
       if (run >= 16) {
         treesListed(cls, t, run, out + (<usize>i << 2));
+        guardRun(cls, t, out + (<usize>i << 2), run);
         i += run;
         t += <usize>run * T_SIZE;
         continue;
@@ -819,12 +887,14 @@ export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
       if (same == 8) {
         if (load<u32>(cls, C_N_TREES) == 1) trees8One(cls, t, out + (<usize>i << 2));
         else trees8(cls, t, out + (<usize>i << 2));
+        guard8(cls, t, out + (<usize>i << 2));
         i += 8;
         t += 8 * T_SIZE;
         continue;
       }
       if (same >= 4) {
         trees4(cls, t, out + (<usize>i << 2));
+        guardRun(cls, t, out + (<usize>i << 2), 4);
         i += 4;
         t += 4 * T_SIZE;
         continue;

@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0xfb8ec797;
+export const LAYOUT_HASH: u32 = 0x7839a672;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -524,7 +524,9 @@ export const TBE_NO_LIST: u32 = 4294967295;
 //    36     4  LEAF_BYTES       u32 bytes of leaf groups
 //    40     4  LEAF_INFO_OFF    u32 leaf entries, one per node (NODE_COUNT x LEAF_ENTRY)
 //    44     4  WALK_STEPS       u32 0: walks end when no lane moves; else (one tree only) every walk takes exactly this many steps, no leaf deeper
-//    48    16  -                u32[4] reserved (zero)
+//    48     4  GUARD_OFF        u32 0: no guard; else the guard: N_GUARDS x TABLE_GUARD (a key outside it matches nothing in the trees)
+//    52     4  N_GUARDS         u32 guard dimensions (0 when GUARD_OFF is 0)
+//    56     8  -                u32[2] reserved (zero)
 // A classifier's header (one per list and family, 16-byte aligned); every
 // offset in it counts from the classifier's first byte.
 export const TC_FAMILY: usize = 0;
@@ -539,7 +541,24 @@ export const TC_NODE_COUNT: usize = 32;
 export const TC_LEAF_BYTES: usize = 36;
 export const TC_LEAF_INFO_OFF: usize = 40;
 export const TC_WALK_STEPS: usize = 44;
+export const TC_GUARD_OFF: usize = 48;
+export const TC_N_GUARDS: usize = 52;
 export const TC_SIZE: usize = 64;
+
+// ---------------------------------------------------------------------------
+// table guard (12 bytes)
+//   off  size  field            meaning
+//     0     4  KEY_OFF          u32 tuple offset of the key
+//     4     4  LO               u32 lowest key of any box
+//     8     4  SPAN             u32 highest minus lowest
+// One dimension of a classifier's guard, the bounding box of its boxes where
+// it is narrower than the key space: the trees answer only keys with (u32 at
+// tuple+KEY_OFF) - LO <= SPAN (unsigned) in every guard dimension; any other
+// key matches no box.
+export const TGU_KEY_OFF: usize = 0;
+export const TGU_LO: usize = 4;
+export const TGU_SPAN: usize = 8;
+export const TGU_SIZE: usize = 12;
 
 // ---------------------------------------------------------------------------
 // table tree entry (8 bytes)
@@ -784,7 +803,7 @@ export const SLOT_TOMB: u32 = 0xffffffff; // deleted
 
 // table format (host: TABLE_FORMAT)
 export const TABLE_MAGIC: u32 = 0x54464753; // "SGFT" little-endian
-export const TABLE_VERSION: u32 = 2; // bump on any table layout change (2: leaves are fixed points, leaf entries)
+export const TABLE_VERSION: u32 = 3; // bump on any table layout change (2: leaves are fixed points, leaf entries; 3: the classifier's guard, trees cut within the boxes' bounding box)
 
 // table sections (host: TABLE_SECTION)
 export const SECTION_LISTS: u32 = 1;

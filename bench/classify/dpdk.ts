@@ -86,7 +86,8 @@ export interface SideResult {
   family: 4 | 6;
   rules: number;
   packets: number;
-  sgfilter: Timing & { buildMs: number; tableBytes: number };
+  /** buildMs: the median of R timed builds; firstBuildMs: the untimed first build of the set before them (reported apart, not compared). */
+  sgfilter: Timing & { buildMs: number; firstBuildMs: number; tableBytes: number };
   dpdk: Partial<Record<(typeof DPDK_ALGS)[number], (Timing & { buildMs: number; memoryBytes: number }) | { unavailable: string }>>;
 }
 
@@ -319,7 +320,17 @@ export interface DpdkOptions {
   onStep?: (what: string) => void;
 }
 
-/** JIT warm-up of the table builder: a synthetic 300-rule ClassBench list (a fixed LCG, nothing random), compiled 10 times per family, untimed. */
+/**
+ * JIT warm-up of the table builder, untimed: synthetic ClassBench lists (a
+ * fixed LCG, nothing random; none of them one of the sets), each compiled 10
+ * times per family. Besides the first 300-rule list, five lists of mixed
+ * shapes — prefixes of every length, address wildcards, exact ports, port
+ * ranges and wildcards in both port fields, several protocols, repeated
+ * rules, 100 and 600 rules — so that the builder's branches have been taken
+ * (and V8 has their type feedback) before the first set is timed: without
+ * them, fw1_100 IPv4, the first set to reach some branches, built in 7-13 ms
+ * against 0.9 ms warm (docs/classifier.md, "Build time").
+ */
 function warmBuilder(): void {
   let x = 12345;
   const next = (m: number) => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x % m; };
@@ -330,11 +341,34 @@ function warmBuilder(): void {
     lines.push(`@${addr()}/${8 + next(25)}\t${addr()}/${next(33)}\t0 : 65535\t${lo} : ${lo + next(5000)}\t${next(2) ? '0x06/0xFF' : '0x00/0x00'}`);
   }
   lines.push('@0.0.0.0/0\t0.0.0.0/0\t0 : 65535\t0 : 65535\t0x00/0x00');
-  const text = lines.join('\n') + '\n';
-  const v6 = classBenchToIpv6(text, '', 'warm-up.rules').rules;
-  for (const t of [text, v6]) {
-    const rules = parseClassBenchRules(t, 'warm-up.rules');
-    for (let k = 0; k < 10; k++) compileTopology(rules.topology);
+  const texts = [lines.join('\n') + '\n'];
+  const port = () => {
+    const k = next(4);
+    if (k === 0) return '0 : 65535';
+    if (k === 1) { const p = next(65536); return `${p} : ${p}`; }
+    if (k === 2) return `${1024 + next(10)} : 65535`;
+    const lo = next(60000);
+    return `${lo} : ${lo + next(3000)}`;
+  };
+  // w: how many of 4 address fields are wildcards.
+  const prefix = (w: number) => (next(4) < w ? '0.0.0.0/0' : `${addr()}/${[8, 16, 24, 32, next(33)][next(5)]}`);
+  const proto = () => ['0x06/0xFF', '0x11/0xFF', '0x01/0xFF', '0x00/0x00', '0x00/0x00'][next(5)];
+  for (const [n, w] of [[100, 0], [100, 2], [100, 3], [600, 1], [600, 2]] as const) {
+    const l: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const line = `@${prefix(w)}\t${prefix(w)}\t${port()}\t${port()}\t${proto()}`;
+      l.push(line);
+      if (next(10) === 0) l.push(line);
+    }
+    if (next(2)) l.push('@0.0.0.0/0\t0.0.0.0/0\t0 : 65535\t0 : 65535\t0x00/0x00');
+    texts.push(l.join('\n') + '\n');
+  }
+  for (const text of texts) {
+    const v6 = classBenchToIpv6(text, '', 'warm-up.rules').rules;
+    for (const t of [text, v6]) {
+      const rules = parseClassBenchRules(t, 'warm-up.rules');
+      for (let k = 0; k < 10; k++) compileTopology(rules.topology);
+    }
   }
 }
 
@@ -404,7 +438,9 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
 
         // sgfilter: R compiles (build time), the last table timed.
         const builds: number[] = [];
+        const f0 = performance.now();
         let compiled = compileTopology(rules.topology);
+        const firstBuildMs = performance.now() - f0;
         for (let r = 0; r < R; r++) {
           const b0 = performance.now();
           compiled = compileTopology(rules.topology);
@@ -481,7 +517,7 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
             const w = median(all);
             return { warmMs: w, fastMs: quantile(all, 0.1), coldMs: cold, warmSamplesMs: samples.map(median), coldSamplesMs: [cold], lookupsPerSec: n / (w / 1000) };
           };
-          res.sgfilter = { ...timing(sgPasses, sgCold), buildMs: median(builds), tableBytes: compiled.bytes.length };
+          res.sgfilter = { ...timing(sgPasses, sgCold), buildMs: median(builds), firstBuildMs, tableBytes: compiled.bytes.length };
           servers.forEach(([alg, s], j) => {
             res.dpdk[alg] = { ...timing(dPasses[j]!, s.coldMs), buildMs: s.buildMs, memoryBytes: s.memoryBytes };
           });

@@ -29,7 +29,7 @@ import {
 } from './format.js';
 import { partitionBoxes, type PartitionOptions, DEFAULT_PARTITION_OPTIONS } from './partition.js';
 import { emitSets } from './sets.js';
-import { DEFAULT_TREE_OPTIONS, TreeBudgetExceeded, TreeEmitter, fixedWalkSteps, type TreeOptions } from './tree.js';
+import { DEFAULT_TREE_OPTIONS, TreeBudgetExceeded, TreeEmitter, boundingBox, fixedWalkSteps, type TreeOptions } from './tree.js';
 import { Words } from './words.js';
 
 export interface CompileOptions {
@@ -57,6 +57,8 @@ export interface ClassifierStats {
   maxDepth: number;
   /** CLASSIFIER.WALK_STEPS: the fixed steps of every walk, 0 = until no lane moves. */
   walkSteps: number;
+  /** CLASSIFIER.N_GUARDS: dimensions of the guard (the boxes' bounding box where it is narrower than the key space). */
+  guards: number;
   bytes: number;
 }
 
@@ -118,7 +120,11 @@ function emitClassifier(
   // Trees.
   const treeOpts = { ...DEFAULT_TREE_OPTIONS, ...options.tree };
   const partOpts = { ...DEFAULT_PARTITION_OPTIONS, ...options.partition };
-  let emitter = new TreeEmitter(boxes, partOpts.mode === 'auto' ? { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: partOpts.singleTreeWork } : treeOpts);
+  // The guard: the bounding box of the boxes where it is narrower than the
+  // key space. The matcher answers "no match" outside it before any tree, so
+  // the trees' leaves need not test it (tree.ts TreeEmitter `known`).
+  const known = treeOpts.clip !== false ? boundingBox(boxes) : undefined;
+  let emitter = new TreeEmitter(boxes, partOpts.mode === 'auto' ? { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: partOpts.singleTreeWork } : treeOpts, known);
   let roots: { minPos: number; root: number; members: Int32Array }[];
   const build = (parts: Int32Array[]) => parts.map((members) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members), members }));
   if (partOpts.mode === 'auto') {
@@ -126,7 +132,7 @@ function emitClassifier(
       roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'none' }));
     } catch (e) {
       if (!(e instanceof TreeBudgetExceeded)) throw e;
-      emitter = new TreeEmitter(boxes, treeOpts);
+      emitter = new TreeEmitter(boxes, treeOpts, known);
       roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'split' }));
     }
   } else {
@@ -146,7 +152,7 @@ function emitClassifier(
     // more than the groups save), and within the single-tree budgets; else
     // the first build. A leaf-record budget stops a losing attempt early.
     const recordBudget = Math.min(FILL_ABORT_GROWTH * emitter.leafRecords, partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
-    const filled = new TreeEmitter(boxes, { ...treeOpts, fillTo: walkSteps, recordBudget, ...(partOpts.mode === 'auto' ? { workBudget: partOpts.singleTreeWork } : {}) });
+    const filled = new TreeEmitter(boxes, { ...treeOpts, fillTo: walkSteps, recordBudget, ...(partOpts.mode === 'auto' ? { workBudget: partOpts.singleTreeWork } : {}) }, known);
     try {
       // The same cuts as the first build down to its leaves: taken from it
       // when it was built over the same boxes (TreeEmitter.build's guide),
@@ -164,6 +170,21 @@ function emitClassifier(
     }
   }
   put(CLASSIFIER.WALK_STEPS, walkSteps);
+  let guards = 0;
+  if (known) {
+    const guard: number[] = [];
+    for (let d = 0; d < boxes.K; d++) {
+      if (known.lo[d] === 0 && known.hi[d] === 0xffffffff) continue;
+      guard.push(boxes.dims[d]!, known.lo[d]!, (known.hi[d]! - known.lo[d]!) >>> 0);
+    }
+    if (guard.length > 0) {
+      out.align(4);
+      put(CLASSIFIER.GUARD_OFF, (out.length - base) * 4);
+      guards = guard.length / 3;
+      put(CLASSIFIER.N_GUARDS, guards);
+      out.append(guard);
+    }
+  }
   out.align(4);
   put(CLASSIFIER.N_TREES, roots.length);
   put(CLASSIFIER.TREES_OFF, (out.length - base) * 4);
@@ -198,6 +219,7 @@ function emitClassifier(
     leafRecords: emitter.leafRecords,
     maxDepth: emitter.maxDepth,
     walkSteps,
+    guards,
     bytes: (out.length - base) * 4,
   };
 }

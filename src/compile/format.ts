@@ -31,9 +31,15 @@
  * in it, and in its sets, counts from the classifier's first byte)
  *  0 family (4|6)        4 recordsOff   8 nRecords    12 setsOff (0 = none)
  * 16 nTrees             20 treesOff    24 nodesOff    28 leavesOff
- * 32 nodeCount          36 leafBytes   40 leafInfoOff  44 walkSteps  48..63 reserved
+ * 32 nodeCount          36 leafBytes   40 leafInfoOff  44 walkSteps
+ * 48 guardOff (0 = none) 52 nGuards     56..63 reserved
  *   walkSteps: 0 = walks end when no lane moves; else (one tree) every walk
  *             takes exactly this many steps, the depth of its deepest leaf
+ *   guard   : nGuards × { keyOff, lo, span }: the bounding box of the
+ *             classifier's boxes where it is narrower than the key space; a
+ *             tuple with (key − lo) > span (unsigned) in any of them matches
+ *             no rule, and the trees are only walked by tuples inside it
+ *             (their leaf groups do not test what the guard guarantees)
  *   records : the rule records of the whole list in order (the linear matcher)
  *   trees   : nTrees × { minPos, rootNode }, by minPos ascending; a tree only
  *             holds rules at positions >= minPos, so the search stops as soon
@@ -101,6 +107,7 @@ import {
   TABLE_BINDING_ENTRY,
   TABLE_CLASSIFIER,
   TABLE_FORMAT,
+  TABLE_GUARD,
   TABLE_HEADER,
   TABLE_CONSTRAINT,
   TABLE_LEAF_DIM,
@@ -135,6 +142,7 @@ export const BINDING_ENTRY = TABLE_BINDING_ENTRY;
 export const NO_LIST = TABLE_BINDING_ENTRY.NO_LIST;
 export const CLASSIFIER = TABLE_CLASSIFIER;
 export const TREE_ENTRY = TABLE_TREE_ENTRY;
+export const GUARD = TABLE_GUARD;
 export const NODE = TABLE_NODE;
 export const LEAF_ENTRY = TABLE_LEAF_ENTRY;
 export const LEAF_GROUP = TABLE_LEAF_GROUP;

@@ -56,6 +56,16 @@ export interface TreeOptions {
   fillTo?: number;
   /** compile.ts: false keeps a fixed-walk tree as first built (no second, filled build; for ablations). */
   fill?: boolean;
+  /**
+   * Cut and shadow within the bounding box of the tree's boxes (default
+   * true): the root's region is the boxes' bounding box instead of the whole
+   * key space, so no cut is spent on the space outside it (a key there
+   * matches no box). Exact because the leaf groups still store every
+   * dimension the whole-space region would not guarantee (docs/classifier.md,
+   * "Bounding-box roots"). false: the root region is the whole space (the
+   * builder before; for ablations).
+   */
+  clip?: boolean;
 }
 
 /**
@@ -94,6 +104,20 @@ export function fixedWalkSteps(depthCounts: readonly (number | undefined)[]): nu
   const loopCost = lockstep * (1 + 16 / (2 * LANES * 12));
   const fixedCost = deepest * (1 + 2 / (LANES * 12));
   return fixedCost <= loopCost ? deepest : 0;
+}
+
+/** The bounding box of all `boxes` (lo > hi in every dimension when there are none). */
+export function boundingBox(boxes: BoxSet): { lo: Uint32Array; hi: Uint32Array } {
+  const { K, n, lo, hi } = boxes;
+  const bl = new Uint32Array(K).fill(FULL);
+  const bh = new Uint32Array(K);
+  for (let b = 0; b < n; b++) {
+    for (let d = 0; d < K; d++) {
+      if (lo[b * K + d]! < bl[d]!) bl[d] = lo[b * K + d]!;
+      if (hi[b * K + d]! > bh[d]!) bh[d] = hi[b * K + d]!;
+    }
+  }
+  return { lo: bl, hi: bh };
 }
 
 /** Boxes in one leaf group (matched at once with i32x4). */
@@ -151,8 +175,24 @@ export class TreeEmitter {
   private readonly weighted: boolean;
   private readonly fill: boolean;
   private readonly fillTo: number;
+  private readonly clip: boolean;
+  /** The bounding box of the boxes of the tree being built (build), and emitLeaf's scratch region. */
+  private bbLo: Uint32Array;
+  private bbHi: Uint32Array;
+  private readonly leafLo: Uint32Array;
+  private readonly leafHi: Uint32Array;
+  /** What the matcher guarantees of every key that reaches a tree: the classifier's guard (whole space without one). */
+  private readonly knownLo: Uint32Array;
+  private readonly knownHi: Uint32Array;
 
-  constructor(private readonly boxes: BoxSet, opts: TreeOptions = DEFAULT_TREE_OPTIONS) {
+  /**
+   * `known`: the box every key reaching the trees lies in (compile.ts: the
+   * classifier's guard, the bounding box of all its boxes, checked by the
+   * matcher before the trees; it must contain every box). Leaf groups then
+   * store only what a node's region within it does not guarantee. Without
+   * it, the whole key space.
+   */
+  constructor(private readonly boxes: BoxSet, opts: TreeOptions = DEFAULT_TREE_OPTIONS, known?: { lo: Uint32Array; hi: Uint32Array }) {
     this.binth = opts.binth;
     this.depthCap = opts.maxDepth;
     this.recordBudget = opts.recordBudget ?? Infinity;
@@ -160,7 +200,14 @@ export class TreeEmitter {
     this.weighted = opts.cut === 'weighted';
     this.fill = opts.fillTo !== undefined;
     this.fillTo = opts.fillTo ?? 0;
+    this.clip = opts.clip !== false;
     const { K, n, lo, hi } = boxes;
+    this.bbLo = new Uint32Array(K);
+    this.bbHi = new Uint32Array(K).fill(FULL);
+    this.leafLo = new Uint32Array(K);
+    this.leafHi = new Uint32Array(K);
+    this.knownLo = known ? Uint32Array.from(known.lo) : new Uint32Array(K);
+    this.knownHi = known ? Uint32Array.from(known.hi) : new Uint32Array(K).fill(FULL);
     for (let d = 0; d < K; d++) {
       for (let b = 0; b < n; b++) {
         if (lo[b * K + d]! !== 0 || hi[b * K + d]! !== FULL) { this.active.push(d); break; }
@@ -185,6 +232,27 @@ export class TreeEmitter {
     const root = this.allocNodes(1);
     const regLo = new Uint32Array(K);
     const regHi = new Uint32Array(K).fill(FULL);
+    const bbLo = new Uint32Array(K);
+    const bbHi = new Uint32Array(K).fill(FULL);
+    if (this.clip && members.length > 0) {
+      // The root region: the members' bounding box. A cut happens strictly
+      // inside its node's region, so a node's bound equals the box's bound
+      // exactly when no cut on the path bounded that side (emitLeaf).
+      const { lo, hi } = this.boxes;
+      bbLo.fill(FULL);
+      bbHi.fill(0);
+      for (let i = 0; i < members.length; i++) {
+        const b = members[i]! * K;
+        for (let d = 0; d < K; d++) {
+          if (lo[b + d]! < bbLo[d]!) bbLo[d] = lo[b + d]!;
+          if (hi[b + d]! > bbHi[d]!) bbHi[d] = hi[b + d]!;
+        }
+      }
+      regLo.set(bbLo);
+      regHi.set(bbHi);
+    }
+    this.bbLo = bbLo;
+    this.bbHi = bbHi;
     try {
       this.buildNode(root, members, regLo, regHi, 0, guide ? guide.root : -1);
     } finally {
@@ -439,7 +507,17 @@ export class TreeEmitter {
     this.leafDepths[depth] = (this.leafDepths[depth] ?? 0) + 1;
     const words = this.leafWords;
     words.length = 0;
-    TreeEmitter.groups(this.boxes, members, regLo, regHi, words);
+    // The groups store what the node's region within the known box does not
+    // guarantee: a side of the region still at the bounding box's bound was
+    // never cut, so a key there may lie anywhere the known box allows (build).
+    const K = this.boxes.K;
+    const tLo = this.leafLo;
+    const tHi = this.leafHi;
+    for (let d = 0; d < K; d++) {
+      tLo[d] = regLo[d] === this.bbLo[d] ? this.knownLo[d]! : regLo[d]!;
+      tHi[d] = regHi[d] === this.bbHi[d] ? this.knownHi[d]! : regHi[d]!;
+    }
+    TreeEmitter.groups(this.boxes, members, tLo, tHi, words);
     const n = words.length;
     // Identical leaves are stored once: a hash of the words, then a word-by-word compare.
     let hsh = 0x811c9dc5 ^ n;

@@ -23,13 +23,16 @@
  *   within nodeCount steps (no cycle is possible); key offsets inside the
  *   tuple; the leaf entries inside CLASSIF and every leaf's groups inside the
  *   leaf area (the group area parsed once); WALK_STEPS 0, or one tree and
- *   exactly the depth of its deepest leaf.
+ *   exactly the depth of its deepest leaf; the guard (GUARD_OFF 0 and
+ *   N_GUARDS 0, or 1..16 entries inside CLASSIF, key offsets inside the
+ *   tuple).
  *
  * Work is linear in the table size (plus one pass per distinct leaf).
  */
 import {
   BINDING_ENTRY,
   CLASSIFIER,
+  GUARD,
   LEAF_DIM,
   LEAF_ENTRY,
   LEAF_GROUP,
@@ -232,6 +235,16 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
         if (depth[child + 1]! < di + 1) depth[child + 1] = di + 1;
       }
       if (walkSteps !== deepest) fail(c + CLASSIFIER.WALK_STEPS, `${name}: WALK_STEPS is ${walkSteps}, but the tree's deepest leaf is ${deepest} steps from its root (0 or exactly that)`);
+    }
+    // The guard: none, or at most one entry per key word of the tuple, each key inside it.
+    const guardOff = field(CLASSIFIER.GUARD_OFF);
+    const nGuards = field(CLASSIFIER.N_GUARDS);
+    if (guardOff === 0) {
+      if (nGuards !== 0) fail(c + CLASSIFIER.N_GUARDS, `${name}: N_GUARDS is ${nGuards} without a guard (GUARD_OFF 0)`);
+    } else {
+      if (nGuards === 0 || nGuards > TUPLE.SIZE / 4) fail(c + CLASSIFIER.N_GUARDS, `${name}: N_GUARDS is ${nGuards} (1 to ${TUPLE.SIZE / 4} with a guard)`);
+      const g = area('the guard', CLASSIFIER.GUARD_OFF, guardOff, nGuards * GUARD.SIZE);
+      for (let j = 0; j < nGuards; j++) checkKey(g + j * GUARD.SIZE + GUARD.KEY_OFF, u32(g + j * GUARD.SIZE + GUARD.KEY_OFF));
     }
   }
 }

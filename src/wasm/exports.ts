@@ -1432,8 +1432,38 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
+  /** assembly/layout/TC_GUARD_OFF */
+  readonly TC_GUARD_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TC_N_GUARDS */
+  readonly TC_N_GUARDS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
   /** assembly/layout/TC_SIZE */
   readonly TC_SIZE: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TGU_KEY_OFF */
+  readonly TGU_KEY_OFF: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TGU_LO */
+  readonly TGU_LO: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TGU_SPAN */
+  readonly TGU_SPAN: {
+    /** @type `usize` */
+    readonly value: number;
+  };
+  /** assembly/layout/TGU_SIZE */
+  readonly TGU_SIZE: {
     /** @type `usize` */
     readonly value: number;
   };

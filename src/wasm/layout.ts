@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0xfb8ec797;
+export const LAYOUT_HASH = 0x7839a672;
 
 /**
  * record (128 bytes)
@@ -591,7 +591,9 @@ export const TABLE_BINDING_ENTRY = {
  *    36     4  LEAF_BYTES       u32 bytes of leaf groups
  *    40     4  LEAF_INFO_OFF    u32 leaf entries, one per node (NODE_COUNT x LEAF_ENTRY)
  *    44     4  WALK_STEPS       u32 0: walks end when no lane moves; else (one tree only) every walk takes exactly this many steps, no leaf deeper
- *    48    16  -                u32[4] reserved (zero)
+ *    48     4  GUARD_OFF        u32 0: no guard; else the guard: N_GUARDS x TABLE_GUARD (a key outside it matches nothing in the trees)
+ *    52     4  N_GUARDS         u32 guard dimensions (0 when GUARD_OFF is 0)
+ *    56     8  -                u32[2] reserved (zero)
  * A classifier's header (one per list and family, 16-byte aligned); every
  * offset in it counts from the classifier's first byte.
  */
@@ -608,7 +610,27 @@ export const TABLE_CLASSIFIER = {
   LEAF_BYTES: 36,
   LEAF_INFO_OFF: 40,
   WALK_STEPS: 44,
+  GUARD_OFF: 48,
+  N_GUARDS: 52,
   SIZE: 64,
+} as const;
+
+/**
+ * table guard (12 bytes)
+ *   off  size  field            meaning
+ *     0     4  KEY_OFF          u32 tuple offset of the key
+ *     4     4  LO               u32 lowest key of any box
+ *     8     4  SPAN             u32 highest minus lowest
+ * One dimension of a classifier's guard, the bounding box of its boxes where
+ * it is narrower than the key space: the trees answer only keys with (u32 at
+ * tuple+KEY_OFF) - LO <= SPAN (unsigned) in every guard dimension; any other
+ * key matches no box.
+ */
+export const TABLE_GUARD = {
+  KEY_OFF: 0,
+  LO: 4,
+  SPAN: 8,
+  SIZE: 12,
 } as const;
 
 /**
@@ -901,7 +923,7 @@ export const SLOT = {
 /** table format (module: TABLE_*). */
 export const TABLE_FORMAT = {
   MAGIC: 0x54464753, // "SGFT" little-endian
-  VERSION: 2, // bump on any table layout change (2: leaves are fixed points, leaf entries)
+  VERSION: 3, // bump on any table layout change (2: leaves are fixed points, leaf entries; 3: the classifier's guard, trees cut within the boxes' bounding box)
 } as const;
 
 /** table sections (module: SECTION_*). */
@@ -1113,7 +1135,13 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['TC_LEAF_BYTES', 36],
   ['TC_LEAF_INFO_OFF', 40],
   ['TC_WALK_STEPS', 44],
+  ['TC_GUARD_OFF', 48],
+  ['TC_N_GUARDS', 52],
   ['TC_SIZE', 64],
+  ['TGU_KEY_OFF', 0],
+  ['TGU_LO', 4],
+  ['TGU_SPAN', 8],
+  ['TGU_SIZE', 12],
   ['TTE_MIN_POS', 0],
   ['TTE_ROOT', 4],
   ['TTE_SIZE', 8],
@@ -1221,7 +1249,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['SLOT_EMPTY', 0],
   ['SLOT_TOMB', 0xffffffff],
   ['TABLE_MAGIC', 0x54464753],
-  ['TABLE_VERSION', 2],
+  ['TABLE_VERSION', 3],
   ['SECTION_LISTS', 1],
   ['SECTION_BINDINGS', 2],
   ['SECTION_META', 3],

@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { TupleBatch } from '../../src/compile/matcher.js';
+import { compileTopology } from '../../src/compile/compile.js';
 import { parseNativeTopology } from '../../src/parse/native.js';
 import { Harness, probeArb, referencePositions, type Probe } from './helpers.js';
 import type { Topology } from '../../src/model/topology.js';
@@ -107,6 +108,69 @@ test('a tuple whose list index is outside the table gets -2; its neighbours are 
     const got = Array.from(batch.results(8));
     assert.is(got[2], -2);
     assert.equal(got.filter((_, i) => i !== 2), expected.filter((_, i) => i !== 2));
+  }
+});
+
+// The classifier's guard (format.ts "Classifier"): rules that all sit inside
+// 10.0.0.0/8 / 2001:db8::/32, on ports 1000-2000 over TCP and UDP, so every
+// list's bounding box is narrower than the key space in the addresses, ports
+// and protocol, and the trees' leaves do not test those bounds. Probes inside
+// and outside it, every batch path (1, 4, 8 lanes, tree-major runs), against
+// the reference evaluator.
+const guarded = {
+  cloud: 'aliyun',
+  securityGroups: [
+    {
+      id: 'sg-a',
+      rules: [
+        { direction: 'ingress', action: 'allow', priority: 1, protocol: 'tcp', ports: '1000-1100', remote: '10.1.0.0/16' },
+        { direction: 'ingress', action: 'deny', priority: 1, protocol: 'udp', ports: '1500-2000', remote: '10.2.3.0/24' },
+        { direction: 'ingress', action: 'allow', priority: 2, protocol: 'tcp', ports: '1050', remote: '10.0.0.0/8' },
+        { direction: 'ingress', action: 'allow', priority: 1, protocol: 'tcp', ports: '1000-1100', remote: '2001:db8:1::/48' },
+        { direction: 'ingress', action: 'deny', priority: 1, protocol: 'udp', ports: '1500-2000', remote: '2001:db8:2:3::/64' },
+        { direction: 'ingress', action: 'allow', priority: 2, protocol: 'tcp', ports: '1050', remote: '2001:db8::/32' },
+        { direction: 'egress', action: 'allow', priority: 1, protocol: 'udp', ports: '1999-2000', remote: '10.9.0.0/16' },
+        { direction: 'egress', action: 'allow', priority: 1, protocol: 'udp', ports: '1999-2000', remote: '2001:db8:9::/48' },
+      ],
+    },
+  ],
+  interfaces: [{ id: 'eni-a', ips: ['10.0.0.1', '2001:db8::1'], groups: ['sg-a'] }],
+};
+
+test('the guard: tuples outside the boxes\' bounding box get no match, inside the trees\' answer, on every batch path', () => {
+  const r = parseNativeTopology(guarded);
+  assert.ok(r.topology, JSON.stringify(r.issues));
+  const t = r.topology!;
+  assert.ok(compileTopology(t).stats.every((s) => s.guards >= 2), 'every classifier has a guard in the address and more');
+  const arb = probeArb(t);
+  // Addresses inside the rules' prefixes (the probes' own are mostly prefix edges, inside and out).
+  const inside = {
+    4: ['10.1.2.3', '10.2.3.4', '10.200.0.1', '10.9.1.1'].map((a) => BigInt(a.split('.').reduce((x, o) => x * 256 + Number(o), 0))),
+    6: [0x20010db8_0001_0000_0000_0000_0000_0005n, 0x20010db8_0002_0003_0000_0000_0000_0009n, 0x20010db8_ffff_0000_0000_0000_0000_0001n, 0x20010db8_0009_0000_0000_0000_0000_0001n],
+  };
+  const ports = [999, 1000, 1050, 1100, 1101, 1499, 1500, 1999, 2000, 2001];
+  const probes: Probe[] = fc.sample(arb, { numRuns: 3000, seed: 21 }).map((p, i) => {
+    // Half of the probes on the rules' protocols and ports (and their edges), a
+    // third of those at addresses inside the prefixes: so that each bound decides.
+    if (i % 2 !== 0) return p;
+    const input = { ...p.input, proto: i % 4 ? 6 : 17, sport: 40000, dport: ports[(i >> 2) % ports.length]! };
+    if (i % 3 === 0) input.remote = inside[p.input.family][(i >> 1) % 4]!;
+    return { ...p, input };
+  });
+  const key = (p: Probe) => `${p.direction} ${p.input.family}`;
+  probes.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const expected = referencePositions(t, probes);
+  assert.ok(expected.filter((p) => p >= 0).length > 30, 'the probes match rules');
+  assert.ok(expected.filter((p) => p < 0).length > 100, 'and miss them');
+  for (const options of [{}, { tree: { binth: 1 } }, { tree: { binth: 1 }, partition: { mode: 'split' as const, prefixBits: 8 } }]) {
+    const h = new Harness(t, options);
+    assert.equal(h.run('optimized', probes), expected, JSON.stringify(options));
+    assert.equal(h.run('linear', probes), expected, JSON.stringify(options));
+    // Short batches: the 4-lane and one-tuple paths.
+    for (let from = 0; from + 7 <= probes.length; from += 97) {
+      const part = probes.slice(from, from + 7);
+      assert.equal(h.run('optimized', part), expected.slice(from, from + 7), `${JSON.stringify(options)} from ${from}`);
+    }
   }
 });
 

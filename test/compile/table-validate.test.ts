@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileTopology } from '../../src/compile/compile.js';
-import { CLASSIFIER, HEADER, LEAF_ENTRY, LIST_ENTRY, NODE, SECTION, TableError, TREE_ENTRY, fnv1a, validateTable } from '../../src/compile/format.js';
+import { CLASSIFIER, GUARD, HEADER, LEAF_ENTRY, LIST_ENTRY, NODE, SECTION, TableError, TREE_ENTRY, fnv1a, validateTable } from '../../src/compile/format.js';
 import { TupleBatch, WasmTable } from '../../src/compile/matcher.js';
 import { Table } from '../../src/compile/table.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
@@ -170,6 +170,24 @@ test('WALK_STEPS: the depth of the one tree\'s deepest leaf, or 0 (walk until no
   const fixed = answers(good.slice());
   assert.equal(answers(reseal(b)), fixed);
   assert.ok(new Set(fixed).size > 1, `the probes reach several rules: ${fixed.join(',')}`);
+});
+
+test('the guard: a count without an offset, an offset without a count, too many entries, an entry outside CLASSIF or a key outside the tuple is refused', () => {
+  const L0 = layout(good);
+  const off = L0.dv.getUint32(L0.cls + CLASSIFIER.GUARD_OFF, true);
+  const n = L0.dv.getUint32(L0.cls + CLASSIFIER.N_GUARDS, true);
+  // treeTopology's rules: remote 10.r.0.0/16, dport 100 + 7r, tcp or udp — narrower than the key space.
+  assert.ok(off !== 0 && n >= 2, `the compiled classifier has a guard (offset ${off}, ${n} entries)`);
+  const edit = (f: (L: ReturnType<typeof layout>) => void, expect: RegExp) => {
+    const b = good.slice();
+    f(layout(b));
+    refused(reseal(b), expect);
+  };
+  edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.GUARD_OFF, 0, true), /N_GUARDS is \d+ without a guard/);
+  edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.N_GUARDS, 0, true), /N_GUARDS is 0 \(1 to 16 with a guard\)/);
+  edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.N_GUARDS, 17, true), /N_GUARDS is 17/);
+  edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.GUARD_OFF, 0x7ffffff0, true), /the guard at \d+ .* outside the CLASSIF section/);
+  edit((L) => L.dv.setUint32(L.cls + off + GUARD.KEY_OFF, 64, true), /key offset 64 is outside the 64-byte tuple/);
 });
 
 test('WALK_STEPS on a classifier of several trees is refused', () => {

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { BoxSet } from '../../src/compile/boxes.js';
 import { DIMS_V4 } from '../../src/compile/boxes.js';
 import { NODE } from '../../src/compile/format.js';
-import { TreeEmitter, fixedWalkSteps } from '../../src/compile/tree.js';
+import { TreeEmitter, boundingBox, fixedWalkSteps } from '../../src/compile/tree.js';
 import { propertyRuns } from '../helpers/fuzz.js';
 
 const K = DIMS_V4.length;
@@ -160,6 +160,101 @@ test('fixedWalkSteps: the cost model of docs/classifier.md, worked by hand', () 
   // No tree, or a root that is a leaf: nothing to walk.
   assert.is(fixedWalkSteps([]), 0);
   assert.is(fixedWalkSteps([1]), 0);
+});
+
+
+/**
+ * Bounding-box roots (TreeOptions.clip, the default): the tree cuts within
+ * the boxes' bounding box, and its leaves must still refuse keys outside it.
+ * The oracle is the definition — the first box (by position) containing the
+ * key — over keys inside and outside the box, against a JS walk of the
+ * emitted nodes and leaf groups (format.ts "Node", "Leaf group").
+ */
+const narrowBoxesArb = fc.array(
+  fc.array(fc.tuple(fc.integer({ min: 5, max: 25 }), fc.integer({ min: 5, max: 25 })), { minLength: K, maxLength: K }),
+  { minLength: 1, maxLength: 40 },
+).map((rows): BoxSet => {
+  const n = rows.length;
+  const lo = new Uint32Array(n * K);
+  const hi = new Uint32Array(n * K);
+  rows.forEach((dims, b) => dims.forEach(([x, y], d) => {
+    // Dimension 0 never a wildcard (so the bounding box is narrower than the space there); the others sometimes.
+    const wide = d > 0 && (x + y + b + d) % 4 === 0;
+    lo[b * K + d] = wide ? 0 : Math.min(x, y);
+    hi[b * K + d] = wide ? 0xffffffff : Math.max(x, y);
+  }));
+  return { family: 4, dims: DIMS_V4, K, n, lo, hi, pos: Int32Array.from(rows, (_, i) => i), set: new Int32Array(n).fill(-1) };
+});
+
+/** The emitted tree's answer for `key` (one value per dimension): the guard (`known`), the walk, then the leaf's groups. */
+function lookup(e: TreeEmitter, boxes: BoxSet, root: number, key: number[], known?: { lo: Uint32Array; hi: Uint32Array }): number {
+  if (known && key.some((k, d) => k < known.lo[d]! || k > known.hi[d]!)) return -1;
+  const tuple = new Uint32Array(16);
+  boxes.dims.forEach((off, d) => { tuple[off / 4] = key[d]!; });
+  const nodes = e.nodes.view();
+  let n = root;
+  for (;;) {
+    const meta = nodes[n * 2 + 1]!;
+    const next = Math.floor(meta / (NODE.KEY_MASK + 1)) + (tuple[(meta & NODE.KEY_MASK) / 4]! > nodes[n * 2]! ? 1 : 0);
+    if (next === n) break;
+    n = next;
+  }
+  const entries = e.leafEntries.view();
+  const leaves = e.leaves.view();
+  let w = entries[n * 2]! / 4;
+  for (let g = 0; g < entries[n * 2 + 1]!; g++) {
+    const head = leaves[w + 4]!;
+    const nDims = head & 0xff;
+    let ok = [true, true, true, true];
+    for (let j = 0; j < nDims; j++) {
+      const byte = 18 + j;
+      const keyOff = (leaves[w + (byte >> 2)]! >>> (8 * (byte & 3))) & 0xff;
+      const k = tuple[keyOff / 4]!;
+      const d = w + 8 + j * 8;
+      ok = ok.map((v, i) => v && ((k - leaves[d + i]!) >>> 0) <= leaves[d + 4 + i]!);
+    }
+    const lane = ok.indexOf(true);
+    if (lane >= 0) return leaves[w + lane]!;
+    w += 8 + nDims * 8;
+  }
+  return -1;
+}
+
+test('bounding-box roots and the guard: every key, inside the boxes\' bounding box or outside it, gets the first box containing it', () => {
+  const coord = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constant(0xffffffff));
+  fc.assert(fc.property(narrowBoxesArb, fc.constantFrom(1, 2, 4, 12), fc.array(fc.array(coord, { minLength: K, maxLength: K }), { minLength: 20, maxLength: 60 }), (boxes, binth, keys) => {
+    const members = Int32Array.from({ length: boxes.n }, (_, i) => i);
+    // clip with the guard (compile.ts), clip without one, neither (the builder before).
+    for (const [clip, known] of [[true, boundingBox(boxes)], [true, undefined], [false, undefined]] as const) {
+      const e = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', clip }, known);
+      const root = e.build(members.slice());
+      for (const key of keys) {
+        let want = -1;
+        for (let b = 0; b < boxes.n && want < 0; b++) {
+          let inside = true;
+          for (let d = 0; d < K; d++) if (key[d]! < boxes.lo[b * K + d]! || key[d]! > boxes.hi[b * K + d]!) inside = false;
+          if (inside) want = b;
+        }
+        assert.is(lookup(e, boxes, root, key, known), want, `clip ${clip}, guard ${!!known}, binth ${binth}, key ${key.join(',')}`);
+      }
+    }
+  }), { ...propertyRuns(200), seed: 1316 });
+});
+
+test('bounding-box roots: no cut outside the bounding box (the root region is the box, not the space)', () => {
+  fc.assert(fc.property(narrowBoxesArb, (boxes) => {
+    const e = new TreeEmitter(boxes, { binth: 1, maxDepth: 64, cut: 'balance' });
+    e.build(Int32Array.from({ length: boxes.n }, (_, i) => i));
+    let lo0 = 0xffffffff;
+    let hi0 = 0;
+    for (let b = 0; b < boxes.n; b++) { lo0 = Math.min(lo0, boxes.lo[b * K]!); hi0 = Math.max(hi0, boxes.hi[b * K]!); }
+    const nodes = e.nodes.view();
+    for (let n = 0; n < nodes.length / 2; n++) {
+      const meta = nodes[n * 2 + 1]!;
+      if (Math.floor(meta / (NODE.KEY_MASK + 1)) === n || (meta & NODE.KEY_MASK) !== boxes.dims[0]) continue;
+      assert.ok(nodes[n * 2]! >= lo0 && nodes[n * 2]! < hi0, `a cut at ${nodes[n * 2]} in dimension 0, outside the bounding box [${lo0}, ${hi0}]`);
+    }
+  }), { ...propertyRuns(200), seed: 1317 });
 });
 
 test.run();

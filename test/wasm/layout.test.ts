@@ -47,18 +47,19 @@ for (const flavour of ['release', 'debug'] as const) {
 test('the compiled table format and the classifier tuple are in the spec: format.ts names the generated numbers, the module agrees', () => {
   const names = new Set(LAYOUT_CONSTANTS.map(([n]) => n));
   // The names assembly/classify.ts reads (generated into assembly/layout.ts), checked above against the module.
-  for (const n of ['TABLE_MAGIC', 'TABLE_VERSION', 'TBH_N_SECTIONS', 'TSE_KIND', 'TLE_V6', 'TC_LEAVES_OFF', 'TN_LEAF_THRESHOLD', 'TN_KEY_MASK', 'TLF_FIRST', 'TLF_COUNT', 'TG_DIM', 'TGD_LO', 'TGD_SPAN', 'TGS_SIZE', 'TR_CONS', 'TRC_KEY_OFF', 'TRC_LO', 'TRC_SPAN', 'TSET_BITMAPS_OFF', 'T_LIST', 'T_NO_PORT', 'SECTION_LISTS', 'TABLE_OK', 'TABLE_NO_LISTS', 'RESULT_BAD_LIST', 'TBE_NO_LIST']) {
+  for (const n of ['TABLE_MAGIC', 'TABLE_VERSION', 'TBH_N_SECTIONS', 'TSE_KIND', 'TLE_V6', 'TC_LEAVES_OFF', 'TC_GUARD_OFF', 'TC_N_GUARDS', 'TGU_KEY_OFF', 'TGU_LO', 'TGU_SPAN', 'TGU_SIZE', 'TN_LEAF_THRESHOLD', 'TN_KEY_MASK', 'TLF_FIRST', 'TLF_COUNT', 'TG_DIM', 'TGD_LO', 'TGD_SPAN', 'TGS_SIZE', 'TR_CONS', 'TRC_KEY_OFF', 'TRC_LO', 'TRC_SPAN', 'TSET_BITMAPS_OFF', 'T_LIST', 'T_NO_PORT', 'SECTION_LISTS', 'TABLE_OK', 'TABLE_NO_LISTS', 'RESULT_BAD_LIST', 'TBE_NO_LIST']) {
     assert.ok(names.has(n), `${n} is not a layout constant`);
   }
   // The format as docs/table-format.md draws it (not read back from the generated file).
   assert.is(format.TABLE_MAGIC, 0x54464753);
-  assert.is(format.TABLE_VERSION, 2);
+  assert.is(format.TABLE_VERSION, 3);
   assert.equal({ ...format.HEADER }, { MAGIC: 0, VERSION: 4, LENGTH: 8, CHECKSUM: 12, N_SECTIONS: 16, FLAGS: 20, SIZE: 32 });
   assert.equal({ ...format.SECTION_ENTRY }, { KIND: 0, OFFSET: 4, LENGTH: 8, COUNT: 12, SIZE: 16 });
   assert.equal({ ...format.SECTION }, { LISTS: 1, BINDINGS: 2, META: 3, CLASSIFIERS: 4 });
   assert.equal({ ...format.LIST_ENTRY }, { RULE_COUNT: 0, V4: 4, V6: 8, SIZE: 16 });
   assert.is(format.NO_LIST, 0xffffffff);
-  assert.equal({ ...format.CLASSIFIER }, { FAMILY: 0, RECORDS_OFF: 4, N_RECORDS: 8, SETS_OFF: 12, N_TREES: 16, TREES_OFF: 20, NODES_OFF: 24, LEAVES_OFF: 28, NODE_COUNT: 32, LEAF_BYTES: 36, LEAF_INFO_OFF: 40, WALK_STEPS: 44, SIZE: 64 });
+  assert.equal({ ...format.CLASSIFIER }, { FAMILY: 0, RECORDS_OFF: 4, N_RECORDS: 8, SETS_OFF: 12, N_TREES: 16, TREES_OFF: 20, NODES_OFF: 24, LEAVES_OFF: 28, NODE_COUNT: 32, LEAF_BYTES: 36, LEAF_INFO_OFF: 40, WALK_STEPS: 44, GUARD_OFF: 48, N_GUARDS: 52, SIZE: 64 });
+  assert.equal({ ...format.GUARD }, { KEY_OFF: 0, LO: 4, SPAN: 8, SIZE: 12 });
   assert.equal({ ...format.TREE_ENTRY }, { MIN_POS: 0, ROOT: 4, SIZE: 8 });
   assert.equal({ ...format.NODE }, { THRESHOLD: 0, META: 4, SIZE: 8, KEY_BITS: 6, KEY_MASK: 63, LEAF_THRESHOLD: 0xffffffff, MAX_CHILD: (1 << 26) - 1 });
   assert.equal({ ...format.LEAF_ENTRY }, { FIRST: 0, COUNT: 4, SIZE: 8 });
