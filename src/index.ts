@@ -37,7 +37,7 @@ export { parseClassBenchRules, parseClassBenchTrace, loadClassBenchRules, loadCl
 export type { ClassBenchRules, ClassBenchTrace } from './parse/classbench.js';
 export { createFilter, Filter, DECIDING_REASONS, TupleError, TUPLE_PROTOCOLS } from './replay/filter.js';
 export type { FilterOptions, JudgedFrame, PackedFrames, BatchVerdicts, StreamVerdicts, BatchOptions, BatchTimestamps, PacketTuple, QuotedTuple, TupleAddress, TupleProtocol, StreamSource } from './replay/filter.js';
-export { replay, createReplayPool, ReplayPool } from './replay/replay.js';
+export { replay, createReplayPool, ReplayPool, prestartReplayWorkers, endIdleReplayWorkers } from './replay/replay.js';
 export { checkPart, mergeParts, MergeError, readPart } from './replay/merge.js';
 export type { MergeOptions, PartInput } from './replay/merge.js';
 export type { PartManifest, ShardSet } from './replay/parts.js';

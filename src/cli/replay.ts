@@ -54,7 +54,7 @@ import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { PCAP_ERROR, PcapError } from '../pcap/errors.js';
 import { checkOutputPath, isStdout, OutputError, writeOutput } from '../replay/output.js';
-import { replay, type ReplayResult } from '../replay/replay.js';
+import { prestartReplayWorkers, replay, type ReplayResult } from '../replay/replay.js';
 import { EngineOptionError } from '../model/shard.js';
 import { partShards } from '../replay/parts.js';
 import { die, intValue, parseShardSetOption, formatOption, groupTypeOption, loadForCommand, tfDirOption, type TopologyCliOptions } from './common.js';
@@ -147,6 +147,8 @@ export function registerReplay(program: Command): void {
         if (e instanceof OutputError) die(e.message);
         throw e;
       }
+      // The worker threads start while the topology loads (replay() takes them).
+      if (opts.engine !== 'reference') prestartReplayWorkers(workers);
       const { topology } = loadForCommand(opts.topology, opts);
       const showBar = !opts.quiet && process.stderr.isTTY === true;
       const bar = showBar ? new cliProgress.SingleBar({ format: 'replay [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;

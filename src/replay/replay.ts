@@ -156,6 +156,62 @@ function newLane(): Piscina {
 }
 
 /**
+ * The lanes of `replay()` calls that ended, kept for the next call in this
+ * process (docs/replay.md, Two workers): starting a thread and loading the
+ * worker's modules costs more than a 1M-packet loop on two busy cores. A
+ * kept lane is a warm pool's lane (its memory zeroed before reuse), so a
+ * replay on it gives what a fresh one does; piscina unrefs idle threads, so
+ * they never keep the process alive, and they end after LANE_IDLE_MS unused.
+ */
+const idleLanes: Piscina[] = [];
+const IDLE_LANES_MAX = 8;
+const LANE_IDLE_MS = 5000;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+function takeLanes(n: number): Piscina[] {
+  const lanes = idleLanes.splice(0, n);
+  while (lanes.length < n) lanes.push(newLane());
+  if (idleLanes.length === 0 && idleTimer) {
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
+  }
+  return lanes;
+}
+
+function keepLanes(lanes: Piscina[]): void {
+  const room = Math.max(0, IDLE_LANES_MAX - idleLanes.length);
+  for (const p of lanes.slice(room)) void p.destroy();
+  idleLanes.push(...lanes.slice(0, room));
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    idleTimer = undefined;
+    void endIdleReplayWorkers();
+  }, LANE_IDLE_MS).unref();
+}
+
+/**
+ * Start `workers` replay worker threads now, for a `replay()` about to come
+ * (a caller with other work first — loading a topology — overlaps their
+ * start-up with it). They are kept as above.
+ */
+export function prestartReplayWorkers(workers: number): void {
+  if (!Number.isInteger(workers) || workers < 1 || workers > 32) return;
+  keepLanes(Array.from({ length: Math.max(0, workers - idleLanes.length) }, newLane));
+}
+
+/** End the worker threads kept between `replay()` calls (they also end by themselves when unused). */
+export async function endIdleReplayWorkers(): Promise<void> {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = undefined;
+  await Promise.all(idleLanes.splice(0).map((p) => p.destroy()));
+}
+
+/** For tests: the lanes kept now. */
+export function idleReplayWorkers(): number {
+  return idleLanes.length;
+}
+
+/**
  * `warm`: the lanes of a ReplayPool (kept, not destroyed; their threads
  * reuse their engine memory); else the replay starts `workers` lanes and
  * ends them.
@@ -184,9 +240,10 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   let stopCoordinating = () => {};
   let pipe: Awaited<ReturnType<typeof openPipeCapture>> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let ended = false;
   try {
     // Start the worker threads first: their start-up overlaps the compile below.
-    if (!warm) for (let w = 0; w < workers; w++) pools.push(newLane());
+    if (!warm) pools.push(...takeLanes(workers));
     const compiled = options.compiled ?? compileTopology(topology);
     const batchSize = options.batchSize ?? 8192;
     // A FIFO or pipe is opened here, where a signal can still stop the wait for its writer (pipe.ts).
@@ -211,7 +268,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         control,
         solo: lanes === 1,
         yieldEachBatch: workers === 0 && options.signal !== undefined,
-        warm: warm !== undefined,
+        warm: workers >= 1,
       };
       if (ring) {
         task.ring = ring;
@@ -300,11 +357,16 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     if (stoppedAt !== undefined) out.interrupted = { packets: stoppedAt };
     if (decisions) out.decisions = decisions;
     if (set) out.part = partManifest(set, mine, topology, options, fingerprint!, capture.packets, decisions);
+    ended = true;
     return out;
   } finally {
     stopCoordinating();
     if (timer) clearInterval(timer);
-    if (!warm) await Promise.all(pools.map((p) => p.destroy()));
+    // A replay that ended leaves its lanes for the next one (kept above); one that failed ends them.
+    if (!warm && ended) {
+      if (pools.length > 0) keepLanes(pools);
+    }
+    else if (!warm) await Promise.all(pools.map((p) => p.destroy()));
     dest?.close();
     await pipe?.close();
   }
