@@ -42,7 +42,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheDir, ensureGenerated } from '../../src/gen/index.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
-import { createReplayPool, replay, type ReplayResult } from '../../src/replay/replay.js';
+import { createReplayPool, endIdleReplayWorkers, replay, type ReplayResult } from '../../src/replay/replay.js';
 import { compileTopology } from '../../src/compile/compile.js';
 import type { Topology } from '../../src/model/topology.js';
 import { assertSameDecisionFiles } from '../harness/verify-files.js';
@@ -175,6 +175,8 @@ async function measure(
   let verdicts = { allow: 0, deny: 0 };
   let reasons: Record<string, number> = {};
   for (let i = warmup ? 0 : 1; i <= repeat; i++) {
+    // Cold: fresh threads every run (replay() would take the last run's, kept as a warm pool's).
+    await endIdleReplayWorkers();
     const r = await replay(topology, file, { engine, workers, compiled, ...(decisions ? { decisionsPath: decisions.path, decisionsFormat: decisions.format } : {}) });
     if (decisions) rmSync(decisions.path, { force: true });
     packets = r.packets;
