@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGenerated, type GenSpec } from '../../src/gen/index.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
-import { replay } from '../../src/replay/replay.js';
+import { endIdleReplayWorkers, replay } from '../../src/replay/replay.js';
 import { compileTopology } from '../../src/compile/compile.js';
 import { BenchError } from '../harness/errors.js';
 import { assertSameDecisionFiles } from '../harness/verify-files.js';
@@ -117,6 +117,7 @@ export async function runMixes(opts: MixesOptions): Promise<MixesReport> {
   for (let i = 0; i <= repeat; i++) {
     for (let k = 0; k < setups.length; k++) {
       const p = setups[(k + i) % setups.length]!;
+      await endIdleReplayWorkers(); // a cold replay(): fresh threads, not the lanes the last call kept
       const cpu0 = process.cpuUsage();
       const r = await replay(p.topology, p.set.capturePath, { engine: 'wasm', workers: 1, compiled: p.compiled });
       const cpu = process.cpuUsage(cpu0);
