@@ -395,31 +395,40 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
   let touches: usize = 0;
   let r = recs;
   for (let i: u32 = 0; i < n; i++, r += REC_SIZE) {
-    if (load<u8>(r, REC_REASON) != REASON_OK) {
-      store<u32>(r, 0, REC_X_SHARD);
-      continue;
-    }
-    const shard = shardOfRecord(r);
-    store<u32>(r, shard, REC_X_SHARD);
-    if (((owned >> shard) & 1) == 0) continue;
-    const family = <u32>load<u8>(r, REC_FAMILY);
-    const a = addrOwner(family, r + REC_SRC);
-    const b = addrOwner(family, r + REC_DST);
-    store<i32>(r, a, REC_X_OWNER_A);
-    store<i32>(r, b, REC_X_OWNER_B);
-    if (a == b) continue;
-    if (isNonFirstFragmentRecord(r)) continue;
-    flowPacket(r);
+    if (!prepareRecord(r, owned)) continue;
     ctFlowSave(flowScratch + <usize>i * FS_SIZE);
-    if (a >= 0 || b >= 0) {
-      // Both hops probe from the same slot (the hash leaves the interface out).
-      store<u32>(touchScratch + (touches << 2), <u32>ctFirstSlot());
-      touches++;
-    }
+    // Both hops probe from the same slot (the hash leaves the interface out).
+    store<u32>(touchScratch + (touches << 2), <u32>ctFirstSlot());
+    touches++;
   }
   let sink: u32 = 0;
   for (let k: usize = 0; k < touches; k++) sink += load<u32>(<usize>load<u32>(touchScratch + (k << 2)));
   return sink;
+}
+
+/**
+ * The pre-pass of one record: its shard and owners (REC_X_*); when its hops
+ * will look its flow up in conntrack (an IP packet of an owned shard between
+ * two different owners, at least one managed, not a non-first fragment),
+ * the flow prepared (ctFlow) and true.
+ */
+@inline function prepareRecord(r: usize, owned: u32): bool {
+  if (load<u8>(r, REC_REASON) != REASON_OK) {
+    store<u32>(r, 0, REC_X_SHARD);
+    return false;
+  }
+  const shard = shardOfRecord(r);
+  store<u32>(r, shard, REC_X_SHARD);
+  if (((owned >> shard) & 1) == 0) return false;
+  const family = <u32>load<u8>(r, REC_FAMILY);
+  const a = addrOwner(family, r + REC_SRC);
+  const b = addrOwner(family, r + REC_DST);
+  store<i32>(r, a, REC_X_OWNER_A);
+  store<i32>(r, b, REC_X_OWNER_B);
+  if (a == b) return false; // both unmanaged, or local: no hop
+  if (isNonFirstFragmentRecord(r)) return false;
+  flowPacket(r);
+  return true;
 }
 
 let prepassSink: u32 = 0;
@@ -460,65 +469,85 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
   return judged;
 }
 
+/**
+ * Judge the one record at `r` into the decision record at `out` (the
+ * library's single-frame and single-tuple calls): engineRun(r, 1, out,
+ * owned) without the sub-batch's bookkeeping — no flow saved and restored,
+ * no slot touched ahead (one record's loads are serial anyway). Returns 1
+ * when judged here, else 0.
+ */
+export function engineRunOne(r: usize, out: usize, owned: u32): u32 {
+  prepareRecord(r, owned);
+  return judgeRecord(r, out, owned, 0);
+}
+
 /** The main loop over a pre-passed sub-batch. */
 function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
   let judged: u32 = 0;
   let r = recs;
   let o = out;
-  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE) {
-    const reason = load<u8>(r, REC_REASON);
-    // Packets without an IP header (and the undecodable) belong to shard 0.
-    const shard: u32 = load<u32>(r, REC_X_SHARD);
-    store<u8>(o, <u8>shard, D_SHARD);
-    if (((owned >> shard) & 1) == 0) {
-      store<u8>(o, VERDICT_NOT_MINE, D_VERDICT);
-      continue;
-    }
-    judged++;
-    store<u8>(o, 0, D_NHOPS);
-    // §2: non-ip allow; malformed deny.
-    if (reason == REASON_NON_IP) {
-      packetOnly(o, VERDICT_ALLOW, PKT_NON_IP);
-      continue;
-    }
-    if (reason != REASON_OK) {
-      packetOnly(o, VERDICT_DENY, PKT_MALFORMED);
-      continue;
-    }
-    const a = load<i32>(r, REC_X_OWNER_A);
-    const b = load<i32>(r, REC_X_OWNER_B);
-    if (a < 0 && b < 0) {
-      packetOnly(o, VERDICT_ALLOW, PKT_UNMANAGED);
-      continue;
-    }
-    if (a == b) {
-      packetOnly(o, VERDICT_ALLOW, PKT_LOCAL);
-      continue;
-    }
-    if (isNonFirstFragmentRecord(r)) flowPacket(r);
-    else ctFlowLoad(flowScratch + <usize>i * FS_SIZE, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
-    store<u8>(o, PKT_HOPS, D_REASON);
-    let nh: u32 = 0;
-    let verdict: u8 = VERDICT_ALLOW;
-    if (a >= 0) {
-      hop(<u32>a, DIR_EGRESS, r, shard);
-      writeHop(o, nh++, <u32>a, DIR_EGRESS);
-      if (hVerdict == VERDICT_DENY) verdict = VERDICT_DENY;
-    }
-    if (b >= 0 && verdict == VERDICT_ALLOW) {
-      hop(<u32>b, DIR_INGRESS, r, shard);
-      writeHop(o, nh++, <u32>b, DIR_INGRESS);
-      if (hVerdict == VERDICT_DENY) verdict = VERDICT_DENY;
-    }
-    store<u8>(o, <u8>nh, D_NHOPS);
-    store<u8>(o, verdict, D_VERDICT);
-    if (tally != 0) {
-      bump(tally + TL_PACKETS);
-      bump(tally + (verdict == VERDICT_ALLOW ? TL_ALLOW : TL_DENY));
-      bump(tally + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>hReason) << 3));
-    }
-  }
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE) judged += judgeRecord(r, o, owned, flowScratch + <usize>i * FS_SIZE);
   return judged;
+}
+
+/**
+ * Judge the pre-passed record `r` into the decision record `o`; returns 1
+ * when judged here, 0 when its shard is another instance's. `saved`: where
+ * the pre-pass saved its flow (ctFlowSave), or 0 when the prepared flow is
+ * still this record's (engineRunOne).
+ */
+@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize): u32 {
+  const reason = load<u8>(r, REC_REASON);
+  // Packets without an IP header (and the undecodable) belong to shard 0.
+  const shard: u32 = load<u32>(r, REC_X_SHARD);
+  store<u8>(o, <u8>shard, D_SHARD);
+  if (((owned >> shard) & 1) == 0) {
+    store<u8>(o, VERDICT_NOT_MINE, D_VERDICT);
+    return 0;
+  }
+  store<u8>(o, 0, D_NHOPS);
+  // §2: non-ip allow; malformed deny.
+  if (reason == REASON_NON_IP) {
+    packetOnly(o, VERDICT_ALLOW, PKT_NON_IP);
+    return 1;
+  }
+  if (reason != REASON_OK) {
+    packetOnly(o, VERDICT_DENY, PKT_MALFORMED);
+    return 1;
+  }
+  const a = load<i32>(r, REC_X_OWNER_A);
+  const b = load<i32>(r, REC_X_OWNER_B);
+  if (a < 0 && b < 0) {
+    packetOnly(o, VERDICT_ALLOW, PKT_UNMANAGED);
+    return 1;
+  }
+  if (a == b) {
+    packetOnly(o, VERDICT_ALLOW, PKT_LOCAL);
+    return 1;
+  }
+  if (isNonFirstFragmentRecord(r)) flowPacket(r);
+  else if (saved != 0) ctFlowLoad(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
+  store<u8>(o, PKT_HOPS, D_REASON);
+  let nh: u32 = 0;
+  let verdict: u8 = VERDICT_ALLOW;
+  if (a >= 0) {
+    hop(<u32>a, DIR_EGRESS, r, shard);
+    writeHop(o, nh++, <u32>a, DIR_EGRESS);
+    if (hVerdict == VERDICT_DENY) verdict = VERDICT_DENY;
+  }
+  if (b >= 0 && verdict == VERDICT_ALLOW) {
+    hop(<u32>b, DIR_INGRESS, r, shard);
+    writeHop(o, nh++, <u32>b, DIR_INGRESS);
+    if (hVerdict == VERDICT_DENY) verdict = VERDICT_DENY;
+  }
+  store<u8>(o, <u8>nh, D_NHOPS);
+  store<u8>(o, verdict, D_VERDICT);
+  if (tally != 0) {
+    bump(tally + TL_PACKETS);
+    bump(tally + (verdict == VERDICT_ALLOW ? TL_ALLOW : TL_DENY));
+    bump(tally + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>hReason) << 3));
+  }
+  return 1;
 }
 
 /** A packet decided without hops (§2). */

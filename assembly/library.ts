@@ -42,7 +42,7 @@
 // exponent 9), which it turns back into the same i64 for every value.
 
 import { decodeBatch } from './decode';
-import { engineDecodeRun, engineRun } from './engine';
+import { engineDecodeRun, engineRun, engineRunOne } from './engine';
 import { arenaAlloc, arenaFree } from './arena';
 import {
   DESC_CAPLEN,
@@ -177,7 +177,7 @@ export function libJudgeFrame(frame: usize, len: u32, ts: i64, linktype: u32, in
   useLinktype(linktype);
   describe(libDesc, 0, len, ts);
   decodeBatch(frame, libDesc, 1, libIfe, libRecs);
-  engineRun(libRecs, 1, libDecs, 0xffffffff);
+  engineRunOne(libRecs, libDecs, 0xffffffff);
   return intern != 0 ? libIntern(libDecs) : <u32>load<u8>(libDecs, D_VERDICT);
 }
 
@@ -204,7 +204,7 @@ export function libJudgeRecords(n: u32, verdicts: usize, reasons: usize, rules: 
 /** Judge record 0 at libTups at `ts`; see the file header. */
 export function libJudgeTuple(ts: i64, intern: u32): u32 {
   store<i64>(libTups, ts, REC_TS);
-  engineRun(libTups, 1, libDecs, 0xffffffff);
+  engineRunOne(libTups, libDecs, 0xffffffff);
   zeroRecord(libTups);
   return intern != 0 ? libIntern(libDecs) : <u32>load<u8>(libDecs, D_VERDICT);
 }

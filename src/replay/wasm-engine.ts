@@ -20,7 +20,7 @@ import { TABLE_ERROR, TableError } from '../compile/format.js';
 import { loadTableInto } from '../compile/matcher.js';
 import { secondsToNs } from '../model/packet.js';
 import type { TIMEOUT_KEYS } from '../model/topology.js';
-import { ADDRESS, CLOUD, DECISION, DIR, FLOW_STATE, IF, STATS } from '../wasm/layout.js';
+import { ADDRESS, CLOUD, DECISION, DIR, FLOW_STATE, IF, REC, STATS } from '../wasm/layout.js';
 import { MAX_CAPTURE_INTERFACES, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
 import { WasmInstance, type ReusableMemory, type SgfExports, type WasmFlavour } from '../wasm/loader.js';
 import { WasmDecoder } from '../pcap/wasm.js';
@@ -73,7 +73,7 @@ export class WasmEngine {
   private stagingSize: number;
   private readonly tallyPtr: number;
   private readonly tallyHitOffsets: number[];
-  private readonly x: Pick<SgfExports, 'engineRun' | 'engineDecodeRun' | 'arenaAllocate' | 'statsPtr' | 'ctPeak'>;
+  private readonly x: Pick<SgfExports, 'engineRun' | 'engineRunOne' | 'engineDecodeRun' | 'arenaAllocate' | 'statsPtr' | 'ctPeak'>;
 
   /** `compiled`: the topology's table (compileTopology), compiled once and handed to every engine. */
   constructor(readonly topology: Topology, compiled: CompiledTable, options: WasmEngineOptions = {}) {
@@ -86,6 +86,7 @@ export class WasmEngine {
     const e = inst.exports;
     this.x = {
       engineRun: e.engineRun,
+      engineRunOne: e.engineRunOne,
       engineDecodeRun: e.engineDecodeRun,
       arenaAllocate: e.arenaAllocate,
       statsPtr: e.statsPtr,
@@ -262,6 +263,11 @@ export class WasmEngine {
   /** Judge the `n` records the decoder holds (decoded by `decoder.decode`; benchmarks: the stages apart). */
   runDecoded(n: number, owned: number): number {
     return this.x.engineRun(this.decoder.recPtr, n, this.decPtr, owned >>> 0);
+  }
+
+  /** Judge the decoder's record `i` alone into decision record `i` (engineRunOne, the library's single-frame path). Returns 1 when judged here. */
+  runDecodedOne(i: number, owned: number): number {
+    return this.x.engineRunOne(this.decoder.recPtr + i * REC.SIZE, this.decPtr + i * DECISION.SIZE, owned >>> 0);
   }
 
   get allShards(): number {

@@ -288,6 +288,14 @@ export interface SgfExports {
    */
   engineRun(recs: number, n: number, out: number, owned: number): number;
   /**
+   * assembly/engine/engineRunOne
+   * @param r `usize`
+   * @param out `usize`
+   * @param owned `u32`
+   * @returns `u32`
+   */
+  engineRunOne(r: number, out: number, owned: number): number;
+  /**
    * assembly/library/libConfigure
    * @param rules `usize`
    * @param desc `usize`
