@@ -365,8 +365,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     // A replay that ended leaves its lanes for the next one (kept above); one that failed ends them.
     if (!warm && ended) {
       if (pools.length > 0) keepLanes(pools);
-    }
-    else if (!warm) await Promise.all(pools.map((p) => p.destroy()));
+    } else if (!warm) await Promise.all(pools.map((p) => p.destroy()));
     dest?.close();
     await pipe?.close();
   }
