@@ -184,28 +184,23 @@ function textAddress(v: string, field: string): RecordAddress {
  * an IPv4 address writes its low word only). Returns its family.
  */
 function putAddress(dv: DataView, at: number, v: unknown, field: string): Family {
-  if (typeof v === 'number') {
-    if (!(v >>> 0 === v)) throw new TupleError(field, `an IPv4 address as a number is an integer 0-4294967295, got ${show(v)}`);
-    dv.setUint32(at, v, true);
-    return 4;
-  }
-  if (typeof v === 'string') {
-    const a = textAddress(v, field);
-    dv.setUint32(at, a.w0, true);
-    if (a.family === 6) {
-      dv.setUint32(at + 4, a.w1, true);
-      dv.setUint32(at + 8, a.w2, true);
-      dv.setUint32(at + 12, a.w3, true);
-    }
-    return a.family;
-  }
-  if (typeof v === 'bigint') {
-    if (v < 0n || v >= TWO128) throw new TupleError(field, `an IPv6 address as a bigint is an integer 0 to 2^128 - 1, got ${show(v)}`);
-    dv.setBigUint64(at, BigInt.asUintN(64, v), true);
-    dv.setBigUint64(at + 8, v >> 64n, true);
-    return 6;
-  }
+  if (typeof v === 'string') return putWords(dv, at, textAddress(v, field));
+  const family = fastAddress(dv, at, v);
+  if (family !== 0) return family;
+  if (typeof v === 'number') throw new TupleError(field, `an IPv4 address as a number is an integer 0-4294967295, got ${show(v)}`);
+  if (typeof v === 'bigint') throw new TupleError(field, `an IPv6 address as a bigint is an integer 0 to 2^128 - 1, got ${show(v)}`);
   throw new TupleError(field, `expected an IPv4 or IPv6 address (text, an IPv4 number or an IPv6 bigint), got ${show(v)}`);
+}
+
+/** A parsed address's words at `at` (w1-w3 only for IPv6: the record is zeroed). */
+function putWords(dv: DataView, at: number, a: RecordAddress): Family {
+  dv.setUint32(at, a.w0, true);
+  if (a.family === 6) {
+    dv.setUint32(at + 4, a.w1, true);
+    dv.setUint32(at + 8, a.w2, true);
+    dv.setUint32(at + 12, a.w3, true);
+  }
+  return a.family;
 }
 
 function intIn(v: unknown, field: string, lo: number, hi: number, what: string): number {
@@ -297,14 +292,7 @@ function fastAddress(dv: DataView, at: number, v: unknown): Family | 0 {
   }
   if (typeof v === 'string') {
     const a = addressCache.get(v);
-    if (a === undefined) return 0;
-    dv.setUint32(at, a.w0, true);
-    if (a.family === 6) {
-      dv.setUint32(at + 4, a.w1, true);
-      dv.setUint32(at + 8, a.w2, true);
-      dv.setUint32(at + 12, a.w3, true);
-    }
-    return a.family;
+    return a === undefined ? 0 : putWords(dv, at, a);
   }
   if (typeof v === 'bigint') {
     if (v < 0n || v >= TWO128) return 0;
