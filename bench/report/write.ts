@@ -29,8 +29,9 @@ export function reportStem(r: BenchReport): string {
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /**
- * The report with every absolute path inside the repository or beside it
- * (captures in the cache, the corpus) made relative to the repository, so a
+ * The report with every absolute path inside the repository or in the
+ * shared directory beside it (captures in the cache, the corpus in
+ * ../shared) made relative to the repository, so a
  * committed report names no machine's directories: `.cache/gen/…/trace.pcap`,
  * `../shared/corpus/classbench`. Paths elsewhere are kept as given.
  */
@@ -39,8 +40,12 @@ export function portablePaths<T>(value: T, root = REPO_ROOT): T {
     if (typeof v === 'string') {
       if (!isAbsolute(v) || !/^\/[^\s]*$/.test(v)) return v;
       const rel = relative(root, v);
-      // inside the repository or beside it (../shared/corpus); elsewhere (a --out or --cache-dir the user chose) as given
-      return rel.startsWith('../../') ? v : rel || '.';
+      // Inside the repository, or in the shared directory beside it (../shared/corpus); elsewhere as
+      // given: a --out or --cache-dir the user chose, a temporary directory that happens to be the
+      // repository's sibling (a clone in /tmp and a report in /tmp/x).
+      const outside = rel === '..' || rel.startsWith('../');
+      const shared = rel === '../shared' || rel.startsWith('../shared/');
+      return outside && !shared ? v : rel || '.';
     }
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
