@@ -401,22 +401,13 @@ export function writeTupleRecordChecked(dv: DataView, at: number, t: PacketTuple
     dv.setUint16(at + REC.FRAG_OFFSET, fragOffset, true);
     dv.setUint32(at + REC.FRAG_ID, fragId, true);
   }
+  // The fields after the addresses, in TRANSPORT_FIELDS' order (the first present one is the error).
+  const transport = [sport, dport, tcpFlags, icmpType, icmpCode, icmpId, quoted] as const;
   if (fragOffset > 0) {
-    const why = 'a non-first fragment (fragOffset > 0) carries no transport header';
-    no(sport, 'sport', why);
-    no(dport, 'dport', why);
-    no(tcpFlags, 'tcpFlags', why);
-    no(icmpType, 'icmpType', why);
-    no(icmpCode, 'icmpCode', why);
-    no(icmpId, 'icmpId', why);
-    no(quoted, 'quoted', why);
+    noneOf(transport, 0, 7, 'a non-first fragment (fragOffset > 0) carries no transport header');
   } else if (proto === 6 || proto === 17) {
     if (icmpType !== undefined || icmpCode !== undefined || icmpId !== undefined || quoted !== undefined) {
-      const why = `${proto === 6 ? 'tcp' : 'udp'} has no ICMP fields`;
-      no(icmpType, 'icmpType', why);
-      no(icmpCode, 'icmpCode', why);
-      no(icmpId, 'icmpId', why);
-      no(quoted, 'quoted', why);
+      noneOf(transport, 3, 7, `${proto === 6 ? 'tcp' : 'udp'} has no ICMP fields`);
     }
     if (proto === 17) no(tcpFlags, 'tcpFlags', 'only tcp has flags');
     if (sport === undefined) throw new TupleError('sport', 'required for tcp and udp (a port 0-65535)');
@@ -429,10 +420,7 @@ export function writeTupleRecordChecked(dv: DataView, at: number, t: PacketTuple
       if (tcpFlags !== undefined) dv.setUint8(at + REC.TCP_FLAGS, intIn(tcpFlags, 'tcpFlags', 0, 255, 'a TCP flags byte'));
     }
   } else if (isIcmp(family, proto)) {
-    const why = family === 4 ? 'icmp has no ports or TCP flags' : 'icmpv6 has no ports or TCP flags';
-    no(sport, 'sport', why);
-    no(dport, 'dport', why);
-    no(tcpFlags, 'tcpFlags', why);
+    noneOf(transport, 0, 3, family === 4 ? 'icmp has no ports or TCP flags' : 'icmpv6 has no ports or TCP flags');
     if (icmpType === undefined) throw new TupleError('icmpType', `required for ${family === 4 ? 'icmp' : 'icmpv6'} (a type 0-255)`);
     const type = intIn(icmpType, 'icmpType', 0, 255, 'an ICMP type');
     dv.setUint8(at + REC.ICMP_TYPE, type);
@@ -450,15 +438,8 @@ export function writeTupleRecordChecked(dv: DataView, at: number, t: PacketTuple
         writeQuoted(dv, at, quoted, family);
       }
     }
-  } else if (sport !== undefined || dport !== undefined || tcpFlags !== undefined || icmpType !== undefined || icmpCode !== undefined || icmpId !== undefined || quoted !== undefined) {
-    const why = `protocol ${proto} has no ports, TCP flags or ICMP fields here`;
-    no(sport, 'sport', why);
-    no(dport, 'dport', why);
-    no(tcpFlags, 'tcpFlags', why);
-    no(icmpType, 'icmpType', why);
-    no(icmpCode, 'icmpCode', why);
-    no(icmpId, 'icmpId', why);
-    no(quoted, 'quoted', why);
+  } else {
+    noneOf(transport, 0, 7, `protocol ${proto} has no ports, TCP flags or ICMP fields here`);
   }
   dv.setUint8(at + REC.FLAGS, flags);
 }
@@ -466,6 +447,13 @@ export function writeTupleRecordChecked(dv: DataView, at: number, t: PacketTuple
 /** A field this packet cannot have: present is an error. */
 function no(v: unknown, field: string, why: string): void {
   if (v !== undefined) throw new TupleError(field, why);
+}
+
+const TRANSPORT_FIELDS = ['sport', 'dport', 'tcpFlags', 'icmpType', 'icmpCode', 'icmpId', 'quoted'] as const;
+
+/** Fields `from`..`to`-1 of TRANSPORT_FIELDS, none of which this packet can have: the first present is the error. */
+function noneOf(values: readonly unknown[], from: number, to: number, why: string): void {
+  for (let i = from; i < to; i++) no(values[i], TRANSPORT_FIELDS[i]!, why);
 }
 
 function writeQuoted(dv: DataView, at: number, q: QuotedTuple, outer: Family): void {
