@@ -17,7 +17,7 @@
  *
  *   node dist/bench/replay/main.js --flows [--flows-packets N] [--repeat K]
  */
-import { ensureGenerated } from '../../src/gen/index.js';
+import { ensureGeneratedWithHeap } from './gen-child.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
 import { endIdleReplayWorkers, replay } from '../../src/replay/replay.js';
 import { compileTopology } from '../../src/compile/compile.js';
@@ -93,7 +93,7 @@ export async function runFlowsScaling(opts: FlowsOptions = {}): Promise<FlowsRep
     opts.onPoint?.(flows);
     const spec = flowsSpec(flows, packets);
     log(`  flows scaling: generating (or reusing) ${spec.traffic.packets} packets over ${flows} flows`);
-    const set = ensureGenerated(spec, gen);
+    const set = ensureGeneratedWithHeap(spec, flows, gen);
     const topology = loadTopologyFile(set.topologyPath).topology;
     return { flows, set, topology, compiled: compileTopology(topology), capacity: flowsCapacity(flows), loops: [] as number[], e2e: [] as number[], cpu: [] as number[], n: 0, peak: 0 };
   });
