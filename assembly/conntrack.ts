@@ -132,6 +132,19 @@ let kHi: usize = 0;
 let kProbed: bool = false;
 let kSlot: usize = 0;
 let kFree: usize = 0;
+// A packet with two hops (egress at the source's interface, ingress at the
+// destination's) looks its flow up at both interfaces, along one probe path
+// (the hash leaves the interface out). ctPair asks the next lookup to walk
+// that path once for both: it also keeps what a lookup at interface pTag - 1
+// would find (pSlot, and pFree, the first free slot on the path), which the
+// lookup at that interface then takes instead of walking again (pValid).
+// Anything that may move slots or change the key in between (ctCreate, which
+// may also purge and grow; a new flow: ctFlow, ctFlowLoad) drops it.
+let pTag: u32 = 0; // the other interface + 1 (0: none asked)
+let pValid: bool = false;
+let pHave: u32 = 0; // the interface + 1 pSlot and pFree are for
+let pSlot: usize = 0;
+let pFree: usize = 0;
 
 /** The conntrack hash of a flow: the same at every interface, and even (a packet's two hops probe from one even slot: one line). */
 @inline function flowKeyHash(family: u32, proto: u32, lo: usize, loPort: u32, hi: usize, hiPort: u32): u32 {
@@ -142,6 +155,8 @@ let kFree: usize = 0;
 
 /** The flow part of the key: family, protocol, (src, sport), (dst, dport) in canonical order. */
 @inline export function ctFlow(family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
+  pValid = false;
+  pTag = 0;
   kFamily = family;
   kProto = proto;
   const c = addrCmp(src, dst);
@@ -164,6 +179,8 @@ export function ctFlowSave(p: usize): void {
 
 /** Restore a flow saved by ctFlowSave for the packet with addresses `src`, `dst`. */
 export function ctFlowLoad(p: usize, family: u32, proto: u32, src: usize, dst: usize): void {
+  pValid = false;
+  pTag = 0;
   kFamily = family;
   kProto = proto;
   kHash = load<u32>(p, FS_HASH);
@@ -181,6 +198,14 @@ export function ctAt(iface: u32, shard: u32): void {
   kProbed = false;
 }
 
+/**
+ * The next lookup (of the prepared flow, at another interface) also finds
+ * the flow's slot at interface `other` for the lookup there (see pTag).
+ */
+@inline export function ctPair(other: u32): void {
+  pTag = other + 1;
+}
+
 /** Prepare the whole key: interface, shard, family, protocol, (src, sport), (dst, dport). */
 export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usize, sport: u32, dst: usize, dport: u32): void {
   ctFlow(family, proto, src, sport, dst, dport);
@@ -189,7 +214,12 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
 
 /** Does entry `e` (its hash equal to the key's) hold the prepared key? */
 @inline function ctMatches(e: usize): bool {
-  if (load<u32>(e, CT_TAG) != kIface + 1 || load<u8>(e, CT_SHARD) != <u8>kShard || load<u8>(e, CT_PROTO) != <u8>kProto) return false;
+  return load<u32>(e, CT_TAG) == kIface + 1 && ctMatchesFlow(e);
+}
+
+/** Does entry `e` (its hash equal to the key's) hold the prepared key's shard and flow (its interface aside)? */
+@inline function ctMatchesFlow(e: usize): bool {
+  if (load<u8>(e, CT_SHARD) != <u8>kShard || load<u8>(e, CT_PROTO) != <u8>kProto) return false;
   if (load<u16>(e, CT_LO_PORT) != <u16>kLoPort || load<u16>(e, CT_HI_PORT) != <u16>kHiPort) return false;
   const v6 = (load<u8>(e, CT_FLAGS) & CTF_V6) != 0;
   if (kFamily == 4) return !v6 && load<u32>(e, CT_LO4) == load<u32>(kLo, ADDR_W0) && load<u32>(e, CT_HI4) == load<u32>(kHi, ADDR_W0);
@@ -227,6 +257,50 @@ export function ctFirstSlot(): usize {
   }
 }
 
+/**
+ * ctFind at the key's interface and at interface pTag - 1 in one walk of
+ * their common probe path: returns the key's slot (or 0) and sets kFree as
+ * ctFind does; keeps the other interface's slot (or 0) and the path's first
+ * free slot in pSlot, pFree. When both are found before the path's end, the
+ * walk stops there, and neither free slot is needed (a found slot is reused).
+ */
+function ctFindPair(): usize {
+  const slots = oaSlots(ct);
+  const mask = oaMask(ct);
+  const tagA = kIface + 1;
+  const tagB = pTag;
+  let free: usize = 0;
+  let found: usize = 0;
+  let other: usize = 0;
+  let i = kHash & mask;
+  while (true) {
+    const e = slots + <usize>i * CT_SIZE;
+    const t = load<u32>(e, CT_TAG);
+    if (t == SLOT_EMPTY) {
+      if (free == 0) free = e;
+      break;
+    }
+    if (t == SLOT_TOMB) {
+      if (free == 0) free = e;
+    } else if (load<u32>(e, CT_HASH) == kHash) {
+      if (t == tagA && found == 0 && ctMatchesFlow(e)) {
+        found = e;
+        if (other != 0) break;
+      } else if (t == tagB && other == 0 && ctMatchesFlow(e)) {
+        other = e;
+        if (found != 0) break;
+      }
+    }
+    i = (i + 1) & mask;
+  }
+  kFree = free;
+  pSlot = other;
+  pFree = free;
+  pHave = tagB;
+  pValid = true;
+  return found;
+}
+
 /** The expiry of entry `e` at interface `iface`: last seen + the timeout of its state (saturating). */
 @inline function ctExpiry(e: usize, iface: u32): i64 {
   return addSat(load<i64>(e, CT_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(e, CT_STATE)));
@@ -245,7 +319,16 @@ export function ctFirstSlot(): usize {
 
 /** The live entry of the prepared key at `now`, or 0 (§5: expired = absent). */
 @inline export function ctLookup(now: i64): usize {
-  const e = ctFind();
+  let e: usize;
+  if (pTag != 0) {
+    e = ctFindPair();
+    pTag = 0;
+  } else if (pValid && pHave == kIface + 1) {
+    // the walk for the other hop found it (nothing moved since)
+    e = pSlot;
+    kFree = pFree;
+    pValid = false;
+  } else e = ctFind();
   kSlot = e;
   kProbed = true;
   if (e == 0 || !ctLive(e, kIface, now)) return 0;
@@ -318,6 +401,7 @@ function ctPurge(iface: u32, shard: u32, now: i64): void {
  * full of live entries (conntrack-full; counted).
  */
 export function ctCreate(now: i64, tcpFlags: u32, shard: u32): bool {
+  pValid = false; // slots may be taken, freed (purge) or moved (growth)
   // The key's lookup found no live entry: its expired one (reused in place) or its free slot.
   const old = kProbed ? kSlot : ctFind();
   let e = kFree;

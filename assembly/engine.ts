@@ -115,9 +115,9 @@ import {
 } from './layout';
 import { addrOwner } from './addrmap';
 import { arenaAllocate } from './arena';
-import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlowLoad, ctFlowSave, ctHit, ctKey, ctLookup } from './conntrack';
+import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlowLoad, ctFlowSave, ctHit, ctKey, ctLookup, ctPair } from './conntrack';
 import { frRecall, frRemember } from './fragments';
-import { flowHash } from './hash';
+import { flowHashOf } from './hash';
 import { ifaceRecord } from './state';
 
 // Classifier tuple: assembly/layout.ts (T_*, from layout/layouts.json).
@@ -367,14 +367,24 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
   return <u32>((<u64>h * <u64>cfgShards) >> 32);
 }
 
-/** The shard of a record (src/model/shard.ts); 0 without an IP header. */
-function shardOfRecord(r: usize): u32 {
+/**
+ * The shard of a record (src/model/shard.ts); 0 without an IP header. One
+ * inlined flow hash for both cases (an ICMP error's quoted flow, the
+ * packet's own).
+ */
+@inline function shardOfRecord(r: usize): u32 {
   if (cfgShards <= 1) return 0;
+  let family = <u32>load<u8>(r, REC_FAMILY);
+  let proto = <u32>load<u8>(r, REC_PROTO);
+  let src = r + REC_SRC;
+  let dst = r + REC_DST;
   if (quotesAFlow(r)) {
-    const qv6 = (<u32>load<u8>(r, REC_QFLAGS) & Q_V6) != 0;
-    return shardOfHash(flowHash(qv6 ? 6 : 4, <u32>load<u8>(r, REC_QPROTO), r + REC_QSRC, r + REC_QDST));
+    family = (<u32>load<u8>(r, REC_QFLAGS) & Q_V6) != 0 ? 6 : 4;
+    proto = <u32>load<u8>(r, REC_QPROTO);
+    src = r + REC_QSRC;
+    dst = r + REC_QDST;
   }
-  return shardOfHash(flowHash(<u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST));
+  return shardOfHash(flowHashOf(family, proto, src, dst));
 }
 
 // Per-record scratch (the decoded record's REC_X_* bytes), written by
@@ -526,7 +536,11 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     return 1;
   }
   if (isNonFirstFragmentRecord(r)) flowPacket(r);
-  else if (saved != 0) ctFlowLoad(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
+  else {
+    if (saved != 0) ctFlowLoad(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
+    // Two hops: the egress hop's lookup walks the probe path for the ingress hop's too.
+    if (a >= 0 && b >= 0) ctPair(<u32>b);
+  }
   store<u8>(o, PKT_HOPS, D_REASON);
   let nh: u32 = 0;
   let verdict: u8 = VERDICT_ALLOW;

@@ -74,17 +74,40 @@ const FNV_PRIME: u32 = 0x01000193;
  * word first; IPv4 one word, IPv6 four), then the murmur3 finalizer.
  */
 export function flowHash(family: u32, proto: u32, a: usize, b: usize): u32 {
-  let lo = a;
-  let hi = b;
-  if (addrCmp(a, b) > 0) {
-    lo = b;
-    hi = a;
+  return flowHashOf(family, proto, a, b);
+}
+
+/** FNV-1a of the family word 4 and of 6 (the first step of every flow hash). */
+const FNV_FAMILY4: u32 = (FNV_OFFSET ^ 4) * FNV_PRIME;
+const FNV_FAMILY6: u32 = (FNV_OFFSET ^ 6) * FNV_PRIME;
+
+/**
+ * flowHash inlined (the engine's pre-pass): the same words. An IPv4 address
+ * is its word ADDR_W0 (the rest of the record form is zero), so two IPv4
+ * addresses are ordered by that word alone.
+ */
+@inline export function flowHashOf(family: u32, proto: u32, a: usize, b: usize): u32 {
+  let h: u32;
+  if (family == 4) {
+    let x = load<u32>(a, ADDR_W0);
+    let y = load<u32>(b, ADDR_W0);
+    if (x > y) {
+      const t = x;
+      x = y;
+      y = t;
+    }
+    h = fnvWord(fnvWord(fnvWord(FNV_FAMILY4, proto), x), y);
+  } else {
+    let lo = a;
+    let hi = b;
+    if (addrCmp(a, b) > 0) {
+      lo = b;
+      hi = a;
+    }
+    h = fnvWord(family == 6 ? FNV_FAMILY6 : fnvWord(FNV_OFFSET, family), proto);
+    h = fnvAddr(h, family, lo);
+    h = fnvAddr(h, family, hi);
   }
-  let h = FNV_OFFSET;
-  h = fnvWord(h, family);
-  h = fnvWord(h, proto);
-  h = fnvAddr(h, family, lo);
-  h = fnvAddr(h, family, hi);
   h ^= h >> 16;
   h *= 0x85ebca6b;
   h ^= h >> 13;

@@ -75,6 +75,13 @@ for (const [file, conntrackCapacity, workers, least] of [[pcap, undefined, 1, 60
     const opts = conntrackCapacity === undefined ? {} : { conntrackCapacity };
     const ref = await replay(topo, file, { engine: 'reference', decisionsPath: refPath, ...opts });
     assert.ok(ref.packets > least, `packets ${ref.packets}`);
+    // Packets between two managed interfaces (an egress and an ingress hop)
+    // take the engine's shared probe walk (ctPair: the egress hop's walk
+    // serves the ingress hop's lookup unless the egress hop created, and so
+    // may have purged or grown the table): enough of them to exercise it.
+    const lines = readFileSync(refPath, 'utf8').trimEnd().split('\n');
+    const twoHops = lines.filter((l) => (JSON.parse(l) as { hops?: unknown[] }).hops?.length === 2).length;
+    assert.ok(twoHops > lines.length / 20, `two-hop packets ${twoHops} of ${lines.length}`);
     if (conntrackCapacity !== undefined) assert.ok(ref.conntrack.full > 0, 'the small capacity fills shards');
     const out = join(dir, `w${workers}-${conntrackCapacity}.jsonl`);
     const r = await replay(topo, file, { workers, decisionsPath: out, ...opts });
