@@ -4,8 +4,16 @@
  * classBenchToIpv6: addresses mapped into 2001:db8::/32, /L -> /(32+L), so
  * the oracle still holds).
  *
- *   node dist/bench/classify/dpdk.js [--sets a,b] [--algs avx2,sse,...] [--families 4,6]
+ *   node dist/bench/classify/dpdk.js [--dir DIR] [--sets a,b] [--algs avx2,sse,...] [--families 4,6]
  *        [--passes M] [--min-lookups N] [--warmup W] [--repeats R] [--no-pin] [--no-huge] [--no-json]
+ *
+ * --dir DIR takes the sets from DIR instead of the shared corpus: every
+ * NAME.rules with a NAME.trace beside it (sorted by name; --sets picks some),
+ * in the corpus's formats (src/parse/classbench.ts; the trace's last column
+ * the oracle, the 1-based first matching rule — ClassBench's trace_generator
+ * writes the 0-based rule it generated the header from instead, which is not
+ * the first match: docs/classifier.md, "Sets it has not seen", says how the
+ * sets there were made).
  *
  * DPDK's side is bench/classify/acl.c, built here against the installed
  * libdpdk (Debian package dpdk-dev): rte_acl set up exactly as dpdk-test-acl
@@ -47,7 +55,7 @@
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -564,6 +572,19 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
   };
 }
 
+/** The sets of a --dir: every NAME.rules with a NAME.trace beside it, sorted; an error naming the directory when there are none. */
+export function setsIn(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    throw new Error(`--dir ${dir}: cannot read it (${(e as Error).message})`);
+  }
+  const sets = names.filter((f) => f.endsWith('.rules') && names.includes(`${f.slice(0, -6)}.trace`)).map((f) => f.slice(0, -6)).sort();
+  if (!sets.length) throw new Error(`--dir ${dir}: no NAME.rules with a NAME.trace beside it`);
+  return sets;
+}
+
 const mlps = (x: number) => (x / 1e6).toFixed(1);
 
 /** The side-by-side table as Markdown lines (also printed). */
@@ -601,6 +622,7 @@ export function dpdkTable(rep: DpdkReport): string[] {
 }
 
 interface DpdkCli {
+  dir?: string;
   sets?: string[];
   algs?: string[];
   families?: string[];
@@ -615,6 +637,7 @@ interface DpdkCli {
 
 function program() {
   return benchProgram('dpdk-bench', "the WASM classifier side by side with DPDK's rte_acl (bench/classify/acl.c) on the ClassBench sets and their IPv6 variants")
+    .option('--dir <dir>', 'the sets of this directory (NAME.rules + NAME.trace, the trace ending in the oracle column) instead of the shared corpus')
     .option('--sets <a,b,...>', 'only these sets (e.g. acl1_1K,fw1_100)', listOption())
     .option('--algs <a,b,...>', "only these DPDK algorithms", listOption(DPDK_ALGS))
     .option('--families <4,6>', 'IP families', listOption(['4', '6']))
@@ -629,11 +652,17 @@ function program() {
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<DpdkReport | null> {
   const o = parseBenchArgs<DpdkCli>(program(), argv);
-  if (!classbenchDir()) {
+  let dirSets: string[] | undefined;
+  if (o.dir !== undefined) {
+    dirSets = setsIn(o.dir);
+    const unknown = (o.sets ?? []).filter((s) => !dirSets!.includes(s));
+    if (unknown.length) throw new Error(`--sets: ${unknown.join(', ')} not in ${o.dir} (it has ${dirSets.join(', ')})`);
+  } else if (!classbenchDir()) {
     console.log('[dpdk] skipped: ../shared/corpus/classbench not found (set SGFILTER_CORPUS)');
     return null;
   }
   const rep = await runDpdkSideBySide({
+    ...(o.dir !== undefined ? { dir: o.dir, sets: o.sets ?? dirSets! } : {}),
     ...(o.sets ? { sets: o.sets } : {}),
     ...(o.algs ? { algs: o.algs } : {}),
     ...(o.families ? { families: o.families.map((x) => (x === '6' ? 6 : 4)) } : {}),

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INSTALL_HINT, dpdkInstalled, dpdkTable, runDpdkSideBySide } from '../../bench/classify/dpdk.js';
+import { INSTALL_HINT, dpdkInstalled, dpdkTable, main, runDpdkSideBySide, setsIn } from '../../bench/classify/dpdk.js';
 import { corpusDir, skipNoCorpus } from '../helpers/corpus.js';
 
 const corpus = corpusDir();
@@ -78,6 +78,42 @@ test('with DPDK: a packet whose oracle rule differs from rte_acl\'s answer stops
     }
     assert.ok(err, 'the run stops');
     assert.match(err!.message, `DPDK scalar gives rule ${want} for trace packet 7, the oracle ${f[5]}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('--dir: the sets of a directory (NAME.rules with NAME.trace), sorted; clear errors for a missing, empty or wrong one', async () => {
+  if (!dir) return skipNoCorpus('dpdk --dir');
+  const tmp = mkdtempSync(join(tmpdir(), 'sgf-dpdk-dir-'));
+  try {
+    assert.throws(() => setsIn(join(tmp, 'nope')), /--dir .*nope: cannot read it/);
+    assert.throws(() => setsIn(tmp), /no NAME\.rules with a NAME\.trace beside it/);
+    for (const s of ['ipc1_100', 'acl1_100']) {
+      writeFileSync(join(tmp, `${s}.rules`), readFileSync(join(dir, `${s}.rules`)));
+      writeFileSync(join(tmp, `${s}.trace`), readFileSync(join(dir, `${s}.trace`)));
+    }
+    writeFileSync(join(tmp, 'lonely.rules'), readFileSync(join(dir, 'fw1_100.rules')));
+    assert.equal(setsIn(tmp), ['acl1_100', 'ipc1_100']);
+    let err: Error | null = null;
+    try {
+      await main(['--dir', tmp, '--sets', 'lonely', '--no-json']);
+    } catch (e) {
+      err = e as Error;
+    }
+    assert.ok(err && /--sets: lonely not in .* \(it has acl1_100, ipc1_100\)/.test(err.message), err?.message);
+    // Without DPDK on PATH the sgfilter side still runs on every set of the directory, checked against its oracle column.
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    const log = console.log;
+    console.log = () => {};
+    try {
+      const rep = await main(['--dir', tmp, '--families', '4', '--passes', '1', '--min-lookups', '1', '--warmup', '0', '--repeats', '1', '--no-pin', '--no-huge', '--no-json']);
+      assert.equal(rep!.results.map((r) => r.set), ['acl1_100', 'ipc1_100']);
+    } finally {
+      process.env.PATH = path;
+      console.log = log;
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
