@@ -13,11 +13,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { totalmem } from 'node:os';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
-import { defaultCacheDir, ensureGenerated, specKey, type GeneratedSet, type GenSpec } from '../../src/gen/write.js';
+import { ensureGenerated, findGenerated, type GeneratedSet, type GenSpec } from '../../src/gen/write.js';
 import { BenchError } from '../harness/errors.js';
 
 /** Heap bytes the generator needs per concurrent flow, with a margin over the measured ~1.4 KB (plus its buffers). */
@@ -40,8 +39,9 @@ export function generatorHeapMiB(flows: number): number {
 export function ensureGeneratedWithHeap(spec: GenSpec, flows: number, gen: { cacheDir?: string }, opts: { heapLimitMiB?: number } = {}): GeneratedSet {
   const need = generatorHeapMiB(flows);
   const limit = opts.heapLimitMiB ?? getHeapStatistics().heap_size_limit / 2 ** 20;
-  const dir = join(gen.cacheDir ?? defaultCacheDir(), specKey(spec));
-  if (need <= limit || existsSync(join(dir, 'summary.json'))) return ensureGenerated(spec, gen);
+  if (need <= limit) return ensureGenerated(spec, gen);
+  const cached = findGenerated(spec, gen);
+  if (cached) return cached;
   const machine = totalmem() / 2 ** 20;
   if (need > machine * 0.8) {
     throw new BenchError('SGF_BENCH_BAD_OPTION', `generating ${flows} concurrent flows needs about ${need} MiB of heap (${HEAP_BYTES_PER_FLOW} bytes a flow); this machine has ${Math.round(machine)} MiB of memory`);

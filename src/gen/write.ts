@@ -143,22 +143,30 @@ export function specKey(spec: GenSpec): string {
   return h.digest('hex').slice(0, 20);
 }
 
+/** The set `spec` generated into `<cacheDir>/<key>/` before, or undefined when it is not (all) there. */
+export function findGenerated(spec: GenSpec, options: { cacheDir?: string } = {}): GeneratedSet | undefined {
+  const dir = join(options.cacheDir ?? defaultCacheDir(), specKey(spec));
+  const topologyPath = join(dir, 'topology.json');
+  const capturePath = join(dir, `trace.${spec.format ?? 'pcap'}`);
+  const summaryPath = join(dir, 'summary.json');
+  if (!existsSync(summaryPath) || !existsSync(capturePath) || !existsSync(topologyPath)) return undefined;
+  return { dir, topologyPath, capturePath, summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as WrittenCapture, cached: true };
+}
+
 /**
  * Generate `spec` into `<cacheDir>/<key>/` unless it is there already, and
  * return the paths. Files are written into a temporary directory and renamed,
  * so an interrupted run never leaves a half-written set behind.
  */
 export function ensureGenerated(spec: GenSpec, options: { cacheDir?: string; onProgress?: (packets: number) => void } = {}): GeneratedSet {
+  const found = findGenerated(spec, options);
+  if (found) return found;
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const format = spec.format ?? 'pcap';
   const key = specKey(spec);
   const dir = join(cacheDir, key);
   const topologyPath = join(dir, 'topology.json');
   const capturePath = join(dir, `trace.${format}`);
-  const summaryPath = join(dir, 'summary.json');
-  if (existsSync(summaryPath) && existsSync(capturePath) && existsSync(topologyPath)) {
-    return { dir, topologyPath, capturePath, summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as WrittenCapture, cached: true };
-  }
   mkdirSync(cacheDir, { recursive: true });
   const tmp = join(cacheDir, `${key}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
