@@ -43,7 +43,7 @@ export function buildNative(cacheDir: string): NativeBuild {
   const cc = findCompiler();
   if (!cc) return { binary: null, compiler: null, why: 'no C compiler found (cc, gcc or clang; e.g. apt-get install gcc)' };
   const src = readFileSync(SOURCE);
-  const flags = ['-O3', '-march=native', '-std=c11', '-Wall'];
+  const flags = ['-O3', '-march=native', '-std=c11', '-Wall', '-pthread'];
   const key = createHash('sha256').update(src).update(cc).update(flags.join(' ')).digest('hex').slice(0, 16);
   const dir = join(cacheDir, 'native');
   const binary = join(dir, `sgfilter-native-${key}`);
@@ -102,8 +102,19 @@ export function nativeRules(topology: Topology): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * How the baseline's threads split the work (bench/native/replay.c): `lane`,
+ * every thread walks and parses every packet and judges its own shards' (what
+ * sgfilter's workers do); `pre`, the packets are handed out by shard before
+ * the clock starts (the capture in memory only): the ceiling of a split that
+ * decodes once.
+ */
+export type NativeSplit = 'lane' | 'pre';
+
 export interface NativeRun {
   mode: 'mem' | 'read';
+  threads: number;
+  split: NativeSplit;
   packets: number;
   allow: number;
   deny: number;
@@ -115,9 +126,9 @@ export interface NativeRun {
   passes: number[];
 }
 
-/** Runs the baseline; throws with its message when it fails. */
-export function runNative(binary: string, rulesFile: string, capture: string, mode: 'mem' | 'read', passes: number, warmup = 1): NativeRun {
-  const out = execFileSync(binary, [rulesFile, capture, '--mode', mode, '--passes', String(passes), '--warmup', String(warmup)], {
+/** Runs the baseline (1 thread unless `threads` says otherwise); throws with its message when it fails. */
+export function runNative(binary: string, rulesFile: string, capture: string, mode: 'mem' | 'read', passes: number, warmup = 1, threads = 1, split: NativeSplit = 'lane'): NativeRun {
+  const out = execFileSync(binary, [rulesFile, capture, '--mode', mode, '--passes', String(passes), '--warmup', String(warmup), '--threads', String(threads), '--split', split], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 1 << 20,

@@ -75,6 +75,16 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
       const label = mode === 'mem' ? 'native C baseline, capture in memory' : 'native C baseline, read()';
       ctx.figures.push(throughputFigure({ ...base, id: `replay/big/native-${mode}/loop`, label }, r.packets, r.passes.map((s) => s * 1000)));
     }
+    // Two threads, split as sgfilter's two workers split (each walks every packet, judges its shards), and
+    // split before the clock (the ceiling of a split that decodes once): what two cores give native code here.
+    for (const split of ['lane', 'pre'] as const) {
+      const r = runNative(build.binary, rules, rep.capture.path, 'mem', p.repeat, p.warmup ? 1 : 0, 2, split);
+      if (r.packets !== one.packets || r.allow !== counts.allow || r.deny !== counts.deny) {
+        throw new BenchError('SGF_BENCH_REPLAY', `the native baseline on 2 threads (${split}) counted ${r.packets} packets, ${r.allow}/${r.deny} allow/deny; on 1 thread ${one.packets}, ${counts.allow}/${counts.deny}`);
+      }
+      const label = `native C baseline, 2 threads, capture in memory, ${split === 'lane' ? 'each thread walks every packet' : 'packets handed out before the pass'}`;
+      ctx.figures.push(throughputFigure({ ...base, id: `replay/big/native-mem-2t-${split}/loop`, label }, r.packets, r.passes.map((s) => s * 1000)));
+    }
     native = { compiler: build.compiler!, verdicts: counts, sgfilterVerdicts: one.verdicts };
   } else {
     native = { compiler: build.compiler, skipped: build.why ?? 'not built' };

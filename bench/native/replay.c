@@ -21,10 +21,22 @@
  * classic pcap file (Ethernet, micro- or nanosecond timestamps).
  *
  *   sgfilter-native RULES CAPTURE [--mode mem|read] [--passes K] [--warmup W] [--capacity N]
+ *                  [--threads T] [--split lane|pre]
+ *
+ * Threads (T > 1): each thread has its own conntrack table and judges the
+ * packets of its shards only, a shard being a symmetric hash of the flow's
+ * canonical tuple modulo T (so a flow's both directions meet in one table,
+ * as sgfilter's lanes split the state). `--split lane` (the default): every
+ * thread walks every packet (its own read() of the file in read mode),
+ * parses it and skips the other threads' ones: what sgfilter's workers do.
+ * `--split pre` (capture in memory only): the packets are handed out to the
+ * threads before the clock starts, each thread judging a list of its own:
+ * the ceiling of any split that shares one decoded capture.
  *
  * Output: one JSON object on stdout:
- *   {"mode":"mem","packets":N,"allow":A,"deny":D,"full":F,"passes":[s,...],"cold":s}
- * (seconds per counted pass; `cold` is the first, uncounted pass).
+ *   {"mode":"mem","threads":T,"split":"lane","packets":N,"allow":A,"deny":D,"full":F,"passes":[s,...],"cold":s}
+ * (seconds per counted pass, threads started and joined inside it; `cold`
+ * is the first, uncounted pass).
  *
  * Rule file (text, one record per line):
  *   sgfilter-native 1
@@ -38,6 +50,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,8 +101,19 @@ static iface_t *ifaces;
 static uint32_t n_ifaces;
 static amap_t *amap;
 static uint32_t amap_mask;
-static ct_t *ct;
-static uint64_t ct_mask;
+
+/* One thread's state: its conntrack table, its tally, its share. */
+typedef struct { uint64_t packets, allow, deny; } tally_t;
+typedef struct {
+  ct_t *ct;
+  uint64_t ct_mask;
+  uint64_t n_full;
+  tally_t t;
+  uint32_t tid, nt;
+  /* --split pre: the offsets (from the capture's first record) of this thread's records */
+  uint64_t *own;
+  size_t n_own;
+} ctx_t;
 
 static void die(const char *what, const char *detail) {
   fprintf(stderr, "sgfilter-native: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
@@ -280,10 +304,8 @@ static inline int tmo_class(uint8_t proto) {
   return proto == 6 ? 0 : proto == 17 ? 1 : (proto == 1 || proto == 58) ? 2 : 3;
 }
 
-static uint64_t n_full;
-
 /* One hop: 1 allow, 0 deny. */
-static inline int hop(uint32_t iface, int dir, const pkt_t *k) {
+static inline int hop(ctx_t *c, uint32_t iface, int dir, const pkt_t *k) {
   const int ingress = dir == 0;
   addr128 remote = ingress ? k->src : k->dst, local = ingress ? k->dst : k->src;
   uint16_t rport = ingress ? k->sport : k->dport, lport = ingress ? k->dport : k->sport;
@@ -297,6 +319,8 @@ static inline int hop(uint32_t iface, int dir, const pkt_t *k) {
     uint16_t u = pa; pa = pb; pb = u;
   }
   uint64_t h = mix64(a.hi ^ mix64(a.lo ^ mix64(b.hi ^ mix64(b.lo ^ ((uint64_t)pa << 32 | (uint64_t)pb << 16 | (uint64_t)k->proto << 8) ^ ((uint64_t)iface << 40)))));
+  ct_t *const ct = c->ct;
+  const uint64_t ct_mask = c->ct_mask;
   uint64_t i = h & ct_mask;
   const iface_t *f = &ifaces[iface];
   const uint64_t tmo = f->timeout_ns[tmo_class(k->proto)];
@@ -312,37 +336,59 @@ static inline int hop(uint32_t iface, int dir, const pkt_t *k) {
   }
   int allow = first_match(&f->lists[dir], k, remote, local, rport, lport);
   if (allow) {
-    if (!slot) { n_full++; return 0; }
+    if (!slot) { c->n_full++; return 0; }
     slot->a = a; slot->b = b; slot->pa = pa; slot->pb = pb; slot->iface = iface + 1; slot->proto = k->proto;
     slot->expires = k->ts + tmo;
   }
   return allow;
 }
 
-typedef struct { uint64_t packets, allow, deny; } tally_t;
-
 static int nanos;
 
-/* Judges every whole record in buf[0..n); returns the bytes consumed. */
-static size_t judge(const uint8_t *buf, size_t n, tally_t *t) {
-  size_t off = 0;
+/* The thread (of nt) whose shard holds the packet's flow: a hash of the canonical tuple, the same both ways. */
+static inline uint32_t shard_of(const pkt_t *k, uint32_t nt) {
+  uint16_t pa = k->sport, pb = k->dport;
+  if (k->proto == 1 || k->proto == 58) pa = pb = 0;
+  addr128 a = k->src, b = k->dst;
+  if (a.hi > b.hi || (a.hi == b.hi && (a.lo > b.lo || (a.lo == b.lo && pa > pb)))) {
+    addr128 t = a; a = b; b = t;
+    uint16_t u = pa; pa = pb; pb = u;
+  }
+  uint64_t h = mix64(a.hi ^ mix64(a.lo ^ mix64(b.hi ^ mix64(b.lo ^ ((uint64_t)pa << 32 | (uint64_t)pb << 16 | (uint64_t)k->proto << 8)))));
+  return (uint32_t)((h >> 32) % nt);
+}
+
+/* Judges one parsed record (both hops) into the thread's tally. */
+static inline void judge_one(ctx_t *c, const uint8_t *rec) {
+  uint32_t sec, frac, caplen;
+  memcpy(&sec, rec, 4);
+  memcpy(&frac, rec + 4, 4);
+  memcpy(&caplen, rec + 8, 4);
   pkt_t k;
+  tally_t *t = &c->t;
+  if (!parse(rec + 16, caplen, &k)) {
+    if (c->tid == 0) { t->packets++; t->allow++; } /* non-IP: not a security-group matter (counted once) */
+    return;
+  }
+  if (c->nt > 1 && shard_of(&k, c->nt) != c->tid) return; /* another thread's packet */
+  t->packets++;
+  k.ts = (uint64_t)sec * 1000000000ULL + (nanos ? frac : (uint64_t)frac * 1000ULL);
+  int32_t si = amap_get(k.src), di = amap_get(k.dst);
+  int ok = 1;
+  if (si >= 0) ok = hop(c, (uint32_t)si, 1, &k);
+  if (ok && di >= 0) ok = hop(c, (uint32_t)di, 0, &k);
+  if (ok) t->allow++; else t->deny++;
+}
+
+/* Judges every whole record in buf[0..n); returns the bytes consumed. */
+static size_t judge(ctx_t *c, const uint8_t *buf, size_t n) {
+  size_t off = 0;
   while (off + 16 <= n) {
-    uint32_t sec, frac, caplen;
-    memcpy(&sec, buf + off, 4);
-    memcpy(&frac, buf + off + 4, 4);
+    uint32_t caplen;
     memcpy(&caplen, buf + off + 8, 4);
     if (off + 16 + caplen > n) break;
-    const uint8_t *p = buf + off + 16;
+    judge_one(c, buf + off);
     off += 16 + caplen;
-    t->packets++;
-    if (!parse(p, caplen, &k)) { t->allow++; continue; } /* non-IP: not a security-group matter */
-    k.ts = (uint64_t)sec * 1000000000ULL + (nanos ? frac : (uint64_t)frac * 1000ULL);
-    int32_t si = amap_get(k.src), di = amap_get(k.dst);
-    int ok = 1;
-    if (si >= 0) ok = hop((uint32_t)si, 1, &k);
-    if (ok && di >= 0) ok = hop((uint32_t)di, 0, &k);
-    if (ok) t->allow++; else t->deny++;
   }
   return off;
 }
@@ -353,27 +399,82 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* What a pass runs on. */
+static const char *capture_path;
+static off_t capture_size;
+static const uint8_t *capture_mem; /* mem mode: the whole file */
+static int read_mode;
+static size_t read_chunk = 1 << 20;
+
+/* read mode: the thread reads the file itself (as each sgfilter lane does) into a buffer of its own */
+static void judge_file(ctx_t *c) {
+  int fd = open(capture_path, O_RDONLY);
+  if (fd < 0) die(capture_path, strerror(errno));
+  uint8_t *buf = malloc(read_chunk + 65536 + 16);
+  if (!buf) die("out of memory for the read buffer", NULL);
+  off_t pos = 24;
+  size_t have = 0;
+  for (;;) {
+    ssize_t r = pread(fd, buf + have, read_chunk, pos);
+    if (r < 0) die(capture_path, strerror(errno));
+    if (r == 0) break;
+    pos += r;
+    have += (size_t)r;
+    size_t used = judge(c, buf, have);
+    if (used == 0 && have > 65536 + 16) die(capture_path, "a record longer than 64 KiB");
+    memmove(buf, buf + used, have - used);
+    have -= used;
+  }
+  free(buf);
+  close(fd);
+}
+
+static void *run_pass(void *arg) {
+  ctx_t *c = arg;
+  if (c->own) {
+    const uint8_t *base = capture_mem + 24;
+    for (size_t i = 0; i < c->n_own; i++) judge_one(c, base + c->own[i]);
+  } else if (read_mode) {
+    judge_file(c);
+  } else {
+    judge(c, capture_mem + 24, (size_t)capture_size - 24);
+  }
+  return NULL;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 3) die("usage: sgfilter-native RULES CAPTURE [--mode mem|read] [--passes K] [--warmup W] [--capacity N]", NULL);
-  const char *mode = "mem";
-  int passes = 5, warmup = 1;
+  if (argc < 3) die("usage: sgfilter-native RULES CAPTURE [--mode mem|read] [--passes K] [--warmup W] [--capacity N] [--threads T] [--split lane|pre]", NULL);
+  const char *mode = "mem", *split = "lane";
+  int passes = 5, warmup = 1, threads = 1;
   uint64_t capacity = 1 << 18;
   for (int i = 3; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--mode")) mode = argv[i + 1];
     else if (!strcmp(argv[i], "--passes")) passes = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--warmup")) warmup = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--capacity")) capacity = strtoull(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--split")) split = argv[i + 1];
     else die("unknown option", argv[i]);
   }
   if (strcmp(mode, "mem") && strcmp(mode, "read")) die("--mode must be mem or read", mode);
+  if (strcmp(split, "lane") && strcmp(split, "pre")) die("--split must be lane or pre", split);
+  if (!strcmp(split, "pre") && strcmp(mode, "mem")) die("--split pre hands out the packets of a capture in memory: use --mode mem", NULL);
   if (passes < 1 || passes > 1000 || warmup < 0 || warmup > 100) die("--passes 1-1000, --warmup 0-100", NULL);
+  if (threads < 1 || threads > 64) die("--threads 1-64", NULL);
+  read_mode = !strcmp(mode, "read");
   uint64_t cap = 1024;
   while (cap < capacity) cap <<= 1;
-  ct_mask = cap - 1;
-  ct = aligned_alloc(64, cap * sizeof(ct_t));
-  if (!ct) die("out of memory for the conntrack table", NULL);
+  ctx_t *ctx = calloc((size_t)threads, sizeof *ctx);
+  for (int t = 0; t < threads; t++) {
+    ctx[t].ct_mask = cap - 1;
+    ctx[t].ct = aligned_alloc(64, cap * sizeof(ct_t));
+    if (!ctx[t].ct) die("out of memory for the conntrack table", NULL);
+    ctx[t].tid = (uint32_t)t;
+    ctx[t].nt = (uint32_t)threads;
+  }
   load_rules(argv[1]);
 
+  capture_path = argv[2];
   int fd = open(argv[2], O_RDONLY);
   if (fd < 0) die(argv[2], strerror(errno));
   uint8_t gh[24];
@@ -385,42 +486,69 @@ int main(int argc, char **argv) {
   else if (magic == 0xa1b23c4d) nanos = 1;
   else die(argv[2], "not a little-endian classic pcap file");
   if ((linktype & 0xffff) != 1) die(argv[2], "link type is not Ethernet");
-  off_t size = lseek(fd, 0, SEEK_END);
-  uint8_t *mem = NULL;
-  const size_t chunk = 1 << 20;
-  if (!strcmp(mode, "mem")) {
-    mem = malloc((size_t)size);
-    if (!mem || pread(fd, mem, (size_t)size, 0) != size) die(argv[2], "could not read the capture into memory");
-  } else {
-    mem = malloc(chunk + 65536 + 16);
+  capture_size = lseek(fd, 0, SEEK_END);
+  if (!read_mode) {
+    uint8_t *mem = malloc((size_t)capture_size);
+    if (!mem || pread(fd, mem, (size_t)capture_size, 0) != capture_size) die(argv[2], "could not read the capture into memory");
+    capture_mem = mem;
+  }
+  close(fd);
+  if (!strcmp(split, "pre") && threads > 1) {
+    /* hand the records out by shard (non-IP ones to thread 0), before any pass */
+    const uint8_t *base = capture_mem + 24;
+    size_t n = (size_t)capture_size - 24, count = 0;
+    for (size_t off = 0; off + 16 <= n;) {
+      uint32_t caplen;
+      memcpy(&caplen, base + off + 8, 4);
+      if (off + 16 + caplen > n) break;
+      count++;
+      off += 16 + caplen;
+    }
+    for (int t = 0; t < threads; t++) {
+      ctx[t].own = malloc((count ? count : 1) * sizeof(uint64_t));
+      if (!ctx[t].own) die("out of memory for the threads' record lists", NULL);
+    }
+    for (size_t off = 0; off + 16 <= n;) {
+      uint32_t caplen;
+      memcpy(&caplen, base + off + 8, 4);
+      if (off + 16 + caplen > n) break;
+      pkt_t k;
+      uint32_t t = parse(base + off + 16, caplen, &k) ? shard_of(&k, (uint32_t)threads) : 0;
+      ctx[t].own[ctx[t].n_own++] = off;
+      off += 16 + caplen;
+    }
+    for (int t = 0; t < threads; t++) ctx[t].nt = 1; /* the list is the thread's own: no shard test */
+    /* thread 0 counts the non-IP records; the others own none */
   }
   double *secs = calloc((size_t)(passes + warmup), sizeof(double));
+  pthread_t *tids = calloc((size_t)threads, sizeof *tids);
   tally_t t = {0, 0, 0};
+  uint64_t n_full = 0;
   for (int p = 0; p < passes + warmup; p++) {
-    memset(ct, 0, cap * sizeof(ct_t));
-    n_full = 0;
-    t.packets = t.allow = t.deny = 0;
+    for (int k = 0; k < threads; k++) {
+      memset(ctx[k].ct, 0, cap * sizeof(ct_t));
+      ctx[k].n_full = 0;
+      ctx[k].t = (tally_t){0, 0, 0};
+    }
     double t0 = now();
-    if (!strcmp(mode, "mem")) {
-      judge(mem + 24, (size_t)size - 24, &t);
+    if (threads == 1) {
+      run_pass(&ctx[0]);
     } else {
-      off_t pos = 24;
-      size_t have = 0;
-      for (;;) {
-        ssize_t r = pread(fd, mem + have, chunk, pos);
-        if (r < 0) die(argv[2], strerror(errno));
-        if (r == 0) break;
-        pos += r;
-        have += (size_t)r;
-        size_t used = judge(mem, have, &t);
-        if (used == 0 && have > 65536 + 16) die(argv[2], "a record longer than 64 KiB");
-        memmove(mem, mem + used, have - used);
-        have -= used;
-      }
+      for (int k = 0; k < threads; k++)
+        if (pthread_create(&tids[k], NULL, run_pass, &ctx[k])) die("could not start a thread", NULL);
+      for (int k = 0; k < threads; k++) pthread_join(tids[k], NULL);
     }
     secs[p] = now() - t0;
+    t = (tally_t){0, 0, 0};
+    n_full = 0;
+    for (int k = 0; k < threads; k++) {
+      t.packets += ctx[k].t.packets;
+      t.allow += ctx[k].t.allow;
+      t.deny += ctx[k].t.deny;
+      n_full += ctx[k].n_full;
+    }
   }
-  printf("{\"mode\":\"%s\",\"packets\":%llu,\"allow\":%llu,\"deny\":%llu,\"full\":%llu,\"cold\":%.9f,\"passes\":[", mode,
+  printf("{\"mode\":\"%s\",\"threads\":%d,\"split\":\"%s\",\"packets\":%llu,\"allow\":%llu,\"deny\":%llu,\"full\":%llu,\"cold\":%.9f,\"passes\":[", mode, threads, split,
          (unsigned long long)t.packets, (unsigned long long)t.allow, (unsigned long long)t.deny, (unsigned long long)n_full, secs[0]);
   for (int p = warmup; p < passes + warmup; p++) printf("%s%.9f", p > warmup ? "," : "", secs[p]);
   printf("]}\n");

@@ -386,10 +386,20 @@ function nativeLine(r: ReplayBenchReport, repeat: number): string {
   const rules = writeNativeRules(loadTopologyFile(ensureGenerated(replaySpec(r.capture.packets)).topologyPath).topology, cacheDir, `replay-${r.capture.packets}`);
   const one = r.results[0]!;
   const out: string[] = [];
+  let memPps = NaN;
   for (const mode of ['mem', 'read'] as const) {
     const n = runNative(build.binary, rules, r.capture.path, mode, repeat, 1);
     const pps = n.packets / median(n.passes);
     out.push(`  native C baseline (${mode === 'mem' ? 'capture in memory' : 'read()'}): ${(pps / 1e6).toFixed(2)} M packets/s; sgfilter loop / native ${((one.loopPacketsPerSecond ?? 0) / pps).toFixed(2)}`);
+    if (mode === 'mem') memPps = pps;
+  }
+  // Two threads: split as sgfilter's workers split, and with the packets handed out before the pass.
+  const two = r.results.find((x) => x.workers === 2 && !x.pool && !x.decisions);
+  const sg2 = two?.loopPacketsPerSecond && one.loopPacketsPerSecond ? ` (sgfilter 2 workers / 1, loop: ${(two.loopPacketsPerSecond / one.loopPacketsPerSecond).toFixed(2)}x)` : '';
+  for (const split of ['lane', 'pre'] as const) {
+    const n = runNative(build.binary, rules, r.capture.path, 'mem', repeat, 1, 2, split);
+    const pps = n.packets / median(n.passes);
+    out.push(`  native C baseline, 2 threads, ${split === 'lane' ? 'each walking every packet' : 'packets handed out first'}: ${(pps / 1e6).toFixed(2)} M packets/s, ${(pps / memPps).toFixed(2)}x of 1 thread${split === 'lane' ? sg2 : ''}`);
   }
   return out.join('\n');
 }

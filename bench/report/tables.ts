@@ -170,12 +170,20 @@ export function buildTables(r: BenchReport): Table[] {
         row('reference engine', small.packets, 'small/reference'),
         ...(['jsonl', 'binary'] as const).flatMap((f) => [1, 2].filter((w) => fig.has(`replay/big/wasm-${w}w-decisions-${f}/e2e`)).map((w) => row(`WASM, ${w} worker${w > 1 ? 's' : ''}, --decisions (${f})`, big.packets, `big/wasm-${w}w-decisions-${f}`))),
         ...(fig.has('replay/big/native-mem/loop')
-          ? [row('native C, capture in memory', big.packets, 'big/native-mem'), row('native C, read()', big.packets, 'big/native-read')]
+          ? [
+              row('native C, capture in memory', big.packets, 'big/native-mem'),
+              row('native C, read()', big.packets, 'big/native-read'),
+              ...(fig.has('replay/big/native-mem-2t-lane/loop') ? [row('native C, 2 threads, each walks every packet', big.packets, 'big/native-mem-2t-lane')] : []),
+              ...(fig.has('replay/big/native-mem-2t-pre/loop') ? [row('native C, 2 threads, packets handed out first', big.packets, 'big/native-mem-2t-pre')] : []),
+            ]
           : []),
       ],
       notes: [
         ...nativeNotes(r.replay, div),
         `2 workers / 1 worker: ${div('replay/big/wasm-2w/e2e', 'replay/big/wasm-1w/e2e')} end-to-end, ${div('replay/big/wasm-2w/loop', 'replay/big/wasm-1w/loop')} loop (each worker reads the whole capture and judges its shards).`,
+        ...(fig.has('replay/big/native-mem-2t-lane/loop')
+          ? [`Native C, 2 threads / 1 thread in memory, same run: ${div('replay/big/native-mem-2t-lane/loop', 'replay/big/native-mem/loop')} split as sgfilter's workers split, ${div('replay/big/native-mem-2t-pre/loop', 'replay/big/native-mem/loop')} with the packets handed out before the pass (the ceiling of decoding once): what two cores give native code on this machine.`]
+          : []),
         ...(fig.has('replay/big/wasm-2w-pool/e2e') ? [`On warm pools (createReplayPool, the two alternated run by run): ${div('replay/big/wasm-2w-pool/e2e', 'replay/big/wasm-1w-pool/e2e')} end-to-end, ${div('replay/big/wasm-2w-pool/loop', 'replay/big/wasm-1w-pool/loop')} loop.`] : []),
         `WASM / reference on the same ${small.packets.toLocaleString('en-US')} packets: ${div('replay/small/wasm-1w/e2e', 'replay/small/reference/e2e')} end-to-end, ${div('replay/small/wasm-1w/loop', 'replay/small/reference/e2e')} loop.`,
         ...(r.replay.verify ? [`Decisions verified first: ${r.replay.verify.packets.toLocaleString('en-US')} packets byte-identical for ${r.replay.verify.configs.join(', ')}${r.replay.verifyShards ? `, and ${r.replay.verifyShards.packets.toLocaleString('en-US')} packets of a capture made to cross state shards` : ''}.`] : []),

@@ -81,8 +81,19 @@ test('hand-worked verdicts, both modes, equal to the reference engine', async ()
     assert.is(r.full, 0);
     assert.is(r.passes.length, 2);
   }
+  // Two and three threads: each thread holds the conntrack of its shards only, so the replies
+  // above are allowed only if a flow's both directions land in one thread's table.
+  for (const [mode, threads, split] of [['mem', 2, 'lane'], ['read', 2, 'lane'], ['mem', 3, 'lane'], ['mem', 2, 'pre'], ['mem', 3, 'pre']] as const) {
+    const r = runNative(build.binary, rules, capture, mode, 2, 1, threads, split);
+    const what = `${mode}, ${threads} threads, ${split}`;
+    assert.is(r.threads, threads, what);
+    assert.is(r.split, split, what);
+    assert.is(r.packets, packets.length, what);
+    assert.equal({ allow: r.allow, deny: r.deny }, want, what);
+  }
   const ref = await replay(topology, capture, { engine: 'reference' });
   assert.equal(ref.verdicts, want, 'the reference evaluator on the same capture');
+  assert.throws(() => runNative(build.binary!, rules, capture, 'read', 1, 0, 2, 'pre'), /--split pre .*--mode mem/s, 'pre-split needs the capture in memory');
 });
 
 test('the rule file expands references and keeps the evaluation order', () => {
