@@ -126,9 +126,11 @@ export interface NativeRun {
   passes: number[];
 }
 
-/** Runs the baseline (1 thread unless `threads` says otherwise); throws with its message when it fails. */
-export function runNative(binary: string, rulesFile: string, capture: string, mode: 'mem' | 'read', passes: number, warmup = 1, threads = 1, split: NativeSplit = 'lane'): NativeRun {
-  const out = execFileSync(binary, [rulesFile, capture, '--mode', mode, '--passes', String(passes), '--warmup', String(warmup), '--threads', String(threads), '--split', split], {
+/** Runs the baseline (1 thread unless `threads` says otherwise; `capacity`: conntrack slots per thread, rounded up to a power of two, default 2^18); throws with its message when it fails. */
+export function runNative(binary: string, rulesFile: string, capture: string, mode: 'mem' | 'read', passes: number, warmup = 1, threads = 1, split: NativeSplit = 'lane', capacity?: number): NativeRun {
+  const args = [rulesFile, capture, '--mode', mode, '--passes', String(passes), '--warmup', String(warmup), '--threads', String(threads), '--split', split];
+  if (capacity !== undefined) args.push('--capacity', String(capacity));
+  const out = execFileSync(binary, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 1 << 20,

@@ -15,6 +15,13 @@
  * as costliest / cheapest, on the loop and on CPU time; and the largest
  * point over the smallest).
  *
+ * The native C baseline (bench/native/replay.c, when a C compiler is present)
+ * runs on every point's capture too, capture in memory, its conntrack table
+ * sized for the point's peak entries (at most half full), `repeat` counted
+ * passes after one warm-up: its ns per packet and its own costliest /
+ * cheapest, beside sgfilter's loop — how much of the growth a plain C hash
+ * table of that many flows shows on this machine too.
+ *
  *   node dist/bench/replay/main.js --flows [--flows-packets N] [--repeat K]
  */
 import { ensureGeneratedWithHeap } from './gen-child.js';
@@ -24,6 +31,8 @@ import { compileTopology } from '../../src/compile/compile.js';
 import { BenchError } from '../harness/errors.js';
 import { median } from '../stats.js';
 import { DEFAULT_CONNTRACK_CAPACITY } from '../../src/model/shard.js';
+import { defaultCacheDir } from '../../src/gen/index.js';
+import { buildNative, runNative, writeNativeRules } from '../harness/native.js';
 
 /** Flow counts of the scaling points. */
 export const FLOW_POINTS = [1_000, 10_000, 100_000, 1_000_000] as const;
@@ -63,6 +72,9 @@ export interface FlowsPoint {
   loopSamples: number[];
   e2eSamples: number[];
   cpuSamples: number[];
+  /** The native C baseline on the same capture (capture in memory): median ns per packet of its counted passes, absent without a compiler. */
+  nativeNsPerPacket?: number;
+  nativeSamples?: number[];
 }
 
 export interface FlowsReport {
@@ -73,6 +85,8 @@ export interface FlowsReport {
   spreadMaxMin: number;
   /** The same on CPU time per packet. */
   cpuSpreadMaxMin: number;
+  /** The native C baseline's costliest / cheapest point, or why it did not run. */
+  native: { spreadMaxMin: number; compiler: string } | { skipped: string };
 }
 
 export interface FlowsOptions {
@@ -119,6 +133,20 @@ export async function runFlowsScaling(opts: FlowsOptions = {}): Promise<FlowsRep
       log(`  flows scaling: ${p.flows} flows, run ${i}/${repeat}: ${p.loops.at(-1)!.toFixed(0)} ns/packet loop, ${p.e2e.at(-1)!.toFixed(0)} end-to-end, ${p.cpu.at(-1)!.toFixed(0)} CPU`);
     }
   }
+  // The native C baseline on every point's capture, its table sized for the point's entries.
+  const build = buildNative(opts.cacheDir ?? defaultCacheDir());
+  const native = new Map<number, number[]>();
+  if (build.binary) {
+    for (const p of setups) {
+      const rules = writeNativeRules(p.topology, opts.cacheDir ?? defaultCacheDir(), `flows-${p.flows}`);
+      const capacity = 2 * Math.max(p.peak, 1024);
+      const r = runNative(build.binary, rules, p.set.capturePath, 'mem', repeat, 1, 1, 'lane', capacity);
+      if (r.full > 0) throw new BenchError('SGF_BENCH_REPLAY', `${p.set.capturePath}: the native baseline's table (${capacity} entries) refused ${r.full} flows`);
+      if (r.packets !== p.n) throw new BenchError('SGF_BENCH_REPLAY', `${p.set.capturePath}: the native baseline read ${r.packets} packets, sgfilter ${p.n}`);
+      native.set(p.flows, r.passes.map((sec) => (sec * 1e9) / r.packets));
+      log(`  flows scaling: ${p.flows} flows, native C: ${median(native.get(p.flows)!).toFixed(0)} ns/packet`);
+    }
+  }
   const points: FlowsPoint[] = setups.map((p) => ({
     flows: p.flows,
     packets: p.n,
@@ -130,6 +158,7 @@ export async function runFlowsScaling(opts: FlowsOptions = {}): Promise<FlowsRep
     loopSamples: p.loops,
     e2eSamples: p.e2e,
     cpuSamples: p.cpu,
+    ...(native.has(p.flows) ? { nativeNsPerPacket: median(native.get(p.flows)!), nativeSamples: native.get(p.flows)! } : {}),
   }));
   const first = points[0]!;
   const last = points.at(-1)!;
@@ -140,16 +169,22 @@ export async function runFlowsScaling(opts: FlowsOptions = {}): Promise<FlowsRep
     spread: last.loopNsPerPacket / first.loopNsPerPacket,
     spreadMaxMin: Math.max(...loops) / Math.min(...loops),
     cpuSpreadMaxMin: Math.max(...cpus) / Math.min(...cpus),
+    native: build.binary
+      ? { spreadMaxMin: Math.max(...points.map((p) => p.nativeNsPerPacket!)) / Math.min(...points.map((p) => p.nativeNsPerPacket!)), compiler: build.compiler! }
+      : { skipped: build.why ?? 'not built' },
   };
 }
 
 export function formatFlowsReport(r: FlowsReport): string {
-  const lines = ['flows scaling (WASM, 1 worker; ns per packet, medians; points run round-robin)', '  flows        packets   conntrack peak   loop ns/pkt   e2e ns/pkt   CPU ns/pkt   loop Mpps'];
+  const lines = ['flows scaling (WASM, 1 worker; ns per packet, medians; points run round-robin)', '  flows        packets   conntrack peak   loop ns/pkt   e2e ns/pkt   CPU ns/pkt   loop Mpps   native C ns/pkt'];
   for (const p of r.points) {
     lines.push(
-      `  ${p.flows.toLocaleString('en-US').padEnd(10)} ${p.packets.toLocaleString('en-US').padStart(10)} ${p.conntrackPeak.toLocaleString('en-US').padStart(16)} ${p.loopNsPerPacket.toFixed(0).padStart(13)} ${p.e2eNsPerPacket.toFixed(0).padStart(12)} ${p.cpuNsPerPacket.toFixed(0).padStart(12)} ${(1e3 / p.loopNsPerPacket).toFixed(2).padStart(11)}`,
+      `  ${p.flows.toLocaleString('en-US').padEnd(10)} ${p.packets.toLocaleString('en-US').padStart(10)} ${p.conntrackPeak.toLocaleString('en-US').padStart(16)} ${p.loopNsPerPacket.toFixed(0).padStart(13)} ${p.e2eNsPerPacket.toFixed(0).padStart(12)} ${p.cpuNsPerPacket.toFixed(0).padStart(12)} ${(1e3 / p.loopNsPerPacket).toFixed(2).padStart(11)} ${(p.nativeNsPerPacket !== undefined ? p.nativeNsPerPacket.toFixed(0) : '-').padStart(17)}`,
     );
   }
   lines.push(`  largest / smallest flows (loop): ${r.spread.toFixed(2)}x; costliest / cheapest point: ${r.spreadMaxMin.toFixed(2)}x loop, ${r.cpuSpreadMaxMin.toFixed(2)}x CPU (goal ≤ 1.5x)`);
+  lines.push('spreadMaxMin' in r.native
+    ? `  native C baseline (${r.native.compiler}, capture in memory, same captures): costliest / cheapest point ${r.native.spreadMaxMin.toFixed(2)}x`
+    : `  native C baseline: skipped (${r.native.skipped})`);
   return lines.join('\n');
 }
