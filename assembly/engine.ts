@@ -464,7 +464,7 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
 /**
  * prepareRecord of an IPv4 record that quotes no flow: the same shard (the
  * packet's own flow), owners and flow, each from the addresses' words
- * loaded once (flowHash4, addrOwner4, ctFlow4).
+ * loaded once (flowHash4, addrOwner4, ctFlow4Save or ctFlow4).
  */
 @inline function prepareRecord4(r: usize, owned: u32, saved: usize): usize {
   const x = load<u32>(r, REC_SRC + ADDR_W0);
