@@ -40,6 +40,23 @@ export function addrMapAdd(family: u32, a: usize, iface: u32): void {
   }
 }
 
+/**
+ * addrOwner of the IPv4 address `w` (the record form's word ADDR_W0, whose
+ * other words are zero): the same slot hash (the high half's term is zero)
+ * and the same compare, without loading the address's zero words (the
+ * engine's pre-pass, two a packet).
+ */
+@inline export function addrOwner4(w: u32): i32 {
+  let i = <u32>(((<u64>w ^ 4) * 0xff51afd7ed558ccd) >> 32) & amMask;
+  while (true) {
+    const s = amSlots + <usize>i * AM_SIZE;
+    const tag = load<u32>(s, AM_TAG);
+    if (tag == SLOT_EMPTY) return -1;
+    if (load<u32>(s, AM_FAMILY) == 4 && load<u64>(s, AM_ADDR) == <u64>w && load<u64>(s, AM_ADDR + 8) == 0) return <i32>tag - 1;
+    i = (i + 1) & amMask;
+  }
+}
+
 /** The interface owning the address, or -1. */
 export function addrOwner(family: u32, a: usize): i32 {
   let i = amHash(family, a) & amMask;

@@ -148,9 +148,63 @@ let pFree: usize = 0;
 
 /** The conntrack hash of a flow: the same at every interface, and even (a packet's two hops probe from one even slot: one line). */
 @inline function flowKeyHash(family: u32, proto: u32, lo: usize, loPort: u32, hi: usize, hiPort: u32): u32 {
+  if (family == 4) return flowKeyHash4(proto, load<u32>(lo, ADDR_W0), loPort, load<u32>(hi, ADDR_W0), hiPort);
   let h: u64 = (<u64>family << 48) | (<u64>proto << 32) | (<u64>loPort << 16) | <u64>hiPort;
   h = addrHash(lo, h);
   return <u32>mix64(addrHash(hi, h)) & ~1;
+}
+
+/**
+ * flowKeyHash of an IPv4 flow (addresses `lo`, `hi` as u32 words): both
+ * addresses in one u64, the protocol and ports in another, one multiply and
+ * the mix (three multiplies, against six for the general form).
+ */
+@inline function flowKeyHash4(proto: u32, lo: u32, loPort: u32, hi: u32, hiPort: u32): u32 {
+  const ports: u64 = (<u64>proto << 32) | (<u64>loPort << 16) | <u64>hiPort;
+  return <u32>mix64(((<u64>lo << 32) | <u64>hi) ^ (ports * 0x9e3779b97f4a7c15)) & ~1;
+}
+
+/**
+ * ctFlow of an IPv4 packet whose addresses (at `src`, `dst`, the record
+ * form) have the words `s`, `d`: the same key, the addresses ordered by
+ * their words (the record form's other words are zero).
+ */
+@inline export function ctFlow4(proto: u32, src: usize, s: u32, sport: u32, dst: usize, d: u32, dport: u32): void {
+  pValid = false;
+  pTag = 0;
+  kFamily = 4;
+  kProto = proto;
+  const srcIsLo = s < d || (s == d && sport <= dport);
+  kSrcIsLo = srcIsLo;
+  if (srcIsLo) {
+    kLo = src; kHi = dst; kLoPort = sport; kHiPort = dport;
+    kHash = flowKeyHash4(proto, s, sport, d, dport);
+  } else {
+    kLo = dst; kHi = src; kLoPort = dport; kHiPort = sport;
+    kHash = flowKeyHash4(proto, d, dport, s, sport);
+  }
+}
+
+/**
+ * ctFlow4 and ctFlowSave in one, without the prepared key (the batch
+ * pre-pass: the judging loop restores the flow with ctFlowLoad): the saved
+ * flow (FS_* at `p`) of that IPv4 flow; returns its first slot (ctFirstSlot).
+ */
+@inline export function ctFlow4Save(p: usize, proto: u32, s: u32, sport: u32, d: u32, dport: u32): usize {
+  const srcIsLo = s < d || (s == d && sport <= dport);
+  let h: u32;
+  if (srcIsLo) {
+    h = flowKeyHash4(proto, s, sport, d, dport);
+    store<u16>(p, <u16>sport, FS_LO_PORT);
+    store<u16>(p, <u16>dport, FS_HI_PORT);
+  } else {
+    h = flowKeyHash4(proto, d, dport, s, sport);
+    store<u16>(p, <u16>dport, FS_LO_PORT);
+    store<u16>(p, <u16>sport, FS_HI_PORT);
+  }
+  store<u32>(p, h, FS_HASH);
+  store<u8>(p, srcIsLo ? 1 : 0, FS_SRC_IS_LO);
+  return oaSlots(ct) + <usize>(h & oaMask(ct)) * CT_SIZE;
 }
 
 /** The flow part of the key: family, protocol, (src, sport), (dst, dport) in canonical order. */

@@ -113,11 +113,11 @@ import {
   VERDICT_DENY,
   VERDICT_NOT_MINE,
 } from './layout';
-import { addrOwner } from './addrmap';
+import { addrOwner, addrOwner4 } from './addrmap';
 import { arenaAllocate } from './arena';
-import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlowLoad, ctFlowSave, ctHit, ctKey, ctLookup, ctPair } from './conntrack';
+import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSave, ctHit, ctKey, ctLookup, ctPair } from './conntrack';
 import { frRecall, frRemember } from './fragments';
-import { flowHashOf } from './hash';
+import { flowHash4, flowHashOf } from './hash';
 import { ifaceRecord } from './state';
 
 // Classifier tuple: assembly/layout.ts (T_*, from layout/layouts.json).
@@ -294,6 +294,15 @@ function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
     setHop(VERDICT_ALLOW, HOP_ESTABLISHED, -1);
     return;
   }
+  statefulMiss(iface, dir, r, shard, now, tcpFlags);
+}
+
+/**
+ * statefulHop after a lookup that found no live entry (a flow's first
+ * packets, related ICMP errors, denials): not inlined, so that the hit path
+ * it leaves stays small where it is inlined.
+ */
+function statefulMiss(iface: u32, dir: u32, r: usize, shard: u32, now: i64, tcpFlags: u32): void {
   if (quotesAFlow(r)) {
     const qf = <u32>load<u8>(r, REC_QFLAGS);
     const qfam: u32 = qf & Q_V6 ? 6 : 4;
@@ -405,10 +414,11 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
   let touches: usize = 0;
   let r = recs;
   for (let i: u32 = 0; i < n; i++, r += REC_SIZE) {
-    if (!prepareRecord(r, owned)) continue;
-    ctFlowSave(flowScratch + <usize>i * FS_SIZE);
+    const saved = flowScratch + <usize>i * FS_SIZE;
     // Both hops probe from the same slot (the hash leaves the interface out).
-    store<u32>(touchScratch + (touches << 2), <u32>ctFirstSlot());
+    const slot = prepareRecord(r, owned, saved);
+    if (slot == 0) continue;
+    store<u32>(touchScratch + (touches << 2), <u32>slot);
     touches++;
   }
   let sink: u32 = 0;
@@ -420,13 +430,23 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
  * The pre-pass of one record: its shard and owners (REC_X_*); when its hops
  * will look its flow up in conntrack (an IP packet of an owned shard between
  * two different owners, at least one managed, not a non-first fragment),
- * the flow prepared (ctFlow) and true.
+ * the flow's first conntrack slot (else 0), and the flow saved at `saved`
+ * (ctFlowSave) or, when `saved` is 0, prepared (ctFlow).
  */
-@inline function prepareRecord(r: usize, owned: u32): bool {
+@inline function prepareRecord(r: usize, owned: u32, saved: usize): usize {
   if (load<u8>(r, REC_REASON) != REASON_OK) {
     store<u32>(r, 0, REC_X_SHARD);
-    return false;
+    return 0;
   }
+  // IPv4 and no quoted flow (the common case): every step by the two address words.
+  if (load<u8>(r, REC_FAMILY) == 4 && (<u32>load<u8>(r, REC_FLAGS) & F_QUOTED) == 0) return prepareRecord4(r, owned, saved);
+  if (!prepareRecordAny(r, owned)) return 0;
+  if (saved != 0) ctFlowSave(saved);
+  return ctFirstSlot();
+}
+
+/** prepareRecord of any record of an IP packet: the flow prepared (ctFlow) and true, or false. */
+@inline function prepareRecordAny(r: usize, owned: u32): bool {
   const shard = shardOfRecord(r);
   store<u32>(r, shard, REC_X_SHARD);
   if (((owned >> shard) & 1) == 0) return false;
@@ -439,6 +459,46 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
   if (isNonFirstFragmentRecord(r)) return false;
   flowPacket(r);
   return true;
+}
+
+/**
+ * prepareRecord of an IPv4 record that quotes no flow: the same shard (the
+ * packet's own flow), owners and flow, each from the addresses' words
+ * loaded once (flowHash4, addrOwner4, ctFlow4Save or ctFlow4).
+ */
+@inline function prepareRecord4(r: usize, owned: u32, saved: usize): usize {
+  const x = load<u32>(r, REC_SRC + ADDR_W0);
+  const y = load<u32>(r, REC_DST + ADDR_W0);
+  const proto = <u32>load<u8>(r, REC_PROTO);
+  const shard: u32 = cfgShards <= 1 ? 0 : shardOfHash(flowHash4(proto, x, y));
+  store<u32>(r, shard, REC_X_SHARD);
+  if (((owned >> shard) & 1) == 0) return 0;
+  const a = addrOwner4(x);
+  const b = addrOwner4(y);
+  store<i32>(r, a, REC_X_OWNER_A);
+  store<i32>(r, b, REC_X_OWNER_B);
+  if (a == b) return 0; // both unmanaged, or local: no hop
+  const flags = <u32>load<u8>(r, REC_FLAGS);
+  if ((flags & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0) return 0;
+  // flowPacket's ports
+  let sp: u32 = 0;
+  let dp: u32 = 0;
+  if (proto == 6 || proto == 17) {
+    if (flags & F_PORTS) {
+      sp = <u32>load<u16>(r, REC_SPORT);
+      dp = <u32>load<u16>(r, REC_DPORT);
+    }
+  } else if ((flags & F_ICMP) != 0 && proto == 1) {
+    const type = <u32>load<u8>(r, REC_ICMP_TYPE);
+    if (type == 8 || type == 0) {
+      const id: u32 = flags & F_ICMP_ID ? <u32>load<u16>(r, REC_ICMP_ID) : 0;
+      sp = id;
+      dp = id;
+    }
+  }
+  if (saved != 0) return ctFlow4Save(saved, proto, x, sp, y, dp);
+  ctFlow4(proto, r + REC_SRC, x, sp, r + REC_DST, y, dp);
+  return 1; // not loaded (one record)
 }
 
 let prepassSink: u32 = 0;
@@ -487,7 +547,7 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
  * when judged here, else 0.
  */
 export function engineRunOne(r: usize, out: usize, owned: u32): u32 {
-  prepareRecord(r, owned);
+  prepareRecord(r, owned, 0);
   return judgeRecord(r, out, owned, 0);
 }
 
@@ -542,6 +602,20 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     if (a >= 0 && b >= 0) ctPair(<u32>b);
   }
   store<u8>(o, PKT_HOPS, D_REASON);
+  if (a >= 0 && b >= 0 && (<u32>load<u8>(r, REC_FLAGS) & F_FRAG) == 0) {
+    // Two hops of a packet that is no fragment (most packets): hop() inlined
+    // for both (its fragment steps skipped), their lookups sharing one walk.
+    const now = load<i64>(r, REC_TS);
+    statefulHop(<u32>a, DIR_EGRESS, r, shard, now);
+    writeHop(o, 0, <u32>a, DIR_EGRESS);
+    let nh2: u32 = 1;
+    if (hVerdict != VERDICT_DENY) {
+      statefulHop(<u32>b, DIR_INGRESS, r, shard, now);
+      writeHop(o, 1, <u32>b, DIR_INGRESS);
+      nh2 = 2;
+    }
+    return hopsDone(o, nh2, hVerdict == VERDICT_DENY ? VERDICT_DENY : VERDICT_ALLOW);
+  }
   let nh: u32 = 0;
   let verdict: u8 = VERDICT_ALLOW;
   if (a >= 0) {
@@ -554,6 +628,11 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     writeHop(o, nh++, <u32>b, DIR_INGRESS);
     if (hVerdict == VERDICT_DENY) verdict = VERDICT_DENY;
   }
+  return hopsDone(o, nh, verdict);
+}
+
+/** The decision record's hop count and verdict, and the tally, after a packet's hops (the last hop's reason is hReason). */
+@inline function hopsDone(o: usize, nh: u32, verdict: u8): u32 {
   store<u8>(o, <u8>nh, D_NHOPS);
   store<u8>(o, verdict, D_VERDICT);
   if (tally != 0) {

@@ -87,27 +87,28 @@ const FNV_FAMILY6: u32 = (FNV_OFFSET ^ 6) * FNV_PRIME;
  * addresses are ordered by that word alone.
  */
 @inline export function flowHashOf(family: u32, proto: u32, a: usize, b: usize): u32 {
-  let h: u32;
-  if (family == 4) {
-    let x = load<u32>(a, ADDR_W0);
-    let y = load<u32>(b, ADDR_W0);
-    if (x > y) {
-      const t = x;
-      x = y;
-      y = t;
-    }
-    h = fnvWord(fnvWord(fnvWord(FNV_FAMILY4, proto), x), y);
-  } else {
-    let lo = a;
-    let hi = b;
-    if (addrCmp(a, b) > 0) {
-      lo = b;
-      hi = a;
-    }
-    h = fnvWord(family == 6 ? FNV_FAMILY6 : fnvWord(FNV_OFFSET, family), proto);
-    h = fnvAddr(h, family, lo);
-    h = fnvAddr(h, family, hi);
+  if (family == 4) return flowHash4(proto, load<u32>(a, ADDR_W0), load<u32>(b, ADDR_W0));
+  let lo = a;
+  let hi = b;
+  if (addrCmp(a, b) > 0) {
+    lo = b;
+    hi = a;
   }
+  let h = fnvWord(family == 6 ? FNV_FAMILY6 : fnvWord(FNV_OFFSET, family), proto);
+  h = fnvAddr(h, family, lo);
+  h = fnvAddr(h, family, hi);
+  return fmix32(h);
+}
+
+/** flowHashOf of an IPv4 flow, its addresses' words `x`, `y` (either order). */
+@inline export function flowHash4(proto: u32, x: u32, y: u32): u32 {
+  const lo = min(x, y);
+  const hi = max(x, y);
+  return fmix32(fnvWord(fnvWord(fnvWord(FNV_FAMILY4, proto), lo), hi));
+}
+
+/** The murmur3 finalizer. */
+@inline function fmix32(h: u32): u32 {
   h ^= h >> 16;
   h *= 0x85ebca6b;
   h ^= h >> 13;
