@@ -6,8 +6,9 @@
  * /tmp/base` before a change; link node_modules into it).
  *
  * Per call, one warm filter of each build judges the traffic pass after
- * pass, each pass's timestamps moved past every timeout (passShift: each
- * pass judges as the first); within a pass the two builds alternate chunk by
+ * pass, each pass's timestamps moved on by the capture's span (passShift:
+ * the timeline goes on, the flows are found established, as a long-running
+ * filter finds them); within a pass the two builds alternate chunk by
  * chunk (`--chunk` calls, which goes first swapped every chunk), so that a
  * swing of the machine's load moves both alike. The first pass is not
  * counted. Reported per call: ns per call on a CPU (this thread's time,
