@@ -364,19 +364,30 @@ export class Filter {
       const offs = this.offsPtr >> 2;
       if (packed) {
         const lo = offsets![base]!;
-        const hi = offsets![base + limit]!;
-        if (lo <= hi && hi <= data!.length && hi - lo <= this.stagingSize) {
-          // The whole chunk fits: its offsets go as they are (the WASM side checks that they do not decrease and rebases them).
-          this.u32.set(offsets!.subarray(base, base + limit + 1), offs);
-          this.u8.set(data!.subarray(lo, hi), this.stagingPtr);
-          this.copyTimestamps(timestamps, f64, base, limit);
-          const r = this.x.libJudgeFrames(this.stagingPtr, this.offsPtr, lo, this.tsPtr, f64 ? 1 : 0, limit, linktype, this.verdictsPtr, this.reasonsPtr, this.rulesPtr);
-          if (r < 0) {
-            const k = base + (r & 0x7fffffff);
-            throw new ApiUsageError(`judgeFrames: frames.offsets[${k}] = ${offsets![k]!}: offsets must not decrease and stay within frames.data (${data!.length} bytes)`);
+        let fit = limit;
+        let hi = offsets![base + limit]!;
+        if (lo <= hi && hi <= data!.length && hi - lo > this.stagingSize) {
+          // Larger than the staging region: the most frames whose bytes fit (binary search; the offsets are checked below).
+          let a = 0;
+          let b = limit;
+          while (a < b) {
+            const mid = (a + b + 1) >> 1;
+            const o = offsets![base + mid]!;
+            if (o >= lo && o - lo <= this.stagingSize) a = mid;
+            else b = mid - 1;
           }
-          this.copyOut(out, base, limit);
-          base += limit;
+          fit = a;
+          hi = offsets![base + a]!;
+        }
+        if (fit > 0 && lo <= hi && hi <= data!.length && hi - lo <= this.stagingSize) {
+          // The chunk's offsets go as they are (the WASM side checks that they do not decrease and rebases them).
+          this.u32.set(offsets!.subarray(base, base + fit + 1), offs);
+          this.u8.set(data!.subarray(lo, hi), this.stagingPtr);
+          this.copyTimestamps(timestamps, f64, base, fit);
+          const r = this.x.libJudgeFrames(this.stagingPtr, this.offsPtr, lo, this.tsPtr, f64 ? 1 : 0, fit, linktype, this.verdictsPtr, this.reasonsPtr, this.rulesPtr);
+          if (r < 0) this.badOffset(data!, offsets!, base, base + (r & 0x7fffffff));
+          this.copyOut(out, base, fit);
+          base += fit;
           continue;
         }
         if (lo > data!.length) throw new ApiUsageError(`judgeFrames: frames.offsets[${base}] = ${lo} is past the end of frames.data (${data!.length} bytes)`);
@@ -416,6 +427,16 @@ export class Filter {
       base += m;
     }
     return out;
+  }
+
+  /** Throw the error the per-frame checks name for the first bad offset of frames.offsets[base..last] (the WASM side found offsets[last] below the one before it). */
+  private badOffset(data: Uint8Array, offsets: Uint32Array, base: number, last: number): never {
+    for (let k = base; k < last; k++) {
+      const a = offsets[k]!;
+      const b = offsets[k + 1]!;
+      if (b < a || b > data.length) throw new ApiUsageError(`judgeFrames: frames.offsets[${k + 1}] = ${b}: offsets must not decrease and stay within frames.data (${data.length} bytes)`);
+    }
+    throw new ApiUsageError(`judgeFrames: frames.offsets[${last}] = ${offsets[last]!}: offsets must not decrease and stay within frames.data (${data.length} bytes)`);
   }
 
   /** One tuple judged: its verdict (`intern` 0) or its decision's intern code (1). */

@@ -502,6 +502,8 @@ t('judgeFrames refuses bad arrays, naming them', () => {
   bad(() => f.judgeFrames([fr, 'x' as unknown as Uint8Array], new BigInt64Array(2)), ApiUsageError, /frames\[1\] must be a Uint8Array/);
   bad(() => f.judgeFrames({ data: fr, offsets: new Uint32Array([0, 10, 5]) }, new BigInt64Array(2)), ApiUsageError, /frames\.offsets\[2\] = 5: offsets must not decrease/);
   bad(() => f.judgeFrames({ data: fr, offsets: new Uint32Array([0, 1000]) }, new BigInt64Array(1)), ApiUsageError, /offsets\[1\] = 1000.*within frames\.data/);
+  // An offset past the data between good ones: named itself, not the one after it that is lower.
+  bad(() => f.judgeFrames({ data: fr, offsets: new Uint32Array([0, 1000, 10]) }, new BigInt64Array(2)), ApiUsageError, /frames\.offsets\[1\] = 1000.*within frames\.data/);
   bad(() => f.judgeFrames([fr, fr], new Float64Array([1, 2.5])), EngineOptionError, /timestamps\[1\] must be nanoseconds/);
   bad(() => f.judgeFrames([fr], new BigInt64Array(1), { out: { verdicts: new Uint8Array(0), reasons: new Uint8Array(1), rules: new Int32Array(1) } }), ApiUsageError, /out\.verdicts must be a Uint8Array of at least 1/);
   bad(() => f.judgeFrame(fr, 1n, -1), ApiUsageError, /linktype must be an integer/);
