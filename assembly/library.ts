@@ -10,13 +10,16 @@
 //            hop's list, one per list position
 //     desc / recs / decs   cap frame descriptors, records, decision records
 //     ife    one capture interface entry (IFE_*)
-//   libJudgeFrames(frames, offs, ts, tsF64, n, linktype, verdicts, reasons, rules): u32
-//     frame i is the bytes [frames + offs[i], frames + offs[i+1]) (offs: n+1
-//     u32), captured at ts[i] (i64 ns, or f64 integer ns when tsF64 != 0);
+//   libJudgeFrames(frames, offs, lo, ts, tsF64, n, linktype, verdicts, reasons, rules): u32
+//     frame i is the bytes [frames + offs[i] - lo, frames + offs[i+1] - lo)
+//     (offs: n+1 u32, the caller's own offsets as they are, each at least
+//     lo), captured at ts[i] (i64 ns, or f64 integer ns when tsF64 != 0);
 //     per frame: verdict u8 (VERDICT_*), deciding reason u8 (the tally's
 //     reason index: PKT_* for packet-level reasons, TL_HOP_BASE + HOP_* for
 //     the last hop's), deciding rule i32 (the topology rule index of the last
-//     hop when a rule decided it, else -1). Returns n.
+//     hop when a rule decided it, else -1). Returns n; when an offset is
+//     below the one before it, nothing is judged and the result is
+//     0x80000000 | i for the first such offs[i] (the host names it).
 //   libJudgeFrame(frame, len, ts, linktype, intern): u32
 //     one frame; its decision record is at decs (record 0); returns the
 //     verdict, or with intern != 0 the decision's intern code (libIntern)
@@ -154,16 +157,23 @@ function extractFrom(decs: usize, m: u32, verdicts: usize, reasons: usize, rules
 }
 
 /** Judge a batch of frames; see the file header. */
-export function libJudgeFrames(frames: usize, offs: usize, ts: usize, tsF64: u32, n: u32, linktype: u32, verdicts: usize, reasons: usize, rules: usize): u32 {
+export function libJudgeFrames(frames: usize, offs: usize, lo: u32, ts: usize, tsF64: u32, n: u32, linktype: u32, verdicts: usize, reasons: usize, rules: usize): u32 {
+  // The offsets checked first (the host checked offs[0] >= lo and offs[n] within the data): non-decreasing.
+  let prev = load<u32>(offs);
+  for (let i: u32 = 1; i <= n; i++) {
+    const cur = load<u32>(offs + (<usize>i << 2));
+    if (cur < prev) return 0x80000000 | i;
+    prev = cur;
+  }
   useLinktype(linktype);
   for (let base: u32 = 0; base < n; base += libCap) {
     const m = min(libCap, n - base);
     let d = libDesc;
     for (let i: u32 = 0; i < m; i++, d += DESC_SIZE) {
       const k = <usize>(base + i);
-      const lo = load<u32>(offs + (k << 2));
+      const a = load<u32>(offs + (k << 2));
       const t: i64 = tsF64 != 0 ? <i64>load<f64>(ts + (k << 3)) : load<i64>(ts + (k << 3));
-      describe(d, lo, load<u32>(offs + ((k + 1) << 2)) - lo, t);
+      describe(d, a - lo, load<u32>(offs + ((k + 1) << 2)) - a, t);
     }
     // Decoded and judged sub-batch by sub-batch (the records stay cached), as the replay does.
     engineDecodeRun(frames, libDesc, m, libIfe, libRecs, libDecs, 0xffffffff);

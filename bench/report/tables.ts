@@ -201,7 +201,7 @@ export function buildTables(r: BenchReport): Table[] {
       rows: calls.map((f) => [f.label, f.subject, pm(f.id), f.id === 'library/reference' ? '1' : div(f.id, 'library/reference')]),
       notes: [
         'Every call was checked first: against the reference evaluator on a prefix, and against judgeFrames on the whole capture (bench/harness/library.ts).',
-        'Warm: one filter judges the capture pass after pass, each pass with its timestamps moved past every conntrack and fragment timeout, so that it judges as the first pass did (checked); the first measured pass follows one unmeasured pass. Cold: the first pass of a fresh filter (its conntrack tables grow as the flows arrive).',
+        'Warm: one filter judges the capture pass after pass, each pass with its timestamps moved on by the capture\'s span (the timeline goes on: the flows are found established in conntrack, as a long-running filter finds them; the second pass checked against the reference over the same two passes); the first measured pass follows one unmeasured pass. Cold: the first pass of a fresh filter (its conntrack tables grow as the flows arrive).',
       ],
     });
   }

@@ -318,6 +318,7 @@ export interface SgfExports {
    * assembly/library/libJudgeFrames
    * @param frames `usize`
    * @param offs `usize`
+   * @param lo `u32`
    * @param ts `usize`
    * @param tsF64 `u32`
    * @param n `u32`
@@ -327,7 +328,7 @@ export interface SgfExports {
    * @param rules `usize`
    * @returns `u32`
    */
-  libJudgeFrames(frames: number, offs: number, ts: number, tsF64: number, n: number, linktype: number, verdicts: number, reasons: number, rules: number): number;
+  libJudgeFrames(frames: number, offs: number, lo: number, ts: number, tsF64: number, n: number, linktype: number, verdicts: number, reasons: number, rules: number): number;
   /**
    * assembly/library/libJudgeFrame
    * @param frame `usize`

@@ -275,6 +275,43 @@ t('a large batch: many WASM entries per call (small batchCapacity) and frames be
       checkBatch(f, r, want, 0, `${input}, batchCapacity ${batchCapacity}`);
     }
   }
+  // Packed frames whose offsets do not start at 0 (junk bytes before and after the frames; the offsets a window of
+  // a larger array), in chunks that fit the staging region (their offsets handed over as they are) and that do not.
+  {
+    const frames = pkts.map((p) => p.data);
+    // Each frame's end is the next one's start: junk bytes inside a frame's range would change it, so the junk is at the ends only.
+    const data = new Uint8Array(5 + frames.reduce((n, fr) => n + fr.byteLength, 0) + 7).fill(0xee);
+    const tight = new Uint32Array(frames.length + 1);
+    let pos = 5;
+    frames.forEach((fr, i) => {
+      tight[i] = pos;
+      data.set(fr, pos);
+      pos += fr.byteLength;
+    });
+    tight[frames.length] = pos;
+    for (const batchCapacity of [8192, 100, 7]) {
+      const f = createFilter(topology, { ...SMALL, batchCapacity });
+      const window = new Uint32Array(tight.length + 4);
+      window.set(tight, 2);
+      const r = f.judgeFrames({ data, offsets: window.subarray(2, 2 + tight.length) }, BigInt64Array.from(pkts, (p) => p.ts));
+      assert.is(r.count, pkts.length);
+      checkBatch(f, r, want, 0, `packed from byte 5, batchCapacity ${batchCapacity}`);
+    }
+    // A decreasing offset in the second chunk: the first chunk is judged, the error names the offset, nothing of its chunk judged.
+    const f = createFilter(topology, { ...SMALL, batchCapacity: 100 });
+    const bad = tight.slice(0, 201);
+    bad[150] = bad[149]! - 1;
+    try {
+      f.judgeFrames({ data, offsets: bad }, BigInt64Array.from(pkts.slice(0, 200), (p) => p.ts));
+      assert.unreachable('a decreasing offset accepted');
+    } catch (e) {
+      assert.instance(e, ApiUsageError);
+      assert.match((e as Error).message, new RegExp(`frames\\.offsets\\[150\\] = ${bad[150]}: offsets must not decrease`));
+    }
+    // The filter carries on: the first 100 were judged (their conntrack entries made), the next 100 were not.
+    const rest = f.judgeFrames({ data, offsets: tight.subarray(100) }, BigInt64Array.from(pkts.slice(100), (p) => p.ts));
+    checkBatch(f, rest, want, 100, 'after the refused chunk');
+  }
   // One frame larger than the staging region grows it.
   const v4 = topology.interfaces.flatMap((i) => i.ips).find((a) => a.family === 4)!;
   const big = ethIp(ipv4({ src: '198.51.100.7', dst: v4.value, proto: 17 }, udp({ sport: 1, dport: 2 }, new Uint8Array(60000))));
@@ -465,6 +502,8 @@ t('judgeFrames refuses bad arrays, naming them', () => {
   bad(() => f.judgeFrames([fr, 'x' as unknown as Uint8Array], new BigInt64Array(2)), ApiUsageError, /frames\[1\] must be a Uint8Array/);
   bad(() => f.judgeFrames({ data: fr, offsets: new Uint32Array([0, 10, 5]) }, new BigInt64Array(2)), ApiUsageError, /frames\.offsets\[2\] = 5: offsets must not decrease/);
   bad(() => f.judgeFrames({ data: fr, offsets: new Uint32Array([0, 1000]) }, new BigInt64Array(1)), ApiUsageError, /offsets\[1\] = 1000.*within frames\.data/);
+  // An offset past the data between good ones: named itself, not the one after it that is lower.
+  bad(() => f.judgeFrames({ data: fr, offsets: new Uint32Array([0, 1000, 10]) }, new BigInt64Array(2)), ApiUsageError, /frames\.offsets\[1\] = 1000.*within frames\.data/);
   bad(() => f.judgeFrames([fr, fr], new Float64Array([1, 2.5])), EngineOptionError, /timestamps\[1\] must be nanoseconds/);
   bad(() => f.judgeFrames([fr], new BigInt64Array(1), { out: { verdicts: new Uint8Array(0), reasons: new Uint8Array(1), rules: new Int32Array(1) } }), ApiUsageError, /out\.verdicts must be a Uint8Array of at least 1/);
   bad(() => f.judgeFrame(fr, 1n, -1), ApiUsageError, /linktype must be an integer/);
