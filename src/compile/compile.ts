@@ -87,6 +87,30 @@ const FILL_ABORT_GROWTH = 2;
  * build (fw1_1K: 42 -> 96 ms, and then refused for its growth).
  */
 const FILL_MAX_BYTES = 512 * 1024;
+/**
+ * A filled tree this small is kept whatever its growth: the growth bound is
+ * about tables that leave the caches, and one of 256 KiB stays in the 1 MiB
+ * L2 with room (fw5_100: 15 -> 32 KB, acl4_1k 166 -> 243 KB;
+ * docs/classifier.md, "Filling small trees, and below the first depth").
+ */
+const FILL_SMALL_BYTES = 256 * 1024;
+/** The filled build's leaf-record budget is at least this (about FILL_SMALL_BYTES of groups). */
+const FILL_SMALL_RECORDS = FILL_SMALL_BYTES / 16;
+/** Levels a filled tree may go below the first build's deepest leaf (fillCost decides). */
+const FILL_MAX_EXTRA = 2;
+/**
+ * The 8-lane fixed walk's cost per lane in steps, for a tree of `steps`
+ * levels whose walks meet `groups` leaf groups in expectation
+ * (TreeEmitter.expectedGroups): a group scan costs about GROUP_STEPS steps.
+ * GROUP_STEPS is measured, not derived: one more level paid where it saved
+ * 0.9-1.0 groups a walk (acl5_100 x1.2, acl4_100, acl5_1k) and lost where it
+ * saved 0.25-0.7 (fw1_100 0.93, fw2_100 0.94, ipc1_100 0.98);
+ * docs/classifier.md, "Filling small trees, and below the first depth".
+ */
+function fillCost(steps: number, groups: number): number {
+  return steps + GROUP_STEPS * groups;
+}
+const GROUP_STEPS = 1.2;
 
 /** Build one classifier into `out` (16-byte aligned); returns stats. */
 function emitClassifier(
@@ -140,33 +164,50 @@ function emitClassifier(
   }
   roots.sort((a, b) => a.minPos - b.minPos);
   // One tree: the 8-lane walk may take a fixed number of steps (tree.ts fixedWalkSteps).
-  const walkSteps = roots.length === 1 ? fixedWalkSteps(emitter.leafDepths) : 0;
+  let walkSteps = roots.length === 1 ? fixedWalkSteps(emitter.leafDepths) : 0;
   const treeWords = (e: TreeEmitter) => e.nodes.length + e.leafEntries.length + e.leaves.length;
   if (walkSteps > 0 && treeOpts.fill !== false && treeWords(emitter) * 4 * FILL_MAX_GROWTH <= FILL_MAX_BYTES) {
     // A fixed walk costs walkSteps steps whatever depth a lane's leaf is at,
     // so the tree is built again with every leaf above that depth cut on to
-    // one group (the same cuts down to the first build's leaves, then more,
-    // never deeper): fewer groups scanned, the same walk. Kept while the
-    // tree's words stay within FILL_MAX_GROWTH times the first build's (the
-    // further cuts copy boxes, and a table that outgrows the caches loses
-    // more than the groups save), and within the single-tree budgets; else
-    // the first build. A leaf-record budget stops a losing attempt early.
-    const recordBudget = Math.min(FILL_ABORT_GROWTH * emitter.leafRecords, partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
-    const filled = new TreeEmitter(boxes, { ...treeOpts, fillTo: walkSteps, recordBudget, ...(partOpts.mode === 'auto' ? { workBudget: partOpts.singleTreeWork } : {}) }, known);
-    try {
-      // The same cuts as the first build down to its leaves: taken from it
-      // when it was built over the same boxes (TreeEmitter.build's guide),
-      // not chosen again.
-      const members = partitionBoxes(boxes, { ...partOpts, mode: 'none' })[0]!;
-      const first = roots[0]!;
-      const same = first.members.length === members.length && first.members.every((b, i) => b === members[i]);
-      const root = filled.build(members, same ? { emitter, root: first.root } : undefined);
-      if (filled.maxDepth === walkSteps && treeWords(filled) <= FILL_MAX_GROWTH * treeWords(emitter)) {
+    // one group (the same cuts down to the first build's leaves, then more):
+    // fewer groups scanned, the same walk. Kept while the tree's words stay
+    // within FILL_MAX_GROWTH times the first build's or within
+    // FILL_SMALL_BYTES (the further cuts copy boxes, and a table that
+    // outgrows the caches loses more than the groups save), and within the
+    // single-tree budgets; else the first build. A leaf-record budget stops a
+    // losing attempt early. Then filled to FILL_MAX_EXTRA more levels, each
+    // kept when the walk model (fillCost) says the steps it adds cost less
+    // than the groups it saves.
+    const first = roots[0]!;
+    const guideEmitter = emitter;
+    const firstWords = treeWords(emitter);
+    const members = partitionBoxes(boxes, { ...partOpts, mode: 'none' })[0]!;
+    // The same cuts as the first build down to its leaves: taken from it
+    // when it was built over the same boxes (TreeEmitter.build's guide),
+    // not chosen again.
+    const same = first.members.length === members.length && first.members.every((b, i) => b === members[i]);
+    const recordBudget = Math.min(Math.max(FILL_ABORT_GROWTH * emitter.leafRecords, FILL_SMALL_RECORDS), partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
+    const firstSteps = walkSteps;
+    let bestCost = Infinity;
+    for (let extra = 0; extra <= FILL_MAX_EXTRA; extra++) {
+      const filled = new TreeEmitter(boxes, { ...treeOpts, fillTo: firstSteps + extra, recordBudget, ...(partOpts.mode === 'auto' ? { workBudget: partOpts.singleTreeWork } : {}) }, known);
+      let root: number;
+      try {
+        root = filled.build(members, same ? { emitter: guideEmitter, root: first.root } : undefined);
+      } catch (e) {
+        if (!(e instanceof TreeBudgetExceeded)) throw e;
+        break;
+      }
+      const words = treeWords(filled);
+      if (filled.maxDepth < firstSteps || (words > FILL_MAX_GROWTH * firstWords && words * 4 > FILL_SMALL_BYTES)) break;
+      const cost = fillCost(filled.maxDepth, filled.expectedGroups);
+      if (extra === 0 || cost < bestCost) {
+        bestCost = cost;
         emitter = filled;
+        walkSteps = filled.maxDepth;
         roots = [{ minPos: first.minPos, root, members }];
       }
-    } catch (e) {
-      if (!(e instanceof TreeBudgetExceeded)) throw e;
+      if (filled.maxDepth < firstSteps + extra) break; // no leaf left at the fill depth: deeper fills are the same tree
     }
   }
   put(CLASSIFIER.WALK_STEPS, walkSteps);

@@ -120,6 +120,22 @@ export function boundingBox(boxes: BoxSet): { lo: Uint32Array; hi: Uint32Array }
   return { lo: bl, hi: bh };
 }
 
+/**
+ * Sort the first `n` values of `a` ascending: insertion sort below
+ * SORT_SMALL values (most nodes: the builtin's per-call cost dominates
+ * there), else the builtin.
+ */
+function sortSmall(a: Float64Array, n: number): void {
+  if (n >= SORT_SMALL) { a.subarray(0, n).sort(); return; }
+  for (let i = 1; i < n; i++) {
+    const v = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]! > v) { a[j + 1] = a[j]!; j--; }
+    a[j + 1] = v;
+  }
+}
+const SORT_SMALL = 24;
+
 /** Boxes in one leaf group (matched at once with i32x4). */
 const LEAF_GROUP_BOXES = 4;
 
@@ -158,6 +174,12 @@ export class TreeEmitter {
   work = 0;
   /** Leaf nodes by depth (index: steps from the root), over every tree built. */
   readonly leafDepths: number[] = [];
+  /**
+   * The leaf groups a walk meets, in expectation when every cut sends a key
+   * either way with probability 1/2: the sum over leaves of groups x 2^-depth
+   * (the leaves of one tree weigh 1 together). compile.ts's fill depth model.
+   */
+  expectedGroups = 0;
 
   /** The dimensions some box does not span whole (the others can never be cut). */
   private readonly active: number[] = [];
@@ -408,8 +430,9 @@ export class TreeEmitter {
     }
     // Every box spans the region in this dimension: one segment, no cut.
     if (!inside && ne === 0) return;
-    starts.sort();
-    const E = ends.subarray(0, ne).sort();
+    sortSmall(starts, n);
+    const E = ends.subarray(0, ne);
+    sortSmall(E, ne);
     // Segment points: rl, distinct starts and ends.
     let segs = 0;
     let total = 0;
@@ -505,6 +528,7 @@ export class TreeEmitter {
    */
   private emitLeaf(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number): void {
     this.leafDepths[depth] = (this.leafDepths[depth] ?? 0) + 1;
+    this.expectedGroups += Math.ceil(members.length / LEAF_GROUP_BOXES) * 2 ** -depth;
     const words = this.leafWords;
     words.length = 0;
     // The groups store what the node's region within the known box does not

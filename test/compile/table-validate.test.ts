@@ -139,7 +139,8 @@ test('bad counts and links: tree root, node count, leaf group count, key offset,
 test('WALK_STEPS: the depth of the one tree\'s deepest leaf, or 0 (walk until no lane moves); anything else is refused', () => {
   const L0 = layout(good);
   const steps = L0.dv.getUint32(L0.cls + CLASSIFIER.WALK_STEPS, true);
-  assert.is(steps, 2, 'the compiled tree (depth 2) walks a fixed 2 steps');
+  // The compiled tree (first built to depth 2, then filled below it: compile.ts) walks a fixed number of steps.
+  assert.ok(steps >= 2, `a fixed walk of ${steps} steps`);
   const edit = (v: number, expect: string | RegExp) => {
     const b = good.slice();
     const L = layout(b);
@@ -147,8 +148,8 @@ test('WALK_STEPS: the depth of the one tree\'s deepest leaf, or 0 (walk until no
     refused(reseal(b), expect);
   };
   // Fewer steps would leave lanes at inner nodes; a huge count would run that many steps per 8 tuples.
-  edit(1, /WALK_STEPS is 1, but the tree's deepest leaf is 2 steps from its root/);
-  edit(3, /WALK_STEPS is 3, but the tree's deepest leaf is 2/);
+  edit(steps - 1, new RegExp(`WALK_STEPS is ${steps - 1}, but the tree's deepest leaf is ${steps} steps from its root`));
+  edit(steps + 1, new RegExp(`WALK_STEPS is ${steps + 1}, but the tree's deepest leaf is ${steps}`));
   edit(0xffffffff, /WALK_STEPS is 4294967295/);
   // 0 loads, and the 8-lane walk (the loop) gives the same answers as the fixed one.
   const b = good.slice();
