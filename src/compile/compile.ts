@@ -113,8 +113,9 @@ function fillCost(steps: number, groups: number): number {
 const GROUP_STEPS = 1.2;
 
 /**
- * The tail split (TreeOptions.tail; off by default: measured, not kept,
- * docs/classifier.md "The tail split"). A single tree copies the list's wide
+ * The tail split (TreeOptions.tail; by default tried only for a single tree
+ * that takes the lockstep loop: docs/classifier.md "The tail split", where
+ * it was measured on the rest too). A single tree copies the list's wide
  * rules into the leaves of the narrow ones, and in ClassBench's lists (and
  * ACLs generally: the catch-alls last) the wide rules come last: on acl2_1k
  * the last 62 of 908 rules hold 45 % of the tree's leaf copies (any-to-any
@@ -211,7 +212,11 @@ function emitClassifier(
   if (partOpts.mode === 'auto') {
     try {
       roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'none' }));
-      const tail = treeOpts.tail !== true ? null : tailSplit(boxes, emitter, roots[0]!.members, (work) => new TreeEmitter(boxes, { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: Math.min(work, partOpts.singleTreeWork) }, known));
+      // The tail split (tailSplit): tried by default only where the single
+      // tree takes the lockstep loop, not a fixed walk (`tree.tail`: true
+      // always, false never).
+      const tryTail = treeOpts.tail === true || (treeOpts.tail === undefined && fixedWalkSteps(emitter.treeDepths[0]!) === 0);
+      const tail = !tryTail ? null : tailSplit(boxes, emitter, roots[0]!.members, (work) => new TreeEmitter(boxes, { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: Math.min(work, partOpts.singleTreeWork) }, known));
       if (tail) {
         emitter = tail.emitter;
         roots = tail.roots;
@@ -270,6 +275,8 @@ function emitClassifier(
         roots = next;
       }
       if (depth < firstSteps + extra) break; // no leaf left at the fill depth: deeper fills are the same tree
+      // A level deeper costs at least one more step and one group a walk: stop when even that cannot win.
+      if (fillCost(firstSteps + extra + 1, 1) >= bestCost) break;
     }
   }
   put(CLASSIFIER.WALK_STEPS, walkSteps);

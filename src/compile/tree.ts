@@ -56,7 +56,11 @@ export interface TreeOptions {
   fillTo?: number;
   /** compile.ts: false keeps a fixed-walk tree as first built (no second, filled build; for ablations). */
   fill?: boolean;
-  /** compile.ts: true tries the tail split of a single tree (compile.ts tailSplit; measured, not the default: docs/classifier.md, "The tail split"). */
+  /**
+   * compile.ts's tail split of a single tree (tailSplit): undefined tries it
+   * only when the single tree takes the lockstep loop, true always, false
+   * never (docs/classifier.md, "The tail split").
+   */
   tail?: boolean;
   /**
    * Cut and shadow within the bounding box of the tree's boxes (default
