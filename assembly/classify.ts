@@ -814,21 +814,87 @@ function walkListed1(nodes: usize, info: usize, leaves: usize, root: u32, i: usi
   store<u32>(out + (i << 2), scanAt(info, leaves, leaf, t, <usize>load<u32>(scratchBm + (i << 2)), load<u32>(out + (i << 2))));
 }
 
-/** `m` (<= CHUNK) tuples of classifier `cls`, tree by tree, compacting the ones still searching. */
+/**
+ * Eight consecutive tuples from `t` walk the first tree (`root`) in lockstep:
+ * the first tree needs no list (every tuple walks it) and no best to test
+ * (nothing is found yet), so this is trees8One's walk and scans, with the
+ * set bitmaps from scratchBm (index `j0`). Results (0xFFFFFFFF = none) at `out`.
+ */
+function walkFirst8(nodes: usize, info: usize, leaves: usize, root: u32, steps: u32, t: usize, j0: usize, out: usize): void {
+  let n0 = root;
+  let n1 = root;
+  let n2 = root;
+  let n3 = root;
+  let n4 = root;
+  let n5 = root;
+  let n6 = root;
+  let n7 = root;
+  // WALK_STEPS: the first tree's fixed walk (as in trees8One), else the loop.
+  for (let d: u32 = 0; d < steps; d++) {
+    n0 = step(nodes, n0, t + 0 * T_SIZE);
+    n1 = step(nodes, n1, t + 1 * T_SIZE);
+    n2 = step(nodes, n2, t + 2 * T_SIZE);
+    n3 = step(nodes, n3, t + 3 * T_SIZE);
+    n4 = step(nodes, n4, t + 4 * T_SIZE);
+    n5 = step(nodes, n5, t + 5 * T_SIZE);
+    n6 = step(nodes, n6, t + 6 * T_SIZE);
+    n7 = step(nodes, n7, t + 7 * T_SIZE);
+  }
+  while (steps == 0) {
+    const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
+    const m1 = step(nodes, n1 = step(nodes, n1, t + 1 * T_SIZE), t + 1 * T_SIZE);
+    const m2 = step(nodes, n2 = step(nodes, n2, t + 2 * T_SIZE), t + 2 * T_SIZE);
+    const m3 = step(nodes, n3 = step(nodes, n3, t + 3 * T_SIZE), t + 3 * T_SIZE);
+    const m4 = step(nodes, n4 = step(nodes, n4, t + 4 * T_SIZE), t + 4 * T_SIZE);
+    const m5 = step(nodes, n5 = step(nodes, n5, t + 5 * T_SIZE), t + 5 * T_SIZE);
+    const m6 = step(nodes, n6 = step(nodes, n6, t + 6 * T_SIZE), t + 6 * T_SIZE);
+    const m7 = step(nodes, n7 = step(nodes, n7, t + 7 * T_SIZE), t + 7 * T_SIZE);
+    if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
+    n0 = m0;
+    n1 = m1;
+    n2 = m2;
+    n3 = m3;
+    n4 = m4;
+    n5 = m5;
+    n6 = m6;
+    n7 = m7;
+  }
+  const bm = scratchBm + (j0 << 2);
+  store<u32>(out, scanFirstAt(info, leaves, n0, t + 0 * T_SIZE, <usize>load<u32>(bm, 0 * 4)), 0 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n1, t + 1 * T_SIZE, <usize>load<u32>(bm, 1 * 4)), 1 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n2, t + 2 * T_SIZE, <usize>load<u32>(bm, 2 * 4)), 2 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n3, t + 3 * T_SIZE, <usize>load<u32>(bm, 3 * 4)), 3 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n4, t + 4 * T_SIZE, <usize>load<u32>(bm, 4 * 4)), 4 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n5, t + 5 * T_SIZE, <usize>load<u32>(bm, 5 * 4)), 5 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n6, t + 6 * T_SIZE, <usize>load<u32>(bm, 6 * 4)), 6 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n7, t + 7 * T_SIZE, <usize>load<u32>(bm, 7 * 4)), 7 * 4);
+}
+
+/**
+ * `m` (<= CHUNK) tuples of classifier `cls`, tree by tree: the first tree by
+ * every tuple, eight consecutive ones at a time (walkFirst8), then each
+ * further tree by the tuples whose best does not precede it, compacted.
+ */
 function treesListed(cls: usize, tuples: usize, m: u32, out: usize): void {
   const nTrees = load<u32>(cls, C_N_TREES);
   const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
   const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
   for (let j: u32 = 0; j < m; j++) {
     const t = tuples + <usize>j * T_SIZE;
     store<u32>(out + (<usize>j << 2), 0xffffffff);
-    store<u32>(scratchBm + (<usize>j << 2), <u32>bitmapFor(cls, t, load<u32>(t, T_FAMILY)));
+    store<u32>(scratchBm + (<usize>j << 2), hasSets ? <u32>bitmapFor(cls, t, load<u32>(t, T_FAMILY)) : 0);
     store<u32>(scratchIdx + (<usize>j << 2), j);
   }
+  const root0 = load<u32>(trees, TREE_ROOT);
+  const steps = load<u32>(cls, C_WALK_STEPS);
+  let j: u32 = 0;
+  for (; j + 8 <= m; j += 8) walkFirst8(nodes, info, leaves, root0, steps, tuples + <usize>j * T_SIZE, <usize>j, out + (<usize>j << 2));
+  for (; j < m; j++) walkListed1(nodes, info, leaves, root0, <usize>j, tuples, out);
   let live = m;
-  for (let k: u32 = 0; k < nTrees && live > 0; k++) {
+  for (let k: u32 = 1; k < nTrees && live > 0; k++) {
     const te = trees + <usize>k * TREE_SIZE;
     const minPos = load<u32>(te, TREE_MIN_POS);
     const root = load<u32>(te, TREE_ROOT);

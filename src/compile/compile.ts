@@ -29,7 +29,7 @@ import {
 } from './format.js';
 import { partitionBoxes, type PartitionOptions, DEFAULT_PARTITION_OPTIONS } from './partition.js';
 import { emitSets } from './sets.js';
-import { DEFAULT_TREE_OPTIONS, TreeBudgetExceeded, TreeEmitter, boundingBox, fixedWalkSteps, type TreeOptions } from './tree.js';
+import { DEFAULT_TREE_OPTIONS, TreeBudgetExceeded, TreeEmitter, boundingBox, fixedWalkSteps, walkCosts, type TreeOptions } from './tree.js';
 import { Words } from './words.js';
 
 export interface CompileOptions {
@@ -87,6 +87,88 @@ const FILL_ABORT_GROWTH = 2;
  * build (fw1_1K: 42 -> 96 ms, and then refused for its growth).
  */
 const FILL_MAX_BYTES = 512 * 1024;
+/**
+ * A filled tree this small is kept whatever its growth: the growth bound is
+ * about tables that leave the caches, and one of 256 KiB stays in the 1 MiB
+ * L2 with room (fw5_100: 15 -> 32 KB, acl4_1k 166 -> 243 KB;
+ * docs/classifier.md, "Filling small trees, and below the first depth").
+ */
+const FILL_SMALL_BYTES = 256 * 1024;
+/** The filled build's leaf-record budget is at least this (about FILL_SMALL_BYTES of groups). */
+const FILL_SMALL_RECORDS = FILL_SMALL_BYTES / 16;
+/** Levels a filled tree may go below the first build's deepest leaf (fillCost decides). */
+const FILL_MAX_EXTRA = 2;
+/**
+ * The 8-lane fixed walk's cost per lane in steps, for a tree of `steps`
+ * levels whose walks meet `groups` leaf groups in expectation
+ * (TreeEmitter.expectedGroups): a group scan costs about GROUP_STEPS steps.
+ * GROUP_STEPS is measured, not derived: one more level paid where it saved
+ * 0.9-1.0 groups a walk (acl5_100 x1.2, acl4_100, acl5_1k) and lost where it
+ * saved 0.25-0.7 (fw1_100 0.93, fw2_100 0.94, ipc1_100 0.98);
+ * docs/classifier.md, "Filling small trees, and below the first depth".
+ */
+function fillCost(steps: number, groups: number): number {
+  return steps + GROUP_STEPS * groups;
+}
+const GROUP_STEPS = 1.2;
+
+/**
+ * The tail split (TreeOptions.tail; by default tried only for a single tree
+ * that takes the lockstep loop: docs/classifier.md "The tail split", where
+ * it was measured on the rest too). A single tree copies the list's wide
+ * rules into the leaves of the narrow ones, and in ClassBench's lists (and
+ * ACLs generally: the catch-alls last) the wide rules come last: on acl2_1k
+ * the last 62 of 908 rules hold 45 % of the tree's leaf copies (any-to-any
+ * port rules, a /16 to anywhere), and the tree is 17 levels deep for 23,292
+ * leaf records. Cut at a position k, the rules before k make a tree that
+ * never holds them, and the rules from k on a tree of their own; the matcher
+ * walks the second only for tuples whose best match from the first does not
+ * precede k. Tails of TAIL_MIN, 2 TAIL_MIN, ... up to n / TAIL_MAX_SHARE
+ * boxes are built (each within the single tree's work), and the cheapest by
+ * the walk model is kept when it costs less per lane than the single tree:
+ * the first tree's walk and groups, plus the second's weighted by the share
+ * of rules in it (every rule equally likely to be a tuple's first match),
+ * plus TAIL_OVERHEAD. Null: keep the single tree.
+ */
+function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make: (work: number) => TreeEmitter): { emitter: TreeEmitter; roots: Root[] } | null {
+  const n = members.length;
+  if (n < 2 * TAIL_MIN || single.leafRecords < TAIL_MIN_COPIES * n) return null;
+  const sc = walkCosts(single.treeDepths[0]!);
+  let bestCost = Math.min(sc.fixed, sc.loop) + GROUP_STEPS * single.treeGroups[0]!;
+  let best: { emitter: TreeEmitter; roots: Root[] } | null = null;
+  for (let t = TAIL_MIN; t <= n / TAIL_MAX_SHARE; t *= 2) {
+    // The tail starts at a rule boundary (a rule's boxes stay together).
+    let j = n - t;
+    while (j > 0 && boxes.pos[members[j]!]! === boxes.pos[members[j - 1]!]!) j--;
+    if (j <= 0) break;
+    const head = members.subarray(0, j);
+    const tail = members.subarray(j);
+    const e = make(single.work);
+    let roots: Root[];
+    try {
+      roots = [head, tail].map((m, built) => ({ minPos: boxes.pos[m[0]!]!, root: e.build(m), members: m, built }));
+    } catch (err) {
+      if (!(err instanceof TreeBudgetExceeded)) throw err;
+      continue;
+    }
+    const hc = walkCosts(e.treeDepths[0]!);
+    const tree0 = Math.min(hc.fixed, hc.loop) + GROUP_STEPS * e.treeGroups[0]!;
+    const tree1 = walkCosts(e.treeDepths[1]!).loop + GROUP_STEPS * e.treeGroups[1]!;
+    const cost = tree0 + (tail.length / n) * tree1 + TAIL_OVERHEAD;
+    if (cost < bestCost) { bestCost = cost; best = { emitter: e, roots }; }
+  }
+  return best;
+}
+/** The tail split is tried only for lists of at least 2 x TAIL_MIN boxes whose single tree holds TAIL_MIN_COPIES leaf records a box; the tail has at least TAIL_MIN boxes. */
+const TAIL_MIN = 16;
+const TAIL_MIN_COPIES = 4;
+/** The tail is at most 1/TAIL_MAX_SHARE of the boxes (tails of 256 measured slower still: fw4_1k x0.80, ipc2_1k x0.87-0.96). */
+const TAIL_MAX_SHARE = 8;
+/** The second tree's fixed cost per lane in steps (its entry test, the compaction; an estimate). */
+const TAIL_OVERHEAD = 1;
+
+/** A tree of a classifier: its first position, root node, boxes, and its index in the emitter's build order. */
+interface Root { minPos: number; root: number; members: Int32Array; built: number }
 
 /** Build one classifier into `out` (16-byte aligned); returns stats. */
 function emitClassifier(
@@ -125,11 +207,20 @@ function emitClassifier(
   // the trees' leaves need not test it (tree.ts TreeEmitter `known`).
   const known = treeOpts.clip !== false ? boundingBox(boxes) : undefined;
   let emitter = new TreeEmitter(boxes, partOpts.mode === 'auto' ? { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: partOpts.singleTreeWork } : treeOpts, known);
-  let roots: { minPos: number; root: number; members: Int32Array }[];
-  const build = (parts: Int32Array[]) => parts.map((members) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members), members }));
+  let roots: Root[];
+  const build = (parts: Int32Array[]) => parts.map((members, built) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members), members, built }));
   if (partOpts.mode === 'auto') {
     try {
       roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'none' }));
+      // The tail split (tailSplit): tried by default only where the single
+      // tree takes the lockstep loop, not a fixed walk (`tree.tail`: true
+      // always, false never).
+      const tryTail = treeOpts.tail === true || (treeOpts.tail === undefined && fixedWalkSteps(emitter.treeDepths[0]!) === 0);
+      const tail = !tryTail ? null : tailSplit(boxes, emitter, roots[0]!.members, (work) => new TreeEmitter(boxes, { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: Math.min(work, partOpts.singleTreeWork) }, known));
+      if (tail) {
+        emitter = tail.emitter;
+        roots = tail.roots;
+      }
     } catch (e) {
       if (!(e instanceof TreeBudgetExceeded)) throw e;
       emitter = new TreeEmitter(boxes, treeOpts, known);
@@ -139,34 +230,53 @@ function emitClassifier(
     roots = build(partitionBoxes(boxes, partOpts));
   }
   roots.sort((a, b) => a.minPos - b.minPos);
-  // One tree: the 8-lane walk may take a fixed number of steps (tree.ts fixedWalkSteps).
-  const walkSteps = roots.length === 1 ? fixedWalkSteps(emitter.leafDepths) : 0;
+  // The first tree (every tuple walks it) may take a fixed number of steps (tree.ts fixedWalkSteps).
+  let walkSteps = fixedWalkSteps(emitter.treeDepths[roots[0]!.built]!);
   const treeWords = (e: TreeEmitter) => e.nodes.length + e.leafEntries.length + e.leaves.length;
   if (walkSteps > 0 && treeOpts.fill !== false && treeWords(emitter) * 4 * FILL_MAX_GROWTH <= FILL_MAX_BYTES) {
     // A fixed walk costs walkSteps steps whatever depth a lane's leaf is at,
-    // so the tree is built again with every leaf above that depth cut on to
-    // one group (the same cuts down to the first build's leaves, then more,
-    // never deeper): fewer groups scanned, the same walk. Kept while the
-    // tree's words stay within FILL_MAX_GROWTH times the first build's (the
-    // further cuts copy boxes, and a table that outgrows the caches loses
-    // more than the groups save), and within the single-tree budgets; else
-    // the first build. A leaf-record budget stops a losing attempt early.
-    const recordBudget = Math.min(FILL_ABORT_GROWTH * emitter.leafRecords, partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
-    const filled = new TreeEmitter(boxes, { ...treeOpts, fillTo: walkSteps, recordBudget, ...(partOpts.mode === 'auto' ? { workBudget: partOpts.singleTreeWork } : {}) }, known);
-    try {
-      // The same cuts as the first build down to its leaves: taken from it
-      // when it was built over the same boxes (TreeEmitter.build's guide),
-      // not chosen again.
-      const members = partitionBoxes(boxes, { ...partOpts, mode: 'none' })[0]!;
-      const first = roots[0]!;
-      const same = first.members.length === members.length && first.members.every((b, i) => b === members[i]);
-      const root = filled.build(members, same ? { emitter, root: first.root } : undefined);
-      if (filled.maxDepth === walkSteps && treeWords(filled) <= FILL_MAX_GROWTH * treeWords(emitter)) {
-        emitter = filled;
-        roots = [{ minPos: first.minPos, root, members }];
+    // so the first tree is built again with every leaf above that depth cut
+    // on to one group (the same cuts down to the first build's leaves, then
+    // more; the other trees as they were): fewer groups scanned, the same
+    // walk. Kept while the trees' words stay within FILL_MAX_GROWTH times the
+    // first build's or within FILL_SMALL_BYTES (the further cuts copy boxes,
+    // and a table that outgrows the caches loses more than the groups save),
+    // and within the single-tree budgets; else the first build. A leaf-record
+    // budget stops a losing attempt early. Then filled to FILL_MAX_EXTRA more
+    // levels, each kept when the walk model (fillCost) says the steps it adds
+    // cost less than the groups it saves.
+    const first = roots[0]!;
+    const others = roots.slice(1);
+    const guide = { emitter, root: first.root };
+    const firstWords = treeWords(emitter);
+    const firstSteps = walkSteps;
+    const recordBudget = Math.min(Math.max(FILL_ABORT_GROWTH * emitter.leafRecords, FILL_SMALL_RECORDS), partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
+    let bestCost = Infinity;
+    for (let extra = 0; extra <= FILL_MAX_EXTRA; extra++) {
+      const filled = new TreeEmitter(boxes, { ...treeOpts, fillTo: firstSteps + extra, recordBudget, ...(partOpts.mode === 'auto' ? { workBudget: partOpts.singleTreeWork } : {}) }, known);
+      let next: Root[];
+      try {
+        // The same cuts as the first build down to its leaves: taken from it
+        // (TreeEmitter.build's guide), not chosen again.
+        const root = filled.build(first.members, guide);
+        next = [{ ...first, root, built: 0 }, ...others.map((r, i) => ({ ...r, root: filled.build(r.members, undefined, false), built: i + 1 }))];
+      } catch (e) {
+        if (!(e instanceof TreeBudgetExceeded)) throw e;
+        break;
       }
-    } catch (e) {
-      if (!(e instanceof TreeBudgetExceeded)) throw e;
+      const words = treeWords(filled);
+      const depth = filled.treeDepths[0]!.length - 1;
+      if (depth < firstSteps || (words > FILL_MAX_GROWTH * firstWords && words * 4 > FILL_SMALL_BYTES)) break;
+      const cost = fillCost(depth, filled.treeGroups[0]!);
+      if (extra === 0 || cost < bestCost) {
+        bestCost = cost;
+        emitter = filled;
+        walkSteps = depth;
+        roots = next;
+      }
+      if (depth < firstSteps + extra) break; // no leaf left at the fill depth: deeper fills are the same tree
+      // A level deeper costs at least one more step and one group a walk: stop when even that cannot win.
+      if (fillCost(firstSteps + extra + 1, 1) >= bestCost) break;
     }
   }
   put(CLASSIFIER.WALK_STEPS, walkSteps);

@@ -57,6 +57,12 @@ export interface TreeOptions {
   /** compile.ts: false keeps a fixed-walk tree as first built (no second, filled build; for ablations). */
   fill?: boolean;
   /**
+   * compile.ts's tail split of a single tree (tailSplit): undefined tries it
+   * only when the single tree takes the lockstep loop, true always, false
+   * never (docs/classifier.md, "The tail split").
+   */
+  tail?: boolean;
+  /**
    * Cut and shadow within the bounding box of the tree's boxes (default
    * true): the root's region is the boxes' bounding box instead of the whole
    * key space, so no cut is spent on the space outside it (a key there
@@ -84,6 +90,16 @@ export interface TreeOptions {
  * costs no more.
  */
 export function fixedWalkSteps(depthCounts: readonly (number | undefined)[]): number {
+  const c = walkCosts(depthCounts);
+  return c.fixed <= c.loop ? c.deepest : 0;
+}
+
+/**
+ * The two walks' costs per lane in steps (the model of fixedWalkSteps):
+ * `fixed`, D steps without an exit test, and `loop`, until no lane of 8
+ * moved; `deepest` is D (-1 for no leaves).
+ */
+export function walkCosts(depthCounts: readonly (number | undefined)[]): { fixed: number; loop: number; deepest: number } {
   let total = 0;
   let deepest = -1;
   for (let d = 0; d < depthCounts.length; d++) {
@@ -91,7 +107,7 @@ export function fixedWalkSteps(depthCounts: readonly (number | undefined)[]): nu
     total += c;
     if (c > 0) deepest = d;
   }
-  if (total === 0 || deepest <= 0) return 0;
+  if (total === 0 || deepest <= 0) return { fixed: Infinity, loop: deepest < 0 ? 0 : 2, deepest };
   let below = 0;
   let prev = 0;
   let lockstep = 0;
@@ -101,9 +117,9 @@ export function fixedWalkSteps(depthCounts: readonly (number | undefined)[]): nu
     lockstep += (f - prev) * 2 * Math.ceil((d + 1) / 2);
     prev = f;
   }
-  const loopCost = lockstep * (1 + 16 / (2 * LANES * 12));
-  const fixedCost = deepest * (1 + 2 / (LANES * 12));
-  return fixedCost <= loopCost ? deepest : 0;
+  const loop = lockstep * (1 + 16 / (2 * LANES * 12));
+  const fixed = deepest * (1 + 2 / (LANES * 12));
+  return { fixed, loop, deepest };
 }
 
 /** The bounding box of all `boxes` (lo > hi in every dimension when there are none). */
@@ -119,6 +135,22 @@ export function boundingBox(boxes: BoxSet): { lo: Uint32Array; hi: Uint32Array }
   }
   return { lo: bl, hi: bh };
 }
+
+/**
+ * Sort the first `n` values of `a` ascending: insertion sort below
+ * SORT_SMALL values (most nodes: the builtin's per-call cost dominates
+ * there), else the builtin.
+ */
+function sortSmall(a: Float64Array, n: number): void {
+  if (n >= SORT_SMALL) { a.subarray(0, n).sort(); return; }
+  for (let i = 1; i < n; i++) {
+    const v = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]! > v) { a[j + 1] = a[j]!; j--; }
+    a[j + 1] = v;
+  }
+}
+const SORT_SMALL = 24;
 
 /** Boxes in one leaf group (matched at once with i32x4). */
 const LEAF_GROUP_BOXES = 4;
@@ -158,6 +190,17 @@ export class TreeEmitter {
   work = 0;
   /** Leaf nodes by depth (index: steps from the root), over every tree built. */
   readonly leafDepths: number[] = [];
+  /**
+   * The leaf groups a walk meets, in expectation when every cut sends a key
+   * either way with probability 1/2: the sum over leaves of groups x 2^-depth
+   * (the leaves of one tree weigh 1 together). compile.ts's fill depth model.
+   */
+  expectedGroups = 0;
+  /** Per tree built (in build order): its leaves by depth, and its expectedGroups. */
+  readonly treeDepths: number[][] = [];
+  readonly treeGroups: number[] = [];
+  /** Per box: the leaf nodes holding it, over every tree built (compile.ts's tail split reads where the copies are). */
+  readonly copies: Int32Array;
 
   /** The dimensions some box does not span whole (the others can never be cut). */
   private readonly active: number[] = [];
@@ -173,8 +216,11 @@ export class TreeEmitter {
   private readonly recordBudget: number;
   private readonly workBudget: number;
   private readonly weighted: boolean;
-  private readonly fill: boolean;
-  private readonly fillTo: number;
+  private readonly fillOpt: boolean;
+  private readonly fillToOpt: number;
+  /** This build's fill (build's `fill` argument, else the options'). */
+  private fill = false;
+  private fillTo = 0;
   private readonly clip: boolean;
   /** The bounding box of the boxes of the tree being built (build), and emitLeaf's scratch region. */
   private bbLo: Uint32Array;
@@ -198,10 +244,11 @@ export class TreeEmitter {
     this.recordBudget = opts.recordBudget ?? Infinity;
     this.workBudget = opts.workBudget ?? Infinity;
     this.weighted = opts.cut === 'weighted';
-    this.fill = opts.fillTo !== undefined;
-    this.fillTo = opts.fillTo ?? 0;
+    this.fillOpt = opts.fillTo !== undefined;
+    this.fillToOpt = opts.fillTo ?? 0;
     this.clip = opts.clip !== false;
     const { K, n, lo, hi } = boxes;
+    this.copies = new Int32Array(n);
     this.bbLo = new Uint32Array(K);
     this.bbHi = new Uint32Array(K).fill(FULL);
     this.leafLo = new Uint32Array(K);
@@ -225,8 +272,11 @@ export class TreeEmitter {
    * so the tree is the one built without a guide, in less time (compile.ts:
    * the filled build repeats the first build's cuts down to its leaves).
    */
-  build(members: Int32Array, guide?: { emitter: TreeEmitter; root: number }): number {
+  build(members: Int32Array, guide?: { emitter: TreeEmitter; root: number }, fill = true): number {
     const K = this.boxes.K;
+    // `fill` false: this tree is built as without fillTo (compile.ts fills only the first of several trees).
+    this.fill = fill && this.fillOpt;
+    this.fillTo = this.fillToOpt;
     if (guide && guide.emitter.boxes !== this.boxes) throw new ApiUsageError('TreeEmitter.build: a guide over other boxes');
     this.guide = guide ? guide.emitter : null;
     const root = this.allocNodes(1);
@@ -253,6 +303,8 @@ export class TreeEmitter {
     }
     this.bbLo = bbLo;
     this.bbHi = bbHi;
+    this.treeDepths.push([]);
+    this.treeGroups.push(0);
     try {
       this.buildNode(root, members, regLo, regHi, 0, guide ? guide.root : -1);
     } finally {
@@ -408,8 +460,9 @@ export class TreeEmitter {
     }
     // Every box spans the region in this dimension: one segment, no cut.
     if (!inside && ne === 0) return;
-    starts.sort();
-    const E = ends.subarray(0, ne).sort();
+    sortSmall(starts, n);
+    const E = ends.subarray(0, ne);
+    sortSmall(E, ne);
     // Segment points: rl, distinct starts and ends.
     let segs = 0;
     let total = 0;
@@ -505,6 +558,12 @@ export class TreeEmitter {
    */
   private emitLeaf(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number): void {
     this.leafDepths[depth] = (this.leafDepths[depth] ?? 0) + 1;
+    const td = this.treeDepths[this.treeDepths.length - 1]!;
+    td[depth] = (td[depth] ?? 0) + 1;
+    const eg = Math.ceil(members.length / LEAF_GROUP_BOXES) * 2 ** -depth;
+    this.expectedGroups += eg;
+    this.treeGroups[this.treeGroups.length - 1]! += eg;
+    for (let i = 0; i < members.length; i++) this.copies[members[i]!]!++;
     const words = this.leafWords;
     words.length = 0;
     // The groups store what the node's region within the known box does not

@@ -22,7 +22,7 @@
  *   every walk strictly increases the node index until it stays, at a leaf,
  *   within nodeCount steps (no cycle is possible); key offsets inside the
  *   tuple; the leaf entries inside CLASSIF and every leaf's groups inside the
- *   leaf area (the group area parsed once); WALK_STEPS 0, or one tree and
+ *   leaf area (the group area parsed once); WALK_STEPS 0, or the first tree and
  *   exactly the depth of its deepest leaf; the guard (GUARD_OFF 0 and
  *   N_GUARDS 0, or 1..16 entries inside CLASSIF, key offsets inside the
  *   tuple).
@@ -212,12 +212,12 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
       const at = trees + k * TREE_ENTRY.SIZE + TREE_ENTRY.ROOT;
       if (u32(at) >= nodeCount) fail(at, `${name}: tree ${k}'s root ${u32(at)} is not one of the ${nodeCount} nodes`);
     }
-    // WALK_STEPS: 0, or (one tree) the depth of its deepest leaf — every walk
-    // takes that many steps, so fewer would stop lanes at inner nodes and more
-    // would only cost time.
+    // WALK_STEPS: 0, or the depth of the first tree's deepest leaf — every
+    // fixed walk of that tree takes that many steps, so fewer would stop lanes
+    // at inner nodes and more would only cost time.
     const walkSteps = field(CLASSIFIER.WALK_STEPS);
     if (walkSteps !== 0) {
-      if (nTrees !== 1) fail(c + CLASSIFIER.WALK_STEPS, `${name}: WALK_STEPS ${walkSteps} with ${nTrees} trees (a fixed walk needs exactly one tree)`);
+      if (nTrees === 0) fail(c + CLASSIFIER.WALK_STEPS, `${name}: WALK_STEPS ${walkSteps} without a tree`);
       const root = u32(trees + TREE_ENTRY.ROOT);
       // Children come after their node (checked above): one forward pass gives every reachable node's greatest depth.
       const depth = new Int32Array(nodeCount).fill(-1);
@@ -234,7 +234,7 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
         if (depth[child]! < di + 1) depth[child] = di + 1;
         if (depth[child + 1]! < di + 1) depth[child + 1] = di + 1;
       }
-      if (walkSteps !== deepest) fail(c + CLASSIFIER.WALK_STEPS, `${name}: WALK_STEPS is ${walkSteps}, but the tree's deepest leaf is ${deepest} steps from its root (0 or exactly that)`);
+      if (walkSteps !== deepest) fail(c + CLASSIFIER.WALK_STEPS, `${name}: WALK_STEPS is ${walkSteps}, but the ${nTrees > 1 ? 'first ' : ''}tree's deepest leaf is ${deepest} steps from its root (0 or exactly that)`);
     }
     // The guard: none, or at most one entry per key word of the tuple, each key inside it.
     const guardOff = field(CLASSIFIER.GUARD_OFF);

@@ -13,6 +13,7 @@ import {
   ClassBenchError,
   importClassBench,
   loadClassBenchRules,
+  CLASSBENCH_INTERFACE,
   loadClassBenchTrace,
   parseClassBenchRules,
   parseClassBenchTrace,
@@ -20,7 +21,11 @@ import {
   type ClassBenchTrace,
 } from '../../src/parse/classbench.js';
 import { readFileSync } from 'node:fs';
-import { classifyTrace } from '../../src/cli/classify.js';
+import { classifyTrace, writeTrace } from '../../src/cli/classify.js';
+import { compileTopology } from '../../src/compile/compile.js';
+import { TupleBatch, WasmTable } from '../../src/compile/matcher.js';
+import { Table } from '../../src/compile/table.js';
+import { WasmInstance } from '../../src/wasm/loader.js';
 import { corpusDir, skipNoCorpus } from '../helpers/corpus.js';
 
 const importer = suite('classbench importer');
@@ -211,6 +216,30 @@ if (!dir) {
       }
     });
   }
+}
+
+if (dir) {
+  corpus('the tail split (tree.tail, an ablation): every packet of the 1K sets, IPv4, gets the oracle\'s rule', () => {
+    let split = 0;
+    for (const name of sets.filter((s) => s.endsWith('_1K'))) {
+      const rules = loadClassBenchRules(join(dir, 'classbench', `${name}.rules`));
+      const trace = loadClassBenchTrace(join(dir, 'classbench', `${name}.trace`));
+      const compiled = compileTopology(rules.topology, { tree: { tail: true } });
+      if (compiled.stats[0]!.trees > 1) split++;
+      const table = Table.fromCompiled(compiled);
+      const wasm = new WasmInstance();
+      const batch = new TupleBatch(wasm, trace.length);
+      const list = table.listFor(CLASSBENCH_INTERFACE, 'ingress')!;
+      writeTrace(batch, list, trace);
+      batch.run(new WasmTable(wasm, table), 'optimized', trace.length);
+      const pos = batch.results(trace.length);
+      const ids = table.meta.lists[list]!.rules.map(([, id]) => Number(id));
+      let bad = 0;
+      for (let i = 0; i < trace.length; i++) if ((pos[i]! < 0 ? 0 : ids[pos[i]!]) !== trace.match![i]) bad++;
+      assert.is(bad, 0, `${name}: ${bad} packets differ`);
+    }
+    assert.ok(split > 0, 'some 1K set is split');
+  });
 }
 
 corpus.run();
