@@ -264,24 +264,28 @@ function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
     isIcmpError(<u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), <u32>load<u8>(r, REC_ICMP_TYPE));
 }
 
+/**
+ * The packet's own flow's ports as the conntrack key takes them: TCP/UDP
+ * ports, an echo's identifier on both sides (an echo and its reply share
+ * it), else 0; (source port << 16) | destination port.
+ */
+@inline function flowPorts(r: usize, family: u32, proto: u32, flags: u32): u32 {
+  if (proto == 6 || proto == 17) {
+    return flags & F_PORTS ? (<u32>load<u16>(r, REC_SPORT) << 16) | <u32>load<u16>(r, REC_DPORT) : 0;
+  }
+  if ((flags & F_ICMP) != 0 && isEcho(family, proto, <u32>load<u8>(r, REC_ICMP_TYPE))) {
+    const id: u32 = flags & F_ICMP_ID ? <u32>load<u16>(r, REC_ICMP_ID) : 0;
+    return (id << 16) | id;
+  }
+  return 0;
+}
+
 /** Prepare the conntrack key's flow part from the packet's own flow. */
 @inline function flowPacket(r: usize): void {
   const family = <u32>load<u8>(r, REC_FAMILY);
   const proto = <u32>load<u8>(r, REC_PROTO);
-  const flags = <u32>load<u8>(r, REC_FLAGS);
-  let sp: u32 = 0;
-  let dp: u32 = 0;
-  if (proto == 6 || proto == 17) {
-    if (flags & F_PORTS) {
-      sp = <u32>load<u16>(r, REC_SPORT);
-      dp = <u32>load<u16>(r, REC_DPORT);
-    }
-  } else if ((flags & F_ICMP) != 0 && isEcho(family, proto, <u32>load<u8>(r, REC_ICMP_TYPE))) {
-    const id: u32 = flags & F_ICMP_ID ? <u32>load<u16>(r, REC_ICMP_ID) : 0;
-    sp = id;
-    dp = id;
-  }
-  ctFlow(family, proto, r + REC_SRC, sp, r + REC_DST, dp);
+  const ports = flowPorts(r, family, proto, <u32>load<u8>(r, REC_FLAGS));
+  ctFlow(family, proto, r + REC_SRC, ports >> 16, r + REC_DST, ports & 0xffff);
 }
 
 /** §3: conntrack, related ICMP errors, then the rules (creating an entry on allow). */
@@ -480,22 +484,9 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
   if (a == b) return 0; // both unmanaged, or local: no hop
   const flags = <u32>load<u8>(r, REC_FLAGS);
   if ((flags & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0) return 0;
-  // flowPacket's ports
-  let sp: u32 = 0;
-  let dp: u32 = 0;
-  if (proto == 6 || proto == 17) {
-    if (flags & F_PORTS) {
-      sp = <u32>load<u16>(r, REC_SPORT);
-      dp = <u32>load<u16>(r, REC_DPORT);
-    }
-  } else if ((flags & F_ICMP) != 0 && proto == 1) {
-    const type = <u32>load<u8>(r, REC_ICMP_TYPE);
-    if (type == 8 || type == 0) {
-      const id: u32 = flags & F_ICMP_ID ? <u32>load<u16>(r, REC_ICMP_ID) : 0;
-      sp = id;
-      dp = id;
-    }
-  }
+  const ports = flowPorts(r, 4, proto, flags);
+  const sp = ports >> 16;
+  const dp = ports & 0xffff;
   if (saved != 0) return ctFlow4Save(saved, proto, x, sp, y, dp);
   ctFlow4(proto, r + REC_SRC, x, sp, r + REC_DST, y, dp);
   return 1; // not loaded (one record)
