@@ -304,20 +304,26 @@ static inline int tmo_class(uint8_t proto) {
   return proto == 6 ? 0 : proto == 17 ? 1 : (proto == 1 || proto == 58) ? 2 : 3;
 }
 
+/* The flow's canonical tuple: the endpoints (address, port) in order, smaller first.
+   ICMP: type/code are not a tuple; echo flows are keyed by protocol alone. */
+static inline void canonical(const pkt_t *k, addr128 *a, uint16_t *pa, addr128 *b, uint16_t *pb) {
+  uint16_t ps = k->sport, pd = k->dport;
+  if (k->proto == 1 || k->proto == 58) ps = pd = 0;
+  if (k->src.hi > k->dst.hi || (k->src.hi == k->dst.hi && (k->src.lo > k->dst.lo || (k->src.lo == k->dst.lo && ps > pd)))) {
+    *a = k->dst; *pa = pd; *b = k->src; *pb = ps;
+  } else {
+    *a = k->src; *pa = ps; *b = k->dst; *pb = pd;
+  }
+}
+
 /* One hop: 1 allow, 0 deny. */
 static inline int hop(ctx_t *c, uint32_t iface, int dir, const pkt_t *k) {
   const int ingress = dir == 0;
   addr128 remote = ingress ? k->src : k->dst, local = ingress ? k->dst : k->src;
   uint16_t rport = ingress ? k->sport : k->dport, lport = ingress ? k->dport : k->sport;
-  /* ICMP: type/code are not a tuple; key echo flows by protocol alone */
-  uint16_t ps = k->sport, pd = k->dport;
-  if (k->proto == 1 || k->proto == 58) ps = pd = 0;
-  addr128 a = k->src, b = k->dst;
-  uint16_t pa = ps, pb = pd;
-  if (a.hi > b.hi || (a.hi == b.hi && (a.lo > b.lo || (a.lo == b.lo && pa > pb)))) {
-    addr128 t = a; a = b; b = t;
-    uint16_t u = pa; pa = pb; pb = u;
-  }
+  addr128 a, b;
+  uint16_t pa, pb;
+  canonical(k, &a, &pa, &b, &pb);
   uint64_t h = mix64(a.hi ^ mix64(a.lo ^ mix64(b.hi ^ mix64(b.lo ^ ((uint64_t)pa << 32 | (uint64_t)pb << 16 | (uint64_t)k->proto << 8) ^ ((uint64_t)iface << 40)))));
   ct_t *const ct = c->ct;
   const uint64_t ct_mask = c->ct_mask;
@@ -347,13 +353,9 @@ static int nanos;
 
 /* The thread (of nt) whose shard holds the packet's flow: a hash of the canonical tuple, the same both ways. */
 static inline uint32_t shard_of(const pkt_t *k, uint32_t nt) {
-  uint16_t pa = k->sport, pb = k->dport;
-  if (k->proto == 1 || k->proto == 58) pa = pb = 0;
-  addr128 a = k->src, b = k->dst;
-  if (a.hi > b.hi || (a.hi == b.hi && (a.lo > b.lo || (a.lo == b.lo && pa > pb)))) {
-    addr128 t = a; a = b; b = t;
-    uint16_t u = pa; pa = pb; pb = u;
-  }
+  addr128 a, b;
+  uint16_t pa, pb;
+  canonical(k, &a, &pa, &b, &pb);
   uint64_t h = mix64(a.hi ^ mix64(a.lo ^ mix64(b.hi ^ mix64(b.lo ^ ((uint64_t)pa << 32 | (uint64_t)pb << 16 | (uint64_t)k->proto << 8)))));
   return (uint32_t)((h >> 32) % nt);
 }
