@@ -37,7 +37,7 @@ import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision
 import { summarize, type ReplaySummary } from './summary.js';
 import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
-import { consumeDecisionRing, DecisionWriter, makeDecisionRing, type DecisionsFormat } from './decision-writer.js';
+import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
 
 export interface ReplayOptions {
@@ -244,24 +244,32 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   preflight(file, lanes, options);
   const fingerprint = set ? captureFingerprint(file) : undefined;
   const masks = laneMasks(mine, lanes);
-  // The destination is opened once, before any work, and written by streaming:
-  // by this thread from the workers' ring, or (no worker threads) by the lane.
-  const dest = options.decisionsPath !== undefined ? new OutputFile(options.decisionsPath, undefined, 'decisions') : undefined;
+  // The local lane: a cold replay of 1 worker (no kept lane to take) judges in
+  // this thread, yielding to its event loop after every batch, instead of
+  // waiting for a thread to start (50-90 ms here, as long as judging a fifth
+  // of a 1M-packet capture); its decisions, if any, go through a deep ring to
+  // a worker thread started now, which writes them (docs/replay.md, Cold start).
+  const local = !warm && workers === 1 && idleLanes.length === 0;
   const format = options.decisionsFormat ?? 'jsonl';
   const pools: Piscina[] = warm ? [...warm] : [];
+  let dest: OutputFile | undefined;
   let stopCoordinating = () => {};
   let pipe: Awaited<ReturnType<typeof openPipeCapture>> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   let ended = false;
   try {
-    // Start the worker threads first: their start-up overlaps the compile below.
-    if (!warm) pools.push(...takeLanes(workers));
+    // Start the worker threads first: their start-up overlaps opening the destination (truncating a
+    // file there takes as long as starting a thread) and the compile below.
+    if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : workers));
+    // The destination is opened once, before any work, and written by streaming: by this thread from
+    // the workers' ring, by the local lane's writer thread, or (no worker threads) by the lane.
+    if (options.decisionsPath !== undefined) dest = new OutputFile(options.decisionsPath, undefined, 'decisions');
     const compiled = options.compiled ?? compileTopology(topology);
     const batchSize = options.batchSize ?? 8192;
     // A FIFO or pipe is opened here, where a signal can still stop the wait for its writer (pipe.ts).
     pipe = await openPipeCapture(file, options.signal);
     // Worker threads hand their records to this thread (which encodes and writes while they judge); in-thread, the lane writes.
-    const ring = dest && workers >= 1 ? makeDecisionRing(lanes, batchSize) : undefined;
+    const ring = dest && workers >= 1 ? makeDecisionRing(lanes, batchSize, local) : undefined;
     const progress = new SharedArrayBuffer(4 * lanes);
     const control = new SharedArrayBuffer(4 * (2 + lanes));
     const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
@@ -279,15 +287,15 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         slot: w,
         control,
         solo: lanes === 1,
-        yieldEachBatch: workers === 0 && options.signal !== undefined,
-        warm: workers >= 1,
+        yieldEachBatch: local || (workers === 0 && options.signal !== undefined),
+        warm: workers >= 1 && !local,
       };
       if (ring) {
         task.ring = ring;
         task.ringLane = w;
       } else if (dest) {
-        task.decisionsPath = dest.path;
-        task.decisionsFd = dest.fd;
+        task.decisionsPath = dest!.path;
+        task.decisionsFd = dest!.fd;
         task.decisionsFormat = format;
       }
       return task;
@@ -311,8 +319,25 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
 
     let results: ShardResult[];
     let writer: DecisionWriter | undefined;
+    let written: RingWriterResult | undefined;
     if (workers === 0) results = [await runShards(tasks[0]!)];
-    else {
+    else if (local) {
+      let writing: Promise<RingWriterResult> | undefined;
+      if (ring) {
+        const w: RingWriterTask = { ring, path: dest!.path, fd: dest!.fd, format, tables: recordTables(topology, compiled).tables };
+        writing = pools[0]!.run(w, { name: 'writeDecisions' }) as Promise<RingWriterResult>;
+        // A writer that died: the lane stops at its next batch (its ring gives up), and its error is the replay's.
+        writing.catch(() => abortDecisionRing(ring));
+      }
+      try {
+        results = [await runShards(tasks[0]!)];
+      } catch (e) {
+        if (ring) abortDecisionRing(ring);
+        await writing?.catch(() => {});
+        throw e;
+      }
+      if (writing) written = await writing;
+    } else {
       const runs = tasks.map((t, w) => pools[w]!.run(t) as Promise<ShardResult>);
       let crashed = false;
       for (const r of runs) r.catch(() => (crashed = true));
@@ -340,6 +365,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
       if (writer) {
         const status = dest.status();
         decisions = decisionsResult(status, status.error !== undefined ? writer.lastN : judged);
+      } else if (written) {
+        decisions = decisionsResult(written.status, written.status.error !== undefined ? written.lastN : judged);
       } else {
         const d = results[0]!.decisions!;
         decisions = decisionsResult(d, d.error !== undefined ? d.lastN : judged);
