@@ -97,8 +97,9 @@ export interface ReplayResult extends ReplaySummary {
  * `tsc` alone (no bundle) runs worker.js itself: the same code.
  */
 export const REPLAY_WORKER_FILE = (() => {
-  const bundle = new URL('./worker.bundle.js', import.meta.url);
-  return existsSync(bundle) ? bundle.href : new URL('./worker.js', import.meta.url).href;
+  // From dist/src/replay/ or from the CLI's bundle in dist/src/clib/ (src/cli/main.ts).
+  const bundle = new URL('../replay/worker.bundle.js', import.meta.url);
+  return existsSync(bundle) ? bundle.href : new URL('../replay/worker.js', import.meta.url).href;
 })();
 const workerUrl = REPLAY_WORKER_FILE;
 
