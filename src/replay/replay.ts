@@ -32,7 +32,7 @@ import { decisionLine } from '../model/decision.js';
 import { ReferenceEngine } from '../reference/engine.js';
 import { checkOutputPath, OutputFile, type OutputStatus } from './output.js';
 import { STREAM_READ_BYTES } from './stream.js';
-import { runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
+import { releaseKeptMemory, runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
 import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision-record.js';
 import { summarize, type ReplaySummary } from './summary.js';
 import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
@@ -212,10 +212,28 @@ export function prestartReplayWorkers(workers: number): void {
   keepLanes(Array.from({ length: Math.max(0, workers - idleLanes.length) }, newLane));
 }
 
-/** End the worker threads kept between `replay()` calls (they also end by themselves when unused). */
+/**
+ * The local lane's engine memory is kept the same way, in this thread, for
+ * the next local lane: released after LANE_IDLE_MS unused, or by
+ * endIdleReplayWorkers().
+ */
+let localTimer: ReturnType<typeof setTimeout> | undefined;
+
+function keepLocalMemory(): void {
+  if (localTimer) clearTimeout(localTimer);
+  localTimer = setTimeout(() => {
+    localTimer = undefined;
+    releaseKeptMemory();
+  }, LANE_IDLE_MS).unref();
+}
+
+/** End the worker threads kept between `replay()` calls (they also end by themselves when unused), and let go of the local lane's memory. */
 export async function endIdleReplayWorkers(): Promise<void> {
   if (idleTimer) clearTimeout(idleTimer);
   idleTimer = undefined;
+  if (localTimer) clearTimeout(localTimer);
+  localTimer = undefined;
+  releaseKeptMemory();
   await Promise.all(idleLanes.splice(0).map((p) => p.destroy()));
 }
 
@@ -249,8 +267,10 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   // this thread, yielding to its event loop after every batch, instead of
   // waiting for a thread to start (50-90 ms here, as long as judging a fifth
   // of a 1M-packet capture); its decisions, if any, go through a deep ring to
-  // a worker thread started now, which writes them (docs/replay.md, Cold start).
-  const local = !warm && workers === 1 && idleLanes.length === 0;
+  // a worker thread started now (or kept), which writes them. Its engine
+  // memory is kept for the next local lane as a kept lane's is (so that one
+  // is local again). docs/replay.md, Cold start.
+  const local = !warm && workers === 1 && (idleLanes.length === 0 || localTimer !== undefined);
   const format = options.decisionsFormat ?? 'jsonl';
   const pools: Piscina[] = warm ? [...warm] : [];
   let dest: OutputFile | undefined;
@@ -289,7 +309,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         control,
         solo: lanes === 1,
         yieldEachBatch: local || (workers === 0 && options.signal !== undefined),
-        warm: workers >= 1 && !local,
+        warm: workers >= 1,
       };
       if (ring) {
         task.ring = ring;
@@ -403,6 +423,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     stopCoordinating();
     if (timer) clearInterval(timer);
     // A replay that ended leaves its lanes for the next one (kept above); one that failed ends them.
+    if (local && ended) keepLocalMemory();
     if (!warm && ended) {
       if (pools.length > 0) keepLanes(pools);
     } else if (!warm) await Promise.all(pools.map((p) => p.destroy()));

@@ -86,8 +86,13 @@ export interface ShardResult {
 
 const CTL = { STOP: 0, TARGET: 1, LANES: 2 } as const;
 
-/** The memory the last warm task of this thread left (each worker thread has its own module state). */
+/** The memory the last warm task of this thread left (each worker thread has its own module state; in the calling thread, the local lane's: replay.ts). */
 let kept: ReusableMemory | undefined;
+
+/** Let go of the memory kept in this thread (replay.ts: the local lane's, once idle). */
+export function releaseKeptMemory(): void {
+  kept = undefined;
+}
 
 export async function runShards(task: ShardTask): Promise<ShardResult> {
   const compiled: CompiledTable = { bytes: task.compiled.bytes, meta: task.compiled.meta, stats: [] };

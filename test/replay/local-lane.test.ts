@@ -3,8 +3,9 @@
 // call writes its decisions from a deep ring. Its decisions, summary and
 // files are those of the reference engine and of a replay on a worker lane:
 // JSON lines and binary, batch sizes 1, 7 and 8192, a damaged capture, a
-// decisions file that cannot be written, an interrupt, progress; without
-// decisions no thread is started at all.
+// decisions file that cannot be written, an interrupt, progress, the next
+// replays on its kept memory and writer; without decisions no thread is
+// started at all.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -144,6 +145,53 @@ local('an interrupt: packets 1..N judged and written, N the same in the summary 
   assert.is(fractions.at(-1), 1, 'progress ends at 1');
   for (let i = 1; i < fractions.length; i++) assert.ok(fractions[i]! >= fractions[i - 1]!, 'progress never goes back');
   await endIdleReplayWorkers();
+});
+
+local('the next replays (on the kept memory and writer thread) judge as fresh ones, again in this thread', async () => {
+  const ref = await reference(topo, pcap);
+  const refCut = await reference(topo, cut);
+  await cold(pcap, { decisionsPath: out() });
+  const runs: [string, string, ReplayOptions, { text: string; result: ReplayResult }][] = [
+    ['damaged, batch 7', cut, { batchSize: 7 }, refCut],
+    ['whole, batch 333', pcap, { batchSize: 333 }, ref],
+    ['whole, binary', pcap, { decisionsFormat: 'binary' }, ref],
+  ];
+  for (const [what, file, options, want] of runs) {
+    let threads = 0;
+    const count = () => threads++;
+    process.on('worker', count);
+    const o = out(options.decisionsFormat === 'binary' ? 'bin' : 'jsonl');
+    let r: ReplayResult;
+    try {
+      r = await replay(topo, file, { workers: 1, ...options, decisionsPath: o });
+    } finally {
+      process.off('worker', count);
+    }
+    assert.is(threads, 0, `${what}: no thread started (the kept writer took it)`);
+    let text = readFileSync(o, 'utf8');
+    if (options.decisionsFormat === 'binary') {
+      const conv = out();
+      const f = new OutputFile(conv);
+      try {
+        convertDecisions(o, f);
+      } finally {
+        f.close();
+      }
+      text = readFileSync(conv, 'utf8');
+    }
+    assert.ok(text === want.text, `${what}: decisions = the reference engine's`);
+    sameSummary(r, want.result, what);
+  }
+  // Without decisions: still in this thread, nothing started.
+  let threads = 0;
+  const count = () => threads++;
+  process.on('worker', count);
+  const r = await replay(topo, pcap, { workers: 1 });
+  process.off('worker', count);
+  assert.is(threads, 0);
+  sameSummary(r, ref.result, 'no decisions, kept memory');
+  await endIdleReplayWorkers();
+  assert.is(idleReplayWorkers(), 0);
 });
 
 local.run();
