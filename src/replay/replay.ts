@@ -43,7 +43,11 @@ import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pip
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
   engine?: 'wasm' | 'reference';
-  /** Worker threads for the WASM engine (default 1). 0 = judge in the calling thread. */
+  /**
+   * Worker threads for the WASM engine (default 1). 0 = judge in the calling thread. 1 with no
+   * thread kept from an earlier call: judged in the calling thread too, yielding to its event loop
+   * after every batch, while a thread started at the call writes the decisions (docs/replay.md, Cold start).
+   */
   workers?: number;
   /** Write the decisions (SEMANTICS §9 JSON lines) to this file. */
   decisionsPath?: string;
@@ -424,6 +428,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     if (timer) clearInterval(timer);
     // A replay that ended leaves its lanes for the next one (kept above); one that failed ends them.
     if (local && ended) keepLocalMemory();
+    else if (local) releaseKeptMemory();
     if (!warm && ended) {
       if (pools.length > 0) keepLanes(pools);
     } else if (!warm) await Promise.all(pools.map((p) => p.destroy()));
