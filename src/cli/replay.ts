@@ -148,9 +148,9 @@ export function registerReplay(program: Command): void {
         throw e;
       }
       // The worker threads start while the topology loads (replay() takes them). Not the one of
-      // `--workers 1` without decisions: replay() judges that in this thread (the local lane), no thread
-      // started at all; with decisions it judges on the started thread while this one writes.
-      if (opts.engine !== 'reference' && !(workers === 1 && opts.decisions === undefined)) prestartReplayWorkers(workers);
+      // `--workers 1`: replay() judges that in this thread (the local lane), and starts a thread only to
+      // write the decisions, which also empties an existing decisions file off this thread's path.
+      if (opts.engine !== 'reference' && workers !== 1) prestartReplayWorkers(workers);
       const { topology } = loadForCommand(opts.topology, opts);
       const showBar = !opts.quiet && process.stderr.isTTY === true;
       const bar = showBar ? new cliProgress.SingleBar({ format: 'replay [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;

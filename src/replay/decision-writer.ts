@@ -315,6 +315,8 @@ export interface RingWriterTask {
   fd: number;
   format: DecisionsFormat;
   tables: DecisionTables;
+  /** Empty the destination first (OutputFile.truncatePending: replay() left that to this thread). */
+  truncate?: boolean;
 }
 
 export interface RingWriterResult {
@@ -325,6 +327,7 @@ export interface RingWriterResult {
 
 /** The writer thread's work: consume the ring into the destination (consumeDecisionRing, DecisionWriter), as replay()'s thread does for worker lanes. */
 export async function writeDecisionRing(task: RingWriterTask, out: OutputFile): Promise<RingWriterResult> {
+  if (task.truncate) out.truncateNow();
   const w = new DecisionWriter(out, task.format, task.tables);
   try {
     // Given up when replay() aborts the ring (its lane failed before it could finish the ring).

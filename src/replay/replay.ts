@@ -278,6 +278,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   const format = options.decisionsFormat ?? 'jsonl';
   const pools: Piscina[] = warm ? [...warm] : [];
   let dest: OutputFile | undefined;
+  let truncating = false; // the destination's old bytes are left to a thread that writes (dest.truncatePending)
   let stopCoordinating = () => {};
   let pipe: Awaited<ReturnType<typeof openPipeCapture>> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -288,7 +289,9 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : workers));
     // The destination is opened once, before any work, and written by streaming: by this thread from
     // the workers' ring, by the local lane's writer thread, or (no worker threads) by the lane.
-    if (options.decisionsPath !== undefined) dest = new OutputFile(options.decisionsPath, undefined, 'decisions');
+    // An existing file's bytes go when the thread that writes first gets to it (OutputFile.truncatePending),
+    // not here; in-thread (no worker threads), at once.
+    if (options.decisionsPath !== undefined) dest = new OutputFile(options.decisionsPath, undefined, 'decisions', { truncate: workers === 0 });
     const compiled = options.compiled ?? compileTopology(topology);
     const batchSize = options.batchSize ?? 8192;
     // A FIFO or pipe is opened here, where a signal can still stop the wait for its writer (pipe.ts).
@@ -349,8 +352,9 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     else if (local) {
       let writing: Promise<RingWriterResult> | undefined;
       if (ring) {
-        const w: RingWriterTask = { ring, path: dest!.path, fd: dest!.fd, format, tables: recordTables(topology, compiled).tables };
+        const w: RingWriterTask = { ring, path: dest!.path, fd: dest!.fd, format, tables: recordTables(topology, compiled).tables, truncate: dest!.truncatePending };
         writing = pools[0]!.run(w, { name: 'writeDecisions' }) as Promise<RingWriterResult>;
+        truncating = true;
         // A writer that died: the lane stops at its next batch (its ring gives up), and its error is the replay's.
         writing.catch(() => abortDecisionRing(ring));
       }
@@ -368,6 +372,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
       for (const r of runs) r.catch(() => (crashed = true));
       let consumer: Promise<number> | undefined;
       if (ring) {
+        if (dest!.truncatePending) dest!.truncateNow(); // while the lanes start judging
+        truncating = true;
         const w = (writer = new DecisionWriter(dest!, format, recordTables(topology, compiled).tables));
         consumer = consumeDecisionRing(ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => crashed).finally(() => w.flush());
       }
@@ -429,6 +435,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     // A replay that ended leaves its lanes for the next one (kept above); one that failed ends them.
     if (local && ended) keepLocalMemory();
     else if (local) releaseKeptMemory();
+    // A replay that failed before any thread wrote: its destination is emptied all the same.
+    if (dest?.truncatePending && !truncating) dest.truncateNow();
     if (!warm && ended) {
       if (pools.length > 0) keepLanes(pools);
     } else if (!warm) await Promise.all(pools.map((p) => p.destroy()));

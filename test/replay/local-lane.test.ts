@@ -194,4 +194,40 @@ local('the next replays (on the kept memory and writer thread) judge as fresh on
   assert.is(idleReplayWorkers(), 0);
 });
 
+local('an existing, longer decisions file is replaced, whichever thread empties it', async () => {
+  const ref = await reference(topo, pcap);
+  const junk = Buffer.alloc(ref.text.length * 3, 'x');
+  const configs: [string, ReplayOptions, () => void | Promise<void>][] = [
+    ['in-thread', { workers: 0 }, () => {}],
+    ['local lane', { workers: 1 }, () => endIdleReplayWorkers()],
+    ['a kept lane', { workers: 1 }, async () => {
+      await endIdleReplayWorkers();
+      prestartReplayWorkers(1);
+    }],
+    ['2 workers', { workers: 2 }, () => {}],
+  ];
+  for (const [what, options, before] of configs) {
+    for (const format of ['jsonl', 'binary'] as const) {
+      await before();
+      const o = out(format === 'binary' ? 'bin' : 'jsonl');
+      writeFileSync(o, junk);
+      const r = await replay(topo, pcap, { ...options, decisionsPath: o, decisionsFormat: format });
+      assert.is(r.decisions?.complete, true, `${what}, ${format}`);
+      let text = readFileSync(o, 'utf8');
+      if (format === 'binary') {
+        const conv = out();
+        const f = new OutputFile(conv);
+        try {
+          convertDecisions(o, f);
+        } finally {
+          f.close();
+        }
+        text = readFileSync(conv, 'utf8');
+      }
+      assert.ok(text === ref.text, `${what}, ${format}: the file holds the decisions and nothing of what was there`);
+    }
+  }
+  await endIdleReplayWorkers();
+});
+
 local.run();
