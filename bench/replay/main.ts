@@ -60,6 +60,27 @@ import { formatMixes, runMixes, RICH_MIXES, type MixesReport } from './mixes.js'
 export interface ReplaySample {
   seconds: number;
   loopSeconds?: number;
+  /** The cold start: worker threads the call started, and ms from the call until the first of them was online (JavaScript running in it). */
+  threads?: number;
+  onlineMs?: number;
+}
+
+/**
+ * Watch the worker threads one `replay()` call starts (process 'worker'
+ * events): how many, and when the first was online (ms after `start`).
+ */
+function watchThreads(start: number): () => { threads: number; onlineMs?: number } {
+  let threads = 0;
+  let onlineMs: number | undefined;
+  const onWorker = (w: import('node:worker_threads').Worker) => {
+    threads++;
+    w.once('online', () => (onlineMs ??= performance.now() - start));
+  };
+  process.on('worker', onWorker);
+  return () => {
+    process.off('worker', onWorker);
+    return { threads, ...(onlineMs !== undefined ? { onlineMs } : {}) };
+  };
 }
 
 export interface ReplayConfigResult {
@@ -177,14 +198,16 @@ async function measure(
   for (let i = warmup ? 0 : 1; i <= repeat; i++) {
     // Cold: fresh threads every run (replay() would take the last run's, kept as a warm pool's).
     await endIdleReplayWorkers();
+    const watched = watchThreads(performance.now());
     const r = await replay(topology, file, { engine, workers, compiled, ...(decisions ? { decisionsPath: decisions.path, decisionsFormat: decisions.format } : {}) });
+    const threads = watched();
     if (decisions) rmSync(decisions.path, { force: true });
     packets = r.packets;
     verdicts = r.verdicts;
     reasons = r.reasons;
     if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${r.error.message}`);
     if (i === 0) continue; // warm-up (page cache, JIT)
-    const s: ReplaySample = { seconds: r.seconds };
+    const s: ReplaySample = { seconds: r.seconds, ...(engine === 'wasm' ? threads : {}) };
     if (r.loopSeconds !== undefined) s.loopSeconds = r.loopSeconds;
     samples.push(s);
     log(`  ${name}: run ${i}/${repeat}: ${(packets / r.seconds / 1e6).toFixed(2)} M packets/s end-to-end${r.loopSeconds ? `, ${(packets / r.loopSeconds / 1e6).toFixed(2)} M loop` : ''}`);
@@ -221,7 +244,7 @@ async function measurePools(topology: Topology, file: string, repeat: number, co
         if (r.error) throw new BenchError('SGF_BENCH_REPLAY', `${file}: ${r.error.message}`);
         last[k] = r;
         if (i === 0) continue;
-        samples[k]!.push({ seconds: r.seconds, ...(r.loopSeconds !== undefined ? { loopSeconds: r.loopSeconds } : {}) });
+        samples[k]!.push({ seconds: r.seconds, ...(r.loopSeconds !== undefined ? { loopSeconds: r.loopSeconds } : {}), threads: 0 });
         log(`  ${names[k]}: run ${i}/${repeat}: ${(r.packets / r.seconds / 1e6).toFixed(2)} M packets/s end-to-end${r.loopSeconds ? `, ${(r.packets / r.loopSeconds / 1e6).toFixed(2)} M loop` : ''}`);
       }
     }
@@ -370,12 +393,34 @@ export function formatReplayReport(r: ReplayBenchReport): string {
     if (r.ratios.twoWorkersOverOnePool !== undefined) lines.push(`  2 workers / 1 worker, warm pools: ${r.ratios.twoWorkersOverOnePool.toFixed(2)}x end-to-end, ${(r.ratios.twoWorkersOverOnePoolLoop ?? NaN).toFixed(2)}x loop`);
     lines.push(`  WASM / reference:     ${r.ratios.wasmOverReference.toFixed(1)}x end-to-end, ${r.ratios.wasmOverReferenceLoop.toFixed(1)}x loop`);
   }
+  lines.push(...formatColdStart(r));
   const plain = (w: number, pool: boolean) => r.results.find((x) => x.engine === 'wasm' && x.workers === w && !x.decisions && !!x.pool === pool && x.packets === r.capture.packets);
   for (const x of r.results.filter((y) => y.decisions)) {
     const p = plain(x.workers, !!x.pool);
     if (p) lines.push(`  ${x.name} / without decisions: ${(x.packetsPerSecond / p.packetsPerSecond).toFixed(2)}x end-to-end`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The cold start, per WASM configuration of the big capture (medians, ms):
+ * the call's time outside the judging loop (start-up before the first batch
+ * and the tail after the last: thread start, module and engine, the writer's
+ * last batches, the summary), the threads it started and when the first was
+ * online.
+ */
+export function formatColdStart(r: ReplayBenchReport): string[] {
+  const rows = r.results.filter((x) => x.engine === 'wasm' && x.packets === r.capture.packets && x.samples.every((s) => s.loopSeconds !== undefined));
+  if (rows.length === 0) return [];
+  const width = Math.max(38, ...rows.map((x) => x.name.length));
+  const out = [`  cold start (ms, medians)${' '.repeat(Math.max(1, width - 22))}outside loop   threads   first online`];
+  for (const x of rows) {
+    const outside = median(x.samples.map((s) => (s.seconds - s.loopSeconds!) * 1000));
+    const threads = median(x.samples.map((s) => s.threads ?? 0));
+    const online = x.samples.map((s) => s.onlineMs).filter((v): v is number => v !== undefined);
+    out.push(`  ${x.name.padEnd(width)} ${outside.toFixed(1).padStart(13)} ${String(threads).padStart(9)} ${online.length ? median(online).toFixed(1).padStart(14) : '             -'}`);
+  }
+  return out;
 }
 
 /** The native C baseline on the big capture (bench/harness/native.ts), printed beside sgfilter's loop figure; null without a compiler. */

@@ -147,8 +147,10 @@ export function registerReplay(program: Command): void {
         if (e instanceof OutputError) die(e.message);
         throw e;
       }
-      // The worker threads start while the topology loads (replay() takes them).
-      if (opts.engine !== 'reference') prestartReplayWorkers(workers);
+      // The worker threads start while the topology loads (replay() takes them). Not the one of
+      // `--workers 1`: replay() judges that in this thread (the local lane), and starts a thread only to
+      // write the decisions, which also empties an existing decisions file off this thread's path.
+      if (opts.engine !== 'reference' && workers !== 1) prestartReplayWorkers(workers);
       const { topology } = loadForCommand(opts.topology, opts);
       const showBar = !opts.quiet && process.stderr.isTTY === true;
       const bar = showBar ? new cliProgress.SingleBar({ format: 'replay [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;

@@ -139,9 +139,15 @@ const C = { BELL: 0, ABORT: 1, FINISHED: 2, FINAL: 3 } as const;
 /** Float64s of meta per slot and lane. */
 const META = 3;
 
-export function makeDecisionRing(lanes: number, capacity: number): DecisionRing {
+/**
+ * `deep`: a ring for one lane judging in the calling thread while a writer
+ * thread starts (replay.ts, the local lane): as many slots as fit in
+ * DEEP_RING_BYTES (at least 4, at most DEEP_RING_SLOTS), so that the lane
+ * judges on while the writer is not there yet.
+ */
+export function makeDecisionRing(lanes: number, capacity: number, deep = false): DecisionRing {
   const slotBytes = lanes * capacity * DREC.SIZE;
-  const slots = slotBytes <= 8 << 20 ? 4 : 2;
+  const slots = deep ? Math.max(4, Math.min(DEEP_RING_SLOTS, Math.floor(DEEP_RING_BYTES / slotBytes))) : slotBytes <= 8 << 20 ? 4 : 2;
   const ring: DecisionRing = {
     lanes,
     slots,
@@ -153,6 +159,18 @@ export function makeDecisionRing(lanes: number, capacity: number): DecisionRing 
   const ctl = new Int32Array(ring.control);
   for (let s = 0; s < slots; s++) ctl[freeAt(ring, s)] = s;
   return ring;
+}
+
+/** A deep ring's bytes at most: 32 MiB, 128 slots of 8192 records (a worker thread starts in 50-90 ms here; the lane fills about one slot a millisecond). */
+const DEEP_RING_BYTES = 32 << 20;
+const DEEP_RING_SLOTS = 1024;
+
+/** Tell the ring's lanes to give up (the writer thread died): their `acquire` returns null. */
+export function abortDecisionRing(ring: DecisionRing): void {
+  const ctl = new Int32Array(ring.control);
+  Atomics.store(ctl, C.ABORT, 1);
+  Atomics.notify(ctl, C.BELL);
+  for (let s = 0; s < ring.slots; s++) Atomics.notify(ctl, freeAt(ring, s));
 }
 
 const freeAt = (r: DecisionRing, s: number) => C.FINAL + r.lanes + 2 * s;
@@ -186,6 +204,24 @@ export class RingProducer {
       if (free === b) return this.views[s]!;
       if (Atomics.load(this.ctl, C.ABORT) !== 0 || !whileWaiting()) return null;
       Atomics.wait(this.ctl, at, free, 5);
+    }
+  }
+
+  /**
+   * `acquire` for a lane in the calling thread (replay.ts, the local lane):
+   * it waits without blocking the event loop, so that the writer thread's
+   * failure can be seen (abortDecisionRing) and timers and signals run.
+   */
+  async acquireAsync(whileWaiting: () => boolean): Promise<Uint8Array | null> {
+    const b = this.batches;
+    const s = b % this.ring.slots;
+    const at = freeAt(this.ring, s);
+    for (;;) {
+      const free = Atomics.load(this.ctl, at);
+      if (free === b) return this.views[s]!;
+      if (Atomics.load(this.ctl, C.ABORT) !== 0 || !whileWaiting()) return null;
+      const w = waitAsync(this.ctl, at, free, 5);
+      if (w.async) await w.value;
     }
   }
 
@@ -269,4 +305,36 @@ export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: Data
     Atomics.notify(ctl, C.BELL);
     for (let s = 0; s < ring.slots; s++) Atomics.notify(ctl, freeAt(ring, s));
   }
+}
+
+/** What a writer thread is given (replay.ts, the local lane): the ring, the open destination and how to write. */
+export interface RingWriterTask {
+  ring: DecisionRing;
+  path: string;
+  /** The destination, opened (and truncated) by replay(); the writer writes it and leaves it open. */
+  fd: number;
+  format: DecisionsFormat;
+  tables: DecisionTables;
+  /** Empty the destination first (OutputFile.truncatePending: replay() left that to this thread). */
+  truncate?: boolean;
+}
+
+export interface RingWriterResult {
+  status: ReturnType<OutputFile['status']>;
+  /** The packet number of the last decision written completely. */
+  lastN: number;
+}
+
+/** The writer thread's work: consume the ring into the destination (consumeDecisionRing, DecisionWriter), as replay()'s thread does for worker lanes. */
+export async function writeDecisionRing(task: RingWriterTask, out: OutputFile): Promise<RingWriterResult> {
+  if (task.truncate) out.truncateNow();
+  const w = new DecisionWriter(out, task.format, task.tables);
+  try {
+    // Given up when replay() aborts the ring (its lane failed before it could finish the ring).
+    const ctl = new Int32Array(task.ring.control);
+    await consumeDecisionRing(task.ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => Atomics.load(ctl, C.ABORT) !== 0);
+  } finally {
+    w.flush();
+  }
+  return { status: out.status(), lastN: w.lastN };
 }

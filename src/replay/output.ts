@@ -17,7 +17,7 @@
  * - `TempDirs`: temporary directories removed in `finally` blocks and, should
  *   the process exit before (a second Ctrl-C), by an exit hook.
  */
-import { accessSync, closeSync, constants, fstatSync, mkdtempSync, openSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, ftruncateSync, mkdtempSync, openSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { SgfError } from '../model/errors.js';
@@ -132,9 +132,20 @@ export class OutputFile {
   lines = 0;
   bytes = 0;
   error: string | undefined;
+  /**
+   * Set when this object opened `path` with `truncate: false` and found a
+   * regular file with bytes in it: they stay until `truncateNow()`, which
+   * the thread that writes first calls (truncating a large file frees its
+   * pages: ~100 ms for 166 MB here, off the calling thread's path then).
+   */
+  readonly truncatePending: boolean = false;
 
-  /** Opens (creates or truncates) `path`; throws OutputError when it cannot. `fd` writes to an open descriptor instead. */
-  constructor(readonly path: string, fd?: number, readonly label?: string) {
+  /**
+   * Opens (creates or truncates) `path`; throws OutputError when it cannot.
+   * `fd` writes to an open descriptor instead. `truncate: false`: creates
+   * it, but leaves an existing file's bytes for `truncateNow()`.
+   */
+  constructor(readonly path: string, fd?: number, readonly label?: string, options: { truncate?: boolean } = {}) {
     if (fd !== undefined) {
       this.fd = fd;
       this.own = false;
@@ -147,11 +158,29 @@ export class OutputFile {
       return;
     }
     try {
-      this.fd = openSync(path, 'w');
+      this.fd = openSync(path, options.truncate === false ? constants.O_WRONLY | constants.O_CREAT : 'w', 0o666);
     } catch (e) {
       throw new OutputError(path, `${label ? label + ' ' : ''}${path}: cannot be opened for writing: ${why(e)}`);
     }
     this.own = true;
+    if (options.truncate === false) {
+      try {
+        const st = fstatSync(this.fd);
+        this.truncatePending = st.isFile() && st.size > 0;
+      } catch {
+        this.truncatePending = true; // ftruncate will say
+      }
+    }
+  }
+
+  /** Empty the file (see `truncatePending`); a failure is this output's error, as a failed write's. */
+  truncateNow(): void {
+    if (this.error !== undefined) return;
+    try {
+      ftruncateSync(this.fd, 0);
+    } catch (e) {
+      this.error = `${this.label ? this.label + ' ' : ''}${this.path}: cannot be truncated: ${why(e)}`;
+    }
   }
 
   get failed(): boolean {

@@ -32,18 +32,22 @@ import { decisionLine } from '../model/decision.js';
 import { ReferenceEngine } from '../reference/engine.js';
 import { checkOutputPath, OutputFile, type OutputStatus } from './output.js';
 import { STREAM_READ_BYTES } from './stream.js';
-import { runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
+import { releaseKeptMemory, runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
 import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision-record.js';
 import { summarize, type ReplaySummary } from './summary.js';
 import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
-import { consumeDecisionRing, DecisionWriter, makeDecisionRing, type DecisionsFormat } from './decision-writer.js';
+import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
 
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
   engine?: 'wasm' | 'reference';
-  /** Worker threads for the WASM engine (default 1). 0 = judge in the calling thread. */
+  /**
+   * Worker threads for the WASM engine (default 1). 0 = judge in the calling thread. 1 with no
+   * thread kept from an earlier call: judged in the calling thread too, yielding to its event loop
+   * after every batch, while a thread started at the call writes the decisions (docs/replay.md, Cold start).
+   */
   workers?: number;
   /** Write the decisions (SEMANTICS §9 JSON lines) to this file. */
   decisionsPath?: string;
@@ -97,8 +101,9 @@ export interface ReplayResult extends ReplaySummary {
  * `tsc` alone (no bundle) runs worker.js itself: the same code.
  */
 export const REPLAY_WORKER_FILE = (() => {
-  const bundle = new URL('./worker.bundle.js', import.meta.url);
-  return existsSync(bundle) ? bundle.href : new URL('./worker.js', import.meta.url).href;
+  // From dist/src/replay/ or from the CLI's bundle in dist/src/clib/ (src/cli/main.ts).
+  const bundle = new URL('../replay/worker.bundle.js', import.meta.url);
+  return existsSync(bundle) ? bundle.href : new URL('../replay/worker.js', import.meta.url).href;
 })();
 const workerUrl = REPLAY_WORKER_FILE;
 
@@ -211,10 +216,28 @@ export function prestartReplayWorkers(workers: number): void {
   keepLanes(Array.from({ length: Math.max(0, workers - idleLanes.length) }, newLane));
 }
 
-/** End the worker threads kept between `replay()` calls (they also end by themselves when unused). */
+/**
+ * The local lane's engine memory is kept the same way, in this thread, for
+ * the next local lane: released after LANE_IDLE_MS unused, or by
+ * endIdleReplayWorkers().
+ */
+let localTimer: ReturnType<typeof setTimeout> | undefined;
+
+function keepLocalMemory(): void {
+  if (localTimer) clearTimeout(localTimer);
+  localTimer = setTimeout(() => {
+    localTimer = undefined;
+    releaseKeptMemory();
+  }, LANE_IDLE_MS).unref();
+}
+
+/** End the worker threads kept between `replay()` calls (they also end by themselves when unused), and let go of the local lane's memory. */
 export async function endIdleReplayWorkers(): Promise<void> {
   if (idleTimer) clearTimeout(idleTimer);
   idleTimer = undefined;
+  if (localTimer) clearTimeout(localTimer);
+  localTimer = undefined;
+  releaseKeptMemory();
   await Promise.all(idleLanes.splice(0).map((p) => p.destroy()));
 }
 
@@ -244,24 +267,37 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   preflight(file, lanes, options);
   const fingerprint = set ? captureFingerprint(file) : undefined;
   const masks = laneMasks(mine, lanes);
-  // The destination is opened once, before any work, and written by streaming:
-  // by this thread from the workers' ring, or (no worker threads) by the lane.
-  const dest = options.decisionsPath !== undefined ? new OutputFile(options.decisionsPath, undefined, 'decisions') : undefined;
+  // The local lane: a cold replay of 1 worker (no kept lane to take) judges in
+  // this thread, yielding to its event loop after every batch, instead of
+  // waiting for a thread to start (50-90 ms here, as long as judging a fifth
+  // of a 1M-packet capture); its decisions, if any, go through a deep ring to
+  // a worker thread started now (or kept), which writes them. Its engine
+  // memory is kept for the next local lane as a kept lane's is (so that one
+  // is local again). docs/replay.md, Cold start.
+  const local = !warm && workers === 1 && (idleLanes.length === 0 || localTimer !== undefined);
   const format = options.decisionsFormat ?? 'jsonl';
   const pools: Piscina[] = warm ? [...warm] : [];
+  let dest: OutputFile | undefined;
+  let truncating = false; // the destination's old bytes are left to a thread that writes (dest.truncatePending)
   let stopCoordinating = () => {};
   let pipe: Awaited<ReturnType<typeof openPipeCapture>> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   let ended = false;
   try {
-    // Start the worker threads first: their start-up overlaps the compile below.
-    if (!warm) pools.push(...takeLanes(workers));
+    // Start the worker threads first: their start-up overlaps opening the destination (truncating a
+    // file there takes as long as starting a thread) and the compile below.
+    if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : workers));
+    // The destination is opened once, before any work, and written by streaming: by this thread from
+    // the workers' ring, by the local lane's writer thread, or (no worker threads) by the lane.
+    // An existing file's bytes go when the thread that writes first gets to it (OutputFile.truncatePending),
+    // not here; in-thread (no worker threads), at once.
+    if (options.decisionsPath !== undefined) dest = new OutputFile(options.decisionsPath, undefined, 'decisions', { truncate: workers === 0 });
     const compiled = options.compiled ?? compileTopology(topology);
     const batchSize = options.batchSize ?? 8192;
     // A FIFO or pipe is opened here, where a signal can still stop the wait for its writer (pipe.ts).
     pipe = await openPipeCapture(file, options.signal);
     // Worker threads hand their records to this thread (which encodes and writes while they judge); in-thread, the lane writes.
-    const ring = dest && workers >= 1 ? makeDecisionRing(lanes, batchSize) : undefined;
+    const ring = dest && workers >= 1 ? makeDecisionRing(lanes, batchSize, local) : undefined;
     const progress = new SharedArrayBuffer(4 * lanes);
     const control = new SharedArrayBuffer(4 * (2 + lanes));
     const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
@@ -279,15 +315,15 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         slot: w,
         control,
         solo: lanes === 1,
-        yieldEachBatch: workers === 0 && options.signal !== undefined,
+        yieldEachBatch: local || (workers === 0 && options.signal !== undefined),
         warm: workers >= 1,
       };
       if (ring) {
         task.ring = ring;
         task.ringLane = w;
       } else if (dest) {
-        task.decisionsPath = dest.path;
-        task.decisionsFd = dest.fd;
+        task.decisionsPath = dest!.path;
+        task.decisionsFd = dest!.fd;
         task.decisionsFormat = format;
       }
       return task;
@@ -311,13 +347,33 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
 
     let results: ShardResult[];
     let writer: DecisionWriter | undefined;
+    let written: RingWriterResult | undefined;
     if (workers === 0) results = [await runShards(tasks[0]!)];
-    else {
+    else if (local) {
+      let writing: Promise<RingWriterResult> | undefined;
+      if (ring) {
+        const w: RingWriterTask = { ring, path: dest!.path, fd: dest!.fd, format, tables: recordTables(topology, compiled).tables, truncate: dest!.truncatePending };
+        writing = pools[0]!.run(w, { name: 'writeDecisions' }) as Promise<RingWriterResult>;
+        truncating = true;
+        // A writer that died: the lane stops at its next batch (its ring gives up), and its error is the replay's.
+        writing.catch(() => abortDecisionRing(ring));
+      }
+      try {
+        results = [await runShards(tasks[0]!)];
+      } catch (e) {
+        if (ring) abortDecisionRing(ring);
+        await writing?.catch(() => {});
+        throw e;
+      }
+      if (writing) written = await writing;
+    } else {
       const runs = tasks.map((t, w) => pools[w]!.run(t) as Promise<ShardResult>);
       let crashed = false;
       for (const r of runs) r.catch(() => (crashed = true));
       let consumer: Promise<number> | undefined;
       if (ring) {
+        if (dest!.truncatePending) dest!.truncateNow(); // while the lanes start judging
+        truncating = true;
         const w = (writer = new DecisionWriter(dest!, format, recordTables(topology, compiled).tables));
         consumer = consumeDecisionRing(ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => crashed).finally(() => w.flush());
       }
@@ -340,6 +396,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
       if (writer) {
         const status = dest.status();
         decisions = decisionsResult(status, status.error !== undefined ? writer.lastN : judged);
+      } else if (written) {
+        decisions = decisionsResult(written.status, written.status.error !== undefined ? written.lastN : judged);
       } else {
         const d = results[0]!.decisions!;
         decisions = decisionsResult(d, d.error !== undefined ? d.lastN : judged);
@@ -375,6 +433,10 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     stopCoordinating();
     if (timer) clearInterval(timer);
     // A replay that ended leaves its lanes for the next one (kept above); one that failed ends them.
+    if (local && ended) keepLocalMemory();
+    else if (local) releaseKeptMemory();
+    // A replay that failed before any thread wrote: its destination is emptied all the same.
+    if (dest?.truncatePending && !truncating) dest.truncateNow();
     if (!warm && ended) {
       if (pools.length > 0) keepLanes(pools);
     } else if (!warm) await Promise.all(pools.map((p) => p.destroy()));

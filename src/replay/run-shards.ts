@@ -49,7 +49,7 @@ export interface ShardTask {
   control?: SharedArrayBuffer;
   /** The only lane: it sets the stop target itself. */
   solo?: boolean;
-  /** Running in the calling thread: yield to the event loop between batches (so a signal can be seen). */
+  /** Running in the calling thread: yield to the event loop between batches (so a signal can be seen), and wait for the ring asynchronously. */
   yieldEachBatch?: boolean;
   /** Progress: Int32Array slot `slot` gets the KiB read so far. */
   progress?: SharedArrayBuffer;
@@ -86,8 +86,13 @@ export interface ShardResult {
 
 const CTL = { STOP: 0, TARGET: 1, LANES: 2 } as const;
 
-/** The memory the last warm task of this thread left (each worker thread has its own module state). */
+/** The memory the last warm task of this thread left (each worker thread has its own module state; in the calling thread, the local lane's: replay.ts). */
 let kept: ReusableMemory | undefined;
+
+/** Let go of the memory kept in this thread (replay.ts: the local lane's, once idle). */
+export function releaseKeptMemory(): void {
+  kept = undefined;
+}
 
 export async function runShards(task: ShardTask): Promise<ShardResult> {
   const compiled: CompiledTable = { bytes: task.compiled.bytes, meta: task.compiled.meta, stats: [] };
@@ -133,7 +138,8 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
   const loopStart = performance.now();
   try {
     for (const { batch, interfaces, bytesRead } of stream.batches()) {
-      const slotView = ring ? ring.acquire(ackStop) : undefined;
+      // In the calling thread (yieldEachBatch), the ring is waited on without blocking its event loop.
+      const slotView = ring ? (task.yieldEachBatch ? await ring.acquireAsync(ackStop) : ring.acquire(ackStop)) : undefined;
       if (slotView === null) break; // the writer gave up (a lane died)
       if (ctl && target < 0 && Atomics.load(ctl, CTL.STOP) !== 0) {
         if (!acked) {
