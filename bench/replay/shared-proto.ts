@@ -7,7 +7,7 @@
  * worker streams and decodes the whole capture and skips the packets of the
  * others' shards: engineDecodeRun with an owned mask).
  *
- *   node dist/bench/replay/shared-proto.js [--dir .cache/gen/358bf60bdd1cffd6c2dc]
+ *   node dist/bench/replay/shared-proto.js [--dir .cache/gen/358bf60bdd1cffd6c2dc] [--batch 2048] [--ring 8]
  *     [--rounds 5] [--modes lane1,lane2,shared1,shared2]
  *
  * Modes: laneN, today's split with N workers (the calling thread idle);
@@ -32,11 +32,9 @@ import { createSharedArena, type SharedArena } from '../../src/wasm/loader.js';
 import { DECISION, REC } from '../../src/wasm/layout.js';
 import { median } from '../stats.js';
 
-/** Records per batch slot and slots in the ring (--batch, --ring; the stream's batches are cut to CAP). */
-const argv = process.argv.slice(2);
-const argOf = (k: string, d: number) => (argv.includes(k) ? Number(argv[argv.indexOf(k) + 1]) : d);
-const CAP: number = isMainThread ? argOf('--batch', 8192) : (workerData as Job).cap;
-const RING: number = isMainThread ? argOf('--ring', 4) : (workerData as Job).ring;
+/** Records per batch slot and slots in the ring (--batch, --ring; the stream's batches are cut to the slot's size). */
+export const SHARED_BATCH = 2048;
+export const SHARED_RING = 8;
 /** Control words (i32 indices into the control region). */
 const C_PUBLISHED = 0;
 const C_TOTAL = 1;
@@ -53,7 +51,8 @@ interface Job {
   mode: 'lane' | 'shared';
   lanes: number;
   lane: number;
-  dir: string;
+  file: string;
+  topologyPath: string;
   arena?: SharedArena;
   ctl?: number;
   slots?: Slot[];
@@ -79,9 +78,9 @@ function ownedMask(shards: number, lanes: number, lane: number): number {
   return m >>> 0;
 }
 
-function load(dir: string) {
-  const topology = loadTopologyFile(join(dir, 'topology.json')).topology;
-  return { topology, compiled: compileTopology(topology), file: join(dir, 'trace.pcap') };
+function load(file: string, topologyPath: string) {
+  const topology = loadTopologyFile(topologyPath).topology;
+  return { topology, compiled: compileTopology(topology), file, topologyPath };
 }
 
 function tallyOf(engine: WasmEngine): { packets: number; allow: number; deny: number } {
@@ -93,7 +92,9 @@ function tallyOf(engine: WasmEngine): { packets: number; allow: number; deny: nu
 // Worker side.
 
 function workerMain(job: Job): void {
-  const { topology, compiled, file } = load(job.dir);
+  const { topology, compiled, file } = load(job.file, job.topologyPath);
+  const CAP = job.cap;
+  const RING = job.ring;
   const engine = job.mode === 'shared' ? new WasmEngine(topology, compiled, { shared: job.arena!, batchCapacity: 64 }) : new WasmEngine(topology, compiled);
   const owned = ownedMask(engine.shards, job.lanes, job.lane);
   parentPort!.postMessage({ ready: true });
@@ -150,8 +151,8 @@ function results(ws: Worker[]): Promise<WorkerResult[]> {
   })));
 }
 
-async function runLane(dir: string, lanes: number): Promise<RunResult> {
-  const ws = await start(Array.from({ length: lanes }, (_, lane) => ({ mode: 'lane' as const, lanes, lane, dir, cap: CAP, ring: RING })));
+async function runLane(ctx: ReturnType<typeof load>, lanes: number): Promise<RunResult> {
+  const ws = await start(Array.from({ length: lanes }, (_, lane) => ({ mode: 'lane' as const, lanes, lane, file: ctx.file, topologyPath: ctx.topologyPath, cap: 0, ring: 0 })));
   const done = results(ws);
   const t0 = performance.now();
   ws.forEach((w) => w.postMessage('go'));
@@ -161,7 +162,7 @@ async function runLane(dir: string, lanes: number): Promise<RunResult> {
   return summarise(rs, wallNs, 0);
 }
 
-async function runShared(dir: string, lanes: number, ctx: ReturnType<typeof load>): Promise<RunResult> {
+async function runShared(ctx: ReturnType<typeof load>, lanes: number, CAP: number, RING: number): Promise<RunResult> {
   const arena = createSharedArena(256);
   const producer = new WasmEngine(ctx.topology, ctx.compiled, { shared: arena, batchCapacity: CAP });
   const inst = producer.inst;
@@ -176,7 +177,7 @@ async function runShared(dir: string, lanes: number, ctx: ReturnType<typeof load
   for (let s = 0; s < 32; s++) inst.u8()[laneOf + s] = s % lanes;
   const c = new Int32Array(arena.memory.buffer, ctl, 64);
   Atomics.store(c, C_TOTAL, -1);
-  const ws = await start(Array.from({ length: lanes }, (_, lane) => ({ mode: 'shared' as const, lanes, lane, dir, arena, ctl, slots, cap: CAP, ring: RING })));
+  const ws = await start(Array.from({ length: lanes }, (_, lane) => ({ mode: 'shared' as const, lanes, lane, file: ctx.file, topologyPath: ctx.topologyPath, arena, ctl, slots, cap: CAP, ring: RING })));
   const done = results(ws);
   const e = inst.exports;
   const d = producer.decoder;
@@ -213,6 +214,57 @@ function summarise(rs: WorkerResult[], wallNs: number, mainCpuNs: number): RunRe
   return { packets: tally.packets, wallNs, mainCpuNs, workerCpuNs: rs.map((r) => r.cpuNs), tally };
 }
 
+export interface SharedModeResult {
+  mode: string;
+  packets: number;
+  /** Per round: the loop's wall time (ms) and per thread CPU time (ns per packet: the calling thread, then each worker). */
+  wallMs: number[];
+  mainCpuNs: number[];
+  workerCpuNs: number[][];
+}
+
+/**
+ * Run the modes alternately, one warm-up round then `rounds` measured;
+ * throws when a run's tally (packets, allows, denies) differs from the first run's.
+ */
+export async function measureShared(opts: { file: string; topologyPath: string; rounds: number; modes?: string[]; batch?: number; ring?: number }): Promise<SharedModeResult[]> {
+  const modes = opts.modes ?? ['lane1', 'lane2', 'shared1', 'shared2'];
+  const ctx = load(opts.file, opts.topologyPath);
+  const rows = new Map<string, RunResult[]>(modes.map((m) => [m, []]));
+  let want: RunResult['tally'] | undefined;
+  for (let r = -1; r < opts.rounds; r++) {
+    for (const m of modes) {
+      const lanes = Number(m.replace(/\D+/g, ''));
+      if (!/^(lane|shared)\d+$/.test(m) || !(lanes >= 1 && lanes <= 16)) throw new Error(`unknown mode ${m}`);
+      const res = m.startsWith('shared') ? await runShared(ctx, lanes, opts.batch ?? SHARED_BATCH, opts.ring ?? SHARED_RING) : await runLane(ctx, lanes);
+      want ??= res.tally;
+      if (JSON.stringify(res.tally) !== JSON.stringify(want)) throw new Error(`${m}: tally ${JSON.stringify(res.tally)}, expected ${JSON.stringify(want)}`);
+      if (r >= 0) rows.get(m)!.push(res);
+    }
+  }
+  return [...rows].map(([mode, rs]) => ({
+    mode,
+    packets: rs[0]!.packets,
+    wallMs: rs.map((x) => x.wallNs / 1e6),
+    mainCpuNs: rs.map((x) => x.mainCpuNs / x.packets),
+    workerCpuNs: rs.map((x) => x.workerCpuNs.map((c) => c / x.packets)),
+  }));
+}
+
+/** One line per mode: medians, ns per packet. */
+export function formatShared(rows: SharedModeResult[]): string {
+  return rows
+    .map((r) => {
+      const wall = median(r.wallMs) * 1e6 / r.packets;
+      const mainCpu = median(r.mainCpuNs);
+      const lanes = r.workerCpuNs[0]!.length;
+      const wcpu = Array.from({ length: lanes }, (_, l) => median(r.workerCpuNs.map((x) => x[l]!)));
+      const total = mainCpu + wcpu.reduce((a, b) => a + b, 0);
+      return `${r.mode.padEnd(8)} wall ${wall.toFixed(1).padStart(6)} ns/packet (${(1e3 / wall).toFixed(2)} M/s)  calling thread cpu ${mainCpu.toFixed(1).padStart(5)}  workers cpu ${wcpu.map((x) => x.toFixed(1)).join(' / ')}  all threads ${total.toFixed(1)}`;
+    })
+    .join('\n');
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const opt = (k: string, d: string) => {
@@ -221,35 +273,19 @@ async function main(): Promise<void> {
   };
   const dir = opt('--dir', '.cache/gen/358bf60bdd1cffd6c2dc');
   const rounds = Number(opt('--rounds', '5'));
-  const modes = opt('--modes', 'lane1,lane2,shared1,shared2').split(',');
-  const ctx = load(dir);
-  const rows = new Map<string, RunResult[]>(modes.map((m) => [m, []]));
-  let want: RunResult['tally'] | undefined;
-  for (let r = -1; r < rounds; r++) {
-    for (const m of modes) {
-      const lanes = Number(m.replace(/\D+/g, ''));
-      const res = m.startsWith('shared') ? await runShared(dir, lanes, ctx) : await runLane(dir, lanes);
-      want ??= res.tally;
-      if (JSON.stringify(res.tally) !== JSON.stringify(want)) throw new Error(`${m}: tally ${JSON.stringify(res.tally)}, expected ${JSON.stringify(want)}`);
-      if (r >= 0) rows.get(m)!.push(res);
-    }
-  }
+  const batch = Number(opt('--batch', String(SHARED_BATCH)));
+  const ring = Number(opt('--ring', String(SHARED_RING)));
+  const rows = await measureShared({ file: join(dir, 'trace.pcap'), topologyPath: join(dir, 'topology.json'), rounds, modes: opt('--modes', 'lane1,lane2,shared1,shared2').split(','), batch, ring });
   const psi = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
-  console.log(`batch ${CAP}, ring ${RING}; ${want!.packets} packets, ${rounds} rounds (after a warm-up), medians, ns/packet; cpu pressure now: ${psi}`);
-  for (const [m, rs] of rows) {
-    const n = rs[0]!.packets;
-    const wall = median(rs.map((x) => x.wallNs / n));
-    const mainCpu = median(rs.map((x) => x.mainCpuNs / n));
-    const lanes = rs[0]!.workerCpuNs.length;
-    const wcpu = Array.from({ length: lanes }, (_, l) => median(rs.map((x) => x.workerCpuNs[l]! / n)));
-    const total = mainCpu + wcpu.reduce((a, b) => a + b, 0);
-    console.log(`${m.padEnd(8)} wall ${wall.toFixed(1).padStart(6)}  (${(1e3 / wall).toFixed(2)} M/s)  calling thread cpu ${mainCpu.toFixed(1).padStart(5)}  workers cpu ${wcpu.map((x) => x.toFixed(1)).join(' / ')}  all threads ${total.toFixed(1)}`);
-  }
+  console.log(`batch ${batch}, ring ${ring}; ${rows[0]!.packets} packets, ${rounds} rounds (after a warm-up), medians; cpu pressure now: ${psi}`);
+  console.log(formatShared(rows));
 }
 
-if (isMainThread) {
+const invoked = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (!isMainThread) workerMain(workerData as Job);
+else if (invoked) {
   main().catch((err) => {
     console.error(err);
     process.exit(1);
   });
-} else workerMain(workerData as Job);
+}
