@@ -10,12 +10,24 @@
 
 let arenaTop: usize = 0;
 
+/**
+ * The threads build (asconfig target "shared", several instances on one
+ * shared memory): the address of a usize cell every instance on the memory
+ * bumps atomically instead of its own arenaTop (0: this instance's own top).
+ * Each instance's regions are then disjoint wherever the others allocate.
+ */
+let sharedTop: usize = 0;
+
 /** The operating system's page (the unit of a page fault). */
 const OS_PAGE: usize = 4096;
 
-/** Blocks handed back: up to FREE_MAX (start, end) pairs. */
+/**
+ * Blocks handed back: up to FREE_MAX (start, end) pairs, in the arena's first
+ * region (per instance: a static region would be shared by every instance on
+ * a shared memory).
+ */
 const FREE_MAX: i32 = 16;
-const freeBlocks = memory.data(<i32>(FREE_MAX * 2 * sizeof<usize>()), 16);
+let freeBlocks: usize = 0;
 let freeCount: i32 = 0;
 
 @inline function freeAt(i: i32): usize {
@@ -26,6 +38,35 @@ let freeCount: i32 = 0;
 export function arenaReset(base: usize): void {
   arenaTop = base;
   freeCount = 0;
+  freeBlocks = 0;
+  freeBlocks = arenaAlloc(<usize>FREE_MAX * 2 * sizeof<usize>());
+}
+
+/**
+ * Threads build only: allocate from the shared top at `cell` (a usize the
+ * host placed in the shared memory, holding the first free byte) from now
+ * on; call before stateInit. Refused (false) by a build without threads.
+ */
+export function arenaShare(cell: usize): bool {
+  if (!ASC_FEATURE_THREADS) return false;
+  sharedTop = cell;
+  return true;
+}
+
+/** Take [p, p + bytes) aligned to `align` off the top (the shared one when set); returns p. */
+@inline function bumpTop(bytes: usize, align: usize): usize {
+  if (ASC_FEATURE_THREADS) {
+    if (sharedTop != 0) {
+      for (;;) {
+        const t = atomic.load<usize>(sharedTop);
+        const p = (t + align - 1) & ~(align - 1);
+        if (atomic.cmpxchg<usize>(sharedTop, t, p + bytes) == t) return p;
+      }
+    }
+  }
+  const p = (arenaTop + align - 1) & ~(align - 1);
+  arenaTop = p + bytes;
+  return p;
 }
 
 /** Hand back [p, p + bytes), which nothing uses any more; when the list is full, the smallest block is dropped. */
@@ -86,14 +127,14 @@ export function arenaAlloc(bytes: usize, align: usize = 16, touch: bool = false)
     const f = takeFree(bytes, align);
     if (f != 0) return f;
   }
-  const p = (arenaTop + align - 1) & ~(align - 1);
+  const p = bumpTop(bytes, align);
   const end = p + bytes;
   const have = <usize>memory.size() << 16;
-  if (end > have) {
-    const pages = <i32>((end - have + 0xffff) >> 16);
+  // Another instance on a shared memory may grow it in between: grow until it holds `end`.
+  for (let size = have; end > size; size = <usize>memory.size() << 16) {
+    const pages = <i32>((end - size + 0xffff) >> 16);
     if (memory.grow(pages) < 0) unreachable();
   }
-  arenaTop = end;
   if (p < have) memory.fill(p, 0, min(end, have) - p);
   // One store per page of what memory.grow added (zero already): the fault,
   // without a pass over every byte.
@@ -104,4 +145,12 @@ export function arenaAlloc(bytes: usize, align: usize = 16, touch: bool = false)
 /** The arena for the host after stateInit (e.g. a bigger staging region); never per packet. */
 export function arenaAllocate(bytes: usize): usize {
   return arenaAlloc(bytes);
+}
+
+/** The first byte above this instance's arena (its own top; with a shared top, the shared one). */
+export function arenaEnd(): usize {
+  if (ASC_FEATURE_THREADS) {
+    if (sharedTop != 0) return atomic.load<usize>(sharedTop);
+  }
+  return arenaTop;
 }

@@ -644,3 +644,69 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     bump(tally + TL_REASONS + (<usize>reason << 3));
   }
 }
+
+// ---------------------------------------------------------------------------
+// The shared-memory replay (threads build, docs/replay.md "One shared memory"):
+// one thread decodes a batch once into records every lane reads, splits
+// their indices by lane (engineSplit), and each lane's engine judges only its
+// own (engineRunList), writing each decision at its packet's place in the
+// batch, so the batch's decisions are in capture order with no merge.
+
+/**
+ * The shard of every record (as the pre-pass computes it: shard 0 without an
+ * IP header) and, by `laneOf` (u8 per shard: its lane), its index appended to
+ * its lane's list: lane l's n_l u32 indices at `lists + l * stride * 4`, n_l
+ * written at `counts + l * 4`. `shards` is the engine's shard count.
+ */
+export function engineSplit(recs: usize, n: u32, shards: u32, laneOf: usize, lanes: u32, lists: usize, stride: u32, counts: usize): void {
+  cfgShards = shards;
+  for (let l: u32 = 0; l < lanes; l++) store<u32>(counts + (<usize>l << 2), 0);
+  let r = recs;
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE) {
+    let shard: u32 = 0;
+    if (load<u8>(r, REC_REASON) == REASON_OK) {
+      if (load<u8>(r, REC_FAMILY) == 4 && (<u32>load<u8>(r, REC_FLAGS) & F_QUOTED) == 0) {
+        shard = shards <= 1 ? 0 : shardOfHash(flowHash4(<u32>load<u8>(r, REC_PROTO), load<u32>(r, REC_SRC + ADDR_W0), load<u32>(r, REC_DST + ADDR_W0)));
+      } else shard = shardOfRecord(r);
+    }
+    const lane = <usize>load<u8>(laneOf + <usize>shard);
+    const c = counts + (lane << 2);
+    const k = load<u32>(c);
+    store<u32>(lists + ((lane * <usize>stride + <usize>k) << 2), i);
+    store<u32>(c, k + 1);
+  }
+}
+
+/** prepass over the records whose indices (u32) are at `idx`. */
+function prepassList(recs: usize, idx: usize, n: u32, owned: u32): u32 {
+  let touches: usize = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const r = recs + <usize>load<u32>(idx + (<usize>i << 2)) * REC_SIZE;
+    const slot = prepareRecord(r, owned, flowScratch + <usize>i * FS_SIZE);
+    if (slot == 0) continue;
+    store<u32>(touchScratch + (touches << 2), <u32>slot);
+    touches++;
+  }
+  let sink: u32 = 0;
+  for (let k: usize = 0; k < touches; k++) sink += load<u32>(<usize>load<u32>(touchScratch + (k << 2)));
+  return sink;
+}
+
+/**
+ * Judge the `n` records of `recs` whose indices (u32, increasing) are at
+ * `idx`, record i's decision at `out + i * D_SIZE`; returns the number
+ * judged here (engineRun's judging, on a lane's list instead of a skip).
+ */
+export function engineRunList(recs: usize, idx: usize, n: u32, out: usize, owned: u32): u32 {
+  let judged: u32 = 0;
+  for (let base: u32 = 0; base < n; base += SUB_BATCH) {
+    const m = min(SUB_BATCH, n - base);
+    const ix = idx + (<usize>base << 2);
+    prepassSink += prepassList(recs, ix, m, owned);
+    for (let i: u32 = 0; i < m; i++) {
+      const k = <usize>load<u32>(ix + (<usize>i << 2));
+      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE);
+    }
+  }
+  return judged;
+}

@@ -42,7 +42,7 @@ export function layoutHash(): u32 {
 export * from "./classify";
 export * from "./decode";
 export { stateInit } from "./init";
-export { arenaAllocate } from "./arena";
+export { arenaAllocate, arenaShare, arenaEnd } from "./arena";
 export { flowHash } from "./hash";
 export { addrMapInit, addrMapAdd, addrOwner } from "./addrmap";
 export { ifaceRecord, statsPtr } from "./state";

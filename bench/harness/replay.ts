@@ -19,9 +19,10 @@ import { durationFigure, throughputFigure } from './stats.js';
 import { runStages } from '../replay/stages.js';
 import { FLOW_POINTS, runFlowsScaling } from '../replay/flows.js';
 import { compileTopology } from '../../src/compile/compile.js';
+import { measureShared } from '../replay/shared-proto.js';
 
 /** Steps in the progress plan: the verification, one per configuration (decisions ones included; one per warm pools run: without decisions, with each format), the native baseline, the stages and the flows scaling. */
-export const REPLAY_STEPS = 15;
+export const REPLAY_STEPS = 16;
 
 export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   const p = ctx.params.replay;
@@ -92,6 +93,20 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
     native = { compiler: build.compiler!, verdicts: counts, sgfilterVerdicts: one.verdicts };
   } else {
     native = { compiler: build.compiler, skipped: build.why ?? 'not built' };
+  }
+  // Issue 11's design, measured by its driver (bench/replay/shared-proto.ts, not yet replay()'s path): the
+  // capture decoded once into one shared memory, each worker judging its lane's list; beside the driver's
+  // own run of today's split (every worker reads and decodes everything), the modes alternated round by round.
+  ctx.progress.step('replay shared memory (driver)');
+  {
+    const gen = ensureGenerated(replaySpec(p.packets), { cacheDir });
+    const rows = await measureShared({ file: rep.capture.path, topologyPath: gen.topologyPath, rounds: p.repeat });
+    const base = { section: 'replay' as const, subject: big, method: 'repeated-runs' as const, unit: 'packets/s' as const };
+    for (const r of rows) {
+      const lanes = Number(r.mode.replace(/\D+/g, ''));
+      const what = r.mode.startsWith('shared') ? 'decoded once into one shared memory, per-worker record lists' : "each worker reads and decodes every packet (today's split)";
+      ctx.figures.push(throughputFigure({ ...base, id: `replay/big/driver-${r.mode}/loop`, label: `replay driver, ${lanes} worker${lanes > 1 ? 's' : ''}, ${what}, loop` }, r.packets, r.wallMs));
+    }
   }
   // Where the time goes, stage by stage (bench/replay/stages.ts), on the big capture.
   ctx.progress.step('replay stages');

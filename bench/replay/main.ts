@@ -52,6 +52,7 @@ import { benchProgram, intListOption, intOption, parseBenchArgs, runBenchScript 
 import { convertDecisions } from '../../src/replay/decision-file.js';
 import { OutputFile } from '../../src/replay/output.js';
 import { buildNative, runNative, writeNativeRules } from '../harness/native.js';
+import { formatShared, measureShared } from './shared-proto.js';
 import { median } from '../stats.js';
 import { formatStages, runStages, type StagesReport } from './stages.js';
 import { formatFlowsReport, runFlowsScaling, type FlowsReport } from './flows.js';
@@ -516,6 +517,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Repl
   });
   console.log(formatReplayReport(r));
   console.log(nativeLine(r, repeat));
+  {
+    // Issue 11's design by its driver (bench/replay/shared-proto.ts), beside the driver's run of today's split.
+    const topologyPath = ensureGenerated(replaySpec(r.capture.packets)).topologyPath;
+    console.log(`  one shared memory, decoded once (driver, loop only, ns/packet; thread CPU medians):\n${formatShared(await measureShared({ file: r.capture.path, topologyPath, rounds: repeat })).replace(/^/gm, '    ')}`);
+  }
   {
     const t = loadTopologyFile(ensureGenerated(replaySpec(r.capture.packets)).topologyPath).topology;
     console.log(formatStages(runStages(t, compileTopology(t), r.capture.path, repeat)));

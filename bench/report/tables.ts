@@ -177,12 +177,18 @@ export function buildTables(r: BenchReport): Table[] {
               ...(fig.has('replay/big/native-mem-2t-pre/loop') ? [row('native C, 2 threads, packets handed out first', big.packets, 'big/native-mem-2t-pre')] : []),
             ]
           : []),
+        ...(['lane1', 'lane2', 'shared1', 'shared2'] as const)
+          .filter((m) => fig.has(`replay/big/driver-${m}/loop`))
+          .map((m) => row(`WASM driver, ${m.endsWith('1') ? '1 worker' : '2 workers'}, ${m.startsWith('shared') ? 'decoded once, shared memory' : 'each worker decodes all'}`, big.packets, `big/driver-${m}`)),
       ],
       notes: [
         ...nativeNotes(r.replay, div),
         `2 workers / 1 worker: ${div('replay/big/wasm-2w/e2e', 'replay/big/wasm-1w/e2e')} end-to-end, ${div('replay/big/wasm-2w/loop', 'replay/big/wasm-1w/loop')} loop (each worker reads the whole capture and judges its shards).`,
         ...(fig.has('replay/big/native-mem-2t-lane/loop')
           ? [`Native C, 2 threads / 1 thread in memory, same run: ${div('replay/big/native-mem-2t-lane/loop', 'replay/big/native-mem/loop')} split as sgfilter's workers split, ${div('replay/big/native-mem-2t-pre/loop', 'replay/big/native-mem/loop')} with the packets handed out before the pass (the ceiling of decoding once): what two cores give native code on this machine.`]
+          : []),
+        ...(fig.has('replay/big/driver-shared2/loop')
+          ? [`The driver (bench/replay/shared-proto.ts, not replay()'s path yet), loop only, modes alternated: 2 workers on one shared memory / 1 worker today ${div('replay/big/driver-shared2/loop', 'replay/big/driver-lane1/loop')}, / 2 workers today ${div('replay/big/driver-shared2/loop', 'replay/big/driver-lane2/loop')}; 2 workers today / 1 ${div('replay/big/driver-lane2/loop', 'replay/big/driver-lane1/loop')} (the calling thread reads, scans and decodes once; docs/replay.md "One shared memory").`]
           : []),
         ...(fig.has('replay/big/wasm-2w-pool/e2e') ? [`On warm pools (createReplayPool, the two alternated run by run): ${div('replay/big/wasm-2w-pool/e2e', 'replay/big/wasm-1w-pool/e2e')} end-to-end, ${div('replay/big/wasm-2w-pool/loop', 'replay/big/wasm-1w-pool/loop')} loop.`] : []),
         ...(fig.has('replay/big/wasm-1w/outside')

@@ -22,7 +22,7 @@ import { secondsToNs } from '../model/packet.js';
 import type { TIMEOUT_KEYS } from '../model/topology.js';
 import { ADDRESS, CLOUD, DECISION, DIR, FLOW_STATE, IF, REC, STATS } from '../wasm/layout.js';
 import { MAX_CAPTURE_INTERFACES, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
-import { WasmInstance, type ReusableMemory, type SgfExports, type WasmFlavour } from '../wasm/loader.js';
+import { WasmInstance, type ReusableMemory, type SgfExports, type SharedArena, type WasmFlavour } from '../wasm/loader.js';
 import { WasmDecoder } from '../pcap/wasm.js';
 import { decisionIndex, readTally, tallyRegion, type Tally } from './decision-record.js';
 
@@ -53,6 +53,8 @@ export interface WasmEngineOptions {
   flavour?: WasmFlavour;
   /** Build on the memory of an engine no longer used (its `release()`), as on a fresh one: no growth, no page faults (a warm pool). */
   memory?: ReusableMemory;
+  /** Build on a shared memory other engines use too (the threads build; docs/replay.md "One shared memory"): its regions from the arena's top cell. */
+  shared?: SharedArena;
 }
 
 export interface EngineCounters {
@@ -73,7 +75,7 @@ export class WasmEngine {
   private stagingSize: number;
   private readonly tallyPtr: number;
   private readonly tallyHitOffsets: number[];
-  private readonly x: Pick<SgfExports, 'engineRun' | 'engineRunOne' | 'engineDecodeRun' | 'arenaAllocate' | 'statsPtr' | 'ctPeak'>;
+  private readonly x: Pick<SgfExports, 'engineRun' | 'engineRunOne' | 'engineDecodeRun' | 'engineRunList' | 'arenaAllocate' | 'arenaEnd' | 'statsPtr' | 'ctPeak'>;
 
   /** `compiled`: the topology's table (compileTopology), compiled once and handed to every engine. */
   constructor(readonly topology: Topology, compiled: CompiledTable, options: WasmEngineOptions = {}) {
@@ -82,10 +84,12 @@ export class WasmEngine {
     if (!Number.isInteger(this.shards) || this.shards < 1 || this.shards > 32) throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'shards', `shards must be 1-32, got ${this.shards}`);
     this.capacity = options.batchCapacity ?? 8192;
     this.compiled = compiled;
-    const inst = (this.inst = new WasmInstance(options.flavour ?? 'release', 64, options.memory));
+    const inst = (this.inst = options.shared ? new WasmInstance('shared', 64, undefined, options.shared) : new WasmInstance(options.flavour ?? 'release', 64, options.memory));
     const e = inst.exports;
     this.x = {
       engineRun: e.engineRun,
+      engineRunList: e.engineRunList,
+      arenaEnd: e.arenaEnd,
       engineRunOne: e.engineRunOne,
       engineDecodeRun: e.engineDecodeRun,
       arenaAllocate: e.arenaAllocate,
@@ -171,10 +175,11 @@ export class WasmEngine {
   /**
    * Give up this engine: its memory, for the next engine (`memory` option),
    * with the extent it used — its host regions and its arena, which only
-   * grows (arenaAllocate(0) is its top). Do not use this engine afterwards.
+   * grows (arenaEnd() is its top). Do not use this engine afterwards.
    */
   release(): ReusableMemory {
-    const used = Math.max(this.inst.mark(), this.x.arenaAllocate(0));
+    if (this.inst.shared) throw new ApiUsageError('an engine on a shared memory cannot hand its memory on');
+    const used = Math.max(this.inst.mark(), this.x.arenaEnd());
     return { memory: this.inst.memory, used };
   }
 
@@ -263,6 +268,15 @@ export class WasmEngine {
   /** Judge the `n` records the decoder holds (decoded by `decoder.decode`; benchmarks: the stages apart). */
   runDecoded(n: number, owned: number): number {
     return this.x.engineRun(this.decoder.recPtr, n, this.decPtr, owned >>> 0);
+  }
+
+  /**
+   * Judge the records of `recs` (in this engine's memory: a shared one)
+   * whose `n` indices (u32, increasing) are at `idx`, record i's decision at
+   * `out + i * DECISION.SIZE` (engineRunList). Returns the number judged.
+   */
+  runList(recs: number, idx: number, n: number, out: number, owned: number): number {
+    return this.x.engineRunList(recs, idx, n, out, owned >>> 0);
   }
 
   /** Judge the decoder's record `i` alone into decision record `i` (engineRunOne, the library's single-frame path). Returns 1 when judged here. */

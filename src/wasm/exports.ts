@@ -35,6 +35,17 @@ export interface SgfExports {
    */
   arenaAllocate(bytes: number): number;
   /**
+   * assembly/arena/arenaShare
+   * @param cell `usize`
+   * @returns `bool`
+   */
+  arenaShare(cell: number): number;
+  /**
+   * assembly/arena/arenaEnd
+   * @returns `usize`
+   */
+  arenaEnd(): number;
+  /**
    * assembly/hash/flowHash
    * @param family `u32`
    * @param proto `u32`
@@ -295,6 +306,28 @@ export interface SgfExports {
    * @returns `u32`
    */
   engineRunOne(r: number, out: number, owned: number): number;
+  /**
+   * assembly/engine/engineSplit
+   * @param recs `usize`
+   * @param n `u32`
+   * @param shards `u32`
+   * @param laneOf `usize`
+   * @param lanes `u32`
+   * @param lists `usize`
+   * @param stride `u32`
+   * @param counts `usize`
+   */
+  engineSplit(recs: number, n: number, shards: number, laneOf: number, lanes: number, lists: number, stride: number, counts: number): void;
+  /**
+   * assembly/engine/engineRunList
+   * @param recs `usize`
+   * @param idx `usize`
+   * @param n `u32`
+   * @param out `usize`
+   * @param owned `u32`
+   * @returns `u32`
+   */
+  engineRunList(recs: number, idx: number, n: number, out: number, owned: number): number;
   /**
    * assembly/library/libConfigure
    * @param rules `usize`

@@ -21,11 +21,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Project root: dist/src/wasm -> ../../.. */
 const root = join(here, '..', '..', '..');
 
-export type WasmFlavour = 'release' | 'debug';
+/** `shared`: the threads build (asconfig target "shared"), whose memory is an imported shared WebAssembly.Memory (SharedArena). */
+export type WasmFlavour = 'release' | 'debug' | 'shared';
+
+const WASM_FILE: Record<WasmFlavour, string> = { release: 'sgfilter.wasm', debug: 'sgfilter.debug.wasm', shared: 'sgfilter.shared.wasm' };
 
 /** The module file: <package>/build/, or the directory $SGFILTER_WASM_DIR names. */
 export function wasmPath(flavour: WasmFlavour = 'release'): string {
-  return join(process.env.SGFILTER_WASM_DIR || join(root, 'build'), flavour === 'release' ? 'sgfilter.wasm' : 'sgfilter.debug.wasm');
+  return join(process.env.SGFILTER_WASM_DIR || join(root, 'build'), WASM_FILE[flavour]);
 }
 
 const compiled = new Map<string, WebAssembly.Module>();
@@ -63,6 +66,33 @@ export function compileModule(flavour: WasmFlavour = 'release'): WebAssembly.Mod
 
 const PAGE = 65536;
 
+/** The shared build's memory limit (asconfig target "shared": maximumMemory), pages. */
+export const SHARED_MAX_PAGES = 65536;
+
+/**
+ * One shared WebAssembly.Memory several instances of the threads build use
+ * at once (worker threads each holding their own instance: the memory and
+ * this object's fields can be posted). `topCell`: the byte address of a u32
+ * holding the first free byte above everything allocated; every instance's
+ * host regions (WasmInstance.alloc) and WASM arena (assembly/arena.ts
+ * arenaShare) bump it atomically, so their regions never overlap. It sits
+ * above the module's static data, which each instantiation writes again
+ * (the same bytes: the engine keeps no mutable state there).
+ */
+export interface SharedArena {
+  memory: WebAssembly.Memory;
+  topCell: number;
+}
+
+/** A fresh shared memory of `initialPages` with its top cell (the threads build's static data below it). */
+export function createSharedArena(initialPages = 64): SharedArena {
+  const memory = new WebAssembly.Memory({ initial: initialPages, maximum: SHARED_MAX_PAGES, shared: true });
+  const probe = new WebAssembly.Instance(compileModule('shared'), { env: { memory, abort: () => undefined, seed: () => 0 } });
+  const topCell = align(Number((probe.exports as unknown as SgfExports).heapBase()), 64);
+  Atomics.store(new Uint32Array(memory.buffer), topCell >>> 2, topCell + 64);
+  return { memory, topCell };
+}
+
 /** A memory to build the next instance on, and how many of its bytes (from 0) its last instance may have written. */
 export interface ReusableMemory {
   memory: WebAssembly.Memory;
@@ -88,9 +118,15 @@ export class WasmInstance {
    * written; it keeps its size, so its pages are neither grown nor faulted in
    * again.
    */
-  constructor(flavour: WasmFlavour = 'release', initialPages = 16, reuse?: ReusableMemory) {
+  /** `shared`: the threads build on a SharedArena (flavour 'shared'), its regions taken from the arena's top cell. */
+  readonly shared: SharedArena | undefined;
+
+  constructor(flavour: WasmFlavour = 'release', initialPages = 16, reuse?: ReusableMemory, shared?: SharedArena) {
+    if (shared && (flavour !== 'shared' || reuse)) throw new InternalError('a shared arena takes the shared flavour and no reused memory');
+    if (!shared && flavour === 'shared') throw new InternalError('the shared flavour needs a shared arena');
+    this.shared = shared;
     if (reuse) new Uint8Array(reuse.memory.buffer).fill(0, 0, Math.min(reuse.used, reuse.memory.buffer.byteLength));
-    this.memory = reuse?.memory ?? new WebAssembly.Memory({ initial: initialPages });
+    this.memory = shared?.memory ?? reuse?.memory ?? new WebAssembly.Memory({ initial: initialPages });
     const mod = compileModule(flavour);
     let inst: WebAssembly.Instance;
     try {
@@ -117,18 +153,31 @@ export class WasmInstance {
     }
     this.base = align(Number(this.exports.heapBase()), 64);
     this.top = this.base;
+    if (shared) {
+      if (!this.exports.arenaShare(shared.topCell)) throw new WasmLoadError(`the WASM module ${wasmPath(flavour)} is not a threads build`);
+      this.top = this.base = shared.topCell + 64;
+    }
   }
 
   /** Allocate `bytes` bytes aligned to `alignment`; grows memory as needed. Never per packet. */
   alloc(bytes: number, alignment = 16): number {
-    const ptr = align(this.top, alignment);
+    let ptr: number;
+    if (this.shared) {
+      const cell = new Uint32Array(this.memory.buffer, this.shared.topCell, 1);
+      for (;;) {
+        const t = Atomics.load(cell, 0);
+        ptr = align(t, alignment);
+        if (ptr + bytes > SHARED_MAX_PAGES * PAGE - 1) throw new InternalError(`the shared memory is full (${bytes} bytes more)`);
+        if (Atomics.compareExchange(cell, 0, t, ptr + bytes) === t) break;
+      }
+    } else ptr = align(this.top, alignment);
     const end = ptr + bytes;
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
+    // Another instance on a shared memory may grow it in between: grow until it holds `end`.
+    for (let have = this.memory.buffer.byteLength; end > have; have = this.memory.buffer.byteLength) {
       const pages = Math.ceil((end - have) / PAGE);
       this.memory.grow(pages);
     }
-    this.top = end;
+    this.top = Math.max(this.top, end);
     return ptr;
   }
 

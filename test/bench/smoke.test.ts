@@ -108,6 +108,8 @@ s('replay, scaling, decode and memory sections are there', () => {
   assert.equal(report.replay!.verifyShards?.configs, ['reference', 'wasm-1w', 'wasm-2w', 'wasm-2w-pool', 'wasm-2w-binary']);
   // The warm pools were measured (1 and 2 workers).
   assert.ok(report.figures.some((f) => f.id === 'replay/big/wasm-2w-pool/e2e') && report.figures.some((f) => f.id === 'replay/big/wasm-1w-pool/loop'));
+  // The shared-memory driver ran beside today's split (its runs' tallies agreeing, else it throws).
+  for (const m of ['lane1', 'lane2', 'shared1', 'shared2']) assert.ok(report.figures.some((f) => f.id === `replay/big/driver-${m}/loop`), m);
   assert.equal(report.scaling!.map((x) => x.target), [10, 100]);
   for (const x of report.scaling!) {
     assert.ok(Math.abs(x.rulesPerInterface - x.target) <= x.target * 0.05 + 1, `${x.target}: ${x.rulesPerInterface} rules per interface`);
