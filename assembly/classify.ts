@@ -295,6 +295,47 @@ function linearOne(cls: usize, t: usize): i32 {
 }
 
 /**
+ * The boxes of the leaf group at `grp` (its `nd` stored dimensions) that
+ * contain tuple `t`'s key: a lane mask. Written out for every dimension
+ * count up to G_MAX_DIMS (no loop: no counter, no pointer increments and no
+ * V8 interrupt check per dimension; every offset an immediate).
+ */
+@inline function groupMask(grp: usize, nd: usize, t: usize): v128 {
+  let m = i32x4.splat(-1);
+  do {
+    if (nd == 0) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 0))), v128.load(grp, G_HEAD + 0 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 0 * G_DIM + G_DIM_SPAN)));
+    if (nd == 1) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 1))), v128.load(grp, G_HEAD + 1 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 1 * G_DIM + G_DIM_SPAN)));
+    if (nd == 2) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 2))), v128.load(grp, G_HEAD + 2 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 2 * G_DIM + G_DIM_SPAN)));
+    if (nd == 3) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 3))), v128.load(grp, G_HEAD + 3 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 3 * G_DIM + G_DIM_SPAN)));
+    if (nd == 4) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 4))), v128.load(grp, G_HEAD + 4 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 4 * G_DIM + G_DIM_SPAN)));
+    if (nd == 5) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 5))), v128.load(grp, G_HEAD + 5 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 5 * G_DIM + G_DIM_SPAN)));
+    if (nd == 6) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 6))), v128.load(grp, G_HEAD + 6 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 6 * G_DIM + G_DIM_SPAN)));
+    if (nd == 7) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 7))), v128.load(grp, G_HEAD + 7 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 7 * G_DIM + G_DIM_SPAN)));
+    if (nd == 8) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 8))), v128.load(grp, G_HEAD + 8 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 8 * G_DIM + G_DIM_SPAN)));
+    if (nd == 9) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 9))), v128.load(grp, G_HEAD + 9 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 9 * G_DIM + G_DIM_SPAN)));
+    if (nd == 10) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 10))), v128.load(grp, G_HEAD + 10 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 10 * G_DIM + G_DIM_SPAN)));
+    if (nd == 11) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 11))), v128.load(grp, G_HEAD + 11 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 11 * G_DIM + G_DIM_SPAN)));
+    if (nd == 12) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 12))), v128.load(grp, G_HEAD + 12 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 12 * G_DIM + G_DIM_SPAN)));
+    if (nd == 13) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 13))), v128.load(grp, G_HEAD + 13 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 13 * G_DIM + G_DIM_SPAN)));
+  } while (false);
+  return m;
+}
+
+/**
  * The first match in a leaf's groups (format.ts "Leaf group") that precedes
  * `best`; returns the new best (or `best`). Four boxes per i32x4 compare.
  */
@@ -303,14 +344,8 @@ function linearOne(cls: usize, t: usize): i32 {
     if (load<u32>(grp, G_POS) >= best) break;
     const nd = <usize>load<u8>(grp, G_N_DIMS);
     const hasSet = load<u8>(grp, G_HAS_SET);
-    let m = i32x4.splat(-1);
-    let d = grp + G_HEAD;
-    for (let j: usize = 0; j < nd; j++) {
-      const key = i32x4.splat(load<u32>(t + <usize>load<u8>(grp + G_KEY_OFFS + j)));
-      m = v128.and(m, i32x4.le_u(i32x4.sub(key, v128.load(d, G_DIM_LO)), v128.load(d, G_DIM_SPAN)));
-      d += G_DIM;
-    }
-    let bits = <u32>i32x4.bitmask(m);
+    let d = grp + G_HEAD + nd * G_DIM;
+    let bits = <u32>i32x4.bitmask(groupMask(grp, nd, t));
     if (hasSet) {
       bits = setFilter(bits, d, bm);
       d += G_SETS_SIZE;
@@ -332,14 +367,8 @@ function linearOne(cls: usize, t: usize): i32 {
   for (let g: u32 = 0; g < nGroups; g++) {
     const nd = <usize>load<u8>(grp, G_N_DIMS);
     const hasSet = load<u8>(grp, G_HAS_SET);
-    let m = i32x4.splat(-1);
-    let d = grp + G_HEAD;
-    for (let j: usize = 0; j < nd; j++) {
-      const key = i32x4.splat(load<u32>(t + <usize>load<u8>(grp + G_KEY_OFFS + j)));
-      m = v128.and(m, i32x4.le_u(i32x4.sub(key, v128.load(d, G_DIM_LO)), v128.load(d, G_DIM_SPAN)));
-      d += G_DIM;
-    }
-    let bits = <u32>i32x4.bitmask(m);
+    let d = grp + G_HEAD + nd * G_DIM;
+    let bits = <u32>i32x4.bitmask(groupMask(grp, nd, t));
     if (hasSet) {
       bits = setFilter(bits, d, bm);
       d += G_SETS_SIZE;
@@ -364,6 +393,22 @@ function setFilter(bits: u32, sets: usize, bm: usize): u32 {
   const p = nodes + <usize>node * NODE_SIZE;
   const meta = load<u32>(p, NODE_META);
   return (meta >> NODE_KEY_BITS) + <u32>(load<u32>(t + <usize>(meta & NODE_KEY_MASK)) > load<u32>(p, NODE_THR));
+}
+
+/**
+ * Scratch words that the 8-lane walks store each lane's next node into
+ * (never read). The store sits in the walk's effect chain, so V8 computes a
+ * lane's step before the next lane's loads instead of floating every
+ * lane's compare and add to the end of the loop body, where the eight
+ * lanes' loaded words are all live at once and spill to the stack
+ * (docs/classifier.md, "Pinned steps").
+ */
+const walkPin: usize = memory.data(32, 16);
+
+/** `node`, stored into lane `lane`'s pin word (see walkPin). */
+@inline function pin(lane: usize, node: u32): u32 {
+  store<u32>(walkPin + (lane << 2), node);
+  return node;
 }
 
 /** The walk from `node` to its leaf, one tuple. */
@@ -565,14 +610,14 @@ function trees8One(cls: usize, t: usize, out: usize): void {
     // over the loop below, tree.ts fixedWalkSteps): no exit test, a lane at
     // its leaf stays there.
     for (let d: u32 = 0; d < steps; d++) {
-      n0 = step(nodes, n0, t + 0 * T_SIZE);
-      n1 = step(nodes, n1, t + 1 * T_SIZE);
-      n2 = step(nodes, n2, t + 2 * T_SIZE);
-      n3 = step(nodes, n3, t + 3 * T_SIZE);
-      n4 = step(nodes, n4, t + 4 * T_SIZE);
-      n5 = step(nodes, n5, t + 5 * T_SIZE);
-      n6 = step(nodes, n6, t + 6 * T_SIZE);
-      n7 = step(nodes, n7, t + 7 * T_SIZE);
+      n0 = pin(0, step(nodes, n0, t + 0 * T_SIZE));
+      n1 = pin(1, step(nodes, n1, t + 1 * T_SIZE));
+      n2 = pin(2, step(nodes, n2, t + 2 * T_SIZE));
+      n3 = pin(3, step(nodes, n3, t + 3 * T_SIZE));
+      n4 = pin(4, step(nodes, n4, t + 4 * T_SIZE));
+      n5 = pin(5, step(nodes, n5, t + 5 * T_SIZE));
+      n6 = pin(6, step(nodes, n6, t + 6 * T_SIZE));
+      n7 = pin(7, step(nodes, n7, t + 7 * T_SIZE));
     }
   } else {
     // Two steps per exit test (a leaf stays, so an extra step costs nothing
@@ -831,14 +876,14 @@ function walkFirst8(nodes: usize, info: usize, leaves: usize, root: u32, steps: 
   let n7 = root;
   // WALK_STEPS: the first tree's fixed walk (as in trees8One), else the loop.
   for (let d: u32 = 0; d < steps; d++) {
-    n0 = step(nodes, n0, t + 0 * T_SIZE);
-    n1 = step(nodes, n1, t + 1 * T_SIZE);
-    n2 = step(nodes, n2, t + 2 * T_SIZE);
-    n3 = step(nodes, n3, t + 3 * T_SIZE);
-    n4 = step(nodes, n4, t + 4 * T_SIZE);
-    n5 = step(nodes, n5, t + 5 * T_SIZE);
-    n6 = step(nodes, n6, t + 6 * T_SIZE);
-    n7 = step(nodes, n7, t + 7 * T_SIZE);
+    n0 = pin(0, step(nodes, n0, t + 0 * T_SIZE));
+    n1 = pin(1, step(nodes, n1, t + 1 * T_SIZE));
+    n2 = pin(2, step(nodes, n2, t + 2 * T_SIZE));
+    n3 = pin(3, step(nodes, n3, t + 3 * T_SIZE));
+    n4 = pin(4, step(nodes, n4, t + 4 * T_SIZE));
+    n5 = pin(5, step(nodes, n5, t + 5 * T_SIZE));
+    n6 = pin(6, step(nodes, n6, t + 6 * T_SIZE));
+    n7 = pin(7, step(nodes, n7, t + 7 * T_SIZE));
   }
   while (steps == 0) {
     const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
