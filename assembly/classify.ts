@@ -575,73 +575,11 @@ function trees4(cls: usize, t: usize, out: usize): void {
 }
 
 /**
- * trees8 for a classifier of one tree (the common case: every shared
- * ClassBench set below 10K rules, and acl1_10K): no loop over trees, no
- * per-lane test of the best against the next tree, no saved leaves —
- * measured x1.03-1.11 over trees8 on those sets (docs/classifier.md). When
- * the classifier's WALK_STEPS is set, every walk takes exactly that many
- * steps, without the exit test.
+ * The eight lanes' leaf scans after a one-tree walk (trees8One, trees8OneRun):
+ * the eight leaf entries read first (their loads overlap), then the scans
+ * with nothing found yet, the results stored as they are.
  */
-function trees8One(cls: usize, t: usize, out: usize): void {
-  const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
-  const bm0 = hasSets ? bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY)) : 0;
-  const bm1 = hasSets ? bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY)) : 0;
-  const bm2 = hasSets ? bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY)) : 0;
-  const bm3 = hasSets ? bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY)) : 0;
-  const bm4 = hasSets ? bitmapFor(cls, t + 4 * T_SIZE, load<u32>(t + 4 * T_SIZE, T_FAMILY)) : 0;
-  const bm5 = hasSets ? bitmapFor(cls, t + 5 * T_SIZE, load<u32>(t + 5 * T_SIZE, T_FAMILY)) : 0;
-  const bm6 = hasSets ? bitmapFor(cls, t + 6 * T_SIZE, load<u32>(t + 6 * T_SIZE, T_FAMILY)) : 0;
-  const bm7 = hasSets ? bitmapFor(cls, t + 7 * T_SIZE, load<u32>(t + 7 * T_SIZE, T_FAMILY)) : 0;
-  const root = load<u32>(cls + <usize>load<u32>(cls, C_TREES_OFF), TREE_ROOT);
-  const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
-  const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
-  const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
-  let n0 = root;
-  let n1 = root;
-  let n2 = root;
-  let n3 = root;
-  let n4 = root;
-  let n5 = root;
-  let n6 = root;
-  let n7 = root;
-  const steps = load<u32>(cls, C_WALK_STEPS);
-  if (steps != 0) {
-    // A fixed number of steps (the tree's deepest leaf; the builder chose it
-    // over the loop below, tree.ts fixedWalkSteps): no exit test, a lane at
-    // its leaf stays there.
-    for (let d: u32 = 0; d < steps; d++) {
-      n0 = pin(0, step(nodes, n0, t + 0 * T_SIZE));
-      n1 = pin(1, step(nodes, n1, t + 1 * T_SIZE));
-      n2 = pin(2, step(nodes, n2, t + 2 * T_SIZE));
-      n3 = pin(3, step(nodes, n3, t + 3 * T_SIZE));
-      n4 = pin(4, step(nodes, n4, t + 4 * T_SIZE));
-      n5 = pin(5, step(nodes, n5, t + 5 * T_SIZE));
-      n6 = pin(6, step(nodes, n6, t + 6 * T_SIZE));
-      n7 = pin(7, step(nodes, n7, t + 7 * T_SIZE));
-    }
-  } else {
-    // Two steps per exit test (a leaf stays, so an extra step costs nothing
-    // but its ops); the test: no lane moved in the second.
-    while (true) {
-      const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
-      const m1 = step(nodes, n1 = step(nodes, n1, t + 1 * T_SIZE), t + 1 * T_SIZE);
-      const m2 = step(nodes, n2 = step(nodes, n2, t + 2 * T_SIZE), t + 2 * T_SIZE);
-      const m3 = step(nodes, n3 = step(nodes, n3, t + 3 * T_SIZE), t + 3 * T_SIZE);
-      const m4 = step(nodes, n4 = step(nodes, n4, t + 4 * T_SIZE), t + 4 * T_SIZE);
-      const m5 = step(nodes, n5 = step(nodes, n5, t + 5 * T_SIZE), t + 5 * T_SIZE);
-      const m6 = step(nodes, n6 = step(nodes, n6, t + 6 * T_SIZE), t + 6 * T_SIZE);
-      const m7 = step(nodes, n7 = step(nodes, n7, t + 7 * T_SIZE), t + 7 * T_SIZE);
-      if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
-      n0 = m0;
-      n1 = m1;
-      n2 = m2;
-      n3 = m3;
-      n4 = m4;
-      n5 = m5;
-      n6 = m6;
-      n7 = m7;
-    }
-  }
+@inline function scan8First(info: usize, leaves: usize, t: usize, out: usize, n0: u32, n1: u32, n2: u32, n3: u32, n4: u32, n5: u32, n6: u32, n7: u32, bm0: usize, bm1: usize, bm2: usize, bm3: usize, bm4: usize, bm5: usize, bm6: usize, bm7: usize): void {
   const e0 = info + <usize>n0 * LEAF_SIZE;
   const g0 = leaves + <usize>load<u32>(e0, LEAF_FIRST);
   const c0 = load<u32>(e0, LEAF_COUNT);
@@ -682,6 +620,107 @@ function trees8One(cls: usize, t: usize, out: usize): void {
   store<u32>(out, b5, 5 * 4);
   store<u32>(out, b6, 6 * 4);
   store<u32>(out, b7, 7 * 4);
+}
+
+/**
+ * trees8 for a classifier of one tree (the common case: every shared
+ * ClassBench set below 10K rules, and acl1_10K): no loop over trees, no
+ * per-lane test of the best against the next tree, no saved leaves —
+ * measured x1.03-1.11 over trees8 on those sets (docs/classifier.md); the
+ * walk that ends when no lane moved (WALK_STEPS 0; with a fixed walk, the
+ * run takes trees8OneRun).
+ */
+function trees8One(cls: usize, t: usize, out: usize): void {
+  const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
+  const bm0 = hasSets ? bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY)) : 0;
+  const bm1 = hasSets ? bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY)) : 0;
+  const bm2 = hasSets ? bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY)) : 0;
+  const bm3 = hasSets ? bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY)) : 0;
+  const bm4 = hasSets ? bitmapFor(cls, t + 4 * T_SIZE, load<u32>(t + 4 * T_SIZE, T_FAMILY)) : 0;
+  const bm5 = hasSets ? bitmapFor(cls, t + 5 * T_SIZE, load<u32>(t + 5 * T_SIZE, T_FAMILY)) : 0;
+  const bm6 = hasSets ? bitmapFor(cls, t + 6 * T_SIZE, load<u32>(t + 6 * T_SIZE, T_FAMILY)) : 0;
+  const bm7 = hasSets ? bitmapFor(cls, t + 7 * T_SIZE, load<u32>(t + 7 * T_SIZE, T_FAMILY)) : 0;
+  const root = load<u32>(cls + <usize>load<u32>(cls, C_TREES_OFF), TREE_ROOT);
+  const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
+  const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  let n0 = root;
+  let n1 = root;
+  let n2 = root;
+  let n3 = root;
+  let n4 = root;
+  let n5 = root;
+  let n6 = root;
+  let n7 = root;
+  // Two steps per exit test (a leaf stays, so an extra step costs nothing
+  // but its ops); the test: no lane moved in the second.
+  while (true) {
+    const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
+    const m1 = step(nodes, n1 = step(nodes, n1, t + 1 * T_SIZE), t + 1 * T_SIZE);
+    const m2 = step(nodes, n2 = step(nodes, n2, t + 2 * T_SIZE), t + 2 * T_SIZE);
+    const m3 = step(nodes, n3 = step(nodes, n3, t + 3 * T_SIZE), t + 3 * T_SIZE);
+    const m4 = step(nodes, n4 = step(nodes, n4, t + 4 * T_SIZE), t + 4 * T_SIZE);
+    const m5 = step(nodes, n5 = step(nodes, n5, t + 5 * T_SIZE), t + 5 * T_SIZE);
+    const m6 = step(nodes, n6 = step(nodes, n6, t + 6 * T_SIZE), t + 6 * T_SIZE);
+    const m7 = step(nodes, n7 = step(nodes, n7, t + 7 * T_SIZE), t + 7 * T_SIZE);
+    if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
+    n0 = m0;
+    n1 = m1;
+    n2 = m2;
+    n3 = m3;
+    n4 = m4;
+    n5 = m5;
+    n6 = m6;
+    n7 = m7;
+  }
+  scan8First(info, leaves, t, out, n0, n1, n2, n3, n4, n5, n6, n7, bm0, bm1, bm2, bm3, bm4, bm5, bm6, bm7);
+}
+
+/**
+ * trees8One for a run of `groups` × 8 tuples of one classifier whose tree
+ * has a fixed walk (WALK_STEPS != 0): the classifier's words read once for
+ * the run, not once per eight tuples, and the guard checked per eight.
+ */
+function trees8OneRun(cls: usize, t: usize, out: usize, groups: u32): void {
+  const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
+  const root = load<u32>(cls + <usize>load<u32>(cls, C_TREES_OFF), TREE_ROOT);
+  const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
+  const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  const steps = load<u32>(cls, C_WALK_STEPS);
+  for (let k: u32 = 0; k < groups; k++) {
+    const bm0 = hasSets ? bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY)) : 0;
+    const bm1 = hasSets ? bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY)) : 0;
+    const bm2 = hasSets ? bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY)) : 0;
+    const bm3 = hasSets ? bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY)) : 0;
+    const bm4 = hasSets ? bitmapFor(cls, t + 4 * T_SIZE, load<u32>(t + 4 * T_SIZE, T_FAMILY)) : 0;
+    const bm5 = hasSets ? bitmapFor(cls, t + 5 * T_SIZE, load<u32>(t + 5 * T_SIZE, T_FAMILY)) : 0;
+    const bm6 = hasSets ? bitmapFor(cls, t + 6 * T_SIZE, load<u32>(t + 6 * T_SIZE, T_FAMILY)) : 0;
+    const bm7 = hasSets ? bitmapFor(cls, t + 7 * T_SIZE, load<u32>(t + 7 * T_SIZE, T_FAMILY)) : 0;
+    let n0 = root;
+    let n1 = root;
+    let n2 = root;
+    let n3 = root;
+    let n4 = root;
+    let n5 = root;
+    let n6 = root;
+    let n7 = root;
+    // The fixed walk (WALK_STEPS, the tree's deepest leaf): no exit test.
+    for (let d: u32 = 0; d < steps; d++) {
+      n0 = pin(0, step(nodes, n0, t + 0 * T_SIZE));
+      n1 = pin(1, step(nodes, n1, t + 1 * T_SIZE));
+      n2 = pin(2, step(nodes, n2, t + 2 * T_SIZE));
+      n3 = pin(3, step(nodes, n3, t + 3 * T_SIZE));
+      n4 = pin(4, step(nodes, n4, t + 4 * T_SIZE));
+      n5 = pin(5, step(nodes, n5, t + 5 * T_SIZE));
+      n6 = pin(6, step(nodes, n6, t + 6 * T_SIZE));
+      n7 = pin(7, step(nodes, n7, t + 7 * T_SIZE));
+    }
+    scan8First(info, leaves, t, out, n0, n1, n2, n3, n4, n5, n6, n7, bm0, bm1, bm2, bm3, bm4, bm5, bm6, bm7);
+    guard8(cls, t, out);
+    t += 8 * T_SIZE;
+    out += 8 * 4;
+  }
 }
 
 
@@ -996,8 +1035,25 @@ export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
       const most: u32 = n - i < 8 ? n - i : 8;
       while (same < most && sameList(t + <usize>same * T_SIZE, fam, list)) same++;
       if (same == 8) {
-        if (load<u32>(cls, C_N_TREES) == 1) trees8One(cls, t, out + (<usize>i << 2));
-        else trees8(cls, t, out + (<usize>i << 2));
+        if (load<u32>(cls, C_N_TREES) == 1) {
+          // One tree: with a fixed walk, the whole run of this classifier,
+          // eight at a time, in one call (trees8OneRun); with the loop, eight.
+          if (load<u32>(cls, C_WALK_STEPS) != 0) {
+            let run: u32 = 8;
+            while (run < n - i && sameList(t + <usize>run * T_SIZE, fam, list)) run++;
+            const groups = run >> 3;
+            trees8OneRun(cls, t, out + (<usize>i << 2), groups);
+            i += groups << 3;
+            t += <usize>(groups << 3) * T_SIZE;
+            continue;
+          }
+          trees8One(cls, t, out + (<usize>i << 2));
+          guard8(cls, t, out + (<usize>i << 2));
+          i += 8;
+          t += 8 * T_SIZE;
+          continue;
+        }
+        trees8(cls, t, out + (<usize>i << 2));
         guard8(cls, t, out + (<usize>i << 2));
         i += 8;
         t += 8 * T_SIZE;
