@@ -396,12 +396,13 @@ function setFilter(bits: u32, sets: usize, bm: usize): u32 {
 }
 
 /**
- * Scratch words that the 8-lane walks store each lane's next node into
- * (never read). The store sits in the walk's effect chain, so V8 computes a
- * lane's step before the next lane's loads instead of floating every
- * lane's compare and add to the end of the loop body, where the eight
- * lanes' loaded words are all live at once and spill to the stack
- * (docs/classifier.md, "Pinned steps").
+ * Scratch words that the 8-lane fixed walks (trees8OneRun, walkFirst8)
+ * store each lane's next node into (never read). The store sits in the
+ * walk's effect chain, so V8 computes a lane's step before the next lane's
+ * loads instead of floating every lane's compare and add to the end of the
+ * loop body, where the eight lanes' loaded words are all live at once and
+ * spill to the stack: x1.04-1.14 on the one-tree sets (docs/classifier.md,
+ * "The step's cost in V8's code"; in the loop walks it measured noise).
  */
 const walkPin: usize = memory.data(32, 16);
 
