@@ -295,6 +295,47 @@ function linearOne(cls: usize, t: usize): i32 {
 }
 
 /**
+ * The boxes of the leaf group at `grp` (its `nd` stored dimensions) that
+ * contain tuple `t`'s key: a lane mask. Written out for every dimension
+ * count up to G_MAX_DIMS (no loop: no counter, no pointer increments and no
+ * V8 interrupt check per dimension; every offset an immediate).
+ */
+@inline function groupMask(grp: usize, nd: usize, t: usize): v128 {
+  let m = i32x4.splat(-1);
+  do {
+    if (nd == 0) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 0))), v128.load(grp, G_HEAD + 0 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 0 * G_DIM + G_DIM_SPAN)));
+    if (nd == 1) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 1))), v128.load(grp, G_HEAD + 1 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 1 * G_DIM + G_DIM_SPAN)));
+    if (nd == 2) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 2))), v128.load(grp, G_HEAD + 2 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 2 * G_DIM + G_DIM_SPAN)));
+    if (nd == 3) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 3))), v128.load(grp, G_HEAD + 3 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 3 * G_DIM + G_DIM_SPAN)));
+    if (nd == 4) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 4))), v128.load(grp, G_HEAD + 4 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 4 * G_DIM + G_DIM_SPAN)));
+    if (nd == 5) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 5))), v128.load(grp, G_HEAD + 5 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 5 * G_DIM + G_DIM_SPAN)));
+    if (nd == 6) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 6))), v128.load(grp, G_HEAD + 6 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 6 * G_DIM + G_DIM_SPAN)));
+    if (nd == 7) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 7))), v128.load(grp, G_HEAD + 7 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 7 * G_DIM + G_DIM_SPAN)));
+    if (nd == 8) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 8))), v128.load(grp, G_HEAD + 8 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 8 * G_DIM + G_DIM_SPAN)));
+    if (nd == 9) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 9))), v128.load(grp, G_HEAD + 9 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 9 * G_DIM + G_DIM_SPAN)));
+    if (nd == 10) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 10))), v128.load(grp, G_HEAD + 10 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 10 * G_DIM + G_DIM_SPAN)));
+    if (nd == 11) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 11))), v128.load(grp, G_HEAD + 11 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 11 * G_DIM + G_DIM_SPAN)));
+    if (nd == 12) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 12))), v128.load(grp, G_HEAD + 12 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 12 * G_DIM + G_DIM_SPAN)));
+    if (nd == 13) break;
+    m = v128.and(m, i32x4.le_u(i32x4.sub(i32x4.splat(load<u32>(t + <usize>load<u8>(grp, G_KEY_OFFS + 13))), v128.load(grp, G_HEAD + 13 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 13 * G_DIM + G_DIM_SPAN)));
+  } while (false);
+  return m;
+}
+
+/**
  * The first match in a leaf's groups (format.ts "Leaf group") that precedes
  * `best`; returns the new best (or `best`). Four boxes per i32x4 compare.
  */
@@ -303,14 +344,8 @@ function linearOne(cls: usize, t: usize): i32 {
     if (load<u32>(grp, G_POS) >= best) break;
     const nd = <usize>load<u8>(grp, G_N_DIMS);
     const hasSet = load<u8>(grp, G_HAS_SET);
-    let m = i32x4.splat(-1);
-    let d = grp + G_HEAD;
-    for (let j: usize = 0; j < nd; j++) {
-      const key = i32x4.splat(load<u32>(t + <usize>load<u8>(grp + G_KEY_OFFS + j)));
-      m = v128.and(m, i32x4.le_u(i32x4.sub(key, v128.load(d, G_DIM_LO)), v128.load(d, G_DIM_SPAN)));
-      d += G_DIM;
-    }
-    let bits = <u32>i32x4.bitmask(m);
+    let d = grp + G_HEAD + nd * G_DIM;
+    let bits = <u32>i32x4.bitmask(groupMask(grp, nd, t));
     if (hasSet) {
       bits = setFilter(bits, d, bm);
       d += G_SETS_SIZE;
@@ -332,14 +367,8 @@ function linearOne(cls: usize, t: usize): i32 {
   for (let g: u32 = 0; g < nGroups; g++) {
     const nd = <usize>load<u8>(grp, G_N_DIMS);
     const hasSet = load<u8>(grp, G_HAS_SET);
-    let m = i32x4.splat(-1);
-    let d = grp + G_HEAD;
-    for (let j: usize = 0; j < nd; j++) {
-      const key = i32x4.splat(load<u32>(t + <usize>load<u8>(grp + G_KEY_OFFS + j)));
-      m = v128.and(m, i32x4.le_u(i32x4.sub(key, v128.load(d, G_DIM_LO)), v128.load(d, G_DIM_SPAN)));
-      d += G_DIM;
-    }
-    let bits = <u32>i32x4.bitmask(m);
+    let d = grp + G_HEAD + nd * G_DIM;
+    let bits = <u32>i32x4.bitmask(groupMask(grp, nd, t));
     if (hasSet) {
       bits = setFilter(bits, d, bm);
       d += G_SETS_SIZE;
@@ -364,6 +393,23 @@ function setFilter(bits: u32, sets: usize, bm: usize): u32 {
   const p = nodes + <usize>node * NODE_SIZE;
   const meta = load<u32>(p, NODE_META);
   return (meta >> NODE_KEY_BITS) + <u32>(load<u32>(t + <usize>(meta & NODE_KEY_MASK)) > load<u32>(p, NODE_THR));
+}
+
+/**
+ * Scratch words that the 8-lane fixed walks (trees8OneRun, walkFirst8)
+ * store each lane's next node into (never read). The store sits in the
+ * walk's effect chain, so V8 computes a lane's step before the next lane's
+ * loads instead of floating every lane's compare and add to the end of the
+ * loop body, where the eight lanes' loaded words are all live at once and
+ * spill to the stack: x1.04-1.14 on the one-tree sets (docs/classifier.md,
+ * "The step's cost in V8's code"; in the loop walks it measured noise).
+ */
+const walkPin: usize = memory.data(32, 16);
+
+/** `node`, stored into lane `lane`'s pin word (see walkPin). */
+@inline function pin(lane: usize, node: u32): u32 {
+  store<u32>(walkPin + (lane << 2), node);
+  return node;
 }
 
 /** The walk from `node` to its leaf, one tuple. */
@@ -530,73 +576,11 @@ function trees4(cls: usize, t: usize, out: usize): void {
 }
 
 /**
- * trees8 for a classifier of one tree (the common case: every shared
- * ClassBench set below 10K rules, and acl1_10K): no loop over trees, no
- * per-lane test of the best against the next tree, no saved leaves —
- * measured x1.03-1.11 over trees8 on those sets (docs/classifier.md). When
- * the classifier's WALK_STEPS is set, every walk takes exactly that many
- * steps, without the exit test.
+ * The eight lanes' leaf scans after a one-tree walk (trees8One, trees8OneRun):
+ * the eight leaf entries read first (their loads overlap), then the scans
+ * with nothing found yet, the results stored as they are.
  */
-function trees8One(cls: usize, t: usize, out: usize): void {
-  const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
-  const bm0 = hasSets ? bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY)) : 0;
-  const bm1 = hasSets ? bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY)) : 0;
-  const bm2 = hasSets ? bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY)) : 0;
-  const bm3 = hasSets ? bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY)) : 0;
-  const bm4 = hasSets ? bitmapFor(cls, t + 4 * T_SIZE, load<u32>(t + 4 * T_SIZE, T_FAMILY)) : 0;
-  const bm5 = hasSets ? bitmapFor(cls, t + 5 * T_SIZE, load<u32>(t + 5 * T_SIZE, T_FAMILY)) : 0;
-  const bm6 = hasSets ? bitmapFor(cls, t + 6 * T_SIZE, load<u32>(t + 6 * T_SIZE, T_FAMILY)) : 0;
-  const bm7 = hasSets ? bitmapFor(cls, t + 7 * T_SIZE, load<u32>(t + 7 * T_SIZE, T_FAMILY)) : 0;
-  const root = load<u32>(cls + <usize>load<u32>(cls, C_TREES_OFF), TREE_ROOT);
-  const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
-  const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
-  const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
-  let n0 = root;
-  let n1 = root;
-  let n2 = root;
-  let n3 = root;
-  let n4 = root;
-  let n5 = root;
-  let n6 = root;
-  let n7 = root;
-  const steps = load<u32>(cls, C_WALK_STEPS);
-  if (steps != 0) {
-    // A fixed number of steps (the tree's deepest leaf; the builder chose it
-    // over the loop below, tree.ts fixedWalkSteps): no exit test, a lane at
-    // its leaf stays there.
-    for (let d: u32 = 0; d < steps; d++) {
-      n0 = step(nodes, n0, t + 0 * T_SIZE);
-      n1 = step(nodes, n1, t + 1 * T_SIZE);
-      n2 = step(nodes, n2, t + 2 * T_SIZE);
-      n3 = step(nodes, n3, t + 3 * T_SIZE);
-      n4 = step(nodes, n4, t + 4 * T_SIZE);
-      n5 = step(nodes, n5, t + 5 * T_SIZE);
-      n6 = step(nodes, n6, t + 6 * T_SIZE);
-      n7 = step(nodes, n7, t + 7 * T_SIZE);
-    }
-  } else {
-    // Two steps per exit test (a leaf stays, so an extra step costs nothing
-    // but its ops); the test: no lane moved in the second.
-    while (true) {
-      const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
-      const m1 = step(nodes, n1 = step(nodes, n1, t + 1 * T_SIZE), t + 1 * T_SIZE);
-      const m2 = step(nodes, n2 = step(nodes, n2, t + 2 * T_SIZE), t + 2 * T_SIZE);
-      const m3 = step(nodes, n3 = step(nodes, n3, t + 3 * T_SIZE), t + 3 * T_SIZE);
-      const m4 = step(nodes, n4 = step(nodes, n4, t + 4 * T_SIZE), t + 4 * T_SIZE);
-      const m5 = step(nodes, n5 = step(nodes, n5, t + 5 * T_SIZE), t + 5 * T_SIZE);
-      const m6 = step(nodes, n6 = step(nodes, n6, t + 6 * T_SIZE), t + 6 * T_SIZE);
-      const m7 = step(nodes, n7 = step(nodes, n7, t + 7 * T_SIZE), t + 7 * T_SIZE);
-      if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
-      n0 = m0;
-      n1 = m1;
-      n2 = m2;
-      n3 = m3;
-      n4 = m4;
-      n5 = m5;
-      n6 = m6;
-      n7 = m7;
-    }
-  }
+@inline function scan8First(info: usize, leaves: usize, t: usize, out: usize, n0: u32, n1: u32, n2: u32, n3: u32, n4: u32, n5: u32, n6: u32, n7: u32, bm0: usize, bm1: usize, bm2: usize, bm3: usize, bm4: usize, bm5: usize, bm6: usize, bm7: usize): void {
   const e0 = info + <usize>n0 * LEAF_SIZE;
   const g0 = leaves + <usize>load<u32>(e0, LEAF_FIRST);
   const c0 = load<u32>(e0, LEAF_COUNT);
@@ -637,6 +621,107 @@ function trees8One(cls: usize, t: usize, out: usize): void {
   store<u32>(out, b5, 5 * 4);
   store<u32>(out, b6, 6 * 4);
   store<u32>(out, b7, 7 * 4);
+}
+
+/**
+ * trees8 for a classifier of one tree (the common case: every shared
+ * ClassBench set below 10K rules, and acl1_10K): no loop over trees, no
+ * per-lane test of the best against the next tree, no saved leaves —
+ * measured x1.03-1.11 over trees8 on those sets (docs/classifier.md); the
+ * walk that ends when no lane moved (WALK_STEPS 0; with a fixed walk, the
+ * run takes trees8OneRun).
+ */
+function trees8One(cls: usize, t: usize, out: usize): void {
+  const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
+  const bm0 = hasSets ? bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY)) : 0;
+  const bm1 = hasSets ? bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY)) : 0;
+  const bm2 = hasSets ? bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY)) : 0;
+  const bm3 = hasSets ? bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY)) : 0;
+  const bm4 = hasSets ? bitmapFor(cls, t + 4 * T_SIZE, load<u32>(t + 4 * T_SIZE, T_FAMILY)) : 0;
+  const bm5 = hasSets ? bitmapFor(cls, t + 5 * T_SIZE, load<u32>(t + 5 * T_SIZE, T_FAMILY)) : 0;
+  const bm6 = hasSets ? bitmapFor(cls, t + 6 * T_SIZE, load<u32>(t + 6 * T_SIZE, T_FAMILY)) : 0;
+  const bm7 = hasSets ? bitmapFor(cls, t + 7 * T_SIZE, load<u32>(t + 7 * T_SIZE, T_FAMILY)) : 0;
+  const root = load<u32>(cls + <usize>load<u32>(cls, C_TREES_OFF), TREE_ROOT);
+  const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
+  const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  let n0 = root;
+  let n1 = root;
+  let n2 = root;
+  let n3 = root;
+  let n4 = root;
+  let n5 = root;
+  let n6 = root;
+  let n7 = root;
+  // Two steps per exit test (a leaf stays, so an extra step costs nothing
+  // but its ops); the test: no lane moved in the second.
+  while (true) {
+    const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
+    const m1 = step(nodes, n1 = step(nodes, n1, t + 1 * T_SIZE), t + 1 * T_SIZE);
+    const m2 = step(nodes, n2 = step(nodes, n2, t + 2 * T_SIZE), t + 2 * T_SIZE);
+    const m3 = step(nodes, n3 = step(nodes, n3, t + 3 * T_SIZE), t + 3 * T_SIZE);
+    const m4 = step(nodes, n4 = step(nodes, n4, t + 4 * T_SIZE), t + 4 * T_SIZE);
+    const m5 = step(nodes, n5 = step(nodes, n5, t + 5 * T_SIZE), t + 5 * T_SIZE);
+    const m6 = step(nodes, n6 = step(nodes, n6, t + 6 * T_SIZE), t + 6 * T_SIZE);
+    const m7 = step(nodes, n7 = step(nodes, n7, t + 7 * T_SIZE), t + 7 * T_SIZE);
+    if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3) | (m4 ^ n4) | (m5 ^ n5) | (m6 ^ n6) | (m7 ^ n7)) == 0) break;
+    n0 = m0;
+    n1 = m1;
+    n2 = m2;
+    n3 = m3;
+    n4 = m4;
+    n5 = m5;
+    n6 = m6;
+    n7 = m7;
+  }
+  scan8First(info, leaves, t, out, n0, n1, n2, n3, n4, n5, n6, n7, bm0, bm1, bm2, bm3, bm4, bm5, bm6, bm7);
+}
+
+/**
+ * trees8One for a run of `groups` × 8 tuples of one classifier whose tree
+ * has a fixed walk (WALK_STEPS != 0): the classifier's words read once for
+ * the run, not once per eight tuples, and the guard checked per eight.
+ */
+function trees8OneRun(cls: usize, t: usize, out: usize, groups: u32): void {
+  const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
+  const root = load<u32>(cls + <usize>load<u32>(cls, C_TREES_OFF), TREE_ROOT);
+  const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
+  const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
+  const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  const steps = load<u32>(cls, C_WALK_STEPS);
+  for (let k: u32 = 0; k < groups; k++) {
+    const bm0 = hasSets ? bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY)) : 0;
+    const bm1 = hasSets ? bitmapFor(cls, t + 1 * T_SIZE, load<u32>(t + 1 * T_SIZE, T_FAMILY)) : 0;
+    const bm2 = hasSets ? bitmapFor(cls, t + 2 * T_SIZE, load<u32>(t + 2 * T_SIZE, T_FAMILY)) : 0;
+    const bm3 = hasSets ? bitmapFor(cls, t + 3 * T_SIZE, load<u32>(t + 3 * T_SIZE, T_FAMILY)) : 0;
+    const bm4 = hasSets ? bitmapFor(cls, t + 4 * T_SIZE, load<u32>(t + 4 * T_SIZE, T_FAMILY)) : 0;
+    const bm5 = hasSets ? bitmapFor(cls, t + 5 * T_SIZE, load<u32>(t + 5 * T_SIZE, T_FAMILY)) : 0;
+    const bm6 = hasSets ? bitmapFor(cls, t + 6 * T_SIZE, load<u32>(t + 6 * T_SIZE, T_FAMILY)) : 0;
+    const bm7 = hasSets ? bitmapFor(cls, t + 7 * T_SIZE, load<u32>(t + 7 * T_SIZE, T_FAMILY)) : 0;
+    let n0 = root;
+    let n1 = root;
+    let n2 = root;
+    let n3 = root;
+    let n4 = root;
+    let n5 = root;
+    let n6 = root;
+    let n7 = root;
+    // The fixed walk (WALK_STEPS, the tree's deepest leaf): no exit test.
+    for (let d: u32 = 0; d < steps; d++) {
+      n0 = pin(0, step(nodes, n0, t + 0 * T_SIZE));
+      n1 = pin(1, step(nodes, n1, t + 1 * T_SIZE));
+      n2 = pin(2, step(nodes, n2, t + 2 * T_SIZE));
+      n3 = pin(3, step(nodes, n3, t + 3 * T_SIZE));
+      n4 = pin(4, step(nodes, n4, t + 4 * T_SIZE));
+      n5 = pin(5, step(nodes, n5, t + 5 * T_SIZE));
+      n6 = pin(6, step(nodes, n6, t + 6 * T_SIZE));
+      n7 = pin(7, step(nodes, n7, t + 7 * T_SIZE));
+    }
+    scan8First(info, leaves, t, out, n0, n1, n2, n3, n4, n5, n6, n7, bm0, bm1, bm2, bm3, bm4, bm5, bm6, bm7);
+    guard8(cls, t, out);
+    t += 8 * T_SIZE;
+    out += 8 * 4;
+  }
 }
 
 
@@ -831,14 +916,14 @@ function walkFirst8(nodes: usize, info: usize, leaves: usize, root: u32, steps: 
   let n7 = root;
   // WALK_STEPS: the first tree's fixed walk (as in trees8One), else the loop.
   for (let d: u32 = 0; d < steps; d++) {
-    n0 = step(nodes, n0, t + 0 * T_SIZE);
-    n1 = step(nodes, n1, t + 1 * T_SIZE);
-    n2 = step(nodes, n2, t + 2 * T_SIZE);
-    n3 = step(nodes, n3, t + 3 * T_SIZE);
-    n4 = step(nodes, n4, t + 4 * T_SIZE);
-    n5 = step(nodes, n5, t + 5 * T_SIZE);
-    n6 = step(nodes, n6, t + 6 * T_SIZE);
-    n7 = step(nodes, n7, t + 7 * T_SIZE);
+    n0 = pin(0, step(nodes, n0, t + 0 * T_SIZE));
+    n1 = pin(1, step(nodes, n1, t + 1 * T_SIZE));
+    n2 = pin(2, step(nodes, n2, t + 2 * T_SIZE));
+    n3 = pin(3, step(nodes, n3, t + 3 * T_SIZE));
+    n4 = pin(4, step(nodes, n4, t + 4 * T_SIZE));
+    n5 = pin(5, step(nodes, n5, t + 5 * T_SIZE));
+    n6 = pin(6, step(nodes, n6, t + 6 * T_SIZE));
+    n7 = pin(7, step(nodes, n7, t + 7 * T_SIZE));
   }
   while (steps == 0) {
     const m0 = step(nodes, n0 = step(nodes, n0, t + 0 * T_SIZE), t + 0 * T_SIZE);
@@ -951,8 +1036,25 @@ export function classify(table: usize, tuples: usize, n: u32, out: usize): i32 {
       const most: u32 = n - i < 8 ? n - i : 8;
       while (same < most && sameList(t + <usize>same * T_SIZE, fam, list)) same++;
       if (same == 8) {
-        if (load<u32>(cls, C_N_TREES) == 1) trees8One(cls, t, out + (<usize>i << 2));
-        else trees8(cls, t, out + (<usize>i << 2));
+        if (load<u32>(cls, C_N_TREES) == 1) {
+          // One tree: with a fixed walk, the whole run of this classifier,
+          // eight at a time, in one call (trees8OneRun); with the loop, eight.
+          if (load<u32>(cls, C_WALK_STEPS) != 0) {
+            let run: u32 = 8;
+            while (run < n - i && sameList(t + <usize>run * T_SIZE, fam, list)) run++;
+            const groups = run >> 3;
+            trees8OneRun(cls, t, out + (<usize>i << 2), groups);
+            i += groups << 3;
+            t += <usize>(groups << 3) * T_SIZE;
+            continue;
+          }
+          trees8One(cls, t, out + (<usize>i << 2));
+          guard8(cls, t, out + (<usize>i << 2));
+          i += 8;
+          t += 8 * T_SIZE;
+          continue;
+        }
+        trees8(cls, t, out + (<usize>i << 2));
         guard8(cls, t, out + (<usize>i << 2));
         i += 8;
         t += 8 * T_SIZE;

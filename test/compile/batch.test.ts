@@ -6,11 +6,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { TupleBatch } from '../../src/compile/matcher.js';
+import { TupleBatch, WasmTable } from '../../src/compile/matcher.js';
+import { CLASSIFIER, HEADER, LIST_ENTRY, SECTION, fnv1a, validateTable } from '../../src/compile/format.js';
+import { Table } from '../../src/compile/table.js';
+import { WasmInstance } from '../../src/wasm/loader.js';
 import { compileTopology } from '../../src/compile/compile.js';
 import { parseNativeTopology } from '../../src/parse/native.js';
-import { Harness, probeArb, referencePositions, type Probe } from './helpers.js';
+import { Harness, probeArb, referencePositions, treeTopology, type Probe } from './helpers.js';
 import type { Topology } from '../../src/model/topology.js';
+import type { MatchInput } from '../../src/reference/match.js';
 
 const doc = {
   cloud: 'aliyun',
@@ -93,6 +97,56 @@ test('long runs of one classifier (8- and 4-lane paths) for every list and famil
   }
   for (const k of new Set(probes.map(key))) {
     assert.ok(expected.some((p, i) => key(probes[i]!) === k && p >= 0), `${k}: some probe matches a rule`);
+  }
+});
+
+test('runs of one list of every length 0..41 after and before other tuples: one-tree classifiers with a fixed walk (a run in one call) and, WALK_STEPS set to 0, the loop on the same tree', () => {
+  const t = treeTopology();
+  // IPv4 ingress probes aimed at the rules (rule i: 10.i.0.0/16, port 100 + 7i, tcp for odd i, udp for even), some off by a field.
+  const aimed = fc.record({ i: fc.integer({ min: 0, max: 44 }), low: fc.nat(0xffff), hit: fc.nat(9), j: fc.integer({ min: 0, max: 44 }) });
+  const probes: Probe[] = fc.sample(aimed, { numRuns: 1000, seed: 21 }).map(({ i, low, hit, j }) => ({
+    iface: 'a',
+    direction: 'ingress' as const,
+    input: { family: 4 as const, remote: BigInt((10 << 24) + i * 65536 + low), local: 0x0ac80001n, sport: 40000, dport: 100 + 7 * (hit < 6 ? i : j), proto: (hit === 9 ? i + 1 : i) % 2 ? 6 : 17 },
+  }));
+  const expected = referencePositions(t, probes);
+  assert.ok(expected.filter((p) => p >= 0).length > 300, 'the probes match rules');
+  for (const options of [{}, { tree: { binth: 1 } }, { tree: { binth: 2, fill: false } }]) {
+    const compiled = compileTopology(t, options);
+    const s = compiled.stats.find((x) => x.family === 4)!;
+    assert.is(s.trees, 1, 'one tree');
+    assert.ok(s.walkSteps > 0, 'a fixed walk');
+    const fixed = Table.fromCompiled(compiled);
+    // The same table with WALK_STEPS 0 (valid: the walk until no lane moves), checksum recomputed.
+    const bytes = fixed.bytes.slice();
+    const dv = new DataView(bytes.buffer);
+    const cls = dv.getUint32(validateTable(bytes).get(SECTION.LISTS)!.offset + fixed.listFor('a', 'ingress')! * LIST_ENTRY.SIZE + LIST_ENTRY.V4, true);
+    assert.is(dv.getUint32(cls + CLASSIFIER.WALK_STEPS, true), s.walkSteps);
+    dv.setUint32(cls + CLASSIFIER.WALK_STEPS, 0, true);
+    dv.setUint32(HEADER.CHECKSUM, fnv1a(bytes, 16, bytes.length), true);
+    for (const [walk, table] of [['fixed', fixed], ['loop', new Table(bytes, 'loop.sgft')]] as const) {
+      const wasm = new WasmInstance();
+      const wt = new WasmTable(wasm, table);
+      const list = table.listFor('a', 'ingress')!;
+      // IPv6 tuples of the same list (another classifier: the list has no
+      // IPv6 rule, so no match) before and after a run end it.
+      const v6: MatchInput = { family: 6, proto: 6, remote: 1n, local: 2n, sport: 1, dport: 100 };
+      const batch = new TupleBatch(wasm, 50);
+      for (let len = 0; len <= 41; len++) {
+        for (const [at, after] of [[0, 0], [3, 1], [0, 1], [3, 0]]) {
+          // The tuples past the batch are of the run's list too (a run must stop at the batch's end).
+          for (let i = 0; i < 50; i++) batch.set(i, list, probes[i]!.input);
+          const run = probes.slice(len * 7, len * 7 + len);
+          const seq: MatchInput[] = [...Array.from({ length: at! }, () => v6), ...run.map((p) => p.input), ...Array.from({ length: after! }, () => v6)];
+          seq.forEach((m, i) => batch.set(i, list, m));
+          wasm.i32().fill(SENTINEL, batch.out >>> 2, (batch.out >>> 2) + 50);
+          batch.run(wt, 'optimized', seq.length);
+          const want = [...Array.from({ length: at! }, () => -1), ...expected.slice(len * 7, len * 7 + len), ...Array.from({ length: after! }, () => -1)];
+          assert.equal(Array.from(batch.results(seq.length)), want, `${JSON.stringify(options)}, ${walk} walk: a run of ${len} between ${at} and ${after} IPv6 tuples`);
+          for (let i = seq.length; i < 50; i++) assert.is(wasm.i32()[(batch.out >>> 2) + i], SENTINEL, `result ${i} past the batch was written`);
+        }
+      }
+    }
   }
 });
 

@@ -23,8 +23,8 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** compile/batch.test.ts imports fast-check only to sample fixed probe sets (a seed and a count: no budget to read). */
-const LEFT = new Set(['compile/batch.test.js']);
+/** compile/batch.test.ts and compile/leaf-dims.test.ts import fast-check only to sample fixed probe sets (a seed and a count: no budget to read). */
+const LEFT = new Set(['compile/batch.test.js', 'compile/leaf-dims.test.js']);
 
 test('every suite drawing random cases is selected by npm run fuzz', () => {
   const random = walk(distTest).map((f) => [relative(distTest, f), readFileSync(f, 'utf8')] as const).filter(([, text]) => /from 'fast-check'/.test(text));
