@@ -142,6 +142,9 @@ export async function runSharedReplay(task: SharedReplayTask): Promise<ShardResu
     shards: task.shards,
     conntrackCapacity: task.conntrackCapacity,
   }));
+  const stream = new WasmCaptureStream(producer, task.file, task.chunkSize, task.captureFd);
+  const progress = task.progress ? new Int32Array(task.progress) : undefined;
+  // From here on every way out publishes the end (the finally below), so no lane waits forever.
   const runs = laneTasks.map((t, l) => task.pools[l]!.run(t, { name: 'judgeSharedLane' }) as Promise<SharedLaneResult>);
   let crashed: unknown;
   for (const r of runs) r.catch((e) => (crashed ??= e ?? new Error('a replay lane failed')));
@@ -172,8 +175,6 @@ export async function runSharedReplay(task: SharedReplayTask): Promise<ShardResu
     }
   };
 
-  const stream = new WasmCaptureStream(producer, task.file, task.chunkSize, task.captureFd);
-  const progress = task.progress ? new Int32Array(task.progress) : undefined;
   let error: CaptureInfo['error'];
   let judged = 0; // packets 1..judged are published
   let stopOffset = -1;
