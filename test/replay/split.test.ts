@@ -10,7 +10,7 @@
 // gives for their packets.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTopology } from '../../src/gen/index.js';
@@ -84,19 +84,22 @@ t('a damaged capture: the packets before the damage, then the reference\'s error
 });
 
 t('an abort: packets 1..N judged and written, N the result\'s', async () => {
-  const { topology, pcap } = rich('aliyun-basic', 31, 6000);
+  const { topology, pcap } = rich('aliyun-basic', 31, 12000);
   const refPath = join(dir, 'abort-ref.jsonl');
   const ref = await replay(topology, pcap, { engine: 'reference', decisionsPath: refPath });
   const lines = readFileSync(refPath, 'utf8').split('\n');
   for (const split of SPLITS) {
     const stop = new AbortController();
-    // Abort from the event loop after the first progress report or a few turns of it (the shared
-    // path's producer yields after every batch), well before a 48,000-packet capture in batches of 64 ends.
-    let turns = 0;
-    const tick = () => (++turns >= 40 ? stop.abort() : setImmediate(tick));
+    // Abort once decisions are being written (the writers write in chunks of 1 MiB, ~5,000 lines), well before the end.
     const out = join(dir, `abort-${split}.jsonl`);
-    const running = replay(topology, pcap, { workers: 2, split, batchSize: 64, decisionsPath: out, signal: stop.signal });
-    setImmediate(tick);
+    rmSync(out, { force: true });
+    const poll = setInterval(() => {
+      if (existsSync(out) && statSync(out).size > 0) {
+        clearInterval(poll);
+        stop.abort();
+      }
+    }, 1);
+    const running = replay(topology, pcap, { workers: 2, split, batchSize: 64, decisionsPath: out, signal: stop.signal }).finally(() => clearInterval(poll));
     const r = await running;
     assert.ok(r.interrupted !== undefined, `split ${split}: interrupted`);
     const n = r.interrupted!.packets;
