@@ -1,7 +1,14 @@
 /**
  * Replaying a capture against a topology, packet by packet.
  *
- * WASM engine: the topology is compiled once; each of N worker threads (one
+ * WASM engine, 2+ workers (split 'shared', the default; shared-replay.ts):
+ * this thread reads, scans and decodes the capture once into one shared
+ * WebAssembly.Memory, and each worker's engine judges the packets of its
+ * shards there; the decisions come out of the shared slots in capture order
+ * and this thread writes them.
+ *
+ * WASM engine, split 'lanes' (the path before; and 1 worker on a thread kept
+ * from an earlier call): the topology is compiled once; each of N worker threads (one
  * single-thread piscina pool each, so that a worker keeps its state for the
  * whole replay) streams the capture itself, decodes every packet and judges
  * those whose shard it owns (shard s belongs to worker s mod N). Shards are a
@@ -39,6 +46,7 @@ import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, pa
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
 import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
+import { runSharedReplay } from './shared-replay.js';
 
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
@@ -76,7 +84,19 @@ export interface ReplayOptions {
    * see parts.ts): the result's `part` is the manifest `mergeParts` checks.
    */
   shardSet?: ShardSet;
+  /**
+   * How 2 or more workers share the work (docs/replay.md, "One shared memory"):
+   * 'shared' (default) — this thread reads and decodes the capture once into a
+   * shared memory and each worker judges its lanes' packets there; 'lanes' —
+   * every worker reads and decodes the whole capture itself and judges its
+   * shards' packets (the path before; kept for A/B and as a fallback). Decisions
+   * never depend on it. Ignored for 0 or 1 worker.
+   */
+  split?: ReplaySplit;
 }
+
+export type ReplaySplit = 'shared' | 'lanes';
+export const REPLAY_SPLITS: readonly ReplaySplit[] = ['shared', 'lanes'];
 
 export interface ReplayResult extends ReplaySummary {
   /** The capture's damage, if any (also in capture.error). */
@@ -130,7 +150,7 @@ function preflight(file: string, readers: number, options: ReplayOptions): void 
     throw new PcapError(PCAP_ERROR.IO, file, 0, `cannot read the file: ${(err as Error).message}`);
   }
   if (readers > 1 && !regular) {
-    throw new PcapError(PCAP_ERROR.IO, file, 0, `not a regular file (a pipe or a device can be read only once, and each of the ${readers} workers reads the capture): use --workers 0 or 1, the reference engine, or save the capture to a file first`);
+    throw new PcapError(PCAP_ERROR.IO, file, 0, `not a regular file (a pipe or a device can be read only once, and each of the ${readers} workers reads the capture): use --workers 0 or 1, --split shared, the reference engine, or save the capture to a file first`);
   }
   if (options.decisionsPath !== undefined) checkOutputPath(options.decisionsPath, { label: 'decisions', inputs: [file] });
 }
@@ -262,9 +282,14 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     const of = set ? `of part ${set.index}/${set.count} (${mine.length} of ${shards})` : `(${shards})`;
     throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'workers', `workers must be an integer from 0 to the number of shards ${of}, got ${workers}`);
   }
+  if (options.split !== undefined && !REPLAY_SPLITS.includes(options.split)) {
+    throw new EngineOptionError('SGF_ENGINE_BAD_OPTION', 'split', `split must be 'shared' or 'lanes', got ${String(options.split)}`);
+  }
   const started = performance.now();
   const lanes = Math.max(1, workers);
-  preflight(file, lanes, options);
+  // 2+ workers on one shared memory: only this thread reads the capture (so a pipe is fine).
+  const shared = workers >= 2 && (options.split ?? 'shared') === 'shared';
+  preflight(file, shared ? 1 : lanes, options);
   const fingerprint = set ? captureFingerprint(file) : undefined;
   const masks = laneMasks(mine, lanes);
   // The local lane: a cold replay of 1 worker (no kept lane to take) judges in
@@ -297,7 +322,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     // A FIFO or pipe is opened here, where a signal can still stop the wait for its writer (pipe.ts).
     pipe = await openPipeCapture(file, options.signal);
     // Worker threads hand their records to this thread (which encodes and writes while they judge); in-thread, the lane writes.
-    const ring = dest && workers >= 1 ? makeDecisionRing(lanes, batchSize, local) : undefined;
+    const ring = dest && workers >= 1 && !shared ? makeDecisionRing(lanes, batchSize, local) : undefined;
     const progress = new SharedArrayBuffer(4 * lanes);
     const control = new SharedArrayBuffer(4 * (2 + lanes));
     const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
@@ -328,7 +353,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
       }
       return task;
     });
-    stopCoordinating = coordinateStop(control, lanes, options.signal);
+    if (!shared) stopCoordinating = coordinateStop(control, lanes, options.signal);
 
     let size = 0;
     try {
@@ -349,7 +374,32 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     let writer: DecisionWriter | undefined;
     let written: RingWriterResult | undefined;
     if (workers === 0) results = [await runShards(tasks[0]!)];
-    else if (local) {
+    else if (shared) {
+      if (dest) {
+        if (dest.truncatePending) dest.truncateNow();
+        truncating = true;
+        writer = new DecisionWriter(dest, format, recordTables(topology, compiled).tables);
+      }
+      try {
+        results = await runSharedReplay({
+          topology,
+          compiled,
+          file,
+          ...(pipe ? { captureFd: pipe.fd } : {}),
+          masks,
+          shards,
+          conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,
+          batchSize,
+          chunkSize: options.chunkSize ?? STREAM_READ_BYTES,
+          pools,
+          ...(writer ? { writer } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          progress,
+        });
+      } finally {
+        writer?.flush();
+      }
+    } else if (local) {
       let writing: Promise<RingWriterResult> | undefined;
       if (ring) {
         const w: RingWriterTask = { ring, path: dest!.path, fd: dest!.fd, format, tables: recordTables(topology, compiled).tables, truncate: dest!.truncatePending };

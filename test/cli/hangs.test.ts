@@ -110,9 +110,15 @@ test('decode and replay read a pipe to its end (same packets as the file)', asyn
   const a = JSON.parse(base.stdout) as { verdicts: unknown; reasons: unknown; packets: number };
   const b = JSON.parse(viaFifo.stdout) as typeof a;
   assert.equal([b.packets, b.verdicts, b.reasons], [a.packets, a.verdicts, a.reasons]);
-  const many = sh(`cat ${C} | node dist/src/cli/main.js replay --topology ${T} --pcap /dev/stdin --workers 2 -q`);
-  assert.is(many.status, 2);
-  assert.match(many.stderr, /not a regular file .* use --workers 0 or 1/);
+  // 2 workers on one shared memory (the default split): only the calling thread reads, so a pipe is fine.
+  const many = sh(`cat ${C} | node dist/src/cli/main.js replay --topology ${T} --pcap /dev/stdin --workers 2 --json -q`);
+  assert.is(many.status, 0, many.stderr);
+  const m = JSON.parse(many.stdout) as typeof a;
+  assert.equal([m.packets, m.verdicts, m.reasons], [a.packets, a.verdicts, a.reasons]);
+  // Every worker reads the capture itself (--split lanes): a pipe is refused.
+  const lanes = sh(`cat ${C} | node dist/src/cli/main.js replay --topology ${T} --pcap /dev/stdin --workers 2 --split lanes -q`);
+  assert.is(lanes.status, 2);
+  assert.match(lanes.stderr, /not a regular file .* use --workers 0 or 1, --split shared/);
 });
 
 test('decode /dev/zero: a bad magic at byte 0, not "empty file"', async () => {

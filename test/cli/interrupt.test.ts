@@ -65,6 +65,7 @@ test('setup: a generated capture and its uninterrupted decisions', () => {
 
 for (const [label, args, sig, code] of [
   ['wasm, 1 worker, SIGINT', ['--workers', '1'], 'SIGINT', 130],
+  ['wasm, 2 workers (split shared), SIGINT', ['--workers', '2'], 'SIGINT', 130],
   ['wasm, in-thread, SIGTERM', ['--workers', '0'], 'SIGTERM', 143],
   ['reference engine, SIGINT', ['--engine', 'reference'], 'SIGINT', 130],
 ] as const) {
@@ -116,6 +117,7 @@ const procWchan = existsSync('/proc/self/wchan');
 for (const [label, args, sig, code] of [
   ['wasm, in-thread', ['--workers', '0'], 'SIGTERM', 143],
   ['wasm, 1 worker', ['--workers', '1'], 'SIGINT', 130],
+  ['wasm, 2 workers (split shared)', ['--workers', '2'], 'SIGTERM', 143],
   ['reference engine', ['--engine', 'reference'], 'SIGTERM', 143],
 ] as const) {
   test(`${label}: a FIFO with no writer stops at the first ${sig}, interrupted after packet 0, exit ${code}`, async () => {
