@@ -71,7 +71,7 @@ interface ReplayCliOptions extends TopologyCliOptions {
   shards?: string;
   batchSize?: string;
   shardSet?: string;
-  split: 'shared' | 'lanes';
+  split?: 'shared' | 'lanes';
   quiet?: boolean;
   json?: boolean;
 }
@@ -113,7 +113,7 @@ export function registerReplay(program: Command): void {
     .option('--conntrack-capacity <n>', 'conntrack entries per interface (default 262144)')
     .option('--shards <n>', 'state shards (default 16; decisions depend on it, never on --workers)')
     .option('--batch-size <n>', 'frames per batch (default 8192; decisions never depend on it)')
-    .addOption(new Option('--split <how>', 'with --workers 2 or more: shared (the capture decoded once, in this thread, into memory every worker reads) or lanes (every worker reads and decodes the whole capture; the earlier path); decisions never depend on it').choices(['shared', 'lanes']).default('shared'))
+    .addOption(new Option('--split <how>', 'with --workers 2 or more: shared (the capture decoded once, in this thread, into memory every worker reads; the default for a pipe, FIFO or device) or lanes (every worker reads and decodes the whole capture; the default for a regular file, measured faster there); decisions never depend on it').choices(['shared', 'lanes']))
     .option('--shard-set <K/N>', 'judge only the shards of part K of N (K = 0..N-1, e.g. $JOB_COMPLETION_INDEX); needs --summary, the part\'s manifest for sgfilter merge')
     .option('--json', 'print the summary as JSON on stdout')
     .option('-q, --quiet', 'no progress bar')
@@ -181,7 +181,7 @@ export function registerReplay(program: Command): void {
         result = await replay(topology, opts.pcap, {
           engine: opts.engine,
           workers,
-          split: opts.split,
+          ...(opts.split ? { split: opts.split } : {}),
           signal: stop.signal,
           ...(opts.decisions ? { decisionsPath: opts.decisions, decisionsFormat: opts.decisionsFormat } : {}),
           ...(shards !== undefined ? { shards } : {}),

@@ -1,14 +1,15 @@
 /**
  * Replaying a capture against a topology, packet by packet.
  *
- * WASM engine, 2+ workers (split 'shared', the default; shared-replay.ts):
- * this thread reads, scans and decodes the capture once into one shared
- * WebAssembly.Memory, and each worker's engine judges the packets of its
- * shards there; the decisions come out of the shared slots in capture order
- * and this thread writes them.
+ * WASM engine, 2+ workers, split 'shared' (shared-replay.ts; the default for a
+ * pipe, FIFO or device): this thread reads, scans and decodes the capture
+ * once into one shared WebAssembly.Memory, and each worker's engine judges
+ * the packets of its shards there; the decisions come out of the shared
+ * slots in capture order and this thread writes them.
  *
- * WASM engine, split 'lanes' (the path before; and 1 worker on a thread kept
- * from an earlier call): the topology is compiled once; each of N worker threads (one
+ * WASM engine, split 'lanes' (the default for a regular file, measured the
+ * faster there: docs/replay.md, "Wired into replay()"; and 1 worker on a
+ * thread kept from an earlier call): the topology is compiled once; each of N worker threads (one
  * single-thread piscina pool each, so that a worker keeps its state for the
  * whole replay) streams the capture itself, decodes every packet and judges
  * those whose shard it owns (shard s belongs to worker s mod N). Shards are a
@@ -86,11 +87,13 @@ export interface ReplayOptions {
   shardSet?: ShardSet;
   /**
    * How 2 or more workers share the work (docs/replay.md, "One shared memory"):
-   * 'shared' (default) — this thread reads and decodes the capture once into a
-   * shared memory and each worker judges its lanes' packets there; 'lanes' —
-   * every worker reads and decodes the whole capture itself and judges its
-   * shards' packets (the path before; kept for A/B and as a fallback). Decisions
-   * never depend on it. Ignored for 0 or 1 worker.
+   * 'shared' — this thread reads and decodes the capture once into a shared
+   * memory and each worker judges its lanes' packets there (the default when
+   * the capture is a pipe, FIFO or device, which only one thread can read);
+   * 'lanes' — every worker reads and decodes the whole capture itself and
+   * judges its shards' packets (the default for a regular file: on this
+   * project's 2-core machine it measured faster, docs/replay.md "Wired into
+   * replay()"). Decisions never depend on it. Ignored for 0 or 1 worker.
    */
   split?: ReplaySplit;
 }
@@ -288,7 +291,9 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   const started = performance.now();
   const lanes = Math.max(1, workers);
   // 2+ workers on one shared memory: only this thread reads the capture (so a pipe is fine).
-  const shared = workers >= 2 && (options.split ?? 'shared') === 'shared';
+  // Unless asked, only for a capture that cannot be read once per worker (a pipe, FIFO or device):
+  // on a regular file 'lanes' measured faster (docs/replay.md, "Wired into replay()").
+  const shared = workers >= 2 && (options.split ?? (isPipeLike(file) ? 'shared' : 'lanes')) === 'shared';
   preflight(file, shared ? 1 : lanes, options);
   const fingerprint = set ? captureFingerprint(file) : undefined;
   const masks = laneMasks(mine, lanes);

@@ -1,7 +1,7 @@
 // replay()'s two ways of splitting 2+ workers (ReplayOptions.split): 'shared'
-// (the default: the capture decoded once into one shared memory, each worker
+// (the default for a pipe or FIFO: the capture decoded once into one shared memory, each worker
 // judging its lanes' packets there, shared-replay.ts) and 'lanes' (every
-// worker reads and decodes the whole capture). Both must write decisions
+// worker reads and decodes the whole capture; the default for a regular file). Both must write decisions
 // byte-identical to the reference engine's, JSON lines and binary, for
 // workers 2-4 and batch sizes 1-8192 on rich generated captures of every
 // cloud; a damaged capture is judged up to the damage and reported at the
