@@ -1,6 +1,8 @@
 /**
- * replay()'s path for 2 or more workers (ReplayOptions.split 'shared', the
- * default; docs/replay.md "One shared memory, per-lane record lists"): the
+ * replay()'s path for 2 or more workers with ReplayOptions.split 'shared'
+ * (the default for a pipe, FIFO or device; a regular file defaults to
+ * 'lanes', measured faster: docs/replay.md "One shared memory, per-lane
+ * record lists" and "Wired into replay()"): the
  * calling thread reads, scans and decodes the capture once, into a ring of
  * batch slots in one shared WebAssembly.Memory (the threads build), and
  * splits each batch's records by lane (engineSplit); each worker thread's
