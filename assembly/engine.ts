@@ -443,10 +443,27 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
     return 0;
   }
   // IPv4 and no quoted flow (the common case): every step by the two address words.
-  if (load<u8>(r, REC_FAMILY) == 4 && (<u32>load<u8>(r, REC_FLAGS) & F_QUOTED) == 0) return prepareRecord4(r, owned, saved);
+  if (isPlain4(r)) return prepareRecord4(r, owned, saved);
   if (!prepareRecordAny(r, owned)) return 0;
   if (saved != 0) ctFlowSave(saved);
   return ctFirstSlot();
+}
+
+/** An IPv4 record that quotes no flow: prepareRecord4's case (its shard by shard4). */
+@inline function isPlain4(r: usize): bool {
+  return load<u8>(r, REC_FAMILY) == 4 && (<u32>load<u8>(r, REC_FLAGS) & F_QUOTED) == 0;
+}
+
+/** The shard of an IPv4 flow by its protocol and address words (shardOfRecord's value for such a record). */
+@inline function shard4(proto: u32, x: u32, y: u32): u32 {
+  return cfgShards <= 1 ? 0 : shardOfHash(flowHash4(proto, x, y));
+}
+
+/** The shard prepareRecord gives record `r` (0 without an IP header): what engineSplit lists lanes by. */
+@inline function preShard(r: usize): u32 {
+  if (load<u8>(r, REC_REASON) != REASON_OK) return 0;
+  if (isPlain4(r)) return shard4(<u32>load<u8>(r, REC_PROTO), load<u32>(r, REC_SRC + ADDR_W0), load<u32>(r, REC_DST + ADDR_W0));
+  return shardOfRecord(r);
 }
 
 /** prepareRecord of any record of an IP packet: the flow prepared (ctFlow) and true, or false. */
@@ -474,7 +491,7 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
   const x = load<u32>(r, REC_SRC + ADDR_W0);
   const y = load<u32>(r, REC_DST + ADDR_W0);
   const proto = <u32>load<u8>(r, REC_PROTO);
-  const shard: u32 = cfgShards <= 1 ? 0 : shardOfHash(flowHash4(proto, x, y));
+  const shard = shard4(proto, x, y);
   store<u32>(r, shard, REC_X_SHARD);
   if (((owned >> shard) & 1) == 0) return 0;
   const a = addrOwner4(x);
@@ -663,13 +680,7 @@ export function engineSplit(recs: usize, n: u32, shards: u32, laneOf: usize, lan
   for (let l: u32 = 0; l < lanes; l++) store<u32>(counts + (<usize>l << 2), 0);
   let r = recs;
   for (let i: u32 = 0; i < n; i++, r += REC_SIZE) {
-    let shard: u32 = 0;
-    if (load<u8>(r, REC_REASON) == REASON_OK) {
-      if (load<u8>(r, REC_FAMILY) == 4 && (<u32>load<u8>(r, REC_FLAGS) & F_QUOTED) == 0) {
-        shard = shards <= 1 ? 0 : shardOfHash(flowHash4(<u32>load<u8>(r, REC_PROTO), load<u32>(r, REC_SRC + ADDR_W0), load<u32>(r, REC_DST + ADDR_W0)));
-      } else shard = shardOfRecord(r);
-    }
-    const lane = <usize>load<u8>(laneOf + <usize>shard);
+    const lane = <usize>load<u8>(laneOf + <usize>preShard(r));
     const c = counts + (lane << 2);
     const k = load<u32>(c);
     store<u32>(lists + ((lane * <usize>stride + <usize>k) << 2), i);

@@ -94,7 +94,7 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   } else {
     native = { compiler: build.compiler, skipped: build.why ?? 'not built' };
   }
-  // Issue 11's design, measured by its driver (bench/replay/shared-proto.ts, not yet replay()'s path): the
+  // Issue 11's design, measured by its driver (bench/replay/shared-proto.ts; in replay() it is split 'shared', the default only for a pipe): the
   // capture decoded once into one shared memory, each worker judging its lane's list; beside the driver's
   // own run of today's split (every worker reads and decodes everything), the modes alternated round by round.
   ctx.progress.step('replay shared memory (driver)');

@@ -1,5 +1,5 @@
 /**
- * A measurement driver (not wired into the product) for issue 11's
+ * A measurement driver for issue 11's
  * two-worker design: the capture read, scanned and decoded once into one
  * shared WebAssembly.Memory (the threads build, build/sgfilter.shared.wasm),
  * each worker's engine judging only its own lane's records from a per-lane
@@ -7,7 +7,7 @@
  * worker streams and decodes the whole capture and skips the packets of the
  * others' shards: engineDecodeRun with an owned mask).
  *
- *   node dist/bench/replay/shared-proto.js [--dir .cache/gen/358bf60bdd1cffd6c2dc] [--batch 2048] [--ring 8]
+ *   node dist/bench/replay/shared-proto.js [--dir DIR] [--batch 2048] [--ring 8]
  *     [--rounds 5] [--modes lane1,lane2,shared1,shared2]
  *
  * Modes: laneN, today's split with N workers (the calling thread idle);
@@ -30,6 +30,8 @@ import { WasmCaptureStream } from '../../src/replay/stream.js';
 import { WasmEngine } from '../../src/replay/wasm-engine.js';
 import { createSharedArena, type SharedArena } from '../../src/wasm/loader.js';
 import { DECISION, REC } from '../../src/wasm/layout.js';
+import { ensureGenerated } from '../../src/gen/index.js';
+import { benchProgram, intOption, listOption, parseBenchArgs, runBenchScript } from '../cli.js';
 import { median } from '../stats.js';
 
 /** Records per batch slot and slots in the ring (--batch, --ring; the stream's batches are cut to the slot's size). */
@@ -265,27 +267,23 @@ export function formatShared(rows: SharedModeResult[]): string {
     .join('\n');
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const opt = (k: string, d: string) => {
-    const i = args.indexOf(k);
-    return i >= 0 ? args[i + 1]! : d;
-  };
-  const dir = opt('--dir', '.cache/gen/358bf60bdd1cffd6c2dc');
-  const rounds = Number(opt('--rounds', '5'));
-  const batch = Number(opt('--batch', String(SHARED_BATCH)));
-  const ring = Number(opt('--ring', String(SHARED_RING)));
-  const rows = await measureShared({ file: join(dir, 'trace.pcap'), topologyPath: join(dir, 'topology.json'), rounds, modes: opt('--modes', 'lane1,lane2,shared1,shared2').split(','), batch, ring });
+async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const o = parseBenchArgs<{ dir?: string; rounds: number; batch: number; ring: number; modes: string[] }>(
+    benchProgram('shared-proto', "issue 11's two-worker design (one shared memory, decoded once) against today's split, modes alternated round by round")
+      .option('--dir <dir>', "a generated set's directory (trace.pcap, topology.json); default the replay bench's 1M-packet capture")
+      .option('--rounds <n>', 'measured rounds after a warm-up', intOption(1), 5)
+      .option('--batch <n>', 'packets per slot', intOption(1), SHARED_BATCH)
+      .option('--ring <n>', 'slots in the ring', intOption(1), SHARED_RING)
+      .option('--modes <list>', 'laneN (today\'s split on N workers) and sharedN (N workers on one shared memory)', listOption(), ['lane1', 'lane2', 'shared1', 'shared2']),
+    argv
+  );
+  const set = o.dir !== undefined ? { capturePath: join(o.dir, 'trace.pcap'), topologyPath: join(o.dir, 'topology.json') } : ensureGenerated((await import('./main.js')).replaySpec(1_000_000));
+  const rows = await measureShared({ file: set.capturePath, topologyPath: set.topologyPath, rounds: o.rounds, modes: o.modes, batch: o.batch, ring: o.ring });
   const psi = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
-  console.log(`batch ${batch}, ring ${ring}; ${rows[0]!.packets} packets, ${rounds} rounds (after a warm-up), medians; cpu pressure now: ${psi}`);
+  console.log(`batch ${o.batch}, ring ${o.ring}; ${rows[0]!.packets} packets, ${o.rounds} rounds (after a warm-up), medians; cpu pressure now: ${psi}`);
   console.log(formatShared(rows));
 }
 
 const invoked = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (!isMainThread) workerMain(workerData as Job);
-else if (invoked) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+else if (invoked) runBenchScript(() => main());

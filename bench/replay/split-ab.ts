@@ -3,7 +3,7 @@
  * round by round on one capture: per mode the medians of the call's wall time and of the
  * process's CPU time (every thread: process.cpuUsage), ns per packet.
  *
- *   node dist/bench/replay/split-ab.js [--dir .cache/gen/358bf60bdd1cffd6c2dc] [--rounds 5] [--workers 2] [--decisions jsonl|binary]
+ *   node dist/bench/replay/split-ab.js [--dir DIR] [--rounds 5] [--workers 2] [--decisions jsonl|binary]
  *
  * Every run's verdict counts must equal the first run's, else the driver fails.
  */
@@ -14,21 +14,27 @@ import { performance } from 'node:perf_hooks';
 import { compileTopology } from '../../src/compile/compile.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
 import { endIdleReplayWorkers, replay, type ReplayOptions } from '../../src/replay/replay.js';
+import { Option } from 'commander';
+import { ensureGenerated } from '../../src/gen/index.js';
+import { benchProgram, intOption, parseBenchArgs, runBenchScript } from '../cli.js';
 import { median } from '../stats.js';
+import { replaySpec } from './main.js';
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const opt = (k: string, d: string) => {
-    const i = args.indexOf(k);
-    return i >= 0 ? args[i + 1]! : d;
-  };
-  const dir = opt('--dir', '.cache/gen/358bf60bdd1cffd6c2dc');
-  const rounds = Number(opt('--rounds', '5'));
-  const workers = Number(opt('--workers', '2'));
-  const format = opt('--decisions', '');
-  const topology = loadTopologyFile(join(dir, 'topology.json')).topology;
+async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const o = parseBenchArgs<{ dir?: string; rounds: number; workers: number; decisions?: 'jsonl' | 'binary' }>(
+    benchProgram('split-ab', "replay() with 2+ workers, split 'shared' against split 'lanes' (and 1 worker), whole calls alternated round by round")
+      .option('--dir <dir>', "a generated set's directory (trace.pcap, topology.json); default the replay bench's 1M-packet capture")
+      .option('--rounds <n>', 'measured rounds after a warm-up', intOption(1), 5)
+      .option('--workers <n>', 'workers of the two split modes', intOption(2), 2)
+      .addOption(new Option('--decisions <format>', 'write the decisions (to a file in the temporary directory)').choices(['jsonl', 'binary'])),
+    argv
+  );
+  const set = o.dir !== undefined ? { capturePath: join(o.dir, 'trace.pcap'), topologyPath: join(o.dir, 'topology.json') } : ensureGenerated(replaySpec(1_000_000));
+  const { rounds, workers } = o;
+  const format = o.decisions ?? '';
+  const topology = loadTopologyFile(set.topologyPath).topology;
   const compiled = compileTopology(topology);
-  const file = join(dir, 'trace.pcap');
+  const file = set.capturePath;
   const modes: [string, ReplayOptions][] = [
     ['1 worker', { workers: 1 }],
     [`${workers} shared`, { workers, split: 'shared' }],
@@ -64,7 +70,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBenchScript(() => main());
