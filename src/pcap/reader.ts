@@ -14,6 +14,7 @@
  * throw the PcapError; `summary` (valid after iteration, also when it threw)
  * says how far reading got and how many bytes were left unread.
  */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { PcapError, type PcapWarning } from './errors.js';
 import { CaptureScanner, FrameBatch, SCAN, type CaptureFormat, type CaptureInterface, type PcapWalk } from './scanner.js';
@@ -176,6 +177,8 @@ export class CaptureReader extends ReaderBase implements Iterable<CapturedFrame>
 export interface FileReaderOptions extends ReaderOptions {
   /** Chunk size in bytes (default 2 MiB, at least 64 KiB). */
   chunkSize?: number;
+  /** Once aborted, a pipe or FIFO with no data ends the stream (as if it ended there) instead of waiting for more. */
+  signal?: AbortSignal;
 }
 
 /** Streaming reader over a file: memory bounded by the chunk size. */
@@ -185,11 +188,13 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
   /** The largest buffer this reader has held (for tests of the memory bound). */
   maxBufferBytes = 0;
   private window: CaptureWindow | undefined;
+  private readonly signal: AbortSignal | undefined;
 
   constructor(path: string, opts: FileReaderOptions = {}) {
     super(opts.file ?? path, opts.batchSize ?? 4096, opts.batch);
     this.path = path;
     this.chunkSize = Math.max(65536, opts.chunkSize ?? 2 * 1024 * 1024);
+    this.signal = opts.signal;
   }
 
   /**
@@ -205,6 +210,15 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
     } catch (err) {
       throw this.ioError(err);
     }
+    // A pipe or FIFO is read without blocking (a quiet writer must not hold a pending read: `signal`).
+    // (as reopenQuiet, window.ts: a second descriptor with O_NONBLOCK, then the first closed).
+    if (await fh.stat().then((st) => st.isFIFO(), () => false)) {
+      const quiet = await open(this.path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
+      if (quiet) {
+        await fh.close();
+        fh = quiet;
+      }
+    }
     try {
       const w = (this.window = new CaptureWindow(this.scanner, await fh.stat().catch((err: unknown) => { throw this.ioError(err); })));
       let buf = new Uint8Array(this.chunkSize);
@@ -217,6 +231,7 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
             r = await fh.read(buf, w.filled, buf.byteLength - w.filled, w.readAt);
           } catch (err) {
             if (isRetryRead(err)) {
+              if (this.signal?.aborted) return; // stopped while the pipe is quiet: the caller sees the signal
               await new Promise((ok) => setTimeout(ok, 2));
               continue;
             }

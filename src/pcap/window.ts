@@ -18,6 +18,7 @@
  * capture in both cases: a file that shrank while being read ends where its
  * bytes end (the scanner reports the cut record).
  */
+import { constants, fstatSync, openSync } from 'node:fs';
 import { PCAP_ERROR, PcapError } from './errors.js';
 import { MAX_BLOCK_BYTES } from './format.js';
 import { SCAN, type CaptureScanner, type FrameBatch } from './scanner.js';
@@ -28,6 +29,23 @@ export function readError(scanner: CaptureScanner, path: string, err: unknown): 
   const e = new PcapError(PCAP_ERROR.IO, path, 0, `cannot read the file: ${(err as Error).message}`);
   scanner.error = e;
   return e;
+}
+
+/**
+ * A pipe or FIFO (`fd` open on `path`, its open through: a FIFO has its
+ * writer) opened again without blocking (O_NONBLOCK; on Linux a pipe reached
+ * by /dev/stdin or /proc/self/fd/N opens the same pipe): a read with no data
+ * then fails with EAGAIN instead of blocking its thread, so a reader whose
+ * writer has gone quiet can still be stopped. The caller closes `fd` after
+ * this one is open (data in the pipe stays while a reader holds it). -1 for
+ * anything else, or where the open fails (a socket): read `fd`, blocking.
+ */
+export function reopenQuiet(fd: number, path: string): number {
+  try {
+    return fstatSync(fd).isFIFO() ? openSync(path, constants.O_RDONLY | constants.O_NONBLOCK) : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** A read that found nothing yet on a non-blocking pipe: wait a little and read again. */

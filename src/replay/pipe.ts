@@ -12,6 +12,7 @@
  * ends at once (no writer), so the replay stops as interrupted.
  */
 import { closeSync, constants, openSync, statSync } from 'node:fs';
+import { reopenQuiet } from '../pcap/window.js';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /** True when `file` exists and is not a regular file (a FIFO, a pipe, a device). */
@@ -60,22 +61,38 @@ export function unblockOnAbort(file: string, signal: AbortSignal | undefined): (
   };
 }
 
+/** A capture that is not a regular file, opened for replay(): read from `fd`, then `close()`. */
+export interface PipeCapture {
+  fd: number;
+  close(): Promise<void>;
+}
+
 /**
  * Opens a capture that is not a regular file on the thread pool, so that
  * `signal` can still stop the wait for a writer (unblockOnAbort). The lanes
  * read from its descriptor (a thread's file descriptors are the process's,
  * worker threads included). Undefined for a regular file: each lane opens it.
+ *
+ * Once that open is through (a FIFO has its writer), a pipe or FIFO is read
+ * from a second, non-blocking descriptor (`reopenQuiet`, window.ts), so a
+ * replay whose writer has gone quiet still answers SIGINT (the stream's idle
+ * marker, stream.ts).
  */
-export async function openPipeCapture(file: string, signal: AbortSignal | undefined): Promise<FileHandle | undefined> {
+export async function openPipeCapture(file: string, signal: AbortSignal | undefined): Promise<PipeCapture | undefined> {
   if (!isPipeLike(file)) return undefined;
   const dispose = unblockOnAbort(file, signal);
+  let handle: FileHandle;
   try {
-    return await open(file, 'r');
+    handle = await open(file, 'r');
   } catch {
     return undefined; // the lane's own open reports the error, with the capture's path
   } finally {
     dispose();
   }
+  const quiet = reopenQuiet(handle.fd, file);
+  if (quiet < 0) return { fd: handle.fd, close: () => handle.close() };
+  await handle.close();
+  return { fd: quiet, close: async () => closeSync(quiet) };
 }
 
 /**

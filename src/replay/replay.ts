@@ -604,7 +604,7 @@ async function replayWithReference(topology: Topology, file: string, options: Re
   const compiled = options.compiled ?? compileTopology(topology);
   const tally = newTally(topology.interfaces.length, compiled);
   const index = decisionIndex(topology, compiled);
-  const reader = new CaptureFileReader(file, { chunkSize: options.chunkSize ?? 4 * 1024 * 1024 });
+  const reader = new CaptureFileReader(file, { chunkSize: options.chunkSize ?? 4 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
   const out = options.decisionsPath !== undefined ? new OutputFile(options.decisionsPath, undefined, 'decisions') : undefined;
   // JSON lines by decisionLine (the oracle the fast writer is checked against); binary through the one writer.
   const rt = out && options.decisionsFormat === 'binary' ? recordTables(topology, compiled) : undefined;
@@ -676,6 +676,11 @@ async function replayWithReference(topology: Topology, file: string, options: Re
   if (bin) written = bin.lastN;
   options.onProgress?.(1);
   const s = reader.summary;
+  // Stopped while a pipe was quiet: the reader ended the stream there (at the end of the last whole packet).
+  if (stoppedAt === undefined && options.signal?.aborted && error === undefined && s.bytesRead > 0 && isPipeLike(file)) {
+    stoppedAt = judged;
+    stopOffset = s.bytesRead;
+  }
   if (stoppedAt === undefined && isPipeLike(file) && stoppedEmpty(options.signal, s.bytesRead)) {
     stoppedAt = 0;
     error = undefined;

@@ -111,6 +111,8 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
   return result;
 }
 
+const idleCell = new Int32Array(new SharedArrayBuffer(4));
+
 async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: CompiledTable): Promise<ShardResult> {
   const stream = new WasmCaptureStream(engine, task.file, task.chunkSize, task.captureFd);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
@@ -137,7 +139,21 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
   let stopOffset = -1;
   const loopStart = performance.now();
   try {
-    for (const { batch, interfaces, bytesRead } of stream.batches()) {
+    stream.yieldIdle = true;
+    for (const { batch, interfaces, bytesRead, idle } of stream.batches()) {
+      if (idle) {
+        // A quiet pipe: an interrupt request ends the replay after the packets judged so far (only one
+        // lane reads a pipe); else wait a little, letting the calling thread's event loop run.
+        if (ctl && task.solo && Atomics.load(ctl, CTL.STOP) !== 0) {
+          ackStop();
+          target = judged;
+          stopOffset = bytesRead;
+          break;
+        }
+        if (task.yieldEachBatch) await new Promise((ok) => setTimeout(ok, 2));
+        else Atomics.wait(idleCell, 0, 0, 2);
+        continue;
+      }
       // In the calling thread (yieldEachBatch), the ring is waited on without blocking its event loop.
       const slotView = ring ? (task.yieldEachBatch ? await ring.acquireAsync(ackStop) : ring.acquire(ackStop)) : undefined;
       if (slotView === null) break; // the writer gave up (a lane died)

@@ -183,7 +183,17 @@ export async function runSharedReplay(task: SharedReplayTask): Promise<ShardResu
   const loopStart = performance.now();
   try {
     try {
-      for (const { batch, interfaces, bytesRead } of stream.batches()) {
+      stream.yieldIdle = true;
+      for (const { batch, interfaces, bytesRead, idle } of stream.batches()) {
+        if (idle) {
+          // A quiet pipe: let the event loop run (a signal ends the replay after the packets published).
+          if (task.signal?.aborted) {
+            stopOffset = bytesRead;
+            break;
+          }
+          await new Promise((ok) => setTimeout(ok, 2));
+          continue;
+        }
         if (task.signal?.aborted) {
           stopOffset = batch.recordOffset(0);
           break;

@@ -35,6 +35,12 @@ export interface StreamedBatch {
   interfaces: readonly CaptureInterface[];
   /** Bytes of the file consumed so far. */
   bytesRead: number;
+  /**
+   * Set (with an empty batch) only when `yieldIdle` is on: a pipe has no data
+   * yet. The caller should let its event loop run (a short timer), then pull
+   * the next batch.
+   */
+  idle?: true;
 }
 
 export interface StreamState {
@@ -49,6 +55,14 @@ export class WasmCaptureStream {
   private batch: FrameBatch | null = null;
   private batchBuffer: ArrayBuffer | null = null;
   readonly state: StreamState = { format: 'unknown', packets: 0, bytes: 0, bytesRead: 0 };
+
+  /**
+   * A caller on a thread with an event loop to keep (replay()'s calling
+   * thread) sets this: a non-blocking pipe with no data then yields an idle
+   * marker instead of sleeping here, so that a signal (SIGINT) is seen while
+   * the pipe's writer is quiet. Off, the stream waits 2 ms and reads again.
+   */
+  yieldIdle = false;
 
   /** The current read window (bytes of the staging region used; widened for a larger block). */
   private window: number;
@@ -106,7 +120,13 @@ export class WasmCaptureStream {
             got = readSync(fd, view, w.filled, view.byteLength - w.filled, w.readAt);
           } catch (err) {
             if (isRetryRead(err)) {
-              Atomics.wait(pauseCell, 0, 0, 2); // a non-blocking pipe with nothing yet
+              // A non-blocking pipe with nothing yet.
+              if (this.yieldIdle) {
+                const b = this.frameBatch();
+                b.count = 0;
+                yield { batch: b, interfaces: this.scanner.interfaces, bytesRead: w.bytesRead, idle: true };
+              } else Atomics.wait(pauseCell, 0, 0, 2);
+              view = this.staging();
               continue;
             }
             throw this.ioError(err);

@@ -101,6 +101,63 @@ for (const [label, args, sig, code] of [
   });
 }
 
+// A FIFO whose writer has sent part of the capture and then goes quiet (it
+// holds its end open and sends nothing more until the replay has exited): the
+// reader used to block in read(2) on the thread whose event loop handles the
+// signal, so the replay ignored SIGINT until data came. Now it reads the pipe
+// without blocking (pipe.ts) and waits between reads on its event loop.
+const HEAD = 1_000_000;
+/** Complete records of the classic pcap capture within its first `bytes` bytes. */
+function recordsWithin(file: string, bytes: number): number {
+  const b = readFileSync(file);
+  const magic = b.readUInt32LE(0);
+  assert.ok(magic === 0xa1b2c3d4 || magic === 0xa1b23c4d, 'gen writes a little-endian classic pcap');
+  let at = 24;
+  let n = 0;
+  while (at + 16 <= bytes && at + 16 + b.readUInt32LE(at + 8) <= bytes) {
+    at += 16 + b.readUInt32LE(at + 8);
+    n++;
+  }
+  return n;
+}
+for (const [label, args] of [
+  ['wasm, 1 worker', ['--workers', '1']],
+  ['wasm, in-thread', ['--workers', '0']],
+  ['wasm, 2 workers (split shared)', ['--workers', '2']],
+  ['reference engine', ['--engine', 'reference']],
+] as const) {
+  test(`${label}: a FIFO whose writer has gone quiet stops at SIGINT with the decisions of what came, exit 130`, async () => {
+    const fifo = join(tmp, `quiet-${args.join('')}.fifo`);
+    assert.is(spawnSync('mkfifo', [fifo]).status, 0);
+    const out = join(tmp, `quiet-${args.join('')}.jsonl`);
+    const sum = join(tmp, `quiet-sum-${args.join('')}.json`);
+    const headRecords = recordsWithin(C, HEAD);
+    let child: ChildProcess | undefined;
+    let exited!: () => void;
+    const gone = new Promise<void>((r) => (exited = r));
+    const w = createWriteStream(fifo);
+    const feeding = new Promise<void>((resolve) => {
+      w.on('error', () => resolve());
+      w.on('close', () => resolve());
+    });
+    // The head, then nothing until the replay has exited; signal 400 ms after the head is in the pipe.
+    w.write(readFileSync(C).subarray(0, HEAD), () => setTimeout(() => child?.kill('SIGINT'), 400));
+    void gone.then(() => w.end());
+    const r = await cliLimited(['replay', '--topology', T, '--pcap', fifo, '--decisions', out, '--summary', sum, '--batch-size', '512', '-q', ...args], {
+      timeMs: 20_000,
+      onStart: (c) => (child = c),
+    });
+    exited();
+    await feeding;
+    assert.is(r.killed, undefined, `not killed by the helper (${r.killed}): the replay did not answer SIGINT while its writer was quiet`);
+    assert.is(r.status, 130, r.stderr);
+    assert.match(r.stderr, 'interrupted by SIGINT');
+    const n = check(out, sum, 'SIGINT');
+    assert.ok(n > 0 && n <= headRecords, `judged ${n} packets of the ${headRecords} complete in what was sent`);
+    assert.match(r.stdout, `INTERRUPTED after packet ${n}`);
+  });
+}
+
 /** True once a thread of `pid` is blocked opening a FIFO that has no writer (Linux: fifo_open's wait_for_partner). */
 function waitingForWriter(pid: number): boolean {
   try {
