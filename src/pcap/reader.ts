@@ -225,6 +225,7 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
       this.maxBufferBytes = buf.byteLength;
       const b = this.batch;
       for (;;) {
+        let idle = 0;
         while (w.wants(buf.byteLength)) {
           let r;
           try {
@@ -232,7 +233,9 @@ export class CaptureFileReader extends ReaderBase implements AsyncIterable<Captu
           } catch (err) {
             if (isRetryRead(err)) {
               if (this.signal?.aborted) return; // stopped while the pipe is quiet: the caller sees the signal
-              await new Promise((ok) => setTimeout(ok, 2));
+              // Yield at first (a writer keeping up refills the pipe at once), then poll every millisecond (idleWait, replay/stream.ts).
+              const n = ++idle;
+              await new Promise((ok) => (n <= 256 ? setImmediate(ok) : setTimeout(ok, 1)));
               continue;
             }
             throw this.ioError(err);

@@ -348,6 +348,11 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         yieldEachBatch: local || (workers === 0 && options.signal !== undefined),
         warm: workers >= 1,
       };
+      // A pipe read in this thread (no worker thread, or the local lane) is read by its event loop.
+      if (pipe && (workers === 0 || local)) {
+        const feed = pipe.feed();
+        if (feed) task.captureFeed = feed;
+      }
       if (ring) {
         task.ring = ring;
         task.ringLane = w;
@@ -390,7 +395,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
           topology,
           compiled,
           file,
-          ...(pipe ? { captureFd: pipe.fd } : {}),
+          ...(pipe ? { captureFd: pipe.fd, ...(pipe.feed() ? { captureFeed: pipe.feed()! } : {}) } : {}),
           masks,
           shards,
           conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,

@@ -13,6 +13,7 @@ import type { Topology } from '../model/topology.js';
 import { PcapError } from '../pcap/errors.js';
 import { OutputFile, type OutputStatus } from './output.js';
 import { WasmCaptureStream } from './stream.js';
+import type { PipeFeed } from './pipe.js';
 import type { Tally } from './decision-record.js';
 import { DREC, RecordFiller, recordTables } from './decision-format.js';
 import { DecisionWriter, RingProducer, type DecisionRing, type DecisionsFormat } from './decision-writer.js';
@@ -41,6 +42,8 @@ export interface ShardTask {
   decisionsFd?: number;
   /** The capture's descriptor, opened by replay() (a FIFO or pipe: pipe.ts); the lane reads it and leaves it open. */
   captureFd?: number;
+  /** In the calling thread only (not posted): the pipe read by its event loop instead of `captureFd` (pipe.ts). */
+  captureFeed?: PipeFeed;
   /**
    * Interrupt control (Int32Array): [0] stop requested, [1] stop target + 1
    * (the last packet every lane judges), [2 + slot] packets this lane had
@@ -114,7 +117,7 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
 const idleCell = new Int32Array(new SharedArrayBuffer(4));
 
 async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: CompiledTable): Promise<ShardResult> {
-  const stream = new WasmCaptureStream(engine, task.file, task.chunkSize, task.captureFd);
+  const stream = new WasmCaptureStream(engine, task.file, task.chunkSize, task.captureFd, task.captureFeed);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
   const ctl = task.control ? new Int32Array(task.control) : undefined;
   const slot = task.slot ?? 0;
@@ -150,8 +153,8 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
           stopOffset = bytesRead;
           break;
         }
-        if (task.yieldEachBatch) await new Promise((ok) => setTimeout(ok, 2));
-        else Atomics.wait(idleCell, 0, 0, 2);
+        if (task.yieldEachBatch) await stream.waitIdle(idle);
+        else Atomics.wait(idleCell, 0, 0, idle <= 256 ? 0.01 : 1);
         continue;
       }
       // In the calling thread (yieldEachBatch), the ring is waited on without blocking its event loop.

@@ -29,6 +29,7 @@ import type { DecisionWriter } from './decision-writer.js';
 import type { CaptureInfo, ShardResult } from './run-shards.js';
 import { allocLaneSlot, LaneSplitter, type LaneSlot } from './shared-lanes.js';
 import { WasmCaptureStream } from './stream.js';
+import type { PipeFeed } from './pipe.js';
 import { WasmEngine, type EngineCounters } from './wasm-engine.js';
 
 /** Packets per slot (at most; the replay's batch size if smaller) and slots in the ring: sm21's measured best (2,048 in 8 beat 8,192 in 4). */
@@ -85,6 +86,8 @@ export interface SharedReplayTask {
   compiled: CompiledTable;
   file: string;
   captureFd?: number;
+  /** The pipe read by this thread's event loop instead of `captureFd` (pipe.ts). */
+  captureFeed?: PipeFeed;
   /** Per lane, the mask of the shards it judges (laneMasks); shards in no mask (another part's) go to lane 0, which skips them. */
   masks: number[];
   shards: number;
@@ -144,7 +147,7 @@ export async function runSharedReplay(task: SharedReplayTask): Promise<ShardResu
     shards: task.shards,
     conntrackCapacity: task.conntrackCapacity,
   }));
-  const stream = new WasmCaptureStream(producer, task.file, task.chunkSize, task.captureFd);
+  const stream = new WasmCaptureStream(producer, task.file, task.chunkSize, task.captureFd, task.captureFeed);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
   // From here on every way out publishes the end (the finally below), so no lane waits forever.
   const runs = laneTasks.map((t, l) => task.pools[l]!.run(t, { name: 'judgeSharedLane' }) as Promise<SharedLaneResult>);
@@ -191,7 +194,7 @@ export async function runSharedReplay(task: SharedReplayTask): Promise<ShardResu
             stopOffset = bytesRead;
             break;
           }
-          await new Promise((ok) => setTimeout(ok, 2));
+          await stream.waitIdle(idle);
           continue;
         }
         if (task.signal?.aborted) {

@@ -24,8 +24,25 @@ import type { PcapError } from '../pcap/errors.js';
 import { CaptureScanner, SCAN, type CaptureInterface, type FrameBatch } from '../pcap/scanner.js';
 import { CaptureWindow, isRetryRead, readError } from '../pcap/window.js';
 import type { WasmEngine } from './wasm-engine.js';
+import type { PipeFeed } from './pipe.js';
 
 const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+/** A feed with nothing yet, as a non-blocking read's EAGAIN. */
+const AGAIN = Object.freeze({ code: 'EAGAIN' });
+/** What the capture window needs to know of a feed: a pipe (read to its end, size unknown). */
+const PIPE_STAT = { isFile: () => false, size: 0 };
+
+/**
+ * The wait after the `n`-th empty read in a row of a non-blocking pipe: a
+ * writer that is keeping up refills the pipe within microseconds, so the
+ * first 256 retries only yield (setImmediate: a signal is still seen, and the
+ * reader is not held a timer's millisecond each time its 64 KiB pipe runs dry
+ * — a fixed 2 ms timer made `cat x.pcap | replay --pcap /dev/stdin` 1.4×
+ * slower); then a writer that has gone quiet is polled every millisecond.
+ */
+export function idleWait(n: number): Promise<void> {
+  return new Promise((ok) => (n <= 256 ? setImmediate(ok) : setTimeout(ok, 1)));
+}
 
 /** Bytes read, scanned and judged at a time (a window of the staging region). */
 export const STREAM_READ_BYTES = 256 * 1024;
@@ -37,10 +54,10 @@ export interface StreamedBatch {
   bytesRead: number;
   /**
    * Set (with an empty batch) only when `yieldIdle` is on: a pipe has no data
-   * yet. The caller should let its event loop run (a short timer), then pull
-   * the next batch.
+   * yet, for the `idle`-th read in a row. The caller should let its event
+   * loop run (`idleWait`), then pull the next batch.
    */
-  idle?: true;
+  idle?: number;
 }
 
 export interface StreamState {
@@ -67,10 +84,19 @@ export class WasmCaptureStream {
   /** The current read window (bytes of the staging region used; widened for a larger block). */
   private window: number;
 
-  /** `fd`: the capture already open (replay() opens a FIFO itself: pipe.ts); read from it, not closed here. */
-  constructor(private readonly engine: WasmEngine, private readonly path: string, readBytes: number = STREAM_READ_BYTES, private readonly fd?: number) {
+  /**
+   * `fd`: the capture already open (replay() opens a FIFO itself: pipe.ts); read from it, not closed here.
+   * `feed`: instead, a pipe read by this thread's event loop (pipe.ts PipeFeed; with `yieldIdle`: when
+   * nothing has come, the idle marker, and the caller awaits `waitIdle`).
+   */
+  constructor(private readonly engine: WasmEngine, private readonly path: string, readBytes: number = STREAM_READ_BYTES, private readonly fd?: number, private readonly feed?: PipeFeed) {
     this.scanner = new CaptureScanner(path, engine.decoder);
     this.window = Math.max(4096, Math.floor(readBytes));
+  }
+
+  /** After an idle marker (the `n`-th in a row): resolves when the pipe may have data (a feed: when it has, or after 50 ms). */
+  waitIdle(n: number): Promise<void> {
+    return this.feed ? this.feed.wait(50) : idleWait(n);
   }
 
   /** A FrameBatch over the engine's descriptor region (re-made when memory grew). */
@@ -104,28 +130,33 @@ export class WasmCaptureStream {
   *batches(): Generator<StreamedBatch> {
     let fd: number;
     try {
-      fd = this.fd ?? openSync(this.path, 'r');
+      fd = this.feed ? -1 : (this.fd ?? openSync(this.path, 'r'));
     } catch (err) {
       throw this.ioError(err);
     }
     try {
-      const w = new CaptureWindow(this.scanner, fstatSync(fd));
+      const w = new CaptureWindow(this.scanner, this.feed ? PIPE_STAT : fstatSync(fd));
       this.state.bytes = w.size;
       const s = this.scanner;
       for (;;) {
         let view = this.staging();
+        let idle = 0;
         while (w.wants(view.byteLength)) {
           let got: number;
           try {
-            got = readSync(fd, view, w.filled, view.byteLength - w.filled, w.readAt);
+            if (this.feed) {
+              got = this.feed.readInto(view, w.filled, view.byteLength - w.filled);
+              if (got < 0) throw AGAIN;
+            } else got = readSync(fd, view, w.filled, view.byteLength - w.filled, w.readAt);
           } catch (err) {
-            if (isRetryRead(err)) {
+            if (err === AGAIN || isRetryRead(err)) {
               // A non-blocking pipe with nothing yet.
+              idle++;
               if (this.yieldIdle) {
                 const b = this.frameBatch();
                 b.count = 0;
-                yield { batch: b, interfaces: this.scanner.interfaces, bytesRead: w.bytesRead, idle: true };
-              } else Atomics.wait(pauseCell, 0, 0, 2);
+                yield { batch: b, interfaces: this.scanner.interfaces, bytesRead: w.bytesRead, idle };
+              } else Atomics.wait(pauseCell, 0, 0, idle <= 256 ? 0.01 : 1);
               view = this.staging();
               continue;
             }
@@ -158,7 +189,7 @@ export class WasmCaptureStream {
         w.slid();
       }
     } finally {
-      if (this.fd === undefined) closeSync(fd);
+      if (this.fd === undefined && !this.feed) closeSync(fd);
     }
   }
 
