@@ -320,7 +320,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : workers));
     // The destination is opened once, before any work, and written by streaming: by this thread from
     // the workers' ring, by the local lane's writer thread, or (no worker threads) by the lane.
-    // An existing file's bytes go when the thread that writes first gets to it (OutputFile.truncatePending),
+    // An existing file's bytes go before the first write (OutputFile.truncatePending): in the background with a ring (truncateForRing),
     // not here; in-thread (no worker threads), at once.
     if (options.decisionsPath !== undefined) dest = new OutputFile(options.decisionsPath, undefined, 'decisions', { truncate: workers === 0 });
     const compiled = options.compiled ?? compileTopology(topology);
