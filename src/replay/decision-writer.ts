@@ -14,6 +14,7 @@
  * batch b + R. Nothing is merged after the replay and no temporary file is
  * written; the memory is R × lanes batches of records.
  */
+import { ftruncate } from 'node:fs';
 import { InternalError } from '../model/errors.js';
 import { DREC, JsonlEncoder, LaneMerger, type DecisionTables } from './decision-format.js';
 import { encodeDecisionsHeader } from './decision-file.js';
@@ -57,6 +58,8 @@ export class DecisionWriter {
   lanes(dv: DataView, laneBytes: number, counts: readonly number[]): void {
     if (this.out.failed) return;
     if (this.encoder) this.encoder.encodeLanes(dv, laneBytes, counts);
+    // One lane: its records are in packet order already, written from the ring without a copy.
+    else if (counts.length === 1) this.binary(new Uint8Array(dv.buffer, dv.byteOffset, counts[0]! * DREC.SIZE));
     else this.binary(this.merger!.merge(dv, laneBytes, counts));
   }
 
@@ -124,7 +127,7 @@ export interface DecisionRing {
   capacity: number;
   /** slots × lanes × capacity records: slot s, lane l at (s × lanes + l) × capacity. */
   records: SharedArrayBuffer;
-  /** Int32: [BELL, ABORT, FINISHED, final batch count + 1 per lane…, then per slot: FREE_FOR, DONE]. */
+  /** Int32: [BELL, ABORT, FINISHED, TRUNCATE (see truncateForRing), final batch count + 1 per lane…, then per slot: FREE_FOR, DONE]. */
   control: SharedArrayBuffer;
   /** Float64: per slot, per lane: firstN, count (the batch's packets), own (the lane's records). */
   meta: SharedArrayBuffer;
@@ -135,7 +138,9 @@ const waitAsync = (Atomics as unknown as {
   waitAsync(a: Int32Array, i: number, v: number, t: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }).waitAsync.bind(Atomics);
 
-const C = { BELL: 0, ABORT: 1, FINISHED: 2, FINAL: 3 } as const;
+const C = { BELL: 0, ABORT: 1, FINISHED: 2, TRUNCATE: 3, FINAL: 4 } as const;
+/** The ring's TRUNCATE word: no truncation to wait for (0), one under way in replay()'s thread, done, failed. */
+const TRUNC = { NONE: 0, PENDING: 1, DONE: 2, FAILED: 3 } as const;
 /** Float64s of meta per slot and lane. */
 const META = 3;
 
@@ -164,6 +169,40 @@ export function makeDecisionRing(lanes: number, capacity: number, deep = false):
 /** A deep ring's bytes at most: 32 MiB, 128 slots of 8192 records (a worker thread starts in 50-90 ms here; the lane fills about one slot a millisecond). */
 const DEEP_RING_BYTES = 32 << 20;
 const DEEP_RING_SLOTS = 1024;
+
+/**
+ * Empty the destination of a ring's writer (OutputFile.truncatePending) in
+ * the background, on libuv's thread pool, while the lanes judge and a writer
+ * thread starts: truncating a file of 166 MB whose pages were just written
+ * takes ~100 ms of wall time here (~15 ms of CPU; the rest waits for their
+ * writeback), which the writer paid before its first write. The writer waits
+ * for it before writing (writeDecisionRing, consumeDecisionRing's
+ * `truncated`). The promise never rejects (a failure is left to the
+ * writer's own truncateNow, which reports it; it resolves to false then);
+ * the descriptor must stay open until it settles.
+ */
+export function truncateForRing(ring: DecisionRing, fd: number): Promise<boolean> {
+  const ctl = new Int32Array(ring.control);
+  Atomics.store(ctl, C.TRUNCATE, TRUNC.PENDING);
+  return new Promise((resolve) => {
+    ftruncate(fd, 0, (e) => {
+      Atomics.store(ctl, C.TRUNCATE, e ? TRUNC.FAILED : TRUNC.DONE);
+      Atomics.notify(ctl, C.TRUNCATE);
+      resolve(!e);
+    });
+  });
+}
+
+/** Wait (without blocking the event loop) until the ring's background truncation is over; false: it failed (or the ring was aborted first). */
+async function awaitRingTruncation(ctl: Int32Array): Promise<boolean> {
+  for (;;) {
+    const t = Atomics.load(ctl, C.TRUNCATE);
+    if (t !== TRUNC.PENDING) return t !== TRUNC.FAILED;
+    if (Atomics.load(ctl, C.ABORT) !== 0) return false;
+    const w = waitAsync(ctl, C.TRUNCATE, t, 50);
+    if (w.async) await w.value;
+  }
+}
 
 /** Tell the ring's lanes to give up (the writer thread died): their `acquire` returns null. */
 export function abortDecisionRing(ring: DecisionRing): void {
@@ -256,9 +295,11 @@ export class RingProducer {
  * lanes' arrays, `laneBytes` apart in `view`, lane l holding `counts[l]`
  * records of the `count` packets from `firstN`), until every lane finished. `crashed()`
  * says a lane died (then it stops, and tells the lanes to give up).
- * Returns the batches written.
+ * When the destination is being emptied in the background (truncateForRing), no
+ * batch is handed over before that is done; `onTruncateFailed` is called when
+ * it failed (or the ring was aborted meanwhile). Returns the batches written.
  */
-export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, laneBytes: number, counts: readonly number[], firstN: number, count: number) => void, crashed: () => boolean): Promise<number> {
+export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, laneBytes: number, counts: readonly number[], firstN: number, count: number) => void, crashed: () => boolean, onTruncateFailed?: () => void): Promise<number> {
   const ctl = new Int32Array(ring.control);
   const meta = new Float64Array(ring.meta);
   const laneBytes = ring.capacity * DREC.SIZE;
@@ -266,6 +307,8 @@ export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: Data
   const counts = new Array<number>(ring.lanes).fill(0);
   let b = 0;
   try {
+    // A destination emptied in the background (truncateForRing): nothing is written before it is empty.
+    if (Atomics.load(ctl, C.TRUNCATE) !== TRUNC.NONE && !(await awaitRingTruncation(ctl))) onTruncateFailed?.();
     for (;;) {
       const bell = Atomics.load(ctl, C.BELL);
       const s = b % ring.slots;
@@ -315,7 +358,7 @@ export interface RingWriterTask {
   fd: number;
   format: DecisionsFormat;
   tables: DecisionTables;
-  /** Empty the destination first (OutputFile.truncatePending: replay() left that to this thread). */
+  /** Empty the destination first (OutputFile.truncatePending: replay() left that to this thread), unless the ring says a background truncation (truncateForRing) did it. */
   truncate?: boolean;
 }
 
@@ -327,11 +370,14 @@ export interface RingWriterResult {
 
 /** The writer thread's work: consume the ring into the destination (consumeDecisionRing, DecisionWriter), as replay()'s thread does for worker lanes. */
 export async function writeDecisionRing(task: RingWriterTask, out: OutputFile): Promise<RingWriterResult> {
-  if (task.truncate) out.truncateNow();
+  const ctl = new Int32Array(task.ring.control);
+  const background = Atomics.load(ctl, C.TRUNCATE) !== TRUNC.NONE;
+  if (task.truncate && !background) out.truncateNow();
+  // The header of the binary format is written by the DecisionWriter: after a background truncation.
+  if (background && !(await awaitRingTruncation(ctl)) && task.truncate) out.truncateNow();
   const w = new DecisionWriter(out, task.format, task.tables);
   try {
     // Given up when replay() aborts the ring (its lane failed before it could finish the ring).
-    const ctl = new Int32Array(task.ring.control);
     await consumeDecisionRing(task.ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => Atomics.load(ctl, C.ABORT) !== 0);
   } finally {
     w.flush();

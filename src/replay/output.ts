@@ -134,9 +134,10 @@ export class OutputFile {
   error: string | undefined;
   /**
    * Set when this object opened `path` with `truncate: false` and found a
-   * regular file with bytes in it: they stay until `truncateNow()`, which
-   * the thread that writes first calls (truncating a large file frees its
-   * pages: ~100 ms for 166 MB here, off the calling thread's path then).
+   * regular file with bytes in it: they stay until `truncateNow()`, or a
+   * background ftruncate (decision-writer.ts truncateForRing), before the
+   * first write (truncating a large file frees its pages: ~100 ms for
+   * 166 MB here, off the threads' paths then).
    */
   readonly truncatePending: boolean = false;
 

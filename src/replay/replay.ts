@@ -45,7 +45,7 @@ import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision
 import { summarize, type ReplaySummary } from './summary.js';
 import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
-import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
+import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, truncateForRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
 import { runSharedReplay } from './shared-replay.js';
 
@@ -309,6 +309,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   const pools: Piscina[] = warm ? [...warm] : [];
   let dest: OutputFile | undefined;
   let truncating = false; // the destination's old bytes are left to a thread that writes (dest.truncatePending)
+  let truncation: Promise<boolean> | undefined; // ... or go in the background (truncateForRing): the descriptor stays open until then
   let stopCoordinating = () => {};
   let pipe: Awaited<ReturnType<typeof openPipeCapture>> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -319,7 +320,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : workers));
     // The destination is opened once, before any work, and written by streaming: by this thread from
     // the workers' ring, by the local lane's writer thread, or (no worker threads) by the lane.
-    // An existing file's bytes go when the thread that writes first gets to it (OutputFile.truncatePending),
+    // An existing file's bytes go before the first write (OutputFile.truncatePending): in the background with a ring (truncateForRing),
     // not here; in-thread (no worker threads), at once.
     if (options.decisionsPath !== undefined) dest = new OutputFile(options.decisionsPath, undefined, 'decisions', { truncate: workers === 0 });
     const compiled = options.compiled ?? compileTopology(topology);
@@ -327,7 +328,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     // A FIFO or pipe is opened here, where a signal can still stop the wait for its writer (pipe.ts).
     pipe = await openPipeCapture(file, options.signal);
     // Worker threads hand their records to this thread (which encodes and writes while they judge); in-thread, the lane writes.
-    const ring = dest && workers >= 1 && !shared ? makeDecisionRing(lanes, batchSize, local) : undefined;
+    // A deep ring also when an existing file is emptied in the background first (truncateForRing): the lanes judge on meanwhile.
+    const ring = dest && workers >= 1 && !shared ? makeDecisionRing(lanes, batchSize, local || dest.truncatePending) : undefined;
     const progress = new SharedArrayBuffer(4 * lanes);
     const control = new SharedArrayBuffer(4 * (2 + lanes));
     const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
@@ -412,6 +414,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     } else if (local) {
       let writing: Promise<RingWriterResult> | undefined;
       if (ring) {
+        // An existing file is emptied in the background while the writer thread starts (it waits for that before writing).
+        if (dest!.truncatePending) truncation = truncateForRing(ring, dest!.fd);
         const w: RingWriterTask = { ring, path: dest!.path, fd: dest!.fd, format, tables: recordTables(topology, compiled).tables, truncate: dest!.truncatePending };
         writing = pools[0]!.run(w, { name: 'writeDecisions' }) as Promise<RingWriterResult>;
         truncating = true;
@@ -432,10 +436,15 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
       for (const r of runs) r.catch(() => (crashed = true));
       let consumer: Promise<number> | undefined;
       if (ring) {
-        if (dest!.truncatePending) dest!.truncateNow(); // while the lanes start judging
+        // An existing file is emptied in the background while the lanes judge (into a deep ring); then this thread writes.
+        if (dest!.truncatePending) truncation = truncateForRing(ring, dest!.fd);
         truncating = true;
-        const w = (writer = new DecisionWriter(dest!, format, recordTables(topology, compiled).tables));
-        consumer = consumeDecisionRing(ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => crashed).finally(() => w.flush());
+        const tables = recordTables(topology, compiled).tables;
+        consumer = (truncation ?? Promise.resolve(true)).then((ok) => {
+          if (!ok) dest!.truncateNow(); // reports the failure
+          const w = (writer = new DecisionWriter(dest!, format, tables));
+          return consumeDecisionRing(ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => crashed).finally(() => w.flush());
+        });
       }
       const settled = await Promise.allSettled(runs);
       await consumer;
@@ -497,6 +506,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     else if (local) releaseKeptMemory();
     // A replay that failed before any thread wrote: its destination is emptied all the same.
     if (dest?.truncatePending && !truncating) dest.truncateNow();
+    await truncation;
     if (!warm && ended) {
       if (pools.length > 0) keepLanes(pools);
     } else if (!warm) await Promise.all(pools.map((p) => p.destroy()));
