@@ -671,7 +671,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
 
 /**
  * The shard of every record (as the pre-pass computes it: shard 0 without an
- * IP header) and, by `laneOf` (u8 per shard: its lane), its index appended to
+ * IP header), stored in the record (REC_X_SHARD, for engineRunList) and, by `laneOf` (u8 per shard: its lane), its index appended to
  * its lane's list: lane l's n_l u32 indices at `lists + l * stride * 4`, n_l
  * written at `counts + l * 4`. `shards` is the engine's shard count.
  */
@@ -680,7 +680,10 @@ export function engineSplit(recs: usize, n: u32, shards: u32, laneOf: usize, lan
   for (let l: u32 = 0; l < lanes; l++) store<u32>(counts + (<usize>l << 2), 0);
   let r = recs;
   for (let i: u32 = 0; i < n; i++, r += REC_SIZE) {
-    const lane = <usize>load<u8>(laneOf + <usize>preShard(r));
+    // The shard goes with the record: the lane's pre-pass takes it from there (prepassList), not hashing again.
+    const shard = preShard(r);
+    store<u32>(r, shard, REC_X_SHARD);
+    const lane = <usize>load<u8>(laneOf + <usize>shard);
     const c = counts + (lane << 2);
     const k = load<u32>(c);
     store<u32>(lists + ((lane * <usize>stride + <usize>k) << 2), i);
@@ -688,12 +691,12 @@ export function engineSplit(recs: usize, n: u32, shards: u32, laneOf: usize, lan
   }
 }
 
-/** prepass over the records whose indices (u32) are at `idx`. */
+/** prepass over the records whose indices (u32) are at `idx`, their shards engineSplit's (REC_X_SHARD). */
 function prepassList(recs: usize, idx: usize, n: u32, owned: u32): u32 {
   let touches: usize = 0;
   for (let i: u32 = 0; i < n; i++) {
     const r = recs + <usize>load<u32>(idx + (<usize>i << 2)) * REC_SIZE;
-    const slot = prepareRecord(r, owned, flowScratch + <usize>i * FS_SIZE);
+    const slot = prepareClaimed(r, owned, flowScratch + <usize>i * FS_SIZE, load<u32>(r, REC_X_SHARD));
     if (slot == 0) continue;
     store<u32>(touchScratch + (touches << 2), <u32>slot);
     touches++;
@@ -705,8 +708,9 @@ function prepassList(recs: usize, idx: usize, n: u32, owned: u32): u32 {
 
 /**
  * Judge the `n` records of `recs` whose indices (u32, increasing) are at
- * `idx`, record i's decision at `out + i * D_SIZE`; returns the number
- * judged here (engineRun's judging, on a lane's list instead of a skip).
+ * `idx` (a list engineSplit made: each record's shard in REC_X_SHARD),
+ * record i's decision at `out + i * D_SIZE`; returns the number judged here
+ * (engineRun's judging, on a lane's list instead of a skip).
  */
 export function engineRunList(recs: usize, idx: usize, n: u32, out: usize, owned: u32): u32 {
   let judged: u32 = 0;

@@ -3,11 +3,12 @@
  * round by round on one capture: per mode the medians of the call's wall time and of the
  * process's CPU time (every thread: process.cpuUsage), ns per packet.
  *
- *   node dist/bench/replay/split-ab.js [--dir DIR] [--rounds 5] [--workers 2] [--decisions jsonl|binary] [--producer-split]
+ *   node dist/bench/replay/split-ab.js [--dir DIR] [--rounds 5] [--workers 2] [--decisions jsonl|binary] [--other-lane-split]
  *
  * `calling` is the calling thread's own CPU time (/proc/thread-self/schedstat): for the shared
- * split the producer's, the rest is the lanes'. `--producer-split` adds the shared split with
- * the producer listing each lane's records (engineSplit) instead of the lanes picking their own.
+ * split the producer's, the rest is the lanes'. `--other-lane-split` adds the shared split with
+ * the way of splitting a batch by lane that is not the default (shared-replay.ts sharedTuning):
+ * `/p` the producer lists each lane's records (engineSplit), `/c` the lanes pick their own.
  *
  * Every run's verdict counts must equal the first run's, else the driver fails.
  */
@@ -26,13 +27,13 @@ import { median } from '../stats.js';
 import { replaySpec } from './main.js';
 
 async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const o = parseBenchArgs<{ dir?: string; rounds: number; workers: number; decisions?: 'jsonl' | 'binary'; producerSplit?: boolean }>(
+  const o = parseBenchArgs<{ dir?: string; rounds: number; workers: number; decisions?: 'jsonl' | 'binary'; otherLaneSplit?: boolean }>(
     benchProgram('split-ab', "replay() with 2+ workers, split 'shared' against split 'lanes' (and 1 worker), whole calls alternated round by round")
       .option('--dir <dir>', "a generated set's directory (trace.pcap, topology.json); default the replay bench's 1M-packet capture")
       .option('--rounds <n>', 'measured rounds after a warm-up', intOption(1), 5)
       .option('--workers <n>', 'workers of the two split modes', intOption(2), 2)
       .addOption(new Option('--decisions <format>', 'write the decisions (to a file in the temporary directory)').choices(['jsonl', 'binary']))
-      .option('--producer-split', "add the shared split with the producer splitting each batch by lane (engineSplit)"),
+      .option('--other-lane-split', "add the shared split with its other way of splitting a batch by lane: /p the producer lists each lane's records (engineSplit), /c each lane picks its own (engineRunClaimed)"),
     argv
   );
   const set = o.dir !== undefined ? { capturePath: join(o.dir, 'trace.pcap'), topologyPath: join(o.dir, 'topology.json') } : ensureGenerated(replaySpec(1_000_000));
@@ -41,11 +42,13 @@ async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const topology = loadTopologyFile(set.topologyPath).topology;
   const compiled = compileTopology(topology);
   const file = set.capturePath;
+  const def = sharedTuning.split;
+  const other = def === 'lanes' ? 'producer' : 'lanes';
   const modes: [string, ReplayOptions, 'lanes' | 'producer'][] = [
-    ['1 worker', { workers: 1 }, 'lanes'],
-    [`${workers} shared`, { workers, split: 'shared' }, 'lanes'],
-    ...(o.producerSplit ? [[`${workers} shared/p`, { workers, split: 'shared' }, 'producer'] as [string, ReplayOptions, 'producer']] : []),
-    [`${workers} lanes`, { workers, split: 'lanes' }, 'lanes'],
+    ['1 worker', { workers: 1 }, def],
+    [`${workers} shared`, { workers, split: 'shared' }, def],
+    ...(o.otherLaneSplit ? [[`${workers} shared/${other === 'lanes' ? 'c' : 'p'}`, { workers, split: 'shared' }, other] as [string, ReplayOptions, 'lanes' | 'producer']] : []),
+    [`${workers} lanes`, { workers, split: 'lanes' }, def],
   ];
   const rows = new Map<string, { wall: number[]; cpu: number[]; calling: number[] }>(modes.map(([m]) => [m, { wall: [], cpu: [], calling: [] }]));
   const threadNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
@@ -77,7 +80,7 @@ async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   }
   await endIdleReplayWorkers();
   console.log(`${packets} packets, ${rounds} rounds alternated after a warm-up, medians${format ? `, decisions ${format}` : ', no decisions file'}; cpu pressure after: ${psi()}`);
-  sharedTuning.split = 'lanes';
+  sharedTuning.split = def;
   for (const [m, { wall, cpu, calling }] of rows) {
     console.log(`${m.padEnd(10)} wall ${((median(wall) * 1e6) / packets).toFixed(1).padStart(6)} ns/packet (${(packets / median(wall) / 1e3).toFixed(2)} M/s)  cpu, all threads ${((median(cpu) * 1e6) / packets).toFixed(1).padStart(6)}, calling ${((median(calling) * 1e6) / packets).toFixed(1).padStart(6)} ns/packet  [wall ms ${wall.map((x) => x.toFixed(0)).join(' ')}]`);
   }

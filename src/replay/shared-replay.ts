@@ -62,7 +62,7 @@ export interface SharedLaneTask {
  * its list (engineRunList). Measured: docs/replay.md, "The kept shared
  * memory and the lanes' own split". A setting for the benchmarks' A/B.
  */
-export const sharedTuning: { split: 'lanes' | 'producer' } = { split: 'lanes' };
+export const sharedTuning: { split: 'lanes' | 'producer' } = { split: 'producer' };
 
 export interface SharedLaneResult {
   tally: Tally;

@@ -159,6 +159,7 @@ t('the kept shared memory: one call after another on it (the same capture again,
   }
   assert.ok(want.get('a')!.split('\n').length > 20000, 'a capture whose conntrack tables grow');
   const x = { a, b, c };
+  const def = sharedTuning.split;
   // The same capture right after itself: a lane's conntrack left over would let the second run's packets through as replies.
   const calls: [keyof typeof x, number, number, 'lanes' | 'producer'][] = [
     ['a', 2, 8192, 'lanes'], ['a', 2, 8192, 'lanes'], ['b', 3, 7, 'lanes'], ['a', 3, 2049, 'producer'], ['c', 4, 333, 'lanes'], ['a', 2, 1, 'lanes'], ['b', 2, 2048, 'producer'],
@@ -191,7 +192,7 @@ t('the kept shared memory: one call after another on it (the same capture again,
       assert.ok(readFileSync(again, 'utf8') === want.get(name), `${name} after the abort: the reference's decisions`);
     }
   } finally {
-    sharedTuning.split = 'lanes';
+    sharedTuning.split = def;
   }
   await endIdleReplayWorkers();
   assert.not.ok(sharedMemoryKept(), 'let go by endIdleReplayWorkers');
