@@ -7,9 +7,10 @@
  * the batch, so the batch's decision records come out in capture order.
  *
  * The pieces here are the host side of it: a batch slot (records, lane
- * lists, decisions) and the splitter that fills one. Not yet wired into
- * replay(): bench/replay/shared-proto.ts measures it with worker threads,
- * test/replay/shared-memory.test.ts holds it to the reference engine.
+ * lists, decisions) and the splitter that fills one; replay()'s shared
+ * split (shared-replay.ts) runs them, bench/replay/shared-proto.ts measures
+ * them with worker threads, test/replay/shared-memory.test.ts holds them to
+ * the reference engine.
  */
 import { InternalError } from '../model/errors.js';
 import type { CaptureInterface } from '../pcap/scanner.js';

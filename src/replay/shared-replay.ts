@@ -11,6 +11,11 @@
  * in the slot. Once every lane is past a slot, the calling thread turns the
  * slot's decisions (already in capture order) into records and writes them.
  *
+ * The shared memory is kept for the next shared replay (keptArena, reset and
+ * zeroed region by region as the next call's instances take it), and the
+ * shard each record's split chose goes with the record to its lane's
+ * pre-pass (docs/replay.md, "The kept shared memory and the lanes' own split").
+ *
  * The calling thread's loop yields to its event loop after every batch and
  * waits for lanes with Atomics.waitAsync, so an abort signal, onProgress
  * and the caller's other work go on; a damaged capture ends the producer
