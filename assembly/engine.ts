@@ -671,7 +671,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
 
 /**
  * The shard of every record (as the pre-pass computes it: shard 0 without an
- * IP header) and, by `laneOf` (u8 per shard: its lane), its index appended to
+ * IP header), stored in the record (REC_X_SHARD, for engineRunList) and, by `laneOf` (u8 per shard: its lane), its index appended to
  * its lane's list: lane l's n_l u32 indices at `lists + l * stride * 4`, n_l
  * written at `counts + l * 4`. `shards` is the engine's shard count.
  */
@@ -680,7 +680,10 @@ export function engineSplit(recs: usize, n: u32, shards: u32, laneOf: usize, lan
   for (let l: u32 = 0; l < lanes; l++) store<u32>(counts + (<usize>l << 2), 0);
   let r = recs;
   for (let i: u32 = 0; i < n; i++, r += REC_SIZE) {
-    const lane = <usize>load<u8>(laneOf + <usize>preShard(r));
+    // The shard goes with the record: the lane's pre-pass takes it from there (prepassList), not hashing again.
+    const shard = preShard(r);
+    store<u32>(r, shard, REC_X_SHARD);
+    const lane = <usize>load<u8>(laneOf + <usize>shard);
     const c = counts + (lane << 2);
     const k = load<u32>(c);
     store<u32>(lists + ((lane * <usize>stride + <usize>k) << 2), i);
@@ -688,12 +691,12 @@ export function engineSplit(recs: usize, n: u32, shards: u32, laneOf: usize, lan
   }
 }
 
-/** prepass over the records whose indices (u32) are at `idx`. */
+/** prepass over the records whose indices (u32) are at `idx`, their shards engineSplit's (REC_X_SHARD). */
 function prepassList(recs: usize, idx: usize, n: u32, owned: u32): u32 {
   let touches: usize = 0;
   for (let i: u32 = 0; i < n; i++) {
     const r = recs + <usize>load<u32>(idx + (<usize>i << 2)) * REC_SIZE;
-    const slot = prepareRecord(r, owned, flowScratch + <usize>i * FS_SIZE);
+    const slot = prepareClaimed(r, owned, flowScratch + <usize>i * FS_SIZE, load<u32>(r, REC_X_SHARD));
     if (slot == 0) continue;
     store<u32>(touchScratch + (touches << 2), <u32>slot);
     touches++;
@@ -705,8 +708,9 @@ function prepassList(recs: usize, idx: usize, n: u32, owned: u32): u32 {
 
 /**
  * Judge the `n` records of `recs` whose indices (u32, increasing) are at
- * `idx`, record i's decision at `out + i * D_SIZE`; returns the number
- * judged here (engineRun's judging, on a lane's list instead of a skip).
+ * `idx` (a list engineSplit made: each record's shard in REC_X_SHARD),
+ * record i's decision at `out + i * D_SIZE`; returns the number judged here
+ * (engineRun's judging, on a lane's list instead of a skip).
  */
 export function engineRunList(recs: usize, idx: usize, n: u32, out: usize, owned: u32): u32 {
   let judged: u32 = 0;
@@ -720,4 +724,89 @@ export function engineRunList(recs: usize, idx: usize, n: u32, out: usize, owned
     }
   }
   return judged;
+}
+
+/**
+ * Judge this lane's records of a whole batch with no list made for it
+ * (docs/replay.md, "The kept shared memory and the lanes' own split"): the
+ * lane walks all `n` records of `recs`, takes each whose shard is in `claim`
+ * (its own shards, and for one lane also the shards no lane judges, which it
+ * writes as another instance's) SUB_BATCH at a time, and pre-passes and judges
+ * those as engineRunList does, record i's decision at `out + i * D_SIZE`. The
+ * shard is hashed once per lane (preShard, read only: a record of another
+ * lane is neither written nor has its decision written here), and the
+ * pre-pass takes it as given (prepareClaimed). Returns the number judged.
+ */
+export function engineRunClaimed(recs: usize, n: u32, out: usize, owned: u32, claim: u32): u32 {
+  if (claimIdx == 0) {
+    claimIdx = arenaAllocate(<usize>SUB_BATCH * sizeof<u32>());
+    claimShard = arenaAllocate(<usize>SUB_BATCH * sizeof<u32>());
+  }
+  let judged: u32 = 0;
+  let i: u32 = 0;
+  while (i < n) {
+    let m: u32 = 0;
+    for (; i < n && m < SUB_BATCH; i++) {
+      const s = preShard(recs + <usize>i * REC_SIZE);
+      if (((claim >> s) & 1) == 0) continue;
+      store<u32>(claimIdx + (<usize>m << 2), i);
+      store<u32>(claimShard + (<usize>m << 2), s);
+      m++;
+    }
+    let touches: usize = 0;
+    for (let j: u32 = 0; j < m; j++) {
+      const r = recs + <usize>load<u32>(claimIdx + (<usize>j << 2)) * REC_SIZE;
+      const slot = prepareClaimed(r, owned, flowScratch + <usize>j * FS_SIZE, load<u32>(claimShard + (<usize>j << 2)));
+      if (slot == 0) continue;
+      store<u32>(touchScratch + (touches << 2), <u32>slot);
+      touches++;
+    }
+    let sink: u32 = 0;
+    for (let k: usize = 0; k < touches; k++) sink += load<u32>(<usize>load<u32>(touchScratch + (k << 2)));
+    prepassSink += sink;
+    for (let j: u32 = 0; j < m; j++) {
+      const k = <usize>load<u32>(claimIdx + (<usize>j << 2));
+      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE);
+    }
+  }
+  return judged;
+}
+
+/** engineRunClaimed's SUB_BATCH record indices and their shards (per instance, taken on its first call). */
+let claimIdx: usize = 0;
+let claimShard: usize = 0;
+
+/**
+ * prepareRecord of a record whose shard preShard gave (`shard`): the same
+ * stores and result (prepareRecord4's and prepareRecordAny's steps after
+ * their shard), without hashing the flow again.
+ */
+@inline function prepareClaimed(r: usize, owned: u32, saved: usize, shard: u32): usize {
+  store<u32>(r, shard, REC_X_SHARD);
+  if (load<u8>(r, REC_REASON) != REASON_OK) return 0;
+  if (((owned >> shard) & 1) == 0) return 0;
+  if (isPlain4(r)) {
+    const x = load<u32>(r, REC_SRC + ADDR_W0);
+    const y = load<u32>(r, REC_DST + ADDR_W0);
+    const a = addrOwner4(x);
+    const b = addrOwner4(y);
+    store<i32>(r, a, REC_X_OWNER_A);
+    store<i32>(r, b, REC_X_OWNER_B);
+    if (a == b) return 0; // both unmanaged, or local: no hop
+    const proto = <u32>load<u8>(r, REC_PROTO);
+    const flags = <u32>load<u8>(r, REC_FLAGS);
+    if ((flags & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0) return 0;
+    const ports = flowPorts(r, 4, proto, flags);
+    return ctFlow4Save(saved, proto, x, ports >> 16, y, ports & 0xffff);
+  }
+  const family = <u32>load<u8>(r, REC_FAMILY);
+  const a = addrOwner(family, r + REC_SRC);
+  const b = addrOwner(family, r + REC_DST);
+  store<i32>(r, a, REC_X_OWNER_A);
+  store<i32>(r, b, REC_X_OWNER_B);
+  if (a == b) return 0; // both unmanaged, or local: no hop
+  if (isNonFirstFragmentRecord(r)) return 0;
+  flowPacket(r);
+  ctFlowSave(saved);
+  return ctFirstSlot();
 }

@@ -8,12 +8,14 @@
  * others' shards: engineDecodeRun with an owned mask).
  *
  *   node dist/bench/replay/shared-proto.js [--dir DIR] [--batch 2048] [--ring 8]
- *     [--rounds 5] [--modes lane1,lane2,shared1,shared2]
+ *     [--rounds 5] [--modes lane1,lane2,shared1,shared2] (also claimedN)
  *
  * Modes: laneN, today's split with N workers (the calling thread idle);
  * sharedN, the calling thread reads, scans, decodes and splits each batch
  * into a ring of RING slots in the shared memory and N workers judge their
- * lists (Atomics.wait/notify on per-batch sequence numbers, no spinning).
+ * lists (Atomics.wait/notify on per-batch sequence numbers, no spinning);
+ * claimedN, the same with the calling thread only decoding each batch and
+ * every worker picking its own records (engineRunClaimed, replay()'s way).
  * The modes alternate round by round; per mode the medians of the loop's
  * wall time and of each thread's CPU time (/proc/thread-self/schedstat),
  * ns per packet. Every run's tally (packets, allows, denies) must equal the
@@ -51,6 +53,7 @@ interface Slot {
 
 interface Job {
   mode: 'lane' | 'shared';
+  claimed?: boolean;
   lanes: number;
   lane: number;
   file: string;
@@ -113,8 +116,8 @@ function workerMain(job: Job): void {
         while ((p = Atomics.load(ctl, C_PUBLISHED)) <= seq) Atomics.wait(ctl, C_PUBLISHED, p);
         if (seq === Atomics.load(ctl, C_TOTAL)) break;
         const s = job.slots![seq % RING]!;
-        const n = u32()[(s.counts >>> 2) + job.lane]!;
-        engine.runList(s.recs, s.lists + job.lane * CAP * 4, n, s.out, owned);
+        if (job.claimed) engine.runClaimed(s.recs, u32()[s.counts >>> 2]!, s.out, owned, owned);
+        else engine.runList(s.recs, s.lists + job.lane * CAP * 4, u32()[(s.counts >>> 2) + job.lane]!, s.out, owned);
         Atomics.store(ctl, C_DONE + job.lane, seq + 1);
         Atomics.notify(ctl, C_DONE + job.lane);
       }
@@ -164,7 +167,7 @@ async function runLane(ctx: ReturnType<typeof load>, lanes: number): Promise<Run
   return summarise(rs, wallNs, 0);
 }
 
-async function runShared(ctx: ReturnType<typeof load>, lanes: number, CAP: number, RING: number): Promise<RunResult> {
+async function runShared(ctx: ReturnType<typeof load>, lanes: number, CAP: number, RING: number, claimed = false): Promise<RunResult> {
   const arena = createSharedArena(256);
   const producer = new WasmEngine(ctx.topology, ctx.compiled, { shared: arena, batchCapacity: CAP });
   const inst = producer.inst;
@@ -179,7 +182,7 @@ async function runShared(ctx: ReturnType<typeof load>, lanes: number, CAP: numbe
   for (let s = 0; s < 32; s++) inst.u8()[laneOf + s] = s % lanes;
   const c = new Int32Array(arena.memory.buffer, ctl, 64);
   Atomics.store(c, C_TOTAL, -1);
-  const ws = await start(Array.from({ length: lanes }, (_, lane) => ({ mode: 'shared' as const, lanes, lane, file: ctx.file, topologyPath: ctx.topologyPath, arena, ctl, slots, cap: CAP, ring: RING })));
+  const ws = await start(Array.from({ length: lanes }, (_, lane) => ({ mode: 'shared' as const, claimed, lanes, lane, file: ctx.file, topologyPath: ctx.topologyPath, arena, ctl, slots, cap: CAP, ring: RING })));
   const done = results(ws);
   const e = inst.exports;
   const d = producer.decoder;
@@ -197,7 +200,8 @@ async function runShared(ctx: ReturnType<typeof load>, lanes: number, CAP: numbe
     }
     d.useInterfaces(interfaces);
     e.decodeBatch(d.windowPtr, d.descPtr, batch.count, d.ifacePtr, s.recs);
-    e.engineSplit(s.recs, batch.count, producer.shards, laneOf, lanes, s.lists, CAP, s.counts);
+    if (claimed) Atomics.store(new Uint32Array(arena.memory.buffer), s.counts >>> 2, batch.count);
+    else e.engineSplit(s.recs, batch.count, producer.shards, laneOf, lanes, s.lists, CAP, s.counts);
     Atomics.store(c, C_PUBLISHED, ++seq);
     Atomics.notify(c, C_PUBLISHED);
   }
@@ -237,8 +241,8 @@ export async function measureShared(opts: { file: string; topologyPath: string; 
   for (let r = -1; r < opts.rounds; r++) {
     for (const m of modes) {
       const lanes = Number(m.replace(/\D+/g, ''));
-      if (!/^(lane|shared)\d+$/.test(m) || !(lanes >= 1 && lanes <= 16)) throw new Error(`unknown mode ${m}`);
-      const res = m.startsWith('shared') ? await runShared(ctx, lanes, opts.batch ?? SHARED_BATCH, opts.ring ?? SHARED_RING) : await runLane(ctx, lanes);
+      if (!/^(lane|shared|claimed)\d+$/.test(m) || !(lanes >= 1 && lanes <= 16)) throw new Error(`unknown mode ${m}`);
+      const res = m.startsWith('lane') ? await runLane(ctx, lanes) : await runShared(ctx, lanes, opts.batch ?? SHARED_BATCH, opts.ring ?? SHARED_RING, m.startsWith('claimed'));
       want ??= res.tally;
       if (JSON.stringify(res.tally) !== JSON.stringify(want)) throw new Error(`${m}: tally ${JSON.stringify(res.tally)}, expected ${JSON.stringify(want)}`);
       if (r >= 0) rows.get(m)!.push(res);
@@ -274,7 +278,7 @@ async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
       .option('--rounds <n>', 'measured rounds after a warm-up', intOption(1), 5)
       .option('--batch <n>', 'packets per slot', intOption(1), SHARED_BATCH)
       .option('--ring <n>', 'slots in the ring', intOption(1), SHARED_RING)
-      .option('--modes <list>', 'laneN (today\'s split on N workers) and sharedN (N workers on one shared memory)', listOption(), ['lane1', 'lane2', 'shared1', 'shared2']),
+      .option('--modes <list>', 'laneN (today\'s split on N workers), sharedN (N workers on one shared memory, lists made by the calling thread) and claimedN (the workers pick their own records)', listOption(), ['lane1', 'lane2', 'shared1', 'shared2']),
     argv
   );
   const set = o.dir !== undefined ? { capturePath: join(o.dir, 'trace.pcap'), topologyPath: join(o.dir, 'topology.json') } : ensureGenerated((await import('./main.js')).replaySpec(1_000_000));

@@ -47,7 +47,7 @@ import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, pa
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
 import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, truncateForRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
-import { runSharedReplay } from './shared-replay.js';
+import { releaseSharedMemory, runSharedReplay } from './shared-replay.js';
 
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
@@ -254,12 +254,30 @@ function keepLocalMemory(): void {
   }, LANE_IDLE_MS).unref();
 }
 
-/** End the worker threads kept between `replay()` calls (they also end by themselves when unused), and let go of the local lane's memory. */
+/**
+ * The shared memory of a shared replay (split 'shared') is kept the same way
+ * (shared-replay.ts), in this thread, for the next shared replay: released
+ * after LANE_IDLE_MS unused, or by endIdleReplayWorkers().
+ */
+let sharedTimer: ReturnType<typeof setTimeout> | undefined;
+
+function keepSharedMemory(): void {
+  if (sharedTimer) clearTimeout(sharedTimer);
+  sharedTimer = setTimeout(() => {
+    sharedTimer = undefined;
+    releaseSharedMemory();
+  }, LANE_IDLE_MS).unref();
+}
+
+/** End the worker threads kept between `replay()` calls (they also end by themselves when unused), and let go of the local lane's and the shared replay's memory. */
 export async function endIdleReplayWorkers(): Promise<void> {
   if (idleTimer) clearTimeout(idleTimer);
   idleTimer = undefined;
   if (localTimer) clearTimeout(localTimer);
   localTimer = undefined;
+  if (sharedTimer) clearTimeout(sharedTimer);
+  sharedTimer = undefined;
+  releaseSharedMemory();
   releaseKeptMemory();
   await Promise.all(idleLanes.splice(0).map((p) => p.destroy()));
 }
@@ -504,6 +522,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     // A replay that ended leaves its lanes for the next one (kept above); one that failed ends them.
     if (local && ended) keepLocalMemory();
     else if (local) releaseKeptMemory();
+    if (shared && ended) keepSharedMemory();
     // A replay that failed before any thread wrote: its destination is emptied all the same.
     if (dest?.truncatePending && !truncating) dest.truncateNow();
     await truncation;

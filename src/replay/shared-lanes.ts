@@ -7,9 +7,10 @@
  * the batch, so the batch's decision records come out in capture order.
  *
  * The pieces here are the host side of it: a batch slot (records, lane
- * lists, decisions) and the splitter that fills one. Not yet wired into
- * replay(): bench/replay/shared-proto.ts measures it with worker threads,
- * test/replay/shared-memory.test.ts holds it to the reference engine.
+ * lists, decisions) and the splitter that fills one; replay()'s shared
+ * split (shared-replay.ts) runs them, bench/replay/shared-proto.ts measures
+ * them with worker threads, test/replay/shared-memory.test.ts holds them to
+ * the reference engine.
  */
 import { InternalError } from '../model/errors.js';
 import type { CaptureInterface } from '../pcap/scanner.js';
@@ -73,6 +74,19 @@ export class LaneSplitter {
     laneOf.forEach((l, s) => (u8[this.laneOfPtr + s] = l));
   }
 
+  /**
+   * Decode the `n` frames into `slot` only, for lanes that pick their own
+   * records (judgeClaimed): the batch's size goes to the slot's first count
+   * word, the lists stay unused.
+   */
+  decode(slot: LaneSlot, n: number, interfaces: readonly CaptureInterface[]): void {
+    if (n > slot.capacity) throw new InternalError(`a batch of ${n} packets for a slot of ${slot.capacity}`);
+    const d = this.engine.decoder;
+    d.useInterfaces(interfaces);
+    this.engine.inst.exports.decodeBatch(d.windowPtr, d.descPtr, n, d.ifacePtr, slot.recs);
+    Atomics.store(new Uint32Array(this.engine.inst.memory.buffer, slot.counts, 1), 0, n);
+  }
+
   /** Decode the `n` frames into `slot` and split them by lane. */
   split(slot: LaneSlot, n: number, interfaces: readonly CaptureInterface[]): void {
     if (n > slot.capacity) throw new InternalError(`a batch of ${n} packets for a slot of ${slot.capacity}`);
@@ -82,6 +96,23 @@ export class LaneSplitter {
     e.decodeBatch(d.windowPtr, d.descPtr, n, d.ifacePtr, slot.recs);
     e.engineSplit(slot.recs, n, this.engine.shards, this.laneOfPtr, slot.lanes, slot.lists, slot.capacity, slot.counts);
   }
+}
+
+/**
+ * The shards each lane claims when lanes pick their own records (judgeClaimed):
+ * its own (`masks`), and for lane 0 also every shard no lane judges (another
+ * part's), whose decisions it writes as another instance's.
+ */
+export function laneClaims(masks: readonly number[], shards: number): number[] {
+  const all = shards >= 32 ? 0xffffffff : (1 << shards) - 1;
+  const none = (all & ~masks.reduce((u, m) => u | m, 0)) >>> 0;
+  return masks.map((m, l) => (l === 0 ? (m | none) >>> 0 : m >>> 0));
+}
+
+/** Lane `lane`'s engine judges the records of `slot` (decoded by LaneSplitter.decode) whose shards it claims; returns the number judged. */
+export function judgeClaimed(engine: WasmEngine, slot: LaneSlot, owned: number, claim: number): number {
+  const n = new Uint32Array(engine.inst.memory.buffer, slot.counts, 1)[0]!;
+  return engine.runClaimed(slot.recs, n, slot.out, owned, claim);
 }
 
 /** Lane `lane`'s engine judges its list of `slot` (engineRunList); returns the number judged. */

@@ -11,6 +11,11 @@
  * in the slot. Once every lane is past a slot, the calling thread turns the
  * slot's decisions (already in capture order) into records and writes them.
  *
+ * The shared memory is kept for the next shared replay (keptArena, reset and
+ * zeroed region by region as the next call's instances take it), and the
+ * shard each record's split chose goes with the record to its lane's
+ * pre-pass (docs/replay.md, "The kept shared memory and the lanes' own split").
+ *
  * The calling thread's loop yields to its event loop after every batch and
  * waits for lanes with Atomics.waitAsync, so an abort signal, onProgress
  * and the caller's other work go on; a damaged capture ends the producer
@@ -22,12 +27,12 @@ import type { Topology } from '../model/topology.js';
 import { PcapError } from '../pcap/errors.js';
 import { FrameBatch, type CaptureInterface } from '../pcap/scanner.js';
 import { DESC, DECISION } from '../wasm/layout.js';
-import { createSharedArena, type SharedArena } from '../wasm/loader.js';
+import { createSharedArena, resetSharedArena, type SharedArena } from '../wasm/loader.js';
 import type { Tally } from './decision-record.js';
 import { DREC, RecordFiller, recordTables } from './decision-format.js';
 import type { DecisionWriter } from './decision-writer.js';
 import type { CaptureInfo, ShardResult } from './run-shards.js';
-import { allocLaneSlot, LaneSplitter, type LaneSlot } from './shared-lanes.js';
+import { allocLaneSlot, judgeClaimed, laneClaims, LaneSplitter, type LaneSlot } from './shared-lanes.js';
 import { WasmCaptureStream } from './stream.js';
 import type { PipeFeed } from './pipe.js';
 import { WasmEngine, type EngineCounters } from './wasm-engine.js';
@@ -50,9 +55,20 @@ export interface SharedLaneTask {
   slots: LaneSlot[];
   lane: number;
   owned: number;
+  /** Non-zero: the lane picks its own records of each batch, the shards of this mask (LaneSplitter.decode, judgeClaimed); 0: it judges the list the producer made for it. */
+  claim: number;
   shards: number;
   conntrackCapacity: number;
 }
+
+/**
+ * Who splits a batch by lane: 'lanes' — every lane walks the batch's records
+ * and picks its own (engineRunClaimed), the producer only decodes; 'producer'
+ * — the producer lists each lane's records (engineSplit), each lane judges
+ * its list (engineRunList). Measured: docs/replay.md, "The kept shared
+ * memory and the lanes' own split". A setting for the benchmarks' A/B.
+ */
+export const sharedTuning: { split: 'lanes' | 'producer' } = { split: 'producer' };
 
 export interface SharedLaneResult {
   tally: Tally;
@@ -72,8 +88,11 @@ export function judgeSharedLane(task: SharedLaneTask): SharedLaneResult {
     const total = Atomics.load(ctl, C_TOTAL);
     if (total >= 0 && seq >= total) break;
     const s = task.slots[seq % ring]!;
-    const n = new Uint32Array(task.arena.memory.buffer, s.counts, s.lanes)[task.lane]!;
-    engine.runList(s.recs, s.lists + task.lane * s.capacity * 4, n, s.out, task.owned);
+    if (task.claim !== 0) judgeClaimed(engine, s, task.owned, task.claim);
+    else {
+      const n = new Uint32Array(task.arena.memory.buffer, s.counts, s.lanes)[task.lane]!;
+      engine.runList(s.recs, s.lists + task.lane * s.capacity * 4, n, s.out, task.owned);
+    }
     Atomics.store(ctl, C_DONE + task.lane, seq + 1);
     Atomics.notify(ctl, C_DONE + task.lane);
   }
@@ -112,11 +131,43 @@ async function waitChange(ctl: Int32Array, i: number, v: number): Promise<void> 
   if (r.async) await r.value;
 }
 
+/**
+ * The shared memory of the last shared replay that ended (a damaged capture
+ * and an abort included), kept in this thread for the next one, as the lanes
+ * path's threads keep their engine memory (run-shards.ts): the next replay's
+ * instances — the producer here, every lane's in its thread — are built on
+ * it after resetSharedArena (its top back to the start, every region zeroed
+ * as it is taken), so they start on memory that is already grown and faulted
+ * in, and see nothing of the replay before (another topology, batch size,
+ * lane count). replay.ts lets go of it after 5 s unused
+ * (releaseSharedMemory) and in endIdleReplayWorkers.
+ */
+let keptArena: SharedArena | undefined;
+
+/** Let go of the kept shared memory (replay.ts). */
+export function releaseSharedMemory(): void {
+  keptArena = undefined;
+}
+
+/** For tests: whether a shared memory is kept now. */
+export function sharedMemoryKept(): boolean {
+  return keptArena !== undefined;
+}
+
 /** Run a shared replay: results as run-shards.ts gives them (lane 0's carries the capture and any stop). */
 export async function runSharedReplay(task: SharedReplayTask): Promise<ShardResult[]> {
+  // Taken, so that a replay running at the same time builds on a memory of its own.
+  const arena = keptArena ? resetSharedArena(keptArena) : createSharedArena(256);
+  keptArena = undefined;
+  const results = await sharedReplayOn(arena, task);
+  // Only after every lane's task settled (none of its instances runs any more) and none failed.
+  keptArena = arena;
+  return results;
+}
+
+async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promise<ShardResult[]> {
   const lanes = task.masks.length;
   const cap = Math.min(task.batchSize, SHARED_SLOT_PACKETS);
-  const arena = createSharedArena(256);
   const producer = new WasmEngine(task.topology, task.compiled, {
     shards: task.shards,
     conntrackCapacity: 1,
@@ -136,6 +187,8 @@ export async function runSharedReplay(task: SharedReplayTask): Promise<ShardResu
   const splitter = new LaneSplitter(producer, laneOf);
   const filler = task.writer ? new RecordFiller(producer, recordTables(task.topology, task.compiled), cap) : undefined;
 
+  const claimed = sharedTuning.split === 'lanes';
+  const claims = laneClaims(task.masks, task.shards);
   const laneTasks: SharedLaneTask[] = task.masks.map((owned, lane) => ({
     topology: task.topology,
     compiled: { bytes: task.compiled.bytes, meta: task.compiled.meta },
@@ -144,6 +197,7 @@ export async function runSharedReplay(task: SharedReplayTask): Promise<ShardResu
     slots,
     lane,
     owned,
+    claim: claimed ? claims[lane]! : 0,
     shards: task.shards,
     conntrackCapacity: task.conntrackCapacity,
   }));
@@ -206,7 +260,8 @@ export async function runSharedReplay(task: SharedReplayTask): Promise<ShardResu
         await drain(seq - SHARED_RING + 1, true);
         const k = seq % SHARED_RING;
         const n = batch.count;
-        splitter.split(slots[k]!, n, interfaces);
+        if (claimed) splitter.decode(slots[k]!, n, interfaces);
+        else splitter.split(slots[k]!, n, interfaces);
         if (filler) {
           const b = descs[k]!;
           b.desc.set(batch.desc.subarray(0, n * DESC.WORDS));

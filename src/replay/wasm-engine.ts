@@ -75,7 +75,7 @@ export class WasmEngine {
   private stagingSize: number;
   private readonly tallyPtr: number;
   private readonly tallyHitOffsets: number[];
-  private readonly x: Pick<SgfExports, 'engineRun' | 'engineRunOne' | 'engineDecodeRun' | 'engineRunList' | 'arenaAllocate' | 'arenaEnd' | 'statsPtr' | 'ctPeak'>;
+  private readonly x: Pick<SgfExports, 'engineRun' | 'engineRunOne' | 'engineDecodeRun' | 'engineRunList' | 'engineRunClaimed' | 'arenaAllocate' | 'arenaEnd' | 'statsPtr' | 'ctPeak'>;
 
   /** `compiled`: the topology's table (compileTopology), compiled once and handed to every engine. */
   constructor(readonly topology: Topology, compiled: CompiledTable, options: WasmEngineOptions = {}) {
@@ -89,6 +89,7 @@ export class WasmEngine {
     this.x = {
       engineRun: e.engineRun,
       engineRunList: e.engineRunList,
+      engineRunClaimed: e.engineRunClaimed,
       arenaEnd: e.arenaEnd,
       engineRunOne: e.engineRunOne,
       engineDecodeRun: e.engineDecodeRun,
@@ -277,6 +278,17 @@ export class WasmEngine {
    */
   runList(recs: number, idx: number, n: number, out: number, owned: number): number {
     return this.x.engineRunList(recs, idx, n, out, owned >>> 0);
+  }
+
+  /**
+   * Judge those of the `n` records of `recs` (a shared memory) whose shard
+   * is in `claim`, with the shards of `owned` (engineRunClaimed: no list,
+   * the shard hashed once), record i's decision at `out + i *
+   * DECISION.SIZE`; a claimed shard outside `owned` is written as another
+   * instance's. Returns the number judged.
+   */
+  runClaimed(recs: number, n: number, out: number, owned: number, claim: number): number {
+    return this.x.engineRunClaimed(recs, n, out, owned >>> 0, claim >>> 0);
   }
 
   /** Judge the decoder's record `i` alone into decision record `i` (engineRunOne, the library's single-frame path). Returns 1 when judged here. */

@@ -329,6 +329,16 @@ export interface SgfExports {
    */
   engineRunList(recs: number, idx: number, n: number, out: number, owned: number): number;
   /**
+   * assembly/engine/engineRunClaimed
+   * @param recs `usize`
+   * @param n `u32`
+   * @param out `usize`
+   * @param owned `u32`
+   * @param claim `u32`
+   * @returns `u32`
+   */
+  engineRunClaimed(recs: number, n: number, out: number, owned: number, claim: number): number;
+  /**
    * assembly/library/libConfigure
    * @param rules `usize`
    * @param desc `usize`

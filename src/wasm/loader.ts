@@ -82,6 +82,14 @@ export const SHARED_MAX_PAGES = 65536;
 export interface SharedArena {
   memory: WebAssembly.Memory;
   topCell: number;
+  /**
+   * A memory kept from an earlier replay (resetSharedArena): its bytes from
+   * the top cell's first value up to `dirty` may hold that replay's data, so
+   * a host region allocated below it is zeroed by the instance that takes it
+   * (the WASM arena zeroes every region below the memory's size already).
+   * 0 on a fresh memory.
+   */
+  dirty: number;
 }
 
 /** A fresh shared memory of `initialPages` with its top cell (the threads build's static data below it). */
@@ -90,7 +98,22 @@ export function createSharedArena(initialPages = 64): SharedArena {
   const probe = new WebAssembly.Instance(compileModule('shared'), { env: { memory, abort: () => undefined, seed: () => 0 } });
   const topCell = align(Number((probe.exports as unknown as SgfExports).heapBase()), 64);
   Atomics.store(new Uint32Array(memory.buffer), topCell >>> 2, topCell + 64);
-  return { memory, topCell };
+  return { memory, topCell, dirty: 0 };
+}
+
+/**
+ * Make a shared memory no instance uses any more as a fresh one again, for
+ * the next replay's instances (kept between replay() calls: no growth, no
+ * page faults): its top cell back to its first value, and everything up to
+ * the old top marked `dirty`, zeroed region by region as the new instances
+ * take it (WasmInstance.alloc here, arenaAlloc in WASM), in the thread that
+ * takes it. Each new instance writes its module's data segments again.
+ */
+export function resetSharedArena(arena: SharedArena): SharedArena {
+  const cell = new Uint32Array(arena.memory.buffer, arena.topCell, 1);
+  const top = Atomics.load(cell, 0);
+  Atomics.store(cell, 0, arena.topCell + 64);
+  return { memory: arena.memory, topCell: arena.topCell, dirty: Math.max(arena.dirty, top) };
 }
 
 /** A memory to build the next instance on, and how many of its bytes (from 0) its last instance may have written. */
@@ -177,6 +200,8 @@ export class WasmInstance {
       const pages = Math.ceil((end - have) / PAGE);
       this.memory.grow(pages);
     }
+    // A kept shared memory: what an earlier replay left there goes (a fresh memory's zeroes).
+    if (this.shared && ptr < this.shared.dirty) this.u8().fill(0, ptr, Math.min(end, this.shared.dirty));
     this.top = Math.max(this.top, end);
     return ptr;
   }

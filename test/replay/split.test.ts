@@ -14,7 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTopology } from '../../src/gen/index.js';
-import { createReplayPool, replay, type ReplaySplit } from '../../src/replay/replay.js';
+import { createReplayPool, endIdleReplayWorkers, replay, type ReplaySplit } from '../../src/replay/replay.js';
+import { sharedMemoryKept, sharedTuning } from '../../src/replay/shared-replay.js';
 import { partShards } from '../../src/replay/parts.js';
 import { topology as parsed } from '../helpers/scenario.js';
 import { captureFor } from './helpers.js';
@@ -142,6 +143,59 @@ t('a shard set\'s part and a warm pool: what the reference gives for their packe
   } finally {
     await pool.close();
   }
+});
+
+t('the kept shared memory: one call after another on it (the same capture again, other topologies, lane counts, batch sizes, an abort, either lane split) gives the reference\'s decisions', async () => {
+  await endIdleReplayWorkers();
+  assert.not.ok(sharedMemoryKept(), 'nothing kept after endIdleReplayWorkers');
+  const a = rich('huawei', 61, 3000);
+  const b = rich('aliyun-advanced', 62, 500);
+  const c = rich('aliyun-basic', 63, 500);
+  const want = new Map<string, string>();
+  for (const [name, x] of [['a', a], ['b', b], ['c', c]] as const) {
+    const refPath = join(dir, `kept-ref-${name}.jsonl`);
+    await replay(x.topology, x.pcap, { engine: 'reference', decisionsPath: refPath, conntrackCapacity: 3000 });
+    want.set(name, readFileSync(refPath, 'utf8'));
+  }
+  assert.ok(want.get('a')!.split('\n').length > 20000, 'a capture whose conntrack tables grow');
+  const x = { a, b, c };
+  const def = sharedTuning.split;
+  // The same capture right after itself: a lane's conntrack left over would let the second run's packets through as replies.
+  const calls: [keyof typeof x, number, number, 'lanes' | 'producer'][] = [
+    ['a', 2, 8192, 'lanes'], ['a', 2, 8192, 'lanes'], ['b', 3, 7, 'lanes'], ['a', 3, 2049, 'producer'], ['c', 4, 333, 'lanes'], ['a', 2, 1, 'lanes'], ['b', 2, 2048, 'producer'],
+  ];
+  try {
+    for (const [name, workers, batchSize, laneSplit] of calls) {
+      sharedTuning.split = laneSplit;
+      const out = join(dir, `kept-${name}.jsonl`);
+      await replay(x[name].topology, x[name].pcap, { workers, split: 'shared', batchSize, decisionsPath: out, conntrackCapacity: 3000 });
+      assert.ok(sharedMemoryKept(), 'the memory is kept after the call');
+      assert.ok(readFileSync(out, 'utf8') === want.get(name), `${name}, workers ${workers}, batch ${batchSize}, split by ${laneSplit}: the reference's decisions`);
+    }
+    // An abort mid-way, then a new call on the memory it left.
+    const stop = new AbortController();
+    const out = join(dir, 'kept-abort.jsonl');
+    rmSync(out, { force: true });
+    const poll = setInterval(() => {
+      if (existsSync(out) && statSync(out).size > 0) {
+        clearInterval(poll);
+        stop.abort();
+      }
+    }, 1);
+    const r = await replay(a.topology, a.pcap, { workers: 2, split: 'shared', batchSize: 64, decisionsPath: out, conntrackCapacity: 3000, signal: stop.signal }).finally(() => clearInterval(poll));
+    const n = r.interrupted?.packets ?? -1;
+    assert.ok(n > 0 && n < want.get('a')!.split('\n').length - 1 && readFileSync(out, 'utf8') === want.get('a')!.split('\n').slice(0, n).join('\n') + '\n', `the aborted call: the decisions of 1..${n}`);
+    assert.ok(sharedMemoryKept(), 'kept after an abort');
+    for (const name of ['a', 'b'] as const) {
+      const again = join(dir, `kept-after-${name}.jsonl`);
+      await replay(x[name].topology, x[name].pcap, { workers: 2, split: 'shared', batchSize: 1000, decisionsPath: again, conntrackCapacity: 3000 });
+      assert.ok(readFileSync(again, 'utf8') === want.get(name), `${name} after the abort: the reference's decisions`);
+    }
+  } finally {
+    sharedTuning.split = def;
+  }
+  await endIdleReplayWorkers();
+  assert.not.ok(sharedMemoryKept(), 'let go by endIdleReplayWorkers');
 });
 
 t('a bad split is a clear error', async () => {
