@@ -273,7 +273,15 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
 
 /** Does entry `e` (its hash equal to the key's) hold the prepared key's shard and flow (its interface aside)? */
 @inline function ctMatchesFlow(e: usize): bool {
-  return ctMatchesFlowOf(e, kShard, kFamily, kProto, kLo, kLoPort, kHi, kHiPort);
+  // ctMatchesFlowOf's body, the globals read only as far as the compare gets
+  // (as arguments they would all be loaded first, on every probed slot).
+  if (load<u8>(e, CT_SHARD) != <u8>kShard || load<u8>(e, CT_PROTO) != <u8>kProto) return false;
+  if (load<u16>(e, CT_LO_PORT) != <u16>kLoPort || load<u16>(e, CT_HI_PORT) != <u16>kHiPort) return false;
+  const v6 = (load<u8>(e, CT_FLAGS) & CTF_V6) != 0;
+  if (kFamily == 4) return !v6 && load<u32>(e, CT_LO4) == load<u32>(kLo, ADDR_W0) && load<u32>(e, CT_HI4) == load<u32>(kHi, ADDR_W0);
+  if (!v6) return false;
+  const k = keyAt(load<u32>(e, CT_LO4));
+  return addrEq(k + CTK_LO, kLo) && addrEq(k + CTK_HI, kHi);
 }
 
 /** ctMatchesFlow of the flow given by its parts instead of the prepared key (the judging loop's own walks). */
