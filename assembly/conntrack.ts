@@ -273,6 +273,8 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
 
 /** Does entry `e` (its hash equal to the key's) hold the prepared key's shard and flow (its interface aside)? */
 @inline function ctMatchesFlow(e: usize): bool {
+  // ctMatchesFlowOf's body, the globals read only as far as the compare gets
+  // (as arguments they would all be loaded first, on every probed slot).
   if (load<u8>(e, CT_SHARD) != <u8>kShard || load<u8>(e, CT_PROTO) != <u8>kProto) return false;
   if (load<u16>(e, CT_LO_PORT) != <u16>kLoPort || load<u16>(e, CT_HI_PORT) != <u16>kHiPort) return false;
   const v6 = (load<u8>(e, CT_FLAGS) & CTF_V6) != 0;
@@ -280,6 +282,63 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
   if (!v6) return false;
   const k = keyAt(load<u32>(e, CT_LO4));
   return addrEq(k + CTK_LO, kLo) && addrEq(k + CTK_HI, kHi);
+}
+
+/** ctMatchesFlow of the flow given by its parts instead of the prepared key (the judging loop's own walks). */
+@inline export function ctMatchesFlowOf(e: usize, shard: u32, family: u32, proto: u32, lo: usize, loPort: u32, hi: usize, hiPort: u32): bool {
+  if (load<u8>(e, CT_SHARD) != <u8>shard || load<u8>(e, CT_PROTO) != <u8>proto) return false;
+  if (load<u16>(e, CT_LO_PORT) != <u16>loPort || load<u16>(e, CT_HI_PORT) != <u16>hiPort) return false;
+  const v6 = (load<u8>(e, CT_FLAGS) & CTF_V6) != 0;
+  if (family == 4) return !v6 && load<u32>(e, CT_LO4) == load<u32>(lo, ADDR_W0) && load<u32>(e, CT_HI4) == load<u32>(hi, ADDR_W0);
+  if (!v6) return false;
+  const k = keyAt(load<u32>(e, CT_LO4));
+  return addrEq(k + CTK_LO, lo) && addrEq(k + CTK_HI, hi);
+}
+
+/** The table's slot array and mask (the judging loop's own walks). */
+@inline export function ctSlots(): usize {
+  return oaSlots(ct);
+}
+
+@inline export function ctMask(): u32 {
+  return oaMask(ct);
+}
+
+/**
+ * Hand the key and a walk's results to the stateful path, as if ctFlowLoad,
+ * ctAt and then ctLookup had run (the judging loop walked the probe path
+ * itself, in locals, and found no live entry where it needed one): the saved
+ * flow `p` of the packet (`src`, `dst`) keyed at (`iface`, `shard`); the
+ * lookup's slot `slot` (0: none) and free slot `free`; when `pairTag` is not
+ * 0, the walk also stood for the lookup at interface pairTag - 1 (its slot
+ * `other`, the same free slot), as ctFindPair leaves it.
+ */
+export function ctResume(p: usize, family: u32, proto: u32, src: usize, dst: usize, iface: u32, shard: u32, slot: usize, free: usize, pairTag: u32, other: usize): void {
+  kFamily = family;
+  kProto = proto;
+  kHash = load<u32>(p, FS_HASH);
+  kLoPort = <u32>load<u16>(p, FS_LO_PORT);
+  kHiPort = <u32>load<u16>(p, FS_HI_PORT);
+  const srcIsLo = load<u8>(p, FS_SRC_IS_LO) != 0;
+  kSrcIsLo = srcIsLo;
+  kLo = srcIsLo ? src : dst;
+  kHi = srcIsLo ? dst : src;
+  kIface = iface;
+  kShard = shard;
+  kSlot = slot;
+  kFree = free;
+  kProbed = true;
+  pTag = 0;
+  pValid = pairTag != 0;
+  pHave = pairTag;
+  pSlot = other;
+  pFree = free;
+}
+
+/** ctResume for the lookup at interface `iface` of the pair walk (ctResume(..., pairTag = iface + 1)), before its ctAt and ctLookup: they take the walk's slot. */
+export function ctResumePaired(p: usize, family: u32, proto: u32, src: usize, dst: usize, iface: u32, other: usize, free: usize): void {
+  ctResume(p, family, proto, src, dst, iface, 0, 0, free, iface + 1, other);
+  kProbed = false; // ctAt follows
 }
 
 /**
@@ -360,7 +419,7 @@ function ctFindPair(): usize {
   return addSat(load<i64>(e, CT_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(e, CT_STATE)));
 }
 
-@inline function ctLive(e: usize, iface: u32, now: i64): bool {
+@inline export function ctLive(e: usize, iface: u32, now: i64): bool {
   return within(now, load<i64>(e, CT_LAST_SEEN), timeoutOf(iface, <u32>load<u8>(e, CT_STATE)));
 }
 
@@ -391,15 +450,19 @@ function ctFindPair(): usize {
 
 /** §5 state changes for a packet of the prepared key hitting `e`. */
 @inline export function ctHit(e: usize, now: i64, tcpFlags: u32, shard: u32): void {
+  ctHitOf(e, now, tcpFlags, shard, kSrcIsLo, kProto, kIface);
+}
+
+/** ctHit for the flow given by its parts (`fromLo`: the packet's source is the lo side; at interface `iface`). */
+@inline export function ctHitOf(e: usize, now: i64, tcpFlags: u32, shard: u32, fromLo: bool, proto: u32, iface: u32): void {
   const flags = load<u8>(e, CT_FLAGS);
   // The packet comes from the lo endpoint iff its source was the lo side.
-  const fromLo = kSrcIsLo;
   const isReply = fromLo != ((flags & CTF_ORIG_LO) != 0);
   let state = <u32>load<u8>(e, CT_STATE);
   let f = flags;
   if (state == ST_TCP_OPENING && isReply) state = ST_TCP_ESTABLISHED;
   if (state == ST_UDP_UNREPLIED && isReply) state = ST_UDP_REPLIED;
-  if (kProto == 6 && state != ST_TCP_CLOSING) {
+  if (proto == 6 && state != ST_TCP_CLOSING) {
     if (tcpFlags & TCP_RST) state = ST_TCP_CLOSING;
     else if (tcpFlags & TCP_FIN) {
       f |= isReply ? CTF_FIN_REPLY : CTF_FIN_ORIG;
@@ -412,7 +475,7 @@ function ctFindPair(): usize {
   if (now > load<i64>(e, CT_LAST_SEEN)) store<i64>(e, now, CT_LAST_SEEN);
   // A refresh only moves the expiry later, so the purge-skip bound stays a
   // lower bound; a new state may have a shorter timeout (closing).
-  if (changed) ctNoteExpiry(e, kIface, shard);
+  if (changed) ctNoteExpiry(e, iface, shard);
 }
 
 function initialState(family: u32, proto: u32): u32 {

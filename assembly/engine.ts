@@ -38,7 +38,16 @@ import {
   D_SHARD,
   D_SIZE,
   D_VERDICT,
+  CT_HASH,
+  CT_SIZE,
+  CT_TAG,
+  FS_HASH,
+  FS_HI_PORT,
+  FS_LO_PORT,
   FS_SIZE,
+  FS_SRC_IS_LO,
+  SLOT_EMPTY,
+  SLOT_TOMB,
   F_FRAG,
   F_ICMP,
   F_ICMP_ID,
@@ -115,7 +124,7 @@ import {
 } from './layout';
 import { addrOwner, addrOwner4 } from './addrmap';
 import { arenaAllocate } from './arena';
-import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSave, ctHit, ctKey, ctLookup, ctPair } from './conntrack';
+import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSave, ctHit, ctHitOf, ctKey, ctLive, ctLookup, ctMask, ctMatchesFlowOf, ctPair, ctResume, ctResumePaired, ctSlots } from './conntrack';
 import { frRecall, frRemember } from './fragments';
 import { flowHash4, flowHashOf } from './hash';
 import { ifaceRecord } from './state';
@@ -359,18 +368,23 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
 }
 
 @inline function writeHop(out: usize, k: u32, iface: u32, dir: u32): void {
+  writeHopOf(out, k, iface, dir, hVerdict, hReason, hRule);
+}
+
+/** writeHop of a hop whose result is given (not the last hop's globals). */
+@inline function writeHopOf(out: usize, k: u32, iface: u32, dir: u32, verdict: u8, reason: u8, rule: i32): void {
   const h = out + D_HOP0 + <usize>k * H_SIZE;
   store<u32>(h + H_IFACE, iface);
   store<u8>(h + H_DIR, <u8>dir);
-  store<u8>(h + H_VERDICT, hVerdict);
-  store<u8>(h + H_REASON, hReason);
-  store<i32>(h + H_RULE, hRule);
+  store<u8>(h + H_VERDICT, verdict);
+  store<u8>(h + H_REASON, reason);
+  store<i32>(h + H_RULE, rule);
   if (tally != 0) {
     // ingress allow/deny, egress allow/deny
-    bump(tally + TL_IFACES + ((<usize>iface * TL_IFACE_COUNTERS + <usize>dir * 2 + (hVerdict == VERDICT_ALLOW ? 0 : 1)) << 3));
-    if (hReason == HOP_RULE) {
+    bump(tally + TL_IFACES + ((<usize>iface * TL_IFACE_COUNTERS + <usize>dir * 2 + (verdict == VERDICT_ALLOW ? 0 : 1)) << 3));
+    if (reason == HOP_RULE) {
       const list = load<u32>(ifaceRecord(iface) + (dir == DIR_INGRESS ? IF_LIST_IN : IF_LIST_OUT));
-      bump(tally + <usize>load<u32>(tallyHits + (<usize>list << 2)) + (<usize>hRule << 3));
+      bump(tally + <usize>load<u32>(tallyHits + (<usize>list << 2)) + (<usize>rule << 3));
     }
   }
 }
@@ -556,7 +570,7 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
  */
 export function engineRunOne(r: usize, out: usize, owned: u32): u32 {
   prepareRecord(r, owned, 0);
-  return judgeRecord(r, out, owned, 0);
+  return judgeRecord(r, out, owned, 0, false);
 }
 
 /** The main loop over a pre-passed sub-batch. */
@@ -564,7 +578,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
   let judged: u32 = 0;
   let r = recs;
   let o = out;
-  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE) judged += judgeRecord(r, o, owned, flowScratch + <usize>i * FS_SIZE);
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE) judged += judgeRecord(r, o, owned, flowScratch + <usize>i * FS_SIZE, true);
   return judged;
 }
 
@@ -572,9 +586,11 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
  * Judge the pre-passed record `r` into the decision record `o`; returns 1
  * when judged here, 0 when its shard is another instance's. `saved`: where
  * the pre-pass saved its flow (ctFlowSave), or 0 when the prepared flow is
- * still this record's (engineRunOne).
+ * still this record's (engineRunOne). `batch`: `saved` is not 0 (a
+ * literal at each call site, so that each inlined copy keeps only its own
+ * paths).
  */
-@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize): u32 {
+@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize, batch: bool): u32 {
   const reason = load<u8>(r, REC_REASON);
   // Packets without an IP header (and the undecodable) belong to shard 0.
   const shard: u32 = load<u32>(r, REC_X_SHARD);
@@ -603,16 +619,20 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     packetOnly(o, VERDICT_ALLOW, PKT_LOCAL);
     return 1;
   }
+  const flags = <u32>load<u8>(r, REC_FLAGS);
+  // A packet that is no fragment, its flow saved by the pre-pass (most packets): its own walk, in locals.
+  if (batch && (flags & F_FRAG) == 0) return judgeSaved(r, o, shard, a, b, saved, flags);
   if (isNonFirstFragmentRecord(r)) flowPacket(r);
   else {
-    if (saved != 0) ctFlowLoad(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
+    if (batch) ctFlowLoad(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
     // Two hops: the egress hop's lookup walks the probe path for the ingress hop's too.
     if (a >= 0 && b >= 0) ctPair(<u32>b);
   }
   store<u8>(o, PKT_HOPS, D_REASON);
-  if (a >= 0 && b >= 0 && (<u32>load<u8>(r, REC_FLAGS) & F_FRAG) == 0) {
-    // Two hops of a packet that is no fragment (most packets): hop() inlined
-    // for both (its fragment steps skipped), their lookups sharing one walk.
+  if (!batch && a >= 0 && b >= 0 && (flags & F_FRAG) == 0) {
+    // Two hops of a packet that is no fragment (engineRunOne; the batch paths
+    // take judgeSaved): hop() inlined for both (its fragment steps skipped),
+    // their lookups sharing one walk.
     const now = load<i64>(r, REC_TS);
     statefulHop(<u32>a, DIR_EGRESS, r, shard, now);
     writeHop(o, 0, <u32>a, DIR_EGRESS);
@@ -639,14 +659,111 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
   return hopsDone(o, nh, verdict);
 }
 
+/**
+ * judgeRecord's hops for a record that is no fragment, its flow saved at
+ * `saved` by the pre-pass (at least one of `a`, `b` an interface): the
+ * conntrack lookups of both hops (or of the one) in one walk of the probe
+ * path, like ctFindPair, and the hits, with the key and the results in
+ * locals instead of the key's and the hop's globals. A lookup that finds no
+ * live entry hands the key and what the walk found to the stateful path
+ * (ctResume, ctResumePaired: the globals as ctFlowLoad, ctAt and ctLookup
+ * would have left them), which goes on as before: the same decisions.
+ */
+@inline function judgeSaved(r: usize, o: usize, shard: u32, a: i32, b: i32, saved: usize, flags: u32): u32 {
+  store<u8>(o, PKT_HOPS, D_REASON);
+  const now = load<i64>(r, REC_TS);
+  const family = <u32>load<u8>(r, REC_FAMILY);
+  const proto = <u32>load<u8>(r, REC_PROTO);
+  const tcpFlags: u32 = (flags & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
+  const h = load<u32>(saved, FS_HASH);
+  const loPort = <u32>load<u16>(saved, FS_LO_PORT);
+  const hiPort = <u32>load<u16>(saved, FS_HI_PORT);
+  const srcIsLo = load<u8>(saved, FS_SRC_IS_LO) != 0;
+  const src = r + REC_SRC;
+  const dst = r + REC_DST;
+  const lo = srcIsLo ? src : dst;
+  const hi = srcIsLo ? dst : src;
+  // The first hop: egress at a, else ingress at b; the second (tagB != 0): ingress at b after egress at a.
+  const first: u32 = a >= 0 ? <u32>a : <u32>b;
+  const dir: u32 = a >= 0 ? DIR_EGRESS : DIR_INGRESS;
+  const tagA = first + 1;
+  const tagB: u32 = a >= 0 && b >= 0 ? <u32>b + 1 : 0;
+  const slots = ctSlots();
+  const mask = ctMask();
+  let free: usize = 0;
+  let found: usize = 0;
+  let other: usize = 0;
+  let i = h & mask;
+  while (true) {
+    const e = slots + <usize>i * CT_SIZE;
+    const t = load<u32>(e, CT_TAG);
+    if (t == SLOT_EMPTY) {
+      if (free == 0) free = e;
+      break;
+    }
+    if (t == SLOT_TOMB) {
+      if (free == 0) free = e;
+    } else if (load<u32>(e, CT_HASH) == h) {
+      if (t == tagA && found == 0 && ctMatchesFlowOf(e, shard, family, proto, lo, loPort, hi, hiPort)) {
+        found = e;
+        if (other != 0 || tagB == 0) break;
+      } else if (t == tagB && other == 0 && ctMatchesFlowOf(e, shard, family, proto, lo, loPort, hi, hiPort)) {
+        other = e;
+        if (found != 0) break;
+      }
+    }
+    i = (i + 1) & mask;
+  }
+  if (found == 0 || !ctLive(found, first, now)) return savedMissFirst(r, o, shard, b, saved, first, dir, found, free, tagB, other, now);
+  ctHitOf(found, now, tcpFlags, shard, srcIsLo, proto, first);
+  writeHopOf(o, 0, first, dir, VERDICT_ALLOW, HOP_ESTABLISHED, -1);
+  if (tagB == 0) return hopsDoneOf(o, 1, VERDICT_ALLOW, HOP_ESTABLISHED);
+  const second = <u32>b;
+  if (other != 0 && ctLive(other, second, now)) {
+    ctHitOf(other, now, tcpFlags, shard, srcIsLo, proto, second);
+    writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1);
+    return hopsDoneOf(o, 2, VERDICT_ALLOW, HOP_ESTABLISHED);
+  }
+  return savedMissSecond(r, o, shard, second, saved, other, free, now);
+}
+
+/**
+ * judgeSaved after the first hop's lookup found no live entry: the general
+ * path from there (out of line, so that judgeSaved's hit path stays small).
+ */
+function savedMissFirst(r: usize, o: usize, shard: u32, b: i32, saved: usize, first: u32, dir: u32, found: usize, free: usize, tagB: u32, other: usize, now: i64): u32 {
+  const flags = <u32>load<u8>(r, REC_FLAGS);
+  const tcpFlags: u32 = (flags & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
+  ctResume(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, first, shard, found, free, tagB, other);
+  statefulMiss(first, dir, r, shard, now, tcpFlags);
+  writeHop(o, 0, first, dir);
+  if (tagB == 0 || hVerdict == VERDICT_DENY) return hopsDone(o, 1, hVerdict == VERDICT_DENY ? VERDICT_DENY : VERDICT_ALLOW);
+  statefulHop(<u32>b, DIR_INGRESS, r, shard, now);
+  writeHop(o, 1, <u32>b, DIR_INGRESS);
+  return hopsDone(o, 2, hVerdict == VERDICT_DENY ? VERDICT_DENY : VERDICT_ALLOW);
+}
+
+/** judgeSaved after an egress hit when the ingress hop's lookup found no live entry (out of line, as savedMissFirst). */
+function savedMissSecond(r: usize, o: usize, shard: u32, second: u32, saved: usize, other: usize, free: usize, now: i64): u32 {
+  ctResumePaired(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, second, other, free);
+  statefulHop(second, DIR_INGRESS, r, shard, now);
+  writeHop(o, 1, second, DIR_INGRESS);
+  return hopsDone(o, 2, hVerdict == VERDICT_DENY ? VERDICT_DENY : VERDICT_ALLOW);
+}
+
 /** The decision record's hop count and verdict, and the tally, after a packet's hops (the last hop's reason is hReason). */
 @inline function hopsDone(o: usize, nh: u32, verdict: u8): u32 {
+  return hopsDoneOf(o, nh, verdict, hReason);
+}
+
+/** hopsDone with the last hop's reason given. */
+@inline function hopsDoneOf(o: usize, nh: u32, verdict: u8, lastReason: u8): u32 {
   store<u8>(o, <u8>nh, D_NHOPS);
   store<u8>(o, verdict, D_VERDICT);
   if (tally != 0) {
     bump(tally + TL_PACKETS);
     bump(tally + (verdict == VERDICT_ALLOW ? TL_ALLOW : TL_DENY));
-    bump(tally + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>hReason) << 3));
+    bump(tally + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>lastReason) << 3));
   }
   return 1;
 }
@@ -720,7 +837,7 @@ export function engineRunList(recs: usize, idx: usize, n: u32, out: usize, owned
     prepassSink += prepassList(recs, ix, m, owned);
     for (let i: u32 = 0; i < m; i++) {
       const k = <usize>load<u32>(ix + (<usize>i << 2));
-      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE);
+      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE, true);
     }
   }
   return judged;

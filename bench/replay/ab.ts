@@ -16,11 +16,13 @@
  * one capture (`lockstep stream`: read + scan, `lockstep engine`: decode +
  * judge), the least sensitive to the load of all.
  *
- *   node dist/bench/replay/ab.js --against DIR [--rounds N] [--packets N] [--flows F]
+ *   node dist/bench/replay/ab.js --against DIR [--rounds N] [--packets N] [--flows F | --mix M]
  *
  * `--flows F`: the flows-scaling capture of F concurrent flows
  * (bench/replay/flows.ts, cut at max(packets, 4 × F) packets) instead of
- * the bench capture.
+ * the bench capture; `--mix M`: one of the rich mixes of
+ * bench/replay/mixes.ts (`huawei`, `aliyun-advanced`: 40% IPv6, 10%
+ * fragments, 20% ICMP errors, …) of `--packets` packets instead.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +35,7 @@ import { median } from '../stats.js';
 type Stages = typeof import('./stages.js');
 type Main = typeof import('./main.js');
 type Flows = typeof import('./flows.js');
+type Mixes = typeof import('./mixes.js');
 type Gen = typeof import('../../src/gen/index.js');
 type Load = typeof import('../../src/parse/load.js');
 type Compile = typeof import('../../src/compile/compile.js');
@@ -147,24 +150,33 @@ function sample(b: Build, file: string): Sample {
   return { loop: loop.ns, loopCpu: loop.cpuNs, loopSys: loop.sysNs, loopFaults: loop.faults, read: s.read, scan: s.scan, decode: s.decode, engine: s.engine, faults: s.pageFaults ?? NaN };
 }
 
+/** `--mix` names, in the order of mixes.ts's RICH_MIXES. */
+const MIX_NAMES = ['huawei', 'aliyun-advanced'];
+
 const q1 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 4)]!;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const o = parseBenchArgs<{ against: string; rounds: number; packets: number; flows: number }>(
+  const o = parseBenchArgs<{ against: string; rounds: number; packets: number; flows: number; mix?: string }>(
     benchProgram('replay-ab', 'A/B of two builds of the replay engine in one process, alternating round by round')
       .requiredOption('--against <dir>', 'the root of the other build (its dist/ and build/)')
       .option('--rounds <n>', 'rounds, the order of the two builds swapped every round', intOption(1), 9)
       .option('--packets <n>', 'packets in the bench capture (or the least of the flows capture)', intOption(1), 1_000_000)
-      .option('--flows <f>', 'the flows-scaling capture of F concurrent flows instead (0: the bench capture)', intOption(0), 0),
+      .option('--flows <f>', 'the flows-scaling capture of F concurrent flows instead (0: the bench capture)', intOption(0), 0)
+      .option('--mix <name>', `a rich mix of bench/replay/mixes.ts instead: ${MIX_NAMES.join(', ')}`),
     argv
   );
   const other = resolve(o.against);
   if (!existsSync(join(other, 'dist')) || !existsSync(join(other, 'build'))) throw new BenchError('SGF_BENCH_BAD_OPTION', `--against ${other}: expected the root of another build, with its dist/ and build/`);
-  const { rounds, packets, flows } = o;
+  const { rounds, packets, flows, mix } = o;
+  if (mix !== undefined && !MIX_NAMES.includes(mix)) throw new BenchError('SGF_BENCH_BAD_OPTION', `--mix ${mix}: expected one of ${MIX_NAMES.join(', ')}`);
+  if (mix !== undefined && flows > 0) throw new BenchError('SGF_BENCH_BAD_OPTION', '--mix and --flows: give one of them');
   const mainMod = (await import(pathToFileURL(join(here, 'dist', 'bench', 'replay', 'main.js')).href)) as Main;
   const flowsMod = (await import(pathToFileURL(join(here, 'dist', 'bench', 'replay', 'flows.js')).href)) as Flows;
   const gen = (await import(pathToFileURL(join(here, 'dist', 'src', 'gen', 'index.js')).href)) as Gen;
-  const set = gen.ensureGenerated(flows > 0 ? flowsMod.flowsSpec(flows, packets) : mainMod.replaySpec(packets));
+  const mixesMod = (await import(pathToFileURL(join(here, 'dist', 'bench', 'replay', 'mixes.js')).href)) as Mixes;
+  const set = gen.ensureGenerated(
+    mix !== undefined ? mixesMod.RICH_MIXES[MIX_NAMES.indexOf(mix)]!.spec(packets) : flows > 0 ? flowsMod.flowsSpec(flows, packets) : mainMod.replaySpec(packets)
+  );
   // Each build loads its own module file (src/wasm/loader.ts: <root>/build/), compiled once per path.
   const builds = [await load('A', other, set.topologyPath), await load('B', here, set.topologyPath)];
   for (const b of builds) loopPass(b, set.capturePath); // warm-up (page cache, JIT)
@@ -176,7 +188,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     process.stderr.write(`  round ${r + 1}/${rounds}\n`);
   }
   const keys = ['loop', 'loopCpu', 'loopSys', 'read', 'scan', 'decode', 'engine'] as const;
-  const what = flows > 0 ? `the ${flows.toLocaleString('en-US')}-flow capture` : `${packets.toLocaleString('en-US')} packets`;
+  const what = mix !== undefined ? `the ${mix} mix, ${packets.toLocaleString('en-US')} packets` : flows > 0 ? `the ${flows.toLocaleString('en-US')}-flow capture` : `${packets.toLocaleString('en-US')} packets`;
   console.log(`A/B, ${rounds} rounds alternating, ${what}; A = ${other}, B = this build (${here})`);
   console.log('  | stage | A median (q1) | B median (q1) | B/A speed |');
   console.log('  |---|---|---|---|');
