@@ -883,7 +883,7 @@ export function engineRunClaimed(recs: usize, n: u32, out: usize, owned: u32, cl
     prepassSink += sink;
     for (let j: u32 = 0; j < m; j++) {
       const k = <usize>load<u32>(claimIdx + (<usize>j << 2));
-      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE);
+      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE, true);
     }
   }
   return judged;
