@@ -410,12 +410,15 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         truncating = true;
         writer = new DecisionWriter(dest, format, recordTables(topology, compiled).tables);
       }
+      // Only this thread reads the capture: a pipe is read by its event loop (pipe.ts).
+      const feed = pipe?.feed();
       try {
         results = await runSharedReplay({
           topology,
           compiled,
           file,
-          ...(pipe ? { captureFd: pipe.fd, ...(pipe.feed() ? { captureFeed: pipe.feed()! } : {}) } : {}),
+          ...(pipe ? { captureFd: pipe.fd } : {}),
+          ...(feed ? { captureFeed: feed } : {}),
           masks,
           shards,
           conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,

@@ -37,8 +37,10 @@ const PIPE_STAT = { isFile: () => false, size: 0 };
  * writer that is keeping up refills the pipe within microseconds, so the
  * first 256 retries only yield (setImmediate: a signal is still seen, and the
  * reader is not held a timer's millisecond each time its 64 KiB pipe runs dry
- * — a fixed 2 ms timer made `cat x.pcap | replay --pcap /dev/stdin` 1.4×
+ * — a fixed 2 ms timer made `cat x.pcap | replay --pcap /dev/stdin` 1.1–1.4×
  * slower); then a writer that has gone quiet is polled every millisecond.
+ * (The calling thread reads a pipe through a PipeFeed instead, woken by
+ * its data: pipe.ts.)
  */
 export function idleWait(n: number): Promise<void> {
   return new Promise((ok) => (n <= 256 ? setImmediate(ok) : setTimeout(ok, 1)));
@@ -53,9 +55,10 @@ export interface StreamedBatch {
   /** Bytes of the file consumed so far. */
   bytesRead: number;
   /**
-   * Set (with an empty batch) only when `yieldIdle` is on: a pipe has no data
-   * yet, for the `idle`-th read in a row. The caller should let its event
-   * loop run (`idleWait`), then pull the next batch.
+   * Set (with an empty batch) only when `yieldIdle` is on or the stream reads
+   * a feed: a pipe has no data yet, for the `idle`-th read in a row. The
+   * caller should let its event loop run (`waitIdle`), then pull the next
+   * batch.
    */
   idle?: number;
 }
@@ -77,7 +80,9 @@ export class WasmCaptureStream {
    * A caller on a thread with an event loop to keep (replay()'s calling
    * thread) sets this: a non-blocking pipe with no data then yields an idle
    * marker instead of sleeping here, so that a signal (SIGINT) is seen while
-   * the pipe's writer is quiet. Off, the stream waits 2 ms and reads again.
+   * the pipe's writer is quiet. Off, the stream waits (Atomics.wait: 10 µs
+   * for the first 256 empty reads in a row, then 1 ms) and reads again. A
+   * stream on a feed always yields.
    */
   yieldIdle = false;
 
@@ -152,7 +157,8 @@ export class WasmCaptureStream {
             if (err === AGAIN || isRetryRead(err)) {
               // A non-blocking pipe with nothing yet.
               idle++;
-              if (this.yieldIdle) {
+              // A feed is filled by this thread's event loop: it always yields (a wait here would never end).
+              if (this.yieldIdle || this.feed) {
                 const b = this.frameBatch();
                 b.count = 0;
                 yield { batch: b, interfaces: this.scanner.interfaces, bytesRead: w.bytesRead, idle };
