@@ -25,6 +25,18 @@ const dir = mkdtempSync(join(tmpdir(), 'sgf-split-'));
 const RICH = { packetsPerFlow: 8, start: 1000, ipv6Share: 0.3, fragmentShare: 0.1, idleShare: 0.1, routers: 2, mix: { tcp: 40, udp: 20, echo: 8, 'icmp-error': 30, gre: 1, other: 1 } };
 const SPLITS: ReplaySplit[] = ['shared', 'lanes'];
 
+/** Aborts `stop` as soon as `out` (removed first) has bytes: decisions are being written, well before the end. Clear the returned poll after the call. */
+function abortOnceWritten(out: string, stop: AbortController): ReturnType<typeof setInterval> {
+  rmSync(out, { force: true });
+  const poll = setInterval(() => {
+    if (existsSync(out) && statSync(out).size > 0) {
+      clearInterval(poll);
+      stop.abort();
+    }
+  }, 1);
+  return poll;
+}
+
 function rich(cloud: 'aliyun-basic' | 'aliyun-advanced' | 'huawei' | 'generic', seed: number, flows: number) {
   const doc = generateTopology({ seed, cloud, interfaces: 5, rulesPerGroup: 8, ipv6Share: 0.4 });
   const pcap = join(dir, `${cloud}-${seed}.pcap`);
@@ -93,13 +105,7 @@ t('an abort: packets 1..N judged and written, N the result\'s', async () => {
     const stop = new AbortController();
     // Abort once decisions are being written (the writers write in chunks of 1 MiB, ~5,000 lines), well before the end.
     const out = join(dir, `abort-${split}.jsonl`);
-    rmSync(out, { force: true });
-    const poll = setInterval(() => {
-      if (existsSync(out) && statSync(out).size > 0) {
-        clearInterval(poll);
-        stop.abort();
-      }
-    }, 1);
+    const poll = abortOnceWritten(out, stop);
     const running = replay(topology, pcap, { workers: 2, split, batchSize: 64, decisionsPath: out, signal: stop.signal }).finally(() => clearInterval(poll));
     const r = await running;
     assert.ok(r.interrupted !== undefined, `split ${split}: interrupted`);
@@ -175,13 +181,7 @@ t('the kept shared memory: one call after another on it (the same capture again,
     // An abort mid-way, then a new call on the memory it left.
     const stop = new AbortController();
     const out = join(dir, 'kept-abort.jsonl');
-    rmSync(out, { force: true });
-    const poll = setInterval(() => {
-      if (existsSync(out) && statSync(out).size > 0) {
-        clearInterval(poll);
-        stop.abort();
-      }
-    }, 1);
+    const poll = abortOnceWritten(out, stop);
     const r = await replay(a.topology, a.pcap, { workers: 2, split: 'shared', batchSize: 64, decisionsPath: out, conntrackCapacity: 3000, signal: stop.signal }).finally(() => clearInterval(poll));
     const n = r.interrupted?.packets ?? -1;
     assert.ok(n > 0 && n < want.get('a')!.split('\n').length - 1 && readFileSync(out, 'utf8') === want.get('a')!.split('\n').slice(0, n).join('\n') + '\n', `the aborted call: the decisions of 1..${n}`);
