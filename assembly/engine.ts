@@ -420,6 +420,13 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
 /** Packets per pre-pass: small enough that the touched lines are still cached when judged. */
 const SUB_BATCH: u32 = 64;
 
+/** The pre-pass's touch loop: load the first word of each of the `touches` slots listed in touchScratch (their lines come in before the hops need them); the sum, so the loads are kept. */
+@inline function touchSlots(touches: usize): u32 {
+  let sink: u32 = 0;
+  for (let k: usize = 0; k < touches; k++) sink += load<u32>(<usize>load<u32>(touchScratch + (k << 2)));
+  return sink;
+}
+
 /**
  * Pre-pass over a sub-batch: shard and owners of every record, its saved
  * flow, and the conntrack slot its hops will probe first; then one
@@ -439,9 +446,7 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
     store<u32>(touchScratch + (touches << 2), <u32>slot);
     touches++;
   }
-  let sink: u32 = 0;
-  for (let k: usize = 0; k < touches; k++) sink += load<u32>(<usize>load<u32>(touchScratch + (k << 2)));
-  return sink;
+  return touchSlots(touches);
 }
 
 /**
@@ -818,9 +823,7 @@ function prepassList(recs: usize, idx: usize, n: u32, owned: u32): u32 {
     store<u32>(touchScratch + (touches << 2), <u32>slot);
     touches++;
   }
-  let sink: u32 = 0;
-  for (let k: usize = 0; k < touches; k++) sink += load<u32>(<usize>load<u32>(touchScratch + (k << 2)));
-  return sink;
+  return touchSlots(touches);
 }
 
 /**
@@ -878,9 +881,7 @@ export function engineRunClaimed(recs: usize, n: u32, out: usize, owned: u32, cl
       store<u32>(touchScratch + (touches << 2), <u32>slot);
       touches++;
     }
-    let sink: u32 = 0;
-    for (let k: usize = 0; k < touches; k++) sink += load<u32>(<usize>load<u32>(touchScratch + (k << 2)));
-    prepassSink += sink;
+    prepassSink += touchSlots(touches);
     for (let j: u32 = 0; j < m; j++) {
       const k = <usize>load<u32>(claimIdx + (<usize>j << 2));
       judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE, true);
