@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import type { CompiledTable } from '../../src/compile/compile.js';
 import type { Topology } from '../../src/model/topology.js';
 import { STREAM_READ_BYTES, WasmCaptureStream } from '../../src/replay/stream.js';
-import { WasmEngine } from '../../src/replay/wasm-engine.js';
+import { WasmEngine, type WasmEngineOptions } from '../../src/replay/wasm-engine.js';
 import { median } from '../stats.js';
 
 export interface StagesReport {
@@ -37,6 +37,8 @@ export interface StagesReport {
   total: number;
   /** Conntrack table doublings in a pass. */
   conntrackGrows: number;
+  /** Packets a pass judged conntrack-full (0 unless the capture holds more flows than the capacity allows). */
+  conntrackFull: number;
   /** Minor page faults of a pass's decode and engine stages (median; a fresh engine's tables fill fresh memory). */
   pageFaults: number;
   /** Per stage, the passes' times (ms). */
@@ -60,8 +62,8 @@ function readPass(file: string, engine: WasmEngine): number {
   }
 }
 
-function pass(topology: Topology, compiled: CompiledTable, file: string, owned: 'all' | 'none') {
-  const engine = new WasmEngine(topology, compiled);
+function pass(topology: Topology, compiled: CompiledTable, file: string, owned: 'all' | 'none', options: WasmEngineOptions) {
+  const engine = new WasmEngine(topology, compiled, options);
   const mask = owned === 'all' ? engine.allShards : 0;
   const read = readPass(file, engine);
   const stream = new WasmCaptureStream(engine, file);
@@ -86,16 +88,17 @@ function pass(topology: Topology, compiled: CompiledTable, file: string, owned: 
     packets += n;
     t = performance.now();
   }
-  return { packets, read, stream: stream_, decode, run, grows: engine.counters().conntrackGrows, faults };
+  const c = engine.counters();
+  return { packets, read, stream: stream_, decode, run, grows: c.conntrackGrows, full: c.conntrackFull, faults };
 }
 
-export function runStages(topology: Topology, compiled: CompiledTable, file: string, repeat = 3): StagesReport {
+export function runStages(topology: Topology, compiled: CompiledTable, file: string, repeat = 3, options: WasmEngineOptions = {}): StagesReport {
   const all = [];
   const none = [];
-  pass(topology, compiled, file, 'all'); // warm-up (page cache, JIT)
+  pass(topology, compiled, file, 'all', options); // warm-up (page cache, JIT)
   for (let i = 0; i < repeat; i++) {
-    all.push(pass(topology, compiled, file, 'all'));
-    none.push(pass(topology, compiled, file, 'none'));
+    all.push(pass(topology, compiled, file, 'all', options));
+    none.push(pass(topology, compiled, file, 'none', options));
   }
   const packets = all[0]!.packets;
   const ns = (xs: number[]) => (median(xs) * 1e6) / packets;
@@ -110,7 +113,7 @@ export function runStages(topology: Topology, compiled: CompiledTable, file: str
   const stream = ns(samplesMs.stream);
   const decode = ns(samplesMs.decode);
   const engine = ns(samplesMs.engine);
-  return { packets, read, stream, scan: Math.max(0, stream - read), decode, engine, skip: ns(samplesMs.skip), total: stream + decode + engine, conntrackGrows: all[0]!.grows, pageFaults: median(all.map((p) => p.faults)), samplesMs };
+  return { packets, read, stream, scan: Math.max(0, stream - read), decode, engine, skip: ns(samplesMs.skip), total: stream + decode + engine, conntrackGrows: all[0]!.grows, conntrackFull: all[0]!.full, pageFaults: median(all.map((p) => p.faults)), samplesMs };
 }
 
 export function formatStages(r: StagesReport): string {
