@@ -182,6 +182,10 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
   const ifaces: (readonly CaptureInterface[])[] = slots.map(() => []);
   const ctlPtr = inst.alloc(CTL_WORDS * 4, 64);
   const ctl = new Int32Array(inst.memory.buffer, ctlPtr, CTL_WORDS);
+  // Every word of the protocol set here, not left to the allocator's zeroing of a
+  // kept memory: a stale C_PUBLISHED or C_DONE would have lanes and producer wait
+  // on each other for ever instead of giving wrong decisions a test can see.
+  for (let i = 0; i < CTL_WORDS; i++) Atomics.store(ctl, i, 0);
   Atomics.store(ctl, C_TOTAL, -1);
   const laneOf = Array.from({ length: task.shards }, (_, s) => Math.max(0, task.masks.findIndex((m) => (m & (1 << s)) !== 0)));
   const splitter = new LaneSplitter(producer, laneOf);
