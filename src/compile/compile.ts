@@ -233,6 +233,34 @@ function emitClassifier(
   // The first tree (every tuple walks it) may take a fixed number of steps (tree.ts fixedWalkSteps).
   let walkSteps = fixedWalkSteps(emitter.treeDepths[roots[0]!.built]!);
   const treeWords = (e: TreeEmitter) => e.nodes.length + e.leafEntries.length + e.leaves.length;
+  if (walkSteps > 0 && roots.length === 1 && treeOpts.trim !== false) {
+    // Trimmed: a fixed walk costs its deepest leaf's depth for every lane,
+    // however few leaves are down there. So the first tree is built again
+    // with its nodes at depth walkSteps - 1, - 2, ... made leaves of the
+    // boxes they hold (the same cuts above, from the build before: its
+    // guide), one level at a time while the walk model (fillCost, the same
+    // as the fill's below) says the step saved for every lane costs more
+    // than the groups the bigger leaves add. A trimmed tree never holds
+    // more leaf records than the one it trims (a node's boxes are at most
+    // its leaves' copies). Single trees only: the model has no term for the
+    // trees walked after the first, and a trimmed first tree of several
+    // (acl2_1k's tail split) measured 0.84-0.95. docs/classifier.md,
+    // "Trimmed fixed walks".
+    const first = roots[0]!;
+    let bestCost = fillCost(walkSteps, emitter.treeGroups[first.built]!);
+    for (let cap = walkSteps - 1; cap >= 1; cap--) {
+      const guide = { emitter, root: roots[0]!.root };
+      const trimmed = new TreeEmitter(boxes, treeOpts, known);
+      const next = [{ ...first, root: trimmed.build(first.members, guide, false, cap), built: 0 }];
+      const depth = trimmed.treeDepths[0]!.length - 1;
+      const cost = fillCost(depth, trimmed.treeGroups[0]!);
+      if (depth >= walkSteps || cost >= bestCost) break;
+      bestCost = cost;
+      emitter = trimmed;
+      roots = next;
+      walkSteps = depth;
+    }
+  }
   if (walkSteps > 0 && treeOpts.fill !== false && treeWords(emitter) * 4 * FILL_MAX_GROWTH <= FILL_MAX_BYTES) {
     // A fixed walk costs walkSteps steps whatever depth a lane's leaf is at,
     // so the first tree is built again with every leaf above that depth cut

@@ -57,6 +57,11 @@ export interface TreeOptions {
   /** compile.ts: false keeps a fixed-walk tree as first built (no second, filled build; for ablations). */
   fill?: boolean;
   /**
+   * compile.ts: false keeps a fixed-walk tree at its first build's depth (no
+   * trimmed builds, whose deepest levels become leaves; for ablations).
+   */
+  trim?: boolean;
+  /**
    * compile.ts's tail split of a single tree (tailSplit): undefined tries it
    * only when the single tree takes the lockstep loop, true always, false
    * never (docs/classifier.md, "The tail split").
@@ -211,7 +216,8 @@ export class TreeEmitter {
   // polymorphic and deoptimized it ("wrong map") through the first builds
   // of a process (docs/classifier.md, "Build time").
   private readonly binth: number;
-  private readonly depthCap: number;
+  private readonly depthCapOpt: number;
+  private depthCap: number;
   /** Infinity: no budget. */
   private readonly recordBudget: number;
   private readonly workBudget: number;
@@ -240,6 +246,7 @@ export class TreeEmitter {
    */
   constructor(private readonly boxes: BoxSet, opts: TreeOptions = DEFAULT_TREE_OPTIONS, known?: { lo: Uint32Array; hi: Uint32Array }) {
     this.binth = opts.binth;
+    this.depthCapOpt = opts.maxDepth;
     this.depthCap = opts.maxDepth;
     this.recordBudget = opts.recordBudget ?? Infinity;
     this.workBudget = opts.workBudget ?? Infinity;
@@ -271,9 +278,14 @@ export class TreeEmitter {
    * only on the node's boxes and region, which are the same on the same path,
    * so the tree is the one built without a guide, in less time (compile.ts:
    * the filled build repeats the first build's cuts down to its leaves).
+   *
+   * `cap`: stop cutting at this depth for this tree (TreeOptions.maxDepth
+   * when smaller or not given).
    */
-  build(members: Int32Array, guide?: { emitter: TreeEmitter; root: number }, fill = true): number {
+  build(members: Int32Array, guide?: { emitter: TreeEmitter; root: number }, fill = true, cap?: number): number {
     const K = this.boxes.K;
+    // `cap`: this tree's nodes at that depth are leaves of whatever remains (compile.ts's trimmed first tree).
+    this.depthCap = cap === undefined ? this.depthCapOpt : Math.min(cap, this.depthCapOpt);
     // `fill` false: this tree is built as without fillTo (compile.ts fills only the first of several trees).
     this.fill = fill && this.fillOpt;
     this.fillTo = this.fillToOpt;
