@@ -204,6 +204,14 @@ export class TreeEmitter {
   /** Per tree built (in build order): its leaves by depth, and its expectedGroups. */
   readonly treeDepths: number[][] = [];
   readonly treeGroups: number[] = [];
+  /**
+   * Per depth d, over every tree built: the groups that the nodes at depth d
+   * (inner nodes and leaves) would hold as leaves of their boxes, times
+   * 2^-d (compile.ts's trim: a tree cut off at depth d has those leaves).
+   */
+  readonly groupsAtDepth: number[] = [];
+  /** Per depth d, over every tree built: the leaves' groups at depth d times 2^-d. */
+  readonly leafGroupsAtDepth: number[] = [];
   /** Per box: the leaf nodes holding it, over every tree built (compile.ts's tail split reads where the copies are). */
   readonly copies: Int32Array;
 
@@ -371,6 +379,7 @@ export class TreeEmitter {
     }
     if (n < members.length) members = members.subarray(0, n);
     if (depth > this.maxDepth) this.maxDepth = depth;
+    this.groupsAtDepth[depth] = (this.groupsAtDepth[depth] ?? 0) + Math.ceil(n / LEAF_GROUP_BOXES) * 2 ** -depth;
     this.work += n;
     if (this.work > this.workBudget) throw new TreeBudgetExceeded(this.workBudget, 'boxes examined');
     if (this.fill ? n <= LEAF_GROUP_BOXES || depth >= this.fillTo : n <= this.binth || depth >= this.depthCap) {
@@ -574,6 +583,7 @@ export class TreeEmitter {
     td[depth] = (td[depth] ?? 0) + 1;
     const eg = Math.ceil(members.length / LEAF_GROUP_BOXES) * 2 ** -depth;
     this.expectedGroups += eg;
+    this.leafGroupsAtDepth[depth] = (this.leafGroupsAtDepth[depth] ?? 0) + eg;
     this.treeGroups[this.treeGroups.length - 1]! += eg;
     for (let i = 0; i < members.length; i++) this.copies[members[i]!]!++;
     const words = this.leafWords;
