@@ -233,6 +233,42 @@ function emitClassifier(
   // The first tree (every tuple walks it) may take a fixed number of steps (tree.ts fixedWalkSteps).
   let walkSteps = fixedWalkSteps(emitter.treeDepths[roots[0]!.built]!);
   const treeWords = (e: TreeEmitter) => e.nodes.length + e.leafEntries.length + e.leaves.length;
+  if (walkSteps > 0 && roots.length === 1 && emitter.treeDepths.length === 1 && treeOpts.trim !== false) {
+    // Trimmed: a fixed walk costs its deepest leaf's depth for every lane,
+    // however few leaves are down there. So the tree may be cut off at a
+    // depth c < walkSteps, its nodes at depth c made leaves of the boxes they
+    // hold (the same cuts above: the first build is the guide). c goes down
+    // one level at a time while the walk model (fillCost, the same as the
+    // fill's below) says the step saved for every lane costs more than the
+    // groups the bigger leaves add; the costs of every depth come from the
+    // first build alone (a node's boxes after shadowing are what its leaf
+    // would hold: TreeEmitter.groupsAtDepth), so only the chosen depth is
+    // built. A trimmed tree never holds more leaf records than the one it
+    // trims (a node's boxes are at most its leaves' copies). Single trees
+    // only: the model has no term for the trees walked after the first, and
+    // a trimmed first tree of several (acl2_1k's tail split) measured
+    // 0.84-0.95. docs/classifier.md, "Trimmed fixed walks (cls25)".
+    const first = roots[0]!;
+    const atDepth = emitter.groupsAtDepth;
+    const leafAt = emitter.leafGroupsAtDepth;
+    let bestCost = fillCost(walkSteps, emitter.treeGroups[first.built]!);
+    let cap = walkSteps;
+    // above[c]: the groups (x 2^-d) of the leaves above depth c.
+    const above: number[] = [0];
+    for (let d = 0; d < walkSteps; d++) above.push(above[d]! + (leafAt[d] ?? 0));
+    for (let c = walkSteps - 1; c >= 1; c--) {
+      const cost = fillCost(c, above[c]! + (atDepth[c] ?? 0));
+      if (cost >= bestCost) break;
+      bestCost = cost;
+      cap = c;
+    }
+    if (cap < walkSteps) {
+      const trimmed = new TreeEmitter(boxes, treeOpts, known);
+      roots = [{ ...first, root: trimmed.build(first.members, { emitter, root: first.root }, false, cap), built: 0 }];
+      emitter = trimmed;
+      walkSteps = trimmed.treeDepths[0]!.length - 1;
+    }
+  }
   if (walkSteps > 0 && treeOpts.fill !== false && treeWords(emitter) * 4 * FILL_MAX_GROWTH <= FILL_MAX_BYTES) {
     // A fixed walk costs walkSteps steps whatever depth a lane's leaf is at,
     // so the first tree is built again with every leaf above that depth cut

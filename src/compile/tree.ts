@@ -57,6 +57,11 @@ export interface TreeOptions {
   /** compile.ts: false keeps a fixed-walk tree as first built (no second, filled build; for ablations). */
   fill?: boolean;
   /**
+   * compile.ts: false keeps a fixed-walk tree at its first build's depth (no
+   * trimmed builds, whose deepest levels become leaves; for ablations).
+   */
+  trim?: boolean;
+  /**
    * compile.ts's tail split of a single tree (tailSplit): undefined tries it
    * only when the single tree takes the lockstep loop, true always, false
    * never (docs/classifier.md, "The tail split").
@@ -199,6 +204,14 @@ export class TreeEmitter {
   /** Per tree built (in build order): its leaves by depth, and its expectedGroups. */
   readonly treeDepths: number[][] = [];
   readonly treeGroups: number[] = [];
+  /**
+   * Per depth d, over every tree built: the groups that the nodes at depth d
+   * (inner nodes and leaves) would hold as leaves of their boxes, times
+   * 2^-d (compile.ts's trim: a tree cut off at depth d has those leaves).
+   */
+  readonly groupsAtDepth: number[] = [];
+  /** Per depth d, over every tree built: the leaves' groups at depth d times 2^-d. */
+  readonly leafGroupsAtDepth: number[] = [];
   /** Per box: the leaf nodes holding it, over every tree built (compile.ts's tail split reads where the copies are). */
   readonly copies: Int32Array;
 
@@ -211,7 +224,8 @@ export class TreeEmitter {
   // polymorphic and deoptimized it ("wrong map") through the first builds
   // of a process (docs/classifier.md, "Build time").
   private readonly binth: number;
-  private readonly depthCap: number;
+  private readonly depthCapOpt: number;
+  private depthCap: number;
   /** Infinity: no budget. */
   private readonly recordBudget: number;
   private readonly workBudget: number;
@@ -240,6 +254,7 @@ export class TreeEmitter {
    */
   constructor(private readonly boxes: BoxSet, opts: TreeOptions = DEFAULT_TREE_OPTIONS, known?: { lo: Uint32Array; hi: Uint32Array }) {
     this.binth = opts.binth;
+    this.depthCapOpt = opts.maxDepth;
     this.depthCap = opts.maxDepth;
     this.recordBudget = opts.recordBudget ?? Infinity;
     this.workBudget = opts.workBudget ?? Infinity;
@@ -271,9 +286,14 @@ export class TreeEmitter {
    * only on the node's boxes and region, which are the same on the same path,
    * so the tree is the one built without a guide, in less time (compile.ts:
    * the filled build repeats the first build's cuts down to its leaves).
+   *
+   * `cap`: stop cutting at this depth for this tree (TreeOptions.maxDepth
+   * when smaller or not given).
    */
-  build(members: Int32Array, guide?: { emitter: TreeEmitter; root: number }, fill = true): number {
+  build(members: Int32Array, guide?: { emitter: TreeEmitter; root: number }, fill = true, cap?: number): number {
     const K = this.boxes.K;
+    // `cap`: this tree's nodes at that depth are leaves of whatever remains (compile.ts's trimmed first tree).
+    this.depthCap = cap === undefined ? this.depthCapOpt : Math.min(cap, this.depthCapOpt);
     // `fill` false: this tree is built as without fillTo (compile.ts fills only the first of several trees).
     this.fill = fill && this.fillOpt;
     this.fillTo = this.fillToOpt;
@@ -359,6 +379,7 @@ export class TreeEmitter {
     }
     if (n < members.length) members = members.subarray(0, n);
     if (depth > this.maxDepth) this.maxDepth = depth;
+    this.groupsAtDepth[depth] = (this.groupsAtDepth[depth] ?? 0) + Math.ceil(n / LEAF_GROUP_BOXES) * 2 ** -depth;
     this.work += n;
     if (this.work > this.workBudget) throw new TreeBudgetExceeded(this.workBudget, 'boxes examined');
     if (this.fill ? n <= LEAF_GROUP_BOXES || depth >= this.fillTo : n <= this.binth || depth >= this.depthCap) {
@@ -562,6 +583,7 @@ export class TreeEmitter {
     td[depth] = (td[depth] ?? 0) + 1;
     const eg = Math.ceil(members.length / LEAF_GROUP_BOXES) * 2 ** -depth;
     this.expectedGroups += eg;
+    this.leafGroupsAtDepth[depth] = (this.leafGroupsAtDepth[depth] ?? 0) + eg;
     this.treeGroups[this.treeGroups.length - 1]! += eg;
     for (let i = 0; i < members.length; i++) this.copies[members[i]!]!++;
     const words = this.leafWords;

@@ -240,6 +240,41 @@ if (dir) {
     }
     assert.ok(split > 0, 'some 1K set is split');
   });
+  corpus('trimmed fixed walks: the 1K sets trimmed (a shallower walk; with and without the fill) and untrimmed (tree.trim false) all give every packet the oracle\'s rule, IPv4 and IPv6', () => {
+    let trimmed = 0;
+    for (const name of sets.filter((s) => s.endsWith('_1K'))) {
+      for (const family of [4, 6] as const) {
+        let rulesText = readFileSync(join(dir, 'classbench', `${name}.rules`), 'utf8');
+        let traceText = readFileSync(join(dir, 'classbench', `${name}.trace`), 'utf8');
+        if (family === 6) ({ rules: rulesText, trace: traceText } = classBenchToIpv6(rulesText, traceText));
+        const rules = parseClassBenchRules(rulesText, name);
+        const trace = parseClassBenchTrace(traceText, name);
+        const stats = [];
+        // Trimmed and filled (the default), trimmed alone, and neither.
+        for (const [trim, fill] of [[true, true], [true, false], [false, false]] as const) {
+          const compiled = compileTopology(rules.topology, { tree: { trim, fill } });
+          const st = compiled.stats.find((s) => s.family === family)!;
+          stats.push(st);
+          const table = Table.fromCompiled(compiled);
+          const wasm = new WasmInstance();
+          const batch = new TupleBatch(wasm, trace.length);
+          const list = table.listFor(CLASSBENCH_INTERFACE, 'ingress')!;
+          writeTrace(batch, list, trace);
+          batch.run(new WasmTable(wasm, table), 'optimized', trace.length);
+          const pos = batch.results(trace.length);
+          const ids = table.meta.lists[list]!.rules.map(([, id]) => Number(id));
+          let bad = 0;
+          for (let i = 0; i < trace.length; i++) if ((pos[i]! < 0 ? 0 : ids[pos[i]!]) !== trace.match![i]) bad++;
+          assert.is(bad, 0, `${name} IPv${family} trim ${trim} fill ${fill}: ${bad} packets differ`);
+        }
+        const [t, , u] = stats as [typeof stats[0], typeof stats[0], typeof stats[0]];
+        assert.ok(t.walkSteps <= u.walkSteps, `${name} IPv${family}: the trimmed walk is not longer (${t.walkSteps} vs ${u.walkSteps})`);
+        if (t.walkSteps > 0) assert.is(t.walkSteps, t.maxDepth, `${name} IPv${family}: the walk takes the trimmed tree's depth`);
+        if (t.walkSteps < u.walkSteps) trimmed++;
+      }
+    }
+    assert.ok(trimmed > 0, 'some 1K set is trimmed');
+  });
 }
 
 corpus.run();
