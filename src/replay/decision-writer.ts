@@ -14,7 +14,7 @@
  * batch b + R. Nothing is merged after the replay and no temporary file is
  * written; the memory is R × lanes batches of records.
  */
-import { ftruncate } from 'node:fs';
+import { fstatSync, ftruncate } from 'node:fs';
 import { InternalError } from '../model/errors.js';
 import { DREC, JsonlEncoder, LaneMerger, type DecisionTables } from './decision-format.js';
 import { encodeDecisionsHeader } from './decision-file.js';
@@ -39,11 +39,12 @@ export class DecisionWriter {
   private bin: Uint8Array | undefined;
   private binUsed = 0;
 
-  constructor(readonly out: OutputFile, readonly format: DecisionsFormat, tables: DecisionTables) {
+  /** `header` false: the binary format's header is in the destination already (written by another DecisionWriter: LocalRingWriter). */
+  constructor(readonly out: OutputFile, readonly format: DecisionsFormat, tables: DecisionTables, header = true) {
     if (format === 'jsonl') this.encoder = new JsonlEncoder(tables, (bytes, lines) => this.jsonlChunk(bytes, lines), JSONL_CHUNK);
     else {
       this.merger = new LaneMerger();
-      out.writeChunk(encodeDecisionsHeader(tables), 0);
+      if (header) out.writeChunk(encodeDecisionsHeader(tables), 0);
     }
   }
 
@@ -127,7 +128,7 @@ export interface DecisionRing {
   capacity: number;
   /** slots × lanes × capacity records: slot s, lane l at (s × lanes + l) × capacity. */
   records: SharedArrayBuffer;
-  /** Int32: [BELL, ABORT, FINISHED, TRUNCATE (see truncateForRing), final batch count + 1 per lane…, then per slot: FREE_FOR, DONE]. */
+  /** Int32: [BELL, ABORT, FINISHED, TRUNCATE (see truncateForRing), final batch count + 1 per lane…, then per slot: FREE_FOR, DONE, then HANDOFF, NEXT (LocalRingWriter)]. */
   control: SharedArrayBuffer;
   /** Float64: per slot, per lane: firstN, count (the batch's packets), own (the lane's records). */
   meta: SharedArrayBuffer;
@@ -158,7 +159,7 @@ export function makeDecisionRing(lanes: number, capacity: number, deep = false):
     slots,
     capacity,
     records: new SharedArrayBuffer(slots * slotBytes),
-    control: new SharedArrayBuffer(4 * (C.FINAL + lanes + 2 * slots)),
+    control: new SharedArrayBuffer(4 * (C.FINAL + lanes + 2 * slots + 2)),
     meta: new SharedArrayBuffer(8 * slots * lanes * META),
   };
   const ctl = new Int32Array(ring.control);
@@ -204,6 +205,20 @@ async function awaitRingTruncation(ctl: Int32Array): Promise<boolean> {
   }
 }
 
+/** The writer thread's side of the hand-off (LocalRingWriter): WRITER when it writes from NEXT on, else FAILED or ALL (or WRITER after an abort). */
+async function takeOver(ring: DecisionRing, ctl: Int32Array): Promise<number> {
+  const at = handoffAt(ring);
+  for (;;) {
+    const h = Atomics.compareExchange(ctl, at, HAND.MAIN, HAND.WRITER);
+    if (h === HAND.MAIN) return HAND.WRITER;
+    if (h !== HAND.BUSY) return h;
+    // The lane failed while this thread waited: nothing more is written (replay() throws its error).
+    if (Atomics.load(ctl, C.ABORT) !== 0) return HAND.FAILED;
+    const w = waitAsync(ctl, at, h, 50);
+    if (w.async) await w.value;
+  }
+}
+
 /** Tell the ring's lanes to give up (the writer thread died): their `acquire` returns null. */
 export function abortDecisionRing(ring: DecisionRing): void {
   const ctl = new Int32Array(ring.control);
@@ -214,15 +229,147 @@ export function abortDecisionRing(ring: DecisionRing): void {
 
 const freeAt = (r: DecisionRing, s: number) => C.FINAL + r.lanes + 2 * s;
 const doneAt = (r: DecisionRing, s: number) => C.FINAL + r.lanes + 2 * s + 1;
+/** Who writes the ring's batches (LocalRingWriter): HAND values. */
+const handoffAt = (r: DecisionRing) => C.FINAL + r.lanes + 2 * r.slots;
+/** The first batch not yet written by the calling thread (LocalRingWriter): where the writer thread starts. */
+const nextAt = (r: DecisionRing) => C.FINAL + r.lanes + 2 * r.slots + 1;
+/**
+ * The ring's HANDOFF word: the calling thread may write (MAIN: the default,
+ * also for rings without a LocalRingWriter, whose writer takes over at once),
+ * it is writing a batch (BUSY), the writer thread writes (WRITER), the
+ * calling thread's write failed (FAILED: nothing more is written), the
+ * calling thread wrote every batch (ALL).
+ */
+const HAND = { MAIN: 0, WRITER: 1, BUSY: 2, FAILED: 3, ALL: 4 } as const;
+
+/** The calling threads' writers of local lanes' rings (RingProducer finds its ring's, if any; a ring cloned into a worker has none). */
+const localWriters = new WeakMap<DecisionRing, LocalRingWriter>();
+
+/**
+ * Hand the completed batch `b` of the ring (slot `s`) to `onBatch`, then free its slot for batch
+ * b + slots. Returns false when the batch is not complete.
+ */
+function takeBatch(ring: DecisionRing, ctl: Int32Array, meta: Float64Array, views: readonly DataView[], counts: number[], b: number, onBatch: (dv: DataView, laneBytes: number, counts: readonly number[], firstN: number, count: number) => void): boolean {
+  const s = b % ring.slots;
+  if (Atomics.load(ctl, doneAt(ring, s)) !== ring.lanes) return false;
+  const m0 = s * ring.lanes * META;
+  const firstN = meta[m0]!;
+  const count = meta[m0 + 1]!;
+  let total = 0;
+  for (let w = 0; w < ring.lanes; w++) {
+    const m = m0 + w * META;
+    if (meta[m] !== firstN || meta[m + 1] !== count) {
+      throw new InternalError(`decisions ring: batch ${b}: lane ${w} has packets ${meta[m]}+${meta[m + 1]}, lane 0 ${firstN}+${count}`);
+    }
+    counts[w] = meta[m + 2]!;
+    total += counts[w]!;
+  }
+  if (total > count) throw new InternalError(`decisions ring: batch ${b}: the lanes hold ${total} records for ${count} packets`);
+  onBatch(views[s]!, ring.capacity * DREC.SIZE, counts, firstN, count);
+  Atomics.store(ctl, doneAt(ring, s), 0);
+  Atomics.store(ctl, freeAt(ring, s), b + ring.slots);
+  Atomics.notify(ctl, freeAt(ring, s));
+  return true;
+}
+
+const slotViews = (ring: DecisionRing) => Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.lanes * ring.capacity * DREC.SIZE, ring.lanes * ring.capacity * DREC.SIZE));
+
+/**
+ * The calling thread's part in writing a local lane's ring (replay.ts, the
+ * local lane): until the writer thread is online (50-90 ms after it was
+ * started here, a fifth of a 1M-packet replay), the lane writes each batch
+ * itself, synchronously, right after releasing it into the ring (and, when
+ * it finishes first, every batch: the writer thread then writes nothing).
+ * The writer thread takes over at a batch boundary (writeDecisionRing: a
+ * compare-and-swap of HANDOFF from MAIN to WRITER, which the lane's writes
+ * hold at BUSY) and goes on from NEXT, so the bytes come in order through
+ * the one descriptor. Nothing is written while an existing file is being
+ * emptied in the background (truncateForRing). `result` folds what this
+ * thread wrote into the writer thread's result.
+ */
+export class LocalRingWriter {
+  private readonly ctl: Int32Array;
+  private readonly meta: Float64Array;
+  private readonly views: DataView[];
+  private readonly counts: number[];
+  private writer: DecisionWriter | undefined;
+  private next = 0;
+
+  constructor(readonly ring: DecisionRing, readonly out: OutputFile, readonly format: DecisionsFormat, readonly tables: DecisionTables) {
+    this.ctl = new Int32Array(ring.control);
+    this.meta = new Float64Array(ring.meta);
+    this.views = slotViews(ring);
+    this.counts = new Array<number>(ring.lanes).fill(0);
+    // Only a regular file: a pipe's reader could block this thread (its event loop, so signals) in a write.
+    let file = false;
+    try {
+      file = fstatSync(out.fd).isFile();
+    } catch {
+      // left to the writer thread
+    }
+    if (file) localWriters.set(ring, this);
+  }
+
+  /** Write the completed batches, unless the writer thread took over (or the destination is being emptied). */
+  pump(): void {
+    const ctl = this.ctl;
+    const t = Atomics.load(ctl, C.TRUNCATE);
+    if (t === TRUNC.PENDING || t === TRUNC.FAILED || Atomics.load(ctl, C.ABORT) !== 0) return;
+    if (Atomics.compareExchange(ctl, handoffAt(this.ring), HAND.MAIN, HAND.BUSY) !== HAND.MAIN) return;
+    let after: number = HAND.MAIN;
+    try {
+      // The DecisionWriter (and the binary header) only with a first batch: NEXT 0 tells the writer thread to write the header.
+      const onBatch = (dv: DataView, laneBytes: number, counts: readonly number[]) => (this.writer ??= new DecisionWriter(this.out, this.format, this.tables)).lanes(dv, laneBytes, counts);
+      while (takeBatch(this.ring, ctl, this.meta, this.views, this.counts, this.next, onBatch)) {
+        this.next++;
+        // Whole batches only: what is buffered goes out before the writer thread may take over.
+        this.writer!.flush();
+        if (this.out.failed) break;
+      }
+      if (this.out.failed) after = HAND.FAILED;
+    } catch (e) {
+      after = HAND.FAILED;
+      throw e;
+    } finally {
+      Atomics.store(ctl, nextAt(this.ring), this.next);
+      Atomics.store(ctl, handoffAt(this.ring), after);
+      Atomics.notify(ctl, handoffAt(this.ring));
+    }
+  }
+
+  /** The lane finished (after its last release): write what is left if this thread still writes, and tell the writer thread so. */
+  finished(): void {
+    this.pump();
+    const ctl = this.ctl;
+    if (Atomics.load(ctl, C.ABORT) === 0 && Atomics.compareExchange(ctl, handoffAt(this.ring), HAND.MAIN, HAND.ALL) === HAND.MAIN) {
+      Atomics.notify(ctl, handoffAt(this.ring));
+    }
+  }
+
+  /** The writer thread's result with this thread's writes in it (they came first). */
+  result(r: RingWriterResult): RingWriterResult {
+    const mine = this.out.status();
+    if (this.writer === undefined) return r;
+    const error = mine.error ?? r.status.error;
+    return {
+      status: { path: r.status.path, lines: mine.lines + r.status.lines, bytes: mine.bytes + r.status.bytes, ...(error !== undefined ? { error } : {}) },
+      // Batches are written in order: the later of the two is the last written.
+      lastN: Math.max(r.lastN, this.writer.lastN),
+    };
+  }
+}
 
 /** A worker's end of the ring. */
 export class RingProducer {
   private readonly ctl: Int32Array;
   private readonly meta: Float64Array;
   private readonly views: Uint8Array[];
+  /** The calling thread's writer of this (local lane's) ring, if any. */
+  private readonly local: LocalRingWriter | undefined;
   batches = 0;
 
   constructor(readonly ring: DecisionRing, readonly lane: number) {
+    this.local = localWriters.get(ring);
     this.ctl = new Int32Array(ring.control);
     this.meta = new Float64Array(ring.meta);
     const bytes = ring.capacity * DREC.SIZE;
@@ -274,6 +421,7 @@ export class RingProducer {
     this.batches++;
     Atomics.add(this.ctl, doneAt(this.ring, s), 1);
     this.ring_();
+    this.local?.pump();
   }
 
   /** The lane has no more batches (call once, in a finally). */
@@ -281,6 +429,7 @@ export class RingProducer {
     Atomics.store(this.ctl, C.FINAL + this.lane, this.batches + 1);
     Atomics.add(this.ctl, C.FINISHED, 1);
     this.ring_();
+    this.local?.finished();
   }
 
   private ring_(): void {
@@ -299,37 +448,19 @@ export class RingProducer {
  * batch is handed over before that is done; `onTruncateFailed` is called when
  * it failed (or the ring was aborted meanwhile). Returns the batches written.
  */
-export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, laneBytes: number, counts: readonly number[], firstN: number, count: number) => void, crashed: () => boolean, onTruncateFailed?: () => void): Promise<number> {
+export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, laneBytes: number, counts: readonly number[], firstN: number, count: number) => void, crashed: () => boolean, onTruncateFailed?: () => void, first = 0): Promise<number> {
   const ctl = new Int32Array(ring.control);
   const meta = new Float64Array(ring.meta);
-  const laneBytes = ring.capacity * DREC.SIZE;
-  const views = Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.lanes * laneBytes, ring.lanes * laneBytes));
+  const views = slotViews(ring);
   const counts = new Array<number>(ring.lanes).fill(0);
-  let b = 0;
+  let b = first;
   try {
     // A destination emptied in the background (truncateForRing): nothing is written before it is empty.
     if (Atomics.load(ctl, C.TRUNCATE) !== TRUNC.NONE && !(await awaitRingTruncation(ctl))) onTruncateFailed?.();
     for (;;) {
       const bell = Atomics.load(ctl, C.BELL);
       const s = b % ring.slots;
-      if (Atomics.load(ctl, doneAt(ring, s)) === ring.lanes) {
-        const m0 = s * ring.lanes * META;
-        const firstN = meta[m0]!;
-        const count = meta[m0 + 1]!;
-        let total = 0;
-        for (let w = 0; w < ring.lanes; w++) {
-          const m = m0 + w * META;
-          if (meta[m] !== firstN || meta[m + 1] !== count) {
-            throw new InternalError(`decisions ring: batch ${b}: lane ${w} has packets ${meta[m]}+${meta[m + 1]}, lane 0 ${firstN}+${count}`);
-          }
-          counts[w] = meta[m + 2]!;
-          total += counts[w]!;
-        }
-        if (total > count) throw new InternalError(`decisions ring: batch ${b}: the lanes hold ${total} records for ${count} packets`);
-        onBatch(views[s]!, laneBytes, counts, firstN, count);
-        Atomics.store(ctl, doneAt(ring, s), 0);
-        Atomics.store(ctl, freeAt(ring, s), b + ring.slots);
-        Atomics.notify(ctl, freeAt(ring, s));
+      if (takeBatch(ring, ctl, meta, views, counts, b, onBatch)) {
         b++;
         continue;
       }
@@ -375,12 +506,17 @@ export async function writeDecisionRing(task: RingWriterTask, out: OutputFile): 
   if (task.truncate && !background) out.truncateNow();
   // The header of the binary format is written by the DecisionWriter: after a background truncation.
   if (background && !(await awaitRingTruncation(ctl)) && task.truncate) out.truncateNow();
-  const w = new DecisionWriter(out, task.format, task.tables);
+  // Take over from the calling thread (LocalRingWriter) at a batch boundary: it may have written the first batches, or all.
+  const hand = await takeOver(task.ring, ctl);
+  const first = Atomics.load(ctl, nextAt(task.ring));
+  const write = hand === HAND.WRITER;
+  const w = write ? new DecisionWriter(out, task.format, task.tables, first === 0) : undefined;
   try {
     // Given up when replay() aborts the ring (its lane failed before it could finish the ring).
-    await consumeDecisionRing(task.ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => Atomics.load(ctl, C.ABORT) !== 0);
+    // When the calling thread's write failed, the rest is consumed (so that the lane runs to its end) but not written.
+    await consumeDecisionRing(task.ring, w ? (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts) : () => {}, () => Atomics.load(ctl, C.ABORT) !== 0, undefined, first);
   } finally {
-    w.flush();
+    w?.flush();
   }
-  return { status: out.status(), lastN: w.lastN };
+  return { status: out.status(), lastN: w?.lastN ?? 0 };
 }
