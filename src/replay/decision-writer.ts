@@ -94,6 +94,13 @@ export class DecisionWriter {
     if (done < n && this.goodThrough === Infinity) this.goodThrough = nAt(done) - 1;
   }
 
+  /** Write JSON lines encoded elsewhere (LocalRingWriter.encodeAhead), after what is buffered. */
+  jsonlBytes(bytes: Uint8Array, lines: number): void {
+    if (this.out.failed) return;
+    this.encoder!.flush();
+    if (lines > 0) this.jsonlChunk(bytes, lines);
+  }
+
   /** Write what is buffered. */
   flush(): void {
     this.encoder?.flush();
@@ -132,7 +139,19 @@ export interface DecisionRing {
   control: SharedArrayBuffer;
   /** Float64: per slot, per lane: firstN, count (the batch's packets), own (the lane's records). */
   meta: SharedArrayBuffer;
+  /** A deep ring's: AHEAD_BUFFERS buffers of AHEAD_BYTES for JSON lines encoded ahead by the calling thread (LocalRingWriter.encodeAhead). */
+  ahead?: SharedArrayBuffer;
+  /** Int32: per ahead buffer: AB state, batch, bytes, lines; then per slot: CLAIM (2b + 1: batch b encoded by the writer thread, 2b + 2: ahead). */
+  aheadControl?: SharedArrayBuffer;
 }
+
+/** Ahead buffers: 8 of 2 MiB (a batch of 8192 lines is ~1.4 MB; one that does not fit is encoded by the writer thread). */
+const AHEAD_BUFFERS = 8;
+const AHEAD_BYTES = 2 << 20;
+/** An ahead buffer's state: free, being filled, ready (its batch's lines), given up (the writer thread encodes its batch). */
+const AB = { FREE: 0, FILLING: 1, READY: 2, GAVE_UP: 3 } as const;
+const abAt = (k: number) => 4 * k;
+const claimAt = (s: number) => 4 * AHEAD_BUFFERS + s;
 
 /** Atomics.waitAsync (V8, Node ≥ 16; not in this TypeScript lib). */
 const waitAsync = (Atomics as unknown as {
@@ -162,6 +181,10 @@ export function makeDecisionRing(lanes: number, capacity: number, deep = false):
     control: new SharedArrayBuffer(4 * (C.FINAL + lanes + 2 * slots + 2)),
     meta: new SharedArrayBuffer(8 * slots * lanes * META),
   };
+  if (deep && lanes === 1) {
+    ring.ahead = new SharedArrayBuffer(AHEAD_BUFFERS * AHEAD_BYTES);
+    ring.aheadControl = new SharedArrayBuffer(4 * (4 * AHEAD_BUFFERS + slots));
+  }
   const ctl = new Int32Array(ring.control);
   for (let s = 0; s < slots; s++) ctl[freeAt(ring, s)] = s;
   return ring;
@@ -343,12 +366,81 @@ export class LocalRingWriter {
     const ctl = this.ctl;
     if (Atomics.load(ctl, C.ABORT) === 0 && Atomics.compareExchange(ctl, handoffAt(this.ring), HAND.MAIN, HAND.ALL) === HAND.MAIN) {
       Atomics.notify(ctl, handoffAt(this.ring));
+      return;
+    }
+    if (this.format === 'jsonl' && this.ring.ahead && Atomics.load(ctl, handoffAt(this.ring)) === HAND.WRITER) this.aheadDone = this.encodeAhead();
+  }
+
+  /** Settles when encodeAhead is over (replay() awaits it with the writer thread). */
+  aheadDone: Promise<void> = Promise.resolve();
+
+  /**
+   * Once the lane has judged every packet and the writer thread writes:
+   * this thread, idle otherwise, encodes JSON lines of the batches just
+   * ahead of the writer thread into the ring's ahead buffers (claiming each
+   * batch by CLAIM), and the writer thread writes those bytes instead of
+   * encoding them itself (writeDecisionRing) — the encoding a quarter of its
+   * time. Order is the writer thread's: it writes batch after batch.
+   */
+  private async encodeAhead(): Promise<void> {
+    const ring = this.ring;
+    const ctl = this.ctl;
+    const actl = new Int32Array(ring.aheadControl!);
+    const bytesAll = new Uint8Array(ring.ahead!);
+    const end = Atomics.load(ctl, C.FINAL) - 1; // the lane's batches
+    let k = -1;
+    let filled = 0;
+    let lines = 0;
+    let over = false;
+    const encoder = new JsonlEncoder(this.tables, (bytes, n) => {
+      if (over || filled + bytes.length > AHEAD_BYTES) {
+        over = true;
+        return;
+      }
+      bytesAll.set(bytes, k * AHEAD_BYTES + filled);
+      filled += bytes.length;
+      lines += n;
+    }, AHEAD_BYTES);
+    let b = 0;
+    while (Atomics.load(ctl, C.ABORT) === 0) {
+      // Just ahead of the writer thread: the batch after the one it writes.
+      b = Math.max(b, Atomics.load(ctl, nextAt(ring)) + 1);
+      if (b >= end) return;
+      // A free buffer, else wait for the writer thread to write one.
+      k = -1;
+      for (let i = 0; i < AHEAD_BUFFERS && k < 0; i++) if (Atomics.compareExchange(actl, abAt(i), AB.FREE, AB.FILLING) === AB.FREE) k = i;
+      if (k < 0) {
+        const w = waitAsync(ctl, nextAt(ring), Atomics.load(ctl, nextAt(ring)), 20);
+        if (w.async) await w.value;
+        continue;
+      }
+      const s = b % ring.slots;
+      const v = Atomics.load(actl, claimAt(s));
+      if (v >= 2 * b + 1 || Atomics.compareExchange(actl, claimAt(s), v, 2 * b + 2) !== v) {
+        Atomics.store(actl, abAt(k), AB.FREE); // the writer thread has it
+        b++;
+        continue;
+      }
+      filled = 0;
+      lines = 0;
+      over = false;
+      const m0 = s * ring.lanes * META;
+      encoder.encode(this.views[s]!, 0, this.meta[m0 + 2]!);
+      encoder.flush();
+      Atomics.store(actl, abAt(k) + 1, b);
+      Atomics.store(actl, abAt(k) + 2, filled);
+      Atomics.store(actl, abAt(k) + 3, lines);
+      Atomics.store(actl, abAt(k), over ? AB.GAVE_UP : AB.READY);
+      Atomics.notify(actl, abAt(k));
+      Atomics.notify(actl, abAt(0)); // the word the writer thread waits on
+      b++;
     }
   }
 
   /** The writer thread's result with this thread's writes in it (they came first). */
   result(r: RingWriterResult): RingWriterResult {
     const mine = this.out.status();
+    if (process.env.SGF_DEBUG_HAND) process.stderr.write(`local wrote ${mine.lines} lines, ${this.next} batches\n`);
     if (this.writer === undefined) return r;
     const error = mine.error ?? r.status.error;
     return {
@@ -511,12 +603,50 @@ export async function writeDecisionRing(task: RingWriterTask, out: OutputFile): 
   const first = Atomics.load(ctl, nextAt(task.ring));
   const write = hand === HAND.WRITER;
   const w = write ? new DecisionWriter(out, task.format, task.tables, first === 0) : undefined;
+  const ring = task.ring;
+  const actl = ring.aheadControl ? new Int32Array(ring.aheadControl) : undefined;
+  const ahead = ring.ahead ? new Uint8Array(ring.ahead) : undefined;
+  let b = first;
+  let aheadN = 0;
+  const onBatch = (dv: DataView, laneBytes: number, counts: readonly number[]) => {
+    const s = b % ring.slots;
+    // The calling thread may have encoded this batch (LocalRingWriter.encodeAhead): claim it, or take its bytes.
+    if (actl) {
+      const v = Atomics.load(actl, claimAt(s));
+      if (v === 2 * b + 2 || Atomics.compareExchange(actl, claimAt(s), v, 2 * b + 1) !== v) {
+        for (;;) {
+          let found = -1;
+          for (let k = 0; k < AHEAD_BUFFERS && found < 0; k++) {
+            const st = Atomics.load(actl, abAt(k));
+            if ((st === AB.READY || st === AB.GAVE_UP) && Atomics.load(actl, abAt(k) + 1) === b) found = k;
+          }
+          if (found >= 0) {
+            const k = found;
+            if (process.env.SGF_DEBUG_HAND) aheadN++;
+            if (Atomics.load(actl, abAt(k)) === AB.READY) w!.jsonlBytes(ahead!.subarray(k * AHEAD_BYTES, k * AHEAD_BYTES + Atomics.load(actl, abAt(k) + 2)), Atomics.load(actl, abAt(k) + 3));
+            else w!.lanes(dv, laneBytes, counts);
+            Atomics.store(actl, abAt(k), AB.FREE);
+            break;
+          }
+          if (Atomics.load(ctl, C.ABORT) !== 0) throw new InternalError(`decisions ring: aborted while batch ${b} was encoded ahead`);
+          Atomics.wait(actl, abAt(0), Atomics.load(actl, abAt(0)), 1);
+        }
+        Atomics.store(ctl, nextAt(ring), ++b);
+        Atomics.notify(ctl, nextAt(ring));
+        return;
+      }
+    }
+    w!.lanes(dv, laneBytes, counts);
+    Atomics.store(ctl, nextAt(ring), ++b);
+    Atomics.notify(ctl, nextAt(ring));
+  };
   try {
     // Given up when replay() aborts the ring (its lane failed before it could finish the ring).
     // When the calling thread's write failed, the rest is consumed (so that the lane runs to its end) but not written.
-    await consumeDecisionRing(task.ring, w ? (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts) : () => {}, () => Atomics.load(ctl, C.ABORT) !== 0, undefined, first);
+    await consumeDecisionRing(task.ring, w ? onBatch : () => {}, () => Atomics.load(ctl, C.ABORT) !== 0, undefined, first);
   } finally {
     w?.flush();
   }
+  if (process.env.SGF_DEBUG_HAND) process.stderr.write(`writer: from ${first}, ${aheadN} ahead, to ${b}\n`);
   return { status: out.status(), lastN: w?.lastN ?? 0 };
 }

@@ -440,7 +440,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         const w: RingWriterTask = { ring, path: dest!.path, fd: dest!.fd, format, tables: recordTables(topology, compiled).tables, truncate: dest!.truncatePending };
         // The lane writes the first batches itself until the writer thread is online (decision-writer.ts).
         const mine = new LocalRingWriter(ring, dest!, format, w.tables);
-        writing = (pools[0]!.run(w, { name: 'writeDecisions' }) as Promise<RingWriterResult>).then((r) => mine.result(r));
+        writing = (pools[0]!.run(w, { name: 'writeDecisions' }) as Promise<RingWriterResult>).then(async (r) => (await mine.aheadDone, mine.result(r)));
         truncating = true;
         // A writer that died: the lane stops at its next batch (its ring gives up), and its error is the replay's.
         writing.catch(() => abortDecisionRing(ring));
