@@ -14,7 +14,7 @@
  * batch b + R. Nothing is merged after the replay and no temporary file is
  * written; the memory is R × lanes batches of records.
  */
-import { fstatSync, ftruncate } from 'node:fs';
+import { ftruncate } from 'node:fs';
 import { InternalError } from '../model/errors.js';
 import { DREC, JsonlEncoder, LaneMerger, type DecisionTables } from './decision-format.js';
 import { encodeDecisionsHeader } from './decision-file.js';
@@ -39,12 +39,11 @@ export class DecisionWriter {
   private bin: Uint8Array | undefined;
   private binUsed = 0;
 
-  /** `header` false: the binary format's header is in the destination already (written by another DecisionWriter: LocalRingWriter). */
-  constructor(readonly out: OutputFile, readonly format: DecisionsFormat, tables: DecisionTables, header = true) {
+  constructor(readonly out: OutputFile, readonly format: DecisionsFormat, tables: DecisionTables) {
     if (format === 'jsonl') this.encoder = new JsonlEncoder(tables, (bytes, lines) => this.jsonlChunk(bytes, lines), JSONL_CHUNK);
     else {
       this.merger = new LaneMerger();
-      if (header) out.writeChunk(encodeDecisionsHeader(tables), 0);
+      out.writeChunk(encodeDecisionsHeader(tables), 0);
     }
   }
 
@@ -94,13 +93,6 @@ export class DecisionWriter {
     if (done < n && this.goodThrough === Infinity) this.goodThrough = nAt(done) - 1;
   }
 
-  /** Write JSON lines encoded elsewhere (LocalRingWriter.encodeAhead), after what is buffered. */
-  jsonlBytes(bytes: Uint8Array, lines: number): void {
-    if (this.out.failed) return;
-    this.encoder!.flush();
-    if (lines > 0) this.jsonlChunk(bytes, lines);
-  }
-
   /** Write what is buffered. */
   flush(): void {
     this.encoder?.flush();
@@ -135,23 +127,11 @@ export interface DecisionRing {
   capacity: number;
   /** slots × lanes × capacity records: slot s, lane l at (s × lanes + l) × capacity. */
   records: SharedArrayBuffer;
-  /** Int32: [BELL, ABORT, FINISHED, TRUNCATE (see truncateForRing), final batch count + 1 per lane…, then per slot: FREE_FOR, DONE, then HANDOFF, NEXT (LocalRingWriter)]. */
+  /** Int32: [BELL, ABORT, FINISHED, TRUNCATE (see truncateForRing), final batch count + 1 per lane…, then per slot: FREE_FOR, DONE]. */
   control: SharedArrayBuffer;
   /** Float64: per slot, per lane: firstN, count (the batch's packets), own (the lane's records). */
   meta: SharedArrayBuffer;
-  /** A deep ring's: AHEAD_BUFFERS buffers of AHEAD_BYTES for JSON lines encoded ahead by the calling thread (LocalRingWriter.encodeAhead). */
-  ahead?: SharedArrayBuffer;
-  /** Int32: per ahead buffer: AB state, batch, bytes, lines; then per slot: CLAIM (2b + 1: batch b encoded by the writer thread, 2b + 2: ahead). */
-  aheadControl?: SharedArrayBuffer;
 }
-
-/** Ahead buffers: 8 of 2 MiB (a batch of 8192 lines is ~1.4 MB; one that does not fit is encoded by the writer thread). */
-const AHEAD_BUFFERS = 8;
-const AHEAD_BYTES = 2 << 20;
-/** An ahead buffer's state: free, being filled, ready (its batch's lines), given up (the writer thread encodes its batch). */
-const AB = { FREE: 0, FILLING: 1, READY: 2, GAVE_UP: 3 } as const;
-const abAt = (k: number) => 4 * k;
-const claimAt = (s: number) => 4 * AHEAD_BUFFERS + s;
 
 /** Atomics.waitAsync (V8, Node ≥ 16; not in this TypeScript lib). */
 const waitAsync = (Atomics as unknown as {
@@ -178,13 +158,9 @@ export function makeDecisionRing(lanes: number, capacity: number, deep = false):
     slots,
     capacity,
     records: new SharedArrayBuffer(slots * slotBytes),
-    control: new SharedArrayBuffer(4 * (C.FINAL + lanes + 2 * slots + 2)),
+    control: new SharedArrayBuffer(4 * (C.FINAL + lanes + 2 * slots)),
     meta: new SharedArrayBuffer(8 * slots * lanes * META),
   };
-  if (deep && lanes === 1) {
-    ring.ahead = new SharedArrayBuffer(AHEAD_BUFFERS * AHEAD_BYTES);
-    ring.aheadControl = new SharedArrayBuffer(4 * (4 * AHEAD_BUFFERS + slots));
-  }
   const ctl = new Int32Array(ring.control);
   for (let s = 0; s < slots; s++) ctl[freeAt(ring, s)] = s;
   return ring;
@@ -228,20 +204,6 @@ async function awaitRingTruncation(ctl: Int32Array): Promise<boolean> {
   }
 }
 
-/** The writer thread's side of the hand-off (LocalRingWriter): WRITER when it writes from NEXT on, else FAILED or ALL (or WRITER after an abort). */
-async function takeOver(ring: DecisionRing, ctl: Int32Array): Promise<number> {
-  const at = handoffAt(ring);
-  for (;;) {
-    const h = Atomics.compareExchange(ctl, at, HAND.MAIN, HAND.WRITER);
-    if (h === HAND.MAIN) return HAND.WRITER;
-    if (h !== HAND.BUSY) return h;
-    // The lane failed while this thread waited: nothing more is written (replay() throws its error).
-    if (Atomics.load(ctl, C.ABORT) !== 0) return HAND.FAILED;
-    const w = waitAsync(ctl, at, h, 50);
-    if (w.async) await w.value;
-  }
-}
-
 /** Tell the ring's lanes to give up (the writer thread died): their `acquire` returns null. */
 export function abortDecisionRing(ring: DecisionRing): void {
   const ctl = new Int32Array(ring.control);
@@ -252,216 +214,15 @@ export function abortDecisionRing(ring: DecisionRing): void {
 
 const freeAt = (r: DecisionRing, s: number) => C.FINAL + r.lanes + 2 * s;
 const doneAt = (r: DecisionRing, s: number) => C.FINAL + r.lanes + 2 * s + 1;
-/** Who writes the ring's batches (LocalRingWriter): HAND values. */
-const handoffAt = (r: DecisionRing) => C.FINAL + r.lanes + 2 * r.slots;
-/** The first batch not yet written by the calling thread (LocalRingWriter): where the writer thread starts. */
-const nextAt = (r: DecisionRing) => C.FINAL + r.lanes + 2 * r.slots + 1;
-/**
- * The ring's HANDOFF word: the calling thread may write (MAIN: the default,
- * also for rings without a LocalRingWriter, whose writer takes over at once),
- * it is writing a batch (BUSY), the writer thread writes (WRITER), the
- * calling thread's write failed (FAILED: nothing more is written), the
- * calling thread wrote every batch (ALL).
- */
-const HAND = { MAIN: 0, WRITER: 1, BUSY: 2, FAILED: 3, ALL: 4 } as const;
-
-/** The calling threads' writers of local lanes' rings (RingProducer finds its ring's, if any; a ring cloned into a worker has none). */
-const localWriters = new WeakMap<DecisionRing, LocalRingWriter>();
-
-/**
- * Hand the completed batch `b` of the ring (slot `s`) to `onBatch`, then free its slot for batch
- * b + slots. Returns false when the batch is not complete.
- */
-function takeBatch(ring: DecisionRing, ctl: Int32Array, meta: Float64Array, views: readonly DataView[], counts: number[], b: number, onBatch: (dv: DataView, laneBytes: number, counts: readonly number[], firstN: number, count: number) => void): boolean {
-  const s = b % ring.slots;
-  if (Atomics.load(ctl, doneAt(ring, s)) !== ring.lanes) return false;
-  const m0 = s * ring.lanes * META;
-  const firstN = meta[m0]!;
-  const count = meta[m0 + 1]!;
-  let total = 0;
-  for (let w = 0; w < ring.lanes; w++) {
-    const m = m0 + w * META;
-    if (meta[m] !== firstN || meta[m + 1] !== count) {
-      throw new InternalError(`decisions ring: batch ${b}: lane ${w} has packets ${meta[m]}+${meta[m + 1]}, lane 0 ${firstN}+${count}`);
-    }
-    counts[w] = meta[m + 2]!;
-    total += counts[w]!;
-  }
-  if (total > count) throw new InternalError(`decisions ring: batch ${b}: the lanes hold ${total} records for ${count} packets`);
-  onBatch(views[s]!, ring.capacity * DREC.SIZE, counts, firstN, count);
-  Atomics.store(ctl, doneAt(ring, s), 0);
-  Atomics.store(ctl, freeAt(ring, s), b + ring.slots);
-  Atomics.notify(ctl, freeAt(ring, s));
-  return true;
-}
-
-const slotViews = (ring: DecisionRing) => Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.lanes * ring.capacity * DREC.SIZE, ring.lanes * ring.capacity * DREC.SIZE));
-
-/**
- * The calling thread's part in writing a local lane's ring (replay.ts, the
- * local lane): until the writer thread is online (50-90 ms after it was
- * started here, a fifth of a 1M-packet replay), the lane writes each batch
- * itself, synchronously, right after releasing it into the ring (and, when
- * it finishes first, every batch: the writer thread then writes nothing).
- * The writer thread takes over at a batch boundary (writeDecisionRing: a
- * compare-and-swap of HANDOFF from MAIN to WRITER, which the lane's writes
- * hold at BUSY) and goes on from NEXT, so the bytes come in order through
- * the one descriptor. Nothing is written while an existing file is being
- * emptied in the background (truncateForRing). `result` folds what this
- * thread wrote into the writer thread's result.
- */
-export class LocalRingWriter {
-  private readonly ctl: Int32Array;
-  private readonly meta: Float64Array;
-  private readonly views: DataView[];
-  private readonly counts: number[];
-  private writer: DecisionWriter | undefined;
-  private next = 0;
-
-  constructor(readonly ring: DecisionRing, readonly out: OutputFile, readonly format: DecisionsFormat, readonly tables: DecisionTables) {
-    this.ctl = new Int32Array(ring.control);
-    this.meta = new Float64Array(ring.meta);
-    this.views = slotViews(ring);
-    this.counts = new Array<number>(ring.lanes).fill(0);
-    // Only a regular file: a pipe's reader could block this thread (its event loop, so signals) in a write.
-    let file = false;
-    try {
-      file = fstatSync(out.fd).isFile();
-    } catch {
-      // left to the writer thread
-    }
-    if (file) localWriters.set(ring, this);
-  }
-
-  /** Write the completed batches, unless the writer thread took over (or the destination is being emptied). */
-  pump(): void {
-    const ctl = this.ctl;
-    const t = Atomics.load(ctl, C.TRUNCATE);
-    if (t === TRUNC.PENDING || t === TRUNC.FAILED || Atomics.load(ctl, C.ABORT) !== 0) return;
-    if (Atomics.compareExchange(ctl, handoffAt(this.ring), HAND.MAIN, HAND.BUSY) !== HAND.MAIN) return;
-    let after: number = HAND.MAIN;
-    try {
-      // The DecisionWriter (and the binary header) only with a first batch: NEXT 0 tells the writer thread to write the header.
-      const onBatch = (dv: DataView, laneBytes: number, counts: readonly number[]) => (this.writer ??= new DecisionWriter(this.out, this.format, this.tables)).lanes(dv, laneBytes, counts);
-      while (takeBatch(this.ring, ctl, this.meta, this.views, this.counts, this.next, onBatch)) {
-        this.next++;
-        // Whole batches only: what is buffered goes out before the writer thread may take over.
-        this.writer!.flush();
-        if (this.out.failed) break;
-      }
-      if (this.out.failed) after = HAND.FAILED;
-    } catch (e) {
-      after = HAND.FAILED;
-      throw e;
-    } finally {
-      Atomics.store(ctl, nextAt(this.ring), this.next);
-      Atomics.store(ctl, handoffAt(this.ring), after);
-      Atomics.notify(ctl, handoffAt(this.ring));
-    }
-  }
-
-  /** The lane finished (after its last release): write what is left if this thread still writes, and tell the writer thread so. */
-  finished(): void {
-    this.pump();
-    const ctl = this.ctl;
-    if (Atomics.load(ctl, C.ABORT) === 0 && Atomics.compareExchange(ctl, handoffAt(this.ring), HAND.MAIN, HAND.ALL) === HAND.MAIN) {
-      Atomics.notify(ctl, handoffAt(this.ring));
-      return;
-    }
-    if (this.format === 'jsonl' && this.ring.ahead && Atomics.load(ctl, handoffAt(this.ring)) === HAND.WRITER) this.aheadDone = this.encodeAhead();
-  }
-
-  /** Settles when encodeAhead is over (replay() awaits it with the writer thread). */
-  aheadDone: Promise<void> = Promise.resolve();
-
-  /**
-   * Once the lane has judged every packet and the writer thread writes:
-   * this thread, idle otherwise, encodes JSON lines of the batches just
-   * ahead of the writer thread into the ring's ahead buffers (claiming each
-   * batch by CLAIM), and the writer thread writes those bytes instead of
-   * encoding them itself (writeDecisionRing) — the encoding a quarter of its
-   * time. Order is the writer thread's: it writes batch after batch.
-   */
-  private async encodeAhead(): Promise<void> {
-    const ring = this.ring;
-    const ctl = this.ctl;
-    const actl = new Int32Array(ring.aheadControl!);
-    const bytesAll = new Uint8Array(ring.ahead!);
-    const end = Atomics.load(ctl, C.FINAL) - 1; // the lane's batches
-    let k = -1;
-    let filled = 0;
-    let lines = 0;
-    let over = false;
-    const encoder = new JsonlEncoder(this.tables, (bytes, n) => {
-      if (over || filled + bytes.length > AHEAD_BYTES) {
-        over = true;
-        return;
-      }
-      bytesAll.set(bytes, k * AHEAD_BYTES + filled);
-      filled += bytes.length;
-      lines += n;
-    }, AHEAD_BYTES);
-    let b = 0;
-    while (Atomics.load(ctl, C.ABORT) === 0) {
-      // Just ahead of the writer thread: the batch after the one it writes.
-      b = Math.max(b, Atomics.load(ctl, nextAt(ring)) + 1);
-      if (b >= end) return;
-      // A free buffer, else wait for the writer thread to write one.
-      k = -1;
-      for (let i = 0; i < AHEAD_BUFFERS && k < 0; i++) if (Atomics.compareExchange(actl, abAt(i), AB.FREE, AB.FILLING) === AB.FREE) k = i;
-      if (k < 0) {
-        const w = waitAsync(ctl, nextAt(ring), Atomics.load(ctl, nextAt(ring)), 20);
-        if (w.async) await w.value;
-        continue;
-      }
-      const s = b % ring.slots;
-      const v = Atomics.load(actl, claimAt(s));
-      if (v >= 2 * b + 1 || Atomics.compareExchange(actl, claimAt(s), v, 2 * b + 2) !== v) {
-        Atomics.store(actl, abAt(k), AB.FREE); // the writer thread has it
-        b++;
-        continue;
-      }
-      filled = 0;
-      lines = 0;
-      over = false;
-      const m0 = s * ring.lanes * META;
-      encoder.encode(this.views[s]!, 0, this.meta[m0 + 2]!);
-      encoder.flush();
-      Atomics.store(actl, abAt(k) + 1, b);
-      Atomics.store(actl, abAt(k) + 2, filled);
-      Atomics.store(actl, abAt(k) + 3, lines);
-      Atomics.store(actl, abAt(k), over ? AB.GAVE_UP : AB.READY);
-      Atomics.notify(actl, abAt(k));
-      Atomics.notify(actl, abAt(0)); // the word the writer thread waits on
-      b++;
-    }
-  }
-
-  /** The writer thread's result with this thread's writes in it (they came first). */
-  result(r: RingWriterResult): RingWriterResult {
-    const mine = this.out.status();
-    if (process.env.SGF_DEBUG_HAND) process.stderr.write(`local wrote ${mine.lines} lines, ${this.next} batches\n`);
-    if (this.writer === undefined) return r;
-    const error = mine.error ?? r.status.error;
-    return {
-      status: { path: r.status.path, lines: mine.lines + r.status.lines, bytes: mine.bytes + r.status.bytes, ...(error !== undefined ? { error } : {}) },
-      // Batches are written in order: the later of the two is the last written.
-      lastN: Math.max(r.lastN, this.writer.lastN),
-    };
-  }
-}
 
 /** A worker's end of the ring. */
 export class RingProducer {
   private readonly ctl: Int32Array;
   private readonly meta: Float64Array;
   private readonly views: Uint8Array[];
-  /** The calling thread's writer of this (local lane's) ring, if any. */
-  private readonly local: LocalRingWriter | undefined;
   batches = 0;
 
   constructor(readonly ring: DecisionRing, readonly lane: number) {
-    this.local = localWriters.get(ring);
     this.ctl = new Int32Array(ring.control);
     this.meta = new Float64Array(ring.meta);
     const bytes = ring.capacity * DREC.SIZE;
@@ -513,7 +274,6 @@ export class RingProducer {
     this.batches++;
     Atomics.add(this.ctl, doneAt(this.ring, s), 1);
     this.ring_();
-    this.local?.pump();
   }
 
   /** The lane has no more batches (call once, in a finally). */
@@ -521,7 +281,6 @@ export class RingProducer {
     Atomics.store(this.ctl, C.FINAL + this.lane, this.batches + 1);
     Atomics.add(this.ctl, C.FINISHED, 1);
     this.ring_();
-    this.local?.finished();
   }
 
   private ring_(): void {
@@ -540,19 +299,37 @@ export class RingProducer {
  * batch is handed over before that is done; `onTruncateFailed` is called when
  * it failed (or the ring was aborted meanwhile). Returns the batches written.
  */
-export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, laneBytes: number, counts: readonly number[], firstN: number, count: number) => void, crashed: () => boolean, onTruncateFailed?: () => void, first = 0): Promise<number> {
+export async function consumeDecisionRing(ring: DecisionRing, onBatch: (dv: DataView, laneBytes: number, counts: readonly number[], firstN: number, count: number) => void, crashed: () => boolean, onTruncateFailed?: () => void): Promise<number> {
   const ctl = new Int32Array(ring.control);
   const meta = new Float64Array(ring.meta);
-  const views = slotViews(ring);
+  const laneBytes = ring.capacity * DREC.SIZE;
+  const views = Array.from({ length: ring.slots }, (_, s) => new DataView(ring.records, s * ring.lanes * laneBytes, ring.lanes * laneBytes));
   const counts = new Array<number>(ring.lanes).fill(0);
-  let b = first;
+  let b = 0;
   try {
     // A destination emptied in the background (truncateForRing): nothing is written before it is empty.
     if (Atomics.load(ctl, C.TRUNCATE) !== TRUNC.NONE && !(await awaitRingTruncation(ctl))) onTruncateFailed?.();
     for (;;) {
       const bell = Atomics.load(ctl, C.BELL);
       const s = b % ring.slots;
-      if (takeBatch(ring, ctl, meta, views, counts, b, onBatch)) {
+      if (Atomics.load(ctl, doneAt(ring, s)) === ring.lanes) {
+        const m0 = s * ring.lanes * META;
+        const firstN = meta[m0]!;
+        const count = meta[m0 + 1]!;
+        let total = 0;
+        for (let w = 0; w < ring.lanes; w++) {
+          const m = m0 + w * META;
+          if (meta[m] !== firstN || meta[m + 1] !== count) {
+            throw new InternalError(`decisions ring: batch ${b}: lane ${w} has packets ${meta[m]}+${meta[m + 1]}, lane 0 ${firstN}+${count}`);
+          }
+          counts[w] = meta[m + 2]!;
+          total += counts[w]!;
+        }
+        if (total > count) throw new InternalError(`decisions ring: batch ${b}: the lanes hold ${total} records for ${count} packets`);
+        onBatch(views[s]!, laneBytes, counts, firstN, count);
+        Atomics.store(ctl, doneAt(ring, s), 0);
+        Atomics.store(ctl, freeAt(ring, s), b + ring.slots);
+        Atomics.notify(ctl, freeAt(ring, s));
         b++;
         continue;
       }
@@ -598,55 +375,12 @@ export async function writeDecisionRing(task: RingWriterTask, out: OutputFile): 
   if (task.truncate && !background) out.truncateNow();
   // The header of the binary format is written by the DecisionWriter: after a background truncation.
   if (background && !(await awaitRingTruncation(ctl)) && task.truncate) out.truncateNow();
-  // Take over from the calling thread (LocalRingWriter) at a batch boundary: it may have written the first batches, or all.
-  const hand = await takeOver(task.ring, ctl);
-  const first = Atomics.load(ctl, nextAt(task.ring));
-  const write = hand === HAND.WRITER;
-  const w = write ? new DecisionWriter(out, task.format, task.tables, first === 0) : undefined;
-  const ring = task.ring;
-  const actl = ring.aheadControl ? new Int32Array(ring.aheadControl) : undefined;
-  const ahead = ring.ahead ? new Uint8Array(ring.ahead) : undefined;
-  let b = first;
-  let aheadN = 0;
-  const onBatch = (dv: DataView, laneBytes: number, counts: readonly number[]) => {
-    const s = b % ring.slots;
-    // The calling thread may have encoded this batch (LocalRingWriter.encodeAhead): claim it, or take its bytes.
-    if (actl) {
-      const v = Atomics.load(actl, claimAt(s));
-      if (v === 2 * b + 2 || Atomics.compareExchange(actl, claimAt(s), v, 2 * b + 1) !== v) {
-        for (;;) {
-          let found = -1;
-          for (let k = 0; k < AHEAD_BUFFERS && found < 0; k++) {
-            const st = Atomics.load(actl, abAt(k));
-            if ((st === AB.READY || st === AB.GAVE_UP) && Atomics.load(actl, abAt(k) + 1) === b) found = k;
-          }
-          if (found >= 0) {
-            const k = found;
-            if (process.env.SGF_DEBUG_HAND) aheadN++;
-            if (Atomics.load(actl, abAt(k)) === AB.READY) w!.jsonlBytes(ahead!.subarray(k * AHEAD_BYTES, k * AHEAD_BYTES + Atomics.load(actl, abAt(k) + 2)), Atomics.load(actl, abAt(k) + 3));
-            else w!.lanes(dv, laneBytes, counts);
-            Atomics.store(actl, abAt(k), AB.FREE);
-            break;
-          }
-          if (Atomics.load(ctl, C.ABORT) !== 0) throw new InternalError(`decisions ring: aborted while batch ${b} was encoded ahead`);
-          Atomics.wait(actl, abAt(0), Atomics.load(actl, abAt(0)), 1);
-        }
-        Atomics.store(ctl, nextAt(ring), ++b);
-        Atomics.notify(ctl, nextAt(ring));
-        return;
-      }
-    }
-    w!.lanes(dv, laneBytes, counts);
-    Atomics.store(ctl, nextAt(ring), ++b);
-    Atomics.notify(ctl, nextAt(ring));
-  };
+  const w = new DecisionWriter(out, task.format, task.tables);
   try {
     // Given up when replay() aborts the ring (its lane failed before it could finish the ring).
-    // When the calling thread's write failed, the rest is consumed (so that the lane runs to its end) but not written.
-    await consumeDecisionRing(task.ring, w ? onBatch : () => {}, () => Atomics.load(ctl, C.ABORT) !== 0, undefined, first);
+    await consumeDecisionRing(task.ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => Atomics.load(ctl, C.ABORT) !== 0);
   } finally {
-    w?.flush();
+    w.flush();
   }
-  if (process.env.SGF_DEBUG_HAND) process.stderr.write(`writer: from ${first}, ${aheadN} ahead, to ${b}\n`);
-  return { status: out.status(), lastN: w?.lastN ?? 0 };
+  return { status: out.status(), lastN: w.lastN };
 }

@@ -45,7 +45,7 @@ import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision
 import { summarize, type ReplaySummary } from './summary.js';
 import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
-import { abortDecisionRing, consumeDecisionRing, DecisionWriter, LocalRingWriter, makeDecisionRing, truncateForRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
+import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, truncateForRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
 import { releaseSharedMemory, runSharedReplay } from './shared-replay.js';
 
@@ -438,9 +438,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         // An existing file is emptied in the background while the writer thread starts (it waits for that before writing).
         if (dest!.truncatePending) truncation = truncateForRing(ring, dest!.fd);
         const w: RingWriterTask = { ring, path: dest!.path, fd: dest!.fd, format, tables: recordTables(topology, compiled).tables, truncate: dest!.truncatePending };
-        // The lane writes the first batches itself until the writer thread is online (decision-writer.ts).
-        const mine = new LocalRingWriter(ring, dest!, format, w.tables);
-        writing = (pools[0]!.run(w, { name: 'writeDecisions' }) as Promise<RingWriterResult>).then(async (r) => (await mine.aheadDone, mine.result(r)));
+        writing = pools[0]!.run(w, { name: 'writeDecisions' }) as Promise<RingWriterResult>;
         truncating = true;
         // A writer that died: the lane stops at its next batch (its ring gives up), and its error is the replay's.
         writing.catch(() => abortDecisionRing(ring));
