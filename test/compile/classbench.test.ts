@@ -23,6 +23,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { classifyTrace, writeTrace } from '../../src/cli/classify.js';
 import { compileTopology } from '../../src/compile/compile.js';
+import type { TreeOptions } from '../../src/compile/tree.js';
 import { TupleBatch, WasmTable } from '../../src/compile/matcher.js';
 import { Table } from '../../src/compile/table.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
@@ -171,6 +172,22 @@ function head(t: ClassBenchTrace, n: number): ClassBenchTrace {
     sport: cut(t.sport), dport: cut(t.dport), proto: cut(t.proto), match: t.match && cut(t.match), lines: cut(t.lines) };
 }
 
+/** Packets of `trace` whose rule, by the WASM matcher over a table compiled with `tree` options, is not the oracle's. */
+function oracleMisses(topology: Parameters<typeof compileTopology>[0], trace: ClassBenchTrace, tree: Partial<TreeOptions>) {
+  const compiled = compileTopology(topology, { tree });
+  const table = Table.fromCompiled(compiled);
+  const wasm = new WasmInstance();
+  const batch = new TupleBatch(wasm, trace.length);
+  const list = table.listFor(CLASSBENCH_INTERFACE, 'ingress')!;
+  writeTrace(batch, list, trace);
+  batch.run(new WasmTable(wasm, table), 'optimized', trace.length);
+  const pos = batch.results(trace.length);
+  const ids = table.meta.lists[list]!.rules.map(([, id]) => Number(id));
+  let bad = 0;
+  for (let i = 0; i < trace.length; i++) if ((pos[i]! < 0 ? 0 : ids[pos[i]!]) !== trace.match![i]) bad++;
+  return { bad, compiled };
+}
+
 const corpus = suite('classbench corpus: every packet gets the oracle\'s rule');
 
 const dir = corpusDir();
@@ -224,18 +241,8 @@ if (dir) {
     for (const name of sets.filter((s) => s.endsWith('_1K'))) {
       const rules = loadClassBenchRules(join(dir, 'classbench', `${name}.rules`));
       const trace = loadClassBenchTrace(join(dir, 'classbench', `${name}.trace`));
-      const compiled = compileTopology(rules.topology, { tree: { tail: true } });
+      const { bad, compiled } = oracleMisses(rules.topology, trace, { tail: true });
       if (compiled.stats[0]!.trees > 1) split++;
-      const table = Table.fromCompiled(compiled);
-      const wasm = new WasmInstance();
-      const batch = new TupleBatch(wasm, trace.length);
-      const list = table.listFor(CLASSBENCH_INTERFACE, 'ingress')!;
-      writeTrace(batch, list, trace);
-      batch.run(new WasmTable(wasm, table), 'optimized', trace.length);
-      const pos = batch.results(trace.length);
-      const ids = table.meta.lists[list]!.rules.map(([, id]) => Number(id));
-      let bad = 0;
-      for (let i = 0; i < trace.length; i++) if ((pos[i]! < 0 ? 0 : ids[pos[i]!]) !== trace.match![i]) bad++;
       assert.is(bad, 0, `${name}: ${bad} packets differ`);
     }
     assert.ok(split > 0, 'some 1K set is split');
@@ -252,19 +259,8 @@ if (dir) {
         const stats = [];
         // Trimmed and filled (the default), trimmed alone, and neither.
         for (const [trim, fill] of [[true, true], [true, false], [false, false]] as const) {
-          const compiled = compileTopology(rules.topology, { tree: { trim, fill } });
-          const st = compiled.stats.find((s) => s.family === family)!;
-          stats.push(st);
-          const table = Table.fromCompiled(compiled);
-          const wasm = new WasmInstance();
-          const batch = new TupleBatch(wasm, trace.length);
-          const list = table.listFor(CLASSBENCH_INTERFACE, 'ingress')!;
-          writeTrace(batch, list, trace);
-          batch.run(new WasmTable(wasm, table), 'optimized', trace.length);
-          const pos = batch.results(trace.length);
-          const ids = table.meta.lists[list]!.rules.map(([, id]) => Number(id));
-          let bad = 0;
-          for (let i = 0; i < trace.length; i++) if ((pos[i]! < 0 ? 0 : ids[pos[i]!]) !== trace.match![i]) bad++;
+          const { bad, compiled } = oracleMisses(rules.topology, trace, { trim, fill });
+          stats.push(compiled.stats.find((s) => s.family === family)!);
           assert.is(bad, 0, `${name} IPv${family} trim ${trim} fill ${fill}: ${bad} packets differ`);
         }
         const [t, , u] = stats as [typeof stats[0], typeof stats[0], typeof stats[0]];
