@@ -148,8 +148,9 @@ const warnedOld = new Set<string>();
 
 function sample(b: Build, file: string, capacity: number | undefined): Sample {
   const loop = loopPass(b, file, capacity);
-  // A build from before the stages took a capacity ignores the argument (and
-  // measures its stages at the default capacity): main() says so.
+  // A build from before the stages took a capacity ignores the argument and
+  // measures its stages at the default capacity (its report has no
+  // conntrackFull): say so once.
   const s = b.stages.runStages(b.topology, b.compiled, file, 1, { conntrackCapacity: capacity });
   if (s.conntrackFull === undefined && capacity !== undefined && !warnedOld.has(b.root)) {
     warnedOld.add(b.root);
@@ -197,7 +198,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const w = loopPass(b, set.capturePath, capacity); // warm-up (page cache, JIT)
     if (w.full > 0) throw new BenchError('SGF_BENCH_REPLAY', `${b.root}: ${w.full} packets judged conntrack-full at capacity ${capacity ?? 'default'} per interface`);
   }
-
   const samples = new Map<string, Sample[]>(builds.map((b) => [b.name, []]));
   const locked = new Map<string, { stream: number; engine: number }[]>(builds.map((b) => [b.name, []]));
   for (let r = 0; r < rounds; r++) {
