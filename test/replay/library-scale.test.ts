@@ -19,7 +19,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFilter, DECIDING_REASONS, replay, type Filter, type PacketTuple, type Topology } from '../../src/index.js';
+import { createFilter, replay, type Decision, type PacketTuple } from '../../src/index.js';
 import { decisionLine } from '../../src/model/decision.js';
 import { generateTopology } from '../../src/gen/index.js';
 import { decodeFrame } from '../../src/pcap/decode.js';
@@ -27,6 +27,7 @@ import { frameTime, readAll } from '../../src/pcap/reader.js';
 import { tupleOfRecord } from '../../src/replay/tuple.js';
 import { topology as parsed } from '../helpers/scenario.js';
 import { captureFor } from './helpers.js';
+import { checkBatch, expected, packed } from './library-check.js';
 
 const t = suite('library at scale: every call == replay --engine reference, packet by packet');
 const dir = mkdtempSync(join(tmpdir(), 'sgf-library-scale-'));
@@ -43,66 +44,11 @@ const RICH = {
   mix: { tcp: 40, udp: 20, echo: 8, 'icmp-error': 30, gre: 1, other: 1 },
 };
 
-interface Want {
-  /** The reference's decisions file, one line per packet. */
-  lines: string[];
-  verdicts: Uint8Array;
-  reasons: string[];
-  /** Index into the topology's rules in order (groups, then their rules), -1: no rule decided. */
-  rules: Int32Array;
-}
-
 interface Frame {
   data: Uint8Array;
   ts: bigint;
   tsText: string;
   linktype: number;
-}
-
-interface LineJson {
-  n: number;
-  verdict: string;
-  reason?: string;
-  hops: { reason: string; group?: string; rule?: string }[];
-}
-
-/** The expected verdict, deciding reason and rule of each reference line (the packet's reason, or its last hop's reason and rule). */
-function wantOf(topology: Topology, lines: string[]): Want {
-  const ruleNo = new Map(topology.securityGroups.flatMap((g) => g.rules.map((r) => `${g.id}/${r.id}`)).map((k, i) => [k, i] as const));
-  const verdicts = new Uint8Array(lines.length);
-  const rules = new Int32Array(lines.length);
-  const reasons = lines.map((line, i) => {
-    const d = JSON.parse(line) as LineJson;
-    assert.is(d.n, i + 1, 'the reference lines are in packet order');
-    verdicts[i] = d.verdict === 'allow' ? 1 : 0;
-    if (d.reason) {
-      rules[i] = -1;
-      return d.reason;
-    }
-    const last = d.hops[d.hops.length - 1]!;
-    rules[i] = last.reason === 'rule' ? ruleNo.get(`${last.group}/${last.rule}`)! : -1;
-    return last.reason;
-  });
-  return { lines, verdicts, reasons, rules };
-}
-
-/** A batch call's results for packets from..from+count-1 against the reference. */
-function checkBatch(f: Filter, out: { count: number; verdicts: Uint8Array; reasons: Uint8Array; rules: Int32Array }, want: Want, from: number, label: string): void {
-  for (let i = 0; i < out.count; i++) {
-    const k = from + i;
-    if (out.verdicts[i] === want.verdicts[k] && DECIDING_REASONS[out.reasons[i]!] === want.reasons[k] && out.rules[i] === want.rules[k]) continue;
-    const got = { verdict: out.verdicts[i], reason: DECIDING_REASONS[out.reasons[i]!], rule: out.rules[i] === -1 ? null : f.rules[out.rules[i]!] ?? `?${out.rules[i]}` };
-    const exp = { verdict: want.verdicts[k], reason: want.reasons[k], rule: want.rules[k] === -1 ? null : f.rules[want.rules[k]!] };
-    assert.equal(got, exp, `${label}: packet ${k + 1} (${want.lines[k]})`);
-  }
-}
-
-function packed(frames: Frame[]): { data: Uint8Array; offsets: Uint32Array } {
-  const offsets = new Uint32Array(frames.length + 1);
-  frames.forEach((fr, i) => (offsets[i + 1] = offsets[i]! + fr.data.byteLength));
-  const data = new Uint8Array(offsets[frames.length]!);
-  frames.forEach((fr, i) => data.set(fr.data, offsets[i]!));
-  return { data, offsets };
 }
 
 async function scaleCase(cloud: 'huawei' | 'aliyun-advanced', seed: number, conntrackCapacity: number): Promise<void> {
@@ -120,7 +66,11 @@ async function scaleCase(cloud: 'huawei' | 'aliyun-advanced', seed: number, conn
   assert.is(lines.length, FRAMES, 'one reference line per packet');
   assert.is(frames.length, FRAMES, 'the capture has as many frames');
   assert.ok(frames.every((fr) => fr.linktype === 1), 'Ethernet frames (one linktype per batch call)');
-  const want = wantOf(topology, lines);
+  const want = expected(topology, lines.map((line, i) => {
+    const d = JSON.parse(line) as Decision & { n: number };
+    assert.is(d.n, i + 1, 'the reference lines are in packet order');
+    return d;
+  }));
 
   // The capture is rich in what it claims (counted by the reference decoder, not the library).
   const records = frames.map((fr) => decodeFrame(fr.linktype, fr.data, fr.ts));
@@ -157,7 +107,7 @@ async function scaleCase(cloud: 'huawei' | 'aliyun-advanced', seed: number, conn
     const f = createFilter(topology, options);
     for (let at = 0; at < FRAMES; at += size) {
       const part = frames.slice(at, at + size);
-      const r = f.judgeFrames(form === 'packed' ? packed(part) : part.map((fr) => fr.data), ts.subarray(at, at + part.length));
+      const r = f.judgeFrames(form === 'packed' ? packed(part.map((fr) => fr.data)) : part.map((fr) => fr.data), ts.subarray(at, at + part.length));
       assert.is(r.count, part.length);
       checkBatch(f, r, want, at, `${cloud} ${seed} judgeFrames ${form}, batches of ${size}, at ${at}`);
     }
