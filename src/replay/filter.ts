@@ -107,9 +107,8 @@ export interface InPlaceBatchViews<TS extends BatchTimestamps = BatchTimestamps>
  * every judging call on the filter before writing.
  */
 export class InPlaceBatch<TS extends BatchTimestamps = BigInt64Array> {
-  /** @internal */
+  /** @internal (made by Filter.createInPlaceBatch, which alone judges it) */
   constructor(
-    /** @internal */ readonly owner: Filter,
     private readonly memory: WebAssembly.Memory,
     /** @internal */ readonly dataPtr: number,
     /** @internal */ readonly offsPtr: number,
@@ -219,6 +218,8 @@ export class Filter {
   private out: BatchVerdicts = { count: 0, verdicts: new Uint8Array(0), reasons: new Uint8Array(0), rules: new Int32Array(0) };
   /** Bumped by every capture call: an older capture generator stops with an error rather than read clobbered regions. */
   private captureEpoch = 0;
+  /** The in-place batches this filter made: the only ones judgeInPlace takes (their regions are this filter's). */
+  private readonly inPlaceBatches = new WeakSet<object>();
 
   /** Every rule of the topology, in order (groups, then their rules): what `BatchVerdicts.rules` indexes. */
   readonly rules: readonly { readonly group: string; readonly rule: string }[];
@@ -517,7 +518,9 @@ export class Filter {
     const tsPtr = this.x.arenaAllocate(frames * 8);
     const dataPtr = this.x.arenaAllocate(bytes);
     this.views();
-    return new InPlaceBatch(this, this.memory, dataPtr, offsPtr, tsPtr, frames, bytes, kind);
+    const batch = new InPlaceBatch<BatchTimestamps>(this.memory, dataPtr, offsPtr, tsPtr, frames, bytes, kind);
+    this.inPlaceBatches.add(batch);
+    return batch;
   }
 
   /**
@@ -530,7 +533,7 @@ export class Filter {
    * chunk were judged). Results as judgeFrames gives them.
    */
   judgeInPlace(batch: InPlaceBatch<BatchTimestamps>, count: number, options: BatchOptions = {}): BatchVerdicts {
-    if (!(batch instanceof InPlaceBatch) || batch.owner !== this) throw new ApiUsageError('judgeInPlace: batch must be a InPlaceBatch made by this filter (createInPlaceBatch)');
+    if (!this.inPlaceBatches.has(batch)) throw new ApiUsageError('judgeInPlace: batch must be a InPlaceBatch made by this filter (createInPlaceBatch)');
     if (!(Number.isInteger(count) && count >= 0 && count <= batch.capacity)) throw new ApiUsageError(`judgeInPlace: count must be an integer 0-${batch.capacity} (the batch's capacity), got ${String(count)}`);
     const linktype = options.linktype ?? LINKTYPE.ETHERNET;
     if (linktype >>> 0 !== linktype) throw new ApiUsageError(`judgeInPlace: linktype must be an integer 0-4294967295, got ${String(linktype)}`);

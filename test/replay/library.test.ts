@@ -13,7 +13,7 @@ import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ApiUsageError, createFilter, DECIDING_REASONS, EngineOptionError, PcapError, replay, ReferenceEngine, TupleError, type Decision, type Filter, type InPlaceBatch, type PacketTuple, type Topology } from '../../src/index.js';
+import { ApiUsageError, createFilter, DECIDING_REASONS, InPlaceBatch, EngineOptionError, PcapError, replay, ReferenceEngine, TupleError, type Decision, type Filter, type PacketTuple, type Topology } from '../../src/index.js';
 import { parseAddress } from '../../src/model/address.js';
 import { decisionLine } from '../../src/model/decision.js';
 import type { PacketRecord } from '../../src/model/packet.js';
@@ -497,6 +497,8 @@ t('judgeFrames refuses bad arrays, naming them', () => {
   bad(() => f.judgeInPlace(ip, 5), ApiUsageError, /count must be an integer 0-4/);
   bad(() => createFilter(WEB).judgeInPlace(ip, 1), ApiUsageError, /made by this filter/);
   bad(() => f.judgeInPlace({} as InPlaceBatch, 1), ApiUsageError, /made by this filter/);
+  // One made by hand (any memory, any pointers) is not this filter's either.
+  bad(() => f.judgeInPlace(new InPlaceBatch(new WebAssembly.Memory({ initial: 1 }), 0, 0, 0, 1, 1, 'bigint'), 1), ApiUsageError, /made by this filter/);
   bad(() => f.judgeInPlace(ip, 1, { linktype: -1 }), ApiUsageError, /linktype must be an integer/);
   ip.views().offsets.set([0, 300, 10]);
   bad(() => f.judgeInPlace(ip, 1), ApiUsageError, /offsets\[1\] = 300 is past the end of the batch's data \(256 bytes\)/);
