@@ -35,8 +35,8 @@ export { importTerraform, looksLikeTerraform, scanTerraformSources } from './par
 export type { TerraformImportOptions } from './parse/terraform.js';
 export { parseClassBenchRules, parseClassBenchTrace, loadClassBenchRules, loadClassBenchTrace, importClassBench, ClassBenchError } from './parse/classbench.js';
 export type { ClassBenchRules, ClassBenchTrace } from './parse/classbench.js';
-export { createFilter, Filter, DECIDING_REASONS, TupleError, TUPLE_PROTOCOLS } from './replay/filter.js';
-export type { FilterOptions, JudgedFrame, PackedFrames, BatchVerdicts, StreamVerdicts, BatchOptions, BatchTimestamps, PacketTuple, QuotedTuple, TupleAddress, TupleProtocol, StreamSource } from './replay/filter.js';
+export { createFilter, Filter, InPlaceBatch, DECIDING_REASONS, TupleError, TUPLE_PROTOCOLS } from './replay/filter.js';
+export type { FilterOptions, InPlaceBatchOptions, InPlaceBatchViews, JudgedFrame, PackedFrames, BatchVerdicts, StreamVerdicts, BatchOptions, BatchTimestamps, PacketTuple, QuotedTuple, TupleAddress, TupleProtocol, StreamSource } from './replay/filter.js';
 export { replay, createReplayPool, ReplayPool, prestartReplayWorkers, endIdleReplayWorkers } from './replay/replay.js';
 export { checkPart, mergeParts, MergeError, readPart } from './replay/merge.js';
 export type { MergeOptions, PartInput } from './replay/merge.js';

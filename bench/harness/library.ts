@@ -2,7 +2,8 @@
  * The library's calls (src/replay/filter.ts) on the replay bench's generated
  * traffic (bench/replay/main.ts replaySpec; the capture read into memory
  * first): judgeFrames over the whole capture (packed buffer and array of
- * frames), judgeFrame and its lean judgeFrameVerdict per frame, judgeTuple
+ * frames), judgeInPlace (the frames written into an in-place batch once, the
+ * timestamps every pass), judgeFrame and its lean judgeFrameVerdict per frame, judgeTuple
  * (addresses as text, and parsed: IPv4 numbers, IPv6 bigints) / judgeTuples
  * on the packets' tuples, judgeStream and judgeStreamBatches from the
  * capture file, verdicts() on the capture in memory, and the reference evaluator (the reference decoder
@@ -32,7 +33,7 @@ import { loadTopologyFile } from '../../src/parse/load.js';
 import { decodeFrame } from '../../src/pcap/decode.js';
 import { frameTime, readAll } from '../../src/pcap/reader.js';
 import { ReferenceEngine } from '../../src/reference/engine.js';
-import { createFilter, DECIDING_REASONS, type BatchVerdicts, type Filter, type PacketTuple } from '../../src/replay/filter.js';
+import { createFilter, DECIDING_REASONS, type BatchVerdicts, type Filter, type InPlaceBatch, type PacketTuple } from '../../src/replay/filter.js';
 import type { Topology } from '../../src/model/topology.js';
 import { replaySpec } from '../replay/main.js';
 import type { LibraryInfo } from '../report/schema.js';
@@ -51,6 +52,7 @@ export function librarySteps(p: RunContext['params']['library']): number {
 export const LIBRARY_CALLS = [
   ['judgeFrames-packed', 'judgeFrames, one packed buffer (frames/s)'],
   ['judgeFrames-array', 'judgeFrames, array of frames (frames/s)'],
+  ['judgeInPlace', 'judgeInPlace, frames written into an in-place batch once, timestamps each pass (frames/s)'],
   ['judgeFrame', 'judgeFrame (calls/s)'],
   ['judgeFrameVerdict', 'judgeFrameVerdict (calls/s)'],
   ['judgeTuples', 'judgeTuples (tuples/s)'],
@@ -139,6 +141,27 @@ export function passShift(input: Pick<Input, 'ts'>): number {
   return Math.ceil(Number(hi - lo) / 1e9) + 1;
 }
 
+const inPlaceBatches = new WeakMap<Filter, InPlaceBatch>();
+
+/**
+ * judgeInPlace over the whole capture: the frames written into one in-place
+ * batch of the filter's the first time (a producer that writes them there;
+ * in the cold figure), the timestamps `ts` every call, then one call.
+ */
+function judgeInPlaceAll(f: Filter, input: Input, ts: BigInt64Array): BatchVerdicts {
+  const n = input.frames.length;
+  let batch = inPlaceBatches.get(f);
+  if (!batch) {
+    batch = f.createInPlaceBatch({ frames: Math.max(1, n), bytes: Math.max(1, input.packed.data.length) });
+    const v = batch.views();
+    v.data.set(input.packed.data);
+    v.offsets.set(input.packed.offsets);
+    inPlaceBatches.set(f, batch);
+  }
+  batch.views().timestamps.set(ts.subarray(0, n));
+  return f.judgeInPlace(batch, n, { linktype: input.linktype });
+}
+
 /** Timestamps moved by `by` ns. */
 export function shifted(ts: BigInt64Array, by: bigint): BigInt64Array {
   const out = new BigInt64Array(ts.length);
@@ -193,6 +216,8 @@ async function verify(input: Input, refPackets: number): Promise<void> {
     if (JSON.stringify(got) !== JSON.stringify(want)) mismatch('judgeFrames vs reference', i, got, want);
   }
   const arr = createFilter(topology).judgeFrames(input.frames, input.ts, { linktype: input.linktype });
+  const inPlaceFilter = createFilter(topology);
+  const inPlace = copyOf(judgeInPlaceAll(inPlaceFilter, input, input.ts));
   const single = createFilter(topology);
   const lean = createFilter(topology);
   const verdicts = createFilter(topology).verdicts(input.bytes);
@@ -201,6 +226,7 @@ async function verify(input: Input, refPackets: number): Promise<void> {
     if (i < n && JSON.stringify(d) !== JSON.stringify(refDecisions[i])) mismatch('judgeFrame vs reference', i, d, refDecisions[i]);
     if ((d.verdict === 'allow' ? 1 : 0) !== all.verdicts[i]) mismatch('judgeFrame vs judgeFrames', i, d.verdict, all.verdicts[i]);
     if (arr.verdicts[i] !== all.verdicts[i] || arr.rules[i] !== all.rules[i] || arr.reasons[i] !== all.reasons[i]) mismatch('judgeFrames array vs packed', i, batchTriple(f, arr, i), batchTriple(f, all, i));
+    if (inPlace.verdicts[i] !== all.verdicts[i] || inPlace.rules[i] !== all.rules[i] || inPlace.reasons[i] !== all.reasons[i]) mismatch('judgeInPlace vs judgeFrames', i, batchTriple(f, inPlace, i), batchTriple(f, all, i));
     if (lean.judgeFrameVerdict(input.frames[i]!, input.ts[i]!, input.linktype) !== all.verdicts[i]) mismatch('judgeFrameVerdict vs judgeFrames', i, '', all.verdicts[i]);
     if (verdicts[i] !== all.verdicts[i]) mismatch('verdicts() vs judgeFrames', i, verdicts[i], all.verdicts[i]);
   }
@@ -246,9 +272,11 @@ async function verify(input: Input, refPackets: number): Promise<void> {
     warmLean.judgeFrameVerdict(input.frames[i]!, input.ts[i]!, input.linktype);
   }
   const arr1 = warmArr.judgeFrames(input.frames, ts1, { linktype: input.linktype });
+  const inPlace1 = judgeInPlaceAll(inPlaceFilter, input, ts1);
   const second = warmVerdicts.verdicts(shiftedCapture(input.bytes, shift));
   for (let i = 0; i < all.count; i++) {
     if (arr1.verdicts[i] !== again.verdicts[i] || arr1.rules[i] !== again.rules[i] || arr1.reasons[i] !== again.reasons[i]) mismatch('judgeFrames array, second pass vs packed', i, batchTriple(f, arr1, i), batchTriple(f, again, i));
+    if (inPlace1.verdicts[i] !== again.verdicts[i] || inPlace1.rules[i] !== again.rules[i] || inPlace1.reasons[i] !== again.reasons[i]) mismatch('judgeInPlace, second pass vs judgeFrames', i, batchTriple(f, inPlace1, i), batchTriple(f, again, i));
     const d = warmOne.judgeFrame(input.frames[i]!, ts1[i]!, input.linktype);
     if (JSON.stringify(deciding(d)) !== JSON.stringify(batchTriple(f, again, i))) mismatch('judgeFrame, second pass vs judgeFrames', i, deciding(d), batchTriple(f, again, i));
     if (warmLean.judgeFrameVerdict(input.frames[i]!, ts1[i]!, input.linktype) !== again.verdicts[i]) mismatch('judgeFrameVerdict, second pass vs judgeFrames', i, '', again.verdicts[i]);
@@ -354,6 +382,7 @@ export async function runLibrary(ctx: RunContext): Promise<LibraryInfo> {
   const calls: Call[] = [
     call('judgeFrames-packed', n, 'frames', (f, q) => (sink += f.judgeFrames(input.packed, q.ts, { linktype }).count)),
     call('judgeFrames-array', n, 'frames', (f, q) => (sink += f.judgeFrames(input.frames, q.ts, { linktype }).count)),
+    call('judgeInPlace', n, 'frames', (f, q) => (sink += judgeInPlaceAll(f, input, q.ts).count)),
     call('judgeFrame', n, 'frames', (f, q) => {
       const frames = input.frames;
       const ts = q.ts;

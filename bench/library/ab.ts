@@ -22,11 +22,19 @@
  * read 0.97–1.03 for a build against itself (judgeFrames, judgeFrame,
  * judgeFrameVerdict, two runs) where the CPU-time ratio read 0.85–1.07. Which build goes first alternates chunk by chunk and pass by pass. Calls the other build lacks
  * (judgeTupleVerdict, parsed tuple addresses) are measured for B alone.
+ * judgeInPlace (B alone where A lacks it) judges the frames written once
+ * into one in-place batch per chunk, its timestamps written each pass.
  * judgeStreamBatches reads the capture's file: whole passes, a fresh filter
  * of each build per pass (as the bench's figure), the builds alternating
  * pass by pass.
  *
+ * With `--versus CALL` instead of `--against`, A is this build running CALL
+ * and B this build running each of `--calls` (e.g. `--versus
+ * judgeFrames-packed --calls judgeInPlace`: the same frames, the same
+ * state, two calls), alternating as above.
+ *
  *   node dist/bench/library/ab.js --against DIR [--passes N] [--chunk N] [--packets N] [--calls a,b,…]
+ *   node dist/bench/library/ab.js --versus CALL --calls a,b,… [--passes N] [--chunk N]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -35,7 +43,7 @@ import { performance } from 'node:perf_hooks';
 import { BenchError } from '../harness/errors.js';
 import { load, passShift, shifted, type Input } from '../harness/library.js';
 import { benchProgram, intOption, listOption, parseBenchArgs, runBenchScript } from '../cli.js';
-import type { Filter, PacketTuple } from '../../src/replay/filter.js';
+import type { Filter, InPlaceBatch, PacketTuple } from '../../src/replay/filter.js';
 
 type FilterModule = typeof import('../../src/replay/filter.js');
 
@@ -56,11 +64,32 @@ type Run = (f: Filter, q: Pass, a: number, b: number) => number;
 
 function calls(input: Input): Record<string, { tuples: boolean; run: Run; needs?: (f: Filter) => boolean }> {
   const { frames, tuples, parsedTuples, linktype } = input;
+  const inPlace = new WeakMap<Filter, Map<number, InPlaceBatch>>();
   return {
     judgeFrame: { tuples: false, run: (f, q, a, b) => { let s = 0; for (let i = a; i < b; i++) s += f.judgeFrame(frames[i]!, q.ts[i]!, linktype).hops.length; return s; } },
     judgeFrameVerdict: { tuples: false, run: (f, q, a, b) => { let s = 0; for (let i = a; i < b; i++) s += f.judgeFrameVerdict(frames[i]!, q.ts[i]!, linktype); return s; } },
     'judgeFrames-packed': { tuples: false, run: (f, q, a, b) => f.judgeFrames({ data: input.packed.data, offsets: input.packed.offsets.subarray(a, b + 1) }, q.ts.subarray(a, b), { linktype }).count },
     'judgeFrames-array': { tuples: false, run: (f, q, a, b) => f.judgeFrames(frames.slice(a, b), q.ts.subarray(a, b), { linktype }).count },
+    // The frames written into an in-place batch once per chunk (a producer that writes them there), the timestamps each pass.
+    judgeInPlace: {
+      tuples: false,
+      run: (f, q, a, b) => {
+        let byChunk = inPlace.get(f);
+        if (!byChunk) inPlace.set(f, (byChunk = new Map()));
+        let batch = byChunk.get(a);
+        if (!batch) {
+          const { data, offsets } = input.packed;
+          batch = f.createInPlaceBatch({ frames: b - a, bytes: Math.max(1, offsets[b]! - offsets[a]!) });
+          const v = batch.views();
+          v.data.set(data.subarray(offsets[a]!, offsets[b]!));
+          for (let i = a; i <= b; i++) v.offsets[i - a] = offsets[i]! - offsets[a]!;
+          byChunk.set(a, batch);
+        }
+        batch.views().timestamps.set(q.ts.subarray(a, b));
+        return f.judgeInPlace(batch, b - a, { linktype }).count;
+      },
+      needs: (f) => typeof (f as Partial<Filter>).createInPlaceBatch === 'function',
+    },
     judgeTuple: { tuples: true, run: (f, q, a, b) => { let s = 0; for (let i = a; i < b; i++) s += f.judgeTuple(tuples[i]!, q.tupleTs[i]!).hops.length; return s; } },
     'judgeTuple-parsed': {
       tuples: true,
@@ -95,29 +124,33 @@ function fileCalls(input: Input): Record<string, (f: Filter) => Promise<number>>
 }
 
 async function main(argv: string[]): Promise<void> {
-  const o = parseBenchArgs<{ against: string; passes: number; chunk: number; packets: number; calls?: string[] }>(
+  const o = parseBenchArgs<{ against?: string; versus?: string; passes: number; chunk: number; packets: number; calls?: string[] }>(
     benchProgram('library-ab', "A/B of two builds of the library's per-call paths in one process, alternating chunk by chunk")
-      .requiredOption('--against <dir>', 'a copy of another build: its dist/, build/, package.json, node_modules linked')
+      .option('--against <dir>', 'a copy of another build: its dist/, build/, package.json, node_modules linked')
+      .option('--versus <call>', 'instead of another build: A is this build running <call> (e.g. judgeFrames-packed), B this build running each of --calls')
       .option('--passes <n>', 'passes over the traffic (the first not counted)', intOption(2), 6)
       .option('--chunk <n>', 'calls per chunk, the two builds alternating', intOption(1), 10_000)
       .option('--packets <n>', "packets in the library bench's capture", intOption(1), 200_000)
       .option('--calls <a,b,...>', 'only these calls', listOption()),
     argv
   );
-  const other = resolve(o.against);
-  const otherFilter = join(other, 'dist', 'src', 'replay', 'filter.js');
-  if (!existsSync(otherFilter)) throw new BenchError('SGF_BENCH_BAD_OPTION', `--against ${other}: no dist/src/replay/filter.js there`);
+  if ((o.against === undefined) === (o.versus === undefined)) throw new BenchError('SGF_BENCH_BAD_OPTION', 'give one of --against DIR and --versus CALL');
+  const other = o.against !== undefined ? resolve(o.against) : undefined;
+  const otherFilter = other !== undefined ? join(other, 'dist', 'src', 'replay', 'filter.js') : undefined;
+  if (otherFilter !== undefined && !existsSync(otherFilter)) throw new BenchError('SGF_BENCH_BAD_OPTION', `--against ${other}: no dist/src/replay/filter.js there`);
   const { passes, chunk, packets } = o;
   const input = load({}, packets);
   const all = calls(input);
   const files = fileCalls(input);
   const names = o.calls ?? [...Object.keys(all), ...Object.keys(files)];
+  if (o.versus !== undefined && !all[o.versus]) throw new BenchError('SGF_BENCH_BAD_OPTION', `--versus: unknown call ${o.versus} (${Object.keys(all).join(', ')})`);
   for (const n of names) if (!all[n] && !files[n]) throw new BenchError('SGF_BENCH_BAD_OPTION', `--calls: unknown call ${n} (${[...Object.keys(all), ...Object.keys(files)].join(', ')})`);
-  const A = (await import(pathToFileURL(otherFilter).href)) as FilterModule;
   const B = (await import('../../src/replay/filter.js')) as FilterModule;
+  const A = otherFilter !== undefined ? ((await import(pathToFileURL(otherFilter).href)) as FilterModule) : B;
+  const versus = o.versus !== undefined ? all[o.versus]! : undefined;
   const shiftNs = BigInt(passShift(input)) * 1_000_000_000n;
   let sink = 0;
-  console.log(`A = ${other}, B = this build; ${input.frames.length.toLocaleString('en-US')} frames, ${input.tuples.length.toLocaleString('en-US')} tuples; ${passes} passes (the first not counted), chunks of ${chunk}`);
+  console.log(`A = ${versus ? `this build, ${o.versus}` : other}, B = this build; ${input.frames.length.toLocaleString('en-US')} frames, ${input.tuples.length.toLocaleString('en-US')} tuples; ${passes} passes (the first not counted), chunks of ${chunk}`);
   console.log('call                  A cpu ns   B cpu ns    A/B   A wall ns  B wall ns   A min ns   B min ns  A/B min');
   const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1)).padStart(9);
   for (const name of names) {
@@ -162,7 +195,7 @@ async function main(argv: string[]): Promise<void> {
         for (const x of order) {
           const c0 = cpuNs();
           const t0 = performance.now();
-          sink += c.run(x.f, q, a, b);
+          sink += (versus && x.tag === 'A' ? versus : c).run(x.f, q, a, b);
           const wall = (performance.now() - t0) * 1e6;
           const cpu = cpuNs() - c0;
           if (k > 0) {

@@ -75,6 +75,60 @@ export interface BatchOptions {
 /** Timestamps of a batch, nanoseconds since the epoch: BigInt64Array (exact), or Float64Array of integers (exact up to 2^53). */
 export type BatchTimestamps = BigInt64Array | Float64Array;
 
+/** Options of `createInPlaceBatch`. */
+export interface InPlaceBatchOptions<T extends 'bigint' | 'number' = 'bigint' | 'number'> {
+  /** Frames the batch holds at most (default: the filter's `batchCapacity`, 8192). */
+  frames?: number;
+  /** Bytes of frames the batch holds at most (default 2 MiB). */
+  bytes?: number;
+  /** The timestamps' array: 'bigint' (BigInt64Array, exact; the default) or 'number' (Float64Array of integer ns, exact up to 2^53). */
+  timestamps?: T;
+}
+
+/** Views of a InPlaceBatch's regions (see InPlaceBatch.views). */
+export interface InPlaceBatchViews<TS extends BatchTimestamps = BatchTimestamps> {
+  /** The frames' bytes: frame i is `data[offsets[i], offsets[i + 1])`. */
+  data: Uint8Array;
+  /** `capacity + 1` entries, non-decreasing over the frames judged. */
+  offsets: Uint32Array;
+  /** `capacity` entries: frame i's capture time, nanoseconds since the epoch. */
+  timestamps: TS;
+}
+
+/**
+ * A batch whose frames, offsets and timestamps the caller writes straight
+ * into the filter's WASM memory (`createInPlaceBatch`), judged by
+ * `judgeInPlace` with no copy of them: for a caller that produces frames
+ * in place (reads a capture or a socket into `data`, builds frames there).
+ * Its regions live as long as the filter; one batch can be judged again and
+ * again. The views are plain typed arrays over the filter's memory: a call
+ * that judges may grow that memory, which detaches them (a write to a
+ * detached view is lost without an error), so take `views()` again after
+ * every judging call on the filter before writing.
+ */
+export class InPlaceBatch<TS extends BatchTimestamps = BigInt64Array> {
+  /** @internal (made by Filter.createInPlaceBatch, which alone judges it) */
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    /** @internal */ readonly dataPtr: number,
+    /** @internal */ readonly offsPtr: number,
+    /** @internal */ readonly tsPtr: number,
+    /** Frames the batch holds at most. */
+    readonly capacity: number,
+    /** Bytes of frames the batch holds at most. */
+    readonly byteCapacity: number,
+    /** The timestamps' kind: 'bigint' (BigInt64Array) or 'number' (Float64Array). */
+    readonly timestampKind: 'bigint' | 'number'
+  ) {}
+
+  /** Fresh views over the batch's regions: valid until the next call that judges on the filter (see the class). */
+  views(): InPlaceBatchViews<TS> {
+    const b = this.memory.buffer;
+    const ts = this.timestampKind === 'bigint' ? new BigInt64Array(b, this.tsPtr, this.capacity) : new Float64Array(b, this.tsPtr, this.capacity);
+    return { data: new Uint8Array(b, this.dataPtr, this.byteCapacity), offsets: new Uint32Array(b, this.offsPtr, this.capacity + 1), timestamps: ts as TS };
+  }
+}
+
 /**
  * The word of each deciding-reason code (`BatchVerdicts.reasons`): a packet
  * judged at no interface has its §9 `reason`; otherwise the last hop's
@@ -94,6 +148,9 @@ export type { PacketTuple, QuotedTuple, TupleAddress, TupleProtocol } from './tu
 export type { StreamSource } from './filter-stream.js';
 
 const TWO63 = 2 ** 63;
+/** createInPlaceBatch's bounds. */
+const MAX_BATCH_FRAMES = 1 << 24;
+const MAX_BATCH_BYTES = 1 << 30;
 
 function isRegularFile(path: string): boolean {
   try {
@@ -161,6 +218,8 @@ export class Filter {
   private out: BatchVerdicts = { count: 0, verdicts: new Uint8Array(0), reasons: new Uint8Array(0), rules: new Int32Array(0) };
   /** Bumped by every capture call: an older capture generator stops with an error rather than read clobbered regions. */
   private captureEpoch = 0;
+  /** The in-place batches this filter made: the only ones judgeInPlace takes (their regions are this filter's). */
+  private readonly inPlaceBatches = new WeakSet<object>();
 
   /** Every rule of the topology, in order (groups, then their rules): what `BatchVerdicts.rules` indexes. */
   readonly rules: readonly { readonly group: string; readonly rule: string }[];
@@ -437,6 +496,67 @@ export class Filter {
       if (b < a || b > data.length) throw new ApiUsageError(`judgeFrames: frames.offsets[${k + 1}] = ${b}: offsets must not decrease and stay within frames.data (${data.length} bytes)`);
     }
     throw new ApiUsageError(`judgeFrames: frames.offsets[${last}] = ${offsets[last]!}: offsets must not decrease and stay within frames.data (${data.length} bytes)`);
+  }
+
+  /**
+   * A zero-copy batch (InPlaceBatch): regions for up to `frames` frames of
+   * `bytes` bytes in all, and their offsets and timestamps, in the filter's
+   * WASM memory, for the caller to write into (`batch.views()`) and
+   * `judgeInPlace` to judge in place. The regions are the filter's for its
+   * life (make a batch once, fill and judge it many times).
+   */
+  createInPlaceBatch(options?: InPlaceBatchOptions<'bigint'>): InPlaceBatch<BigInt64Array>;
+  createInPlaceBatch(options: InPlaceBatchOptions<'number'> & { timestamps: 'number' }): InPlaceBatch<Float64Array>;
+  createInPlaceBatch(options: InPlaceBatchOptions = {}): InPlaceBatch<BatchTimestamps> {
+    const frames = options.frames ?? this.cap;
+    const bytes = options.bytes ?? 2 * 1024 * 1024;
+    const kind = options.timestamps ?? 'bigint';
+    if (!(Number.isInteger(frames) && frames >= 1 && frames <= MAX_BATCH_FRAMES)) throw new ApiUsageError(`createInPlaceBatch: frames must be an integer 1-${MAX_BATCH_FRAMES}, got ${String(frames)}`);
+    if (!(Number.isInteger(bytes) && bytes >= 1 && bytes <= MAX_BATCH_BYTES)) throw new ApiUsageError(`createInPlaceBatch: bytes must be an integer 1-${MAX_BATCH_BYTES}, got ${String(bytes)}`);
+    if (kind !== 'bigint' && kind !== 'number') throw new ApiUsageError(`createInPlaceBatch: timestamps must be 'bigint' or 'number', got ${String(kind)}`);
+    const offsPtr = this.x.arenaAllocate((frames + 1) * 4);
+    const tsPtr = this.x.arenaAllocate(frames * 8);
+    const dataPtr = this.x.arenaAllocate(bytes);
+    this.views();
+    const batch = new InPlaceBatch<BatchTimestamps>(this.memory, dataPtr, offsPtr, tsPtr, frames, bytes, kind);
+    this.inPlaceBatches.add(batch);
+    return batch;
+  }
+
+  /**
+   * Judge frames 0 to `count - 1` of `batch` (this filter's InPlaceBatch) in
+   * order, where the caller wrote them: frame i is `data[offsets[i],
+   * offsets[i + 1])` captured at `timestamps[i]` (as judgeFrames), read in
+   * the filter's memory, nothing copied in. Offsets must not decrease and
+   * `offsets[count]` stay within the batch's bytes; a bad one throws an
+   * ApiUsageError naming it (the chunks of `batchCapacity` frames before its
+   * chunk were judged). Results as judgeFrames gives them.
+   */
+  judgeInPlace(batch: InPlaceBatch<BatchTimestamps>, count: number, options: BatchOptions = {}): BatchVerdicts {
+    if (!this.inPlaceBatches.has(batch)) throw new ApiUsageError('judgeInPlace: batch must be a InPlaceBatch made by this filter (createInPlaceBatch)');
+    if (!(Number.isInteger(count) && count >= 0 && count <= batch.capacity)) throw new ApiUsageError(`judgeInPlace: count must be an integer 0-${batch.capacity} (the batch's capacity), got ${String(count)}`);
+    const linktype = options.linktype ?? LINKTYPE.ETHERNET;
+    if (linktype >>> 0 !== linktype) throw new ApiUsageError(`judgeInPlace: linktype must be an integer 0-4294967295, got ${String(linktype)}`);
+    const f64 = batch.timestampKind === 'number';
+    if (this.u8.length === 0) this.views();
+    if (f64) this.checkTimestamps(new Float64Array(this.memory.buffer, batch.tsPtr, count), count);
+    const out = this.outputs(count, options);
+    for (let base = 0; base < count;) {
+      const m = Math.min(this.cap, count - base);
+      if (this.u32.length === 0) this.views();
+      const end = this.u32[(batch.offsPtr >> 2) + base + m]!;
+      if (end > batch.byteCapacity) throw new ApiUsageError(`judgeInPlace: offsets[${base + m}] = ${end} is past the end of the batch's data (${batch.byteCapacity} bytes)`);
+      const r = this.x.libJudgeFrames(batch.dataPtr, batch.offsPtr + base * 4, 0, batch.tsPtr + base * 8, f64 ? 1 : 0, m, linktype, this.verdictsPtr, this.reasonsPtr, this.rulesPtr);
+      if (r < 0 || r >= 0x80000000) {
+        const k = base + ((r >>> 0) & 0x7fffffff);
+        if (this.u32.length === 0) this.views();
+        const offs = batch.offsPtr >> 2;
+        throw new ApiUsageError(`judgeInPlace: offsets[${k}] = ${this.u32[offs + k]!} is below offsets[${k - 1}] = ${this.u32[offs + k - 1]!}: offsets must not decrease`);
+      }
+      this.copyOut(out, base, m);
+      base += m;
+    }
+    return out;
   }
 
   /** One tuple judged: its verdict (`intern` 0) or its decision's intern code (1). */

@@ -15,14 +15,17 @@ import { repoRoot } from '../helpers/corpus.js';
 function block(readme: string, marker: string): string {
   const start = readme.indexOf(`<!-- ${marker} -->`);
   const end = readme.indexOf(`<!-- /${marker} -->`);
-  assert.ok(start >= 0 && end > start, `README has the ${marker} block`);
+  assert.ok(start >= 0 && end > start, `the file has the ${marker} block`);
   const body = readme.slice(start, end);
   return body.slice(body.indexOf('\n```') + 1).replace(/^```\w*\n/, '').replace(/```\s*$/, '');
 }
 
-for (const name of ['library', 'library-batch']) {
-  test(`the README ${name} example prints what the README says`, () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+// [file, example]: the README's, and docs/replay.md's in-place batch example (the same fixture: the first
+// three frames are the README batch example's, judged by the same rules; the fourth is the SYN-ACK reply of
+// the first flow, egress at port-web1, found established).
+for (const [doc, name] of [['README.md', 'library'], ['README.md', 'library-batch'], ['docs/replay.md', 'library-inplace']] as const) {
+  test(`the ${doc} ${name} example prints what it says`, () => {
+    const readme = readFileSync(join(repoRoot, doc), 'utf8');
     const code = block(readme, `example:${name}`);
     const expected = block(readme, `example:${name}:output`);
     // Inside the package, so that `import 'sgfilter'` resolves to this package (self-reference).

@@ -5,7 +5,9 @@
 // decisions, JSON lines) and by a library Filter through each call —
 // judgeFrame, judgeFrameVerdict, judgeFrames (array input in batches of 1, 7
 // and 4096, packed input in batches of 7 and all at once), judgeTuple and
-// judgeTuples (tuples of the IP packets, frames for the rest, on one filter) —
+// judgeTuples (tuples of the IP packets, frames for the rest, on one filter),
+// judgeInPlace (frames written into an in-place batch: parts of 7, 4096 and
+// all) —
 // one fresh filter per call sequence, every packet in capture order. Every
 // packet's verdict, deciding reason and deciding rule must be the reference's;
 // judgeFrame's and judgeTuple's whole decisions must give the reference's line.
@@ -110,6 +112,30 @@ async function scaleCase(cloud: 'huawei' | 'aliyun-advanced', seed: number, conn
       const r = f.judgeFrames(form === 'packed' ? packed(part.map((fr) => fr.data)) : part.map((fr) => fr.data), ts.subarray(at, at + part.length));
       assert.is(r.count, part.length);
       checkBatch(f, r, want, at, `${cloud} ${seed} judgeFrames ${form}, batches of ${size}, at ${at}`);
+    }
+  }
+
+  // judgeInPlace: the frames written into one in-place batch, filled again for each part (its views taken
+  // again after every call: judging may grow the memory), in parts of 7 and 4096, and all at once (more than
+  // the 8192 frames of one WASM entry). (Number timestamps: library.test.ts; these are present-day ns, past 2^53.)
+  const total = frames.reduce((n, fr) => n + fr.data.length, 0);
+  for (const size of [7, 4096, FRAMES]) {
+    const f = createFilter(topology, options);
+    const batch = f.createInPlaceBatch({ frames: size, bytes: size === FRAMES ? total : 1 << 20 });
+    for (let at = 0; at < FRAMES; at += size) {
+      const part = frames.slice(at, at + size);
+      const v = batch.views();
+      let pos = 0;
+      part.forEach((fr, i) => {
+        v.offsets[i] = pos;
+        v.data.set(fr.data, pos);
+        pos += fr.data.length;
+        v.timestamps[i] = fr.ts;
+      });
+      v.offsets[part.length] = pos;
+      const r = f.judgeInPlace(batch, part.length);
+      assert.is(r.count, part.length);
+      checkBatch(f, r, want, at, `${cloud} ${seed} judgeInPlace, parts of ${size}, at ${at}`);
     }
   }
 

@@ -13,7 +13,7 @@ import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ApiUsageError, createFilter, DECIDING_REASONS, EngineOptionError, PcapError, replay, ReferenceEngine, TupleError, type Decision, type Filter, type PacketTuple, type Topology } from '../../src/index.js';
+import { ApiUsageError, createFilter, DECIDING_REASONS, InPlaceBatch, EngineOptionError, PcapError, replay, ReferenceEngine, TupleError, type Decision, type Filter, type PacketTuple, type Topology } from '../../src/index.js';
 import { parseAddress } from '../../src/model/address.js';
 import { decisionLine } from '../../src/model/decision.js';
 import type { PacketRecord } from '../../src/model/packet.js';
@@ -64,13 +64,16 @@ function parsedTupleOf(rec: PacketRecord): PacketTuple | null {
 }
 
 /** A decoded record as the tuple a caller without a frame would give (null: not an IP packet). */
-type Mode = 'array' | 'packed' | 'array-f64' | 'single' | 'verdict' | 'tuple' | 'tuple-parsed' | 'tuple-verdict' | 'tuples' | 'tuples-parsed' | 'out';
+type Mode = 'array' | 'packed' | 'array-f64' | 'inplace' | 'inplace-f64' | 'single' | 'verdict' | 'tuple' | 'tuple-parsed' | 'tuple-verdict' | 'tuples' | 'tuples-parsed' | 'out';
 
 /** Judge `pkts` on one filter in segments of the given sizes and modes; every result against the reference. */
 function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; mode: Mode }[], label: string, options: { batchCapacity?: number } = {}): void {
   const { records, decisions } = referenceOf(topology, pkts, SMALL);
   const want = expected(topology, decisions);
   const f = createFilter(topology, { ...SMALL, ...options });
+  // In-place batches (made on first use, filled again for each segment: their views taken again each time).
+  let inPlace: InPlaceBatch<BigInt64Array> | undefined;
+  let inPlaceF64: InPlaceBatch<Float64Array> | undefined;
   let at = 0;
   for (let s = 0; at < pkts.length || s < segments.length; s++) {
     const seg = segments[s % segments.length]!;
@@ -90,6 +93,24 @@ function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; m
         const r = f.judgeFrames(seg.mode === 'packed' ? packed(part.map((p) => p.data)) : part.map((p) => p.data), ts, out ? { out } : {});
         assert.is(r.count, size, where);
         if (out) assert.ok(r.verdicts === out.verdicts, 'the caller buffer is used');
+        checkBatch(f, r, want, at, where);
+        break;
+      }
+      case 'inplace':
+      case 'inplace-f64': {
+        const batch = seg.mode === 'inplace' ? (inPlace ??= f.createInPlaceBatch({ frames: 300, bytes: 1 << 20 })) : (inPlaceF64 ??= f.createInPlaceBatch({ frames: 300, bytes: 1 << 20, timestamps: 'number' }));
+        const v = batch.views();
+        let pos = 0;
+        part.forEach((p, i) => {
+          v.offsets[i] = pos;
+          v.data.set(p.data, pos);
+          pos += p.data.length;
+          if (v.timestamps instanceof Float64Array) v.timestamps[i] = Number(p.ts);
+          else v.timestamps[i] = p.ts;
+        });
+        v.offsets[size] = pos;
+        const r = f.judgeInPlace(batch, size);
+        assert.is(r.count, size, where);
         checkBatch(f, r, want, at, where);
         break;
       }
@@ -128,7 +149,7 @@ function genPackets(topology: Topology, traffic: TrafficGenOptions): Pkt[] {
 }
 
 const segmentArb = fc.array(
-  fc.record({ size: fc.oneof(fc.integer({ min: 0, max: 17 }), fc.integer({ min: 18, max: 300 })), mode: fc.constantFrom<Mode>('array', 'packed', 'array-f64', 'single', 'verdict', 'tuple', 'tuple-parsed', 'tuple-verdict', 'tuples', 'tuples-parsed', 'out') }),
+  fc.record({ size: fc.oneof(fc.integer({ min: 0, max: 17 }), fc.integer({ min: 18, max: 300 })), mode: fc.constantFrom<Mode>('array', 'packed', 'array-f64', 'inplace', 'inplace-f64', 'single', 'verdict', 'tuple', 'tuple-parsed', 'tuple-verdict', 'tuples', 'tuples-parsed', 'out') }),
   { minLength: 1, maxLength: 8 },
 );
 
@@ -460,6 +481,40 @@ t('judgeFrames refuses bad arrays, naming them', () => {
   bad(() => f.judgeFrames([fr, fr], new Float64Array([1, 2.5])), EngineOptionError, /timestamps\[1\] must be nanoseconds/);
   bad(() => f.judgeFrames([fr], new BigInt64Array(1), { out: { verdicts: new Uint8Array(0), reasons: new Uint8Array(1), rules: new Int32Array(1) } }), ApiUsageError, /out\.verdicts must be a Uint8Array of at least 1/);
   bad(() => f.judgeFrame(fr, 1n, -1), ApiUsageError, /linktype must be an integer/);
+  // In-place batches: bad sizes, counts, offsets, timestamps, another filter's batch.
+  bad(() => f.createInPlaceBatch({ frames: 0 }), ApiUsageError, /frames must be an integer 1-/);
+  bad(() => f.createInPlaceBatch({ bytes: 1.5 }), ApiUsageError, /bytes must be an integer 1-/);
+  bad(() => f.createInPlaceBatch({ timestamps: 'x' as 'number' }), ApiUsageError, /timestamps must be 'bigint' or 'number'/);
+  const ip = f.createInPlaceBatch({ frames: 4, bytes: 256 });
+  assert.is(ip.capacity, 4);
+  assert.is(ip.byteCapacity, 256);
+  const v = ip.views();
+  assert.is(v.offsets.length, 5);
+  assert.is(v.data.length, 256);
+  v.data.set(fr, 0);
+  v.data.set(fr, fr.length);
+  v.offsets.set([0, fr.length, 2 * fr.length]);
+  bad(() => f.judgeInPlace(ip, 5), ApiUsageError, /count must be an integer 0-4/);
+  bad(() => createFilter(WEB).judgeInPlace(ip, 1), ApiUsageError, /made by this filter/);
+  bad(() => f.judgeInPlace({} as InPlaceBatch, 1), ApiUsageError, /made by this filter/);
+  // One made by hand (any memory, any pointers) is not this filter's either.
+  bad(() => f.judgeInPlace(new InPlaceBatch(new WebAssembly.Memory({ initial: 1 }), 0, 0, 0, 1, 1, 'bigint'), 1), ApiUsageError, /made by this filter/);
+  bad(() => f.judgeInPlace(ip, 1, { linktype: -1 }), ApiUsageError, /linktype must be an integer/);
+  ip.views().offsets.set([0, 300, 10]);
+  bad(() => f.judgeInPlace(ip, 1), ApiUsageError, /offsets\[1\] = 300 is past the end of the batch's data \(256 bytes\)/);
+  bad(() => f.judgeInPlace(ip, 2), ApiUsageError, /offsets\[2\] = 10 is below offsets\[1\] = 300: offsets must not decrease/);
+  ip.views().offsets.set([0, fr.length, 2 * fr.length]);
+  assert.is(f.judgeInPlace(ip, 2).count, 2);
+  assert.is(f.judgeInPlace(ip, 0).count, 0);
+  const ipf = f.createInPlaceBatch({ frames: 2, bytes: 256, timestamps: 'number' });
+  assert.ok(ipf.views().timestamps instanceof Float64Array);
+  ipf.views().data.set(fr, 0);
+  ipf.views().data.set(fr, fr.length);
+  ipf.views().offsets.set([0, fr.length, 2 * fr.length]);
+  ipf.views().timestamps.set([1, 2.5]);
+  bad(() => f.judgeInPlace(ipf, 2), EngineOptionError, /timestamps\[1\] must be nanoseconds/);
+  ipf.views().timestamps.set([1, 2]);
+  assert.is(f.judgeInPlace(ipf, 2).count, 2);
   // Reused buffers: the next call overwrites them; caller buffers are not touched by other calls.
   const out = { verdicts: new Uint8Array(1), reasons: new Uint8Array(1), rules: new Int32Array(1) };
   f.judgeFrames([fr], new BigInt64Array(1), { out });
