@@ -104,7 +104,9 @@ export interface InPlaceBatchViews<TS extends BatchTimestamps = BatchTimestamps>
  * again. The views are plain typed arrays over the filter's memory: a call
  * that judges may grow that memory, which detaches them (a write to a
  * detached view is lost without an error), so take `views()` again after
- * every judging call on the filter before writing.
+ * every judging call on the filter before writing. judgeInPlace refuses a
+ * batch whose last views() were made before the memory grew (ApiUsageError),
+ * so such a loss is an error, not a silent wrong verdict.
  */
 export class InPlaceBatch<TS extends BatchTimestamps = BigInt64Array> {
   /** @internal (made by Filter.createInPlaceBatch, which alone judges it) */
@@ -121,9 +123,13 @@ export class InPlaceBatch<TS extends BatchTimestamps = BigInt64Array> {
     readonly timestampKind: 'bigint' | 'number'
   ) {}
 
+  /** @internal The memory's buffer the last views() were made over: judgeInPlace refuses the batch once the memory has grown past it. */
+  viewedBuffer: ArrayBuffer | undefined;
+
   /** Fresh views over the batch's regions: valid until the next call that judges on the filter (see the class). */
   views(): InPlaceBatchViews<TS> {
     const b = this.memory.buffer;
+    this.viewedBuffer = b;
     const ts = this.timestampKind === 'bigint' ? new BigInt64Array(b, this.tsPtr, this.capacity) : new Float64Array(b, this.tsPtr, this.capacity);
     return { data: new Uint8Array(b, this.dataPtr, this.byteCapacity), offsets: new Uint32Array(b, this.offsPtr, this.capacity + 1), timestamps: ts as TS };
   }
@@ -535,6 +541,9 @@ export class Filter {
   judgeInPlace(batch: InPlaceBatch<BatchTimestamps>, count: number, options: BatchOptions = {}): BatchVerdicts {
     if (!this.inPlaceBatches.has(batch)) throw new ApiUsageError('judgeInPlace: batch must be a InPlaceBatch made by this filter (createInPlaceBatch)');
     if (!(Number.isInteger(count) && count >= 0 && count <= batch.capacity)) throw new ApiUsageError(`judgeInPlace: count must be an integer 0-${batch.capacity} (the batch's capacity), got ${String(count)}`);
+    // Views made before the memory grew are detached: what the caller wrote through them is lost, so judging now would judge stale bytes.
+    if (batch.viewedBuffer === undefined) throw new ApiUsageError('judgeInPlace: batch.views() was never taken, so no frame was written; take it and write the frames first');
+    if (batch.viewedBuffer !== this.memory.buffer) throw new ApiUsageError("judgeInPlace: the filter's memory grew after batch.views() was last taken (a judging call grew it), so anything written through those views since was lost; take batch.views() again after every judging call, before writing");
     const linktype = options.linktype ?? LINKTYPE.ETHERNET;
     if (linktype >>> 0 !== linktype) throw new ApiUsageError(`judgeInPlace: linktype must be an integer 0-4294967295, got ${String(linktype)}`);
     const f64 = batch.timestampKind === 'number';

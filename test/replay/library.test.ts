@@ -506,6 +506,16 @@ t('judgeFrames refuses bad arrays, naming them', () => {
   ip.views().offsets.set([0, fr.length, 2 * fr.length]);
   assert.is(f.judgeInPlace(ip, 2).count, 2);
   assert.is(f.judgeInPlace(ip, 0).count, 0);
+  // Views taken before the memory grew (here: a large batch's regions grow it) are stale: refused, not judged.
+  const before = f.createInPlaceBatch({ frames: 1, bytes: 64 });
+  bad(() => f.judgeInPlace(before, 1), ApiUsageError, /batch\.views\(\) was never taken/);
+  const stale = ip.views();
+  const grown = f.createInPlaceBatch({ frames: 8, bytes: 64 << 20 });
+  assert.ok(stale.data.length === 0, 'the big batch grew the memory, detaching the views taken before it');
+  bad(() => f.judgeInPlace(ip, 2), ApiUsageError, /memory grew after batch\.views\(\) was last taken/);
+  ip.views().offsets.set([0, fr.length, 2 * fr.length]);
+  assert.is(f.judgeInPlace(ip, 2).count, 2);
+  assert.is(grown.capacity, 8);
   const ipf = f.createInPlaceBatch({ frames: 2, bytes: 256, timestamps: 'number' });
   assert.ok(ipf.views().timestamps instanceof Float64Array);
   ipf.views().data.set(fr, 0);
