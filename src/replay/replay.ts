@@ -43,7 +43,7 @@ import { STREAM_READ_BYTES } from './stream.js';
 import { releaseKeptMemory, runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
 import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision-record.js';
 import { summarize, type ReplaySummary } from './summary.js';
-import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
+import { captureFingerprint, checkShardSet, laneMasks, leadLaneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
 import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, truncateForRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
@@ -129,6 +129,18 @@ export const REPLAY_WORKER_FILE = (() => {
   return existsSync(bundle) ? bundle.href : new URL('../replay/worker.js', import.meta.url).href;
 })();
 const workerUrl = REPLAY_WORKER_FILE;
+
+/**
+ * A cold replay() of 2+ workers (split 'lanes', no decisions file) whose lanes
+ * are not all kept judges lane 0 in the calling thread (the local lane 0)
+ * while the other lanes' threads start, and gives lane 0 the larger share of
+ * the shards: (1 + leadBias) / (workers + leadBias) of them when a thread has
+ * to be started, an even share when every other lane is a kept thread.
+ * With a decisions file only when `leadWithDecisions` (this thread then judges
+ * lane 0 and writes every lane's decisions: tests and the A/B).
+ * docs/replay.md, "Lane 0 in the calling thread". Settings for the benchmarks' A/B.
+ */
+export const replayTuning: { leadLane: boolean; leadBias: number; leadWithDecisions: boolean } = { leadLane: true, leadBias: 2, leadWithDecisions: false };
 
 export async function replay(topology: Topology, file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   checkEngineOptions(options);
@@ -314,7 +326,12 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   const shared = workers >= 2 && (options.split ?? (isPipeLike(file) ? 'shared' : 'lanes')) === 'shared';
   preflight(file, shared ? 1 : lanes, options);
   const fingerprint = set ? captureFingerprint(file) : undefined;
-  const masks = laneMasks(mine, lanes);
+  // Lane 0 judged here while the other lanes' threads start (replayTuning); the rest of the lanes on threads.
+  const lead = replayTuning.leadLane && !warm && workers >= 2 && !shared && (options.decisionsPath === undefined || replayTuning.leadWithDecisions) && idleLanes.length < workers;
+  const startedThreads = lead ? Math.max(0, workers - 1 - idleLanes.length) : 0;
+  const masks = lead && startedThreads > 0 && replayTuning.leadBias > 0
+    ? leadLaneMasks(mine, lanes, Math.round((mine.length * (1 + replayTuning.leadBias)) / (workers + replayTuning.leadBias)))
+    : laneMasks(mine, lanes);
   // The local lane: a cold replay of 1 worker (no kept lane to take) judges in
   // this thread, yielding to its event loop after every batch, instead of
   // waiting for a thread to start (50-90 ms here, as long as judging a fifth
@@ -335,7 +352,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   try {
     // Start the worker threads first: their start-up overlaps opening the destination (truncating a
     // file there takes as long as starting a thread) and the compile below.
-    if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : workers));
+    if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : lead ? workers - 1 : workers));
     // The destination is opened once, before any work, and written by streaming: by this thread from
     // the workers' ring, by the local lane's writer thread, or (no worker threads) by the lane.
     // An existing file's bytes go before the first write (OutputFile.truncatePending): in the background with a ring (truncateForRing),
@@ -347,7 +364,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     pipe = await openPipeCapture(file, options.signal);
     // Worker threads hand their records to this thread (which encodes and writes while they judge); in-thread, the lane writes.
     // A deep ring also when an existing file is emptied in the background first (truncateForRing): the lanes judge on meanwhile.
-    const ring = dest && workers >= 1 && !shared ? makeDecisionRing(lanes, batchSize, local || dest.truncatePending) : undefined;
+    const ring = dest && workers >= 1 && !shared ? makeDecisionRing(lanes, batchSize, local || lead || dest.truncatePending) : undefined;
     const progress = new SharedArrayBuffer(4 * lanes);
     const control = new SharedArrayBuffer(4 * (2 + lanes));
     const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
@@ -365,7 +382,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         slot: w,
         control,
         solo: lanes === 1,
-        yieldEachBatch: local || (workers === 0 && options.signal !== undefined),
+        yieldEachBatch: local || (lead && w === 0) || (workers === 0 && options.signal !== undefined),
         warm: workers >= 1,
       };
       // A pipe read in this thread (no worker thread, or the local lane) is read by its event loop.
@@ -451,6 +468,37 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         throw e;
       }
       if (writing) written = await writing;
+    } else if (lead) {
+      // Lane 0 here (yielding after every batch), the others on their threads.
+      const runs = tasks.slice(1).map((t, w) => pools[w]!.run(t) as Promise<ShardResult>);
+      let crashed = false;
+      for (const r of runs) r.catch(() => (crashed = true));
+      let consumer: Promise<number> | undefined;
+      if (ring) {
+        // As for worker lanes: this thread writes the ring (between lane 0's batches; a deep ring).
+        if (dest!.truncatePending) truncation = truncateForRing(ring, dest!.fd);
+        truncating = true;
+        const tables = recordTables(topology, compiled).tables;
+        consumer = (truncation ?? Promise.resolve(true)).then((ok) => {
+          if (!ok) dest!.truncateNow();
+          const w = (writer = new DecisionWriter(dest!, format, tables));
+          return consumeDecisionRing(ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => crashed).finally(() => w.flush());
+        });
+      }
+      let first: ShardResult;
+      try {
+        first = await runShards(tasks[0]!);
+      } catch (e) {
+        if (ring) abortDecisionRing(ring);
+        await Promise.allSettled(runs);
+        await consumer?.catch(() => {});
+        throw e;
+      }
+      const settled = await Promise.allSettled(runs);
+      await consumer;
+      const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed) throw failed.reason;
+      results = [first, ...settled.map((x) => (x as PromiseFulfilledResult<ShardResult>).value)];
     } else {
       const runs = tasks.map((t, w) => pools[w]!.run(t) as Promise<ShardResult>);
       let crashed = false;
@@ -523,8 +571,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     stopCoordinating();
     if (timer) clearInterval(timer);
     // A replay that ended leaves its lanes for the next one (kept above); one that failed ends them.
-    if (local && ended) keepLocalMemory();
-    else if (local) releaseKeptMemory();
+    if ((local || lead) && ended) keepLocalMemory();
+    else if (local || lead) releaseKeptMemory();
     if (shared && ended) keepSharedMemory();
     // A replay that failed before any thread wrote: its destination is emptied all the same.
     if (dest?.truncatePending && !truncating) dest.truncateNow();
