@@ -47,7 +47,7 @@ import { captureFingerprint, checkShardSet, laneMasks, leadLaneMasks, PART_MANIF
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
 import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, truncateForRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
-import { releaseSharedMemory, runSharedReplay } from './shared-replay.js';
+import { releaseSharedMemory, runSharedReplay, sharedTuning } from './shared-replay.js';
 
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
@@ -329,7 +329,11 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   // Lane 0 judged here while the other lanes' threads start (replayTuning); the rest of the lanes on threads.
   const lead = replayTuning.leadLane && !warm && workers >= 2 && !shared && (options.decisionsPath === undefined || replayTuning.leadWithDecisions) && idleLanes.length < workers;
   const startedThreads = lead ? Math.max(0, workers - 1 - idleLanes.length) : 0;
-  const masks = lead && startedThreads > 0 && replayTuning.leadBias > 0
+  // The shared split's lane 0 judged by this thread, the producer (sharedTuning.producerLane), with a small share: it also decodes.
+  const producerLane = shared && sharedTuning.producerLane;
+  const masks = producerLane
+    ? leadLaneMasks(mine, lanes, Math.max(1, Math.round(mine.length * sharedTuning.producerShare)))
+    : lead && startedThreads > 0 && replayTuning.leadBias > 0
     ? leadLaneMasks(mine, lanes, Math.round((mine.length * (1 + replayTuning.leadBias)) / (workers + replayTuning.leadBias)))
     : laneMasks(mine, lanes);
   // The local lane: a cold replay of 1 worker (no kept lane to take) judges in
@@ -352,7 +356,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   try {
     // Start the worker threads first: their start-up overlaps opening the destination (truncating a
     // file there takes as long as starting a thread) and the compile below.
-    if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : lead ? workers - 1 : workers));
+    if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : lead || producerLane ? workers - 1 : workers));
     // The destination is opened once, before any work, and written by streaming: by this thread from
     // the workers' ring, by the local lane's writer thread, or (no worker threads) by the lane.
     // An existing file's bytes go before the first write (OutputFile.truncatePending): in the background with a ring (truncateForRing),
@@ -441,7 +445,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
           conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,
           batchSize,
           chunkSize: options.chunkSize ?? STREAM_READ_BYTES,
-          pools,
+          pools: producerLane && warm ? pools.slice(1) : pools,
+          producerLane,
           ...(writer ? { writer } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           progress,

@@ -32,7 +32,7 @@ import type { Tally } from './decision-record.js';
 import { DREC, RecordFiller, recordTables } from './decision-format.js';
 import type { DecisionWriter } from './decision-writer.js';
 import type { CaptureInfo, ShardResult } from './run-shards.js';
-import { allocLaneSlot, judgeClaimed, laneClaims, LaneSplitter, type LaneSlot } from './shared-lanes.js';
+import { allocLaneSlot, judgeClaimed, judgeLane, laneClaims, LaneSplitter, type LaneSlot } from './shared-lanes.js';
 import { WasmCaptureStream } from './stream.js';
 import type { PipeFeed } from './pipe.js';
 import { WasmEngine, type EngineCounters } from './wasm-engine.js';
@@ -68,7 +68,7 @@ export interface SharedLaneTask {
  * its list (engineRunList). Measured: docs/replay.md, "The kept shared
  * memory and the lanes' own split". A setting for the benchmarks' A/B.
  */
-export const sharedTuning: { split: 'lanes' | 'producer' } = { split: 'producer' };
+export const sharedTuning: { split: 'lanes' | 'producer'; producerLane: boolean; producerShare: number } = { split: 'producer', producerLane: false, producerShare: 0.2 };
 
 export interface SharedLaneResult {
   tally: Tally;
@@ -113,8 +113,10 @@ export interface SharedReplayTask {
   conntrackCapacity: number;
   batchSize: number;
   chunkSize: number;
-  /** The lanes' threads (one single-thread pool each). */
+  /** The lanes' threads (one single-thread pool each); with `producerLane`, lanes 1.. only. */
   pools: Piscina[];
+  /** Lane 0 is judged by this thread, after it publishes each batch (docs/replay.md, "Lane 0 in the calling thread"). */
+  producerLane?: boolean;
   /** Write the decisions here (capture order); the caller flushes it. */
   writer?: DecisionWriter;
   signal?: AbortSignal;
@@ -207,8 +209,11 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
   }));
   const stream = new WasmCaptureStream(producer, task.file, task.chunkSize, task.captureFd, task.captureFeed);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
+  // Lane 0 here: its own engine (instance) on the shared memory, judging its list after each publish.
+  const here = task.producerLane ? new WasmEngine(task.topology, task.compiled, { shards: task.shards, conntrackCapacity: task.conntrackCapacity, batchCapacity: 64, stagingBytes: 4096, shared: arena }) : undefined;
   // From here on every way out publishes the end (the finally below), so no lane waits forever.
-  const runs = laneTasks.map((t, l) => task.pools[l]!.run(t, { name: 'judgeSharedLane' }) as Promise<SharedLaneResult>);
+  const off = here ? 1 : 0;
+  const runs = laneTasks.slice(off).map((t, l) => task.pools[l]!.run(t, { name: 'judgeSharedLane' }) as Promise<SharedLaneResult>);
   let crashed: unknown;
   for (const r of runs) r.catch((e) => (crashed ??= e ?? new Error('a replay lane failed')));
 
@@ -275,6 +280,11 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
         }
         Atomics.store(ctl, C_PUBLISHED, ++seq);
         Atomics.notify(ctl, C_PUBLISHED);
+        if (here) {
+          if (claimed) judgeClaimed(here, slots[k]!, task.masks[0]!, claims[0]!);
+          else judgeLane(here, slots[k]!, 0, task.masks[0]!);
+          Atomics.store(ctl, C_DONE, seq);
+        }
         judged = batch.firstN + n - 1;
         if (progress) for (let l = 0; l < progress.length; l++) Atomics.store(progress, l, Math.floor(bytesRead / 1024));
         await drain(seq, false);
@@ -302,8 +312,9 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
   if (error && !stopped) capture.error = error;
   if (progress) for (let l = 0; l < progress.length; l++) Atomics.store(progress, l, Math.floor(bytesReadAt / 1024));
   const loopSeconds = (performance.now() - loopStart) / 1000;
-  return settled.map((x, l) => {
-    const r = (x as PromiseFulfilledResult<SharedLaneResult>).value;
+  const values = settled.map((x) => (x as PromiseFulfilledResult<SharedLaneResult>).value);
+  if (here) values.unshift({ tally: here.tally(), counters: here.counters(), conntrackPeak: here.conntrackPeak() });
+  return values.map((r, l) => {
     const out: ShardResult = { loopSeconds, tally: r.tally, counters: r.counters, conntrackPeak: r.conntrackPeak, capture };
     if (l === 0 && stopped) out.stoppedAt = judged;
     return out;

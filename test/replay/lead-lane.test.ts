@@ -12,8 +12,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTopology } from '../../src/gen/index.js';
-import { endIdleReplayWorkers, idleReplayWorkers, replay, replayTuning, type ReplayResult } from '../../src/replay/replay.js';
+import { createReplayPool, endIdleReplayWorkers, idleReplayWorkers, replay, replayTuning, type ReplayResult } from '../../src/replay/replay.js';
 import { laneMasks, leadLaneMasks, partShards } from '../../src/replay/parts.js';
+import { sharedTuning } from '../../src/replay/shared-replay.js';
 import { topology as parsed } from '../helpers/scenario.js';
 import { captureFor } from './helpers.js';
 
@@ -154,6 +155,67 @@ t('a shard set\'s part: lane 0 here judges only the part\'s shards', async () =>
     }
   } finally {
     replayTuning.leadWithDecisions = false;
+    await endIdleReplayWorkers();
+  }
+});
+
+t('the shared split with lane 0 judged by the producer (sharedTuning.producerLane): the reference\'s decisions, cold, kept, on a pool, either lane split, aborted', async () => {
+  const { topology, pcap } = rich('aliyun-advanced', 14, 500);
+  const want = new Map<string, Buffer>();
+  for (const format of ['jsonl', 'binary'] as const) {
+    const refPath = join(dir, `pl-ref.${format}`);
+    await replay(topology, pcap, { engine: 'reference', decisionsPath: refPath, decisionsFormat: format });
+    want.set(format, readFileSync(refPath));
+  }
+  const saved = { ...sharedTuning };
+  try {
+    sharedTuning.producerLane = true;
+    for (const split of ['producer', 'lanes'] as const) {
+      sharedTuning.split = split;
+      for (const [workers, batchSize, format, share] of [[2, 8192, 'jsonl', 0.2], [3, 333, 'binary', 0.2], [2, 1, 'jsonl', 0.9], [2, 2049, 'binary', 0]] as const) {
+        sharedTuning.producerShare = share;
+        await endIdleReplayWorkers();
+        for (const call of ['cold', 'kept']) {
+          const out = join(dir, `pl-${split}-${workers}-${batchSize}.${format}`);
+          const r = await replay(topology, pcap, { workers, batchSize, split: 'shared', decisionsPath: out, decisionsFormat: format });
+          assert.is(idleReplayWorkers(), workers - 1, `${call}: ${workers - 1} threads, lane 0 here`);
+          assert.ok(readFileSync(out).equals(want.get(format)!), `${split} ${call} ${workers} workers batch ${batchSize} ${format}: the reference's decisions`);
+          assert.ok(r.conntrack.peak !== undefined);
+        }
+      }
+    }
+    sharedTuning.split = saved.split;
+    sharedTuning.producerShare = saved.producerShare;
+    const pool = createReplayPool({ workers: 2 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const out = join(dir, `pl-pool-${i}.jsonl`);
+        await pool.replay(topology, pcap, { split: 'shared', decisionsPath: out });
+        assert.ok(readFileSync(out).equals(want.get('jsonl')!), `pool, replay ${i}`);
+      }
+    } finally {
+      await pool.close();
+    }
+    // An abort: decisions 1..N.
+    const big = rich('aliyun-basic', 31, 12000);
+    const refPath = join(dir, 'pl-abort-ref.jsonl');
+    const ref = await replay(big.topology, big.pcap, { engine: 'reference', decisionsPath: refPath });
+    const lines = readFileSync(refPath, 'utf8').split('\n');
+    const stop = new AbortController();
+    const out = join(dir, 'pl-abort.jsonl');
+    rmSync(out, { force: true });
+    const poll = setInterval(() => {
+      if (existsSync(out) && statSync(out).size > 0) {
+        clearInterval(poll);
+        stop.abort();
+      }
+    }, 1);
+    const r = await replay(big.topology, big.pcap, { workers: 2, split: 'shared', batchSize: 64, decisionsPath: out, signal: stop.signal }).finally(() => clearInterval(poll));
+    const n = r.interrupted?.packets ?? -1;
+    assert.ok(n > 0 && n < ref.packets, `stopped inside the capture (${n} of ${ref.packets})`);
+    assert.ok(readFileSync(out, 'utf8') === lines.slice(0, n).join('\n') + '\n', `the decisions of packets 1..${n}`);
+  } finally {
+    Object.assign(sharedTuning, saved);
     await endIdleReplayWorkers();
   }
 });
