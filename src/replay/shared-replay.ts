@@ -59,6 +59,8 @@ export interface SharedLaneTask {
   claim: number;
   shards: number;
   conntrackCapacity: number;
+  /** Loads of the published count before the lane sleeps in Atomics.wait (0: none). */
+  spin?: number;
 }
 
 /**
@@ -68,7 +70,7 @@ export interface SharedLaneTask {
  * its list (engineRunList). Measured: docs/replay.md, "The kept shared
  * memory and the lanes' own split". A setting for the benchmarks' A/B.
  */
-export const sharedTuning: { split: 'lanes' | 'producer'; producerLane: boolean; producerShare: number } = { split: 'producer', producerLane: false, producerShare: 0.2 };
+export const sharedTuning: { split: 'lanes' | 'producer'; producerLane: boolean; producerShare: number; ring: number; spin: number } = { split: 'producer', producerLane: false, producerShare: 0.2, ring: SHARED_RING, spin: 0 };
 
 export interface SharedLaneResult {
   tally: Tally;
@@ -84,6 +86,7 @@ export function judgeSharedLane(task: SharedLaneTask): SharedLaneResult {
   const ring = task.slots.length;
   for (let seq = 0; ; seq++) {
     let p: number;
+    for (let i = task.spin ?? 0; (p = Atomics.load(ctl, C_PUBLISHED)) <= seq && i > 0; i--);
     while ((p = Atomics.load(ctl, C_PUBLISHED)) <= seq) Atomics.wait(ctl, C_PUBLISHED, p);
     const total = Atomics.load(ctl, C_TOTAL);
     if (total >= 0 && seq >= total) break;
@@ -178,9 +181,14 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
     shared: arena,
   });
   const inst = producer.inst;
-  const slots = Array.from({ length: SHARED_RING }, () => allocLaneSlot(inst, cap, lanes));
+  const RING = sharedTuning.ring;
+  const slots = Array.from({ length: RING }, () => allocLaneSlot(inst, cap, lanes));
   // Per slot: a copy of the batch's descriptors (the records' timestamps), its first packet number and interfaces.
-  const descs = slots.map(() => new FrameBatch(cap, new Uint32Array(inst.memory.buffer, inst.alloc(cap * DESC.WORDS * 4, 64), cap * DESC.WORDS)));
+  // (The region first: taking it may grow the memory, and a view on the buffer from before would not reach it.)
+  const descs = slots.map(() => {
+    const at = inst.alloc(cap * DESC.WORDS * 4, 64);
+    return new FrameBatch(cap, new Uint32Array(inst.memory.buffer, at, cap * DESC.WORDS));
+  });
   const ifaces: (readonly CaptureInterface[])[] = slots.map(() => []);
   const ctlPtr = inst.alloc(CTL_WORDS * 4, 64);
   const ctl = new Int32Array(inst.memory.buffer, ctlPtr, CTL_WORDS);
@@ -206,6 +214,7 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
     claim: claimed ? claims[lane]! : 0,
     shards: task.shards,
     conntrackCapacity: task.conntrackCapacity,
+    spin: sharedTuning.spin,
   }));
   const stream = new WasmCaptureStream(producer, task.file, task.chunkSize, task.captureFd, task.captureFeed);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
@@ -233,7 +242,7 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
         await waitChange(ctl, C_DONE + l, Atomics.load(ctl, C_DONE + l));
         continue;
       }
-      const k = written % SHARED_RING;
+      const k = written % RING;
       if (filler && !task.writer!.out.failed) {
         const b = descs[k]!;
         const recs = filler.fill(new DataView(inst.memory.buffer, slots[k]!.out, b.count * DECISION.SIZE), b, ifaces[k]!);
@@ -266,8 +275,8 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
         }
         if (crashed !== undefined) throw crashed;
         // The slot is free once its last batch's decisions are written.
-        await drain(seq - SHARED_RING + 1, true);
-        const k = seq % SHARED_RING;
+        await drain(seq - RING + 1, true);
+        const k = seq % RING;
         const n = batch.count;
         if (claimed) splitter.decode(slots[k]!, n, interfaces);
         else splitter.split(slots[k]!, n, interfaces);
