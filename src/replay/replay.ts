@@ -137,10 +137,12 @@ const workerUrl = REPLAY_WORKER_FILE;
  * the shards: (1 + leadBias) / (workers + leadBias) of them when a thread has
  * to be started, an even share when every other lane is a kept thread.
  * With a decisions file only when `leadWithDecisions` (this thread then judges
- * lane 0 and writes every lane's decisions: tests and the A/B).
+ * lane 0 and writes every lane's decisions: tests and the A/B). `warmShared`:
+ * with no decisions file and no thread to start (a pool, kept lanes), the
+ * default split of a regular file is 'shared' (with sharedTuning.producerLane).
  * docs/replay.md, "Lane 0 in the calling thread". Settings for the benchmarks' A/B.
  */
-export const replayTuning: { leadLane: boolean; leadBias: number; leadWithDecisions: boolean } = { leadLane: true, leadBias: 2, leadWithDecisions: false };
+export const replayTuning: { leadLane: boolean; leadBias: number; leadWithDecisions: boolean; warmShared: boolean } = { leadLane: true, leadBias: 2, leadWithDecisions: false, warmShared: true };
 
 export async function replay(topology: Topology, file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   checkEngineOptions(options);
@@ -323,14 +325,19 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   // 2+ workers on one shared memory: only this thread reads the capture (so a pipe is fine).
   // Unless asked, only for a capture that cannot be read once per worker (a pipe, FIFO or device):
   // on a regular file 'lanes' measured faster (docs/replay.md, "Wired into replay()").
-  const shared = workers >= 2 && (options.split ?? (isPipeLike(file) ? 'shared' : 'lanes')) === 'shared';
+  // No decisions file and every thread there (a pool, or kept lanes): by default the shared split with lane 0 judged
+  // by the producer (sharedTuning.producerLane), which decodes once; else the lanes split (a cold call: lane 0 here,
+  // the local lane 0, while the others' threads start). docs/replay.md, "Lane 0 in the calling thread".
+  const noThreadToStart = warm !== undefined || idleLanes.length >= workers - (sharedTuning.producerLane ? 1 : 0);
+  const warmShared = replayTuning.warmShared && options.decisionsPath === undefined && noThreadToStart;
+  const shared = workers >= 2 && (options.split ?? (isPipeLike(file) || warmShared ? 'shared' : 'lanes')) === 'shared';
   preflight(file, shared ? 1 : lanes, options);
   const fingerprint = set ? captureFingerprint(file) : undefined;
   // Lane 0 judged here while the other lanes' threads start (replayTuning); the rest of the lanes on threads.
   const lead = replayTuning.leadLane && !warm && workers >= 2 && !shared && (options.decisionsPath === undefined || replayTuning.leadWithDecisions) && idleLanes.length < workers;
   const startedThreads = lead ? Math.max(0, workers - 1 - idleLanes.length) : 0;
   // The shared split's lane 0 judged by this thread, the producer (sharedTuning.producerLane), with a small share: it also decodes.
-  const producerLane = shared && sharedTuning.producerLane;
+  const producerLane = shared && sharedTuning.producerLane && (options.decisionsPath === undefined || replayTuning.leadWithDecisions);
   const masks = producerLane
     ? leadLaneMasks(mine, lanes, Math.max(1, Math.round(mine.length * sharedTuning.producerShare)))
     : lead && startedThreads > 0 && replayTuning.leadBias > 0

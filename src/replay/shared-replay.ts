@@ -70,7 +70,15 @@ export interface SharedLaneTask {
  * its list (engineRunList). Measured: docs/replay.md, "The kept shared
  * memory and the lanes' own split". A setting for the benchmarks' A/B.
  */
-export const sharedTuning: { split: 'lanes' | 'producer'; producerLane: boolean; producerShare: number; ring: number; spin: number } = { split: 'producer', producerLane: false, producerShare: 0.2, ring: SHARED_RING, spin: 0 };
+export const sharedTuning: { split: 'lanes' | 'producer'; producerLane: boolean; producerShare: number; ring: number; spin: number; producerRing: number; producerSpin: number } = {
+  split: 'producer',
+  producerLane: true,
+  producerShare: 0.15,
+  ring: SHARED_RING,
+  spin: 0,
+  producerRing: 64,
+  producerSpin: 20000,
+};
 
 export interface SharedLaneResult {
   tally: Tally;
@@ -181,7 +189,9 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
     shared: arena,
   });
   const inst = producer.inst;
-  const RING = sharedTuning.ring;
+  // With lane 0 here the producer and the one other lane take turns: a deep ring and a lane that spins a little before it sleeps keep
+  // either from waiting for the other's wake-up (docs/replay.md, "Lane 0 in the calling thread").
+  const RING = task.producerLane ? sharedTuning.producerRing : sharedTuning.ring;
   const slots = Array.from({ length: RING }, () => allocLaneSlot(inst, cap, lanes));
   // Per slot: a copy of the batch's descriptors (the records' timestamps), its first packet number and interfaces.
   // (The region first: taking it may grow the memory, and a view on the buffer from before would not reach it.)
@@ -214,7 +224,7 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
     claim: claimed ? claims[lane]! : 0,
     shards: task.shards,
     conntrackCapacity: task.conntrackCapacity,
-    spin: sharedTuning.spin,
+    spin: task.producerLane ? sharedTuning.producerSpin : sharedTuning.spin,
   }));
   const stream = new WasmCaptureStream(producer, task.file, task.chunkSize, task.captureFd, task.captureFeed);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;

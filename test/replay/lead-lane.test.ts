@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { generateTopology } from '../../src/gen/index.js';
 import { createReplayPool, endIdleReplayWorkers, idleReplayWorkers, replay, replayTuning, type ReplayResult } from '../../src/replay/replay.js';
 import { laneMasks, leadLaneMasks, partShards } from '../../src/replay/parts.js';
-import { sharedTuning } from '../../src/replay/shared-replay.js';
+import { sharedMemoryKept, sharedTuning } from '../../src/replay/shared-replay.js';
 import { topology as parsed } from '../helpers/scenario.js';
 import { captureFor } from './helpers.js';
 
@@ -168,6 +168,7 @@ t('the shared split with lane 0 judged by the producer (sharedTuning.producerLan
     want.set(format, readFileSync(refPath));
   }
   const saved = { ...sharedTuning };
+  replayTuning.leadWithDecisions = true;
   try {
     sharedTuning.producerLane = true;
     for (const split of ['producer', 'lanes'] as const) {
@@ -215,7 +216,28 @@ t('the shared split with lane 0 judged by the producer (sharedTuning.producerLan
     assert.ok(n > 0 && n < ref.packets, `stopped inside the capture (${n} of ${ref.packets})`);
     assert.ok(readFileSync(out, 'utf8') === lines.slice(0, n).join('\n') + '\n', `the decisions of packets 1..${n}`);
   } finally {
+    replayTuning.leadWithDecisions = false;
     Object.assign(sharedTuning, saved);
+    await endIdleReplayWorkers();
+  }
+});
+
+t('the default split: a cold call the lanes split with lane 0 here, a call with its threads kept the shared split with lane 0 in the producer; both the reference\'s summary', async () => {
+  const { topology, pcap } = rich('generic', 17, 500);
+  const ref = await replay(topology, pcap, { engine: 'reference' });
+  await endIdleReplayWorkers();
+  assert.not.ok(sharedMemoryKept());
+  sameSummary(await replay(topology, pcap, { workers: 2 }), ref, 'cold');
+  assert.is(idleReplayWorkers(), 1, 'cold: lane 0 here, one thread started');
+  assert.not.ok(sharedMemoryKept(), 'cold: the lanes split');
+  sameSummary(await replay(topology, pcap, { workers: 2 }), ref, 'kept');
+  assert.is(idleReplayWorkers(), 1);
+  assert.ok(sharedMemoryKept(), 'kept: the shared split');
+  const pool = createReplayPool({ workers: 2 });
+  try {
+    for (let i = 0; i < 2; i++) sameSummary(await pool.replay(topology, pcap), ref, `pool ${i}`);
+  } finally {
+    await pool.close();
     await endIdleReplayWorkers();
   }
 });
