@@ -47,7 +47,7 @@ import { captureFingerprint, checkShardSet, laneMasks, leadLaneMasks, PART_MANIF
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
 import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, truncateForRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
-import { releaseSharedMemory, runSharedReplay, sharedTuning } from './shared-replay.js';
+import { releaseSharedMemory, runSharedReplay, sharedMemoryKept, sharedTuning } from './shared-replay.js';
 
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
@@ -329,7 +329,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   // by the producer (sharedTuning.producerLane), which decodes once; else the lanes split (a cold call: lane 0 here,
   // the local lane 0, while the others' threads start). docs/replay.md, "Lane 0 in the calling thread".
   const noThreadToStart = warm !== undefined || idleLanes.length >= workers - (sharedTuning.producerLane ? 1 : 0);
-  const warmShared = replayTuning.warmShared && options.decisionsPath === undefined && noThreadToStart;
+  // (Kept lanes of a lanes-split call have warm memory of their own: the shared split only once its memory is kept too.)
+  const warmShared = replayTuning.warmShared && options.decisionsPath === undefined && noThreadToStart && (warm !== undefined || sharedMemoryKept());
   const shared = workers >= 2 && (options.split ?? (isPipeLike(file) || warmShared ? 'shared' : 'lanes')) === 'shared';
   preflight(file, shared ? 1 : lanes, options);
   const fingerprint = set ? captureFingerprint(file) : undefined;

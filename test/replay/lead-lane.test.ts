@@ -222,7 +222,7 @@ t('the shared split with lane 0 judged by the producer (sharedTuning.producerLan
   }
 });
 
-t('the default split: a cold call the lanes split with lane 0 here, a call with its threads kept the shared split with lane 0 in the producer; both the reference\'s summary', async () => {
+t('the default split: a cold call the lanes split with lane 0 here, a call with its threads and a shared memory kept the shared split with lane 0 in the producer; both the reference\'s summary', async () => {
   const { topology, pcap } = rich('generic', 17, 500);
   const ref = await replay(topology, pcap, { engine: 'reference' });
   await endIdleReplayWorkers();
@@ -231,8 +231,14 @@ t('the default split: a cold call the lanes split with lane 0 here, a call with 
   assert.is(idleReplayWorkers(), 1, 'cold: lane 0 here, one thread started');
   assert.not.ok(sharedMemoryKept(), 'cold: the lanes split');
   sameSummary(await replay(topology, pcap, { workers: 2 }), ref, 'kept');
+  assert.is(idleReplayWorkers(), 1, 'kept: lane 0 here again (an even share), lane 1 on the kept thread');
+  assert.not.ok(sharedMemoryKept(), 'kept: still the lanes split');
+  sameSummary(await replay(topology, pcap, { workers: 2, split: 'shared' }), ref, 'shared asked');
+  assert.is(idleReplayWorkers(), 1, 'the shared split: lane 0 in the producer');
+  assert.ok(sharedMemoryKept(), 'the shared split asked for');
+  sameSummary(await replay(topology, pcap, { workers: 2 }), ref, 'kept shared memory');
+  assert.ok(sharedMemoryKept());
   assert.is(idleReplayWorkers(), 1);
-  assert.ok(sharedMemoryKept(), 'kept: the shared split');
   const pool = createReplayPool({ workers: 2 });
   try {
     for (let i = 0; i < 2; i++) sameSummary(await pool.replay(topology, pcap), ref, `pool ${i}`);
