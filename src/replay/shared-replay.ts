@@ -77,7 +77,7 @@ export const sharedTuning: { split: 'lanes' | 'producer'; producerLane: boolean;
   ring: SHARED_RING,
   spin: 0,
   producerRing: 64,
-  producerSpin: 20000,
+  producerSpin: 0,
 };
 
 export interface SharedLaneResult {
