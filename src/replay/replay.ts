@@ -93,7 +93,10 @@ export interface ReplayOptions {
    * 'lanes' — every worker reads and decodes the whole capture itself and
    * judges its shards' packets (the default for a regular file: on this
    * project's 2-core machine it measured faster, docs/replay.md "Wired into
-   * replay()"). Decisions never depend on it. Ignored for 0 or 1 worker.
+   * replay()"). Without a decisions file, a call with its threads and a shared
+   * memory kept (a pool's second call on) defaults to 'shared', with lane 0
+   * judged by this thread (docs/replay.md, "Lane 0 in the calling thread").
+   * Decisions never depend on it. Ignored for 0 or 1 worker.
    */
   split?: ReplaySplit;
 }
