@@ -79,6 +79,26 @@ export function laneMasks(shards: readonly number[], lanes: number): number[] {
   return masks.map((m) => m >>> 0);
 }
 
+/**
+ * Lane masks where lane 0 takes `lead` of the shards (spread over the list) and
+ * lanes 1..lanes-1 share the rest round-robin: for a lane 0 that starts judging
+ * at once (replay()'s local lane 0) while the others' threads start. Any split
+ * gives the same decisions (a flow's packets all meet in its shard's lane).
+ */
+export function leadLaneMasks(shards: readonly number[], lanes: number, lead: number): number[] {
+  const m = shards.length;
+  const rest = Math.max(lanes - 1, Math.min(m - 1, m - lead)); // shards for lanes 1.., at least one each
+  const masks = new Array<number>(lanes).fill(0);
+  // The rest's positions spread evenly over the list; lane 0 gets every other position.
+  const restAt = new Set(Array.from({ length: rest }, (_, j) => Math.floor(((j + 0.5) * m) / rest)));
+  let r = 0;
+  shards.forEach((s, i) => {
+    if (lanes > 1 && restAt.has(i)) masks[1 + (r++ % (lanes - 1))]! |= 1 << s;
+    else masks[0]! |= 1 << s;
+  });
+  return masks.map((x) => x >>> 0);
+}
+
 /** Validate a shard set against the shard count (EngineOptionError `shardSet`). */
 export function checkShardSet(set: unknown, shards: number): asserts set is ShardSet {
   const s = set as Partial<ShardSet> | null;

@@ -43,11 +43,11 @@ import { STREAM_READ_BYTES } from './stream.js';
 import { releaseKeptMemory, runShards, type CaptureInfo, type ShardResult, type ShardTask } from './run-shards.js';
 import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision-record.js';
 import { summarize, type ReplaySummary } from './summary.js';
-import { captureFingerprint, checkShardSet, laneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
+import { captureFingerprint, checkShardSet, laneMasks, leadLaneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
 import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, truncateForRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
-import { releaseSharedMemory, runSharedReplay } from './shared-replay.js';
+import { releaseSharedMemory, runSharedReplay, sharedMemoryKept, sharedTuning } from './shared-replay.js';
 
 export interface ReplayOptions {
   /** 'wasm' (default) or 'reference'. */
@@ -93,7 +93,10 @@ export interface ReplayOptions {
    * 'lanes' — every worker reads and decodes the whole capture itself and
    * judges its shards' packets (the default for a regular file: on this
    * project's 2-core machine it measured faster, docs/replay.md "Wired into
-   * replay()"). Decisions never depend on it. Ignored for 0 or 1 worker.
+   * replay()"). Without a decisions file, a call with its threads and a shared
+   * memory kept (a pool's second call on) defaults to 'shared', with lane 0
+   * judged by this thread (docs/replay.md, "Lane 0 in the calling thread").
+   * Decisions never depend on it. Ignored for 0 or 1 worker.
    */
   split?: ReplaySplit;
 }
@@ -129,6 +132,20 @@ export const REPLAY_WORKER_FILE = (() => {
   return existsSync(bundle) ? bundle.href : new URL('../replay/worker.js', import.meta.url).href;
 })();
 const workerUrl = REPLAY_WORKER_FILE;
+
+/**
+ * A cold replay() of 2+ workers (split 'lanes', no decisions file) whose lanes
+ * are not all kept judges lane 0 in the calling thread (the local lane 0)
+ * while the other lanes' threads start, and gives lane 0 the larger share of
+ * the shards: (1 + leadBias) / (workers + leadBias) of them when a thread has
+ * to be started, an even share when every other lane is a kept thread.
+ * With a decisions file only when `leadWithDecisions` (this thread then judges
+ * lane 0 and writes every lane's decisions: tests and the A/B). `warmShared`:
+ * with no decisions file and no thread to start (a pool, kept lanes), the
+ * default split of a regular file is 'shared' (with sharedTuning.producerLane).
+ * docs/replay.md, "Lane 0 in the calling thread". Settings for the benchmarks' A/B.
+ */
+export const replayTuning: { leadLane: boolean; leadBias: number; leadWithDecisions: boolean; warmShared: boolean } = { leadLane: true, leadBias: 2, leadWithDecisions: false, warmShared: true };
 
 export async function replay(topology: Topology, file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   checkEngineOptions(options);
@@ -311,10 +328,25 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   // 2+ workers on one shared memory: only this thread reads the capture (so a pipe is fine).
   // Unless asked, only for a capture that cannot be read once per worker (a pipe, FIFO or device):
   // on a regular file 'lanes' measured faster (docs/replay.md, "Wired into replay()").
-  const shared = workers >= 2 && (options.split ?? (isPipeLike(file) ? 'shared' : 'lanes')) === 'shared';
+  // No decisions file and every thread there (a pool, or kept lanes): by default the shared split with lane 0 judged
+  // by the producer (sharedTuning.producerLane), which decodes once; else the lanes split (a cold call: lane 0 here,
+  // the local lane 0, while the others' threads start). docs/replay.md, "Lane 0 in the calling thread".
+  const noThreadToStart = warm !== undefined || idleLanes.length >= workers - (sharedTuning.producerLane ? 1 : 0);
+  // (Kept lanes of a lanes-split call have warm memory of their own: the shared split only once its memory is kept too.)
+  const warmShared = replayTuning.warmShared && options.decisionsPath === undefined && noThreadToStart && (warm !== undefined || sharedMemoryKept());
+  const shared = workers >= 2 && (options.split ?? (isPipeLike(file) || warmShared ? 'shared' : 'lanes')) === 'shared';
   preflight(file, shared ? 1 : lanes, options);
   const fingerprint = set ? captureFingerprint(file) : undefined;
-  const masks = laneMasks(mine, lanes);
+  // Lane 0 judged here while the other lanes' threads start (replayTuning); the rest of the lanes on threads.
+  const lead = replayTuning.leadLane && !warm && workers >= 2 && !shared && (options.decisionsPath === undefined || replayTuning.leadWithDecisions) && idleLanes.length < workers;
+  const startedThreads = lead ? Math.max(0, workers - 1 - idleLanes.length) : 0;
+  // The shared split's lane 0 judged by this thread, the producer (sharedTuning.producerLane), with a small share: it also decodes.
+  const producerLane = shared && sharedTuning.producerLane && (options.decisionsPath === undefined || replayTuning.leadWithDecisions);
+  const masks = producerLane
+    ? leadLaneMasks(mine, lanes, Math.max(1, Math.round(mine.length * sharedTuning.producerShare)))
+    : lead && startedThreads > 0 && replayTuning.leadBias > 0
+    ? leadLaneMasks(mine, lanes, Math.round((mine.length * (1 + replayTuning.leadBias)) / (workers + replayTuning.leadBias)))
+    : laneMasks(mine, lanes);
   // The local lane: a cold replay of 1 worker (no kept lane to take) judges in
   // this thread, yielding to its event loop after every batch, instead of
   // waiting for a thread to start (50-90 ms here, as long as judging a fifth
@@ -335,7 +367,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   try {
     // Start the worker threads first: their start-up overlaps opening the destination (truncating a
     // file there takes as long as starting a thread) and the compile below.
-    if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : workers));
+    if (!warm) pools.push(...takeLanes(local ? (options.decisionsPath !== undefined ? 1 : 0) : lead || producerLane ? workers - 1 : workers));
     // The destination is opened once, before any work, and written by streaming: by this thread from
     // the workers' ring, by the local lane's writer thread, or (no worker threads) by the lane.
     // An existing file's bytes go before the first write (OutputFile.truncatePending): in the background with a ring (truncateForRing),
@@ -347,7 +379,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     pipe = await openPipeCapture(file, options.signal);
     // Worker threads hand their records to this thread (which encodes and writes while they judge); in-thread, the lane writes.
     // A deep ring also when an existing file is emptied in the background first (truncateForRing): the lanes judge on meanwhile.
-    const ring = dest && workers >= 1 && !shared ? makeDecisionRing(lanes, batchSize, local || dest.truncatePending) : undefined;
+    const ring = dest && workers >= 1 && !shared ? makeDecisionRing(lanes, batchSize, local || lead || dest.truncatePending) : undefined;
     const progress = new SharedArrayBuffer(4 * lanes);
     const control = new SharedArrayBuffer(4 * (2 + lanes));
     const tasks: ShardTask[] = Array.from({ length: lanes }, (_, w) => {
@@ -365,7 +397,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         slot: w,
         control,
         solo: lanes === 1,
-        yieldEachBatch: local || (workers === 0 && options.signal !== undefined),
+        yieldEachBatch: local || (lead && w === 0) || (workers === 0 && options.signal !== undefined),
         warm: workers >= 1,
       };
       // A pipe read in this thread (no worker thread, or the local lane) is read by its event loop.
@@ -424,7 +456,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
           conntrackCapacity: options.conntrackCapacity ?? DEFAULT_CONNTRACK_CAPACITY,
           batchSize,
           chunkSize: options.chunkSize ?? STREAM_READ_BYTES,
-          pools,
+          pools: producerLane && warm ? pools.slice(1) : pools,
+          producerLane,
           ...(writer ? { writer } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           progress,
@@ -451,6 +484,37 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
         throw e;
       }
       if (writing) written = await writing;
+    } else if (lead) {
+      // Lane 0 here (yielding after every batch), the others on their threads.
+      const runs = tasks.slice(1).map((t, w) => pools[w]!.run(t) as Promise<ShardResult>);
+      let crashed = false;
+      for (const r of runs) r.catch(() => (crashed = true));
+      let consumer: Promise<number> | undefined;
+      if (ring) {
+        // As for worker lanes: this thread writes the ring (between lane 0's batches; a deep ring).
+        if (dest!.truncatePending) truncation = truncateForRing(ring, dest!.fd);
+        truncating = true;
+        const tables = recordTables(topology, compiled).tables;
+        consumer = (truncation ?? Promise.resolve(true)).then((ok) => {
+          if (!ok) dest!.truncateNow();
+          const w = (writer = new DecisionWriter(dest!, format, tables));
+          return consumeDecisionRing(ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => crashed).finally(() => w.flush());
+        });
+      }
+      let first: ShardResult;
+      try {
+        first = await runShards(tasks[0]!);
+      } catch (e) {
+        if (ring) abortDecisionRing(ring);
+        await Promise.allSettled(runs);
+        await consumer?.catch(() => {});
+        throw e;
+      }
+      const settled = await Promise.allSettled(runs);
+      await consumer;
+      const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed) throw failed.reason;
+      results = [first, ...settled.map((x) => (x as PromiseFulfilledResult<ShardResult>).value)];
     } else {
       const runs = tasks.map((t, w) => pools[w]!.run(t) as Promise<ShardResult>);
       let crashed = false;
@@ -523,8 +587,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     stopCoordinating();
     if (timer) clearInterval(timer);
     // A replay that ended leaves its lanes for the next one (kept above); one that failed ends them.
-    if (local && ended) keepLocalMemory();
-    else if (local) releaseKeptMemory();
+    if ((local || lead) && ended) keepLocalMemory();
+    else if (local || lead) releaseKeptMemory();
     if (shared && ended) keepSharedMemory();
     // A replay that failed before any thread wrote: its destination is emptied all the same.
     if (dest?.truncatePending && !truncating) dest.truncateNow();

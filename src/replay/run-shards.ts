@@ -115,6 +115,8 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
 }
 
 const idleCell = new Int32Array(new SharedArrayBuffer(4));
+type WaitAsync = (a: Int32Array, i: number, v: number, ms: number) => { async: boolean; value: Promise<string> | string };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: CompiledTable): Promise<ShardResult> {
   const stream = new WasmCaptureStream(engine, task.file, task.chunkSize, task.captureFd, task.captureFeed);
@@ -167,7 +169,16 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
           Atomics.notify(ctl, CTL.LANES + slot);
         }
         if (task.solo) target = judged;
-        else while ((target = Atomics.load(ctl, CTL.TARGET) - 1) < 0) Atomics.wait(ctl, CTL.TARGET, 0, 50);
+        else {
+          // In the calling thread (replay()'s local lane 0) the target is set by its event loop: wait without blocking it.
+          while ((target = Atomics.load(ctl, CTL.TARGET) - 1) < 0) {
+            if (!task.yieldEachBatch) Atomics.wait(ctl, CTL.TARGET, 0, 50);
+            else {
+              const r = waitAsync(ctl, CTL.TARGET, 0, 50);
+              if (r.async) await r.value;
+            }
+          }
+        }
       }
       if (target >= 0) {
         if (batch.firstN > target || judged >= target) {

@@ -32,7 +32,7 @@ import type { Tally } from './decision-record.js';
 import { DREC, RecordFiller, recordTables } from './decision-format.js';
 import type { DecisionWriter } from './decision-writer.js';
 import type { CaptureInfo, ShardResult } from './run-shards.js';
-import { allocLaneSlot, judgeClaimed, laneClaims, LaneSplitter, type LaneSlot } from './shared-lanes.js';
+import { allocLaneSlot, judgeClaimed, judgeLane, laneClaims, LaneSplitter, type LaneSlot } from './shared-lanes.js';
 import { WasmCaptureStream } from './stream.js';
 import type { PipeFeed } from './pipe.js';
 import { WasmEngine, type EngineCounters } from './wasm-engine.js';
@@ -59,6 +59,8 @@ export interface SharedLaneTask {
   claim: number;
   shards: number;
   conntrackCapacity: number;
+  /** Loads of the published count before the lane sleeps in Atomics.wait (0: none). */
+  spin?: number;
 }
 
 /**
@@ -68,7 +70,15 @@ export interface SharedLaneTask {
  * its list (engineRunList). Measured: docs/replay.md, "The kept shared
  * memory and the lanes' own split". A setting for the benchmarks' A/B.
  */
-export const sharedTuning: { split: 'lanes' | 'producer' } = { split: 'producer' };
+export const sharedTuning: { split: 'lanes' | 'producer'; producerLane: boolean; producerShare: number; ring: number; spin: number; producerRing: number; producerSpin: number } = {
+  split: 'producer',
+  producerLane: true,
+  producerShare: 0.15,
+  ring: SHARED_RING,
+  spin: 0,
+  producerRing: 64,
+  producerSpin: 0,
+};
 
 export interface SharedLaneResult {
   tally: Tally;
@@ -84,6 +94,7 @@ export function judgeSharedLane(task: SharedLaneTask): SharedLaneResult {
   const ring = task.slots.length;
   for (let seq = 0; ; seq++) {
     let p: number;
+    for (let i = task.spin ?? 0; (p = Atomics.load(ctl, C_PUBLISHED)) <= seq && i > 0; i--);
     while ((p = Atomics.load(ctl, C_PUBLISHED)) <= seq) Atomics.wait(ctl, C_PUBLISHED, p);
     const total = Atomics.load(ctl, C_TOTAL);
     if (total >= 0 && seq >= total) break;
@@ -113,8 +124,10 @@ export interface SharedReplayTask {
   conntrackCapacity: number;
   batchSize: number;
   chunkSize: number;
-  /** The lanes' threads (one single-thread pool each). */
+  /** The lanes' threads (one single-thread pool each); with `producerLane`, lanes 1.. only. */
   pools: Piscina[];
+  /** Lane 0 is judged by this thread, after it publishes each batch (docs/replay.md, "Lane 0 in the calling thread"). */
+  producerLane?: boolean;
   /** Write the decisions here (capture order); the caller flushes it. */
   writer?: DecisionWriter;
   signal?: AbortSignal;
@@ -176,9 +189,16 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
     shared: arena,
   });
   const inst = producer.inst;
-  const slots = Array.from({ length: SHARED_RING }, () => allocLaneSlot(inst, cap, lanes));
+  // With lane 0 here the producer and the one other lane take turns: a deep ring and a lane that spins a little before it sleeps keep
+  // either from waiting for the other's wake-up (docs/replay.md, "Lane 0 in the calling thread").
+  const RING = task.producerLane ? sharedTuning.producerRing : sharedTuning.ring;
+  const slots = Array.from({ length: RING }, () => allocLaneSlot(inst, cap, lanes));
   // Per slot: a copy of the batch's descriptors (the records' timestamps), its first packet number and interfaces.
-  const descs = slots.map(() => new FrameBatch(cap, new Uint32Array(inst.memory.buffer, inst.alloc(cap * DESC.WORDS * 4, 64), cap * DESC.WORDS)));
+  // (The region first: taking it may grow the memory, and a view on the buffer from before would not reach it.)
+  const descs = slots.map(() => {
+    const at = inst.alloc(cap * DESC.WORDS * 4, 64);
+    return new FrameBatch(cap, new Uint32Array(inst.memory.buffer, at, cap * DESC.WORDS));
+  });
   const ifaces: (readonly CaptureInterface[])[] = slots.map(() => []);
   const ctlPtr = inst.alloc(CTL_WORDS * 4, 64);
   const ctl = new Int32Array(inst.memory.buffer, ctlPtr, CTL_WORDS);
@@ -204,11 +224,15 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
     claim: claimed ? claims[lane]! : 0,
     shards: task.shards,
     conntrackCapacity: task.conntrackCapacity,
+    spin: task.producerLane ? sharedTuning.producerSpin : sharedTuning.spin,
   }));
   const stream = new WasmCaptureStream(producer, task.file, task.chunkSize, task.captureFd, task.captureFeed);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
+  // Lane 0 here: its own engine (instance) on the shared memory, judging its list after each publish.
+  const here = task.producerLane ? new WasmEngine(task.topology, task.compiled, { shards: task.shards, conntrackCapacity: task.conntrackCapacity, batchCapacity: 64, stagingBytes: 4096, shared: arena }) : undefined;
   // From here on every way out publishes the end (the finally below), so no lane waits forever.
-  const runs = laneTasks.map((t, l) => task.pools[l]!.run(t, { name: 'judgeSharedLane' }) as Promise<SharedLaneResult>);
+  const off = here ? 1 : 0;
+  const runs = laneTasks.slice(off).map((t, l) => task.pools[l]!.run(t, { name: 'judgeSharedLane' }) as Promise<SharedLaneResult>);
   let crashed: unknown;
   for (const r of runs) r.catch((e) => (crashed ??= e ?? new Error('a replay lane failed')));
 
@@ -228,7 +252,7 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
         await waitChange(ctl, C_DONE + l, Atomics.load(ctl, C_DONE + l));
         continue;
       }
-      const k = written % SHARED_RING;
+      const k = written % RING;
       if (filler && !task.writer!.out.failed) {
         const b = descs[k]!;
         const recs = filler.fill(new DataView(inst.memory.buffer, slots[k]!.out, b.count * DECISION.SIZE), b, ifaces[k]!);
@@ -261,8 +285,8 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
         }
         if (crashed !== undefined) throw crashed;
         // The slot is free once its last batch's decisions are written.
-        await drain(seq - SHARED_RING + 1, true);
-        const k = seq % SHARED_RING;
+        await drain(seq - RING + 1, true);
+        const k = seq % RING;
         const n = batch.count;
         if (claimed) splitter.decode(slots[k]!, n, interfaces);
         else splitter.split(slots[k]!, n, interfaces);
@@ -275,6 +299,11 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
         }
         Atomics.store(ctl, C_PUBLISHED, ++seq);
         Atomics.notify(ctl, C_PUBLISHED);
+        if (here) {
+          if (claimed) judgeClaimed(here, slots[k]!, task.masks[0]!, claims[0]!);
+          else judgeLane(here, slots[k]!, 0, task.masks[0]!);
+          Atomics.store(ctl, C_DONE, seq);
+        }
         judged = batch.firstN + n - 1;
         if (progress) for (let l = 0; l < progress.length; l++) Atomics.store(progress, l, Math.floor(bytesRead / 1024));
         await drain(seq, false);
@@ -302,8 +331,9 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
   if (error && !stopped) capture.error = error;
   if (progress) for (let l = 0; l < progress.length; l++) Atomics.store(progress, l, Math.floor(bytesReadAt / 1024));
   const loopSeconds = (performance.now() - loopStart) / 1000;
-  return settled.map((x, l) => {
-    const r = (x as PromiseFulfilledResult<SharedLaneResult>).value;
+  const values = settled.map((x) => (x as PromiseFulfilledResult<SharedLaneResult>).value);
+  if (here) values.unshift({ tally: here.tally(), counters: here.counters(), conntrackPeak: here.conntrackPeak() });
+  return values.map((r, l) => {
     const out: ShardResult = { loopSeconds, tally: r.tally, counters: r.counters, conntrackPeak: r.conntrackPeak, capture };
     if (l === 0 && stopped) out.stoppedAt = judged;
     return out;
