@@ -155,7 +155,6 @@ function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make
     const tree0 = Math.min(hc.fixed, hc.loop) + GROUP_STEPS * e.treeGroups[0]!;
     const tree1 = walkCosts(e.treeDepths[1]!).loop + GROUP_STEPS * e.treeGroups[1]!;
     const cost = tree0 + (tail.length / n) * tree1 + TAIL_OVERHEAD;
-    if (process.env.SGF_DEBUG_TRIM) console.error(`tail ${t}: cost ${cost.toFixed(2)} vs ${bestCost.toFixed(2)}`);
     if (cost < bestCost) { bestCost = cost; best = { emitter: e, roots }; }
   }
   return best;
@@ -247,7 +246,6 @@ function emitClassifier(
       if (loop && treeOpts.trim !== false) {
         const wc = walkCosts(emitter.treeDepths[0]!);
         trim = loopTrim(emitter, wc.deepest, wc.loop + GROUP_STEPS * emitter.treeGroups[0]!);
-        if (process.env.SGF_DEBUG_TRIM) console.error(`loop ${(wc.loop + GROUP_STEPS * emitter.treeGroups[0]!).toFixed(2)} (deepest ${wc.deepest}); trim to ${trim.cap}: ${trim.cost.toFixed(2)}`);
       }
       // The tail split (tailSplit): tried by default only where the single
       // tree takes the lockstep loop, not a fixed walk (`tree.tail`: true
