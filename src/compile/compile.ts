@@ -324,7 +324,7 @@ function emitClassifier(
     // cost less than the groups it saves.
     const first = roots[0]!;
     const others = roots.slice(1);
-    const guide = { emitter, root: first.root };
+    let guide = { emitter, root: first.root };
     const firstWords = treeWords(emitter);
     const firstSteps = walkSteps;
     const recordBudget = Math.min(Math.max(FILL_ABORT_GROWTH * emitter.leafRecords, FILL_SMALL_RECORDS), partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
@@ -337,6 +337,10 @@ function emitClassifier(
         // (TreeEmitter.build's guide), not chosen again.
         const root = filled.build(first.members, guide);
         next = [{ ...first, root, built: 0 }, ...others.map((r, i) => ({ ...r, root: filled.build(r.members, undefined, false), built: i + 1 }))];
+        // The next, deeper fill cuts where this one cut (the same boxes and
+        // regions on the same paths): guided by this one, it chooses cuts
+        // only below this one's leaves.
+        guide = { emitter: filled, root };
       } catch (e) {
         if (!(e instanceof TreeBudgetExceeded)) throw e;
         break;
