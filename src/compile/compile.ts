@@ -128,7 +128,9 @@ const GROUP_STEPS = 1.2;
  * the walk model is kept when it costs less per lane than the single tree:
  * the first tree's walk and groups, plus the second's weighted by the share
  * of rules in it (every rule equally likely to be a tuple's first match),
- * plus TAIL_OVERHEAD. Null: keep the single tree.
+ * plus TAIL_OVERHEAD, and below `bar` (the loop tree's trimmed fixed walk,
+ * loopTrim, when `tree.tail: true` forces the attempt). Null: keep the
+ * single tree.
  */
 function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make: (work: number) => TreeEmitter, bar = Infinity): { emitter: TreeEmitter; roots: Root[] } | null {
   const n = members.length;
@@ -241,15 +243,16 @@ function emitClassifier(
       roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'none' }));
       const loop = fixedWalkSteps(emitter.treeDepths[0]!) === 0;
       // A single tree that takes the loop may be trimmed into a fixed walk
-      // (loopTrim): the bar the tail split must beat.
+      // (loopTrim; docs/classifier.md "Loop trees trimmed into fixed walks
+      // (cls26)"): measured ahead of both the loop and the tail split.
       let trim = { cap: 0, cost: Infinity };
       if (loop && treeOpts.trim !== false) {
         const wc = walkCosts(emitter.treeDepths[0]!);
         trim = loopTrim(emitter, wc.deepest, wc.loop + GROUP_STEPS * emitter.treeGroups[0]!);
       }
       // The tail split (tailSplit): tried by default only where the single
-      // tree takes the lockstep loop, not a fixed walk (`tree.tail`: true
-      // always, false never).
+      // tree takes the lockstep loop, not a fixed walk, and no trimmed walk
+      // costs less than the loop (`tree.tail`: true always, false never).
       const tryTail = treeOpts.tail === true || (treeOpts.tail === undefined && loop && trim.cap === 0);
       const tail = !tryTail ? null : tailSplit(boxes, emitter, roots[0]!.members, (work) => new TreeEmitter(boxes, { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: Math.min(work, partOpts.singleTreeWork) }, known), trim.cost);
       if (tail) {
