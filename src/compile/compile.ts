@@ -128,13 +128,15 @@ const GROUP_STEPS = 1.2;
  * the walk model is kept when it costs less per lane than the single tree:
  * the first tree's walk and groups, plus the second's weighted by the share
  * of rules in it (every rule equally likely to be a tuple's first match),
- * plus TAIL_OVERHEAD. Null: keep the single tree.
+ * plus TAIL_OVERHEAD, and below `bar` (the loop tree's trimmed fixed walk,
+ * loopTrim, when `tree.tail: true` forces the attempt). Null: keep the
+ * single tree.
  */
-function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make: (work: number) => TreeEmitter): { emitter: TreeEmitter; roots: Root[] } | null {
+function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make: (work: number) => TreeEmitter, bar = Infinity): { emitter: TreeEmitter; roots: Root[] } | null {
   const n = members.length;
   if (n < 2 * TAIL_MIN || single.leafRecords < TAIL_MIN_COPIES * n) return null;
   const sc = walkCosts(single.treeDepths[0]!);
-  let bestCost = Math.min(sc.fixed, sc.loop) + GROUP_STEPS * single.treeGroups[0]!;
+  let bestCost = Math.min(Math.min(sc.fixed, sc.loop) + GROUP_STEPS * single.treeGroups[0]!, bar);
   let best: { emitter: TreeEmitter; roots: Root[] } | null = null;
   for (let t = TAIL_MIN; t <= n / TAIL_MAX_SHARE; t *= 2) {
     // The tail starts at a rule boundary (a rule's boxes stay together).
@@ -159,6 +161,31 @@ function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make
   }
   return best;
 }
+
+/**
+ * The trimmed fixed walk of a single tree that takes the lockstep loop: the
+ * depth c at which the tree, cut off there (its nodes at depth c leaves of
+ * the boxes they hold, the cuts above the same), walked in c fixed steps,
+ * costs least by the walk model — c steps (with the fixed walk's counter)
+ * plus GROUP_STEPS per expected leaf group, the groups of every depth read
+ * from the first build (TreeEmitter.groupsAtDepth, leafGroupsAtDepth) —
+ * and that cost; cap 0 when no depth costs less than `loopCost`.
+ */
+function loopTrim(e: TreeEmitter, deepest: number, loopCost: number): { cap: number; cost: number } {
+  const atDepth = e.groupsAtDepth;
+  const leafAt = e.leafGroupsAtDepth;
+  let above = 0;
+  let cap = 0;
+  let best = loopCost;
+  for (let c = 1; c < deepest; c++) {
+    above += leafAt[c - 1] ?? 0;
+    const cost = c * (1 + FIXED_STEP_OVERHEAD) + GROUP_STEPS * (above + (atDepth[c] ?? 0));
+    if (cost < best) { best = cost; cap = c; }
+  }
+  return { cap, cost: best };
+}
+/** The fixed walk's loop counter per lane and step (tree.ts walkCosts: 2 operations per 8 lanes x 12). */
+const FIXED_STEP_OVERHEAD = 2 / (8 * 12);
 /** The tail split is tried only for lists of at least 2 x TAIL_MIN boxes whose single tree holds TAIL_MIN_COPIES leaf records a box; the tail has at least TAIL_MIN boxes. */
 const TAIL_MIN = 16;
 const TAIL_MIN_COPIES = 4;
@@ -208,18 +235,35 @@ function emitClassifier(
   const known = treeOpts.clip !== false ? boundingBox(boxes) : undefined;
   let emitter = new TreeEmitter(boxes, partOpts.mode === 'auto' ? { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: partOpts.singleTreeWork } : treeOpts, known);
   let roots: Root[];
+  /** The single loop tree was trimmed into a fixed walk (loopTrim): not trimmed again below. */
+  let loopTrimmed = false;
   const build = (parts: Int32Array[]) => parts.map((members, built) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members), members, built }));
   if (partOpts.mode === 'auto') {
     try {
       roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'none' }));
+      const loop = fixedWalkSteps(emitter.treeDepths[0]!) === 0;
+      // A single tree that takes the loop may be trimmed into a fixed walk
+      // (loopTrim; docs/classifier.md "Loop trees trimmed into fixed walks
+      // (cls26)"): measured ahead of both the loop and the tail split.
+      let trim = { cap: 0, cost: Infinity };
+      if (loop && treeOpts.trim !== false) {
+        const wc = walkCosts(emitter.treeDepths[0]!);
+        trim = loopTrim(emitter, wc.deepest, wc.loop + GROUP_STEPS * emitter.treeGroups[0]!);
+      }
       // The tail split (tailSplit): tried by default only where the single
-      // tree takes the lockstep loop, not a fixed walk (`tree.tail`: true
-      // always, false never).
-      const tryTail = treeOpts.tail === true || (treeOpts.tail === undefined && fixedWalkSteps(emitter.treeDepths[0]!) === 0);
-      const tail = !tryTail ? null : tailSplit(boxes, emitter, roots[0]!.members, (work) => new TreeEmitter(boxes, { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: Math.min(work, partOpts.singleTreeWork) }, known));
+      // tree takes the lockstep loop, not a fixed walk, and no trimmed walk
+      // costs less than the loop (`tree.tail`: true always, false never).
+      const tryTail = treeOpts.tail === true || (treeOpts.tail === undefined && loop && trim.cap === 0);
+      const tail = !tryTail ? null : tailSplit(boxes, emitter, roots[0]!.members, (work) => new TreeEmitter(boxes, { ...treeOpts, recordBudget: partOpts.singleTreeBudget, workBudget: Math.min(work, partOpts.singleTreeWork) }, known), trim.cost);
       if (tail) {
         emitter = tail.emitter;
         roots = tail.roots;
+      } else if (trim.cap > 0) {
+        const first = roots[0]!;
+        const trimmed = new TreeEmitter(boxes, treeOpts, known);
+        roots = [{ ...first, root: trimmed.build(first.members, { emitter, root: first.root }, false, trim.cap), built: 0 }];
+        emitter = trimmed;
+        loopTrimmed = true;
       }
     } catch (e) {
       if (!(e instanceof TreeBudgetExceeded)) throw e;
@@ -231,9 +275,9 @@ function emitClassifier(
   }
   roots.sort((a, b) => a.minPos - b.minPos);
   // The first tree (every tuple walks it) may take a fixed number of steps (tree.ts fixedWalkSteps).
-  let walkSteps = fixedWalkSteps(emitter.treeDepths[roots[0]!.built]!);
+  let walkSteps = loopTrimmed ? emitter.treeDepths[0]!.length - 1 : fixedWalkSteps(emitter.treeDepths[roots[0]!.built]!);
   const treeWords = (e: TreeEmitter) => e.nodes.length + e.leafEntries.length + e.leaves.length;
-  if (walkSteps > 0 && roots.length === 1 && emitter.treeDepths.length === 1 && treeOpts.trim !== false) {
+  if (walkSteps > 0 && !loopTrimmed && roots.length === 1 && emitter.treeDepths.length === 1 && treeOpts.trim !== false) {
     // Trimmed: a fixed walk costs its deepest leaf's depth for every lane,
     // however few leaves are down there. So the tree may be cut off at a
     // depth c < walkSteps, its nodes at depth c made leaves of the boxes they
@@ -283,7 +327,7 @@ function emitClassifier(
     // cost less than the groups it saves.
     const first = roots[0]!;
     const others = roots.slice(1);
-    const guide = { emitter, root: first.root };
+    let guide = { emitter, root: first.root };
     const firstWords = treeWords(emitter);
     const firstSteps = walkSteps;
     const recordBudget = Math.min(Math.max(FILL_ABORT_GROWTH * emitter.leafRecords, FILL_SMALL_RECORDS), partOpts.mode === 'auto' ? partOpts.singleTreeBudget : Infinity);
@@ -296,6 +340,10 @@ function emitClassifier(
         // (TreeEmitter.build's guide), not chosen again.
         const root = filled.build(first.members, guide);
         next = [{ ...first, root, built: 0 }, ...others.map((r, i) => ({ ...r, root: filled.build(r.members, undefined, false), built: i + 1 }))];
+        // The next, deeper fill cuts where this one cut (the same boxes and
+        // regions on the same paths): guided by this one, it chooses cuts
+        // only below this one's leaves.
+        guide = { emitter: filled, root };
       } catch (e) {
         if (!(e instanceof TreeBudgetExceeded)) throw e;
         break;

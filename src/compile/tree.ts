@@ -58,7 +58,9 @@ export interface TreeOptions {
   fill?: boolean;
   /**
    * compile.ts: false keeps a fixed-walk tree at its first build's depth (no
-   * trimmed builds, whose deepest levels become leaves; for ablations).
+   * trimmed builds, whose deepest levels become leaves), and a single tree
+   * that takes the lockstep loop as it is (no trimmed fixed walk, loopTrim);
+   * for ablations.
    */
   trim?: boolean;
   /**

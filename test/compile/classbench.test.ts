@@ -271,6 +271,24 @@ if (dir) {
     }
     assert.ok(trimmed > 0, 'some 1K set is trimmed');
   });
+  corpus('loop trees trimmed into fixed walks (compile.ts loopTrim): a set whose untrimmed single tree takes the lockstep loop gets a fixed walk of the trimmed depth, and every packet the oracle\'s rule, with and without the fill, IPv4', () => {
+    let trimmed = 0;
+    for (const name of sets.filter((s) => !s.endsWith('_100'))) {
+      const rules = loadClassBenchRules(join(dir, 'classbench', `${name}.rules`));
+      const u = compileTopology(rules.topology, { tree: { trim: false } }).stats[0]!;
+      if (u.trees !== 1 || u.walkSteps !== 0) continue;
+      const trace = loadClassBenchTrace(join(dir, 'classbench', `${name}.trace`));
+      for (const fill of [true, false]) {
+        const { bad, compiled } = oracleMisses(rules.topology, trace, { fill });
+        const t = compiled.stats[0]!;
+        assert.is(bad, 0, `${name} fill ${fill}: ${bad} packets differ`);
+        assert.is(t.trees, 1, `${name}: one tree`);
+        assert.ok(t.walkSteps > 0 && t.walkSteps === t.maxDepth && t.maxDepth < u.maxDepth, `${name} fill ${fill}: a fixed walk of the trimmed tree's depth (${t.walkSteps}, depth ${t.maxDepth}, untrimmed ${u.maxDepth})`);
+      }
+      trimmed++;
+    }
+    assert.ok(trimmed > 0, 'some set\'s loop tree is trimmed');
+  });
 }
 
 corpus.run();

@@ -136,6 +136,25 @@ test('a build guided by an earlier tree (compile.ts\'s filled build) is word for
   }), { ...propertyRuns(100), seed: 1316 });
 });
 
+test('a fill guided by the fill one level shallower (compile.ts\'s deeper fills) is word for word the unguided one', () => {
+  fc.assert(fc.property(boxesArb, fc.integer({ min: 1, max: 8 }), fc.constantFrom(2, 4, 12), (boxes, fillTo, binth) => {
+    const members = () => Int32Array.from({ length: boxes.n }, (_, i) => i);
+    const first = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance' });
+    const root0 = first.build(members());
+    const shallower = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', fillTo });
+    const root1 = shallower.build(members(), { emitter: first, root: root0 });
+    const plain = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', fillTo: fillTo + 1 });
+    const r1 = plain.build(members());
+    const guided = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', fillTo: fillTo + 1 });
+    const r2 = guided.build(members(), { emitter: shallower, root: root1 });
+    assert.is(r2, r1);
+    assert.equal([...guided.nodes.view()], [...plain.nodes.view()], 'nodes');
+    assert.equal([...guided.leafEntries.view()], [...plain.leafEntries.view()], 'leaf entries');
+    assert.equal([...guided.leaves.view()], [...plain.leaves.view()], 'leaves');
+    assert.equal([guided.leafRecords, guided.maxDepth, guided.work, [...guided.leafDepths]], [plain.leafRecords, plain.maxDepth, plain.work, [...plain.leafDepths]]);
+  }), { ...propertyRuns(100), seed: 1317 });
+});
+
 test('a guide built over other boxes is refused', () => {
   const boxes = fc.sample(boxesArb, { numRuns: 2, seed: 1317 });
   const first = new TreeEmitter(boxes[0]!);
