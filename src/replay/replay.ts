@@ -93,10 +93,10 @@ export interface ReplayOptions {
    * 'lanes' — every worker reads and decodes the whole capture itself and
    * judges its shards' packets (the default for a regular file: on this
    * project's 2-core machine it measured faster, docs/replay.md "Wired into
-   * replay()"). Without a decisions file, a call with its threads and a shared
-   * memory kept (a pool's second call on) defaults to 'shared', with lane 0
-   * judged by this thread (docs/replay.md, "Lane 0 in the calling thread").
-   * Decisions never depend on it. Ignored for 0 or 1 worker.
+   * replay(); also on warm pools: docs/replay.md, "Lane 0 in the calling
+   * thread"). With 'shared', lane 0 is judged by this thread, the producer,
+   * when no decisions file is written. Decisions never depend on it. Ignored
+   * for 0 or 1 worker.
    */
   split?: ReplaySplit;
 }
@@ -140,12 +140,13 @@ const workerUrl = REPLAY_WORKER_FILE;
  * the shards: (1 + leadBias) / (workers + leadBias) of them when a thread has
  * to be started, an even share when every other lane is a kept thread.
  * With a decisions file only when `leadWithDecisions` (this thread then judges
- * lane 0 and writes every lane's decisions: tests and the A/B). `warmShared`:
+ * lane 0 and writes every lane's decisions: tests and the A/B). `warmShared`
+ * (off: the lanes split measured faster on warm pools of 2 on a quiet machine):
  * with no decisions file and no thread to start (a pool, kept lanes), the
- * default split of a regular file is 'shared' (with sharedTuning.producerLane).
+ * default split of a regular file would be 'shared' (with sharedTuning.producerLane).
  * docs/replay.md, "Lane 0 in the calling thread". Settings for the benchmarks' A/B.
  */
-export const replayTuning: { leadLane: boolean; leadBias: number; leadWithDecisions: boolean; warmShared: boolean } = { leadLane: true, leadBias: 2, leadWithDecisions: false, warmShared: true };
+export const replayTuning: { leadLane: boolean; leadBias: number; leadWithDecisions: boolean; warmShared: boolean } = { leadLane: true, leadBias: 2, leadWithDecisions: false, warmShared: false };
 
 export async function replay(topology: Topology, file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   checkEngineOptions(options);
@@ -328,9 +329,10 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
   // 2+ workers on one shared memory: only this thread reads the capture (so a pipe is fine).
   // Unless asked, only for a capture that cannot be read once per worker (a pipe, FIFO or device):
   // on a regular file 'lanes' measured faster (docs/replay.md, "Wired into replay()").
-  // No decisions file and every thread there (a pool, or kept lanes): by default the shared split with lane 0 judged
-  // by the producer (sharedTuning.producerLane), which decodes once; else the lanes split (a cold call: lane 0 here,
-  // the local lane 0, while the others' threads start). docs/replay.md, "Lane 0 in the calling thread".
+  // No decisions file and every thread there (a pool, or kept lanes): under replayTuning.warmShared (off by default:
+  // measured slower on warm pools) the shared split with lane 0 judged by the producer (sharedTuning.producerLane),
+  // which decodes once; else the lanes split (a cold call: lane 0 here, the local lane 0, while the others' threads
+  // start). docs/replay.md, "Lane 0 in the calling thread".
   const noThreadToStart = warm !== undefined || idleLanes.length >= workers - (sharedTuning.producerLane ? 1 : 0);
   // (Kept lanes of a lanes-split call have warm memory of their own: the shared split only once its memory is kept too.)
   const warmShared = replayTuning.warmShared && options.decisionsPath === undefined && noThreadToStart && (warm !== undefined || sharedMemoryKept());
