@@ -45,7 +45,7 @@ import { decisionIndex, mergeTallies, newTally, tallyDecision } from './decision
 import { summarize, type ReplaySummary } from './summary.js';
 import { captureFingerprint, checkShardSet, laneMasks, leadLaneMasks, PART_MANIFEST_VERSION, partShards, sgfilterVersion, topologyHash, type PartManifest, type ShardSet } from './parts.js';
 import { DREC, fillRecordFromDecision, recordTables } from './decision-format.js';
-import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, truncateForRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
+import { abortDecisionRing, consumeDecisionRing, DecisionWriter, makeDecisionRing, truncateForRing, type DecisionRing, type DecisionsFormat, type RingWriterResult, type RingWriterTask } from './decision-writer.js';
 import { isPipeLike, openPipeCapture, stoppedEmpty, unblockOnAbort } from './pipe.js';
 import { releaseSharedMemory, runSharedReplay, sharedMemoryKept, sharedTuning } from './shared-replay.js';
 
@@ -437,6 +437,18 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
     let results: ShardResult[];
     let writer: DecisionWriter | undefined;
     let written: RingWriterResult | undefined;
+    // Worker lanes hand their records over the ring: an existing file is emptied in the background while they judge
+    // (into a deep ring); then this thread encodes and writes until every lane is done or one crashed.
+    const consumeRing = (r: DecisionRing, crashed: () => boolean): Promise<number> => {
+      if (dest!.truncatePending) truncation = truncateForRing(r, dest!.fd);
+      truncating = true;
+      const tables = recordTables(topology, compiled).tables;
+      return (truncation ?? Promise.resolve(true)).then((ok) => {
+        if (!ok) dest!.truncateNow(); // reports the failure
+        const w = (writer = new DecisionWriter(dest!, format, tables));
+        return consumeDecisionRing(r, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), crashed).finally(() => w.flush());
+      });
+    };
     if (workers === 0) results = [await runShards(tasks[0]!)];
     else if (shared) {
       if (dest) {
@@ -491,18 +503,8 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
       const runs = tasks.slice(1).map((t, w) => pools[w]!.run(t) as Promise<ShardResult>);
       let crashed = false;
       for (const r of runs) r.catch(() => (crashed = true));
-      let consumer: Promise<number> | undefined;
-      if (ring) {
-        // As for worker lanes: this thread writes the ring (between lane 0's batches; a deep ring).
-        if (dest!.truncatePending) truncation = truncateForRing(ring, dest!.fd);
-        truncating = true;
-        const tables = recordTables(topology, compiled).tables;
-        consumer = (truncation ?? Promise.resolve(true)).then((ok) => {
-          if (!ok) dest!.truncateNow();
-          const w = (writer = new DecisionWriter(dest!, format, tables));
-          return consumeDecisionRing(ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => crashed).finally(() => w.flush());
-        });
-      }
+      // As for worker lanes: this thread writes the ring (between lane 0's batches; a deep ring).
+      const consumer = ring ? consumeRing(ring, () => crashed) : undefined;
       let first: ShardResult;
       try {
         first = await runShards(tasks[0]!);
@@ -521,18 +523,7 @@ async function replayWithWasm(topology: Topology, file: string, options: ReplayO
       const runs = tasks.map((t, w) => pools[w]!.run(t) as Promise<ShardResult>);
       let crashed = false;
       for (const r of runs) r.catch(() => (crashed = true));
-      let consumer: Promise<number> | undefined;
-      if (ring) {
-        // An existing file is emptied in the background while the lanes judge (into a deep ring); then this thread writes.
-        if (dest!.truncatePending) truncation = truncateForRing(ring, dest!.fd);
-        truncating = true;
-        const tables = recordTables(topology, compiled).tables;
-        consumer = (truncation ?? Promise.resolve(true)).then((ok) => {
-          if (!ok) dest!.truncateNow(); // reports the failure
-          const w = (writer = new DecisionWriter(dest!, format, tables));
-          return consumeDecisionRing(ring, (dv, laneBytes, counts) => w.lanes(dv, laneBytes, counts), () => crashed).finally(() => w.flush());
-        });
-      }
+      const consumer = ring ? consumeRing(ring, () => crashed) : undefined;
       const settled = await Promise.allSettled(runs);
       await consumer;
       const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');

@@ -8,26 +8,18 @@
 // here is seen in the threads it leaves kept (workers - 1, not workers).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateTopology } from '../../src/gen/index.js';
 import { createReplayPool, endIdleReplayWorkers, idleReplayWorkers, replay, replayTuning, type ReplayResult } from '../../src/replay/replay.js';
 import { laneMasks, leadLaneMasks, partShards } from '../../src/replay/parts.js';
 import { releaseSharedMemory, sharedMemoryKept, sharedTuning } from '../../src/replay/shared-replay.js';
-import { topology as parsed } from '../helpers/scenario.js';
-import { captureFor } from './helpers.js';
+import { abortOnceWritten, richCapture } from './helpers.js';
 
 const t = suite('replay: local lane 0 == reference');
 const dir = mkdtempSync(join(tmpdir(), 'sgf-lead-'));
-const RICH = { packetsPerFlow: 8, start: 1000, ipv6Share: 0.3, fragmentShare: 0.1, idleShare: 0.1, routers: 2, mix: { tcp: 40, udp: 20, echo: 8, 'icmp-error': 30, gre: 1, other: 1 } };
 
-function rich(cloud: 'aliyun-basic' | 'aliyun-advanced' | 'huawei' | 'generic', seed: number, flows: number) {
-  const doc = generateTopology({ seed, cloud, interfaces: 5, rulesPerGroup: 8, ipv6Share: 0.4 });
-  const pcap = join(dir, `${cloud}-${seed}.pcap`);
-  writeFileSync(pcap, captureFor(doc, { seed, flows, ...RICH }));
-  return { topology: parsed(doc), pcap };
-}
+const rich = (cloud: 'aliyun-basic' | 'aliyun-advanced' | 'huawei' | 'generic', seed: number, flows: number) => richCapture(dir, cloud, seed, flows);
 
 function sameSummary(r: ReplayResult, ref: ReplayResult, what: string): void {
   assert.is(r.packets, ref.packets, `${what}: packets`);
@@ -118,13 +110,7 @@ t('an abort: packets 1..N judged and written, N the result\'s', async () => {
     await endIdleReplayWorkers();
     const stop = new AbortController();
     const out = join(dir, 'abort-lead.jsonl');
-    rmSync(out, { force: true });
-    const poll = setInterval(() => {
-      if (existsSync(out) && statSync(out).size > 0) {
-        clearInterval(poll);
-        stop.abort();
-      }
-    }, 1);
+    const poll = abortOnceWritten(out, stop);
     const r = await replay(topology, pcap, { workers: 2, batchSize: 64, decisionsPath: out, signal: stop.signal }).finally(() => clearInterval(poll));
     assert.is(idleReplayWorkers(), 1, 'lane 0 ran here');
     assert.ok(r.interrupted !== undefined, 'interrupted');
@@ -204,13 +190,7 @@ t('the shared split with lane 0 judged by the producer (sharedTuning.producerLan
     const lines = readFileSync(refPath, 'utf8').split('\n');
     const stop = new AbortController();
     const out = join(dir, 'pl-abort.jsonl');
-    rmSync(out, { force: true });
-    const poll = setInterval(() => {
-      if (existsSync(out) && statSync(out).size > 0) {
-        clearInterval(poll);
-        stop.abort();
-      }
-    }, 1);
+    const poll = abortOnceWritten(out, stop);
     const r = await replay(big.topology, big.pcap, { workers: 2, split: 'shared', batchSize: 64, decisionsPath: out, signal: stop.signal }).finally(() => clearInterval(poll));
     const n = r.interrupted?.packets ?? -1;
     assert.ok(n > 0 && n < ref.packets, `stopped inside the capture (${n} of ${ref.packets})`);

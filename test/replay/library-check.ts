@@ -1,7 +1,7 @@
 // The library's batch results checked against reference decisions: shared by
 // library.test.ts and library-scale.test.ts.
 import * as assert from 'uvu/assert';
-import { DECIDING_REASONS, type Decision, type Filter, type Topology } from '../../src/index.js';
+import { DECIDING_REASONS, type BatchTimestamps, type Decision, type Filter, type InPlaceBatch, type Topology } from '../../src/index.js';
 
 /** The deciding reason word and rule of a §9 decision: its packet reason, or its last hop's reason and rule. */
 export function deciding(d: Decision): { reason: string; rule: { group: string; rule: string } | null } {
@@ -49,4 +49,19 @@ export function packed(frames: Uint8Array[]): { data: Uint8Array; offsets: Uint3
   const data = new Uint8Array(offsets[frames.length]!);
   frames.forEach((fr, i) => data.set(fr, offsets[i]!));
   return { data, offsets };
+}
+
+/** Frames written into an in-place batch through fresh views (judging may have grown the memory): frame i at offsets[i], its time at timestamps[i]. */
+export function fillInPlace(batch: InPlaceBatch<BatchTimestamps>, part: readonly { data: Uint8Array; ts: bigint }[]): number {
+  const v = batch.views();
+  let pos = 0;
+  part.forEach((p, i) => {
+    v.offsets[i] = pos;
+    v.data.set(p.data, pos);
+    pos += p.data.length;
+    if (v.timestamps instanceof Float64Array) v.timestamps[i] = Number(p.ts);
+    else v.timestamps[i] = p.ts;
+  });
+  v.offsets[part.length] = pos;
+  return part.length;
 }

@@ -29,7 +29,7 @@ import { frameTime, readAll } from '../../src/pcap/reader.js';
 import { tupleOfRecord } from '../../src/replay/tuple.js';
 import { topology as parsed } from '../helpers/scenario.js';
 import { captureFor } from './helpers.js';
-import { checkBatch, expected, packed } from './library-check.js';
+import { checkBatch, expected, fillInPlace, packed } from './library-check.js';
 
 const t = suite('library at scale: every call == replay --engine reference, packet by packet');
 const dir = mkdtempSync(join(tmpdir(), 'sgf-library-scale-'));
@@ -124,16 +124,7 @@ async function scaleCase(cloud: 'huawei' | 'aliyun-advanced', seed: number, conn
     const batch = f.createInPlaceBatch({ frames: size, bytes: size === FRAMES ? total : 1 << 20 });
     for (let at = 0; at < FRAMES; at += size) {
       const part = frames.slice(at, at + size);
-      const v = batch.views();
-      let pos = 0;
-      part.forEach((fr, i) => {
-        v.offsets[i] = pos;
-        v.data.set(fr.data, pos);
-        pos += fr.data.length;
-        v.timestamps[i] = fr.ts;
-      });
-      v.offsets[part.length] = pos;
-      const r = f.judgeInPlace(batch, part.length);
+      const r = f.judgeInPlace(batch, fillInPlace(batch, part));
       assert.is(r.count, part.length);
       checkBatch(f, r, want, at, `${cloud} ${seed} judgeInPlace, parts of ${size}, at ${at}`);
     }

@@ -30,7 +30,7 @@ import { propertyRuns } from '../helpers/fuzz.js';
 import { topology as parsed } from '../helpers/scenario.js';
 import { captureFor } from './helpers.js';
 import { tupleOfRecord as tupleOf } from '../../src/replay/tuple.js';
-import { checkBatch, expected, packed } from './library-check.js';
+import { checkBatch, expected, fillInPlace, packed } from './library-check.js';
 
 const t = suite('library: judgeFrames / judgeFrame / judgeTuple / judgeStream == reference');
 /** A conntrack sized for these captures (both engines get it): a filter's setup zeroes its tables, and the tests make many. */
@@ -99,17 +99,7 @@ function judgeMixed(topology: Topology, pkts: Pkt[], segments: { size: number; m
       case 'inplace':
       case 'inplace-f64': {
         const batch = seg.mode === 'inplace' ? (inPlace ??= f.createInPlaceBatch({ frames: 300, bytes: 1 << 20 })) : (inPlaceF64 ??= f.createInPlaceBatch({ frames: 300, bytes: 1 << 20, timestamps: 'number' }));
-        const v = batch.views();
-        let pos = 0;
-        part.forEach((p, i) => {
-          v.offsets[i] = pos;
-          v.data.set(p.data, pos);
-          pos += p.data.length;
-          if (v.timestamps instanceof Float64Array) v.timestamps[i] = Number(p.ts);
-          else v.timestamps[i] = p.ts;
-        });
-        v.offsets[size] = pos;
-        const r = f.judgeInPlace(batch, size);
+        const r = f.judgeInPlace(batch, fillInPlace(batch, part));
         assert.is(r.count, size, where);
         checkBatch(f, r, want, at, where);
         break;

@@ -10,39 +10,20 @@
 // gives for their packets.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateTopology } from '../../src/gen/index.js';
 import { createReplayPool, endIdleReplayWorkers, replay, type ReplaySplit } from '../../src/replay/replay.js';
 import { sharedMemoryKept, sharedTuning } from '../../src/replay/shared-replay.js';
 import { partShards } from '../../src/replay/parts.js';
-import { topology as parsed } from '../helpers/scenario.js';
-import { captureFor } from './helpers.js';
+import { abortOnceWritten, richCapture } from './helpers.js';
 
 const t = suite('replay: split shared | lanes == reference');
 const dir = mkdtempSync(join(tmpdir(), 'sgf-split-'));
-const RICH = { packetsPerFlow: 8, start: 1000, ipv6Share: 0.3, fragmentShare: 0.1, idleShare: 0.1, routers: 2, mix: { tcp: 40, udp: 20, echo: 8, 'icmp-error': 30, gre: 1, other: 1 } };
 const SPLITS: ReplaySplit[] = ['shared', 'lanes'];
 
-/** Aborts `stop` as soon as `out` (removed first) has bytes: decisions are being written, well before the end. Clear the returned poll after the call. */
-function abortOnceWritten(out: string, stop: AbortController): ReturnType<typeof setInterval> {
-  rmSync(out, { force: true });
-  const poll = setInterval(() => {
-    if (existsSync(out) && statSync(out).size > 0) {
-      clearInterval(poll);
-      stop.abort();
-    }
-  }, 1);
-  return poll;
-}
 
-function rich(cloud: 'aliyun-basic' | 'aliyun-advanced' | 'huawei' | 'generic', seed: number, flows: number) {
-  const doc = generateTopology({ seed, cloud, interfaces: 5, rulesPerGroup: 8, ipv6Share: 0.4 });
-  const pcap = join(dir, `${cloud}-${seed}.pcap`);
-  writeFileSync(pcap, captureFor(doc, { seed, flows, ...RICH }));
-  return { topology: parsed(doc), pcap };
-}
+const rich = (cloud: 'aliyun-basic' | 'aliyun-advanced' | 'huawei' | 'generic', seed: number, flows: number) => richCapture(dir, cloud, seed, flows);
 
 t('workers 2-4, batch sizes 1-8192, both splits, JSON lines and binary: byte-identical to the reference', async () => {
   const cases = [['aliyun-basic', 3], ['aliyun-advanced', 4], ['huawei', 5], ['generic', 6]] as const;
