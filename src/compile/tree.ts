@@ -148,12 +148,12 @@ export function boundingBox(boxes: BoxSet): { lo: Uint32Array; hi: Uint32Array }
  * SORT_SMALL values (most nodes: the builtin's per-call cost dominates
  * there), else the builtin.
  */
-function sortSmall(a: Float64Array, n: number): void {
-  if (n >= SORT_SMALL) { a.subarray(0, n).sort(); return; }
-  for (let i = 1; i < n; i++) {
+function sortSmall(a: Float64Array, n: number, from = 0): void {
+  if (n - from >= SORT_SMALL) { a.subarray(from, n).sort(); return; }
+  for (let i = from + 1; i < n; i++) {
     const v = a[i]!;
     let j = i - 1;
-    while (j >= 0 && a[j]! > v) { a[j + 1] = a[j]!; j--; }
+    while (j >= from && a[j]! > v) { a[j + 1] = a[j]!; j--; }
     a[j + 1] = v;
   }
 }
@@ -468,28 +468,33 @@ export class TreeEmitter {
   private cutIn(d: number, members: Int32Array, n: number, rl: number, rh: number): void {
     const { K, lo, hi } = this.boxes;
     const sc = this.scratch;
-    const starts = sc.starts.subarray(0, n);
+    const starts = sc.starts;
     const ends = sc.ends;
     const weights = sc.weights;
     const points = sc.points;
     let ne = 0;
-    let inside = false;
+    // The boxes starting at or below the region's low end start at rl: they
+    // fill the front of `starts` (the least value, so in sorted place), and
+    // only the rest is sorted, from the back (often few: deep in a tree most
+    // boxes span their node's region in most dimensions).
+    let ns = n;
+    let n0 = 0;
     for (let i = 0; i < n; i++) {
       const b = members[i]!;
       const l = lo[b * K + d]!;
       const h = hi[b * K + d]!;
-      if (l > rl) { starts[i] = l; inside = true; } else starts[i] = rl;
+      if (l > rl) starts[--ns] = l; else starts[n0++] = rl;
       if (h < rh) ends[ne++] = h + 1;
     }
     // Every box spans the region in this dimension: one segment, no cut.
-    if (!inside && ne === 0) return;
-    sortSmall(starts, n);
-    const E = ends.subarray(0, ne);
+    if (ns === n && ne === 0) return;
+    if (n - ns > 1) sortSmall(starts, n, ns);
+    const E = ends;
     sortSmall(E, ne);
     // Segment points: rl, distinct starts and ends.
     let segs = 0;
     let total = 0;
-    let ia = 0;
+    let ia = n0; // starts[0, n0) are rl, the first point
     let ie = 0;
     let p = rl;
     // Walk points in order; weight of the segment starting at p = #starts <= p - #ends <= p.
@@ -513,7 +518,7 @@ export class TreeEmitter {
       // Every segment point q > rl is a candidate (threshold q - 1): the
       // left child gets the boxes starting below q (L = #starts < q), the
       // right one those ending at or after q (R = n - #ends <= q).
-      let ja = 0;
+      let ja = n0; // every q > rl exceeds the first n0 starts
       let je = 0;
       for (let j = 1; j < segs; j++) {
         const q = points[j]!;
