@@ -148,16 +148,22 @@ export function boundingBox(boxes: BoxSet): { lo: Uint32Array; hi: Uint32Array }
  * SORT_SMALL values (most nodes: the builtin's per-call cost dominates
  * there), else the builtin.
  */
-function sortSmall(a: Float64Array, n: number): void {
-  if (n >= SORT_SMALL) { a.subarray(0, n).sort(); return; }
-  for (let i = 1; i < n; i++) {
+function sortSmall(a: Float64Array, n: number, from = 0): void {
+  if (n - from >= SORT_SMALL) { a.subarray(from, n).sort(); return; }
+  for (let i = from + 1; i < n; i++) {
     const v = a[i]!;
     let j = i - 1;
-    while (j >= 0 && a[j]! > v) { a[j + 1] = a[j]!; j--; }
+    while (j >= from && a[j]! > v) { a[j + 1] = a[j]!; j--; }
     a[j + 1] = v;
   }
 }
 const SORT_SMALL = 24;
+
+/** 2^-d (the weight of a node at depth d), from a table: the same doubles as `2 ** -d`. */
+const POW2_NEG = Float64Array.from({ length: 129 }, (_, d) => 2 ** -d);
+function pow2neg(d: number): number {
+  return d < POW2_NEG.length ? POW2_NEG[d]! : 2 ** -d;
+}
 
 /** Boxes in one leaf group (matched at once with i32x4). */
 const LEAF_GROUP_BOXES = 4;
@@ -327,6 +333,7 @@ export class TreeEmitter {
     this.bbHi = bbHi;
     this.treeDepths.push([]);
     this.treeGroups.push(0);
+    this.memTop = 0;
     try {
       this.buildNode(root, members, regLo, regHi, 0, guide ? guide.root : -1);
     } finally {
@@ -340,6 +347,15 @@ export class TreeEmitter {
   private readonly cutThr: number[] = [];
   private readonly cutChild: number[] = [];
   private guide: TreeEmitter | null = null;
+
+  /**
+   * The member lists of the nodes on the path being built, a stack (buildNode
+   * pushes a node's children's lists and pops them when both are built). A
+   * grown stack is a new buffer; the lists already on the old one stay valid
+   * views of it.
+   */
+  private memStack = new Int32Array(4096);
+  private memTop = 0;
 
   /** Scratch arrays of the cut choice (used before a node recurses, so shared by all nodes). */
   private scratch = { starts: new Float64Array(0), ends: new Float64Array(0), weights: new Float64Array(0), points: new Float64Array(0) };
@@ -381,7 +397,7 @@ export class TreeEmitter {
     }
     if (n < members.length) members = members.subarray(0, n);
     if (depth > this.maxDepth) this.maxDepth = depth;
-    this.groupsAtDepth[depth] = (this.groupsAtDepth[depth] ?? 0) + Math.ceil(n / LEAF_GROUP_BOXES) * 2 ** -depth;
+    this.groupsAtDepth[depth] = (this.groupsAtDepth[depth] ?? 0) + Math.ceil(n / LEAF_GROUP_BOXES) * pow2neg(depth);
     this.work += n;
     if (this.work > this.workBudget) throw new TreeBudgetExceeded(this.workBudget, 'boxes examined');
     if (this.fill ? n <= LEAF_GROUP_BOXES || depth >= this.fillTo : n <= this.binth || depth >= this.depthCap) {
@@ -423,8 +439,13 @@ export class TreeEmitter {
       if (lo[b * K + bestDim]! <= bestThr) nl++;
       if (hi[b * K + bestDim]! > bestThr) nr++;
     }
-    const left = new Int32Array(nl);
-    const right = new Int32Array(nr);
+    // The children's members: views of the member stack (released when both
+    // children are built), not buffers of their own.
+    const top = this.memTop;
+    if (top + nl + nr > this.memStack.length) this.memStack = new Int32Array(Math.max(2 * this.memStack.length, top + nl + nr));
+    const left = this.memStack.subarray(top, top + nl);
+    const right = this.memStack.subarray(top + nl, top + nl + nr);
+    this.memTop = top + nl + nr;
     nl = 0;
     nr = 0;
     for (let i = 0; i < n; i++) {
@@ -446,6 +467,7 @@ export class TreeEmitter {
     regLo[bestDim] = bestThr + 1;
     this.buildNode(child + 1, right, regLo, regHi, depth + 1, gChild < 0 ? -1 : gChild + 1);
     regLo[bestDim] = saveLo;
+    this.memTop = top;
   }
 
   /** The best cut so far at the node being built (buildNode -> cutIn). */
@@ -468,28 +490,33 @@ export class TreeEmitter {
   private cutIn(d: number, members: Int32Array, n: number, rl: number, rh: number): void {
     const { K, lo, hi } = this.boxes;
     const sc = this.scratch;
-    const starts = sc.starts.subarray(0, n);
+    const starts = sc.starts;
     const ends = sc.ends;
     const weights = sc.weights;
     const points = sc.points;
     let ne = 0;
-    let inside = false;
+    // The boxes starting at or below the region's low end start at rl: they
+    // fill the front of `starts` (the least value, so in sorted place), and
+    // only the rest is sorted, from the back (often few: deep in a tree most
+    // boxes span their node's region in most dimensions).
+    let ns = n;
+    let n0 = 0;
     for (let i = 0; i < n; i++) {
       const b = members[i]!;
       const l = lo[b * K + d]!;
       const h = hi[b * K + d]!;
-      if (l > rl) { starts[i] = l; inside = true; } else starts[i] = rl;
+      if (l > rl) starts[--ns] = l; else starts[n0++] = rl;
       if (h < rh) ends[ne++] = h + 1;
     }
     // Every box spans the region in this dimension: one segment, no cut.
-    if (!inside && ne === 0) return;
-    sortSmall(starts, n);
-    const E = ends.subarray(0, ne);
+    if (ns === n && ne === 0) return;
+    if (n - ns > 1) sortSmall(starts, n, ns);
+    const E = ends;
     sortSmall(E, ne);
     // Segment points: rl, distinct starts and ends.
     let segs = 0;
     let total = 0;
-    let ia = 0;
+    let ia = n0; // starts[0, n0) are rl, the first point
     let ie = 0;
     let p = rl;
     // Walk points in order; weight of the segment starting at p = #starts <= p - #ends <= p.
@@ -513,7 +540,7 @@ export class TreeEmitter {
       // Every segment point q > rl is a candidate (threshold q - 1): the
       // left child gets the boxes starting below q (L = #starts < q), the
       // right one those ending at or after q (R = n - #ends <= q).
-      let ja = 0;
+      let ja = n0; // every q > rl exceeds the first n0 starts
       let je = 0;
       for (let j = 1; j < segs; j++) {
         const q = points[j]!;
@@ -583,7 +610,7 @@ export class TreeEmitter {
     this.leafDepths[depth] = (this.leafDepths[depth] ?? 0) + 1;
     const td = this.treeDepths[this.treeDepths.length - 1]!;
     td[depth] = (td[depth] ?? 0) + 1;
-    const eg = Math.ceil(members.length / LEAF_GROUP_BOXES) * 2 ** -depth;
+    const eg = Math.ceil(members.length / LEAF_GROUP_BOXES) * pow2neg(depth);
     this.expectedGroups += eg;
     this.leafGroupsAtDepth[depth] = (this.leafGroupsAtDepth[depth] ?? 0) + eg;
     this.treeGroups[this.treeGroups.length - 1]! += eg;
