@@ -238,6 +238,11 @@ function emitClassifier(
   /** The single loop tree was trimmed into a fixed walk (loopTrim): not trimmed again below. */
   let loopTrimmed = false;
   const build = (parts: Int32Array[]) => parts.map((members, built) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members), members, built }));
+  // The single tree cut off at depth `cap` (its nodes there leaves of the boxes they hold; the first build the guide).
+  const trimFirst = (first: Root, cap: number) => {
+    const trimmed = new TreeEmitter(boxes, treeOpts, known);
+    return { emitter: trimmed, roots: [{ ...first, root: trimmed.build(first.members, { emitter, root: first.root }, false, cap), built: 0 }] };
+  };
   if (partOpts.mode === 'auto') {
     try {
       roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'none' }));
@@ -259,10 +264,7 @@ function emitClassifier(
         emitter = tail.emitter;
         roots = tail.roots;
       } else if (trim.cap > 0) {
-        const first = roots[0]!;
-        const trimmed = new TreeEmitter(boxes, treeOpts, known);
-        roots = [{ ...first, root: trimmed.build(first.members, { emitter, root: first.root }, false, trim.cap), built: 0 }];
-        emitter = trimmed;
+        ({ emitter, roots } = trimFirst(roots[0]!, trim.cap));
         loopTrimmed = true;
       }
     } catch (e) {
@@ -307,10 +309,8 @@ function emitClassifier(
       cap = c;
     }
     if (cap < walkSteps) {
-      const trimmed = new TreeEmitter(boxes, treeOpts, known);
-      roots = [{ ...first, root: trimmed.build(first.members, { emitter, root: first.root }, false, cap), built: 0 }];
-      emitter = trimmed;
-      walkSteps = trimmed.treeDepths[0]!.length - 1;
+      ({ emitter, roots } = trimFirst(first, cap));
+      walkSteps = emitter.treeDepths[0]!.length - 1;
     }
   }
   if (walkSteps > 0 && treeOpts.fill !== false && treeWords(emitter) * 4 * FILL_MAX_GROWTH <= FILL_MAX_BYTES) {

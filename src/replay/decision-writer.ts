@@ -19,6 +19,7 @@ import { InternalError } from '../model/errors.js';
 import { DREC, JsonlEncoder, LaneMerger, type DecisionTables } from './decision-format.js';
 import { encodeDecisionsHeader } from './decision-file.js';
 import type { OutputFile } from './output.js';
+import { waitAsync } from './atomics.js';
 
 export type DecisionsFormat = 'jsonl' | 'binary';
 export const DECISIONS_FORMATS: readonly DecisionsFormat[] = ['jsonl', 'binary'];
@@ -133,10 +134,6 @@ export interface DecisionRing {
   meta: SharedArrayBuffer;
 }
 
-/** Atomics.waitAsync (V8, Node ≥ 16; not in this TypeScript lib). */
-const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, i: number, v: number, t: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync.bind(Atomics);
 
 const C = { BELL: 0, ABORT: 1, FINISHED: 2, TRUNCATE: 3, FINAL: 4 } as const;
 /** The ring's TRUNCATE word: no truncation to wait for (0), one under way in replay()'s thread, done, failed. */

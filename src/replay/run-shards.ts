@@ -19,6 +19,7 @@ import { DREC, RecordFiller, recordTables } from './decision-format.js';
 import { DecisionWriter, RingProducer, type DecisionRing, type DecisionsFormat } from './decision-writer.js';
 import { WasmEngine, type EngineCounters } from './wasm-engine.js';
 import type { ReusableMemory } from '../wasm/loader.js';
+import { waitChange } from './atomics.js';
 
 export interface ShardTask {
   topology: Topology;
@@ -115,8 +116,6 @@ export async function runShards(task: ShardTask): Promise<ShardResult> {
 }
 
 const idleCell = new Int32Array(new SharedArrayBuffer(4));
-type WaitAsync = (a: Int32Array, i: number, v: number, ms: number) => { async: boolean; value: Promise<string> | string };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: CompiledTable): Promise<ShardResult> {
   const stream = new WasmCaptureStream(engine, task.file, task.chunkSize, task.captureFd, task.captureFeed);
@@ -173,10 +172,7 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
           // In the calling thread (replay()'s local lane 0) the target is set by its event loop: wait without blocking it.
           while ((target = Atomics.load(ctl, CTL.TARGET) - 1) < 0) {
             if (!task.yieldEachBatch) Atomics.wait(ctl, CTL.TARGET, 0, 50);
-            else {
-              const r = waitAsync(ctl, CTL.TARGET, 0, 50);
-              if (r.async) await r.value;
-            }
+            else await waitChange(ctl, CTL.TARGET, 0);
           }
         }
       }

@@ -34,6 +34,7 @@ import type { DecisionWriter } from './decision-writer.js';
 import type { CaptureInfo, ShardResult } from './run-shards.js';
 import { allocLaneSlot, judgeClaimed, judgeLane, laneClaims, LaneSplitter, type LaneSlot } from './shared-lanes.js';
 import { WasmCaptureStream } from './stream.js';
+import { waitChange } from './atomics.js';
 import type { PipeFeed } from './pipe.js';
 import { WasmEngine, type EngineCounters } from './wasm-engine.js';
 
@@ -59,8 +60,6 @@ export interface SharedLaneTask {
   claim: number;
   shards: number;
   conntrackCapacity: number;
-  /** Loads of the published count before the lane sleeps in Atomics.wait (0: none). */
-  spin?: number;
 }
 
 /**
@@ -70,14 +69,12 @@ export interface SharedLaneTask {
  * its list (engineRunList). Measured: docs/replay.md, "The kept shared
  * memory and the lanes' own split". A setting for the benchmarks' A/B.
  */
-export const sharedTuning: { split: 'lanes' | 'producer'; producerLane: boolean; producerShare: number; ring: number; spin: number; producerRing: number; producerSpin: number } = {
+export const sharedTuning: { split: 'lanes' | 'producer'; producerLane: boolean; producerShare: number; ring: number; producerRing: number } = {
   split: 'producer',
   producerLane: true,
   producerShare: 0.15,
   ring: SHARED_RING,
-  spin: 0,
   producerRing: 64,
-  producerSpin: 0,
 };
 
 export interface SharedLaneResult {
@@ -94,7 +91,6 @@ export function judgeSharedLane(task: SharedLaneTask): SharedLaneResult {
   const ring = task.slots.length;
   for (let seq = 0; ; seq++) {
     let p: number;
-    for (let i = task.spin ?? 0; (p = Atomics.load(ctl, C_PUBLISHED)) <= seq && i > 0; i--);
     while ((p = Atomics.load(ctl, C_PUBLISHED)) <= seq) Atomics.wait(ctl, C_PUBLISHED, p);
     const total = Atomics.load(ctl, C_TOTAL);
     if (total >= 0 && seq >= total) break;
@@ -133,15 +129,6 @@ export interface SharedReplayTask {
   signal?: AbortSignal;
   /** Progress: every i32 of it gets the KiB read so far. */
   progress?: SharedArrayBuffer;
-}
-
-/** Wait (without blocking the event loop) until ctl[i] != v, or 50 ms. */
-type WaitAsync = (a: Int32Array, i: number, v: number, ms: number) => { async: boolean; value: Promise<string> | string };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
-
-async function waitChange(ctl: Int32Array, i: number, v: number): Promise<void> {
-  const r = waitAsync(ctl, i, v, 50);
-  if (r.async) await r.value;
 }
 
 /**
@@ -189,8 +176,8 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
     shared: arena,
   });
   const inst = producer.inst;
-  // With lane 0 here the producer and the one other lane take turns: a deep ring and a lane that spins a little before it sleeps keep
-  // either from waiting for the other's wake-up (docs/replay.md, "Lane 0 in the calling thread").
+  // With lane 0 here the producer and the one other lane take turns: a deep ring keeps either from waiting for the
+  // other's wake-up (docs/replay.md, "Lane 0 in the calling thread").
   const RING = task.producerLane ? sharedTuning.producerRing : sharedTuning.ring;
   const slots = Array.from({ length: RING }, () => allocLaneSlot(inst, cap, lanes));
   // Per slot: a copy of the batch's descriptors (the records' timestamps), its first packet number and interfaces.
@@ -224,7 +211,6 @@ async function sharedReplayOn(arena: SharedArena, task: SharedReplayTask): Promi
     claim: claimed ? claims[lane]! : 0,
     shards: task.shards,
     conntrackCapacity: task.conntrackCapacity,
-    spin: task.producerLane ? sharedTuning.producerSpin : sharedTuning.spin,
   }));
   const stream = new WasmCaptureStream(producer, task.file, task.chunkSize, task.captureFd, task.captureFeed);
   const progress = task.progress ? new Int32Array(task.progress) : undefined;
