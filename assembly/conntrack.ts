@@ -295,6 +295,54 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
   return addrEq(k + CTK_LO, lo) && addrEq(k + CTK_HI, hi);
 }
 
+// The entry's key as three u64 words (the judging loop's own walks,
+// ctKeyWord, ctMatchesWord): the tag and the hash (bytes 0-7: one compare for
+// "this interface's entry of this hash"); the ports, protocol, CTF_V6 flag and
+// shard (bytes 16-23, the state byte and the other flags masked out); the
+// IPv4 address pair (bytes 8-15).
+
+/** Where the key's second word starts (CT_LO_PORT) and the shifts of its fields in it. */
+const KW_AT: usize = CT_LO_PORT;
+/** The second word's mask: ports, protocol, the CTF_V6 bit of the flags, the shard. */
+const KW_MASK: u64 =
+  (<u64>0xffff << ((CT_LO_PORT - KW_AT) << 3)) |
+  (<u64>0xffff << ((CT_HI_PORT - KW_AT) << 3)) |
+  (<u64>0xff << ((CT_PROTO - KW_AT) << 3)) |
+  (<u64>CTF_V6 << ((CT_FLAGS - KW_AT) << 3)) |
+  (<u64>0xff << ((CT_SHARD - KW_AT) << 3));
+
+/** The u64 at bytes 0-7 of the entry of interface tag `tag` (interface + 1) with hash `h`. */
+@inline export function ctTagHashWord(tag: u32, h: u32): u64 {
+  return (<u64>tag << (CT_TAG << 3)) | (<u64>h << (CT_HASH << 3));
+}
+
+/** The u64 (masked by KW_MASK) at bytes 16-23 of an entry of the flow in state shard `shard`. */
+@inline export function ctKeyWord(shard: u32, family: u32, proto: u32, loPort: u32, hiPort: u32): u64 {
+  return (<u64>loPort << ((CT_LO_PORT - KW_AT) << 3)) |
+    (<u64>hiPort << ((CT_HI_PORT - KW_AT) << 3)) |
+    (<u64>proto << ((CT_PROTO - KW_AT) << 3)) |
+    (<u64>(family == 4 ? 0 : CTF_V6) << ((CT_FLAGS - KW_AT) << 3)) |
+    (<u64>shard << ((CT_SHARD - KW_AT) << 3));
+}
+
+/** The u64 at bytes 8-15 of an IPv4 entry whose endpoints' addresses are `lo`, `hi` (u32 words). */
+@inline export function ctAddrWord4(lo: u32, hi: u32): u64 {
+  return (<u64>lo << ((CT_LO4 - CT_LO4) << 3)) | (<u64>hi << ((CT_HI4 - CT_LO4) << 3));
+}
+
+/**
+ * ctMatchesFlowOf by the key's words: does entry `e` (its tag and hash
+ * already compared) hold the flow whose ctKeyWord is `kw` — for IPv4 (`v4`)
+ * the address pair ctAddrWord4 `aw`, else the addresses at `lo`, `hi` (in
+ * the key pool)?
+ */
+@inline export function ctMatchesWord(e: usize, kw: u64, v4: bool, aw: u64, lo: usize, hi: usize): bool {
+  if ((load<u64>(e, KW_AT) & KW_MASK) != kw) return false;
+  if (v4) return load<u64>(e, CT_LO4) == aw;
+  const k = keyAt(load<u32>(e, CT_LO4));
+  return addrEq(k + CTK_LO, lo) && addrEq(k + CTK_HI, hi);
+}
+
 /** The table's slot array and mask (the judging loop's own walks). */
 @inline export function ctSlots(): usize {
   return oaSlots(ct);

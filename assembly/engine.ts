@@ -124,7 +124,7 @@ import {
 } from './layout';
 import { addrOwner, addrOwner4 } from './addrmap';
 import { arenaAllocate } from './arena';
-import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSave, ctHit, ctHitOf, ctKey, ctLive, ctLookup, ctMask, ctMatchesFlowOf, ctPair, ctResume, ctResumePaired, ctSlots } from './conntrack';
+import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSave, ctHit, ctHitOf, ctKey, ctLive, ctLookup, ctMask, ctMatchesWord, ctKeyWord, ctTagHashWord, ctAddrWord4, ctPair, ctResume, ctResumePaired, ctSlots } from './conntrack';
 import { frRecall, frRemember } from './fragments';
 import { flowHash4, flowHashOf } from './hash';
 import { ifaceRecord } from './state';
@@ -368,17 +368,23 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
 }
 
 @inline function writeHop(out: usize, k: u32, iface: u32, dir: u32): void {
-  writeHopOf(out, k, iface, dir, hVerdict, hReason, hRule);
+  writeHopOf(out, k, iface, dir, hVerdict, hReason, hRule, true);
 }
 
-/** writeHop of a hop whose result is given (not the last hop's globals). */
-@inline function writeHopOf(out: usize, k: u32, iface: u32, dir: u32, verdict: u8, reason: u8, rule: i32): void {
-  const h = out + D_HOP0 + <usize>k * H_SIZE;
-  store<u32>(h + H_IFACE, iface);
-  store<u8>(h + H_DIR, <u8>dir);
-  store<u8>(h + H_VERDICT, verdict);
-  store<u8>(h + H_REASON, reason);
-  store<i32>(h + H_RULE, rule);
+/**
+ * writeHop of a hop whose result is given (not the last hop's globals).
+ * `rec`: write the hop into the decision record (a literal at each call
+ * site; false on the tally-only path's inlined hits, which keep the tally only).
+ */
+@inline function writeHopOf(out: usize, k: u32, iface: u32, dir: u32, verdict: u8, reason: u8, rule: i32, rec: bool): void {
+  if (rec) {
+    const h = out + D_HOP0 + <usize>k * H_SIZE;
+    store<u32>(h + H_IFACE, iface);
+    store<u8>(h + H_DIR, <u8>dir);
+    store<u8>(h + H_VERDICT, verdict);
+    store<u8>(h + H_REASON, reason);
+    store<i32>(h + H_RULE, rule);
+  }
   if (tally != 0) {
     // ingress allow/deny, egress allow/deny
     bump(tally + TL_IFACES + ((<usize>iface * TL_IFACE_COUNTERS + <usize>dir * 2 + (verdict == VERDICT_ALLOW ? 0 : 1)) << 3));
@@ -575,7 +581,33 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
  */
 export function engineRunOne(r: usize, out: usize, owned: u32): u32 {
   prepareRecord(r, owned, 0);
-  return judgeRecord(r, out, owned, 0, false);
+  return judgeRecord(r, out, owned, 0, false, true);
+}
+
+/**
+ * engineDecodeRun keeping the tally and the engine's state only (the
+ * replay when nothing reads the decisions: no decisions file, no decision
+ * ring): no decision records are written; the few paths that write their
+ * hops out of line (misses, fragments) write them into the one record at
+ * `spare` instead (scratch, never read). Returns the number judged.
+ */
+export function engineDecodeTally(frames: usize, desc: usize, n: u32, ifaces: usize, recs: usize, spare: usize, owned: u32): u32 {
+  let judged: u32 = 0;
+  for (let base: u32 = 0; base < n; base += SUB_BATCH) {
+    const m = min(SUB_BATCH, n - base);
+    decodeBatch(frames, desc + <usize>base * DESC_SIZE, m, ifaces, recs);
+    prepassSink += prepass(recs, m, owned);
+    judged += judgeTally(recs, m, spare, owned);
+  }
+  return judged;
+}
+
+/** judge without decision records (engineDecodeTally): every record's rare paths write into `spare`. */
+function judgeTally(recs: usize, n: u32, spare: usize, owned: u32): u32 {
+  let judged: u32 = 0;
+  let r = recs;
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE) judged += judgeRecord(r, spare, owned, flowScratch + <usize>i * FS_SIZE, true, false);
+  return judged;
 }
 
 /** The main loop over a pre-passed sub-batch. */
@@ -583,7 +615,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
   let judged: u32 = 0;
   let r = recs;
   let o = out;
-  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE) judged += judgeRecord(r, o, owned, flowScratch + <usize>i * FS_SIZE, true);
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE) judged += judgeRecord(r, o, owned, flowScratch + <usize>i * FS_SIZE, true, true);
   return judged;
 }
 
@@ -595,38 +627,38 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
  * literal at each call site, so that each inlined copy keeps only its own
  * paths).
  */
-@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize, batch: bool): u32 {
+@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize, batch: bool, rec: bool): u32 {
   const reason = load<u8>(r, REC_REASON);
   // Packets without an IP header (and the undecodable) belong to shard 0.
   const shard: u32 = load<u32>(r, REC_X_SHARD);
-  store<u8>(o, <u8>shard, D_SHARD);
+  if (rec) store<u8>(o, <u8>shard, D_SHARD);
   if (((owned >> shard) & 1) == 0) {
-    store<u8>(o, VERDICT_NOT_MINE, D_VERDICT);
+    if (rec) store<u8>(o, VERDICT_NOT_MINE, D_VERDICT);
     return 0;
   }
-  store<u8>(o, 0, D_NHOPS);
+  if (rec) store<u8>(o, 0, D_NHOPS);
   // §2: non-ip allow; malformed deny.
   if (reason == REASON_NON_IP) {
-    packetOnly(o, VERDICT_ALLOW, PKT_NON_IP);
+    packetOnly(o, VERDICT_ALLOW, PKT_NON_IP, rec);
     return 1;
   }
   if (reason != REASON_OK) {
-    packetOnly(o, VERDICT_DENY, PKT_MALFORMED);
+    packetOnly(o, VERDICT_DENY, PKT_MALFORMED, rec);
     return 1;
   }
   const a = load<i32>(r, REC_X_OWNER_A);
   const b = load<i32>(r, REC_X_OWNER_B);
   if (a < 0 && b < 0) {
-    packetOnly(o, VERDICT_ALLOW, PKT_UNMANAGED);
+    packetOnly(o, VERDICT_ALLOW, PKT_UNMANAGED, rec);
     return 1;
   }
   if (a == b) {
-    packetOnly(o, VERDICT_ALLOW, PKT_LOCAL);
+    packetOnly(o, VERDICT_ALLOW, PKT_LOCAL, rec);
     return 1;
   }
   const flags = <u32>load<u8>(r, REC_FLAGS);
   // A packet that is no fragment, its flow saved by the pre-pass (most packets): its own walk, in locals.
-  if (batch && (flags & F_FRAG) == 0) return judgeSaved(r, o, shard, a, b, saved, flags);
+  if (batch && (flags & F_FRAG) == 0) return judgeSaved(r, o, shard, a, b, saved, flags, rec);
   if (isNonFirstFragmentRecord(r)) flowPacket(r);
   else {
     if (batch) ctFlowLoad(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
@@ -674,8 +706,8 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
  * (ctResume, ctResumePaired: the globals as ctFlowLoad, ctAt and ctLookup
  * would have left them), which goes on as before: the same decisions.
  */
-@inline function judgeSaved(r: usize, o: usize, shard: u32, a: i32, b: i32, saved: usize, flags: u32): u32 {
-  store<u8>(o, PKT_HOPS, D_REASON);
+@inline function judgeSaved(r: usize, o: usize, shard: u32, a: i32, b: i32, saved: usize, flags: u32, rec: bool): u32 {
+  if (rec) store<u8>(o, PKT_HOPS, D_REASON);
   const now = load<i64>(r, REC_TS);
   const family = <u32>load<u8>(r, REC_FAMILY);
   const proto = <u32>load<u8>(r, REC_PROTO);
@@ -695,39 +727,49 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
   const tagB: u32 = a >= 0 && b >= 0 ? <u32>b + 1 : 0;
   const slots = ctSlots();
   const mask = ctMask();
+  // The key as words (ctMatchesWord): tag and hash, the rest of the key, the IPv4 pair.
+  const wA = ctTagHashWord(tagA, h);
+  // Without a second hop, wB == wA: the second branch is never taken (the first is, while nothing is found; then the walk stops).
+  const wB = tagB != 0 ? ctTagHashWord(tagB, h) : wA;
+  const kw = ctKeyWord(shard, family, proto, loPort, hiPort);
+  const v4 = family == 4;
+  const aw = v4 ? ctAddrWord4(load<u32>(lo, ADDR_W0), load<u32>(hi, ADDR_W0)) : 0;
   let free: usize = 0;
   let found: usize = 0;
   let other: usize = 0;
   let i = h & mask;
   while (true) {
     const e = slots + <usize>i * CT_SIZE;
-    const t = load<u32>(e, CT_TAG);
-    if (t == SLOT_EMPTY) {
-      if (free == 0) free = e;
-      break;
-    }
-    if (t == SLOT_TOMB) {
-      if (free == 0) free = e;
-    } else if (load<u32>(e, CT_HASH) == h) {
-      if (t == tagA && found == 0 && ctMatchesFlowOf(e, shard, family, proto, lo, loPort, hi, hiPort)) {
+    const w = load<u64>(e, CT_TAG);
+    if (w == wA) {
+      if (found == 0 && ctMatchesWord(e, kw, v4, aw, lo, hi)) {
         found = e;
         if (other != 0 || tagB == 0) break;
-      } else if (t == tagB && other == 0 && ctMatchesFlowOf(e, shard, family, proto, lo, loPort, hi, hiPort)) {
+      }
+    } else if (w == wB) {
+      if (other == 0 && ctMatchesWord(e, kw, v4, aw, lo, hi)) {
         other = e;
         if (found != 0) break;
       }
+    } else {
+      const t = <u32>w;
+      if (t == SLOT_EMPTY) {
+        if (free == 0) free = e;
+        break;
+      }
+      if (t == SLOT_TOMB && free == 0) free = e;
     }
     i = (i + 1) & mask;
   }
   if (found == 0 || !ctLive(found, first, now)) return savedMissFirst(r, o, shard, b, saved, first, dir, found, free, tagB, other, now);
   ctHitOf(found, now, tcpFlags, shard, srcIsLo, proto, first);
-  writeHopOf(o, 0, first, dir, VERDICT_ALLOW, HOP_ESTABLISHED, -1);
-  if (tagB == 0) return hopsDoneOf(o, 1, VERDICT_ALLOW, HOP_ESTABLISHED);
+  writeHopOf(o, 0, first, dir, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec);
+  if (tagB == 0) return hopsDoneOf(o, 1, VERDICT_ALLOW, HOP_ESTABLISHED, rec);
   const second = <u32>b;
   if (other != 0 && ctLive(other, second, now)) {
     ctHitOf(other, now, tcpFlags, shard, srcIsLo, proto, second);
-    writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1);
-    return hopsDoneOf(o, 2, VERDICT_ALLOW, HOP_ESTABLISHED);
+    writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec);
+    return hopsDoneOf(o, 2, VERDICT_ALLOW, HOP_ESTABLISHED, rec);
   }
   return savedMissSecond(r, o, shard, second, saved, other, free, now);
 }
@@ -758,13 +800,15 @@ function savedMissSecond(r: usize, o: usize, shard: u32, second: u32, saved: usi
 
 /** The decision record's hop count and verdict, and the tally, after a packet's hops (the last hop's reason is hReason). */
 @inline function hopsDone(o: usize, nh: u32, verdict: u8): u32 {
-  return hopsDoneOf(o, nh, verdict, hReason);
+  return hopsDoneOf(o, nh, verdict, hReason, true);
 }
 
-/** hopsDone with the last hop's reason given. */
-@inline function hopsDoneOf(o: usize, nh: u32, verdict: u8, lastReason: u8): u32 {
-  store<u8>(o, <u8>nh, D_NHOPS);
-  store<u8>(o, verdict, D_VERDICT);
+/** hopsDone with the last hop's reason given; `rec` as writeHopOf's. */
+@inline function hopsDoneOf(o: usize, nh: u32, verdict: u8, lastReason: u8, rec: bool): u32 {
+  if (rec) {
+    store<u8>(o, <u8>nh, D_NHOPS);
+    store<u8>(o, verdict, D_VERDICT);
+  }
   if (tally != 0) {
     bump(tally + TL_PACKETS);
     bump(tally + (verdict == VERDICT_ALLOW ? TL_ALLOW : TL_DENY));
@@ -773,10 +817,12 @@ function savedMissSecond(r: usize, o: usize, shard: u32, second: u32, saved: usi
   return 1;
 }
 
-/** A packet decided without hops (§2). */
-@inline function packetOnly(o: usize, verdict: u8, reason: u8): void {
-  store<u8>(o, verdict, D_VERDICT);
-  store<u8>(o, reason, D_REASON);
+/** A packet decided without hops (§2); `rec` as writeHopOf's. */
+@inline function packetOnly(o: usize, verdict: u8, reason: u8, rec: bool): void {
+  if (rec) {
+    store<u8>(o, verdict, D_VERDICT);
+    store<u8>(o, reason, D_REASON);
+  }
   if (tally != 0) {
     bump(tally + TL_PACKETS);
     bump(tally + (verdict == VERDICT_ALLOW ? TL_ALLOW : TL_DENY));
@@ -840,7 +886,7 @@ export function engineRunList(recs: usize, idx: usize, n: u32, out: usize, owned
     prepassSink += prepassList(recs, ix, m, owned);
     for (let i: u32 = 0; i < m; i++) {
       const k = <usize>load<u32>(ix + (<usize>i << 2));
-      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE, true);
+      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE, true, true);
     }
   }
   return judged;
@@ -884,7 +930,7 @@ export function engineRunClaimed(recs: usize, n: u32, out: usize, owned: u32, cl
     prepassSink += touchSlots(touches);
     for (let j: u32 = 0; j < m; j++) {
       const k = <usize>load<u32>(claimIdx + (<usize>j << 2));
-      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE, true);
+      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE, true, true);
     }
   }
   return judged;

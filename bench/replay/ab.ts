@@ -16,7 +16,13 @@
  * one capture (`lockstep stream`: read + scan, `lockstep engine`: decode +
  * judge), the least sensitive to the load of all.
  *
- *   node dist/bench/replay/ab.js --against DIR [--rounds N] [--packets N] [--flows F | --mix M]
+ *   node dist/bench/replay/ab.js --against DIR [--rounds N] [--packets N] [--flows F | --mix M] [--records]
+ *
+ * The loop and lockstep passes run `runPrepared(..., records)`: by default
+ * with `records` false (the tally-only entry, engineDecodeTally: the replay's
+ * path when nothing reads the decisions; a build from before that argument
+ * ignores it and writes the records); `--records`: the decision records
+ * written (engineDecodeRun, the path with a decisions file or ring).
  *
  * `--flows F`: the flows-scaling capture of F concurrent flows
  * (bench/replay/flows.ts, cut at max(packets, 4 × F) packets) instead of
@@ -94,7 +100,7 @@ function threadCpuNs(): number {
 }
 
 /** One pass of the replay loop as a worker runs it (stream + engineDecodeRun): ns per packet (wall, and on a CPU), page faults. */
-function loopPass(b: Build, file: string, capacity: number | undefined): { ns: number; cpuNs: number; sysNs: number; faults: number; full: number } {
+function loopPass(b: Build, file: string, capacity: number | undefined, records: boolean): { ns: number; cpuNs: number; sysNs: number; faults: number; full: number } {
   const engine = new b.engine.WasmEngine(b.topology, b.compiled, { conntrackCapacity: capacity });
   const stream = new b.stream.WasmCaptureStream(engine, file);
   const f0 = process.resourceUsage().minorPageFault;
@@ -104,7 +110,7 @@ function loopPass(b: Build, file: string, capacity: number | undefined): { ns: n
   let n = 0;
   for (const { batch, interfaces } of stream.batches()) {
     n += batch.count;
-    engine.runPrepared(batch.count, interfaces, engine.allShards);
+    engine.runPrepared(batch.count, interfaces, engine.allShards, records);
   }
   const ms = performance.now() - t0;
   const cpu = threadCpuNs() - c0;
@@ -119,7 +125,7 @@ function loopPass(b: Build, file: string, capacity: number | undefined): { ns: n
  * build: ns per packet of its stream (read + scan) and of its engine
  * (engineDecodeRun: decode + judge, page faults included).
  */
-function lockstep(builds: Build[], file: string, capacity: number | undefined): { stream: number; engine: number }[] {
+function lockstep(builds: Build[], file: string, capacity: number | undefined, records: boolean): { stream: number; engine: number }[] {
   const runs = builds.map((b) => {
     const engine = new b.engine.WasmEngine(b.topology, b.compiled, { conntrackCapacity: capacity });
     return { engine, it: new b.stream.WasmCaptureStream(engine, file).batches(), stream: 0, run: 0, n: 0, done: false };
@@ -136,7 +142,7 @@ function lockstep(builds: Build[], file: string, capacity: number | undefined): 
         continue;
       }
       const { batch, interfaces } = step.value;
-      r.engine.runPrepared(batch.count, interfaces, r.engine.allShards);
+      r.engine.runPrepared(batch.count, interfaces, r.engine.allShards, records);
       r.run += performance.now() - t1;
       r.n += batch.count;
     }
@@ -146,8 +152,8 @@ function lockstep(builds: Build[], file: string, capacity: number | undefined): 
 
 const warnedOld = new Set<string>();
 
-function sample(b: Build, file: string, capacity: number | undefined): Sample {
-  const loop = loopPass(b, file, capacity);
+function sample(b: Build, file: string, capacity: number | undefined, records: boolean): Sample {
+  const loop = loopPass(b, file, capacity, records);
   // A build from before the stages took a capacity ignores the argument and
   // measures its stages at the default capacity (its report has no
   // conntrackFull): say so once.
@@ -167,18 +173,20 @@ const MIX_NAMES = ['huawei', 'aliyun-advanced'];
 const q1 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 4)]!;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const o = parseBenchArgs<{ against: string; rounds: number; packets: number; flows: number; mix?: string }>(
+  const o = parseBenchArgs<{ against: string; rounds: number; packets: number; flows: number; mix?: string; records?: boolean }>(
     benchProgram('replay-ab', 'A/B of two builds of the replay engine in one process, alternating round by round')
       .requiredOption('--against <dir>', 'the root of the other build (its dist/ and build/)')
       .option('--rounds <n>', 'rounds, the order of the two builds swapped every round', intOption(1), 9)
       .option('--packets <n>', 'packets in the bench capture (or the least of the flows capture)', intOption(1), 1_000_000)
       .option('--flows <f>', 'the flows-scaling capture of F concurrent flows instead (0: the bench capture)', intOption(0), 0)
-      .option('--mix <name>', `a rich mix of bench/replay/mixes.ts instead: ${MIX_NAMES.join(', ')}`),
+      .option('--mix <name>', `a rich mix of bench/replay/mixes.ts instead: ${MIX_NAMES.join(', ')}`)
+      .option('--records', 'the loop and lockstep passes write the decision records (runPrepared(..., true)); default: the tally-only entry'),
     argv
   );
   const other = resolve(o.against);
   if (!existsSync(join(other, 'dist')) || !existsSync(join(other, 'build'))) throw new BenchError('SGF_BENCH_BAD_OPTION', `--against ${other}: expected the root of another build, with its dist/ and build/`);
   const { rounds, packets, flows, mix } = o;
+  const records = o.records === true;
   if (mix !== undefined && !MIX_NAMES.includes(mix)) throw new BenchError('SGF_BENCH_BAD_OPTION', `--mix ${mix}: expected one of ${MIX_NAMES.join(', ')}`);
   if (mix !== undefined && flows > 0) throw new BenchError('SGF_BENCH_BAD_OPTION', '--mix and --flows: give one of them');
   const mainMod = (await import(pathToFileURL(join(here, 'dist', 'bench', 'replay', 'main.js')).href)) as Main;
@@ -195,19 +203,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   // conntrack-full and the A/B measures F flows in the table.
   const capacity = flows > 0 ? flowsMod.flowsCapacity(flows) : undefined;
   for (const b of builds) {
-    const w = loopPass(b, set.capturePath, capacity); // warm-up (page cache, JIT)
+    const w = loopPass(b, set.capturePath, capacity, records); // warm-up (page cache, JIT)
     if (w.full > 0) throw new BenchError('SGF_BENCH_REPLAY', `${b.root}: ${w.full} packets judged conntrack-full at capacity ${capacity ?? 'default'} per interface`);
   }
   const samples = new Map<string, Sample[]>(builds.map((b) => [b.name, []]));
   const locked = new Map<string, { stream: number; engine: number }[]>(builds.map((b) => [b.name, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const b of r % 2 ? [...builds].reverse() : builds) samples.get(b.name)!.push(sample(b, set.capturePath, capacity));
-    lockstep(builds, set.capturePath, capacity).forEach((x, k) => locked.get(builds[k]!.name)!.push(x));
+    for (const b of r % 2 ? [...builds].reverse() : builds) samples.get(b.name)!.push(sample(b, set.capturePath, capacity, records));
+    lockstep(builds, set.capturePath, capacity, records).forEach((x, k) => locked.get(builds[k]!.name)!.push(x));
     process.stderr.write(`  round ${r + 1}/${rounds}\n`);
   }
   const keys = ['loop', 'loopCpu', 'loopSys', 'read', 'scan', 'decode', 'engine'] as const;
   const what = mix !== undefined ? `the ${mix} mix, ${packets.toLocaleString('en-US')} packets` : flows > 0 ? `the ${flows.toLocaleString('en-US')}-flow capture` : `${packets.toLocaleString('en-US')} packets`;
-  console.log(`A/B, ${rounds} rounds alternating, ${what}; A = ${other}, B = this build (${here})`);
+  console.log(`A/B, ${rounds} rounds alternating, ${what}, ${records ? 'decision records written (--records)' : 'the tally-only entry (a build without it writes the records)'}; A = ${other}, B = this build (${here})`);
   console.log('  | stage | A median (q1) | B median (q1) | B/A speed |');
   console.log('  |---|---|---|---|');
   for (const k of keys) {

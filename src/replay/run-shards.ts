@@ -185,7 +185,8 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
         if (keep < batch.count) stopOffset = batch.recordOffset(keep);
         batch.count = keep;
       }
-      engine.runPrepared(batch.count, interfaces, task.owned);
+      // The decision records only when something reads them (a decisions file that has not failed, or the ring); else the tally-only entry.
+      engine.runPrepared(batch.count, interfaces, task.owned, (out !== undefined && !out.out.failed) || ring !== undefined);
       const b = stream.current();
       if (out && !out.out.failed) {
         const recs = filler!.fill(engine.decisionView(b.count), b, interfaces);

@@ -72,10 +72,12 @@ export class WasmEngine {
   /** The decoder over this engine's instance: descriptors, records, capture interfaces; its window is the staging region. */
   readonly decoder: WasmDecoder;
   private readonly decPtr: number;
+  /** One decision record the tally-only path writes its rare paths into (engineDecodeTally), outside the decisions region. */
+  private readonly sparePtr: number;
   private stagingSize: number;
   private readonly tallyPtr: number;
   private readonly tallyHitOffsets: number[];
-  private readonly x: Pick<SgfExports, 'engineRun' | 'engineRunOne' | 'engineDecodeRun' | 'engineRunList' | 'engineRunClaimed' | 'arenaAllocate' | 'arenaEnd' | 'statsPtr' | 'ctPeak'>;
+  private readonly x: Pick<SgfExports, 'engineRun' | 'engineRunOne' | 'engineDecodeRun' | 'engineDecodeTally' | 'engineRunList' | 'engineRunClaimed' | 'arenaAllocate' | 'arenaEnd' | 'statsPtr' | 'ctPeak'>;
 
   /** `compiled`: the topology's table (compileTopology), compiled once and handed to every engine. */
   constructor(readonly topology: Topology, compiled: CompiledTable, options: WasmEngineOptions = {}) {
@@ -93,6 +95,7 @@ export class WasmEngine {
       arenaEnd: e.arenaEnd,
       engineRunOne: e.engineRunOne,
       engineDecodeRun: e.engineDecodeRun,
+      engineDecodeTally: e.engineDecodeTally,
       arenaAllocate: e.arenaAllocate,
       statsPtr: e.statsPtr,
       ctPeak: e.ctPeak,
@@ -146,6 +149,7 @@ export class WasmEngine {
     // Batch regions.
     this.decoder = new WasmDecoder(inst, this.capacity, options.maxCaptureInterfaces ?? MAX_CAPTURE_INTERFACES);
     this.decPtr = inst.alloc(this.capacity * DECISION.SIZE, 64);
+    this.sparePtr = inst.alloc(DECISION.SIZE, 64);
     this.stagingSize = options.stagingBytes ?? 4 * 1024 * 1024;
     this.decoder.windowPtr = inst.alloc(this.stagingSize, 64);
     const scratch = inst.alloc(64, 64);
@@ -234,10 +238,16 @@ export class WasmEngine {
     return this.decodeRun(n, interfaces, owned);
   }
 
-  /** Decode and judge `n` staged frames, sub-batch by sub-batch in one WASM call (engineDecodeRun). */
-  private decodeRun(n: number, interfaces: readonly CaptureInterface[], owned: number): number {
+  /**
+   * Decode and judge `n` staged frames, sub-batch by sub-batch in one WASM
+   * call: engineDecodeRun, writing the decision records; or, when `records`
+   * is false, engineDecodeTally, which keeps the tally (and the state) alone
+   * and leaves the decisions region as it was (nothing may read it after).
+   */
+  private decodeRun(n: number, interfaces: readonly CaptureInterface[], owned: number, records = true): number {
     const d = this.decoder;
     d.useInterfaces(interfaces);
+    if (!records) return this.x.engineDecodeTally(d.windowPtr, d.descPtr, n, d.ifacePtr, d.recPtr, this.sparePtr, owned >>> 0);
     return this.x.engineDecodeRun(d.windowPtr, d.descPtr, n, d.ifacePtr, d.recPtr, this.decPtr, owned >>> 0);
   }
 
@@ -260,10 +270,16 @@ export class WasmEngine {
     this.stagingSize = size;
   }
 
-  /** Decode and judge `n` frames whose bytes and descriptors are already in the staging and descriptor regions. */
-  runPrepared(n: number, interfaces: readonly CaptureInterface[], owned: number): number {
+  /**
+   * Decode and judge `n` frames whose bytes and descriptors are already in
+   * the staging and descriptor regions. `records` false: the tally and the
+   * engine's state only, no decision records written (`decisionView()` is
+   * then not this batch's: for a caller that reads neither decisions file
+   * nor ring, docs/replay.md "The tally-only batch entry").
+   */
+  runPrepared(n: number, interfaces: readonly CaptureInterface[], owned: number, records = true): number {
     if (n === 0) return 0;
-    return this.decodeRun(n, interfaces, owned);
+    return this.decodeRun(n, interfaces, owned, records);
   }
 
   /** Judge the `n` records the decoder holds (decoded by `decoder.decode`; benchmarks: the stages apart). */

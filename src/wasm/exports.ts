@@ -307,6 +307,18 @@ export interface SgfExports {
    */
   engineRunOne(r: number, out: number, owned: number): number;
   /**
+   * assembly/engine/engineDecodeTally
+   * @param frames `usize`
+   * @param desc `usize`
+   * @param n `u32`
+   * @param ifaces `usize`
+   * @param recs `usize`
+   * @param spare `usize`
+   * @param owned `u32`
+   * @returns `u32`
+   */
+  engineDecodeTally(frames: number, desc: number, n: number, ifaces: number, recs: number, spare: number, owned: number): number;
+  /**
    * assembly/engine/engineSplit
    * @param recs `usize`
    * @param n `u32`
