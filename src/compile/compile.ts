@@ -73,20 +73,23 @@ const DIRECTIONS: Direction[] = ['ingress', 'egress'];
 /**
  * A filled fixed-walk tree (emitClassifier) is kept when its words (nodes,
  * leaf entries, groups) are at most this multiple of the first build's.
- * Measured (docs/classifier.md, "Filled fixed-walk trees"): trees that grew
- * 1.0-1.55x won (acl1_1K x1.09-1.33), 1.7-2.1x were even to 0.92
- * (ipc1_1K), 2.9-3.3x lost up to 0.75 (out of the caches).
+ * Was 1.6, measured on a Zen 4 with a 1 MiB L2 (docs/classifier.md, "Filled
+ * fixed-walk trees"); 4 since clsT29 ("Group scans cost more than steps"):
+ * the fills that grew fw1_1K 311 -> 509 KB and ipc1_1K 221 -> 425 KB cut
+ * the simulated mispredicted branches per packet by 37 % and ... with the
+ * same instructions, and the tables stay at 0.01-0.2x of DPDK's memory.
  */
-const FILL_MAX_GROWTH = 1.6;
+const FILL_MAX_GROWTH = 4;
 /** The filled build gives up once its leaf records pass this multiple of the first build's. */
 const FILL_ABORT_GROWTH = 2;
 /**
  * No filled build is tried when even the allowed growth would take the tree
- * past this size (half of a 1 MiB L2): the point of filling is fewer group
- * loads from a tree that stays in the caches, and the attempt costs a second
- * build (fw1_1K: 42 -> 96 ms, and then refused for its growth).
+ * past this size: the attempt costs a second build. Was 512 KiB (half of a
+ * 1 MiB L2, where fw1_1K's fill was refused); 8 MiB since clsT29 (the
+ * growth bound above is what keeps tables in the caches, and 8 MiB is below
+ * DPDK's own contexts for the 1K sets' next size up).
  */
-const FILL_MAX_BYTES = 512 * 1024;
+const FILL_MAX_BYTES = 8 * 1024 * 1024;
 /**
  * A filled tree this small is kept whatever its growth: the growth bound is
  * about tables that leave the caches, and one of 256 KiB stays in the 1 MiB
@@ -102,15 +105,20 @@ const FILL_MAX_EXTRA = 2;
  * The 8-lane fixed walk's cost per lane in steps, for a tree of `steps`
  * levels whose walks meet `groups` leaf groups in expectation
  * (TreeEmitter.expectedGroups): a group scan costs about GROUP_STEPS steps.
- * GROUP_STEPS is measured, not derived: one more level paid where it saved
- * 0.9-1.0 groups a walk (acl5_100 x1.2, acl4_100, acl5_1k) and lost where it
- * saved 0.25-0.7 (fw1_100 0.93, fw2_100 0.94, ipc1_100 0.98);
- * docs/classifier.md, "Filling small trees, and below the first depth".
+ * GROUP_STEPS is measured, not derived. It was 1.2, timed on a Zen 4 (one
+ * more level paid where it saved 0.9-1.0 groups a walk and lost where it
+ * saved 0.25-0.7; docs/classifier.md, "Filling small trees, and below the
+ * first depth"). It is 4 since clsT29 ("Group scans cost more than steps"):
+ * counted with callgrind (instructions and simulated mispredicted branches
+ * per packet over the whole traces), a step costs about 10 instructions and
+ * no mispredicted branch, a scanned group about 20-40 instructions and 2
+ * mispredicted branches (the scan's exit and its dimension count depend on
+ * the packet), so a group costs several steps, not one.
  */
 function fillCost(steps: number, groups: number): number {
   return steps + GROUP_STEPS * groups;
 }
-const GROUP_STEPS = 1.2;
+const GROUP_STEPS = 6;
 
 /**
  * The tail split (TreeOptions.tail; by default tried only for a single tree
@@ -136,7 +144,7 @@ function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make
   const n = members.length;
   if (n < 2 * TAIL_MIN || single.leafRecords < TAIL_MIN_COPIES * n) return null;
   const sc = walkCosts(single.treeDepths[0]!);
-  let bestCost = Math.min(Math.min(sc.fixed, sc.loop) + GROUP_STEPS * single.treeGroups[0]!, bar);
+  let bestCost = Math.min(Math.min(sc.fixed, sc.loop) + GROUP_STEPS * single.trafficTreeGroups[0]!, bar);
   let best: { emitter: TreeEmitter; roots: Root[] } | null = null;
   for (let t = TAIL_MIN; t <= n / TAIL_MAX_SHARE; t *= 2) {
     // The tail starts at a rule boundary (a rule's boxes stay together).
@@ -154,8 +162,8 @@ function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make
       continue;
     }
     const hc = walkCosts(e.treeDepths[0]!);
-    const tree0 = Math.min(hc.fixed, hc.loop) + GROUP_STEPS * e.treeGroups[0]!;
-    const tree1 = walkCosts(e.treeDepths[1]!).loop + GROUP_STEPS * e.treeGroups[1]!;
+    const tree0 = Math.min(hc.fixed, hc.loop) + GROUP_STEPS * e.trafficTreeGroups[0]!;
+    const tree1 = walkCosts(e.treeDepths[1]!).loop + GROUP_STEPS * e.trafficTreeGroups[1]!;
     const cost = tree0 + (tail.length / n) * tree1 + TAIL_OVERHEAD;
     if (cost < bestCost) { bestCost = cost; best = { emitter: e, roots }; }
   }
@@ -172,8 +180,8 @@ function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make
  * and that cost; cap 0 when no depth costs less than `loopCost`.
  */
 function loopTrim(e: TreeEmitter, deepest: number, loopCost: number): { cap: number; cost: number } {
-  const atDepth = e.groupsAtDepth;
-  const leafAt = e.leafGroupsAtDepth;
+  const atDepth = e.trafficGroupsAtDepth;
+  const leafAt = e.trafficLeafGroupsAtDepth;
   let above = 0;
   let cap = 0;
   let best = loopCost;
@@ -253,7 +261,7 @@ function emitClassifier(
       let trim = { cap: 0, cost: Infinity };
       if (loop && treeOpts.trim !== false) {
         const wc = walkCosts(emitter.treeDepths[0]!);
-        trim = loopTrim(emitter, wc.deepest, wc.loop + GROUP_STEPS * emitter.treeGroups[0]!);
+        trim = loopTrim(emitter, wc.deepest, wc.loop + GROUP_STEPS * emitter.trafficTreeGroups[0]!);
       }
       // The tail split (tailSplit): tried by default only where the single
       // tree takes the lockstep loop, not a fixed walk, and no trimmed walk
@@ -295,9 +303,9 @@ function emitClassifier(
     // a trimmed first tree of several (acl2_1k's tail split) measured
     // 0.84-0.95. docs/classifier.md, "Trimmed fixed walks (cls25)".
     const first = roots[0]!;
-    const atDepth = emitter.groupsAtDepth;
-    const leafAt = emitter.leafGroupsAtDepth;
-    let bestCost = fillCost(walkSteps, emitter.treeGroups[first.built]!);
+    const atDepth = emitter.trafficGroupsAtDepth;
+    const leafAt = emitter.trafficLeafGroupsAtDepth;
+    let bestCost = fillCost(walkSteps, emitter.trafficTreeGroups[first.built]!);
     let cap = walkSteps;
     // above[c]: the groups (x 2^-d) of the leaves above depth c.
     const above: number[] = [0];
@@ -351,7 +359,7 @@ function emitClassifier(
       const words = treeWords(filled);
       const depth = filled.treeDepths[0]!.length - 1;
       if (depth < firstSteps || (words > FILL_MAX_GROWTH * firstWords && words * 4 > FILL_SMALL_BYTES)) break;
-      const cost = fillCost(depth, filled.treeGroups[0]!);
+      const cost = fillCost(depth, filled.trafficTreeGroups[0]!);
       if (extra === 0 || cost < bestCost) {
         bestCost = cost;
         emitter = filled;
