@@ -144,7 +144,7 @@ function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make
   const n = members.length;
   if (n < 2 * TAIL_MIN || single.leafRecords < TAIL_MIN_COPIES * n) return null;
   const sc = walkCosts(single.treeDepths[0]!);
-  let bestCost = Math.min(Math.min(sc.fixed, sc.loop) + GROUP_STEPS * single.trafficTreeGroups[0]!, bar);
+  let bestCost = Math.min(Math.min(sc.fixed, sc.loop) + GROUP_STEPS * single.treeGroups[0]!, bar);
   let best: { emitter: TreeEmitter; roots: Root[] } | null = null;
   for (let t = TAIL_MIN; t <= n / TAIL_MAX_SHARE; t *= 2) {
     // The tail starts at a rule boundary (a rule's boxes stay together).
@@ -162,8 +162,8 @@ function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make
       continue;
     }
     const hc = walkCosts(e.treeDepths[0]!);
-    const tree0 = Math.min(hc.fixed, hc.loop) + GROUP_STEPS * e.trafficTreeGroups[0]!;
-    const tree1 = walkCosts(e.treeDepths[1]!).loop + GROUP_STEPS * e.trafficTreeGroups[1]!;
+    const tree0 = Math.min(hc.fixed, hc.loop) + GROUP_STEPS * e.treeGroups[0]!;
+    const tree1 = walkCosts(e.treeDepths[1]!).loop + GROUP_STEPS * e.treeGroups[1]!;
     const cost = tree0 + (tail.length / n) * tree1 + TAIL_OVERHEAD;
     if (cost < bestCost) { bestCost = cost; best = { emitter: e, roots }; }
   }
