@@ -73,23 +73,20 @@ const DIRECTIONS: Direction[] = ['ingress', 'egress'];
 /**
  * A filled fixed-walk tree (emitClassifier) is kept when its words (nodes,
  * leaf entries, groups) are at most this multiple of the first build's.
- * Was 1.6, measured on a Zen 4 with a 1 MiB L2 (docs/classifier.md, "Filled
- * fixed-walk trees"); 4 since clsT29 ("Group scans cost more than steps"):
- * the fills that grew fw1_1K 311 -> 509 KB and ipc1_1K 221 -> 425 KB cut
- * the simulated mispredicted branches per packet by 37 % and ... with the
- * same instructions, and the tables stay at 0.01-0.2x of DPDK's memory.
+ * Measured (docs/classifier.md, "Filled fixed-walk trees"): trees that grew
+ * 1.0-1.55x won (acl1_1K x1.09-1.33), 1.7-2.1x were even to 0.92
+ * (ipc1_1K), 2.9-3.3x lost up to 0.75 (out of the caches).
  */
-const FILL_MAX_GROWTH = 4;
+const FILL_MAX_GROWTH = 1.6;
 /** The filled build gives up once its leaf records pass this multiple of the first build's. */
 const FILL_ABORT_GROWTH = 2;
 /**
  * No filled build is tried when even the allowed growth would take the tree
- * past this size: the attempt costs a second build. Was 512 KiB (half of a
- * 1 MiB L2, where fw1_1K's fill was refused); 8 MiB since clsT29 (the
- * growth bound above is what keeps tables in the caches, and 8 MiB is below
- * DPDK's own contexts for the 1K sets' next size up).
+ * past this size (half of a 1 MiB L2): the point of filling is fewer group
+ * loads from a tree that stays in the caches, and the attempt costs a second
+ * build (fw1_1K: 42 -> 96 ms, and then refused for its growth).
  */
-const FILL_MAX_BYTES = 8 * 1024 * 1024;
+const FILL_MAX_BYTES = 512 * 1024;
 /**
  * A filled tree this small is kept whatever its growth: the growth bound is
  * about tables that leave the caches, and one of 256 KiB stays in the 1 MiB
@@ -108,7 +105,10 @@ const FILL_MAX_EXTRA = 2;
  * GROUP_STEPS is measured, not derived. It was 1.2, timed on a Zen 4 (one
  * more level paid where it saved 0.9-1.0 groups a walk and lost where it
  * saved 0.25-0.7; docs/classifier.md, "Filling small trees, and below the
- * first depth"). It is 4 since clsT29 ("Group scans cost more than steps"):
+ * first depth"), with groups counted by the 2^-depth weights. It is 6
+ * since clsT29, with the groups counted by the rule-traffic model
+ * (TreeEmitter.trafficTreeGroups; docs/classifier.md, "A traffic model
+ * from the rules, and group scans that cost more than steps (clsT29)"):
  * counted with callgrind (instructions and simulated mispredicted branches
  * per packet over the whole traces), a step costs about 10 instructions and
  * no mispredicted branch, a scanned group about 20-40 instructions and 2
