@@ -102,15 +102,23 @@ const FILL_MAX_EXTRA = 2;
  * The 8-lane fixed walk's cost per lane in steps, for a tree of `steps`
  * levels whose walks meet `groups` leaf groups in expectation
  * (TreeEmitter.expectedGroups): a group scan costs about GROUP_STEPS steps.
- * GROUP_STEPS is measured, not derived: one more level paid where it saved
- * 0.9-1.0 groups a walk (acl5_100 x1.2, acl4_100, acl5_1k) and lost where it
- * saved 0.25-0.7 (fw1_100 0.93, fw2_100 0.94, ipc1_100 0.98);
- * docs/classifier.md, "Filling small trees, and below the first depth".
+ * GROUP_STEPS is measured, not derived. It was 1.2, timed on a Zen 4 (one
+ * more level paid where it saved 0.9-1.0 groups a walk and lost where it
+ * saved 0.25-0.7; docs/classifier.md, "Filling small trees, and below the
+ * first depth"), with groups counted by the 2^-depth weights. It is 6
+ * since clsT29, with the groups counted by the rule-traffic model
+ * (TreeEmitter.trafficTreeGroups; docs/classifier.md, "A traffic model
+ * from the rules, and group scans that cost more than steps (clsT29)"):
+ * counted with callgrind (instructions and simulated mispredicted branches
+ * per packet over the whole traces), a step costs about 10 instructions and
+ * no mispredicted branch, a scanned group about 20-40 instructions and 2
+ * mispredicted branches (the scan's exit and its dimension count depend on
+ * the packet), so a group costs several steps, not one.
  */
 function fillCost(steps: number, groups: number): number {
   return steps + GROUP_STEPS * groups;
 }
-const GROUP_STEPS = 1.2;
+const GROUP_STEPS = 6;
 
 /**
  * The tail split (TreeOptions.tail; by default tried only for a single tree
@@ -172,8 +180,8 @@ function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make
  * and that cost; cap 0 when no depth costs less than `loopCost`.
  */
 function loopTrim(e: TreeEmitter, deepest: number, loopCost: number): { cap: number; cost: number } {
-  const atDepth = e.groupsAtDepth;
-  const leafAt = e.leafGroupsAtDepth;
+  const atDepth = e.trafficGroupsAtDepth;
+  const leafAt = e.trafficLeafGroupsAtDepth;
   let above = 0;
   let cap = 0;
   let best = loopCost;
@@ -253,7 +261,7 @@ function emitClassifier(
       let trim = { cap: 0, cost: Infinity };
       if (loop && treeOpts.trim !== false) {
         const wc = walkCosts(emitter.treeDepths[0]!);
-        trim = loopTrim(emitter, wc.deepest, wc.loop + GROUP_STEPS * emitter.treeGroups[0]!);
+        trim = loopTrim(emitter, wc.deepest, wc.loop + GROUP_STEPS * emitter.trafficTreeGroups[0]!);
       }
       // The tail split (tailSplit): tried by default only where the single
       // tree takes the lockstep loop, not a fixed walk, and no trimmed walk
@@ -295,9 +303,9 @@ function emitClassifier(
     // a trimmed first tree of several (acl2_1k's tail split) measured
     // 0.84-0.95. docs/classifier.md, "Trimmed fixed walks (cls25)".
     const first = roots[0]!;
-    const atDepth = emitter.groupsAtDepth;
-    const leafAt = emitter.leafGroupsAtDepth;
-    let bestCost = fillCost(walkSteps, emitter.treeGroups[first.built]!);
+    const atDepth = emitter.trafficGroupsAtDepth;
+    const leafAt = emitter.trafficLeafGroupsAtDepth;
+    let bestCost = fillCost(walkSteps, emitter.trafficTreeGroups[first.built]!);
     let cap = walkSteps;
     // above[c]: the groups (x 2^-d) of the leaves above depth c.
     const above: number[] = [0];
@@ -351,7 +359,7 @@ function emitClassifier(
       const words = treeWords(filled);
       const depth = filled.treeDepths[0]!.length - 1;
       if (depth < firstSteps || (words > FILL_MAX_GROWTH * firstWords && words * 4 > FILL_SMALL_BYTES)) break;
-      const cost = fillCost(depth, filled.treeGroups[0]!);
+      const cost = fillCost(depth, filled.trafficTreeGroups[0]!);
       if (extra === 0 || cost < bestCost) {
         bestCost = cost;
         emitter = filled;

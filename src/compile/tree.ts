@@ -222,6 +222,31 @@ export class TreeEmitter {
   readonly leafGroupsAtDepth: number[] = [];
   /** Per box: the leaf nodes holding it, over every tree built (compile.ts's tail split reads where the copies are). */
   readonly copies: Int32Array;
+  /**
+   * The rule-traffic model (docs/classifier.md, "A traffic model from the
+   * rules, and group scans that cost more than steps (clsT29)"): every box of
+   * a tree equally likely to be the one a packet was meant for, such a packet
+   * equally likely in each leaf that holds a copy of the box, where it scans
+   * the leaf's groups up to that box's own group. Unlike the 2^-depth
+   * weights above (where volume is), this counts where the rules are: the
+   * packets of narrow rules meet the deep leaves that hold them. Per tree
+   * built: the groups a walk scans in expectation (`trafficTreeGroups`) and
+   * its expected depth (`trafficTreeDepth`). Per depth d, over every tree
+   * built: the groups scanned at the leaves at depth d
+   * (`trafficLeafGroupsAtDepth`), and at the nodes at depth d were they
+   * leaves of their boxes (`trafficGroupsAtDepth`, compile.ts's trims).
+   */
+  readonly trafficTreeGroups: number[] = [];
+  readonly trafficTreeDepth: number[] = [];
+  readonly trafficGroupsAtDepth: number[] = [];
+  readonly trafficLeafGroupsAtDepth: number[] = [];
+  /** Per depth: each box's index in the member list of the node at that depth on the path being built. */
+  private readonly rankAt: Int32Array[] = [];
+  /** Per depth, per box: the groups its packets scan at the node at that depth were it a leaf (summed over the box's leaves below it), and at the leaves at that depth. */
+  private readonly nodeAcc: Float64Array[] = [];
+  private readonly leafAcc: Float64Array[] = [];
+  /** Per box: the depths of its leaves, summed. */
+  private readonly leafDepthAcc: Float64Array;
 
   /** The dimensions some box does not span whole (the others can never be cut). */
   private readonly active: number[] = [];
@@ -272,6 +297,7 @@ export class TreeEmitter {
     this.clip = opts.clip !== false;
     const { K, n, lo, hi } = boxes;
     this.copies = new Int32Array(n);
+    this.leafDepthAcc = new Float64Array(n);
     this.bbLo = new Uint32Array(K);
     this.bbHi = new Uint32Array(K).fill(FULL);
     this.leafLo = new Uint32Array(K);
@@ -339,7 +365,43 @@ export class TreeEmitter {
     } finally {
       this.guide = null;
     }
+    this.trafficSums(members);
     return root;
+  }
+
+  /**
+   * The rule-traffic sums of the tree just built over `members` (see
+   * trafficTreeGroups): each box with a leaf weighs 1/m (m such boxes),
+   * shared evenly by its copies. The trees of one emitter hold disjoint
+   * boxes, so `copies` counts this tree's leaves.
+   */
+  private trafficSums(members: Int32Array): void {
+    const copies = this.copies;
+    let m = 0;
+    for (let i = 0; i < members.length; i++) if (copies[members[i]!]! > 0) m++;
+    let groups = 0;
+    let depth = 0;
+    for (let d = 0; d < this.nodeAcc.length; d++) {
+      const na = this.nodeAcc[d]!;
+      const la = this.leafAcc[d]!;
+      let sn = 0;
+      let sl = 0;
+      for (let i = 0; i < members.length; i++) {
+        const b = members[i]!;
+        const c = copies[b]!;
+        if (c === 0) continue;
+        sn += na[b]! / c;
+        sl += la[b]! / c;
+        if (d === 0) depth += this.leafDepthAcc[b]! / c;
+      }
+      if (m > 0) {
+        this.trafficGroupsAtDepth[d] = (this.trafficGroupsAtDepth[d] ?? 0) + sn / m;
+        this.trafficLeafGroupsAtDepth[d] = (this.trafficLeafGroupsAtDepth[d] ?? 0) + sl / m;
+        groups += sl / m;
+      }
+    }
+    this.trafficTreeGroups.push(groups);
+    this.trafficTreeDepth.push(m > 0 ? depth / m : 0);
   }
 
   /** The cut of every node (its dimension index, -1 for a leaf, its threshold, its first child), for later builds guided by this one. */
@@ -397,6 +459,13 @@ export class TreeEmitter {
     }
     if (n < members.length) members = members.subarray(0, n);
     if (depth > this.maxDepth) this.maxDepth = depth;
+    while (this.rankAt.length <= depth) {
+      this.rankAt.push(new Int32Array(this.boxes.n));
+      this.nodeAcc.push(new Float64Array(this.boxes.n));
+      this.leafAcc.push(new Float64Array(this.boxes.n));
+    }
+    const rank = this.rankAt[depth]!;
+    for (let i = 0; i < n; i++) rank[members[i]!] = i;
     this.groupsAtDepth[depth] = (this.groupsAtDepth[depth] ?? 0) + Math.ceil(n / LEAF_GROUP_BOXES) * pow2neg(depth);
     this.work += n;
     if (this.work > this.workBudget) throw new TreeBudgetExceeded(this.workBudget, 'boxes examined');
@@ -615,6 +684,22 @@ export class TreeEmitter {
     this.leafGroupsAtDepth[depth] = (this.leafGroupsAtDepth[depth] ?? 0) + eg;
     this.treeGroups[this.treeGroups.length - 1]! += eg;
     for (let i = 0; i < members.length; i++) this.copies[members[i]!]!++;
+    // The rule-traffic model: a packet of box b in this leaf scans to b's
+    // group here, and at each node above, were it a leaf, to b's group there.
+    for (let a = 0; a <= depth; a++) {
+      const rank = this.rankAt[a]!;
+      const acc = this.nodeAcc[a]!;
+      for (let i = 0; i < members.length; i++) {
+        const b = members[i]!;
+        acc[b] += (rank[b]! >> 2) + 1;
+      }
+    }
+    const la = this.leafAcc[depth]!;
+    for (let i = 0; i < members.length; i++) {
+      const b = members[i]!;
+      la[b] += (i >> 2) + 1;
+      this.leafDepthAcc[b] += depth;
+    }
     const words = this.leafWords;
     words.length = 0;
     // The groups store what the node's region within the known box does not

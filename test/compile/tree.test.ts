@@ -276,4 +276,59 @@ test('bounding-box roots: no cut outside the bounding box (the root region is th
   }), { ...propertyRuns(200), seed: 1317 });
 });
 
+/**
+ * The rule-traffic model (TreeEmitter.trafficTreeGroups / trafficTreeDepth,
+ * docs/classifier.md "A traffic model from the rules"), recomputed by brute
+ * force from the emitted words alone: every leaf's boxes read back from its
+ * groups (a group's padding lanes repeat its last box), each box with a leaf
+ * weighing 1/m, shared evenly by its copies; a packet of box b in leaf l
+ * scans l's groups up to b's own, at l's depth.
+ */
+function trafficOracle(e: TreeEmitter, root: number): { groups: number; depth: number } {
+  const nodes = e.nodes.view();
+  const info = e.leafEntries.view();
+  const leaves = e.leafEntries.length > 0 ? e.leaves.view() : new Uint32Array(0);
+  const found: { depth: number; boxes: number[] }[] = [];
+  const walk = (node: number, depth: number) => {
+    const child = nodes[node * 2 + 1]! >>> 6;
+    if (child !== node) { walk(child, depth + 1); walk(child + 1, depth + 1); return; }
+    let w = info[node * 2]! / 4;
+    const boxes: number[] = [];
+    for (let g = 0; g < info[node * 2 + 1]!; g++) {
+      for (let l = 0; l < 4; l++) if (l === 0 || leaves[w + l] !== leaves[w + l - 1]) boxes.push(leaves[w + l]!);
+      const head = leaves[w + 4]!;
+      w += 8 + (head & 0xff) * 8 + ((head >>> 8) & 0xff ? 4 : 0);
+    }
+    found.push({ depth, boxes });
+  };
+  walk(root, 0);
+  const copies = new Map<number, number>();
+  for (const f of found) for (const b of f.boxes) copies.set(b, (copies.get(b) ?? 0) + 1);
+  const m = copies.size;
+  let groups = 0;
+  let depth = 0;
+  for (const f of found) {
+    f.boxes.forEach((b, i) => {
+      groups += (Math.floor(i / 4) + 1) / copies.get(b)! / m;
+      depth += f.depth / copies.get(b)! / m;
+    });
+  }
+  return { groups, depth };
+}
+
+test('rule-traffic model: the groups scanned and the depth, as a brute-force count over the emitted leaves gives them', () => {
+  fc.assert(fc.property(boxesArb, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2 }), (boxes, binth, mode) => {
+    const members = Int32Array.from({ length: boxes.n }, (_, i) => i);
+    // mode 0: plain; 1: filled to depth 6; 2: capped at depth 3 (compile.ts's trimmed trees).
+    const e = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', ...(mode === 1 ? { fillTo: 6 } : {}) });
+    const root = e.build(members, undefined, true, mode === 2 ? 3 : undefined);
+    const want = trafficOracle(e, root);
+    assert.ok(Math.abs(e.trafficTreeGroups[0]! - want.groups) < 1e-9, `groups ${e.trafficTreeGroups[0]} vs ${want.groups}`);
+    assert.ok(Math.abs(e.trafficTreeDepth[0]! - want.depth) < 1e-9, `depth ${e.trafficTreeDepth[0]} vs ${want.depth}`);
+    // The per-depth leaf sums add up to the tree's, and the root "as a leaf" scans its own list.
+    const sum = e.trafficLeafGroupsAtDepth.reduce((a, x) => a + x, 0);
+    assert.ok(Math.abs(sum - want.groups) < 1e-9);
+  }), propertyRuns(200));
+});
+
 test.run();
