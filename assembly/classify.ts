@@ -32,6 +32,7 @@ import {
   TBH_N_SECTIONS,
   TBH_SIZE,
   TBH_VERSION,
+  TC_GROUP_FORM,
   TC_GUARD_OFF,
   TC_LEAF_INFO_OFF,
   TC_LEAVES_OFF,
@@ -86,9 +87,13 @@ import {
   TSE_KIND,
   TSE_OFFSET,
   TSE_SIZE,
+  T_DPORT,
   T_FAMILY,
   T_LIST,
+  T_LOCAL,
+  T_PROTO,
   T_REMOTE,
+  T_SPORT,
   T_SIZE,
 } from './layout';
 
@@ -125,6 +130,7 @@ const C_LEAF_INFO_OFF = TC_LEAF_INFO_OFF;
 const C_WALK_STEPS = TC_WALK_STEPS;
 const C_GUARD_OFF = TC_GUARD_OFF;
 const C_N_GUARDS = TC_N_GUARDS;
+const C_GROUP_FORM = TC_GROUP_FORM;
 
 // Tree entry.
 const TREE_SIZE: usize = TTE_SIZE;
@@ -154,6 +160,8 @@ const G_DIM: usize = TGD_SIZE;
 const G_DIM_LO = TGD_LO;
 const G_DIM_SPAN = TGD_SPAN;
 const G_SETS_SIZE: usize = TGS_SIZE;
+// GROUP_FORM 1: every group stores the 5 IPv4 dimensions in tuple order, no set block.
+const G5_SIZE: usize = G_HEAD + 5 * G_DIM;
 
 // Rule record (the linear list): POS, META, then nCons constraints.
 const R_POS = TR_POS;
@@ -336,10 +344,60 @@ function linearOne(cls: usize, t: usize): i32 {
 }
 
 /**
+ * GROUP_FORM 1 (format.ts "Classifier"): the boxes of the group at `grp`
+ * that contain the keys k0..k4 (the tuple's remote, local, sport, dport and
+ * proto, splatted once per scan): five fixed compares, no dimension count,
+ * no key offsets, no branch (docs/classifier.md "IPv4 groups of all five
+ * dimensions").
+ */
+@inline function mask5(grp: usize, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128): v128 {
+  let m = i32x4.le_u(i32x4.sub(k0, v128.load(grp, G_HEAD + 0 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 0 * G_DIM + G_DIM_SPAN));
+  m = v128.and(m, i32x4.le_u(i32x4.sub(k1, v128.load(grp, G_HEAD + 1 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 1 * G_DIM + G_DIM_SPAN)));
+  m = v128.and(m, i32x4.le_u(i32x4.sub(k2, v128.load(grp, G_HEAD + 2 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 2 * G_DIM + G_DIM_SPAN)));
+  m = v128.and(m, i32x4.le_u(i32x4.sub(k3, v128.load(grp, G_HEAD + 3 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 3 * G_DIM + G_DIM_SPAN)));
+  return v128.and(m, i32x4.le_u(i32x4.sub(k4, v128.load(grp, G_HEAD + 4 * G_DIM + G_DIM_LO)), v128.load(grp, G_HEAD + 4 * G_DIM + G_DIM_SPAN)));
+}
+
+/** scanLeaf for GROUP_FORM 1 (no sets): the first match before `best`, or `best`. */
+@inline function scanLeaf5(grp: usize, nGroups: u32, t: usize, best: u32): u32 {
+  const k0 = i32x4.splat(load<u32>(t, T_REMOTE));
+  const k1 = i32x4.splat(load<u32>(t, T_LOCAL));
+  const k2 = i32x4.splat(load<u32>(t, T_SPORT));
+  const k3 = i32x4.splat(load<u32>(t, T_DPORT));
+  const k4 = i32x4.splat(load<u32>(t, T_PROTO));
+  for (let g: u32 = 0; g < nGroups; g++) {
+    if (load<u32>(grp, G_POS) >= best) break;
+    const bits = <u32>i32x4.bitmask(mask5(grp, k0, k1, k2, k3, k4));
+    if (bits != 0) {
+      const p = load<u32>(grp + (<usize>ctz(bits) << 2), G_POS);
+      return p < best ? p : best;
+    }
+    grp += G5_SIZE;
+  }
+  return best;
+}
+
+/** scanLeafFirst for GROUP_FORM 1 (no sets): the first match, or 0xFFFFFFFF. */
+@inline function scanLeafFirst5(grp: usize, nGroups: u32, t: usize): u32 {
+  const k0 = i32x4.splat(load<u32>(t, T_REMOTE));
+  const k1 = i32x4.splat(load<u32>(t, T_LOCAL));
+  const k2 = i32x4.splat(load<u32>(t, T_SPORT));
+  const k3 = i32x4.splat(load<u32>(t, T_DPORT));
+  const k4 = i32x4.splat(load<u32>(t, T_PROTO));
+  for (let g: u32 = 0; g < nGroups; g++) {
+    const bits = <u32>i32x4.bitmask(mask5(grp, k0, k1, k2, k3, k4));
+    if (bits != 0) return load<u32>(grp + (<usize>ctz(bits) << 2), G_POS);
+    grp += G5_SIZE;
+  }
+  return 0xffffffff;
+}
+
+/**
  * The first match in a leaf's groups (format.ts "Leaf group") that precedes
  * `best`; returns the new best (or `best`). Four boxes per i32x4 compare.
  */
-@inline function scanLeaf(grp: usize, nGroups: u32, t: usize, bm: usize, best: u32): u32 {
+@inline function scanLeaf(grp: usize, nGroups: u32, t: usize, bm: usize, best: u32, all5: bool): u32 {
+  if (all5) return scanLeaf5(grp, nGroups, t, best);
   for (let g: u32 = 0; g < nGroups; g++) {
     if (load<u32>(grp, G_POS) >= best) break;
     const nd = <usize>load<u8>(grp, G_N_DIMS);
@@ -363,7 +421,8 @@ function linearOne(cls: usize, t: usize): i32 {
  * scanLeaf with nothing found yet (best = none): the first match in the
  * leaf's groups, or 0xFFFFFFFF; no test of the positions against a best.
  */
-@inline function scanLeafFirst(grp: usize, nGroups: u32, t: usize, bm: usize): u32 {
+@inline function scanLeafFirst(grp: usize, nGroups: u32, t: usize, bm: usize, all5: bool): u32 {
+  if (all5) return scanLeafFirst5(grp, nGroups, t);
   for (let g: u32 = 0; g < nGroups; g++) {
     const nd = <usize>load<u8>(grp, G_N_DIMS);
     const hasSet = load<u8>(grp, G_HAS_SET);
@@ -422,15 +481,15 @@ const walkPin: usize = memory.data(32, 16);
 }
 
 /** Scan the groups of the leaf `node` (its leaf entry in `info`): the new best. */
-@inline function scanAt(info: usize, leaves: usize, node: u32, t: usize, bm: usize, best: u32): u32 {
+@inline function scanAt(info: usize, leaves: usize, node: u32, t: usize, bm: usize, best: u32, all5: bool): u32 {
   const e = info + <usize>node * LEAF_SIZE;
-  return scanLeaf(leaves + <usize>load<u32>(e, LEAF_FIRST), load<u32>(e, LEAF_COUNT), t, bm, best);
+  return scanLeaf(leaves + <usize>load<u32>(e, LEAF_FIRST), load<u32>(e, LEAF_COUNT), t, bm, best, all5);
 }
 
 /** scanAt with nothing found yet. */
-@inline function scanFirstAt(info: usize, leaves: usize, node: u32, t: usize, bm: usize): u32 {
+@inline function scanFirstAt(info: usize, leaves: usize, node: u32, t: usize, bm: usize, all5: bool): u32 {
   const e = info + <usize>node * LEAF_SIZE;
-  return scanLeafFirst(leaves + <usize>load<u32>(e, LEAF_FIRST), load<u32>(e, LEAF_COUNT), t, bm);
+  return scanLeafFirst(leaves + <usize>load<u32>(e, LEAF_FIRST), load<u32>(e, LEAF_COUNT), t, bm, all5);
 }
 
 /**
@@ -501,12 +560,13 @@ function treesOne(cls: usize, t: usize): i32 {
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
   const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  const all5 = load<u32>(cls, C_GROUP_FORM) != 0;
   let best: u32 = 0xffffffff;
   for (let k: u32 = 0; k < nTrees; k++) {
     const te = trees + <usize>k * TREE_SIZE;
     if (load<u32>(te, TREE_MIN_POS) >= best) break;
     const leaf = walkOne(nodes, load<u32>(te, TREE_ROOT), t);
-    best = scanAt(info, leaves, leaf, t, bm, best);
+    best = scanAt(info, leaves, leaf, t, bm, best, all5);
   }
   return best == 0xffffffff ? -1 : <i32>best;
 }
@@ -529,6 +589,7 @@ function trees4(cls: usize, t: usize, out: usize): void {
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
   const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  const all5 = load<u32>(cls, C_GROUP_FORM) != 0;
   let b0: u32 = 0xffffffff;
   let b1: u32 = 0xffffffff;
   let b2: u32 = 0xffffffff;
@@ -560,10 +621,10 @@ function trees4(cls: usize, t: usize, out: usize): void {
       n2 = m2;
       n3 = m3;
     }
-    if (minPos < b0) b0 = scanAt(info, leaves, n0, t + 0 * T_SIZE, bm0, b0);
-    if (minPos < b1) b1 = scanAt(info, leaves, n1, t + 1 * T_SIZE, bm1, b1);
-    if (minPos < b2) b2 = scanAt(info, leaves, n2, t + 2 * T_SIZE, bm2, b2);
-    if (minPos < b3) b3 = scanAt(info, leaves, n3, t + 3 * T_SIZE, bm3, b3);
+    if (minPos < b0) b0 = scanAt(info, leaves, n0, t + 0 * T_SIZE, bm0, b0, all5);
+    if (minPos < b1) b1 = scanAt(info, leaves, n1, t + 1 * T_SIZE, bm1, b1, all5);
+    if (minPos < b2) b2 = scanAt(info, leaves, n2, t + 2 * T_SIZE, bm2, b2, all5);
+    if (minPos < b3) b3 = scanAt(info, leaves, n3, t + 3 * T_SIZE, bm3, b3, all5);
     n0p = n0;
     n1p = n1;
     n2p = n2;
@@ -580,7 +641,7 @@ function trees4(cls: usize, t: usize, out: usize): void {
  * the eight leaf entries read first (their loads overlap), then the scans
  * with nothing found yet, the results stored as they are.
  */
-@inline function scan8First(info: usize, leaves: usize, t: usize, out: usize, n0: u32, n1: u32, n2: u32, n3: u32, n4: u32, n5: u32, n6: u32, n7: u32, bm0: usize, bm1: usize, bm2: usize, bm3: usize, bm4: usize, bm5: usize, bm6: usize, bm7: usize): void {
+@inline function scan8First(info: usize, leaves: usize, t: usize, out: usize, n0: u32, n1: u32, n2: u32, n3: u32, n4: u32, n5: u32, n6: u32, n7: u32, bm0: usize, bm1: usize, bm2: usize, bm3: usize, bm4: usize, bm5: usize, bm6: usize, bm7: usize, all5: bool): void {
   const e0 = info + <usize>n0 * LEAF_SIZE;
   const g0 = leaves + <usize>load<u32>(e0, LEAF_FIRST);
   const c0 = load<u32>(e0, LEAF_COUNT);
@@ -605,14 +666,14 @@ function trees4(cls: usize, t: usize, out: usize): void {
   const e7 = info + <usize>n7 * LEAF_SIZE;
   const g7 = leaves + <usize>load<u32>(e7, LEAF_FIRST);
   const c7 = load<u32>(e7, LEAF_COUNT);
-  const b0 = scanLeafFirst(g0, c0, t + 0 * T_SIZE, bm0);
-  const b1 = scanLeafFirst(g1, c1, t + 1 * T_SIZE, bm1);
-  const b2 = scanLeafFirst(g2, c2, t + 2 * T_SIZE, bm2);
-  const b3 = scanLeafFirst(g3, c3, t + 3 * T_SIZE, bm3);
-  const b4 = scanLeafFirst(g4, c4, t + 4 * T_SIZE, bm4);
-  const b5 = scanLeafFirst(g5, c5, t + 5 * T_SIZE, bm5);
-  const b6 = scanLeafFirst(g6, c6, t + 6 * T_SIZE, bm6);
-  const b7 = scanLeafFirst(g7, c7, t + 7 * T_SIZE, bm7);
+  const b0 = scanLeafFirst(g0, c0, t + 0 * T_SIZE, bm0, all5);
+  const b1 = scanLeafFirst(g1, c1, t + 1 * T_SIZE, bm1, all5);
+  const b2 = scanLeafFirst(g2, c2, t + 2 * T_SIZE, bm2, all5);
+  const b3 = scanLeafFirst(g3, c3, t + 3 * T_SIZE, bm3, all5);
+  const b4 = scanLeafFirst(g4, c4, t + 4 * T_SIZE, bm4, all5);
+  const b5 = scanLeafFirst(g5, c5, t + 5 * T_SIZE, bm5, all5);
+  const b6 = scanLeafFirst(g6, c6, t + 6 * T_SIZE, bm6, all5);
+  const b7 = scanLeafFirst(g7, c7, t + 7 * T_SIZE, bm7, all5);
   store<u32>(out, b0, 0 * 4);
   store<u32>(out, b1, 1 * 4);
   store<u32>(out, b2, 2 * 4);
@@ -645,6 +706,7 @@ function trees8One(cls: usize, t: usize, out: usize): void {
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
   const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  const all5 = load<u32>(cls, C_GROUP_FORM) != 0;
   let n0 = root;
   let n1 = root;
   let n2 = root;
@@ -674,7 +736,7 @@ function trees8One(cls: usize, t: usize, out: usize): void {
     n6 = m6;
     n7 = m7;
   }
-  scan8First(info, leaves, t, out, n0, n1, n2, n3, n4, n5, n6, n7, bm0, bm1, bm2, bm3, bm4, bm5, bm6, bm7);
+  scan8First(info, leaves, t, out, n0, n1, n2, n3, n4, n5, n6, n7, bm0, bm1, bm2, bm3, bm4, bm5, bm6, bm7, all5);
 }
 
 /**
@@ -688,6 +750,7 @@ function trees8OneRun(cls: usize, t: usize, out: usize, groups: u32): void {
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
   const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  const all5 = load<u32>(cls, C_GROUP_FORM) != 0;
   const steps = load<u32>(cls, C_WALK_STEPS);
   for (let k: u32 = 0; k < groups; k++) {
     const bm0 = hasSets ? bitmapFor(cls, t + 0 * T_SIZE, load<u32>(t + 0 * T_SIZE, T_FAMILY)) : 0;
@@ -717,7 +780,7 @@ function trees8OneRun(cls: usize, t: usize, out: usize, groups: u32): void {
       n6 = pin(6, step(nodes, n6, t + 6 * T_SIZE));
       n7 = pin(7, step(nodes, n7, t + 7 * T_SIZE));
     }
-    scan8First(info, leaves, t, out, n0, n1, n2, n3, n4, n5, n6, n7, bm0, bm1, bm2, bm3, bm4, bm5, bm6, bm7);
+    scan8First(info, leaves, t, out, n0, n1, n2, n3, n4, n5, n6, n7, bm0, bm1, bm2, bm3, bm4, bm5, bm6, bm7, all5);
     guard8(cls, t, out);
     t += 8 * T_SIZE;
     out += 8 * 4;
@@ -745,6 +808,7 @@ function trees8(cls: usize, t: usize, out: usize): void {
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
   const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  const all5 = load<u32>(cls, C_GROUP_FORM) != 0;
   let b0: u32 = 0xffffffff;
   let b1: u32 = 0xffffffff;
   let b2: u32 = 0xffffffff;
@@ -796,14 +860,14 @@ function trees8(cls: usize, t: usize, out: usize): void {
       n6 = m6;
       n7 = m7;
     }
-    if (minPos < b0) b0 = scanAt(info, leaves, n0, t + 0 * T_SIZE, bm0, b0);
-    if (minPos < b1) b1 = scanAt(info, leaves, n1, t + 1 * T_SIZE, bm1, b1);
-    if (minPos < b2) b2 = scanAt(info, leaves, n2, t + 2 * T_SIZE, bm2, b2);
-    if (minPos < b3) b3 = scanAt(info, leaves, n3, t + 3 * T_SIZE, bm3, b3);
-    if (minPos < b4) b4 = scanAt(info, leaves, n4, t + 4 * T_SIZE, bm4, b4);
-    if (minPos < b5) b5 = scanAt(info, leaves, n5, t + 5 * T_SIZE, bm5, b5);
-    if (minPos < b6) b6 = scanAt(info, leaves, n6, t + 6 * T_SIZE, bm6, b6);
-    if (minPos < b7) b7 = scanAt(info, leaves, n7, t + 7 * T_SIZE, bm7, b7);
+    if (minPos < b0) b0 = scanAt(info, leaves, n0, t + 0 * T_SIZE, bm0, b0, all5);
+    if (minPos < b1) b1 = scanAt(info, leaves, n1, t + 1 * T_SIZE, bm1, b1, all5);
+    if (minPos < b2) b2 = scanAt(info, leaves, n2, t + 2 * T_SIZE, bm2, b2, all5);
+    if (minPos < b3) b3 = scanAt(info, leaves, n3, t + 3 * T_SIZE, bm3, b3, all5);
+    if (minPos < b4) b4 = scanAt(info, leaves, n4, t + 4 * T_SIZE, bm4, b4, all5);
+    if (minPos < b5) b5 = scanAt(info, leaves, n5, t + 5 * T_SIZE, bm5, b5, all5);
+    if (minPos < b6) b6 = scanAt(info, leaves, n6, t + 6 * T_SIZE, bm6, b6, all5);
+    if (minPos < b7) b7 = scanAt(info, leaves, n7, t + 7 * T_SIZE, bm7, b7, all5);
     n0p = n0;
     n1p = n1;
     n2p = n2;
@@ -838,7 +902,7 @@ const scratchIdx: usize = memory.data(CHUNK * 4, 16);
 const scratchBm: usize = memory.data(CHUNK * 4, 16);
 
 /** Eight listed tuples (indices at `idx`) walk one tree in lockstep; their bests in `out` improve. */
-function walkListed8(nodes: usize, info: usize, leaves: usize, root: u32, idx: usize, tuples: usize, out: usize): void {
+function walkListed8(nodes: usize, info: usize, leaves: usize, all5: bool, root: u32, idx: usize, tuples: usize, out: usize): void {
   const i0 = <usize>load<u32>(idx, 0 * 4);
   const t0 = tuples + i0 * T_SIZE;
   let n0 = root;
@@ -882,21 +946,21 @@ function walkListed8(nodes: usize, info: usize, leaves: usize, root: u32, idx: u
     n6 = m6;
     n7 = m7;
   }
-  store<u32>(out + (i0 << 2), scanAt(info, leaves, n0, t0, <usize>load<u32>(scratchBm + (i0 << 2)), load<u32>(out + (i0 << 2))));
-  store<u32>(out + (i1 << 2), scanAt(info, leaves, n1, t1, <usize>load<u32>(scratchBm + (i1 << 2)), load<u32>(out + (i1 << 2))));
-  store<u32>(out + (i2 << 2), scanAt(info, leaves, n2, t2, <usize>load<u32>(scratchBm + (i2 << 2)), load<u32>(out + (i2 << 2))));
-  store<u32>(out + (i3 << 2), scanAt(info, leaves, n3, t3, <usize>load<u32>(scratchBm + (i3 << 2)), load<u32>(out + (i3 << 2))));
-  store<u32>(out + (i4 << 2), scanAt(info, leaves, n4, t4, <usize>load<u32>(scratchBm + (i4 << 2)), load<u32>(out + (i4 << 2))));
-  store<u32>(out + (i5 << 2), scanAt(info, leaves, n5, t5, <usize>load<u32>(scratchBm + (i5 << 2)), load<u32>(out + (i5 << 2))));
-  store<u32>(out + (i6 << 2), scanAt(info, leaves, n6, t6, <usize>load<u32>(scratchBm + (i6 << 2)), load<u32>(out + (i6 << 2))));
-  store<u32>(out + (i7 << 2), scanAt(info, leaves, n7, t7, <usize>load<u32>(scratchBm + (i7 << 2)), load<u32>(out + (i7 << 2))));
+  store<u32>(out + (i0 << 2), scanAt(info, leaves, n0, t0, <usize>load<u32>(scratchBm + (i0 << 2)), load<u32>(out + (i0 << 2)), all5));
+  store<u32>(out + (i1 << 2), scanAt(info, leaves, n1, t1, <usize>load<u32>(scratchBm + (i1 << 2)), load<u32>(out + (i1 << 2)), all5));
+  store<u32>(out + (i2 << 2), scanAt(info, leaves, n2, t2, <usize>load<u32>(scratchBm + (i2 << 2)), load<u32>(out + (i2 << 2)), all5));
+  store<u32>(out + (i3 << 2), scanAt(info, leaves, n3, t3, <usize>load<u32>(scratchBm + (i3 << 2)), load<u32>(out + (i3 << 2)), all5));
+  store<u32>(out + (i4 << 2), scanAt(info, leaves, n4, t4, <usize>load<u32>(scratchBm + (i4 << 2)), load<u32>(out + (i4 << 2)), all5));
+  store<u32>(out + (i5 << 2), scanAt(info, leaves, n5, t5, <usize>load<u32>(scratchBm + (i5 << 2)), load<u32>(out + (i5 << 2)), all5));
+  store<u32>(out + (i6 << 2), scanAt(info, leaves, n6, t6, <usize>load<u32>(scratchBm + (i6 << 2)), load<u32>(out + (i6 << 2)), all5));
+  store<u32>(out + (i7 << 2), scanAt(info, leaves, n7, t7, <usize>load<u32>(scratchBm + (i7 << 2)), load<u32>(out + (i7 << 2)), all5));
 }
 
 /** One listed tuple walks one tree. */
-function walkListed1(nodes: usize, info: usize, leaves: usize, root: u32, i: usize, tuples: usize, out: usize): void {
+function walkListed1(nodes: usize, info: usize, leaves: usize, all5: bool, root: u32, i: usize, tuples: usize, out: usize): void {
   const t = tuples + i * T_SIZE;
   const leaf = walkOne(nodes, root, t);
-  store<u32>(out + (i << 2), scanAt(info, leaves, leaf, t, <usize>load<u32>(scratchBm + (i << 2)), load<u32>(out + (i << 2))));
+  store<u32>(out + (i << 2), scanAt(info, leaves, leaf, t, <usize>load<u32>(scratchBm + (i << 2)), load<u32>(out + (i << 2)), all5));
 }
 
 /**
@@ -905,7 +969,7 @@ function walkListed1(nodes: usize, info: usize, leaves: usize, root: u32, i: usi
  * (nothing is found yet), so this is trees8One's walk and scans, with the
  * set bitmaps from scratchBm (index `j0`). Results (0xFFFFFFFF = none) at `out`.
  */
-function walkFirst8(nodes: usize, info: usize, leaves: usize, root: u32, steps: u32, t: usize, j0: usize, out: usize): void {
+function walkFirst8(nodes: usize, info: usize, leaves: usize, all5: bool, root: u32, steps: u32, t: usize, j0: usize, out: usize): void {
   let n0 = root;
   let n1 = root;
   let n2 = root;
@@ -945,14 +1009,14 @@ function walkFirst8(nodes: usize, info: usize, leaves: usize, root: u32, steps: 
     n7 = m7;
   }
   const bm = scratchBm + (j0 << 2);
-  store<u32>(out, scanFirstAt(info, leaves, n0, t + 0 * T_SIZE, <usize>load<u32>(bm, 0 * 4)), 0 * 4);
-  store<u32>(out, scanFirstAt(info, leaves, n1, t + 1 * T_SIZE, <usize>load<u32>(bm, 1 * 4)), 1 * 4);
-  store<u32>(out, scanFirstAt(info, leaves, n2, t + 2 * T_SIZE, <usize>load<u32>(bm, 2 * 4)), 2 * 4);
-  store<u32>(out, scanFirstAt(info, leaves, n3, t + 3 * T_SIZE, <usize>load<u32>(bm, 3 * 4)), 3 * 4);
-  store<u32>(out, scanFirstAt(info, leaves, n4, t + 4 * T_SIZE, <usize>load<u32>(bm, 4 * 4)), 4 * 4);
-  store<u32>(out, scanFirstAt(info, leaves, n5, t + 5 * T_SIZE, <usize>load<u32>(bm, 5 * 4)), 5 * 4);
-  store<u32>(out, scanFirstAt(info, leaves, n6, t + 6 * T_SIZE, <usize>load<u32>(bm, 6 * 4)), 6 * 4);
-  store<u32>(out, scanFirstAt(info, leaves, n7, t + 7 * T_SIZE, <usize>load<u32>(bm, 7 * 4)), 7 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n0, t + 0 * T_SIZE, <usize>load<u32>(bm, 0 * 4), all5), 0 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n1, t + 1 * T_SIZE, <usize>load<u32>(bm, 1 * 4), all5), 1 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n2, t + 2 * T_SIZE, <usize>load<u32>(bm, 2 * 4), all5), 2 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n3, t + 3 * T_SIZE, <usize>load<u32>(bm, 3 * 4), all5), 3 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n4, t + 4 * T_SIZE, <usize>load<u32>(bm, 4 * 4), all5), 4 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n5, t + 5 * T_SIZE, <usize>load<u32>(bm, 5 * 4), all5), 5 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n6, t + 6 * T_SIZE, <usize>load<u32>(bm, 6 * 4), all5), 6 * 4);
+  store<u32>(out, scanFirstAt(info, leaves, n7, t + 7 * T_SIZE, <usize>load<u32>(bm, 7 * 4), all5), 7 * 4);
 }
 
 /**
@@ -966,6 +1030,7 @@ function treesListed(cls: usize, tuples: usize, m: u32, out: usize): void {
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
   const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
+  const all5 = load<u32>(cls, C_GROUP_FORM) != 0;
   const hasSets = load<u32>(cls, C_SETS_OFF) != 0;
   for (let j: u32 = 0; j < m; j++) {
     const t = tuples + <usize>j * T_SIZE;
@@ -976,8 +1041,8 @@ function treesListed(cls: usize, tuples: usize, m: u32, out: usize): void {
   const root0 = load<u32>(trees, TREE_ROOT);
   const steps = load<u32>(cls, C_WALK_STEPS);
   let j: u32 = 0;
-  for (; j + 8 <= m; j += 8) walkFirst8(nodes, info, leaves, root0, steps, tuples + <usize>j * T_SIZE, <usize>j, out + (<usize>j << 2));
-  for (; j < m; j++) walkListed1(nodes, info, leaves, root0, <usize>j, tuples, out);
+  for (; j + 8 <= m; j += 8) walkFirst8(nodes, info, leaves, all5, root0, steps, tuples + <usize>j * T_SIZE, <usize>j, out + (<usize>j << 2));
+  for (; j < m; j++) walkListed1(nodes, info, leaves, all5, root0, <usize>j, tuples, out);
   let live = m;
   for (let k: u32 = 1; k < nTrees && live > 0; k++) {
     const te = trees + <usize>k * TREE_SIZE;
@@ -992,8 +1057,8 @@ function treesListed(cls: usize, tuples: usize, m: u32, out: usize): void {
     }
     live = w;
     let r: u32 = 0;
-    for (; r + 8 <= live; r += 8) walkListed8(nodes, info, leaves, root, scratchIdx + (<usize>r << 2), tuples, out);
-    for (; r < live; r++) walkListed1(nodes, info, leaves, root, <usize>load<u32>(scratchIdx + (<usize>r << 2)), tuples, out);
+    for (; r + 8 <= live; r += 8) walkListed8(nodes, info, leaves, all5, root, scratchIdx + (<usize>r << 2), tuples, out);
+    for (; r < live; r++) walkListed1(nodes, info, leaves, all5, root, <usize>load<u32>(scratchIdx + (<usize>r << 2)), tuples, out);
   }
 }
 

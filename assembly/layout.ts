@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0x7839a672;
+export const LAYOUT_HASH: u32 = 0x01b8d82b;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -526,7 +526,8 @@ export const TBE_NO_LIST: u32 = 4294967295;
 //    44     4  WALK_STEPS       u32 0: walks end when no lane moves; else (one tree only) every walk takes exactly this many steps, no leaf deeper
 //    48     4  GUARD_OFF        u32 0: no guard; else the guard: N_GUARDS x TABLE_GUARD (a key outside it matches nothing in the trees)
 //    52     4  N_GUARDS         u32 guard dimensions (0 when GUARD_OFF is 0)
-//    56     8  -                u32[2] reserved (zero)
+//    56     4  GROUP_FORM       u32 0: leaf groups store the dimensions they test; 1 (IPv4, no sets): every group stores all 5 IPv4 dimensions in tuple order, no set block
+//    60     4  -                u32 reserved (zero)
 // A classifier's header (one per list and family, 16-byte aligned); every
 // offset in it counts from the classifier's first byte.
 export const TC_FAMILY: usize = 0;
@@ -543,6 +544,7 @@ export const TC_LEAF_INFO_OFF: usize = 40;
 export const TC_WALK_STEPS: usize = 44;
 export const TC_GUARD_OFF: usize = 48;
 export const TC_N_GUARDS: usize = 52;
+export const TC_GROUP_FORM: usize = 56;
 export const TC_SIZE: usize = 64;
 
 // ---------------------------------------------------------------------------
@@ -803,7 +805,7 @@ export const SLOT_TOMB: u32 = 0xffffffff; // deleted
 
 // table format (host: TABLE_FORMAT)
 export const TABLE_MAGIC: u32 = 0x54464753; // "SGFT" little-endian
-export const TABLE_VERSION: u32 = 3; // bump on any table layout change (2: leaves are fixed points, leaf entries; 3: the classifier's guard, trees cut within the boxes' bounding box)
+export const TABLE_VERSION: u32 = 4; // bump on any table layout change (2: leaves are fixed points, leaf entries; 3: the classifier's guard, trees cut within the boxes' bounding box; 4: the classifier's GROUP_FORM, IPv4 groups of all 5 dimensions)
 
 // table sections (host: TABLE_SECTION)
 export const SECTION_LISTS: u32 = 1;

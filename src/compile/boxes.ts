@@ -44,6 +44,12 @@ export interface BoxSet {
   pos: Int32Array;
   /** Set index or -1. */
   set: Int32Array;
+  /**
+   * Every leaf group stores all K dimensions, the covered ones too (the
+   * classifier's GROUP_FORM 1, docs/table-format.md): set by compile.ts for
+   * IPv4 classifiers without sets.
+   */
+  allDims?: boolean;
 }
 
 /** A set referenced by the rules of one classifier: its members of that family as [lo, hi] ranges. */

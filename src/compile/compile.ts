@@ -15,6 +15,7 @@ import { rulesToBoxes, type BoxSet } from './boxes.js';
 import {
   BINDING_ENTRY,
   CLASSIFIER,
+  GROUP_FORM_ALL5,
   HEADER,
   LIST_ENTRY,
   NO_LIST,
@@ -37,6 +38,13 @@ export interface CompileOptions {
   partition?: Partial<PartitionOptions>;
   /** Refuse to produce a table larger than this (bytes). Default 256 MiB. */
   maxBytes?: number;
+  /**
+   * Leaf groups of IPv4 classifiers without sets: 'all5' (the default) stores
+   * every group with all 5 dimensions (GROUP_FORM 1, the matcher's
+   * straight-line scan, docs/classifier.md "IPv4 groups of all five
+   * dimensions"); 'variable' only the dimensions a group tests (ablation).
+   */
+  groupForm?: 'all5' | 'variable';
 }
 
 /** What a result position means, per list (the META section). */
@@ -216,6 +224,10 @@ function emitClassifier(
 ): ClassifierStats | null {
   const { boxes, sets } = rulesToBoxes(rules.map((o) => o.rule), family, index);
   if (boxes.n === 0) return null;
+  // IPv4 without sets: every leaf group stores all 5 dimensions in tuple
+  // order (GROUP_FORM 1), so the matcher's scan has no per-dimension branch.
+  const form = family === 4 && sets.length === 0 && options.groupForm !== 'variable' ? GROUP_FORM_ALL5 : 0;
+  if (form === GROUP_FORM_ALL5) boxes.allDims = true;
   out.align(4);
   const base = out.length;
   const head = out.reserve(CLASSIFIER.SIZE / 4);
@@ -372,6 +384,7 @@ function emitClassifier(
     }
   }
   put(CLASSIFIER.WALK_STEPS, walkSteps);
+  put(CLASSIFIER.GROUP_FORM, form);
   let guards = 0;
   if (known) {
     const guard: number[] = [];

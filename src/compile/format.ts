@@ -141,6 +141,14 @@ export const BINDING_ENTRY = TABLE_BINDING_ENTRY;
 /** Binding value for "no list" (the interface has no group). */
 export const NO_LIST = TABLE_BINDING_ENTRY.NO_LIST;
 export const CLASSIFIER = TABLE_CLASSIFIER;
+/**
+ * CLASSIFIER.GROUP_FORM 1: every leaf group of the (IPv4, set-free)
+ * classifier stores exactly the 5 IPv4 dimensions in tuple order (keyOffs
+ * GROUP_FORM_ALL5_KEYS) and no set block; the matcher scans them with fixed
+ * offsets (docs/table-format.md).
+ */
+export const GROUP_FORM_ALL5 = 1;
+export const GROUP_FORM_ALL5_KEYS: readonly number[] = [TUPLE.REMOTE, TUPLE.LOCAL, TUPLE.SPORT, TUPLE.DPORT, TUPLE.PROTO];
 export const TREE_ENTRY = TABLE_TREE_ENTRY;
 export const GUARD = TABLE_GUARD;
 export const NODE = TABLE_NODE;

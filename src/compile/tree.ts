@@ -748,6 +748,7 @@ export class TreeEmitter {
   /** Leaf groups of `members` (see format.ts "Leaf group"), appended to `out` as words. */
   static groups(boxes: BoxSet, members: ArrayLike<number>, regLo: Uint32Array, regHi: Uint32Array, out: Words): void {
     const { K, lo, hi, pos, set, dims } = boxes;
+    const allDims = boxes.allDims === true;
     const last = members.length - 1;
     for (let g = 0; g < members.length; g += 4) {
       // The group's 4 boxes, padded with the last box.
@@ -770,7 +771,7 @@ export class TreeEmitter {
         const i1 = b1 * K + d;
         const i2 = b2 * K + d;
         const i3 = b3 * K + d;
-        if (lo[i0]! <= rl && hi[i0]! >= rh && lo[i1]! <= rl && hi[i1]! >= rh && lo[i2]! <= rl && hi[i2]! >= rh && lo[i3]! <= rl && hi[i3]! >= rh) continue;
+        if (!allDims && lo[i0]! <= rl && hi[i0]! >= rh && lo[i1]! <= rl && hi[i1]! >= rh && lo[i2]! <= rl && hi[i2]! >= rh && lo[i3]! <= rl && hi[i3]! >= rh) continue;
         if (nDims === LEAF_GROUP.MAX_DIMS) throw new TableError(TABLE_ERROR.FORMAT_LIMIT, 'sgfilter compile: too many dimensions in a leaf group');
         const byte = 2 + nDims;
         out.set(headAt + (byte >> 2), out.get(headAt + (byte >> 2)) | ((dims[d]! & 0xff) << (8 * (byte & 3))));

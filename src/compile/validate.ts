@@ -25,13 +25,16 @@
  *   leaf area (the group area parsed once); WALK_STEPS 0, or the first tree and
  *   exactly the depth of its deepest leaf; the guard (GUARD_OFF 0 and
  *   N_GUARDS 0, or 1..16 entries inside CLASSIF, key offsets inside the
- *   tuple).
+ *   tuple); GROUP_FORM 0, or 1 in an IPv4 classifier whose every leaf group
+ *   stores the 5 IPv4 dimensions in tuple order and no set block.
  *
  * Work is linear in the table size (plus one pass per distinct leaf).
  */
 import {
   BINDING_ENTRY,
   CLASSIFIER,
+  GROUP_FORM_ALL5,
+  GROUP_FORM_ALL5_KEYS,
   GUARD,
   LEAF_DIM,
   LEAF_ENTRY,
@@ -164,6 +167,12 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
     // The leaf area is a contiguous run of groups (each a multiple of 16 bytes):
     // parse it once; a leaf is (first group, count) within it.
     const groupAt = new Int32Array(Math.ceil(leafBytes / 16)).fill(-1);
+    // GROUP_FORM: 0, or 1 (IPv4 only, no sets): every group stores the 5 IPv4
+    // dimensions in tuple order and no set block, which the matcher's
+    // fixed-offset scan reads without looking at nDims or the key offsets.
+    const form = field(CLASSIFIER.GROUP_FORM);
+    if (form > GROUP_FORM_ALL5) fail(c + CLASSIFIER.GROUP_FORM, `${name}: group form ${form} (0 or ${GROUP_FORM_ALL5})`);
+    if (form === GROUP_FORM_ALL5 && field(CLASSIFIER.FAMILY) !== 4) fail(c + CLASSIFIER.GROUP_FORM, `${name}: group form ${form} in an IPv${field(CLASSIFIER.FAMILY)} classifier (IPv4 only)`);
     let nGroups = 0;
     for (let g = leaves; g < leaves + leafBytes; ) {
       if (g + LEAF_GROUP.HEAD > leaves + leafBytes) fail(g, `${name}: a leaf group header runs past the leaf area`);
@@ -171,6 +180,10 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
       const hasSet = bytes[g + LEAF_GROUP.HAS_SET]!;
       if (nd > LEAF_GROUP.MAX_DIMS) fail(g + LEAF_GROUP.N_DIMS, `${name}: a leaf group stores ${nd} dimensions (at most ${LEAF_GROUP.MAX_DIMS})`);
       if (hasSet > 1) fail(g + LEAF_GROUP.HAS_SET, `${name}: a leaf group's hasSet is ${hasSet} (0 or 1)`);
+      if (form === GROUP_FORM_ALL5) {
+        if (nd !== GROUP_FORM_ALL5_KEYS.length || hasSet !== 0) fail(g + LEAF_GROUP.N_DIMS, `${name}: group form ${form} but a leaf group stores ${nd} dimensions${hasSet ? ' and a set block' : ''} (${GROUP_FORM_ALL5_KEYS.length}, no set block)`);
+        for (let j = 0; j < nd; j++) if (bytes[g + LEAF_GROUP.KEY_OFFS + j] !== GROUP_FORM_ALL5_KEYS[j]) fail(g + LEAF_GROUP.KEY_OFFS + j, `${name}: group form ${form} but a leaf group's dimension ${j} is key ${bytes[g + LEAF_GROUP.KEY_OFFS + j]} (${GROUP_FORM_ALL5_KEYS[j]})`);
+      }
       const size = LEAF_GROUP.HEAD + nd * LEAF_DIM.SIZE + (hasSet ? LEAF_SETS.SIZE : 0);
       if (g + size > leaves + leafBytes) fail(g, `${name}: a leaf group of ${size} bytes runs past the leaf area`);
       for (let j = 0; j < 4; j++) checkPos(g + LEAF_GROUP.POS + 4 * j, u32(g + LEAF_GROUP.POS + 4 * j));

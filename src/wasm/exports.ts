@@ -1506,6 +1506,11 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
+  /** assembly/layout/TC_GROUP_FORM */
+  readonly TC_GROUP_FORM: {
+    /** @type `usize` */
+    readonly value: number;
+  };
   /** assembly/layout/TC_SIZE */
   readonly TC_SIZE: {
     /** @type `usize` */

@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0x7839a672;
+export const LAYOUT_HASH = 0x01b8d82b;
 
 /**
  * record (128 bytes)
@@ -593,7 +593,8 @@ export const TABLE_BINDING_ENTRY = {
  *    44     4  WALK_STEPS       u32 0: walks end when no lane moves; else (one tree only) every walk takes exactly this many steps, no leaf deeper
  *    48     4  GUARD_OFF        u32 0: no guard; else the guard: N_GUARDS x TABLE_GUARD (a key outside it matches nothing in the trees)
  *    52     4  N_GUARDS         u32 guard dimensions (0 when GUARD_OFF is 0)
- *    56     8  -                u32[2] reserved (zero)
+ *    56     4  GROUP_FORM       u32 0: leaf groups store the dimensions they test; 1 (IPv4, no sets): every group stores all 5 IPv4 dimensions in tuple order, no set block
+ *    60     4  -                u32 reserved (zero)
  * A classifier's header (one per list and family, 16-byte aligned); every
  * offset in it counts from the classifier's first byte.
  */
@@ -612,6 +613,7 @@ export const TABLE_CLASSIFIER = {
   WALK_STEPS: 44,
   GUARD_OFF: 48,
   N_GUARDS: 52,
+  GROUP_FORM: 56,
   SIZE: 64,
 } as const;
 
@@ -923,7 +925,7 @@ export const SLOT = {
 /** table format (module: TABLE_*). */
 export const TABLE_FORMAT = {
   MAGIC: 0x54464753, // "SGFT" little-endian
-  VERSION: 3, // bump on any table layout change (2: leaves are fixed points, leaf entries; 3: the classifier's guard, trees cut within the boxes' bounding box)
+  VERSION: 4, // bump on any table layout change (2: leaves are fixed points, leaf entries; 3: the classifier's guard, trees cut within the boxes' bounding box; 4: the classifier's GROUP_FORM, IPv4 groups of all 5 dimensions)
 } as const;
 
 /** table sections (module: SECTION_*). */
@@ -1137,6 +1139,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['TC_WALK_STEPS', 44],
   ['TC_GUARD_OFF', 48],
   ['TC_N_GUARDS', 52],
+  ['TC_GROUP_FORM', 56],
   ['TC_SIZE', 64],
   ['TGU_KEY_OFF', 0],
   ['TGU_LO', 4],
@@ -1249,7 +1252,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['SLOT_EMPTY', 0],
   ['SLOT_TOMB', 0xffffffff],
   ['TABLE_MAGIC', 0x54464753],
-  ['TABLE_VERSION', 3],
+  ['TABLE_VERSION', 4],
   ['SECTION_LISTS', 1],
   ['SECTION_BINDINGS', 2],
   ['SECTION_META', 3],

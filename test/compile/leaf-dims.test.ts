@@ -10,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { CLASSIFIER, LEAF_DIM, LEAF_GROUP, LEAF_SETS, LIST_ENTRY, SECTION, validateTable } from '../../src/compile/format.js';
+import { CLASSIFIER, GROUP_FORM_ALL5, LEAF_DIM, LEAF_GROUP, LEAF_SETS, LIST_ENTRY, SECTION, validateTable } from '../../src/compile/format.js';
 import { parseNativeTopology } from '../../src/parse/native.js';
 import type { Topology } from '../../src/model/topology.js';
 import { Harness, probeArb, referencePositions, type Probe } from './helpers.js';
@@ -72,6 +72,13 @@ function topology(seed: number): Topology {
   return r.topology!;
 }
 
+/** CLASSIFIER.GROUP_FORM of the table's first list's classifier of family `fam`. */
+function groupForm(bytes: Uint8Array, fam: 4 | 6): number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const cls = dv.getUint32(validateTable(bytes).get(SECTION.LISTS)!.offset + (fam === 4 ? LIST_ENTRY.V4 : LIST_ENTRY.V6), true);
+  return dv.getUint32(cls + CLASSIFIER.GROUP_FORM, true);
+}
+
 /** The stored-dimension counts of every leaf group of the table's first list's classifiers. */
 function dimCounts(bytes: Uint8Array): Map<number, Set<number>> {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -102,9 +109,18 @@ test('leaf groups of every stored-dimension count (0..11) match as the reference
     assert.ok(expected.filter((p) => p >= 0).length > 300, 'the probes match rules');
     // Leaves of up to 16 boxes (four groups of mixed boxes) and of 1; the
     // default builder (filled fixed walks); fixed walks and loops.
-    for (const options of [{ tree: { binth: 16, fill: false } }, { tree: { binth: 1 } }, {}]) {
+    // Each with the IPv4 groups of all five dimensions (GROUP_FORM 1, the
+    // default for IPv4 without sets) and with the variable groups.
+    for (const options of [{ tree: { binth: 16, fill: false } }, { tree: { binth: 1 } }, {}].flatMap((o) => [o, { ...o, groupForm: 'variable' as const }])) {
       const h = new Harness(t, options);
-      for (const [fam, s] of dimCounts(h.table.bytes)) for (const n of s) counts[fam as 4 | 6].add(n);
+      for (const [fam, s] of dimCounts(h.table.bytes)) {
+        if (fam === 4 && !('groupForm' in options)) {
+          assert.equal(groupForm(h.table.bytes, 4), GROUP_FORM_ALL5, 'IPv4 without sets: GROUP_FORM 1');
+          assert.equal([...s], [5], 'GROUP_FORM 1: every IPv4 group stores 5 dimensions');
+          continue;
+        }
+        for (const n of s) counts[fam as 4 | 6].add(n);
+      }
       for (const kind of ['optimized', 'linear'] as const) {
         // Runs of one list (the 8-lane walks), then every size below 8 (the 4-lane and one-tuple paths).
         assert.equal(h.run(kind, probes), expected, `${kind}, seed ${seed}, ${JSON.stringify(options)}`);

@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileTopology } from '../../src/compile/compile.js';
-import { CLASSIFIER, GUARD, HEADER, LEAF_ENTRY, LIST_ENTRY, NODE, SECTION, TableError, TREE_ENTRY, fnv1a, validateTable } from '../../src/compile/format.js';
+import { CLASSIFIER, GROUP_FORM_ALL5, GUARD, HEADER, LEAF_ENTRY, LEAF_GROUP, LIST_ENTRY, NODE, SECTION, TableError, TREE_ENTRY, fnv1a, validateTable } from '../../src/compile/format.js';
 import { TupleBatch, WasmTable } from '../../src/compile/matcher.js';
 import { Table } from '../../src/compile/table.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
@@ -189,6 +189,30 @@ test('the guard: a count without an offset, an offset without a count, too many 
   edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.N_GUARDS, 17, true), /N_GUARDS is 17/);
   edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.GUARD_OFF, 0x7ffffff0, true), /the guard at \d+ .* outside the CLASSIF section/);
   edit((L) => L.dv.setUint32(L.cls + off + GUARD.KEY_OFF, 64, true), /key offset 64 is outside the 64-byte tuple/);
+});
+
+test('GROUP_FORM 1 (IPv4 groups of all five dimensions): a group of fewer dimensions, another key order, a set block or an unknown form is refused', () => {
+  const L0 = layout(good);
+  assert.is(L0.dv.getUint32(L0.cls + CLASSIFIER.GROUP_FORM, true), GROUP_FORM_ALL5, 'treeTopology\'s IPv4 classifier (no sets) takes GROUP_FORM 1');
+  // The first group of the first leaf.
+  const leaves = L0.cls + L0.dv.getUint32(L0.cls + CLASSIFIER.LEAVES_OFF, true);
+  assert.is(good[leaves + LEAF_GROUP.N_DIMS], 5);
+  const edit = (f: (L: ReturnType<typeof layout>, b: Uint8Array) => void, expect: RegExp) => {
+    const b = good.slice();
+    f(layout(b), b);
+    refused(reseal(b), expect);
+  };
+  // Four stored dimensions (the group then looks 32 bytes shorter, so the
+  // fixed-offset scan would read the next group's words as this one's).
+  edit((_L, b) => { b[leaves + LEAF_GROUP.N_DIMS] = 4; }, /group form 1 but a leaf group stores 4 dimensions/);
+  edit((_L, b) => { b[leaves + LEAF_GROUP.KEY_OFFS + 2] = 36; b[leaves + LEAF_GROUP.KEY_OFFS + 3] = 32; }, /group form 1 but a leaf group's dimension 2 is key 36 \(32\)/);
+  edit((_L, b) => { b[leaves + LEAF_GROUP.HAS_SET] = 1; }, /group form 1 but a leaf group stores 5 dimensions and a set block|set/);
+  edit((L) => L.dv.setUint32(L.cls + CLASSIFIER.GROUP_FORM, 2, true), /group form 2 \(0 or 1\)/);
+  // The same table in the variable form loads and answers as the reference says.
+  const variable = compileTopology(treeTopology(), { groupForm: 'variable' }).bytes;
+  const Lv = layout(variable);
+  assert.is(Lv.dv.getUint32(Lv.cls + CLASSIFIER.GROUP_FORM, true), 0);
+  new Table(variable, 'v.sgft');
 });
 
 test('WALK_STEPS on a classifier of several trees: the first tree\'s deepest leaf or 0, anything else refused; the fixed walk answers as the loop', () => {
