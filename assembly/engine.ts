@@ -551,12 +551,22 @@ let touchScratch: usize = 0;
  * of decoding the whole batch first. Decisions as engineRun writes them.
  */
 export function engineDecodeRun(frames: usize, desc: usize, n: u32, ifaces: usize, recs: usize, out: usize, owned: u32): u32 {
+  return decodeAndJudge(frames, desc, n, ifaces, recs, out, owned, true);
+}
+
+/**
+ * engineDecodeRun (`records`: decision records at `out`, one per frame) and
+ * engineDecodeTally (not `records`: only the tally; `out` the one spare
+ * record) in one loop; `records` is a constant at both call sites, so each
+ * entry compiles to its own loop with no test of it.
+ */
+@inline function decodeAndJudge(frames: usize, desc: usize, n: u32, ifaces: usize, recs: usize, out: usize, owned: u32, records: bool): u32 {
   let judged: u32 = 0;
   for (let base: u32 = 0; base < n; base += SUB_BATCH) {
     const m = min(SUB_BATCH, n - base);
     decodeBatch(frames, desc + <usize>base * DESC_SIZE, m, ifaces, recs);
     prepassSink += prepass(recs, m, owned);
-    judged += judge(recs, m, out + <usize>base * D_SIZE, owned);
+    judged += records ? judge(recs, m, out + <usize>base * D_SIZE, owned) : judgeTally(recs, m, out, owned);
   }
   return judged;
 }
@@ -592,14 +602,7 @@ export function engineRunOne(r: usize, out: usize, owned: u32): u32 {
  * `spare` instead (scratch, never read). Returns the number judged.
  */
 export function engineDecodeTally(frames: usize, desc: usize, n: u32, ifaces: usize, recs: usize, spare: usize, owned: u32): u32 {
-  let judged: u32 = 0;
-  for (let base: u32 = 0; base < n; base += SUB_BATCH) {
-    const m = min(SUB_BATCH, n - base);
-    decodeBatch(frames, desc + <usize>base * DESC_SIZE, m, ifaces, recs);
-    prepassSink += prepass(recs, m, owned);
-    judged += judgeTally(recs, m, spare, owned);
-  }
-  return judged;
+  return decodeAndJudge(frames, desc, n, ifaces, recs, spare, owned, false);
 }
 
 /** judge without decision records (engineDecodeTally): every record's rare paths write into `spare`. */
