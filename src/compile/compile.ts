@@ -184,7 +184,7 @@ function tailSplit(boxes: BoxSet, single: TreeEmitter, members: Int32Array, make
  * the boxes they hold, the cuts above the same), walked in c fixed steps,
  * costs least by the walk model — c steps (with the fixed walk's counter)
  * plus GROUP_STEPS per expected leaf group, the groups of every depth read
- * from the first build (TreeEmitter.groupsAtDepth, leafGroupsAtDepth) —
+ * from the first build (TreeEmitter.trafficGroupsAtDepth, trafficLeafGroupsAtDepth) —
  * and that cost; cap 0 when no depth costs less than `loopCost`.
  */
 function loopTrim(e: TreeEmitter, deepest: number, loopCost: number): { cap: number; cost: number } {
@@ -308,7 +308,7 @@ function emitClassifier(
     // fill's below) says the step saved for every lane costs more than the
     // groups the bigger leaves add; the costs of every depth come from the
     // first build alone (a node's boxes after shadowing are what its leaf
-    // would hold: TreeEmitter.groupsAtDepth), so only the chosen depth is
+    // would hold: TreeEmitter.trafficGroupsAtDepth), so only the chosen depth is
     // built. A trimmed tree never holds more leaf records than the one it
     // trims (a node's boxes are at most its leaves' copies). Single trees
     // only: the model has no term for the trees walked after the first, and

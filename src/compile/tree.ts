@@ -212,14 +212,6 @@ export class TreeEmitter {
   /** Per tree built (in build order): its leaves by depth, and its expectedGroups. */
   readonly treeDepths: number[][] = [];
   readonly treeGroups: number[] = [];
-  /**
-   * Per depth d, over every tree built: the groups that the nodes at depth d
-   * (inner nodes and leaves) would hold as leaves of their boxes, times
-   * 2^-d (compile.ts's trim: a tree cut off at depth d has those leaves).
-   */
-  readonly groupsAtDepth: number[] = [];
-  /** Per depth d, over every tree built: the leaves' groups at depth d times 2^-d. */
-  readonly leafGroupsAtDepth: number[] = [];
   /** Per box: the leaf nodes holding it, over every tree built (compile.ts's tail split reads where the copies are). */
   readonly copies: Int32Array;
   /**
@@ -466,7 +458,6 @@ export class TreeEmitter {
     }
     const rank = this.rankAt[depth]!;
     for (let i = 0; i < n; i++) rank[members[i]!] = i;
-    this.groupsAtDepth[depth] = (this.groupsAtDepth[depth] ?? 0) + Math.ceil(n / LEAF_GROUP_BOXES) * pow2neg(depth);
     this.work += n;
     if (this.work > this.workBudget) throw new TreeBudgetExceeded(this.workBudget, 'boxes examined');
     if (this.fill ? n <= LEAF_GROUP_BOXES || depth >= this.fillTo : n <= this.binth || depth >= this.depthCap) {
@@ -681,7 +672,6 @@ export class TreeEmitter {
     td[depth] = (td[depth] ?? 0) + 1;
     const eg = Math.ceil(members.length / LEAF_GROUP_BOXES) * pow2neg(depth);
     this.expectedGroups += eg;
-    this.leafGroupsAtDepth[depth] = (this.leafGroupsAtDepth[depth] ?? 0) + eg;
     this.treeGroups[this.treeGroups.length - 1]! += eg;
     for (let i = 0; i < members.length; i++) this.copies[members[i]!]!++;
     // The rule-traffic model: a packet of box b in this leaf scans to b's

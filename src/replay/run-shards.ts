@@ -186,9 +186,10 @@ async function judgeShards(task: ShardTask, engine: WasmEngine, compiled: Compil
         batch.count = keep;
       }
       // The decision records only when something reads them (a decisions file that has not failed, or the ring); else the tally-only entry.
-      engine.runPrepared(batch.count, interfaces, task.owned, (out !== undefined && !out.out.failed) || ring !== undefined);
+      const toFile = out !== undefined && !out.out.failed;
+      engine.runPrepared(batch.count, interfaces, task.owned, toFile || ring !== undefined);
       const b = stream.current();
-      if (out && !out.out.failed) {
+      if (toFile) {
         const recs = filler!.fill(engine.decisionView(b.count), b, interfaces);
         out.records(recs, 0, recs.byteLength / DREC.SIZE);
       } else if (ring) {
