@@ -6,6 +6,7 @@
  *
  *   node dist/bench/classify/dpdk.js [--dir DIR] [--sets a,b] [--algs avx2,sse,...] [--families 4,6]
  *        [--passes M] [--min-lookups N] [--warmup W] [--repeats R] [--no-pin] [--no-huge] [--no-json]
+ *        [--processes P]
  *
  * --dir DIR takes the sets from DIR instead of the shared corpus: every
  * NAME.rules with a NAME.trace beside it (sorted by name; --sets picks some),
@@ -30,6 +31,13 @@
  *   cold pass      = the first pass after the table is built, reported apart
  *   fast pass      = the 10th percentile of the same passes (less sensitive
  *                    to other jobs on a shared machine), reported beside it
+ *
+ * --processes P runs all of that in P separate processes, one after another,
+ * and reports per row and side the median process's figures (both sides
+ * alike), with sgfilter over DPDK's best within each process beside them:
+ * the same build's WASM has run up to 1.8x apart from one process to the
+ * next while DPDK's stayed within ~10% (docs/classifier.md), so one process
+ * is one sample.
  *
  * dpdk-test-acl itself prints only a mean over all its passes, the cold one
  * included; why its figures on this machine swung 3× between identical runs
@@ -66,6 +74,7 @@ import { writeTrace } from '../../src/cli/classify.js';
 import { CLASSBENCH_INTERFACE, classBenchToIpv6, parseClassBenchRules, parseClassBenchTrace } from '../../src/parse/classbench.js';
 import { WasmInstance } from '../../src/wasm/loader.js';
 import { classbenchDir } from './main.js';
+import { Option } from 'commander';
 import { benchProgram, intOption, listOption, parseBenchArgs, runBenchScript } from '../cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -87,6 +96,8 @@ export interface Timing {
   warmSamplesMs: number[];
   coldSamplesMs: number[];
   lookupsPerSec: number;
+  /** With --processes P: this side's lookups/s in each of the P processes, in run order; the fields above are those of the process with the median rate (the lower median for an even P). */
+  processRates?: number[];
 }
 
 export interface SideResult {
@@ -97,6 +108,8 @@ export interface SideResult {
   /** buildMs: the median of R timed builds; firstBuildMs: the untimed first build of the set before them (reported apart, not compared). */
   sgfilter: Timing & { buildMs: number; firstBuildMs: number; tableBytes: number };
   dpdk: Partial<Record<(typeof DPDK_ALGS)[number], (Timing & { buildMs: number; memoryBytes: number }) | { unavailable: string }>>;
+  /** With --processes P: sgfilter / the best DPDK algorithm measured in the same process, one ratio per process (paired, so the two sides of a ratio shared that process's load). */
+  pairedBest?: number[];
 }
 
 export interface DpdkReport {
@@ -109,6 +122,8 @@ export interface DpdkReport {
   passesBySet: Record<string, number>;
   warmup: number;
   repeats: number;
+  /** Separate processes the measurement ran in (1 unless --processes): each row is the median process's figures per side. */
+  processes?: number;
   /** The CPU both sides ran on, or why they were not pinned. */
   pinned: string;
   /** DPDK's memory: "2 MiB huge pages (...)" or "4 KiB pages (--no-huge): why". */
@@ -540,35 +555,96 @@ export async function runDpdkSideBySide(opts: DpdkOptions = {}): Promise<DpdkRep
     pin.restore();
     rmSync(tmp, { recursive: true, force: true });
   }
-  const geo = (rate: (t: Timing) => number): DpdkReport['geomean'] => {
-    const out: DpdkReport['geomean'] = {};
-    const gm = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
-    for (const fam of [4, 6]) {
-      const g: Record<string, number> = {};
-      const rows = results.filter((r) => r.family === fam);
-      for (const alg of algs) {
-        const ratios = rows.map((r) => {
-          const d = r.dpdk[alg];
-          return d && 'warmMs' in d ? rate(r.sgfilter) / rate(d) : NaN;
-        }).filter((x) => Number.isFinite(x));
-        if (ratios.length) g[alg] = gm(ratios);
-      }
-      // Against the best DPDK algorithm per set.
-      const best = rows.map((r) => {
-        const rates = Object.values(r.dpdk).filter((d): d is Timing & { buildMs: number; memoryBytes: number } => !!d && 'warmMs' in d).map(rate);
-        return rates.length ? rate(r.sgfilter) / Math.max(...rates) : NaN;
-      }).filter((x) => Number.isFinite(x));
-      if (best.length) g.best = gm(best);
-      if (Object.keys(g).length) out[`IPv${fam}`] = g;
-    }
-    return out;
-  };
   const unavailable = [...new Set(results.flatMap((r) => Object.entries(r.dpdk).filter(([, d]) => d && 'unavailable' in d).map(([a, d]) => `${a} (${(d as { unavailable: string }).unavailable})`)))];
   if (installed && unavailable.length) note = `DPDK algorithms unavailable on this CPU: ${unavailable.join(', ')}`;
   return {
     installed, note, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, passes: minPasses, passesBySet, warmup: W, repeats: R,
     pinned: pin.cpu === null ? pin.why : `both sides on CPU ${pin.cpu}`, pages: pagesWhat, results,
-    geomean: geo((t) => t.lookupsPerSec), geomeanFast: geo((t) => 1 / t.fastMs),
+    geomean: geomeans(results, algs, (t) => t.lookupsPerSec), geomeanFast: geomeans(results, algs, (t) => 1 / t.fastMs),
+  };
+}
+
+type DpdkTiming = Timing & { buildMs: number; memoryBytes: number };
+const ran = (d: SideResult['dpdk'][keyof SideResult['dpdk']]): d is DpdkTiming => !!d && 'warmMs' in d;
+
+/** Geometric mean of sgfilter / alg per family and algorithm over the rows where both ran, and against the best algorithm per row (`best`). */
+export function geomeans(results: SideResult[], algs: readonly string[], rate: (t: Timing) => number): DpdkReport['geomean'] {
+  const out: DpdkReport['geomean'] = {};
+  const gm = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+  for (const fam of [4, 6]) {
+    const g: Record<string, number> = {};
+    const rows = results.filter((r) => r.family === fam);
+    for (const alg of algs) {
+      const ratios = rows.map((r) => {
+        const d = r.dpdk[alg as (typeof DPDK_ALGS)[number]];
+        return ran(d) ? rate(r.sgfilter) / rate(d) : NaN;
+      }).filter((x) => Number.isFinite(x));
+      if (ratios.length) g[alg] = gm(ratios);
+    }
+    // Against the best DPDK algorithm per set.
+    const best = rows.map((r) => {
+      const rates = Object.values(r.dpdk).filter(ran).map(rate);
+      return rates.length ? rate(r.sgfilter) / Math.max(...rates) : NaN;
+    }).filter((x) => Number.isFinite(x));
+    if (best.length) g.best = gm(best);
+    if (Object.keys(g).length) out[`IPv${fam}`] = g;
+  }
+  return out;
+}
+
+/**
+ * The reports of the same measurement run in P separate processes, as one:
+ * per row and side, the figures of the process whose rate is the median
+ * (the lower median for an even P), every process's rate kept in
+ * `processRates`, and `pairedBest` — sgfilter over the best DPDK algorithm
+ * within each process. Why: a process's WASM code can run consistently
+ * slower or faster than another process's on the same build (seen up to
+ * 1.8x, docs/classifier.md), so one process is one sample, not the figure.
+ * The geometric means are taken again over the median rows. The reports
+ * must hold the same rows in the same order; an error names the first that
+ * differs.
+ */
+export function mergeProcessReports(reps: DpdkReport[]): DpdkReport {
+  if (!reps.length) throw new Error('mergeProcessReports: no reports');
+  const first = reps[0]!;
+  const key = (r: SideResult) => `${r.set} IPv${r.family}`;
+  reps.forEach((rep, p) => {
+    if (rep.results.length !== first.results.length || rep.results.some((r, i) => key(r) !== key(first.results[i]!))) {
+      throw new Error(`process ${p + 1}: its rows (${rep.results.map(key).join(', ')}) are not process 1's (${first.results.map(key).join(', ')})`);
+    }
+  });
+  const pick = <T extends Timing>(xs: T[]): T => {
+    const rates = xs.map((t) => t.lookupsPerSec);
+    const order = xs.map((_, i) => i).sort((a, b) => rates[a]! - rates[b]! || a - b);
+    return { ...xs[order[(xs.length - 1) >> 1]!]!, processRates: rates };
+  };
+  const algs = new Set<string>();
+  const results: SideResult[] = first.results.map((r0, i) => {
+    const rows = reps.map((rep) => rep.results[i]!);
+    const dpdk: SideResult['dpdk'] = {};
+    for (const alg of Object.keys(r0.dpdk) as (typeof DPDK_ALGS)[number][]) {
+      const ds = rows.map((r) => r.dpdk[alg]);
+      if (ds.every(ran)) {
+        dpdk[alg] = pick(ds as DpdkTiming[]);
+        algs.add(alg);
+      } else {
+        const why = ds.find((d): d is { unavailable: string } => !!d && 'unavailable' in d);
+        dpdk[alg] = why ?? { unavailable: 'not run in every process' };
+      }
+    }
+    const pairedBest = rows.map((r) => {
+      const rates = Object.values(r.dpdk).filter(ran).map((d) => d.lookupsPerSec);
+      return rates.length ? r.sgfilter.lookupsPerSec / Math.max(...rates) : NaN;
+    });
+    return { ...r0, sgfilter: pick(rows.map((r) => r.sgfilter)), dpdk, ...(pairedBest.every(Number.isFinite) ? { pairedBest } : {}) };
+  });
+  const order = DPDK_ALGS.filter((a) => algs.has(a));
+  return {
+    ...first,
+    processes: reps.length,
+    results,
+    geomean: geomeans(results, order, (t) => t.lookupsPerSec),
+    geomeanFast: geomeans(results, order, (t) => 1 / t.fastMs),
   };
 }
 
@@ -592,9 +668,11 @@ export function dpdkTable(rep: DpdkReport): string[] {
   const algs = DPDK_ALGS.filter((a) => rep.results.some((r) => r.dpdk[a] && 'warmMs' in r.dpdk[a]!));
   const out: string[] = [];
   out.push(`M lookups/s, one core; warm = median of ${rep.repeats} × M passes (M ≥ ${rep.passes}, ≥ 2M lookups per sample, the same M on both sides, sides alternating in rounds of ~0.2 M lookups) after 1 cold + ${rep.warmup} warm-up passes; ratio = sgfilter / DPDK. ${rep.cpu}, node ${rep.node}; ${rep.pinned}; DPDK memory: ${rep.pages}.`);
+  const P = rep.processes ?? 1;
+  if (P > 1) out.push('', `${P} processes, one after another, each measuring every row as above; each figure is the median process's (per side), and "÷best, each process" gives sgfilter over the best DPDK algorithm within each process, lowest–highest.`);
   if (rep.note) out.push('', `Note: ${rep.note}`);
   out.push('');
-  const head = ['set', 'IP', 'rules', 'sgfilter', 'cold ms', ...algs.flatMap((a) => [a, `÷${a}`]), 'table KB', 'DPDK KB', 'build ms', 'DPDK build ms'];
+  const head = ['set', 'IP', 'rules', 'sgfilter', 'cold ms', ...algs.flatMap((a) => [a, `÷${a}`]), ...(P > 1 ? ['÷best, each process'] : []), 'table KB', 'DPDK KB', 'build ms', 'DPDK build ms'];
   out.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const r of rep.results) {
     const cells = [r.set, `v${r.family}`, String(r.rules), mlps(r.sgfilter.lookupsPerSec), r.sgfilter.coldMs.toFixed(1)];
@@ -608,6 +686,7 @@ export function dpdkTable(rep: DpdkReport): string[] {
         build = d.buildMs.toFixed(0);
       } else cells.push('-', '-');
     }
+    if (P > 1) cells.push(r.pairedBest?.length ? `${Math.min(...r.pairedBest).toFixed(2)}–${Math.max(...r.pairedBest).toFixed(2)}` : '-');
     cells.push((r.sgfilter.tableBytes / 1024).toFixed(0), mem, r.sgfilter.buildMs.toFixed(0), build);
     out.push(`| ${cells.join(' | ')} |`);
   }
@@ -633,6 +712,8 @@ interface DpdkCli {
   pin: boolean;
   huge: boolean;
   json: boolean;
+  processes?: number;
+  reportOut?: string;
 }
 
 function program() {
@@ -647,7 +728,53 @@ function program() {
     .option('--repeats <r>', 'samples', intOption(1))
     .option('--no-pin', 'leave both sides free instead of pinning them to one CPU')
     .option('--no-huge', 'DPDK on 4 KiB pages')
-    .option('--no-json', 'do not write bench/results/classify-dpdk.json');
+    .option('--no-json', 'do not write bench/results/classify-dpdk.json')
+    .option('--processes <p>', 'run the whole measurement in P separate processes, one after another, and report per row the median process (default 1; the figure a process gives can sit apart from the next one\'s)', intOption(1, 99))
+    .addOption(new Option('--report-out <file>', 'write the report as JSON to FILE (what --processes reads from each process)').hideHelp());
+}
+
+/** This script's arguments for one of the P processes: the parsed options again, without --processes and --json. */
+function childArgs(o: DpdkCli, reportOut: string): string[] {
+  const a: string[] = [];
+  if (o.dir !== undefined) a.push('--dir', o.dir);
+  if (o.sets) a.push('--sets', o.sets.join(','));
+  if (o.algs) a.push('--algs', o.algs.join(','));
+  if (o.families) a.push('--families', o.families.join(','));
+  if (o.passes !== undefined) a.push('--passes', String(o.passes));
+  if (o.minLookups !== undefined) a.push('--min-lookups', String(o.minLookups));
+  if (o.warmup !== undefined) a.push('--warmup', String(o.warmup));
+  if (o.repeats !== undefined) a.push('--repeats', String(o.repeats));
+  if (!o.pin) a.push('--no-pin');
+  if (!o.huge) a.push('--no-huge');
+  a.push('--no-json', '--report-out', reportOut);
+  return a;
+}
+
+/** Runs the measurement in P child processes of this script, one after another (their progress on stderr, tagged), and merges their reports. */
+async function inProcesses(o: DpdkCli, P: number): Promise<DpdkReport> {
+  const tmp = mkdtempSync(join(tmpdir(), 'sgf-dpdk-procs-'));
+  try {
+    const reps: DpdkReport[] = [];
+    for (let p = 0; p < P; p++) {
+      const out = join(tmp, `process-${p + 1}.json`);
+      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...childArgs(o, out)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let tail = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        tail = (tail + chunk).slice(-4000);
+        for (const line of chunk.split('\n')) if (line) process.stderr.write(`[process ${p + 1}/${P}] ${line}\n`);
+      });
+      const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+      if (code !== 0 || !existsSync(out)) throw new Error(`--processes: process ${p + 1} of ${P} failed (exit ${code}): ${tail.trim().split('\n').slice(-3).join(' | ')}`);
+      const rep = JSON.parse(readFileSync(out, 'utf8')) as DpdkReport;
+      reps.push(rep);
+      const g = Object.entries(rep.geomean).map(([fam, x]) => `${fam} ${Object.entries(x).map(([a, v]) => `${a} ${v.toFixed(2)}`).join(' ')}`).join('; ');
+      process.stderr.write(`[process ${p + 1}/${P}] geometric means: ${g}\n`);
+    }
+    return mergeProcessReports(reps);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<DpdkReport | null> {
@@ -661,7 +788,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Dpdk
     console.log('[dpdk] skipped: ../shared/corpus/classbench not found (set SGFILTER_CORPUS)');
     return null;
   }
-  const rep = await runDpdkSideBySide({
+  const rep = (o.processes ?? 1) > 1 ? await inProcesses(o, o.processes!) : await runDpdkSideBySide({
     ...(o.dir !== undefined ? { dir: o.dir, sets: o.sets ?? dirSets! } : {}),
     ...(o.sets ? { sets: o.sets } : {}),
     ...(o.algs ? { algs: o.algs } : {}),
@@ -674,6 +801,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Dpdk
     ...(o.huge ? {} : { huge: false }),
     onStep: (s) => process.stderr.write(`${s}\n`),
   });
+  if (o.reportOut !== undefined) writeFileSync(o.reportOut, JSON.stringify(rep) + '\n');
   for (const l of dpdkTable(rep)) console.log(l);
   if (o.json) {
     const dir = join(root, 'bench', 'results');

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INSTALL_HINT, dpdkInstalled, dpdkTable, main, runDpdkSideBySide, setsIn } from '../../bench/classify/dpdk.js';
+import { INSTALL_HINT, dpdkInstalled, dpdkTable, main, mergeProcessReports, runDpdkSideBySide, setsIn, type DpdkReport, type SideResult, type Timing } from '../../bench/classify/dpdk.js';
 import { corpusDir, skipNoCorpus } from '../helpers/corpus.js';
 
 const corpus = corpusDir();
@@ -116,6 +116,75 @@ test('--dir: the sets of a directory (NAME.rules with NAME.trace), sorted; clear
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+// A report of one process with one row per [set, family, sgfilter M lookups/s, {alg: M lookups/s or 'unavailable'}] (100 packets a pass).
+function fakeReport(rows: [string, 4 | 6, number, Record<string, number | 'unavailable'>][]): DpdkReport {
+  const t = (mlps: number): Timing => {
+    const ms = 100 / (mlps * 1e6) * 1000;
+    return { warmMs: ms, fastMs: ms * 0.9, coldMs: ms * 3, warmSamplesMs: [ms], coldSamplesMs: [ms * 3], lookupsPerSec: mlps * 1e6 };
+  };
+  const results: SideResult[] = rows.map(([set, family, sg, d]) => ({
+    set, family, rules: 10, packets: 100,
+    sgfilter: { ...t(sg), buildMs: 1, firstBuildMs: 2, tableBytes: 1000 },
+    dpdk: Object.fromEntries(Object.entries(d).map(([a, x]) => [a, x === 'unavailable' ? { unavailable: 'the CPU lacks it' } : { ...t(x), buildMs: 2, memoryBytes: 5000 }])),
+  }));
+  return { installed: true, note: '', cpu: 'test', node: 'v20', passes: 10, passesBySet: {}, warmup: 3, repeats: 3, pinned: 'x', pages: 'y', results, geomean: {}, geomeanFast: {} };
+}
+
+test('--processes: the median process per row and side, every process kept, paired ratios, geometric means again', () => {
+  // Three processes; the medians by hand: sgfilter 10/30/20 -> 20 (process 3), avx2 20/10/40 -> 20 (process 1),
+  // sse 5/6/7 -> 6 (process 2); so the row's ratios are 20/20 = 1 (avx2) and 20/6 (sse).
+  const reps = [
+    fakeReport([['a', 4, 10, { sse: 5, avx2: 20, avx512x32: 'unavailable' }]]),
+    fakeReport([['a', 4, 30, { sse: 6, avx2: 10, avx512x32: 'unavailable' }]]),
+    fakeReport([['a', 4, 20, { sse: 7, avx2: 40, avx512x32: 'unavailable' }]]),
+  ];
+  const m = mergeProcessReports(reps);
+  assert.is(m.processes, 3);
+  const r = m.results[0]!;
+  assert.is(r.sgfilter.lookupsPerSec, 20e6);
+  assert.is(r.sgfilter.warmMs, reps[2]!.results[0]!.sgfilter.warmMs, 'the median process\'s own figures, not a mix');
+  assert.equal(r.sgfilter.processRates, [10e6, 30e6, 20e6]);
+  const avx2 = r.dpdk.avx2 as Timing;
+  assert.is(avx2.lookupsPerSec, 20e6);
+  assert.equal(avx2.processRates, [20e6, 10e6, 40e6]);
+  assert.is((r.dpdk.sse as Timing).lookupsPerSec, 6e6);
+  assert.equal(r.dpdk.avx512x32, { unavailable: 'the CPU lacks it' });
+  // Within each process: sgfilter over that process's best algorithm (avx2 every time): 10/20, 30/10, 20/40.
+  assert.equal(r.pairedBest, [0.5, 3, 0.5]);
+  assert.ok(Math.abs(m.geomean.IPv4!.avx2! - 1) < 1e-12);
+  assert.ok(Math.abs(m.geomean.IPv4!.sse! - 20 / 6) < 1e-12);
+  assert.ok(Math.abs(m.geomean.IPv4!.best! - 1) < 1e-12);
+  assert.match(dpdkTable(m).join('\n'), '÷best, each process');
+  assert.match(dpdkTable(m).join('\n'), '| 0.50–3.00 |');
+  // An even count takes the lower median; rows that differ between processes are refused, named.
+  assert.is(mergeProcessReports(reps.slice(0, 2)).results[0]!.sgfilter.lookupsPerSec, 10e6);
+  assert.throws(() => mergeProcessReports([reps[0]!, fakeReport([['b', 4, 1, {}]])]), /process 2: its rows \(b IPv4\) are not process 1's \(a IPv4\)/);
+});
+
+test('--processes 2 (without DPDK on PATH): two child processes measure, the report is their merge', async () => {
+  if (!dir) return skipNoCorpus('dpdk --processes');
+  const path = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  const log = console.log;
+  const err = process.stderr.write;
+  console.log = () => {};
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    const rep = await main(['--dir', dir, '--sets', 'acl1_100', '--families', '4,6', '--passes', '2', '--min-lookups', '1000', '--warmup', '1', '--repeats', '1', '--no-pin', '--no-huge', '--no-json', '--processes', '2']);
+    assert.is(rep!.processes, 2);
+    assert.equal(rep!.results.map((r) => [r.set, r.family]), [['acl1_100', 4], ['acl1_100', 6]]);
+    for (const r of rep!.results) {
+      const rates = r.sgfilter.processRates!;
+      assert.is(rates.length, 2);
+      assert.is(r.sgfilter.lookupsPerSec, Math.min(...rates), 'the lower median of two');
+    }
+  } finally {
+    process.env.PATH = path;
+    console.log = log;
+    process.stderr.write = err;
   }
 });
 
