@@ -77,6 +77,7 @@ import {
   TR_POS,
   TTE_MIN_POS,
   TTE_ROOT,
+  TTE_STEPS,
   TTE_SIZE,
   TSET_BITMAPS_OFF,
   TSET_CLASS_OFF,
@@ -136,6 +137,7 @@ const C_GROUP_FORM = TC_GROUP_FORM;
 const TREE_SIZE: usize = TTE_SIZE;
 const TREE_MIN_POS = TTE_MIN_POS;
 const TREE_ROOT = TTE_ROOT;
+const TREE_STEPS = TTE_STEPS;
 
 // Node: word0 threshold; word1 child:26 | keyOff:6. A leaf is its own child
 // with threshold 0xFFFFFFFF: a fixed point of `step` (format.ts "Node").
@@ -901,8 +903,13 @@ const CHUNK: u32 = 1024;
 const scratchIdx: usize = memory.data(CHUNK * 4, 16);
 const scratchBm: usize = memory.data(CHUNK * 4, 16);
 
-/** Eight listed tuples (indices at `idx`) walk one tree in lockstep; their bests in `out` improve. */
-function walkListed8(nodes: usize, info: usize, leaves: usize, all5: bool, root: u32, idx: usize, tuples: usize, out: usize): void {
+/**
+ * Eight listed tuples (indices at `idx`) walk one tree in lockstep; their
+ * bests in `out` improve. `steps`: the tree entry's STEPS, the tree's fixed
+ * walk (as walkFirst8's WALK_STEPS; docs/classifier.md "Fixed walks for the
+ * later trees (cls30)"), else (0) the loop.
+ */
+function walkListed8(nodes: usize, info: usize, leaves: usize, all5: bool, root: u32, steps: u32, idx: usize, tuples: usize, out: usize): void {
   const i0 = <usize>load<u32>(idx, 0 * 4);
   const t0 = tuples + i0 * T_SIZE;
   let n0 = root;
@@ -927,7 +934,17 @@ function walkListed8(nodes: usize, info: usize, leaves: usize, all5: bool, root:
   const i7 = <usize>load<u32>(idx, 7 * 4);
   const t7 = tuples + i7 * T_SIZE;
   let n7 = root;
-  while (true) {
+  for (let d: u32 = 0; d < steps; d++) {
+    n0 = pin(0, step(nodes, n0, t0));
+    n1 = pin(1, step(nodes, n1, t1));
+    n2 = pin(2, step(nodes, n2, t2));
+    n3 = pin(3, step(nodes, n3, t3));
+    n4 = pin(4, step(nodes, n4, t4));
+    n5 = pin(5, step(nodes, n5, t5));
+    n6 = pin(6, step(nodes, n6, t6));
+    n7 = pin(7, step(nodes, n7, t7));
+  }
+  while (steps == 0) {
     const m0 = step(nodes, n0 = step(nodes, n0, t0), t0);
     const m1 = step(nodes, n1 = step(nodes, n1, t1), t1);
     const m2 = step(nodes, n2 = step(nodes, n2, t2), t2);
@@ -1048,6 +1065,7 @@ function treesListed(cls: usize, tuples: usize, m: u32, out: usize): void {
     const te = trees + <usize>k * TREE_SIZE;
     const minPos = load<u32>(te, TREE_MIN_POS);
     const root = load<u32>(te, TREE_ROOT);
+    const treeSteps = load<u32>(te, TREE_STEPS);
     // Keep the tuples whose best does not precede this tree.
     let w: u32 = 0;
     for (let r: u32 = 0; r < live; r++) {
@@ -1057,7 +1075,7 @@ function treesListed(cls: usize, tuples: usize, m: u32, out: usize): void {
     }
     live = w;
     let r: u32 = 0;
-    for (; r + 8 <= live; r += 8) walkListed8(nodes, info, leaves, all5, root, scratchIdx + (<usize>r << 2), tuples, out);
+    for (; r + 8 <= live; r += 8) walkListed8(nodes, info, leaves, all5, root, treeSteps, scratchIdx + (<usize>r << 2), tuples, out);
     for (; r < live; r++) walkListed1(nodes, info, leaves, all5, root, <usize>load<u32>(scratchIdx + (<usize>r << 2)), tuples, out);
   }
 }

@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0x01b8d82b;
+export const LAYOUT_HASH: u32 = 0x501e4197;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -563,15 +563,17 @@ export const TGU_SPAN: usize = 8;
 export const TGU_SIZE: usize = 12;
 
 // ---------------------------------------------------------------------------
-// table tree entry (8 bytes)
+// table tree entry (12 bytes)
 //   off  size  field            meaning
 //     0     4  MIN_POS          u32 lowest rule position in the tree
 //     4     4  ROOT             u32 root node index
+//     8     4  STEPS            u32 trees after the first: 0 (the walk loops until no lane moves) or exactly the depth of the tree's deepest leaf (every walk of it takes that many steps); the first tree: 0 (its walk is the classifier's WALK_STEPS)
 // One tree of a classifier, by MIN_POS ascending: the tree only holds rules at
 // positions >= MIN_POS.
 export const TTE_MIN_POS: usize = 0;
 export const TTE_ROOT: usize = 4;
-export const TTE_SIZE: usize = 8;
+export const TTE_STEPS: usize = 8;
+export const TTE_SIZE: usize = 12;
 
 // ---------------------------------------------------------------------------
 // table node (8 bytes)
@@ -805,7 +807,7 @@ export const SLOT_TOMB: u32 = 0xffffffff; // deleted
 
 // table format (host: TABLE_FORMAT)
 export const TABLE_MAGIC: u32 = 0x54464753; // "SGFT" little-endian
-export const TABLE_VERSION: u32 = 4; // bump on any table layout change (2: leaves are fixed points, leaf entries; 3: the classifier's guard, trees cut within the boxes' bounding box; 4: the classifier's GROUP_FORM, IPv4 groups of all 5 dimensions)
+export const TABLE_VERSION: u32 = 5; // bump on any table layout change (2: leaves are fixed points, leaf entries; 3: the classifier's guard, trees cut within the boxes' bounding box; 4: the classifier's GROUP_FORM, IPv4 groups of all 5 dimensions; 5: the tree entry's STEPS, fixed walks for the later trees)
 
 // table sections (host: TABLE_SECTION)
 export const SECTION_LISTS: u32 = 1;

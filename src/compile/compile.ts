@@ -45,6 +45,13 @@ export interface CompileOptions {
    * dimensions"); 'variable' only the dimensions a group tests (ablation).
    */
   groupForm?: 'all5' | 'variable';
+  /**
+   * false: every tree after a classifier's first takes the loop walk (its
+   * tree entry's STEPS 0), as before table format 5 (ablation); by default
+   * each takes a fixed walk where fixedWalkSteps says (docs/classifier.md
+   * "Fixed walks for the later trees (cls30)").
+   */
+  laterFixed?: boolean;
 }
 
 /** What a result position means, per list (the META section). */
@@ -403,10 +410,13 @@ function emitClassifier(
   out.align(4);
   put(CLASSIFIER.N_TREES, roots.length);
   put(CLASSIFIER.TREES_OFF, (out.length - base) * 4);
-  for (const r of roots) {
+  for (let k = 0; k < roots.length; k++) {
+    const r = roots[k]!;
     const at = out.reserve(TREE_ENTRY.SIZE / 4);
     out.set(at + TREE_ENTRY.MIN_POS / 4, r.minPos);
     out.set(at + TREE_ENTRY.ROOT / 4, r.root);
+    // A later tree's fixed walk, where the walk model says it costs less than the loop (tree.ts fixedWalkSteps; the first tree's is WALK_STEPS).
+    out.set(at + TREE_ENTRY.STEPS / 4, k === 0 || options.laterFixed === false ? 0 : fixedWalkSteps(emitter.treeDepths[r.built]!));
   }
   out.align(4);
   put(CLASSIFIER.NODES_OFF, (out.length - base) * 4);

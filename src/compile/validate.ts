@@ -25,7 +25,8 @@
  *   leaf area (the group area parsed once); WALK_STEPS 0, or the first tree and
  *   exactly the depth of its deepest leaf; the guard (GUARD_OFF 0 and
  *   N_GUARDS 0, or 1..16 entries inside CLASSIF, key offsets inside the
- *   tuple); GROUP_FORM 0, or 1 in an IPv4 classifier whose every leaf group
+ *   tuple); a later tree's STEPS 0 or exactly the depth of its deepest leaf,
+ *   the first tree's 0; GROUP_FORM 0, or 1 in an IPv4 classifier whose every leaf group
  *   stores the 5 IPv4 dimensions in tuple order and no set block.
  *
  * Work is linear in the table size (plus one pass per distinct leaf).
@@ -228,11 +229,8 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
     // WALK_STEPS: 0, or the depth of the first tree's deepest leaf — every
     // fixed walk of that tree takes that many steps, so fewer would stop lanes
     // at inner nodes and more would only cost time.
-    const walkSteps = field(CLASSIFIER.WALK_STEPS);
-    if (walkSteps !== 0) {
-      if (nTrees === 0) fail(c + CLASSIFIER.WALK_STEPS, `${name}: WALK_STEPS ${walkSteps} without a tree`);
-      const root = u32(trees + TREE_ENTRY.ROOT);
-      // Children come after their node (checked above): one forward pass gives every reachable node's greatest depth.
+    // Children come after their node (checked above): one forward pass gives every reachable node's greatest depth.
+    const deepestFrom = (root: number): number => {
       const depth = new Int32Array(nodeCount).fill(-1);
       depth[root] = 0;
       let deepest = 0;
@@ -247,7 +245,23 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
         if (depth[child]! < di + 1) depth[child] = di + 1;
         if (depth[child + 1]! < di + 1) depth[child + 1] = di + 1;
       }
+      return deepest;
+    };
+    const walkSteps = field(CLASSIFIER.WALK_STEPS);
+    if (walkSteps !== 0) {
+      if (nTrees === 0) fail(c + CLASSIFIER.WALK_STEPS, `${name}: WALK_STEPS ${walkSteps} without a tree`);
+      const deepest = deepestFrom(u32(trees + TREE_ENTRY.ROOT));
       if (walkSteps !== deepest) fail(c + CLASSIFIER.WALK_STEPS, `${name}: WALK_STEPS is ${walkSteps}, but the ${nTrees > 1 ? 'first ' : ''}tree's deepest leaf is ${deepest} steps from its root (0 or exactly that)`);
+    }
+    // A tree entry's STEPS: 0 for the first tree (WALK_STEPS is its walk);
+    // for a later tree 0 or, as WALK_STEPS, exactly its deepest leaf's depth.
+    for (let k = 0; k < nTrees; k++) {
+      const at = trees + k * TREE_ENTRY.SIZE + TREE_ENTRY.STEPS;
+      const steps = u32(at);
+      if (steps === 0) continue;
+      if (k === 0) fail(at, `${name}: the first tree's STEPS is ${steps} (0: its walk is WALK_STEPS)`);
+      const deepest = deepestFrom(u32(trees + k * TREE_ENTRY.SIZE + TREE_ENTRY.ROOT));
+      if (steps !== deepest) fail(at, `${name}: tree ${k}'s STEPS is ${steps}, but its deepest leaf is ${deepest} steps from its root (0 or exactly that)`);
     }
     // The guard: none, or at most one entry per key word of the tuple, each key inside it.
     const guardOff = field(CLASSIFIER.GUARD_OFF);

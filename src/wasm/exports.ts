@@ -1546,6 +1546,11 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
+  /** assembly/layout/TTE_STEPS */
+  readonly TTE_STEPS: {
+    /** @type `usize` */
+    readonly value: number;
+  };
   /** assembly/layout/TTE_SIZE */
   readonly TTE_SIZE: {
     /** @type `usize` */

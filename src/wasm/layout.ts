@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0x01b8d82b;
+export const LAYOUT_HASH = 0x501e4197;
 
 /**
  * record (128 bytes)
@@ -636,17 +636,19 @@ export const TABLE_GUARD = {
 } as const;
 
 /**
- * table tree entry (8 bytes)
+ * table tree entry (12 bytes)
  *   off  size  field            meaning
  *     0     4  MIN_POS          u32 lowest rule position in the tree
  *     4     4  ROOT             u32 root node index
+ *     8     4  STEPS            u32 trees after the first: 0 (the walk loops until no lane moves) or exactly the depth of the tree's deepest leaf (every walk of it takes that many steps); the first tree: 0 (its walk is the classifier's WALK_STEPS)
  * One tree of a classifier, by MIN_POS ascending: the tree only holds rules at
  * positions >= MIN_POS.
  */
 export const TABLE_TREE_ENTRY = {
   MIN_POS: 0,
   ROOT: 4,
-  SIZE: 8,
+  STEPS: 8,
+  SIZE: 12,
 } as const;
 
 /**
@@ -925,7 +927,7 @@ export const SLOT = {
 /** table format (module: TABLE_*). */
 export const TABLE_FORMAT = {
   MAGIC: 0x54464753, // "SGFT" little-endian
-  VERSION: 4, // bump on any table layout change (2: leaves are fixed points, leaf entries; 3: the classifier's guard, trees cut within the boxes' bounding box; 4: the classifier's GROUP_FORM, IPv4 groups of all 5 dimensions)
+  VERSION: 5, // bump on any table layout change (2: leaves are fixed points, leaf entries; 3: the classifier's guard, trees cut within the boxes' bounding box; 4: the classifier's GROUP_FORM, IPv4 groups of all 5 dimensions; 5: the tree entry's STEPS, fixed walks for the later trees)
 } as const;
 
 /** table sections (module: SECTION_*). */
@@ -1147,7 +1149,8 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['TGU_SIZE', 12],
   ['TTE_MIN_POS', 0],
   ['TTE_ROOT', 4],
-  ['TTE_SIZE', 8],
+  ['TTE_STEPS', 8],
+  ['TTE_SIZE', 12],
   ['TN_THRESHOLD', 0],
   ['TN_META', 4],
   ['TN_SIZE', 8],
@@ -1252,7 +1255,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['SLOT_EMPTY', 0],
   ['SLOT_TOMB', 0xffffffff],
   ['TABLE_MAGIC', 0x54464753],
-  ['TABLE_VERSION', 4],
+  ['TABLE_VERSION', 5],
   ['SECTION_LISTS', 1],
   ['SECTION_BINDINGS', 2],
   ['SECTION_META', 3],

@@ -258,4 +258,57 @@ test('WALK_STEPS on a classifier of several trees: the first tree\'s deepest lea
   assert.equal(answers(edit(0)), expected);
 });
 
+test('a later tree\'s STEPS (format 5): 0 or exactly its deepest leaf, the first tree\'s 0, anything else refused; the fixed walk answers as the loop and the reference', () => {
+  // Rules with a /16 remote and rules with any remote: two parts, two trees (the test above).
+  const rules = Array.from({ length: 64 }, (_, i) => ({
+    direction: 'ingress' as const, action: 'allow' as const, priority: 1, protocol: 'tcp' as const,
+    ports: `${100 + i}`, remote: i % 2 ? `10.${i}.0.0/16` : '0.0.0.0/0',
+  }));
+  const r = parseNativeTopology({ cloud: 'huawei', securityGroups: [{ id: 'sg-1', rules }], interfaces: [{ id: 'a', ips: ['10.200.0.1'], groups: ['sg-1'] }] });
+  const split = compileTopology(r.topology!, { partition: { mode: 'split' }, tree: { binth: 1 } }).bytes;
+  const L = layout(split);
+  const nTrees = L.dv.getUint32(L.cls + CLASSIFIER.N_TREES, true);
+  if (nTrees < 2) {
+    assert.unreachable(`the split table has ${nTrees} tree(s); the test needs two or more`);
+    return;
+  }
+  // Tree 1's deepest leaf, by a walk of every path from its root (not the validator's pass).
+  const meta = (i: number) => L.dv.getUint32(L.nodes + i * NODE.SIZE + NODE.META, true) >>> NODE.KEY_BITS;
+  const deepest = (i: number): number => (meta(i) === i ? 0 : 1 + Math.max(deepest(meta(i)), deepest(meta(i) + 1)));
+  const at1 = L.trees + TREE_ENTRY.SIZE + TREE_ENTRY.STEPS;
+  const d1 = deepest(L.dv.getUint32(L.trees + TREE_ENTRY.SIZE + TREE_ENTRY.ROOT, true));
+  assert.ok(d1 >= 3, `tree 1 is ${d1} levels deep`);
+  const built = L.dv.getUint32(at1, true);
+  assert.ok(built === 0 || built === d1, `the compiler wrote STEPS ${built} for tree 1 (0 or ${d1})`);
+  const edit = (at: number, v: number) => {
+    const b = split.slice();
+    layout(b).dv.setUint32(at, v, true);
+    return reseal(b);
+  };
+  refused(edit(at1, d1 + 1), new RegExp(`tree 1's STEPS is ${d1 + 1}, but its deepest leaf is ${d1} steps from its root`));
+  refused(edit(at1, d1 - 1), new RegExp(`tree 1's STEPS is ${d1 - 1}, but its deepest leaf is ${d1} steps`));
+  refused(edit(at1, 0xffffffff), /tree 1's STEPS is 4294967295/);
+  refused(edit(L.trees + TREE_ENTRY.STEPS, 3), /the first tree's STEPS is 3/);
+  // Runs of 64 and 61 tuples (the tree-major walk: the later tree's tuples compacted, 8 at a time and the rest one by one).
+  const probes: Probe[] = Array.from({ length: 64 }, (_, k) => ({
+    iface: 'a', direction: 'ingress' as const,
+    input: { family: 4 as const, proto: 6, sport: 5, dport: 100 + (k % 66), remote: 0x0a000001n + (BigInt((k * 7) % 64) << 16n), local: 0x0ac80001n },
+  }));
+  const answers = (bytes: Uint8Array, n: number) => {
+    const table = new Table(bytes, 'x.sgft');
+    const wasm = new WasmInstance();
+    const batch = new TupleBatch(wasm, n);
+    const list = table.listFor('a', 'ingress')!;
+    probes.slice(0, n).forEach((p, k) => batch.set(k, list, p.input));
+    batch.run(new WasmTable(wasm, table), 'optimized', n);
+    return [...batch.results(n)];
+  };
+  const expected = referencePositions(r.topology!, probes);
+  assert.ok(new Set(expected).size > 4, 'the probes reach several rules and none');
+  for (const n of [64, 61]) {
+    assert.equal(answers(edit(at1, d1), n), expected.slice(0, n), `tree 1 fixed (${d1} steps), ${n} tuples`);
+    assert.equal(answers(edit(at1, 0), n), expected.slice(0, n), `tree 1 the loop, ${n} tuples`);
+  }
+});
+
 test.run();

@@ -52,7 +52,7 @@ test('the compiled table format and the classifier tuple are in the spec: format
   }
   // The format as docs/table-format.md draws it (not read back from the generated file).
   assert.is(format.TABLE_MAGIC, 0x54464753);
-  assert.is(format.TABLE_VERSION, 4);
+  assert.is(format.TABLE_VERSION, 5);
   assert.equal({ ...format.HEADER }, { MAGIC: 0, VERSION: 4, LENGTH: 8, CHECKSUM: 12, N_SECTIONS: 16, FLAGS: 20, SIZE: 32 });
   assert.equal({ ...format.SECTION_ENTRY }, { KIND: 0, OFFSET: 4, LENGTH: 8, COUNT: 12, SIZE: 16 });
   assert.equal({ ...format.SECTION }, { LISTS: 1, BINDINGS: 2, META: 3, CLASSIFIERS: 4 });
@@ -60,7 +60,7 @@ test('the compiled table format and the classifier tuple are in the spec: format
   assert.is(format.NO_LIST, 0xffffffff);
   assert.equal({ ...format.CLASSIFIER }, { FAMILY: 0, RECORDS_OFF: 4, N_RECORDS: 8, SETS_OFF: 12, N_TREES: 16, TREES_OFF: 20, NODES_OFF: 24, LEAVES_OFF: 28, NODE_COUNT: 32, LEAF_BYTES: 36, LEAF_INFO_OFF: 40, WALK_STEPS: 44, GUARD_OFF: 48, N_GUARDS: 52, GROUP_FORM: 56, SIZE: 64 });
   assert.equal({ ...format.GUARD }, { KEY_OFF: 0, LO: 4, SPAN: 8, SIZE: 12 });
-  assert.equal({ ...format.TREE_ENTRY }, { MIN_POS: 0, ROOT: 4, SIZE: 8 });
+  assert.equal({ ...format.TREE_ENTRY }, { MIN_POS: 0, ROOT: 4, STEPS: 8, SIZE: 12 });
   assert.equal({ ...format.NODE }, { THRESHOLD: 0, META: 4, SIZE: 8, KEY_BITS: 6, KEY_MASK: 63, LEAF_THRESHOLD: 0xffffffff, MAX_CHILD: (1 << 26) - 1 });
   assert.equal({ ...format.LEAF_ENTRY }, { FIRST: 0, COUNT: 4, SIZE: 8 });
   assert.equal({ ...format.LEAF_GROUP }, { POS: 0, N_DIMS: 16, HAS_SET: 17, KEY_OFFS: 18, HEAD: 32, DIM: 32, MAX_DIMS: 14 });
