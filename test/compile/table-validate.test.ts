@@ -289,10 +289,11 @@ test('a later tree\'s STEPS (format 5): 0 or exactly its deepest leaf, the first
   refused(edit(at1, d1 - 1), new RegExp(`tree 1's STEPS is ${d1 - 1}, but its deepest leaf is ${d1} steps`));
   refused(edit(at1, 0xffffffff), /tree 1's STEPS is 4294967295/);
   refused(edit(L.trees + TREE_ENTRY.STEPS, 3), /the first tree's STEPS is 3/);
-  // Runs of 64 and 61 tuples (the tree-major walk: the later tree's tuples compacted, 8 at a time and the rest one by one).
-  const probes: Probe[] = Array.from({ length: 64 }, (_, k) => ({
+  // Runs of 128 and 125 tuples (the tree-major walk: the later tree's tuples compacted, 8 at a time and the rest one by one):
+  // every rule's port from its own remote (each rule's leaf reached, the deepest ones too) and from the next rule's remote.
+  const probes: Probe[] = Array.from({ length: 128 }, (_, k) => ({
     iface: 'a', direction: 'ingress' as const,
-    input: { family: 4 as const, proto: 6, sport: 5, dport: 100 + (k % 66), remote: 0x0a000001n + (BigInt((k * 7) % 64) << 16n), local: 0x0ac80001n },
+    input: { family: 4 as const, proto: 6, sport: 5, dport: 100 + (k % 64), remote: 0x0a000001n + (BigInt((k + (k >> 6)) % 64) << 16n), local: 0x0ac80001n },
   }));
   const answers = (bytes: Uint8Array, n: number) => {
     const table = new Table(bytes, 'x.sgft');
@@ -305,7 +306,7 @@ test('a later tree\'s STEPS (format 5): 0 or exactly its deepest leaf, the first
   };
   const expected = referencePositions(r.topology!, probes);
   assert.ok(new Set(expected).size > 4, 'the probes reach several rules and none');
-  for (const n of [64, 61]) {
+  for (const n of [128, 125]) {
     assert.equal(answers(edit(at1, d1), n), expected.slice(0, n), `tree 1 fixed (${d1} steps), ${n} tuples`);
     assert.equal(answers(edit(at1, 0), n), expected.slice(0, n), `tree 1 the loop, ${n} tuples`);
   }
