@@ -353,8 +353,7 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
   if (proto == P_TCP) {
     if (avail < 20) { malformed(out); return; }
     const doff = (<u32>load<u8>(q, 12) >> 4) << 2;
-    if (doff < 20) { malformed(out); return; }
-    if (doff > declLen) { malformed(out); return; }
+    if (doff < 20 || doff > declLen) { malformed(out); return; }
     store<u32>(out, ports(q), REC_SPORT);
     store<u8>(out, load<u8>(q, 13), REC_TCP_FLAGS);
     store<u8>(out, <u8>(flags | F_PORTS | F_TCP), REC_FLAGS);
@@ -404,7 +403,7 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
   const ff = be16(ip + 6);
   const fragOffset = (ff & 0x1fff) << 3;
   const mf = (ff & 0x2000) != 0;
-  if (mf || fragOffset != 0) {
+  if ((ff & 0x3fff) != 0) { // more fragments, or an offset
     flags |= F_FRAG;
     if (mf) flags |= F_MF;
     store<u16>(out, <u16>fragOffset, REC_FRAG_OFFSET);
