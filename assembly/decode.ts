@@ -123,6 +123,17 @@ const NO_DECL: u32 = 0xffffffff;
   return bswap<u32>(load<u32>(p));
 }
 
+/**
+ * The two big-endian u16 at p (source, destination port) as REC_SPORT's u32:
+ * source in the low half. One load and each half's bytes swapped in place
+ * (WASM has no byte swap: `bswap` is shifts and masks, twice for two loads).
+ */
+// @ts-ignore: decorator
+@inline function ports(p: usize): u32 {
+  const x = load<u32>(p);
+  return ((x >> 8) & 0x00ff00ff) | ((x << 8) & 0xff00ff00);
+}
+
 /** Store the 16 network-order bytes at p as a 128-bit LE integer at q. */
 // @ts-ignore: decorator
 @inline function storeAddr6(q: usize, p: usize): void {
@@ -166,66 +177,69 @@ function tsNs(ife: usize, a: u32, b: u32): i64 {
   return <i64>ns + load<i64>(ife, IFE_TS_OFFSET) * 1000000000;
 }
 
-// Link-layer result (globals: AssemblyScript has no tuples).
-let l3Off: usize = 0;
-let l3Want: u32 = 0;
+// Link-layer result, one u32 instead of two globals (V8 keeps a mutable
+// global in the instance's globals area: every set and get is a store and
+// a load): the IP header's offset from the frame's start << 3, or'd with
+// the IP version the link layer declares (4, 6; 0: raw, either); NOT_IP
+// when the frame carries no IP header. Offsets are below the caplen.
+const NOT_IP: u32 = 0xffffffff;
 
-/** Ethertype at t (VLAN tags skipped): sets l3Off/l3Want; false when not IP. */
-function afterVlans(t: usize, end: usize): bool {
+/** linkLayer's result for an IP header `off` bytes into the frame, version `want`. */
+// @ts-ignore: decorator
+@inline function l3At(off: usize, want: u32): u32 {
+  return (<u32>off << 3) | want;
+}
+
+/** Ethertype at t (VLAN tags skipped), the frame starting at p: l3At, or NOT_IP. */
+// @ts-ignore: decorator
+@inline function afterVlans(p: usize, t: usize, end: usize): u32 {
   while (true) {
-    if (end - t < 2) return false;
+    if (end - t < 2) return NOT_IP;
     const et = be16(t);
-    if (isVlan(et)) {
-      if (end - t < 4) return false;
-      t += 4;
-      continue;
-    }
-    if (et == ET_IPV4) l3Want = 4;
-    else if (et == ET_IPV6) l3Want = 6;
-    else return false;
-    l3Off = t + 2;
-    return true;
+    // IPv4 and IPv6 first (the common frames: two tests, not the three VLAN types' first).
+    if (et == ET_IPV4) return l3At(t + 2 - p, 4);
+    if (et == ET_IPV6) return l3At(t + 2 - p, 6);
+    if (!isVlan(et)) return NOT_IP;
+    if (end - t < 4) return NOT_IP;
+    t += 4;
   }
-  return false;
+  return NOT_IP;
 }
 
 // @ts-ignore: decorator
-@inline function linkLayer(linktype: u32, p: usize, end: usize): bool {
+@inline function linkLayer(linktype: u32, p: usize, end: usize): u32 {
   const caplen = end - p;
   switch (linktype) {
     case LT_ETHERNET: {
-      if (caplen < 14) return false;
-      return afterVlans(p + 12, end);
+      if (caplen < 14) return NOT_IP;
+      return afterVlans(p, p + 12, end);
     }
     case LT_NULL:
     case LT_LOOP: {
-      if (caplen < 4) return false;
+      if (caplen < 4) return NOT_IP;
       let fam = be32(p);
       if (linktype == LT_NULL && (fam & 0xffff0000) != 0) fam = load<u32>(p);
-      l3Off = p + 4;
-      if (fam == 2) { l3Want = 4; return true; }
-      if (isAf6(fam)) { l3Want = 6; return true; }
-      return false;
+      if (fam == 2) return l3At(4, 4);
+      if (isAf6(fam)) return l3At(4, 6);
+      return NOT_IP;
     }
-    case LT_RAW: { l3Off = p; l3Want = 0; return true; }
-    case LT_IPV4: { l3Off = p; l3Want = 4; return true; }
-    case LT_IPV6: { l3Off = p; l3Want = 6; return true; }
+    case LT_RAW: return l3At(0, 0);
+    case LT_IPV4: return l3At(0, 4);
+    case LT_IPV6: return l3At(0, 6);
     case LT_LINUX_SLL: {
-      if (caplen < 16) return false;
-      return afterVlans(p + 14, end);
+      if (caplen < 16) return NOT_IP;
+      return afterVlans(p, p + 14, end);
     }
     case LT_LINUX_SLL2: {
-      if (caplen < 20) return false;
+      if (caplen < 20) return NOT_IP;
       const et = be16(p);
-      if (isVlan(et)) return afterVlans(p + 22, end);
-      if (et == ET_IPV4) l3Want = 4;
-      else if (et == ET_IPV6) l3Want = 6;
-      else return false;
-      l3Off = p + 20;
-      return true;
+      if (isVlan(et)) return afterVlans(p, p + 22, end);
+      if (et == ET_IPV4) return l3At(20, 4);
+      if (et == ET_IPV6) return l3At(20, 6);
+      return NOT_IP;
     }
     default:
-      return false;
+      return NOT_IP;
   }
 }
 
@@ -340,14 +354,14 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
     if (avail < 20) { malformed(out); return; }
     const doff = (<u32>load<u8>(q, 12) >> 4) << 2;
     if (doff < 20 || doff > declLen) { malformed(out); return; }
-    store<u32>(out, bswap<u16>(load<u16>(q)) | (<u32>bswap<u16>(load<u16>(q, 2)) << 16), REC_SPORT);
+    store<u32>(out, ports(q), REC_SPORT);
     store<u8>(out, load<u8>(q, 13), REC_TCP_FLAGS);
     store<u8>(out, <u8>(flags | F_PORTS | F_TCP), REC_FLAGS);
     return;
   }
   if (proto == P_UDP) {
     if (avail < 8) { malformed(out); return; }
-    store<u32>(out, bswap<u16>(load<u16>(q)) | (<u32>bswap<u16>(load<u16>(q, 2)) << 16), REC_SPORT);
+    store<u32>(out, ports(q), REC_SPORT);
     store<u8>(out, <u8>(flags | F_PORTS), REC_FLAGS);
     return;
   }
@@ -378,7 +392,10 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
   store<u8>(out, <u8>flags, REC_FLAGS);
   const hlen = <usize>(<u32>load<u8>(ip) & 0x0f) << 2;
   const total = <usize>be16(ip + 2);
-  if (hlen < 20 || hlen > end - ip || (total != 0 && total < hlen)) { malformed(out); return; }
+  // One test a branch (binaryen makes an `||` of comparisons one chain of setcc and or, run whole every packet).
+  if (hlen < 20) { malformed(out); return; }
+  if (hlen > end - ip) { malformed(out); return; }
+  if (total != 0 && total < hlen) { malformed(out); return; }
   let l4End = end;
   if (total != 0 && total < end - ip) l4End = ip + total;
   const proto = <u32>load<u8>(ip, 9);
@@ -386,7 +403,7 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
   const ff = be16(ip + 6);
   const fragOffset = (ff & 0x1fff) << 3;
   const mf = (ff & 0x2000) != 0;
-  if (mf || fragOffset != 0) {
+  if ((ff & 0x3fff) != 0) { // more fragments, or an offset
     flags |= F_FRAG;
     if (mf) flags |= F_MF;
     store<u16>(out, <u16>fragOffset, REC_FRAG_OFFSET);
@@ -445,16 +462,23 @@ function decodeIp6(out: usize, ip: usize, end: usize): void {
   store<u32>(out, load<u32>(d, DESC_LEN), REC_LEN);
   const p = framesPtr + <usize>load<u32>(d, DESC_DATA_OFF);
   const end = p + <usize>caplen;
-  if (!linkLayer(linktype, p, end)) {
+  const l3 = linkLayer(linktype, p, end);
+  if (l3 == NOT_IP) {
     store<u8>(out, REASON_NON_IP, REC_REASON);
     return;
   }
-  const ip = l3Off;
+  const ip = p + <usize>(l3 >> 3);
+  const want = l3 & 7;
   if (end - ip < 1) { malformed(out); return; }
   const ver = <u32>load<u8>(ip) >> 4;
-  if ((l3Want != 0 && ver != l3Want) || (ver != 4 && ver != 6)) { malformed(out); return; }
-  if (ver == 4) decodeIp4(out, ip, end);
-  else decodeIp6(out, ip, end);
+  // Malformed: a version other than 4 and 6, or other than the link layer's (`want`: 4, 6, or 0 for either).
+  if (ver == 4) {
+    if (want == 6) { malformed(out); return; }
+    decodeIp4(out, ip, end);
+  } else if (ver == 6) {
+    if (want == 4) { malformed(out); return; }
+    decodeIp6(out, ip, end);
+  } else malformed(out);
 }
 
 /**
@@ -492,19 +516,47 @@ export function scanPcapPos(): u32 {
  * scanPcapPos() gives the position reached. `big` = big-endian file.
  */
 export function scanPcap(base: usize, pos: u32, end: u32, big: u32, fracLimit: u32, snaplen: u32, descPtr: usize, n: u32, cap: u32): u32 {
+  // caplen ≤ 262144 and ≤ snaplen (when not 0): one limit.
+  const limit: u32 = snaplen - 1 < 262144 ? snaplen : 262144;
+  if (big) return scanPcapSwapped(base, pos, end, fracLimit, limit, descPtr, n, cap);
+  // A little-endian file (nearly all): the walk with the descriptor pointer as
+  // its counter and each test its own branch (the walk of both byte orders
+  // kept a dozen values on the stack, reloaded every record).
+  let d = descPtr + <usize>n * DESC_SIZE;
+  const dEnd = descPtr + <usize>cap * DESC_SIZE;
+  while (d < dEnd) {
+    const left = end - pos;
+    if (left < 16) break;
+    const r = base + <usize>pos;
+    const caplen = load<u32>(r, 8);
+    if (caplen > limit) break;
+    if (left - 16 < caplen) break;
+    const len = load<u32>(r, 12);
+    if (caplen > len) break;
+    const b = load<u32>(r, 4);
+    if (b >= fracLimit) break;
+    store<u32>(d, pos + 16, DESC_DATA_OFF);
+    store<u32>(d, caplen, DESC_CAPLEN);
+    store<u32>(d, len, DESC_LEN);
+    store<u32>(d, 0, DESC_IFACE);
+    store<u32>(d, load<u32>(r), DESC_TS_A);
+    store<u32>(d, b, DESC_TS_B);
+    d += DESC_SIZE;
+    pos += 16 + caplen;
+  }
+  scanEnd = pos;
+  return <u32>((d - descPtr) / DESC_SIZE);
+}
+
+/** scanPcap of a big-endian file (`limit`: the caplen limit scanPcap computed). */
+function scanPcapSwapped(base: usize, pos: u32, end: u32, fracLimit: u32, limit: u32, descPtr: usize, n: u32, cap: u32): u32 {
   while (n < cap && end - pos >= 16) {
     const r = base + <usize>pos;
-    let a = load<u32>(r);
-    let b = load<u32>(r, 4);
-    let caplen = load<u32>(r, 8);
-    let len = load<u32>(r, 12);
-    if (big) {
-      a = bswap<u32>(a);
-      b = bswap<u32>(b);
-      caplen = bswap<u32>(caplen);
-      len = bswap<u32>(len);
-    }
-    if (caplen > 262144 || caplen > len || (snaplen != 0 && caplen > snaplen) || b >= fracLimit) break;
+    const a = bswap<u32>(load<u32>(r));
+    const b = bswap<u32>(load<u32>(r, 4));
+    const caplen = bswap<u32>(load<u32>(r, 8));
+    const len = bswap<u32>(load<u32>(r, 12));
+    if (caplen > limit || caplen > len || b >= fracLimit) break;
     if (end - pos - 16 < caplen) break;
     const d = descPtr + <usize>n * DESC_SIZE;
     store<u32>(d, pos + 16, DESC_DATA_OFF);
