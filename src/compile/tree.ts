@@ -79,6 +79,16 @@ export interface TreeOptions {
    * builder before; for ablations).
    */
   clip?: boolean;
+  /**
+   * Cuts only (compile.ts's single-tree attempt, bld30): the build chooses
+   * and records every cut and counts `work` (throwing TreeBudgetExceeded on
+   * `workBudget` as usual) but emits no leaf: no groups, no leaf records, no
+   * statistics. Its use is as the guide of a real build (build's `guide`),
+   * which then takes its cuts instead of choosing them again and gives the
+   * tree an unguided build gives; an attempt over the work budget is then
+   * given up after the cut choice alone.
+   */
+  dry?: boolean;
 }
 
 /**
@@ -261,6 +271,7 @@ export class TreeEmitter {
   private fill = false;
   private fillTo = 0;
   private readonly clip: boolean;
+  private readonly dry: boolean;
   /** The bounding box of the boxes of the tree being built (build), and emitLeaf's scratch region. */
   private bbLo: Uint32Array;
   private bbHi: Uint32Array;
@@ -287,6 +298,7 @@ export class TreeEmitter {
     this.fillOpt = opts.fillTo !== undefined;
     this.fillToOpt = opts.fillTo ?? 0;
     this.clip = opts.clip !== false;
+    this.dry = opts.dry === true;
     const { K, n, lo, hi } = boxes;
     this.copies = new Int32Array(n);
     this.leafDepthAcc = new Float64Array(n);
@@ -357,7 +369,7 @@ export class TreeEmitter {
     } finally {
       this.guide = null;
     }
-    this.trafficSums(members);
+    if (!this.dry) this.trafficSums(members);
     return root;
   }
 
@@ -451,17 +463,11 @@ export class TreeEmitter {
     }
     if (n < members.length) members = members.subarray(0, n);
     if (depth > this.maxDepth) this.maxDepth = depth;
-    while (this.rankAt.length <= depth) {
-      this.rankAt.push(new Int32Array(this.boxes.n));
-      this.nodeAcc.push(new Float64Array(this.boxes.n));
-      this.leafAcc.push(new Float64Array(this.boxes.n));
-    }
-    const rank = this.rankAt[depth]!;
-    for (let i = 0; i < n; i++) rank[members[i]!] = i;
+    if (!this.dry) this.rankNode(members, n, depth);
     this.work += n;
     if (this.work > this.workBudget) throw new TreeBudgetExceeded(this.workBudget, 'boxes examined');
     if (this.fill ? n <= LEAF_GROUP_BOXES || depth >= this.fillTo : n <= this.binth || depth >= this.depthCap) {
-      this.emitLeaf(node, members, regLo, regHi, depth);
+      if (!this.dry) this.emitLeaf(node, members, regLo, regHi, depth);
       return;
     }
     // The cut: the guide's where it cut at this path, else chosen.
@@ -489,7 +495,7 @@ export class TreeEmitter {
     }
     if (bestDim < 0) {
       // Every rule spans the region in every dimension (only set rules can be left): a leaf.
-      this.emitLeaf(node, members, regLo, regHi, depth);
+      if (!this.dry) this.emitLeaf(node, members, regLo, regHi, depth);
       return;
     }
     let nl = 0;
@@ -528,6 +534,17 @@ export class TreeEmitter {
     this.buildNode(child + 1, right, regLo, regHi, depth + 1, gChild < 0 ? -1 : gChild + 1);
     regLo[bestDim] = saveLo;
     this.memTop = top;
+  }
+
+  /** The traffic model's ranks of the node at `depth` on the path being built (its members' indices; emitLeaf). */
+  private rankNode(members: Int32Array, n: number, depth: number): void {
+    while (this.rankAt.length <= depth) {
+      this.rankAt.push(new Int32Array(this.boxes.n));
+      this.nodeAcc.push(new Float64Array(this.boxes.n));
+      this.leafAcc.push(new Float64Array(this.boxes.n));
+    }
+    const rank = this.rankAt[depth]!;
+    for (let i = 0; i < n; i++) rank[members[i]!] = i;
   }
 
   /** The best cut so far at the node being built (buildNode -> cutIn). */
