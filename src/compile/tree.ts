@@ -158,7 +158,7 @@ export function boundingBox(boxes: BoxSet): { lo: Uint32Array; hi: Uint32Array }
  * SORT_SMALL values (most nodes: the builtin's per-call cost dominates
  * there), else the builtin.
  */
-function sortSmall(a: Float64Array, n: number, from = 0): void {
+function sortSmall(a: Uint32Array, n: number, from = 0): void {
   if (n - from >= SORT_SMALL) { a.subarray(from, n).sort(); return; }
   for (let i = from + 1; i < n; i++) {
     const v = a[i]!;
@@ -423,13 +423,18 @@ export class TreeEmitter {
   private memStack = new Int32Array(4096);
   private memTop = 0;
 
-  /** Scratch arrays of the cut choice (used before a node recurses, so shared by all nodes). */
-  private scratch = { starts: new Float64Array(0), ends: new Float64Array(0), weights: new Float64Array(0), points: new Float64Array(0) };
+  /**
+   * Scratch arrays of the cut choice (used before a node recurses, so shared
+   * by all nodes). The endpoints are u32: a start is a box's lo or the
+   * region's low end, an end h + 1 for h < the region's high end <= 2^32 - 1
+   * (bld30: u32 sorts and loads, ahead of the f64 arrays before; the same values).
+   */
+  private scratch = { starts: new Uint32Array(0), ends: new Uint32Array(0), weights: new Float64Array(0), points: new Uint32Array(0) };
 
   private scratchFor(n: number) {
     if (this.scratch.starts.length < n) {
       const m = Math.max(n, 2 * this.scratch.starts.length);
-      this.scratch = { starts: new Float64Array(m), ends: new Float64Array(m), weights: new Float64Array(2 * m + 1), points: new Float64Array(2 * m + 1) };
+      this.scratch = { starts: new Uint32Array(m), ends: new Uint32Array(m), weights: new Float64Array(2 * m + 1), points: new Uint32Array(2 * m + 1) };
     }
     return this.scratch;
   }
