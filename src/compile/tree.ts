@@ -274,8 +274,8 @@ export class TreeEmitter {
   readonly trafficTreeDepth: number[] = [];
   readonly trafficGroupsAtDepth: number[] = [];
   readonly trafficLeafGroupsAtDepth: number[] = [];
-  /** Per depth: each box's index in the member list of the node at that depth on the path being built. */
-  private readonly rankAt: Int32Array[] = [];
+  /** Per depth: each box's leaf count (`copies`) when the node at that depth on the path being built began its children. */
+  private readonly copiesAt: Int32Array[] = [];
   /** Per depth, per box: the groups its packets scan at the node at that depth were it a leaf (summed over the box's leaves below it), and at the leaves at that depth. */
   private readonly nodeAcc: Float64Array[] = [];
   private readonly leafAcc: Float64Array[] = [];
@@ -500,7 +500,7 @@ export class TreeEmitter {
     }
     if (n < members.length) members = members.subarray(0, n);
     if (depth > this.maxDepth) this.maxDepth = depth;
-    if (!this.dry) this.rankNode(members, n, depth);
+    if (!this.dry) this.depthArrays(depth);
     this.work += n;
     if (this.work > this.workBudget) throw new TreeBudgetExceeded(this.workBudget, 'boxes examined');
     if (this.fill ? n <= LEAF_GROUP_BOXES || depth >= this.fillTo : n <= this.binth || depth >= this.depthCap) {
@@ -562,6 +562,14 @@ export class TreeEmitter {
     this.cutChild[node] = child;
     this.nodes.set(node * 2, bestThr);
     this.nodes.set(node * 2 + 1, child * (NODE.KEY_MASK + 1) + this.boxes.dims[bestDim]!);
+    // The rule-traffic model (emitLeaf): a packet of box b (the i-th member
+    // here) in each of b's leaves below scans, were this node a leaf, to b's
+    // group here, (i >> 2) + 1 groups: added once for all those leaves, from
+    // b's leaf count before and after the children (integers, so the sum is
+    // the one leaf by leaf, bld30).
+    const copies = this.copies;
+    const snap = this.dry ? null : this.copiesAt[depth]!;
+    if (snap !== null) for (let i = 0; i < n; i++) snap[members[i]!] = copies[members[i]!]!;
     const saveHi = regHi[bestDim]!;
     regHi[bestDim] = bestThr;
     this.buildNode(child, left, regLo, regHi, depth + 1, gChild);
@@ -571,17 +579,23 @@ export class TreeEmitter {
     this.buildNode(child + 1, right, regLo, regHi, depth + 1, gChild < 0 ? -1 : gChild + 1);
     regLo[bestDim] = saveLo;
     this.memTop = top;
+    if (snap !== null) {
+      const acc = this.nodeAcc[depth]!;
+      for (let i = 0; i < n; i++) {
+        const b = members[i]!;
+        const c = copies[b]! - snap[b]!;
+        if (c > 0) acc[b] += ((i >> 2) + 1) * c;
+      }
+    }
   }
 
-  /** The traffic model's ranks of the node at `depth` on the path being built (its members' indices; emitLeaf). */
-  private rankNode(members: Int32Array, n: number, depth: number): void {
-    while (this.rankAt.length <= depth) {
-      this.rankAt.push(new Int32Array(this.boxes.n));
+  /** The traffic model's arrays of `depth` (copiesAt, nodeAcc, leafAcc). */
+  private depthArrays(depth: number): void {
+    while (this.copiesAt.length <= depth) {
+      this.copiesAt.push(new Int32Array(this.boxes.n));
       this.nodeAcc.push(new Float64Array(this.boxes.n));
       this.leafAcc.push(new Float64Array(this.boxes.n));
     }
-    const rank = this.rankAt[depth]!;
-    for (let i = 0; i < n; i++) rank[members[i]!] = i;
   }
 
   /** The best cut so far at the node being built (buildNode -> cutIn). */
@@ -729,19 +743,14 @@ export class TreeEmitter {
     this.treeGroups[this.treeGroups.length - 1]! += eg;
     for (let i = 0; i < members.length; i++) this.copies[members[i]!]!++;
     // The rule-traffic model: a packet of box b in this leaf scans to b's
-    // group here, and at each node above, were it a leaf, to b's group there.
-    for (let a = 0; a <= depth; a++) {
-      const rank = this.rankAt[a]!;
-      const acc = this.nodeAcc[a]!;
-      for (let i = 0; i < members.length; i++) {
-        const b = members[i]!;
-        acc[b] += (rank[b]! >> 2) + 1;
-      }
-    }
+    // group here (at each node above, were it a leaf, to b's group there:
+    // buildNode adds those per node).
     const la = this.leafAcc[depth]!;
+    const na = this.nodeAcc[depth]!;
     for (let i = 0; i < members.length; i++) {
       const b = members[i]!;
       la[b] += (i >> 2) + 1;
+      na[b] += (i >> 2) + 1;
       this.leafDepthAcc[b] += depth;
     }
     const words = this.leafWords;
