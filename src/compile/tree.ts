@@ -638,9 +638,51 @@ export class TreeEmitter {
     }
     // Every box spans the region in this dimension: one segment, no cut.
     if (ns === n && ne === 0) return;
+    if (!this.weighted) {
+      // A bound on every cut's cost here (bld30): the left child holds at
+      // least the n0 boxes starting at rl, the right one at least the n - ne
+      // ending at or after rh, both together at least S = max(n, n0 + n - ne)
+      // (a box in both counts twice). The cost below is increasing in max(L,
+      // R) and L + R, and so is its rounding: a dimension whose bound does not
+      // beat the best cut so far has no cut that does, and is not sorted.
+      const S = n > n0 + n - ne ? n : n0 + n - ne;
+      let M = S / 2;
+      if (n0 > M) M = n0;
+      if (n - ne > M) M = n - ne;
+      if (M + S * BALANCE_COPY_WEIGHT + S / (4 * n + 1) >= this.bestCost) return;
+    }
     if (n - ns > 1) sortSmall(starts, n, ns);
     const E = ends;
     sortSmall(E, ne);
+    if (!this.weighted) {
+      // Every segment point q > rl (a distinct start or end) is a candidate
+      // (threshold q - 1): the left child gets the boxes starting below q
+      // (L = #starts < q, the starts up to the previous point), the right one
+      // those ending at or after q (R = n - #ends <= q). Points in order,
+      // from rl.
+      let ia = n0; // starts[0, n0) are rl, the first point
+      let ie = 0;
+      while (ie < ne && E[ie]! <= rl) ie++;
+      for (;;) {
+        const na = ia < n ? starts[ia]! : Infinity;
+        const nx = ie < ne ? E[ie]! : Infinity;
+        const q = na < nx ? na : nx;
+        if (q === Infinity || q > rh) break;
+        const L = ia;
+        while (ia < n && starts[ia]! <= q) ia++;
+        while (ie < ne && E[ie]! <= q) ie++;
+        const R = n - ie;
+        // Costs are multiples of 1/2; the last term (< 1/2) prefers fewer
+        // copies among equal costs; then the earlier dimension and point.
+        const cost = (L > R ? L : R) + (L + R) * BALANCE_COPY_WEIGHT + (L + R) / (4 * n + 1);
+        if (cost < this.bestCost) {
+          this.bestCost = cost;
+          this.bestThr = q - 1;
+          this.bestDim = d;
+        }
+      }
+      return;
+    }
     // Segment points: rl, distinct starts and ends.
     let segs = 0;
     let total = 0;
@@ -664,30 +706,6 @@ export class TreeEmitter {
       p = next;
     }
     if (segs < 2) return;
-    if (!this.weighted) {
-      // Every segment point q > rl is a candidate (threshold q - 1): the
-      // left child gets the boxes starting below q (L = #starts < q), the
-      // right one those ending at or after q (R = n - #ends <= q).
-      let ja = n0; // every q > rl exceeds the first n0 starts
-      let je = 0;
-      for (let j = 1; j < segs; j++) {
-        const q = points[j]!;
-        while (ja < n && starts[ja]! < q) ja++;
-        while (je < ne && E[je]! <= q) je++;
-        const L = ja;
-        const R = n - je;
-        // Costs are multiples of 1/2; the last term (< 1/2) prefers fewer
-        // copies among equal costs; then the earlier dimension and point.
-        const cost = (L > R ? L : R) + (L + R) * BALANCE_COPY_WEIGHT + (L + R) / (4 * n + 1);
-        if (cost < this.bestCost) {
-          this.bestCost = cost;
-          this.bestThr = q - 1;
-          this.bestDim = d;
-          this.bestSegs = segs;
-        }
-      }
-      return;
-    }
     const cost = total / segs;
     if (cost < this.bestCost || (cost === this.bestCost && segs > this.bestSegs)) {
       // Balance the weight: first segment whose cumulative weight reaches half.
