@@ -397,7 +397,14 @@ export class TreeEmitter {
     this.treeGroups.push(0);
     this.memTop = 0;
     try {
-      this.buildNode(root, members, regLo, regHi, 0, guide ? guide.root : -1);
+      const miss = new Int32Array(members.length);
+      for (let i = 0; i < members.length; i++) {
+        const b = members[i]! * K;
+        let c = 0;
+        for (let d = 0; d < K; d++) if (this.boxes.lo[b + d]! > regLo[d]! || this.boxes.hi[b + d]! < regHi[d]!) c++;
+        miss[i] = c;
+      }
+      this.buildNode(root, members, miss, regLo, regHi, 0, guide ? guide.root : -1);
     } finally {
       this.guide = null;
     }
@@ -453,6 +460,8 @@ export class TreeEmitter {
    * views of it.
    */
   private memStack = new Int32Array(4096);
+  /** Parallel to memStack: per member, the dimensions in which it does not cover its node's region (0: it covers it; bld30). */
+  private missStack = new Int32Array(4096);
   private memTop = 0;
 
   /**
@@ -484,19 +493,14 @@ export class TreeEmitter {
     return idx;
   }
 
-  private covers(b: number, regLo: Uint32Array, regHi: Uint32Array): boolean {
-    const { K, lo, hi } = this.boxes;
-    for (let d = 0; d < K; d++) if (lo[b * K + d]! > regLo[d]! || hi[b * K + d]! < regHi[d]!) return false;
-    return true;
-  }
-
-  private buildNode(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number, g: number): void {
+  /** `miss[i]`: the dimensions in which members[i] does not cover the region (a child's differ from its parent's in the cut dimension only). */
+  private buildNode(node: number, members: Int32Array, miss: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number, g: number): void {
     const { K, lo, hi, set } = this.boxes;
     // Shadowing: the first box that covers the region (and needs no set) ends the list.
     let n = members.length;
     for (let i = 0; i < n; i++) {
       const b = members[i]!;
-      if (set[b]! < 0 && this.covers(b, regLo, regHi)) { n = i + 1; break; }
+      if (miss[i] === 0 && set[b]! < 0) { n = i + 1; break; }
     }
     if (n < members.length) members = members.subarray(0, n);
     if (depth > this.maxDepth) this.maxDepth = depth;
@@ -545,16 +549,27 @@ export class TreeEmitter {
     // The children's members: views of the member stack (released when both
     // children are built), not buffers of their own.
     const top = this.memTop;
-    if (top + nl + nr > this.memStack.length) this.memStack = new Int32Array(Math.max(2 * this.memStack.length, top + nl + nr));
+    if (top + nl + nr > this.memStack.length) {
+      this.memStack = new Int32Array(Math.max(2 * this.memStack.length, top + nl + nr));
+      this.missStack = new Int32Array(this.memStack.length);
+    }
     const left = this.memStack.subarray(top, top + nl);
     const right = this.memStack.subarray(top + nl, top + nl + nr);
+    const leftMiss = this.missStack.subarray(top, top + nl);
+    const rightMiss = this.missStack.subarray(top + nl, top + nl + nr);
     this.memTop = top + nl + nr;
     nl = 0;
     nr = 0;
+    const rl = regLo[bestDim]!;
+    const rh = regHi[bestDim]!;
     for (let i = 0; i < n; i++) {
       const b = members[i]!;
-      if (lo[b * K + bestDim]! <= bestThr) left[nl++] = b;
-      if (hi[b * K + bestDim]! > bestThr) right[nr++] = b;
+      const l = lo[b * K + bestDim]!;
+      const h = hi[b * K + bestDim]!;
+      // The member's misses outside the cut dimension, then the child's in it.
+      const other = miss[i]! - (l > rl || h < rh ? 1 : 0);
+      if (l <= bestThr) { leftMiss[nl] = other + (l > rl || h < bestThr ? 1 : 0); left[nl++] = b; }
+      if (h > bestThr) { rightMiss[nr] = other + (l > bestThr + 1 || h < rh ? 1 : 0); right[nr++] = b; }
     }
     const child = this.allocNodes(2);
     this.cutDim[node] = bestDim;
@@ -572,11 +587,11 @@ export class TreeEmitter {
     if (snap !== null) for (let i = 0; i < n; i++) snap[members[i]!] = copies[members[i]!]!;
     const saveHi = regHi[bestDim]!;
     regHi[bestDim] = bestThr;
-    this.buildNode(child, left, regLo, regHi, depth + 1, gChild);
+    this.buildNode(child, left, leftMiss, regLo, regHi, depth + 1, gChild);
     regHi[bestDim] = saveHi;
     const saveLo = regLo[bestDim]!;
     regLo[bestDim] = bestThr + 1;
-    this.buildNode(child + 1, right, regLo, regHi, depth + 1, gChild < 0 ? -1 : gChild + 1);
+    this.buildNode(child + 1, right, rightMiss, regLo, regHi, depth + 1, gChild < 0 ? -1 : gChild + 1);
     regLo[bestDim] = saveLo;
     this.memTop = top;
     if (snap !== null) {
