@@ -222,14 +222,6 @@ const TAIL_MAX_SHARE = 8;
 /** The second tree's fixed cost per lane in steps (its entry test, the compaction; an estimate). */
 const TAIL_OVERHEAD = 1;
 
-/**
- * The single-tree attempt of a list of at least this many boxes is cut first
- * in a dry build (emitClassifier): either way the same table; below it the
- * attempt rarely outgrows its work budget and the dry build would only add
- * its time.
- */
-const DRY_FIRST_BOXES = 0;
-
 /** A tree of a classifier: its first position, root node, boxes, and its index in the emitter's build order. */
 interface Root { minPos: number; root: number; members: Int32Array; built: number }
 
@@ -290,10 +282,10 @@ function emitClassifier(
       // The cuts first, in a dry build (TreeOptions.dry) under the same work
       // budget: an attempt that outgrows it (fw-like sets: ~70 % of their
       // build time, docs/classifier.md "Build time: the single-tree attempt
-      // cut first (bld30)") is given up before any leaf is emitted; one that
-      // fits is built guided by it, the same tree.
+      // cut first, and a faster cut choice (bld30)") is given up before any
+      // leaf is emitted; one that fits is built guided by it, the same tree.
       let guide: { emitter: TreeEmitter; roots: number[] } | undefined;
-      if (partOpts.singleTreeWork < Infinity && boxes.n >= DRY_FIRST_BOXES) {
+      if (partOpts.singleTreeWork < Infinity) {
         const dry = new TreeEmitter(boxes, { ...treeOpts, workBudget: partOpts.singleTreeWork, dry: true }, known);
         guide = { emitter: dry, roots: single.map((m) => dry.build(m)) };
       }
