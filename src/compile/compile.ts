@@ -269,7 +269,8 @@ function emitClassifier(
   let roots: Root[];
   /** The single loop tree was trimmed into a fixed walk (loopTrim): not trimmed again below. */
   let loopTrimmed = false;
-  const build = (parts: Int32Array[]) => parts.map((members, built) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members), members, built }));
+  const build = (parts: Int32Array[], guide?: { emitter: TreeEmitter; roots: number[] }) =>
+    parts.map((members, built) => ({ minPos: boxes.pos[members[0]!]!, root: emitter.build(members, guide && { emitter: guide.emitter, root: guide.roots[built]! }), members, built }));
   // The single tree cut off at depth `cap` (its nodes there leaves of the boxes they hold; the first build the guide).
   const trimFirst = (first: Root, cap: number) => {
     const trimmed = new TreeEmitter(boxes, treeOpts, known);
@@ -277,7 +278,18 @@ function emitClassifier(
   };
   if (partOpts.mode === 'auto') {
     try {
-      roots = build(partitionBoxes(boxes, { ...partOpts, mode: 'none' }));
+      const single = partitionBoxes(boxes, { ...partOpts, mode: 'none' });
+      // The cuts first, in a dry build (TreeOptions.dry) under the same work
+      // budget: an attempt that outgrows it (fw-like sets: ~70 % of their
+      // build time, docs/classifier.md "Build time: the single-tree attempt
+      // cut first, and a faster cut choice (bld30)") is given up before any
+      // leaf is emitted; one that fits is built guided by it, the same tree.
+      let guide: { emitter: TreeEmitter; roots: number[] } | undefined;
+      if (partOpts.singleTreeWork < Infinity) {
+        const dry = new TreeEmitter(boxes, { ...treeOpts, workBudget: partOpts.singleTreeWork, dry: true }, known);
+        guide = { emitter: dry, roots: single.map((m) => dry.build(m)) };
+      }
+      roots = build(single, guide);
       const loop = fixedWalkSteps(emitter.treeDepths[0]!) === 0;
       // A single tree that takes the loop may be trimmed into a fixed walk
       // (loopTrim; docs/classifier.md "Loop trees trimmed into fixed walks

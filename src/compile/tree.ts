@@ -79,6 +79,16 @@ export interface TreeOptions {
    * builder before; for ablations).
    */
   clip?: boolean;
+  /**
+   * Cuts only (compile.ts's single-tree attempt, bld30): the build chooses
+   * and records every cut and counts `work` (throwing TreeBudgetExceeded on
+   * `workBudget` as usual) but emits no leaf: no groups, no leaf records, no
+   * statistics. Its use is as the guide of a real build (build's `guide`),
+   * which then takes its cuts instead of choosing them again and gives the
+   * tree an unguided build gives; an attempt over the work budget is then
+   * given up after the cut choice alone.
+   */
+  dry?: boolean;
 }
 
 /**
@@ -148,7 +158,8 @@ export function boundingBox(boxes: BoxSet): { lo: Uint32Array; hi: Uint32Array }
  * SORT_SMALL values (most nodes: the builtin's per-call cost dominates
  * there), else the builtin.
  */
-function sortSmall(a: Float64Array, n: number, from = 0): void {
+function sortSmall(a: Uint32Array, n: number, from = 0): void {
+  if (n - from >= SORT_RADIX) { radixSort(a, from, n); return; }
   if (n - from >= SORT_SMALL) { a.subarray(from, n).sort(); return; }
   for (let i = from + 1; i < n; i++) {
     const v = a[i]!;
@@ -158,6 +169,37 @@ function sortSmall(a: Float64Array, n: number, from = 0): void {
   }
 }
 const SORT_SMALL = 24;
+/** From this many values an LSD radix sort (bytes; a byte all values share is skipped), ahead of the builtin (bld30). */
+const SORT_RADIX = 128;
+let radixTmp: Uint32Array = new Uint32Array(0);
+const radixCount = new Int32Array(4 * 256);
+
+/** Sort a[from, n) ascending: 4 passes of 8 bits, the ones where every value has the same byte skipped. */
+function radixSort(a: Uint32Array, from: number, n: number): void {
+  const m = n - from;
+  if (radixTmp.length < m) radixTmp = new Uint32Array(Math.max(m, 2 * radixTmp.length));
+  const count = radixCount;
+  count.fill(0);
+  for (let i = from; i < n; i++) {
+    const v = a[i]!;
+    count[v & 0xff]!++;
+    count[256 + ((v >>> 8) & 0xff)]!++;
+    count[512 + ((v >>> 16) & 0xff)]!++;
+    count[768 + (v >>> 24)]!++;
+  }
+  let src: Uint32Array = a.subarray(from, n);
+  let dst: Uint32Array = radixTmp.subarray(0, m);
+  for (let pass = 0; pass < 4; pass++) {
+    const base = pass * 256;
+    const shift = pass * 8;
+    if (count[base + ((src[0]! >>> shift) & 0xff)]! === m) continue; // one value of this byte: the order stands
+    let sum = 0;
+    for (let k = 0; k < 256; k++) { const c = count[base + k]!; count[base + k] = sum; sum += c; }
+    for (let i = 0; i < m; i++) { const v = src[i]!; dst[count[base + ((v >>> shift) & 0xff)]!++] = v; }
+    const t = src; src = dst; dst = t;
+  }
+  if (src.buffer !== a.buffer) a.set(src, from);
+}
 
 /** 2^-d (the weight of a node at depth d), from a table: the same doubles as `2 ** -d`. */
 const POW2_NEG = Float64Array.from({ length: 129 }, (_, d) => 2 ** -d);
@@ -232,8 +274,8 @@ export class TreeEmitter {
   readonly trafficTreeDepth: number[] = [];
   readonly trafficGroupsAtDepth: number[] = [];
   readonly trafficLeafGroupsAtDepth: number[] = [];
-  /** Per depth: each box's index in the member list of the node at that depth on the path being built. */
-  private readonly rankAt: Int32Array[] = [];
+  /** Per depth: each box's leaf count (`copies`) when the node at that depth on the path being built began its children. */
+  private readonly copiesAt: Int32Array[] = [];
   /** Per depth, per box: the groups its packets scan at the node at that depth were it a leaf (summed over the box's leaves below it), and at the leaves at that depth. */
   private readonly nodeAcc: Float64Array[] = [];
   private readonly leafAcc: Float64Array[] = [];
@@ -261,6 +303,7 @@ export class TreeEmitter {
   private fill = false;
   private fillTo = 0;
   private readonly clip: boolean;
+  private readonly dry: boolean;
   /** The bounding box of the boxes of the tree being built (build), and emitLeaf's scratch region. */
   private bbLo: Uint32Array;
   private bbHi: Uint32Array;
@@ -287,6 +330,7 @@ export class TreeEmitter {
     this.fillOpt = opts.fillTo !== undefined;
     this.fillToOpt = opts.fillTo ?? 0;
     this.clip = opts.clip !== false;
+    this.dry = opts.dry === true;
     const { K, n, lo, hi } = boxes;
     this.copies = new Int32Array(n);
     this.leafDepthAcc = new Float64Array(n);
@@ -353,11 +397,18 @@ export class TreeEmitter {
     this.treeGroups.push(0);
     this.memTop = 0;
     try {
-      this.buildNode(root, members, regLo, regHi, 0, guide ? guide.root : -1);
+      const miss = new Int32Array(members.length);
+      for (let i = 0; i < members.length; i++) {
+        const b = members[i]! * K;
+        let c = 0;
+        for (let d = 0; d < K; d++) if (this.boxes.lo[b + d]! > regLo[d]! || this.boxes.hi[b + d]! < regHi[d]!) c++;
+        miss[i] = c;
+      }
+      this.buildNode(root, members, miss, regLo, regHi, 0, guide ? guide.root : -1);
     } finally {
       this.guide = null;
     }
-    this.trafficSums(members);
+    if (!this.dry) this.trafficSums(members);
     return root;
   }
 
@@ -409,15 +460,22 @@ export class TreeEmitter {
    * views of it.
    */
   private memStack = new Int32Array(4096);
+  /** Parallel to memStack: per member, the dimensions in which it does not cover its node's region (0: it covers it; bld30). */
+  private missStack = new Int32Array(4096);
   private memTop = 0;
 
-  /** Scratch arrays of the cut choice (used before a node recurses, so shared by all nodes). */
-  private scratch = { starts: new Float64Array(0), ends: new Float64Array(0), weights: new Float64Array(0), points: new Float64Array(0) };
+  /**
+   * Scratch arrays of the cut choice (used before a node recurses, so shared
+   * by all nodes). The endpoints are u32: a start is a box's lo or the
+   * region's low end, an end h + 1 for h < the region's high end <= 2^32 - 1
+   * (bld30: u32 sorts and loads, ahead of the f64 arrays before; the same values).
+   */
+  private scratch = { starts: new Uint32Array(0), ends: new Uint32Array(0), weights: new Float64Array(0), points: new Uint32Array(0) };
 
   private scratchFor(n: number) {
     if (this.scratch.starts.length < n) {
       const m = Math.max(n, 2 * this.scratch.starts.length);
-      this.scratch = { starts: new Float64Array(m), ends: new Float64Array(m), weights: new Float64Array(2 * m + 1), points: new Float64Array(2 * m + 1) };
+      this.scratch = { starts: new Uint32Array(m), ends: new Uint32Array(m), weights: new Float64Array(2 * m + 1), points: new Uint32Array(2 * m + 1) };
     }
     return this.scratch;
   }
@@ -435,33 +493,22 @@ export class TreeEmitter {
     return idx;
   }
 
-  private covers(b: number, regLo: Uint32Array, regHi: Uint32Array): boolean {
-    const { K, lo, hi } = this.boxes;
-    for (let d = 0; d < K; d++) if (lo[b * K + d]! > regLo[d]! || hi[b * K + d]! < regHi[d]!) return false;
-    return true;
-  }
-
-  private buildNode(node: number, members: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number, g: number): void {
+  /** `miss[i]`: the dimensions in which members[i] does not cover the region (a child's differ from its parent's in the cut dimension only). */
+  private buildNode(node: number, members: Int32Array, miss: Int32Array, regLo: Uint32Array, regHi: Uint32Array, depth: number, g: number): void {
     const { K, lo, hi, set } = this.boxes;
     // Shadowing: the first box that covers the region (and needs no set) ends the list.
     let n = members.length;
     for (let i = 0; i < n; i++) {
       const b = members[i]!;
-      if (set[b]! < 0 && this.covers(b, regLo, regHi)) { n = i + 1; break; }
+      if (miss[i] === 0 && set[b]! < 0) { n = i + 1; break; }
     }
     if (n < members.length) members = members.subarray(0, n);
     if (depth > this.maxDepth) this.maxDepth = depth;
-    while (this.rankAt.length <= depth) {
-      this.rankAt.push(new Int32Array(this.boxes.n));
-      this.nodeAcc.push(new Float64Array(this.boxes.n));
-      this.leafAcc.push(new Float64Array(this.boxes.n));
-    }
-    const rank = this.rankAt[depth]!;
-    for (let i = 0; i < n; i++) rank[members[i]!] = i;
+    if (!this.dry) this.depthArrays(depth);
     this.work += n;
     if (this.work > this.workBudget) throw new TreeBudgetExceeded(this.workBudget, 'boxes examined');
     if (this.fill ? n <= LEAF_GROUP_BOXES || depth >= this.fillTo : n <= this.binth || depth >= this.depthCap) {
-      this.emitLeaf(node, members, regLo, regHi, depth);
+      if (!this.dry) this.emitLeaf(node, members, regLo, regHi, depth);
       return;
     }
     // The cut: the guide's where it cut at this path, else chosen.
@@ -489,7 +536,7 @@ export class TreeEmitter {
     }
     if (bestDim < 0) {
       // Every rule spans the region in every dimension (only set rules can be left): a leaf.
-      this.emitLeaf(node, members, regLo, regHi, depth);
+      if (!this.dry) this.emitLeaf(node, members, regLo, regHi, depth);
       return;
     }
     let nl = 0;
@@ -502,16 +549,27 @@ export class TreeEmitter {
     // The children's members: views of the member stack (released when both
     // children are built), not buffers of their own.
     const top = this.memTop;
-    if (top + nl + nr > this.memStack.length) this.memStack = new Int32Array(Math.max(2 * this.memStack.length, top + nl + nr));
+    if (top + nl + nr > this.memStack.length) {
+      this.memStack = new Int32Array(Math.max(2 * this.memStack.length, top + nl + nr));
+      this.missStack = new Int32Array(this.memStack.length);
+    }
     const left = this.memStack.subarray(top, top + nl);
     const right = this.memStack.subarray(top + nl, top + nl + nr);
+    const leftMiss = this.missStack.subarray(top, top + nl);
+    const rightMiss = this.missStack.subarray(top + nl, top + nl + nr);
     this.memTop = top + nl + nr;
     nl = 0;
     nr = 0;
+    const rl = regLo[bestDim]!;
+    const rh = regHi[bestDim]!;
     for (let i = 0; i < n; i++) {
       const b = members[i]!;
-      if (lo[b * K + bestDim]! <= bestThr) left[nl++] = b;
-      if (hi[b * K + bestDim]! > bestThr) right[nr++] = b;
+      const l = lo[b * K + bestDim]!;
+      const h = hi[b * K + bestDim]!;
+      // The member's misses outside the cut dimension, then the child's in it.
+      const other = miss[i]! - (l > rl || h < rh ? 1 : 0);
+      if (l <= bestThr) { leftMiss[nl] = other + (l > rl || h < bestThr ? 1 : 0); left[nl++] = b; }
+      if (h > bestThr) { rightMiss[nr] = other + (l > bestThr + 1 || h < rh ? 1 : 0); right[nr++] = b; }
     }
     const child = this.allocNodes(2);
     this.cutDim[node] = bestDim;
@@ -519,15 +577,40 @@ export class TreeEmitter {
     this.cutChild[node] = child;
     this.nodes.set(node * 2, bestThr);
     this.nodes.set(node * 2 + 1, child * (NODE.KEY_MASK + 1) + this.boxes.dims[bestDim]!);
+    // The rule-traffic model (emitLeaf): a packet of box b (the i-th member
+    // here) in each of b's leaves below scans, were this node a leaf, to b's
+    // group here, (i >> 2) + 1 groups: added once for all those leaves, from
+    // b's leaf count before and after the children (integers, so the sum is
+    // the one leaf by leaf, bld30).
+    const copies = this.copies;
+    const snap = this.dry ? null : this.copiesAt[depth]!;
+    if (snap !== null) for (let i = 0; i < n; i++) snap[members[i]!] = copies[members[i]!]!;
     const saveHi = regHi[bestDim]!;
     regHi[bestDim] = bestThr;
-    this.buildNode(child, left, regLo, regHi, depth + 1, gChild);
+    this.buildNode(child, left, leftMiss, regLo, regHi, depth + 1, gChild);
     regHi[bestDim] = saveHi;
     const saveLo = regLo[bestDim]!;
     regLo[bestDim] = bestThr + 1;
-    this.buildNode(child + 1, right, regLo, regHi, depth + 1, gChild < 0 ? -1 : gChild + 1);
+    this.buildNode(child + 1, right, rightMiss, regLo, regHi, depth + 1, gChild < 0 ? -1 : gChild + 1);
     regLo[bestDim] = saveLo;
     this.memTop = top;
+    if (snap !== null) {
+      const acc = this.nodeAcc[depth]!;
+      for (let i = 0; i < n; i++) {
+        const b = members[i]!;
+        const c = copies[b]! - snap[b]!;
+        if (c > 0) acc[b] += ((i >> 2) + 1) * c;
+      }
+    }
+  }
+
+  /** The traffic model's arrays of `depth` (copiesAt, nodeAcc, leafAcc). */
+  private depthArrays(depth: number): void {
+    while (this.copiesAt.length <= depth) {
+      this.copiesAt.push(new Int32Array(this.boxes.n));
+      this.nodeAcc.push(new Float64Array(this.boxes.n));
+      this.leafAcc.push(new Float64Array(this.boxes.n));
+    }
   }
 
   /** The best cut so far at the node being built (buildNode -> cutIn). */
@@ -570,9 +653,51 @@ export class TreeEmitter {
     }
     // Every box spans the region in this dimension: one segment, no cut.
     if (ns === n && ne === 0) return;
+    if (!this.weighted) {
+      // A bound on every cut's cost here (bld30): the left child holds at
+      // least the n0 boxes starting at rl, the right one at least the n - ne
+      // ending at or after rh, both together at least S = max(n, n0 + n - ne)
+      // (a box in both counts twice). The cost below is increasing in max(L,
+      // R) and L + R, and so is its rounding: a dimension whose bound does not
+      // beat the best cut so far has no cut that does, and is not sorted.
+      const S = n > n0 + n - ne ? n : n0 + n - ne;
+      let M = S / 2;
+      if (n0 > M) M = n0;
+      if (n - ne > M) M = n - ne;
+      if (M + S * BALANCE_COPY_WEIGHT + S / (4 * n + 1) >= this.bestCost) return;
+    }
     if (n - ns > 1) sortSmall(starts, n, ns);
     const E = ends;
     sortSmall(E, ne);
+    if (!this.weighted) {
+      // Every segment point q > rl (a distinct start or end) is a candidate
+      // (threshold q - 1): the left child gets the boxes starting below q
+      // (L = #starts < q, the starts up to the previous point), the right one
+      // those ending at or after q (R = n - #ends <= q). Points in order,
+      // from rl.
+      let ia = n0; // starts[0, n0) are rl, the first point
+      let ie = 0;
+      while (ie < ne && E[ie]! <= rl) ie++;
+      for (;;) {
+        const na = ia < n ? starts[ia]! : Infinity;
+        const nx = ie < ne ? E[ie]! : Infinity;
+        const q = na < nx ? na : nx;
+        if (q === Infinity || q > rh) break;
+        const L = ia;
+        while (ia < n && starts[ia]! <= q) ia++;
+        while (ie < ne && E[ie]! <= q) ie++;
+        const R = n - ie;
+        // Costs are multiples of 1/2; the last term (< 1/2) prefers fewer
+        // copies among equal costs; then the earlier dimension and point.
+        const cost = (L > R ? L : R) + (L + R) * BALANCE_COPY_WEIGHT + (L + R) / (4 * n + 1);
+        if (cost < this.bestCost) {
+          this.bestCost = cost;
+          this.bestThr = q - 1;
+          this.bestDim = d;
+        }
+      }
+      return;
+    }
     // Segment points: rl, distinct starts and ends.
     let segs = 0;
     let total = 0;
@@ -596,30 +721,6 @@ export class TreeEmitter {
       p = next;
     }
     if (segs < 2) return;
-    if (!this.weighted) {
-      // Every segment point q > rl is a candidate (threshold q - 1): the
-      // left child gets the boxes starting below q (L = #starts < q), the
-      // right one those ending at or after q (R = n - #ends <= q).
-      let ja = n0; // every q > rl exceeds the first n0 starts
-      let je = 0;
-      for (let j = 1; j < segs; j++) {
-        const q = points[j]!;
-        while (ja < n && starts[ja]! < q) ja++;
-        while (je < ne && E[je]! <= q) je++;
-        const L = ja;
-        const R = n - je;
-        // Costs are multiples of 1/2; the last term (< 1/2) prefers fewer
-        // copies among equal costs; then the earlier dimension and point.
-        const cost = (L > R ? L : R) + (L + R) * BALANCE_COPY_WEIGHT + (L + R) / (4 * n + 1);
-        if (cost < this.bestCost) {
-          this.bestCost = cost;
-          this.bestThr = q - 1;
-          this.bestDim = d;
-          this.bestSegs = segs;
-        }
-      }
-      return;
-    }
     const cost = total / segs;
     if (cost < this.bestCost || (cost === this.bestCost && segs > this.bestSegs)) {
       // Balance the weight: first segment whose cumulative weight reaches half.
@@ -675,19 +776,14 @@ export class TreeEmitter {
     this.treeGroups[this.treeGroups.length - 1]! += eg;
     for (let i = 0; i < members.length; i++) this.copies[members[i]!]!++;
     // The rule-traffic model: a packet of box b in this leaf scans to b's
-    // group here, and at each node above, were it a leaf, to b's group there.
-    for (let a = 0; a <= depth; a++) {
-      const rank = this.rankAt[a]!;
-      const acc = this.nodeAcc[a]!;
-      for (let i = 0; i < members.length; i++) {
-        const b = members[i]!;
-        acc[b] += (rank[b]! >> 2) + 1;
-      }
-    }
+    // group here (at each node above, were it a leaf, to b's group there:
+    // buildNode adds those per node).
     const la = this.leafAcc[depth]!;
+    const na = this.nodeAcc[depth]!;
     for (let i = 0; i < members.length; i++) {
       const b = members[i]!;
       la[b] += (i >> 2) + 1;
+      na[b] += (i >> 2) + 1;
       this.leafDepthAcc[b] += depth;
     }
     const words = this.leafWords;

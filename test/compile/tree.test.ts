@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { BoxSet } from '../../src/compile/boxes.js';
 import { DIMS_V4 } from '../../src/compile/boxes.js';
 import { NODE } from '../../src/compile/format.js';
-import { TreeEmitter, boundingBox, fixedWalkSteps } from '../../src/compile/tree.js';
+import { TreeBudgetExceeded, TreeEmitter, boundingBox, fixedWalkSteps } from '../../src/compile/tree.js';
 import { propertyRuns } from '../helpers/fuzz.js';
 
 const K = DIMS_V4.length;
@@ -153,6 +153,34 @@ test('a fill guided by the fill one level shallower (compile.ts\'s deeper fills)
     assert.equal([...guided.leaves.view()], [...plain.leaves.view()], 'leaves');
     assert.equal([guided.leafRecords, guided.maxDepth, guided.work, [...guided.leafDepths]], [plain.leafRecords, plain.maxDepth, plain.work, [...plain.leafDepths]]);
   }), { ...propertyRuns(100), seed: 1317 });
+});
+
+test('a dry build (cuts only) throws on the work budget exactly when the real build does, and guides a build to the unguided tree (compile.ts\'s single-tree attempt)', () => {
+  fc.assert(fc.property(boxesArb, fc.constantFrom(2, 4, 12), fc.integer({ min: 1, max: 600 }), (boxes, binth, workBudget) => {
+    const members = () => Int32Array.from({ length: boxes.n }, (_, i) => i);
+    const outcome = (f: () => number): number | 'over' => {
+      try { return f(); } catch (e) { if (e instanceof TreeBudgetExceeded) return 'over'; throw e; }
+    };
+    const plain = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', workBudget });
+    const r1 = outcome(() => plain.build(members()));
+    const dry = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', workBudget, dry: true });
+    const r0 = outcome(() => dry.build(members()));
+    assert.is(r0 === 'over', r1 === 'over', 'the same verdict on the work budget');
+    if (r0 === 'over' || r1 === 'over') return;
+    assert.is(dry.leaves.length, 0, 'a dry build emits no leaf');
+    const guided = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', workBudget });
+    const r2 = guided.build(members(), { emitter: dry, root: r0 });
+    assert.is(r2, r1);
+    assert.equal([...guided.nodes.view()], [...plain.nodes.view()], 'nodes');
+    assert.equal([...guided.leafEntries.view()], [...plain.leafEntries.view()], 'leaf entries');
+    assert.equal([...guided.leaves.view()], [...plain.leaves.view()], 'leaves');
+    assert.equal([guided.leafRecords, guided.maxDepth, guided.work, [...guided.leafDepths]], [plain.leafRecords, plain.maxDepth, plain.work, [...plain.leafDepths]]);
+    assert.equal(
+      [guided.trafficTreeGroups, guided.trafficTreeDepth, guided.trafficGroupsAtDepth, guided.trafficLeafGroupsAtDepth],
+      [plain.trafficTreeGroups, plain.trafficTreeDepth, plain.trafficGroupsAtDepth, plain.trafficLeafGroupsAtDepth],
+      'traffic model',
+    );
+  }), { ...propertyRuns(100), seed: 1330 });
 });
 
 test('a guide built over other boxes is refused', () => {
@@ -328,6 +356,71 @@ test('rule-traffic model: the groups scanned and the depth, as a brute-force cou
     // The per-depth leaf sums add up to the tree's, and the root "as a leaf" scans its own list.
     const sum = e.trafficLeafGroupsAtDepth.reduce((a, x) => a + x, 0);
     assert.ok(Math.abs(sum - want.groups) < 1e-9);
+  }), propertyRuns(200));
+});
+
+/**
+ * The traffic model's per-depth node sums (TreeEmitter.trafficGroupsAtDepth:
+ * each node's groups were it a leaf of its boxes; compile.ts's trims), by
+ * brute force from the definition: the emitted tree walked with its regions
+ * (the root's the boxes' bounding box), a node's boxes every box meeting its
+ * region in position order up to the first that covers it, and a packet of
+ * box b in each leaf holding b (weight 1/m/copies) scanning, at every node on
+ * the leaf's path, that node's groups up to b's.
+ */
+test('rule-traffic model: the node sums per depth, as a brute-force count over the emitted tree gives them', () => {
+  fc.assert(fc.property(boxesArb, fc.integer({ min: 1, max: 12 }), (boxes, binth) => {
+    const members = Int32Array.from({ length: boxes.n }, (_, i) => i);
+    const e = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance' });
+    const root = e.build(members);
+    const { K, lo, hi, set, pos } = boxes;
+    const bb = boundingBox(boxes);
+    const nodes = e.nodes.view();
+    const nodeBoxes = (rl: number[], rh: number[]): number[] => {
+      const out: number[] = [];
+      for (let b = 0; b < boxes.n; b++) {
+        let meets = true;
+        let covers = true;
+        for (let d = 0; d < K; d++) {
+          if (lo[b * K + d]! > rh[d]! || hi[b * K + d]! < rl[d]!) meets = false;
+          if (lo[b * K + d]! > rl[d]! || hi[b * K + d]! < rh[d]!) covers = false;
+        }
+        if (!meets) continue;
+        out.push(b);
+        if (covers && set[b]! < 0) break;
+      }
+      return out;
+    };
+    const paths: { leaf: number[]; path: number[][] }[] = [];
+    const walk = (node: number, rl: number[], rh: number[], path: number[][]) => {
+      const here = nodeBoxes(rl, rh);
+      const meta = nodes[node * 2 + 1]!;
+      const child = Math.floor(meta / (NODE.KEY_MASK + 1));
+      if (child === node) { paths.push({ leaf: here, path: [...path, here] }); return; }
+      const d = boxes.dims.indexOf(meta & NODE.KEY_MASK);
+      const thr = nodes[node * 2]!;
+      const lh = [...rh]; lh[d] = thr;
+      const rr = [...rl]; rr[d] = thr + 1;
+      walk(child, rl, lh, [...path, here]);
+      walk(child + 1, rr, rh, [...path, here]);
+    };
+    walk(root, [...bb.lo], [...bb.hi], []);
+    const copies = new Map<number, number>();
+    for (const p of paths) for (const b of p.leaf) copies.set(b, (copies.get(b) ?? 0) + 1);
+    const m = copies.size;
+    const want: number[] = [];
+    for (const p of paths) {
+      for (const b of p.leaf) {
+        p.path.forEach((list, a) => {
+          want[a] = (want[a] ?? 0) + (Math.floor(list.indexOf(b) / 4) + 1) / copies.get(b)! / m;
+        });
+      }
+    }
+    assert.ok(pos.length === boxes.n);
+    for (let a = 0; a < Math.max(want.length, e.trafficGroupsAtDepth.length); a++) {
+      const got = e.trafficGroupsAtDepth[a] ?? 0;
+      assert.ok(Math.abs(got - (want[a] ?? 0)) < 1e-9, `depth ${a}: ${got} vs ${want[a] ?? 0}`);
+    }
   }), propertyRuns(200));
 });
 
