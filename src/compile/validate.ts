@@ -229,23 +229,21 @@ export function validateContent(bytes: Uint8Array, sections: Map<number, Section
     // WALK_STEPS: 0, or the depth of the first tree's deepest leaf — every
     // fixed walk of that tree takes that many steps, so fewer would stop lanes
     // at inner nodes and more would only cost time.
-    // Children come after their node (checked above): one forward pass gives every reachable node's greatest depth.
+    // Children come after their node (checked above), so one backward pass
+    // gives every node's height — the longest path from it to a leaf, which
+    // for a root is its deepest leaf's depth. Computed once, when a tree needs
+    // it (WALK_STEPS or a later tree's STEPS): a pass per tree would make a
+    // table of many trees cost trees × nodes.
+    let heights: Int32Array | null = null;
     const deepestFrom = (root: number): number => {
-      const depth = new Int32Array(nodeCount).fill(-1);
-      depth[root] = 0;
-      let deepest = 0;
-      for (let i = root; i < nodeCount; i++) {
-        const di = depth[i]!;
-        if (di < 0) continue;
-        const child = u32(nodes + i * NODE.SIZE + NODE.META) >>> NODE.KEY_BITS;
-        if (child === i) {
-          if (di > deepest) deepest = di;
-          continue;
+      if (!heights) {
+        heights = new Int32Array(nodeCount);
+        for (let i = nodeCount - 1; i >= 0; i--) {
+          const child = u32(nodes + i * NODE.SIZE + NODE.META) >>> NODE.KEY_BITS;
+          heights[i] = child === i ? 0 : 1 + Math.max(heights[child]!, heights[child + 1]!);
         }
-        if (depth[child]! < di + 1) depth[child] = di + 1;
-        if (depth[child + 1]! < di + 1) depth[child + 1] = di + 1;
       }
-      return deepest;
+      return heights[root]!;
     };
     const walkSteps = field(CLASSIFIER.WALK_STEPS);
     if (walkSteps !== 0) {
