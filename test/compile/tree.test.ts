@@ -119,6 +119,14 @@ test('fillTo: the same cuts as the first build down to its leaves, then on, neve
   }), { ...propertyRuns(100), seed: 1315 });
 });
 
+
+/** Two emitters built the same tree: nodes, leaf entries, leaves and their counts, word for word. */
+function assertSameTree(guided: TreeEmitter, plain: TreeEmitter): void {
+  assert.equal([...guided.nodes.view()], [...plain.nodes.view()], 'nodes');
+  assert.equal([...guided.leafEntries.view()], [...plain.leafEntries.view()], 'leaf entries');
+  assert.equal([...guided.leaves.view()], [...plain.leaves.view()], 'leaves');
+  assert.equal([guided.leafRecords, guided.maxDepth, guided.work, [...guided.leafDepths]], [plain.leafRecords, plain.maxDepth, plain.work, [...plain.leafDepths]]);
+}
 test('a build guided by an earlier tree (compile.ts\'s filled build) is word for word the unguided one', () => {
   fc.assert(fc.property(boxesArb, fc.integer({ min: 1, max: 8 }), fc.constantFrom(2, 4, 12), (boxes, fillTo, binth) => {
     const members = () => Int32Array.from({ length: boxes.n }, (_, i) => i);
@@ -129,10 +137,7 @@ test('a build guided by an earlier tree (compile.ts\'s filled build) is word for
     const guided = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', fillTo });
     const r2 = guided.build(members(), { emitter: first, root });
     assert.is(r2, r1);
-    assert.equal([...guided.nodes.view()], [...plain.nodes.view()], 'nodes');
-    assert.equal([...guided.leafEntries.view()], [...plain.leafEntries.view()], 'leaf entries');
-    assert.equal([...guided.leaves.view()], [...plain.leaves.view()], 'leaves');
-    assert.equal([guided.leafRecords, guided.maxDepth, guided.work, [...guided.leafDepths]], [plain.leafRecords, plain.maxDepth, plain.work, [...plain.leafDepths]]);
+    assertSameTree(guided, plain);
   }), { ...propertyRuns(100), seed: 1316 });
 });
 
@@ -148,10 +153,7 @@ test('a fill guided by the fill one level shallower (compile.ts\'s deeper fills)
     const guided = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', fillTo: fillTo + 1 });
     const r2 = guided.build(members(), { emitter: shallower, root: root1 });
     assert.is(r2, r1);
-    assert.equal([...guided.nodes.view()], [...plain.nodes.view()], 'nodes');
-    assert.equal([...guided.leafEntries.view()], [...plain.leafEntries.view()], 'leaf entries');
-    assert.equal([...guided.leaves.view()], [...plain.leaves.view()], 'leaves');
-    assert.equal([guided.leafRecords, guided.maxDepth, guided.work, [...guided.leafDepths]], [plain.leafRecords, plain.maxDepth, plain.work, [...plain.leafDepths]]);
+    assertSameTree(guided, plain);
   }), { ...propertyRuns(100), seed: 1317 });
 });
 
@@ -171,10 +173,7 @@ test('a dry build (cuts only) throws on the work budget exactly when the real bu
     const guided = new TreeEmitter(boxes, { binth, maxDepth: 64, cut: 'balance', workBudget });
     const r2 = guided.build(members(), { emitter: dry, root: r0 });
     assert.is(r2, r1);
-    assert.equal([...guided.nodes.view()], [...plain.nodes.view()], 'nodes');
-    assert.equal([...guided.leafEntries.view()], [...plain.leafEntries.view()], 'leaf entries');
-    assert.equal([...guided.leaves.view()], [...plain.leaves.view()], 'leaves');
-    assert.equal([guided.leafRecords, guided.maxDepth, guided.work, [...guided.leafDepths]], [plain.leafRecords, plain.maxDepth, plain.work, [...plain.leafDepths]]);
+    assertSameTree(guided, plain);
     assert.equal(
       [guided.trafficTreeGroups, guided.trafficTreeDepth, guided.trafficGroupsAtDepth, guided.trafficLeafGroupsAtDepth],
       [plain.trafficTreeGroups, plain.trafficTreeDepth, plain.trafficGroupsAtDepth, plain.trafficLeafGroupsAtDepth],
