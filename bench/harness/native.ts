@@ -17,7 +17,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cidr } from '../../src/model/address.js';
@@ -79,6 +79,9 @@ function wasiSysroot(): string[] | null {
   return null;
 }
 
+/** What the WebAssembly build may use without growing its memory (its 2 GiB less room for the runtime's own allocations). */
+const WASM_ROOM = 1792 * 2 ** 20;
+
 const WASI_PACKAGES = 'e.g. apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32';
 
 /** Builds (or reuses) the baseline's WebAssembly module in `cacheDir/native/` ($WASI_CC, else clang). */
@@ -94,7 +97,9 @@ export function buildNativeWasm(cacheDir: string): NativeWasmBuild {
   // 2 GiB of initial memory (reserved, not committed: the resident set is what the run touches), so that a
   // capture held in memory never grows it: on Node 20, a WASI module whose memory grew during the run
   // crashed the process after its last output (SIGSEGV or SIGABRT in V8's property lookup at exit, 5 of 6
-  // runs on the 1M-packet capture), and never when it did not grow.
+  // runs on the 1M-packet capture), and never when it did not grow — node:wasi keeps the memory's first
+  // backing store and does not follow memory.grow (nodejs/node#51303; Nimblesite/osprey#202 reduces it
+  // to a write, a grow and a write). runNativeWasm refuses a capture in memory that would need to grow it.
   const flags = ['--target=wasm32-wasi', '-O3', '-std=c11', '-Wall', '-Wl,--initial-memory=2147483648,--max-memory=4294967296', ...sysroot];
   const key = createHash('sha256').update(readFileSync(SOURCE)).update(compiler).update(flags.join(' ')).digest('hex').slice(0, 16);
   const dir = join(cacheDir, 'native');
@@ -108,6 +113,9 @@ export function buildNativeWasm(cacheDir: string): NativeWasmBuild {
 
 /** Runs the WebAssembly build in this Node (one thread: the WASI build has none), as runNative runs the binary (`extra`: more of its options); throws with its message when it fails. */
 export function runNativeWasm(wasm: string, rulesFile: string, capture: string, mode: 'mem' | 'read', passes: number, warmup = 1, capacity?: number, extra: string[] = []): NativeRun {
+  // The module's 2 GiB hold the capture (mem), the conntrack table (64 bytes a slot) and the rules; beyond, its memory would grow (see buildNativeWasm).
+  const need = (mode === 'mem' ? statSync(capture).size : 0) + 64 * Math.max(capacity ?? 1 << 18, 1024) * 2;
+  if (need > WASM_ROOM) throw new Error(`${capture}: the native baseline's WebAssembly build holds at most ${WASM_ROOM >> 20} MiB (capture in memory and conntrack table: ${Math.ceil(need / 2 ** 20)} MiB here); use --mode read or a smaller capture`);
   const args = [rulesFile, capture, '--mode', mode, '--passes', String(passes), '--warmup', String(warmup), ...extra];
   if (capacity !== undefined) args.push('--capacity', String(capacity));
   const out = execFileSync(process.execPath, ['--no-warnings', WASI_RUNNER, wasm, ...args], {
