@@ -7,10 +7,17 @@
  * and run in its two modes: the capture in memory, and read() in 1 MiB
  * chunks (what sgfilter's replay does). When no compiler is present the
  * report says so; nothing else depends on it.
+ *
+ * The same source is also built for WebAssembly (`buildNativeWasm`: clang
+ * --target=wasm32-wasi -O3 with a WASI libc, e.g. Debian's `clang lld
+ * wasi-libc libclang-rt-14-dev-wasm32`) and run in this Node's V8 through
+ * node:wasi (`runNativeWasm`, bench/native/wasi-run.ts): the peer's own
+ * algorithm in the runtime sgfilter's engine runs in, so the report can say
+ * how much of the gap to native is the runtime's and how much the engine's.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cidr } from '../../src/model/address.js';
@@ -19,6 +26,8 @@ import { orderedRules } from '../../src/reference/match.js';
 import { ReferenceEngine } from '../../src/reference/engine.js';
 
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench', 'native', 'replay.c');
+/** The node:wasi runner of the WebAssembly build (dist/bench/native/wasi-run.js). */
+const WASI_RUNNER = join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'wasi-run.js');
 
 export interface NativeBuild {
   /** The binary, or null with `why`. */
@@ -52,6 +61,69 @@ export function buildNative(cacheDir: string): NativeBuild {
   const r = spawnSync(cc, [...flags, '-o', binary, SOURCE], { encoding: 'utf8' });
   if (r.status !== 0) return { binary: null, compiler: cc, why: `${cc} failed: ${(r.stderr || r.error?.message || '').trim().slice(0, 500)}` };
   return { binary, compiler: cc };
+}
+
+export interface NativeWasmBuild {
+  /** The module, or null with `why`. */
+  wasm: string | null;
+  /** The compiler and its version line, e.g. "clang 14.0.6". */
+  compiler: string | null;
+  why?: string;
+}
+
+/** The flags that point clang at a WASI libc: $WASI_SYSROOT (a wasi-sdk's share/wasi-sysroot), else Debian's wasi-libc layout; null when neither is there. */
+function wasiSysroot(): string[] | null {
+  const env = process.env.WASI_SYSROOT;
+  if (env) return existsSync(join(env, 'lib', 'wasm32-wasi')) ? [`--sysroot=${env}`] : null;
+  if (existsSync('/usr/lib/wasm32-wasi/crt1.o') && existsSync('/usr/include/wasm32-wasi/stdio.h')) return ['--sysroot=/usr', '-isystem', '/usr/include/wasm32-wasi', '-L/usr/lib/wasm32-wasi'];
+  return null;
+}
+
+/** What the WebAssembly build may use without growing its memory (its 2 GiB less room for the runtime's own allocations). */
+const WASM_ROOM = 1792 * 2 ** 20;
+
+const WASI_PACKAGES = 'e.g. apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32';
+
+/** Builds (or reuses) the baseline's WebAssembly module in `cacheDir/native/` ($WASI_CC, else clang). */
+export function buildNativeWasm(cacheDir: string): NativeWasmBuild {
+  if (!existsSync(SOURCE)) return { wasm: null, compiler: null, why: `the baseline source ${SOURCE} is missing` };
+  const cc = process.env.WASI_CC ?? 'clang';
+  const v = spawnSync(cc, ['--version'], { encoding: 'utf8' });
+  if (v.status !== 0) return { wasm: null, compiler: null, why: `no ${cc} for wasm32-wasi (${WASI_PACKAGES})` };
+  const version = /version (\d+[.\d]*)/.exec(v.stdout)?.[1];
+  const compiler = version ? `${cc} ${version}` : cc;
+  const sysroot = wasiSysroot();
+  if (!sysroot) return { wasm: null, compiler, why: `no WASI libc (set WASI_SYSROOT to a wasi-sdk's share/wasi-sysroot, or ${WASI_PACKAGES})` };
+  // 2 GiB of initial memory (reserved, not committed: the resident set is what the run touches), so that a
+  // capture held in memory never grows it: on Node 20, a WASI module whose memory grew during the run
+  // crashed the process after its last output (SIGSEGV or SIGABRT in V8's property lookup at exit, 5 of 6
+  // runs on the 1M-packet capture), and never when it did not grow — node:wasi keeps the memory's first
+  // backing store and does not follow memory.grow (nodejs/node#51303; Nimblesite/osprey#202 reduces it
+  // to a write, a grow and a write). runNativeWasm refuses a capture in memory that would need to grow it.
+  const flags = ['--target=wasm32-wasi', '-O3', '-std=c11', '-Wall', '-Wl,--initial-memory=2147483648,--max-memory=4294967296', ...sysroot];
+  const key = createHash('sha256').update(readFileSync(SOURCE)).update(compiler).update(flags.join(' ')).digest('hex').slice(0, 16);
+  const dir = join(cacheDir, 'native');
+  const wasm = join(dir, `sgfilter-native-${key}.wasm`);
+  if (existsSync(wasm)) return { wasm, compiler };
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync(cc, [...flags, '-o', wasm, SOURCE], { encoding: 'utf8' });
+  if (r.status !== 0) return { wasm: null, compiler, why: `${cc} --target=wasm32-wasi failed (${WASI_PACKAGES}): ${(r.stderr || r.error?.message || '').trim().slice(0, 500)}` };
+  return { wasm, compiler };
+}
+
+/** Runs the WebAssembly build in this Node (one thread: the WASI build has none), as runNative runs the binary (`extra`: more of its options); throws with its message when it fails. */
+export function runNativeWasm(wasm: string, rulesFile: string, capture: string, mode: 'mem' | 'read', passes: number, warmup = 1, capacity?: number, extra: string[] = []): NativeRun {
+  // The module's 2 GiB hold the capture (mem), the conntrack table (64 bytes a slot) and the rules; beyond, its memory would grow (see buildNativeWasm).
+  const need = (mode === 'mem' ? statSync(capture).size : 0) + 64 * Math.max(capacity ?? 1 << 18, 1024) * 2;
+  if (need > WASM_ROOM) throw new Error(`${capture}: the native baseline's WebAssembly build holds at most ${WASM_ROOM >> 20} MiB (capture in memory and conntrack table: ${Math.ceil(need / 2 ** 20)} MiB here); use --mode read or a smaller capture`);
+  const args = [rulesFile, capture, '--mode', mode, '--passes', String(passes), '--warmup', String(warmup), ...extra];
+  if (capacity !== undefined) args.push('--capacity', String(capacity));
+  const out = execFileSync(process.execPath, ['--no-warnings', WASI_RUNNER, wasm, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out) as NativeRun;
 }
 
 /** An address as the 32 hex digits of its 128-bit form (IPv4 as ::ffff:a.b.c.d). */

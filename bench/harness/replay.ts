@@ -14,14 +14,14 @@ import { replaySpec, runReplayBench } from '../replay/main.js';
 import type { ReplayInfo } from '../report/schema.js';
 import type { RunContext } from './context.js';
 import { BenchError } from './errors.js';
-import { buildNative, runNative, writeNativeRules } from './native.js';
+import { buildNative, buildNativeWasm, runNative, runNativeWasm, writeNativeRules } from './native.js';
 import { durationFigure, throughputFigure } from './stats.js';
 import { runStages } from '../replay/stages.js';
 import { FLOW_POINTS, runFlowsScaling } from '../replay/flows.js';
 import { compileTopology } from '../../src/compile/compile.js';
 import { measureShared } from '../replay/shared-proto.js';
 
-/** Steps in the progress plan: the verification, one per configuration (decisions ones included; one per warm pools run: without decisions, with each format), the native baseline, the stages and the flows scaling. */
+/** Steps in the progress plan: the verification, one per configuration (decisions ones included; one per warm pools run: without decisions, with each format), the native baseline (and its WebAssembly build), the stages and the flows scaling. */
 export const REPLAY_STEPS = 16;
 
 export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
@@ -94,6 +94,29 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   } else {
     native = { compiler: build.compiler, skipped: build.why ?? 'not built' };
   }
+  // The same C source compiled to WebAssembly and run by this Node's V8 (node:wasi): how much of the
+  // gap to native is the runtime's. The same source gives the same counts, or the bench stops.
+  const wasmBuild = buildNativeWasm(cacheDir);
+  let nativeWasm: ReplayInfo['nativeWasm'];
+  if (wasmBuild.wasm) {
+    const gen = ensureGenerated(replaySpec(p.packets), { cacheDir });
+    const rules = writeNativeRules(loadTopologyFile(gen.topologyPath).topology, cacheDir, `replay-${p.packets}`);
+    const base = { section: 'replay' as const, subject: big, method: 'repeated-runs' as const, unit: 'packets/s' as const };
+    let counts = { allow: 0, deny: 0 };
+    for (const mode of ['mem', 'read'] as const) {
+      const r = runNativeWasm(wasmBuild.wasm, rules, rep.capture.path, mode, p.repeat, p.warmup ? 1 : 0);
+      const nat = native && 'verdicts' in native ? native.verdicts : undefined;
+      if (r.packets !== one.packets || (nat && (r.allow !== nat.allow || r.deny !== nat.deny))) {
+        throw new BenchError('SGF_BENCH_REPLAY', `the native baseline's WebAssembly build counted ${r.packets} packets, ${r.allow}/${r.deny} allow/deny; sgfilter ${one.packets} packets${nat ? `, the native binary ${nat.allow}/${nat.deny}` : ''}`);
+      }
+      counts = { allow: r.allow, deny: r.deny };
+      const label = `native C baseline compiled to WebAssembly (${wasmBuild.compiler} wasm32-wasi), run by V8, ${mode === 'mem' ? 'capture in memory' : 'read()'}`;
+      ctx.figures.push(throughputFigure({ ...base, id: `replay/big/native-wasm-${mode}/loop`, label }, r.packets, r.passes.map((s) => s * 1000)));
+    }
+    nativeWasm = { compiler: wasmBuild.compiler!, verdicts: counts };
+  } else {
+    nativeWasm = { compiler: wasmBuild.compiler, skipped: wasmBuild.why ?? 'not built' };
+  }
   // Issue 11's design, measured by its driver (bench/replay/shared-proto.ts; in replay() it is split 'shared', the default only for a pipe): the
   // capture decoded once into one shared memory, each worker judging its lane's list; beside the driver's
   // own run of today's split (every worker reads and decodes everything), the modes alternated round by round.
@@ -128,7 +151,7 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   } else ctx.progress.detail(`flows scaling skipped (${FLOW_POINTS.length} captures of millions of packets; default and full modes)`);
 
   const { packets: _, ...traffic } = replaySpec(p.packets).traffic;
-  const info: ReplayInfo = { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true, native };
+  const info: ReplayInfo = { capture: rep.capture, refCapture: rep.refCapture, topology: replaySpec(p.packets).topology, traffic, countsAgree: true, native, nativeWasm };
   if (rep.verify) info.verify = rep.verify;
   if (rep.verifyShards) info.verifyShards = rep.verifyShards;
   return info;

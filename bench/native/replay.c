@@ -33,6 +33,11 @@
  * threads before the clock starts, each thread judging a list of its own:
  * the ceiling of any split that shares one decoded capture.
  *
+ * The same source builds for WebAssembly (clang --target=wasm32-wasi, a WASI
+ * libc; bench/harness/native.ts buildNativeWasm) and runs under Node's V8
+ * through node:wasi (bench/native/wasi-run.ts): the same algorithm in the
+ * runtime sgfilter's engine runs in. That build has no threads (--threads 1).
+ *
  * Output: one JSON object on stdout:
  *   {"mode":"mem","threads":T,"split":"lane","packets":N,"allow":A,"deny":D,"full":F,"passes":[s,...],"cold":s}
  * (seconds per counted pass, threads started and joined inside it; `cold`
@@ -50,7 +55,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#ifndef __wasi__
 #include <pthread.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -463,6 +470,9 @@ int main(int argc, char **argv) {
   if (!strcmp(split, "pre") && strcmp(mode, "mem")) die("--split pre hands out the packets of a capture in memory: use --mode mem", NULL);
   if (passes < 1 || passes > 1000 || warmup < 0 || warmup > 100) die("--passes 1-1000, --warmup 0-100", NULL);
   if (threads < 1 || threads > 64) die("--threads 1-64", NULL);
+#ifdef __wasi__
+  if (threads > 1) die("--threads above 1 needs pthreads, which this WebAssembly (WASI) build has not", NULL);
+#endif
   read_mode = !strcmp(mode, "read");
   uint64_t cap = 1024;
   while (cap < capacity) cap <<= 1;
@@ -523,7 +533,9 @@ int main(int argc, char **argv) {
     /* thread 0 counts the non-IP records; the others own none */
   }
   double *secs = calloc((size_t)(passes + warmup), sizeof(double));
+#ifndef __wasi__
   pthread_t *tids = calloc((size_t)threads, sizeof *tids);
+#endif
   tally_t t = {0, 0, 0};
   uint64_t n_full = 0;
   for (int p = 0; p < passes + warmup; p++) {
@@ -536,9 +548,11 @@ int main(int argc, char **argv) {
     if (threads == 1) {
       run_pass(&ctx[0]);
     } else {
+#ifndef __wasi__
       for (int k = 0; k < threads; k++)
         if (pthread_create(&tids[k], NULL, run_pass, &ctx[k])) die("could not start a thread", NULL);
       for (int k = 0; k < threads; k++) pthread_join(tids[k], NULL);
+#endif
     }
     secs[p] = now() - t0;
     t = (tally_t){0, 0, 0};

@@ -27,7 +27,9 @@
  * same capture without decisions (cold and on warm pools).
  *
  * Then the native C baseline on the big capture (when a C compiler is
- * present), and sgfilter's loop figure over it, and the per-stage
+ * present), and sgfilter's loop figure over it; the same C source compiled
+ * to WebAssembly and run by this Node's V8 (when clang and a WASI libc are
+ * present: bench/harness/native.ts buildNativeWasm); and the per-stage
  * breakdown (bench/replay/stages.ts). `--flows`: only the flow-count scaling
  * instead (bench/replay/flows.ts); `--stages`: only the per-stage breakdown;
  * `--mixes`: only 1 worker on several generated mixes (bench/replay/mixes.ts).
@@ -51,7 +53,7 @@ import { Option } from 'commander';
 import { benchProgram, intListOption, intOption, parseBenchArgs, runBenchScript } from '../cli.js';
 import { convertDecisions } from '../../src/replay/decision-file.js';
 import { OutputFile } from '../../src/replay/output.js';
-import { buildNative, runNative, writeNativeRules } from '../harness/native.js';
+import { buildNative, buildNativeWasm, runNative, runNativeWasm, writeNativeRules } from '../harness/native.js';
 import { formatShared, measureShared } from './shared-proto.js';
 import { median } from '../stats.js';
 import { formatStages, runStages, type StagesReport } from './stages.js';
@@ -433,9 +435,11 @@ function nativeLine(r: ReplayBenchReport, repeat: number): string {
   const one = r.results[0]!;
   const out: string[] = [];
   let memPps = NaN;
+  const nativePps: number[] = [];
   for (const mode of ['mem', 'read'] as const) {
     const n = runNative(build.binary, rules, r.capture.path, mode, repeat, 1);
     const pps = n.packets / median(n.passes);
+    nativePps.push(pps);
     out.push(`  native C baseline (${mode === 'mem' ? 'capture in memory' : 'read()'}): ${(pps / 1e6).toFixed(2)} M packets/s; sgfilter loop / native ${((one.loopPacketsPerSecond ?? 0) / pps).toFixed(2)}`);
     if (mode === 'mem') memPps = pps;
   }
@@ -446,6 +450,16 @@ function nativeLine(r: ReplayBenchReport, repeat: number): string {
     const n = runNative(build.binary, rules, r.capture.path, 'mem', repeat, 1, 2, split);
     const pps = n.packets / median(n.passes);
     out.push(`  native C baseline, 2 threads, ${split === 'lane' ? 'each walking every packet' : 'packets handed out first'}: ${(pps / 1e6).toFixed(2)} M packets/s, ${(pps / memPps).toFixed(2)}x of 1 thread${split === 'lane' ? sg2 : ''}`);
+  }
+  // The same source compiled to WebAssembly, run by this Node's V8: the runtime's share of the gap.
+  const wb = buildNativeWasm(cacheDir);
+  if (!wb.wasm) out.push(`  native C baseline compiled to WebAssembly: skipped (${wb.why ?? 'not built'})`);
+  else {
+    for (const [i, mode] of (['mem', 'read'] as const).entries()) {
+      const n = runNativeWasm(wb.wasm, rules, r.capture.path, mode, repeat, 1);
+      const pps = n.packets / median(n.passes);
+      out.push(`  native C baseline compiled to WebAssembly (${wb.compiler}, V8), ${mode === 'mem' ? 'capture in memory' : 'read()'}: ${(pps / 1e6).toFixed(2)} M packets/s, ${(pps / nativePps[i]!).toFixed(2)}x of native; sgfilter loop / it ${((one.loopPacketsPerSecond ?? 0) / pps).toFixed(2)}`);
+    }
   }
   return out.join('\n');
 }

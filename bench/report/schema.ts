@@ -173,6 +173,17 @@ export const replayInfoSchema = z
         z.object({ compiler: z.string().nullable(), skipped: z.string().min(1) }).strict(),
       ])
       .optional(),
+    /**
+     * The same C source compiled to WebAssembly (clang --target=wasm32-wasi)
+     * and run by this Node's V8 through node:wasi, on the same capture: its
+     * counts (equal to the native binary's), or why it did not run.
+     */
+    nativeWasm: z
+      .union([
+        z.object({ compiler: z.string(), verdicts: z.object({ allow: count, deny: count }).strict() }).strict(),
+        z.object({ compiler: z.string().nullable(), skipped: z.string().min(1) }).strict(),
+      ])
+      .optional(),
     /** The big capture's decisions files were byte-identical for these configurations (reference, wasm-1w, wasm-2w). */
     verify: z.object({ packets: positiveCount, identical: z.literal(true), configs: z.array(z.string()) }).strict().optional(),
     /** The same for a capture made to cross state shards (ICMP errors from a small router pool), verified and not timed. */

@@ -30,6 +30,17 @@ function nativeNotes(replay: NonNullable<BenchReport['replay']>, div: (a: string
   return [
     `sgfilter / native C (same capture, same passes, one run): WASM 1 worker loop / native read() ${div('replay/big/wasm-1w/loop', 'replay/big/native-read/loop')}, end-to-end / native read() ${div('replay/big/wasm-1w/e2e', 'replay/big/native-read/loop')}, loop / native in memory ${div('replay/big/wasm-1w/loop', 'replay/big/native-mem/loop')}; 2 workers end-to-end / native read() ${div('replay/big/wasm-2w/e2e', 'replay/big/native-read/loop')}.`,
     `The native baseline (bench/native/replay.c, ${n.compiler} -O3 -march=native, one thread) does the essential work only: parse, address map, per-interface conntrack on the canonical tuple aged by packet time, linear first match on misses; no TCP state machine, related ICMP, fragment memory, intra-group rule or decision records. Its allow/deny counts ${n.verdicts.allow}/${n.verdicts.deny} against sgfilter's ${n.sgfilterVerdicts.allow}/${n.sgfilterVerdicts.deny} (${pct(Math.abs(n.verdicts.deny - n.sgfilterVerdicts.deny), replay.capture.packets)} of packets apart).`,
+    ...nativeWasmNotes(replay, div),
+  ];
+}
+
+/** The replay table's lines on the baseline's WebAssembly build: the runtime's share of the gap, or why it did not run. */
+function nativeWasmNotes(replay: NonNullable<BenchReport['replay']>, div: (a: string, b: string) => string): string[] {
+  const w = replay.nativeWasm;
+  if (!w) return [];
+  if ('skipped' in w) return [`The native baseline's WebAssembly build not run: ${w.skipped}.`];
+  return [
+    `The same C source compiled to WebAssembly (${w.compiler} --target=wasm32-wasi -O3) and run by this Node's V8 (node:wasi), same capture, same counts: its own / native ${div('replay/big/native-wasm-mem/loop', 'replay/big/native-mem/loop')} in memory, ${div('replay/big/native-wasm-read/loop', 'replay/big/native-read/loop')} with read() (the runtime's cost on the peer's algorithm); sgfilter WASM 1 worker loop / it ${div('replay/big/wasm-1w/loop', 'replay/big/native-wasm-read/loop')} with read(), ${div('replay/big/wasm-1w/loop', 'replay/big/native-wasm-mem/loop')} in memory.`,
   ];
 }
 
@@ -176,6 +187,9 @@ export function buildTables(r: BenchReport): Table[] {
               ...(fig.has('replay/big/native-mem-2t-lane/loop') ? [row('native C, 2 threads, each walks every packet', big.packets, 'big/native-mem-2t-lane')] : []),
               ...(fig.has('replay/big/native-mem-2t-pre/loop') ? [row('native C, 2 threads, packets handed out first', big.packets, 'big/native-mem-2t-pre')] : []),
             ]
+          : []),
+        ...(fig.has('replay/big/native-wasm-mem/loop')
+          ? [row('native C compiled to WebAssembly (V8), capture in memory', big.packets, 'big/native-wasm-mem'), row('native C compiled to WebAssembly (V8), read()', big.packets, 'big/native-wasm-read')]
           : []),
         ...(['lane1', 'lane2', 'shared1', 'shared2'] as const)
           .filter((m) => fig.has(`replay/big/driver-${m}/loop`))

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildNative, nativeRules, runNative } from '../../bench/harness/native.js';
+import { buildNative, buildNativeWasm, nativeRules, runNative, runNativeWasm } from '../../bench/harness/native.js';
 import { loadTopology } from '../../src/parse/load.js';
 import { ethIp, ipv4, ipv6, tcp, udp } from '../../src/pcap/build.js';
 import { PcapWriter } from '../../src/pcap/writer.js';
@@ -55,13 +55,8 @@ const packets: [number, Uint8Array, 'allow' | 'deny', string][] = [
   [2000, t4('203.0.113.9', '10.0.0.10', 80, 40000, ACK), 'deny', 'entry idle past every TCP timeout; no ingress rule'],
 ];
 
-test('hand-worked verdicts, both modes, equal to the reference engine', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sgf-native-'));
-  const build = buildNative(dir);
-  if (!build.binary) {
-    console.log(`\n  [skip] native baseline: ${build.why}`);
-    return;
-  }
+/** The rule file and the capture above, written into `dir`; `want`: the hand-worked counts. */
+function writeFixture(dir: string) {
   const loaded = loadTopology(topologyDoc);
   assert.ok(loaded.topology, JSON.stringify(loaded.issues));
   const topology = loaded.topology!;
@@ -71,9 +66,19 @@ test('hand-worked verdicts, both modes, equal to the reference engine', async ()
   for (const [s, frame] of packets) w.addParts(Math.floor(s), Math.round((s % 1) * 1e9), frame);
   const capture = join(dir, 'web.pcap');
   writeFileSync(capture, w.finish());
-
   const want = { allow: packets.filter((p) => p[2] === 'allow').length, deny: packets.filter((p) => p[2] === 'deny').length };
   assert.equal(want, { allow: 6, deny: 4 });
+  return { topology, rules, capture, want };
+}
+
+test('hand-worked verdicts, both modes, equal to the reference engine', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sgf-native-'));
+  const build = buildNative(dir);
+  if (!build.binary) {
+    console.log(`\n  [skip] native baseline: ${build.why}`);
+    return;
+  }
+  const { topology, rules, capture, want } = writeFixture(dir);
   for (const mode of ['mem', 'read'] as const) {
     const r = runNative(build.binary, rules, capture, mode, 2);
     assert.is(r.packets, packets.length, mode);
@@ -94,6 +99,29 @@ test('hand-worked verdicts, both modes, equal to the reference engine', async ()
   const ref = await replay(topology, capture, { engine: 'reference' });
   assert.equal(ref.verdicts, want, 'the reference evaluator on the same capture');
   assert.throws(() => runNative(build.binary!, rules, capture, 'read', 1, 0, 2, 'pre'), /--split pre .*--mode mem/s, 'pre-split needs the capture in memory');
+});
+
+test('the WebAssembly build of the same source (wasm32-wasi, run by node:wasi): the same hand-worked verdicts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sgf-native-wasm-'));
+  const build = buildNativeWasm(dir);
+  if (!build.wasm) {
+    console.log(`\n  [skip] native baseline's WebAssembly build: ${build.why}`);
+    return;
+  }
+  const { rules, capture, want } = writeFixture(dir);
+  for (const mode of ['mem', 'read'] as const) {
+    const r = runNativeWasm(build.wasm, rules, capture, mode, 2);
+    assert.is(r.packets, packets.length, mode);
+    assert.equal({ allow: r.allow, deny: r.deny }, want, mode);
+    assert.is(r.full, 0);
+    assert.is(r.threads, 1);
+    assert.is(r.passes.length, 2);
+    assert.ok(r.passes.every((s) => s > 0), `passes timed by the module's clock: ${r.passes}`);
+  }
+  // Bad input is the module's own error (exit 2, its message), not a crash of the runner.
+  assert.throws(() => runNativeWasm(build.wasm!, rules, capture, 'mem', 1, 0, undefined, ['--threads', '2']), /needs pthreads/);
+  writeFileSync(join(dir, 'bad.rules'), 'not a rule file\n');
+  assert.throws(() => runNativeWasm(build.wasm!, join(dir, 'bad.rules'), capture, 'mem', 1, 0), /not a sgfilter-native rule file/);
 });
 
 test('the rule file expands references and keeps the evaluation order', () => {

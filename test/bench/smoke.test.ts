@@ -110,6 +110,14 @@ s('replay, scaling, decode and memory sections are there', () => {
   assert.ok(report.figures.some((f) => f.id === 'replay/big/wasm-2w-pool/e2e') && report.figures.some((f) => f.id === 'replay/big/wasm-1w-pool/loop'));
   // The shared-memory driver ran beside today's split (its runs' tallies agreeing, else it throws).
   for (const m of ['lane1', 'lane2', 'shared1', 'shared2']) assert.ok(report.figures.some((f) => f.id === `replay/big/driver-${m}/loop`), m);
+  // The native baseline and its WebAssembly build: measured (their figures there, the build's counts the binary's) or skipped with a reason.
+  const nat = report.replay!.native;
+  const nw = report.replay!.nativeWasm;
+  assert.ok(nat && nw, 'the native baseline and its WebAssembly build are reported, run or skipped');
+  if ('verdicts' in nw!) {
+    for (const m of ['mem', 'read']) assert.ok(report.figures.some((f) => f.id === `replay/big/native-wasm-${m}/loop`), m);
+    if ('verdicts' in nat!) assert.equal(nw!.verdicts, nat!.verdicts, 'one C source, two compilers and runtimes: the same counts');
+  } else assert.ok(nw!.skipped.length > 0);
   assert.equal(report.scaling!.map((x) => x.target), [10, 100]);
   for (const x of report.scaling!) {
     assert.ok(Math.abs(x.rulesPerInterface - x.target) <= x.target * 0.05 + 1, `${x.target}: ${x.rulesPerInterface} rules per interface`);
