@@ -168,7 +168,8 @@ const NO_DECL: u32 = 0xffffffff;
 }
 
 /** Timestamp words -> i64 ns, per src/pcap/timestamp.ts (wrapping). */
-function tsNs(ife: usize, a: u32, b: u32): i64 {
+// @ts-ignore: decorator
+@inline function tsNs(ife: usize, a: u32, b: u32): i64 {
   const kind = <u32>load<u8>(ife, IFE_TS_KIND);
   if (kind == TS_PAIR_US) return <i64>a * 1000000000 + <i64>b * 1000;
   if (kind == TS_PAIR_NS) return <i64>a * 1000000000 + <i64>b;
@@ -286,7 +287,8 @@ let wFragMore: bool = false;
 let wFragId: u32 = 0;
 
 /** Walk IPv6 extension headers in [q, end) from header type `next`; false when cut short. */
-function walk6(q: usize, end: usize, next: u32): bool {
+// @ts-ignore: decorator
+@inline function walk6(q: usize, end: usize, next: u32): bool {
   wFrag = false;
   while (true) {
     if (next == X_HOPOPTS || next == X_ROUTING || next == X_DSTOPTS || next == X_AH) {
@@ -367,28 +369,49 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
   store<u8>(out, <u8>(<u32>load<u8>(out, REC_FLAGS) | F_QUOTED), REC_FLAGS);
 }
 
-/** Transport fields at [q, end); declLen = L4 length the IP header declares (NO_DECL if none). */
+// The fast pass. decodeBatch runs every frame first through a copy of the
+// decoder that makes no call (`fast` true): V8 keeps a loop's values in
+// registers only while the loop calls nothing (a call spills them, and the
+// loop reloaded its pointers every record). Where the full decoder would call
+// (malformed, decodeIp6, quoted) the fast copy returns instead: REDO (the
+// record is decoded again from the start by the full decoder, `fast` false)
+// or, for an IPv6 header, IP6 | its offset in the frame << 3 (decodeIp6 is
+// called on it). Both copies are the one source below; `fast` is a constant
+// at each use, and the branches it decides are folded away.
+const DONE: u32 = 0;
+const REDO: u32 = 1;
+
+/** The record malformed (the full pass), or REDO (the fast pass: the full pass decides). */
 // @ts-ignore: decorator
-@inline function transport(out: usize, q: usize, end: usize, declLen: u32, family: u32, proto: u32, flags: u32): void {
+@inline function bad(out: usize, fast: bool): u32 {
+  if (fast) return REDO;
+  malformed(out);
+  return DONE;
+}
+
+/** Transport fields at [q, end); declLen = L4 length the IP header declares (NO_DECL, or above 2^32 - 61, if none). */
+// @ts-ignore: decorator
+@inline function transport(out: usize, q: usize, end: usize, declLen: u32, family: u32, proto: u32, flags: u32, fast: bool): u32 {
   const avail = end - q;
   if (proto == P_TCP) {
-    if (avail < 20) { malformed(out); return; }
+    if (avail < 20) return bad(out, fast);
     const doff = (<u32>load<u8>(q, 12) >> 4) << 2;
-    if (doff < 20 || doff > declLen) { malformed(out); return; }
+    if (doff < 20) return bad(out, fast);
+    if (doff > declLen) return bad(out, fast);
     store<u32>(out, ports(q), REC_SPORT);
     store<u8>(out, load<u8>(q, 13), REC_TCP_FLAGS);
     store<u8>(out, <u8>(flags | F_PORTS | F_TCP), REC_FLAGS);
-    return;
+    return DONE;
   }
   if (proto == P_UDP) {
-    if (avail < 8) { malformed(out); return; }
+    if (avail < 8) return bad(out, fast);
     store<u32>(out, ports(q), REC_SPORT);
     store<u8>(out, <u8>(flags | F_PORTS), REC_FLAGS);
-    return;
+    return DONE;
   }
   const isIcmp = family == 4 ? proto == P_ICMP : proto == P_ICMPV6;
-  if (!isIcmp) return;
-  if (avail < 8) { malformed(out); return; }
+  if (!isIcmp) return DONE;
+  if (avail < 8) return bad(out, fast);
   const t = <u32>load<u8>(q);
   store<u8>(out, <u8>t, REC_ICMP_TYPE);
   store<u8>(out, load<u8>(q, 1), REC_ICMP_CODE);
@@ -396,16 +419,20 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
   if (family == 4 ? t == 8 || t == 0 : t == 128 || t == 129) {
     store<u16>(out, <u16>be16(q + 4), REC_ICMP_ID);
     store<u8>(out, <u8>(flags | F_ICMP_ID), REC_FLAGS);
-    return;
+    return DONE;
   }
   store<u8>(out, <u8>flags, REC_FLAGS);
   const isError = family == 4 ? t == 3 || t == 4 || t == 5 || t == 11 || t == 12 : t >= 1 && t <= 4;
-  if (isError) quoted(out, q + 8, end, family);
+  if (isError) {
+    if (fast) return REDO;
+    quoted(out, q + 8, end, family);
+  }
+  return DONE;
 }
 
 // @ts-ignore: decorator
-@inline function decodeIp4(out: usize, ip: usize, end: usize): void {
-  if (end - ip < 20) { malformed(out); return; }
+@inline function decodeIp4(out: usize, ip: usize, end: usize, fast: bool): u32 {
+  if (end - ip < 20) return bad(out, fast);
   // The header's bytes 4-19 as one vector (the 20 bytes are there: never a
   // read past the caplen), both addresses' bytes swapped by one shuffle
   // (pshufb; WASM has no byte swap: bswap<u32> is 7 x86 instructions each):
@@ -421,9 +448,9 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
   const hlen = <usize>(<u32>load<u8>(ip) & 0x0f) << 2;
   const total = <usize>be16(ip + 2);
   // One test a branch (binaryen makes an `||` of comparisons one chain of setcc and or, run whole every packet).
-  if (hlen < 20) { malformed(out); return; }
-  if (hlen > end - ip) { malformed(out); return; }
-  if (total != 0 && total < hlen) { malformed(out); return; }
+  if (hlen < 20) return bad(out, fast);
+  if (hlen > end - ip) return bad(out, fast);
+  if (total != 0 && total < hlen) return bad(out, fast);
   let l4End = end;
   if (total != 0 && total < end - ip) l4End = ip + total;
   const proto = <u32>load<u8>(ip, 9);
@@ -438,13 +465,14 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
     store<u16>(out, <u16>fragOffset, REC_FRAG_OFFSET);
     store<u32>(out, be16(ip + 4), REC_FRAG_ID);
     store<u8>(out, <u8>flags, REC_FLAGS);
-    if (fragOffset != 0) return;
+    if (fragOffset != 0) return DONE;
   }
-  transport(out, ip + hlen, l4End, total != 0 ? <u32>(total - hlen) : NO_DECL, 4, proto, flags);
+  return transport(out, ip + hlen, l4End, total != 0 ? <u32>(total - hlen) : NO_DECL, 4, proto, flags, fast);
 }
 
-function decodeIp6(out: usize, ip: usize, end: usize): void {
-  if (end - ip < 40) { malformed(out); return; }
+// @ts-ignore: decorator
+@inline function decodeIp6(out: usize, ip: usize, end: usize, fast: bool): u32 {
+  if (end - ip < 40) return bad(out, fast);
   store<u8>(out, 6, REC_FAMILY);
   storeAddr6(out + REC_SRC, ip + 8);
   storeAddr6(out + REC_DST, ip + 24);
@@ -453,7 +481,7 @@ function decodeIp6(out: usize, ip: usize, end: usize): void {
   const plen = <usize>be16(ip + 4);
   let l4End = end;
   if (plen != 0 && plen < end - ip - 40) l4End = ip + 40 + plen;
-  if (!walk6(ip + 40, l4End, <u32>load<u8>(ip, 6))) { malformed(out); return; }
+  if (!walk6(ip + 40, l4End, <u32>load<u8>(ip, 6))) return bad(out, fast);
   const proto = wProto;
   store<u8>(out, <u8>proto, REC_PROTO);
   if (wFrag) {
@@ -462,15 +490,15 @@ function decodeIp6(out: usize, ip: usize, end: usize): void {
     store<u16>(out, <u16>wFragOffset, REC_FRAG_OFFSET);
     store<u32>(out, wFragId, REC_FRAG_ID);
     store<u8>(out, <u8>flags, REC_FLAGS);
-    if (wFragOffset != 0) return;
+    if (wFragOffset != 0) return DONE;
   }
   const l4 = wOff;
-  transport(out, l4, l4End, plen != 0 ? <u32>(ip + 40 + plen - l4) : NO_DECL, 6, proto, flags);
+  return transport(out, l4, l4End, plen != 0 ? <u32>(ip + 40 + plen - l4) : NO_DECL, 6, proto, flags, fast);
 }
 
-/** Decode one frame into the record at `out`. */
+/** Decode one frame into the record at `out`: DONE, or (fast) REDO / IP6 | offset << 3 (see DONE). */
 // @ts-ignore: decorator
-@inline function decodeOne(framesPtr: usize, d: usize, ifacePtr: usize, out: usize): void {
+@inline function decodeOne(framesPtr: usize, d: usize, ifacePtr: usize, out: usize, fast: bool): u32 {
   const caplen = load<u32>(d, DESC_CAPLEN);
   const iface = load<u32>(d, DESC_IFACE);
   const ife = ifacePtr + <usize>iface * IFE_SIZE;
@@ -494,20 +522,41 @@ function decodeIp6(out: usize, ip: usize, end: usize): void {
   const l3 = linkLayer(linktype, p, end);
   if (l3 == NOT_IP) {
     store<u8>(out, REASON_NON_IP, REC_REASON);
-    return;
+    return DONE;
   }
   const ip = p + <usize>(l3 >> 3);
   const want = l3 & 7;
-  if (end - ip < 1) { malformed(out); return; }
+  if (end - ip < 1) return bad(out, fast);
   const ver = <u32>load<u8>(ip) >> 4;
   // Malformed: a version other than 4 and 6, or other than the link layer's (`want`: 4, 6, or 0 for either).
   if (ver == 4) {
-    if (want == 6) { malformed(out); return; }
-    decodeIp4(out, ip, end);
-  } else if (ver == 6) {
-    if (want == 4) { malformed(out); return; }
-    decodeIp6(out, ip, end);
-  } else malformed(out);
+    if (want == 6) return bad(out, fast);
+    return decodeIp4(out, ip, end, fast);
+  }
+  if (ver == 6) {
+    if (want == 4) return bad(out, fast);
+    return decodeIp6(out, ip, end, fast);
+  }
+  return bad(out, fast);
+}
+
+/**
+ * The fast pass over frames i.. of n (see DONE): returns the index of the
+ * first frame it leaves to the full decoder (n: none). Calls nothing, so its loop keeps its pointers in registers. Two
+ * call sites in decodeBatch: binaryen inlines a function called once, and
+ * the caller's calls would spill this loop's values again.
+ */
+function fastRun(framesPtr: usize, descPtr: usize, ifacePtr: usize, outPtr: usize, i: u32, n: u32): u32 {
+  let d = descPtr + <usize>i * DESC_SIZE;
+  let out = outPtr + <usize>i * REC_SIZE;
+  const dEnd = descPtr + <usize>n * DESC_SIZE;
+  while (d < dEnd) {
+    const r = decodeOne(framesPtr, d, ifacePtr, out, true);
+    if (r != DONE) break;
+    d += DESC_SIZE;
+    out += REC_SIZE;
+  }
+  return <u32>((d - descPtr) / DESC_SIZE);
 }
 
 /**
@@ -516,12 +565,12 @@ function decodeIp6(out: usize, ip: usize, end: usize): void {
  * outPtr (128 bytes each). Returns n.
  */
 export function decodeBatch(framesPtr: usize, descPtr: usize, n: u32, ifacePtr: usize, outPtr: usize): u32 {
-  let d = descPtr;
-  let out = outPtr;
-  for (let i: u32 = 0; i < n; i++) {
-    decodeOne(framesPtr, d, ifacePtr, out);
-    d += DESC_SIZE;
-    out += REC_SIZE;
+  let i = fastRun(framesPtr, descPtr, ifacePtr, outPtr, 0, n);
+  while (i < n) {
+    // The frame the fast pass left (malformed, an ICMP error's quote): the full decoder, from the start.
+    decodeOne(framesPtr, descPtr + <usize>i * DESC_SIZE, ifacePtr, outPtr + <usize>i * REC_SIZE, false);
+    i++;
+    if (i < n) i = fastRun(framesPtr, descPtr, ifacePtr, outPtr, i, n);
   }
   return n;
 }
