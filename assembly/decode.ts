@@ -528,6 +528,22 @@ const REDO: u32 = 1;
   store<u32>(out, load<u32>(d, DESC_LEN), REC_LEN);
   const p = framesPtr + <usize>load<u32>(d, DESC_DATA_OFF);
   const end = p + <usize>caplen;
+  if (fast) {
+    // The common frames straight to their IP decoder: untagged Ethernet with
+    // an IPv4 or IPv6 header of that version (what linkLayer and the version
+    // tests below decide for them, without the link-layer result's encoding).
+    if (linktype == LT_ETHERNET) {
+      if (caplen >= 15) {
+        const et = <u32>load<u16>(p, 12);
+        const ver = <u32>load<u8>(p, 14) >> 4;
+        if (et == le16(ET_IPV4)) {
+          if (ver == 4) return decodeIp4(out, p + 14, end, fast);
+        } else if (et == le16(ET_IPV6)) {
+          if (ver == 6) return decodeIp6(out, p + 14, end, fast);
+        }
+      }
+    }
+  }
   const l3 = linkLayer(linktype, p, end);
   if (l3 == NOT_IP) {
     store<u8>(out, REASON_NON_IP, REC_REASON);
