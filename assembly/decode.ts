@@ -290,12 +290,16 @@ let wFragOffset: u32 = 0;
 let wFragMore: bool = false;
 let wFragId: u32 = 0;
 
+/** The extension headers walk6 skips by their length field, as a set of bits. */
+const EXT_SKIP: u64 = (<u64>1 << X_HOPOPTS) | (<u64>1 << X_ROUTING) | (<u64>1 << X_DSTOPTS) | (<u64>1 << X_AH);
+
 /** Walk IPv6 extension headers in [q, end) from header type `next`; false when cut short. */
 // @ts-ignore: decorator
 @inline function walk6(q: usize, end: usize, next: u32): bool {
   wFrag = false;
   while (true) {
-    if (next == X_HOPOPTS || next == X_ROUTING || next == X_DSTOPTS || next == X_AH) {
+    // Hop-by-hop, routing, destination options, AH: one bit test of a 64-bit set (next < 64).
+    if (next < 64 && ((EXT_SKIP >> <u64>next) & 1) != 0) {
       if (end - q < 2) return false;
       const hl = <usize>load<u8>(q, 1);
       const len: usize = next == X_AH ? (hl + 2) << 2 : (hl + 1) << 3;
@@ -524,8 +528,8 @@ const REDO: u32 = 1;
   store<i64>(out, tsNs(ife, load<u32>(d, DESC_TS_A), load<u32>(d, DESC_TS_B)), REC_TS);
   store<u16>(out, <u16>linktype, REC_LINKTYPE);
   store<u16>(out, <u16>iface, REC_IFACE);
-  store<u32>(out, caplen, REC_CAPLEN);
-  store<u32>(out, load<u32>(d, DESC_LEN), REC_LEN);
+  // caplen and len: adjacent in the descriptor and in the record, one u64 copy.
+  store<u64>(out, load<u64>(d, DESC_CAPLEN), REC_CAPLEN);
   const p = framesPtr + <usize>load<u32>(d, DESC_DATA_OFF);
   const end = p + <usize>caplen;
   if (fast) {
@@ -567,9 +571,10 @@ const REDO: u32 = 1;
 
 /**
  * The fast pass over frames i.. of n (see DONE): returns the index of the
- * first frame it leaves to the full decoder (n: none). Calls nothing, so its loop keeps its pointers in registers. Two
- * call sites in decodeBatch: binaryen inlines a function called once, and
- * the caller's calls would spill this loop's values again.
+ * first frame it leaves to the full decoder (n: none). It calls nothing, so
+ * V8 keeps more of its loop's values in registers; a function of its own
+ * (binaryen inlines no function with a loop), so decodeBatch's calls of the
+ * full decoder do not spill them.
  */
 function fastRun(framesPtr: usize, descPtr: usize, ifacePtr: usize, outPtr: usize, i: u32, n: u32): u32 {
   let d = descPtr + <usize>i * DESC_SIZE;
@@ -590,12 +595,13 @@ function fastRun(framesPtr: usize, descPtr: usize, ifacePtr: usize, outPtr: usiz
  * outPtr (128 bytes each). Returns n.
  */
 export function decodeBatch(framesPtr: usize, descPtr: usize, n: u32, ifacePtr: usize, outPtr: usize): u32 {
-  let i = fastRun(framesPtr, descPtr, ifacePtr, outPtr, 0, n);
-  while (i < n) {
+  let i: u32 = 0;
+  while (true) {
+    i = fastRun(framesPtr, descPtr, ifacePtr, outPtr, i, n);
+    if (i >= n) break;
     // The frame the fast pass left (malformed, an ICMP error's quote): the full decoder, from the start.
     decodeOne(framesPtr, descPtr + <usize>i * DESC_SIZE, ifacePtr, outPtr + <usize>i * REC_SIZE, false);
     i++;
-    if (i < n) i = fastRun(framesPtr, descPtr, ifacePtr, outPtr, i, n);
   }
   return n;
 }
@@ -640,10 +646,9 @@ export function scanPcap(base: usize, pos: u32, end: u32, big: u32, fracLimit: u
     if (b >= fracLimit) break;
     store<u32>(d, pos + 16, DESC_DATA_OFF);
     store<u32>(d, caplen, DESC_CAPLEN);
-    store<u32>(d, len, DESC_LEN);
-    store<u32>(d, 0, DESC_IFACE);
-    store<u32>(d, load<u32>(r), DESC_TS_A);
-    store<u32>(d, b, DESC_TS_B);
+    // len and the interface (0) as one u64 store, the timestamp words as one u64 copy.
+    store<u64>(d, <u64>len, DESC_LEN);
+    store<u64>(d, load<u64>(r), DESC_TS_A);
     d += DESC_SIZE;
     pos += 16 + caplen;
   }
