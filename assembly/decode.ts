@@ -536,14 +536,16 @@ const REDO: u32 = 1;
     // The common frames straight to their IP decoder: untagged Ethernet with
     // an IPv4 or IPv6 header of that version (what linkLayer and the version
     // tests below decide for them, without the link-layer result's encoding).
-    if (linktype == LT_ETHERNET) {
-      if (caplen >= 15) {
-        const et = <u32>load<u16>(p, 12);
-        const ver = <u32>load<u8>(p, 14) >> 4;
+    // (The ethertype's load between the caplen and the link-type tests, and
+    // the version's inside each branch: binaryen merges adjacent tests of
+    // locals into one setcc chain, run whole every frame.)
+    if (caplen >= 15) {
+      const et = <u32>load<u16>(p, 12);
+      if (linktype == LT_ETHERNET) {
         if (et == le16(ET_IPV4)) {
-          if (ver == 4) return decodeIp4(out, p + 14, end, fast);
+          if ((<u32>load<u8>(p, 14) >> 4) == 4) return decodeIp4(out, p + 14, end, fast);
         } else if (et == le16(ET_IPV6)) {
-          if (ver == 6) return decodeIp6(out, p + 14, end, fast);
+          if ((<u32>load<u8>(p, 14) >> 4) == 6) return decodeIp6(out, p + 14, end, fast);
         }
       }
     }
