@@ -380,12 +380,11 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
 // The fast pass. decodeBatch runs every frame first through a copy of the
 // decoder that makes no call (`fast` true): V8 keeps a loop's values in
 // registers only while the loop calls nothing (a call spills them, and the
-// loop reloaded its pointers every record). Where the full decoder would call
-// (malformed, decodeIp6, quoted) the fast copy returns instead: REDO (the
-// record is decoded again from the start by the full decoder, `fast` false)
-// or, for an IPv6 header, IP6 | its offset in the frame << 3 (decodeIp6 is
-// called on it). Both copies are the one source below; `fast` is a constant
-// at each use, and the branches it decides are folded away.
+// loop reloaded its pointers every record). Where the full decoder calls
+// (malformed, quoted) the fast copy returns REDO instead: decodeBatch decodes
+// that frame again from the start with the full decoder (`fast` false). IPv6
+// and walk6 are inlined into both. Both copies are the one source below;
+// `fast` is a constant at each use, and the branches it decides are folded away.
 const DONE: u32 = 0;
 const REDO: u32 = 1;
 
@@ -509,7 +508,7 @@ const REDO: u32 = 1;
   return transport(out, l4, l4End, plen != 0 ? <u32>(ip + 40 + plen - l4) : NO_DECL, 6, proto, flags, fast);
 }
 
-/** Decode one frame into the record at `out`: DONE, or (fast) REDO / IP6 | offset << 3 (see DONE). */
+/** Decode one frame into the record at `out`: DONE, or (fast) REDO (see DONE). */
 // @ts-ignore: decorator
 @inline function decodeOne(framesPtr: usize, d: usize, ifacePtr: usize, out: usize, fast: bool): u32 {
   const caplen = load<u32>(d, DESC_CAPLEN);
