@@ -398,6 +398,43 @@ export function ctFirstSlot(): usize {
   return oaSlots(ct) + <usize>(kHash & oaMask(ct)) * CT_SIZE;
 }
 
+/**
+ * The table's probe lengths (a measure of the slot hash's spread, for
+ * bench/replay/probes.ts; not on any packet's path): `miss` false, the mean
+ * over its entries (live or expired) of the slots from the entry's first slot
+ * (its hash's) to its own, both counted (a lookup that finds it); true, the
+ * mean over all slots of the slots from there to the first empty one, both
+ * counted (a lookup that misses, its hash's slot taken as uniform). 0 for an
+ * empty table.
+ */
+export function ctProbeMean(miss: bool): f64 {
+  const slots = oaSlots(ct);
+  const mask = oaMask(ct);
+  let n: u64 = 0;
+  let sum: u64 = 0;
+  if (!miss) {
+    for (let i: u32 = 0; i <= mask; i++) {
+      const e = slots + <usize>i * CT_SIZE;
+      const t = load<u32>(e, CT_TAG);
+      if (t == SLOT_EMPTY || t == SLOT_TOMB) continue;
+      sum += <u64>(((i - load<u32>(e, CT_HASH)) & mask) + 1);
+      n++;
+    }
+    return n == 0 ? 0 : <f64>sum / <f64>n;
+  }
+  // Walk backwards from an empty slot: each slot's run to the next empty one is one more than its successor's.
+  let start: u32 = 0;
+  while (start <= mask && load<u32>(slots + <usize>start * CT_SIZE, CT_TAG) != SLOT_EMPTY) start++;
+  if (start > mask) return 0;
+  let run: u64 = 1;
+  for (let k: u32 = 1; k <= mask + 1; k++) {
+    const i = (start - k) & mask;
+    run = load<u32>(slots + <usize>i * CT_SIZE, CT_TAG) == SLOT_EMPTY ? 1 : run + 1;
+    sum += run;
+  }
+  return <f64>sum / (<f64>mask + 1);
+}
+
 /** The slot holding the key (live or expired), or 0; kFree: the first free slot on its probe path. */
 @inline function ctFind(): usize {
   const slots = oaSlots(ct);
