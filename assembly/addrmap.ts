@@ -80,8 +80,13 @@ export function addrMapAdd(family: u32, a: usize, iface: u32): void {
   return load<u32>(s, AM_FAMILY) == family && addrEq(s + AM_ADDR, a);
 }
 
-/** The interface owning the address, or -1 (the first slot tested before the probe loop, as addrOwner4). */
+/** The interface owning the address, or -1. */
 export function addrOwner(family: u32, a: usize): i32 {
+  return addrOwnerOf(family, a);
+}
+
+/** addrOwner inlined (the engine's pre-pass): the first slot tested before the probe loop, as addrOwner4. */
+@inline export function addrOwnerOf(family: u32, a: usize): i32 {
   let i = amHash(family, a) & amMask;
   let s = amSlots + <usize>i * AM_SIZE;
   if (amHolds(s, family, a)) return load<i32>(s, AM_TAG) - 1;
