@@ -12,7 +12,7 @@
 // original source is the lo endpoint), CTF_FIN_ORIG, CTF_FIN_REPLY, CTF_V6.
 
 import { arenaAlloc, arenaFree } from './arena';
-import { addrCmp, addrCopy, addrEq, addrHash, mix64 } from './hash';
+import { addrCmp, addrCopy, addrEq, flowHash4, flowHashOf, flowSlotHash } from './hash';
 import {
   ADDR_W0,
   CNT_CT_NEXT_EXPIRY,
@@ -146,22 +146,25 @@ let pHave: u32 = 0; // the interface + 1 pSlot and pFree are for
 let pSlot: usize = 0;
 let pFree: usize = 0;
 
-/** The conntrack hash of a flow: the same at every interface, and even (a packet's two hops probe from one even slot: one line). */
+/**
+ * The conntrack hash of a flow: the same at every interface, and even (a
+ * packet's two hops probe from one even slot: one line): flowSlotHash of its
+ * shard hash and its canonical ports word.
+ */
 @inline function flowKeyHash(family: u32, proto: u32, lo: usize, loPort: u32, hi: usize, hiPort: u32): u32 {
-  if (family == 4) return flowKeyHash4(proto, load<u32>(lo, ADDR_W0), loPort, load<u32>(hi, ADDR_W0), hiPort);
-  let h: u64 = (<u64>family << 48) | (<u64>proto << 32) | (<u64>loPort << 16) | <u64>hiPort;
-  h = addrHash(lo, h);
-  return <u32>mix64(addrHash(hi, h)) & ~1;
+  return flowSlotHash(flowHashOf(family, proto, lo, hi), loPort | (hiPort << 16));
 }
 
+// The saved flow's ports and side in one u64 store (ctFlow4Save, ctFlowSaveOf).
+assert(FS_HI_PORT == FS_LO_PORT + 2 && FS_SRC_IS_LO == FS_LO_PORT + 4);
+
 /**
- * flowKeyHash of an IPv4 flow (addresses `lo`, `hi` as u32 words): both
- * addresses in one u64, the protocol and ports in another, one multiply and
- * the mix (three multiplies, against six for the general form).
+ * Is the source the lo endpoint of an IPv4 flow (addresses `s`, `d` as u32
+ * words, ports word `pw` = source port | destination port << 16)? (s, sport)
+ * <= (d, dport), as one u64 compare each side.
  */
-@inline function flowKeyHash4(proto: u32, lo: u32, loPort: u32, hi: u32, hiPort: u32): u32 {
-  const ports: u64 = (<u64>proto << 32) | (<u64>loPort << 16) | <u64>hiPort;
-  return <u32>mix64(((<u64>lo << 32) | <u64>hi) ^ (ports * 0x9e3779b97f4a7c15)) & ~1;
+@inline function srcIsLo4(s: u32, d: u32, pw: u32): bool {
+  return ((<u64>s << 16) | <u64>(pw & 0xffff)) <= ((<u64>d << 16) | <u64>(pw >> 16));
 }
 
 /**
@@ -178,33 +181,44 @@ let pFree: usize = 0;
   kSrcIsLo = srcIsLo;
   if (srcIsLo) {
     kLo = src; kHi = dst; kLoPort = sport; kHiPort = dport;
-    kHash = flowKeyHash4(proto, s, sport, d, dport);
   } else {
     kLo = dst; kHi = src; kLoPort = dport; kHiPort = sport;
-    kHash = flowKeyHash4(proto, d, dport, s, sport);
   }
+  kHash = flowSlotHash(flowHash4(proto, s, d), kLoPort | (kHiPort << 16));
 }
 
 /**
  * ctFlow4 and ctFlowSave in one, without the prepared key (the batch
  * pre-pass: the judging loop restores the flow with ctFlowLoad): the saved
- * flow (FS_* at `p`) of that IPv4 flow; returns its first slot (ctFirstSlot).
+ * flow (FS_* at `p`) of the IPv4 flow whose addresses have the words `s`,
+ * `d`, its shard hash `h` (flowHash4) and its ports word `pw` (source port |
+ * destination port << 16, the record's REC_SPORT u32); returns its first
+ * slot (ctFirstSlot). FS_LO_PORT, FS_HI_PORT, FS_SRC_IS_LO and the pad after
+ * it in one u64 store.
  */
-@inline export function ctFlow4Save(p: usize, proto: u32, s: u32, sport: u32, d: u32, dport: u32): usize {
-  const srcIsLo = s < d || (s == d && sport <= dport);
-  let h: u32;
-  if (srcIsLo) {
-    h = flowKeyHash4(proto, s, sport, d, dport);
-    store<u16>(p, <u16>sport, FS_LO_PORT);
-    store<u16>(p, <u16>dport, FS_HI_PORT);
-  } else {
-    h = flowKeyHash4(proto, d, dport, s, sport);
-    store<u16>(p, <u16>dport, FS_LO_PORT);
-    store<u16>(p, <u16>sport, FS_HI_PORT);
-  }
-  store<u32>(p, h, FS_HASH);
-  store<u8>(p, srcIsLo ? 1 : 0, FS_SRC_IS_LO);
-  return oaSlots(ct) + <usize>(h & oaMask(ct)) * CT_SIZE;
+@inline export function ctFlow4Save(p: usize, h: u32, s: u32, d: u32, pw: u32): usize {
+  const srcIsLo = srcIsLo4(s, d, pw);
+  const ports = srcIsLo ? pw : rotl<u32>(pw, 16);
+  const hash = flowSlotHash(h, ports);
+  store<u32>(p, hash, FS_HASH);
+  store<u64>(p, <u64>ports | (<u64>srcIsLo << ((FS_SRC_IS_LO - FS_LO_PORT) << 3)), FS_LO_PORT);
+  return oaSlots(ct) + <usize>(hash & oaMask(ct)) * CT_SIZE;
+}
+
+/**
+ * ctFlow and ctFlowSave in one for any IP packet (the batch pre-pass's
+ * general case, addresses at `src`, `dst`, the record form): the saved flow
+ * of the flow whose shard hash is `h` (flowHashOf of its family, protocol and
+ * addresses) and ports word `pw` (as ctFlow4Save); returns its first slot.
+ */
+@inline export function ctFlowSaveOf(p: usize, h: u32, src: usize, dst: usize, pw: u32): usize {
+  const c = addrCmp(src, dst);
+  const srcIsLo = c < 0 || (c == 0 && (pw & 0xffff) <= (pw >> 16));
+  const ports = srcIsLo ? pw : rotl<u32>(pw, 16);
+  const hash = flowSlotHash(h, ports);
+  store<u32>(p, hash, FS_HASH);
+  store<u64>(p, <u64>ports | (<u64>srcIsLo << ((FS_SRC_IS_LO - FS_LO_PORT) << 3)), FS_LO_PORT);
+  return oaSlots(ct) + <usize>(hash & oaMask(ct)) * CT_SIZE;
 }
 
 /** The flow part of the key: family, protocol, (src, sport), (dst, dport) in canonical order. */
@@ -396,6 +410,43 @@ export function ctResumePaired(p: usize, family: u32, proto: u32, src: usize, ds
  */
 export function ctFirstSlot(): usize {
   return oaSlots(ct) + <usize>(kHash & oaMask(ct)) * CT_SIZE;
+}
+
+/**
+ * The table's probe lengths (a measure of the slot hash's spread, for
+ * bench/replay/probes.ts; not on any packet's path): `miss` false, the mean
+ * over its entries (live or expired) of the slots from the entry's first slot
+ * (its hash's) to its own, both counted (a lookup that finds it); true, the
+ * mean over all slots of the slots from there to the first empty one, both
+ * counted (a lookup that misses, its hash's slot taken as uniform). 0 for an
+ * empty table.
+ */
+export function ctProbeMean(miss: bool): f64 {
+  const slots = oaSlots(ct);
+  const mask = oaMask(ct);
+  let n: u64 = 0;
+  let sum: u64 = 0;
+  if (!miss) {
+    for (let i: u32 = 0; i <= mask; i++) {
+      const e = slots + <usize>i * CT_SIZE;
+      const t = load<u32>(e, CT_TAG);
+      if (t == SLOT_EMPTY || t == SLOT_TOMB) continue;
+      sum += <u64>(((i - load<u32>(e, CT_HASH)) & mask) + 1);
+      n++;
+    }
+    return n == 0 ? 0 : <f64>sum / <f64>n;
+  }
+  // Walk backwards from an empty slot: each slot's run to the next empty one is one more than its successor's.
+  let start: u32 = 0;
+  while (start <= mask && load<u32>(slots + <usize>start * CT_SIZE, CT_TAG) != SLOT_EMPTY) start++;
+  if (start > mask) return 0;
+  let run: u64 = 1;
+  for (let k: u32 = 1; k <= mask + 1; k++) {
+    const i = (start - k) & mask;
+    run = load<u32>(slots + <usize>i * CT_SIZE, CT_TAG) == SLOT_EMPTY ? 1 : run + 1;
+    sum += run;
+  }
+  return <f64>sum / (<f64>mask + 1);
 }
 
 /** The slot holding the key (live or expired), or 0; kFree: the first free slot on its probe path. */

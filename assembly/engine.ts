@@ -122,9 +122,9 @@ import {
   VERDICT_DENY,
   VERDICT_NOT_MINE,
 } from './layout';
-import { addrOwner, addrOwner4 } from './addrmap';
+import { addrOwner, addrOwner4, addrOwnerOf } from './addrmap';
 import { arenaAllocate } from './arena';
-import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSave, ctHit, ctHitOf, ctKey, ctLive, ctLookup, ctMask, ctMatchesWord, ctKeyWord, ctTagHashWord, ctAddrWord4, ctPair, ctResume, ctResumePaired, ctSlots } from './conntrack';
+import { ctAt, ctCreate, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSaveOf, ctHit, ctHitOf, ctKey, ctLive, ctLookup, ctMask, ctMatchesWord, ctKeyWord, ctTagHashWord, ctAddrWord4, ctPair, ctResume, ctResumePaired, ctSlots } from './conntrack';
 import { frRecall, frRemember } from './fragments';
 import { flowHash4, flowHashOf } from './hash';
 import { ifaceRecord } from './state';
@@ -282,6 +282,19 @@ function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
   if (proto == 6 || proto == 17) {
     return flags & F_PORTS ? (<u32>load<u16>(r, REC_SPORT) << 16) | <u32>load<u16>(r, REC_DPORT) : 0;
   }
+  if ((flags & F_ICMP) != 0 && isEcho(family, proto, <u32>load<u8>(r, REC_ICMP_TYPE))) {
+    const id: u32 = flags & F_ICMP_ID ? <u32>load<u16>(r, REC_ICMP_ID) : 0;
+    return (id << 16) | id;
+  }
+  return 0;
+}
+
+/**
+ * flowPorts as one u32 the other way round: source port | destination port
+ * << 16 (TCP/UDP: the record's u32 at REC_SPORT; the pre-pass's saved flow).
+ */
+@inline function flowPortsWord(r: usize, family: u32, proto: u32, flags: u32): u32 {
+  if (proto == 6 || proto == 17) return flags & F_PORTS ? load<u32>(r, REC_SPORT) : 0;
   if ((flags & F_ICMP) != 0 && isEcho(family, proto, <u32>load<u8>(r, REC_ICMP_TYPE))) {
     const id: u32 = flags & F_ICMP_ID ? <u32>load<u16>(r, REC_ICMP_ID) : 0;
     return (id << 16) | id;
@@ -469,9 +482,7 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
   }
   // IPv4 and no quoted flow (the common case): every step by the two address words.
   if (isPlain4(r)) return prepareRecord4(r, owned, saved);
-  if (!prepareRecordAny(r, owned)) return 0;
-  if (saved != 0) ctFlowSave(saved);
-  return ctFirstSlot();
+  return prepareRecordAny(r, owned, saved);
 }
 
 /** An IPv4 record that quotes no flow: prepareRecord4's case (its shard by shard4). */
@@ -491,32 +502,43 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
   return shardOfRecord(r);
 }
 
-/** prepareRecord of any record of an IP packet: the flow prepared (ctFlow) and true, or false. */
-@inline function prepareRecordAny(r: usize, owned: u32): bool {
-  const shard = shardOfRecord(r);
-  store<u32>(r, shard, REC_X_SHARD);
-  if (((owned >> shard) & 1) == 0) return false;
+/**
+ * prepareRecord of any record of an IP packet. The packet's own flow hash
+ * (flowHashOf) is its shard's unless it quotes a flow, and its conntrack
+ * slot hash's start (ctFlowSaveOf) in any case.
+ */
+@inline function prepareRecordAny(r: usize, owned: u32, saved: usize): usize {
   const family = <u32>load<u8>(r, REC_FAMILY);
-  const a = addrOwner(family, r + REC_SRC);
-  const b = addrOwner(family, r + REC_DST);
+  const proto = <u32>load<u8>(r, REC_PROTO);
+  const h = flowHashOf(family, proto, r + REC_SRC, r + REC_DST);
+  const shard = quotesAFlow(r) ? shardOfRecord(r) : shardOfHash(h);
+  store<u32>(r, shard, REC_X_SHARD);
+  if (((owned >> shard) & 1) == 0) return 0;
+  const a = addrOwnerOf(family, r + REC_SRC);
+  const b = addrOwnerOf(family, r + REC_DST);
   store<i32>(r, a, REC_X_OWNER_A);
   store<i32>(r, b, REC_X_OWNER_B);
-  if (a == b) return false; // both unmanaged, or local: no hop
-  if (isNonFirstFragmentRecord(r)) return false;
-  flowPacket(r);
-  return true;
+  if (a == b) return 0; // both unmanaged, or local: no hop
+  if (isNonFirstFragmentRecord(r)) return 0;
+  if (saved == 0) {
+    flowPacket(r);
+    return 1; // not loaded (one record)
+  }
+  return ctFlowSaveOf(saved, h, r + REC_SRC, r + REC_DST, flowPortsWord(r, family, proto, <u32>load<u8>(r, REC_FLAGS)));
 }
 
 /**
  * prepareRecord of an IPv4 record that quotes no flow: the same shard (the
  * packet's own flow), owners and flow, each from the addresses' words
- * loaded once (flowHash4, addrOwner4, ctFlow4Save or ctFlow4).
+ * loaded once (flowHash4, addrOwner4, ctFlow4Save or ctFlow4); the flow
+ * hash is the shard's and the conntrack slot hash's start.
  */
 @inline function prepareRecord4(r: usize, owned: u32, saved: usize): usize {
   const x = load<u32>(r, REC_SRC + ADDR_W0);
   const y = load<u32>(r, REC_DST + ADDR_W0);
   const proto = <u32>load<u8>(r, REC_PROTO);
-  const shard = shard4(proto, x, y);
+  const h = flowHash4(proto, x, y);
+  const shard = shardOfHash(h); // shard4's value: 0 with one shard or none
   store<u32>(r, shard, REC_X_SHARD);
   if (((owned >> shard) & 1) == 0) return 0;
   const a = addrOwner4(x);
@@ -526,11 +548,9 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
   if (a == b) return 0; // both unmanaged, or local: no hop
   const flags = <u32>load<u8>(r, REC_FLAGS);
   if ((flags & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0) return 0;
+  if (saved != 0) return ctFlow4Save(saved, h, x, y, flowPortsWord(r, 4, proto, flags));
   const ports = flowPorts(r, 4, proto, flags);
-  const sp = ports >> 16;
-  const dp = ports & 0xffff;
-  if (saved != 0) return ctFlow4Save(saved, proto, x, sp, y, dp);
-  ctFlow4(proto, r + REC_SRC, x, sp, r + REC_DST, y, dp);
+  ctFlow4(proto, r + REC_SRC, x, ports >> 16, r + REC_DST, y, ports & 0xffff);
   return 1; // not loaded (one record)
 }
 
@@ -963,17 +983,16 @@ let claimShard: usize = 0;
     const proto = <u32>load<u8>(r, REC_PROTO);
     const flags = <u32>load<u8>(r, REC_FLAGS);
     if ((flags & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0) return 0;
-    const ports = flowPorts(r, 4, proto, flags);
-    return ctFlow4Save(saved, proto, x, ports >> 16, y, ports & 0xffff);
+    return ctFlow4Save(saved, flowHash4(proto, x, y), x, y, flowPortsWord(r, 4, proto, flags));
   }
   const family = <u32>load<u8>(r, REC_FAMILY);
-  const a = addrOwner(family, r + REC_SRC);
-  const b = addrOwner(family, r + REC_DST);
+  const a = addrOwnerOf(family, r + REC_SRC);
+  const b = addrOwnerOf(family, r + REC_DST);
   store<i32>(r, a, REC_X_OWNER_A);
   store<i32>(r, b, REC_X_OWNER_B);
   if (a == b) return 0; // both unmanaged, or local: no hop
   if (isNonFirstFragmentRecord(r)) return 0;
-  flowPacket(r);
-  ctFlowSave(saved);
-  return ctFirstSlot();
+  const proto = <u32>load<u8>(r, REC_PROTO);
+  const h = flowHashOf(family, proto, r + REC_SRC, r + REC_DST);
+  return ctFlowSaveOf(saved, h, r + REC_SRC, r + REC_DST, flowPortsWord(r, family, proto, <u32>load<u8>(r, REC_FLAGS)));
 }

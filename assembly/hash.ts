@@ -107,6 +107,19 @@ const FNV_FAMILY6: u32 = (FNV_OFFSET ^ 6) * FNV_PRIME;
   return fmix32(fnvWord(fnvWord(fnvWord(FNV_FAMILY4, proto), lo), hi));
 }
 
+/**
+ * The conntrack slot hash of a flow (the table's own, the same at every
+ * interface, even: conntrack.ts): the flow's shard hash `h` (flowHashOf of
+ * its family, protocol and addresses, already mixed) with its ports word
+ * `ports` (lo port | hi port << 16, the canonical order) folded in and mixed
+ * again by the murmur3 finalizer (a bijection: the flows of one address pair
+ * spread as their ports differ). The pre-pass has `h` from the shard, so
+ * the slot costs the finalizer only.
+ */
+@inline export function flowSlotHash(h: u32, ports: u32): u32 {
+  return fmix32(h ^ ports) & ~1;
+}
+
 /** The murmur3 finalizer. */
 @inline function fmix32(h: u32): u32 {
   h ^= h >> 16;

@@ -46,7 +46,7 @@ export { arenaAllocate, arenaShare, arenaEnd } from "./arena";
 export { flowHash } from "./hash";
 export { addrMapInit, addrMapAdd, addrOwner } from "./addrmap";
 export { ifaceRecord, statsPtr } from "./state";
-export { ctFlow, ctFlowSave, ctFlowLoad, ctAt, ctKey, ctLookup, ctHit, ctCreate, ctPeak } from "./conntrack";
+export { ctFlow, ctFlowSave, ctFlowLoad, ctAt, ctKey, ctLookup, ctHit, ctCreate, ctPeak, ctProbeMean } from "./conntrack";
 export { frRecall, frRemember } from "./fragments";
 export * from "./engine";
 export * from "./library";

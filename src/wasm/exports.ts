@@ -156,6 +156,12 @@ export interface SgfExports {
    */
   ctPeak(iface: number, shard: number): number;
   /**
+   * assembly/conntrack/ctProbeMean
+   * @param miss `bool`
+   * @returns `f64`
+   */
+  ctProbeMean(miss: boolean): number;
+  /**
    * assembly/fragments/frRecall
    * @param iface `u32`
    * @param shard `u32`
