@@ -501,6 +501,33 @@ function ctFindPair(): usize {
   ctHitOf(e, now, tcpFlags, shard, kSrcIsLo, kProto, kIface);
 }
 
+/**
+ * ctLive and, when live, ctHitOf of entry `e` (the judging loop's hits): the
+ * state and the last-seen time loaded once; a packet that changes nothing but
+ * the last-seen time (§5: an entry in a state no packet of this kind moves —
+ * TCP established or closing, UDP replied, ICMP, other — hit by a packet with
+ * neither FIN nor RST) stores only that; any other goes through ctHitOf out
+ * of line (ctHitStep). `tcpFlags` 0 for a packet that is no TCP segment.
+ * Returns false (nothing changed) when the entry has expired.
+ */
+@inline export function ctLiveHit(e: usize, iface: u32, now: i64, tcpFlags: u32, shard: u32, fromLo: bool, proto: u32): bool {
+  const last = load<i64>(e, CT_LAST_SEEN);
+  const state = <u32>load<u8>(e, CT_STATE);
+  if (!within(now, last, timeoutOf(iface, state))) return false;
+  if ((tcpFlags & (TCP_RST | TCP_FIN)) == 0 && ((CT_STEADY >> state) & 1) != 0) {
+    if (now > last) store<i64>(e, now, CT_LAST_SEEN);
+  } else ctHitStep(e, now, tcpFlags, shard, fromLo, proto, iface);
+  return true;
+}
+
+/** The states a packet with neither FIN nor RST leaves as they are (ctHitOf: only opening and unreplied move, on a reply). */
+const CT_STEADY: u32 = (1 << ST_TCP_ESTABLISHED) | (1 << ST_TCP_CLOSING) | (1 << ST_UDP_REPLIED) | (1 << ST_ICMP) | (1 << ST_OTHER);
+
+/** ctHitOf out of line (ctLiveHit's state changes). */
+function ctHitStep(e: usize, now: i64, tcpFlags: u32, shard: u32, fromLo: bool, proto: u32, iface: u32): void {
+  ctHitOf(e, now, tcpFlags, shard, fromLo, proto, iface);
+}
+
 /** ctHit for the flow given by its parts (`fromLo`: the packet's source is the lo side; at interface `iface`). */
 @inline export function ctHitOf(e: usize, now: i64, tcpFlags: u32, shard: u32, fromLo: bool, proto: u32, iface: u32): void {
   const flags = load<u8>(e, CT_FLAGS);

@@ -124,7 +124,7 @@ import {
 } from './layout';
 import { addrOwner, addrOwner4 } from './addrmap';
 import { arenaAllocate } from './arena';
-import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSave, ctHit, ctHitOf, ctKey, ctLive, ctLookup, ctMask, ctMatchesWord, ctKeyWord, ctTagHashWord, ctAddrWord4, ctPair, ctResume, ctResumePaired, ctSlots } from './conntrack';
+import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSave, ctHit, ctHitOf, ctKey, ctLive, ctLiveHit, ctLookup, ctMask, ctMatchesWord, ctKeyWord, ctTagHashWord, ctAddrWord4, ctPair, ctResume, ctResumePaired, ctSlots } from './conntrack';
 import { frRecall, frRemember } from './fragments';
 import { flowHash4, flowHashOf } from './hash';
 import { ifaceRecord } from './state';
@@ -764,13 +764,11 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     }
     i = (i + 1) & mask;
   }
-  if (found == 0 || !ctLive(found, first, now)) return savedMissFirst(r, o, shard, b, saved, first, dir, found, free, tagB, other, now);
-  ctHitOf(found, now, tcpFlags, shard, srcIsLo, proto, first);
+  if (found == 0 || !ctLiveHit(found, first, now, tcpFlags, shard, srcIsLo, proto)) return savedMissFirst(r, o, shard, b, saved, first, dir, found, free, tagB, other, now);
   writeHopOf(o, 0, first, dir, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec);
   if (tagB == 0) return hopsDoneOf(o, 1, VERDICT_ALLOW, HOP_ESTABLISHED, rec);
   const second = <u32>b;
-  if (other != 0 && ctLive(other, second, now)) {
-    ctHitOf(other, now, tcpFlags, shard, srcIsLo, proto, second);
+  if (other != 0 && ctLiveHit(other, second, now, tcpFlags, shard, srcIsLo, proto)) {
     writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec);
     return hopsDoneOf(o, 2, VERDICT_ALLOW, HOP_ESTABLISHED, rec);
   }
