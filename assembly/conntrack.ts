@@ -343,6 +343,31 @@ const KW_MASK: u64 =
   return addrEq(k + CTK_LO, lo) && addrEq(k + CTK_HI, hi);
 }
 
+/**
+ * ctMatchesWord with the key's words taken from the packet's saved flow `p`
+ * (ctFlowSave: hash, ports, side) and its parts (state shard `shard`,
+ * `family`, `proto`, addresses at `src`, `dst`): the judging loop's walk
+ * calls it only where an entry's tag and hash match, so that the walk keeps
+ * none of these live.
+ */
+@inline export function ctMatchesSaved(e: usize, p: usize, shard: u32, family: u32, proto: u32, src: usize, dst: usize): bool {
+  // The saved ports as one u32 (FS_HI_PORT follows FS_LO_PORT as CT_HI_PORT follows CT_LO_PORT): the word's low half;
+  // the IPv4 pair as one u64 (CT_HI4 follows CT_LO4). A layout that breaks these fails to compile.
+  if (FS_HI_PORT != FS_LO_PORT + 2 || CT_LO_PORT != KW_AT || CT_HI_PORT != CT_LO_PORT + 2 || CT_HI4 != CT_LO4 + 4) ERROR('ctMatchesSaved: the layout is not the one it reads as words');
+  const kw = <u64>load<u32>(p, FS_LO_PORT) |
+    (<u64>proto << ((CT_PROTO - KW_AT) << 3)) |
+    (<u64>(family == 4 ? 0 : CTF_V6) << ((CT_FLAGS - KW_AT) << 3)) |
+    (<u64>shard << ((CT_SHARD - KW_AT) << 3));
+  if ((load<u64>(e, KW_AT) & KW_MASK) != kw) return false;
+  const srcIsLo = load<u8>(p, FS_SRC_IS_LO) != 0;
+  if (family == 4) {
+    const sd = <u64>load<u32>(src, ADDR_W0) | (<u64>load<u32>(dst, ADDR_W0) << 32);
+    return load<u64>(e, CT_LO4) == (srcIsLo ? sd : rotr<u64>(sd, 32));
+  }
+  const k = keyAt(load<u32>(e, CT_LO4));
+  return addrEq(k + CTK_LO, srcIsLo ? src : dst) && addrEq(k + CTK_HI, srcIsLo ? dst : src);
+}
+
 /** The table's slot array and mask (the judging loop's own walks). */
 @inline export function ctSlots(): usize {
   return oaSlots(ct);
@@ -507,25 +532,26 @@ function ctFindPair(): usize {
  * the last-seen time (§5: an entry in a state no packet of this kind moves —
  * TCP established or closing, UDP replied, ICMP, other — hit by a packet with
  * neither FIN nor RST) stores only that; any other goes through ctHitOf out
- * of line (ctHitStep). `tcpFlags` 0 for a packet that is no TCP segment.
+ * of line (ctHitStep). `tcpFlags` 0 for a packet that is no TCP segment;
+ * `p`: the packet's saved flow (ctFlowSave), `e` an entry of it.
  * Returns false (nothing changed) when the entry has expired.
  */
-@inline export function ctLiveHit(e: usize, iface: u32, now: i64, tcpFlags: u32, shard: u32, fromLo: bool, proto: u32): bool {
+@inline export function ctLiveHit(e: usize, iface: u32, now: i64, tcpFlags: u32, shard: u32, p: usize): bool {
   const last = load<i64>(e, CT_LAST_SEEN);
   const state = <u32>load<u8>(e, CT_STATE);
   if (!within(now, last, timeoutOf(iface, state))) return false;
   if ((tcpFlags & (TCP_RST | TCP_FIN)) == 0 && ((CT_STEADY >> state) & 1) != 0) {
     if (now > last) store<i64>(e, now, CT_LAST_SEEN);
-  } else ctHitStep(e, now, tcpFlags, shard, fromLo, proto, iface);
+  } else ctHitStep(e, now, tcpFlags, shard, p, iface);
   return true;
 }
 
 /** The states a packet with neither FIN nor RST leaves as they are (ctHitOf: only opening and unreplied move, on a reply). */
 const CT_STEADY: u32 = (1 << ST_TCP_ESTABLISHED) | (1 << ST_TCP_CLOSING) | (1 << ST_UDP_REPLIED) | (1 << ST_ICMP) | (1 << ST_OTHER);
 
-/** ctHitOf out of line (ctLiveHit's state changes). */
-function ctHitStep(e: usize, now: i64, tcpFlags: u32, shard: u32, fromLo: bool, proto: u32, iface: u32): void {
-  ctHitOf(e, now, tcpFlags, shard, fromLo, proto, iface);
+/** ctHitOf out of line (ctLiveHit's state changes; the protocol is the entry's, the side the saved flow's). */
+function ctHitStep(e: usize, now: i64, tcpFlags: u32, shard: u32, p: usize, iface: u32): void {
+  ctHitOf(e, now, tcpFlags, shard, load<u8>(p, FS_SRC_IS_LO) != 0, <u32>load<u8>(e, CT_PROTO), iface);
 }
 
 /** ctHit for the flow given by its parts (`fromLo`: the packet's source is the lo side; at interface `iface`). */

@@ -124,7 +124,7 @@ import {
 } from './layout';
 import { addrOwner, addrOwner4 } from './addrmap';
 import { arenaAllocate } from './arena';
-import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSave, ctHit, ctHitOf, ctKey, ctLive, ctLiveHit, ctLookup, ctMask, ctMatchesWord, ctKeyWord, ctTagHashWord, ctAddrWord4, ctPair, ctResume, ctResumePaired, ctSlots } from './conntrack';
+import { ctAt, ctCreate, ctFirstSlot, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSave, ctHit, ctHitOf, ctKey, ctLive, ctLiveHit, ctLookup, ctMask, ctMatchesSaved, ctTagHashWord, ctPair, ctResume, ctResumePaired, ctSlots } from './conntrack';
 import { frRecall, frRemember } from './fragments';
 import { flowHash4, flowHashOf } from './hash';
 import { ifaceRecord } from './state';
@@ -368,7 +368,7 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
 }
 
 @inline function writeHop(out: usize, k: u32, iface: u32, dir: u32): void {
-  writeHopOf(out, k, iface, dir, hVerdict, hReason, hRule, true);
+  writeHopOf(out, k, iface, dir, hVerdict, hReason, hRule, true, tally);
 }
 
 /**
@@ -376,7 +376,7 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
  * `rec`: write the hop into the decision record (a literal at each call
  * site; false on the tally-only path's inlined hits, which keep the tally only).
  */
-@inline function writeHopOf(out: usize, k: u32, iface: u32, dir: u32, verdict: u8, reason: u8, rule: i32, rec: bool): void {
+@inline function writeHopOf(out: usize, k: u32, iface: u32, dir: u32, verdict: u8, reason: u8, rule: i32, rec: bool, tl: usize): void {
   if (rec) {
     const h = out + D_HOP0 + <usize>k * H_SIZE;
     store<u32>(h + H_IFACE, iface);
@@ -385,12 +385,12 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
     store<u8>(h + H_REASON, reason);
     store<i32>(h + H_RULE, rule);
   }
-  if (tally != 0) {
+  if (tl != 0) {
     // ingress allow/deny, egress allow/deny
-    bump(tally + TL_IFACES + ((<usize>iface * TL_IFACE_COUNTERS + <usize>dir * 2 + (verdict == VERDICT_ALLOW ? 0 : 1)) << 3));
+    bump(tl + TL_IFACES + ((<usize>iface * TL_IFACE_COUNTERS + <usize>dir * 2 + (verdict == VERDICT_ALLOW ? 0 : 1)) << 3));
     if (reason == HOP_RULE) {
       const list = load<u32>(ifaceRecord(iface) + (dir == DIR_INGRESS ? IF_LIST_IN : IF_LIST_OUT));
-      bump(tally + <usize>load<u32>(tallyHits + (<usize>list << 2)) + (<usize>rule << 3));
+      bump(tl + <usize>load<u32>(tallyHits + (<usize>list << 2)) + (<usize>rule << 3));
     }
   }
 }
@@ -591,7 +591,7 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
  */
 export function engineRunOne(r: usize, out: usize, owned: u32): u32 {
   prepareRecord(r, owned, 0);
-  return judgeRecord(r, out, owned, 0, false, true);
+  return judgeRecord(r, out, owned, 0, false, true, tally);
 }
 
 /**
@@ -607,19 +607,43 @@ export function engineDecodeTally(frames: usize, desc: usize, n: u32, ifaces: us
 
 /** judge without decision records (engineDecodeTally): every record's rare paths write into `spare`. */
 function judgeTally(recs: usize, n: u32, spare: usize, owned: u32): u32 {
+  const tl = tally;
   let judged: u32 = 0;
   let r = recs;
-  for (let i: u32 = 0; i < n; i++, r += REC_SIZE) judged += judgeRecord(r, spare, owned, flowScratch + <usize>i * FS_SIZE, true, false);
-  return judged;
+  let saved = flowScratch;
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, saved += FS_SIZE) judged += judgeRecord(r, spare, owned, saved, true, false, tl);
+  return judgedOf(judged, tl);
 }
 
 /** The main loop over a pre-passed sub-batch. */
 function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
+  const tl = tally;
   let judged: u32 = 0;
   let r = recs;
   let o = out;
-  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE) judged += judgeRecord(r, o, owned, flowScratch + <usize>i * FS_SIZE, true, true);
-  return judged;
+  let saved = flowScratch;
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE, saved += FS_SIZE) judged += judgeRecord(r, o, owned, saved, true, true, tl);
+  return judgedOf(judged, tl);
+}
+
+/**
+ * A packet's count in a sub-batch's sum of judgeRecord results (SUB_BATCH
+ * packets at most, so the two fields never overflow): 1 for a packet judged
+ * here, plus EST_ONE for one allowed by established hops only whose packet,
+ * allow and reason counters judgedOf adds.
+ */
+const EST_ONE: u32 = 1 << 16;
+
+/** The number judged in a sub-batch's sum `acc` of judgeRecord results; adds its EST_ONE packets to the tally `tl`. */
+@inline function judgedOf(acc: u32, tl: usize): u32 {
+  const est = <u64>(acc >> 16);
+  if (tl != 0 && est != 0) {
+    store<u64>(tl + TL_PACKETS, load<u64>(tl + TL_PACKETS) + est);
+    store<u64>(tl + TL_ALLOW, load<u64>(tl + TL_ALLOW) + est);
+    const at = tl + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>HOP_ESTABLISHED) << 3);
+    store<u64>(at, load<u64>(at) + est);
+  }
+  return acc & (EST_ONE - 1);
 }
 
 /**
@@ -628,9 +652,12 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
  * the pre-pass saved its flow (ctFlowSave), or 0 when the prepared flow is
  * still this record's (engineRunOne). `batch`: `saved` is not 0 (a
  * literal at each call site, so that each inlined copy keeps only its own
- * paths).
+ * paths). `tl`: the tally (the global, read once by the caller). With
+ * `batch`, a packet allowed by established hops only (judgeSaved's hits)
+ * returns 1 + EST_ONE, its packet, allow and reason counts left to the
+ * caller (judgedOf, once a sub-batch).
  */
-@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize, batch: bool, rec: bool): u32 {
+@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize, batch: bool, rec: bool, tl: usize): u32 {
   const reason = load<u8>(r, REC_REASON);
   // Packets without an IP header (and the undecodable) belong to shard 0.
   const shard: u32 = load<u32>(r, REC_X_SHARD);
@@ -661,7 +688,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
   }
   const flags = <u32>load<u8>(r, REC_FLAGS);
   // A packet that is no fragment, its flow saved by the pre-pass (most packets): its own walk, in locals.
-  if (batch && (flags & F_FRAG) == 0) return judgeSaved(r, o, shard, a, b, saved, flags, rec);
+  if (batch && (flags & F_FRAG) == 0) return judgeSaved(r, o, shard, a, b, saved, flags, rec, tl);
   if (isNonFirstFragmentRecord(r)) flowPacket(r);
   else {
     if (batch) ctFlowLoad(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
@@ -709,34 +736,21 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
  * (ctResume, ctResumePaired: the globals as ctFlowLoad, ctAt and ctLookup
  * would have left them), which goes on as before: the same decisions.
  */
-@inline function judgeSaved(r: usize, o: usize, shard: u32, a: i32, b: i32, saved: usize, flags: u32, rec: bool): u32 {
+@inline function judgeSaved(r: usize, o: usize, shard: u32, a: i32, b: i32, saved: usize, flags: u32, rec: bool, tl: usize): u32 {
   if (rec) store<u8>(o, PKT_HOPS, D_REASON);
-  const now = load<i64>(r, REC_TS);
-  const family = <u32>load<u8>(r, REC_FAMILY);
-  const proto = <u32>load<u8>(r, REC_PROTO);
-  const tcpFlags: u32 = (flags & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
   const h = load<u32>(saved, FS_HASH);
-  const loPort = <u32>load<u16>(saved, FS_LO_PORT);
-  const hiPort = <u32>load<u16>(saved, FS_HI_PORT);
-  const srcIsLo = load<u8>(saved, FS_SRC_IS_LO) != 0;
-  const src = r + REC_SRC;
-  const dst = r + REC_DST;
-  const lo = srcIsLo ? src : dst;
-  const hi = srcIsLo ? dst : src;
   // The first hop: egress at a, else ingress at b; the second (tagB != 0): ingress at b after egress at a.
   const first: u32 = a >= 0 ? <u32>a : <u32>b;
   const dir: u32 = a >= 0 ? DIR_EGRESS : DIR_INGRESS;
-  const tagA = first + 1;
-  const tagB: u32 = a >= 0 && b >= 0 ? <u32>b + 1 : 0;
+  const tagB: u32 = (a | b) >= 0 ? <u32>b + 1 : 0;
   const slots = ctSlots();
   const mask = ctMask();
-  // The key as words (ctMatchesWord): tag and hash, the rest of the key, the IPv4 pair.
-  const wA = ctTagHashWord(tagA, h);
+  // The key's first word (tag and hash) per hop; the rest of the key is
+  // compared only where the first word matches (ctMatchesSaved: from the
+  // record and the saved flow, so that the walk keeps few values live).
+  const wA = ctTagHashWord(first + 1, h);
   // Without a second hop, wB == wA: the second branch is never taken (the first is, while nothing is found; then the walk stops).
   const wB = tagB != 0 ? ctTagHashWord(tagB, h) : wA;
-  const kw = ctKeyWord(shard, family, proto, loPort, hiPort);
-  const v4 = family == 4;
-  const aw = v4 ? ctAddrWord4(load<u32>(lo, ADDR_W0), load<u32>(hi, ADDR_W0)) : 0;
   let free: usize = 0;
   let found: usize = 0;
   let other: usize = 0;
@@ -745,12 +759,12 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     const e = slots + <usize>i * CT_SIZE;
     const w = load<u64>(e, CT_TAG);
     if (w == wA) {
-      if (found == 0 && ctMatchesWord(e, kw, v4, aw, lo, hi)) {
+      if (found == 0 && ctMatchesSaved(e, saved, shard, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST)) {
         found = e;
         if (other != 0 || tagB == 0) break;
       }
     } else if (w == wB) {
-      if (other == 0 && ctMatchesWord(e, kw, v4, aw, lo, hi)) {
+      if (other == 0 && ctMatchesSaved(e, saved, shard, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST)) {
         other = e;
         if (found != 0) break;
       }
@@ -764,13 +778,15 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     }
     i = (i + 1) & mask;
   }
-  if (found == 0 || !ctLiveHit(found, first, now, tcpFlags, shard, srcIsLo, proto)) return savedMissFirst(r, o, shard, b, saved, first, dir, found, free, tagB, other, now);
-  writeHopOf(o, 0, first, dir, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec);
-  if (tagB == 0) return hopsDoneOf(o, 1, VERDICT_ALLOW, HOP_ESTABLISHED, rec);
+  const now = load<i64>(r, REC_TS);
+  const tcpFlags: u32 = (flags & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
+  if (found == 0 || !ctLiveHit(found, first, now, tcpFlags, shard, saved)) return savedMissFirst(r, o, shard, b, saved, first, dir, found, free, tagB, other, now);
+  writeHopOf(o, 0, first, dir, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
+  if (tagB == 0) return establishedDone(o, 1, rec);
   const second = <u32>b;
-  if (other != 0 && ctLiveHit(other, second, now, tcpFlags, shard, srcIsLo, proto)) {
-    writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec);
-    return hopsDoneOf(o, 2, VERDICT_ALLOW, HOP_ESTABLISHED, rec);
+  if (other != 0 && ctLiveHit(other, second, now, tcpFlags, shard, saved)) {
+    writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
+    return establishedDone(o, 2, rec);
   }
   return savedMissSecond(r, o, shard, second, saved, other, free, now);
 }
@@ -801,21 +817,28 @@ function savedMissSecond(r: usize, o: usize, shard: u32, second: u32, saved: usi
 
 /** The decision record's hop count and verdict, and the tally, after a packet's hops (the last hop's reason is hReason). */
 @inline function hopsDone(o: usize, nh: u32, verdict: u8): u32 {
-  return hopsDoneOf(o, nh, verdict, hReason, true);
-}
-
-/** hopsDone with the last hop's reason given; `rec` as writeHopOf's. */
-@inline function hopsDoneOf(o: usize, nh: u32, verdict: u8, lastReason: u8, rec: bool): u32 {
-  if (rec) {
-    store<u8>(o, <u8>nh, D_NHOPS);
-    store<u8>(o, verdict, D_VERDICT);
-  }
+  store<u8>(o, <u8>nh, D_NHOPS);
+  store<u8>(o, verdict, D_VERDICT);
   if (tally != 0) {
     bump(tally + TL_PACKETS);
     bump(tally + (verdict == VERDICT_ALLOW ? TL_ALLOW : TL_DENY));
-    bump(tally + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>lastReason) << 3));
+    bump(tally + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>hReason) << 3));
   }
   return 1;
+}
+
+/**
+ * hopsDone for a packet allowed by `nh` established hops (judgeSaved's
+ * hits; `rec` as writeHopOf's): its decision record as hopsDone writes it;
+ * its packet, allow and reason counts left to judgedOf (the result counts
+ * EST_ONE).
+ */
+@inline function establishedDone(o: usize, nh: u32, rec: bool): u32 {
+  if (rec) {
+    store<u8>(o, <u8>nh, D_NHOPS);
+    store<u8>(o, VERDICT_ALLOW, D_VERDICT);
+  }
+  return 1 + EST_ONE;
 }
 
 /** A packet decided without hops (§2); `rec` as writeHopOf's. */
@@ -885,10 +908,13 @@ export function engineRunList(recs: usize, idx: usize, n: u32, out: usize, owned
     const m = min(SUB_BATCH, n - base);
     const ix = idx + (<usize>base << 2);
     prepassSink += prepassList(recs, ix, m, owned);
+    const tl = tally;
+    let acc: u32 = 0;
     for (let i: u32 = 0; i < m; i++) {
       const k = <usize>load<u32>(ix + (<usize>i << 2));
-      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE, true, true);
+      acc += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE, true, true, tl);
     }
+    judged += judgedOf(acc, tl);
   }
   return judged;
 }
@@ -929,10 +955,13 @@ export function engineRunClaimed(recs: usize, n: u32, out: usize, owned: u32, cl
       touches++;
     }
     prepassSink += touchSlots(touches);
+    const tl = tally;
+    let acc: u32 = 0;
     for (let j: u32 = 0; j < m; j++) {
       const k = <usize>load<u32>(claimIdx + (<usize>j << 2));
-      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE, true, true);
+      acc += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE, true, true, tl);
     }
+    judged += judgedOf(acc, tl);
   }
   return judged;
 }
