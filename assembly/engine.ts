@@ -688,7 +688,7 @@ const EST_ONE: u32 = 1 << 16;
   }
   const flags = <u32>load<u8>(r, REC_FLAGS);
   // A packet that is no fragment, its flow saved by the pre-pass (most packets): its own walk, in locals.
-  if (batch && (flags & F_FRAG) == 0) return judgeSaved(r, o, shard, a, b, saved, flags, rec, tl);
+  if (batch && (flags & F_FRAG) == 0) return judgeSaved(r, o, saved, rec, tl);
   if (isNonFirstFragmentRecord(r)) flowPacket(r);
   else {
     if (batch) ctFlowLoad(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
@@ -728,43 +728,71 @@ const EST_ONE: u32 = 1 << 16;
 
 /**
  * judgeRecord's hops for a record that is no fragment, its flow saved at
- * `saved` by the pre-pass (at least one of `a`, `b` an interface): the
- * conntrack lookups of both hops (or of the one) in one walk of the probe
- * path, like ctFindPair, and the hits, with the key and the results in
+ * `saved` by the pre-pass (at least one of its owners, REC_X_OWNER_A and
+ * REC_X_OWNER_B, an interface): the conntrack lookups of both hops (or of
+ * the one) in one walk of the probe path, like ctFindPair, and the hits, in
  * locals instead of the key's and the hop's globals. A lookup that finds no
- * live entry hands the key and what the walk found to the stateful path
- * (ctResume, ctResumePaired: the globals as ctFlowLoad, ctAt and ctLookup
- * would have left them), which goes on as before: the same decisions.
+ * live entry hands what the walk found to the stateful path (savedMissFirst,
+ * savedMissSecond: ctResume, ctResumePaired leave the globals as ctFlowLoad,
+ * ctAt and ctLookup would have), which goes on as before: the same decisions.
+ *
+ * The walk keeps only the slot, the key's first word per hop (tag and hash)
+ * and what it found live: the rest of the key is compared where a first word
+ * matches (ctMatchesSaved, from the record and the saved flow), and the hop's
+ * parts (owners, shard, time, flags) are loaded again after it — the values
+ * the judging loop would otherwise keep on the stack across the walk.
  */
-@inline function judgeSaved(r: usize, o: usize, shard: u32, a: i32, b: i32, saved: usize, flags: u32, rec: bool, tl: usize): u32 {
+@inline function judgeSaved(r: usize, o: usize, saved: usize, rec: bool, tl: usize): u32 {
   if (rec) store<u8>(o, PKT_HOPS, D_REASON);
   const h = load<u32>(saved, FS_HASH);
-  // The first hop: egress at a, else ingress at b; the second (tagB != 0): ingress at b after egress at a.
-  const first: u32 = a >= 0 ? <u32>a : <u32>b;
-  const dir: u32 = a >= 0 ? DIR_EGRESS : DIR_INGRESS;
-  const tagB: u32 = (a | b) >= 0 ? <u32>b + 1 : 0;
   const slots = ctSlots();
   const mask = ctMask();
-  // The key's first word (tag and hash) per hop; the rest of the key is
-  // compared only where the first word matches (ctMatchesSaved: from the
-  // record and the saved flow, so that the walk keeps few values live).
-  const wA = ctTagHashWord(first + 1, h);
-  // Without a second hop, wB == wA: the second branch is never taken (the first is, while nothing is found; then the walk stops).
-  const wB = tagB != 0 ? ctTagHashWord(tagB, h) : wA;
+  const a = load<i32>(r, REC_X_OWNER_A);
+  const b = load<i32>(r, REC_X_OWNER_B);
   let free: usize = 0;
   let found: usize = 0;
-  let other: usize = 0;
   let i = h & mask;
+  if ((a | b) < 0) {
+    // One hop (egress at a, or ingress at b; the other owner is negative): the walk for one tag.
+    const wA = ctTagHashWord(<u32>max(a, b) + 1, h);
+    while (true) {
+      const e = slots + <usize>i * CT_SIZE;
+      const w = load<u64>(e, CT_TAG);
+      if (w == wA) {
+        if (ctMatchesSaved(e, saved, load<u32>(r, REC_X_SHARD), <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST)) {
+          found = e;
+          break;
+        }
+      } else {
+        const t = <u32>w;
+        if (t == SLOT_EMPTY) {
+          if (free == 0) free = e;
+          break;
+        }
+        if (t == SLOT_TOMB && free == 0) free = e;
+      }
+      i = (i + 1) & mask;
+    }
+    const a1 = load<i32>(r, REC_X_OWNER_A);
+    const first = <u32>max(a1, load<i32>(r, REC_X_OWNER_B));
+    if (found == 0 || !ctLiveHit(found, first, load<i64>(r, REC_TS), recTcpFlags(r), load<u32>(r, REC_X_SHARD), saved)) return savedMissFirst(r, o, saved, found, free, 0);
+    writeHopOf(o, 0, first, a1 >= 0 ? DIR_EGRESS : DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
+    return establishedDone(o, 1, rec);
+  }
+  // Two hops: egress at a, then ingress at b; the walk for both tags.
+  const wA = ctTagHashWord(<u32>a + 1, h);
+  const wB = ctTagHashWord(<u32>b + 1, h);
+  let other: usize = 0;
   while (true) {
     const e = slots + <usize>i * CT_SIZE;
     const w = load<u64>(e, CT_TAG);
     if (w == wA) {
-      if (found == 0 && ctMatchesSaved(e, saved, shard, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST)) {
+      if (found == 0 && ctMatchesSaved(e, saved, load<u32>(r, REC_X_SHARD), <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST)) {
         found = e;
-        if (other != 0 || tagB == 0) break;
+        if (other != 0) break;
       }
     } else if (w == wB) {
-      if (other == 0 && ctMatchesSaved(e, saved, shard, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST)) {
+      if (other == 0 && ctMatchesSaved(e, saved, load<u32>(r, REC_X_SHARD), <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST)) {
         other = e;
         if (found != 0) break;
       }
@@ -779,27 +807,40 @@ const EST_ONE: u32 = 1 << 16;
     i = (i + 1) & mask;
   }
   const now = load<i64>(r, REC_TS);
-  const tcpFlags: u32 = (flags & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
-  if (found == 0 || !ctLiveHit(found, first, now, tcpFlags, shard, saved)) return savedMissFirst(r, o, shard, b, saved, first, dir, found, free, tagB, other, now);
-  writeHopOf(o, 0, first, dir, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
-  if (tagB == 0) return establishedDone(o, 1, rec);
-  const second = <u32>b;
+  const tcpFlags = recTcpFlags(r);
+  const shard = load<u32>(r, REC_X_SHARD);
+  const first = load<u32>(r, REC_X_OWNER_A);
+  if (found == 0 || !ctLiveHit(found, first, now, tcpFlags, shard, saved)) return savedMissFirst(r, o, saved, found, free, other);
+  writeHopOf(o, 0, first, DIR_EGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
+  const second = load<u32>(r, REC_X_OWNER_B);
   if (other != 0 && ctLiveHit(other, second, now, tcpFlags, shard, saved)) {
     writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
     return establishedDone(o, 2, rec);
   }
-  return savedMissSecond(r, o, shard, second, saved, other, free, now);
+  return savedMissSecond(r, o, saved, other, free);
+}
+
+/** The record's TCP flags (0 for a packet that is no TCP segment). */
+@inline function recTcpFlags(r: usize): u32 {
+  return (<u32>load<u8>(r, REC_FLAGS) & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
 }
 
 /**
- * judgeSaved after the first hop's lookup found no live entry: the general
- * path from there (out of line, so that judgeSaved's hit path stays small).
+ * judgeSaved after the first hop's lookup found no live entry (`found`: its
+ * entry, expired, or 0; `free`, `other`: what the walk found besides): the
+ * general path from there, the hop's parts loaded from the record again (out
+ * of line, so that judgeSaved's hit path stays small).
  */
-function savedMissFirst(r: usize, o: usize, shard: u32, b: i32, saved: usize, first: u32, dir: u32, found: usize, free: usize, tagB: u32, other: usize, now: i64): u32 {
-  const flags = <u32>load<u8>(r, REC_FLAGS);
-  const tcpFlags: u32 = (flags & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
+function savedMissFirst(r: usize, o: usize, saved: usize, found: usize, free: usize, other: usize): u32 {
+  const a = load<i32>(r, REC_X_OWNER_A);
+  const b = load<i32>(r, REC_X_OWNER_B);
+  const shard = load<u32>(r, REC_X_SHARD);
+  const now = load<i64>(r, REC_TS);
+  const first: u32 = a >= 0 ? <u32>a : <u32>b;
+  const dir: u32 = a >= 0 ? DIR_EGRESS : DIR_INGRESS;
+  const tagB: u32 = (a | b) >= 0 ? <u32>b + 1 : 0;
   ctResume(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, first, shard, found, free, tagB, other);
-  statefulMiss(first, dir, r, shard, now, tcpFlags);
+  statefulMiss(first, dir, r, shard, now, recTcpFlags(r));
   writeHop(o, 0, first, dir);
   if (tagB == 0 || hVerdict == VERDICT_DENY) return hopsDone(o, 1, hVerdict == VERDICT_DENY ? VERDICT_DENY : VERDICT_ALLOW);
   statefulHop(<u32>b, DIR_INGRESS, r, shard, now);
@@ -808,7 +849,10 @@ function savedMissFirst(r: usize, o: usize, shard: u32, b: i32, saved: usize, fi
 }
 
 /** judgeSaved after an egress hit when the ingress hop's lookup found no live entry (out of line, as savedMissFirst). */
-function savedMissSecond(r: usize, o: usize, shard: u32, second: u32, saved: usize, other: usize, free: usize, now: i64): u32 {
+function savedMissSecond(r: usize, o: usize, saved: usize, other: usize, free: usize): u32 {
+  const second = load<u32>(r, REC_X_OWNER_B);
+  const shard = load<u32>(r, REC_X_SHARD);
+  const now = load<i64>(r, REC_TS);
   ctResumePaired(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, second, other, free);
   statefulHop(second, DIR_INGRESS, r, shard, now);
   writeHop(o, 1, second, DIR_INGRESS);
