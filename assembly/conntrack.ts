@@ -15,6 +15,7 @@ import { arenaAlloc, arenaFree } from './arena';
 import { addrCmp, addrCopy, addrEq, addrHash, mix64 } from './hash';
 import {
   ADDR_W0,
+  ADDR_W2,
   CNT_CT_NEXT_EXPIRY,
   CNT_CT_PEAK,
   CNT_CT_STORED,
@@ -54,6 +55,11 @@ import {
   ST_UDP_UNREPLIED,
   TCP_FIN,
   TCP_RST,
+  REC_DST,
+  REC_FAMILY,
+  REC_PROTO,
+  REC_SRC,
+  REC_X_SHARD,
 } from './layout';
 import { oaDelete, oaFreeSlot, oaMask, oaMaybeGrow, oaNew, oaSize, oaSlots, oaTake } from './oa';
 import { addSat, counter, ctCapacity, statBump, timeoutOf, within } from './state';
@@ -345,27 +351,34 @@ const KW_MASK: u64 =
 
 /**
  * ctMatchesWord with the key's words taken from the packet's saved flow `p`
- * (ctFlowSave: hash, ports, side) and its parts (state shard `shard`,
- * `family`, `proto`, addresses at `src`, `dst`): the judging loop's walk
- * calls it only where an entry's tag and hash match, so that the walk keeps
- * none of these live.
+ * (ctFlowSave: ports, side) and its decoded record `r` (REC_*: its state
+ * shard, family, protocol and addresses, read at their offsets): the judging
+ * loop's walk calls it only where an entry's tag and hash match, so that the
+ * walk keeps none of these live.
  */
-@inline export function ctMatchesSaved(e: usize, p: usize, shard: u32, family: u32, proto: u32, src: usize, dst: usize): bool {
+@inline export function ctMatchesSaved(e: usize, p: usize, r: usize): bool {
   // The saved ports as one u32 (FS_HI_PORT follows FS_LO_PORT as CT_HI_PORT follows CT_LO_PORT): the word's low half;
   // the IPv4 pair as one u64 (CT_HI4 follows CT_LO4). A layout that breaks these fails to compile.
   if (FS_HI_PORT != FS_LO_PORT + 2 || CT_LO_PORT != KW_AT || CT_HI_PORT != CT_LO_PORT + 2 || CT_HI4 != CT_LO4 + 4) ERROR('ctMatchesSaved: the layout is not the one it reads as words');
+  const v4 = load<u8>(r, REC_FAMILY) == 4;
   const kw = <u64>load<u32>(p, FS_LO_PORT) |
-    (<u64>proto << ((CT_PROTO - KW_AT) << 3)) |
-    (<u64>(family == 4 ? 0 : CTF_V6) << ((CT_FLAGS - KW_AT) << 3)) |
-    (<u64>shard << ((CT_SHARD - KW_AT) << 3));
+    (<u64>load<u8>(r, REC_PROTO) << ((CT_PROTO - KW_AT) << 3)) |
+    (<u64>(v4 ? 0 : CTF_V6) << ((CT_FLAGS - KW_AT) << 3)) |
+    (<u64>load<u32>(r, REC_X_SHARD) << ((CT_SHARD - KW_AT) << 3));
   if ((load<u64>(e, KW_AT) & KW_MASK) != kw) return false;
   const srcIsLo = load<u8>(p, FS_SRC_IS_LO) != 0;
-  if (family == 4) {
-    const sd = <u64>load<u32>(src, ADDR_W0) | (<u64>load<u32>(dst, ADDR_W0) << 32);
+  if (v4) {
+    const sd = <u64>load<u32>(r, REC_SRC + ADDR_W0) | (<u64>load<u32>(r, REC_DST + ADDR_W0) << 32);
     return load<u64>(e, CT_LO4) == (srcIsLo ? sd : rotr<u64>(sd, 32));
   }
+  // IPv6: the key pool's addresses against the record's, by their offsets (no pointer into the record kept).
   const k = keyAt(load<u32>(e, CT_LO4));
-  return addrEq(k + CTK_LO, srcIsLo ? src : dst) && addrEq(k + CTK_HI, srcIsLo ? dst : src);
+  if (srcIsLo) {
+    return load<u64>(k, CTK_LO + ADDR_W0) == load<u64>(r, REC_SRC + ADDR_W0) && load<u64>(k, CTK_LO + ADDR_W2) == load<u64>(r, REC_SRC + ADDR_W2) &&
+      load<u64>(k, CTK_HI + ADDR_W0) == load<u64>(r, REC_DST + ADDR_W0) && load<u64>(k, CTK_HI + ADDR_W2) == load<u64>(r, REC_DST + ADDR_W2);
+  }
+  return load<u64>(k, CTK_LO + ADDR_W0) == load<u64>(r, REC_DST + ADDR_W0) && load<u64>(k, CTK_LO + ADDR_W2) == load<u64>(r, REC_DST + ADDR_W2) &&
+    load<u64>(k, CTK_HI + ADDR_W0) == load<u64>(r, REC_SRC + ADDR_W0) && load<u64>(k, CTK_HI + ADDR_W2) == load<u64>(r, REC_SRC + ADDR_W2);
 }
 
 /** The table's slot array and mask (the judging loop's own walks). */
@@ -539,7 +552,8 @@ function ctFindPair(): usize {
 @inline export function ctLiveHit(e: usize, iface: u32, now: i64, tcpFlags: u32, shard: u32, p: usize): bool {
   const last = load<i64>(e, CT_LAST_SEEN);
   const state = <u32>load<u8>(e, CT_STATE);
-  if (!within(now, last, timeoutOf(iface, state))) return false;
+  // within(now, last, timeout) as one test that is rarely true.
+  if (now > last && <u64>(now - last) > <u64>timeoutOf(iface, state)) return false;
   if ((tcpFlags & (TCP_RST | TCP_FIN)) == 0 && ((CT_STEADY >> state) & 1) != 0) {
     if (now > last) store<i64>(e, now, CT_LAST_SEEN);
   } else ctHitStep(e, now, tcpFlags, shard, p, iface);

@@ -658,7 +658,6 @@ const EST_ONE: u32 = 1 << 16;
  * caller (judgedOf, once a sub-batch).
  */
 @inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize, batch: bool, rec: bool, tl: usize): u32 {
-  const reason = load<u8>(r, REC_REASON);
   // Packets without an IP header (and the undecodable) belong to shard 0.
   const shard: u32 = load<u32>(r, REC_X_SHARD);
   if (rec) store<u8>(o, <u8>shard, D_SHARD);
@@ -667,6 +666,37 @@ const EST_ONE: u32 = 1 << 16;
     return 0;
   }
   if (rec) store<u8>(o, 0, D_NHOPS);
+  if (batch) {
+    // Most packets: decoded, owners not both unmanaged nor equal, no
+    // fragment, the flow saved by the pre-pass: judgeSaved; the rest out of
+    // line (judgeRestRecords, judgeRestTally), so that the loop holds only
+    // the common path.
+    if (load<u8>(r, REC_REASON) == REASON_OK) {
+      const a = load<i32>(r, REC_X_OWNER_A);
+      const b = load<i32>(r, REC_X_OWNER_B);
+      if ((a & b) >= 0 && a != b && (<u32>load<u8>(r, REC_FLAGS) & F_FRAG) == 0) return judgeSaved(r, o, saved, rec, tl);
+    }
+    return rec ? judgeRestRecords(r, o, shard, saved) : judgeRestTally(r, o, shard, saved);
+  }
+  return judgeRest(r, o, shard, saved, false, true);
+}
+
+/** judgeRest of a batch's record, with decision records (out of line: judgeRecord's rare paths). */
+function judgeRestRecords(r: usize, o: usize, shard: u32, saved: usize): u32 {
+  return judgeRest(r, o, shard, saved, true, true);
+}
+
+/** judgeRest of a batch's record, the tally only. */
+function judgeRestTally(r: usize, o: usize, shard: u32, saved: usize): u32 {
+  return judgeRest(r, o, shard, saved, true, false);
+}
+
+/**
+ * judgeRecord after the shard's test for a record judgeSaved does not take
+ * (with `batch`: undecoded, no hop, or a fragment; without: any).
+ */
+@inline function judgeRest(r: usize, o: usize, shard: u32, saved: usize, batch: bool, rec: bool): u32 {
+  const reason = load<u8>(r, REC_REASON);
   // §2: non-ip allow; malformed deny.
   if (reason == REASON_NON_IP) {
     packetOnly(o, VERDICT_ALLOW, PKT_NON_IP, rec);
@@ -687,8 +717,7 @@ const EST_ONE: u32 = 1 << 16;
     return 1;
   }
   const flags = <u32>load<u8>(r, REC_FLAGS);
-  // A packet that is no fragment, its flow saved by the pre-pass (most packets): its own walk, in locals.
-  if (batch && (flags & F_FRAG) == 0) return judgeSaved(r, o, saved, rec, tl);
+  // (With `batch`, a packet that is no fragment took judgeSaved.)
   if (isNonFirstFragmentRecord(r)) flowPacket(r);
   else {
     if (batch) ctFlowLoad(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
@@ -745,54 +774,89 @@ const EST_ONE: u32 = 1 << 16;
 @inline function judgeSaved(r: usize, o: usize, saved: usize, rec: bool, tl: usize): u32 {
   if (rec) store<u8>(o, PKT_HOPS, D_REASON);
   const h = load<u32>(saved, FS_HASH);
-  const slots = ctSlots();
-  const mask = ctMask();
   const a = load<i32>(r, REC_X_OWNER_A);
   const b = load<i32>(r, REC_X_OWNER_B);
-  let free: usize = 0;
-  let found: usize = 0;
-  let i = h & mask;
   if ((a | b) < 0) {
-    // One hop (egress at a, or ingress at b; the other owner is negative): the walk for one tag.
-    const wA = ctTagHashWord(<u32>max(a, b) + 1, h);
-    while (true) {
-      const e = slots + <usize>i * CT_SIZE;
-      const w = load<u64>(e, CT_TAG);
-      if (w == wA) {
-        if (ctMatchesSaved(e, saved, load<u32>(r, REC_X_SHARD), <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST)) {
-          found = e;
-          break;
-        }
-      } else {
-        const t = <u32>w;
-        if (t == SLOT_EMPTY) {
-          if (free == 0) free = e;
-          break;
-        }
-        if (t == SLOT_TOMB && free == 0) free = e;
-      }
-      i = (i + 1) & mask;
-    }
+    // One hop (egress at a, or ingress at b; the other owner is negative).
+    const found = walkTag(ctTagHashWord(<u32>max(a, b) + 1, h), h, saved, r);
     const a1 = load<i32>(r, REC_X_OWNER_A);
     const first = <u32>max(a1, load<i32>(r, REC_X_OWNER_B));
-    if (found == 0 || !ctLiveHit(found, first, load<i64>(r, REC_TS), recTcpFlags(r), load<u32>(r, REC_X_SHARD), saved)) return savedMissFirst(r, o, saved, found, free, 0);
+    if (found == 0 || !ctLiveHit(found, first, load<i64>(r, REC_TS), recTcpFlags(r), load<u32>(r, REC_X_SHARD), saved)) return savedMissFirst(r, o, saved);
     writeHopOf(o, 0, first, a1 >= 0 ? DIR_EGRESS : DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
     return establishedDone(o, 1, rec);
   }
-  // Two hops: egress at a, then ingress at b; the walk for both tags.
-  const wA = ctTagHashWord(<u32>a + 1, h);
-  const wB = ctTagHashWord(<u32>b + 1, h);
+  // Two hops: egress at a, then ingress at b.
+  const found = walkTag(ctTagHashWord(<u32>a + 1, h), h, saved, r);
+  const now = load<i64>(r, REC_TS);
+  if (found == 0 || !ctLiveHit(found, load<u32>(r, REC_X_OWNER_A), now, recTcpFlags(r), load<u32>(r, REC_X_SHARD), saved)) return savedMissFirst(r, o, saved);
+  writeHopOf(o, 0, load<u32>(r, REC_X_OWNER_A), DIR_EGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
+  const second = load<u32>(r, REC_X_OWNER_B);
+  const other = walkTag(ctTagHashWord(second + 1, load<u32>(saved, FS_HASH)), load<u32>(saved, FS_HASH), saved, r);
+  if (other == 0 || !ctLiveHit(other, second, load<i64>(r, REC_TS), recTcpFlags(r), load<u32>(r, REC_X_SHARD), saved)) return savedMissSecond(r, o, saved);
+  writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
+  return establishedDone(o, 2, rec);
+}
+
+/**
+ * The entry of the saved flow `saved` (record `r`) whose first word (tag and
+ * hash `h`) is `w0`, or 0: the probe path from the hash's slot to the first
+ * empty slot. judgeSaved's walk, one per hop: it carries only the slot; a
+ * miss path walks again for what else it needs (savedWalk).
+ */
+@inline function walkTag(w0: u64, h: u32, saved: usize, r: usize): usize {
+  const slots = ctSlots();
+  const mask = ctMask();
+  let i = h & mask;
+  while (true) {
+    const e = slots + <usize>i * CT_SIZE;
+    const w = load<u64>(e, CT_TAG);
+    if (w == w0) {
+      if (ctMatchesSaved(e, saved, r)) return e;
+    } else if (<u32>w == SLOT_EMPTY) return 0;
+    i = (i + 1) & mask;
+  }
+}
+
+// savedWalk's results.
+let walkFound: usize = 0;
+let walkOther: usize = 0;
+let walkFree: usize = 0;
+
+/**
+ * The walk of ctFindPair (of ctFind for one hop) for the record `r` judgeSaved
+ * took, its flow saved at `saved`, as the stateful path takes it over
+ * (ctResume): the first hop's entry (walkFound, 0: none), the second's
+ * (walkOther) and the first free slot on the way (walkFree: a tombstone or
+ * the empty slot that ends the path) — the walk stops at the first empty
+ * slot, or once it has found each hop's entry. Out of line: only the miss
+ * paths need more than walkTag's entry, and the table has not changed since
+ * judgeSaved's walks but for the last-seen time and state of a hit.
+ */
+function savedWalk(r: usize, saved: usize): void {
+  const a = load<i32>(r, REC_X_OWNER_A);
+  const b = load<i32>(r, REC_X_OWNER_B);
+  const h = load<u32>(saved, FS_HASH);
+  const first: u32 = a >= 0 ? <u32>a : <u32>b;
+  const tagB: u32 = (a | b) >= 0 ? <u32>b + 1 : 0;
+  const wA = ctTagHashWord(first + 1, h);
+  // Without a second hop, wB == wA: the second branch is never taken (the first is, while nothing is found; then the walk stops).
+  const wB = tagB != 0 ? ctTagHashWord(tagB, h) : wA;
+  const slots = ctSlots();
+  const mask = ctMask();
+  let free: usize = 0;
+  let found: usize = 0;
   let other: usize = 0;
+  let i = h & mask;
   while (true) {
     const e = slots + <usize>i * CT_SIZE;
     const w = load<u64>(e, CT_TAG);
     if (w == wA) {
-      if (found == 0 && ctMatchesSaved(e, saved, load<u32>(r, REC_X_SHARD), <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST)) {
+      if (found == 0 && ctMatchesSaved(e, saved, r)) {
         found = e;
-        if (other != 0) break;
+        if (other != 0 || tagB == 0) break;
       }
     } else if (w == wB) {
-      if (other == 0 && ctMatchesSaved(e, saved, load<u32>(r, REC_X_SHARD), <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST)) {
+      if (other == 0 && ctMatchesSaved(e, saved, r)) {
         other = e;
         if (found != 0) break;
       }
@@ -806,18 +870,9 @@ const EST_ONE: u32 = 1 << 16;
     }
     i = (i + 1) & mask;
   }
-  const now = load<i64>(r, REC_TS);
-  const tcpFlags = recTcpFlags(r);
-  const shard = load<u32>(r, REC_X_SHARD);
-  const first = load<u32>(r, REC_X_OWNER_A);
-  if (found == 0 || !ctLiveHit(found, first, now, tcpFlags, shard, saved)) return savedMissFirst(r, o, saved, found, free, other);
-  writeHopOf(o, 0, first, DIR_EGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
-  const second = load<u32>(r, REC_X_OWNER_B);
-  if (other != 0 && ctLiveHit(other, second, now, tcpFlags, shard, saved)) {
-    writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
-    return establishedDone(o, 2, rec);
-  }
-  return savedMissSecond(r, o, saved, other, free);
+  walkFound = found;
+  walkOther = other;
+  walkFree = free;
 }
 
 /** The record's TCP flags (0 for a packet that is no TCP segment). */
@@ -826,12 +881,13 @@ const EST_ONE: u32 = 1 << 16;
 }
 
 /**
- * judgeSaved after the first hop's lookup found no live entry (`found`: its
- * entry, expired, or 0; `free`, `other`: what the walk found besides): the
- * general path from there, the hop's parts loaded from the record again (out
- * of line, so that judgeSaved's hit path stays small).
+ * judgeSaved after the first hop's lookup found no live entry (its entry
+ * expired, or none): the general path from there, the walk's results
+ * (savedWalk) and the hop's parts taken again (out of line, so that
+ * judgeSaved's hit path stays small).
  */
-function savedMissFirst(r: usize, o: usize, saved: usize, found: usize, free: usize, other: usize): u32 {
+function savedMissFirst(r: usize, o: usize, saved: usize): u32 {
+  savedWalk(r, saved);
   const a = load<i32>(r, REC_X_OWNER_A);
   const b = load<i32>(r, REC_X_OWNER_B);
   const shard = load<u32>(r, REC_X_SHARD);
@@ -839,7 +895,7 @@ function savedMissFirst(r: usize, o: usize, saved: usize, found: usize, free: us
   const first: u32 = a >= 0 ? <u32>a : <u32>b;
   const dir: u32 = a >= 0 ? DIR_EGRESS : DIR_INGRESS;
   const tagB: u32 = (a | b) >= 0 ? <u32>b + 1 : 0;
-  ctResume(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, first, shard, found, free, tagB, other);
+  ctResume(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, first, shard, walkFound, walkFree, tagB, walkOther);
   statefulMiss(first, dir, r, shard, now, recTcpFlags(r));
   writeHop(o, 0, first, dir);
   if (tagB == 0 || hVerdict == VERDICT_DENY) return hopsDone(o, 1, hVerdict == VERDICT_DENY ? VERDICT_DENY : VERDICT_ALLOW);
@@ -849,11 +905,12 @@ function savedMissFirst(r: usize, o: usize, saved: usize, found: usize, free: us
 }
 
 /** judgeSaved after an egress hit when the ingress hop's lookup found no live entry (out of line, as savedMissFirst). */
-function savedMissSecond(r: usize, o: usize, saved: usize, other: usize, free: usize): u32 {
+function savedMissSecond(r: usize, o: usize, saved: usize): u32 {
+  savedWalk(r, saved);
   const second = load<u32>(r, REC_X_OWNER_B);
   const shard = load<u32>(r, REC_X_SHARD);
   const now = load<i64>(r, REC_TS);
-  ctResumePaired(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, second, other, free);
+  ctResumePaired(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, second, walkOther, walkFree);
   statefulHop(second, DIR_INGRESS, r, shard, now);
   writeHop(o, 1, second, DIR_INGRESS);
   return hopsDone(o, 2, hVerdict == VERDICT_DENY ? VERDICT_DENY : VERDICT_ALLOW);
