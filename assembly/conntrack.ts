@@ -15,6 +15,7 @@ import { arenaAlloc, arenaFree } from './arena';
 import { addrCmp, addrCopy, addrEq, flowHash4, flowHashOf, flowSlotHash } from './hash';
 import {
   ADDR_W0,
+  ADDR_W2,
   CNT_CT_NEXT_EXPIRY,
   CNT_CT_PEAK,
   CNT_CT_STORED,
@@ -54,6 +55,11 @@ import {
   ST_UDP_UNREPLIED,
   TCP_FIN,
   TCP_RST,
+  REC_DST,
+  REC_FAMILY,
+  REC_PROTO,
+  REC_SRC,
+  REC_X_SHARD,
 } from './layout';
 import { oaDelete, oaFreeSlot, oaMask, oaMaybeGrow, oaNew, oaSize, oaSlots, oaTake } from './oa';
 import { addSat, counter, ctCapacity, statBump, timeoutOf, within } from './state';
@@ -357,6 +363,40 @@ const KW_MASK: u64 =
   return addrEq(k + CTK_LO, lo) && addrEq(k + CTK_HI, hi);
 }
 
+/**
+ * ctMatchesWord with the key's words taken from the packet's saved flow `p`
+ * (ctFlowSave: ports, side) and its decoded record `r` (REC_*: its state
+ * shard, family, protocol and addresses, read at their offsets): the judging
+ * loop's walk calls it only where an entry's tag and hash match, so that the
+ * walk keeps none of these live.
+ */
+@inline export function ctMatchesSaved(e: usize, p: usize, r: usize): bool {
+  // Field by field, the cheapest first: the ports as one u32 (FS_HI_PORT
+  // follows FS_LO_PORT as CT_HI_PORT follows CT_LO_PORT); the protocol and
+  // the shard in the u32 at CT_PROTO (CT_SHARD its last byte, the state and
+  // flags between masked out); the CTF_V6 flag against the family; the IPv4
+  // pair as one u64 (CT_HI4 follows CT_LO4). A layout that breaks these fails to compile.
+  if (FS_HI_PORT != FS_LO_PORT + 2 || CT_HI_PORT != CT_LO_PORT + 2 || CT_SHARD != CT_PROTO + 3 || CT_HI4 != CT_LO4 + 4) ERROR('ctMatchesSaved: the layout is not the one it reads as words');
+  if (load<u32>(e, CT_LO_PORT) != load<u32>(p, FS_LO_PORT)) return false;
+  if (((load<u32>(e, CT_PROTO) ^ (<u32>load<u8>(r, REC_PROTO) | (load<u32>(r, REC_X_SHARD) << 24))) & 0xff0000ff) != 0) return false;
+  const v6 = (load<u8>(e, CT_FLAGS) & CTF_V6) != 0;
+  const srcIsLo = load<u8>(p, FS_SRC_IS_LO) != 0;
+  if (load<u8>(r, REC_FAMILY) == 4) {
+    if (v6) return false;
+    const sd = <u64>load<u32>(r, REC_SRC + ADDR_W0) | (<u64>load<u32>(r, REC_DST + ADDR_W0) << 32);
+    return load<u64>(e, CT_LO4) == (srcIsLo ? sd : rotr<u64>(sd, 32));
+  }
+  if (!v6) return false;
+  // IPv6: the key pool's addresses against the record's, by their offsets (no pointer into the record kept).
+  const k = keyAt(load<u32>(e, CT_LO4));
+  if (srcIsLo) {
+    return load<u64>(k, CTK_LO + ADDR_W0) == load<u64>(r, REC_SRC + ADDR_W0) && load<u64>(k, CTK_LO + ADDR_W2) == load<u64>(r, REC_SRC + ADDR_W2) &&
+      load<u64>(k, CTK_HI + ADDR_W0) == load<u64>(r, REC_DST + ADDR_W0) && load<u64>(k, CTK_HI + ADDR_W2) == load<u64>(r, REC_DST + ADDR_W2);
+  }
+  return load<u64>(k, CTK_LO + ADDR_W0) == load<u64>(r, REC_DST + ADDR_W0) && load<u64>(k, CTK_LO + ADDR_W2) == load<u64>(r, REC_DST + ADDR_W2) &&
+    load<u64>(k, CTK_HI + ADDR_W0) == load<u64>(r, REC_SRC + ADDR_W0) && load<u64>(k, CTK_HI + ADDR_W2) == load<u64>(r, REC_SRC + ADDR_W2);
+}
+
 /** The table's slot array and mask (the judging loop's own walks). */
 @inline export function ctSlots(): usize {
   return oaSlots(ct);
@@ -550,6 +590,35 @@ function ctFindPair(): usize {
 /** §5 state changes for a packet of the prepared key hitting `e`. */
 @inline export function ctHit(e: usize, now: i64, tcpFlags: u32, shard: u32): void {
   ctHitOf(e, now, tcpFlags, shard, kSrcIsLo, kProto, kIface);
+}
+
+/**
+ * ctLive and, when live, ctHitOf of entry `e` (the judging loop's hits): the
+ * state and the last-seen time loaded once; a packet that changes nothing but
+ * the last-seen time (§5: an entry in a state no packet of this kind moves —
+ * TCP established or closing, UDP replied, ICMP, other — hit by a packet with
+ * neither FIN nor RST) stores only that; any other goes through ctHitOf out
+ * of line (ctHitStep). `tcpFlags` 0 for a packet that is no TCP segment;
+ * `p`: the packet's saved flow (ctFlowSave), `e` an entry of it.
+ * Returns false (nothing changed) when the entry has expired.
+ */
+@inline export function ctLiveHit(e: usize, iface: u32, now: i64, tcpFlags: u32, shard: u32, p: usize): bool {
+  const last = load<i64>(e, CT_LAST_SEEN);
+  const state = <u32>load<u8>(e, CT_STATE);
+  // within(now, last, timeout) as one test that is rarely true.
+  if (now > last && <u64>(now - last) > <u64>timeoutOf(iface, state)) return false;
+  if ((tcpFlags & (TCP_RST | TCP_FIN)) == 0 && ((CT_STEADY >> state) & 1) != 0) {
+    if (now > last) store<i64>(e, now, CT_LAST_SEEN);
+  } else ctHitStep(e, now, tcpFlags, shard, p, iface);
+  return true;
+}
+
+/** The states a packet with neither FIN nor RST leaves as they are (ctHitOf: only opening and unreplied move, on a reply). */
+const CT_STEADY: u32 = (1 << ST_TCP_ESTABLISHED) | (1 << ST_TCP_CLOSING) | (1 << ST_UDP_REPLIED) | (1 << ST_ICMP) | (1 << ST_OTHER);
+
+/** ctHitOf out of line (ctLiveHit's state changes; the protocol is the entry's, the side the saved flow's). */
+function ctHitStep(e: usize, now: i64, tcpFlags: u32, shard: u32, p: usize, iface: u32): void {
+  ctHitOf(e, now, tcpFlags, shard, load<u8>(p, FS_SRC_IS_LO) != 0, <u32>load<u8>(e, CT_PROTO), iface);
 }
 
 /** ctHit for the flow given by its parts (`fromLo`: the packet's source is the lo side; at interface `iface`). */

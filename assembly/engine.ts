@@ -124,7 +124,7 @@ import {
 } from './layout';
 import { addrOwner, addrOwner4, addrOwnerOf } from './addrmap';
 import { arenaAllocate } from './arena';
-import { ctAt, ctCreate, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSaveOf, ctHit, ctHitOf, ctKey, ctLive, ctLookup, ctMask, ctMatchesWord, ctKeyWord, ctTagHashWord, ctAddrWord4, ctPair, ctResume, ctResumePaired, ctSlots } from './conntrack';
+import { ctAt, ctCreate, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSaveOf, ctHit, ctHitOf, ctKey, ctLive, ctLiveHit, ctLookup, ctMask, ctMatchesSaved, ctPair, ctResume, ctResumePaired, ctSlots, ctTagHashWord } from './conntrack';
 import { frRecall, frRemember } from './fragments';
 import { flowHash4, flowHashOf } from './hash';
 import { ifaceRecord } from './state';
@@ -381,7 +381,7 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
 }
 
 @inline function writeHop(out: usize, k: u32, iface: u32, dir: u32): void {
-  writeHopOf(out, k, iface, dir, hVerdict, hReason, hRule, true);
+  writeHopOf(out, k, iface, dir, hVerdict, hReason, hRule, true, tally);
 }
 
 /**
@@ -389,7 +389,7 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
  * `rec`: write the hop into the decision record (a literal at each call
  * site; false on the tally-only path's inlined hits, which keep the tally only).
  */
-@inline function writeHopOf(out: usize, k: u32, iface: u32, dir: u32, verdict: u8, reason: u8, rule: i32, rec: bool): void {
+@inline function writeHopOf(out: usize, k: u32, iface: u32, dir: u32, verdict: u8, reason: u8, rule: i32, rec: bool, tl: usize): void {
   if (rec) {
     const h = out + D_HOP0 + <usize>k * H_SIZE;
     store<u32>(h + H_IFACE, iface);
@@ -398,12 +398,12 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
     store<u8>(h + H_REASON, reason);
     store<i32>(h + H_RULE, rule);
   }
-  if (tally != 0) {
+  if (tl != 0) {
     // ingress allow/deny, egress allow/deny
-    bump(tally + TL_IFACES + ((<usize>iface * TL_IFACE_COUNTERS + <usize>dir * 2 + (verdict == VERDICT_ALLOW ? 0 : 1)) << 3));
+    bump(tl + TL_IFACES + ((<usize>iface * TL_IFACE_COUNTERS + <usize>dir * 2 + (verdict == VERDICT_ALLOW ? 0 : 1)) << 3));
     if (reason == HOP_RULE) {
       const list = load<u32>(ifaceRecord(iface) + (dir == DIR_INGRESS ? IF_LIST_IN : IF_LIST_OUT));
-      bump(tally + <usize>load<u32>(tallyHits + (<usize>list << 2)) + (<usize>rule << 3));
+      bump(tl + <usize>load<u32>(tallyHits + (<usize>list << 2)) + (<usize>rule << 3));
     }
   }
 }
@@ -611,7 +611,7 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
  */
 export function engineRunOne(r: usize, out: usize, owned: u32): u32 {
   prepareRecord(r, owned, 0);
-  return judgeRecord(r, out, owned, 0, false, true);
+  return judgeRecord(r, out, owned, 0, false, true, tally);
 }
 
 /**
@@ -627,19 +627,43 @@ export function engineDecodeTally(frames: usize, desc: usize, n: u32, ifaces: us
 
 /** judge without decision records (engineDecodeTally): every record's rare paths write into `spare`. */
 function judgeTally(recs: usize, n: u32, spare: usize, owned: u32): u32 {
+  const tl = tally;
   let judged: u32 = 0;
   let r = recs;
-  for (let i: u32 = 0; i < n; i++, r += REC_SIZE) judged += judgeRecord(r, spare, owned, flowScratch + <usize>i * FS_SIZE, true, false);
-  return judged;
+  let saved = flowScratch;
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, saved += FS_SIZE) judged += judgeRecord(r, spare, owned, saved, true, false, tl);
+  return judgedOf(judged, tl);
 }
 
 /** The main loop over a pre-passed sub-batch. */
 function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
+  const tl = tally;
   let judged: u32 = 0;
   let r = recs;
   let o = out;
-  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE) judged += judgeRecord(r, o, owned, flowScratch + <usize>i * FS_SIZE, true, true);
-  return judged;
+  let saved = flowScratch;
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE, saved += FS_SIZE) judged += judgeRecord(r, o, owned, saved, true, true, tl);
+  return judgedOf(judged, tl);
+}
+
+/**
+ * A packet's count in a sub-batch's sum of judgeRecord results (SUB_BATCH
+ * packets at most, so the two fields never overflow): 1 for a packet judged
+ * here, plus EST_ONE for one allowed by established hops only whose packet,
+ * allow and reason counters judgedOf adds.
+ */
+const EST_ONE: u32 = 1 << 16;
+
+/** The number judged in a sub-batch's sum `acc` of judgeRecord results; adds its EST_ONE packets to the tally `tl`. */
+@inline function judgedOf(acc: u32, tl: usize): u32 {
+  const est = <u64>(acc >> 16);
+  if (tl != 0 && est != 0) {
+    store<u64>(tl + TL_PACKETS, load<u64>(tl + TL_PACKETS) + est);
+    store<u64>(tl + TL_ALLOW, load<u64>(tl + TL_ALLOW) + est);
+    const at = tl + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>HOP_ESTABLISHED) << 3);
+    store<u64>(at, load<u64>(at) + est);
+  }
+  return acc & (EST_ONE - 1);
 }
 
 /**
@@ -648,10 +672,12 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
  * the pre-pass saved its flow (ctFlowSave), or 0 when the prepared flow is
  * still this record's (engineRunOne). `batch`: `saved` is not 0 (a
  * literal at each call site, so that each inlined copy keeps only its own
- * paths).
+ * paths). `tl`: the tally (the global, read once by the caller). With
+ * `batch`, a packet allowed by established hops only (judgeSaved's hits)
+ * returns 1 + EST_ONE, its packet, allow and reason counts left to the
+ * caller (judgedOf, once a sub-batch).
  */
-@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize, batch: bool, rec: bool): u32 {
-  const reason = load<u8>(r, REC_REASON);
+@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize, batch: bool, rec: bool, tl: usize): u32 {
   // Packets without an IP header (and the undecodable) belong to shard 0.
   const shard: u32 = load<u32>(r, REC_X_SHARD);
   if (rec) store<u8>(o, <u8>shard, D_SHARD);
@@ -660,6 +686,37 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     return 0;
   }
   if (rec) store<u8>(o, 0, D_NHOPS);
+  if (batch) {
+    // Most packets: decoded, owners not both unmanaged nor equal, no
+    // fragment, the flow saved by the pre-pass: judgeSaved; the rest out of
+    // line (judgeRestRecords, judgeRestTally), so that the loop holds only
+    // the common path.
+    if (load<u8>(r, REC_REASON) == REASON_OK) {
+      const a = load<i32>(r, REC_X_OWNER_A);
+      const b = load<i32>(r, REC_X_OWNER_B);
+      if ((a & b) >= 0 && a != b && (<u32>load<u8>(r, REC_FLAGS) & F_FRAG) == 0) return judgeSaved(r, o, saved, rec, tl);
+    }
+    return rec ? judgeRestRecords(r, o, shard, saved) : judgeRestTally(r, o, shard, saved);
+  }
+  return judgeRest(r, o, shard, saved, false, true);
+}
+
+/** judgeRest of a batch's record, with decision records (out of line: judgeRecord's rare paths). */
+function judgeRestRecords(r: usize, o: usize, shard: u32, saved: usize): u32 {
+  return judgeRest(r, o, shard, saved, true, true);
+}
+
+/** judgeRest of a batch's record, the tally only. */
+function judgeRestTally(r: usize, o: usize, shard: u32, saved: usize): u32 {
+  return judgeRest(r, o, shard, saved, true, false);
+}
+
+/**
+ * judgeRecord after the shard's test for a record judgeSaved does not take
+ * (with `batch`: undecoded, no hop, or a fragment; without: any).
+ */
+@inline function judgeRest(r: usize, o: usize, shard: u32, saved: usize, batch: bool, rec: bool): u32 {
+  const reason = load<u8>(r, REC_REASON);
   // §2: non-ip allow; malformed deny.
   if (reason == REASON_NON_IP) {
     packetOnly(o, VERDICT_ALLOW, PKT_NON_IP, rec);
@@ -680,8 +737,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     return 1;
   }
   const flags = <u32>load<u8>(r, REC_FLAGS);
-  // A packet that is no fragment, its flow saved by the pre-pass (most packets): its own walk, in locals.
-  if (batch && (flags & F_FRAG) == 0) return judgeSaved(r, o, shard, a, b, saved, flags, rec);
+  // (With `batch`, a packet that is no fragment took judgeSaved.)
   if (isNonFirstFragmentRecord(r)) flowPacket(r);
   else {
     if (batch) ctFlowLoad(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST);
@@ -721,42 +777,92 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
 
 /**
  * judgeRecord's hops for a record that is no fragment, its flow saved at
- * `saved` by the pre-pass (at least one of `a`, `b` an interface): the
- * conntrack lookups of both hops (or of the one) in one walk of the probe
- * path, like ctFindPair, and the hits, with the key and the results in
+ * `saved` by the pre-pass (at least one of its owners, REC_X_OWNER_A and
+ * REC_X_OWNER_B, an interface): the conntrack lookups of both hops (or of
+ * the one) in one walk of the probe path, like ctFindPair, and the hits, in
  * locals instead of the key's and the hop's globals. A lookup that finds no
- * live entry hands the key and what the walk found to the stateful path
- * (ctResume, ctResumePaired: the globals as ctFlowLoad, ctAt and ctLookup
- * would have left them), which goes on as before: the same decisions.
+ * live entry hands what the walk found to the stateful path (savedMissFirst,
+ * savedMissSecond: ctResume, ctResumePaired leave the globals as ctFlowLoad,
+ * ctAt and ctLookup would have), which goes on as before: the same decisions.
+ *
+ * The walk keeps only the slot, the key's first word per hop (tag and hash)
+ * and what it found live: the rest of the key is compared where a first word
+ * matches (ctMatchesSaved, from the record and the saved flow), and the hop's
+ * parts (owners, shard, time, flags) are loaded again after it — the values
+ * the judging loop would otherwise keep on the stack across the walk.
  */
-@inline function judgeSaved(r: usize, o: usize, shard: u32, a: i32, b: i32, saved: usize, flags: u32, rec: bool): u32 {
+@inline function judgeSaved(r: usize, o: usize, saved: usize, rec: bool, tl: usize): u32 {
   if (rec) store<u8>(o, PKT_HOPS, D_REASON);
-  const now = load<i64>(r, REC_TS);
-  const family = <u32>load<u8>(r, REC_FAMILY);
-  const proto = <u32>load<u8>(r, REC_PROTO);
-  const tcpFlags: u32 = (flags & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
   const h = load<u32>(saved, FS_HASH);
-  const loPort = <u32>load<u16>(saved, FS_LO_PORT);
-  const hiPort = <u32>load<u16>(saved, FS_HI_PORT);
-  const srcIsLo = load<u8>(saved, FS_SRC_IS_LO) != 0;
-  const src = r + REC_SRC;
-  const dst = r + REC_DST;
-  const lo = srcIsLo ? src : dst;
-  const hi = srcIsLo ? dst : src;
-  // The first hop: egress at a, else ingress at b; the second (tagB != 0): ingress at b after egress at a.
-  const first: u32 = a >= 0 ? <u32>a : <u32>b;
-  const dir: u32 = a >= 0 ? DIR_EGRESS : DIR_INGRESS;
-  const tagA = first + 1;
-  const tagB: u32 = a >= 0 && b >= 0 ? <u32>b + 1 : 0;
+  const a = load<i32>(r, REC_X_OWNER_A);
+  const b = load<i32>(r, REC_X_OWNER_B);
+  if ((a | b) < 0) {
+    // One hop (egress at a, or ingress at b; the other owner is negative).
+    const found = walkTag(ctTagHashWord(<u32>max(a, b) + 1, h), h, saved, r);
+    const a1 = load<i32>(r, REC_X_OWNER_A);
+    const first = <u32>max(a1, load<i32>(r, REC_X_OWNER_B));
+    if (found == 0 || !ctLiveHit(found, first, load<i64>(r, REC_TS), recTcpFlags(r), load<u32>(r, REC_X_SHARD), saved)) return savedMissFirst(r, o, saved);
+    writeHopOf(o, 0, first, a1 >= 0 ? DIR_EGRESS : DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
+    return establishedDone(o, 1, rec);
+  }
+  // Two hops: egress at a, then ingress at b.
+  const found = walkTag(ctTagHashWord(<u32>a + 1, h), h, saved, r);
+  const now = load<i64>(r, REC_TS);
+  if (found == 0 || !ctLiveHit(found, load<u32>(r, REC_X_OWNER_A), now, recTcpFlags(r), load<u32>(r, REC_X_SHARD), saved)) return savedMissFirst(r, o, saved);
+  writeHopOf(o, 0, load<u32>(r, REC_X_OWNER_A), DIR_EGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
+  const second = load<u32>(r, REC_X_OWNER_B);
+  const other = walkTag(ctTagHashWord(second + 1, load<u32>(saved, FS_HASH)), load<u32>(saved, FS_HASH), saved, r);
+  if (other == 0 || !ctLiveHit(other, second, load<i64>(r, REC_TS), recTcpFlags(r), load<u32>(r, REC_X_SHARD), saved)) return savedMissSecond(r, o, saved);
+  writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec, tl);
+  return establishedDone(o, 2, rec);
+}
+
+/**
+ * The entry of the saved flow `saved` (record `r`) whose first word (tag and
+ * hash `h`) is `w0`, or 0: the probe path from the hash's slot to the first
+ * empty slot. judgeSaved's walk, one per hop: it carries only the slot; a
+ * miss path walks again for what else it needs (savedWalk).
+ */
+@inline function walkTag(w0: u64, h: u32, saved: usize, r: usize): usize {
   const slots = ctSlots();
   const mask = ctMask();
-  // The key as words (ctMatchesWord): tag and hash, the rest of the key, the IPv4 pair.
-  const wA = ctTagHashWord(tagA, h);
+  let i = h & mask;
+  while (true) {
+    const e = slots + <usize>i * CT_SIZE;
+    const w = load<u64>(e, CT_TAG);
+    if (w == w0) {
+      if (ctMatchesSaved(e, saved, r)) return e;
+    } else if (<u32>w == SLOT_EMPTY) return 0;
+    i = (i + 1) & mask;
+  }
+}
+
+// savedWalk's results.
+let walkFound: usize = 0;
+let walkOther: usize = 0;
+let walkFree: usize = 0;
+
+/**
+ * The walk of ctFindPair (of ctFind for one hop) for the record `r` judgeSaved
+ * took, its flow saved at `saved`, as the stateful path takes it over
+ * (ctResume): the first hop's entry (walkFound, 0: none), the second's
+ * (walkOther) and the first free slot on the way (walkFree: a tombstone or
+ * the empty slot that ends the path) — the walk stops at the first empty
+ * slot, or once it has found each hop's entry. Out of line: only the miss
+ * paths need more than walkTag's entry, and the table has not changed since
+ * judgeSaved's walks but for the last-seen time and state of a hit.
+ */
+function savedWalk(r: usize, saved: usize): void {
+  const a = load<i32>(r, REC_X_OWNER_A);
+  const b = load<i32>(r, REC_X_OWNER_B);
+  const h = load<u32>(saved, FS_HASH);
+  const first: u32 = a >= 0 ? <u32>a : <u32>b;
+  const tagB: u32 = (a | b) >= 0 ? <u32>b + 1 : 0;
+  const wA = ctTagHashWord(first + 1, h);
   // Without a second hop, wB == wA: the second branch is never taken (the first is, while nothing is found; then the walk stops).
   const wB = tagB != 0 ? ctTagHashWord(tagB, h) : wA;
-  const kw = ctKeyWord(shard, family, proto, loPort, hiPort);
-  const v4 = family == 4;
-  const aw = v4 ? ctAddrWord4(load<u32>(lo, ADDR_W0), load<u32>(hi, ADDR_W0)) : 0;
+  const slots = ctSlots();
+  const mask = ctMask();
   let free: usize = 0;
   let found: usize = 0;
   let other: usize = 0;
@@ -765,12 +871,12 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     const e = slots + <usize>i * CT_SIZE;
     const w = load<u64>(e, CT_TAG);
     if (w == wA) {
-      if (found == 0 && ctMatchesWord(e, kw, v4, aw, lo, hi)) {
+      if (found == 0 && ctMatchesSaved(e, saved, r)) {
         found = e;
         if (other != 0 || tagB == 0) break;
       }
     } else if (w == wB) {
-      if (other == 0 && ctMatchesWord(e, kw, v4, aw, lo, hi)) {
+      if (other == 0 && ctMatchesSaved(e, saved, r)) {
         other = e;
         if (found != 0) break;
       }
@@ -784,28 +890,33 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
     }
     i = (i + 1) & mask;
   }
-  if (found == 0 || !ctLive(found, first, now)) return savedMissFirst(r, o, shard, b, saved, first, dir, found, free, tagB, other, now);
-  ctHitOf(found, now, tcpFlags, shard, srcIsLo, proto, first);
-  writeHopOf(o, 0, first, dir, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec);
-  if (tagB == 0) return hopsDoneOf(o, 1, VERDICT_ALLOW, HOP_ESTABLISHED, rec);
-  const second = <u32>b;
-  if (other != 0 && ctLive(other, second, now)) {
-    ctHitOf(other, now, tcpFlags, shard, srcIsLo, proto, second);
-    writeHopOf(o, 1, second, DIR_INGRESS, VERDICT_ALLOW, HOP_ESTABLISHED, -1, rec);
-    return hopsDoneOf(o, 2, VERDICT_ALLOW, HOP_ESTABLISHED, rec);
-  }
-  return savedMissSecond(r, o, shard, second, saved, other, free, now);
+  walkFound = found;
+  walkOther = other;
+  walkFree = free;
+}
+
+/** The record's TCP flags (0 for a packet that is no TCP segment). */
+@inline function recTcpFlags(r: usize): u32 {
+  return (<u32>load<u8>(r, REC_FLAGS) & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
 }
 
 /**
- * judgeSaved after the first hop's lookup found no live entry: the general
- * path from there (out of line, so that judgeSaved's hit path stays small).
+ * judgeSaved after the first hop's lookup found no live entry (its entry
+ * expired, or none): the general path from there, the walk's results
+ * (savedWalk) and the hop's parts taken again (out of line, so that
+ * judgeSaved's hit path stays small).
  */
-function savedMissFirst(r: usize, o: usize, shard: u32, b: i32, saved: usize, first: u32, dir: u32, found: usize, free: usize, tagB: u32, other: usize, now: i64): u32 {
-  const flags = <u32>load<u8>(r, REC_FLAGS);
-  const tcpFlags: u32 = (flags & F_TCP) != 0 ? <u32>load<u8>(r, REC_TCP_FLAGS) : 0;
-  ctResume(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, first, shard, found, free, tagB, other);
-  statefulMiss(first, dir, r, shard, now, tcpFlags);
+function savedMissFirst(r: usize, o: usize, saved: usize): u32 {
+  savedWalk(r, saved);
+  const a = load<i32>(r, REC_X_OWNER_A);
+  const b = load<i32>(r, REC_X_OWNER_B);
+  const shard = load<u32>(r, REC_X_SHARD);
+  const now = load<i64>(r, REC_TS);
+  const first: u32 = a >= 0 ? <u32>a : <u32>b;
+  const dir: u32 = a >= 0 ? DIR_EGRESS : DIR_INGRESS;
+  const tagB: u32 = (a | b) >= 0 ? <u32>b + 1 : 0;
+  ctResume(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, first, shard, walkFound, walkFree, tagB, walkOther);
+  statefulMiss(first, dir, r, shard, now, recTcpFlags(r));
   writeHop(o, 0, first, dir);
   if (tagB == 0 || hVerdict == VERDICT_DENY) return hopsDone(o, 1, hVerdict == VERDICT_DENY ? VERDICT_DENY : VERDICT_ALLOW);
   statefulHop(<u32>b, DIR_INGRESS, r, shard, now);
@@ -814,8 +925,12 @@ function savedMissFirst(r: usize, o: usize, shard: u32, b: i32, saved: usize, fi
 }
 
 /** judgeSaved after an egress hit when the ingress hop's lookup found no live entry (out of line, as savedMissFirst). */
-function savedMissSecond(r: usize, o: usize, shard: u32, second: u32, saved: usize, other: usize, free: usize, now: i64): u32 {
-  ctResumePaired(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, second, other, free);
+function savedMissSecond(r: usize, o: usize, saved: usize): u32 {
+  savedWalk(r, saved);
+  const second = load<u32>(r, REC_X_OWNER_B);
+  const shard = load<u32>(r, REC_X_SHARD);
+  const now = load<i64>(r, REC_TS);
+  ctResumePaired(saved, <u32>load<u8>(r, REC_FAMILY), <u32>load<u8>(r, REC_PROTO), r + REC_SRC, r + REC_DST, second, walkOther, walkFree);
   statefulHop(second, DIR_INGRESS, r, shard, now);
   writeHop(o, 1, second, DIR_INGRESS);
   return hopsDone(o, 2, hVerdict == VERDICT_DENY ? VERDICT_DENY : VERDICT_ALLOW);
@@ -823,21 +938,28 @@ function savedMissSecond(r: usize, o: usize, shard: u32, second: u32, saved: usi
 
 /** The decision record's hop count and verdict, and the tally, after a packet's hops (the last hop's reason is hReason). */
 @inline function hopsDone(o: usize, nh: u32, verdict: u8): u32 {
-  return hopsDoneOf(o, nh, verdict, hReason, true);
-}
-
-/** hopsDone with the last hop's reason given; `rec` as writeHopOf's. */
-@inline function hopsDoneOf(o: usize, nh: u32, verdict: u8, lastReason: u8, rec: bool): u32 {
-  if (rec) {
-    store<u8>(o, <u8>nh, D_NHOPS);
-    store<u8>(o, verdict, D_VERDICT);
-  }
+  store<u8>(o, <u8>nh, D_NHOPS);
+  store<u8>(o, verdict, D_VERDICT);
   if (tally != 0) {
     bump(tally + TL_PACKETS);
     bump(tally + (verdict == VERDICT_ALLOW ? TL_ALLOW : TL_DENY));
-    bump(tally + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>lastReason) << 3));
+    bump(tally + TL_REASONS + ((<usize>TL_HOP_BASE + <usize>hReason) << 3));
   }
   return 1;
+}
+
+/**
+ * hopsDone for a packet allowed by `nh` established hops (judgeSaved's
+ * hits; `rec` as writeHopOf's): its decision record as hopsDone writes it;
+ * its packet, allow and reason counts left to judgedOf (the result counts
+ * EST_ONE).
+ */
+@inline function establishedDone(o: usize, nh: u32, rec: bool): u32 {
+  if (rec) {
+    store<u8>(o, <u8>nh, D_NHOPS);
+    store<u8>(o, VERDICT_ALLOW, D_VERDICT);
+  }
+  return 1 + EST_ONE;
 }
 
 /** A packet decided without hops (§2); `rec` as writeHopOf's. */
@@ -907,10 +1029,13 @@ export function engineRunList(recs: usize, idx: usize, n: u32, out: usize, owned
     const m = min(SUB_BATCH, n - base);
     const ix = idx + (<usize>base << 2);
     prepassSink += prepassList(recs, ix, m, owned);
+    const tl = tally;
+    let acc: u32 = 0;
     for (let i: u32 = 0; i < m; i++) {
       const k = <usize>load<u32>(ix + (<usize>i << 2));
-      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE, true, true);
+      acc += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE, true, true, tl);
     }
+    judged += judgedOf(acc, tl);
   }
   return judged;
 }
@@ -951,10 +1076,13 @@ export function engineRunClaimed(recs: usize, n: u32, out: usize, owned: u32, cl
       touches++;
     }
     prepassSink += touchSlots(touches);
+    const tl = tally;
+    let acc: u32 = 0;
     for (let j: u32 = 0; j < m; j++) {
       const k = <usize>load<u32>(claimIdx + (<usize>j << 2));
-      judged += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE, true, true);
+      acc += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE, true, true, tl);
     }
+    judged += judgedOf(acc, tl);
   }
   return judged;
 }
