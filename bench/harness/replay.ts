@@ -67,11 +67,13 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   ctx.progress.step('replay native baseline');
   const cacheDir = ctx.cacheDir ?? defaultCacheDir();
   const build = buildNative(cacheDir);
+  // The rule file both builds of the baseline read, written once; the figures' common fields.
+  let rulesFile: string | undefined;
+  const nativeRulesFile = () => (rulesFile ??= writeNativeRules(loadTopologyFile(ensureGenerated(replaySpec(p.packets), { cacheDir }).topologyPath).topology, cacheDir, `replay-${p.packets}`));
+  const base = { section: 'replay' as const, subject: big, method: 'repeated-runs' as const, unit: 'packets/s' as const };
   let native: ReplayInfo['native'];
   if (build.binary) {
-    const gen = ensureGenerated(replaySpec(p.packets), { cacheDir });
-    const rules = writeNativeRules(loadTopologyFile(gen.topologyPath).topology, cacheDir, `replay-${p.packets}`);
-    const base = { section: 'replay' as const, subject: big, method: 'repeated-runs' as const, unit: 'packets/s' as const };
+    const rules = nativeRulesFile();
     let counts = { allow: 0, deny: 0 };
     for (const mode of ['mem', 'read'] as const) {
       const r = runNative(build.binary, rules, rep.capture.path, mode, p.repeat, p.warmup ? 1 : 0);
@@ -99,9 +101,7 @@ export async function runReplay(ctx: RunContext): Promise<ReplayInfo> {
   const wasmBuild = buildNativeWasm(cacheDir);
   let nativeWasm: ReplayInfo['nativeWasm'];
   if (wasmBuild.wasm) {
-    const gen = ensureGenerated(replaySpec(p.packets), { cacheDir });
-    const rules = writeNativeRules(loadTopologyFile(gen.topologyPath).topology, cacheDir, `replay-${p.packets}`);
-    const base = { section: 'replay' as const, subject: big, method: 'repeated-runs' as const, unit: 'packets/s' as const };
+    const rules = nativeRulesFile();
     let counts = { allow: 0, deny: 0 };
     for (const mode of ['mem', 'read'] as const) {
       const r = runNativeWasm(wasmBuild.wasm, rules, rep.capture.path, mode, p.repeat, p.warmup ? 1 : 0);
