@@ -199,7 +199,7 @@ assert(FS_HI_PORT == FS_LO_PORT + 2 && FS_SRC_IS_LO == FS_LO_PORT + 4);
  * flow (FS_* at `p`) of the IPv4 flow whose addresses have the words `s`,
  * `d`, its shard hash `h` (flowHash4) and its ports word `pw` (source port |
  * destination port << 16, the record's REC_SPORT u32); returns its first
- * slot (ctFirstSlot). FS_LO_PORT, FS_HI_PORT, FS_SRC_IS_LO and the pad after
+ * slot (the one both hops probe first). FS_LO_PORT, FS_HI_PORT, FS_SRC_IS_LO and the pad after
  * it in one u64 store.
  */
 @inline export function ctFlow4Save(p: usize, h: u32, s: u32, d: u32, pw: u32): usize {
@@ -293,8 +293,8 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
 
 /** Does entry `e` (its hash equal to the key's) hold the prepared key's shard and flow (its interface aside)? */
 @inline function ctMatchesFlow(e: usize): bool {
-  // ctMatchesFlowOf's body, the globals read only as far as the compare gets
-  // (as arguments they would all be loaded first, on every probed slot).
+  // The globals read only as far as the compare gets (as arguments they
+  // would all be loaded first, on every probed slot).
   if (load<u8>(e, CT_SHARD) != <u8>kShard || load<u8>(e, CT_PROTO) != <u8>kProto) return false;
   if (load<u16>(e, CT_LO_PORT) != <u16>kLoPort || load<u16>(e, CT_HI_PORT) != <u16>kHiPort) return false;
   const v6 = (load<u8>(e, CT_FLAGS) & CTF_V6) != 0;
@@ -304,67 +304,17 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
   return addrEq(k + CTK_LO, kLo) && addrEq(k + CTK_HI, kHi);
 }
 
-/** ctMatchesFlow of the flow given by its parts instead of the prepared key (the judging loop's own walks). */
-@inline export function ctMatchesFlowOf(e: usize, shard: u32, family: u32, proto: u32, lo: usize, loPort: u32, hi: usize, hiPort: u32): bool {
-  if (load<u8>(e, CT_SHARD) != <u8>shard || load<u8>(e, CT_PROTO) != <u8>proto) return false;
-  if (load<u16>(e, CT_LO_PORT) != <u16>loPort || load<u16>(e, CT_HI_PORT) != <u16>hiPort) return false;
-  const v6 = (load<u8>(e, CT_FLAGS) & CTF_V6) != 0;
-  if (family == 4) return !v6 && load<u32>(e, CT_LO4) == load<u32>(lo, ADDR_W0) && load<u32>(e, CT_HI4) == load<u32>(hi, ADDR_W0);
-  if (!v6) return false;
-  const k = keyAt(load<u32>(e, CT_LO4));
-  return addrEq(k + CTK_LO, lo) && addrEq(k + CTK_HI, hi);
-}
-
-// The entry's key as three u64 words (the judging loop's own walks,
-// ctKeyWord, ctMatchesWord): the tag and the hash (bytes 0-7: one compare for
-// "this interface's entry of this hash"); the ports, protocol, CTF_V6 flag and
-// shard (bytes 16-23, the state byte and the other flags masked out); the
-// IPv4 address pair (bytes 8-15).
-
-/** Where the key's second word starts (CT_LO_PORT) and the shifts of its fields in it. */
-const KW_AT: usize = CT_LO_PORT;
-/** The second word's mask: ports, protocol, the CTF_V6 bit of the flags, the shard. */
-const KW_MASK: u64 =
-  (<u64>0xffff << ((CT_LO_PORT - KW_AT) << 3)) |
-  (<u64>0xffff << ((CT_HI_PORT - KW_AT) << 3)) |
-  (<u64>0xff << ((CT_PROTO - KW_AT) << 3)) |
-  (<u64>CTF_V6 << ((CT_FLAGS - KW_AT) << 3)) |
-  (<u64>0xff << ((CT_SHARD - KW_AT) << 3));
+// The entry's first word (bytes 0-7: the tag and the hash), compared as one
+// u64 by the judging loop's walks: "this interface's entry of this hash".
 
 /** The u64 at bytes 0-7 of the entry of interface tag `tag` (interface + 1) with hash `h`. */
 @inline export function ctTagHashWord(tag: u32, h: u32): u64 {
   return (<u64>tag << (CT_TAG << 3)) | (<u64>h << (CT_HASH << 3));
 }
 
-/** The u64 (masked by KW_MASK) at bytes 16-23 of an entry of the flow in state shard `shard`. */
-@inline export function ctKeyWord(shard: u32, family: u32, proto: u32, loPort: u32, hiPort: u32): u64 {
-  return (<u64>loPort << ((CT_LO_PORT - KW_AT) << 3)) |
-    (<u64>hiPort << ((CT_HI_PORT - KW_AT) << 3)) |
-    (<u64>proto << ((CT_PROTO - KW_AT) << 3)) |
-    (<u64>(family == 4 ? 0 : CTF_V6) << ((CT_FLAGS - KW_AT) << 3)) |
-    (<u64>shard << ((CT_SHARD - KW_AT) << 3));
-}
-
-/** The u64 at bytes 8-15 of an IPv4 entry whose endpoints' addresses are `lo`, `hi` (u32 words). */
-@inline export function ctAddrWord4(lo: u32, hi: u32): u64 {
-  return (<u64>lo << ((CT_LO4 - CT_LO4) << 3)) | (<u64>hi << ((CT_HI4 - CT_LO4) << 3));
-}
-
 /**
- * ctMatchesFlowOf by the key's words: does entry `e` (its tag and hash
- * already compared) hold the flow whose ctKeyWord is `kw` — for IPv4 (`v4`)
- * the address pair ctAddrWord4 `aw`, else the addresses at `lo`, `hi` (in
- * the key pool)?
- */
-@inline export function ctMatchesWord(e: usize, kw: u64, v4: bool, aw: u64, lo: usize, hi: usize): bool {
-  if ((load<u64>(e, KW_AT) & KW_MASK) != kw) return false;
-  if (v4) return load<u64>(e, CT_LO4) == aw;
-  const k = keyAt(load<u32>(e, CT_LO4));
-  return addrEq(k + CTK_LO, lo) && addrEq(k + CTK_HI, hi);
-}
-
-/**
- * ctMatchesWord with the key's words taken from the packet's saved flow `p`
+ * Does entry `e` (its tag and hash already compared) hold the flow of the
+ * packet whose saved flow is `p`
  * (ctFlowSave: ports, side) and its decoded record `r` (REC_*: its state
  * shard, family, protocol and addresses, read at their offsets): the judging
  * loop's walk calls it only where an entry's tag and hash match, so that the
@@ -441,15 +391,6 @@ export function ctResume(p: usize, family: u32, proto: u32, src: usize, dst: usi
 export function ctResumePaired(p: usize, family: u32, proto: u32, src: usize, dst: usize, iface: u32, other: usize, free: usize): void {
   ctResume(p, family, proto, src, dst, iface, 0, 0, free, iface + 1, other);
   kProbed = false; // ctAt follows
-}
-
-/**
- * The first slot the prepared flow probes (at every interface): engineRun's
- * pre-pass collects these for a sub-batch and loads them in one tight loop,
- * so that their memory latency overlaps before the packets are judged.
- */
-export function ctFirstSlot(): usize {
-  return oaSlots(ct) + <usize>(kHash & oaMask(ct)) * CT_SIZE;
 }
 
 /**

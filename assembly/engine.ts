@@ -557,7 +557,7 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
 let prepassSink: u32 = 0;
 /** SUB_BATCH saved flows (FS_*): the flows the pre-pass prepared (ctFlowSave). */
 let flowScratch: usize = 0;
-/** Up to SUB_BATCH u32 slot addresses the pre-pass loads (ctFirstSlot). */
+/** Up to SUB_BATCH u32 slot addresses the pre-pass loads (each flow's first conntrack slot). */
 let touchScratch: usize = 0;
 
 @inline function isNonFirstFragmentRecord(r: usize): bool {
