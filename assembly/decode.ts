@@ -73,7 +73,16 @@ import {
   TS_PAIR_US,
   TS_PAIR_NS,
   TS_DEC,
+  REC_X_SHARD,
+  REC_X_OWNER_A,
+  REC_X_OWNER_B,
+  FS_SIZE,
+  REASON_OK,
+  ADDR_W0,
 } from './layout';
+import { addrOwner4, addrOwnerOf } from './addrmap';
+import { ctFlow4Save, ctFlowSaveOf } from './conntrack';
+import { flowHash4, flowHashOf } from './hash';
 
 /** The record, descriptor and interface entry sizes (also exported as REC_SIZE, DESC_SIZE, IFE_SIZE). */
 export const DECODE_RECORD_SIZE: u32 = <u32>REC_SIZE;
@@ -388,6 +397,92 @@ function quoted(out: usize, q: usize, end: usize, family: u32): void {
 const DONE: u32 = 0;
 const REDO: u32 = 1;
 
+// The fused pass (decodePrepassBatch: the decoder's fast pass and the
+// engine's pre-pass in one loop). For an IPv4 TCP or UDP packet that is no
+// non-first fragment, the fast pass does the pre-pass's work (prepareRecord4)
+// right where it has the addresses' words, the protocol and the ports in
+// registers (pre4), instead of storing the record and loading it back; its
+// result then says what the loop does next: DONE (the record still needs the
+// pre-pass: the engine's prepareRecord, later), REDO, NO_TOUCH (pre-passed,
+// no slot to load), or the address of the conntrack slot to load (≥ 32:
+// slot addresses are 32-byte aligned and above the static data).
+const NO_TOUCH: u32 = 2;
+
+/** The shard of a flow hash `h` among `shards` (engine.ts shardOfHash). */
+// @ts-ignore: decorator
+@inline function shardOf(h: u32, shards: u32): u32 {
+  return <u32>((<u64>h * <u64>shards) >> 32);
+}
+
+/**
+ * engine.ts prepareRecord4 of the record at `out` (an IPv4 TCP or UDP packet,
+ * decoded, no non-first fragment) from the values the decoder has: protocol,
+ * the addresses' words `x`, `y`, the ports word `pw` (REC_SPORT's u32);
+ * `owned`, `shards` the engine's, `saved` the record's saved flow (FS_*).
+ * Returns NO_TOUCH or the flow's first conntrack slot.
+ */
+// @ts-ignore: decorator
+@inline function pre4(out: usize, proto: u32, x: u32, y: u32, pw: u32, owned: u32, shards: u32, saved: usize): u32 {
+  const h = flowHash4(proto, x, y);
+  const shard = shardOf(h, shards);
+  store<u32>(out, shard, REC_X_SHARD);
+  if (((owned >> shard) & 1) == 0) return NO_TOUCH;
+  // The saved flow before the owners (prepareRecord4 saves it after them,
+  // for records with a hop only): h is not live across their probe loops
+  // (V8 computed it again after them); a record with no hop (a == b) has
+  // its saved flow written, and no one reads it.
+  const slot = <u32>ctFlow4Save(saved, h, x, y, pw);
+  const a = addrOwner4(x);
+  const b = addrOwner4(y);
+  store<i32>(out, a, REC_X_OWNER_A);
+  store<i32>(out, b, REC_X_OWNER_B);
+  if (a == b) return NO_TOUCH; // both unmanaged, or local: no hop
+  return slot;
+}
+
+/**
+ * engine.ts prepareRecord of a record the fast pass decoded and pre4 did not
+ * prepare (IPv6, ICMP and other protocols, non-first fragments, no IP
+ * header), read back from the record: the fast pass leaves every record
+ * that quotes a flow (an ICMP error) to the full decoder, so the packet's
+ * own flow is its shard's. The fields not written are zero (the record's
+ * REC_X_SHARD too, the shard of a packet with no IP header). NO_TOUCH or the
+ * flow's first conntrack slot, as pre4.
+ */
+// @ts-ignore: decorator
+@inline function preAny(out: usize, owned: u32, shards: u32, saved: usize): u32 {
+  if (load<u8>(out, REC_REASON) != REASON_OK) return NO_TOUCH;
+  const family = <u32>load<u8>(out, REC_FAMILY);
+  const proto = <u32>load<u8>(out, REC_PROTO);
+  const flags = <u32>load<u8>(out, REC_FLAGS);
+  const h = flowHashOf(family, proto, out + REC_SRC, out + REC_DST);
+  const shard = shardOf(h, shards);
+  store<u32>(out, shard, REC_X_SHARD);
+  if (((owned >> shard) & 1) == 0) return NO_TOUCH;
+  let a: i32, b: i32;
+  if (family == 4) {
+    a = addrOwner4(load<u32>(out, REC_SRC + ADDR_W0));
+    b = addrOwner4(load<u32>(out, REC_DST + ADDR_W0));
+  } else {
+    a = addrOwnerOf(family, out + REC_SRC);
+    b = addrOwnerOf(family, out + REC_DST);
+  }
+  store<i32>(out, a, REC_X_OWNER_A);
+  store<i32>(out, b, REC_X_OWNER_B);
+  if (a == b) return NO_TOUCH;
+  if ((flags & F_FRAG) != 0 && load<u16>(out, REC_FRAG_OFFSET) != 0) return NO_TOUCH;
+  // engine.ts flowPortsWord: TCP/UDP ports, an echo's identifier on both sides, else 0.
+  let pw: u32 = 0;
+  if (proto == P_TCP || proto == P_UDP) {
+    if ((flags & F_PORTS) != 0) pw = load<u32>(out, REC_SPORT);
+  } else if ((flags & F_ICMP_ID) != 0) {
+    const id = <u32>load<u16>(out, REC_ICMP_ID);
+    pw = id | (id << 16);
+  }
+  if (family == 4) return <u32>ctFlow4Save(saved, h, load<u32>(out, REC_SRC + ADDR_W0), load<u32>(out, REC_DST + ADDR_W0), pw);
+  return <u32>ctFlowSaveOf(saved, h, out + REC_SRC, out + REC_DST, pw);
+}
+
 /** The record malformed (the full pass), or REDO (the fast pass: the full pass decides). */
 // @ts-ignore: decorator
 @inline function bad(out: usize, fast: bool): u32 {
@@ -398,22 +493,26 @@ const REDO: u32 = 1;
 
 /** Transport fields at [q, end); declLen = L4 length the IP header declares (NO_DECL, or above 2^32 - 61, if none). */
 // @ts-ignore: decorator
-@inline function transport(out: usize, q: usize, end: usize, declLen: u32, family: u32, proto: u32, flags: u32, fast: bool): u32 {
+@inline function transport(out: usize, q: usize, end: usize, declLen: u32, family: u32, proto: u32, flags: u32, fast: bool, pre: bool, x: u32, y: u32, owned: u32, shards: u32, saved: usize): u32 {
   const avail = end - q;
   if (proto == P_TCP) {
     if (avail < 20) return bad(out, fast);
     const doff = (<u32>load<u8>(q, 12) >> 4) << 2;
     if (doff < 20) return bad(out, fast);
     if (doff > declLen) return bad(out, fast);
-    store<u32>(out, ports(q), REC_SPORT);
+    const pw = ports(q);
+    store<u32>(out, pw, REC_SPORT);
     store<u8>(out, load<u8>(q, 13), REC_TCP_FLAGS);
     store<u8>(out, <u8>(flags | F_PORTS | F_TCP), REC_FLAGS);
+    if (pre) return pre4(out, proto, x, y, pw, owned, shards, saved);
     return DONE;
   }
   if (proto == P_UDP) {
     if (avail < 8) return bad(out, fast);
-    store<u32>(out, ports(q), REC_SPORT);
+    const pw = ports(q);
+    store<u32>(out, pw, REC_SPORT);
     store<u8>(out, <u8>(flags | F_PORTS), REC_FLAGS);
+    if (pre) return pre4(out, proto, x, y, pw, owned, shards, saved);
     return DONE;
   }
   const isIcmp = family == 4 ? proto == P_ICMP : proto == P_ICMPV6;
@@ -438,7 +537,7 @@ const REDO: u32 = 1;
 }
 
 // @ts-ignore: decorator
-@inline function decodeIp4(out: usize, ip: usize, end: usize, fast: bool): u32 {
+@inline function decodeIp4(out: usize, ip: usize, end: usize, fast: bool, pre: bool, owned: u32, shards: u32, saved: usize): u32 {
   if (end - ip < 20) return bad(out, fast);
   // The header's bytes 4-19 as one vector (the 20 bytes are there: never a
   // read past the caplen), both addresses' bytes swapped by one shuffle
@@ -479,7 +578,8 @@ const REDO: u32 = 1;
   }
   // The declared L4 length: total - hlen (total ≥ hlen here), or with total 0 the wrapped
   // 2^32 - hlen, above any data offset (≤ 60) as NO_DECL is: no select.
-  return transport(out, ip + hlen, l4End, <u32>(total - hlen), 4, proto, flags, fast);
+  // (pre: the addresses' words from the shuffled vector, still in a register.)
+  return transport(out, ip + hlen, l4End, <u32>(total - hlen), 4, proto, flags, fast, pre, pre ? <u32>i32x4.extract_lane(s, 0) : 0, pre ? <u32>i32x4.extract_lane(s, 1) : 0, owned, shards, saved);
 }
 
 // @ts-ignore: decorator
@@ -505,12 +605,12 @@ const REDO: u32 = 1;
     if (wFragOffset != 0) return DONE;
   }
   const l4 = wOff;
-  return transport(out, l4, l4End, plen != 0 ? <u32>(ip + 40 + plen - l4) : NO_DECL, 6, proto, flags, fast);
+  return transport(out, l4, l4End, plen != 0 ? <u32>(ip + 40 + plen - l4) : NO_DECL, 6, proto, flags, fast, false, 0, 0, 0, 0, 0);
 }
 
 /** Decode one frame into the record at `out`: DONE, or (fast) REDO (see DONE). */
 // @ts-ignore: decorator
-@inline function decodeOne(framesPtr: usize, d: usize, ifacePtr: usize, out: usize, fast: bool): u32 {
+@inline function decodeOne(framesPtr: usize, d: usize, ifacePtr: usize, out: usize, fast: bool, pre: bool, owned: u32, shards: u32, saved: usize): u32 {
   const caplen = load<u32>(d, DESC_CAPLEN);
   const iface = load<u32>(d, DESC_IFACE);
   const ife = ifacePtr + <usize>iface * IFE_SIZE;
@@ -542,7 +642,7 @@ const REDO: u32 = 1;
       const et = <u32>load<u16>(p, 12);
       if (linktype == LT_ETHERNET) {
         if (et == le16(ET_IPV4)) {
-          if ((<u32>load<u8>(p, 14) >> 4) == 4) return decodeIp4(out, p + 14, end, fast);
+          if ((<u32>load<u8>(p, 14) >> 4) == 4) return decodeIp4(out, p + 14, end, fast, pre, owned, shards, saved);
         } else if (et == le16(ET_IPV6)) {
           if ((<u32>load<u8>(p, 14) >> 4) == 6) return decodeIp6(out, p + 14, end, fast);
         }
@@ -561,7 +661,7 @@ const REDO: u32 = 1;
   // Malformed: a version other than 4 and 6, or other than the link layer's (`want`: 4, 6, or 0 for either).
   if (ver == 4) {
     if (want == 6) return bad(out, fast);
-    return decodeIp4(out, ip, end, fast);
+    return decodeIp4(out, ip, end, fast, pre, owned, shards, saved);
   }
   if (ver == 6) {
     if (want == 4) return bad(out, fast);
@@ -582,12 +682,74 @@ function fastRun(framesPtr: usize, descPtr: usize, ifacePtr: usize, outPtr: usiz
   let out = outPtr + <usize>i * REC_SIZE;
   const dEnd = descPtr + <usize>n * DESC_SIZE;
   while (d < dEnd) {
-    const r = decodeOne(framesPtr, d, ifacePtr, out, true);
+    const r = decodeOne(framesPtr, d, ifacePtr, out, true, false, 0, 0, 0);
     if (r != DONE) break;
     d += DESC_SIZE;
     out += REC_SIZE;
   }
   return <u32>((d - descPtr) / DESC_SIZE);
+}
+
+// fastRunPre's lists' ends (set once a run: where decodePrepassBatch goes on).
+let preTouch: usize = 0;
+let preRest: usize = 0;
+
+/**
+ * fastRun with the pre-pass fused (pre4): also appends each pre-passed
+ * record's conntrack slot to the u32 list at `touch`, and the address of each
+ * record it decoded but left to the engine's pre-pass to the u32 list at
+ * `rest`; `saved` the saved flows (FS_SIZE each, record i's at i). The lists'
+ * ends in preTouch, preRest.
+ */
+function fastRunPre(framesPtr: usize, descPtr: usize, ifacePtr: usize, outPtr: usize, i: u32, n: u32, owned: u32, shards: u32, savedPtr: usize, touch: usize, rest: usize): u32 {
+  let d = descPtr + <usize>i * DESC_SIZE;
+  let out = outPtr + <usize>i * REC_SIZE;
+  let saved = savedPtr + <usize>i * FS_SIZE;
+  const dEnd = descPtr + <usize>n * DESC_SIZE;
+  while (d < dEnd) {
+    let r = decodeOne(framesPtr, d, ifacePtr, out, true, true, owned, shards, saved);
+    if (r == DONE) r = preAny(out, owned, shards, saved);
+    if (r > NO_TOUCH) {
+      store<u32>(touch, r);
+      touch += 4;
+    } else if (r == REDO) break;
+    d += DESC_SIZE;
+    out += REC_SIZE;
+    saved += FS_SIZE;
+  }
+  preTouch = touch;
+  preRest = rest;
+  return <u32>((d - descPtr) / DESC_SIZE);
+}
+
+/**
+ * decodeBatch of `n` frames (n ≤ the engine's sub-batch) fused with the
+ * engine's pre-pass for its plain IPv4 TCP/UDP records (fastRunPre): the
+ * engine's `owned` and `shards`, its saved flows at `saved`, its touch list
+ * at `touch`; the addresses of the records the engine's pre-pass must still
+ * prepare go to the u32 list at `rest`. Returns the number of slots listed
+ * at `touch`; decodePrepassRest() the end of the list at `rest`.
+ */
+export function decodePrepassBatch(framesPtr: usize, descPtr: usize, n: u32, ifacePtr: usize, outPtr: usize, owned: u32, shards: u32, saved: usize, touch: usize, rest: usize): u32 {
+  let i: u32 = 0;
+  preTouch = touch;
+  preRest = rest;
+  while (true) {
+    i = fastRunPre(framesPtr, descPtr, ifacePtr, outPtr, i, n, owned, shards, saved, preTouch, preRest);
+    if (i >= n) break;
+    // The frame the fast pass left: the full decoder, from the start; the engine's pre-pass prepares it.
+    const out = outPtr + <usize>i * REC_SIZE;
+    decodeOne(framesPtr, descPtr + <usize>i * DESC_SIZE, ifacePtr, out, false, false, 0, 0, 0);
+    store<u32>(preRest, <u32>out);
+    preRest += 4;
+    i++;
+  }
+  return <u32>((preTouch - touch) >> 2);
+}
+
+/** The end of decodePrepassBatch's list of records left to the engine's pre-pass. */
+export function decodePrepassRest(): usize {
+  return preRest;
 }
 
 /**
@@ -601,7 +763,7 @@ export function decodeBatch(framesPtr: usize, descPtr: usize, n: u32, ifacePtr: 
     i = fastRun(framesPtr, descPtr, ifacePtr, outPtr, i, n);
     if (i >= n) break;
     // The frame the fast pass left (malformed, an ICMP error's quote): the full decoder, from the start.
-    decodeOne(framesPtr, descPtr + <usize>i * DESC_SIZE, ifacePtr, outPtr + <usize>i * REC_SIZE, false);
+    decodeOne(framesPtr, descPtr + <usize>i * DESC_SIZE, ifacePtr, outPtr + <usize>i * REC_SIZE, false, false, 0, 0, 0);
     i++;
   }
   return n;

@@ -21,7 +21,7 @@
 // IF_*, the cloud codes CLOUD_*.
 
 import { classifyTuple } from './classify';
-import { decodeBatch } from './decode';
+import { decodeBatch, decodePrepassBatch, decodePrepassRest } from './decode';
 import { T_NO_PORT as NO_PORT, T_DPORT, T_FAMILY, T_LIST, T_LOCAL, T_PROTO, T_REMOTE, T_SPORT } from './layout';
 import {
   ADDR_W0,
@@ -161,6 +161,7 @@ let tuple: usize = 0; // 64-byte scratch tuple
 export function engineConfigure(table: usize, actions: usize, cloud: u32, shards: u32, scratch: usize): void {
   flowScratch = arenaAllocate(<usize>SUB_BATCH * FS_SIZE);
   touchScratch = arenaAllocate(<usize>SUB_BATCH * sizeof<u32>());
+  restScratch = arenaAllocate(<usize>SUB_BATCH * sizeof<u32>());
   cfgTable = table;
   cfgActions = actions;
   cfgCloud = cloud;
@@ -559,6 +560,29 @@ let prepassSink: u32 = 0;
 let flowScratch: usize = 0;
 /** Up to SUB_BATCH u32 slot addresses the pre-pass loads (each flow's first conntrack slot). */
 let touchScratch: usize = 0;
+/** Up to SUB_BATCH u32 record addresses decodePrepass leaves to prepareRecord (decodePrepassBatch's rest). */
+let restScratch: usize = 0;
+
+/**
+ * decodeBatch and prepass of one sub-batch (`n` ≤ SUB_BATCH frames into the
+ * records at `recs`) in one: decodePrepassBatch decodes and pre-passes the
+ * plain IPv4 TCP/UDP records in its fast pass (the values in registers, no
+ * record loaded back); the records it lists as left (any other, and those
+ * the full decoder took) get prepareRecord here; then the touch loop over
+ * all their slots. The records, saved flows and slots are prepass's.
+ */
+function decodePrepass(frames: usize, desc: usize, n: u32, ifaces: usize, recs: usize, owned: u32): u32 {
+  let touches = <usize>decodePrepassBatch(frames, desc, n, ifaces, recs, owned, cfgShards, flowScratch, touchScratch, restScratch);
+  const restEnd = decodePrepassRest();
+  for (let p = restScratch; p < restEnd; p += 4) {
+    const r = <usize>load<u32>(p);
+    const slot = prepareRecord(r, owned, flowScratch + (r - recs) / REC_SIZE * FS_SIZE);
+    if (slot == 0) continue;
+    store<u32>(touchScratch + (touches << 2), <u32>slot);
+    touches++;
+  }
+  return touchSlots(touches);
+}
 
 @inline function isNonFirstFragmentRecord(r: usize): bool {
   return (<u32>load<u8>(r, REC_FLAGS) & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0;
@@ -584,8 +608,7 @@ export function engineDecodeRun(frames: usize, desc: usize, n: u32, ifaces: usiz
   let judged: u32 = 0;
   for (let base: u32 = 0; base < n; base += SUB_BATCH) {
     const m = min(SUB_BATCH, n - base);
-    decodeBatch(frames, desc + <usize>base * DESC_SIZE, m, ifaces, recs);
-    prepassSink += prepass(recs, m, owned);
+    prepassSink += decodePrepass(frames, desc + <usize>base * DESC_SIZE, m, ifaces, recs, owned);
     judged += records ? judge(recs, m, out + <usize>base * D_SIZE, owned) : judgeTally(recs, m, out, owned);
   }
   return judged;

@@ -240,6 +240,26 @@ export interface SgfExports {
     readonly value: number;
   };
   /**
+   * assembly/decode/decodePrepassBatch
+   * @param framesPtr `usize`
+   * @param descPtr `usize`
+   * @param n `u32`
+   * @param ifacePtr `usize`
+   * @param outPtr `usize`
+   * @param owned `u32`
+   * @param shards `u32`
+   * @param saved `usize`
+   * @param touch `usize`
+   * @param rest `usize`
+   * @returns `u32`
+   */
+  decodePrepassBatch(framesPtr: number, descPtr: number, n: number, ifacePtr: number, outPtr: number, owned: number, shards: number, saved: number, touch: number, rest: number): number;
+  /**
+   * assembly/decode/decodePrepassRest
+   * @returns `usize`
+   */
+  decodePrepassRest(): number;
+  /**
    * assembly/decode/decodeBatch
    * @param framesPtr `usize`
    * @param descPtr `usize`
