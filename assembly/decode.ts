@@ -76,6 +76,7 @@ import {
   REC_X_SHARD,
   REC_X_OWNER_A,
   REC_X_OWNER_B,
+  REC_X_HIT,
   FS_SIZE,
   REASON_OK,
   ADDR_W0,
@@ -419,10 +420,12 @@ const NO_TOUCH: u32 = 2;
  * decoded, no non-first fragment) from the values the decoder has: protocol,
  * the addresses' words `x`, `y`, the ports word `pw` (REC_SPORT's u32);
  * `owned`, `shards` the engine's, `saved` the record's saved flow (FS_*).
- * Returns NO_TOUCH or the flow's first conntrack slot.
+ * Returns NO_TOUCH or the flow's first conntrack slot; REC_X_HIT 1 when the
+ * record is one judgeSaved takes (a slot, no fragment: `flags` the IP
+ * header's F_FRAG).
  */
 // @ts-ignore: decorator
-@inline function pre4(out: usize, proto: u32, x: u32, y: u32, pw: u32, owned: u32, shards: u32, saved: usize): u32 {
+@inline function pre4(out: usize, proto: u32, x: u32, y: u32, pw: u32, flags: u32, owned: u32, shards: u32, saved: usize): u32 {
   const h = flowHash4(proto, x, y);
   const shard = shardOf(h, shards);
   store<u32>(out, shard, REC_X_SHARD);
@@ -437,6 +440,7 @@ const NO_TOUCH: u32 = 2;
   store<i32>(out, a, REC_X_OWNER_A);
   store<i32>(out, b, REC_X_OWNER_B);
   if (a == b) return NO_TOUCH; // both unmanaged, or local: no hop
+  if ((flags & F_FRAG) == 0) store<u8>(out, 1, REC_X_HIT); // judgeSaved's record
   return slot;
 }
 
@@ -470,7 +474,9 @@ const NO_TOUCH: u32 = 2;
   store<i32>(out, a, REC_X_OWNER_A);
   store<i32>(out, b, REC_X_OWNER_B);
   if (a == b) return NO_TOUCH;
-  if ((flags & F_FRAG) != 0 && load<u16>(out, REC_FRAG_OFFSET) != 0) return NO_TOUCH;
+  if ((flags & F_FRAG) != 0) {
+    if (load<u16>(out, REC_FRAG_OFFSET) != 0) return NO_TOUCH;
+  } else store<u8>(out, 1, REC_X_HIT); // judgeSaved's record
   // engine.ts flowPortsWord: TCP/UDP ports, an echo's identifier on both sides, else 0.
   let pw: u32 = 0;
   if (proto == P_TCP || proto == P_UDP) {
@@ -504,7 +510,7 @@ const NO_TOUCH: u32 = 2;
     store<u32>(out, pw, REC_SPORT);
     store<u8>(out, load<u8>(q, 13), REC_TCP_FLAGS);
     store<u8>(out, <u8>(flags | F_PORTS | F_TCP), REC_FLAGS);
-    if (pre) return pre4(out, proto, x, y, pw, owned, shards, saved);
+    if (pre) return pre4(out, proto, x, y, pw, flags, owned, shards, saved);
     return DONE;
   }
   if (proto == P_UDP) {
@@ -512,7 +518,7 @@ const NO_TOUCH: u32 = 2;
     const pw = ports(q);
     store<u32>(out, pw, REC_SPORT);
     store<u8>(out, <u8>(flags | F_PORTS), REC_FLAGS);
-    if (pre) return pre4(out, proto, x, y, pw, owned, shards, saved);
+    if (pre) return pre4(out, proto, x, y, pw, flags, owned, shards, saved);
     return DONE;
   }
   const isIcmp = family == 4 ? proto == P_ICMP : proto == P_ICMPV6;

@@ -110,6 +110,7 @@ import {
   REC_TS,
   REC_X_OWNER_A,
   REC_X_OWNER_B,
+  REC_X_HIT,
   REC_X_SHARD,
   TL_ALLOW,
   TL_DENY,
@@ -578,6 +579,7 @@ function decodePrepass(frames: usize, desc: usize, n: u32, ifaces: usize, recs: 
     const r = <usize>load<u32>(p);
     const slot = prepareRecord(r, owned, flowScratch + (r - recs) / REC_SIZE * FS_SIZE);
     if (slot == 0) continue;
+    if ((<u32>load<u8>(r, REC_FLAGS) & F_FRAG) == 0) store<u8>(r, 1, REC_X_HIT); // as pre4
     store<u32>(touchScratch + (touches << 2), <u32>slot);
     touches++;
   }
@@ -609,7 +611,7 @@ export function engineDecodeRun(frames: usize, desc: usize, n: u32, ifaces: usiz
   for (let base: u32 = 0; base < n; base += SUB_BATCH) {
     const m = min(SUB_BATCH, n - base);
     prepassSink += decodePrepass(frames, desc + <usize>base * DESC_SIZE, m, ifaces, recs, owned);
-    judged += records ? judge(recs, m, out + <usize>base * D_SIZE, owned) : judgeTally(recs, m, out, owned);
+    judged += records ? judgeDecoded(recs, m, out + <usize>base * D_SIZE, owned) : judgeTally(recs, m, out, owned);
   }
   return judged;
 }
@@ -634,7 +636,7 @@ export function engineRun(recs: usize, n: u32, out: usize, owned: u32): u32 {
  */
 export function engineRunOne(r: usize, out: usize, owned: u32): u32 {
   prepareRecord(r, owned, 0);
-  return judgeRecord(r, out, owned, 0, false, true, tally);
+  return judgeRecord(r, out, owned, 0, false, true, tally, false);
 }
 
 /**
@@ -654,7 +656,18 @@ function judgeTally(recs: usize, n: u32, spare: usize, owned: u32): u32 {
   let judged: u32 = 0;
   let r = recs;
   let saved = flowScratch;
-  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, saved += FS_SIZE) judged += judgeRecord(r, spare, owned, saved, true, false, tl);
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, saved += FS_SIZE) judged += judgeRecord(r, spare, owned, saved, true, false, tl, true);
+  return judgedOf(judged, tl);
+}
+
+/** judge of records decodePrepass prepared (engineDecodeRun): judgeSaved's records by their REC_X_HIT. */
+function judgeDecoded(recs: usize, n: u32, out: usize, owned: u32): u32 {
+  const tl = tally;
+  let judged: u32 = 0;
+  let r = recs;
+  let o = out;
+  let saved = flowScratch;
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE, saved += FS_SIZE) judged += judgeRecord(r, o, owned, saved, true, true, tl, true);
   return judgedOf(judged, tl);
 }
 
@@ -665,7 +678,7 @@ function judge(recs: usize, n: u32, out: usize, owned: u32): u32 {
   let r = recs;
   let o = out;
   let saved = flowScratch;
-  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE, saved += FS_SIZE) judged += judgeRecord(r, o, owned, saved, true, true, tl);
+  for (let i: u32 = 0; i < n; i++, r += REC_SIZE, o += D_SIZE, saved += FS_SIZE) judged += judgeRecord(r, o, owned, saved, true, true, tl, false);
   return judgedOf(judged, tl);
 }
 
@@ -700,7 +713,16 @@ const EST_ONE: u32 = 1 << 16;
  * returns 1 + EST_ONE, its packet, allow and reason counts left to the
  * caller (judgedOf, once a sub-batch).
  */
-@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize, batch: bool, rec: bool, tl: usize): u32 {
+@inline function judgeRecord(r: usize, o: usize, owned: u32, saved: usize, batch: bool, rec: bool, tl: usize, hit: bool): u32 {
+  // `hit` (judgeTally: records decodePrepass prepared): REC_X_HIT says judgeSaved's record (its shard owned,
+  // decoded, owners not both unmanaged nor equal, no fragment, the flow saved), tested once; the rest as below.
+  if (hit && load<u8>(r, REC_X_HIT) != 0) {
+    if (rec) {
+      store<u8>(o, <u8>load<u32>(r, REC_X_SHARD), D_SHARD);
+      store<u8>(o, 0, D_NHOPS);
+    }
+    return judgeSaved(r, o, saved, rec, tl);
+  }
   // Packets without an IP header (and the undecodable) belong to shard 0.
   const shard: u32 = load<u32>(r, REC_X_SHARD);
   if (rec) store<u8>(o, <u8>shard, D_SHARD);
@@ -1056,7 +1078,7 @@ export function engineRunList(recs: usize, idx: usize, n: u32, out: usize, owned
     let acc: u32 = 0;
     for (let i: u32 = 0; i < m; i++) {
       const k = <usize>load<u32>(ix + (<usize>i << 2));
-      acc += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE, true, true, tl);
+      acc += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>i * FS_SIZE, true, true, tl, false);
     }
     judged += judgedOf(acc, tl);
   }
@@ -1103,7 +1125,7 @@ export function engineRunClaimed(recs: usize, n: u32, out: usize, owned: u32, cl
     let acc: u32 = 0;
     for (let j: u32 = 0; j < m; j++) {
       const k = <usize>load<u32>(claimIdx + (<usize>j << 2));
-      acc += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE, true, true, tl);
+      acc += judgeRecord(recs + k * REC_SIZE, out + k * D_SIZE, owned, flowScratch + <usize>j * FS_SIZE, true, true, tl, false);
     }
     judged += judgedOf(acc, tl);
   }

@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0x501e4197;
+export const LAYOUT_HASH: u32 = 0x5188badc;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -40,7 +40,8 @@ export const LAYOUT_HASH: u32 = 0x501e4197;
 //   112     4  X_SHARD          u32 scratch: zero as decoded; engineRun's pre-pass writes the record's shard here
 //   116     4  X_OWNER_A        i32 scratch: the source address's interface (-1 none), written by the pre-pass
 //   120     4  X_OWNER_B        i32 scratch: the destination address's interface (-1 none), written by the pre-pass
-//   124     4  -                u32 reserved (zero)
+//   124     1  X_HIT            u8 scratch: zero as decoded; 1: the fused pre-pass (decodePrepass) found the record judgeSaved's (its flow saved, a hop, no fragment)
+//   125     3  -                u8[3] reserved (zero)
 // The decoded packet record: written by assembly/decode.ts (decodeBatch), read
 // by assembly/engine.ts and on the host by src/pcap/record-layout.ts
 // (recordToPacket). Little-endian, no pointers; absent fields are zero, so two
@@ -77,6 +78,7 @@ export const REC_LEN: usize = 108;
 export const REC_X_SHARD: usize = 112;
 export const REC_X_OWNER_A: usize = 116;
 export const REC_X_OWNER_B: usize = 120;
+export const REC_X_HIT: usize = 124;
 export const REC_SIZE: usize = 128;
 
 // ---------------------------------------------------------------------------

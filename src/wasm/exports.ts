@@ -747,6 +747,11 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
+  /** assembly/layout/REC_X_HIT */
+  readonly REC_X_HIT: {
+    /** @type `usize` */
+    readonly value: number;
+  };
   /** assembly/layout/REC_SIZE */
   readonly REC_SIZE: {
     /** @type `usize` */

@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0x501e4197;
+export const LAYOUT_HASH = 0x5188badc;
 
 /**
  * record (128 bytes)
@@ -41,7 +41,8 @@ export const LAYOUT_HASH = 0x501e4197;
  *   112     4  X_SHARD          u32 scratch: zero as decoded; engineRun's pre-pass writes the record's shard here
  *   116     4  X_OWNER_A        i32 scratch: the source address's interface (-1 none), written by the pre-pass
  *   120     4  X_OWNER_B        i32 scratch: the destination address's interface (-1 none), written by the pre-pass
- *   124     4  -                u32 reserved (zero)
+ *   124     1  X_HIT            u8 scratch: zero as decoded; 1: the fused pre-pass (decodePrepass) found the record judgeSaved's (its flow saved, a hop, no fragment)
+ *   125     3  -                u8[3] reserved (zero)
  * The decoded packet record: written by assembly/decode.ts (decodeBatch), read
  * by assembly/engine.ts and on the host by src/pcap/record-layout.ts
  * (recordToPacket). Little-endian, no pointers; absent fields are zero, so two
@@ -80,6 +81,7 @@ export const REC = {
   X_SHARD: 112,
   X_OWNER_A: 116,
   X_OWNER_B: 120,
+  X_HIT: 124,
   SIZE: 128,
 } as const;
 
@@ -984,6 +986,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['REC_X_SHARD', 112],
   ['REC_X_OWNER_A', 116],
   ['REC_X_OWNER_B', 120],
+  ['REC_X_HIT', 124],
   ['REC_SIZE', 128],
   ['DESC_DATA_OFF', 0],
   ['DESC_CAPLEN', 4],
