@@ -40,9 +40,7 @@ import {
   CT_TAG,
   FS_HASH,
   FS_HI_PORT,
-  FS_KEY_WORD,
   FS_LO_PORT,
-  FS_PAIR4,
   FS_SRC_IS_LO,
   SLOT_EMPTY,
   SLOT_TOMB,
@@ -204,28 +202,14 @@ assert(FS_HI_PORT == FS_LO_PORT + 2 && FS_SRC_IS_LO == FS_LO_PORT + 4);
  * slot (the one both hops probe first). FS_LO_PORT, FS_HI_PORT, FS_SRC_IS_LO and the pad after
  * it in one u64 store.
  */
-@inline export function ctFlow4Save(p: usize, h: u32, s: u32, d: u32, pw: u32, proto: u32, shard: u32): usize {
+@inline export function ctFlow4Save(p: usize, h: u32, s: u32, d: u32, pw: u32): usize {
   const srcIsLo = srcIsLo4(s, d, pw);
   const ports = srcIsLo ? pw : rotl<u32>(pw, 16);
   const hash = flowSlotHash(h, ports);
   store<u32>(p, hash, FS_HASH);
   store<u64>(p, <u64>ports | (<u64>srcIsLo << ((FS_SRC_IS_LO - FS_LO_PORT) << 3)), FS_LO_PORT);
-  // The entry's words ctMatchesSaved compares (FS_PAIR4, FS_KEY_WORD).
-  const sd = <u64>s | (<u64>d << 32);
-  store<u64>(p, srcIsLo ? sd : rotr<u64>(sd, 32), FS_PAIR4);
-  store<u32>(p, keyWord(proto, shard, false), FS_KEY_WORD);
   return oaSlots(ct) + <usize>(hash & oaMask(ct)) * CT_SIZE;
 }
-
-/** FS_KEY_WORD of a flow: the u32 at CT_PROTO of its entries with the bits KEY_WORD_MASK keeps (protocol, CTF_V6, shard). */
-// @ts-ignore: decorator
-@inline function keyWord(proto: u32, shard: u32, v6: bool): u32 {
-  return proto | (v6 ? KEY_WORD_V6 : 0) | (shard << <u32>((CT_SHARD - CT_PROTO) << 3));
-}
-
-/** The bits of the u32 at CT_PROTO ctMatchesSaved compares: the protocol, CTF_V6 of the flags, the shard (not the state nor the other flags). */
-const KEY_WORD_V6: u32 = <u32>CTF_V6 << <u32>((CT_FLAGS - CT_PROTO) << 3);
-const KEY_WORD_MASK: u32 = 0xff | KEY_WORD_V6 | (0xff << <u32>((CT_SHARD - CT_PROTO) << 3));
 
 /**
  * ctFlow and ctFlowSave in one for any IP packet (the batch pre-pass's
@@ -233,19 +217,13 @@ const KEY_WORD_MASK: u32 = 0xff | KEY_WORD_V6 | (0xff << <u32>((CT_SHARD - CT_PR
  * of the flow whose shard hash is `h` (flowHashOf of its family, protocol and
  * addresses) and ports word `pw` (as ctFlow4Save); returns its first slot.
  */
-@inline export function ctFlowSaveOf(p: usize, h: u32, src: usize, dst: usize, pw: u32, family: u32, proto: u32, shard: u32): usize {
+@inline export function ctFlowSaveOf(p: usize, h: u32, src: usize, dst: usize, pw: u32): usize {
   const c = addrCmp(src, dst);
   const srcIsLo = c < 0 || (c == 0 && (pw & 0xffff) <= (pw >> 16));
   const ports = srcIsLo ? pw : rotl<u32>(pw, 16);
   const hash = flowSlotHash(h, ports);
   store<u32>(p, hash, FS_HASH);
   store<u64>(p, <u64>ports | (<u64>srcIsLo << ((FS_SRC_IS_LO - FS_LO_PORT) << 3)), FS_LO_PORT);
-  // As ctFlow4Save (an IPv4 address is its word ADDR_W0 of the record form).
-  if (family == 4) {
-    const sd = <u64>load<u32>(src, ADDR_W0) | (<u64>load<u32>(dst, ADDR_W0) << 32);
-    store<u64>(p, srcIsLo ? sd : rotr<u64>(sd, 32), FS_PAIR4);
-  } else store<u64>(p, 0, FS_PAIR4);
-  store<u32>(p, keyWord(proto, shard, family != 4), FS_KEY_WORD);
   return oaSlots(ct) + <usize>(hash & oaMask(ct)) * CT_SIZE;
 }
 
@@ -336,27 +314,29 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
 
 /**
  * Does entry `e` (its tag and hash already compared) hold the flow of the
- * packet whose saved flow is `p` (the pre-pass's, ctFlow4Save or
- * ctFlowSaveOf: ports, side, key word, IPv4 pair) and its decoded record `r`
- * (REC_*: an IPv6 packet's addresses, read at their offsets): the judging
+ * packet whose saved flow is `p`
+ * (ctFlowSave: ports, side) and its decoded record `r` (REC_*: its state
+ * shard, family, protocol and addresses, read at their offsets): the judging
  * loop's walk calls it only where an entry's tag and hash match, so that the
  * walk keeps none of these live.
  */
 @inline export function ctMatchesSaved(e: usize, p: usize, r: usize): bool {
-  // Field by field, the cheapest first, against what the pre-pass saved
-  // (ctFlow4Save, ctFlowSaveOf): the ports as one u32 (FS_HI_PORT follows
-  // FS_LO_PORT as CT_HI_PORT follows CT_LO_PORT); the protocol, the CTF_V6
-  // flag and the shard in the u32 at CT_PROTO (CT_SHARD its last byte, the
-  // state and the other flags masked out) against FS_KEY_WORD; the IPv4 pair
-  // as one u64 (CT_HI4 follows CT_LO4) against FS_PAIR4 (no load of the
-  // record's fields, no select by the side). A layout that breaks these fails to compile.
+  // Field by field, the cheapest first: the ports as one u32 (FS_HI_PORT
+  // follows FS_LO_PORT as CT_HI_PORT follows CT_LO_PORT); the protocol and
+  // the shard in the u32 at CT_PROTO (CT_SHARD its last byte, the state and
+  // flags between masked out); the CTF_V6 flag against the family; the IPv4
+  // pair as one u64 (CT_HI4 follows CT_LO4). A layout that breaks these fails to compile.
   if (FS_HI_PORT != FS_LO_PORT + 2 || CT_HI_PORT != CT_LO_PORT + 2 || CT_SHARD != CT_PROTO + 3 || CT_HI4 != CT_LO4 + 4) ERROR('ctMatchesSaved: the layout is not the one it reads as words');
   if (load<u32>(e, CT_LO_PORT) != load<u32>(p, FS_LO_PORT)) return false;
-  // Protocol, shard and family (CTF_V6) against the pre-pass's FS_KEY_WORD, the IPv4 pair against its FS_PAIR4.
-  const kw = load<u32>(p, FS_KEY_WORD);
-  if (((load<u32>(e, CT_PROTO) ^ kw) & KEY_WORD_MASK) != 0) return false;
-  if ((kw & KEY_WORD_V6) == 0) return load<u64>(e, CT_LO4) == load<u64>(p, FS_PAIR4);
+  if (((load<u32>(e, CT_PROTO) ^ (<u32>load<u8>(r, REC_PROTO) | (load<u32>(r, REC_X_SHARD) << 24))) & 0xff0000ff) != 0) return false;
+  const v6 = (load<u8>(e, CT_FLAGS) & CTF_V6) != 0;
   const srcIsLo = load<u8>(p, FS_SRC_IS_LO) != 0;
+  if (load<u8>(r, REC_FAMILY) == 4) {
+    if (v6) return false;
+    const sd = <u64>load<u32>(r, REC_SRC + ADDR_W0) | (<u64>load<u32>(r, REC_DST + ADDR_W0) << 32);
+    return load<u64>(e, CT_LO4) == (srcIsLo ? sd : rotr<u64>(sd, 32));
+  }
+  if (!v6) return false;
   // IPv6: the key pool's addresses against the record's, by their offsets (no pointer into the record kept).
   const k = keyAt(load<u32>(e, CT_LO4));
   if (srcIsLo) {

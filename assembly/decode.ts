@@ -434,7 +434,7 @@ const NO_TOUCH: u32 = 2;
   // for records with a hop only): h is not live across their probe loops
   // (V8 computed it again after them); a record with no hop (a == b) has
   // its saved flow written, and no one reads it.
-  const slot = <u32>ctFlow4Save(saved, h, x, y, pw, proto, shard);
+  const slot = <u32>ctFlow4Save(saved, h, x, y, pw);
   const a = addrOwner4(x);
   const b = addrOwner4(y);
   store<i32>(out, a, REC_X_OWNER_A);
@@ -485,8 +485,8 @@ const NO_TOUCH: u32 = 2;
     const id = <u32>load<u16>(out, REC_ICMP_ID);
     pw = id | (id << 16);
   }
-  if (family == 4) return <u32>ctFlow4Save(saved, h, load<u32>(out, REC_SRC + ADDR_W0), load<u32>(out, REC_DST + ADDR_W0), pw, proto, shard);
-  return <u32>ctFlowSaveOf(saved, h, out + REC_SRC, out + REC_DST, pw, family, proto, shard);
+  if (family == 4) return <u32>ctFlow4Save(saved, h, load<u32>(out, REC_SRC + ADDR_W0), load<u32>(out, REC_DST + ADDR_W0), pw);
+  return <u32>ctFlowSaveOf(saved, h, out + REC_SRC, out + REC_DST, pw);
 }
 
 /** The record malformed (the full pass), or REDO (the fast pass: the full pass decides). */

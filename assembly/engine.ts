@@ -526,7 +526,7 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
     flowPacket(r);
     return 1; // not loaded (one record)
   }
-  return ctFlowSaveOf(saved, h, r + REC_SRC, r + REC_DST, flowPortsWord(r, family, proto, <u32>load<u8>(r, REC_FLAGS)), family, proto, shard);
+  return ctFlowSaveOf(saved, h, r + REC_SRC, r + REC_DST, flowPortsWord(r, family, proto, <u32>load<u8>(r, REC_FLAGS)));
 }
 
 /**
@@ -550,7 +550,7 @@ function prepass(recs: usize, n: u32, owned: u32): u32 {
   if (a == b) return 0; // both unmanaged, or local: no hop
   const flags = <u32>load<u8>(r, REC_FLAGS);
   if ((flags & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0) return 0;
-  if (saved != 0) return ctFlow4Save(saved, h, x, y, flowPortsWord(r, 4, proto, flags), proto, shard);
+  if (saved != 0) return ctFlow4Save(saved, h, x, y, flowPortsWord(r, 4, proto, flags));
   const ports = flowPorts(r, 4, proto, flags);
   ctFlow4(proto, r + REC_SRC, x, ports >> 16, r + REC_DST, y, ports & 0xffff);
   return 1; // not loaded (one record)
@@ -1156,7 +1156,7 @@ let claimShard: usize = 0;
     const proto = <u32>load<u8>(r, REC_PROTO);
     const flags = <u32>load<u8>(r, REC_FLAGS);
     if ((flags & F_FRAG) != 0 && load<u16>(r, REC_FRAG_OFFSET) != 0) return 0;
-    return ctFlow4Save(saved, flowHash4(proto, x, y), x, y, flowPortsWord(r, 4, proto, flags), proto, shard);
+    return ctFlow4Save(saved, flowHash4(proto, x, y), x, y, flowPortsWord(r, 4, proto, flags));
   }
   const family = <u32>load<u8>(r, REC_FAMILY);
   const a = addrOwnerOf(family, r + REC_SRC);
@@ -1167,5 +1167,5 @@ let claimShard: usize = 0;
   if (isNonFirstFragmentRecord(r)) return 0;
   const proto = <u32>load<u8>(r, REC_PROTO);
   const h = flowHashOf(family, proto, r + REC_SRC, r + REC_DST);
-  return ctFlowSaveOf(saved, h, r + REC_SRC, r + REC_DST, flowPortsWord(r, family, proto, <u32>load<u8>(r, REC_FLAGS)), family, proto, shard);
+  return ctFlowSaveOf(saved, h, r + REC_SRC, r + REC_DST, flowPortsWord(r, family, proto, <u32>load<u8>(r, REC_FLAGS)));
 }

@@ -5,7 +5,7 @@
 // export: the host test compares them, and the loader compares LAYOUT_HASH.
 
 /** Hash of every layout constant (layout/generate.mjs); the host refuses a module whose hash differs. */
-export const LAYOUT_HASH: u32 = 0x5e1683ab;
+export const LAYOUT_HASH: u32 = 0x5188badc;
 
 // ---------------------------------------------------------------------------
 // record (128 bytes)
@@ -431,7 +431,7 @@ export const STAT_CT_GROWS: usize = 16;
 export const STAT_SIZE: usize = 64;
 
 // ---------------------------------------------------------------------------
-// saved flow (32 bytes)
+// saved flow (16 bytes)
 //   off  size  field            meaning
 //     0     4  HASH             u32 the flow's conntrack hash
 //     4     4  -                u32 pad
@@ -439,19 +439,13 @@ export const STAT_SIZE: usize = 64;
 //    10     2  HI_PORT          u16 hi port
 //    12     1  SRC_IS_LO        u8 1: the source is the lo endpoint
 //    13     3  -                u8[3] pad
-//    16     8  PAIR4            u64 IPv4: the entry's u64 at CT_LO4 (lo address word, hi above it); IPv6: zero
-//    24     4  KEY_WORD         u32 the entry's u32 at CT_PROTO as ctMatchesSaved compares it: protocol, CTF_V6 at the flags byte (IPv6), the state shard; state and other flags zero
-//    28     4  -                u32 pad
 // A packet's prepared conntrack flow (ctFlowSave / ctFlowLoad), kept by
-// engineRun's pre-pass; PAIR4 and KEY_WORD the pre-pass's only (ctFlow4Save,
-// ctFlowSaveOf), for ctMatchesSaved.
+// engineRun's pre-pass.
 export const FS_HASH: usize = 0;
 export const FS_LO_PORT: usize = 8;
 export const FS_HI_PORT: usize = 10;
 export const FS_SRC_IS_LO: usize = 12;
-export const FS_PAIR4: usize = 16;
-export const FS_KEY_WORD: usize = 24;
-export const FS_SIZE: usize = 32;
+export const FS_SIZE: usize = 16;
 
 // ---------------------------------------------------------------------------
 // table header (32 bytes)

@@ -1362,16 +1362,6 @@ export interface SgfExports {
     /** @type `usize` */
     readonly value: number;
   };
-  /** assembly/layout/FS_PAIR4 */
-  readonly FS_PAIR4: {
-    /** @type `usize` */
-    readonly value: number;
-  };
-  /** assembly/layout/FS_KEY_WORD */
-  readonly FS_KEY_WORD: {
-    /** @type `usize` */
-    readonly value: number;
-  };
   /** assembly/layout/FS_SIZE */
   readonly FS_SIZE: {
     /** @type `usize` */

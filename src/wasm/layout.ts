@@ -6,7 +6,7 @@
  */
 
 /** Hash of every layout constant; the module's layoutHash() must return it (src/wasm/loader.ts). */
-export const LAYOUT_HASH = 0x5e1683ab;
+export const LAYOUT_HASH = 0x5188badc;
 
 /**
  * record (128 bytes)
@@ -484,7 +484,7 @@ export const STATS = {
 } as const;
 
 /**
- * saved flow (32 bytes)
+ * saved flow (16 bytes)
  *   off  size  field            meaning
  *     0     4  HASH             u32 the flow's conntrack hash
  *     4     4  -                u32 pad
@@ -492,21 +492,15 @@ export const STATS = {
  *    10     2  HI_PORT          u16 hi port
  *    12     1  SRC_IS_LO        u8 1: the source is the lo endpoint
  *    13     3  -                u8[3] pad
- *    16     8  PAIR4            u64 IPv4: the entry's u64 at CT_LO4 (lo address word, hi above it); IPv6: zero
- *    24     4  KEY_WORD         u32 the entry's u32 at CT_PROTO as ctMatchesSaved compares it: protocol, CTF_V6 at the flags byte (IPv6), the state shard; state and other flags zero
- *    28     4  -                u32 pad
  * A packet's prepared conntrack flow (ctFlowSave / ctFlowLoad), kept by
- * engineRun's pre-pass; PAIR4 and KEY_WORD the pre-pass's only (ctFlow4Save,
- * ctFlowSaveOf), for ctMatchesSaved.
+ * engineRun's pre-pass.
  */
 export const SAVED_FLOW = {
   HASH: 0,
   LO_PORT: 8,
   HI_PORT: 10,
   SRC_IS_LO: 12,
-  PAIR4: 16,
-  KEY_WORD: 24,
-  SIZE: 32,
+  SIZE: 16,
 } as const;
 
 /**
@@ -1115,9 +1109,7 @@ export const LAYOUT_CONSTANTS: readonly (readonly [exportName: string, value: nu
   ['FS_LO_PORT', 8],
   ['FS_HI_PORT', 10],
   ['FS_SRC_IS_LO', 12],
-  ['FS_PAIR4', 16],
-  ['FS_KEY_WORD', 24],
-  ['FS_SIZE', 32],
+  ['FS_SIZE', 16],
   ['TBH_MAGIC', 0],
   ['TBH_VERSION', 4],
   ['TBH_LENGTH', 8],
