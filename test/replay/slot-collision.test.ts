@@ -1,8 +1,8 @@
 // Two IPv4 flows whose conntrack entries share a slot hash, the ports and
 // the lo address, and differ only in the hi address: the judging loop's walk
 // (judgeSaved) finds the first flow's entry by its tag and hash, and only the
-// key compare (ctMatchesSaved: ports, protocol and shard, then the address
-// pair the pre-pass saved, FS_PAIR4) tells it is another flow's. Generated
+// key compare (ctMatchesSaved: ports, protocol and shard, then the IPv4
+// address pair as one u64) tells it is another flow's. Generated
 // traffic never makes such a pair (31 bits of hash, the same ports), so the
 // compare of the hi address is tested here: a reply-looking packet of the
 // second flow must be judged by the rules (denied), not as the first flow's
