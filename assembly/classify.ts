@@ -258,6 +258,11 @@ function listCountOf(table: usize): u32 {
 
 /** Bitmap of the remote address for classifier `cls` (0 when it has no sets). */
 function bitmapFor(cls: usize, t: usize, fam: u32): usize {
+  return bitmapOf(cls, t, fam);
+}
+
+/** bitmapFor inlined (treesOne, the engine's one tuple: no call). */
+@inline function bitmapOf(cls: usize, t: usize, fam: u32): usize {
   const setsOff = load<u32>(cls, C_SETS_OFF);
   if (setsOff == 0) return 0;
   const sets = cls + <usize>setsOff;
@@ -407,7 +412,7 @@ function linearOne(cls: usize, t: usize): i32 {
     let d = grp + G_HEAD + nd * G_DIM;
     let bits = <u32>i32x4.bitmask(groupMask(grp, nd, t));
     if (hasSet) {
-      bits = setFilter(bits, d, bm);
+      if (bits != 0) bits = setFirst(bits, d, bm);
       d += G_SETS_SIZE;
     }
     if (bits != 0) {
@@ -431,7 +436,7 @@ function linearOne(cls: usize, t: usize): i32 {
     let d = grp + G_HEAD + nd * G_DIM;
     let bits = <u32>i32x4.bitmask(groupMask(grp, nd, t));
     if (hasSet) {
-      bits = setFilter(bits, d, bm);
+      if (bits != 0) bits = setFirst(bits, d, bm);
       d += G_SETS_SIZE;
     }
     if (bits != 0) return load<u32>(grp + (<usize>ctz(bits) << 2), G_POS);
@@ -440,13 +445,20 @@ function linearOne(cls: usize, t: usize): i32 {
   return 0xffffffff;
 }
 
-/** Clear the lanes of `bits` whose set (setIndex+1 at `sets`, 0 = none) lacks the remote address. */
-function setFilter(bits: u32, sets: usize, bm: usize): u32 {
-  for (let j: u32 = 0; j < 4; j++) {
+/**
+ * The lowest lane of `bits` (not 0) whose set (setIndex+1 at `sets`, 0 =
+ * none) holds the remote address, as a one-bit mask, or 0: the scans take
+ * only the lowest lane (ctz), so the lanes above it and the lanes not in
+ * `bits` are not tested.
+ */
+function setFirst(bits: u32, sets: usize, bm: usize): u32 {
+  do {
+    const j = ctz(bits);
     const s = load<u32>(sets + (<usize>j << 2));
-    if (s != 0 && (bm == 0 || !hasBit(bm, s - 1))) bits &= ~(<u32>1 << j);
-  }
-  return bits;
+    if (s == 0 || (bm != 0 && hasBit(bm, s - 1))) return <u32>1 << j;
+    bits &= bits - 1;
+  } while (bits != 0);
+  return 0;
 }
 
 /** One lane's step: its next node index (a leaf is its own next, format.ts "Node"). */
@@ -554,17 +566,25 @@ function guard8Slow(cls: usize, t: usize, out: usize): void {
 
 /** Tree search: every tree by ascending minPos, stop when the best precedes it. */
 function treesOne(cls: usize, t: usize): i32 {
+  return treesOneOf(cls, t);
+}
+
+/** treesOne inlined (classifyTuple: the engine's miss path, one call fewer). */
+@inline function treesOneOf(cls: usize, t: usize): i32 {
   if (!guardOk(cls, t)) return -1;
   const fam = load<u32>(t, T_FAMILY);
-  const bm = bitmapFor(cls, t, fam);
+  const bm = bitmapOf(cls, t, fam);
   const nTrees = load<u32>(cls, C_N_TREES);
   const trees = cls + <usize>load<u32>(cls, C_TREES_OFF);
   const nodes = cls + <usize>load<u32>(cls, C_NODES_OFF);
   const info = cls + <usize>load<u32>(cls, C_LEAF_INFO_OFF);
   const leaves = cls + <usize>load<u32>(cls, C_LEAVES_OFF);
   const all5 = load<u32>(cls, C_GROUP_FORM) != 0;
-  let best: u32 = 0xffffffff;
-  for (let k: u32 = 0; k < nTrees; k++) {
+  // The first tree with nothing found yet (no test of the positions against
+  // a best; the cloud topologies' lists are mostly one tree), then the rest.
+  if (nTrees == 0 || load<u32>(trees, TREE_MIN_POS) == 0xffffffff) return -1;
+  let best = scanFirstAt(info, leaves, walkOne(nodes, load<u32>(trees, TREE_ROOT), t), t, bm, all5);
+  for (let k: u32 = 1; k < nTrees; k++) {
     const te = trees + <usize>k * TREE_SIZE;
     if (load<u32>(te, TREE_MIN_POS) >= best) break;
     const leaf = walkOne(nodes, load<u32>(te, TREE_ROOT), t);
@@ -1198,5 +1218,5 @@ export function classifyTuple(table: usize, t: usize): i32 {
   }
   const cls = classifierFor(table, oneLists, oneNLists, t);
   if (cls <= 1) return -1;
-  return treesOne(cls, t);
+  return treesOneOf(cls, t);
 }

@@ -123,7 +123,7 @@ import {
   VERDICT_DENY,
   VERDICT_NOT_MINE,
 } from './layout';
-import { addrOwner, addrOwner4, addrOwnerOf } from './addrmap';
+import { addrOwner4, addrOwnerOf } from './addrmap';
 import { arenaAllocate } from './arena';
 import { ctAt, ctCreate, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSaveOf, ctHit, ctHitOf, ctKey, ctLive, ctLiveHit, ctLookup, ctMask, ctMatchesSaved, ctPair, ctResume, ctResumePaired, ctSlots, ctTagHashWord } from './conntrack';
 import { frRecall, frRemember } from './fragments';
@@ -218,7 +218,7 @@ let hRule: i32 = -1;
   hRule = rule;
 }
 
-/** §4 at one interface. `withPorts` false for non-first fragments. */
+/** §4 at one interface. `withPorts` false for non-first fragments; `r` prepared (REC_X_OWNER_A set). */
 function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
   const family = <u32>load<u8>(r, REC_FAMILY);
   const proto = <u32>load<u8>(r, REC_PROTO);
@@ -227,7 +227,9 @@ function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
   const rec = ifaceRecord(iface);
   // aliyun 1: ingress from another interface sharing an accepting basic group.
   if (cfgCloud == CLOUD_ALIYUN && dir == DIR_INGRESS && load<u8>(rec + IF_N_ACCEPT) != 0) {
-    const peer = addrOwner(family, src);
+    // The source's owner: the pre-pass's (every record that reaches a hop
+    // went through prepareRecord or prepareClaimed, which store it).
+    const peer = load<i32>(r, REC_X_OWNER_A);
     if (peer >= 0 && <u32>peer != iface && sharesAcceptingGroup(iface, <u32>peer)) {
       setHop(VERDICT_ALLOW, HOP_INTRA_GROUP, -1);
       return;

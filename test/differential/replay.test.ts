@@ -13,7 +13,7 @@ import { generateTopology } from '../../src/gen/index.js';
 import { loadTopologyFile } from '../../src/parse/load.js';
 import { replayReference, replayWasm, type JudgedPacket } from '../../src/replay/local.js';
 import { WasmEngine } from '../../src/replay/wasm-engine.js';
-import { compileTopology } from '../../src/compile/compile.js';
+import { compileTopology, type CompileOptions } from '../../src/compile/compile.js';
 import { topologyArb } from '../helpers/arbitraries.js';
 import { topology as parsed } from '../helpers/scenario.js';
 import { fixturesDir } from '../helpers/corpus.js';
@@ -26,9 +26,9 @@ function lines(stream: Iterable<JudgedPacket>): string[] {
   return [...stream].map((j) => decisionLine(j.n, j.tsText, j.decision));
 }
 
-function assertSame(topology: Topology, bytes: Uint8Array, label: string, options: { conntrackCapacity?: number; shards?: number; batchCapacity?: number } = {}): string[] {
+function assertSame(topology: Topology, bytes: Uint8Array, label: string, options: { conntrackCapacity?: number; shards?: number; batchCapacity?: number } = {}, compile: CompileOptions = {}): string[] {
   const ref = lines(replayReference(topology, bytes, options));
-  const wasm = lines(replayWasm(new WasmEngine(topology, compileTopology(topology), options), bytes));
+  const wasm = lines(replayWasm(new WasmEngine(topology, compileTopology(topology, compile), options), bytes));
   assert.is(wasm.length, ref.length, `${label}: packet count`);
   for (let i = 0; i < ref.length; i++) {
     if (wasm[i] !== ref[i]) assert.fixture(wasm[i]!, ref[i]!, `${label}: packet ${i + 1} differs`);
@@ -76,6 +76,24 @@ diff('random small topologies (overlapping rules, group and address-group refere
     }),
     propertyRuns(40),
   );
+});
+
+diff('lists split into several trees: the first-packet classification past its first tree', () => {
+  // partition 'split' with no merging: each list's classifier is cut into
+  // several trees (by the prefix lengths of its rules' addresses), so the
+  // engine's one-tuple path (classifyTuple) scans trees after the first.
+  const compile: CompileOptions = { partition: { mode: 'split', mergeBelow: 1 } };
+  let multi = 0;
+  for (const cloud of ['aliyun-basic', 'aliyun-advanced', 'huawei', 'generic'] as const) {
+    for (const seed of [11, 12, 13]) {
+      const doc = generateTopology({ seed, cloud, interfaces: 3, rulesPerGroup: 30, ipv6Share: 0.3 });
+      const t = parsed(doc);
+      multi += compileTopology(t, compile).stats.filter((c) => c.trees > 1).length;
+      const bytes = captureFor(doc, { seed, flows: 300, packetsPerFlow: 3, ipv6Share: 0.3, deniedShare: 0.1, scanShare: 0.2 });
+      assertSame(t, bytes, `${cloud} seed ${seed}`, {}, compile);
+    }
+  }
+  assert.ok(multi > 0, 'some classifier has more than one tree');
 });
 
 diff('a tiny conntrack and one shard: conntrack-full decisions agree too', () => {
