@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { generateTopology } from '../../src/gen/index.js';
 import { compileTopology } from '../../src/compile/compile.js';
 import { replay } from '../../src/replay/replay.js';
@@ -25,6 +25,11 @@ const pcap = join(dir, 'trace.pcap');
 // a tenth of them pausing past their timeout, IPv6 and fragments.
 writeFileSync(pcap, captureFor(doc, { seed: 61, flows: 30_000, packetsPerFlow: 4, flowGapUs: 20, idleShare: 0.1, ipv6Share: 0.3, fragmentShare: 0.05 }));
 // A smaller capture for a small capacity: shards fill, purge and refuse.
+// Seed 63: at the in-place growth (65,536 -> 262,144 slots) the run of
+// slots from slot 0 is taken (a probe path from the old array's end wrapped
+// to its start), which the growth sets aside and inserts last.
+const aside = join(dir, 'aside.pcap');
+writeFileSync(aside, captureFor(doc, { seed: 63, flows: 30_000, packetsPerFlow: 4, flowGapUs: 20, idleShare: 0.1, ipv6Share: 0.3, fragmentShare: 0.05 }));
 const small = join(dir, 'small.pcap');
 writeFileSync(small, captureFor(doc, { seed: 62, flows: 4_000, packetsPerFlow: 4, flowGapUs: 200, idleShare: 0.1, ipv6Share: 0.3 }));
 
@@ -84,9 +89,38 @@ table("a slot array at the arena's top grows in place: memory grows by less than
   assert.ok(grew < 10 * 2 ** 20, `memory grew by ${(grew / 2 ** 20).toFixed(3)} MiB`);
 });
 
-for (const [file, conntrackCapacity, workers, least] of [[pcap, undefined, 1, 60_000], [small, 300, 2, 10_000]] as const) {
-  table(`decisions equal the reference engine's (capacity ${conntrackCapacity ?? 'default'}, ${workers} worker(s))`, async () => {
-    const refPath = join(dir, `ref-${conntrackCapacity}.jsonl`);
+table('every entry is found after growths in place (the table driven by its exports: 150,000 flows created, then each looked up)', () => {
+  const engine = new WasmEngine(topo, compileTopology(topo), { conntrackCapacity: 4_000_000 * 16 });
+  const e = engine.inst.exports;
+  const src = e.arenaAllocate(32);
+  const dst = src + 16;
+  const view = () => engine.inst.view();
+  const flows = 150_000;
+  const key = (i: number): void => {
+    const v = view();
+    for (let w = 0; w < 32; w += 4) v.setUint32(src + w, 0, true);
+    v.setUint32(src, 0x0a000000 + i, true);
+    v.setUint32(dst, 0xc0a80001, true);
+    e.ctKey(0, 0, 4, 6, src, 1024 + (i % 50_000), dst, 443);
+  };
+  for (let i = 0; i < flows; i++) {
+    key(i);
+    assert.is(e.ctLookup(0n), 0, `flow ${i} found before it was created`);
+    assert.ok(e.ctCreate(0n, 0x02, 0), `flow ${i} not created`);
+  }
+  // 16,384 -> 65,536 (a copy) -> 262,144 -> 1,048,576 slots (in place).
+  assert.is(engine.counters().conntrackGrows, 3);
+  let missing = 0;
+  for (let i = 0; i < flows; i++) {
+    key(i);
+    if (e.ctLookup(0n) === 0) missing++;
+  }
+  assert.is(missing, 0, `${missing} of ${flows} entries lost`);
+});
+
+for (const [file, conntrackCapacity, workers, least] of [[pcap, undefined, 1, 60_000], [aside, undefined, 1, 60_000], [small, 300, 2, 10_000]] as const) {
+  table(`decisions equal the reference engine's (${basename(file)}, capacity ${conntrackCapacity ?? 'default'}, ${workers} worker(s))`, async () => {
+    const refPath = join(dir, `ref-${basename(file)}-${conntrackCapacity}.jsonl`);
     const opts = conntrackCapacity === undefined ? {} : { conntrackCapacity };
     const ref = await replay(topo, file, { engine: 'reference', decisionsPath: refPath, ...opts });
     assert.ok(ref.packets > least, `packets ${ref.packets}`);
@@ -98,7 +132,7 @@ for (const [file, conntrackCapacity, workers, least] of [[pcap, undefined, 1, 60
     const twoHops = lines.filter((l) => (JSON.parse(l) as { hops?: unknown[] }).hops?.length === 2).length;
     assert.ok(twoHops > lines.length / 20, `two-hop packets ${twoHops} of ${lines.length}`);
     if (conntrackCapacity !== undefined) assert.ok(ref.conntrack.full > 0, 'the small capacity fills shards');
-    const out = join(dir, `w${workers}-${conntrackCapacity}.jsonl`);
+    const out = join(dir, `w${workers}-${basename(file)}-${conntrackCapacity}.jsonl`);
     const r = await replay(topo, file, { workers, decisionsPath: out, ...opts });
     assert.ok(readFileSync(out, 'utf8') === readFileSync(refPath, 'utf8'), `workers ${workers}: decisions differ from the reference engine's`);
     assert.is(r.conntrack.full, ref.conntrack.full, `workers ${workers}: conntrack-full`);
