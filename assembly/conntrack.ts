@@ -347,21 +347,6 @@ export function ctKey(iface: u32, shard: u32, family: u32, proto: u32, src: usiz
     load<u64>(k, CTK_HI + ADDR_W0) == load<u64>(r, REC_SRC + ADDR_W0) && load<u64>(k, CTK_HI + ADDR_W2) == load<u64>(r, REC_SRC + ADDR_W2);
 }
 
-/**
- * The line to load ahead for the entry in slot `e`: an IPv6 entry's key
- * record in the key pool (a second miss after its slot's, which the walks
- * take one after the other), else the pool's first line (always cached). An
- * empty slot's flags are zero; a deleted one's index is still in the pool.
- */
-@inline export function ctKeyLine(e: usize): usize {
-  return keys + ((load<u8>(e, CT_FLAGS) & CTF_V6) != 0 ? <usize>load<u32>(e, CT_LO4) * CTK_SIZE : 0);
-}
-
-/** Does the line of slot `e` (a line's first slot) hold an IPv6 entry (live or deleted: its flags)? */
-@inline export function ctLineV6(e: usize): bool {
-  return ((load<u8>(e, CT_FLAGS) | load<u8>(e, CT_SIZE + CT_FLAGS)) & CTF_V6) != 0;
-}
-
 /** The table's slot array and mask (the judging loop's own walks). */
 @inline export function ctSlots(): usize {
   return oaSlots(ct);

@@ -124,7 +124,7 @@ import {
 } from './layout';
 import { addrOwner, addrOwner4, addrOwnerOf } from './addrmap';
 import { arenaAllocate } from './arena';
-import { ctAt, ctCreate, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSaveOf, ctHit, ctHitOf, ctKeyLine, ctLineV6, ctKey, ctLive, ctLiveHit, ctLookup, ctMask, ctMatchesSaved, ctPair, ctResume, ctResumePaired, ctSlots, ctTagHashWord } from './conntrack';
+import { ctAt, ctCreate, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSaveOf, ctHit, ctHitOf, ctKey, ctLive, ctLiveHit, ctLookup, ctMask, ctMatchesSaved, ctPair, ctResume, ctResumePaired, ctSlots, ctTagHashWord } from './conntrack';
 import { frRecall, frRemember } from './fragments';
 import { flowHash4, flowHashOf } from './hash';
 import { ifaceRecord } from './state';
@@ -439,26 +439,10 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
 /** Packets per pre-pass: small enough that the touched lines are still cached when judged. */
 const SUB_BATCH: u32 = 64;
 
-/**
- * Tables of at least this many slots (8 MiB of 32-byte slots, four times a
- * core's L2 here) also have their IPv6 entries' key records loaded ahead by
- * touchSlots; in a smaller one they are cached, and the loop would cost ~16
- * instructions a packet for nothing.
- */
-const KEY_TOUCH_SLOTS: u32 = 1 << 18;
-
 /** The pre-pass's touch loop: load the first word of each of the `touches` slots listed in touchScratch (their lines come in before the hops need them); the sum, so the loads are kept. */
 @inline function touchSlots(touches: usize): u32 {
   let sink: u32 = 0;
   for (let k: usize = 0; k < touches; k++) sink += load<u32>(<usize>load<u32>(touchScratch + (k << 2)));
-  // Then, in a table beyond the caches, from those lines (cached now), the
-  // key records of their IPv6 entries (a line's two slots: a first slot is
-  // a line's first), which the walks would otherwise miss one at a time.
-  if (ctMask() < KEY_TOUCH_SLOTS - 1) return sink;
-  for (let k: usize = 0; k < touches; k++) {
-    const e = <usize>load<u32>(touchScratch + (k << 2));
-    if (ctLineV6(e)) sink += load<u32>(ctKeyLine(e)) + load<u32>(ctKeyLine(e + CT_SIZE));
-  }
   return sink;
 }
 
