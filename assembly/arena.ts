@@ -6,7 +6,8 @@
 // happens O(log n) times in a replay, never per packet) and a later
 // allocation that fits takes it: its pages were faulted in already, so the
 // other table's growth costs no new page faults (the fragment memory grows
-// into the conntrack table's old arrays).
+// into the conntrack table's old arrays). A slot array that is the last
+// block taken off the top is extended in place instead (arenaExtend).
 
 let arenaTop: usize = 0;
 

@@ -5,8 +5,9 @@
 // header (layout: open-addressing table, OA_*) in the arena; it grows by
 // rehashing into a new slot array (tombstones dropped) when more than
 // GROW_NUM/GROW_DEN of its slots are used, to a size at which the live
-// entries fill at most half that; the old array goes back to the arena
-// (arenaFree), for a later allocation.
+// entries fill at most half that: in place when the array is the arena's
+// last block (oaGrowInPlace), else into a new array, the old one going back
+// to the arena (arenaFree) for a later allocation.
 //
 // Lookups stay with each table (their key compare is the table's own); this
 // file owns the slot discipline: free slots, taking one, deleting, growing.
