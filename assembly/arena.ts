@@ -6,7 +6,8 @@
 // happens O(log n) times in a replay, never per packet) and a later
 // allocation that fits takes it: its pages were faulted in already, so the
 // other table's growth costs no new page faults (the fragment memory grows
-// into the conntrack table's old arrays).
+// into the conntrack table's old arrays). A slot array that is the last
+// block taken off the top is extended in place instead (arenaExtend).
 
 let arenaTop: usize = 0;
 
@@ -140,6 +141,44 @@ export function arenaAlloc(bytes: usize, align: usize = 16, touch: bool = false)
   // without a pass over every byte.
   if (touch) for (let q = (max(p, have) + OS_PAGE - 1) & ~(OS_PAGE - 1); q < end; q += OS_PAGE) store<u8>(q, 0);
   return p;
+}
+
+/**
+ * Extend the block [p, p + bytes), when it is the last one taken off this
+ * instance's own top (no shared top), to [p, p + newBytes) in place: the
+ * added part zeroed (what memory.grow adds is zero already and is written
+ * one byte a page, as arenaAlloc's `touch`). Returns false, changing
+ * nothing, when the block is not at the top (it cannot grow in place).
+ * The in-place growth of a slot array (oaMaybeGrow): its pages are faulted
+ * in once, instead of once for each array it outgrows.
+ */
+export function arenaExtend(p: usize, bytes: usize, newBytes: usize): bool {
+  if (ASC_FEATURE_THREADS) {
+    if (sharedTop != 0) return false;
+  }
+  if (p + bytes != arenaTop || newBytes < bytes) return false;
+  const from = p + bytes;
+  const end = p + newBytes;
+  const have = <usize>memory.size() << 16;
+  if (end > have) {
+    if (memory.grow(<i32>((end - have + 0xffff) >> 16)) < 0) unreachable();
+  }
+  arenaTop = end;
+  if (from < have) memory.fill(from, 0, min(end, have) - from);
+  for (let q = (max(from, have) + OS_PAGE - 1) & ~(OS_PAGE - 1); q < end; q += OS_PAGE) store<u8>(q, 0);
+  return true;
+}
+
+/** Give back [p, p + bytes): off the top when it is the last block taken there (arenaFree otherwise). */
+export function arenaRelease(p: usize, bytes: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    if (sharedTop != 0) {
+      arenaFree(p, bytes);
+      return;
+    }
+  }
+  if (p + bytes == arenaTop) arenaTop = p;
+  else arenaFree(p, bytes);
 }
 
 /** The arena for the host after stateInit (e.g. a bigger staging region); never per packet. */
