@@ -33,20 +33,24 @@ writeFileSync(aside, captureFor(doc, { seed: 63, flows: 30_000, packetsPerFlow: 
 const small = join(dir, 'small.pcap');
 writeFileSync(small, captureFor(doc, { seed: 62, flows: 4_000, packetsPerFlow: 4, flowGapUs: 200, idleShare: 0.1, ipv6Share: 0.3 }));
 
-const table = suite('replay: the conntrack table grows, reuses and fills like the reference');
-
-table('the table grows (the run exercises it)', () => {
-  const engine = new WasmEngine(topo, compileTopology(topo));
-  const stream = new WasmCaptureStream(engine, pcap);
-  for (const { batch, interfaces } of stream.batches()) engine.runPrepared(batch.count, interfaces, engine.allShards);
-  assert.ok(engine.counters().conntrackGrows >= 1, `grows ${engine.counters().conntrackGrows}`);
-});
-
-table('the table takes 32 bytes a slot: the memory of a pass stays under what 64-byte slots need for the final array alone', () => {
+/** A fresh WASM engine after judging the whole of `pcap` (every shard, the prepared-batch path), and its memory's size before. */
+function judgedEngine(): { engine: WasmEngine; before: number } {
   const engine = new WasmEngine(topo, compileTopology(topo));
   const before = engine.inst.memory.buffer.byteLength;
   const stream = new WasmCaptureStream(engine, pcap);
   for (const { batch, interfaces } of stream.batches()) engine.runPrepared(batch.count, interfaces, engine.allShards);
+  return { engine, before };
+}
+
+const table = suite('replay: the conntrack table grows, reuses and fills like the reference');
+
+table('the table grows (the run exercises it)', () => {
+  const { engine } = judgedEngine();
+  assert.ok(engine.counters().conntrackGrows >= 1, `grows ${engine.counters().conntrackGrows}`);
+});
+
+table('the table takes 32 bytes a slot: the memory of a pass stays under what 64-byte slots need for the final array alone', () => {
+  const { engine, before } = judgedEngine();
   // More than 32,768 entries (half of 65,536 slots, the size after the first
   // growth) make the table grow twice: 16,384 -> 65,536 -> 262,144 slots. At
   // 32 bytes a slot the last array is 8 MiB (the earlier ones are handed
@@ -58,9 +62,7 @@ table('the table takes 32 bytes a slot: the memory of a pass stays under what 64
 });
 
 table('an outgrown slot array is handed back: a later allocation takes it, zeroed, without growing memory', () => {
-  const engine = new WasmEngine(topo, compileTopology(topo));
-  const stream = new WasmCaptureStream(engine, pcap);
-  for (const { batch, interfaces } of stream.batches()) engine.runPrepared(batch.count, interfaces, engine.allShards);
+  const { engine } = judgedEngine();
   assert.ok(engine.counters().conntrackGrows >= 2, `grows ${engine.counters().conntrackGrows}`);
   // The table's first array (512 KiB, allocated before the fragment memory's,
   // so not the arena's last block: its first growth is a copy) was full of
@@ -77,10 +79,7 @@ table('an outgrown slot array is handed back: a later allocation takes it, zeroe
 });
 
 table("a slot array at the arena's top grows in place: memory grows by less than the last two arrays", () => {
-  const engine = new WasmEngine(topo, compileTopology(topo));
-  const before = engine.inst.memory.buffer.byteLength;
-  const stream = new WasmCaptureStream(engine, pcap);
-  for (const { batch, interfaces } of stream.batches()) engine.runPrepared(batch.count, interfaces, engine.allShards);
+  const { engine, before } = judgedEngine();
   // 16,384 -> 65,536 slots (a copy: the first array is not the arena's last
   // block), then 65,536 -> 262,144 in place: the 2 MiB array becomes the
   // first quarter of the 8 MiB one. A copy would need both, 10 MiB.
