@@ -83,7 +83,7 @@ import {
 } from './layout';
 import { addrOwner4, addrOwnerOf } from './addrmap';
 import { ctFlow4Save, ctFlowSaveOf } from './conntrack';
-import { flowHash4, flowHashOf } from './hash';
+import { flowHash4, flowHashOf, flowPortsWord, shardOfHashIn } from './hash';
 
 /** The record, descriptor and interface entry sizes (also exported as REC_SIZE, DESC_SIZE, IFE_SIZE). */
 export const DECODE_RECORD_SIZE: u32 = <u32>REC_SIZE;
@@ -409,12 +409,6 @@ const REDO: u32 = 1;
 // slot addresses are 32-byte aligned and above the static data).
 const NO_TOUCH: u32 = 2;
 
-/** The shard of a flow hash `h` among `shards` (engine.ts shardOfHash). */
-// @ts-ignore: decorator
-@inline function shardOf(h: u32, shards: u32): u32 {
-  return <u32>((<u64>h * <u64>shards) >> 32);
-}
-
 /**
  * engine.ts prepareRecord4 of the record at `out` (an IPv4 TCP or UDP packet,
  * decoded, no non-first fragment) from the values the decoder has: protocol,
@@ -427,7 +421,7 @@ const NO_TOUCH: u32 = 2;
 // @ts-ignore: decorator
 @inline function pre4(out: usize, proto: u32, x: u32, y: u32, pw: u32, flags: u32, owned: u32, shards: u32, saved: usize): u32 {
   const h = flowHash4(proto, x, y);
-  const shard = shardOf(h, shards);
+  const shard = shardOfHashIn(h, shards);
   store<u32>(out, shard, REC_X_SHARD);
   if (((owned >> shard) & 1) == 0) return NO_TOUCH;
   // The saved flow before the owners (prepareRecord4 saves it after them,
@@ -460,7 +454,7 @@ const NO_TOUCH: u32 = 2;
   const proto = <u32>load<u8>(out, REC_PROTO);
   const flags = <u32>load<u8>(out, REC_FLAGS);
   const h = flowHashOf(family, proto, out + REC_SRC, out + REC_DST);
-  const shard = shardOf(h, shards);
+  const shard = shardOfHashIn(h, shards);
   store<u32>(out, shard, REC_X_SHARD);
   if (((owned >> shard) & 1) == 0) return NO_TOUCH;
   let a: i32, b: i32;
@@ -477,14 +471,7 @@ const NO_TOUCH: u32 = 2;
   if ((flags & F_FRAG) != 0) {
     if (load<u16>(out, REC_FRAG_OFFSET) != 0) return NO_TOUCH;
   } else store<u8>(out, 1, REC_X_HIT); // judgeSaved's record
-  // engine.ts flowPortsWord: TCP/UDP ports, an echo's identifier on both sides, else 0.
-  let pw: u32 = 0;
-  if (proto == P_TCP || proto == P_UDP) {
-    if ((flags & F_PORTS) != 0) pw = load<u32>(out, REC_SPORT);
-  } else if ((flags & F_ICMP_ID) != 0) {
-    const id = <u32>load<u16>(out, REC_ICMP_ID);
-    pw = id | (id << 16);
-  }
+  const pw = flowPortsWord(out, family, proto, flags);
   if (family == 4) return <u32>ctFlow4Save(saved, h, load<u32>(out, REC_SRC + ADDR_W0), load<u32>(out, REC_DST + ADDR_W0), pw);
   return <u32>ctFlowSaveOf(saved, h, out + REC_SRC, out + REC_DST, pw);
 }

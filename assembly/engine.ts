@@ -127,7 +127,7 @@ import { addrOwner4, addrOwnerOf } from './addrmap';
 import { arenaAllocate } from './arena';
 import { ctAt, ctCreate, ctFlow, ctFlow4, ctFlow4Save, ctFlowLoad, ctFlowSaveOf, ctHit, ctHitOf, ctKey, ctLive, ctLiveHit, ctLookup, ctMask, ctMatchesSaved, ctPair, ctResume, ctResumePaired, ctSlots, ctTagHashWord } from './conntrack';
 import { frRecall, frRemember } from './fragments';
-import { flowHash4, flowHashOf } from './hash';
+import { flowHash4, flowHashOf, flowPortsWord, isEcho, shardOfHashIn } from './hash';
 import { ifaceRecord } from './state';
 
 // Classifier tuple: assembly/layout.ts (T_*, from layout/layouts.json).
@@ -257,13 +257,6 @@ function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
   setHop(load<u8>(rec + (dir == DIR_INGRESS ? IF_DEFAULT_IN : IF_DEFAULT_OUT)), HOP_DEFAULT, -1);
 }
 
-/** Is the packet an echo request/reply (its id is the conntrack "port")? */
-@inline function isEcho(family: u32, proto: u32, type: u32): bool {
-  if (family == 4 && proto == 1) return type == 8 || type == 0;
-  if (family == 6 && proto == 58) return type == 128 || type == 129;
-  return false;
-}
-
 @inline function isIcmpError(family: u32, proto: u32, type: u32): bool {
   if (family == 4 && proto == 1) return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
   if (family == 6 && proto == 58) return type >= 1 && type <= 4;
@@ -286,19 +279,6 @@ function byRules(iface: u32, dir: u32, r: usize, withPorts: bool): void {
   if (proto == 6 || proto == 17) {
     return flags & F_PORTS ? (<u32>load<u16>(r, REC_SPORT) << 16) | <u32>load<u16>(r, REC_DPORT) : 0;
   }
-  if ((flags & F_ICMP) != 0 && isEcho(family, proto, <u32>load<u8>(r, REC_ICMP_TYPE))) {
-    const id: u32 = flags & F_ICMP_ID ? <u32>load<u16>(r, REC_ICMP_ID) : 0;
-    return (id << 16) | id;
-  }
-  return 0;
-}
-
-/**
- * flowPorts as one u32 the other way round: source port | destination port
- * << 16 (TCP/UDP: the record's u32 at REC_SPORT; the pre-pass's saved flow).
- */
-@inline function flowPortsWord(r: usize, family: u32, proto: u32, flags: u32): u32 {
-  if (proto == 6 || proto == 17) return flags & F_PORTS ? load<u32>(r, REC_SPORT) : 0;
   if ((flags & F_ICMP) != 0 && isEcho(family, proto, <u32>load<u8>(r, REC_ICMP_TYPE))) {
     const id: u32 = flags & F_ICMP_ID ? <u32>load<u16>(r, REC_ICMP_ID) : 0;
     return (id << 16) | id;
@@ -412,9 +392,9 @@ function hop(iface: u32, dir: u32, r: usize, shard: u32): void {
   }
 }
 
-/** floor(hash × shards / 2^32) (src/model/shard.ts shardOfHash). */
+/** The shard of flow hash `h` among the engine's shards (shardOfHashIn). */
 @inline function shardOfHash(h: u32): u32 {
-  return <u32>((<u64>h * <u64>cfgShards) >> 32);
+  return shardOfHashIn(h, cfgShards);
 }
 
 /**

@@ -5,7 +5,7 @@
 // 128-bit little-endian integer, low u64 half at ADDR_W0, high half at
 // ADDR_W2 (IPv4: the address as a u32 at ADDR_W0, the rest zero).
 
-import { ADDR_W0, ADDR_W1, ADDR_W2, ADDR_W3 } from './layout';
+import { ADDR_W0, ADDR_W1, ADDR_W2, ADDR_W3, F_ICMP, F_ICMP_ID, F_PORTS, REC_ICMP_ID, REC_ICMP_TYPE, REC_SPORT } from './layout';
 
 /** A 64-bit mix (splitmix64 finalizer). */
 @inline export function mix64(x: u64): u64 {
@@ -118,6 +118,33 @@ const FNV_FAMILY6: u32 = (FNV_OFFSET ^ 6) * FNV_PRIME;
  */
 @inline export function flowSlotHash(h: u32, ports: u32): u32 {
   return fmix32(h ^ ports) & ~1;
+}
+
+/** floor(hash × shards / 2^32): the shard of flow hash `h` among `shards` (src/model/shard.ts shardOfHash). */
+@inline export function shardOfHashIn(h: u32, shards: u32): u32 {
+  return <u32>((<u64>h * <u64>shards) >> 32);
+}
+
+/** Is the packet an echo request/reply (its id is the conntrack "port")? */
+@inline export function isEcho(family: u32, proto: u32, type: u32): bool {
+  if (family == 4 && proto == 1) return type == 8 || type == 0;
+  if (family == 6 && proto == 58) return type == 128 || type == 129;
+  return false;
+}
+
+/**
+ * The decoded record `r`'s own flow's ports as the conntrack key takes them,
+ * as one u32: source port | destination port << 16 (TCP/UDP: the record's
+ * u32 at REC_SPORT), an echo's identifier on both sides (an echo and its
+ * reply share it), else 0; `flags` the record's REC_FLAGS.
+ */
+@inline export function flowPortsWord(r: usize, family: u32, proto: u32, flags: u32): u32 {
+  if (proto == 6 || proto == 17) return flags & F_PORTS ? load<u32>(r, REC_SPORT) : 0;
+  if ((flags & F_ICMP) != 0 && isEcho(family, proto, <u32>load<u8>(r, REC_ICMP_TYPE))) {
+    const id: u32 = flags & F_ICMP_ID ? <u32>load<u16>(r, REC_ICMP_ID) : 0;
+    return (id << 16) | id;
+  }
+  return 0;
 }
 
 /** The murmur3 finalizer. */
